@@ -1,0 +1,23 @@
+//! Pure types and rules of Hotline: identifiers, channels, roles, units, places, reports and the
+//! Vietnamese text handling every other crate relies on. Nothing here performs I/O.
+
+pub mod clock;
+pub mod codes;
+pub mod error;
+pub mod ids;
+pub mod places;
+pub mod report;
+pub mod staff;
+pub mod submission;
+pub mod text;
+pub mod unit;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use codes::{CaseNumber, FollowUpCode};
+pub use error::{DomainError, FieldError};
+pub use ids::{ContactId, MessageId, ReportId, StaffId};
+pub use places::{Commune, Gazetteer, Province};
+pub use report::{Channel, Direction, ReportStatus, Urgency};
+pub use staff::Role;
+pub use submission::{ContactInput, ReportInput, ValidContact, ValidReport};
+pub use unit::{UnitCode, UnitKind};

@@ -1,0 +1,327 @@
+//! The 2025 administrative map: 34 provinces and 3,321 communes with their GSO codes, found by
+//! code or by name with or without diacritics, and the provinces merged away in 2025 resolved to
+//! the province that absorbed them.
+
+use crate::text::{clean_line, fold};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The GSO list as shipped in `data/vn-admin-units-2025.json`.
+const EMBEDDED: &str = include_str!("../../../data/vn-admin-units-2025.json");
+
+/// Case-number prefix and the provinces merged into each current province (Resolution
+/// 202/2025/QH15). Keyed by GSO code.
+const PROVINCE_FACTS: &[(u32, &str, &[&str])] = &[
+    (1, "HN", &[]),
+    (4, "CB", &[]),
+    (8, "TQ", &["Hà Giang"]),
+    (11, "DB", &[]),
+    (12, "LCH", &[]),
+    (14, "SL", &[]),
+    (15, "LCA", &["Yên Bái"]),
+    (19, "TNG", &["Bắc Kạn"]),
+    (20, "LS", &[]),
+    (22, "QN", &[]),
+    (24, "BN", &["Bắc Giang"]),
+    (25, "PT", &["Vĩnh Phúc", "Hòa Bình"]),
+    (31, "HP", &["Hải Dương"]),
+    (33, "HY", &["Thái Bình"]),
+    (37, "NB", &["Hà Nam", "Nam Định"]),
+    (38, "TH", &[]),
+    (40, "NA", &[]),
+    (42, "HT", &[]),
+    (44, "QT", &["Quảng Bình"]),
+    (46, "HUE", &["Thừa Thiên Huế"]),
+    (48, "DNG", &["Quảng Nam"]),
+    (51, "QNG", &["Kon Tum"]),
+    (52, "GL", &["Bình Định"]),
+    (56, "KH", &["Ninh Thuận"]),
+    (66, "DL", &["Phú Yên"]),
+    (68, "LD", &["Đắk Nông", "Bình Thuận"]),
+    (75, "DNI", &["Bình Phước"]),
+    (
+        79,
+        "HCM",
+        &[
+            "Bình Dương",
+            "Bà Rịa - Vũng Tàu",
+            "Bà Rịa Vũng Tàu",
+            "Sài Gòn",
+        ],
+    ),
+    (80, "TNI", &["Long An"]),
+    (82, "DT", &["Tiền Giang"]),
+    (86, "VL", &["Bến Tre", "Trà Vinh"]),
+    (91, "AG", &["Kiên Giang"]),
+    (92, "CT", &["Sóc Trăng", "Hậu Giang"]),
+    (96, "CM", &["Bạc Liêu"]),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Province {
+    pub code: u32,
+    /// Full official name, e.g. `Thành phố Hà Nội`, `Quảng Ninh`.
+    pub name: String,
+    /// The name without `Thành phố`/`Tỉnh`, as people say it.
+    pub short_name: String,
+    pub division_type: String,
+    /// Two to four capital letters used in case numbers (`QN-2026-000123`).
+    pub case_prefix: &'static str,
+    /// Provinces that were merged into this one on 1 July 2025.
+    pub former: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commune {
+    pub code: u32,
+    pub province_code: u32,
+    /// Official name with its type, e.g. `Phường Buôn Ma Thuột`.
+    pub name: String,
+    pub division_type: String,
+    folded: String,
+    folded_bare: String,
+}
+
+#[derive(Deserialize)]
+struct RawProvince {
+    code: u32,
+    name: String,
+    division_type: String,
+    wards: Vec<RawCommune>,
+}
+
+#[derive(Deserialize)]
+struct RawCommune {
+    code: u32,
+    name: String,
+    division_type: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GazetteerError {
+    #[error("the administrative-unit list is malformed: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("province {0} has no case prefix")]
+    MissingFacts(u32),
+}
+
+/// Looks places up by code and by (folded) name.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    provinces: Vec<Province>,
+    communes: Vec<Commune>,
+    commune_index: HashMap<u32, usize>,
+    province_names: HashMap<String, u32>,
+}
+
+fn strip_type(folded: &str, prefixes: &[&str]) -> String {
+    prefixes
+        .iter()
+        .find_map(|p| folded.strip_prefix(p).map(str::trim))
+        .unwrap_or(folded)
+        .to_owned()
+}
+
+const PROVINCE_PREFIXES: &[&str] = &["thanh pho ", "tp. ", "tp ", "tinh "];
+const COMMUNE_PREFIXES: &[&str] = &["phuong ", "xa ", "dac khu ", "p. ", "x. "];
+
+impl Gazetteer {
+    /// The list shipped with the binary.
+    pub fn embedded() -> Result<Self, GazetteerError> {
+        Self::from_json(EMBEDDED)
+    }
+
+    pub fn from_json(json: &str) -> Result<Self, GazetteerError> {
+        let raw: Vec<RawProvince> = serde_json::from_str(json)?;
+        let mut provinces = Vec::with_capacity(raw.len());
+        let mut communes = Vec::new();
+        let mut province_names = HashMap::new();
+        for p in raw {
+            let (_, prefix, former) = PROVINCE_FACTS
+                .iter()
+                .find(|(code, _, _)| *code == p.code)
+                .ok_or(GazetteerError::MissingFacts(p.code))?;
+            let name = clean_line(&p.name);
+            let short_name = name
+                .strip_prefix("Thành phố ")
+                .or_else(|| name.strip_prefix("Tỉnh "))
+                .unwrap_or(&name)
+                .to_owned();
+            province_names.insert(fold(&name), p.code);
+            province_names.insert(fold(&short_name), p.code);
+            for f in former.iter() {
+                province_names.insert(fold(f), p.code);
+            }
+            for w in p.wards {
+                let name = clean_line(&w.name);
+                let folded = fold(&name);
+                communes.push(Commune {
+                    code: w.code,
+                    province_code: p.code,
+                    folded_bare: strip_type(&folded, COMMUNE_PREFIXES),
+                    folded,
+                    name,
+                    division_type: w.division_type,
+                });
+            }
+            provinces.push(Province {
+                code: p.code,
+                name,
+                short_name,
+                division_type: p.division_type,
+                case_prefix: prefix,
+                former: former.to_vec(),
+            });
+        }
+        let commune_index = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code, i))
+            .collect();
+        Ok(Self {
+            provinces,
+            communes,
+            commune_index,
+            province_names,
+        })
+    }
+
+    pub fn provinces(&self) -> &[Province] {
+        &self.provinces
+    }
+
+    pub fn communes(&self) -> &[Commune] {
+        &self.communes
+    }
+
+    pub fn province(&self, code: u32) -> Option<&Province> {
+        self.provinces.iter().find(|p| p.code == code)
+    }
+
+    pub fn commune(&self, code: u32) -> Option<&Commune> {
+        self.commune_index
+            .get(&code)
+            .and_then(|i| self.communes.get(*i))
+    }
+
+    pub fn communes_of(&self, province_code: u32) -> impl Iterator<Item = &Commune> {
+        self.communes
+            .iter()
+            .filter(move |c| c.province_code == province_code)
+    }
+
+    /// Finds a province by name, with or without diacritics or its `Tỉnh`/`Thành phố` prefix,
+    /// including the names of provinces merged in 2025 (`Hòa Bình` → Phú Thọ).
+    pub fn resolve_province(&self, name: &str) -> Option<&Province> {
+        let folded = fold(name);
+        let code = self.province_names.get(&folded).or_else(|| {
+            self.province_names
+                .get(&strip_type(&folded, PROVINCE_PREFIXES))
+        })?;
+        self.province(*code)
+    }
+
+    /// Communes whose name matches `query` with or without diacritics and type, best first:
+    /// exact names, then names starting with the query, then names containing it.
+    pub fn search_communes(
+        &self,
+        province_code: Option<u32>,
+        query: &str,
+        limit: usize,
+    ) -> Vec<&Commune> {
+        let q = fold(query);
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let q_bare = strip_type(&q, COMMUNE_PREFIXES);
+        let mut hits: Vec<(u8, &Commune)> = self
+            .communes
+            .iter()
+            .filter(|c| province_code.is_none_or(|p| c.province_code == p))
+            .filter_map(|c| {
+                let rank = if c.folded == q || c.folded_bare == q_bare {
+                    0
+                } else if c.folded_bare.starts_with(&q_bare) || c.folded.starts_with(&q) {
+                    1
+                } else if c.folded.contains(&q) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, c))
+            })
+            .collect();
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        hits.into_iter().take(limit).map(|(_, c)| c).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::embedded().unwrap()
+    }
+
+    #[test]
+    fn the_2025_map_has_34_provinces_and_3321_communes() {
+        let g = gazetteer();
+        assert_eq!(g.provinces().len(), 34);
+        assert_eq!(g.communes().len(), 3321);
+        let prefixes: std::collections::HashSet<_> =
+            g.provinces().iter().map(|p| p.case_prefix).collect();
+        assert_eq!(prefixes.len(), 34, "case prefixes are unique");
+    }
+
+    #[test]
+    fn stray_double_spaces_are_removed() {
+        let g = gazetteer();
+        assert!(g.communes().iter().all(|c| !c.name.contains("  ")));
+    }
+
+    #[test]
+    fn provinces_resolve_with_or_without_diacritics_and_after_mergers() {
+        let g = gazetteer();
+        assert_eq!(g.resolve_province("Quảng Ninh").map(|p| p.code), Some(22));
+        assert_eq!(g.resolve_province("quang ninh").map(|p| p.code), Some(22));
+        assert_eq!(
+            g.resolve_province("Tỉnh Hòa Bình").map(|p| p.code),
+            Some(25)
+        );
+        assert_eq!(g.resolve_province("hoa binh").map(|p| p.code), Some(25));
+        assert_eq!(g.resolve_province("Kiên Giang").map(|p| p.code), Some(91));
+        assert_eq!(
+            g.resolve_province("TP Hồ Chí Minh").map(|p| p.code),
+            Some(79)
+        );
+        assert_eq!(
+            g.resolve_province("Hà Tĩnh").map(|p| p.short_name.as_str()),
+            Some("Hà Tĩnh")
+        );
+        assert_eq!(g.resolve_province("Atlantis"), None);
+    }
+
+    #[test]
+    fn communes_are_found_without_diacritics() {
+        let g = gazetteer();
+        let hits = g.search_communes(None, "buon ma thuot", 5);
+        assert_eq!(
+            hits.first().map(|c| c.name.as_str()),
+            Some("Phường Buôn Ma Thuột")
+        );
+        assert_eq!(hits.first().map(|c| c.province_code), Some(66));
+        let in_hn = g.search_communes(Some(1), "hoan kiem", 5);
+        assert_eq!(in_hn.first().map(|c| c.code), Some(70));
+        assert!(g.search_communes(Some(22), "hoan kiem", 5).is_empty());
+    }
+
+    #[test]
+    fn communes_are_found_by_code() {
+        let g = gazetteer();
+        let c = g.commune(70).unwrap();
+        assert_eq!(c.name, "Phường Hoàn Kiếm");
+        assert_eq!(c.province_code, 1);
+        assert!(g.commune(999_999).is_none());
+    }
+}

@@ -1,0 +1,67 @@
+//! Staff roles and what each may do.
+
+use crate::DomainError;
+use crate::report::string_enum;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum!(
+    /// A staff member's role. The names are the CLI's and API's and stay stable.
+    Role {
+        Administrator => "administrator",
+        Director => "director",
+        UnitLeader => "unit_leader",
+        DutyOfficer => "duty_officer",
+        Handler => "handler",
+        Inspector => "inspector",
+        Auditor => "auditor",
+    }
+);
+
+impl FromStr for Role {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| DomainError::UnknownRole(s.to_owned()))
+    }
+}
+
+/// How far a staff member's view of reports reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope {
+    /// Reports of no unit: administrators manage the system but do not read reports.
+    None,
+    /// Reports of the member's own unit.
+    OwnUnit,
+    /// Reports of the member's unit and every unit below it.
+    UnitTree,
+}
+
+impl Role {
+    pub fn report_scope(self) -> ReportScope {
+        match self {
+            Role::Administrator | Role::Auditor => ReportScope::None,
+            Role::Handler => ReportScope::OwnUnit,
+            Role::Director | Role::UnitLeader | Role::DutyOfficer | Role::Inspector => {
+                ReportScope::UnitTree
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_do_not_read_reports() {
+        assert_eq!(Role::Administrator.report_scope(), ReportScope::None);
+        assert_eq!(Role::Director.report_scope(), ReportScope::UnitTree);
+        assert_eq!("unit_leader".parse::<Role>().unwrap(), Role::UnitLeader);
+        assert!("root".parse::<Role>().is_err());
+    }
+}

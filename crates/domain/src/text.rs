@@ -1,0 +1,159 @@
+//! Vietnamese text: NFC normalisation of everything that comes in, diacritic folding for
+//! matching, and phone numbers in E.164.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// NFC-normalises `input`, drops control characters other than newline and tab, turns CRLF into
+/// LF and trims the ends. Every piece of free text a citizen sends goes through this first, so
+/// that the same word typed on two keyboards (precomposed or combining marks) is stored alike.
+pub fn clean(input: &str) -> String {
+    let nfc: String = input
+        .replace("\r\n", "\n")
+        .nfc()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    nfc.trim().to_owned()
+}
+
+/// Cleans a one-line value (a name, an address): like [`clean`], and runs of white space,
+/// including newlines, become a single space.
+pub fn clean_line(input: &str) -> String {
+    clean(input)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Folds text for matching: tones and marks removed, `đ` → `d`, lower case, white space
+/// collapsed. `Công an Phường  Buôn Ma Thuột` and `cong an phuong buon ma thuot` fold alike.
+pub fn fold(input: &str) -> String {
+    let stripped: String = input
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A phone number in E.164 form (`+84912345678`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Parses the ways Vietnamese numbers are written (`0358.131.313`, `+84 973 288 038`,
+    /// `84912345678`, `(024) 3826 9999`), taking Vietnam as the default region.
+    pub fn parse(input: &str) -> Option<Self> {
+        let compact: String = input
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        if compact.len() < 3 || compact.len() > 16 || compact.rfind('+').is_some_and(|i| i > 0) {
+            return None;
+        }
+        // `84912345678` without the plus is an international number written by habit.
+        let candidate =
+            if !compact.starts_with('+') && compact.starts_with("84") && compact.len() >= 11 {
+                format!("+{compact}")
+            } else {
+                compact
+            };
+        let parsed = phonenumber::parse(Some(phonenumber::country::Id::VN), &candidate).ok()?;
+        if !phonenumber::is_valid(&parsed) {
+            return None;
+        }
+        Some(Self(
+            parsed.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// Rebuilds a value read back from storage, which only ever holds what `parse` produced.
+    pub fn from_e164(e164: String) -> Self {
+        Self(e164)
+    }
+
+    /// The way a Vietnamese reader expects to see it: `0912 345 678` for domestic numbers.
+    pub fn national(&self) -> String {
+        match self.0.strip_prefix("+84") {
+            Some(rest) => {
+                let digits = format!("0{rest}");
+                let (a, b) = digits.split_at(digits.len().min(4));
+                let (b1, b2) = b.split_at(b.len().min(3));
+                [a, b1, b2]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            None => self.0.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_normalises_to_nfc_and_drops_controls() {
+        let decomposed = "Co\u{302}\u{301}ng an\u{0007}\r\n";
+        assert_eq!(clean(decomposed), "Cống an");
+        assert_eq!(clean_line("  Nguyễn \n  Văn\tA "), "Nguyễn Văn A");
+    }
+
+    #[test]
+    fn fold_removes_tones_marks_and_d_stroke() {
+        assert_eq!(fold("Công an"), "cong an");
+        assert_eq!(fold("ĐƯỜNG DÂY NÓNG"), "duong day nong");
+        assert_eq!(fold("Phường  Buôn Ma Thuột"), "phuong buon ma thuot");
+        assert_eq!(fold("Hòa Bình"), fold("Hoà Bình"));
+        assert_eq!(fold("Co\u{302}\u{301}ng"), "cong");
+    }
+
+    #[test]
+    fn phone_numbers_parse_to_e164() {
+        for (input, e164) in [
+            ("0358.131.313", "+84358131313"),
+            ("096.229.7777", "+84962297777"),
+            ("0988.61.6767", "+84988616767"),
+            ("+84 973 288 038", "+84973288038"),
+            ("84912345678", "+84912345678"),
+            ("0912 345 678", "+84912345678"),
+        ] {
+            assert_eq!(
+                Phone::parse(input).map(|p| p.0),
+                Some(e164.to_owned()),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_phone_numbers_are_refused() {
+        for input in [
+            "",
+            "abc",
+            "12",
+            "+84+912345678",
+            "0912",
+            "09123456789012345678",
+        ] {
+            assert_eq!(Phone::parse(input), None, "{input}");
+        }
+    }
+
+    #[test]
+    fn national_form_groups_digits() {
+        let phone = Phone::parse("+84912345678").unwrap();
+        assert_eq!(phone.national(), "0912 345 678");
+    }
+}

@@ -1,0 +1,444 @@
+//! One contract suite for every store backend. A backend's test module calls
+//! `contract_tests!(fresh)` with an async `fresh()` that returns `(guard, store)` on an empty,
+//! migrated database; each story then runs as its own test.
+
+// Test code: a failed expectation is the test's failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hotline_domain::{
+    CaseNumber, Channel, Direction, Gazetteer, ReportStatus, Role, UnitCode, UnitKind, Urgency,
+};
+use hotline_store::{
+    NewApiToken, NewContact, NewReport, NewSession, NewStaff, NewUnit, Store, StoreError,
+    Visibility,
+};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+#[macro_export]
+macro_rules! contract_tests {
+    ($fresh:path) => {
+        $crate::contract_tests!(@each $fresh,
+            places_are_seeded_once,
+            units_form_a_tree,
+            staff_accounts_sessions_and_tokens,
+            intake_numbers_reports_without_gaps,
+            redelivered_platform_messages_are_not_doubled,
+            visibility_narrows_reads,
+            lists_are_newest_first_and_limited,
+            concurrent_intake_never_repeats_a_number,
+        );
+    };
+    (@each $fresh:path, $($story:ident),+ $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $story() {
+                let (_guard, store) = $fresh().await;
+                $crate::$story(std::sync::Arc::new(store)).await;
+            }
+        )+
+    };
+}
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+}
+
+async fn setup_units(store: &dyn Store) {
+    store
+        .seed_places(&Gazetteer::embedded().unwrap())
+        .await
+        .unwrap();
+    for unit in [
+        NewUnit {
+            code: UnitCode::ministry(),
+            name: "Bộ Công an".into(),
+            kind: UnitKind::Ministry,
+            parent: None,
+            province_code: None,
+            commune_code: None,
+            case_prefix: "BCA".into(),
+        },
+        NewUnit {
+            code: UnitCode::province(22),
+            name: "Công an tỉnh Quảng Ninh".into(),
+            kind: UnitKind::ProvincialPolice,
+            parent: Some(UnitCode::ministry()),
+            province_code: Some(22),
+            commune_code: None,
+            case_prefix: "QN".into(),
+        },
+        NewUnit {
+            code: UnitCode::province(42),
+            name: "Công an tỉnh Hà Tĩnh".into(),
+            kind: UnitKind::ProvincialPolice,
+            parent: Some(UnitCode::ministry()),
+            province_code: Some(42),
+            commune_code: None,
+            case_prefix: "HT".into(),
+        },
+    ] {
+        store.ensure_unit(&unit).await.unwrap();
+    }
+    let commune = Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .clone();
+    store
+        .ensure_unit(&NewUnit {
+            code: UnitCode::commune(22, commune.code),
+            name: format!("Công an {}", commune.name),
+            kind: UnitKind::CommunePolice,
+            parent: Some(UnitCode::province(22)),
+            province_code: Some(22),
+            commune_code: Some(commune.code),
+            case_prefix: "QN".into(),
+        })
+        .await
+        .unwrap();
+}
+
+fn first_commune_of_22() -> u32 {
+    Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code
+}
+
+fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewReport {
+    NewReport {
+        channel: Channel::Api,
+        account: String::new(),
+        platform_message_id: None,
+        received_at: when,
+        unit,
+        case_prefix: prefix.into(),
+        case_year: 2026,
+        follow_up_digest: format!("digest-of-{text}-{}", when.timestamp_micros()),
+        text: text.into(),
+        summary: text.chars().take(40).collect(),
+        province_code: None,
+        commune_code: None,
+        address: None,
+        contact: None,
+        anonymous: true,
+        urgency: Urgency::Normal,
+        entered_by: None,
+    }
+}
+
+pub async fn places_are_seeded_once(store: Arc<dyn Store>) {
+    let places = Gazetteer::embedded().unwrap();
+    assert_eq!(store.seed_places(&places).await.unwrap(), 34 + 3321);
+    assert_eq!(store.seed_places(&places).await.unwrap(), 0);
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+}
+
+pub async fn units_form_a_tree(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let qn = store.unit(&UnitCode::province(22)).await.unwrap();
+    assert_eq!(qn.path, "/bca/22/");
+    assert_eq!(qn.kind, UnitKind::ProvincialPolice);
+    let commune = store
+        .unit(&UnitCode::commune(22, first_commune_of_22()))
+        .await
+        .unwrap();
+    assert!(commune.path.starts_with(&qn.path));
+    assert_eq!(commune.parent, Some(UnitCode::province(22)));
+    // Ensuring again changes nothing.
+    let again = store
+        .ensure_unit(&NewUnit {
+            code: UnitCode::province(22),
+            name: "renamed".into(),
+            kind: UnitKind::ProvincialPolice,
+            parent: Some(UnitCode::ministry()),
+            province_code: Some(22),
+            commune_code: None,
+            case_prefix: "QN".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.name, "Công an tỉnh Quảng Ninh");
+    let orphan = store
+        .ensure_unit(&NewUnit {
+            code: "99-x".parse().unwrap(),
+            name: "x".into(),
+            kind: UnitKind::Department,
+            parent: Some("nowhere".parse().unwrap()),
+            province_code: None,
+            commune_code: None,
+            case_prefix: "XX".into(),
+        })
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound)), "{orphan:?}");
+    assert_eq!(store.list_units().await.unwrap().len(), 4);
+    assert!(matches!(
+        store.unit(&"77".parse().unwrap()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let new = NewStaff {
+        username: "truc.ban".into(),
+        display_name: "Cán bộ trực ban".into(),
+        password_hash: "$argon2id$fake".into(),
+        role: Role::DutyOfficer,
+        unit: UnitCode::province(22),
+        created_at: at(1, 8),
+    };
+    let member = store.create_staff(&new).await.unwrap();
+    assert_eq!(member.role, Role::DutyOfficer);
+    assert_eq!(member.unit_path, "/bca/22/");
+    assert!(matches!(
+        store.create_staff(&new).await,
+        Err(StoreError::Conflict(what)) if what == "username"
+    ));
+    let login = store.staff_by_username("truc.ban").await.unwrap();
+    assert_eq!(login.password_hash, "$argon2id$fake");
+    assert!(matches!(
+        store.staff_by_username("nobody").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.count_staff().await.unwrap(), 1);
+
+    store
+        .create_session(&NewSession {
+            digest: "s1".into(),
+            staff: member.id,
+            created_at: at(1, 8),
+            expires_at: at(1, 20),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_staff("s1", at(1, 9)).await.unwrap().id,
+        member.id
+    );
+    assert!(
+        store.session_staff("s1", at(1, 21)).await.is_err(),
+        "expired"
+    );
+    assert!(store.session_staff("s2", at(1, 9)).await.is_err());
+    store.delete_session("s1").await.unwrap();
+    assert!(
+        store.session_staff("s1", at(1, 9)).await.is_err(),
+        "signed out"
+    );
+
+    store
+        .create_api_token(&NewApiToken {
+            digest: "t1".into(),
+            staff: member.id,
+            label: "script".into(),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.api_token_staff("t1").await.unwrap().id, member.id);
+    assert!(store.api_token_staff("t2").await.is_err());
+}
+
+pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let mut with_contact = report(UnitCode::province(22), "QN", at(2, 1), "có người bị đánh");
+    with_contact.contact = Some(NewContact {
+        name: Some("Người báo tin".into()),
+        phone_e164: Some("+84912345678".into()),
+        email: None,
+    });
+    with_contact.anonymous = false;
+    with_contact.province_code = Some(22);
+    with_contact.commune_code = Some(first_commune_of_22());
+    let batch = vec![
+        report(UnitCode::province(22), "QN", at(2, 0), "một"),
+        with_contact,
+        report(UnitCode::province(42), "HT", at(2, 2), "ba"),
+        report(UnitCode::province(22), "QN", at(2, 3), "bốn"),
+    ];
+    let receipts = store.intake(&batch).await.unwrap();
+    let numbers: Vec<&str> = receipts.iter().map(|r| r.case_number.as_str()).collect();
+    assert_eq!(
+        numbers,
+        [
+            "QN-2026-000001",
+            "QN-2026-000002",
+            "HT-2026-000001",
+            "QN-2026-000003"
+        ]
+    );
+    assert!(receipts.iter().all(|r| !r.duplicate));
+    let mut next_year = report(UnitCode::province(22), "QN", at(3, 0), "năm sau");
+    next_year.case_year = 2027;
+    let r = store.intake(&[next_year]).await.unwrap();
+    assert_eq!(r[0].case_number.as_str(), "QN-2027-000001");
+
+    let all = Visibility::Subtree("/".into());
+    let detail = store
+        .report(&all, &CaseNumber::parse("QN-2026-000002").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(detail.summary.status, ReportStatus::Received);
+    assert_eq!(detail.summary.channel, Channel::Api);
+    assert_eq!(detail.summary.province_code, Some(22));
+    assert!(detail.contact.is_some());
+    assert!(!detail.summary.anonymous);
+    let messages = store.messages(detail.summary.id).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].body, "có người bị đánh");
+    assert_eq!(messages[0].direction, Direction::Inbound);
+    let events = store.events(detail.summary.id).await.unwrap();
+    assert_eq!(events[0].kind, "report.received");
+    assert_eq!(store.count_reports().await.unwrap(), 5);
+
+    // A batch that fails (unknown unit) writes nothing, and takes no number.
+    let bad = vec![
+        report(UnitCode::province(22), "QN", at(4, 0), "ok"),
+        report("nowhere".parse().unwrap(), "QN", at(4, 0), "bad"),
+    ];
+    assert!(store.intake(&bad).await.is_err());
+    assert_eq!(store.count_reports().await.unwrap(), 5);
+    let r = store
+        .intake(&[report(UnitCode::province(22), "QN", at(4, 1), "sau lỗi")])
+        .await
+        .unwrap();
+    assert_eq!(r[0].case_number.as_str(), "QN-2026-000004");
+}
+
+pub async fn redelivered_platform_messages_are_not_doubled(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let mut first = report(UnitCode::province(22), "QN", at(5, 0), "tin zalo");
+    first.channel = Channel::Zalo;
+    first.account = "oa-quang-ninh".into();
+    first.platform_message_id = Some("msg-1".into());
+    let a = store.intake(std::slice::from_ref(&first)).await.unwrap();
+    let mut again = first.clone();
+    again.follow_up_digest = "another".into();
+    let b = store.intake(&[again.clone(), again]).await.unwrap();
+    assert!(!a[0].duplicate);
+    assert!(
+        b.iter()
+            .all(|r| r.duplicate && r.case_number == a[0].case_number)
+    );
+    // The same id on another account is another message.
+    let mut other = first.clone();
+    other.account = "oa-ha-tinh".into();
+    other.follow_up_digest = "third".into();
+    let c = store.intake(&[other]).await.unwrap();
+    assert!(!c[0].duplicate);
+    assert_eq!(store.count_reports().await.unwrap(), 2);
+}
+
+pub async fn visibility_narrows_reads(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    store
+        .intake(&[
+            report(UnitCode::province(22), "QN", at(6, 0), "tỉnh"),
+            report(commune.clone(), "QN", at(6, 1), "xã"),
+            report(UnitCode::province(42), "HT", at(6, 2), "hà tĩnh"),
+        ])
+        .await
+        .unwrap();
+    let count = |v: Visibility| {
+        let store = store.clone();
+        async move { store.list_reports(&v, 100).await.unwrap().len() }
+    };
+    assert_eq!(count(Visibility::Subtree("/bca/".into())).await, 3);
+    assert_eq!(count(Visibility::Subtree("/bca/22/".into())).await, 2);
+    assert_eq!(count(Visibility::Unit(UnitCode::province(22))).await, 1);
+    assert_eq!(count(Visibility::Unit(commune)).await, 1);
+    assert_eq!(count(Visibility::Nothing).await, 0);
+    let ht = CaseNumber::parse("HT-2026-000001").unwrap();
+    assert!(matches!(
+        store
+            .report(&Visibility::Subtree("/bca/22/".into()), &ht)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.report(&Visibility::Nothing, &ht).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .report(&Visibility::Subtree("/bca/42/".into()), &ht)
+            .await
+            .is_ok()
+    );
+}
+
+pub async fn lists_are_newest_first_and_limited(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let batch: Vec<NewReport> = (0..10)
+        .map(|i| {
+            report(
+                UnitCode::province(22),
+                "QN",
+                at(7, 0) + Duration::minutes(i),
+                &format!("r{i}"),
+            )
+        })
+        .collect();
+    store.intake(&batch).await.unwrap();
+    let list = store
+        .list_reports(&Visibility::Subtree("/".into()), 3)
+        .await
+        .unwrap();
+    let summaries: Vec<&str> = list.iter().map(|r| r.summary.as_str()).collect();
+    assert_eq!(summaries, ["r9", "r8", "r7"]);
+    assert_eq!(list[0].unit_name, "Công an tỉnh Quảng Ninh");
+}
+
+pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut numbers = Vec::new();
+                for i in 0..10 {
+                    let r = report(
+                        UnitCode::province(22),
+                        "QN",
+                        at(8, 0) + Duration::seconds(t * 100 + i),
+                        &format!("t{t}-{i}"),
+                    );
+                    let receipt = loop {
+                        // SQLite may answer "busy" to a second concurrent writer; retrying is
+                        // what the intake writer does too.
+                        match store.intake(std::slice::from_ref(&r)).await {
+                            Ok(mut v) => break v.remove(0),
+                            Err(StoreError::Other(_)) => tokio::task::yield_now().await,
+                            Err(e) => panic!("{e}"),
+                        }
+                    };
+                    numbers.push(receipt.case_number.as_str().to_owned());
+                }
+                numbers
+            })
+        })
+        .collect();
+    let mut all = HashSet::new();
+    for t in tasks {
+        for n in t.await.unwrap() {
+            assert!(all.insert(n), "a case number was given twice");
+        }
+    }
+    let expected: HashSet<String> = (1..=80)
+        .map(|i| CaseNumber::new("QN", 2026, i).as_str().to_owned())
+        .collect();
+    assert_eq!(all, expected, "numbers run 1..=80 without gaps");
+}

@@ -1,0 +1,85 @@
+//! The storage interface, split by aggregate (units and places, staff, reports), with the
+//! records that cross it and `StoreError`. Backends implement every trait; the rest of the code
+//! holds an `Arc<dyn Store>` chosen once at start-up.
+
+mod records;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{CaseNumber, Gazetteer, ReportId, StaffId, UnitCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the text names it (`username`, `unit code`).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("store failure: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Schema, readiness and the reference data every other table points at.
+#[async_trait]
+pub trait Admin: Send + Sync {
+    /// Applies pending migrations. Safe to call on every start.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Loads the provinces and communes if the tables are empty; returns how many were added.
+    async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize>;
+    /// Succeeds when the store answers a trivial query.
+    async fn ping(&self) -> StoreResult<()>;
+    /// The backend's name, for logs and `config check`.
+    fn backend(&self) -> &'static str;
+}
+
+#[async_trait]
+pub trait Units: Send + Sync {
+    /// Creates the unit, or leaves an existing one with that code unchanged.
+    async fn ensure_unit(&self, unit: &NewUnit) -> StoreResult<Unit>;
+    async fn unit(&self, code: &UnitCode) -> StoreResult<Unit>;
+    async fn list_units(&self) -> StoreResult<Vec<Unit>>;
+}
+
+#[async_trait]
+pub trait Staff: Send + Sync {
+    async fn create_staff(&self, staff: &NewStaff) -> StoreResult<StaffMember>;
+    async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin>;
+    async fn staff(&self, id: StaffId) -> StoreResult<StaffMember>;
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// The member behind a live session; `NotFound` for unknown, expired or revoked ones.
+    async fn session_staff(&self, digest: &str, now: DateTime<Utc>) -> StoreResult<StaffMember>;
+    async fn delete_session(&self, digest: &str) -> StoreResult<()>;
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
+    async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
+    async fn count_staff(&self) -> StoreResult<i64>;
+}
+
+#[async_trait]
+pub trait Reports: Send + Sync {
+    /// Writes a batch of new reports in one transaction (group commit) and returns one outcome
+    /// per input, in order. A report whose platform message id was already taken returns the
+    /// existing report with `duplicate` set. Returns only after the transaction is durable.
+    async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>>;
+    /// Reports visible under `visibility`, newest first.
+    async fn list_reports(
+        &self,
+        visibility: &Visibility,
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>>;
+    /// One report by case number, only if visible; `NotFound` otherwise, so existence is not
+    /// revealed across units.
+    async fn report(&self, visibility: &Visibility, case: &CaseNumber)
+    -> StoreResult<ReportDetail>;
+    async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
+    async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
+    async fn count_reports(&self) -> StoreResult<i64>;
+}
+
+/// Everything a backend provides.
+pub trait Store: Admin + Units + Staff + Reports {}
+
+impl<T: Admin + Units + Staff + Reports> Store for T {}

@@ -1,0 +1,175 @@
+//! Records that cross the storage interface.
+
+use chrono::{DateTime, Utc};
+use hotline_domain::{
+    CaseNumber, Channel, ContactId, Direction, MessageId, ReportId, ReportStatus, Role, StaffId,
+    UnitCode, UnitKind, Urgency,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnit {
+    pub code: UnitCode,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitCode>,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+    pub case_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub code: UnitCode,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitCode>,
+    /// Materialised ancestry, `/bca/22/22/30280/`-style: a unit's subtree is every unit whose
+    /// path starts with its own.
+    pub path: String,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+    pub case_prefix: String,
+}
+
+#[derive(Clone)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: StaffId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub unit_path: String,
+    pub disabled: bool,
+}
+
+/// A member with the password hash, only for signing in.
+#[derive(Clone)]
+pub struct StaffLogin {
+    pub member: StaffMember,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub digest: String,
+    pub staff: StaffId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub digest: String,
+    pub staff: StaffId,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which reports a reader may see. Built from the acting member by the core, never by a handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    Nothing,
+    Unit(UnitCode),
+    /// Every unit whose path starts with this one.
+    Subtree(String),
+}
+
+/// The reporter's identity as left with the report; stored apart from it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub name: Option<String>,
+    pub phone_e164: Option<String>,
+    pub email: Option<String>,
+}
+
+impl std::fmt::Debug for NewContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewContact(…)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub channel: Channel,
+    /// The channel account it arrived on (empty for the web form and the API).
+    pub account: String,
+    /// The platform's id for the first message, for idempotency of redeliveries.
+    pub platform_message_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub unit: UnitCode,
+    pub case_prefix: String,
+    /// The year in the case number: the year of receipt in Vietnam's time zone.
+    pub case_year: i32,
+    pub follow_up_digest: String,
+    pub text: String,
+    pub summary: String,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+    pub address: Option<String>,
+    pub contact: Option<NewContact>,
+    pub anonymous: bool,
+    pub urgency: Urgency,
+    /// Who entered it, when a staff member did (quick capture, demo loading).
+    pub entered_by: Option<StaffId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub report: ReportId,
+    pub case_number: CaseNumber,
+    /// The platform message had been taken in before; nothing new was written.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSummary {
+    pub id: ReportId,
+    pub case_number: CaseNumber,
+    pub channel: Channel,
+    pub status: ReportStatus,
+    pub urgency: Urgency,
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+    pub summary: String,
+    pub anonymous: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportDetail {
+    pub summary: ReportSummary,
+    pub address: Option<String>,
+    pub contact: Option<ContactId>,
+    pub assignee: Option<StaffId>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: MessageId,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub body: String,
+    pub author: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: String,
+    pub actor: Option<StaffId>,
+    pub detail: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -22,9 +22,12 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Version numbers of the migrations this backend ships, for the parity test with PostgreSQL.
-pub fn migration_versions() -> Vec<i64> {
-    MIGRATOR.iter().map(|m| m.version).collect()
+/// Version and name of each migration this backend ships, for the parity test with PostgreSQL.
+pub fn migrations() -> Vec<(i64, String)> {
+    MIGRATOR
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +123,7 @@ async fn insert_report(
     };
     let sequence: i64 = sqlx::query_scalar(
         "INSERT INTO case_counters (prefix, year, last_sequence) VALUES (?, ?, 1) \
-         ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = last_sequence + 1 \
+         ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = case_counters.last_sequence + 1 \
          RETURNING last_sequence",
     )
     .bind(&report.case_prefix)
@@ -503,20 +506,20 @@ impl Reports for SqliteStore {
 mod tests {
     use super::*;
 
-    async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+    async fn fresh() -> Option<(tempfile::TempDir, SqliteStore)> {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("hotline.db"))
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        (dir, store)
+        Some((dir, store))
     }
 
     hotline_store_tests::contract_tests!(fresh);
 
     #[tokio::test]
     async fn the_database_runs_in_wal_mode_with_full_sync() {
-        let (_dir, store) = fresh().await;
+        let (_dir, store) = fresh().await.unwrap();
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&store.pool)
             .await

@@ -1,6 +1,7 @@
 //! One contract suite for every store backend. A backend's test module calls
-//! `contract_tests!(fresh)` with an async `fresh()` that returns `(guard, store)` on an empty,
-//! migrated database; each story then runs as its own test.
+//! `contract_tests!(fresh)` with an async `fresh()` that returns `Some((guard, store))` on an
+//! empty, migrated database (or `None` when the backend's server is not configured); each story
+//! then runs as its own test.
 
 // Test code: a failed expectation is the test's failure.
 #![allow(
@@ -39,7 +40,9 @@ macro_rules! contract_tests {
         $(
             #[tokio::test]
             async fn $story() {
-                let (_guard, store) = $fresh().await;
+                let Some((_guard, store)) = $fresh().await else {
+                    return;
+                };
                 $crate::$story(std::sync::Arc::new(store)).await;
             }
         )+
@@ -416,12 +419,17 @@ pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
                         at(8, 0) + Duration::seconds(t * 100 + i),
                         &format!("t{t}-{i}"),
                     );
+                    let mut attempts = 0;
                     let receipt = loop {
                         // SQLite may answer "busy" to a second concurrent writer; retrying is
                         // what the intake writer does too.
                         match store.intake(std::slice::from_ref(&r)).await {
                             Ok(mut v) => break v.remove(0),
-                            Err(StoreError::Other(_)) => tokio::task::yield_now().await,
+                            Err(StoreError::Other(e)) if attempts < 50 => {
+                                attempts += 1;
+                                eprintln!("retrying after: {e}");
+                                tokio::task::yield_now().await;
+                            }
                             Err(e) => panic!("{e}"),
                         }
                     };

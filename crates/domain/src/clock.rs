@@ -42,3 +42,12 @@ impl Clock for FixedClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Vietnam's civil time zone: what people read and what the law's days are counted in.
+pub const VIETNAM: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+/// The year of `at` in Vietnam, as printed in case numbers.
+pub fn vietnam_year(at: DateTime<Utc>) -> i32 {
+    use chrono::Datelike;
+    at.with_timezone(&VIETNAM).year()
+}

@@ -12,7 +12,7 @@ pub mod submission;
 pub mod text;
 pub mod unit;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, SystemClock, VIETNAM, vietnam_year};
 pub use codes::{CaseNumber, FollowUpCode};
 pub use error::{DomainError, FieldError};
 pub use ids::{ContactId, MessageId, ReportId, StaffId};

@@ -1,0 +1,486 @@
+//! Fictional demo data for a newcomer's first look: commune police units, staff accounts with a
+//! printed password, and a few dozen reports across channels in the four provinces in the news
+//! (Quảng Ninh; Phú Thọ, which absorbed Hòa Bình; An Giang; Hà Tĩnh). Every person, number and
+//! event here is invented, and every report says so.
+
+use crate::intake::Submission;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::Duration;
+use hotline_domain::{Channel, ContactInput, ReportInput, Role, UnitCode, Urgency};
+
+/// The password of every demo account. Demo data is only loaded into an empty store on request.
+pub const DEMO_PASSWORD: &str = "demo-hotline-2026";
+
+/// Marks every demo report as fiction, in the text staff read.
+const DEMO_MARK: &str = "[Dữ liệu demo, hư cấu]";
+
+/// A demo account, printed at start-up so a newcomer can sign in.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub unit: String,
+}
+
+const COMMUNE_UNITS: &[(u32, u32)] = &[
+    (22, 6688),
+    (22, 6994),
+    (25, 4795),
+    (25, 7900),
+    (91, 30742),
+    (91, 31078),
+    (42, 18073),
+];
+
+const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
+    (
+        "demo.admin",
+        "Quản trị hệ thống (demo)",
+        Role::Administrator,
+        "bca",
+    ),
+    ("demo.bca", "Lãnh đạo Bộ (demo)", Role::Director, "bca"),
+    (
+        "demo.qn.giamdoc",
+        "Giám đốc CA Quảng Ninh (demo)",
+        Role::Director,
+        "22",
+    ),
+    (
+        "demo.qn.trucban",
+        "Trực ban CA Quảng Ninh (demo)",
+        Role::DutyOfficer,
+        "22",
+    ),
+    (
+        "demo.qn.halong",
+        "Cán bộ CA phường Hạ Long (demo)",
+        Role::Handler,
+        "22/6688",
+    ),
+    (
+        "demo.pt.giamdoc",
+        "Giám đốc CA Phú Thọ (demo)",
+        Role::Director,
+        "25",
+    ),
+    (
+        "demo.pt.trucban",
+        "Trực ban CA Phú Thọ (demo)",
+        Role::DutyOfficer,
+        "25",
+    ),
+    (
+        "demo.ag.giamdoc",
+        "Giám đốc CA An Giang (demo)",
+        Role::Director,
+        "91",
+    ),
+    (
+        "demo.ag.trucban",
+        "Trực ban CA An Giang (demo)",
+        Role::DutyOfficer,
+        "91",
+    ),
+    (
+        "demo.ht.giamdoc",
+        "Giám đốc CA Hà Tĩnh (demo)",
+        Role::Director,
+        "42",
+    ),
+    (
+        "demo.ht.thanhtra",
+        "Thanh tra CA Hà Tĩnh (demo)",
+        Role::Inspector,
+        "42",
+    ),
+];
+
+struct DemoReport {
+    province: Option<u32>,
+    commune: Option<u32>,
+    channel: Channel,
+    hours_ago: i64,
+    urgency: Urgency,
+    text: &'static str,
+    contact: Option<(&'static str, &'static str)>,
+}
+
+const fn r(
+    province: Option<u32>,
+    commune: Option<u32>,
+    channel: Channel,
+    hours_ago: i64,
+    urgency: Urgency,
+    text: &'static str,
+) -> DemoReport {
+    DemoReport {
+        province,
+        commune,
+        channel,
+        hours_ago,
+        urgency,
+        text,
+        contact: None,
+    }
+}
+
+const fn with_contact(
+    mut report: DemoReport,
+    name: &'static str,
+    phone: &'static str,
+) -> DemoReport {
+    report.contact = Some((name, phone));
+    report
+}
+
+use Channel::*;
+use Urgency::{Emergency, Low, Normal, Urgent};
+
+const REPORTS: &[DemoReport] = &[
+    r(
+        Some(22),
+        Some(6688),
+        Zalo,
+        150,
+        Normal,
+        "Quán karaoke trên đường ven biển mở nhạc to quá 23 giờ nhiều đêm liền, người dân không ngủ được.",
+    ),
+    with_contact(
+        r(
+            Some(22),
+            Some(6688),
+            Phone,
+            140,
+            Urgent,
+            "Gọi đường dây nóng: nhóm thanh niên tụ tập đua xe máy, lạng lách trên đường bao biển lúc nửa đêm.",
+        ),
+        "Trần Thị Thử (demo)",
+        "0900000101",
+    ),
+    r(
+        Some(22),
+        Some(6994),
+        Messenger,
+        120,
+        Normal,
+        "Có người rao bán vé tàu ra đảo giả trên mạng, nhiều khách du lịch bị lừa chuyển khoản.",
+    ),
+    r(
+        Some(22),
+        None,
+        Web,
+        100,
+        Normal,
+        "Tôi nghi ngờ một cơ sở cầm đồ cho vay lãi nặng, đòi nợ bằng cách ném chất bẩn vào nhà.",
+    ),
+    r(
+        Some(22),
+        None,
+        Email,
+        90,
+        Low,
+        "Góp ý: đề nghị công an tỉnh đăng số điện thoại trực ban của từng phường trên cổng thông tin.",
+    ),
+    r(
+        Some(22),
+        Some(6688),
+        Tiktok,
+        75,
+        Normal,
+        "Clip trên mạng quay cảnh xe tải chở quá tải làm hỏng đường vào khu dân cư.",
+    ),
+    with_contact(
+        r(
+            Some(22),
+            None,
+            Sms,
+            60,
+            Urgent,
+            "Nhà bên cạnh có tiếng cãi nhau và đánh đập, nghe tiếng trẻ con khóc. Xin công an đến xem.",
+        ),
+        "Người báo tin (demo)",
+        "0900000102",
+    ),
+    r(
+        Some(22),
+        Some(6994),
+        Telegram,
+        30,
+        Normal,
+        "Ghe lạ neo gần bờ ban đêm, nghi vận chuyển hàng lậu.",
+    ),
+    r(
+        Some(22),
+        None,
+        Api,
+        10,
+        Emergency,
+        "Hệ thống camera phường báo: cháy tại kho hàng, có người mắc kẹt. Đã gọi 114.",
+    ),
+    r(
+        Some(25),
+        Some(4795),
+        Zalo,
+        160,
+        Normal,
+        "Ở khu vực Hòa Bình cũ có điểm đánh bạc ăn tiền vào cuối tuần, nhiều người lạ ra vào.",
+    ),
+    with_contact(
+        r(
+            Some(25),
+            Some(7900),
+            Phone,
+            130,
+            Normal,
+            "Người dân báo mất trộm xe máy trước cửa chợ, có camera nhà bên ghi lại.",
+        ),
+        "Lê Văn Mẫu (demo)",
+        "0900000103",
+    ),
+    r(
+        Some(25),
+        None,
+        Web,
+        110,
+        Normal,
+        "Có tài khoản mạng xã hội mạo danh công an tỉnh, yêu cầu người dân cung cấp mã OTP.",
+    ),
+    r(
+        Some(25),
+        Some(7900),
+        Whatsapp,
+        80,
+        Low,
+        "Xin hỏi thủ tục xác nhận cư trú sau khi sáp nhập tỉnh thì làm ở đâu?",
+    ),
+    r(
+        Some(25),
+        None,
+        Capture,
+        70,
+        Urgent,
+        "Ghi nhận từ Zalo cá nhân của Giám đốc: phản ánh cán bộ cảnh sát giao thông có biểu hiện nhận tiền khi xử lý vi phạm.",
+    ),
+    r(
+        Some(25),
+        Some(4795),
+        Messenger,
+        50,
+        Normal,
+        "Khai thác cát trái phép trên sông vào ban đêm, tiếng máy hút cát rất to.",
+    ),
+    r(
+        Some(25),
+        None,
+        Instagram,
+        20,
+        Normal,
+        "Trang bán hàng online nhận tiền đặt cọc rồi chặn liên lạc, nhiều người trong nhóm đã bị lừa.",
+    ),
+    r(
+        Some(25),
+        Some(7900),
+        Threads,
+        5,
+        Low,
+        "Cảm ơn công an phường đã hỗ trợ tìm lại ví bị rơi.",
+    ),
+    r(
+        Some(91),
+        Some(30742),
+        Zalo,
+        155,
+        Normal,
+        "Điểm bán vé số dạo bị nhóm người lạ thu tiền bảo kê hằng ngày.",
+    ),
+    with_contact(
+        r(
+            Some(91),
+            Some(31078),
+            Phone,
+            125,
+            Urgent,
+            "Du khách báo bị cướp giật điện thoại trên đường ven biển, đối tượng đi xe máy không biển số.",
+        ),
+        "Khách du lịch (demo)",
+        "0900000104",
+    ),
+    r(
+        Some(91),
+        None,
+        Email,
+        105,
+        Normal,
+        "Đơn phản ánh: cơ sở kinh doanh xăng dầu bán thiếu, đề nghị kiểm tra.",
+    ),
+    r(
+        Some(91),
+        Some(30742),
+        Web,
+        85,
+        Normal,
+        "Có người môi giới đưa lao động sang nước ngoài làm việc, thu tiền nhưng không có giấy phép.",
+    ),
+    r(
+        Some(91),
+        None,
+        Sms,
+        65,
+        Normal,
+        "Nghi có cơ sở tàng trữ và sử dụng ma túy trong dãy trọ gần bến xe.",
+    ),
+    r(
+        Some(91),
+        Some(31078),
+        X,
+        40,
+        Low,
+        "Bài đăng trên X hỏi số điện thoại đường dây nóng của công an đặc khu.",
+    ),
+    r(
+        Some(91),
+        None,
+        Telegram,
+        25,
+        Urgent,
+        "Nhận được cuộc gọi giả danh công an yêu cầu chuyển tiền vào tài khoản tạm giữ, tôi chưa chuyển.",
+    ),
+    r(
+        Some(91),
+        Some(30742),
+        Api,
+        2,
+        Normal,
+        "Báo cáo từ ứng dụng của phường: đèn đường hỏng, khu vực tối, nhiều vụ trộm vặt.",
+    ),
+    r(
+        Some(42),
+        Some(18073),
+        Zalo,
+        145,
+        Normal,
+        "Có nhóm đòi nợ thuê dán giấy, viết sơn lên tường nhà người vay.",
+    ),
+    with_contact(
+        r(
+            Some(42),
+            None,
+            Phone,
+            115,
+            Normal,
+            "Phản ánh tình trạng xe khách dừng đón trả khách sai quy định trên quốc lộ.",
+        ),
+        "Tài xế (demo)",
+        "0900000105",
+    ),
+    r(
+        Some(42),
+        Some(18073),
+        Web,
+        95,
+        Normal,
+        "Tố giác: một người hàng xóm tàng trữ pháo nổ số lượng lớn để bán dịp Tết.",
+    ),
+    r(
+        Some(42),
+        None,
+        Messenger,
+        55,
+        Low,
+        "Góp ý về thái độ tiếp dân tốt của cán bộ bộ phận một cửa.",
+    ),
+    r(
+        Some(42),
+        None,
+        Whatsapp,
+        35,
+        Normal,
+        "Người lạ đến từng nhà chào mời mua thiết bị lọc nước, tự xưng cán bộ phường.",
+    ),
+    r(
+        Some(42),
+        Some(18073),
+        Email,
+        15,
+        Urgent,
+        "Con tôi bị một nhóm học sinh trường khác chặn đánh, quay video đăng mạng.",
+    ),
+    r(
+        None,
+        None,
+        Web,
+        12,
+        Normal,
+        "Tôi không rõ địa chỉ cụ thể, chỉ muốn báo có trang web đánh bạc trực tuyến quảng cáo rất nhiều.",
+    ),
+    r(
+        None,
+        None,
+        Api,
+        8,
+        Low,
+        "Kiểm thử tích hợp từ hệ thống đối tác (demo).",
+    ),
+    r(
+        Some(22),
+        Some(6688),
+        Web,
+        1,
+        Normal,
+        "Vỉa hè trước chợ bị lấn chiếm hoàn toàn, người đi bộ phải xuống lòng đường.",
+    ),
+];
+
+/// Loads the demo into an empty store and returns the accounts to print. A store that already
+/// has staff is left untouched (returns an empty list).
+pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
+    if hotline.store.count_staff().await? > 0 {
+        return Ok(Vec::new());
+    }
+    for (province, commune) in COMMUNE_UNITS {
+        hotline
+            .resolve_unit(&UnitCode::commune(*province, *commune))
+            .await?;
+    }
+    let mut accounts = Vec::new();
+    for (username, display_name, role, unit) in ACCOUNTS {
+        let unit: UnitCode = unit.parse().map_err(CoreError::from)?;
+        hotline
+            .add_staff(username, display_name, *role, &unit, DEMO_PASSWORD)
+            .await?;
+        accounts.push(DemoAccount {
+            username,
+            role: *role,
+            unit: unit.to_string(),
+        });
+    }
+    let now = hotline.clock.now();
+    // Oldest first, so case numbers grow with time as they would have.
+    let mut reports: Vec<&DemoReport> = REPORTS.iter().collect();
+    reports.sort_by_key(|r| std::cmp::Reverse(r.hours_ago));
+    for report in reports {
+        let input = ReportInput {
+            text: format!("{DEMO_MARK} {}", report.text),
+            province_code: report.province,
+            commune_code: report.commune,
+            address: None,
+            contact: report.contact.map(|(name, phone)| ContactInput {
+                name: Some(name.to_owned()),
+                phone: Some(phone.to_owned()),
+                email: None,
+            }),
+            anonymous: None,
+        };
+        let mut submission = Submission::new(input, report.channel);
+        submission.urgency = report.urgency;
+        submission.received_at = Some(now - Duration::hours(report.hours_ago));
+        hotline.submit(submission).await?;
+    }
+    tracing::info!(
+        reports = REPORTS.len(),
+        accounts = accounts.len(),
+        "demo data loaded"
+    );
+    Ok(accounts)
+}

@@ -1,0 +1,268 @@
+//! Intake: a validated report is numbered and written durably before anyone is told it was
+//! received. One writer task takes every pending report off a queue and commits them together
+//! (group commit), so thousands of submissions a second cost a handful of fsyncs, and case
+//! numbers are assigned in one place without races.
+
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Utc};
+use hotline_domain::{
+    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidReport, vietnam_year,
+};
+use hotline_store::{NewContact, NewReport, Receipt, Store, StoreError, StoreResult};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// Characters of the report text shown in lists.
+const SUMMARY_CHARS: usize = 160;
+/// How often a failing batch is retried whole before its reports are written one by one.
+const BATCH_ATTEMPTS: u32 = 3;
+
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeConfig {
+    /// Most reports committed in one transaction.
+    pub max_batch: usize,
+    /// Reports that may wait for the writer before submitters wait for room.
+    pub queue_capacity: usize,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        Self {
+            max_batch: 256,
+            queue_capacity: 8192,
+        }
+    }
+}
+
+/// A report as it reaches intake from any channel.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub input: ReportInput,
+    pub channel: Channel,
+    pub account: String,
+    pub platform_message_id: Option<String>,
+    pub urgency: Urgency,
+    pub entered_by: Option<StaffId>,
+    /// When the report was received, if not now (a call logged after the fact, demo data).
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+impl Submission {
+    pub fn new(input: ReportInput, channel: Channel) -> Self {
+        Self {
+            input,
+            channel,
+            account: String::new(),
+            platform_message_id: None,
+            urgency: Urgency::Normal,
+            entered_by: None,
+            received_at: None,
+        }
+    }
+}
+
+/// What the reporter is told.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub case_number: CaseNumber,
+    /// The secret for following the report up; `None` for a redelivery of a message already
+    /// taken in, whose code was given the first time.
+    pub follow_up_code: Option<FollowUpCode>,
+}
+
+struct Job {
+    report: NewReport,
+    reply: oneshot::Sender<StoreResult<Receipt>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct IntakeHandle {
+    queue: mpsc::Sender<Job>,
+    depth: Arc<AtomicUsize>,
+}
+
+impl IntakeHandle {
+    pub(crate) fn depth(&self) -> usize {
+        self.depth.load(Ordering::Relaxed)
+    }
+
+    async fn write(&self, report: NewReport) -> CoreResult<Receipt> {
+        let (reply, answer) = oneshot::channel();
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        if self.queue.send(Job { report, reply }).await.is_err() {
+            self.depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(CoreError::Unavailable);
+        }
+        match answer.await {
+            Ok(result) => result.map_err(CoreError::from),
+            Err(_) => Err(CoreError::Unavailable),
+        }
+    }
+}
+
+/// The writer task. It ends once every handle is gone and the queue is drained; await
+/// [`IntakeWriter::finish`] on shutdown so that nothing accepted is dropped.
+pub struct IntakeWriter(JoinHandle<()>);
+
+impl IntakeWriter {
+    pub async fn finish(self) {
+        if let Err(e) = self.0.await {
+            tracing::error!(error = %e, "intake writer ended abnormally");
+        }
+    }
+}
+
+pub(crate) fn spawn_writer(
+    store: Arc<dyn Store>,
+    config: IntakeConfig,
+) -> (IntakeHandle, IntakeWriter) {
+    let (queue, mut jobs) = mpsc::channel::<Job>(config.queue_capacity.max(1));
+    let depth = Arc::new(AtomicUsize::new(0));
+    let handle = IntakeHandle {
+        queue,
+        depth: depth.clone(),
+    };
+    let max_batch = config.max_batch.max(1);
+    let task = tokio::spawn(async move {
+        while let Some(first) = jobs.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < max_batch {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            depth.fetch_sub(batch.len(), Ordering::Relaxed);
+            metrics::gauge!("hotline_intake_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
+            commit(store.as_ref(), batch).await;
+        }
+    });
+    (handle, IntakeWriter(task))
+}
+
+async fn commit(store: &dyn Store, batch: Vec<Job>) {
+    let (reports, replies): (Vec<NewReport>, Vec<_>) =
+        batch.into_iter().map(|j| (j.report, j.reply)).unzip();
+    metrics::histogram!("hotline_intake_batch_size").record(reports.len() as f64);
+    match write_with_retry(store, &reports).await {
+        Ok(receipts) => {
+            for (reply, receipt) in replies.into_iter().zip(receipts) {
+                let _ = reply.send(Ok(receipt));
+            }
+        }
+        // One bad report must not sink the others: write each on its own.
+        Err(_) if reports.len() > 1 => {
+            for (report, reply) in reports.iter().zip(replies) {
+                let outcome = write_with_retry(store, std::slice::from_ref(report))
+                    .await
+                    .and_then(|mut r| r.pop().ok_or(StoreError::NotFound));
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Other(e.to_string())));
+            }
+        }
+    }
+}
+
+async fn write_with_retry(store: &dyn Store, reports: &[NewReport]) -> StoreResult<Vec<Receipt>> {
+    let mut attempt = 0;
+    loop {
+        match store.intake(reports).await {
+            Ok(receipts) => return Ok(receipts),
+            Err(StoreError::Other(e)) if attempt + 1 < BATCH_ATTEMPTS => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "intake batch failed; retrying");
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, reports = reports.len(), "intake batch failed");
+                return Err(e);
+            }
+        }
+    }
+}
+
+fn summary_of(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(SUMMARY_CHARS) {
+        Some((cut, _)) => format!("{}…", one_line.get(..cut).unwrap_or_default()),
+        None => one_line,
+    }
+}
+
+impl Hotline {
+    /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers
+    /// it and writes it durably. Returns only once it is on disk.
+    #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
+    pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
+        let valid = submission.input.validate(&self.places)?;
+        let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
+        let follow_up_code = FollowUpCode::generate(&mut rand::rngs::OsRng);
+        let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
+        let ValidReport {
+            text,
+            province_code,
+            commune_code,
+            address,
+            contact,
+        } = valid;
+        let report = NewReport {
+            channel: submission.channel,
+            account: submission.account,
+            platform_message_id: submission.platform_message_id,
+            received_at,
+            unit: unit.code,
+            case_prefix: unit.case_prefix,
+            case_year: vietnam_year(received_at),
+            follow_up_digest: hotline_vault::token_digest(follow_up_code.canonical()),
+            summary: summary_of(&text),
+            text,
+            province_code,
+            commune_code,
+            address,
+            anonymous: contact.is_none(),
+            contact: contact.map(|c| NewContact {
+                name: c.name,
+                phone_e164: c.phone.map(|p| p.e164().to_owned()),
+                email: c.email,
+            }),
+            urgency: submission.urgency,
+            entered_by: submission.entered_by,
+        };
+        let receipt = self.intake.write(report).await?;
+        if receipt.duplicate {
+            tracing::info!(case = %receipt.case_number, "redelivered message already taken in");
+            return Ok(Submitted {
+                case_number: receipt.case_number,
+                follow_up_code: None,
+            });
+        }
+        metrics::counter!("hotline_reports_accepted_total", "channel" => submission.channel.as_str())
+            .increment(1);
+        tracing::info!(case = %receipt.case_number, "report received");
+        Ok(Submitted {
+            case_number: receipt.case_number,
+            follow_up_code: Some(follow_up_code),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_one_line_and_short() {
+        assert_eq!(summary_of("a\n\nb   c"), "a b c");
+        let long = "ă".repeat(500);
+        let s = summary_of(&long);
+        assert_eq!(s.chars().count(), SUMMARY_CHARS + 1);
+        assert!(s.ends_with('…'));
+    }
+}

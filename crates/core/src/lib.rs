@@ -1,0 +1,92 @@
+//! Use cases of Hotline. Each takes the acting staff member (or none, for a citizen), checks
+//! what they may do, applies the rule and writes through the store. Handlers call these and hold
+//! no policy of their own.
+
+pub mod demo;
+pub mod intake;
+pub mod reports;
+pub mod setup;
+pub mod staff;
+
+use hotline_domain::{Clock, DomainError, Gazetteer, UnitCode};
+use hotline_store::{Store, StoreError};
+use std::sync::Arc;
+
+pub use intake::{IntakeConfig, Submission, Submitted};
+pub use staff::{Actor, SignedIn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    /// Wrong credentials, or none. Says nothing about which part was wrong.
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// The intake writer has stopped (the server is shutting down).
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::Other(msg) => Self::Internal(msg),
+        }
+    }
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Everything a use case needs, shared by the web layer, the CLI and the jobs.
+#[derive(Clone)]
+pub struct Hotline {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub places: Arc<Gazetteer>,
+    /// Where a report without a place and without a channel owner belongs.
+    pub default_unit: UnitCode,
+    intake: intake::IntakeHandle,
+    throttle: Arc<staff::LoginThrottle>,
+    units: Arc<setup::UnitDirectory>,
+}
+
+impl Hotline {
+    /// Builds the service and starts its intake writer on the current runtime.
+    pub fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        places: Arc<Gazetteer>,
+        default_unit: UnitCode,
+        intake: IntakeConfig,
+    ) -> (Self, intake::IntakeWriter) {
+        let (handle, writer) = intake::spawn_writer(store.clone(), intake);
+        let units = Arc::new(setup::UnitDirectory::new(store.clone()));
+        let hotline = Self {
+            store,
+            clock,
+            places,
+            default_unit,
+            intake: handle,
+            throttle: Arc::new(staff::LoginThrottle::default()),
+            units,
+        };
+        (hotline, writer)
+    }
+
+    /// Reports waiting for the intake writer.
+    pub fn intake_queue_depth(&self) -> usize {
+        self.intake.depth()
+    }
+}

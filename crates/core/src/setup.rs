@@ -1,0 +1,193 @@
+//! Setting a store up (schema, places, the ministry and the 34 provincial police units), and
+//! the unit directory intake uses to decide where a report belongs.
+
+use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::unit::UnitShape;
+use hotline_domain::{Gazetteer, UnitCode, UnitKind, ValidReport};
+use hotline_store::{NewUnit, Store, StoreError, Unit};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long intake trusts its copy of the unit list before reading it again.
+const UNIT_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// Migrates the store, loads the places and creates the ministry and provincial units if they
+/// are missing. Safe to run on every start.
+pub async fn bootstrap(store: &dyn Store, places: &Gazetteer) -> CoreResult<()> {
+    store.migrate().await?;
+    let seeded = store.seed_places(places).await?;
+    if seeded > 0 {
+        tracing::info!(rows = seeded, "loaded the 2025 provinces and communes");
+    }
+    store
+        .ensure_unit(&NewUnit {
+            code: UnitCode::ministry(),
+            name: "Bộ Công an".into(),
+            kind: UnitKind::Ministry,
+            parent: None,
+            province_code: None,
+            commune_code: None,
+            case_prefix: "BCA".into(),
+        })
+        .await?;
+    for p in places.provinces() {
+        store
+            .ensure_unit(&NewUnit {
+                code: UnitCode::province(p.code),
+                name: provincial_police_name(&p.name, &p.division_type),
+                kind: UnitKind::ProvincialPolice,
+                parent: Some(UnitCode::ministry()),
+                province_code: Some(p.code),
+                commune_code: None,
+                case_prefix: p.case_prefix.to_owned(),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+fn provincial_police_name(name: &str, division_type: &str) -> String {
+    if division_type == "tỉnh" {
+        format!("Công an tỉnh {name}")
+    } else {
+        format!("Công an {}", lower_first_word(name))
+    }
+}
+
+/// `Phường Hoàn Kiếm` → `phường Hoàn Kiếm`, as the type reads inside a unit's name.
+fn lower_first_word(name: &str) -> String {
+    match name.split_once(' ') {
+        Some((kind, rest)) => format!("{} {rest}", kind.to_lowercase()),
+        None => name.to_owned(),
+    }
+}
+
+impl Hotline {
+    /// Finds the unit a `--unit` value names, creating a commune police unit on first use: any
+    /// of the 3,321 communes may be given as `<province>/<commune>`.
+    pub async fn resolve_unit(&self, code: &UnitCode) -> CoreResult<Unit> {
+        match self.store.unit(code).await {
+            Ok(unit) => return Ok(unit),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let UnitShape::Commune(p, c) = code.shape() else {
+            return Err(hotline_domain::DomainError::UnknownUnit(code.to_string()).into());
+        };
+        let (Some(province), Some(commune)) = (self.places.province(p), self.places.commune(c))
+        else {
+            return Err(hotline_domain::DomainError::UnknownUnit(code.to_string()).into());
+        };
+        if commune.province_code != p {
+            return Err(hotline_domain::DomainError::UnknownUnit(code.to_string()).into());
+        }
+        let unit = self
+            .store
+            .ensure_unit(&NewUnit {
+                code: code.clone(),
+                name: format!("Công an {}", lower_first_word(&commune.name)),
+                kind: UnitKind::CommunePolice,
+                parent: Some(UnitCode::province(p)),
+                province_code: Some(p),
+                commune_code: Some(c),
+                case_prefix: province.case_prefix.to_owned(),
+            })
+            .await?;
+        self.units.invalidate();
+        Ok(unit)
+    }
+}
+
+type UnitMap = Arc<HashMap<UnitCode, Unit>>;
+
+/// A cached copy of the unit list, so that deciding where a report belongs costs no query.
+pub(crate) struct UnitDirectory {
+    store: Arc<dyn Store>,
+    cache: RwLock<Option<(Instant, UnitMap)>>,
+}
+
+impl UnitDirectory {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            cache: RwLock::new(None),
+        }
+    }
+
+    pub(crate) fn invalidate(&self) {
+        *self.cache.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    async fn snapshot(&self, fresh: bool) -> CoreResult<UnitMap> {
+        if !fresh
+            && let Some((at, map)) = self
+                .cache
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            && at.elapsed() < UNIT_CACHE_TTL
+        {
+            return Ok(map.clone());
+        }
+        let map: UnitMap = Arc::new(
+            self.store
+                .list_units()
+                .await?
+                .into_iter()
+                .map(|u| (u.code.clone(), u))
+                .collect(),
+        );
+        *self.cache.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), map.clone()));
+        Ok(map)
+    }
+
+    /// Where a report belongs until routing refines it: the commune police of its commune when
+    /// that unit exists, else its province's police; without a place, the unit that owns the
+    /// channel, else the server's default unit.
+    pub(crate) async fn home_of(
+        &self,
+        report: &ValidReport,
+        channel_owner: Option<&UnitCode>,
+        default: &UnitCode,
+    ) -> CoreResult<Unit> {
+        for fresh in [false, true] {
+            let units = self.snapshot(fresh).await?;
+            let commune = report
+                .province_code
+                .zip(report.commune_code)
+                .map(|(p, c)| UnitCode::commune(p, c));
+            let candidates = [
+                commune,
+                report.province_code.map(UnitCode::province),
+                channel_owner.cloned(),
+                Some(default.clone()),
+            ];
+            if let Some(unit) = candidates.iter().flatten().find_map(|code| units.get(code)) {
+                return Ok(unit.clone());
+            }
+        }
+        Err(CoreError::Internal(format!(
+            "the default unit {default} does not exist"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_names_read_naturally() {
+        assert_eq!(
+            provincial_police_name("Quảng Ninh", "tỉnh"),
+            "Công an tỉnh Quảng Ninh"
+        );
+        assert_eq!(
+            provincial_police_name("Thành phố Hà Nội", "thành phố trung ương"),
+            "Công an thành phố Hà Nội"
+        );
+        assert_eq!(lower_first_word("Đặc khu Vân Đồn"), "đặc khu Vân Đồn");
+    }
+}

@@ -1,0 +1,284 @@
+//! Staff: accounts, signing in (with backoff on failures and no hint of whether an account
+//! exists), sessions and API tokens, and the acting member that every read is scoped to.
+
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Duration, Utc};
+use hotline_domain::staff::ReportScope;
+use hotline_domain::{DomainError, Role, UnitCode};
+use hotline_store::{NewApiToken, NewSession, NewStaff, StaffMember, StoreError, Visibility};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+/// A session lasts one long shift at most.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Failures allowed before each further attempt must wait, doubling each time.
+const FREE_FAILURES_PER_ACCOUNT: u32 = 5;
+const FREE_FAILURES_PER_IP: u32 = 20;
+const MAX_BACKOFF_SECS: u64 = 15 * 60;
+
+/// The staff member on whose behalf a use case runs.
+#[derive(Debug, Clone)]
+pub struct Actor(pub StaffMember);
+
+impl Actor {
+    /// The reports this member may read, derived from role and unit; the store applies it to
+    /// every query.
+    pub fn visibility(&self) -> Visibility {
+        match self.0.role.report_scope() {
+            ReportScope::None => Visibility::Nothing,
+            ReportScope::OwnUnit => Visibility::Unit(self.0.unit.clone()),
+            ReportScope::UnitTree => Visibility::Subtree(self.0.unit_path.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session secret for the cookie; only its digest is stored.
+    pub token: String,
+    pub member: StaffMember,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub(crate) struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    fn check(&self, key: &str, free: u32) -> CoreResult<()> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((count, last)) = failures.get(key)
+            && *count >= free
+        {
+            let wait = 1u64
+                .checked_shl(count - free)
+                .unwrap_or(MAX_BACKOFF_SECS)
+                .min(MAX_BACKOFF_SECS);
+            let waited = last.elapsed().as_secs();
+            if waited < wait {
+                return Err(CoreError::Throttled {
+                    retry_after_secs: wait - waited,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&self, key: String) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Bound the memory an attacker can make us spend on counters.
+        if failures.len() > 100_000 {
+            failures.retain(|_, (_, last)| last.elapsed().as_secs() < MAX_BACKOFF_SECS);
+        }
+        let entry = failures.entry(key).or_insert((0, Instant::now()));
+        entry.0 = entry.0.saturating_add(1);
+        entry.1 = Instant::now();
+    }
+
+    fn clear(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+/// A hash to check against when the account does not exist, so both paths cost the same.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hotline_vault::decoy_hash().unwrap_or_default())
+}
+
+fn valid_username(username: &str) -> bool {
+    (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+async fn hash_off_executor(password: String) -> CoreResult<String> {
+    tokio::task::spawn_blocking(move || hotline_vault::hash_password(&password))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+        .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+impl Hotline {
+    /// Creates a staff account. The unit may be any existing unit or a commune police given as
+    /// `<province>/<commune>`, created on first use.
+    pub async fn add_staff(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        unit: &UnitCode,
+        password: &str,
+    ) -> CoreResult<StaffMember> {
+        let username = username.trim().to_lowercase();
+        if !valid_username(&username) {
+            return Err(DomainError::field("username", "invalid").into());
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(DomainError::field("password", "too_short").into());
+        }
+        let unit = self.resolve_unit(unit).await?;
+        let password_hash = hash_off_executor(password.to_owned()).await?;
+        let display_name = hotline_domain::text::clean_line(display_name);
+        let member = self
+            .store
+            .create_staff(&NewStaff {
+                display_name: if display_name.is_empty() {
+                    username.clone()
+                } else {
+                    display_name
+                },
+                username,
+                password_hash,
+                role,
+                unit: unit.code,
+                created_at: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(target: "audit", staff = %member.id, role = %role, unit = %member.unit, "staff account created");
+        Ok(member)
+    }
+
+    /// Checks a username and password. Every failure looks the same to the caller, and
+    /// repeated failures per account and per address must wait, doubling each time.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> CoreResult<SignedIn> {
+        let username = username.trim().to_lowercase();
+        let account_key = format!("u:{username}");
+        let ip_key = format!("ip:{ip}");
+        self.throttle
+            .check(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
+        self.throttle.check(&ip_key, FREE_FAILURES_PER_IP)?;
+
+        let login = match self.store.staff_by_username(&username).await {
+            Ok(login) => Some(login),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let phc = login
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_owned(), |l| l.password_hash.clone());
+        let password = password.to_owned();
+        let matches =
+            tokio::task::spawn_blocking(move || hotline_vault::verify_password(&password, &phc))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let member = match login {
+            Some(l) if matches && !l.member.disabled => l.member,
+            _ => {
+                self.throttle.fail(account_key);
+                self.throttle.fail(ip_key);
+                tracing::warn!(target: "audit", "failed sign-in");
+                return Err(CoreError::Unauthenticated);
+            }
+        };
+        self.throttle.clear(&account_key);
+        let (token, digest) = hotline_vault::new_token();
+        let now = self.clock.now();
+        let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
+        self.store
+            .create_session(&NewSession {
+                digest,
+                staff: member.id,
+                created_at: now,
+                expires_at,
+            })
+            .await?;
+        tracing::info!(target: "audit", staff = %member.id, "signed in");
+        Ok(SignedIn {
+            token,
+            member,
+            expires_at,
+        })
+    }
+
+    /// The member behind a session cookie, if the session is live.
+    pub async fn session(&self, token: &str) -> CoreResult<Actor> {
+        let digest = hotline_vault::token_digest(token);
+        match self.store.session_staff(&digest, self.clock.now()).await {
+            Ok(member) => Ok(Actor(member)),
+            Err(StoreError::NotFound) => Err(CoreError::Unauthenticated),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn sign_out(&self, token: &str) -> CoreResult<()> {
+        self.store
+            .delete_session(&hotline_vault::token_digest(token))
+            .await?;
+        Ok(())
+    }
+
+    /// The member behind an API bearer token.
+    pub async fn api_actor(&self, token: &str) -> CoreResult<Actor> {
+        match self
+            .store
+            .api_token_staff(&hotline_vault::token_digest(token))
+            .await
+        {
+            Ok(member) => Ok(Actor(member)),
+            Err(StoreError::NotFound) => Err(CoreError::Unauthenticated),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Issues an API token for scripts acting as `username`; the token is shown once.
+    pub async fn create_api_token(&self, username: &str, label: &str) -> CoreResult<String> {
+        let login = self
+            .store
+            .staff_by_username(&username.trim().to_lowercase())
+            .await?;
+        let (token, digest) = hotline_vault::new_token();
+        self.store
+            .create_api_token(&NewApiToken {
+                digest,
+                staff: login.member.id,
+                label: label.to_owned(),
+                created_at: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(target: "audit", staff = %login.member.id, "API token created");
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_backs_off_after_free_failures() {
+        let t = LoginThrottle::default();
+        for _ in 0..FREE_FAILURES_PER_ACCOUNT {
+            assert!(t.check("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+            t.fail("u:a".into());
+        }
+        assert!(matches!(
+            t.check("u:a", FREE_FAILURES_PER_ACCOUNT),
+            Err(CoreError::Throttled { .. })
+        ));
+        assert!(t.check("u:b", FREE_FAILURES_PER_ACCOUNT).is_ok());
+        t.clear("u:a");
+        assert!(t.check("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+    }
+
+    #[test]
+    fn usernames_are_plain() {
+        assert!(valid_username("truc.ban-01"));
+        assert!(!valid_username("Ab"));
+        assert!(!valid_username("x y"));
+        assert!(!valid_username("nguyễn"));
+    }
+}

@@ -1,0 +1,264 @@
+//! Use cases against a real SQLite store.
+
+use chrono::{TimeZone, Utc};
+use hotline_core::{CoreError, Hotline, IntakeConfig, Submission, demo, setup};
+use hotline_domain::{Channel, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode};
+use hotline_store::Store;
+use hotline_store_sqlite::SqliteStore;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
+    let places = Arc::new(Gazetteer::embedded().unwrap());
+    setup::bootstrap(store.as_ref(), &places).await.unwrap();
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 31, 18, 0, 0).unwrap(),
+    ));
+    let (hotline, _writer) = Hotline::start(
+        store,
+        clock.clone(),
+        places,
+        UnitCode::ministry(),
+        IntakeConfig::default(),
+    );
+    (dir, hotline, clock)
+}
+
+fn text(t: &str) -> ReportInput {
+    ReportInput {
+        text: t.into(),
+        ..Default::default()
+    }
+}
+
+const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+#[tokio::test]
+async fn a_report_lands_in_its_province_and_is_seen_only_there() {
+    let (_d, h, _) = hotline().await;
+    let mut input = text("Có người đánh nhau");
+    input.province_code = Some(22);
+    let done = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap();
+    // 18:00 UTC on 31 December is already 2027 in Vietnam.
+    assert_eq!(done.case_number.as_str(), "QN-2027-000001");
+    assert!(done.follow_up_code.is_some());
+
+    let qn = h
+        .add_staff(
+            "qn.director",
+            "",
+            Role::Director,
+            &"22".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap();
+    let ht = h
+        .add_staff(
+            "ht.director",
+            "",
+            Role::Director,
+            &"42".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap();
+    let admin = h
+        .add_staff(
+            "admin",
+            "",
+            Role::Administrator,
+            &"bca".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap();
+    let seen = |m| async {
+        h.list_reports(&hotline_core::Actor(m), 50)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(seen(qn.clone()).await, 1);
+    assert_eq!(seen(ht.clone()).await, 0);
+    assert_eq!(seen(admin).await, 0, "administrators do not read reports");
+    let view = h
+        .report(&hotline_core::Actor(qn), "QN-2027-000001")
+        .await
+        .unwrap();
+    assert_eq!(view.messages.len(), 1);
+    assert!(matches!(
+        h.report(&hotline_core::Actor(ht), "QN-2027-000001").await,
+        Err(CoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_report_goes_to_its_commune_police_when_that_unit_exists() {
+    let (_d, h, _) = hotline().await;
+    h.resolve_unit(&"91/30742".parse().unwrap()).await.unwrap();
+    let mut input = text("Trộm cắp");
+    input.commune_code = Some(30742);
+    h.submit(Submission::new(input, Channel::Api))
+        .await
+        .unwrap();
+    let handler = h
+        .add_staff(
+            "rg",
+            "",
+            Role::Handler,
+            &"91/30742".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap();
+    let list = h
+        .list_reports(&hotline_core::Actor(handler), 10)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].unit_name, "Công an phường Rạch Giá");
+    assert_eq!(list[0].case_number.as_str(), "AG-2027-000001");
+    // Without a place, the default unit.
+    let done = h
+        .submit(Submission::new(text("không rõ nơi"), Channel::Api))
+        .await
+        .unwrap();
+    assert_eq!(done.case_number.as_str(), "BCA-2027-000001");
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_and_nothing_is_stored() {
+    let (_d, h, _) = hotline().await;
+    let mut input = text("x");
+    input.contact = Some(ContactInput {
+        phone: Some("not a phone".into()),
+        ..Default::default()
+    });
+    assert!(matches!(
+        h.submit(Submission::new(input, Channel::Web)).await,
+        Err(CoreError::Domain(_))
+    ));
+    assert_eq!(h.store.count_reports().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn sign_in_does_not_say_which_part_was_wrong_and_backs_off() {
+    let (_d, h, _) = hotline().await;
+    h.add_staff(
+        "truc.ban",
+        "",
+        Role::DutyOfficer,
+        &"22".parse().unwrap(),
+        "mật khẩu dài đủ",
+    )
+    .await
+    .unwrap();
+    let ok = h.sign_in("Truc.Ban", "mật khẩu dài đủ", IP).await.unwrap();
+    assert_eq!(h.session(&ok.token).await.unwrap().0.username, "truc.ban");
+    assert!(matches!(
+        h.sign_in("truc.ban", "sai", IP).await,
+        Err(CoreError::Unauthenticated)
+    ));
+    assert!(matches!(
+        h.sign_in("nobody", "sai", IP).await,
+        Err(CoreError::Unauthenticated)
+    ));
+    for _ in 0..4 {
+        let _ = h.sign_in("truc.ban", "sai", IP).await;
+    }
+    assert!(matches!(
+        h.sign_in("truc.ban", "mật khẩu dài đủ", IP).await,
+        Err(CoreError::Throttled { .. })
+    ));
+    h.sign_out(&ok.token).await.unwrap();
+    assert!(h.session(&ok.token).await.is_err());
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let (_d, h, clock) = hotline().await;
+    h.add_staff(
+        "a.b",
+        "",
+        Role::Handler,
+        &"22".parse().unwrap(),
+        "0123456789",
+    )
+    .await
+    .unwrap();
+    let s = h.sign_in("a.b", "0123456789", IP).await.unwrap();
+    clock.advance(chrono::Duration::hours(13));
+    assert!(matches!(
+        h.session(&s.token).await,
+        Err(CoreError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn api_tokens_act_as_their_member() {
+    let (_d, h, _) = hotline().await;
+    h.add_staff(
+        "script",
+        "",
+        Role::Director,
+        &"bca".parse().unwrap(),
+        "0123456789",
+    )
+    .await
+    .unwrap();
+    let token = h.create_api_token("script", "test").await.unwrap();
+    assert_eq!(h.api_actor(&token).await.unwrap().0.username, "script");
+    assert!(h.api_actor("nope").await.is_err());
+}
+
+#[tokio::test]
+async fn demo_fills_an_empty_store_once() {
+    let (_d, h, _) = hotline().await;
+    let accounts = demo::load(&h).await.unwrap();
+    assert!(accounts.iter().any(|a| a.role == Role::Director));
+    let reports = h.store.count_reports().await.unwrap();
+    assert!(reports >= 30, "{reports}");
+    assert!(demo::load(&h).await.unwrap().is_empty());
+    assert_eq!(h.store.count_reports().await.unwrap(), reports);
+    let bca = h.store.staff_by_username("demo.bca").await.unwrap().member;
+    let all = h
+        .list_reports(&hotline_core::Actor(bca), 500)
+        .await
+        .unwrap();
+    assert_eq!(all.len() as i64, reports);
+    for channel in [Channel::Zalo, Channel::Phone, Channel::Email, Channel::Web] {
+        assert!(all.iter().any(|r| r.channel == channel));
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_submissions_get_distinct_gapless_numbers() {
+    let (_d, h, _) = hotline().await;
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                let mut input = text(&format!("báo cáo {i}"));
+                input.province_code = Some(42);
+                h.submit(Submission::new(input, Channel::Api))
+                    .await
+                    .unwrap()
+                    .case_number
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().as_str().to_owned());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=200).map(|i| format!("HT-2027-{i:06}")).collect();
+    assert_eq!(numbers, expected);
+}

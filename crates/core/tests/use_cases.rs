@@ -110,7 +110,7 @@ async fn a_report_goes_to_its_commune_police_when_that_unit_exists() {
         .unwrap();
     let handler = h
         .add_staff(
-            "rg",
+            "rach.gia",
             "",
             Role::Handler,
             &"91/30742".parse().unwrap(),

@@ -16,7 +16,7 @@ pub use clock::{Clock, FixedClock, SystemClock, VIETNAM, vietnam_year};
 pub use codes::{CaseNumber, FollowUpCode};
 pub use error::{DomainError, FieldError};
 pub use ids::{ContactId, MessageId, ReportId, StaffId};
-pub use places::{Commune, Gazetteer, Province};
+pub use places::{Commune, CommuneLookup, Gazetteer, Province};
 pub use report::{Channel, Direction, ReportStatus, Urgency};
 pub use staff::Role;
 pub use submission::{ContactInput, ReportInput, ValidContact, ValidReport};

@@ -256,6 +256,38 @@ impl Gazetteer {
     }
 }
 
+/// Why a commune name did not resolve to one commune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommuneLookup {
+    Unknown,
+    Ambiguous,
+}
+
+impl Gazetteer {
+    /// The one commune of `province_code` that `name` designates: an exact name (with or
+    /// without its type, with or without diacritics), else the only name that starts with it.
+    pub fn find_commune(&self, province_code: u32, name: &str) -> Result<&Commune, CommuneLookup> {
+        let q = fold(name);
+        let q_bare = strip_type(&q, COMMUNE_PREFIXES);
+        let in_province = || self.communes_of(province_code);
+        let exact: Vec<&Commune> = in_province()
+            .filter(|c| c.folded == q || c.folded_bare == q_bare)
+            .collect();
+        let candidates = if exact.is_empty() {
+            in_province()
+                .filter(|c| c.folded_bare.starts_with(&q_bare) || c.folded.starts_with(&q))
+                .collect()
+        } else {
+            exact
+        };
+        match candidates.as_slice() {
+            [one] => Ok(one),
+            [] => Err(CommuneLookup::Unknown),
+            _ => Err(CommuneLookup::Ambiguous),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +346,16 @@ mod tests {
         let in_hn = g.search_communes(Some(1), "hoan kiem", 5);
         assert_eq!(in_hn.first().map(|c| c.code), Some(70));
         assert!(g.search_communes(Some(22), "hoan kiem", 5).is_empty());
+    }
+
+    #[test]
+    fn a_typed_commune_name_resolves_within_its_province() {
+        let g = gazetteer();
+        assert_eq!(g.find_commune(22, "ha long").map(|c| c.code), Ok(6688));
+        assert_eq!(g.find_commune(22, "Phường Hạ Long").map(|c| c.code), Ok(6688));
+        assert_eq!(g.find_commune(22, "van don").map(|c| c.code), Ok(6994));
+        assert_eq!(g.find_commune(22, "mong cai"), Err(CommuneLookup::Ambiguous));
+        assert_eq!(g.find_commune(22, "hoan kiem"), Err(CommuneLookup::Unknown));
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn member(row: &SqliteRow) -> StoreResult<StaffMember> {
         display_name: get(row, "display_name")?,
         role: parsed(row, "role")?,
         unit: parsed(row, "unit_code")?,
+        unit_name: get(row, "unit_name")?,
         unit_path: get(row, "unit_path")?,
         disabled: get(row, "disabled")?,
     })

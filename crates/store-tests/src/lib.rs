@@ -205,6 +205,7 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
     let member = store.create_staff(&new).await.unwrap();
     assert_eq!(member.role, Role::DutyOfficer);
     assert_eq!(member.unit_path, "/bca/22/");
+    assert_eq!(member.unit_name, "Công an tỉnh Quảng Ninh");
     assert!(matches!(
         store.create_staff(&new).await,
         Err(StoreError::Conflict(what)) if what == "username"

@@ -48,6 +48,7 @@ pub struct StaffMember {
     pub display_name: String,
     pub role: Role,
     pub unit: UnitCode,
+    pub unit_name: String,
     pub unit_path: String,
     pub disabled: bool,
 }

@@ -1,0 +1,283 @@
+//! The JSON API (`/api/v1`): the generic channel any integration can submit through, the report
+//! list for scripts, and the OpenAPI document generated from these definitions.
+
+use crate::AppState;
+use crate::error::{ApiError, InvalidParam, Problem};
+use crate::extract::{Ctx, parse_json, read_body, require_content_type, url_pairs};
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hotline_core::reports::MAX_LIST_LIMIT;
+use hotline_core::{Actor, CoreError, Submission};
+use hotline_domain::{Channel, ContactInput, ReportInput, ReportStatus, Urgency};
+use http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// A citizen's report sent by an integration or an app.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReport {
+    /// What happened, in the reporter's words. Required; at most 20,000 characters.
+    pub text: String,
+    /// GSO code of the province (2025 list), e.g. 22 for Quảng Ninh.
+    pub province_code: Option<u32>,
+    /// GSO code of the commune, ward or special zone (2025 list).
+    pub commune_code: Option<u32>,
+    /// Address details as given.
+    pub address: Option<String>,
+    pub contact: Option<CreateContact>,
+    /// `true` asks that no identity be kept; contact details must then be absent.
+    pub anonymous: Option<bool>,
+}
+
+/// How to reach the reporter. Every field is optional; all are kept confidential.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContact {
+    pub name: Option<String>,
+    /// Any common Vietnamese notation: `0912 345 678`, `+84 912 345 678`, `84912345678`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportCreated {
+    /// Public case number, e.g. `QN-2026-000123`.
+    pub case_number: String,
+    /// Secret follow-up code for the reporter, in groups of four. Shown once.
+    pub follow_up_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportItem {
+    pub case_number: String,
+    pub channel: Channel,
+    pub status: ReportStatus,
+    pub urgency: Urgency,
+    /// Code of the unit the report belongs to.
+    pub unit: String,
+    pub unit_name: String,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+    /// The start of the report text.
+    pub summary: String,
+    pub anonymous: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportList {
+    /// Newest first.
+    pub items: Vec<ReportItem>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+async fn api_actor(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Option<Actor>, ApiError> {
+    match bearer(headers) {
+        None => Ok(None),
+        Some(token) => state
+            .hotline
+            .api_actor(token)
+            .await
+            .map(Some)
+            .map_err(|e| ApiError::from_core(e, ctx)),
+    }
+}
+
+/// Submit a report.
+///
+/// Without a token this is a citizen's submission, limited per client address; with a bearer
+/// token it is an integration's. Answers only once the report is durably stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    request_body = CreateReport,
+    responses(
+        (status = 201, description = "Stored", body = ReportCreated),
+        (status = 400, description = "Invalid or malformed input; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A bearer token was given but is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many submissions from this address", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn create_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let integration = match api_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(e) => return e.into_response(),
+    };
+    if integration.is_none()
+        && let Err(wait) = state.public_limiter.check(ctx.client_ip)
+    {
+        let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &ctx);
+        err.retry_after = Some(wait);
+        return err.into_response();
+    }
+    let parsed = require_content_type(&headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|b| parse_json::<CreateReport>(&b));
+    let request = match parsed {
+        Ok(r) => r,
+        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
+    };
+    let input = ReportInput {
+        text: request.text,
+        province_code: request.province_code,
+        commune_code: request.commune_code,
+        address: request.address,
+        contact: request.contact.map(|c| ContactInput {
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+        }),
+        anonymous: request.anonymous,
+    };
+    match state.hotline.submit(Submission::new(input, Channel::Api)).await {
+        Ok(done) => (
+            StatusCode::CREATED,
+            Json(ReportCreated {
+                case_number: done.case_number.to_string(),
+                follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+            }),
+        )
+            .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// List reports.
+///
+/// The reports the token's staff member may see, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50")),
+    responses(
+        (status = 200, body = ReportList),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: http::Uri,
+) -> Response {
+    let actor = match api_actor(&state, &headers, &ctx).await {
+        Ok(Some(actor)) => actor,
+        Ok(None) => return ApiError::from_core(CoreError::Unauthenticated, &ctx).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let limit = match list_limit(uri.query()) {
+        Ok(limit) => limit,
+        Err(()) => {
+            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", &ctx)
+                .detail(format!("limit must be a whole number from 1 to {MAX_LIST_LIMIT}"));
+            err.errors.push(InvalidParam {
+                field: "limit".into(),
+                code: "invalid".into(),
+                message: format!("1..={MAX_LIST_LIMIT}"),
+            });
+            return err.into_response();
+        }
+    };
+    match state.hotline.list_reports(&actor, limit).await {
+        Ok(reports) => Json(ReportList {
+            items: reports
+                .into_iter()
+                .map(|r| ReportItem {
+                    case_number: r.case_number.to_string(),
+                    channel: r.channel,
+                    status: r.status,
+                    urgency: r.urgency,
+                    unit: r.unit.to_string(),
+                    unit_name: r.unit_name,
+                    province_code: r.province_code,
+                    commune_code: r.commune_code,
+                    summary: r.summary,
+                    anonymous: r.anonymous,
+                    created_at: r.created_at,
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+fn list_limit(query: Option<&str>) -> Result<u32, ()> {
+    let pairs = url_pairs(query.unwrap_or_default().as_bytes()).map_err(|_| ())?;
+    match pairs.iter().rev().find(|(k, _)| k == "limit") {
+        None => Ok(50),
+        Some((_, v)) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIST_LIMIT).contains(&n) => Ok(n),
+            _ => Err(()),
+        },
+    }
+}
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hotline API",
+        description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
+    ),
+    paths(create_report, list_reports),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, Problem, InvalidParam)),
+    modifiers(&BearerScheme),
+    tags((name = "reports", description = "Reports from any channel"))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(list_limit(None), Ok(50));
+        assert_eq!(list_limit(Some("limit=500")), Ok(500));
+        assert_eq!(list_limit(Some("limit=0")), Err(()));
+        assert_eq!(list_limit(Some("limit=501")), Err(()));
+        assert_eq!(list_limit(Some("limit=x")), Err(()));
+    }
+}

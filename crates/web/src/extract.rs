@@ -1,0 +1,270 @@
+//! Reading requests: the page context (language, request id, client address), bodies checked
+//! for size and UTF-8, JSON with the failing field named, and URL-encoded forms.
+
+use crate::AppState;
+use crate::i18n::{Lang, Tr};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use bytes::Bytes;
+use http::StatusCode;
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// A fresh id per request, in every log line of it and on every error page.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// What every handler may want to know about the request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub request_id: String,
+    pub client_ip: IpAddr,
+    /// Path and query without `lang`, for the language switch link.
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn lang(&self) -> Lang {
+        self.tr.lang
+    }
+}
+
+/// The client's address: the peer, or the configured proxy header's last hop when the server
+/// runs behind a trusted reverse proxy.
+pub fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
+    if let Some(header) = trusted_header
+        && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+        && let Some(ip) = value
+            .rsplit(',')
+            .next()
+            .and_then(|s| s.trim().parse::<IpAddr>().ok())
+    {
+        return ip;
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let query: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| {
+                url_pairs(q.as_bytes())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(k, _)| k != "lang")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut path = parts.uri.path().to_owned();
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(&encode_pairs(&query));
+        }
+        Ok(Self {
+            tr: state.catalogues.tr(lang),
+            request_id,
+            client_ip: client_ip(parts, state.config.trusted_proxy_header.as_deref()),
+            path,
+        })
+    }
+}
+
+fn encode_pairs(pairs: &[(String, String)]) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, NON_ALPHANUMERIC),
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Unreadable,
+    BadEncoding,
+    UnsupportedMediaType,
+    /// Malformed, with the path of the failing field (`contact.phone`, or empty for the whole
+    /// document) and what was wrong.
+    Malformed { field: String, detail: String },
+}
+
+impl BodyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            BodyError::Unreadable | BodyError::BadEncoding | BodyError::Malformed { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+        }
+    }
+}
+
+pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, BodyError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            BodyError::TooLarge
+        } else {
+            BodyError::Unreadable
+        }
+    })
+}
+
+pub fn require_content_type(parts_headers: &http::HeaderMap, expected: &str) -> Result<(), BodyError> {
+    let matches = parts_headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected));
+    if matches {
+        Ok(())
+    } else {
+        Err(BodyError::UnsupportedMediaType)
+    }
+}
+
+/// Parses JSON, naming the field that failed (`contact.phone`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| BodyError::BadEncoding)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let detail = e.into_inner().to_string();
+        // serde reports a missing field on its parent; name the field itself.
+        let missing = detail
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name,
+            (".", None) => String::new(),
+            (parent, Some(name)) => format!("{parent}.{name}"),
+            (parent, None) => parent.to_owned(),
+        };
+        BodyError::Malformed { field, detail }
+    })?;
+    de.end().map_err(|e| BodyError::Malformed {
+        field: String::new(),
+        detail: e.to_string(),
+    })?;
+    Ok(value)
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs, refusing bytes that are not UTF-8
+/// rather than replacing them, so that a citizen's text is never silently mangled.
+pub fn url_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, BodyError> {
+    let decode = |part: &[u8]| -> Result<String, BodyError> {
+        let spaced: Vec<u8> = part.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+        percent_encoding::percent_decode(&spaced)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| BodyError::BadEncoding)
+    };
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |b| *b == b'=');
+            let key = decode(it.next().unwrap_or_default())?;
+            let value = decode(it.next().unwrap_or_default())?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
+/// A decoded form: the last value of each field wins.
+pub struct Form(HashMap<String, String>);
+
+impl Form {
+    pub fn parse(bytes: &[u8]) -> Result<Self, BodyError> {
+        Ok(Self(url_pairs(bytes)?.into_iter().collect()))
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map_or("", String::as_str)
+    }
+
+    /// A field that must be absent, empty or a whole number.
+    pub fn number(&self, field: &str) -> Result<Option<u32>, BodyError> {
+        let value = self.get(field).trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        value.parse().map(Some).map_err(|_| BodyError::Malformed {
+            field: field.to_owned(),
+            detail: "not a number".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_utf8_and_refuse_anything_else() {
+        let pairs = url_pairs("text=C%C3%B4ng+an&x=1&empty=".as_bytes()).unwrap();
+        assert_eq!(pairs[0], ("text".into(), "Công an".into()));
+        assert_eq!(pairs[2], ("empty".into(), String::new()));
+        assert_eq!(url_pairs(b"text=%C3%28"), Err(BodyError::BadEncoding));
+        assert_eq!(url_pairs(b"text=\xff"), Err(BodyError::BadEncoding));
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            phone: Option<String>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            text: String,
+            contact: Option<Inner>,
+        }
+        let err = parse_json::<Outer>(br#"{"text":"a","contact":{"phone":5}}"#).unwrap_err();
+        assert!(matches!(err, BodyError::Malformed { field, .. } if field == "contact.phone"));
+        let err = parse_json::<Outer>(br#"{"contact":null}"#).unwrap_err();
+        assert!(matches!(err, BodyError::Malformed { field, .. } if field == "text"));
+        assert_eq!(parse_json::<Outer>(b"{\"text\":\"\xff\"}").unwrap_err(), BodyError::BadEncoding);
+        assert!(matches!(parse_json::<Outer>(br#"{"text":"a"} x"#).unwrap_err(), BodyError::Malformed { .. }));
+    }
+}

@@ -1,0 +1,173 @@
+//! Hotline's HTTP face: public pages, the staff console, the JSON API and its OpenAPI document,
+//! health and metrics. Handlers translate HTTP to use cases and back; they hold no SQL and no
+//! policy.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+mod middleware;
+pub mod pages;
+pub mod rate;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hotline_core::Hotline;
+use http::{HeaderValue, StatusCode, header};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use tower_http::trace::TraceLayer;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Citizens' submissions per minute per client address (0: unlimited).
+    pub public_submissions_per_minute: u32,
+    pub public_submissions_burst: u32,
+    /// Header carrying the client address from a trusted reverse proxy (e.g.
+    /// `x-forwarded-for`); `None` trusts only the socket's peer address.
+    pub trusted_proxy_header: Option<String>,
+    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            public_submissions_per_minute: 10,
+            public_submissions_burst: 5,
+            trusted_proxy_header: None,
+            secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hotline: Hotline,
+    pub config: Arc<WebConfig>,
+    pub catalogues: Arc<i18n::Catalogues>,
+    pub public_limiter: Arc<rate::RateLimiter>,
+    /// Set once migrations and any demo load are done.
+    pub ready: Arc<AtomicBool>,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(hotline: Hotline, config: WebConfig, ready: Arc<AtomicBool>) -> Result<Self, i18n::CatalogueError> {
+        Ok(Self {
+            hotline,
+            public_limiter: Arc::new(rate::RateLimiter::new(
+                config.public_submissions_per_minute,
+                config.public_submissions_burst,
+            )),
+            config: Arc::new(config),
+            catalogues: i18n::Catalogues::load()?,
+            ready,
+            metrics: prometheus(),
+        })
+    }
+}
+
+/// The process-wide metrics recorder, installed on first use.
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed");
+            }
+            handle
+        })
+        .clone()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.ready.load(Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+    }
+    match state.hotline.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "store unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unreachable").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    metrics::gauge!("hotline_intake_queue_depth").set(state.hotline.intake_queue_depth() as f64);
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("../static/app.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}
+
+fn trace_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str());
+    let id = request
+        .extensions()
+        .get::<extract::RequestId>()
+        .map_or("", |r| r.0.as_str());
+    tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/bao-tin", get(pages::report_form).post(pages::submit_report))
+        .route("/dang-nhap", get(pages::login_form).post(pages::login))
+        .route("/dang-xuat", post(pages::logout))
+        .route("/can-bo", get(pages::inbox))
+        .route("/can-bo/ho-so/{case}", get(pages::report_page))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin));
+    let api = Router::new()
+        .route("/api/v1/reports", get(api::list_reports).post(api::create_report))
+        .route("/api/v1/openapi.json", get(api::openapi));
+    let gated = pages
+        .merge(api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::readiness));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/static/app.css", get(stylesheet))
+        .merge(gated)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(middleware::metrics))
+        .layer(axum::middleware::from_fn(middleware::language))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(TraceLayer::new_for_http().make_span_with(trace_span))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}

@@ -1,0 +1,146 @@
+//! Middleware: request ids, language choice, metrics, readiness, the same-origin check on form
+//! posts, and security headers.
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Ctx, RequestId, cookie};
+use crate::i18n::Lang;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+const LANG_COOKIE: &str = "lang";
+
+/// Gives every request a fresh id (an inbound `x-request-id` is not trusted: it would let a
+/// client write into our logs) and returns it in the response.
+pub async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// `?lang=en` switches language and remembers it in a cookie; otherwise the cookie decides;
+/// Vietnamese by default.
+pub async fn language(mut request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let chosen = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|p| p.strip_prefix("lang="))
+            .and_then(Lang::parse)
+    });
+    let remembered = cookie(&parts, LANG_COOKIE).and_then(Lang::parse);
+    let lang = chosen.or(remembered).unwrap_or_default();
+    request = Request::from_parts(parts, body);
+    request.extensions_mut().insert(lang);
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Counts requests and their latency per route and status.
+pub async fn metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("hotline_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("hotline_http_request_duration_seconds", "route" => route, "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Until migrations and any demo load are done, only health and metrics answer.
+pub async fn readiness(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.ready.load(Ordering::Acquire) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let ctx = Ctx::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_else(|never| match never {});
+    let mut response =
+        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", &ctx).into_response();
+    drop(body);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+/// Refuses a form post that a browser says came from another site: a baseline against
+/// cross-site request forgery, on top of `SameSite=Strict` session cookies.
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site");
+    let foreign_origin = match (origin_host, host) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),
+        _ => false,
+    };
+    if cross_site || foreign_origin {
+        let (mut parts, _) = request.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, &state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        tracing::warn!(target: "audit", "cross-site form post refused");
+        return PageError::new(StatusCode::FORBIDDEN, "error-forbidden", &ctx).into_response();
+    }
+    next.run(request).await
+}
+
+/// Strict content security policy and friends. Pages load only our own CSS and script.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (
+            "content-security-policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("permissions-policy", "geolocation=(), camera=(), microphone=()"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    // Receipts carry secrets and staff pages carry reports: nothing is cached unless a
+    // handler says so.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}

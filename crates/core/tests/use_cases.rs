@@ -1,5 +1,13 @@
 //! Use cases against a real SQLite store.
 
+// Test code: a failed expectation is the test's failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use chrono::{TimeZone, Utc};
 use hotline_core::{CoreError, Hotline, IntakeConfig, Submission, demo, setup};
 use hotline_domain::{Channel, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode};

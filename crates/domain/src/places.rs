@@ -352,9 +352,15 @@ mod tests {
     fn a_typed_commune_name_resolves_within_its_province() {
         let g = gazetteer();
         assert_eq!(g.find_commune(22, "ha long").map(|c| c.code), Ok(6688));
-        assert_eq!(g.find_commune(22, "Phường Hạ Long").map(|c| c.code), Ok(6688));
+        assert_eq!(
+            g.find_commune(22, "Phường Hạ Long").map(|c| c.code),
+            Ok(6688)
+        );
         assert_eq!(g.find_commune(22, "van don").map(|c| c.code), Ok(6994));
-        assert_eq!(g.find_commune(22, "mong cai"), Err(CommuneLookup::Ambiguous));
+        assert_eq!(
+            g.find_commune(22, "mong cai"),
+            Err(CommuneLookup::Ambiguous)
+        );
         assert_eq!(g.find_commune(22, "hoan kiem"), Err(CommuneLookup::Unknown));
     }
 

@@ -56,8 +56,7 @@ fn pg_code(code: Option<u32>) -> Option<i32> {
 const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
      u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.anonymous, r.created_at";
 
-const MEMBER_COLUMNS: &str =
-    "s.id, s.username, s.display_name, s.role, s.unit_code, u.name AS unit_name, u.path AS unit_path, \
+const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, u.name AS unit_name, u.path AS unit_path, \
      s.disabled";
 
 /// The WHERE clause and its single bound value for a visibility; `None` when nothing is visible.

@@ -84,7 +84,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-async fn api_actor(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Option<Actor>, ApiError> {
+async fn api_actor(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &Ctx,
+) -> Result<Option<Actor>, ApiError> {
     match bearer(headers) {
         None => Ok(None),
         Some(token) => state
@@ -151,7 +155,11 @@ pub async fn create_report(
         }),
         anonymous: request.anonymous,
     };
-    match state.hotline.submit(Submission::new(input, Channel::Api)).await {
+    match state
+        .hotline
+        .submit(Submission::new(input, Channel::Api))
+        .await
+    {
         Ok(done) => (
             StatusCode::CREATED,
             Json(ReportCreated {
@@ -193,8 +201,9 @@ pub async fn list_reports(
     let limit = match list_limit(uri.query()) {
         Ok(limit) => limit,
         Err(()) => {
-            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", &ctx)
-                .detail(format!("limit must be a whole number from 1 to {MAX_LIST_LIMIT}"));
+            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", &ctx).detail(
+                format!("limit must be a whole number from 1 to {MAX_LIST_LIMIT}"),
+            );
             err.errors.push(InvalidParam {
                 field: "limit".into(),
                 code: "invalid".into(),

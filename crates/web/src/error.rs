@@ -68,8 +68,9 @@ impl ApiError {
             BodyError::TooLarge => Self::new(status, "Payload too large", ctx)
                 .detail("The request body is larger than this server accepts."),
             BodyError::Unreadable => Self::new(status, "Unreadable body", ctx),
-            BodyError::BadEncoding => Self::new(status, "Invalid encoding", ctx)
-                .detail("The body is not valid UTF-8."),
+            BodyError::BadEncoding => {
+                Self::new(status, "Invalid encoding", ctx).detail("The body is not valid UTF-8.")
+            }
             BodyError::UnsupportedMediaType => Self::new(status, "Unsupported media type", ctx)
                 .detail("Send Content-Type: application/json."),
             BodyError::Malformed { field, detail } => {
@@ -92,22 +93,20 @@ impl ApiError {
                 err.errors = fields.iter().map(|f| invalid_param(f, &ctx.tr)).collect();
                 err
             }
-            CoreError::Domain(other) => Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx)
-                .detail(other.to_string()),
+            CoreError::Domain(other) => {
+                Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx).detail(other.to_string())
+            }
             CoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "Not found", ctx),
             CoreError::Forbidden => Self::new(StatusCode::FORBIDDEN, "Forbidden", ctx),
-            CoreError::Unauthenticated => {
-                Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", ctx)
-                    .detail("A valid bearer token is required.")
-            }
+            CoreError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", ctx)
+                .detail("A valid bearer token is required."),
             CoreError::Throttled { retry_after_secs } => {
                 let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", ctx);
                 err.retry_after = Some(retry_after_secs);
                 err
             }
-            CoreError::Conflict(what) => {
-                Self::new(StatusCode::CONFLICT, "Conflict", ctx).detail(format!("{what} already exists"))
-            }
+            CoreError::Conflict(what) => Self::new(StatusCode::CONFLICT, "Conflict", ctx)
+                .detail(format!("{what} already exists")),
             CoreError::Unavailable => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", ctx)
             }

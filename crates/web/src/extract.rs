@@ -66,7 +66,10 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
         let request_id = parts
             .extensions
@@ -122,7 +125,10 @@ pub enum BodyError {
     UnsupportedMediaType,
     /// Malformed, with the path of the failing field (`contact.phone`, or empty for the whole
     /// document) and what was wrong.
-    Malformed { field: String, detail: String },
+    Malformed {
+        field: String,
+        detail: String,
+    },
 }
 
 impl BodyError {
@@ -147,7 +153,10 @@ pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, BodyError
     })
 }
 
-pub fn require_content_type(parts_headers: &http::HeaderMap, expected: &str) -> Result<(), BodyError> {
+pub fn require_content_type(
+    parts_headers: &http::HeaderMap,
+    expected: &str,
+) -> Result<(), BodyError> {
     let matches = parts_headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -191,7 +200,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
 /// rather than replacing them, so that a citizen's text is never silently mangled.
 pub fn url_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, BodyError> {
     let decode = |part: &[u8]| -> Result<String, BodyError> {
-        let spaced: Vec<u8> = part.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
         percent_encoding::percent_decode(&spaced)
             .decode_utf8()
             .map(|s| s.into_owned())
@@ -264,7 +276,13 @@ mod tests {
         assert!(matches!(err, BodyError::Malformed { field, .. } if field == "contact.phone"));
         let err = parse_json::<Outer>(br#"{"contact":null}"#).unwrap_err();
         assert!(matches!(err, BodyError::Malformed { field, .. } if field == "text"));
-        assert_eq!(parse_json::<Outer>(b"{\"text\":\"\xff\"}").unwrap_err(), BodyError::BadEncoding);
-        assert!(matches!(parse_json::<Outer>(br#"{"text":"a"} x"#).unwrap_err(), BodyError::Malformed { .. }));
+        assert_eq!(
+            parse_json::<Outer>(b"{\"text\":\"\xff\"}").unwrap_err(),
+            BodyError::BadEncoding
+        );
+        assert!(matches!(
+            parse_json::<Outer>(br#"{"text":"a"} x"#).unwrap_err(),
+            BodyError::Malformed { .. }
+        ));
     }
 }

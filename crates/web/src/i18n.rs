@@ -50,7 +50,10 @@ pub struct Catalogues {
 #[error("message catalogue error: {0}")]
 pub struct CatalogueError(String);
 
-fn bundle(lang: LanguageIdentifier, source: &str) -> Result<FluentBundle<FluentResource>, CatalogueError> {
+fn bundle(
+    lang: LanguageIdentifier,
+    source: &str,
+) -> Result<FluentBundle<FluentResource>, CatalogueError> {
     let resource = FluentResource::try_new(source.to_owned())
         .map_err(|(_, errors)| CatalogueError(format!("{lang}: {errors:?}")))?;
     let mut bundle = FluentBundle::new_concurrent(vec![lang.clone()]);
@@ -102,7 +105,9 @@ impl Tr {
             return id;
         };
         let mut errors = Vec::new();
-        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
     }
 
     /// The text for `key`.
@@ -149,7 +154,14 @@ mod tests {
         let c = Catalogues::load().unwrap();
         assert_eq!(c.tr(Lang::Vi).t("login-submit"), "Đăng nhập");
         assert_eq!(c.tr(Lang::En).t("login-submit"), "Sign in");
-        assert_eq!(c.tr(Lang::Vi).t("field-contact.phone-invalid"), "Số điện thoại không hợp lệ.");
-        assert!(c.tr(Lang::Vi).t1("inbox-count", "count", 3).starts_with("3 "));
+        assert_eq!(
+            c.tr(Lang::Vi).t("field-contact.phone-invalid"),
+            "Số điện thoại không hợp lệ."
+        );
+        assert!(
+            c.tr(Lang::Vi)
+                .t1("inbox-count", "count", 3)
+                .starts_with("3 ")
+        );
     }
 }

@@ -19,7 +19,7 @@ use http::{HeaderValue, StatusCode, header};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -60,7 +60,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(hotline: Hotline, config: WebConfig, ready: Arc<AtomicBool>) -> Result<Self, i18n::CatalogueError> {
+    pub fn new(
+        hotline: Hotline,
+        config: WebConfig,
+        ready: Arc<AtomicBool>,
+    ) -> Result<Self, i18n::CatalogueError> {
         Ok(Self {
             hotline,
             public_limiter: Arc::new(rate::RateLimiter::new(
@@ -81,7 +85,9 @@ fn prometheus() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
-                .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+                .set_buckets(&[
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
@@ -123,8 +129,14 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 async fn stylesheet() -> Response {
     let mut response = include_str!("../static/app.css").into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     response
 }
 
@@ -144,19 +156,32 @@ fn trace_span(request: &Request) -> tracing::Span {
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
-        .route("/bao-tin", get(pages::report_form).post(pages::submit_report))
+        .route(
+            "/bao-tin",
+            get(pages::report_form).post(pages::submit_report),
+        )
         .route("/dang-nhap", get(pages::login_form).post(pages::login))
         .route("/dang-xuat", post(pages::logout))
         .route("/can-bo", get(pages::inbox))
         .route("/can-bo/ho-so/{case}", get(pages::report_page))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::same_origin,
+        ));
     let api = Router::new()
-        .route("/api/v1/reports", get(api::list_reports).post(api::create_report))
+        .route(
+            "/api/v1/reports",
+            get(api::list_reports).post(api::create_report),
+        )
         .route("/api/v1/openapi.json", get(api::openapi));
-    let gated = pages
-        .merge(api)
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::readiness));
+    let gated =
+        pages
+            .merge(api)
+            .fallback(pages::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                middleware::readiness,
+            ));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -167,7 +192,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::metrics))
         .layer(axum::middleware::from_fn(middleware::language))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(TraceLayer::new_for_http().make_span_with(trace_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(trace_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

@@ -132,7 +132,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ("x-frame-options", "DENY"),
         ("referrer-policy", "no-referrer"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "geolocation=(), camera=(), microphone=()"),
+        (
+            "permissions-policy",
+            "geolocation=(), camera=(), microphone=()",
+        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));

@@ -59,7 +59,9 @@ fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
 }
 
 fn vn_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&VIETNAM).format("%d/%m/%Y %H:%M").to_string()
+    at.with_timezone(&VIETNAM)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 #[derive(Template)]
@@ -69,7 +71,13 @@ struct HomePage {
 }
 
 pub async fn home(ctx: Ctx) -> Response {
-    render(StatusCode::OK, &HomePage { c: Chrome::new(&ctx, None) }, &ctx)
+    render(
+        StatusCode::OK,
+        &HomePage {
+            c: Chrome::new(&ctx, None),
+        },
+        &ctx,
+    )
 }
 
 /// What the citizen typed, echoed back when the form has to be corrected.
@@ -124,7 +132,12 @@ struct ReportFormPage {
     errors: Vec<FormErrorLine>,
 }
 
-fn form_page(state: &AppState, ctx: &Ctx, form: FormValues, errors: &[FieldError]) -> ReportFormPage {
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: FormValues,
+    errors: &[FieldError],
+) -> ReportFormPage {
     let provinces = state
         .hotline
         .places
@@ -242,15 +255,16 @@ pub async fn submit_report(
             return render(StatusCode::BAD_REQUEST, &page, &ctx);
         }
     };
-    match state.hotline.submit(Submission::new(input, Channel::Web)).await {
+    match state
+        .hotline
+        .submit(Submission::new(input, Channel::Web))
+        .await
+    {
         Ok(done) => {
             let page = ReceiptPage {
                 c: Chrome::new(&ctx, None),
                 case_number: done.case_number.to_string(),
-                follow_up_code: done
-                    .follow_up_code
-                    .map(|c| c.grouped())
-                    .unwrap_or_default(),
+                follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
             };
             render(StatusCode::CREATED, &page, &ctx)
         }
@@ -283,7 +297,11 @@ pub async fn login_form(ctx: Ctx, staff: Option<StaffPage>) -> Response {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
     ))
@@ -353,7 +371,10 @@ pub struct StaffPage(pub Actor);
 impl FromRequestParts<AppState> for StaffPage {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = cookie(parts, SESSION_COOKIE) else {
             return Err(Redirect::to("/dang-nhap").into_response());
         };
@@ -377,9 +398,11 @@ impl axum::extract::OptionalFromRequestParts<AppState> for StaffPage {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(<StaffPage as FromRequestParts<AppState>>::from_request_parts(parts, state)
-            .await
-            .ok())
+        Ok(
+            <StaffPage as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .ok(),
+        )
     }
 }
 
@@ -418,7 +441,11 @@ struct InboxPage {
     rows: Vec<Row>,
 }
 
-pub async fn inbox(State(state): State<AppState>, ctx: Ctx, StaffPage(actor): StaffPage) -> Response {
+pub async fn inbox(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
     let can_read = actor.visibility() != hotline_store::Visibility::Nothing;
     match state.hotline.list_reports(&actor, 200).await {
         Ok(reports) => {
@@ -486,7 +513,9 @@ pub async fn report_page(
     let summary = &view.detail.summary;
     let page = ReportPage {
         c: Chrome::new(&ctx, Some(&actor)),
-        title: ctx.tr.t1("report-title", "case", summary.case_number.to_string()),
+        title: ctx
+            .tr
+            .t1("report-title", "case", summary.case_number.to_string()),
         row: row(&ctx, summary),
         place: place_label(&state, &ctx, &view),
         address: view.detail.address.clone(),
@@ -524,4 +553,3 @@ pub async fn report_page(
 pub async fn not_found(ctx: Ctx) -> Response {
     PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response()
 }
-

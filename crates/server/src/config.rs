@@ -1,0 +1,211 @@
+//! One typed configuration: defaults → `hotline.toml` → `HOTLINE_*` environment → flags.
+//! Secrets may come from a file named by `HOTLINE_DATABASE_URL_FILE`. `Debug` redacts them.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Folder holding the embedded database (and, later, keys and attachments).
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL, `sqlite:…` for a SQLite file elsewhere; empty for the
+    /// embedded default in the data folder.
+    pub database_url: Option<String>,
+    /// Unit that receives reports with no place and no channel owner.
+    #[serde(deserialize_with = "string_or_number")]
+    pub default_unit: String,
+    /// `text` (readable) or `json`.
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    /// Citizens' submissions per minute per client address; 0 disables the limit.
+    pub public_submissions_per_minute: u32,
+    pub public_submissions_burst: u32,
+    /// Header with the client address set by a trusted reverse proxy, e.g. `x-forwarded-for`.
+    /// Off by default: only enable it when every request comes through that proxy.
+    pub trusted_proxy_header: Option<String>,
+    /// Mark cookies `Secure`; turn on when served over HTTPS.
+    pub secure_cookies: bool,
+    /// Most reports written in one transaction.
+    pub intake_max_batch: usize,
+}
+
+/// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Either::deserialize(de)? {
+        Either::Text(s) => s,
+        Either::Number(n) => n.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let web = hotline_web::WebConfig::default();
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("hotline-data"),
+            database_url: None,
+            default_unit: "bca".into(),
+            log_format: LogFormat::Text,
+            max_body_bytes: web.max_body_bytes,
+            public_submissions_per_minute: web.public_submissions_per_minute,
+            public_submissions_burst: web.public_submissions_burst,
+            trusted_proxy_header: None,
+            secure_cookies: false,
+            intake_max_batch: hotline_core::IntakeConfig::default().max_batch,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("default_unit", &self.default_unit)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field(
+                "public_submissions_per_minute",
+                &self.public_submissions_per_minute,
+            )
+            .field("public_submissions_burst", &self.public_submissions_burst)
+            .field("trusted_proxy_header", &self.trusted_proxy_header)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("intake_max_batch", &self.intake_max_batch)
+            .finish()
+    }
+}
+
+/// Hides the password of a URL: `postgres://hotline:secret@db/x` → `postgres://hotline:***@db/x`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    if userinfo.contains(':') {
+        format!("{scheme}://{user}:***@{host}")
+    } else {
+        url.to_owned()
+    }
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Reads the layers. `file` defaults to `hotline.toml` in the working folder, if present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let file = file.map_or_else(|| PathBuf::from("hotline.toml"), Path::to_path_buf);
+        let mut figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed("HOTLINE_").ignore(&["DATABASE_URL_FILE", "TEST_POSTGRES_URL"]));
+        if let Ok(path) = std::env::var("HOTLINE_DATABASE_URL_FILE") {
+            let url = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read HOTLINE_DATABASE_URL_FILE: {e}"))?;
+            figment = figment.merge(Serialized::default("database_url", url.trim().to_owned()));
+        }
+        let mut config: Config = figment.merge(Serialized::defaults(overrides)).extract()?;
+        if config
+            .database_url
+            .as_deref()
+            .is_some_and(|u| u.trim().is_empty())
+        {
+            config.database_url = None;
+        }
+        Ok(config)
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = shown.database_url.as_deref().map(redact_url);
+        Ok(toml::to_string(&shown)?)
+    }
+
+    pub fn web(&self) -> hotline_web::WebConfig {
+        hotline_web::WebConfig {
+            max_body_bytes: self.max_body_bytes,
+            public_submissions_per_minute: self.public_submissions_per_minute,
+            public_submissions_burst: self.public_submissions_burst,
+            trusted_proxy_header: self.trusted_proxy_header.clone(),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://hotline:s3cret@db:5432/hotline"),
+            "postgres://hotline:***@db:5432/hotline"
+        );
+        assert_eq!(redact_url("postgres://db/hotline"), "postgres://db/hotline");
+        let config = Config {
+            database_url: Some("postgres://u:pw@h/d".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("pw"));
+        assert!(!config.redacted_toml().unwrap().contains("pw"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's own error type, in its own test harness
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "hotline.toml",
+                "bind = \"127.0.0.1:9000\"\ndefault_unit = \"22\"",
+            )?;
+            jail.set_env("HOTLINE_DEFAULT_UNIT", "42");
+            let config = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(config.bind.port(), 9000);
+            assert_eq!(config.default_unit, "42");
+            let flags = Overrides {
+                bind: Some(SocketAddr::from(([127, 0, 0, 1], 9100))),
+                ..Overrides::default()
+            };
+            assert_eq!(Config::load(None, &flags).unwrap().bind.port(), 9100);
+            Ok(())
+        });
+    }
+}

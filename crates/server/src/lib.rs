@@ -1,0 +1,200 @@
+//! The `hotline` binary's library: opening the configured store, launching the whole system on
+//! a listener, and the CLI's operations. `main.rs` only parses arguments and calls in here, so
+//! integration tests can launch the real server on port 0.
+
+pub mod config;
+pub mod telemetry;
+
+use anyhow::Context;
+use config::Config;
+use hotline_core::{Hotline, IntakeConfig, setup};
+use hotline_domain::{Gazetteer, SystemClock, UnitCode};
+use hotline_store::Store;
+use hotline_store_postgres::PostgresStore;
+use hotline_store_sqlite::SqliteStore;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::net::TcpListener;
+
+/// Opens the store the configuration names; the URL scheme picks the backend. The embedded
+/// default lives in the data folder, which is created (owner-only) if missing.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match config.database_url.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = PostgresStore::connect(url)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            Ok(Arc::new(store))
+        }
+        Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(
+            SqliteStore::open_url(url)
+                .await
+                .context("cannot open SQLite")?,
+        )),
+        Some(other) => anyhow::bail!(
+            "unsupported database URL scheme in {}: use postgres:// or sqlite:",
+            config::redact_url(other)
+        ),
+        None => {
+            create_private_dir(&config.data_dir)?;
+            let path = config.data_dir.join("hotline.db");
+            Ok(Arc::new(SqliteStore::open(&path).await.with_context(
+                || format!("cannot open {}", path.display()),
+            )?))
+        }
+    }
+}
+
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A running service and its intake writer, for the CLI's one-shot operations.
+pub struct Service {
+    pub hotline: Hotline,
+    writer: hotline_core::intake::IntakeWriter,
+}
+
+impl Service {
+    /// Opens, migrates and seeds the store, then starts the use cases on it.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let store = open_store(config).await?;
+        let places = Arc::new(Gazetteer::embedded()?);
+        setup::bootstrap(store.as_ref(), &places).await?;
+        Self::start(config, store, places)
+    }
+
+    fn start(
+        config: &Config,
+        store: Arc<dyn Store>,
+        places: Arc<Gazetteer>,
+    ) -> anyhow::Result<Self> {
+        let default_unit: UnitCode = config
+            .default_unit
+            .parse()
+            .map_err(|e| anyhow::anyhow!("default_unit: {e}"))?;
+        let (hotline, writer) = Hotline::start(
+            store,
+            Arc::new(SystemClock),
+            places,
+            default_unit,
+            IntakeConfig {
+                max_batch: config.intake_max_batch,
+                ..IntakeConfig::default()
+            },
+        );
+        Ok(Self { hotline, writer })
+    }
+
+    /// Waits until every accepted report is written.
+    pub async fn close(self) {
+        drop(self.hotline);
+        self.writer.finish().await;
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes in-flight requests and
+/// drains intake. Health answers at once; everything else waits for migrations and any demo
+/// load (`/readyz` turns 200 then).
+pub async fn launch_with_listener(
+    config: Config,
+    listener: TcpListener,
+    demo: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let places = Arc::new(Gazetteer::embedded()?);
+    let service = Service::start(&config, store.clone(), places.clone())?;
+    let ready = Arc::new(AtomicBool::new(false));
+    let state = hotline_web::AppState::new(service.hotline.clone(), config.web(), ready.clone())?;
+    let app = hotline_web::app(state);
+    let address = listener.local_addr()?;
+    tracing::info!(%address, backend = store.backend(), "listening");
+
+    // Start-up work runs while health already answers; a failure stops the server.
+    let startup_error = Arc::new(std::sync::Mutex::new(None::<anyhow::Error>));
+    let failed = Arc::new(tokio::sync::Notify::new());
+    let setup = {
+        let hotline = service.hotline.clone();
+        let (startup_error, failed) = (startup_error.clone(), failed.clone());
+        tokio::spawn(async move {
+            let result = async {
+                setup::bootstrap(store.as_ref(), &places).await?;
+                if demo {
+                    let accounts = hotline_core::demo::load(&hotline).await?;
+                    print_demo_accounts(address, &accounts);
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    ready.store(true, Ordering::Release);
+                    tracing::info!("ready");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "start-up failed; stopping");
+                    *startup_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    failed.notify_one();
+                }
+            }
+        })
+    };
+
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => {}
+            () = failed.notified() => {}
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await?;
+    setup.abort();
+    let _ = setup.await;
+    service.close().await;
+    tracing::info!("stopped");
+    let startup_error = startup_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    match startup_error {
+        Some(e) => Err(e.context("start-up failed")),
+        None => Ok(()),
+    }
+}
+
+fn print_demo_accounts(address: SocketAddr, accounts: &[hotline_core::demo::DemoAccount]) {
+    if accounts.is_empty() {
+        println!("Demo data: the store already has staff; nothing loaded.");
+        return;
+    }
+    println!();
+    println!("  Hotline demo (fictional data) at http://{address}/");
+    println!(
+        "  Staff sign-in: http://{address}/dang-nhap   password for every demo account: {}",
+        hotline_core::demo::DEMO_PASSWORD
+    );
+    for a in accounts {
+        println!(
+            "    {:<20} {:<14} unit {}",
+            a.username,
+            a.role.as_str(),
+            a.unit
+        );
+    }
+    println!();
+}

@@ -1,0 +1,225 @@
+//! `hotline`: the command line. Parses arguments and calls into the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hotline_domain::{Role, UnitCode};
+use hotline_server::config::{Config, LogFormat, Overrides};
+use hotline_server::{Service, launch_with_listener, telemetry};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "hotline",
+    version,
+    about = "Hotline: citizens' reports to the police, on every channel, confidential and on time."
+)]
+struct Cli {
+    /// Configuration file (default: ./hotline.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data folder for the embedded database.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: postgres://… or sqlite:…; default: SQLite in the data folder.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole system: web pages, console, API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+        /// Load fictional demo data into an empty store.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Police units.
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// administrator, director, unit_leader, duty_officer, handler, inspector or auditor.
+        #[arg(long)]
+        role: String,
+        /// `22` (a province's police), `91/30280` (a commune police), `bca` (the ministry).
+        #[arg(long, default_value = "bca")]
+        unit: String,
+        /// Name shown in the console.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token acting as a staff account; the token is the last line printed.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// List units with their codes.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration, secrets redacted.
+    Check,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => *bind,
+        _ => None,
+    };
+    let overrides = Overrides {
+        bind,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        log_format: cli.log_format,
+    };
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    telemetry::init(config.log_format);
+
+    match cli.command {
+        Command::Serve { demo, .. } => {
+            let listener = tokio::net::TcpListener::bind(config.bind)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.bind))?;
+            launch_with_listener(config, listener, demo, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let service = Service::open(&config).await?;
+            service.close().await;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            let role: Role = role.parse()?;
+            let unit: UnitCode = unit.parse()?;
+            anyhow::ensure!(
+                password_stdin,
+                "give the password on standard input with --password-stdin"
+            );
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let service = Service::open(&config).await?;
+            let result = service
+                .hotline
+                .add_staff(&username, &name, role, &unit, password)
+                .await;
+            service.close().await;
+            let member = result?;
+            println!(
+                "added {} ({}) in {} — {}",
+                member.username, member.role, member.unit, member.unit_name
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { user, label },
+        } => {
+            let service = Service::open(&config).await?;
+            let result = service.hotline.create_api_token(&user, &label).await;
+            service.close().await;
+            let token = result.with_context(|| format!("no staff account {user}"))?;
+            println!("API token for {user} (shown once; keep it secret):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Unit {
+            command: UnitCommand::List,
+        } => {
+            let service = Service::open(&config).await?;
+            let units = service.hotline.store.list_units().await;
+            service.close().await;
+            for unit in units? {
+                println!("{:<12} {:<18} {}", unit.code, unit.kind.as_str(), unit.name);
+            }
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            print!("{}", config.redacted_toml()?);
+            Ok(())
+        }
+    }
+}

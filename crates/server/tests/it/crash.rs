@@ -1,0 +1,175 @@
+//! Crash safety: reports are submitted concurrently to the real binary, which is killed with
+//! SIGKILL mid-stream. After a restart every report that got a 201 is present, none twice, and
+//! case numbers have no gaps.
+
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+const IN_FLIGHT: usize = 16;
+const ACKNOWLEDGED_BEFORE_KILL: usize = 300;
+
+fn hotline(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .env("HOTLINE_PUBLIC_SUBMISSIONS_PER_MINUTE", "0");
+    cmd
+}
+
+/// Starts `hotline serve` on port 0 and returns it with its address, read from its JSON log.
+fn serve(data: &Path) -> (Child, String) {
+    let mut child = hotline(data)
+        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if entry["fields"]["message"] == "listening" {
+            break entry["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, format!("http://{address}"))
+}
+
+async fn wait_ready(base: &str) {
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_acknowledged_report_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = serve(dir.path());
+    wait_ready(&base).await;
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let client = reqwest::Client::new();
+    let workers: Vec<_> = (0..IN_FLIGHT)
+        .map(|w| {
+            let (client, base, acknowledged) = (client.clone(), base.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                for i in 0.. {
+                    let sent = client
+                        .post(format!("{base}/api/v1/reports"))
+                        .json(&json!({"text": format!("báo cáo {w}-{i}"), "province_code": 42}))
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { break };
+                    if response.status() != 201 {
+                        break;
+                    }
+                    let Ok(body) = response.json::<Value>().await else {
+                        break;
+                    };
+                    let case = body["case_number"].as_str().unwrap().to_owned();
+                    acknowledged.lock().unwrap().push(case);
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < ACKNOWLEDGED_BEFORE_KILL {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acknowledged: Vec<String> = acknowledged.lock().unwrap().clone();
+
+    let status = hotline(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "checker",
+            "--role",
+            "director",
+            "--unit",
+            "bca",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"checker password\n")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    let out = hotline(dir.path())
+        .args(["token", "create", "--user", "checker"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+
+    let (mut child, base) = serve(dir.path());
+    wait_ready(&base).await;
+    let list: Value = client
+        .get(format!("{base}/api/v1/reports?limit=500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let stored: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["case_number"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(stored.len() < 500, "the check must see every report");
+    let unique: HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "no report twice");
+    for case in &acknowledged {
+        assert!(unique.contains(case), "acknowledged {case} was lost");
+    }
+    assert!(
+        stored.len() <= acknowledged.len() + IN_FLIGHT,
+        "only reports in flight at the kill may be stored unacknowledged"
+    );
+    let mut sequences: Vec<u32> = stored
+        .iter()
+        .map(|c| c.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    sequences.sort_unstable();
+    let expected: Vec<u32> = (1..=u32::try_from(stored.len()).unwrap()).collect();
+    assert_eq!(sequences, expected, "case numbers have no gaps");
+}

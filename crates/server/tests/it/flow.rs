@@ -1,0 +1,279 @@
+//! A report goes in through the form and the API, is stored durably, and a signed-in officer
+//! sees it, before and after a restart; on SQLite and PostgreSQL.
+
+use crate::harness::{Backend, Data, Server, browser, element_text, sign_in};
+use hotline_domain::Role;
+use serde_json::{Value, json};
+
+async fn report_to_inbox_and_after_restart(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    // `user add` on a fresh store creates and migrates it first.
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("ht.director", Role::Director, "42").await;
+    let token = data.token("qn.director").await;
+    let server = Server::start(data.config()).await;
+    let client = browser();
+
+    let home = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let home = home.text().await.unwrap();
+    assert!(home.contains("tel:113"), "home tells to call 113");
+    assert!(home.contains("Báo tin cho Công an"));
+    let english = client
+        .get(server.url("/?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Report to the police"));
+    // The choice is remembered.
+    let again = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Report to the police"));
+    client.get(server.url("/?lang=vi")).send().await.unwrap();
+
+    let form = client
+        .get(server.url("/bao-tin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("name=\"text\""));
+    assert!(form.contains("Điều 144"), "false-report warning");
+
+    let submitted = client
+        .post(server.url("/bao-tin"))
+        .form(&[
+            ("text", "Có nhóm <b>đua xe</b> trái phép ở ven biển"),
+            ("province_code", "22"),
+            ("commune", "ha long"),
+            ("identity", "anonymous"),
+            ("phone", "0912345678"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 201);
+    assert_eq!(submitted.headers()["cache-control"], "no-store");
+    let receipt = submitted.text().await.unwrap();
+    let web_case = element_text(&receipt, "case-number").unwrap();
+    let code = element_text(&receipt, "follow-up-code").unwrap();
+    assert!(web_case.starts_with("QN-"), "{web_case}");
+    assert_eq!(code.len(), 19, "{code}");
+
+    let api = client
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "Trộm xe máy trước chợ", "province_code": 22, "contact": {"phone": "+84 973 288 038"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 201);
+    let api: Value = api.json().await.unwrap();
+    let api_case = api["case_number"].as_str().unwrap().to_owned();
+    assert_ne!(api_case, web_case);
+    assert_eq!(api["follow_up_code"].as_str().unwrap().len(), 19);
+
+    sign_in(&client, &server, "qn.director").await;
+    let inbox = client
+        .get(server.url("/can-bo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains(&web_case) && inbox.contains(&api_case));
+    let page = client
+        .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(!page.contains("<b>"), "report text is escaped");
+    assert!(page.contains("đua xe"));
+    assert!(page.contains("Phường Hạ Long, Quảng Ninh"));
+    assert!(
+        page.contains("Ẩn danh"),
+        "the anonymous choice wins over a stray phone field"
+    );
+
+    let list: Value = client
+        .get(server.url("/api/v1/reports?limit=10"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["case_number"], api_case.as_str(), "newest first");
+    assert_eq!(items[0]["channel"], "api");
+    assert_eq!(items[1]["channel"], "web");
+    assert_eq!(items[1]["status"], "received");
+    assert!(items[1]["created_at"].as_str().unwrap().starts_with("20"));
+
+    // Another province's director sees neither, and cannot open them by number.
+    let other = browser();
+    sign_in(&other, &server, "ht.director").await;
+    let inbox = other
+        .get(server.url("/can-bo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!inbox.contains(&web_case));
+    let denied = other
+        .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 404);
+
+    // Sign out ends the session.
+    client.post(server.url("/dang-xuat")).send().await.unwrap();
+    let after = client.get(server.url("/can-bo")).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+
+    server.stop().await;
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    sign_in(&client, &server, "qn.director").await;
+    let inbox = client
+        .get(server.url("/can-bo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains(&web_case) && inbox.contains(&api_case),
+        "still there after restart"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn report_to_inbox_and_after_restart_on_sqlite() {
+    report_to_inbox_and_after_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn report_to_inbox_and_after_restart_on_postgres() {
+    report_to_inbox_and_after_restart(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn demo_serves_a_populated_system() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start_with(data.config(), true).await;
+    let client = browser();
+    sign_in(&client, &server, "demo.bca").await;
+    let inbox = client
+        .get(server.url("/can-bo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for prefix in ["QN-", "PT-", "AG-", "HT-"] {
+        assert!(inbox.contains(prefix), "demo covers {prefix}");
+    }
+    assert!(inbox.contains("Zalo") && inbox.contains("Điện thoại"));
+    let admin = browser();
+    sign_in(&admin, &server, "demo.admin").await;
+    let inbox = admin
+        .get(server.url("/can-bo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!inbox.contains("QN-"), "administrators do not read reports");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    client
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("hotline_reports_accepted_total"));
+    assert!(metrics.contains("hotline_http_requests_total"));
+    assert!(metrics.contains("route=\"/api/v1/reports\""));
+    assert!(metrics.contains("hotline_intake_queue_depth"));
+    let doc: Value = client
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/api/v1/reports"]["post"].is_object());
+    assert!(doc["paths"]["/api/v1/reports"]["get"].is_object());
+    let page = client
+        .get(server.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    let id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(
+        page.text().await.unwrap().contains(&id),
+        "error pages show the request id"
+    );
+    server.stop().await;
+}

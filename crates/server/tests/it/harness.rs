@@ -1,0 +1,197 @@
+//! Starting the real server for tests: in-process on port 0 with a temporary data folder, on
+//! SQLite or (when `HOTLINE_TEST_POSTGRES_URL` is set) on a fresh PostgreSQL schema.
+
+use hotline_core::demo::DEMO_PASSWORD;
+use hotline_domain::Role;
+use hotline_server::Service;
+use hotline_server::config::Config;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test's data lives; dropping it removes the folder (and the schema).
+pub struct Data {
+    pub dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+    schema: Option<(String, String)>,
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        if let Some((url, name)) = self.schema.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                            .execute(&pool)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+impl Data {
+    /// `None` for PostgreSQL when no server is configured.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => Some(Self {
+                dir,
+                database_url: None,
+                schema: None,
+            }),
+            Backend::Postgres => {
+                let Ok(url) = std::env::var("HOTLINE_TEST_POSTGRES_URL") else {
+                    eprintln!("HOTLINE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+                    return None;
+                };
+                let name = format!("hotline_it_{:016x}", rand::random::<u64>());
+                let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {name}"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                let sep = if url.contains('?') { '&' } else { '?' };
+                Some(Self {
+                    dir,
+                    database_url: Some(format!("{url}{sep}options=-c%20search_path%3D{name}")),
+                    schema: Some((url, name)),
+                })
+            }
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: self.dir.path().to_path_buf(),
+            database_url: self.database_url.clone(),
+            ..Config::default()
+        }
+    }
+
+    /// Adds a staff account through the same path as `hotline user add`.
+    pub async fn add_staff(&self, username: &str, role: Role, unit: &str) {
+        let service = Service::open(&self.config()).await.unwrap();
+        service
+            .hotline
+            .add_staff(username, "", role, &unit.parse().unwrap(), DEMO_PASSWORD)
+            .await
+            .unwrap();
+        service.close().await;
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let service = Service::open(&self.config()).await.unwrap();
+        let token = service
+            .hotline
+            .create_api_token(username, "test")
+            .await
+            .unwrap();
+        service.close().await;
+        token
+    }
+}
+
+pub struct Server {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Self {
+        Self::start_with(config, false).await
+    }
+
+    pub async fn start_with(config: Config, demo: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(hotline_server::launch_with_listener(
+            config,
+            listener,
+            demo,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let server = Self {
+            base,
+            stop: Some(stop),
+            task: Some(task),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Graceful stop: in-flight requests finish and intake drains.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The text of the element with `id` in a page (first `>` after it up to the next `<`).
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let rest = &html[start..];
+    let open = rest.find('>')?;
+    let close = rest[open..].find('<')?;
+    Some(rest[open + 1..open + close].to_owned())
+}
+
+pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) {
+    let r = client
+        .post(server.url("/dang-nhap"))
+        .form(&[("username", username), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign-in of {username}");
+    assert_eq!(r.headers()["location"], "/can-bo");
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real server on an ephemeral port, over HTTP.
+
+// Test code: a failed expectation is the test's failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod bad_input;
+mod crash;
+mod flow;
+mod harness;

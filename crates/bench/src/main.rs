@@ -1,0 +1,245 @@
+//! `hotline-bench`: measures intake.
+//!
+//! - `intake`: starts a server (or targets one with `--target`) and submits reports over HTTP
+//!   from `--concurrency` clients, printing throughput and latency percentiles.
+//! - `floor`: writes the same rows straight into SQLite through the store, with the same
+//!   durability (`synchronous=FULL`), once committing each row alone and once in batches: what
+//!   the disk allows before HTTP and the application cost anything.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hotline_domain::{Channel, UnitCode, Urgency, vietnam_year};
+use hotline_store::{NewReport, Store};
+use hotline_store_sqlite::SqliteStore;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "hotline-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Submit reports over HTTP.
+    Intake {
+        #[arg(long, default_value_t = 20_000)]
+        reports: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Base URL of a running server; default: start one on SQLite in a temporary folder.
+        #[arg(long)]
+        target: Option<String>,
+        /// Bearer token for a target that limits citizens per address.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Write the same rows straight into SQLite.
+    Floor {
+        #[arg(long, default_value_t = 20_000)]
+        reports: usize,
+        /// Rows per transaction in the batched run (the server's default batch ceiling).
+        #[arg(long, default_value_t = 256)]
+        batch: usize,
+    },
+}
+
+const TEXT: &str = "Tối qua khoảng 23 giờ, có nhóm thanh niên tụ tập đua xe máy, lạng lách, \
+    rú ga trên đường ven biển, gây mất trật tự và nguy hiểm cho người đi đường.";
+
+struct Figures {
+    count: usize,
+    failures: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    fn print(&mut self, label: &str) {
+        self.latencies.sort_unstable();
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+            self.latencies
+                .get(i)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        println!(
+            "{label}: {} reports in {:.2} s = {:.0} reports/s; failures {}; latency ms p50 {:.2} p95 {:.2} p99 {:.2}",
+            self.count,
+            self.elapsed.as_secs_f64(),
+            self.count as f64 / self.elapsed.as_secs_f64(),
+            self.failures,
+            pct(0.50),
+            pct(0.95),
+            pct(0.99),
+        );
+    }
+}
+
+async fn submit_all(base: &str, token: Option<&str>, reports: usize, concurrency: usize) -> anyhow::Result<Figures> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let body = serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
+    let started = Instant::now();
+    let per_worker = reports.div_ceil(concurrency.max(1));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|w| {
+            let (client, body, url) = (client.clone(), body.clone(), format!("{base}/api/v1/reports"));
+            let token = token.map(str::to_owned);
+            let count = per_worker.min(reports.saturating_sub(w * per_worker));
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(count);
+                let mut failures = 0;
+                for _ in 0..count {
+                    let t = Instant::now();
+                    let mut request = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone());
+                    if let Some(token) = &token {
+                        request = request.bearer_auth(token);
+                    }
+                    match request.send().await {
+                        Ok(r) if r.status() == 201 => {
+                            let _ = r.bytes().await;
+                            latencies.push(t.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut figures = Figures {
+        count: 0,
+        failures: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::with_capacity(reports),
+    };
+    for w in workers {
+        let (latencies, failures) = w.await?;
+        figures.count += latencies.len();
+        figures.failures += failures;
+        figures.latencies.extend(latencies);
+    }
+    figures.elapsed = started.elapsed();
+    Ok(figures)
+}
+
+async fn intake(reports: usize, concurrency: usize, target: Option<String>, token: Option<String>) -> anyhow::Result<()> {
+    if let Some(base) = target {
+        let mut figures = submit_all(&base, token.as_deref(), reports, concurrency).await?;
+        figures.print(&format!("HTTP intake at {base}, concurrency {concurrency}"));
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let config = hotline_server::config::Config {
+        bind: ([127, 0, 0, 1], 0).into(),
+        data_dir: dir.path().to_path_buf(),
+        public_submissions_per_minute: 0,
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hotline_server::launch_with_listener(config, listener, false, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Warm the connection pool and the server's caches.
+    submit_all(&base, None, concurrency * 4, concurrency).await?;
+    let mut figures = submit_all(&base, None, reports, concurrency).await?;
+    figures.print(&format!("HTTP intake, SQLite, concurrency {concurrency}"));
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}
+
+fn rows(n: usize) -> Vec<NewReport> {
+    let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
+    (0..n)
+        .map(|i| NewReport {
+            channel: Channel::Api,
+            account: String::new(),
+            platform_message_id: None,
+            received_at: now,
+            unit: UnitCode::commune(22, 6688),
+            case_prefix: "QN".into(),
+            case_year: vietnam_year(now),
+            follow_up_digest: format!("{i:064x}"),
+            text: TEXT.into(),
+            summary: TEXT.into(),
+            province_code: Some(22),
+            commune_code: Some(6688),
+            address: None,
+            contact: None,
+            anonymous: true,
+            urgency: Urgency::Normal,
+            entered_by: None,
+        })
+        .collect()
+}
+
+async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
+    for (label, per_commit) in [("one commit per report", 1), ("batched", batch.max(1))] {
+        let dir = tempfile::tempdir()?;
+        let store = SqliteStore::open(&dir.path().join("floor.db")).await?;
+        let places = hotline_domain::Gazetteer::embedded()?;
+        hotline_core::setup::bootstrap(&store, &places).await?;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let hotline = hotline_core::Hotline::start(
+            store.clone(),
+            Arc::new(hotline_domain::SystemClock),
+            Arc::new(places),
+            UnitCode::ministry(),
+            hotline_core::IntakeConfig::default(),
+        );
+        hotline
+            .0
+            .resolve_unit(&UnitCode::commune(22, 6688))
+            .await
+            .context("commune unit")?;
+        let all = rows(reports);
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(reports / per_commit + 1);
+        for chunk in all.chunks(per_commit) {
+            let t = Instant::now();
+            store.intake(chunk).await?;
+            latencies.push(t.elapsed());
+        }
+        Figures {
+            count: reports,
+            failures: 0,
+            elapsed: started.elapsed(),
+            latencies,
+        }
+        .print(&format!("SQLite floor, {label} ({per_commit} per transaction; latency per transaction)"));
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Intake {
+            reports,
+            concurrency,
+            target,
+            token,
+        } => intake(reports, concurrency, target, token).await,
+        Command::Floor { reports, batch } => floor(reports, batch).await,
+    }
+}

@@ -78,16 +78,26 @@ impl Figures {
     }
 }
 
-async fn submit_all(base: &str, token: Option<&str>, reports: usize, concurrency: usize) -> anyhow::Result<Figures> {
+async fn submit_all(
+    base: &str,
+    token: Option<&str>,
+    reports: usize,
+    concurrency: usize,
+) -> anyhow::Result<Figures> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let body = serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
+    let body =
+        serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
     let started = Instant::now();
     let per_worker = reports.div_ceil(concurrency.max(1));
     let workers: Vec<_> = (0..concurrency)
         .map(|w| {
-            let (client, body, url) = (client.clone(), body.clone(), format!("{base}/api/v1/reports"));
+            let (client, body, url) = (
+                client.clone(),
+                body.clone(),
+                format!("{base}/api/v1/reports"),
+            );
             let token = token.map(str::to_owned);
             let count = per_worker.min(reports.saturating_sub(w * per_worker));
             tokio::spawn(async move {
@@ -130,7 +140,12 @@ async fn submit_all(base: &str, token: Option<&str>, reports: usize, concurrency
     Ok(figures)
 }
 
-async fn intake(reports: usize, concurrency: usize, target: Option<String>, token: Option<String>) -> anyhow::Result<()> {
+async fn intake(
+    reports: usize,
+    concurrency: usize,
+    target: Option<String>,
+    token: Option<String>,
+) -> anyhow::Result<()> {
     if let Some(base) = target {
         let mut figures = submit_all(&base, token.as_deref(), reports, concurrency).await?;
         figures.print(&format!("HTTP intake at {base}, concurrency {concurrency}"));
@@ -146,9 +161,14 @@ async fn intake(reports: usize, concurrency: usize, target: Option<String>, toke
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(hotline_server::launch_with_listener(config, listener, false, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(hotline_server::launch_with_listener(
+        config,
+        listener,
+        false,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let client = reqwest::Client::new();
     while client
         .get(format!("{base}/readyz"))
@@ -226,7 +246,9 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
             elapsed: started.elapsed(),
             latencies,
         }
-        .print(&format!("SQLite floor, {label} ({per_commit} per transaction; latency per transaction)"));
+        .print(&format!(
+            "SQLite floor, {label} ({per_commit} per transaction; latency per transaction)"
+        ));
     }
     Ok(())
 }

@@ -93,21 +93,26 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     }
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "cross-site");
-    let foreign_origin = match (origin_host, host) {
-        (Some("null"), _) => true,
-        (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),
-        _ => false,
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    if cross_site || foreign_origin {
+    // Fetch metadata is the browser's own statement of where the form came from; older
+    // browsers send only `Origin`, non-browser clients neither.
+    let allowed = match (
+        value_of("sec-fetch-site"),
+        value_of(header::ORIGIN.as_str()),
+    ) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            value_of(header::HOST.as_str())
+                .is_some_and(|host| origin_host.eq_ignore_ascii_case(host))
+        }
+        (None, None) => true,
+    };
+    if !allowed {
         let (mut parts, _) = request.into_parts();
         let ctx = Ctx::from_request_parts(&mut parts, &state)
             .await
@@ -130,7 +135,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        // `no-referrer` would make browsers send `Origin: null` on our own forms.
+        ("referrer-policy", "same-origin"),
         ("cross-origin-opener-policy", "same-origin"),
         (
             "permissions-policy",

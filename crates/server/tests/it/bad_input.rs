@@ -220,6 +220,30 @@ async fn the_form_refuses_bad_input_in_vietnamese_and_keeps_what_was_typed() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "cross-site post refused");
+    let r = f
+        .client
+        .post(f.server.url("/bao-tin"))
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "null")
+        .form(&[("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "fetch metadata says cross-site");
+    let host = f.server.base.trim_start_matches("http://").to_owned();
+    let r = f
+        .client
+        .post(f.server.url("/bao-tin"))
+        .header("origin", format!("http://{host}"))
+        .form(&[("text", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        400,
+        "a same-origin post reaches the form (and fails validation)"
+    );
 
     assert_eq!(f.stored().await, 0);
     f.server.stop().await;

@@ -93,7 +93,7 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     }
     let headers = request.headers();
-    let header = |name| {
+    let value_of = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())

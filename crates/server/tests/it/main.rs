@@ -9,6 +9,7 @@
 )]
 
 mod bad_input;
+mod browser;
 mod crash;
 mod flow;
 mod harness;

@@ -173,3 +173,83 @@ async fn every_acknowledged_report_survives_kill_9() {
     let expected: Vec<u32> = (1..=u32::try_from(stored.len()).unwrap()).collect();
     assert_eq!(sequences, expected, "case numbers have no gaps");
 }
+
+#[tokio::test]
+async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = serve(dir.path());
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let mut cases = Vec::new();
+    for i in 0..20 {
+        let r: Value = client
+            .post(format!("{base}/api/v1/reports"))
+            .json(&json!({"text": format!("trước khi dừng {i}")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cases.push(r["case_number"].as_str().unwrap().to_owned());
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a graceful stop exits 0: {status}");
+
+    let (mut child, base) = serve(dir.path());
+    wait_ready(&base).await;
+    let out = hotline(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "checker",
+            "--role",
+            "director",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"checker password\n")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(out.success());
+    let token = hotline(dir.path())
+        .args(["token", "create", "--user", "checker"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let list: Value = client
+        .get(format!("{base}/api/v1/reports?limit=100"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stored: HashSet<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["case_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored.len(), cases.len());
+    assert!(cases.iter().all(|c| stored.contains(c.as_str())));
+}

@@ -10,6 +10,7 @@
 
 mod bad_input;
 mod browser;
+mod cli;
 mod crash;
 mod flow;
 mod harness;

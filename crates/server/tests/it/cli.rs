@@ -1,0 +1,237 @@
+//! The command line as scripts use it, on the real binary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn hotline(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn user_add_on_a_fresh_folder_then_a_token_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new-folder");
+    let added = hotline(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "qn.director",
+            "--role",
+            "director",
+            "--unit",
+            "22",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(stdout(&added).contains("Công an tỉnh Quảng Ninh"));
+
+    let commune = hotline(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "ag.rach.gia",
+            "--role",
+            "handler",
+            "--unit",
+            "91/30742",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(
+        commune.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commune.stderr)
+    );
+    assert!(stdout(&commune).contains("Công an phường Rạch Giá"));
+
+    let token = hotline(&data, &["token", "create", "--user", "qn.director"], None);
+    assert!(token.status.success());
+    let last = stdout(&token).lines().last().unwrap().to_owned();
+    assert_eq!(last.len(), 64);
+    assert!(last.chars().all(|c| c.is_ascii_hexdigit()));
+
+    let units = stdout(&hotline(&data, &["unit", "list"], None));
+    assert!(
+        units.contains("bca")
+            && units.contains("Công an tỉnh Hà Tĩnh")
+            && units.contains("91/30742")
+    );
+    assert_eq!(
+        units
+            .lines()
+            .filter(|l| l.contains("provincial_police"))
+            .count(),
+        34
+    );
+}
+
+#[test]
+fn bad_arguments_get_clear_errors_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "user",
+                "add",
+                "--username",
+                "x.y",
+                "--role",
+                "king",
+                "--unit",
+                "22",
+                "--password-stdin",
+            ],
+            "unknown role",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--username",
+                "x.y",
+                "--role",
+                "director",
+                "--unit",
+                "99",
+                "--password-stdin",
+            ],
+            "unknown unit",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--username",
+                "x.y",
+                "--role",
+                "director",
+                "--unit",
+                "22/70",
+                "--password-stdin",
+            ],
+            "unknown unit",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--username",
+                "x.y",
+                "--role",
+                "director",
+                "--unit",
+                "22",
+            ],
+            "--password-stdin",
+        ),
+        (&["token", "create", "--user", "nobody"], "no staff account"),
+    ];
+    for (args, expected) in cases {
+        let out = hotline(dir.path(), args, Some("một mật khẩu dài\n"));
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let short = hotline(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--role",
+            "director",
+            "--unit",
+            "22",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!short.status.success());
+    let again = hotline(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--role",
+            "director",
+            "--unit",
+            "22",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(
+        again.status.success(),
+        "nothing was left half-made by the failures"
+    );
+    let dup = hotline(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--role",
+            "director",
+            "--unit",
+            "22",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+}
+
+#[test]
+fn config_check_redacts_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "--database-url",
+            "postgres://hotline:s3cret@db.example/hotline",
+            "config",
+            "check",
+        ])
+        .env("HOTLINE_DEFAULT_UNIT", "22")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("postgres://hotline:***@db.example/hotline"));
+    assert!(text.contains("default_unit = \"22\""));
+}

@@ -17,8 +17,11 @@ use tokio::task::JoinHandle;
 
 /// Characters of the report text shown in lists.
 const SUMMARY_CHARS: usize = 160;
-/// How often a failing batch is retried whole before its reports are written one by one.
+/// How often a batch is tried while the database is unreachable (nothing was written, so a
+/// retry is safe).
 const BATCH_ATTEMPTS: u32 = 3;
+/// Longest a submitter waits for its report to be written before being told to try again.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy)]
 pub struct IntakeConfig {
@@ -37,7 +40,8 @@ impl Default for IntakeConfig {
     }
 }
 
-/// A report as it reaches intake from any channel.
+/// A report as it reaches intake from any channel. Its `Debug` shows no text or identity
+/// (see `ReportInput`).
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub input: ReportInput,
@@ -89,17 +93,29 @@ impl IntakeHandle {
         self.depth.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     async fn write(&self, report: NewReport) -> CoreResult<Receipt> {
         let (reply, answer) = oneshot::channel();
-        self.depth.fetch_add(1, Ordering::Relaxed);
-        if self.queue.send(Job { report, reply }).await.is_err() {
-            self.depth.fetch_sub(1, Ordering::Relaxed);
-            return Err(CoreError::Unavailable);
-        }
-        match answer.await {
-            Ok(result) => result.map_err(CoreError::from),
-            Err(_) => Err(CoreError::Unavailable),
-        }
+        let queued_and_written = async {
+            self.depth.fetch_add(1, Ordering::Relaxed);
+            if self.queue.send(Job { report, reply }).await.is_err() {
+                self.depth.fetch_sub(1, Ordering::Relaxed);
+                return Err(CoreError::Unavailable);
+            }
+            match answer.await {
+                Ok(result) => result.map_err(CoreError::from),
+                // The writer dropped the job: it stopped or a commit panicked.
+                Err(_) => Err(CoreError::Unavailable),
+            }
+        };
+        // The report may still be written after a timeout; the submitter was not told it was
+        // received, so at worst it is sent twice, never lost.
+        tokio::time::timeout(WRITE_TIMEOUT, queued_and_written)
+            .await
+            .unwrap_or(Err(CoreError::Unavailable))
     }
 }
 
@@ -137,34 +153,42 @@ pub(crate) fn spawn_writer(
             }
             depth.fetch_sub(batch.len(), Ordering::Relaxed);
             metrics::gauge!("hotline_intake_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
-            commit(store.as_ref(), batch).await;
+            // A panic inside one commit drops that batch's replies (their submitters get 503)
+            // but must not stop intake for everyone after them.
+            if let Err(e) = tokio::spawn(commit(store.clone(), batch)).await {
+                tracing::error!(error = %e, "intake commit failed abnormally");
+            }
         }
     });
     (handle, IntakeWriter(task))
 }
 
-async fn commit(store: &dyn Store, batch: Vec<Job>) {
+async fn commit(store: Arc<dyn Store>, batch: Vec<Job>) {
     let (reports, replies): (Vec<NewReport>, Vec<_>) =
         batch.into_iter().map(|j| (j.report, j.reply)).unzip();
     metrics::histogram!("hotline_intake_batch_size").record(reports.len() as f64);
-    match write_with_retry(store, &reports).await {
+    match write_with_retry(store.as_ref(), &reports).await {
         Ok(receipts) => {
             for (reply, receipt) in replies.into_iter().zip(receipts) {
                 let _ = reply.send(Ok(receipt));
             }
         }
-        // One bad report must not sink the others: write each on its own.
-        Err(_) if reports.len() > 1 => {
+        // A problem with one report's data must not sink the others: write each on its own.
+        Err(StoreError::Other(_) | StoreError::Conflict(_) | StoreError::NotFound)
+            if reports.len() > 1 =>
+        {
             for (report, reply) in reports.iter().zip(replies) {
-                let outcome = write_with_retry(store, std::slice::from_ref(report))
+                let outcome = store
+                    .intake(std::slice::from_ref(report))
                     .await
                     .and_then(|mut r| r.pop().ok_or(StoreError::NotFound));
                 let _ = reply.send(outcome);
             }
         }
+        // Unreachable database or an unknown commit outcome: answer everyone now.
         Err(e) => {
             for reply in replies {
-                let _ = reply.send(Err(StoreError::Other(e.to_string())));
+                let _ = reply.send(Err(e.clone()));
             }
         }
     }
@@ -175,10 +199,10 @@ async fn write_with_retry(store: &dyn Store, reports: &[NewReport]) -> StoreResu
     loop {
         match store.intake(reports).await {
             Ok(receipts) => return Ok(receipts),
-            Err(StoreError::Other(e)) if attempt + 1 < BATCH_ATTEMPTS => {
+            Err(StoreError::Unavailable(e)) if attempt + 1 < BATCH_ATTEMPTS => {
                 attempt += 1;
-                tracing::warn!(error = %e, attempt, "intake batch failed; retrying");
-                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                tracing::warn!(error = %e, attempt, "store unavailable; retrying intake batch");
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, reports = reports.len(), "intake batch failed");

@@ -42,12 +42,19 @@ impl From<StoreError> for CoreError {
         match e {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(what) => Self::Conflict(what),
-            StoreError::Other(msg) => Self::Internal(msg),
+            StoreError::Unavailable(msg) => {
+                tracing::error!(error = %msg, "store unavailable");
+                Self::Unavailable
+            }
+            StoreError::Indeterminate(msg) | StoreError::Other(msg) => Self::Internal(msg),
         }
     }
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Each argon2 run takes 19 MiB and a core for tens of milliseconds.
+const PARALLEL_PASSWORD_HASHES: usize = 4;
 
 /// Everything a use case needs, shared by the web layer, the CLI and the jobs.
 #[derive(Clone)]
@@ -59,6 +66,8 @@ pub struct Hotline {
     pub default_unit: UnitCode,
     intake: intake::IntakeHandle,
     throttle: Arc<staff::LoginThrottle>,
+    /// Password hashes computed at once, at most.
+    hashing: Arc<tokio::sync::Semaphore>,
     units: Arc<setup::UnitDirectory>,
 }
 
@@ -80,6 +89,7 @@ impl Hotline {
             default_unit,
             intake: handle,
             throttle: Arc::new(staff::LoginThrottle::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),
             units,
         };
         (hotline, writer)
@@ -88,5 +98,10 @@ impl Hotline {
     /// Reports waiting for the intake writer.
     pub fn intake_queue_depth(&self) -> usize {
         self.intake.depth()
+    }
+
+    /// Whether the intake writer is still taking reports.
+    pub fn intake_running(&self) -> bool {
+        self.intake.running()
     }
 }

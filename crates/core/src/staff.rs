@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
+use tokio::sync::Semaphore;
 
 /// A session lasts one long shift at most.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
@@ -35,7 +36,7 @@ impl Actor {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignedIn {
     /// The session secret for the cookie; only its digest is stored.
     pub token: String,
@@ -43,15 +44,28 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Counts sign-in attempts per account and per address. An attempt is counted before the
+/// password is checked, under the same lock as the check, so parallel guesses cannot all slip
+/// through before the first failure is recorded; a success takes its attempt back.
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("member", &self.member.id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    attempts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl LoginThrottle {
-    fn check(&self, key: &str, free: u32) -> CoreResult<()> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((count, last)) = failures.get(key)
+    /// Counts an attempt, or refuses it while the key must wait (doubling after `free`).
+    fn attempt(&self, key: &str, free: u32) -> CoreResult<()> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((count, last)) = attempts.get(key)
             && *count >= free
         {
             let wait = 1u64
@@ -65,22 +79,31 @@ impl LoginThrottle {
                 });
             }
         }
+        // Bound the memory an attacker can make us spend on counters.
+        if attempts.len() > 100_000 {
+            attempts.retain(|_, (_, last)| last.elapsed().as_secs() < MAX_BACKOFF_SECS);
+        }
+        let entry = attempts
+            .entry(key.to_owned())
+            .or_insert((0, Instant::now()));
+        entry.0 = entry.0.saturating_add(1);
+        entry.1 = Instant::now();
         Ok(())
     }
 
-    fn fail(&self, key: String) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Bound the memory an attacker can make us spend on counters.
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, last)| last.elapsed().as_secs() < MAX_BACKOFF_SECS);
+    /// Takes back one counted attempt after a success.
+    fn succeeded(&self, key: &str) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((count, _)) = attempts.get_mut(key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                attempts.remove(key);
+            }
         }
-        let entry = failures.entry(key).or_insert((0, Instant::now()));
-        entry.0 = entry.0.saturating_add(1);
-        entry.1 = Instant::now();
     }
 
     fn clear(&self, key: &str) {
-        self.failures
+        self.attempts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
@@ -100,10 +123,18 @@ fn valid_username(username: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
-async fn hash_off_executor(password: String) -> CoreResult<String> {
-    tokio::task::spawn_blocking(move || hotline_vault::hash_password(&password))
+/// Runs password hashing off the executor, a few at a time: each run takes 19 MiB and tens of
+/// milliseconds, and a flood of sign-ins must not take all memory and threads.
+async fn off_executor<T: Send + 'static>(
+    permits: &Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> CoreResult<T> {
+    let _permit = permits
+        .acquire()
         .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
+        .map_err(|_| CoreError::Unavailable)?;
+    tokio::task::spawn_blocking(work)
+        .await
         .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
@@ -126,7 +157,12 @@ impl Hotline {
             return Err(DomainError::field("password", "too_short").into());
         }
         let unit = self.resolve_unit(unit).await?;
-        let password_hash = hash_off_executor(password.to_owned()).await?;
+        let password = password.to_owned();
+        let password_hash = off_executor(&self.hashing, move || {
+            hotline_vault::hash_password(&password)
+        })
+        .await?
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
         let display_name = hotline_domain::text::clean_line(display_name);
         let member = self
             .store
@@ -156,35 +192,43 @@ impl Hotline {
         ip: IpAddr,
     ) -> CoreResult<SignedIn> {
         let username = username.trim().to_lowercase();
+        // A name that cannot exist is checked against nothing, but costs the same time, and is
+        // not kept as a counter key (it could be any size).
+        let plausible = valid_username(&username);
         let account_key = format!("u:{username}");
         let ip_key = format!("ip:{ip}");
-        self.throttle
-            .check(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
-        self.throttle.check(&ip_key, FREE_FAILURES_PER_IP)?;
+        self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
+        if plausible {
+            self.throttle
+                .attempt(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
+        }
 
-        let login = match self.store.staff_by_username(&username).await {
-            Ok(login) => Some(login),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
+        let login = if plausible {
+            match self.store.staff_by_username(&username).await {
+                Ok(login) => Some(login),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
         };
         let phc = login
             .as_ref()
             .map_or_else(|| decoy_hash().to_owned(), |l| l.password_hash.clone());
         let password = password.to_owned();
-        let matches =
-            tokio::task::spawn_blocking(move || hotline_vault::verify_password(&password, &phc))
-                .await
-                .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let matches = off_executor(&self.hashing, move || {
+            hotline_vault::verify_password(&password, &phc)
+        })
+        .await?;
         let member = match login {
             Some(l) if matches && !l.member.disabled => l.member,
             _ => {
-                self.throttle.fail(account_key);
-                self.throttle.fail(ip_key);
                 tracing::warn!(target: "audit", "failed sign-in");
                 return Err(CoreError::Unauthenticated);
             }
         };
         self.throttle.clear(&account_key);
+        self.throttle.succeeded(&ip_key);
         let (token, digest) = hotline_vault::new_token();
         let now = self.clock.now();
         let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
@@ -259,19 +303,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttle_backs_off_after_free_failures() {
+    fn throttle_backs_off_after_free_attempts() {
         let t = LoginThrottle::default();
         for _ in 0..FREE_FAILURES_PER_ACCOUNT {
-            assert!(t.check("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
-            t.fail("u:a".into());
+            assert!(t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
         }
         assert!(matches!(
-            t.check("u:a", FREE_FAILURES_PER_ACCOUNT),
+            t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT),
             Err(CoreError::Throttled { .. })
         ));
-        assert!(t.check("u:b", FREE_FAILURES_PER_ACCOUNT).is_ok());
+        assert!(t.attempt("u:b", FREE_FAILURES_PER_ACCOUNT).is_ok());
         t.clear("u:a");
-        assert!(t.check("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+        assert!(t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+    }
+
+    #[test]
+    fn successes_take_their_attempt_back() {
+        let t = LoginThrottle::default();
+        for _ in 0..(FREE_FAILURES_PER_IP * 2) {
+            assert!(t.attempt("ip:x", FREE_FAILURES_PER_IP).is_ok());
+            t.succeeded("ip:x");
+        }
     }
 
     #[test]

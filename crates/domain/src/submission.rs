@@ -11,7 +11,7 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_ADDRESS_CHARS: usize = 500;
 
 /// What a reporter may leave to be contacted. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ContactInput {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -19,7 +19,7 @@ pub struct ContactInput {
 }
 
 /// A submission before validation, whatever channel it came through.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ReportInput {
     pub text: String,
     pub province_code: Option<u32>,
@@ -31,6 +31,24 @@ pub struct ReportInput {
     pub anonymous: Option<bool>,
 }
 
+// A reporter's identity and words never reach a log line, even through a stray `{:?}`.
+impl std::fmt::Debug for ContactInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContactInput(…)")
+    }
+}
+
+impl std::fmt::Debug for ReportInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportInput")
+            .field("text_chars", &self.text.chars().count())
+            .field("province_code", &self.province_code)
+            .field("commune_code", &self.commune_code)
+            .field("has_contact", &self.contact.is_some())
+            .finish()
+    }
+}
+
 /// The identity a reporter chose to leave, normalised. Stored apart from the report.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidContact {
@@ -40,7 +58,6 @@ pub struct ValidContact {
 }
 
 impl std::fmt::Debug for ValidContact {
-    // A reporter's identity never reaches a log line, even through a stray `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ValidContact(…)")
     }
@@ -176,6 +193,23 @@ mod tests {
         match err {
             DomainError::Invalid(v) => v.into_iter().map(|f| (f.field, f.code)).collect(),
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn debug_output_carries_no_identity_or_text() {
+        let input = ReportInput {
+            text: "bí mật".into(),
+            contact: Some(ContactInput {
+                name: Some("Nguyễn Văn A".into()),
+                phone: Some("0912345678".into()),
+                email: None,
+            }),
+            ..Default::default()
+        };
+        let shown = format!("{input:?} {:?}", input.validate(&places()).unwrap());
+        for secret in ["bí mật", "Nguyễn", "0912345678", "+84912345678"] {
+            assert!(!shown.contains(secret), "{shown}");
         }
     }
 

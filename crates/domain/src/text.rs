@@ -41,8 +41,15 @@ pub fn fold(input: &str) -> String {
 }
 
 /// A phone number in E.164 form (`+84912345678`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Phone(String);
+
+impl std::fmt::Debug for Phone {
+    // Phone numbers identify reporters; `Debug` must not print one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Phone(…)")
+    }
+}
 
 impl Phone {
     /// Parses the ways Vietnamese numbers are written (`0358.131.313`, `+84 973 288 038`,

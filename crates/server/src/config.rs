@@ -56,6 +56,21 @@ pub enum LogFormat {
     Json,
 }
 
+/// Every key of the configuration, as written in `hotline.toml` and after `HOTLINE_`.
+const KEYS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "default_unit",
+    "log_format",
+    "max_body_bytes",
+    "public_submissions_per_minute",
+    "public_submissions_burst",
+    "trusted_proxy_header",
+    "secure_cookies",
+    "intake_max_batch",
+];
+
 impl Default for Config {
     fn default() -> Self {
         let web = hotline_web::WebConfig::default();
@@ -134,7 +149,9 @@ impl Config {
         let file = file.map_or_else(|| PathBuf::from("hotline.toml"), Path::to_path_buf);
         let mut figment = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&file))
-            .merge(Env::prefixed("HOTLINE_").ignore(&["DATABASE_URL_FILE", "TEST_POSTGRES_URL"]));
+            // Only configuration keys: other HOTLINE_* variables (the test suite's, say) are not
+            // this file's business.
+            .merge(Env::prefixed("HOTLINE_").only(KEYS));
         if let Ok(path) = std::env::var("HOTLINE_DATABASE_URL_FILE") {
             let url = std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read HOTLINE_DATABASE_URL_FILE: {e}"))?;
@@ -174,6 +191,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_key_is_listed_for_the_environment() {
+        let shown = Config::default().redacted_toml().unwrap();
+        let mut keys: Vec<&str> = KEYS.to_vec();
+        keys.retain(|k| *k != "database_url" && *k != "trusted_proxy_header");
+        for key in keys {
+            assert!(shown.contains(&format!("{key} = ")), "{key}");
+        }
+        let fields = shown.lines().filter(|l| l.contains(" = ")).count();
+        assert_eq!(fields + 2, KEYS.len(), "KEYS lists every field");
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(
             redact_url("postgres://hotline:s3cret@db:5432/hotline"),
@@ -197,6 +226,7 @@ mod tests {
                 "bind = \"127.0.0.1:9000\"\ndefault_unit = \"22\"",
             )?;
             jail.set_env("HOTLINE_DEFAULT_UNIT", "42");
+            jail.set_env("HOTLINE_TEST_SOMETHING", "1");
             let config = Config::load(None, &Overrides::default()).unwrap();
             assert_eq!(config.bind.port(), 9000);
             assert_eq!(config.default_unit, "42");

@@ -15,6 +15,7 @@ use rows::{event, map_err, member, message, report_summary, unit};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -41,6 +42,8 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // Fail fast when the server is down, rather than hold every submitter for 30 s.
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(map_err)?;
@@ -423,7 +426,7 @@ impl Reports for PostgresStore {
         for report in batch {
             receipts.push(insert_report(&mut tx, report).await.map_err(map_err)?);
         }
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)
     }
 

@@ -61,6 +61,7 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(map_err)?;
@@ -420,7 +421,7 @@ impl Reports for SqliteStore {
         for report in batch {
             receipts.push(insert_report(&mut tx, report).await.map_err(map_err)?);
         }
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)
     }
 

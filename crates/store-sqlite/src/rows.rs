@@ -11,10 +11,25 @@ use std::str::FromStr;
 pub fn map_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
+        // The constraint's text names tables and columns; callers say what it means.
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
+            StoreError::Conflict("record".into())
         }
+        e @ (sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)) => StoreError::Unavailable(e.to_string()),
         other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// A failed commit: on a connection that broke, the server may have committed all the same.
+pub fn map_commit_err(e: sqlx::Error) -> StoreError {
+    match e {
+        e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => {
+            StoreError::Indeterminate(e.to_string())
+        }
+        other => map_err(other),
     }
 }
 

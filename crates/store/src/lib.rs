@@ -10,13 +10,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, Gazetteer, ReportId, StaffId, UnitCode};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was broken; the text names it (`username`, `unit code`).
+    /// A uniqueness rule was broken; the text names what (`username`, `record`).
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The database could not be reached; nothing was written, and trying later is safe.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A commit failed in a way that leaves its outcome unknown (the connection dropped while
+    /// committing): retrying could write the same data twice.
+    #[error("commit outcome unknown: {0}")]
+    Indeterminate(String),
     #[error("store failure: {0}")]
     Other(String),
 }

@@ -99,7 +99,7 @@ impl std::fmt::Debug for NewContact {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewReport {
     pub channel: Channel,
     /// The channel account it arrived on (empty for the web form and the API).
@@ -122,6 +122,18 @@ pub struct NewReport {
     pub urgency: Urgency,
     /// Who entered it, when a staff member did (quick capture, demo loading).
     pub entered_by: Option<StaffId>,
+}
+
+impl std::fmt::Debug for NewReport {
+    // The text and the contact are the reporter's; logs get the shape only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewReport")
+            .field("channel", &self.channel)
+            .field("unit", &self.unit)
+            .field("received_at", &self.received_at)
+            .field("has_contact", &self.contact.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +169,7 @@ pub struct ReportDetail {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,
     pub direction: Direction,
@@ -165,6 +177,17 @@ pub struct Message {
     pub body: String,
     pub author: Option<StaffId>,
     pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message")
+            .field("id", &self.id)
+            .field("direction", &self.direction)
+            .field("channel", &self.channel)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 /// A citizen's report sent by an integration or an app.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReport {
     /// What happened, in the reporter's words. Required; at most 20,000 characters.
@@ -35,7 +35,7 @@ pub struct CreateReport {
 }
 
 /// How to reach the reporter. Every field is optional; all are kept confidential.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContact {
     pub name: Option<String>,

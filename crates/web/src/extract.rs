@@ -36,19 +36,33 @@ impl Ctx {
 /// The client's address: the peer, or the configured proxy header's last hop when the server
 /// runs behind a trusted reverse proxy.
 pub fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
-    if let Some(header) = trusted_header
-        && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
-        && let Some(ip) = value
-            .rsplit(',')
-            .next()
-            .and_then(|s| s.trim().parse::<IpAddr>().ok())
-    {
-        return ip;
-    }
-    parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let Some(header) = trusted_header else {
+        return peer;
+    };
+    // The last address of the last header line is the one our own proxy wrote; anything
+    // before it came from the client.
+    let from_proxy = parts
+        .headers
+        .get_all(header)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|s| s.trim().parse::<IpAddr>().ok());
+    from_proxy.unwrap_or_else(|| {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                header,
+                "trusted proxy header missing or unreadable; using the peer address"
+            );
+        });
+        peer
+    })
 }
 
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -87,7 +101,8 @@ impl FromRequestParts<AppState> for Ctx {
                     .collect()
             })
             .unwrap_or_default();
-        let mut path = parts.uri.path().to_owned();
+        // One leading slash: `//host` would make the language link leave the site.
+        let mut path = format!("/{}", parts.uri.path().trim_start_matches('/'));
         if !query.is_empty() {
             path.push('?');
             path.push_str(&encode_pairs(&query));
@@ -249,6 +264,36 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut builder = http::Request::builder().uri("/");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let mut parts = builder.body(()).unwrap().into_parts().0;
+        parts
+            .extensions
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        parts
+    }
+
+    #[test]
+    fn the_client_address_comes_from_the_proxy_only_when_trusted() {
+        let spoofed = parts(&[
+            ("x-forwarded-for", "1.2.3.4"),
+            ("x-forwarded-for", "5.6.7.8, 9.9.9.9"),
+        ]);
+        assert_eq!(client_ip(&spoofed, None).to_string(), "10.0.0.1");
+        assert_eq!(
+            client_ip(&spoofed, Some("x-forwarded-for")).to_string(),
+            "9.9.9.9"
+        );
+        let missing = parts(&[]);
+        assert_eq!(
+            client_ip(&missing, Some("x-forwarded-for")).to_string(),
+            "10.0.0.1"
+        );
+    }
 
     #[test]
     fn forms_decode_utf8_and_refuse_anything_else() {

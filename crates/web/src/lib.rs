@@ -107,6 +107,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if !state.ready.load(Ordering::Acquire) {
         return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
     }
+    if !state.hotline.intake_running() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "intake stopped").into_response();
+    }
     match state.hotline.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {

@@ -19,7 +19,15 @@ use hotline_store::ReportSummary;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 
-pub const SESSION_COOKIE: &str = "hotline_session";
+/// The session cookie's name. Over TLS it takes the `__Host-` prefix, which browsers only
+/// accept from a secure origin, for the whole host, without a `Domain`.
+fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-hotline_session"
+    } else {
+        "hotline_session"
+    }
+}
 
 /// The frame around every page: language, the switch link, the signed-in member.
 pub struct Chrome {
@@ -303,7 +311,8 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
         ""
     };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}",
+        session_cookie_name(state)
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -352,7 +361,7 @@ pub async fn login(
 }
 
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
-    if let Some(token) = cookie(&parts, SESSION_COOKIE)
+    if let Some(token) = cookie(&parts, session_cookie_name(&state))
         && let Err(e) = state.hotline.sign_out(token).await
     {
         tracing::warn!(error = %e, "sign-out failed");
@@ -375,7 +384,7 @@ impl FromRequestParts<AppState> for StaffPage {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(parts, SESSION_COOKIE) else {
+        let Some(token) = cookie(parts, session_cookie_name(state)) else {
             return Err(Redirect::to("/dang-nhap").into_response());
         };
         match state.hotline.session(token).await {

@@ -1,14 +1,39 @@
 //! Per-address limits on citizens' submissions: a token bucket per client address.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Addresses tracked before idle ones are forgotten.
+const PRUNE_ABOVE: usize = 50_000;
+/// Addresses tracked at most; past it (after pruning) the table starts afresh.
+const HARD_CAP: usize = 200_000;
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
 pub struct RateLimiter {
     per_minute: u32,
     burst: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    state: Mutex<Buckets>,
+}
+
+struct Buckets {
+    by_client: HashMap<IpAddr, (f64, Instant)>,
+    pruned_at: Instant,
+}
+
+/// One IPv6 subscriber usually holds a whole /64: count it as one client.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
 }
 
 impl RateLimiter {
@@ -17,7 +42,10 @@ impl RateLimiter {
         Self {
             per_minute,
             burst: burst.max(1),
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(Buckets {
+                by_client: HashMap::new(),
+                pruned_at: Instant::now(),
+            }),
         }
     }
 
@@ -29,12 +57,22 @@ impl RateLimiter {
         let rate = f64::from(self.per_minute) / 60.0;
         let burst = f64::from(self.burst);
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget idle addresses so the map cannot grow without bound.
-        if buckets.len() > 50_000 {
-            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget addresses whose bucket has refilled, now and then rather than on every call,
+        // so the table stays bounded without a scan per request.
+        if state.by_client.len() > PRUNE_ABOVE && state.pruned_at.elapsed() > PRUNE_EVERY {
+            state
+                .by_client
+                .retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
+            state.pruned_at = now;
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
+        if state.by_client.len() > HARD_CAP {
+            state.by_client.clear();
+        }
+        let (tokens, at) = state
+            .by_client
+            .entry(client_key(ip))
+            .or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
         *at = now;
         if *tokens >= 1.0 {
@@ -63,5 +101,16 @@ mod tests {
         assert!((1..=10).contains(&wait), "{wait}");
         assert!(limiter.check(b).is_ok());
         assert!(RateLimiter::new(0, 0).check(a).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_is_one_client() {
+        let limiter = RateLimiter::new(6, 1);
+        let first: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limiter.check(first).is_ok());
+        assert!(limiter.check(same_64).is_err());
+        assert!(limiter.check(other_64).is_ok());
     }
 }

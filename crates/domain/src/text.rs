@@ -55,6 +55,14 @@ impl Phone {
     /// Parses the ways Vietnamese numbers are written (`0358.131.313`, `+84 973 288 038`,
     /// `84912345678`, `(024) 3826 9999`), taking Vietnam as the default region.
     pub fn parse(input: &str) -> Option<Self> {
+        // Only the characters people write numbers with; "số 0912…" or "0912 (Lan)" is not a
+        // phone number but a note, and guessing at it could reach the wrong person.
+        if !input
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '.' | '-' | '(' | ')' | ' '))
+        {
+            return None;
+        }
         let compact: String = input
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '+')
@@ -153,6 +161,8 @@ mod tests {
             "+84+912345678",
             "0912",
             "09123456789012345678",
+            "số 0912345678",
+            "0912345678 (Lan)",
         ] {
             assert_eq!(Phone::parse(input), None, "{input}");
         }

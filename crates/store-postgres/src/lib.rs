@@ -512,30 +512,24 @@ impl Reports for PostgresStore {
 mod tests {
     use super::*;
 
-    /// Drops the test's schema when the test ends.
+    /// The test's own schema, dropped once the story is over.
     struct Schema {
         url: String,
         name: String,
+        pool: PgPool,
     }
 
-    impl Drop for Schema {
-        fn drop(&mut self) {
-            let (url, name) = (self.url.clone(), self.name.clone());
-            // Drop runs inside the test's runtime; a fresh one on its own thread can block.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    if let Ok(pool) = PgPool::connect(&url).await {
-                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                            .execute(&pool)
-                            .await;
-                    }
-                });
-            })
-            .join();
+    impl hotline_store_tests::Cleanup for Schema {
+        async fn release(self) {
+            // Close the store's connections first: one left in a transaction would hold locks
+            // that DROP SCHEMA waits for.
+            self.pool.close().await;
+            if let Ok(admin) = PgPool::connect(&self.url).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
+                    .execute(&admin)
+                    .await;
+                admin.close().await;
+            }
         }
     }
 
@@ -556,7 +550,9 @@ mod tests {
             .options([("search_path", name.as_str())]);
         let store = PostgresStore::connect_with(options).await.unwrap();
         store.migrate().await.unwrap();
-        Some((Schema { url, name }, store))
+        admin.close().await;
+        let pool = store.pool.clone();
+        Some((Schema { url, name, pool }, store))
     }
 
     hotline_store_tests::contract_tests!(fresh);

@@ -1,7 +1,7 @@
 //! One contract suite for every store backend. A backend's test module calls
 //! `contract_tests!(fresh)` with an async `fresh()` that returns `Some((guard, store))` on an
 //! empty, migrated database (or `None` when the backend's server is not configured); each story
-//! then runs as its own test.
+//! then runs as its own test, and the guard's [`Cleanup::release`] runs after it.
 
 // Test code: a failed expectation is the test's failure.
 #![allow(
@@ -40,13 +40,26 @@ macro_rules! contract_tests {
         $(
             #[tokio::test]
             async fn $story() {
-                let Some((_guard, store)) = $fresh().await else {
+                let Some((guard, store)) = $fresh().await else {
                     return;
                 };
                 $crate::$story(std::sync::Arc::new(store)).await;
+                $crate::Cleanup::release(guard).await;
             }
         )+
     };
+}
+
+/// What a backend's test database needs once a story is over.
+pub trait Cleanup {
+    /// Closes connections and removes the test's data. Async, so that it never blocks the
+    /// runtime that its own connections need to shut down.
+    fn release(self) -> impl std::future::Future<Output = ()>;
+}
+
+/// A temporary folder removes itself when dropped.
+impl Cleanup for tempfile::TempDir {
+    async fn release(self) {}
 }
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

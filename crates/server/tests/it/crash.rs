@@ -22,6 +22,12 @@ fn hotline(data: &Path) -> Command {
 
 /// Starts `hotline serve` on port 0 and returns it with its address, read from its JSON log.
 fn serve(data: &Path) -> (Child, String) {
+    let (child, base, _) = serve_logged(data);
+    (child, base)
+}
+
+/// Like [`serve`], also collecting every log line.
+fn serve_logged(data: &Path) -> (Child, String, Arc<Mutex<Vec<String>>>) {
     let mut child = hotline(data)
         .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
         .stderr(Stdio::piped())
@@ -30,11 +36,13 @@ fn serve(data: &Path) -> (Child, String) {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let log = Arc::new(Mutex::new(Vec::new()));
     let address = loop {
         let line = lines
             .next()
             .expect("server exited before listening")
             .unwrap();
+        log.lock().unwrap().push(line.clone());
         let Ok(entry) = serde_json::from_str::<Value>(&line) else {
             continue;
         };
@@ -43,8 +51,13 @@ fn serve(data: &Path) -> (Child, String) {
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, format!("http://{address}"))
+    let collected = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            collected.lock().unwrap().push(line);
+        }
+    });
+    (child, format!("http://{address}"), log)
 }
 
 async fn wait_ready(base: &str) {
@@ -252,4 +265,55 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
         .collect();
     assert_eq!(stored.len(), cases.len());
     assert!(cases.iter().all(|c| stored.contains(c.as_str())));
+}
+
+#[tokio::test]
+async fn logs_carry_no_identity_and_no_report_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, log) = serve_logged(dir.path());
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let accepted = client
+        .post(format!("{base}/api/v1/reports"))
+        .json(&json!({
+            "text": "Nội dung tố giác bí mật XYZZY",
+            "province_code": 22,
+            "contact": {"name": "Nguyễn Văn Thử", "phone": "0912 345 678", "email": "nguoi.bao@example.vn"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 201);
+    let refused = client
+        .post(format!("{base}/api/v1/reports"))
+        .json(&json!({"text": "XYZZY lần hai", "contact": {"phone": "số 0987654321 sai"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    client
+        .post(format!("{base}/dang-nhap"))
+        .form(&[("username", "nguoi.la"), ("password", "mat-khau-XYZZY")])
+        .send()
+        .await
+        .unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let log = log.lock().unwrap().join("\n");
+    assert!(log.contains("request_id"), "request ids are logged");
+    for secret in [
+        "XYZZY",
+        "Nguyễn",
+        "Thử",
+        "912 345",
+        "912345678",
+        "nguoi.bao",
+        "0987654321",
+        "nguoi.la",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+    }
 }

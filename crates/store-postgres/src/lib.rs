@@ -14,6 +14,7 @@ use hotline_store::{
 use rows::{event, map_err, member, message, report_summary, unit};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -74,28 +75,62 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
     }
 }
 
-async fn insert_report(
+/// The report already taken in under the same platform message id, if any.
+async fn existing_receipt(
     tx: &mut Transaction<'_, Postgres>,
     report: &NewReport,
-) -> Result<Receipt, sqlx::Error> {
-    if let Some(pmid) = &report.platform_message_id {
-        let existing = sqlx::query(
-            "SELECT r.id, r.case_number FROM messages m JOIN reports r ON r.id = m.report_id \
-             WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
-        )
-        .bind(report.channel.as_str())
-        .bind(&report.account)
-        .bind(pmid)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(row) = existing {
-            return Ok(Receipt {
+) -> Result<Option<Receipt>, sqlx::Error> {
+    let Some(pmid) = &report.platform_message_id else {
+        return Ok(None);
+    };
+    let existing = sqlx::query(
+        "SELECT r.id, r.case_number FROM messages m JOIN reports r ON r.id = m.report_id \
+         WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
+    )
+    .bind(report.channel.as_str())
+    .bind(&report.account)
+    .bind(pmid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    existing
+        .map(|row| {
+            Ok(Receipt {
                 report: ReportId(row.try_get(0)?),
                 case_number: rows::case_number(row.try_get(1)?)?,
                 duplicate: true,
-            });
-        }
-    }
+            })
+        })
+        .transpose()
+}
+
+/// Takes `count` consecutive numbers of a prefix and year in one statement and returns the
+/// first. Inside the intake transaction, so numbers are never shared or skipped.
+async fn reserve_numbers(
+    tx: &mut Transaction<'_, Postgres>,
+    prefix: &str,
+    year: i32,
+    count: i64,
+) -> Result<i64, sqlx::Error> {
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO case_counters (prefix, year, last_sequence) VALUES ($1, $2, $3) \
+         ON CONFLICT (prefix, year) DO UPDATE \
+         SET last_sequence = case_counters.last_sequence + excluded.last_sequence \
+         RETURNING last_sequence",
+    )
+    .bind(prefix)
+    .bind(year)
+    .bind(count)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(last - count + 1)
+}
+
+/// Writes one new report, its contact, first message and event, under `sequence`.
+async fn insert_report(
+    tx: &mut Transaction<'_, Postgres>,
+    report: &NewReport,
+    sequence: i64,
+) -> Result<Receipt, sqlx::Error> {
     let contact_id: Option<i64> = match &report.contact {
         Some(c) => Some(
             sqlx::query_scalar(
@@ -111,15 +146,6 @@ async fn insert_report(
         ),
         None => None,
     };
-    let sequence: i64 = sqlx::query_scalar(
-        "INSERT INTO case_counters (prefix, year, last_sequence) VALUES ($1, $2, 1) \
-         ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = case_counters.last_sequence + 1 \
-         RETURNING last_sequence",
-    )
-    .bind(&report.case_prefix)
-    .bind(report.case_year)
-    .fetch_one(&mut **tx)
-    .await?;
     let case_number = CaseNumber::new(&report.case_prefix, report.case_year, sequence);
     let report_id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
@@ -422,9 +448,42 @@ impl Staff for PostgresStore {
 impl Reports for PostgresStore {
     async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let mut receipts = Vec::with_capacity(batch.len());
+        let mut known = Vec::with_capacity(batch.len());
         for report in batch {
-            receipts.push(insert_report(&mut tx, report).await.map_err(map_err)?);
+            known.push(existing_receipt(&mut tx, report).await.map_err(map_err)?);
+        }
+        let mut wanted: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        for (report, _) in batch.iter().zip(&known).filter(|(_, k)| k.is_none()) {
+            *wanted
+                .entry((report.case_prefix.as_str(), report.case_year))
+                .or_default() += 1;
+        }
+        let mut next = BTreeMap::new();
+        for ((prefix, year), count) in wanted {
+            let first = reserve_numbers(&mut tx, prefix, year, count)
+                .await
+                .map_err(map_err)?;
+            next.insert((prefix, year), first);
+        }
+        let mut receipts = Vec::with_capacity(batch.len());
+        for (report, known) in batch.iter().zip(known) {
+            let receipt = match known {
+                Some(receipt) => receipt,
+                None => {
+                    let key = (report.case_prefix.as_str(), report.case_year);
+                    let sequence = next
+                        .get_mut(&key)
+                        .map(|n| {
+                            *n += 1;
+                            *n - 1
+                        })
+                        .ok_or_else(|| StoreError::Other("no number reserved".into()))?;
+                    insert_report(&mut tx, report, sequence)
+                        .await
+                        .map_err(map_err)?
+                }
+            };
+            receipts.push(receipt);
         }
         tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)

@@ -356,6 +356,17 @@ pub async fn redelivered_platform_messages_are_not_doubled(store: Arc<dyn Store>
     let c = store.intake(&[other]).await.unwrap();
     assert!(!c[0].duplicate);
     assert_eq!(store.count_reports().await.unwrap(), 2);
+    // Redeliveries take no number: a new report between two of them gets the next one.
+    let mut fresh = report(UnitCode::province(22), "QN", at(5, 1), "tin mới");
+    fresh.follow_up_digest = "fourth".into();
+    let mut redelivered = first.clone();
+    redelivered.follow_up_digest = "fifth".into();
+    let d = store
+        .intake(&[redelivered.clone(), fresh, redelivered])
+        .await
+        .unwrap();
+    assert!(d[0].duplicate && d[2].duplicate && !d[1].duplicate);
+    assert_eq!(d[1].case_number.as_str(), "QN-2026-000003");
 }
 
 pub async fn visibility_narrows_reads(store: Arc<dyn Store>) {

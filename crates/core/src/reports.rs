@@ -20,7 +20,16 @@ impl Hotline {
     /// The newest reports the actor may see.
     pub async fn list_reports(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<ReportSummary>> {
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
-        Ok(self.store.list_reports(&actor.visibility(), limit).await?)
+        let reports = self.store.list_reports(&actor.visibility(), limit).await?;
+        // Lists show the start of each report's text: an access to sensitive data (R24).
+        self.audit(
+            Some(actor.0.id),
+            "reports.listed",
+            actor.0.unit.as_str(),
+            &format!("count={}", reports.len()),
+        )
+        .await?;
+        Ok(reports)
     }
 
     /// One report, or `NotFound` when it does not exist or is not the actor's to see; the two are
@@ -28,6 +37,8 @@ impl Hotline {
     pub async fn report(&self, actor: &Actor, case: &str) -> CoreResult<ReportView> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
+        self.audit(Some(actor.0.id), "report.opened", case.as_str(), "")
+            .await?;
         let messages = self.store.messages(detail.summary.id).await?;
         let events = self.store.events(detail.summary.id).await?;
         Ok(ReportView {

@@ -179,7 +179,13 @@ impl Hotline {
                 created_at: self.clock.now(),
             })
             .await?;
-        tracing::info!(target: "audit", staff = %member.id, role = %role, unit = %member.unit, "staff account created");
+        self.audit(
+            None,
+            "staff.created",
+            &member.username,
+            &format!("role={role} unit={}", member.unit),
+        )
+        .await?;
         Ok(member)
     }
 
@@ -222,8 +228,12 @@ impl Hotline {
         .await?;
         let member = match login {
             Some(l) if matches && !l.member.disabled => l.member,
-            _ => {
-                tracing::warn!(target: "audit", "failed sign-in");
+            failed => {
+                // Only an existing account is named: what was typed for an unknown one could
+                // be a password in the wrong field.
+                let subject = failed.map(|l| l.member.username).unwrap_or_default();
+                self.audit(None, "staff.sign_in_failed", &subject, "")
+                    .await?;
                 return Err(CoreError::Unauthenticated);
             }
         };
@@ -240,7 +250,8 @@ impl Hotline {
                 expires_at,
             })
             .await?;
-        tracing::info!(target: "audit", staff = %member.id, "signed in");
+        self.audit(Some(member.id), "staff.signed_in", &member.username, "")
+            .await?;
         Ok(SignedIn {
             token,
             member,
@@ -259,9 +270,14 @@ impl Hotline {
     }
 
     pub async fn sign_out(&self, token: &str) -> CoreResult<()> {
+        let actor = self.session(token).await.ok();
         self.store
             .delete_session(&hotline_vault::token_digest(token))
             .await?;
+        if let Some(Actor(member)) = actor {
+            self.audit(Some(member.id), "staff.signed_out", &member.username, "")
+                .await?;
+        }
         Ok(())
     }
 
@@ -293,7 +309,8 @@ impl Hotline {
                 created_at: self.clock.now(),
             })
             .await?;
-        tracing::info!(target: "audit", staff = %login.member.id, "API token created");
+        self.audit(None, "token.created", &login.member.username, label)
+            .await?;
         Ok(token)
     }
 }

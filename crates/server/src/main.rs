@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use hotline_domain::{Role, UnitCode};
 use hotline_server::config::{Config, LogFormat, Overrides};
 use hotline_server::{Service, launch_with_listener, telemetry};
+use hotline_vault::audit::Head;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -103,6 +109,19 @@ enum TokenCommand {
 enum UnitCommand {
     /// List units with their codes.
     List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole chain; names the first entry altered, removed or reordered.
+    Verify {
+        /// A head exported earlier (`SEQ:HASH`, as printed by `hotline audit head`), to also
+        /// detect entries removed from the end.
+        #[arg(long)]
+        head: Option<String>,
+    },
+    /// Print the current head (`SEQ:HASH`) after verifying the chain; keep it outside the server.
+    Head,
 }
 
 #[derive(Subcommand)]
@@ -214,6 +233,37 @@ async fn main() -> anyhow::Result<()> {
                 println!("{:<12} {:<18} {}", unit.code, unit.kind.as_str(), unit.name);
             }
             Ok(())
+        }
+        Command::Audit { command } => {
+            let expected = match &command {
+                AuditCommand::Verify { head: Some(text) } => Some(
+                    Head::parse(text)
+                        .context("--head takes SEQ:HASH as printed by `hotline audit head`")?,
+                ),
+                _ => None,
+            };
+            let service = Service::open(&config).await?;
+            let verdict = service.hotline.verify_audit(expected).await;
+            service.close().await;
+            match (command, verdict?) {
+                (AuditCommand::Verify { .. }, Ok(head)) => {
+                    match head {
+                        Some(head) => {
+                            println!("audit chain intact: {} entries; head {head}", head.seq)
+                        }
+                        None => println!("audit chain intact: no entries yet"),
+                    }
+                    Ok(())
+                }
+                (AuditCommand::Head, Ok(head)) => {
+                    println!(
+                        "{}",
+                        head.map_or_else(|| "0:".to_owned(), |h| h.to_string())
+                    );
+                    Ok(())
+                }
+                (_, Err(broken)) => anyhow::bail!("audit chain broken: {broken}"),
+            }
         }
         Command::Config {
             command: ConfigCommand::Check,

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode};
 use hotline_store::{
-    Admin, Event, Message, NewApiToken, NewReport, NewSession, NewStaff, NewUnit, Receipt,
-    ReportDetail, ReportSummary, Reports, Staff, StaffLogin, StaffMember, StoreError, StoreResult,
-    Unit, Units, Visibility,
+    Admin, Audit, AuditRecord, ChainSeal, Event, Message, NewApiToken, NewAuditEntry, NewReport,
+    NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
+    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Visibility,
 };
-use rows::{event, map_err, member, message, report_summary, unit};
+use rows::{audit_record, event, map_err, member, message, report_summary, unit};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::BTreeMap;
@@ -564,6 +564,69 @@ impl Reports for PostgresStore {
             .fetch_one(&self.pool)
             .await
             .map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl Audit for PostgresStore {
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // Moving the head first takes the write lock, so appends from every connection and
+        // node queue here and each links to the one before it.
+        let (seq, previous): (i64, Vec<u8>) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let hash = seal(seq, &previous);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(seq)
+        .bind(entry.at)
+        .bind(entry.actor.map(|a| a.0))
+        .bind(&entry.action)
+        .bind(&entry.subject)
+        .bind(&entry.detail)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(AuditRecord {
+            seq,
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action.clone(),
+            subject: entry.subject.clone(),
+            detail: entry.detail.clone(),
+            hash,
+        })
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        sqlx::query(
+            "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(audit_record)
+        .collect()
     }
 }
 

@@ -2,7 +2,8 @@
 
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    Event, Message, ReportDetail, ReportSummary, StaffMember, StoreError, StoreResult, Unit,
+    AuditRecord, Event, Message, ReportDetail, ReportSummary, StaffMember, StoreError, StoreResult,
+    Unit,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -135,5 +136,18 @@ pub fn event(row: &SqliteRow) -> StoreResult<Event> {
         actor: actor.map(StaffId),
         detail: get(row, "detail")?,
         created_at: get(row, "created_at")?,
+    })
+}
+
+pub fn audit_record(row: &SqliteRow) -> StoreResult<AuditRecord> {
+    let actor: Option<i64> = get(row, "actor_id")?;
+    Ok(AuditRecord {
+        seq: get(row, "seq")?,
+        at: get(row, "at")?,
+        actor: actor.map(StaffId),
+        action: get(row, "action")?,
+        subject: get(row, "subject")?,
+        detail: get(row, "detail")?,
+        hash: get(row, "hash")?,
     })
 }

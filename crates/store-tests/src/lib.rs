@@ -16,8 +16,8 @@ use hotline_domain::{
     CaseNumber, Channel, Direction, Gazetteer, ReportStatus, Role, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
-    NewApiToken, NewContact, NewReport, NewSession, NewStaff, NewUnit, Store, StoreError,
-    Visibility,
+    NewApiToken, NewAuditEntry, NewContact, NewReport, NewSession, NewStaff, NewUnit, Store,
+    StoreError, Visibility,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -34,6 +34,7 @@ macro_rules! contract_tests {
             visibility_narrows_reads,
             lists_are_newest_first_and_limited,
             concurrent_intake_never_repeats_a_number,
+            audit_entries_link_in_order_even_when_appended_concurrently,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -474,4 +475,56 @@ pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
         .map(|i| CaseNumber::new("QN", 2026, i).as_str().to_owned())
         .collect();
     assert_eq!(all, expected, "numbers run 1..=80 without gaps");
+}
+
+/// A stand-in for the chain hash: the sequence number followed by the start of the previous
+/// hash, so the test can see which entry each one was linked to.
+fn test_seal(seq: i64, previous: &[u8]) -> Vec<u8> {
+    let mut hash = seq.to_be_bytes().to_vec();
+    hash.extend(previous.iter().take(8));
+    hash
+}
+
+pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    assert!(store.audit_entries(0, 10).await.unwrap().is_empty());
+    let tasks: Vec<_> = (0..6)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    let entry = NewAuditEntry {
+                        at: at(9, 0) + Duration::seconds(t * 10 + i),
+                        actor: None,
+                        action: "report.opened".into(),
+                        subject: format!("QN-2026-{:06}", t * 10 + i),
+                        detail: String::new(),
+                    };
+                    let record = store.append_audit(&entry, &test_seal).await.unwrap();
+                    assert_eq!(record.subject, entry.subject);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 30);
+    let mut previous = vec![0u8; 32];
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e.seq, i as i64 + 1, "no gaps, in order");
+        assert_eq!(
+            e.hash,
+            test_seal(e.seq, &previous),
+            "entry {} links to the one before",
+            e.seq
+        );
+        previous = e.hash.clone();
+    }
+    let page = store.audit_entries(10, 5).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [11, 12, 13, 14, 15]
+    );
 }

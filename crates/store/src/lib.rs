@@ -86,7 +86,25 @@ pub trait Reports: Send + Sync {
     async fn count_reports(&self) -> StoreResult<i64>;
 }
 
-/// Everything a backend provides.
-pub trait Store: Admin + Units + Staff + Reports {}
+/// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
+pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
 
-impl<T: Admin + Units + Staff + Reports> Store for T {}
+/// The append-only audit chain.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    /// Appends an entry: takes the next sequence number and the previous hash under a lock
+    /// (concurrent appends from several nodes queue), stores the hash that `seal` computes from
+    /// them, and moves the head.
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord>;
+    /// Entries after sequence number `after`, in order, at most `limit`.
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Everything a backend provides.
+pub trait Store: Admin + Units + Staff + Reports + Audit {}
+
+impl<T: Admin + Units + Staff + Reports + Audit> Store for T {}

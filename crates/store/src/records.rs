@@ -197,3 +197,28 @@ pub struct Event {
     pub detail: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A security-relevant event to append to the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// Whole microseconds (the chain hashes this precision).
+    pub at: DateTime<Utc>,
+    pub actor: Option<StaffId>,
+    /// What happened: `staff.signed_in`, `report.opened`, …
+    pub action: String,
+    /// What it happened to: a case number, a username; never a reporter's identity.
+    pub subject: String,
+    pub detail: String,
+}
+
+/// An entry of the audit chain as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<StaffId>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub hash: Vec<u8>,
+}

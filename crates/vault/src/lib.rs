@@ -1,8 +1,10 @@
 //! Secrets: password hashing (argon2id), bearer and session tokens (random, stored only as a
-//! SHA-256 digest), and digests of reporters' follow-up codes.
+//! SHA-256 digest), digests of reporters' follow-up codes, and the audit hash chain.
 //!
 //! Hashing a password costs tens of milliseconds of CPU on purpose: callers on an async
 //! executor run these functions under `spawn_blocking`.
+
+pub mod audit;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

@@ -93,6 +93,23 @@ fn user_add_on_a_fresh_folder_then_a_token_for_scripts() {
             .count(),
         34
     );
+
+    // Two accounts and a token: three audited events.
+    let verified = hotline(&data, &["audit", "verify"], None);
+    assert!(verified.status.success());
+    assert!(stdout(&verified).contains("audit chain intact: 3 entries"));
+    let head = stdout(&hotline(&data, &["audit", "head"], None))
+        .trim()
+        .to_owned();
+    assert!(head.starts_with("3:") && head.len() == 2 + 64, "{head}");
+    let against_head = hotline(&data, &["audit", "verify", "--head", &head], None);
+    assert!(against_head.status.success());
+    let future_head = format!("9:{}", "0".repeat(64));
+    let truncated = hotline(&data, &["audit", "verify", "--head", &future_head], None);
+    assert!(!truncated.status.success());
+    assert!(
+        String::from_utf8_lossy(&truncated.stderr).contains("entries were removed from the end")
+    );
 }
 
 #[test]

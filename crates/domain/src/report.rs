@@ -6,8 +6,10 @@ use std::str::FromStr;
 
 use crate::DomainError;
 
+/// A closed set of names with its stable text form, `Display`, and `FromStr` whose error the
+/// caller chooses.
 macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident ($unknown:expr) { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
@@ -26,13 +28,25 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let unknown: fn(&str) -> DomainError = $unknown;
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| unknown(s))
+            }
+        }
     };
 }
 pub(crate) use string_enum;
 
 string_enum!(
     /// Where a message came from. The names are the API's and stay stable.
-    Channel {
+    Channel (|s| DomainError::UnknownChannel(s.to_owned())) {
         Web => "web",
         Api => "api",
         Capture => "capture",
@@ -50,20 +64,9 @@ string_enum!(
     }
 );
 
-impl FromStr for Channel {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| DomainError::UnknownChannel(s.to_owned()))
-    }
-}
-
 string_enum!(
     /// Where a report stands. The legal workflow refines these per legal type.
-    ReportStatus {
+    ReportStatus (|_| DomainError::field("status", "unknown")) {
         Received => "received",
         Triaged => "triaged",
         InProgress => "in_progress",
@@ -72,20 +75,9 @@ string_enum!(
     }
 );
 
-impl FromStr for ReportStatus {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| DomainError::field("status", "unknown"))
-    }
-}
-
 string_enum!(
     /// How quickly someone must act.
-    Urgency {
+    Urgency (|_| DomainError::field("urgency", "unknown")) {
         Emergency => "emergency",
         Urgent => "urgent",
         Normal => "normal",
@@ -93,35 +85,13 @@ string_enum!(
     }
 );
 
-impl FromStr for Urgency {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| DomainError::field("urgency", "unknown"))
-    }
-}
-
 string_enum!(
     /// Whether a message came from the reporter or went to them.
-    Direction {
+    Direction (|_| DomainError::field("direction", "unknown")) {
         Inbound => "inbound",
         Outbound => "outbound",
     }
 );
-
-impl FromStr for Direction {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| DomainError::field("direction", "unknown"))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 string_enum!(
     /// A staff member's role. The names are the CLI's and API's and stay stable.
-    Role {
+    Role (|s| DomainError::UnknownRole(s.to_owned())) {
         Administrator => "administrator",
         Director => "director",
         UnitLeader => "unit_leader",
@@ -18,17 +18,6 @@ string_enum!(
         Auditor => "auditor",
     }
 );
-
-impl FromStr for Role {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| DomainError::UnknownRole(s.to_owned()))
-    }
-}
 
 /// How far a staff member's view of reports reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,24 +9,13 @@ use std::fmt;
 use std::str::FromStr;
 
 string_enum!(
-    UnitKind {
+    UnitKind (|_| DomainError::field("kind", "unknown")) {
         Ministry => "ministry",
         ProvincialPolice => "provincial_police",
         Department => "department",
         CommunePolice => "commune_police",
     }
 );
-
-impl FromStr for UnitKind {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| DomainError::field("kind", "unknown"))
-    }
-}
 
 pub const MINISTRY_CODE: &str = "bca";
 

@@ -60,6 +60,46 @@ fn serve_logged(data: &Path) -> (Child, String, Arc<Mutex<Vec<String>>>) {
     (child, format!("http://{address}"), log)
 }
 
+/// A director of the ministry created through the CLI, and an API token for it.
+fn checker_token(data: &Path) -> String {
+    let mut add = hotline(data)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "checker",
+            "--role",
+            "director",
+            "--unit",
+            "bca",
+        ])
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(b"checker password\n")
+            .unwrap();
+    }
+    assert!(add.wait().unwrap().success());
+    let out = hotline(data)
+        .args(["token", "create", "--user", "checker"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
 async fn wait_ready(base: &str) {
     let client = reqwest::Client::new();
     loop {
@@ -114,39 +154,7 @@ async fn every_acknowledged_report_survives_kill_9() {
     }
     let acknowledged: Vec<String> = acknowledged.lock().unwrap().clone();
 
-    let status = hotline(dir.path())
-        .args([
-            "user",
-            "add",
-            "--username",
-            "checker",
-            "--role",
-            "director",
-            "--unit",
-            "bca",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"checker password\n")?;
-            c.wait()
-        })
-        .unwrap();
-    assert!(status.success());
-    let out = hotline(dir.path())
-        .args(["token", "create", "--user", "checker"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let token = checker_token(dir.path());
 
     let (mut child, base) = serve(dir.path());
     wait_ready(&base).await;
@@ -216,36 +224,7 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
 
     let (mut child, base) = serve(dir.path());
     wait_ready(&base).await;
-    let out = hotline(dir.path())
-        .args([
-            "user",
-            "add",
-            "--username",
-            "checker",
-            "--role",
-            "director",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"checker password\n")?;
-            c.wait()
-        })
-        .unwrap();
-    assert!(out.success());
-    let token = hotline(dir.path())
-        .args(["token", "create", "--user", "checker"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(token.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let token = checker_token(dir.path());
     let list: Value = client
         .get(format!("{base}/api/v1/reports?limit=100"))
         .bearer_auth(token)

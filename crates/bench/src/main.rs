@@ -10,7 +10,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hotline_domain::{Channel, UnitCode, Urgency, vietnam_year};
 use hotline_store::{NewReport, Store};
-use hotline_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -216,7 +215,7 @@ fn rows(n: usize) -> Vec<NewReport> {
 async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
     for (label, per_commit) in [("one commit per report", 1), ("batched", batch.max(1))] {
         let dir = tempfile::tempdir()?;
-        let store = SqliteStore::open(&dir.path().join("floor.db")).await?;
+        let store = hotline_store_sqlite::open(&dir.path().join("floor.db")).await?;
         let places = hotline_domain::Gazetteer::embedded()?;
         hotline_core::setup::bootstrap(&store, &places).await?;
         let store: Arc<dyn Store> = Arc::new(store);

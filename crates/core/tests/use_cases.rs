@@ -12,14 +12,16 @@ use chrono::{TimeZone, Utc};
 use hotline_core::{CoreError, Hotline, IntakeConfig, Submission, demo, setup};
 use hotline_domain::{Channel, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode};
 use hotline_store::Store;
-use hotline_store_sqlite::SqliteStore;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        hotline_store_sqlite::open(&dir.path().join("h.db"))
+            .await
+            .unwrap(),
+    );
     let places = Arc::new(Gazetteer::embedded().unwrap());
     setup::bootstrap(store.as_ref(), &places).await.unwrap();
     let clock = Arc::new(FixedClock::new(

@@ -10,8 +10,6 @@ use config::Config;
 use hotline_core::{Hotline, IntakeConfig, setup};
 use hotline_domain::{Gazetteer, SystemClock, UnitCode};
 use hotline_store::Store;
-use hotline_store_postgres::PostgresStore;
-use hotline_store_sqlite::SqliteStore;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,13 +21,13 @@ use tokio::net::TcpListener;
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match config.database_url.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = PostgresStore::connect(url)
+            let store = hotline_store_postgres::connect(url)
                 .await
                 .context("cannot connect to PostgreSQL")?;
             Ok(Arc::new(store))
         }
         Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(
-            SqliteStore::open_url(url)
+            hotline_store_sqlite::open_url(url)
                 .await
                 .context("cannot open SQLite")?,
         )),
@@ -40,9 +38,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         None => {
             create_private_dir(&config.data_dir)?;
             let path = config.data_dir.join("hotline.db");
-            Ok(Arc::new(SqliteStore::open(&path).await.with_context(
-                || format!("cannot open {}", path.display()),
-            )?))
+            Ok(Arc::new(
+                hotline_store_sqlite::open(&path)
+                    .await
+                    .with_context(|| format!("cannot open {}", path.display()))?,
+            ))
         }
     }
 }

@@ -1,0 +1,660 @@
+//! The SQL both stores share, written once and generic over sqlx's `Database`: SQLite and
+//! PostgreSQL accept the same statements here (numbered `$n` parameters, `ON CONFLICT`,
+//! `RETURNING`). What differs (migrations, bulk loading, connecting) is the backend crate's
+//! [`Dialect`]; the contract suite runs every story on both.
+
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{CaseNumber, Commune, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode};
+use hotline_store::{
+    Admin, Audit, AuditRecord, ChainSeal, Event, Message, NewApiToken, NewAuditEntry, NewReport,
+    NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
+    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Visibility,
+};
+use rows::{Columns, audit_record, event, member, message, report_summary, unit};
+use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
+use std::collections::BTreeMap;
+
+pub use rows::{map_commit_err, map_err};
+
+/// What a backend does its own way.
+#[async_trait]
+pub trait Dialect<DB: Database>: Send + Sync + 'static {
+    /// `sqlite`, `postgres`: for logs and `config check`.
+    fn name(&self) -> &'static str;
+    /// Applies the backend's migrations (same version numbers on every backend).
+    async fn migrate(&self, pool: &Pool<DB>) -> StoreResult<()>;
+    /// Loads the 3,321 communes inside the seeding transaction, as fast as the backend allows.
+    async fn insert_communes(
+        &self,
+        tx: &mut Transaction<'_, DB>,
+        communes: &[Commune],
+    ) -> StoreResult<()>;
+}
+
+/// A store on any sqlx database whose driver supports the types used here.
+pub struct SqlStore<DB: Database> {
+    pool: Pool<DB>,
+    dialect: Box<dyn Dialect<DB>>,
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub fn new(pool: Pool<DB>, dialect: impl Dialect<DB>) -> Self {
+        Self {
+            pool,
+            dialect: Box::new(dialect),
+        }
+    }
+
+    /// The connection pool, for a backend's own checks (`PRAGMA`s, test clean-up).
+    pub fn pool(&self) -> &Pool<DB> {
+        &self.pool
+    }
+}
+
+/// Writes an impl of a store trait for `SqlStore<DB>`, or a helper function, with the bounds
+/// every statement here needs of the database: that its driver encodes the parameter types used
+/// and runs queries on pools and connections. The bounds are stated once, here.
+macro_rules! for_any_sql_database {
+    (impl { $($body:tt)* }) => {
+        for_any_sql_database!(@bounded [impl<DB> SqlStore<DB>] [$($body)*]);
+    };
+    (impl $trait:ident { $($body:tt)* }) => {
+        for_any_sql_database!(@bounded [#[async_trait] impl<DB> $trait for SqlStore<DB>] [$($body)*]);
+    };
+    (@bounded [$($head:tt)*] [$($body:tt)*]) => {
+        $($head)*
+        where
+            DB: Database,
+            for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+            for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+            for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+            for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<&'q str>: Encode<'q, DB>,
+            for<'q> String: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<String>: Encode<'q, DB>,
+            for<'q> i64: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<i64>: Encode<'q, DB>,
+            for<'q> i32: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<i32>: Encode<'q, DB>,
+            for<'q> bool: Encode<'q, DB> + Type<DB>,
+            for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+            for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
+            DB::Row: Columns,
+        {
+            $($body)*
+        }
+    };
+}
+
+/// GSO codes are five digits at most; PostgreSQL has no unsigned integers.
+pub fn code_param(code: Option<u32>) -> Option<i32> {
+    code.map(|c| i32::try_from(c).unwrap_or(i32::MAX))
+}
+
+const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
+     u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.anonymous, r.created_at";
+
+const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
+     u.name AS unit_name, u.path AS unit_path, s.disabled";
+
+/// The WHERE clause and its single bound value for a visibility; `None` when nothing is visible.
+fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, String)> {
+    match visibility {
+        Visibility::Nothing => None,
+        Visibility::Unit(code) => {
+            Some((format!("r.unit_code = ${param}"), code.as_str().to_owned()))
+        }
+        // Unit codes hold only [a-z0-9/-], so the path carries no LIKE wildcards.
+        Visibility::Subtree(path) => Some((format!("u.path LIKE ${param} || '%'"), path.clone())),
+    }
+}
+
+for_any_sql_database! {
+    impl {
+        /// The report already taken in under the same platform message id, if any.
+        async fn existing_receipt(
+            tx: &mut Transaction<'_, DB>,
+            report: &NewReport,
+        ) -> StoreResult<Option<Receipt>> {
+            let Some(pmid) = &report.platform_message_id else {
+                return Ok(None);
+            };
+            let existing = sqlx::query(
+                "SELECT r.id, r.case_number FROM messages m JOIN reports r ON r.id = m.report_id \
+                 WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
+            )
+            .bind(report.channel.as_str())
+            .bind(&report.account)
+            .bind(pmid)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            existing
+                .map(|row| {
+                    Ok(Receipt {
+                        report: ReportId(row.int("id")?),
+                        case_number: rows::case_number(row.text("case_number")?)?,
+                        duplicate: true,
+                    })
+                })
+                .transpose()
+        }
+
+        /// Takes `count` consecutive numbers of a prefix and year in one statement and returns the
+        /// first. Inside the intake transaction, so numbers are never shared or skipped.
+        async fn reserve_numbers(
+            tx: &mut Transaction<'_, DB>,
+            prefix: &str,
+            year: i32,
+            count: i64,
+        ) -> StoreResult<i64> {
+            let last = sqlx::query(
+                "INSERT INTO case_counters (prefix, year, last_sequence) VALUES ($1, $2, $3) \
+                 ON CONFLICT (prefix, year) DO UPDATE \
+                 SET last_sequence = case_counters.last_sequence + excluded.last_sequence \
+                 RETURNING last_sequence",
+            )
+            .bind(prefix)
+            .bind(year)
+            .bind(count)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .int("last_sequence")?;
+            Ok(last - count + 1)
+        }
+
+        /// Writes one new report, its contact, first message and event, under `sequence`.
+        async fn insert_report(
+            tx: &mut Transaction<'_, DB>,
+            report: &NewReport,
+            sequence: i64,
+        ) -> StoreResult<Receipt> {
+            let contact_id: Option<i64> = match &report.contact {
+                Some(c) => Some(
+                    sqlx::query(
+                        "INSERT INTO contacts (name, phone_e164, email, created_at) VALUES ($1, $2, $3, $4) \
+                         RETURNING id",
+                    )
+                    .bind(&c.name)
+                    .bind(&c.phone_e164)
+                    .bind(&c.email)
+                    .bind(report.received_at)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_err)?
+                    .int("id")?,
+                ),
+                None => None,
+            };
+            let case_number = CaseNumber::new(&report.case_prefix, report.case_year, sequence);
+            let report_id = sqlx::query(
+                "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
+                 contact_id, anonymous, province_code, commune_code, address, summary, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(case_number.as_str())
+            .bind(&report.follow_up_digest)
+            .bind(report.channel.as_str())
+            .bind(report.urgency.as_str())
+            .bind(ReportStatus::Received.as_str())
+            .bind(report.unit.as_str())
+            .bind(contact_id)
+            .bind(report.anonymous)
+            .bind(code_param(report.province_code))
+            .bind(code_param(report.commune_code))
+            .bind(&report.address)
+            .bind(&report.summary)
+            .bind(report.received_at)
+            .bind(report.received_at)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .int("id")?;
+            sqlx::query(
+                "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
+                 author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(report_id)
+            .bind(report.channel.as_str())
+            .bind(&report.account)
+            .bind(&report.platform_message_id)
+            .bind(&report.text)
+            .bind(report.entered_by.map(|s| s.0))
+            .bind(report.received_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query(
+                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                 VALUES ($1, $2, 'report.received', $3, $4)",
+            )
+            .bind(report_id)
+            .bind(report.entered_by.map(|s| s.0))
+            .bind(format!("channel={} unit={}", report.channel, report.unit))
+            .bind(report.received_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            Ok(Receipt {
+                report: ReportId(report_id),
+                case_number,
+                duplicate: false,
+            })
+        }
+    }
+}
+
+for_any_sql_database! {
+    impl Admin {
+    async fn migrate(&self) -> StoreResult<()> {
+        self.dialect.migrate(&self.pool).await
+    }
+
+    async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let present = sqlx::query("SELECT COUNT(*) AS n FROM provinces")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int("n")?;
+        if present > 0 {
+            return Ok(0);
+        }
+        for p in places.provinces() {
+            sqlx::query(
+                "INSERT INTO provinces (code, name, short_name, case_prefix) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(code_param(Some(p.code)))
+            .bind(p.name.as_str())
+            .bind(p.short_name.as_str())
+            .bind(p.case_prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        self.dialect
+            .insert_communes(&mut tx, places.communes())
+            .await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(places.provinces().len() + places.communes().len())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    fn backend(&self) -> &'static str {
+        self.dialect.name()
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Units {
+    async fn ensure_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let parent_path: String = match &new.parent {
+            Some(parent) => sqlx::query("SELECT path FROM units WHERE code = $1")
+                .bind(parent.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .text("path")?,
+            None => "/".to_owned(),
+        };
+        sqlx::query(
+            "INSERT INTO units (code, name, kind, parent_code, path, province_code, commune_code, \
+             case_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(new.code.as_str())
+        .bind(&new.name)
+        .bind(new.kind.as_str())
+        .bind(new.parent.as_ref().map(UnitCode::as_str))
+        .bind(format!("{parent_path}{}/", new.code))
+        .bind(code_param(new.province_code))
+        .bind(code_param(new.commune_code))
+        .bind(&new.case_prefix)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        self.unit(&new.code).await
+    }
+
+    async fn unit(&self, code: &UnitCode) -> StoreResult<Unit> {
+        let row = sqlx::query("SELECT * FROM units WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        unit(&row)
+    }
+
+    async fn list_units(&self) -> StoreResult<Vec<Unit>> {
+        sqlx::query("SELECT * FROM units ORDER BY path")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(unit)
+            .collect()
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Staff {
+    async fn create_staff(&self, new: &NewStaff) -> StoreResult<StaffMember> {
+        let id = sqlx::query(
+            "INSERT INTO staff (username, display_name, password_hash, role, unit_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(&new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.unit.as_str())
+        .bind(new.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match map_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("username".into()),
+            other => other,
+        })?
+        .int("id")?;
+        self.staff(StaffId(id)).await
+    }
+
+    async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS}, s.password_hash FROM staff s \
+             JOIN units u ON u.code = s.unit_code WHERE s.username = $1"
+        ))
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(StaffLogin {
+            member: member(&row)?,
+            password_hash: row.text("password_hash")?,
+        })
+    }
+
+    async fn staff(&self, id: StaffId) -> StoreResult<StaffMember> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff s JOIN units u ON u.code = s.unit_code WHERE s.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        member(&row)
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&session.digest)
+        .bind(session.staff.0)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn session_staff(&self, digest: &str, now: DateTime<Utc>) -> StoreResult<StaffMember> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM sessions x JOIN staff s ON s.id = x.staff_id \
+             JOIN units u ON u.code = s.unit_code \
+             WHERE x.digest = $1 AND x.expires_at > $2 AND NOT s.disabled"
+        ))
+        .bind(digest)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        member(&row)
+    }
+
+    async fn delete_session(&self, digest: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (digest, staff_id, label, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&token.digest)
+        .bind(token.staff.0)
+        .bind(&token.label)
+        .bind(token.created_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             JOIN units u ON u.code = s.unit_code \
+             WHERE t.digest = $1 AND t.revoked_at IS NULL AND NOT s.disabled"
+        ))
+        .bind(digest)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        member(&row)
+    }
+
+    async fn count_staff(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM staff")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("n")
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Reports {
+    async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut known = Vec::with_capacity(batch.len());
+        for report in batch {
+            known.push(Self::existing_receipt(&mut tx, report).await?);
+        }
+        let mut wanted: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        for (report, _) in batch.iter().zip(&known).filter(|(_, k)| k.is_none()) {
+            *wanted
+                .entry((report.case_prefix.as_str(), report.case_year))
+                .or_default() += 1;
+        }
+        let mut next = BTreeMap::new();
+        for ((prefix, year), count) in wanted {
+            let first = Self::reserve_numbers(&mut tx, prefix, year, count).await?;
+            next.insert((prefix, year), first);
+        }
+        let mut receipts = Vec::with_capacity(batch.len());
+        for (report, known) in batch.iter().zip(known) {
+            let receipt = match known {
+                Some(receipt) => receipt,
+                None => {
+                    let key = (report.case_prefix.as_str(), report.case_year);
+                    let sequence = next
+                        .get_mut(&key)
+                        .map(|n| {
+                            *n += 1;
+                            *n - 1
+                        })
+                        .ok_or_else(|| StoreError::Other("no number reserved".into()))?;
+                    Self::insert_report(&mut tx, report, sequence).await?
+                }
+            };
+            receipts.push(receipt);
+        }
+        tx.commit().await.map_err(rows::map_commit_err)?;
+        Ok(receipts)
+    }
+
+    async fn list_reports(
+        &self,
+        visibility: &Visibility,
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+        ))
+        .bind(value)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(report_summary)
+        .collect()
+    }
+
+    async fn report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+    ) -> StoreResult<ReportDetail> {
+        let Some((clause, value)) = visibility_clause(visibility, 2) else {
+            return Err(StoreError::NotFound);
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}, r.address, r.contact_id, r.assignee_id, r.updated_at \
+             FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE r.case_number = $1 AND {clause}"
+        ))
+        .bind(case.as_str())
+        .bind(value)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows::report_detail(&row)
+    }
+
+    async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>> {
+        sqlx::query(
+            "SELECT id, direction, channel, body, author_id, created_at FROM messages \
+             WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
+    async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>> {
+        sqlx::query(
+            "SELECT kind, actor_id, detail, created_at FROM events WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(event)
+        .collect()
+    }
+
+    async fn count_reports(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM reports")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("n")
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Audit {
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // Moving the head first takes the write lock, so appends from every connection and
+        // node queue here and each links to the one before it.
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let (seq, previous) = (head.int("seq")?, head.bytes("hash")?);
+        let hash = seal(seq, &previous);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(seq)
+        .bind(entry.at)
+        .bind(entry.actor.map(|a| a.0))
+        .bind(&entry.action)
+        .bind(&entry.subject)
+        .bind(&entry.detail)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(AuditRecord {
+            seq,
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action.clone(),
+            subject: entry.subject.clone(),
+            detail: entry.detail.clone(),
+            hash,
+        })
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        sqlx::query(
+            "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(audit_record)
+        .collect()
+    }
+    }
+}

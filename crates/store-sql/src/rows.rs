@@ -1,0 +1,190 @@
+//! Turning rows into records, and sqlx errors into `StoreError`.
+
+use chrono::{DateTime, Utc};
+use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
+use hotline_store::{
+    AuditRecord, Event, Message, ReportDetail, ReportSummary, StaffMember, StoreError, StoreResult,
+    Unit,
+};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use std::str::FromStr;
+
+pub fn map_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        // The constraint's text names tables and columns; callers say what it means.
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict("record".into())
+        }
+        e @ (sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)) => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// A failed commit: on a connection that broke, the server may have committed all the same.
+pub fn map_commit_err(e: sqlx::Error) -> StoreError {
+    match e {
+        e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => {
+            StoreError::Indeterminate(e.to_string())
+        }
+        other => map_err(other),
+    }
+}
+
+/// Typed reads of a row's columns. Implemented for every row type whose database decodes the
+/// types used here, so code written against it needs no decoding bounds of its own.
+pub trait Columns {
+    fn text(&self, column: &str) -> StoreResult<String>;
+    fn text_opt(&self, column: &str) -> StoreResult<Option<String>>;
+    fn int(&self, column: &str) -> StoreResult<i64>;
+    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>>;
+    fn small_opt(&self, column: &str) -> StoreResult<Option<i32>>;
+    fn flag(&self, column: &str) -> StoreResult<bool>;
+    fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;
+    fn bytes(&self, column: &str) -> StoreResult<Vec<u8>>;
+}
+
+impl<R> Columns for R
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i32: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn text(&self, column: &str) -> StoreResult<String> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn small_opt(&self, column: &str) -> StoreResult<Option<i32>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn flag(&self, column: &str) -> StoreResult<bool> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn time(&self, column: &str) -> StoreResult<DateTime<Utc>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn bytes(&self, column: &str) -> StoreResult<Vec<u8>> {
+        self.try_get(column).map_err(map_err)
+    }
+}
+
+fn parsed<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<T> {
+    row.text(column)?
+        .parse()
+        .map_err(|_| StoreError::Other(format!("bad value in column {column}")))
+}
+
+fn optional_code(row: &impl Columns, column: &str) -> StoreResult<Option<u32>> {
+    row.small_opt(column)?
+        .map(|v| u32::try_from(v).map_err(|_| StoreError::Other(format!("bad {column}"))))
+        .transpose()
+}
+
+pub fn case_number(text: String) -> StoreResult<CaseNumber> {
+    CaseNumber::parse(&text).ok_or_else(|| StoreError::Other("malformed case number".into()))
+}
+
+pub fn unit(row: &impl Columns) -> StoreResult<Unit> {
+    Ok(Unit {
+        code: parsed(row, "code")?,
+        name: row.text("name")?,
+        kind: parsed(row, "kind")?,
+        parent: row
+            .text_opt("parent_code")?
+            .map(|p| UnitCode::from_str(&p))
+            .transpose()
+            .map_err(|e| StoreError::Other(e.to_string()))?,
+        path: row.text("path")?,
+        province_code: optional_code(row, "province_code")?,
+        commune_code: optional_code(row, "commune_code")?,
+        case_prefix: row.text("case_prefix")?,
+    })
+}
+
+pub fn member(row: &impl Columns) -> StoreResult<StaffMember> {
+    Ok(StaffMember {
+        id: StaffId(row.int("id")?),
+        username: row.text("username")?,
+        display_name: row.text("display_name")?,
+        role: parsed(row, "role")?,
+        unit: parsed(row, "unit_code")?,
+        unit_name: row.text("unit_name")?,
+        unit_path: row.text("unit_path")?,
+        disabled: row.flag("disabled")?,
+    })
+}
+
+pub fn report_summary(row: &impl Columns) -> StoreResult<ReportSummary> {
+    Ok(ReportSummary {
+        id: ReportId(row.int("id")?),
+        case_number: case_number(row.text("case_number")?)?,
+        channel: parsed(row, "channel")?,
+        status: parsed(row, "status")?,
+        urgency: parsed(row, "urgency")?,
+        unit: parsed(row, "unit_code")?,
+        unit_name: row.text("unit_name")?,
+        province_code: optional_code(row, "province_code")?,
+        commune_code: optional_code(row, "commune_code")?,
+        summary: row.text("summary")?,
+        anonymous: row.flag("anonymous")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
+    Ok(ReportDetail {
+        summary: report_summary(row)?,
+        address: row.text_opt("address")?,
+        contact: row.int_opt("contact_id")?.map(ContactId),
+        assignee: row.int_opt("assignee_id")?.map(StaffId),
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+pub fn message(row: &impl Columns) -> StoreResult<Message> {
+    Ok(Message {
+        id: MessageId(row.int("id")?),
+        direction: parsed(row, "direction")?,
+        channel: parsed(row, "channel")?,
+        body: row.text("body")?,
+        author: row.int_opt("author_id")?.map(StaffId),
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub fn event(row: &impl Columns) -> StoreResult<Event> {
+    Ok(Event {
+        kind: row.text("kind")?,
+        actor: row.int_opt("actor_id")?.map(StaffId),
+        detail: row.text("detail")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub fn audit_record(row: &impl Columns) -> StoreResult<AuditRecord> {
+    Ok(AuditRecord {
+        seq: row.int("seq")?,
+        at: row.time("at")?,
+        actor: row.int_opt("actor_id")?.map(StaffId),
+        action: row.text("action")?,
+        subject: row.text("subject")?,
+        detail: row.text("detail")?,
+        hash: row.bytes("hash")?,
+    })
+}

@@ -1,7 +1,7 @@
 //! A report goes in through the form and the API, is stored durably, and a signed-in officer
 //! sees it, before and after a restart; on SQLite and PostgreSQL.
 
-use crate::harness::{Backend, Data, Server, browser, element_text, sign_in};
+use crate::harness::{Backend, Data, Server, browser, element_text, page, sign_in};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -21,35 +21,14 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     let home = home.text().await.unwrap();
     assert!(home.contains("tel:113"), "home tells to call 113");
     assert!(home.contains("Báo tin cho Công an"));
-    let english = client
-        .get(server.url("/?lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = page(&client, server.url("/?lang=en")).await;
     assert!(english.contains("Report to the police"));
     // The choice is remembered.
-    let again = client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = page(&client, server.url("/")).await;
     assert!(again.contains("Report to the police"));
     client.get(server.url("/?lang=vi")).send().await.unwrap();
 
-    let form = client
-        .get(server.url("/bao-tin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = page(&client, server.url("/bao-tin")).await;
     assert!(form.contains("name=\"text\""));
     assert!(form.contains("Điều 144"), "false-report warning");
 
@@ -86,27 +65,20 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     assert_eq!(api["follow_up_code"].as_str().unwrap().len(), 19);
 
     sign_in(&client, &server, "qn.director").await;
-    let inbox = client
-        .get(server.url("/can-bo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = page(&client, server.url("/can-bo")).await;
     assert!(inbox.contains(&web_case) && inbox.contains(&api_case));
-    let page = client
+    let opened = client
         .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), 200);
-    let page = page.text().await.unwrap();
-    assert!(!page.contains("<b>"), "report text is escaped");
-    assert!(page.contains("đua xe"));
-    assert!(page.contains("Phường Hạ Long, Quảng Ninh"));
+    assert_eq!(opened.status(), 200);
+    let report = opened.text().await.unwrap();
+    assert!(!report.contains("<b>"), "report text is escaped");
+    assert!(report.contains("đua xe"));
+    assert!(report.contains("Phường Hạ Long, Quảng Ninh"));
     assert!(
-        page.contains("Ẩn danh"),
+        report.contains("Ẩn danh"),
         "the anonymous choice wins over a stray phone field"
     );
 
@@ -130,14 +102,7 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     // Another province's director sees neither, and cannot open them by number.
     let other = browser();
     sign_in(&other, &server, "ht.director").await;
-    let inbox = other
-        .get(server.url("/can-bo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = page(&other, server.url("/can-bo")).await;
     assert!(!inbox.contains(&web_case));
     let denied = other
         .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
@@ -155,14 +120,7 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     let server = Server::start(data.config()).await;
     let client = browser();
     sign_in(&client, &server, "qn.director").await;
-    let inbox = client
-        .get(server.url("/can-bo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = page(&client, server.url("/can-bo")).await;
     assert!(
         inbox.contains(&web_case) && inbox.contains(&api_case),
         "still there after restart"
@@ -186,28 +144,14 @@ async fn demo_serves_a_populated_system() {
     let server = Server::start_with(data.config(), true).await;
     let client = browser();
     sign_in(&client, &server, "demo.bca").await;
-    let inbox = client
-        .get(server.url("/can-bo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = page(&client, server.url("/can-bo")).await;
     for prefix in ["QN-", "PT-", "AG-", "HT-"] {
         assert!(inbox.contains(prefix), "demo covers {prefix}");
     }
     assert!(inbox.contains("Zalo") && inbox.contains("Điện thoại"));
     let admin = browser();
     sign_in(&admin, &server, "demo.admin").await;
-    let inbox = admin
-        .get(server.url("/can-bo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = page(&admin, server.url("/can-bo")).await;
     assert!(!inbox.contains("QN-"), "administrators do not read reports");
     server.stop().await;
 }
@@ -241,14 +185,7 @@ async fn health_metrics_and_openapi() {
         .send()
         .await
         .unwrap();
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = page(&client, server.url("/metrics")).await;
     assert!(metrics.contains("hotline_reports_accepted_total"));
     assert!(metrics.contains("hotline_http_requests_total"));
     assert!(metrics.contains("route=\"/api/v1/reports\""));

@@ -185,6 +185,11 @@ pub fn element_text(html: &str, id: &str) -> Option<String> {
     Some(rest[open + 1..open + close].to_owned())
 }
 
+/// The body of a page fetched with `client`.
+pub async fn page(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) {
     let r = client
         .post(server.url("/dang-nhap"))

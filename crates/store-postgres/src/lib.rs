@@ -65,7 +65,8 @@ impl Dialect<Postgres> for PostgresDialect {
         // One statement for the 3,321 communes rather than as many round trips.
         sqlx::query(
             "INSERT INTO communes (code, province_code, name, division_type) \
-             SELECT * FROM UNNEST($1::int[], $2::int[], $3::text[], $4::text[])",
+             SELECT * FROM UNNEST($1::int[], $2::int[], $3::text[], $4::text[]) \
+             ON CONFLICT (code) DO NOTHING",
         )
         .bind(
             communes

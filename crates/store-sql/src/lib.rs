@@ -264,9 +264,11 @@ for_any_sql_database! {
         if present > 0 {
             return Ok(0);
         }
+        // Another node may be seeding at the same moment: its rows are skipped, not an error.
         for p in places.provinces() {
             sqlx::query(
-                "INSERT INTO provinces (code, name, short_name, case_prefix) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO provinces (code, name, short_name, case_prefix) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO NOTHING",
             )
             .bind(code_param(Some(p.code)))
             .bind(p.name.as_str())

@@ -83,7 +83,8 @@ impl Dialect<Sqlite> for SqliteDialect {
         // Row by row: inside one transaction SQLite does this in milliseconds.
         for c in communes {
             sqlx::query(
-                "INSERT INTO communes (code, province_code, name, division_type) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO communes (code, province_code, name, division_type) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO NOTHING",
             )
             .bind(code_param(Some(c.code)))
             .bind(code_param(Some(c.province_code)))

@@ -124,9 +124,21 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
 }
 
 /// Strict content security policy and friends. Pages load only our own CSS and script.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Served over TLS (the same setting that marks cookies `Secure`): browsers must not fall
+    // back to plain HTTP, where a report could be read or altered on the way.
+    if state.config.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
+    }
     let fixed = [
         (
             "content-security-policy",

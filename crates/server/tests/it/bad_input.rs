@@ -284,6 +284,10 @@ async fn citizens_are_limited_per_address_and_integrations_are_not() {
         .unwrap();
     assert_eq!(r.status(), 201, "token holders are not limited per address");
     assert_eq!(f.stored().await, 4);
+    assert!(
+        !r.headers().contains_key("strict-transport-security"),
+        "not over TLS"
+    );
     f.server.stop().await;
 }
 

@@ -214,3 +214,36 @@ async fn health_metrics_and_openapi() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn behind_tls_cookies_are_secure_and_hsts_is_sent() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let mut config = data.config();
+    config.secure_cookies = true;
+    let server = Server::start(config).await;
+    let client = browser();
+    let home = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(
+        home.headers()["strict-transport-security"],
+        "max-age=63072000"
+    );
+    let signed_in = client
+        .post(server.url("/dang-nhap"))
+        .form(&[
+            ("username", "qn.director"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-hotline_session="), "{cookie}");
+    for attribute in ["; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    server.stop().await;
+}

@@ -224,6 +224,7 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
             Arc::new(hotline_domain::SystemClock),
             Arc::new(places),
             UnitCode::ministry(),
+            Arc::new(hotline_vault::keys::MasterKey::generate()),
             hotline_core::IntakeConfig::default(),
         );
         hotline

@@ -244,7 +244,7 @@ impl Hotline {
             unit: unit.code,
             case_prefix: unit.case_prefix,
             case_year: vietnam_year(received_at),
-            follow_up_digest: hotline_vault::token_digest(follow_up_code.canonical()),
+            follow_up_digest: self.master_key.follow_up_digest(follow_up_code.canonical()),
             summary: summary_of(&text),
             text,
             province_code,

@@ -31,6 +31,9 @@ pub enum CoreError {
     Throttled { retry_after_secs: u64 },
     #[error("{0} already exists")]
     Conflict(String),
+    /// The master key is not the one this store was bound to.
+    #[error("the master key does not match the one this store's data is bound to")]
+    WrongMasterKey,
     /// The intake writer has stopped (the server is shutting down).
     #[error("service unavailable")]
     Unavailable,
@@ -65,6 +68,7 @@ pub struct Hotline {
     pub places: Arc<Gazetteer>,
     /// Where a report without a place and without a channel owner belongs.
     pub default_unit: UnitCode,
+    master_key: Arc<hotline_vault::keys::MasterKey>,
     intake: intake::IntakeHandle,
     throttle: Arc<staff::LoginThrottle>,
     /// Password hashes computed at once, at most.
@@ -79,6 +83,7 @@ impl Hotline {
         clock: Arc<dyn Clock>,
         places: Arc<Gazetteer>,
         default_unit: UnitCode,
+        master_key: Arc<hotline_vault::keys::MasterKey>,
         intake: IntakeConfig,
     ) -> (Self, intake::IntakeWriter) {
         let (handle, writer) = intake::spawn_writer(store.clone(), intake);
@@ -88,6 +93,7 @@ impl Hotline {
             clock,
             places,
             default_unit,
+            master_key,
             intake: handle,
             throttle: Arc::new(staff::LoginThrottle::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),

@@ -32,6 +32,7 @@ async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
         clock.clone(),
         places,
         UnitCode::ministry(),
+        Arc::new(hotline_vault::keys::MasterKey::generate()),
         IntakeConfig::default(),
     );
     (dir, hotline, clock)

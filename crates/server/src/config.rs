@@ -33,6 +33,11 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Most reports written in one transaction.
     pub intake_max_batch: usize,
+    /// The master key file; default `<data_dir>/keys/master.key`. In production keep it apart
+    /// from the data folder and its backups.
+    pub master_key_file: Option<PathBuf>,
+    /// The master key itself (64 hex digits), e.g. from `HOTLINE_MASTER_KEY`; wins over the file.
+    pub master_key: Option<String>,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -69,6 +74,8 @@ const KEYS: &[&str] = &[
     "trusted_proxy_header",
     "secure_cookies",
     "intake_max_batch",
+    "master_key_file",
+    "master_key",
 ];
 
 impl Default for Config {
@@ -86,6 +93,8 @@ impl Default for Config {
             trusted_proxy_header: None,
             secure_cookies: false,
             intake_max_batch: hotline_core::IntakeConfig::default().max_batch,
+            master_key_file: None,
+            master_key: None,
         }
     }
 }
@@ -110,6 +119,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy_header", &self.trusted_proxy_header)
             .field("secure_cookies", &self.secure_cookies)
             .field("intake_max_batch", &self.intake_max_batch)
+            .field("master_key_file", &self.master_key_file)
+            .field("master_key", &self.master_key.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -172,6 +183,7 @@ impl Config {
     pub fn redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = shown.database_url.as_deref().map(redact_url);
+        shown.master_key = shown.master_key.as_ref().map(|_| "***".to_owned());
         Ok(toml::to_string(&shown)?)
     }
 
@@ -194,12 +206,17 @@ mod tests {
     fn every_key_is_listed_for_the_environment() {
         let shown = Config::default().redacted_toml().unwrap();
         let mut keys: Vec<&str> = KEYS.to_vec();
-        keys.retain(|k| *k != "database_url" && *k != "trusted_proxy_header");
+        keys.retain(|k| {
+            !matches!(
+                *k,
+                "database_url" | "trusted_proxy_header" | "master_key_file" | "master_key"
+            )
+        });
         for key in keys {
             assert!(shown.contains(&format!("{key} = ")), "{key}");
         }
         let fields = shown.lines().filter(|l| l.contains(" = ")).count();
-        assert_eq!(fields + 2, KEYS.len(), "KEYS lists every field");
+        assert_eq!(fields + 4, KEYS.len(), "KEYS lists every field");
     }
 
     #[test]
@@ -211,10 +228,13 @@ mod tests {
         assert_eq!(redact_url("postgres://db/hotline"), "postgres://db/hotline");
         let config = Config {
             database_url: Some("postgres://u:pw@h/d".into()),
+            master_key: Some("ab".repeat(32)),
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("pw"));
         assert!(!config.redacted_toml().unwrap().contains("pw"));
+        assert!(!format!("{config:?}").contains("abab"));
+        assert!(!config.redacted_toml().unwrap().contains("abab"));
     }
 
     #[test]

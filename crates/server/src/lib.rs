@@ -3,6 +3,7 @@
 //! integration tests can launch the real server on port 0.
 
 pub mod config;
+pub mod keys;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -70,13 +71,15 @@ impl Service {
         let store = open_store(config).await?;
         let places = Arc::new(Gazetteer::embedded()?);
         setup::bootstrap(store.as_ref(), &places).await?;
-        Self::start(config, store, places)
+        let master_key = keys::open_master_key(config, store.as_ref()).await?;
+        Self::start(config, store, places, master_key)
     }
 
     fn start(
         config: &Config,
         store: Arc<dyn Store>,
         places: Arc<Gazetteer>,
+        master_key: hotline_vault::keys::MasterKey,
     ) -> anyhow::Result<Self> {
         let default_unit: UnitCode = config
             .default_unit
@@ -87,6 +90,7 @@ impl Service {
             Arc::new(SystemClock),
             places,
             default_unit,
+            Arc::new(master_key),
             IntakeConfig {
                 max_batch: config.intake_max_batch,
                 ..IntakeConfig::default()
@@ -102,23 +106,23 @@ impl Service {
     }
 }
 
-/// Serves on `listener` until `shutdown` completes, then finishes in-flight requests and
-/// drains intake. Health answers at once; everything else waits for migrations and any demo
-/// load (`/readyz` turns 200 then).
+/// Migrates the store and opens its master key, then serves on `listener` until `shutdown`
+/// completes, finishes in-flight requests and drains intake. While any demo data loads, only
+/// health answers; `/readyz` turns 200 when it is done.
 pub async fn launch_with_listener(
     config: Config,
     listener: TcpListener,
     demo: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
-    let places = Arc::new(Gazetteer::embedded()?);
-    let service = Service::start(&config, store.clone(), places.clone())?;
+    // Schema and key come first: nothing may be accepted that the store or key cannot hold.
+    let service = Service::open(&config).await?;
+    keys::warn_if_beside_the_data(&config);
     let ready = Arc::new(AtomicBool::new(false));
     let state = hotline_web::AppState::new(service.hotline.clone(), config.web(), ready.clone())?;
     let app = hotline_web::app(state);
     let address = listener.local_addr()?;
-    tracing::info!(%address, backend = store.backend(), "listening");
+    tracing::info!(%address, backend = service.hotline.store.backend(), "listening");
 
     // Start-up work runs while health already answers; a failure stops the server.
     let startup_error = Arc::new(std::sync::Mutex::new(None::<anyhow::Error>));
@@ -128,7 +132,6 @@ pub async fn launch_with_listener(
         let (startup_error, failed) = (startup_error.clone(), failed.clone());
         tokio::spawn(async move {
             let result = async {
-                setup::bootstrap(store.as_ref(), &places).await?;
                 if demo {
                     let accounts = hotline_core::demo::load(&hotline).await?;
                     print_demo_accounts(address, &accounts);

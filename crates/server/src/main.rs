@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hotline_domain::{Role, UnitCode};
 use hotline_server::config::{Config, LogFormat, Overrides};
-use hotline_server::{Service, launch_with_listener, telemetry};
+use hotline_server::{Service, keys, launch_with_listener, telemetry};
 use hotline_vault::audit::Head;
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// The master key.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The tamper-evident audit log.
     Audit {
         #[command(subcommand)]
@@ -109,6 +114,13 @@ enum TokenCommand {
 enum UnitCommand {
     /// List units with their codes.
     List,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create the master key file (default `<data_dir>/keys/master.key`, mode 0600) before the
+    /// first start; refuses to overwrite one.
+    Init,
 }
 
 #[derive(Subcommand)]
@@ -232,6 +244,15 @@ async fn main() -> anyhow::Result<()> {
             for unit in units? {
                 println!("{:<12} {:<18} {}", unit.code, unit.kind.as_str(), unit.name);
             }
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Init,
+        } => {
+            let path = keys::key_path(&config);
+            hotline_vault::keys::MasterKey::create_file(&path)?;
+            println!("master key written to {}", path.display());
+            println!("back it up now, apart from the data folder and its backups");
             Ok(())
         }
         Command::Audit { command } => {

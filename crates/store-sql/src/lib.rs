@@ -285,6 +285,23 @@ for_any_sql_database! {
         Ok(places.provinces().len() + places.communes().len())
     }
 
+    async fn bind_master_key(&self, check: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
+        sqlx::query(
+            "INSERT INTO vault_meta (id, key_check, bound_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(check.to_vec())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("SELECT key_check FROM vault_meta WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .bytes("key_check")
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -35,6 +35,7 @@ macro_rules! contract_tests {
             lists_are_newest_first_and_limited,
             concurrent_intake_never_repeats_a_number,
             audit_entries_link_in_order_even_when_appended_concurrently,
+            a_store_stays_bound_to_its_first_master_key,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -527,4 +528,11 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
         page.iter().map(|e| e.seq).collect::<Vec<_>>(),
         [11, 12, 13, 14, 15]
     );
+}
+
+pub async fn a_store_stays_bound_to_its_first_master_key(store: Arc<dyn Store>) {
+    let first = store.bind_master_key(b"check-1", at(10, 0)).await.unwrap();
+    assert_eq!(first, b"check-1");
+    let second = store.bind_master_key(b"check-2", at(10, 1)).await.unwrap();
+    assert_eq!(second, b"check-1", "the first binding stays");
 }

@@ -39,6 +39,9 @@ pub trait Admin: Send + Sync {
     async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize>;
     /// Succeeds when the store answers a trivial query.
     async fn ping(&self) -> StoreResult<()>;
+    /// Binds the store to a master key by its check value, unless it is bound already, and
+    /// returns the check value it is bound to.
+    async fn bind_master_key(&self, check: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>>;
     /// The backend's name, for logs and `config check`.
     fn backend(&self) -> &'static str;
 }

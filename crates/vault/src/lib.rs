@@ -5,6 +5,7 @@
 //! executor run these functions under `spawn_blocking`.
 
 pub mod audit;
+pub mod keys;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

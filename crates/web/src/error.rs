@@ -110,6 +110,10 @@ impl ApiError {
             CoreError::Unavailable => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", ctx)
             }
+            CoreError::WrongMasterKey => {
+                tracing::error!("master key mismatch");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", ctx)
+            }
             CoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", ctx)
@@ -212,6 +216,10 @@ impl PageError {
                 Self::new(StatusCode::FORBIDDEN, "error-forbidden", ctx)
             }
             CoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-bad-request", ctx),
+            CoreError::WrongMasterKey => {
+                tracing::error!("master key mismatch");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx)
+            }
             CoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx)

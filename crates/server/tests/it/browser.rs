@@ -89,10 +89,15 @@ impl Driver {
                      "--disable-dev-shm-usage", format!("--window-size={width},900")]
         }}}});
         let value = self.call("POST", "/session", Some(caps)).await;
-        Session {
+        let session = Session {
             driver: self,
             id: value["sessionId"].as_str().unwrap().to_owned(),
-        }
+        };
+        // Finding an element waits for it (up to 10 s) while the next page loads.
+        session
+            .call("POST", "/timeouts", Some(json!({"implicit": 10_000})))
+            .await;
+        session
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -240,6 +245,8 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     let place = desk.text("dl.details").await;
     assert!(place.contains("Đặc khu Vân Đồn, Quảng Ninh"), "{place}");
     desk.click("header form button").await;
+    // Waits for the home page, whose call to action only it has.
+    desk.find("a.button[href='/bao-tin']").await;
     assert!(
         desk.title().await.contains("Báo tin cho Công an"),
         "signed out to the home page"

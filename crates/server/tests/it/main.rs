@@ -15,3 +15,4 @@ mod cli;
 mod crash;
 mod flow;
 mod harness;
+mod keys;

@@ -1,0 +1,93 @@
+//! Finding the master key for a store, or making one for a store that has none yet.
+
+use crate::config::Config;
+use anyhow::Context;
+use hotline_core::{CoreError, setup};
+use hotline_domain::{Clock, SystemClock};
+use hotline_store::Store;
+use hotline_vault::keys::MasterKey;
+use std::path::PathBuf;
+
+/// Where the key file is: the configured path, else `<data_dir>/keys/master.key`.
+pub fn key_path(config: &Config) -> PathBuf {
+    config
+        .master_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("keys").join("master.key"))
+}
+
+/// The master key for `store`: from the configuration (environment), else from the key file.
+/// A store bound to no key yet gets a new key file, announced loudly. A store bound to another
+/// key, or bound to a key that cannot be found, refuses to open.
+pub async fn open_master_key(config: &Config, store: &dyn Store) -> anyhow::Result<MasterKey> {
+    let now = SystemClock.now();
+    if let Some(hex) = &config.master_key {
+        let key =
+            MasterKey::from_hex(hex).context("the configured master key (HOTLINE_MASTER_KEY)")?;
+        return match setup::bind_master_key(store, &key, now).await {
+            Err(CoreError::WrongMasterKey) => anyhow::bail!(
+                "the master key given in HOTLINE_MASTER_KEY is not the one this store's data is bound to"
+            ),
+            other => other.map(|()| key).map_err(anyhow::Error::from),
+        };
+    }
+    let path = key_path(config);
+    if path.exists() {
+        let key = MasterKey::load(&path)?;
+        return match setup::bind_master_key(store, &key, now).await {
+            Err(CoreError::WrongMasterKey) => anyhow::bail!(
+                "the master key in {} is not the one this store's data is bound to; \
+                 restore the right key file from its backup",
+                path.display()
+            ),
+            other => other.map(|()| key).map_err(anyhow::Error::from),
+        };
+    }
+    // The file is written before the store is bound, so a store is never bound to a key that
+    // was not saved.
+    let key = MasterKey::generate();
+    key.write_new_file(&path)?;
+    match setup::bind_master_key(store, &key, now).await {
+        Ok(()) => {
+            announce_new_key(&path);
+            Ok(key)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            match e {
+                CoreError::WrongMasterKey => anyhow::bail!(
+                    "this store's data is bound to a master key, but none was found at {} \
+                     or in HOTLINE_MASTER_KEY; restore the key file from its backup",
+                    path.display()
+                ),
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+fn announce_new_key(path: &std::path::Path) {
+    tracing::warn!(target: "audit", path = %path.display(), "new master key created");
+    eprintln!();
+    eprintln!("  ************************************************************************");
+    eprintln!("  A NEW MASTER KEY WAS CREATED: {}", path.display());
+    eprintln!("  Back it up NOW, somewhere other than this data folder and its backups.");
+    eprintln!("  Without it, what this store seals can never be read again.");
+    eprintln!("  ************************************************************************");
+    eprintln!();
+}
+
+/// In production the key lives apart from the data it protects.
+pub fn warn_if_beside_the_data(config: &Config) {
+    if config.master_key.is_some() {
+        return;
+    }
+    let path = key_path(config);
+    if path.starts_with(&config.data_dir) {
+        tracing::warn!(
+            path = %path.display(),
+            "the master key sits inside the data folder: a copy of the folder is a copy of the key; \
+             keep it elsewhere in production (master_key_file or HOTLINE_MASTER_KEY)"
+        );
+    }
+}

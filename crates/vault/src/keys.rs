@@ -1,0 +1,208 @@
+//! The master key and the keys derived from it.
+//!
+//! The master key is 256 random bits kept outside the database: in a key file (hex, mode
+//! 0600) or the environment. Purpose keys are derived from it with HKDF-SHA-256, so one secret
+//! to guard yields independent keys for follow-up codes, the store's key check and, later,
+//! sealing. A store remembers the key check of the key it was bound to, so a server started
+//! with another key refuses to run instead of writing data no one can read.
+
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::Sha256;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the master key file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write the master key file {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the master key file {0} already exists; refusing to overwrite it")]
+    Exists(String),
+    #[error("the master key must be 64 hexadecimal digits (256 bits)")]
+    Malformed,
+}
+
+/// 256 bits that protect everything sealed. Never printed, never stored in the database.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(…)")
+    }
+}
+
+/// What a derived key is for; each purpose gets an independent key.
+#[derive(Debug, Clone, Copy)]
+enum Purpose {
+    KeyCheck,
+    FollowUp,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::KeyCheck => b"hotline/v1/key-check",
+            Purpose::FollowUp => b"hotline/v1/follow-up-code",
+        }
+    }
+}
+
+impl MasterKey {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// Reads the hex form (white space around it is ignored).
+    pub fn from_hex(text: &str) -> Result<Self, KeyError> {
+        let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        Ok(Self(bytes))
+    }
+
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_hex(&text)
+    }
+
+    /// Writes a new key file readable by its owner only; never replaces an existing one.
+    pub fn create_file(path: &Path) -> Result<Self, KeyError> {
+        let key = Self::generate();
+        key.write_new_file(path)?;
+        Ok(key)
+    }
+
+    /// Writes this key to a new file readable by its owner only; never replaces one.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        if path.exists() {
+            return Err(KeyError::Exists(path.display().to_string()));
+        }
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(write_err)?;
+            restrict(dir, 0o700).map_err(write_err)?;
+        }
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(write_err)?;
+        file.write_all(format!("{}\n", hex::encode(self.0)).as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(write_err)?;
+        Ok(())
+    }
+
+    fn derive(&self, purpose: Purpose) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        // HKDF-Expand to 32 bytes cannot fail; a zeroed key would only ever fail verification.
+        let _ = Hkdf::<Sha256>::new(None, &self.0).expand(purpose.label(), &mut out);
+        out
+    }
+
+    fn mac(&self, purpose: Purpose, message: &[u8]) -> Vec<u8> {
+        let key = self.derive(purpose);
+        match <Hmac<Sha256> as Mac>::new_from_slice(&key) {
+            Ok(mut mac) => {
+                mac.update(message);
+                mac.finalize().into_bytes().to_vec()
+            }
+            // HMAC takes keys of any length; this arm is never reached.
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A value that identifies this key without revealing it; stores keep it to recognise the
+    /// key they were bound to.
+    pub fn check_value(&self) -> Vec<u8> {
+        self.mac(Purpose::KeyCheck, b"hotline master key check")
+    }
+
+    /// The stored form of a follow-up code: a keyed hash, so a copy of the database alone
+    /// neither reveals codes nor lets anyone test guesses offline.
+    pub fn follow_up_digest(&self, canonical_code: &str) -> String {
+        hex::encode(self.mac(Purpose::FollowUp, canonical_code.as_bytes()))
+    }
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_files_are_private_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("master.key");
+        let key = MasterKey::create_file(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let again = MasterKey::load(&path).unwrap();
+        assert_eq!(again.check_value(), key.check_value());
+        assert!(matches!(
+            MasterKey::create_file(&path),
+            Err(KeyError::Exists(_))
+        ));
+        assert!(!format!("{key:?}").contains(&hex::encode(key.0)));
+    }
+
+    #[test]
+    fn derived_values_depend_on_the_key_and_the_purpose() {
+        let a = MasterKey::generate();
+        let b = MasterKey::generate();
+        assert_ne!(a.check_value(), b.check_value());
+        assert_ne!(a.follow_up_digest("0000"), b.follow_up_digest("0000"));
+        assert_ne!(a.follow_up_digest("0000"), a.follow_up_digest("0001"));
+        assert_eq!(a.follow_up_digest("0000"), a.follow_up_digest("0000"));
+        assert_ne!(
+            hex::encode(a.check_value()),
+            a.follow_up_digest("hotline master key check")
+        );
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
+        assert!(MasterKey::from_hex("abc").is_err());
+        assert!(MasterKey::from_hex(&"0".repeat(62)).is_err());
+        assert!(MasterKey::from_hex(&"z".repeat(64)).is_err());
+        assert!(MasterKey::from_hex(&format!(" {}\n", "0".repeat(64))).is_ok());
+    }
+}

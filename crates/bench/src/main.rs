@@ -199,6 +199,7 @@ fn rows(n: usize) -> Vec<NewReport> {
             case_prefix: "QN".into(),
             case_year: vietnam_year(now),
             follow_up_digest: format!("{i:064x}"),
+            wrapped_key: vec![0; 72],
             text: TEXT.into(),
             summary: TEXT.into(),
             province_code: Some(22),

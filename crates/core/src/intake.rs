@@ -6,9 +6,11 @@
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidReport, vietnam_year,
+    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidContact, ValidReport,
+    vietnam_year,
 };
 use hotline_store::{NewContact, NewReport, Receipt, Store, StoreError, StoreResult};
+use hotline_vault::seal::DataKey;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -212,6 +214,17 @@ async fn write_with_retry(store: &dyn Store, reports: &[NewReport]) -> StoreResu
     }
 }
 
+/// What is sealed of a reporter's identity.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SealedIdentity {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The associated data of a sealed identity.
+pub const IDENTITY: &[u8] = b"hotline/v1/contact";
+
 fn summary_of(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match one_line.char_indices().nth(SUMMARY_CHARS) {
@@ -221,6 +234,24 @@ fn summary_of(text: &str) -> String {
 }
 
 impl Hotline {
+    fn seal_contact(&self, data_key: &DataKey, contact: ValidContact) -> NewContact {
+        let phone = contact.phone.map(|p| p.e164().to_owned());
+        let phone_index = phone
+            .as_deref()
+            .map(|p| self.master_key.blind_index("phone", p));
+        let identity = SealedIdentity {
+            name: contact.name,
+            phone,
+            email: contact.email,
+        };
+        // Serialising three optional strings cannot fail.
+        let plaintext = serde_json::to_vec(&identity).unwrap_or_default();
+        NewContact {
+            sealed: data_key.seal(&plaintext, IDENTITY),
+            phone_index,
+        }
+    }
+
     /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers
     /// it and writes it durably. Returns only once it is on disk.
     #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
@@ -228,6 +259,8 @@ impl Hotline {
         let valid = submission.input.validate(&self.places)?;
         let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
         let follow_up_code = FollowUpCode::generate(&mut rand::rngs::OsRng);
+        // Each report gets its own data key; only its wrapped form is stored.
+        let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
         let ValidReport {
             text,
@@ -251,11 +284,8 @@ impl Hotline {
             commune_code,
             address,
             anonymous: contact.is_none(),
-            contact: contact.map(|c| NewContact {
-                name: c.name,
-                phone_e164: c.phone.map(|p| p.e164().to_owned()),
-                email: c.email,
-            }),
+            contact: contact.map(|c| self.seal_contact(&data_key, c)),
+            wrapped_key: self.master_key.wrap(&data_key),
             urgency: submission.urgency,
             entered_by: submission.entered_by,
         };

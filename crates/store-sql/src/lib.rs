@@ -82,6 +82,7 @@ macro_rules! for_any_sql_database {
             for<'q> bool: Encode<'q, DB> + Type<DB>,
             for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
             for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<Vec<u8>>: Encode<'q, DB>,
             DB::Row: Columns,
         {
             $($body)*
@@ -176,12 +177,11 @@ for_any_sql_database! {
             let contact_id: Option<i64> = match &report.contact {
                 Some(c) => Some(
                     sqlx::query(
-                        "INSERT INTO contacts (name, phone_e164, email, created_at) VALUES ($1, $2, $3, $4) \
+                        "INSERT INTO contacts (sealed, phone_index, created_at) VALUES ($1, $2, $3) \
                          RETURNING id",
                     )
-                    .bind(&c.name)
-                    .bind(&c.phone_e164)
-                    .bind(&c.email)
+                    .bind(&c.sealed)
+                    .bind(&c.phone_index)
                     .bind(report.received_at)
                     .fetch_one(&mut **tx)
                     .await
@@ -194,7 +194,8 @@ for_any_sql_database! {
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address, summary, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                 updated_at, wrapped_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -210,6 +211,7 @@ for_any_sql_database! {
             .bind(&report.summary)
             .bind(report.received_at)
             .bind(report.received_at)
+            .bind(&report.wrapped_key)
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?

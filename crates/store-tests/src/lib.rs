@@ -143,6 +143,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         case_prefix: prefix.into(),
         case_year: 2026,
         follow_up_digest: format!("digest-of-{text}-{}", when.timestamp_micros()),
+        wrapped_key: b"wrapped data key".to_vec(),
         text: text.into(),
         summary: text.chars().take(40).collect(),
         province_code: None,
@@ -274,9 +275,8 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
     setup_units(store.as_ref()).await;
     let mut with_contact = report(UnitCode::province(22), "QN", at(2, 1), "có người bị đánh");
     with_contact.contact = Some(NewContact {
-        name: Some("Người báo tin".into()),
-        phone_e164: Some("+84912345678".into()),
-        email: None,
+        sealed: b"sealed identity".to_vec(),
+        phone_index: Some(b"phone index".to_vec()),
     });
     with_contact.anonymous = false;
     with_contact.province_code = Some(22);

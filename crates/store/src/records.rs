@@ -85,18 +85,13 @@ pub enum Visibility {
     Subtree(String),
 }
 
-/// The reporter's identity as left with the report; stored apart from it.
-#[derive(Clone, PartialEq, Eq)]
+/// The reporter's identity as left with the report, sealed under the report's data key; stored
+/// apart from the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewContact {
-    pub name: Option<String>,
-    pub phone_e164: Option<String>,
-    pub email: Option<String>,
-}
-
-impl std::fmt::Debug for NewContact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NewContact(…)")
-    }
+    pub sealed: Vec<u8>,
+    /// Blind index of the phone number, to recognise the same reporter on another channel.
+    pub phone_index: Option<Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -112,6 +107,8 @@ pub struct NewReport {
     /// The year in the case number: the year of receipt in Vietnam's time zone.
     pub case_year: i32,
     pub follow_up_digest: String,
+    /// The report's data key, wrapped by the master key.
+    pub wrapped_key: Vec<u8>,
     pub text: String,
     pub summary: String,
     pub province_code: Option<u32>,

@@ -6,6 +6,7 @@
 //! sealing. A store remembers the key check of the key it was bound to, so a server started
 //! with another key refuses to run instead of writing data no one can read.
 
+use crate::seal::{self, DataKey, SealError};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -48,6 +49,8 @@ impl std::fmt::Debug for MasterKey {
 enum Purpose {
     KeyCheck,
     FollowUp,
+    WrapDataKey,
+    BlindIndex,
 }
 
 impl Purpose {
@@ -55,6 +58,8 @@ impl Purpose {
         match self {
             Purpose::KeyCheck => b"hotline/v1/key-check",
             Purpose::FollowUp => b"hotline/v1/follow-up-code",
+            Purpose::WrapDataKey => b"hotline/v1/wrap-data-key",
+            Purpose::BlindIndex => b"hotline/v1/blind-index",
         }
     }
 }
@@ -134,6 +139,28 @@ impl MasterKey {
         }
     }
 
+    /// Seals a report's data key for storage.
+    pub fn wrap(&self, data_key: &DataKey) -> Vec<u8> {
+        seal::seal(&self.derive(Purpose::WrapDataKey), &data_key.0, WRAPPED_KEY)
+    }
+
+    /// Recovers a data key sealed by [`MasterKey::wrap`] under this master key.
+    pub fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<DataKey, SealError> {
+        let bytes = seal::open(&self.derive(Purpose::WrapDataKey), wrapped, WRAPPED_KEY)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::Unreadable)?;
+        Ok(DataKey(bytes))
+    }
+
+    /// A keyed hash of a normalised value (`phone`, `+84912345678`) for finding equal values
+    /// without storing them: equal inputs give equal indexes, and without the key an index
+    /// cannot be tested against guesses.
+    pub fn blind_index(&self, kind: &str, normalised: &str) -> Vec<u8> {
+        let mut message = kind.as_bytes().to_vec();
+        message.push(0);
+        message.extend(normalised.as_bytes());
+        self.mac(Purpose::BlindIndex, &message)
+    }
+
     /// A value that identifies this key without revealing it; stores keep it to recognise the
     /// key they were bound to.
     pub fn check_value(&self) -> Vec<u8> {
@@ -146,6 +173,9 @@ impl MasterKey {
         hex::encode(self.mac(Purpose::FollowUp, canonical_code.as_bytes()))
     }
 }
+
+/// The associated data of a wrapped data key.
+const WRAPPED_KEY: &[u8] = b"hotline/v1/data-key";
 
 #[cfg(unix)]
 fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
@@ -195,6 +225,24 @@ mod tests {
         assert_ne!(
             hex::encode(a.check_value()),
             a.follow_up_digest("hotline master key check")
+        );
+    }
+
+    #[test]
+    fn data_keys_unwrap_only_under_their_master_key() {
+        let master = MasterKey::generate();
+        let data_key = DataKey::generate();
+        let wrapped = master.wrap(&data_key);
+        let back = master.unwrap_data_key(&wrapped).unwrap();
+        assert_eq!(back.0, data_key.0);
+        assert!(MasterKey::generate().unwrap_data_key(&wrapped).is_err());
+        assert_eq!(
+            master.blind_index("phone", "+84912345678"),
+            master.blind_index("phone", "+84912345678")
+        );
+        assert_ne!(
+            master.blind_index("phone", "+84912345678"),
+            master.blind_index("email", "+84912345678")
         );
     }
 

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod keys;
+pub mod seal;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

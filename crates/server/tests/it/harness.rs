@@ -75,6 +75,11 @@ impl Data {
         }
     }
 
+    /// The PostgreSQL schema of this test, if it runs on PostgreSQL.
+    pub fn schema_name(&self) -> Option<String> {
+        self.schema.as_ref().map(|(_, name)| name.clone())
+    }
+
     pub fn config(&self) -> Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),

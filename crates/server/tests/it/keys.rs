@@ -120,3 +120,109 @@ async fn follow_up_codes_are_stored_as_keyed_hashes() {
         hotline_vault::keys::MasterKey::load(&data.dir.path().join("keys/master.key")).unwrap();
     assert_eq!(stored, key.follow_up_digest(&code));
 }
+
+const NAME: &str = "Nguyễn Văn Bímật";
+const EMAIL: &str = "nguoi.bao.bimat@example.vn";
+
+/// Submits a report with a full identity and returns the data of the stopped server.
+async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate::harness::Data> {
+    let data = crate::harness::Data::new(backend).await?;
+    let server = crate::harness::Server::start(data.config()).await;
+    let created = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({
+            "text": "Tố giác",
+            "province_code": 22,
+            "contact": {"name": NAME, "phone": "0912 345 678", "email": EMAIL}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    server.stop().await;
+    Some(data)
+}
+
+fn holds_identity(bytes: &[u8]) -> Option<&'static str> {
+    let needles: [&str; 5] = [NAME, "Bímật", "912345678", "912 345 678", EMAIL];
+    needles
+        .into_iter()
+        .find(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+}
+
+#[tokio::test]
+async fn the_sqlite_data_folder_holds_no_identity_and_the_key_opens_it() {
+    let data = report_with_identity(crate::harness::Backend::Sqlite)
+        .await
+        .unwrap();
+    let mut scanned = Vec::new();
+    for entry in walk(data.dir.path()) {
+        // The WAL may be checkpointed into the database and removed while we look.
+        let Ok(bytes) = std::fs::read(&entry) else {
+            continue;
+        };
+        assert_eq!(
+            holds_identity(&bytes),
+            None,
+            "{} holds an identity",
+            entry.display()
+        );
+        scanned.push(entry);
+    }
+    assert!(
+        scanned.iter().any(|p| p.ends_with("hotline.db")),
+        "the database was read"
+    );
+    let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (wrapped, sealed): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT r.wrapped_key, c.sealed FROM reports r JOIN contacts c ON c.id = r.contact_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let key =
+        hotline_vault::keys::MasterKey::load(&data.dir.path().join("keys/master.key")).unwrap();
+    let data_key = key.unwrap_data_key(&wrapped).unwrap();
+    let identity = data_key
+        .open(&sealed, hotline_core::intake::IDENTITY)
+        .unwrap();
+    let identity: Value = serde_json::from_slice(&identity).unwrap();
+    assert_eq!(identity["name"], NAME);
+    assert_eq!(identity["phone"], "+84912345678");
+    assert_eq!(identity["email"], EMAIL);
+}
+
+#[tokio::test]
+async fn a_postgres_dump_holds_no_identity() {
+    let Some(data) = report_with_identity(crate::harness::Backend::Postgres).await else {
+        return;
+    };
+    let url = std::env::var("HOTLINE_TEST_POSTGRES_URL").unwrap();
+    let schema = data.schema_name().unwrap();
+    let dump = Command::new("pg_dump")
+        .args(["--data-only", "--schema", &schema, &url])
+        .output()
+        .expect("pg_dump is installed with PostgreSQL");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dump.stdout).contains("contacts"));
+    assert_eq!(holds_identity(&dump.stdout), None);
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -258,7 +258,7 @@ impl Hotline {
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         let valid = submission.input.validate(&self.places)?;
         let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
-        let follow_up_code = FollowUpCode::generate(&mut rand::rngs::OsRng);
+        let follow_up_code = FollowUpCode::generate(&mut rand::thread_rng());
         // Each report gets its own data key; only its wrapped form is stored.
         let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());

@@ -8,6 +8,7 @@ use crate::harness::{Backend, Data, Server};
 use hotline_core::demo::DEMO_PASSWORD;
 use hotline_domain::Role;
 use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -20,7 +21,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    // chromedriver runs in a process group of its own: ending the group also ends the
+    // browsers it started, even when a failed test never closed its session.
     fn drop(&mut self) {
+        let group = format!("-{}", self.process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -57,6 +62,7 @@ impl Driver {
         let port = free_port();
         let process = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

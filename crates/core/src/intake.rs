@@ -224,6 +224,10 @@ pub struct SealedIdentity {
 
 /// The associated data of a sealed identity.
 pub const IDENTITY: &[u8] = b"hotline/v1/contact";
+/// The associated data of a sealed message text.
+pub const MESSAGE_TEXT: &[u8] = b"hotline/v1/message-text";
+/// The associated data of a sealed report summary.
+pub const SUMMARY: &[u8] = b"hotline/v1/summary";
 
 fn summary_of(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -278,8 +282,8 @@ impl Hotline {
             case_prefix: unit.case_prefix,
             case_year: vietnam_year(received_at),
             follow_up_digest: self.master_key.follow_up_digest(follow_up_code.canonical()),
-            summary: summary_of(&text),
-            text,
+            summary_sealed: data_key.seal(summary_of(&text).as_bytes(), SUMMARY),
+            text_sealed: data_key.seal(text.as_bytes(), MESSAGE_TEXT),
             province_code,
             commune_code,
             address,

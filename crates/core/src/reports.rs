@@ -1,9 +1,11 @@
 //! Reading reports, always through the actor's visibility.
 
+use crate::intake::{MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
 use hotline_store::{Event, Message, ReportDetail, ReportSummary};
+use hotline_vault::seal::DataKey;
 
 /// Most reports one list returns.
 pub const MAX_LIST_LIMIT: u32 = 500;
@@ -20,7 +22,13 @@ impl Hotline {
     /// The newest reports the actor may see.
     pub async fn list_reports(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<ReportSummary>> {
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
-        let reports = self.store.list_reports(&actor.visibility(), limit).await?;
+        let mut reports = self.store.list_reports(&actor.visibility(), limit).await?;
+        for report in &mut reports {
+            if let Some(key) = self.data_key(report)? {
+                report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?
+                    .unwrap_or_else(|| std::mem::take(&mut report.summary));
+            }
+        }
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
             Some(actor.0.id),
@@ -39,7 +47,17 @@ impl Hotline {
         let detail = self.store.report(&actor.visibility(), &case).await?;
         self.audit(Some(actor.0.id), "report.opened", case.as_str(), "")
             .await?;
-        let messages = self.store.messages(detail.summary.id).await?;
+        let mut detail = detail;
+        let mut messages = self.store.messages(detail.summary.id).await?;
+        if let Some(key) = self.data_key(&detail.summary)? {
+            detail.summary.summary =
+                open_text(&key, detail.summary.sealed_summary.as_deref(), SUMMARY)?
+                    .unwrap_or_else(|| std::mem::take(&mut detail.summary.summary));
+            for message in &mut messages {
+                message.body = open_text(&key, message.sealed_body.as_deref(), MESSAGE_TEXT)?
+                    .unwrap_or_else(|| std::mem::take(&mut message.body));
+            }
+        }
         let events = self.store.events(detail.summary.id).await?;
         Ok(ReportView {
             detail,
@@ -47,4 +65,35 @@ impl Hotline {
             events,
         })
     }
+}
+
+impl Hotline {
+    /// The report's data key, when its data is sealed (rows from before sealing have none).
+    fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
+        report
+            .wrapped_key
+            .as_deref()
+            .map(|wrapped| {
+                self.master_key.unwrap_data_key(wrapped).map_err(|_| {
+                    CoreError::Internal(format!(
+                        "the data key of {} does not open",
+                        report.case_number
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Opens a sealed text; `None` when nothing was sealed (the plaintext column then holds it).
+fn open_text(key: &DataKey, sealed: Option<&[u8]>, what: &[u8]) -> CoreResult<Option<String>> {
+    sealed
+        .map(|sealed| {
+            let bytes = key
+                .open(sealed, what)
+                .map_err(|_| CoreError::Internal("sealed text does not open".into()))?;
+            String::from_utf8(bytes)
+                .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))
+        })
+        .transpose()
 }

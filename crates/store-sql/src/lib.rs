@@ -96,7 +96,8 @@ pub fn code_param(code: Option<u32>) -> Option<i32> {
 }
 
 const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
-     u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.anonymous, r.created_at";
+     u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.summary_sealed, \
+     r.wrapped_key, r.anonymous, r.created_at";
 
 const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
      u.name AS unit_name, u.path AS unit_path, s.disabled";
@@ -194,8 +195,8 @@ for_any_sql_database! {
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address, summary, created_at, \
-                 updated_at, wrapped_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                 updated_at, wrapped_key, summary_sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15) RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -208,23 +209,23 @@ for_any_sql_database! {
             .bind(code_param(report.province_code))
             .bind(code_param(report.commune_code))
             .bind(&report.address)
-            .bind(&report.summary)
             .bind(report.received_at)
             .bind(report.received_at)
             .bind(&report.wrapped_key)
+            .bind(&report.summary_sealed)
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?
             .int("id")?;
             sqlx::query(
                 "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
-                 author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7)",
+                 body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7)",
             )
             .bind(report_id)
             .bind(report.channel.as_str())
             .bind(&report.account)
             .bind(&report.platform_message_id)
-            .bind(&report.text)
+            .bind(&report.text_sealed)
             .bind(report.entered_by.map(|s| s.0))
             .bind(report.received_at)
             .execute(&mut **tx)
@@ -580,7 +581,7 @@ for_any_sql_database! {
 
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>> {
         sqlx::query(
-            "SELECT id, direction, channel, body, author_id, created_at FROM messages \
+            "SELECT id, direction, channel, body, body_sealed, author_id, created_at FROM messages \
              WHERE report_id = $1 ORDER BY id",
         )
         .bind(report.0)

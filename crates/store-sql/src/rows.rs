@@ -45,6 +45,7 @@ pub trait Columns {
     fn flag(&self, column: &str) -> StoreResult<bool>;
     fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;
     fn bytes(&self, column: &str) -> StoreResult<Vec<u8>>;
+    fn bytes_opt(&self, column: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
 impl<R> Columns for R
@@ -80,6 +81,9 @@ where
         self.try_get(column).map_err(map_err)
     }
     fn bytes(&self, column: &str) -> StoreResult<Vec<u8>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn bytes_opt(&self, column: &str) -> StoreResult<Option<Vec<u8>>> {
         self.try_get(column).map_err(map_err)
     }
 }
@@ -142,6 +146,8 @@ pub fn report_summary(row: &impl Columns) -> StoreResult<ReportSummary> {
         province_code: optional_code(row, "province_code")?,
         commune_code: optional_code(row, "commune_code")?,
         summary: row.text("summary")?,
+        sealed_summary: row.bytes_opt("summary_sealed")?,
+        wrapped_key: row.bytes_opt("wrapped_key")?,
         anonymous: row.flag("anonymous")?,
         created_at: row.time("created_at")?,
     })
@@ -163,6 +169,7 @@ pub fn message(row: &impl Columns) -> StoreResult<Message> {
         direction: parsed(row, "direction")?,
         channel: parsed(row, "channel")?,
         body: row.text("body")?,
+        sealed_body: row.bytes_opt("body_sealed")?,
         author: row.int_opt("author_id")?.map(StaffId),
         created_at: row.time("created_at")?,
     })

@@ -144,8 +144,9 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         case_year: 2026,
         follow_up_digest: format!("digest-of-{text}-{}", when.timestamp_micros()),
         wrapped_key: b"wrapped data key".to_vec(),
-        text: text.into(),
-        summary: text.chars().take(40).collect(),
+        // The store keeps sealed bytes as given; the contract checks they come back intact.
+        text_sealed: format!("sealed:{text}").into_bytes(),
+        summary_sealed: format!("sealed-summary:{text}").into_bytes(),
         province_code: None,
         commune_code: None,
         address: None,
@@ -316,7 +317,15 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
     assert!(!detail.summary.anonymous);
     let messages = store.messages(detail.summary.id).await.unwrap();
     assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].body, "có người bị đánh");
+    assert_eq!(
+        messages[0].sealed_body.as_deref(),
+        Some("sealed:có người bị đánh".as_bytes())
+    );
+    assert_eq!(messages[0].body, "", "no plaintext is stored");
+    assert_eq!(
+        detail.summary.wrapped_key.as_deref(),
+        Some(&b"wrapped data key"[..])
+    );
     assert_eq!(messages[0].direction, Direction::Inbound);
     let events = store.events(detail.summary.id).await.unwrap();
     assert_eq!(events[0].kind, "report.received");
@@ -427,8 +436,22 @@ pub async fn lists_are_newest_first_and_limited(store: Arc<dyn Store>) {
         .list_reports(&Visibility::Subtree("/".into()), 3)
         .await
         .unwrap();
-    let summaries: Vec<&str> = list.iter().map(|r| r.summary.as_str()).collect();
-    assert_eq!(summaries, ["r9", "r8", "r7"]);
+    let summaries: Vec<&[u8]> = list
+        .iter()
+        .map(|r| r.sealed_summary.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            &b"sealed-summary:r9"[..],
+            b"sealed-summary:r8",
+            b"sealed-summary:r7"
+        ]
+    );
+    assert!(
+        list.iter().all(|r| r.summary.is_empty()),
+        "no plaintext is stored"
+    );
     assert_eq!(list[0].unit_name, "Công an tỉnh Quảng Ninh");
 }
 

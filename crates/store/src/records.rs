@@ -109,8 +109,10 @@ pub struct NewReport {
     pub follow_up_digest: String,
     /// The report's data key, wrapped by the master key.
     pub wrapped_key: Vec<u8>,
-    pub text: String,
-    pub summary: String,
+    /// The first message's text, sealed under the report's data key.
+    pub text_sealed: Vec<u8>,
+    /// The start of the text for lists, sealed likewise.
+    pub summary_sealed: Vec<u8>,
     pub province_code: Option<u32>,
     pub commune_code: Option<u32>,
     pub address: Option<String>,
@@ -152,7 +154,11 @@ pub struct ReportSummary {
     pub unit_name: String,
     pub province_code: Option<u32>,
     pub commune_code: Option<u32>,
+    /// Plaintext for rows written before sealing; the core fills it from `sealed_summary`.
     pub summary: String,
+    pub sealed_summary: Option<Vec<u8>>,
+    /// The report's data key, wrapped by the master key.
+    pub wrapped_key: Option<Vec<u8>>,
     pub anonymous: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -171,7 +177,9 @@ pub struct Message {
     pub id: MessageId,
     pub direction: Direction,
     pub channel: Channel,
+    /// Plaintext for rows written before sealing; the core fills it from `sealed_body`.
     pub body: String,
+    pub sealed_body: Option<Vec<u8>>,
     pub author: Option<StaffId>,
     pub created_at: DateTime<Utc>,
 }

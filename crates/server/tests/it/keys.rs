@@ -123,6 +123,7 @@ async fn follow_up_codes_are_stored_as_keyed_hashes() {
 
 const NAME: &str = "Nguyễn Văn Bímật";
 const EMAIL: &str = "nguoi.bao.bimat@example.vn";
+const TEXT: &str = "Tố giác đường dây đánh bạc Quasimodo ở bến cá";
 
 /// Submits a report with a full identity and returns the data of the stopped server.
 async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate::harness::Data> {
@@ -131,7 +132,7 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
     let created = reqwest::Client::new()
         .post(server.url("/api/v1/reports"))
         .json(&json!({
-            "text": "Tố giác",
+            "text": TEXT,
             "province_code": 22,
             "contact": {"name": NAME, "phone": "0912 345 678", "email": EMAIL}
         }))
@@ -143,15 +144,23 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
     Some(data)
 }
 
-fn holds_identity(bytes: &[u8]) -> Option<&'static str> {
-    let needles: [&str; 5] = [NAME, "Bímật", "912345678", "912 345 678", EMAIL];
+fn holds_secret(bytes: &[u8]) -> Option<&'static str> {
+    let needles: [&str; 7] = [
+        NAME,
+        "Bímật",
+        "912345678",
+        "912 345 678",
+        EMAIL,
+        "Quasimodo",
+        "đánh bạc",
+    ];
     needles
         .into_iter()
         .find(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
 }
 
 #[tokio::test]
-async fn the_sqlite_data_folder_holds_no_identity_and_the_key_opens_it() {
+async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it() {
     let data = report_with_identity(crate::harness::Backend::Sqlite)
         .await
         .unwrap();
@@ -162,7 +171,7 @@ async fn the_sqlite_data_folder_holds_no_identity_and_the_key_opens_it() {
             continue;
         };
         assert_eq!(
-            holds_identity(&bytes),
+            holds_secret(&bytes),
             None,
             "{} holds an identity",
             entry.display()
@@ -195,7 +204,7 @@ async fn the_sqlite_data_folder_holds_no_identity_and_the_key_opens_it() {
 }
 
 #[tokio::test]
-async fn a_postgres_dump_holds_no_identity() {
+async fn a_postgres_dump_holds_no_identity_nor_text() {
     let Some(data) = report_with_identity(crate::harness::Backend::Postgres).await else {
         return;
     };
@@ -211,7 +220,7 @@ async fn a_postgres_dump_holds_no_identity() {
         String::from_utf8_lossy(&dump.stderr)
     );
     assert!(String::from_utf8_lossy(&dump.stdout).contains("contacts"));
-    assert_eq!(holds_identity(&dump.stdout), None);
+    assert_eq!(holds_secret(&dump.stdout), None);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -204,7 +204,7 @@ fn rows(n: usize) -> Vec<NewReport> {
             summary_sealed: TEXT.as_bytes().to_vec(),
             province_code: Some(22),
             commune_code: Some(6688),
-            address: None,
+            address_sealed: None,
             contact: None,
             anonymous: true,
             urgency: Urgency::Normal,

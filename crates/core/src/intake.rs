@@ -228,6 +228,8 @@ pub const IDENTITY: &[u8] = b"hotline/v1/contact";
 pub const MESSAGE_TEXT: &[u8] = b"hotline/v1/message-text";
 /// The associated data of a sealed report summary.
 pub const SUMMARY: &[u8] = b"hotline/v1/summary";
+/// The associated data of sealed address details.
+pub const ADDRESS: &[u8] = b"hotline/v1/address";
 
 fn summary_of(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -286,7 +288,7 @@ impl Hotline {
             text_sealed: data_key.seal(text.as_bytes(), MESSAGE_TEXT),
             province_code,
             commune_code,
-            address,
+            address_sealed: address.map(|a| data_key.seal(a.as_bytes(), ADDRESS)),
             anonymous: contact.is_none(),
             contact: contact.map(|c| self.seal_contact(&data_key, c)),
             wrapped_key: self.master_key.wrap(&data_key),

@@ -1,6 +1,6 @@
 //! Reading reports, always through the actor's visibility.
 
-use crate::intake::{MESSAGE_TEXT, SUMMARY};
+use crate::intake::{ADDRESS, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
@@ -53,6 +53,9 @@ impl Hotline {
             detail.summary.summary =
                 open_text(&key, detail.summary.sealed_summary.as_deref(), SUMMARY)?
                     .unwrap_or_else(|| std::mem::take(&mut detail.summary.summary));
+            if let Some(address) = open_text(&key, detail.sealed_address.as_deref(), ADDRESS)? {
+                detail.address = Some(address);
+            }
             for message in &mut messages {
                 message.body = open_text(&key, message.sealed_body.as_deref(), MESSAGE_TEXT)?
                     .unwrap_or_else(|| std::mem::take(&mut message.body));

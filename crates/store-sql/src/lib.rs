@@ -194,7 +194,7 @@ for_any_sql_database! {
             let case_number = CaseNumber::new(&report.case_prefix, report.case_year, sequence);
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
-                 contact_id, anonymous, province_code, commune_code, address, summary, created_at, \
+                 contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
                  updated_at, wrapped_key, summary_sealed) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15) RETURNING id",
             )
@@ -208,7 +208,7 @@ for_any_sql_database! {
             .bind(report.anonymous)
             .bind(code_param(report.province_code))
             .bind(code_param(report.commune_code))
-            .bind(&report.address)
+            .bind(&report.address_sealed)
             .bind(report.received_at)
             .bind(report.received_at)
             .bind(&report.wrapped_key)
@@ -567,7 +567,8 @@ for_any_sql_database! {
             return Err(StoreError::NotFound);
         };
         let row = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS}, r.address, r.contact_id, r.assignee_id, r.updated_at \
+            "SELECT {SUMMARY_COLUMNS}, r.address, r.address_sealed, r.contact_id, r.assignee_id, \
+             r.updated_at \
              FROM reports r JOIN units u ON u.code = r.unit_code \
              WHERE r.case_number = $1 AND {clause}"
         ))

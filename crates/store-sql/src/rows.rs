@@ -157,6 +157,7 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
     Ok(ReportDetail {
         summary: report_summary(row)?,
         address: row.text_opt("address")?,
+        sealed_address: row.bytes_opt("address_sealed")?,
         contact: row.int_opt("contact_id")?.map(ContactId),
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,

@@ -149,7 +149,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         summary_sealed: format!("sealed-summary:{text}").into_bytes(),
         province_code: None,
         commune_code: None,
-        address: None,
+        address_sealed: None,
         contact: None,
         anonymous: true,
         urgency: Urgency::Normal,

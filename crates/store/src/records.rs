@@ -115,7 +115,8 @@ pub struct NewReport {
     pub summary_sealed: Vec<u8>,
     pub province_code: Option<u32>,
     pub commune_code: Option<u32>,
-    pub address: Option<String>,
+    /// Address details, sealed under the report's data key.
+    pub address_sealed: Option<Vec<u8>>,
     pub contact: Option<NewContact>,
     pub anonymous: bool,
     pub urgency: Urgency,
@@ -166,7 +167,9 @@ pub struct ReportSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportDetail {
     pub summary: ReportSummary,
+    /// Plaintext for rows written before sealing; the core fills it from `sealed_address`.
     pub address: Option<String>,
+    pub sealed_address: Option<Vec<u8>>,
     pub contact: Option<ContactId>,
     pub assignee: Option<StaffId>,
     pub updated_at: DateTime<Utc>,

@@ -38,6 +38,7 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
             ("text", "Có nhóm <b>đua xe</b> trái phép ở ven biển"),
             ("province_code", "22"),
             ("commune", "ha long"),
+            ("address", "Tổ 5, khu Ba Lan"),
             ("identity", "anonymous"),
             ("phone", "0912345678"),
         ])
@@ -77,6 +78,10 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     assert!(!report.contains("<b>"), "report text is escaped");
     assert!(report.contains("đua xe"));
     assert!(report.contains("Phường Hạ Long, Quảng Ninh"));
+    assert!(
+        report.contains("Tổ 5, khu Ba Lan"),
+        "the sealed address opens for the reader"
+    );
     assert!(
         report.contains("Ẩn danh"),
         "the anonymous choice wins over a stray phone field"

@@ -134,6 +134,7 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
         .json(&json!({
             "text": TEXT,
             "province_code": 22,
+            "address": "Ngõ Quasimodo số 7",
             "contact": {"name": NAME, "phone": "0912 345 678", "email": EMAIL}
         }))
         .send()

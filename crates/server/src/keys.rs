@@ -66,6 +66,32 @@ pub async fn open_master_key(config: &Config, store: &dyn Store) -> anyhow::Resu
     }
 }
 
+/// The configured key without touching a store: from `HOTLINE_MASTER_KEY`, else the key file.
+pub fn configured_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    match &config.master_key {
+        Some(hex) => Ok(MasterKey::from_hex(hex)?),
+        None => Ok(MasterKey::load(&key_path(config))?),
+    }
+}
+
+/// Writes a new file readable by its owner only; never replaces one.
+pub fn write_private_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
 fn announce_new_key(path: &std::path::Path) {
     tracing::warn!(target: "audit", path = %path.display(), "new master key created");
     eprintln!();

@@ -6,6 +6,7 @@ use hotline_domain::{Role, UnitCode};
 use hotline_server::config::{Config, LogFormat, Overrides};
 use hotline_server::{Service, keys, launch_with_listener, telemetry};
 use hotline_vault::audit::Head;
+use hotline_vault::keys::MasterKey;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -121,6 +122,17 @@ enum KeysCommand {
     /// Create the master key file (default `<data_dir>/keys/master.key`, mode 0600) before the
     /// first start; refuses to overwrite one.
     Init,
+    /// Write the master key, sealed under a passphrase read from standard input, for
+    /// safekeeping apart from the data.
+    Export {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore the master key file from an export; the passphrase is read from standard input.
+    Import {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +152,13 @@ enum AuditCommand {
 enum ConfigCommand {
     /// Print the effective configuration, secrets redacted.
     Check,
+}
+
+/// The first line of standard input, without its line ending.
+fn read_line_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn shutdown_signal() {
@@ -208,13 +227,11 @@ async fn main() -> anyhow::Result<()> {
                 password_stdin,
                 "give the password on standard input with --password-stdin"
             );
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let password = read_line_from_stdin()?;
             let service = Service::open(&config).await?;
             let result = service
                 .hotline
-                .add_staff(&username, &name, role, &unit, password)
+                .add_staff(&username, &name, role, &unit, &password)
                 .await;
             service.close().await;
             let member = result?;
@@ -246,15 +263,34 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Keys {
-            command: KeysCommand::Init,
-        } => {
-            let path = keys::key_path(&config);
-            hotline_vault::keys::MasterKey::create_file(&path)?;
-            println!("master key written to {}", path.display());
-            println!("back it up now, apart from the data folder and its backups");
-            Ok(())
-        }
+        Command::Keys { command } => match command {
+            KeysCommand::Init => {
+                let path = keys::key_path(&config);
+                MasterKey::create_file(&path)?;
+                println!("master key written to {}", path.display());
+                println!("back it up now, apart from the data folder and its backups");
+                Ok(())
+            }
+            KeysCommand::Export { to } => {
+                let key = keys::configured_master_key(&config)?;
+                let sealed = key.export(&read_line_from_stdin()?)?;
+                keys::write_private_new_file(&to, sealed.as_bytes())?;
+                println!(
+                    "master key exported to {} (sealed under the passphrase)",
+                    to.display()
+                );
+                Ok(())
+            }
+            KeysCommand::Import { from } => {
+                let text = std::fs::read_to_string(&from)
+                    .with_context(|| format!("cannot read {}", from.display()))?;
+                let key = MasterKey::import(&text, &read_line_from_stdin()?)?;
+                let path = keys::key_path(&config);
+                key.write_new_file(&path)?;
+                println!("master key restored to {}", path.display());
+                Ok(())
+            }
+        },
         Command::Audit { command } => {
             let expected = match &command {
                 AuditCommand::Verify { head: Some(text) } => Some(

@@ -32,6 +32,27 @@ pub enum KeyError {
     Exists(String),
     #[error("the master key must be 64 hexadecimal digits (256 bits)")]
     Malformed,
+    #[error("the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")]
+    WeakPassphrase,
+    #[error("this is not a Hotline key export, or the passphrase is wrong")]
+    Unreadable,
+}
+
+/// Shortest passphrase accepted to protect an exported master key.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+const EXPORT_HEADER: &str = "hotline-master-key-export-v1";
+const EXPORTED_KEY: &[u8] = b"hotline/v1/key-export";
+
+/// The key that protects an export: argon2id over the passphrase, costly on purpose (64 MiB,
+/// three passes), since an export may be kept where others can reach it.
+fn export_key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let params = Params::new(64 * 1024, 3, 1, Some(32)).map_err(|_| KeyError::Unreadable)?;
+    let mut out = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, &mut out)
+        .map_err(|_| KeyError::Unreadable)?;
+    Ok(out)
 }
 
 /// 256 bits that protect everything sealed. Never printed, never stored in the database.
@@ -139,6 +160,41 @@ impl MasterKey {
         }
     }
 
+    /// The key sealed under a passphrase, as text for safekeeping (`hotline keys export`).
+    pub fn export(&self, passphrase: &str) -> Result<String, KeyError> {
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(KeyError::WeakPassphrase);
+        }
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let sealed = seal::seal(&export_key(passphrase, &salt)?, &self.0, EXPORTED_KEY);
+        Ok(format!(
+            "{EXPORT_HEADER}\n{}\n{}\n",
+            hex::encode(salt),
+            hex::encode(sealed)
+        ))
+    }
+
+    /// Recovers a key written by [`MasterKey::export`].
+    pub fn import(text: &str, passphrase: &str) -> Result<Self, KeyError> {
+        let mut lines = text.lines().map(str::trim);
+        if lines.next() != Some(EXPORT_HEADER) {
+            return Err(KeyError::Unreadable);
+        }
+        let salt = lines
+            .next()
+            .and_then(|l| hex::decode(l).ok())
+            .ok_or(KeyError::Unreadable)?;
+        let sealed = lines
+            .next()
+            .and_then(|l| hex::decode(l).ok())
+            .ok_or(KeyError::Unreadable)?;
+        let bytes = seal::open(&export_key(passphrase, &salt)?, &sealed, EXPORTED_KEY)
+            .map_err(|_| KeyError::Unreadable)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Unreadable)?;
+        Ok(Self(bytes))
+    }
+
     /// Seals a report's data key for storage.
     pub fn wrap(&self, data_key: &DataKey) -> Vec<u8> {
         seal::seal(&self.derive(Purpose::WrapDataKey), &data_key.0, WRAPPED_KEY)
@@ -244,6 +300,24 @@ mod tests {
             master.blind_index("phone", "+84912345678"),
             master.blind_index("email", "+84912345678")
         );
+    }
+
+    #[test]
+    fn exports_open_only_with_their_passphrase() {
+        let key = MasterKey::generate();
+        let text = key.export("một cụm mật khẩu dài").unwrap();
+        assert!(!text.contains(&hex::encode(key.0)));
+        let back = MasterKey::import(&text, "một cụm mật khẩu dài").unwrap();
+        assert_eq!(back.check_value(), key.check_value());
+        assert!(matches!(
+            MasterKey::import(&text, "một cụm mật khẩu sai"),
+            Err(KeyError::Unreadable)
+        ));
+        assert!(matches!(
+            MasterKey::import("garbage", "x"),
+            Err(KeyError::Unreadable)
+        ));
+        assert!(matches!(key.export("short"), Err(KeyError::WeakPassphrase)));
     }
 
     #[test]

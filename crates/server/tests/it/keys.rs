@@ -236,3 +236,81 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+fn hotline_with_stdin(data: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_exported_key_restores_access_with_its_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let export = dir.path().join("master-key.export");
+    assert!(hotline(&data, &["migrate"], &[]).status.success());
+
+    let short = hotline_with_stdin(
+        &data,
+        &["keys", "export", "--to", export.to_str().unwrap()],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("at least 12 characters"));
+    assert!(!export.exists());
+
+    let passphrase = "một cụm mật khẩu đủ dài\n";
+    let exported = hotline_with_stdin(
+        &data,
+        &["keys", "export", "--to", export.to_str().unwrap()],
+        passphrase,
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = std::fs::read_to_string(&export).unwrap();
+    let key_file = data.join("keys/master.key");
+    assert!(!text.contains(std::fs::read_to_string(&key_file).unwrap().trim()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&export).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    std::fs::remove_file(&key_file).unwrap();
+    assert!(
+        !hotline(&data, &["migrate"], &[]).status.success(),
+        "the store wants its key"
+    );
+    let wrong = hotline_with_stdin(
+        &data,
+        &["keys", "import", "--from", export.to_str().unwrap()],
+        "một cụm mật khẩu sai rồi\n",
+    );
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("passphrase is wrong"));
+    let restored = hotline_with_stdin(
+        &data,
+        &["keys", "import", "--from", export.to_str().unwrap()],
+        passphrase,
+    );
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let reopened = hotline(&data, &["migrate"], &[]);
+    assert!(reopened.status.success(), "{}", stderr(&reopened));
+}

@@ -48,6 +48,31 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// Copies a backup into place as the embedded database of the data folder, which must not have
+/// one yet. The embedded default only: PostgreSQL restores with its own tools.
+pub fn restore_embedded(
+    config: &Config,
+    backup: &std::path::Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    anyhow::ensure!(
+        config.database_url.is_none(),
+        "restore puts back the embedded SQLite database; restore PostgreSQL with its own tools"
+    );
+    create_private_dir(&config.data_dir)?;
+    let target = config.data_dir.join("hotline.db");
+    anyhow::ensure!(
+        !target.exists(),
+        "{} already holds a database; restore into an empty data folder",
+        target.display()
+    );
+    let partial = config.data_dir.join("hotline.db.restoring");
+    std::fs::copy(backup, &partial).with_context(|| format!("cannot read {}", backup.display()))?;
+    std::fs::File::open(&partial)?.sync_all()?;
+    // A rename is atomic: an interrupted restore never leaves a half-copied database in place.
+    std::fs::rename(&partial, &target)?;
+    Ok(target)
+}
+
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     #[cfg(unix)]

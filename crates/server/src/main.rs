@@ -62,6 +62,17 @@ enum Command {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// Write a consistent copy of the database to a new file while the server runs (SQLite; the
+    /// master key is never in it).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place as the data folder's database (SQLite; the folder must hold none).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// The master key.
     Keys {
         #[command(subcommand)]
@@ -261,6 +272,24 @@ async fn main() -> anyhow::Result<()> {
             for unit in units? {
                 println!("{:<12} {:<18} {}", unit.code, unit.kind.as_str(), unit.name);
             }
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let store = hotline_server::open_store(&config).await?;
+            store
+                .backup_to(&to)
+                .await
+                .with_context(|| format!("cannot back up to {}", to.display()))?;
+            println!(
+                "backup written to {}; the master key is not in it",
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let target = hotline_server::restore_embedded(&config, &from)?;
+            println!("restored {} to {}", from.display(), target.display());
+            println!("the store needs its master key: `hotline keys import` or HOTLINE_MASTER_KEY");
             Ok(())
         }
         Command::Keys { command } => match command {

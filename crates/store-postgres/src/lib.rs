@@ -57,6 +57,13 @@ impl Dialect<Postgres> for PostgresDialect {
             .map_err(|e| StoreError::Other(e.to_string()))
     }
 
+    async fn backup_to(&self, _: &PgPool, _: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Other(
+            "back PostgreSQL up with its own tools (pg_dump, or base backups with WAL archiving)"
+                .into(),
+        ))
+    }
+
     async fn insert_communes(
         &self,
         tx: &mut Transaction<'_, Postgres>,

@@ -26,6 +26,8 @@ pub trait Dialect<DB: Database>: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Applies the backend's migrations (same version numbers on every backend).
     async fn migrate(&self, pool: &Pool<DB>) -> StoreResult<()>;
+    /// Writes a consistent copy of the database to a new file.
+    async fn backup_to(&self, pool: &Pool<DB>, path: &std::path::Path) -> StoreResult<()>;
     /// Loads the 3,321 communes inside the seeding transaction, as fast as the backend allows.
     async fn insert_communes(
         &self,
@@ -315,6 +317,10 @@ for_any_sql_database! {
 
     fn backend(&self) -> &'static str {
         self.dialect.name()
+    }
+
+    async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        self.dialect.backup_to(&self.pool, path).await
     }
     }
 }

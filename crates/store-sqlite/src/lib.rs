@@ -75,6 +75,22 @@ impl Dialect<Sqlite> for SqliteDialect {
             .map_err(|e| StoreError::Other(e.to_string()))
     }
 
+    async fn backup_to(&self, pool: &SqlitePool, path: &Path) -> StoreResult<()> {
+        if path.exists() {
+            return Err(StoreError::Conflict(path.display().to_string()));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Other("the backup path is not UTF-8".into()))?;
+        // VACUUM INTO writes a consistent, compacted copy while readers and writers go on.
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
     async fn insert_communes(
         &self,
         tx: &mut Transaction<'_, Sqlite>,

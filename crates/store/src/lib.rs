@@ -44,6 +44,9 @@ pub trait Admin: Send + Sync {
     async fn bind_master_key(&self, check: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>>;
     /// The backend's name, for logs and `config check`.
     fn backend(&self) -> &'static str;
+    /// Writes a consistent copy of the whole database to a new file while the store is in use.
+    /// Backends with their own tools (PostgreSQL: `pg_dump`) answer `Other` with their name.
+    async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -314,3 +314,112 @@ fn an_exported_key_restores_access_with_its_passphrase() {
     let reopened = hotline(&data, &["migrate"], &[]);
     assert!(reopened.status.success(), "{}", stderr(&reopened));
 }
+
+#[tokio::test]
+async fn backup_and_restore_with_the_exported_key_bring_everything_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let backup = dir.path().join("hotline-backup.db");
+    let export = dir.path().join("key.export");
+    let passphrase = "một cụm mật khẩu đủ dài\n";
+
+    // A store in use: staff, a token, a report with an identity, audited events.
+    let added = hotline_with_stdin(
+        &source,
+        &[
+            "user",
+            "add",
+            "--username",
+            "checker",
+            "--role",
+            "director",
+            "--password-stdin",
+        ],
+        "checker password\n",
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let mut config = hotline_server::config::Config {
+        data_dir: source.clone(),
+        bind: ([127, 0, 0, 1], 0).into(),
+        ..Default::default()
+    };
+    let server = crate::harness::Server::start(config.clone()).await;
+    let created: Value = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": TEXT, "contact": {"name": NAME}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = created["case_number"].as_str().unwrap().to_owned();
+
+    // Backed up while the server runs.
+    let backed_up = hotline(&source, &["backup", "--to", backup.to_str().unwrap()], &[]);
+    assert!(backed_up.status.success(), "{}", stderr(&backed_up));
+    server.stop().await;
+    let exported = hotline_with_stdin(
+        &source,
+        &["keys", "export", "--to", export.to_str().unwrap()],
+        passphrase,
+    );
+    assert!(exported.status.success());
+    assert_eq!(
+        holds_secret(&std::fs::read(&backup).unwrap()),
+        None,
+        "the backup is sealed too"
+    );
+
+    // Restored elsewhere with the re-imported key.
+    let target = dir.path().join("restored");
+    let restored = hotline(
+        &target,
+        &["restore", "--from", backup.to_str().unwrap()],
+        &[],
+    );
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let again = hotline(
+        &target,
+        &["restore", "--from", backup.to_str().unwrap()],
+        &[],
+    );
+    assert!(!again.status.success(), "never over an existing database");
+    let no_key = hotline(&target, &["audit", "verify"], &[]);
+    assert!(!no_key.status.success(), "the restored store needs its key");
+    let imported = hotline_with_stdin(
+        &target,
+        &["keys", "import", "--from", export.to_str().unwrap()],
+        passphrase,
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let verified = hotline(&target, &["audit", "verify"], &[]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("audit chain intact"));
+
+    let token = hotline(&target, &["token", "create", "--user", "checker"], &[]);
+    let token = String::from_utf8(token.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    config.data_dir = target.clone();
+    let server = crate::harness::Server::start(config).await;
+    let list: Value = reqwest::Client::new()
+        .get(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.stop().await;
+    let item = &list["items"][0];
+    assert_eq!(item["case_number"], case.as_str());
+    assert_eq!(
+        item["summary"], TEXT,
+        "the sealed text opens with the restored key"
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod identity;
 pub mod intake;
 pub mod reports;
 pub mod setup;

@@ -72,7 +72,7 @@ impl Hotline {
 
 impl Hotline {
     /// The report's data key, when its data is sealed (rows from before sealing have none).
-    fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
+    pub(crate) fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
         report
             .wrapped_key
             .as_deref()

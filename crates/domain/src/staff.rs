@@ -31,6 +31,11 @@ pub enum ReportScope {
 }
 
 impl Role {
+    /// Whether the role has clearance to reveal a reporter's identity (with a reason, audited).
+    pub fn may_reveal_identity(self) -> bool {
+        matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
+    }
+
     pub fn report_scope(self) -> ReportScope {
         match self {
             Role::Administrator | Role::Auditor => ReportScope::None,

@@ -7,7 +7,9 @@ mod rows;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, Commune, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode};
+use hotline_domain::{
+    CaseNumber, Commune, ContactId, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode,
+};
 use hotline_store::{
     Admin, Audit, AuditRecord, ChainSeal, Event, Message, NewApiToken, NewAuditEntry, NewReport,
     NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
@@ -598,6 +600,15 @@ for_any_sql_database! {
         .iter()
         .map(message)
         .collect()
+    }
+
+    async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query("SELECT sealed FROM contacts WHERE id = $1")
+            .bind(contact.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .bytes_opt("sealed")
     }
 
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>> {

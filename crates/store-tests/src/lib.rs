@@ -313,7 +313,14 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
     assert_eq!(detail.summary.status, ReportStatus::Received);
     assert_eq!(detail.summary.channel, Channel::Api);
     assert_eq!(detail.summary.province_code, Some(22));
-    assert!(detail.contact.is_some());
+    assert_eq!(
+        store
+            .sealed_contact(detail.contact.unwrap())
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"sealed identity"[..])
+    );
     assert!(!detail.summary.anonymous);
     let messages = store.messages(detail.summary.id).await.unwrap();
     assert_eq!(messages.len(), 1);

@@ -8,7 +8,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, Gazetteer, ReportId, StaffId, UnitCode};
+use hotline_domain::{CaseNumber, ContactId, Gazetteer, ReportId, StaffId, UnitCode};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -88,6 +88,8 @@ pub trait Reports: Send + Sync {
     async fn report(&self, visibility: &Visibility, case: &CaseNumber)
     -> StoreResult<ReportDetail>;
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
+    /// A contact's sealed identity (`None` for rows written before sealing).
+    async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
     async fn count_reports(&self) -> StoreResult<i64>;
 }

@@ -95,6 +95,15 @@ report-inbound = Citizen
 report-outbound = Officer
 report-events = History
 event-report_received = Report received
+reveal-open = Reveal the reporter's identity
+reveal-reason = Why you need the identity (required, recorded in the audit log)
+reveal-submit = Reveal identity
+reveal-title = Reporter's identity
+reveal-none = (not given)
+reveal-logged = This reveal has been recorded in the audit log with its reason. Do not copy it or pass it to anyone without clearance.
+field-reason-too_short = Please give a specific reason (at least 10 characters).
+field-reason-too_long = The reason is too long (at most 500 characters).
+error-no-clearance = Your account has no clearance to reveal reporters' identities. This attempt has been logged.
 
 channel-web = Web
 channel-api = API

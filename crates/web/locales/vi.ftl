@@ -95,6 +95,15 @@ report-inbound = Người dân
 report-outbound = Cán bộ
 report-events = Lịch sử xử lý
 event-report_received = Tiếp nhận tin báo
+reveal-open = Xem danh tính người báo tin
+reveal-reason = Lý do cần xem danh tính (bắt buộc, được ghi vào nhật ký kiểm tra)
+reveal-submit = Xem danh tính
+reveal-title = Danh tính người báo tin
+reveal-none = (không để lại)
+reveal-logged = Việc xem danh tính này đã được ghi vào nhật ký kiểm tra cùng lý do. Không sao chép, không chuyển cho người không có thẩm quyền.
+field-reason-too_short = Vui lòng ghi lý do cụ thể (ít nhất 10 ký tự).
+field-reason-too_long = Lý do quá dài (tối đa 500 ký tự).
+error-no-clearance = Tài khoản của bạn không có thẩm quyền xem danh tính người báo tin. Lần thử này đã được ghi nhật ký.
 
 channel-web = Trang web
 channel-api = API

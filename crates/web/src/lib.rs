@@ -167,6 +167,10 @@ pub fn app(state: AppState) -> Router {
         .route("/dang-xuat", post(pages::logout))
         .route("/can-bo", get(pages::inbox))
         .route("/can-bo/ho-so/{case}", get(pages::report_page))
+        .route(
+            "/can-bo/ho-so/{case}/danh-tinh",
+            post(pages::reveal_identity),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin,

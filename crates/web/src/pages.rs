@@ -493,8 +493,18 @@ struct ReportPage {
     place: String,
     address: Option<String>,
     reporter: String,
+    can_reveal: bool,
+    identity: Option<IdentityLines>,
+    reveal_error: Option<String>,
     messages: Vec<MessageLine>,
     events: Vec<EventLine>,
+}
+
+/// A revealed identity, each field labelled for display.
+pub struct IdentityLines {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
 }
 
 fn place_label(state: &AppState, ctx: &Ctx, view: &ReportView) -> String {
@@ -515,24 +525,90 @@ pub async fn report_page(
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
 ) -> Response {
-    let view = match state.hotline.report(&actor, &case).await {
+    report_response(&state, &ctx, &actor, &case, StatusCode::OK, None, None).await
+}
+
+/// The reveal form's target: shows the identity on the report page (never in a URL), or the
+/// page again with why not.
+pub async fn reveal_identity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+        Ok(form) => form,
+        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+    };
+    match state
+        .hotline
+        .reveal_identity(&actor, &case, form.get("reason"))
+        .await
+    {
+        Ok(identity) => {
+            let shown = |v: Option<String>| v.unwrap_or_else(|| ctx.tr.t("reveal-none"));
+            let lines = IdentityLines {
+                name: shown(identity.name),
+                phone: shown(identity.phone),
+                email: shown(identity.email),
+            };
+            report_response(
+                &state,
+                &ctx,
+                &actor,
+                &case,
+                StatusCode::OK,
+                Some(lines),
+                None,
+            )
+            .await
+        }
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            let message = errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &e.field, e.code))
+                .unwrap_or_default();
+            let status = StatusCode::BAD_REQUEST;
+            report_response(&state, &ctx, &actor, &case, status, None, Some(message)).await
+        }
+        Err(CoreError::Forbidden) => {
+            PageError::new(StatusCode::FORBIDDEN, "error-no-clearance", &ctx).into_response()
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+async fn report_response(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    status: StatusCode,
+    identity: Option<IdentityLines>,
+    reveal_error: Option<String>,
+) -> Response {
+    let view = match state.hotline.report(actor, case).await {
         Ok(view) => view,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
     };
     let summary = &view.detail.summary;
     let page = ReportPage {
-        c: Chrome::new(&ctx, Some(&actor)),
+        c: Chrome::new(ctx, Some(actor)),
         title: ctx
             .tr
             .t1("report-title", "case", summary.case_number.to_string()),
-        row: row(&ctx, summary),
-        place: place_label(&state, &ctx, &view),
+        row: row(ctx, summary),
+        place: place_label(state, ctx, &view),
         address: view.detail.address.clone(),
         reporter: if summary.anonymous {
             ctx.tr.t("report-anonymous")
         } else {
             ctx.tr.t("report-has-contact")
         },
+        can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
+        identity,
+        reveal_error,
         messages: view
             .messages
             .iter()
@@ -555,7 +631,7 @@ pub async fn report_page(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(status, &page, ctx)
 }
 
 /// Pages answer unknown paths with the not-found page.

@@ -16,3 +16,4 @@ mod crash;
 mod flow;
 mod harness;
 mod keys;
+mod reveal;

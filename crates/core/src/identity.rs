@@ -4,7 +4,7 @@
 use crate::intake::{IDENTITY, SealedIdentity};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::text::clean_line;
+use hotline_domain::text::{Phone, clean_line};
 use hotline_domain::{CaseNumber, DomainError};
 
 /// A reason must say something.
@@ -78,7 +78,8 @@ impl Hotline {
         .await?;
         Ok(RevealedIdentity {
             name: identity.name,
-            phone: identity.phone,
+            // Shown the way a Vietnamese officer dials it: `0912 345 678`.
+            phone: identity.phone.map(|p| Phone::from_e164(p).national()),
             email: identity.email,
         })
     }

@@ -80,7 +80,7 @@ async fn reveal_rules(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    assert!(body.contains(NAME) && body.contains("+84912345678"));
+    assert!(body.contains(NAME) && body.contains("0912 345 678"));
     assert!(body.contains("đã được ghi vào nhật ký"));
     server.stop().await;
 

@@ -28,6 +28,7 @@ impl Hotline {
                 report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?
                     .unwrap_or_else(|| std::mem::take(&mut report.summary));
             }
+            report.summary = shown_to(actor, std::mem::take(&mut report.summary));
         }
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
@@ -61,6 +62,11 @@ impl Hotline {
                     .unwrap_or_else(|| std::mem::take(&mut message.body));
             }
         }
+        detail.summary.summary = shown_to(actor, std::mem::take(&mut detail.summary.summary));
+        detail.address = detail.address.take().map(|a| shown_to(actor, a));
+        for message in &mut messages {
+            message.body = shown_to(actor, std::mem::take(&mut message.body));
+        }
         let events = self.store.events(detail.summary.id).await?;
         Ok(ReportView {
             detail,
@@ -85,6 +91,16 @@ impl Hotline {
                 })
             })
             .transpose()
+    }
+}
+
+/// Text as `actor` may read it: phone, ID and account numbers and e-mail addresses inside it are
+/// masked for members without clearance to reveal identities.
+fn shown_to(actor: &Actor, text: String) -> String {
+    if actor.0.role.may_reveal_identity() {
+        text
+    } else {
+        hotline_domain::pii::mask(&text).0
     }
 }
 

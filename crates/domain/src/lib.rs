@@ -5,6 +5,7 @@ pub mod clock;
 pub mod codes;
 pub mod error;
 pub mod ids;
+pub mod pii;
 pub mod places;
 pub mod report;
 pub mod staff;

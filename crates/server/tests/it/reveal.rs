@@ -33,8 +33,10 @@ async fn reveal_rules(backend: Backend) {
     let server = Server::start(data.config()).await;
     let created: Value = browser()
         .post(server.url("/api/v1/reports"))
-        .json(&json!({"text": "Tố cáo", "province_code": 22,
-                      "contact": {"name": NAME, "phone": "0912 345 678"}}))
+        .json(
+            &json!({"text": "Tố cáo; gọi lại tôi ở số 0987 654 321", "province_code": 22,
+                      "contact": {"name": NAME, "phone": "0912 345 678"}}),
+        )
         .send()
         .await
         .unwrap()
@@ -50,6 +52,10 @@ async fn reveal_rules(backend: Backend) {
         report.contains("danh-tinh") && !report.contains(NAME),
         "offered, not shown"
     );
+    assert!(
+        report.contains("0987 654 321"),
+        "a member with clearance reads the text whole"
+    );
 
     let (status, body) = reveal(&director, &server, &case, "ngắn").await;
     assert_eq!(status, 400);
@@ -59,6 +65,12 @@ async fn reveal_rules(backend: Backend) {
     sign_in(&handler, &server, "qn.handler").await;
     let report = page(&handler, server.url(&format!("/can-bo/ho-so/{case}"))).await;
     assert!(!report.contains("danh-tinh"), "no form without clearance");
+    assert!(
+        !report.contains("0987 654 321") && report.contains("gọi lại tôi ở số ▒▒▒"),
+        "numbers inside the text are masked without clearance"
+    );
+    let inbox = page(&handler, server.url("/can-bo")).await;
+    assert!(inbox.contains(&case) && !inbox.contains("0987 654 321"));
     let (status, body) = reveal(&handler, &server, &case, "Tôi muốn biết người báo tin").await;
     assert_eq!(status, 403);
     assert!(body.contains("không có thẩm quyền") && !body.contains(NAME));

@@ -38,6 +38,10 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The master key itself (64 hex digits), e.g. from `HOTLINE_MASTER_KEY`; wins over the file.
     pub master_key: Option<String>,
+    /// A file to which `serve` appends the verified audit head (`TIME SEQ:HASH`) at start and then
+    /// every `audit_head_every_secs`; best on another disk or a mount that only appends.
+    pub audit_head_file: Option<PathBuf>,
+    pub audit_head_every_secs: u64,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -76,6 +80,8 @@ const KEYS: &[&str] = &[
     "intake_max_batch",
     "master_key_file",
     "master_key",
+    "audit_head_file",
+    "audit_head_every_secs",
 ];
 
 impl Default for Config {
@@ -95,6 +101,8 @@ impl Default for Config {
             intake_max_batch: hotline_core::IntakeConfig::default().max_batch,
             master_key_file: None,
             master_key: None,
+            audit_head_file: None,
+            audit_head_every_secs: 24 * 3600,
         }
     }
 }
@@ -121,6 +129,8 @@ impl std::fmt::Debug for Config {
             .field("intake_max_batch", &self.intake_max_batch)
             .field("master_key_file", &self.master_key_file)
             .field("master_key", &self.master_key.as_ref().map(|_| "***"))
+            .field("audit_head_file", &self.audit_head_file)
+            .field("audit_head_every_secs", &self.audit_head_every_secs)
             .finish()
     }
 }
@@ -209,14 +219,18 @@ mod tests {
         keys.retain(|k| {
             !matches!(
                 *k,
-                "database_url" | "trusted_proxy_header" | "master_key_file" | "master_key"
+                "database_url"
+                    | "trusted_proxy_header"
+                    | "master_key_file"
+                    | "master_key"
+                    | "audit_head_file"
             )
         });
         for key in keys {
             assert!(shown.contains(&format!("{key} = ")), "{key}");
         }
         let fields = shown.lines().filter(|l| l.contains(" = ")).count();
-        assert_eq!(fields + 4, KEYS.len(), "KEYS lists every field");
+        assert_eq!(fields + 5, KEYS.len(), "KEYS lists every field");
     }
 
     #[test]

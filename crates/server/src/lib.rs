@@ -178,6 +178,12 @@ pub async fn launch_with_listener(
         })
     };
 
+    let head_exporter = tokio::spawn(export_audit_head(
+        service.hotline.clone(),
+        config.audit_head_file.clone(),
+        config.audit_head_every_secs,
+    ));
+
     let stop = async move {
         tokio::select! {
             () = shutdown => {}
@@ -193,6 +199,8 @@ pub async fn launch_with_listener(
     .await?;
     setup.abort();
     let _ = setup.await;
+    head_exporter.abort();
+    let _ = head_exporter.await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error
@@ -203,6 +211,44 @@ pub async fn launch_with_listener(
         Some(e) => Err(e.context("start-up failed")),
         None => Ok(()),
     }
+}
+
+/// Verifies the audit chain at start and then every `every_secs`, and records its head in the
+/// log and, when configured, appended to a file kept away from the database: a log cut at its
+/// end still verifies on its own, but not against a head kept elsewhere.
+async fn export_audit_head(hotline: Hotline, file: Option<std::path::PathBuf>, every_secs: u64) {
+    use hotline_domain::Clock;
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
+    loop {
+        ticks.tick().await;
+        match hotline.verify_audit(None).await {
+            Ok(Ok(Some(head))) => {
+                tracing::info!(target: "audit", head = %head, "audit chain verified");
+                if let Some(path) = &file {
+                    let line = format!(
+                        "{} {head}\n",
+                        hotline_domain::SystemClock.now().to_rfc3339()
+                    );
+                    if let Err(e) = append_line(path, &line) {
+                        tracing::error!(error = %e, path = %path.display(), "cannot record the audit head");
+                    }
+                }
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(broken)) => tracing::error!(target: "audit", %broken, "AUDIT CHAIN BROKEN"),
+            Err(e) => tracing::error!(error = %e, "cannot verify the audit chain"),
+        }
+    }
+}
+
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(line.as_bytes())?;
+    file.sync_all()
 }
 
 fn print_demo_accounts(address: SocketAddr, accounts: &[hotline_core::demo::DemoAccount]) {

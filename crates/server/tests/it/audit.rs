@@ -143,3 +143,30 @@ async fn the_log_is_append_only_for_the_application_role() {
     assert!(delete.is_err(), "triggers refuse deletes");
     pool.close().await;
 }
+
+#[tokio::test]
+async fn serve_records_the_verified_head_in_a_file() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let heads = data.dir.path().join("elsewhere-audit-heads.txt");
+    let mut config = data.config();
+    config.audit_head_file = Some(heads.clone());
+    config.audit_head_every_secs = 1;
+    let server = Server::start(config).await;
+    // Wait for the first record (written at start), a condition rather than a fixed time.
+    let mut recorded = String::new();
+    for _ in 0..200 {
+        recorded = std::fs::read_to_string(&heads).unwrap_or_default();
+        if !recorded.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+    let line = recorded.lines().next().expect("a head was recorded");
+    let (time, head) = line.split_once(' ').unwrap();
+    assert!(time.starts_with("20"), "{line}");
+    let head = Head::parse(head).unwrap();
+    assert_eq!(head.seq, 1, "one account created");
+    assert!(verify(&data, Some(head)).await.is_ok());
+}

@@ -22,13 +22,14 @@ fn hotline(data: &Path) -> Command {
 
 /// Starts `hotline serve` on port 0 and returns it with its address, read from its JSON log.
 fn serve(data: &Path) -> (Child, String) {
-    let (child, base, _) = serve_logged(data);
+    let (child, base, _) = serve_logged(data, "info");
     (child, base)
 }
 
-/// Like [`serve`], also collecting every log line.
-fn serve_logged(data: &Path) -> (Child, String, Arc<Mutex<Vec<String>>>) {
+/// Like [`serve`] with the log filter `filter`, also collecting every log line.
+fn serve_logged(data: &Path, filter: &str) -> (Child, String, Arc<Mutex<Vec<String>>>) {
     let mut child = hotline(data)
+        .env("RUST_LOG", filter)
         .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -249,7 +250,8 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
 #[tokio::test]
 async fn logs_carry_no_identity_and_no_report_text() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, log) = serve_logged(dir.path());
+    // Debug level: everything the libraries say, too.
+    let (mut child, base, log) = serve_logged(dir.path(), "debug");
     wait_ready(&base).await;
     let client = reqwest::Client::new();
     let accepted = client
@@ -283,6 +285,10 @@ async fn logs_carry_no_identity_and_no_report_text() {
     child.wait().unwrap();
     let log = log.lock().unwrap().join("\n");
     assert!(log.contains("request_id"), "request ids are logged");
+    assert!(
+        log.contains("\"level\":\"DEBUG\""),
+        "the log ran at debug level"
+    );
     for secret in [
         "XYZZY",
         "Nguyễn",

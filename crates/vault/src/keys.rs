@@ -56,8 +56,15 @@ fn export_key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
 }
 
 /// 256 bits that protect everything sealed. Never printed, never stored in the database.
+/// The purpose keys are derived once, when the key is made or read, not on every use.
 #[derive(Clone)]
-pub struct MasterKey([u8; 32]);
+pub struct MasterKey {
+    secret: [u8; 32],
+    key_check: [u8; 32],
+    follow_up: [u8; 32],
+    wrap: [u8; 32],
+    blind_index: [u8; 32],
+}
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,18 +92,46 @@ impl Purpose {
     }
 }
 
+fn derive(secret: &[u8; 32], purpose: Purpose) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    // HKDF-Expand to 32 bytes cannot fail; a zeroed key would only ever fail verification.
+    let _ = Hkdf::<Sha256>::new(None, secret).expand(purpose.label(), &mut out);
+    out
+}
+
+fn mac(key: &[u8; 32], message: &[u8]) -> Vec<u8> {
+    match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        // HMAC takes keys of any length; this arm is never reached.
+        Err(_) => Vec::new(),
+    }
+}
+
 impl MasterKey {
+    fn from_secret(secret: [u8; 32]) -> Self {
+        Self {
+            key_check: derive(&secret, Purpose::KeyCheck),
+            follow_up: derive(&secret, Purpose::FollowUp),
+            wrap: derive(&secret, Purpose::WrapDataKey),
+            blind_index: derive(&secret, Purpose::BlindIndex),
+            secret,
+        }
+    }
+
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
-        Self(bytes)
+        Self::from_secret(bytes)
     }
 
     /// Reads the hex form (white space around it is ignored).
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
-        Ok(Self(bytes))
+        Ok(Self::from_secret(bytes))
     }
 
     pub fn load(path: &Path) -> Result<Self, KeyError> {
@@ -135,29 +170,10 @@ impl MasterKey {
             options.mode(0o600);
         }
         let mut file = options.open(path).map_err(write_err)?;
-        file.write_all(format!("{}\n", hex::encode(self.0)).as_bytes())
+        file.write_all(format!("{}\n", hex::encode(self.secret)).as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(write_err)?;
         Ok(())
-    }
-
-    fn derive(&self, purpose: Purpose) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        // HKDF-Expand to 32 bytes cannot fail; a zeroed key would only ever fail verification.
-        let _ = Hkdf::<Sha256>::new(None, &self.0).expand(purpose.label(), &mut out);
-        out
-    }
-
-    fn mac(&self, purpose: Purpose, message: &[u8]) -> Vec<u8> {
-        let key = self.derive(purpose);
-        match <Hmac<Sha256> as Mac>::new_from_slice(&key) {
-            Ok(mut mac) => {
-                mac.update(message);
-                mac.finalize().into_bytes().to_vec()
-            }
-            // HMAC takes keys of any length; this arm is never reached.
-            Err(_) => Vec::new(),
-        }
     }
 
     /// The key sealed under a passphrase, as text for safekeeping (`hotline keys export`).
@@ -167,7 +183,7 @@ impl MasterKey {
         }
         let mut salt = [0u8; 16];
         OsRng.fill_bytes(&mut salt);
-        let sealed = seal::seal(&export_key(passphrase, &salt)?, &self.0, EXPORTED_KEY);
+        let sealed = seal::seal(&export_key(passphrase, &salt)?, &self.secret, EXPORTED_KEY);
         Ok(format!(
             "{EXPORT_HEADER}\n{}\n{}\n",
             hex::encode(salt),
@@ -192,17 +208,17 @@ impl MasterKey {
         let bytes = seal::open(&export_key(passphrase, &salt)?, &sealed, EXPORTED_KEY)
             .map_err(|_| KeyError::Unreadable)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Unreadable)?;
-        Ok(Self(bytes))
+        Ok(Self::from_secret(bytes))
     }
 
     /// Seals a report's data key for storage.
     pub fn wrap(&self, data_key: &DataKey) -> Vec<u8> {
-        seal::seal(&self.derive(Purpose::WrapDataKey), &data_key.0, WRAPPED_KEY)
+        seal::seal(&self.wrap, &data_key.0, WRAPPED_KEY)
     }
 
     /// Recovers a data key sealed by [`MasterKey::wrap`] under this master key.
     pub fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<DataKey, SealError> {
-        let bytes = seal::open(&self.derive(Purpose::WrapDataKey), wrapped, WRAPPED_KEY)?;
+        let bytes = seal::open(&self.wrap, wrapped, WRAPPED_KEY)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::Unreadable)?;
         Ok(DataKey(bytes))
     }
@@ -214,19 +230,19 @@ impl MasterKey {
         let mut message = kind.as_bytes().to_vec();
         message.push(0);
         message.extend(normalised.as_bytes());
-        self.mac(Purpose::BlindIndex, &message)
+        mac(&self.blind_index, &message)
     }
 
     /// A value that identifies this key without revealing it; stores keep it to recognise the
     /// key they were bound to.
     pub fn check_value(&self) -> Vec<u8> {
-        self.mac(Purpose::KeyCheck, b"hotline master key check")
+        mac(&self.key_check, b"hotline master key check")
     }
 
     /// The stored form of a follow-up code: a keyed hash, so a copy of the database alone
     /// neither reveals codes nor lets anyone test guesses offline.
     pub fn follow_up_digest(&self, canonical_code: &str) -> String {
-        hex::encode(self.mac(Purpose::FollowUp, canonical_code.as_bytes()))
+        hex::encode(mac(&self.follow_up, canonical_code.as_bytes()))
     }
 }
 
@@ -267,7 +283,7 @@ mod tests {
             MasterKey::create_file(&path),
             Err(KeyError::Exists(_))
         ));
-        assert!(!format!("{key:?}").contains(&hex::encode(key.0)));
+        assert!(!format!("{key:?}").contains(&hex::encode(key.secret)));
     }
 
     #[test]
@@ -306,7 +322,7 @@ mod tests {
     fn exports_open_only_with_their_passphrase() {
         let key = MasterKey::generate();
         let text = key.export("một cụm mật khẩu dài").unwrap();
-        assert!(!text.contains(&hex::encode(key.0)));
+        assert!(!text.contains(&hex::encode(key.secret)));
         let back = MasterKey::import(&text, "một cụm mật khẩu dài").unwrap();
         assert_eq!(back.check_value(), key.check_value());
         assert!(matches!(

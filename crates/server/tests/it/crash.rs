@@ -2,6 +2,7 @@
 //! SIGKILL mid-stream. After a restart every report that got a 201 is present, none twice, and
 //! case numbers have no gaps.
 
+use crate::harness::{run_cli, stderr_of, stdout_of};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -63,42 +64,24 @@ fn serve_logged(data: &Path, filter: &str) -> (Child, String, Arc<Mutex<Vec<Stri
 
 /// A director of the ministry created through the CLI, and an API token for it.
 fn checker_token(data: &Path) -> String {
-    let mut add = hotline(data)
-        .args([
+    let added = run_cli(
+        data,
+        &[
             "user",
             "add",
             "--username",
             "checker",
             "--role",
             "director",
-            "--unit",
-            "bca",
-        ])
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        add.stdin
-            .take()
-            .unwrap()
-            .write_all(b"checker password\n")
-            .unwrap();
-    }
-    assert!(add.wait().unwrap().success());
-    let out = hotline(data)
-        .args(["token", "create", "--user", "checker"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned()
+            "--password-stdin",
+        ],
+        &[],
+        Some("checker password\n"),
+    );
+    assert!(added.status.success(), "{}", stderr_of(&added));
+    let token = run_cli(data, &["token", "create", "--user", "checker"], &[], None);
+    assert!(token.status.success(), "{}", stderr_of(&token));
+    stdout_of(&token).lines().last().unwrap().to_owned()
 }
 
 async fn wait_ready(base: &str) {
@@ -120,10 +103,13 @@ async fn every_acknowledged_report_survives_kill_9() {
     wait_ready(&base).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    // Told once enough reports were acknowledged: the kill waits on that, not on a clock.
+    let enough = Arc::new(tokio::sync::Notify::new());
     let client = reqwest::Client::new();
     let workers: Vec<_> = (0..IN_FLIGHT)
         .map(|w| {
             let (client, base, acknowledged) = (client.clone(), base.clone(), acknowledged.clone());
+            let enough = enough.clone();
             tokio::spawn(async move {
                 for i in 0.. {
                     let sent = client
@@ -139,15 +125,19 @@ async fn every_acknowledged_report_survives_kill_9() {
                         break;
                     };
                     let case = body["case_number"].as_str().unwrap().to_owned();
-                    acknowledged.lock().unwrap().push(case);
+                    let count = {
+                        let mut acknowledged = acknowledged.lock().unwrap();
+                        acknowledged.push(case);
+                        acknowledged.len()
+                    };
+                    if count == ACKNOWLEDGED_BEFORE_KILL {
+                        enough.notify_one();
+                    }
                 }
             })
         })
         .collect();
-    while acknowledged.lock().unwrap().len() < ACKNOWLEDGED_BEFORE_KILL {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    enough.notified().await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     for w in workers {

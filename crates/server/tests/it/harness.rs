@@ -6,6 +6,8 @@ use hotline_domain::Role;
 use hotline_server::Service;
 use hotline_server::config::Config;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -204,4 +206,36 @@ pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) 
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in of {username}");
     assert_eq!(r.headers()["location"], "/can-bo");
+}
+
+/// Runs the real `hotline` binary on the data folder `data` with `args`, extra environment and,
+/// when given, `stdin` as its standard input; waits for it and returns what it printed.
+pub fn run_cli(data: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }

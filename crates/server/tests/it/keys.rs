@@ -1,21 +1,13 @@
 //! The master key: made on first use and announced, required to match the store it was bound
 //! to, taken from the environment when given there; follow-up codes stored only as keyed hashes.
 
+use crate::harness::{run_cli, stderr_of as stderr};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn hotline(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    cmd.arg("--data-dir").arg(data).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    run_cli(data, args, env, None)
 }
 
 #[test]
@@ -238,24 +230,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 fn hotline_with_stdin(data: &Path, args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_cli(data, args, &[], Some(stdin))
 }
 
 #[test]

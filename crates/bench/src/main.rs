@@ -187,7 +187,7 @@ async fn intake(
     Ok(())
 }
 
-fn rows(n: usize) -> Vec<NewReport> {
+fn rows(n: usize, key_id: &str) -> Vec<NewReport> {
     let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
     (0..n)
         .map(|i| NewReport {
@@ -200,6 +200,7 @@ fn rows(n: usize) -> Vec<NewReport> {
             case_year: vietnam_year(now),
             follow_up_digest: format!("{i:064x}"),
             wrapped_key: vec![0; 72],
+            key_id: key_id.to_owned(),
             text_sealed: TEXT.as_bytes().to_vec(),
             summary_sealed: TEXT.as_bytes().to_vec(),
             province_code: Some(22),
@@ -220,12 +221,20 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
         let places = hotline_domain::Gazetteer::embedded()?;
         hotline_core::setup::bootstrap(&store, &places).await?;
         let store: Arc<dyn Store> = Arc::new(store);
+        let keys = hotline_core::keys::Keys::open(
+            store.as_ref(),
+            hotline_vault::keys::KeyRing::single(hotline_vault::keys::MasterKey::generate()),
+            None,
+            hotline_domain::Clock::now(&hotline_domain::SystemClock),
+        )
+        .await?;
+        let key_id = keys.current_id();
         let hotline = hotline_core::Hotline::start(
             store.clone(),
             Arc::new(hotline_domain::SystemClock),
             Arc::new(places),
             UnitCode::ministry(),
-            Arc::new(hotline_vault::keys::MasterKey::generate()),
+            Arc::new(keys),
             hotline_core::IntakeConfig::default(),
         );
         hotline
@@ -233,7 +242,7 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
             .resolve_unit(&UnitCode::commune(22, 6688))
             .await
             .context("commune unit")?;
-        let all = rows(reports);
+        let all = rows(reports, &key_id);
         let started = Instant::now();
         let mut latencies = Vec::with_capacity(reports / per_commit + 1);
         for chunk in all.chunks(per_commit) {

@@ -3,6 +3,7 @@
 //! (group commit), so thousands of submissions a second cost a handful of fsyncs, and case
 //! numbers are assigned in one place without races.
 
+use crate::keys::Keys;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::{
@@ -135,6 +136,7 @@ impl IntakeWriter {
 
 pub(crate) fn spawn_writer(
     store: Arc<dyn Store>,
+    keys: Arc<Keys>,
     config: IntakeConfig,
 ) -> (IntakeHandle, IntakeWriter) {
     let (queue, mut jobs) = mpsc::channel::<Job>(config.queue_capacity.max(1));
@@ -157,7 +159,7 @@ pub(crate) fn spawn_writer(
             metrics::gauge!("hotline_intake_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
             // A panic inside one commit drops that batch's replies (their submitters get 503)
             // but must not stop intake for everyone after them.
-            if let Err(e) = tokio::spawn(commit(store.clone(), batch)).await {
+            if let Err(e) = tokio::spawn(commit(store.clone(), keys.clone(), batch)).await {
                 tracing::error!(error = %e, "intake commit failed abnormally");
             }
         }
@@ -165,11 +167,11 @@ pub(crate) fn spawn_writer(
     (handle, IntakeWriter(task))
 }
 
-async fn commit(store: Arc<dyn Store>, batch: Vec<Job>) {
-    let (reports, replies): (Vec<NewReport>, Vec<_>) =
+async fn commit(store: Arc<dyn Store>, keys: Arc<Keys>, batch: Vec<Job>) {
+    let (mut reports, replies): (Vec<NewReport>, Vec<_>) =
         batch.into_iter().map(|j| (j.report, j.reply)).unzip();
     metrics::histogram!("hotline_intake_batch_size").record(reports.len() as f64);
-    match write_with_retry(store.as_ref(), &reports).await {
+    match write_with_retry(store.as_ref(), &keys, &mut reports).await {
         Ok(receipts) => {
             for (reply, receipt) in replies.into_iter().zip(receipts) {
                 let _ = reply.send(Ok(receipt));
@@ -196,11 +198,22 @@ async fn commit(store: Arc<dyn Store>, batch: Vec<Job>) {
     }
 }
 
-async fn write_with_retry(store: &dyn Store, reports: &[NewReport]) -> StoreResult<Vec<Receipt>> {
+async fn write_with_retry(
+    store: &dyn Store,
+    keys: &Keys,
+    reports: &mut [NewReport],
+) -> StoreResult<Vec<Receipt>> {
     let mut attempt = 0;
     loop {
         match store.intake(reports).await {
             Ok(receipts) => return Ok(receipts),
+            // A rotation moved the store to a new master key: wrap again, under it, and retry.
+            Err(StoreError::KeyChanged) if attempt + 1 < BATCH_ATTEMPTS => {
+                attempt += 1;
+                follow_key_change(store, keys, reports)
+                    .await
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+            }
             Err(StoreError::Unavailable(e)) if attempt + 1 < BATCH_ATTEMPTS => {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "store unavailable; retrying intake batch");
@@ -212,6 +225,20 @@ async fn write_with_retry(store: &dyn Store, reports: &[NewReport]) -> StoreResu
             }
         }
     }
+}
+
+async fn follow_key_change(
+    store: &dyn Store,
+    keys: &Keys,
+    reports: &mut [NewReport],
+) -> CoreResult<()> {
+    keys.follow_store(store).await?;
+    for report in reports {
+        let (key_id, wrapped) = keys.rewrap(Some(&report.key_id), &report.wrapped_key)?;
+        report.key_id = key_id;
+        report.wrapped_key = wrapped;
+    }
+    Ok(())
 }
 
 /// What is sealed of a reporter's identity.
@@ -242,9 +269,7 @@ fn summary_of(text: &str) -> String {
 impl Hotline {
     fn seal_contact(&self, data_key: &DataKey, contact: ValidContact) -> NewContact {
         let phone = contact.phone.map(|p| p.e164().to_owned());
-        let phone_index = phone
-            .as_deref()
-            .map(|p| self.master_key.blind_index("phone", p));
+        let phone_index = phone.as_deref().map(|p| self.keys.blind_index("phone", p));
         let identity = SealedIdentity {
             name: contact.name,
             phone,
@@ -268,6 +293,7 @@ impl Hotline {
         // Each report gets its own data key; only its wrapped form is stored.
         let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
+        let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
         let ValidReport {
             text,
             province_code,
@@ -283,7 +309,7 @@ impl Hotline {
             unit: unit.code,
             case_prefix: unit.case_prefix,
             case_year: vietnam_year(received_at),
-            follow_up_digest: self.master_key.follow_up_digest(follow_up_code.canonical()),
+            follow_up_digest: self.keys.follow_up_digest(follow_up_code.canonical()),
             summary_sealed: data_key.seal(summary_of(&text).as_bytes(), SUMMARY),
             text_sealed: data_key.seal(text.as_bytes(), MESSAGE_TEXT),
             province_code,
@@ -291,7 +317,8 @@ impl Hotline {
             address_sealed: address.map(|a| data_key.seal(a.as_bytes(), ADDRESS)),
             anonymous: contact.is_none(),
             contact: contact.map(|c| self.seal_contact(&data_key, c)),
-            wrapped_key: self.master_key.wrap(&data_key),
+            wrapped_key,
+            key_id,
             urgency: submission.urgency,
             entered_by: submission.entered_by,
         };

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod identity;
 pub mod intake;
+pub mod keys;
 pub mod reports;
 pub mod setup;
 pub mod staff;
@@ -51,6 +52,7 @@ impl From<StoreError> for CoreError {
                 tracing::error!(error = %msg, "store unavailable");
                 Self::Unavailable
             }
+            StoreError::KeyChanged => Self::Internal("the store's master key changed".into()),
             StoreError::Indeterminate(msg) | StoreError::Other(msg) => Self::Internal(msg),
         }
     }
@@ -69,7 +71,7 @@ pub struct Hotline {
     pub places: Arc<Gazetteer>,
     /// Where a report without a place and without a channel owner belongs.
     pub default_unit: UnitCode,
-    master_key: Arc<hotline_vault::keys::MasterKey>,
+    keys: Arc<keys::Keys>,
     intake: intake::IntakeHandle,
     throttle: Arc<staff::LoginThrottle>,
     /// Password hashes computed at once, at most.
@@ -84,17 +86,17 @@ impl Hotline {
         clock: Arc<dyn Clock>,
         places: Arc<Gazetteer>,
         default_unit: UnitCode,
-        master_key: Arc<hotline_vault::keys::MasterKey>,
+        keys: Arc<keys::Keys>,
         intake: IntakeConfig,
     ) -> (Self, intake::IntakeWriter) {
-        let (handle, writer) = intake::spawn_writer(store.clone(), intake);
+        let (handle, writer) = intake::spawn_writer(store.clone(), keys.clone(), intake);
         let units = Arc::new(setup::UnitDirectory::new(store.clone()));
         let hotline = Self {
             store,
             clock,
             places,
             default_unit,
-            master_key,
+            keys,
             intake: handle,
             throttle: Arc::new(staff::LoginThrottle::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),

@@ -82,14 +82,7 @@ impl Hotline {
         report
             .wrapped_key
             .as_deref()
-            .map(|wrapped| {
-                self.master_key.unwrap_data_key(wrapped).map_err(|_| {
-                    CoreError::Internal(format!(
-                        "the data key of {} does not open",
-                        report.case_number
-                    ))
-                })
-            })
+            .map(|wrapped| self.keys.unwrap(report.key_id.as_deref(), wrapped))
             .transpose()
     }
 }

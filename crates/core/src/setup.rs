@@ -5,7 +5,6 @@ use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::unit::UnitShape;
 use hotline_domain::{Gazetteer, UnitCode, UnitKind, ValidReport};
 use hotline_store::{NewUnit, Store, StoreError, Unit};
-use hotline_vault::keys::MasterKey;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -61,22 +60,6 @@ fn lower_first_word(name: &str) -> String {
     match name.split_once(' ') {
         Some((kind, rest)) => format!("{} {rest}", kind.to_lowercase()),
         None => name.to_owned(),
-    }
-}
-
-/// Binds the store to `key` if it is not bound yet; refuses a key other than the one it is
-/// bound to, so that nothing is ever written that its own key cannot read.
-pub async fn bind_master_key(
-    store: &dyn Store,
-    key: &MasterKey,
-    now: chrono::DateTime<chrono::Utc>,
-) -> CoreResult<()> {
-    let ours = key.check_value();
-    let bound = store.bind_master_key(&ours, now).await?;
-    if hotline_vault::digests_match(&hex::encode(&bound), &hex::encode(&ours)) {
-        Ok(())
-    } else {
-        Err(CoreError::WrongMasterKey)
     }
 }
 

@@ -10,7 +10,9 @@
 
 use chrono::{TimeZone, Utc};
 use hotline_core::{CoreError, Hotline, IntakeConfig, Submission, demo, setup};
-use hotline_domain::{Channel, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode};
+use hotline_domain::{
+    Channel, Clock, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode,
+};
 use hotline_store::Store;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -27,12 +29,20 @@ async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2026, 12, 31, 18, 0, 0).unwrap(),
     ));
+    let keys = hotline_core::keys::Keys::open(
+        store.as_ref(),
+        hotline_vault::keys::KeyRing::single(hotline_vault::keys::MasterKey::generate()),
+        None,
+        clock.now(),
+    )
+    .await
+    .unwrap();
     let (hotline, _writer) = Hotline::start(
         store,
         clock.clone(),
         places,
         UnitCode::ministry(),
-        Arc::new(hotline_vault::keys::MasterKey::generate()),
+        Arc::new(keys),
         IntakeConfig::default(),
     );
     (dir, hotline, clock)

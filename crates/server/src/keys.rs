@@ -2,10 +2,11 @@
 
 use crate::config::Config;
 use anyhow::Context;
-use hotline_core::{CoreError, setup};
+use hotline_core::CoreError;
+use hotline_core::keys::{Keys, ReloadRing};
 use hotline_domain::{Clock, SystemClock};
 use hotline_store::Store;
-use hotline_vault::keys::MasterKey;
+use hotline_vault::keys::{KeyRing, MasterKey};
 use std::path::PathBuf;
 
 /// Where the key file is: the configured path, else `<data_dir>/keys/master.key`.
@@ -16,41 +17,45 @@ pub fn key_path(config: &Config) -> PathBuf {
         .unwrap_or_else(|| config.data_dir.join("keys").join("master.key"))
 }
 
-/// The master key for `store`: from the configuration (environment), else from the key file.
-/// A store bound to no key yet gets a new key file, announced loudly. A store bound to another
-/// key, or bound to a key that cannot be found, refuses to open.
-pub async fn open_master_key(config: &Config, store: &dyn Store) -> anyhow::Result<MasterKey> {
+/// The keys for `store`: the ring from the configuration (environment), else from the key
+/// file. A store bound to no key yet gets a new key file, announced loudly. A store bound to a
+/// key the ring does not hold, or bound to a key that cannot be found, refuses to open.
+pub async fn open_keys(config: &Config, store: &dyn Store) -> anyhow::Result<Keys> {
     let now = SystemClock.now();
-    if let Some(hex) = &config.master_key {
-        let key =
-            MasterKey::from_hex(hex).context("the configured master key (HOTLINE_MASTER_KEY)")?;
-        return match setup::bind_master_key(store, &key, now).await {
+    if let Some(text) = &config.master_key {
+        let ring =
+            KeyRing::from_text(text).context("the configured master key (HOTLINE_MASTER_KEY)")?;
+        return match Keys::open(store, ring, None, now).await {
             Err(CoreError::WrongMasterKey) => anyhow::bail!(
                 "the master key given in HOTLINE_MASTER_KEY is not the one this store's data is bound to"
             ),
-            other => other.map(|()| key).map_err(anyhow::Error::from),
+            other => other.map_err(anyhow::Error::from),
         };
     }
     let path = key_path(config);
+    let reload: ReloadRing = {
+        let path = path.clone();
+        Box::new(move || KeyRing::load(&path))
+    };
     if path.exists() {
-        let key = MasterKey::load(&path)?;
-        return match setup::bind_master_key(store, &key, now).await {
+        let ring = KeyRing::load(&path)?;
+        return match Keys::open(store, ring, Some(reload), now).await {
             Err(CoreError::WrongMasterKey) => anyhow::bail!(
                 "the master key in {} is not the one this store's data is bound to; \
                  restore the right key file from its backup",
                 path.display()
             ),
-            other => other.map(|()| key).map_err(anyhow::Error::from),
+            other => other.map_err(anyhow::Error::from),
         };
     }
     // The file is written before the store is bound, so a store is never bound to a key that
     // was not saved.
     let key = MasterKey::generate();
     key.write_new_file(&path)?;
-    match setup::bind_master_key(store, &key, now).await {
-        Ok(()) => {
+    match Keys::open(store, KeyRing::single(key), Some(reload), now).await {
+        Ok(keys) => {
             announce_new_key(&path);
-            Ok(key)
+            Ok(keys)
         }
         Err(e) => {
             let _ = std::fs::remove_file(&path);
@@ -66,12 +71,31 @@ pub async fn open_master_key(config: &Config, store: &dyn Store) -> anyhow::Resu
     }
 }
 
-/// The configured key without touching a store: from `HOTLINE_MASTER_KEY`, else the key file.
-pub fn configured_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+/// The configured keys without touching a store: from `HOTLINE_MASTER_KEY`, else the key file.
+pub fn configured_ring(config: &Config) -> anyhow::Result<KeyRing> {
     match &config.master_key {
-        Some(hex) => Ok(MasterKey::from_hex(hex)?),
-        None => Ok(MasterKey::load(&key_path(config))?),
+        Some(text) => Ok(KeyRing::from_text(text)?),
+        None => Ok(KeyRing::load(&key_path(config))?),
     }
+}
+
+/// The first half of a rotation: the key file lists a new key, then the current one. Resumes
+/// a rotation already staged (a ring of two keys) instead of starting another.
+pub fn stage_rotation(config: &Config) -> anyhow::Result<KeyRing> {
+    if config.master_key.is_some() {
+        anyhow::bail!(
+            "`keys rotate` replaces the key file, but the master key comes from HOTLINE_MASTER_KEY; \
+             move it to a key file (master_key_file) first"
+        );
+    }
+    let path = key_path(config);
+    let ring = KeyRing::load(&path)?;
+    if ring.keys().count() > 1 {
+        return Ok(ring);
+    }
+    let staged = ring.with_newest(MasterKey::generate());
+    staged.replace_file(&path)?;
+    Ok(staged)
 }
 
 /// Writes a new file readable by its owner only; never replaces one.

@@ -96,15 +96,15 @@ impl Service {
         let store = open_store(config).await?;
         let places = Arc::new(Gazetteer::embedded()?);
         setup::bootstrap(store.as_ref(), &places).await?;
-        let master_key = keys::open_master_key(config, store.as_ref()).await?;
-        Self::start(config, store, places, master_key)
+        let keys = keys::open_keys(config, store.as_ref()).await?;
+        Self::start(config, store, places, keys)
     }
 
     fn start(
         config: &Config,
         store: Arc<dyn Store>,
         places: Arc<Gazetteer>,
-        master_key: hotline_vault::keys::MasterKey,
+        keys: hotline_core::keys::Keys,
     ) -> anyhow::Result<Self> {
         let default_unit: UnitCode = config
             .default_unit
@@ -115,7 +115,7 @@ impl Service {
             Arc::new(SystemClock),
             places,
             default_unit,
-            Arc::new(master_key),
+            Arc::new(keys),
             IntakeConfig {
                 max_batch: config.intake_max_batch,
                 ..IntakeConfig::default()

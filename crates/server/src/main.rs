@@ -6,7 +6,7 @@ use hotline_domain::{Role, UnitCode};
 use hotline_server::config::{Config, LogFormat, Overrides};
 use hotline_server::{Service, keys, launch_with_listener, telemetry};
 use hotline_vault::audit::Head;
-use hotline_vault::keys::MasterKey;
+use hotline_vault::keys::{KeyRing, MasterKey};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -143,6 +143,14 @@ enum KeysCommand {
     Import {
         #[arg(long)]
         from: PathBuf,
+    },
+    /// Replace the master key with a new one and re-wrap every data key under it, while
+    /// servers keep running. The key file then holds the new key only: export it afterwards.
+    Rotate {
+        /// Only put the new key in the key file (first, before the current one) and stop: for
+        /// several servers on one store, copy that file to each, then rotate without `--stage`.
+        #[arg(long)]
+        stage: bool,
     },
 }
 
@@ -301,8 +309,13 @@ async fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             KeysCommand::Export { to } => {
-                let key = keys::configured_master_key(&config)?;
-                let sealed = key.export(&read_line_from_stdin()?)?;
+                let ring = keys::configured_ring(&config)?;
+                if ring.keys().count() > 1 {
+                    eprintln!(
+                        "a rotation is under way: exporting the new key; finish it with `hotline keys rotate`"
+                    );
+                }
+                let sealed = ring.newest().export(&read_line_from_stdin()?)?;
                 keys::write_private_new_file(&to, sealed.as_bytes())?;
                 println!(
                     "master key exported to {} (sealed under the passphrase)",
@@ -317,6 +330,36 @@ async fn main() -> anyhow::Result<()> {
                 let path = keys::key_path(&config);
                 key.write_new_file(&path)?;
                 println!("master key restored to {}", path.display());
+                Ok(())
+            }
+            KeysCommand::Rotate { stage } => {
+                let ring = keys::stage_rotation(&config)?;
+                let path = keys::key_path(&config);
+                let new = ring.newest().clone();
+                println!(
+                    "key file {} lists the new key {} first",
+                    path.display(),
+                    new.id()
+                );
+                if stage {
+                    println!(
+                        "staged: copy this key file to every server on the store, then run `hotline keys rotate` once"
+                    );
+                    return Ok(());
+                }
+                let service = hotline_server::Service::open(&config).await?;
+                let rotation = service.hotline.rotate_master_key().await;
+                service.close().await;
+                let rotation = rotation?;
+                KeyRing::single(new).replace_file(&path)?;
+                println!(
+                    "master key rotated from {} to {}: {} data keys re-wrapped; the old key is gone from {}",
+                    rotation.from,
+                    rotation.to,
+                    rotation.rewrapped,
+                    path.display()
+                );
+                println!("back up the new key now: hotline keys export --to FILE");
                 Ok(())
             }
         },

@@ -11,9 +11,9 @@ use hotline_domain::{
     CaseNumber, Commune, ContactId, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode,
 };
 use hotline_store::{
-    Admin, Audit, AuditRecord, ChainSeal, Event, Message, NewApiToken, NewAuditEntry, NewReport,
-    NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
-    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Visibility,
+    Admin, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken, NewAuditEntry,
+    NewReport, NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
+    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -26,6 +26,12 @@ pub use rows::{map_commit_err, map_err};
 pub trait Dialect<DB: Database>: Send + Sync + 'static {
     /// `sqlite`, `postgres`: for logs and `config check`.
     fn name(&self) -> &'static str;
+    /// The statement that opens a transaction that will write. SQLite needs `BEGIN IMMEDIATE`:
+    /// a transaction that reads first and writes later fails at once ("database is locked")
+    /// when another connection wrote meanwhile, instead of waiting its turn.
+    fn begin_write(&self) -> &'static str {
+        "BEGIN"
+    }
     /// Applies the backend's migrations (same version numbers on every backend).
     async fn migrate(&self, pool: &Pool<DB>) -> StoreResult<()>;
     /// Writes a consistent copy of the database to a new file.
@@ -50,6 +56,14 @@ impl<DB: Database> SqlStore<DB> {
             pool,
             dialect: Box::new(dialect),
         }
+    }
+
+    /// A transaction that will write (see [`Dialect::begin_write`]).
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, DB>> {
+        self.pool
+            .begin_with(self.dialect.begin_write())
+            .await
+            .map_err(map_err)
     }
 
     /// The connection pool, for a backend's own checks (`PRAGMA`s, test clean-up).
@@ -101,7 +115,7 @@ pub fn code_param(code: Option<u32>) -> Option<i32> {
 
 const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
      u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.summary_sealed, \
-     r.wrapped_key, r.anonymous, r.created_at";
+     r.wrapped_key, r.key_id, r.anonymous, r.created_at";
 
 const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
      u.name AS unit_name, u.path AS unit_path, s.disabled";
@@ -199,8 +213,9 @@ for_any_sql_database! {
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
-                 updated_at, wrapped_key, summary_sealed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15) RETURNING id",
+                 updated_at, wrapped_key, summary_sealed, key_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16) \
+                 RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -217,6 +232,7 @@ for_any_sql_database! {
             .bind(report.received_at)
             .bind(&report.wrapped_key)
             .bind(&report.summary_sealed)
+            .bind(&report.key_id)
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?
@@ -255,6 +271,134 @@ for_any_sql_database! {
     }
 }
 
+fn key_binding(row: &impl Columns) -> StoreResult<KeyBinding> {
+    Ok(KeyBinding {
+        check: row.bytes("key_check")?,
+        key_id: row.text_opt("key_id")?.unwrap_or_default(),
+        index_key: row.bytes_opt("index_key")?.unwrap_or_default(),
+    })
+}
+
+fn wrapped_key(row: &impl Columns) -> StoreResult<WrappedKey> {
+    Ok(WrappedKey {
+        report: ReportId(row.int("id")?),
+        key_id: row.text_opt("key_id")?,
+        wrapped: row.bytes("wrapped_key")?,
+    })
+}
+
+for_any_sql_database! {
+    impl Vault {
+    async fn bind_master_key(
+        &self,
+        binding: &KeyBinding,
+        at: DateTime<Utc>,
+    ) -> StoreResult<KeyBinding> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO vault_meta (id, key_check, bound_at, key_id, index_key) \
+             VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(binding.check.clone())
+        .bind(at)
+        .bind(binding.key_id.as_str())
+        .bind(binding.index_key.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        // A store bound before key ids existed learns its key's id, and so do its reports.
+        let upgraded = sqlx::query(
+            "UPDATE vault_meta SET key_id = $1, index_key = $2 \
+             WHERE id = 1 AND key_id IS NULL AND key_check = $3 RETURNING id",
+        )
+        .bind(binding.key_id.as_str())
+        .bind(binding.index_key.clone())
+        .bind(binding.check.clone())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if upgraded.is_some() {
+            sqlx::query(
+                "UPDATE reports SET key_id = $1 WHERE key_id IS NULL AND wrapped_key IS NOT NULL",
+            )
+            .bind(binding.key_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        let bound = sqlx::query("SELECT key_check, key_id, index_key FROM vault_meta WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let bound = key_binding(&bound)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(bound)
+    }
+
+    async fn key_binding(&self) -> StoreResult<Option<KeyBinding>> {
+        sqlx::query("SELECT key_check, key_id, index_key FROM vault_meta WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(key_binding)
+            .transpose()
+    }
+
+    async fn rebind_master_key(&self, from: &str, to: &KeyBinding) -> StoreResult<bool> {
+        let moved = sqlx::query(
+            "UPDATE vault_meta SET key_check = $1, key_id = $2, index_key = $3 \
+             WHERE id = 1 AND key_id = $4 RETURNING id",
+        )
+        .bind(to.check.clone())
+        .bind(to.key_id.as_str())
+        .bind(to.index_key.clone())
+        .bind(from)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(moved.is_some())
+    }
+
+    async fn keys_to_rewrap(
+        &self,
+        key_id: &str,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<WrappedKey>> {
+        sqlx::query(
+            "SELECT id, key_id, wrapped_key FROM reports \
+             WHERE id > $1 AND wrapped_key IS NOT NULL AND (key_id IS NULL OR key_id <> $2) \
+             ORDER BY id LIMIT $3",
+        )
+        .bind(after.0)
+        .bind(key_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(wrapped_key)
+        .collect()
+    }
+
+    async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool> {
+        let replaced = sqlx::query(
+            "UPDATE reports SET wrapped_key = $1, key_id = $2 WHERE id = $3 AND wrapped_key = $4 \
+             RETURNING id",
+        )
+        .bind(new.wrapped.clone())
+        .bind(new.key_id.clone())
+        .bind(old.report.0)
+        .bind(old.wrapped.clone())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(replaced.is_some())
+    }
+    }
+}
+
 for_any_sql_database! {
     impl Admin {
     async fn migrate(&self) -> StoreResult<()> {
@@ -262,7 +406,7 @@ for_any_sql_database! {
     }
 
     async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let present = sqlx::query("SELECT COUNT(*) AS n FROM provinces")
             .fetch_one(&mut *tx)
             .await
@@ -292,23 +436,6 @@ for_any_sql_database! {
         Ok(places.provinces().len() + places.communes().len())
     }
 
-    async fn bind_master_key(&self, check: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
-        sqlx::query(
-            "INSERT INTO vault_meta (id, key_check, bound_at) VALUES (1, $1, $2) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(check.to_vec())
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        sqlx::query("SELECT key_check FROM vault_meta WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?
-            .bytes("key_check")
-    }
-
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -330,7 +457,7 @@ for_any_sql_database! {
 for_any_sql_database! {
     impl Units {
     async fn ensure_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let parent_path: String = match &new.parent {
             Some(parent) => sqlx::query("SELECT path FROM units WHERE code = $1")
                 .bind(parent.as_str())
@@ -506,7 +633,23 @@ for_any_sql_database! {
 for_any_sql_database! {
     impl Reports {
     async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
+        // Holds the binding's row until commit, so a rotation that moves the binding waits for
+        // this batch, and no report is written under a key the rotation has already passed.
+        let key_ids: std::collections::BTreeSet<&str> =
+            batch.iter().map(|r| r.key_id.as_str()).collect();
+        for key_id in key_ids {
+            let held = sqlx::query(
+                "UPDATE vault_meta SET key_id = key_id WHERE id = 1 AND key_id = $1 RETURNING id",
+            )
+            .bind(key_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if held.is_none() {
+                return Err(StoreError::KeyChanged);
+            }
+        }
         let mut known = Vec::with_capacity(batch.len());
         for report in batch {
             known.push(Self::existing_receipt(&mut tx, report).await?);
@@ -641,7 +784,7 @@ for_any_sql_database! {
         entry: &NewAuditEntry,
         seal: ChainSeal<'_>,
     ) -> StoreResult<AuditRecord> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         // Moving the head first takes the write lock, so appends from every connection and
         // node queue here and each links to the one before it.
         let head =

@@ -148,6 +148,7 @@ pub fn report_summary(row: &impl Columns) -> StoreResult<ReportSummary> {
         summary: row.text("summary")?,
         sealed_summary: row.bytes_opt("summary_sealed")?,
         wrapped_key: row.bytes_opt("wrapped_key")?,
+        key_id: row.text_opt("key_id")?,
         anonymous: row.flag("anonymous")?,
         created_at: row.time("created_at")?,
     })

@@ -68,6 +68,10 @@ impl Dialect<Sqlite> for SqliteDialect {
         "sqlite"
     }
 
+    fn begin_write(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
     async fn migrate(&self, pool: &SqlitePool) -> StoreResult<()> {
         MIGRATOR
             .run(pool)

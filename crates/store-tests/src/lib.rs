@@ -13,11 +13,12 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, Direction, Gazetteer, ReportStatus, Role, UnitCode, UnitKind, Urgency,
+    CaseNumber, Channel, Direction, Gazetteer, ReportId, ReportStatus, Role, UnitCode, UnitKind,
+    Urgency,
 };
 use hotline_store::{
-    NewApiToken, NewAuditEntry, NewContact, NewReport, NewSession, NewStaff, NewUnit, Store,
-    StoreError, Visibility,
+    KeyBinding, NewApiToken, NewAuditEntry, NewContact, NewReport, NewSession, NewStaff, NewUnit,
+    Store, StoreError, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ macro_rules! contract_tests {
             concurrent_intake_never_repeats_a_number,
             audit_entries_link_in_order_even_when_appended_concurrently,
             a_store_stays_bound_to_its_first_master_key,
+            a_rotation_moves_the_binding_and_rewraps_every_data_key,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -68,7 +70,19 @@ fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
 }
 
+fn binding(key_id: &str) -> KeyBinding {
+    KeyBinding {
+        check: format!("check-of-{key_id}").into_bytes(),
+        key_id: key_id.into(),
+        index_key: format!("index-key-under-{key_id}").into_bytes(),
+    }
+}
+
 async fn setup_units(store: &dyn Store) {
+    store
+        .bind_master_key(&binding("key-1"), at(1, 0))
+        .await
+        .unwrap();
     store
         .seed_places(&Gazetteer::embedded().unwrap())
         .await
@@ -144,6 +158,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         case_year: 2026,
         follow_up_digest: format!("digest-of-{text}-{}", when.timestamp_micros()),
         wrapped_key: b"wrapped data key".to_vec(),
+        key_id: "key-1".into(),
         // The store keeps sealed bytes as given; the contract checks they come back intact.
         text_sealed: format!("sealed:{text}").into_bytes(),
         summary_sealed: format!("sealed-summary:{text}").into_bytes(),
@@ -333,6 +348,7 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
         detail.summary.wrapped_key.as_deref(),
         Some(&b"wrapped data key"[..])
     );
+    assert_eq!(detail.summary.key_id.as_deref(), Some("key-1"));
     assert_eq!(messages[0].direction, Direction::Inbound);
     let events = store.events(detail.summary.id).await.unwrap();
     assert_eq!(events[0].kind, "report.received");
@@ -561,8 +577,92 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
 }
 
 pub async fn a_store_stays_bound_to_its_first_master_key(store: Arc<dyn Store>) {
-    let first = store.bind_master_key(b"check-1", at(10, 0)).await.unwrap();
-    assert_eq!(first, b"check-1");
-    let second = store.bind_master_key(b"check-2", at(10, 1)).await.unwrap();
-    assert_eq!(second, b"check-1", "the first binding stays");
+    assert_eq!(store.key_binding().await.unwrap(), None);
+    let first = store
+        .bind_master_key(&binding("key-1"), at(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(first, binding("key-1"));
+    let second = store
+        .bind_master_key(&binding("key-2"), at(10, 1))
+        .await
+        .unwrap();
+    assert_eq!(second, binding("key-1"), "the first binding stays");
+    assert_eq!(store.key_binding().await.unwrap(), Some(binding("key-1")));
+}
+
+pub async fn a_rotation_moves_the_binding_and_rewraps_every_data_key(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let qn = UnitCode::province(22);
+    let batch: Vec<_> = (0..5)
+        .map(|i| report(qn.clone(), "QN", at(5, i), &format!("r{i}")))
+        .collect();
+    store.intake(&batch).await.unwrap();
+
+    assert!(
+        !store
+            .rebind_master_key("key-9", &binding("key-2"))
+            .await
+            .unwrap(),
+        "only the current key can be moved from"
+    );
+    assert!(
+        store
+            .rebind_master_key("key-1", &binding("key-2"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.key_binding().await.unwrap(), Some(binding("key-2")));
+
+    // Reports wrapped under the old key are refused whole, and take no number.
+    let stale = report(qn.clone(), "QN", at(6, 0), "stale");
+    assert!(matches!(
+        store.intake(std::slice::from_ref(&stale)).await,
+        Err(StoreError::KeyChanged)
+    ));
+    assert_eq!(store.count_reports().await.unwrap(), 5);
+    let current = NewReport {
+        key_id: "key-2".into(),
+        wrapped_key: b"wrapped under key-2".to_vec(),
+        ..stale
+    };
+    let r = store.intake(&[current]).await.unwrap();
+    assert_eq!(r[0].case_number.as_str(), "QN-2026-000006");
+
+    // Pages of what is left to re-wrap, in id order; each replacement is compare-and-set.
+    let first_page = store.keys_to_rewrap("key-2", ReportId(0), 3).await.unwrap();
+    assert_eq!(first_page.len(), 3);
+    assert!(
+        first_page
+            .iter()
+            .all(|k| k.key_id.as_deref() == Some("key-1"))
+    );
+    let rest = store
+        .keys_to_rewrap("key-2", first_page[2].report, 3)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    for old in first_page.iter().chain(&rest) {
+        let new = WrappedKey {
+            report: old.report,
+            key_id: Some("key-2".into()),
+            wrapped: format!("re-wrapped {}", old.report.0).into_bytes(),
+        };
+        assert!(store.rewrap_key(old, &new).await.unwrap());
+        assert!(
+            !store.rewrap_key(old, &new).await.unwrap(),
+            "a key that changed since it was read is left alone"
+        );
+    }
+    assert!(
+        store
+            .keys_to_rewrap("key-2", ReportId(0), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let visible = Visibility::Subtree(String::new());
+    for summary in store.list_reports(&visible, 100).await.unwrap() {
+        assert_eq!(summary.key_id.as_deref(), Some("key-2"));
+    }
 }

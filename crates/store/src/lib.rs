@@ -24,6 +24,10 @@ pub enum StoreError {
     /// committing): retrying could write the same data twice.
     #[error("commit outcome unknown: {0}")]
     Indeterminate(String),
+    /// The store's master key is no longer the one the data was wrapped under (a rotation
+    /// moved it); nothing was written. Wrap again under the current key and retry.
+    #[error("the store's master key changed")]
+    KeyChanged,
     #[error("store failure: {0}")]
     Other(String),
 }
@@ -39,9 +43,6 @@ pub trait Admin: Send + Sync {
     async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize>;
     /// Succeeds when the store answers a trivial query.
     async fn ping(&self) -> StoreResult<()>;
-    /// Binds the store to a master key by its check value, unless it is bound already, and
-    /// returns the check value it is bound to.
-    async fn bind_master_key(&self, check: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>>;
     /// The backend's name, for logs and `config check`.
     fn backend(&self) -> &'static str;
     /// Writes a consistent copy of the whole database to a new file while the store is in use.
@@ -94,6 +95,33 @@ pub trait Reports: Send + Sync {
     async fn count_reports(&self) -> StoreResult<i64>;
 }
 
+/// The store's binding to its master key, and the re-wrapping a rotation does.
+#[async_trait]
+pub trait Vault: Send + Sync {
+    /// Binds the store to a master key unless it is bound already, and returns the binding it
+    /// has. A store bound before key ids existed takes the id and index key given, once.
+    async fn bind_master_key(
+        &self,
+        binding: &KeyBinding,
+        at: DateTime<Utc>,
+    ) -> StoreResult<KeyBinding>;
+    /// The current binding; `None` for a store never bound.
+    async fn key_binding(&self) -> StoreResult<Option<KeyBinding>>;
+    /// Moves the binding from the key `from` to `to`. From then on intake refuses reports
+    /// wrapped under any other key (`KeyChanged`). Returns false, changing nothing, when the
+    /// store is not bound to `from`.
+    async fn rebind_master_key(&self, from: &str, to: &KeyBinding) -> StoreResult<bool>;
+    /// Data keys not wrapped under `key_id`, of reports after `after`, in id order.
+    async fn keys_to_rewrap(
+        &self,
+        key_id: &str,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<WrappedKey>>;
+    /// Replaces a wrapped data key if it is still `old`; false when it changed meanwhile.
+    async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool>;
+}
+
 /// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
 pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
 
@@ -113,6 +141,6 @@ pub trait Audit: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: Admin + Units + Staff + Reports + Audit {}
+pub trait Store: Admin + Vault + Units + Staff + Reports + Audit {}
 
-impl<T: Admin + Units + Staff + Reports + Audit> Store for T {}
+impl<T: Admin + Vault + Units + Staff + Reports + Audit> Store for T {}

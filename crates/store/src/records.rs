@@ -109,6 +109,8 @@ pub struct NewReport {
     pub follow_up_digest: String,
     /// The report's data key, wrapped by the master key.
     pub wrapped_key: Vec<u8>,
+    /// Which master key wrapped it.
+    pub key_id: String,
     /// The first message's text, sealed under the report's data key.
     pub text_sealed: Vec<u8>,
     /// The start of the text for lists, sealed likewise.
@@ -160,6 +162,8 @@ pub struct ReportSummary {
     pub sealed_summary: Option<Vec<u8>>,
     /// The report's data key, wrapped by the master key.
     pub wrapped_key: Option<Vec<u8>>,
+    /// Which master key wrapped it (`None` for rows from before key ids).
+    pub key_id: Option<String>,
     pub anonymous: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -204,6 +208,33 @@ pub struct Event {
     pub actor: Option<StaffId>,
     pub detail: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// What ties a store to its master key. None of it is secret: the check value and the id are
+/// derived from the key one way, the index key is sealed under it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyBinding {
+    pub check: Vec<u8>,
+    pub key_id: String,
+    /// The store's index key, wrapped by the master key.
+    pub index_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for KeyBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyBinding")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A report's wrapped data key, as a rotation reads and replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrappedKey {
+    pub report: ReportId,
+    /// `None` for rows from before key ids.
+    pub key_id: Option<String>,
+    pub wrapped: Vec<u8>,
 }
 
 /// A security-relevant event to append to the audit chain.

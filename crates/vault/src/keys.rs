@@ -1,10 +1,14 @@
-//! The master key and the keys derived from it.
+//! The master key, the key ring that holds it during a rotation, and the index key.
 //!
 //! The master key is 256 random bits kept outside the database: in a key file (hex, mode
-//! 0600) or the environment. Purpose keys are derived from it with HKDF-SHA-256, so one secret
-//! to guard yields independent keys for follow-up codes, the store's key check and, later,
-//! sealing. A store remembers the key check of the key it was bound to, so a server started
-//! with another key refuses to run instead of writing data no one can read.
+//! 0600) or the environment. Purpose keys are derived from it with HKDF-SHA-256: one wraps the
+//! reports' data keys, one yields the check value a store remembers, so a server started with
+//! another key refuses to run instead of writing data no one can read.
+//!
+//! The index key makes follow-up digests and blind indexes. Those cannot be recomputed when
+//! the master key changes (a follow-up code is never stored), so the index key is random,
+//! made once per store and kept in the store wrapped by the master key: a rotation re-wraps it
+//! like every data key.
 
 use crate::seal::{self, DataKey, SealError};
 use hkdf::Hkdf;
@@ -61,9 +65,8 @@ fn export_key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
 pub struct MasterKey {
     secret: [u8; 32],
     key_check: [u8; 32],
-    follow_up: [u8; 32],
     wrap: [u8; 32],
-    blind_index: [u8; 32],
+    id: String,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -76,8 +79,8 @@ impl std::fmt::Debug for MasterKey {
 #[derive(Debug, Clone, Copy)]
 enum Purpose {
     KeyCheck,
-    FollowUp,
     WrapDataKey,
+    FollowUp,
     BlindIndex,
 }
 
@@ -112,13 +115,24 @@ fn mac(key: &[u8; 32], message: &[u8]) -> Vec<u8> {
 
 impl MasterKey {
     fn from_secret(secret: [u8; 32]) -> Self {
+        let key_check = derive(&secret, Purpose::KeyCheck);
+        let id = hex::encode(
+            mac(&key_check, b"hotline master key id")
+                .get(..8)
+                .unwrap_or_default(),
+        );
         Self {
-            key_check: derive(&secret, Purpose::KeyCheck),
-            follow_up: derive(&secret, Purpose::FollowUp),
+            key_check,
             wrap: derive(&secret, Purpose::WrapDataKey),
-            blind_index: derive(&secret, Purpose::BlindIndex),
+            id,
             secret,
         }
+    }
+
+    /// A short name for this key (16 hex digits), stored beside what it wraps; it reveals
+    /// nothing of the key.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     pub fn generate() -> Self {
@@ -132,14 +146,6 @@ impl MasterKey {
         let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
         Ok(Self::from_secret(bytes))
-    }
-
-    pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_hex(&text)
     }
 
     /// Writes a new key file readable by its owner only; never replaces an existing one.
@@ -162,18 +168,7 @@ impl MasterKey {
             fs::create_dir_all(dir).map_err(write_err)?;
             restrict(dir, 0o700).map_err(write_err)?;
         }
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(write_err)?;
-        file.write_all(format!("{}\n", hex::encode(self.secret)).as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(write_err)?;
-        Ok(())
+        write_private(path, &format!("{}\n", hex::encode(self.secret))).map_err(write_err)
     }
 
     /// The key sealed under a passphrase, as text for safekeeping (`hotline keys export`).
@@ -223,6 +218,55 @@ impl MasterKey {
         Ok(DataKey(bytes))
     }
 
+    /// A value that identifies this key without revealing it; stores keep it to recognise the
+    /// key they were bound to.
+    pub fn check_value(&self) -> Vec<u8> {
+        mac(&self.key_check, b"hotline master key check")
+    }
+
+    /// Seals the store's index key for keeping in the store.
+    pub fn wrap_index_key(&self, index: &IndexKey) -> Vec<u8> {
+        seal::seal(&self.wrap, &index.secret, WRAPPED_INDEX_KEY)
+    }
+
+    /// Recovers an index key sealed by [`MasterKey::wrap_index_key`] under this master key.
+    pub fn unwrap_index_key(&self, wrapped: &[u8]) -> Result<IndexKey, SealError> {
+        let bytes = seal::open(&self.wrap, wrapped, WRAPPED_INDEX_KEY)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::Unreadable)?;
+        Ok(IndexKey::from_secret(bytes))
+    }
+}
+
+/// The key of a store's keyed hashes: follow-up digests and blind indexes. Random, made once
+/// per store, kept there wrapped by the master key.
+#[derive(Clone)]
+pub struct IndexKey {
+    secret: [u8; 32],
+    follow_up: [u8; 32],
+    blind_index: [u8; 32],
+}
+
+impl std::fmt::Debug for IndexKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexKey(…)")
+    }
+}
+
+impl IndexKey {
+    fn from_secret(secret: [u8; 32]) -> Self {
+        Self {
+            follow_up: derive(&secret, Purpose::FollowUp),
+            blind_index: derive(&secret, Purpose::BlindIndex),
+            secret,
+        }
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self::from_secret(bytes)
+    }
+
     /// A keyed hash of a normalised value (`phone`, `+84912345678`) for finding equal values
     /// without storing them: equal inputs give equal indexes, and without the key an index
     /// cannot be tested against guesses.
@@ -233,12 +277,6 @@ impl MasterKey {
         mac(&self.blind_index, &message)
     }
 
-    /// A value that identifies this key without revealing it; stores keep it to recognise the
-    /// key they were bound to.
-    pub fn check_value(&self) -> Vec<u8> {
-        mac(&self.key_check, b"hotline master key check")
-    }
-
     /// The stored form of a follow-up code: a keyed hash, so a copy of the database alone
     /// neither reveals codes nor lets anyone test guesses offline.
     pub fn follow_up_digest(&self, canonical_code: &str) -> String {
@@ -246,8 +284,120 @@ impl MasterKey {
     }
 }
 
+/// The master keys a server knows, newest first. It holds one key, except during a rotation,
+/// when the key file lists the new key and the one being replaced.
+#[derive(Debug, Clone)]
+pub struct KeyRing {
+    newest: MasterKey,
+    older: Vec<MasterKey>,
+}
+
+impl KeyRing {
+    pub fn single(key: MasterKey) -> Self {
+        Self {
+            newest: key,
+            older: Vec::new(),
+        }
+    }
+
+    /// Reads keys in hex, one per line (commas or spaces also separate them), newest first.
+    pub fn from_text(text: &str) -> Result<Self, KeyError> {
+        let mut keys = text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(MasterKey::from_hex);
+        let mut ring = Self::single(keys.next().ok_or(KeyError::Malformed)??);
+        for key in keys {
+            ring.add(key?);
+        }
+        Ok(ring)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_text(&text)
+    }
+
+    /// The key new data is wrapped under, unless the store names another one it knows.
+    pub fn newest(&self) -> &MasterKey {
+        &self.newest
+    }
+
+    /// Every key, newest first.
+    pub fn keys(&self) -> impl Iterator<Item = &MasterKey> {
+        std::iter::once(&self.newest).chain(&self.older)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&MasterKey> {
+        self.keys().find(|k| k.id == id)
+    }
+
+    /// Adds a key unless the ring has it already; it goes last (oldest).
+    pub fn add(&mut self, key: MasterKey) {
+        if self.get(key.id()).is_none() {
+            self.older.push(key);
+        }
+    }
+
+    /// A ring of `newest` followed by this ring's keys.
+    pub fn with_newest(&self, newest: MasterKey) -> Self {
+        let mut ring = Self::single(newest);
+        for key in self.keys() {
+            ring.add(key.clone());
+        }
+        ring
+    }
+
+    /// Replaces the key file in one step (a new file renamed over the old one), so a crash
+    /// leaves either the old ring or the new one, never half of one.
+    pub fn replace_file(&self, path: &Path) -> Result<(), KeyError> {
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let staged = path.with_extension("key.new");
+        match fs::remove_file(&staged) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write_err(e)),
+            _ => {}
+        }
+        write_private(&staged, &self.to_text()).map_err(write_err)?;
+        fs::rename(&staged, path).map_err(write_err)?;
+        if let Some(dir) = path.parent() {
+            fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(write_err)?;
+        }
+        Ok(())
+    }
+
+    fn to_text(&self) -> String {
+        self.keys()
+            .map(|k| format!("{}\n", hex::encode(k.secret)))
+            .collect()
+    }
+}
+
 /// The associated data of a wrapped data key.
 const WRAPPED_KEY: &[u8] = b"hotline/v1/data-key";
+/// The associated data of a wrapped index key.
+const WRAPPED_INDEX_KEY: &[u8] = b"hotline/v1/index-key";
+
+/// Creates `path` readable by its owner only (it must not exist) and writes `text` durably.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
 
 #[cfg(unix)]
 fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
@@ -277,8 +427,8 @@ mod tests {
                 0o600
             );
         }
-        let again = MasterKey::load(&path).unwrap();
-        assert_eq!(again.check_value(), key.check_value());
+        let again = KeyRing::load(&path).unwrap();
+        assert_eq!(again.newest().check_value(), key.check_value());
         assert!(matches!(
             MasterKey::create_file(&path),
             Err(KeyError::Exists(_))
@@ -291,13 +441,63 @@ mod tests {
         let a = MasterKey::generate();
         let b = MasterKey::generate();
         assert_ne!(a.check_value(), b.check_value());
-        assert_ne!(a.follow_up_digest("0000"), b.follow_up_digest("0000"));
-        assert_ne!(a.follow_up_digest("0000"), a.follow_up_digest("0001"));
-        assert_eq!(a.follow_up_digest("0000"), a.follow_up_digest("0000"));
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.id().len(), 16);
+        let i = IndexKey::generate();
+        let j = IndexKey::generate();
+        assert_ne!(i.follow_up_digest("0000"), j.follow_up_digest("0000"));
+        assert_ne!(i.follow_up_digest("0000"), i.follow_up_digest("0001"));
+        assert_eq!(i.follow_up_digest("0000"), i.follow_up_digest("0000"));
         assert_ne!(
-            hex::encode(a.check_value()),
-            a.follow_up_digest("hotline master key check")
+            hex::encode(i.blind_index("phone", "0000")),
+            i.follow_up_digest("phone\u{0}0000"),
+            "the two purposes use different keys"
         );
+    }
+
+    #[test]
+    fn index_keys_survive_a_change_of_master_key() {
+        let (old, new) = (MasterKey::generate(), MasterKey::generate());
+        let index = IndexKey::generate();
+        let wrapped = old.wrap_index_key(&index);
+        assert!(new.unwrap_index_key(&wrapped).is_err());
+        let rewrapped = new.wrap_index_key(&old.unwrap_index_key(&wrapped).unwrap());
+        assert_eq!(
+            new.unwrap_index_key(&rewrapped)
+                .unwrap()
+                .follow_up_digest("A"),
+            index.follow_up_digest("A")
+        );
+    }
+
+    #[test]
+    fn rings_keep_their_order_and_replace_their_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let old = MasterKey::create_file(&path).unwrap();
+        let new = MasterKey::generate();
+        let ring = KeyRing::load(&path).unwrap().with_newest(new.clone());
+        ring.replace_file(&path).unwrap();
+        let read = KeyRing::load(&path).unwrap();
+        assert_eq!(read.newest().id(), new.id());
+        assert_eq!(
+            read.keys().map(MasterKey::id).collect::<Vec<_>>(),
+            [new.id(), old.id()]
+        );
+        assert!(read.get(old.id()).is_some());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        KeyRing::single(new.clone()).replace_file(&path).unwrap();
+        assert_eq!(KeyRing::load(&path).unwrap().keys().count(), 1);
+        let both = format!("{}, {}", hex::encode(new.secret), hex::encode(old.secret));
+        assert_eq!(KeyRing::from_text(&both).unwrap().keys().count(), 2);
+        assert!(KeyRing::from_text(" \n").is_err());
     }
 
     #[test]
@@ -308,13 +508,14 @@ mod tests {
         let back = master.unwrap_data_key(&wrapped).unwrap();
         assert_eq!(back.0, data_key.0);
         assert!(MasterKey::generate().unwrap_data_key(&wrapped).is_err());
+        let index = IndexKey::generate();
         assert_eq!(
-            master.blind_index("phone", "+84912345678"),
-            master.blind_index("phone", "+84912345678")
+            index.blind_index("phone", "+84912345678"),
+            index.blind_index("phone", "+84912345678")
         );
         assert_ne!(
-            master.blind_index("phone", "+84912345678"),
-            master.blind_index("email", "+84912345678")
+            index.blind_index("phone", "+84912345678"),
+            index.blind_index("email", "+84912345678")
         );
     }
 

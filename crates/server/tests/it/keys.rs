@@ -101,6 +101,10 @@ async fn follow_up_codes_are_stored_as_keyed_hashes() {
         .fetch_one(&pool)
         .await
         .unwrap();
+    let wrapped_index: Vec<u8> = sqlx::query_scalar("SELECT index_key FROM vault_meta")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     pool.close().await;
     assert!(!stored.contains(&code));
     assert_ne!(
@@ -108,9 +112,10 @@ async fn follow_up_codes_are_stored_as_keyed_hashes() {
         hotline_vault::token_digest(&code),
         "not a plain hash anyone can recompute"
     );
-    let key =
-        hotline_vault::keys::MasterKey::load(&data.dir.path().join("keys/master.key")).unwrap();
-    assert_eq!(stored, key.follow_up_digest(&code));
+    let ring =
+        hotline_vault::keys::KeyRing::load(&data.dir.path().join("keys/master.key")).unwrap();
+    let index = ring.newest().unwrap_index_key(&wrapped_index).unwrap();
+    assert_eq!(stored, index.follow_up_digest(&code));
 }
 
 const NAME: &str = "Nguyễn Văn Bímật";
@@ -184,9 +189,9 @@ async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it(
     .await
     .unwrap();
     pool.close().await;
-    let key =
-        hotline_vault::keys::MasterKey::load(&data.dir.path().join("keys/master.key")).unwrap();
-    let data_key = key.unwrap_data_key(&wrapped).unwrap();
+    let ring =
+        hotline_vault::keys::KeyRing::load(&data.dir.path().join("keys/master.key")).unwrap();
+    let data_key = ring.newest().unwrap_data_key(&wrapped).unwrap();
     let identity = data_key
         .open(&sealed, hotline_core::intake::IDENTITY)
         .unwrap();

@@ -17,3 +17,4 @@ mod flow;
 mod harness;
 mod keys;
 mod reveal;
+mod rotation;

@@ -99,7 +99,8 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
     // Fetch metadata is the browser's own statement of where the form came from; older
-    // browsers send only `Origin`, non-browser clients neither.
+    // browsers send only `Origin` (`null` under our `no-referrer` policy, which is refused as
+    // any opaque origin is), non-browser clients neither.
     let allowed = match (
         value_of("sec-fetch-site"),
         value_of(header::ORIGIN.as_str()),
@@ -147,8 +148,10 @@ pub async fn security_headers(
         ),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        // `no-referrer` would make browsers send `Origin: null` on our own forms.
-        ("referrer-policy", "same-origin"),
+        // A case number in a staff page's address must not reach another site, nor our own
+        // logs. Browsers then send `Origin: null` on our forms; `same_origin` decides on
+        // `Sec-Fetch-Site`, which every current browser sends.
+        ("referrer-policy", "no-referrer"),
         ("cross-origin-opener-policy", "same-origin"),
         (
             "permissions-policy",

@@ -212,6 +212,20 @@ async fn health_metrics_and_openapi() {
         .await
         .unwrap();
     assert_eq!(page.status(), 404);
+    let api = client
+        .get(server.url("/api/v1/reports"))
+        .send()
+        .await
+        .unwrap();
+    for response in [&page, &api] {
+        let headers = response.headers();
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
     let id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(
         page.text().await.unwrap().contains(&id),

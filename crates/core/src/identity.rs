@@ -24,6 +24,19 @@ impl std::fmt::Debug for RevealedIdentity {
     }
 }
 
+/// A reason as recorded: one line, between the bounds.
+pub(crate) fn written_reason(reason: &str) -> CoreResult<String> {
+    let reason = clean_line(reason);
+    let length = reason.chars().count();
+    if length < MIN_REASON_CHARS {
+        return Err(DomainError::field("reason", "too_short").into());
+    }
+    if length > MAX_REASON_CHARS {
+        return Err(DomainError::field("reason", "too_long").into());
+    }
+    Ok(reason)
+}
+
 impl Hotline {
     /// Opens the identity the reporter left with `case`. Refused (and the refusal audited)
     /// without clearance; refused without a reason; `NotFound` for a report out of scope or
@@ -45,14 +58,7 @@ impl Hotline {
             .await?;
             return Err(CoreError::Forbidden);
         }
-        let reason = clean_line(reason);
-        let length = reason.chars().count();
-        if length < MIN_REASON_CHARS {
-            return Err(DomainError::field("reason", "too_short").into());
-        }
-        if length > MAX_REASON_CHARS {
-            return Err(DomainError::field("reason", "too_long").into());
-        }
+        let reason = written_reason(reason)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
         let contact = detail.contact.ok_or(CoreError::NotFound)?;
         let sealed = self

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod intake;
 pub mod keys;
 pub mod reports;
+pub mod retention;
 pub mod setup;
 pub mod staff;
 

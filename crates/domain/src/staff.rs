@@ -36,6 +36,11 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether the role may put a report on legal hold (kept from any purge) or release it.
+    pub fn may_place_legal_hold(self) -> bool {
+        matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
+    }
+
     pub fn report_scope(self) -> ReportScope {
         match self {
             Role::Administrator | Role::Auditor => ReportScope::None,

@@ -3,6 +3,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use hotline_core::retention::RetentionRule;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,11 @@ pub struct Config {
     /// every `audit_head_every_secs`; best on another disk or a mount that only appends.
     pub audit_head_file: Option<PathBuf>,
     pub audit_head_every_secs: u64,
+    /// Retention rules (`[[retention]]` tables in `hotline.toml`); none by default, and then
+    /// nothing is ever purged.
+    pub retention: Vec<RetentionRule>,
+    /// How often `serve` applies the retention rules.
+    pub retention_every_secs: u64,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -82,6 +88,7 @@ const KEYS: &[&str] = &[
     "master_key",
     "audit_head_file",
     "audit_head_every_secs",
+    "retention_every_secs",
 ];
 
 impl Default for Config {
@@ -103,6 +110,8 @@ impl Default for Config {
             master_key: None,
             audit_head_file: None,
             audit_head_every_secs: 24 * 3600,
+            retention: Vec::new(),
+            retention_every_secs: 24 * 3600,
         }
     }
 }
@@ -131,6 +140,8 @@ impl std::fmt::Debug for Config {
             .field("master_key", &self.master_key.as_ref().map(|_| "***"))
             .field("audit_head_file", &self.audit_head_file)
             .field("audit_head_every_secs", &self.audit_head_every_secs)
+            .field("retention", &self.retention)
+            .field("retention_every_secs", &self.retention_every_secs)
             .finish()
     }
 }
@@ -186,6 +197,9 @@ impl Config {
         {
             config.database_url = None;
         }
+        for rule in &config.retention {
+            rule.check().map_err(|e| anyhow::anyhow!(e))?;
+        }
         Ok(config)
     }
 
@@ -212,6 +226,9 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// Keys read from `hotline.toml` only: tables have no sensible environment form.
+    const FILE_ONLY_KEYS: &[&str] = &["retention"];
+
     #[test]
     fn every_key_is_listed_for_the_environment() {
         let shown = Config::default().redacted_toml().unwrap();
@@ -230,7 +247,14 @@ mod tests {
             assert!(shown.contains(&format!("{key} = ")), "{key}");
         }
         let fields = shown.lines().filter(|l| l.contains(" = ")).count();
-        assert_eq!(fields + 5, KEYS.len(), "KEYS lists every field");
+        for key in FILE_ONLY_KEYS {
+            assert!(shown.contains(&format!("{key} = ")), "{key}");
+        }
+        assert_eq!(
+            fields + 5,
+            KEYS.len() + FILE_ONLY_KEYS.len(),
+            "KEYS lists every field"
+        );
     }
 
     #[test]
@@ -269,6 +293,33 @@ mod tests {
                 ..Overrides::default()
             };
             assert_eq!(Config::load(None, &flags).unwrap().bind.port(), 9100);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's own error type, in its own test harness
+    fn retention_rules_as_docs_show_them() {
+        figment::Jail::expect_with(|jail| {
+            let docs = include_str!("../../../docs/deploy.md");
+            let example = docs
+                .split("```toml\n")
+                .skip(1)
+                .filter_map(|block| block.split("```").next())
+                .find(|block| block.contains("[[retention]]"))
+                .unwrap();
+            jail.create_file("hotline.toml", example)?;
+            let config = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(config.retention.len(), 2);
+            assert_eq!(
+                config.retention[0].legal_type.as_deref(),
+                Some("non_actionable")
+            );
+            assert_eq!(
+                config.retention[1].status,
+                Some(hotline_domain::ReportStatus::Closed)
+            );
+            assert!(Config::default().retention.is_empty(), "off by default");
             Ok(())
         });
     }

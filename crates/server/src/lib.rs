@@ -183,6 +183,11 @@ pub async fn launch_with_listener(
         config.audit_head_file.clone(),
         config.audit_head_every_secs,
     ));
+    let retention = tokio::spawn(apply_retention(
+        service.hotline.clone(),
+        config.retention.clone(),
+        config.retention_every_secs,
+    ));
 
     let stop = async move {
         tokio::select! {
@@ -201,6 +206,8 @@ pub async fn launch_with_listener(
     let _ = setup.await;
     head_exporter.abort();
     let _ = head_exporter.await;
+    retention.abort();
+    let _ = retention.await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error
@@ -237,6 +244,26 @@ async fn export_audit_head(hotline: Hotline, file: Option<std::path::PathBuf>, e
             Ok(Ok(None)) => {}
             Ok(Err(broken)) => tracing::error!(target: "audit", %broken, "AUDIT CHAIN BROKEN"),
             Err(e) => tracing::error!(error = %e, "cannot verify the audit chain"),
+        }
+    }
+}
+
+/// Applies the retention rules every `every_secs`, the first time one period after start;
+/// without rules it does nothing at all.
+async fn apply_retention(
+    hotline: Hotline,
+    rules: Vec<hotline_core::retention::RetentionRule>,
+    every_secs: u64,
+) {
+    if rules.is_empty() {
+        return;
+    }
+    let period = std::time::Duration::from_secs(every_secs.max(60));
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = hotline.run_retention(&rules, false).await {
+            tracing::error!(error = %e, "retention purge failed");
         }
     }
 }

@@ -12,8 +12,9 @@ use hotline_domain::{
 };
 use hotline_store::{
     Admin, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken, NewAuditEntry,
-    NewReport, NewSession, NewStaff, NewUnit, Receipt, ReportDetail, ReportSummary, Reports, Staff,
-    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
+    NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt, ReportDetail, ReportSummary,
+    Reports, Retention, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units,
+    Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -31,6 +32,10 @@ pub trait Dialect<DB: Database>: Send + Sync + 'static {
     /// when another connection wrote meanwhile, instead of waiting its turn.
     fn begin_write(&self) -> &'static str {
         "BEGIN"
+    }
+    /// Reclaims what deletions left in the backend's files (see [`Retention::compact`]).
+    async fn compact(&self, _pool: &Pool<DB>) -> StoreResult<()> {
+        Ok(())
     }
     /// Applies the backend's migrations (same version numbers on every backend).
     async fn migrate(&self, pool: &Pool<DB>) -> StoreResult<()>;
@@ -399,6 +404,176 @@ for_any_sql_database! {
     }
 }
 
+/// The conditions of a purge rule on the reports table (`table`: its name or alias),
+/// numbered from `$first`; bind with `bind_rule`.
+fn rule_clause(rule: &PurgeRule, table: &str, first: usize) -> String {
+    let mut clause = format!("{table}.updated_at < ${first}");
+    let mut next = first + 1;
+    if rule.status.is_some() {
+        clause.push_str(&format!(" AND {table}.status = ${next}"));
+        next += 1;
+    }
+    if rule.legal_type.is_some() {
+        clause.push_str(&format!(" AND {table}.legal_type = ${next}"));
+    }
+    clause
+}
+
+for_any_sql_database! {
+    impl {
+        fn bind_rule<'q>(
+            query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+            rule: &'q PurgeRule,
+        ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>> {
+            let mut query = query.bind(rule.changed_before);
+            if let Some(status) = rule.status {
+                query = query.bind(status.as_str());
+            }
+            if let Some(legal_type) = &rule.legal_type {
+                query = query.bind(legal_type.as_str());
+            }
+            query
+        }
+    }
+}
+
+for_any_sql_database! {
+    impl Retention {
+    async fn purge_candidates(
+        &self,
+        rule: &PurgeRule,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<ReportId>> {
+        let sql = format!(
+            "SELECT r.id FROM reports r WHERE r.id > $1 AND r.legal_hold = $2 AND {} \
+             ORDER BY r.id LIMIT $3",
+            rule_clause(rule, "r", 4)
+        );
+        let query = sqlx::query(&sql).bind(after.0).bind(false).bind(i64::from(limit));
+        Self::bind_rule(query, rule)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|row| row.int("id").map(ReportId))
+            .collect()
+    }
+
+    async fn retention_counts(&self, rule: &PurgeRule) -> StoreResult<(i64, i64)> {
+        let sql = format!(
+            "SELECT r.legal_hold, COUNT(*) AS n FROM reports r WHERE {} GROUP BY r.legal_hold",
+            rule_clause(rule, "r", 1)
+        );
+        let mut counts = (0, 0);
+        for row in Self::bind_rule(sqlx::query(&sql), rule)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+        {
+            if row.flag("legal_hold")? {
+                counts.1 += row.int("n")?;
+            } else {
+                counts.0 += row.int("n")?;
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn purge_report(&self, report: ReportId, rule: &PurgeRule) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        // The data key goes first: from here on nothing of the report can be opened.
+        let sql = format!(
+            "UPDATE reports SET wrapped_key = NULL, purging = $1 \
+             WHERE id = $2 AND legal_hold = $3 AND {} RETURNING contact_id",
+            rule_clause(rule, "reports", 4)
+        );
+        let query = sqlx::query(&sql).bind(true).bind(report.0).bind(false);
+        let Some(row) = Self::bind_rule(query, rule)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(false);
+        };
+        let contact = row.int_opt("contact_id")?;
+        for statement in [
+            "DELETE FROM events WHERE report_id = $1",
+            "DELETE FROM attachments WHERE report_id = $1",
+            "DELETE FROM notes WHERE report_id = $1",
+            "DELETE FROM messages WHERE report_id = $1",
+            "DELETE FROM reports WHERE id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(report.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        if let Some(contact) = contact {
+            sqlx::query(
+                "DELETE FROM contacts WHERE id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM reports WHERE contact_id = $1)",
+            )
+            .bind(contact)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(true)
+    }
+
+    async fn set_legal_hold(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        hold: bool,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let Some((clause, value)) = visibility_clause(visibility, 3) else {
+            return Err(StoreError::NotFound);
+        };
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(&format!(
+            "UPDATE reports SET legal_hold = $1 WHERE id = \
+             (SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
+              WHERE r.case_number = $2 AND {clause}) RETURNING id"
+        ))
+        .bind(hold)
+        .bind(case.as_str())
+        .bind(value)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?
+        .int("id")?;
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, $3, '', $4)",
+        )
+        .bind(id)
+        .bind(actor.0)
+        .bind(if hold {
+            "report.legal_hold"
+        } else {
+            "report.legal_hold_released"
+        })
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(())
+    }
+
+    async fn compact(&self) -> StoreResult<()> {
+        self.dialect.compact(&self.pool).await
+    }
+    }
+}
+
 for_any_sql_database! {
     impl Admin {
     async fn migrate(&self) -> StoreResult<()> {
@@ -719,7 +894,7 @@ for_any_sql_database! {
         };
         let row = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS}, r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-             r.updated_at \
+             r.updated_at, r.legal_hold \
              FROM reports r JOIN units u ON u.code = r.unit_code \
              WHERE r.case_number = $1 AND {clause}"
         ))

@@ -162,6 +162,7 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         contact: row.int_opt("contact_id")?.map(ContactId),
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,
+        legal_hold: row.flag("legal_hold")?,
     })
 }
 

@@ -50,7 +50,9 @@ async fn connect(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        // Deleted rows are overwritten, not left in free pages: a purge leaves nothing behind.
+        .pragma("secure_delete", "on");
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(5))
@@ -70,6 +72,15 @@ impl Dialect<Sqlite> for SqliteDialect {
 
     fn begin_write(&self) -> &'static str {
         "BEGIN IMMEDIATE"
+    }
+
+    async fn compact(&self, pool: &sqlx::SqlitePool) -> StoreResult<()> {
+        // Old page images stay in the write-ahead log until it is checkpointed and cut.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     async fn migrate(&self, pool: &SqlitePool) -> StoreResult<()> {

@@ -122,6 +122,35 @@ pub trait Vault: Send + Sync {
     async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool>;
 }
 
+/// Retention: legal holds, and purging what a rule selects.
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Reports `rule` selects that are not on legal hold, after `after`, in id order.
+    async fn purge_candidates(
+        &self,
+        rule: &PurgeRule,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<ReportId>>;
+    /// How many reports `rule` selects: (free to purge, on legal hold).
+    async fn retention_counts(&self, rule: &PurgeRule) -> StoreResult<(i64, i64)>;
+    /// Destroys the report's wrapped data key and removes the report with its messages,
+    /// notes, attachment records, history and contact, in one transaction, if it still matches
+    /// `rule` and is not on hold. Returns whether it did.
+    async fn purge_report(&self, report: ReportId, rule: &PurgeRule) -> StoreResult<bool>;
+    /// Puts a visible report on legal hold, or releases it, and records the event.
+    async fn set_legal_hold(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        hold: bool,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Lets the backend reclaim what was deleted, so that no copy lingers in its files.
+    async fn compact(&self) -> StoreResult<()>;
+}
+
 /// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
 pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
 
@@ -141,6 +170,6 @@ pub trait Audit: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: Admin + Vault + Units + Staff + Reports + Audit {}
+pub trait Store: Admin + Vault + Units + Staff + Reports + Retention + Audit {}
 
-impl<T: Admin + Vault + Units + Staff + Reports + Audit> Store for T {}
+impl<T: Admin + Vault + Units + Staff + Reports + Retention + Audit> Store for T {}

@@ -177,6 +177,8 @@ pub struct ReportDetail {
     pub contact: Option<ContactId>,
     pub assignee: Option<StaffId>,
     pub updated_at: DateTime<Utc>,
+    /// Kept from any purge while set.
+    pub legal_hold: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -235,6 +237,15 @@ pub struct WrappedKey {
     /// `None` for rows from before key ids.
     pub key_id: Option<String>,
     pub wrapped: Vec<u8>,
+}
+
+/// What a retention rule selects: reports last changed before `changed_before`, of the legal
+/// type and in the status given (each `None` matches any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeRule {
+    pub legal_type: Option<String>,
+    pub status: Option<ReportStatus>,
+    pub changed_before: DateTime<Utc>,
 }
 
 /// A security-relevant event to append to the audit chain.

@@ -144,3 +144,11 @@ error-unavailable = The system is starting or paused. Please try again in a few 
 error-internal = The system failed and did not save your request. Please try again. In an emergency, call 113.
 
 footer-demo-note = Hotline: software for receiving citizens' reports.
+hold-label = Legal hold
+hold-on = On hold: not purged by retention
+hold-off = No
+hold-place = Place on legal hold (never purged by retention)
+hold-release = Release the legal hold
+hold-reason = Grounds and reason (required, recorded in the audit log)
+event-report_legal_hold = Placed on legal hold
+event-report_legal_hold_released = Legal hold released

@@ -144,3 +144,11 @@ error-unavailable = Hệ thống đang khởi động hoặc tạm dừng. Vui l
 error-internal = Hệ thống gặp sự cố và chưa lưu được yêu cầu của bạn. Vui lòng thử lại. Nếu khẩn cấp, hãy gọi 113.
 
 footer-demo-note = Hệ thống Hotline: phần mềm tiếp nhận tin báo của người dân.
+hold-label = Giữ hồ sơ theo yêu cầu pháp lý
+hold-on = Đang giữ: hồ sơ không bị xóa theo thời hạn lưu trữ
+hold-off = Không
+hold-place = Giữ hồ sơ (không xóa theo thời hạn lưu trữ)
+hold-release = Bỏ giữ hồ sơ
+hold-reason = Căn cứ, lý do (bắt buộc, được ghi vào nhật ký kiểm tra)
+event-report_legal_hold = Giữ hồ sơ theo yêu cầu pháp lý
+event-report_legal_hold_released = Bỏ giữ hồ sơ

@@ -496,6 +496,9 @@ struct ReportPage {
     can_reveal: bool,
     identity: Option<IdentityLines>,
     reveal_error: Option<String>,
+    legal_hold: bool,
+    can_hold: bool,
+    hold_error: Option<String>,
     messages: Vec<MessageLine>,
     events: Vec<EventLine>,
 }
@@ -525,7 +528,83 @@ pub async fn report_page(
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
 ) -> Response {
-    report_response(&state, &ctx, &actor, &case, StatusCode::OK, None, None).await
+    report_response(
+        &state,
+        &ctx,
+        &actor,
+        &case,
+        StatusCode::OK,
+        Shown::default(),
+    )
+    .await
+}
+
+/// What a form post adds to the report page.
+#[derive(Default)]
+struct Shown {
+    identity: Option<IdentityLines>,
+    reveal_error: Option<String>,
+    hold_error: Option<String>,
+}
+
+fn first_field_message(ctx: &Ctx, errors: &[hotline_domain::FieldError]) -> String {
+    errors
+        .first()
+        .map(|e| field_message(&ctx.tr, &e.field, e.code))
+        .unwrap_or_default()
+}
+
+/// The legal-hold form's target: puts the report on hold or releases it, then shows the
+/// report again.
+pub async fn legal_hold(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+        Ok(form) => form,
+        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+    };
+    let hold = form.get("hold") == "1";
+    match state
+        .hotline
+        .set_legal_hold(&actor, &case, hold, form.get("reason"))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/can-bo/ho-so/{case}")).into_response(),
+        Err(e) => {
+            let shown = |message| Shown {
+                hold_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-forbidden").await
+        }
+    }
+}
+
+/// After a form on the report page failed: the page again with the message beside that form,
+/// or an error page.
+async fn report_form_failed(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    error: CoreError,
+    shown: impl FnOnce(String) -> Shown,
+    forbidden: &'static str,
+) -> Response {
+    match error {
+        CoreError::Domain(DomainError::Invalid(errors)) => {
+            let errors = shown(first_field_message(ctx, &errors));
+            report_response(state, ctx, actor, case, StatusCode::BAD_REQUEST, errors).await
+        }
+        CoreError::Forbidden => {
+            PageError::new(StatusCode::FORBIDDEN, forbidden, ctx).into_response()
+        }
+        e => PageError::from_core(e, ctx).into_response(),
+    }
 }
 
 /// The reveal form's target: shows the identity on the report page (never in a URL), or the
@@ -553,29 +632,19 @@ pub async fn reveal_identity(
                 phone: shown(identity.phone),
                 email: shown(identity.email),
             };
-            report_response(
-                &state,
-                &ctx,
-                &actor,
-                &case,
-                StatusCode::OK,
-                Some(lines),
-                None,
-            )
-            .await
+            let shown = Shown {
+                identity: Some(lines),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::OK, shown).await
         }
-        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
-            let message = errors
-                .first()
-                .map(|e| field_message(&ctx.tr, &e.field, e.code))
-                .unwrap_or_default();
-            let status = StatusCode::BAD_REQUEST;
-            report_response(&state, &ctx, &actor, &case, status, None, Some(message)).await
+        Err(e) => {
+            let shown = |message| Shown {
+                reveal_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
         }
-        Err(CoreError::Forbidden) => {
-            PageError::new(StatusCode::FORBIDDEN, "error-no-clearance", &ctx).into_response()
-        }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
 }
 
@@ -585,8 +654,7 @@ async fn report_response(
     actor: &Actor,
     case: &str,
     status: StatusCode,
-    identity: Option<IdentityLines>,
-    reveal_error: Option<String>,
+    shown: Shown,
 ) -> Response {
     let view = match state.hotline.report(actor, case).await {
         Ok(view) => view,
@@ -607,8 +675,11 @@ async fn report_response(
             ctx.tr.t("report-has-contact")
         },
         can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
-        identity,
-        reveal_error,
+        identity: shown.identity,
+        reveal_error: shown.reveal_error,
+        legal_hold: view.detail.legal_hold,
+        can_hold: actor.0.role.may_place_legal_hold(),
+        hold_error: shown.hold_error,
         messages: view
             .messages
             .iter()

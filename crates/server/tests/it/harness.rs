@@ -114,6 +114,16 @@ impl Data {
     }
 }
 
+/// A demo-password account signed in through the use case, as the actor of direct calls.
+pub async fn actor(service: &Service, username: &str) -> hotline_core::Actor {
+    let signed_in = service
+        .hotline
+        .sign_in(username, DEMO_PASSWORD, [127, 0, 0, 1].into())
+        .await
+        .unwrap();
+    hotline_core::Actor(signed_in.member)
+}
+
 pub struct Server {
     pub base: String,
     stop: Option<oneshot::Sender<()>>,

@@ -16,5 +16,6 @@ mod crash;
 mod flow;
 mod harness;
 mod keys;
+mod retention;
 mod reveal;
 mod rotation;

@@ -1,7 +1,9 @@
 //! Master key rotation while the server runs and takes reports: no request fails, and
 //! afterwards every report opens with the new key alone.
 
-use crate::harness::{Backend, Data, Server, browser, run_cli, sign_in, stderr_of, stdout_of};
+use crate::harness::{
+    Backend, Data, Server, actor, browser, run_cli, sign_in, stderr_of, stdout_of,
+};
 use hotline_domain::Role;
 use hotline_server::Service;
 use hotline_vault::keys::KeyRing;
@@ -135,18 +137,7 @@ async fn rotation_under_load(backend: Backend) {
 
     // Every report, old or written during the rotation, opens under the new key alone.
     let service = Service::open(&data.config()).await.unwrap();
-    let director = hotline_core::Actor(
-        service
-            .hotline
-            .sign_in(
-                "qn.director",
-                hotline_core::demo::DEMO_PASSWORD,
-                [127, 0, 0, 1].into(),
-            )
-            .await
-            .unwrap()
-            .member,
-    );
+    let director = actor(&service, "qn.director").await;
     for (i, case) in &cases {
         let view = service.hotline.report(&director, case).await.unwrap();
         assert!(

@@ -18,6 +18,14 @@ pub struct RevealedIdentity {
     pub email: Option<String>,
 }
 
+/// What asking for an identity gives.
+#[derive(Debug)]
+pub enum Reveal {
+    Shown(RevealedIdentity),
+    /// Policy wants a second person's approval first; the request now waits for it.
+    AwaitingApproval,
+}
+
 impl std::fmt::Debug for RevealedIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RevealedIdentity(…)")
@@ -40,13 +48,15 @@ pub(crate) fn written_reason(reason: &str) -> CoreResult<String> {
 impl Hotline {
     /// Opens the identity the reporter left with `case`. Refused (and the refusal audited)
     /// without clearance; refused without a reason; `NotFound` for a report out of scope or
-    /// without an identity.
+    /// without an identity. Where policy asks for a second approval (by default for reports
+    /// about police conduct), the first call files a request and the identity opens once
+    /// another member with clearance has approved it.
     pub async fn reveal_identity(
         &self,
         actor: &Actor,
         case: &str,
         reason: &str,
-    ) -> CoreResult<RevealedIdentity> {
+    ) -> CoreResult<Reveal> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         if !actor.0.role.may_reveal_identity() {
             self.audit(
@@ -61,6 +71,36 @@ impl Hotline {
         let reason = written_reason(reason)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
         let contact = detail.contact.ok_or(CoreError::NotFound)?;
+        let mut recorded = reason.clone();
+        if self.needs_second_approval(detail.legal_type.as_deref()) {
+            let now = self.clock.now();
+            let since = now - self.policy.reveal_approval_valid;
+            let report = detail.summary.id;
+            match self
+                .store
+                .take_approved_reveal(report, actor.0.id, since, now)
+                .await?
+            {
+                Some(request) => {
+                    let approver = request.approved_by.map_or(0, |s| s.0);
+                    recorded = format!("{reason} [request {}, approved by {approver}]", request.id);
+                }
+                None => {
+                    let request = self
+                        .store
+                        .request_reveal(report, actor.0.id, &reason, now)
+                        .await?;
+                    self.audit(
+                        Some(actor.0.id),
+                        "identity.reveal_requested",
+                        case.as_str(),
+                        &format!("{reason} [request {request}]"),
+                    )
+                    .await?;
+                    return Ok(Reveal::AwaitingApproval);
+                }
+            }
+        }
         let sealed = self
             .store
             .sealed_contact(contact)
@@ -79,14 +119,50 @@ impl Hotline {
             Some(actor.0.id),
             "identity.revealed",
             case.as_str(),
-            &reason,
+            &recorded,
         )
         .await?;
-        Ok(RevealedIdentity {
+        Ok(Reveal::Shown(RevealedIdentity {
             name: identity.name,
             // Shown the way a Vietnamese officer dials it: `0912 345 678`.
             phone: identity.phone.map(|p| Phone::from_e164(p).national()),
             email: identity.email,
-        })
+        }))
+    }
+
+    /// Whether a report of `legal_type` needs a second person's approval for a reveal.
+    pub fn needs_second_approval(&self, legal_type: Option<&str>) -> bool {
+        legal_type.is_some_and(|t| self.policy.reveal_approval_for.iter().any(|p| p == t))
+    }
+
+    /// Approves another member's waiting request to reveal the identity of `case`. Only a
+    /// member with clearance, within scope, never the asker; audited, as is a refusal.
+    pub async fn approve_reveal(&self, actor: &Actor, case: &str, request: i64) -> CoreResult<()> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        if !actor.0.role.may_reveal_identity() {
+            self.audit(
+                Some(actor.0.id),
+                "identity.approval_refused",
+                case.as_str(),
+                "no clearance",
+            )
+            .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let approved = self
+            .store
+            .approve_reveal(request, detail.summary.id, actor.0.id, self.clock.now())
+            .await?;
+        if !approved {
+            return Err(DomainError::field("request", "not_approvable").into());
+        }
+        self.audit(
+            Some(actor.0.id),
+            "identity.reveal_approved",
+            case.as_str(),
+            &format!("request {request}"),
+        )
+        .await
     }
 }

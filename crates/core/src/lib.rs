@@ -16,6 +16,7 @@ use hotline_domain::{Clock, DomainError, Gazetteer, UnitCode};
 use hotline_store::{Store, StoreError};
 use std::sync::Arc;
 
+pub use identity::Reveal;
 pub use intake::{IntakeConfig, Submission, Submitted};
 pub use staff::{Actor, SignedIn};
 
@@ -64,6 +65,24 @@ pub type CoreResult<T> = Result<T, CoreError>;
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds.
 const PARALLEL_PASSWORD_HASHES: usize = 4;
 
+/// Rules an operator may set.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Legal types whose identity reveals need a second person's approval.
+    pub reveal_approval_for: Vec<String>,
+    /// How long an approval stays usable by the one who asked.
+    pub reveal_approval_valid: chrono::Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            reveal_approval_for: vec!["police_conduct".into()],
+            reveal_approval_valid: chrono::Duration::hours(24),
+        }
+    }
+}
+
 /// Everything a use case needs, shared by the web layer, the CLI and the jobs.
 #[derive(Clone)]
 pub struct Hotline {
@@ -78,6 +97,7 @@ pub struct Hotline {
     /// Password hashes computed at once, at most.
     hashing: Arc<tokio::sync::Semaphore>,
     units: Arc<setup::UnitDirectory>,
+    policy: Arc<Policy>,
 }
 
 impl Hotline {
@@ -102,8 +122,15 @@ impl Hotline {
             throttle: Arc::new(staff::LoginThrottle::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),
             units,
+            policy: Arc::new(Policy::default()),
         };
         (hotline, writer)
+    }
+
+    /// The same service under `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = Arc::new(policy);
+        self
     }
 
     /// Reports waiting for the intake writer.

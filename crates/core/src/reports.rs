@@ -4,7 +4,7 @@ use crate::intake::{ADDRESS, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
-use hotline_store::{Event, Message, ReportDetail, ReportSummary};
+use hotline_store::{Event, Message, ReportDetail, ReportSummary, RevealRequest};
 use hotline_vault::seal::DataKey;
 
 /// Most reports one list returns.
@@ -16,6 +16,8 @@ pub struct ReportView {
     pub detail: ReportDetail,
     pub messages: Vec<Message>,
     pub events: Vec<Event>,
+    /// Reveal requests waiting or approved; only for members with clearance.
+    pub reveal_requests: Vec<RevealRequest>,
 }
 
 impl Hotline {
@@ -68,10 +70,16 @@ impl Hotline {
             message.body = shown_to(actor, std::mem::take(&mut message.body));
         }
         let events = self.store.events(detail.summary.id).await?;
+        let reveal_requests = if actor.0.role.may_reveal_identity() {
+            self.store.open_reveal_requests(detail.summary.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(ReportView {
             detail,
             messages,
             events,
+            reveal_requests,
         })
     }
 }

@@ -48,6 +48,10 @@ pub struct Config {
     pub retention: Vec<RetentionRule>,
     /// How often `serve` applies the retention rules.
     pub retention_every_secs: u64,
+    /// Legal types whose identity reveals need a second person's approval.
+    pub reveal_approval_for: Vec<String>,
+    /// How long such an approval stays usable.
+    pub reveal_approval_valid_hours: u32,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -89,6 +93,7 @@ const KEYS: &[&str] = &[
     "audit_head_file",
     "audit_head_every_secs",
     "retention_every_secs",
+    "reveal_approval_valid_hours",
 ];
 
 impl Default for Config {
@@ -112,6 +117,8 @@ impl Default for Config {
             audit_head_every_secs: 24 * 3600,
             retention: Vec::new(),
             retention_every_secs: 24 * 3600,
+            reveal_approval_for: hotline_core::Policy::default().reveal_approval_for,
+            reveal_approval_valid_hours: 24,
         }
     }
 }
@@ -142,6 +149,11 @@ impl std::fmt::Debug for Config {
             .field("audit_head_every_secs", &self.audit_head_every_secs)
             .field("retention", &self.retention)
             .field("retention_every_secs", &self.retention_every_secs)
+            .field("reveal_approval_for", &self.reveal_approval_for)
+            .field(
+                "reveal_approval_valid_hours",
+                &self.reveal_approval_valid_hours,
+            )
             .finish()
     }
 }
@@ -211,6 +223,15 @@ impl Config {
         Ok(toml::to_string(&shown)?)
     }
 
+    pub fn policy(&self) -> hotline_core::Policy {
+        hotline_core::Policy {
+            reveal_approval_for: self.reveal_approval_for.clone(),
+            reveal_approval_valid: chrono::Duration::hours(i64::from(
+                self.reveal_approval_valid_hours,
+            )),
+        }
+    }
+
     pub fn web(&self) -> hotline_web::WebConfig {
         hotline_web::WebConfig {
             max_body_bytes: self.max_body_bytes,
@@ -227,7 +248,7 @@ mod tests {
     use super::*;
 
     /// Keys read from `hotline.toml` only: tables have no sensible environment form.
-    const FILE_ONLY_KEYS: &[&str] = &["retention"];
+    const FILE_ONLY_KEYS: &[&str] = &["retention", "reveal_approval_for"];
 
     #[test]
     fn every_key_is_listed_for_the_environment() {

@@ -121,6 +121,7 @@ impl Service {
                 ..IntakeConfig::default()
             },
         );
+        let hotline = hotline.with_policy(config.policy());
         Ok(Self { hotline, writer })
     }
 

@@ -13,10 +13,10 @@ use hotline_domain::{
 use hotline_store::{
     Admin, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken, NewAuditEntry,
     NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt, ReportDetail, ReportSummary,
-    Reports, Retention, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units,
-    Vault, Visibility, WrappedKey,
+    Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin, StaffMember, StoreError,
+    StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
 };
-use rows::{Columns, audit_record, event, member, message, report_summary, unit};
+use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 use std::collections::BTreeMap;
 
@@ -404,6 +404,125 @@ for_any_sql_database! {
     }
 }
 
+const REVEAL_REQUEST_COLUMNS: &str = "q.id, q.requested_by, \
+     COALESCE(NULLIF(s.display_name, ''), s.username) AS requester, q.reason, q.requested_at, \
+     q.approved_by, q.approved_at";
+
+for_any_sql_database! {
+    impl Reveals {
+    async fn request_reveal(
+        &self,
+        report: ReportId,
+        by: StaffId,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let waiting = sqlx::query(
+            "SELECT id FROM reveal_requests WHERE report_id = $1 AND requested_by = $2 \
+             AND approved_by IS NULL AND used_at IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(report.0)
+        .bind(by.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let id = match waiting {
+            Some(row) => row.int("id")?,
+            None => sqlx::query(
+                "INSERT INTO reveal_requests (report_id, requested_by, reason, requested_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(report.0)
+            .bind(by.0)
+            .bind(reason)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int("id")?,
+        };
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
+    }
+
+    async fn open_reveal_requests(&self, report: ReportId) -> StoreResult<Vec<RevealRequest>> {
+        sqlx::query(&format!(
+            "SELECT {REVEAL_REQUEST_COLUMNS} FROM reveal_requests q \
+             JOIN staff s ON s.id = q.requested_by \
+             WHERE q.report_id = $1 AND q.used_at IS NULL ORDER BY q.id"
+        ))
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(reveal_request)
+        .collect()
+    }
+
+    async fn approve_reveal(
+        &self,
+        request: i64,
+        report: ReportId,
+        approver: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let approved = sqlx::query(
+            "UPDATE reveal_requests SET approved_by = $1, approved_at = $2 \
+             WHERE id = $3 AND report_id = $4 AND requested_by <> $1 \
+             AND approved_by IS NULL AND used_at IS NULL RETURNING id",
+        )
+        .bind(approver.0)
+        .bind(at)
+        .bind(request)
+        .bind(report.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(approved.is_some())
+    }
+
+    async fn take_approved_reveal(
+        &self,
+        report: ReportId,
+        requester: StaffId,
+        approved_since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<RevealRequest>> {
+        let mut tx = self.begin_write().await?;
+        let taken = sqlx::query(
+            "UPDATE reveal_requests SET used_at = $1 WHERE id = \
+             (SELECT id FROM reveal_requests WHERE report_id = $2 AND requested_by = $3 \
+              AND approved_at >= $4 AND used_at IS NULL ORDER BY id LIMIT 1) RETURNING id",
+        )
+        .bind(at)
+        .bind(report.0)
+        .bind(requester.0)
+        .bind(approved_since)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let request = match taken {
+            Some(row) => Some(
+                sqlx::query(&format!(
+                    "SELECT {REVEAL_REQUEST_COLUMNS} FROM reveal_requests q \
+                     JOIN staff s ON s.id = q.requested_by WHERE q.id = $1"
+                ))
+                .bind(row.int("id")?)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)
+                .and_then(|row| reveal_request(&row))?,
+            ),
+            None => None,
+        };
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(request)
+    }
+    }
+}
+
 /// The conditions of a purge rule on the reports table (`table`: its name or alias),
 /// numbered from `$first`; bind with `bind_rule`.
 fn rule_clause(rule: &PurgeRule, table: &str, first: usize) -> String {
@@ -499,6 +618,7 @@ for_any_sql_database! {
         let contact = row.int_opt("contact_id")?;
         for statement in [
             "DELETE FROM events WHERE report_id = $1",
+            "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
             "DELETE FROM notes WHERE report_id = $1",
             "DELETE FROM messages WHERE report_id = $1",
@@ -894,7 +1014,7 @@ for_any_sql_database! {
         };
         let row = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS}, r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-             r.updated_at, r.legal_hold \
+             r.updated_at, r.legal_hold, r.legal_type \
              FROM reports r JOIN units u ON u.code = r.unit_code \
              WHERE r.case_number = $1 AND {clause}"
         ))

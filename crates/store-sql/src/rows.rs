@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Event, Message, ReportDetail, ReportSummary, StaffMember, StoreError, StoreResult,
-    Unit,
+    AuditRecord, Event, Message, ReportDetail, ReportSummary, RevealRequest, StaffMember,
+    StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::str::FromStr;
@@ -44,6 +44,7 @@ pub trait Columns {
     fn small_opt(&self, column: &str) -> StoreResult<Option<i32>>;
     fn flag(&self, column: &str) -> StoreResult<bool>;
     fn time(&self, column: &str) -> StoreResult<DateTime<Utc>>;
+    fn time_opt(&self, column: &str) -> StoreResult<Option<DateTime<Utc>>>;
     fn bytes(&self, column: &str) -> StoreResult<Vec<u8>>;
     fn bytes_opt(&self, column: &str) -> StoreResult<Option<Vec<u8>>>;
 }
@@ -78,6 +79,9 @@ where
         self.try_get(column).map_err(map_err)
     }
     fn time(&self, column: &str) -> StoreResult<DateTime<Utc>> {
+        self.try_get(column).map_err(map_err)
+    }
+    fn time_opt(&self, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
         self.try_get(column).map_err(map_err)
     }
     fn bytes(&self, column: &str) -> StoreResult<Vec<u8>> {
@@ -163,6 +167,19 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,
+        legal_type: row.text_opt("legal_type")?,
+    })
+}
+
+pub fn reveal_request(row: &impl Columns) -> StoreResult<RevealRequest> {
+    Ok(RevealRequest {
+        id: row.int("id")?,
+        requested_by: StaffId(row.int("requested_by")?),
+        requester: row.text("requester")?,
+        reason: row.text("reason")?,
+        requested_at: row.time("requested_at")?,
+        approved_by: row.int_opt("approved_by")?.map(StaffId),
+        approved_at: row.time_opt("approved_at")?,
     })
 }
 

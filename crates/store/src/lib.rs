@@ -122,6 +122,39 @@ pub trait Vault: Send + Sync {
     async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool>;
 }
 
+/// Reveals that wait for a second person's approval.
+#[async_trait]
+pub trait Reveals: Send + Sync {
+    /// Records a request by `by`, or returns the one still waiting from them for this report.
+    async fn request_reveal(
+        &self,
+        report: ReportId,
+        by: StaffId,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Requests of a report not yet used, oldest first.
+    async fn open_reveal_requests(&self, report: ReportId) -> StoreResult<Vec<RevealRequest>>;
+    /// Approves a waiting request of `report` by someone other than its asker; false when there
+    /// is no such request.
+    async fn approve_reveal(
+        &self,
+        request: i64,
+        report: ReportId,
+        approver: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Takes (marks used) the oldest request of `requester` for `report` approved since
+    /// `approved_since`; each approval opens one reveal.
+    async fn take_approved_reveal(
+        &self,
+        report: ReportId,
+        requester: StaffId,
+        approved_since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<RevealRequest>>;
+}
+
 /// Retention: legal holds, and purging what a rule selects.
 #[async_trait]
 pub trait Retention: Send + Sync {
@@ -170,6 +203,6 @@ pub trait Audit: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: Admin + Vault + Units + Staff + Reports + Retention + Audit {}
+pub trait Store: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Audit {}
 
-impl<T: Admin + Vault + Units + Staff + Reports + Retention + Audit> Store for T {}
+impl<T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Audit> Store for T {}

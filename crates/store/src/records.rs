@@ -179,6 +179,21 @@ pub struct ReportDetail {
     pub updated_at: DateTime<Utc>,
     /// Kept from any purge while set.
     pub legal_hold: bool,
+    /// The legal type once classified (`police_conduct`, …).
+    pub legal_type: Option<String>,
+}
+
+/// A request to reveal an identity that policy makes wait for a second person's approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealRequest {
+    pub id: i64,
+    pub requested_by: StaffId,
+    /// The asker's display name (their username when they have none).
+    pub requester: String,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+    pub approved_by: Option<StaffId>,
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hotline_core::reports::ReportView;
-use hotline_core::{Actor, CoreError, Submission};
+use hotline_core::{Actor, CoreError, Reveal, Submission};
 use hotline_domain::{
     Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput, VIETNAM,
 };
@@ -251,9 +251,9 @@ pub async fn submit_report(
         err.retry_after = Some(wait);
         return err.into_response();
     }
-    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+    let form = match form_of(body, &ctx) {
         Ok(form) => form,
-        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+        Err(page) => return *page,
     };
     let values = FormValues::from_form(&form);
     let input = match form_input(&state, &form) {
@@ -322,9 +322,9 @@ pub async fn login(
     ctx: Ctx,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+    let form = match form_of(body, &ctx) {
         Ok(form) => form,
-        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+        Err(page) => return *page,
     };
     let username = form.get("username").trim().to_owned();
     match state
@@ -494,13 +494,27 @@ struct ReportPage {
     address: Option<String>,
     reporter: String,
     can_reveal: bool,
+    needs_approval: bool,
     identity: Option<IdentityLines>,
+    notice: Option<String>,
     reveal_error: Option<String>,
+    requests: Vec<RequestLine>,
     legal_hold: bool,
     can_hold: bool,
     hold_error: Option<String>,
     messages: Vec<MessageLine>,
     events: Vec<EventLine>,
+}
+
+/// A request to reveal an identity, as listed for members with clearance.
+pub struct RequestLine {
+    pub id: i64,
+    pub who: String,
+    pub at: String,
+    pub at_iso: String,
+    pub reason: String,
+    pub approved: bool,
+    pub mine: bool,
 }
 
 /// A revealed identity, each field labelled for display.
@@ -539,10 +553,18 @@ pub async fn report_page(
     .await
 }
 
+/// A posted form, or the error page for a body that is not one.
+fn form_of(body: Result<Bytes, BytesRejection>, ctx: &Ctx) -> Result<Form, Box<Response>> {
+    read_body(body)
+        .and_then(|b| Form::parse(&b))
+        .map_err(|e| Box::new(PageError::from_body(e, ctx).into_response()))
+}
+
 /// What a form post adds to the report page.
 #[derive(Default)]
 struct Shown {
     identity: Option<IdentityLines>,
+    notice: Option<String>,
     reveal_error: Option<String>,
     hold_error: Option<String>,
 }
@@ -563,9 +585,9 @@ pub async fn legal_hold(
     Path(case): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+    let form = match form_of(body, &ctx) {
         Ok(form) => form,
-        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+        Err(page) => return *page,
     };
     let hold = form.get("hold") == "1";
     match state
@@ -579,7 +601,16 @@ pub async fn legal_hold(
                 hold_error: Some(message),
                 ..Shown::default()
             };
-            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-forbidden").await
+            report_form_failed(
+                &state,
+                &ctx,
+                &actor,
+                &case,
+                e,
+                shown,
+                "error-no-hold-authority",
+            )
+            .await
         }
     }
 }
@@ -607,6 +638,31 @@ async fn report_form_failed(
     }
 }
 
+/// The approval form's target: approves another member's request to reveal an identity.
+pub async fn approve_reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let request = form.get("request").parse().unwrap_or(0);
+    match state.hotline.approve_reveal(&actor, &case, request).await {
+        Ok(()) => Redirect::to(&format!("/can-bo/ho-so/{case}")).into_response(),
+        Err(e) => {
+            let shown = |message| Shown {
+                reveal_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
+        }
+    }
+}
+
 /// The reveal form's target: shows the identity on the report page (never in a URL), or the
 /// page again with why not.
 pub async fn reveal_identity(
@@ -616,16 +672,23 @@ pub async fn reveal_identity(
     Path(case): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let form = match read_body(body).and_then(|b| Form::parse(&b)) {
+    let form = match form_of(body, &ctx) {
         Ok(form) => form,
-        Err(e) => return PageError::from_body(e, &ctx).into_response(),
+        Err(page) => return *page,
     };
     match state
         .hotline
         .reveal_identity(&actor, &case, form.get("reason"))
         .await
     {
-        Ok(identity) => {
+        Ok(Reveal::AwaitingApproval) => {
+            let shown = Shown {
+                notice: Some(ctx.tr.t("reveal-requested")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::ACCEPTED, shown).await
+        }
+        Ok(Reveal::Shown(identity)) => {
             let shown = |v: Option<String>| v.unwrap_or_else(|| ctx.tr.t("reveal-none"));
             let lines = IdentityLines {
                 name: shown(identity.name),
@@ -675,8 +738,25 @@ async fn report_response(
             ctx.tr.t("report-has-contact")
         },
         can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
+        needs_approval: state
+            .hotline
+            .needs_second_approval(view.detail.legal_type.as_deref()),
         identity: shown.identity,
+        notice: shown.notice,
         reveal_error: shown.reveal_error,
+        requests: view
+            .reveal_requests
+            .iter()
+            .map(|r| RequestLine {
+                id: r.id,
+                who: r.requester.clone(),
+                at: vn_time(r.requested_at),
+                at_iso: r.requested_at.to_rfc3339(),
+                reason: r.reason.clone(),
+                approved: r.approved_by.is_some(),
+                mine: r.requested_by == actor.0.id,
+            })
+            .collect(),
         legal_hold: view.detail.legal_hold,
         can_hold: actor.0.role.may_place_legal_hold(),
         hold_error: shown.hold_error,

@@ -23,6 +23,21 @@ async fn reveal(
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// A citizen's report in province 22 that leaves a name and a phone number; its case number.
+async fn report_with_identity(server: &Server, text: &str) -> String {
+    let created: Value = browser()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": text, "province_code": 22,
+                      "contact": {"name": NAME, "phone": "0912 345 678"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["case_number"].as_str().unwrap().to_owned()
+}
+
 async fn reveal_rules(backend: Backend) {
     let Some(data) = Data::new(backend).await else {
         return;
@@ -31,19 +46,7 @@ async fn reveal_rules(backend: Backend) {
     data.add_staff("qn.handler", Role::Handler, "22").await;
     data.add_staff("ht.director", Role::Director, "42").await;
     let server = Server::start(data.config()).await;
-    let created: Value = browser()
-        .post(server.url("/api/v1/reports"))
-        .json(
-            &json!({"text": "Tố cáo; gọi lại tôi ở số 0987 654 321", "province_code": 22,
-                      "contact": {"name": NAME, "phone": "0912 345 678"}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let case = created["case_number"].as_str().unwrap().to_owned();
+    let case = report_with_identity(&server, "Tố cáo; gọi lại tôi ở số 0987 654 321").await;
 
     let director = browser();
     sign_in(&director, &server, "qn.director").await;
@@ -125,4 +128,141 @@ async fn reveal_rules_on_sqlite() {
 #[tokio::test]
 async fn reveal_rules_on_postgres() {
     reveal_rules(Backend::Postgres).await;
+}
+
+/// Classifies a report as the legal workflow will, straight in the database (the workflow's
+/// own way to set it arrives with the legal types).
+async fn classify(data: &Data, backend: Backend, case: &str, legal_type: &str) {
+    let sql = "UPDATE reports SET legal_type = $1 WHERE case_number = $2";
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(sql)
+                .bind(legal_type)
+                .bind(case)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(data.database_url.as_deref().unwrap())
+                .await
+                .unwrap();
+            sqlx::query(sql)
+                .bind(legal_type)
+                .bind(case)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn approve(client: &reqwest::Client, server: &Server, case: &str, request: &str) -> u16 {
+    client
+        .post(server.url(&format!("/can-bo/ho-so/{case}/danh-tinh/phe-duyet")))
+        .form(&[("request", request)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The id of the first request waiting for approval on a report page.
+fn waiting_request(page: &str) -> String {
+    let marker = "name=\"request\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let id: String = page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!id.is_empty());
+    id
+}
+
+async fn second_approval(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.inspector", Role::Inspector, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    let server = Server::start(data.config()).await;
+    let case =
+        report_with_identity(&server, "Tố cáo cán bộ đội cảnh sát giao thông nhận tiền").await;
+    classify(&data, backend, &case, "police_conduct").await;
+    let reason = "Cần mời người tố cáo đến làm việc";
+
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let page_before = page(&director, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(page_before.contains("cần một cán bộ có thẩm quyền khác phê duyệt"));
+    let (status, body) = reveal(&director, &server, &case, reason).await;
+    assert_eq!(status, 202, "a request, not a reveal");
+    assert!(body.contains("Đã gửi yêu cầu xem danh tính") && !body.contains(NAME));
+    let (status, body) = reveal(&director, &server, &case, reason).await;
+    assert_eq!(status, 202, "asking again does not open it");
+    assert!(!body.contains(NAME) && body.contains("đang chờ người khác phê duyệt"));
+
+    // The asker cannot approve their own request, nor can a member without clearance.
+    let inspector = browser();
+    sign_in(&inspector, &server, "qn.inspector").await;
+    let inspector_view = page(&inspector, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(inspector_view.contains(reason) && !inspector_view.contains(NAME));
+    let request = waiting_request(&inspector_view);
+    assert_eq!(approve(&director, &server, &case, &request).await, 400);
+    let handler = browser();
+    sign_in(&handler, &server, "qn.handler").await;
+    assert_eq!(approve(&handler, &server, &case, &request).await, 403);
+    let (_, body) = reveal(&director, &server, &case, reason).await;
+    assert!(!body.contains(NAME), "still waiting");
+
+    assert_eq!(approve(&inspector, &server, &case, &request).await, 303);
+    let (status, body) = reveal(&director, &server, &case, reason).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(NAME), "shown once approved");
+    let (status, body) = reveal(&director, &server, &case, reason).await;
+    assert_eq!(status, 202, "one approval opens one reveal");
+    assert!(!body.contains(NAME));
+    server.stop().await;
+
+    let service = Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.subject == case && e.action.starts_with("identity."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "identity.reveal_requested",
+            "identity.reveal_requested",
+            "identity.approval_refused",
+            "identity.reveal_requested",
+            "identity.reveal_approved",
+            "identity.revealed",
+            "identity.reveal_requested",
+        ]
+    );
+    let revealed = entries
+        .iter()
+        .find(|e| e.action == "identity.revealed")
+        .unwrap();
+    assert!(revealed.detail.starts_with(reason) && revealed.detail.contains("approved by"));
+}
+
+#[tokio::test]
+async fn a_reveal_about_police_conduct_needs_a_second_approval_on_sqlite() {
+    second_approval(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_reveal_about_police_conduct_needs_a_second_approval_on_postgres() {
+    second_approval(Backend::Postgres).await;
 }

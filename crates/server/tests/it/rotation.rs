@@ -145,11 +145,14 @@ async fn rotation_under_load(backend: Backend) {
                 .body
                 .starts_with(&format!("Báo tin số {i} "))
         );
-        let identity = service
+        let hotline_core::Reveal::Shown(identity) = service
             .hotline
             .reveal_identity(&director, case, "Kiểm tra sau khi đổi khóa chủ")
             .await
-            .unwrap();
+            .unwrap()
+        else {
+            panic!("shown at once")
+        };
         assert_eq!(identity.name.as_deref(), Some("Người Báo Tin Xoay Khóa"));
     }
     let entries = service

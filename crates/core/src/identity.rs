@@ -1,11 +1,13 @@
 //! Revealing a reporter's identity: only to a role with clearance, only with a written reason,
 //! only for a report the member may see, and always recorded in the audit chain.
 
-use crate::intake::{IDENTITY, SealedIdentity};
+use crate::intake::{IDENTITY, MESSAGE_TEXT, SealedIdentity};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::pii::{self, Segment};
 use hotline_domain::text::{Phone, clean_line};
 use hotline_domain::{CaseNumber, DomainError};
+use hotline_store::ReportDetail;
 
 /// A reason must say something.
 pub const MIN_REASON_CHARS: usize = 10;
@@ -16,6 +18,23 @@ pub struct RevealedIdentity {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+}
+
+struct Cleared {
+    case: CaseNumber,
+    reason: String,
+    detail: ReportDetail,
+}
+
+/// What asking for a masked item gives.
+#[derive(Debug)]
+pub enum ItemReveal {
+    Shown {
+        message: i64,
+        item: usize,
+        value: String,
+    },
+    AwaitingApproval,
 }
 
 /// What asking for an identity gives.
@@ -57,50 +76,17 @@ impl Hotline {
         case: &str,
         reason: &str,
     ) -> CoreResult<Reveal> {
-        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
-        if !actor.0.role.may_reveal_identity() {
-            self.audit(
-                Some(actor.0.id),
-                "identity.reveal_refused",
-                case.as_str(),
-                "no clearance",
-            )
+        let Cleared {
+            case,
+            reason,
+            detail,
+        } = self
+            .clear_to_reveal(actor, case, reason, "identity.reveal_refused")
             .await?;
-            return Err(CoreError::Forbidden);
-        }
-        let reason = written_reason(reason)?;
-        let detail = self.store.report(&actor.visibility(), &case).await?;
         let contact = detail.contact.ok_or(CoreError::NotFound)?;
-        let mut recorded = reason.clone();
-        if self.needs_second_approval(detail.legal_type.as_deref()) {
-            let now = self.clock.now();
-            let since = now - self.policy.reveal_approval_valid;
-            let report = detail.summary.id;
-            match self
-                .store
-                .take_approved_reveal(report, actor.0.id, since, now)
-                .await?
-            {
-                Some(request) => {
-                    let approver = request.approved_by.map_or(0, |s| s.0);
-                    recorded = format!("{reason} [request {}, approved by {approver}]", request.id);
-                }
-                None => {
-                    let request = self
-                        .store
-                        .request_reveal(report, actor.0.id, &reason, now)
-                        .await?;
-                    self.audit(
-                        Some(actor.0.id),
-                        "identity.reveal_requested",
-                        case.as_str(),
-                        &format!("{reason} [request {request}]"),
-                    )
-                    .await?;
-                    return Ok(Reveal::AwaitingApproval);
-                }
-            }
-        }
+        let Some(recorded) = self.second_approval(actor, &detail, &case, &reason).await? else {
+            return Ok(Reveal::AwaitingApproval);
+        };
         let sealed = self
             .store
             .sealed_contact(contact)
@@ -128,6 +114,129 @@ impl Hotline {
             phone: identity.phone.map(|p| Phone::from_e164(p).national()),
             email: identity.email,
         }))
+    }
+
+    /// Reveals one personal item (phone, ID or account number, e-mail address) masked in a
+    /// message of `case`: `item` counts from 0 in the message. The same rules as an identity:
+    /// clearance, a written reason, the second approval where policy asks it, the audit chain.
+    pub async fn reveal_text_item(
+        &self,
+        actor: &Actor,
+        case: &str,
+        message: i64,
+        item: usize,
+        reason: &str,
+    ) -> CoreResult<ItemReveal> {
+        let Cleared {
+            case,
+            reason,
+            detail,
+        } = self
+            .clear_to_reveal(actor, case, reason, "text.item_reveal_refused")
+            .await?;
+        let message = self
+            .store
+            .messages(detail.summary.id)
+            .await?
+            .into_iter()
+            .find(|m| m.id.0 == message)
+            .ok_or(CoreError::NotFound)?;
+        let text = match (self.data_key(&detail.summary)?, &message.sealed_body) {
+            (Some(key), Some(sealed)) => String::from_utf8(
+                key.open(sealed, MESSAGE_TEXT)
+                    .map_err(|_| CoreError::Internal("sealed text does not open".into()))?,
+            )
+            .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))?,
+            _ => message.body.clone(),
+        };
+        let value = pii::segments(&text)
+            .into_iter()
+            .filter_map(|s| match s {
+                Segment::Personal(value) => Some(value.to_owned()),
+                Segment::Plain(_) => None,
+            })
+            .nth(item)
+            .ok_or(CoreError::NotFound)?;
+        let Some(recorded) = self.second_approval(actor, &detail, &case, &reason).await? else {
+            return Ok(ItemReveal::AwaitingApproval);
+        };
+        self.audit(
+            Some(actor.0.id),
+            "text.item_revealed",
+            case.as_str(),
+            &format!("message {} item {item}: {recorded}", message.id.0),
+        )
+        .await?;
+        Ok(ItemReveal::Shown {
+            message: message.id.0,
+            item,
+            value,
+        })
+    }
+
+    /// The checks every reveal starts with: clearance (a refusal is audited as `refused`),
+    /// a written reason, a report within scope.
+    async fn clear_to_reveal(
+        &self,
+        actor: &Actor,
+        case: &str,
+        reason: &str,
+        refused: &str,
+    ) -> CoreResult<Cleared> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        if !actor.0.role.may_reveal_identity() {
+            self.audit(Some(actor.0.id), refused, case.as_str(), "no clearance")
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let reason = written_reason(reason)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        Ok(Cleared {
+            case,
+            reason,
+            detail,
+        })
+    }
+
+    /// Where policy wants a second approval: takes the actor's approved request (and returns
+    /// the reason to record, naming it), or files a request and returns `None`. Elsewhere the
+    /// reason as given.
+    async fn second_approval(
+        &self,
+        actor: &Actor,
+        detail: &ReportDetail,
+        case: &CaseNumber,
+        reason: &str,
+    ) -> CoreResult<Option<String>> {
+        if !self.needs_second_approval(detail.legal_type.as_deref()) {
+            return Ok(Some(reason.to_owned()));
+        }
+        let now = self.clock.now();
+        let since = now - self.policy.reveal_approval_valid;
+        let report = detail.summary.id;
+        if let Some(request) = self
+            .store
+            .take_approved_reveal(report, actor.0.id, since, now)
+            .await?
+        {
+            let approver = request.approved_by.map_or(0, |s| s.0);
+            return Ok(Some(format!(
+                "{reason} [request {}, approved by {approver}]",
+                request.id
+            )));
+        }
+        let request = self
+            .store
+            .request_reveal(report, actor.0.id, reason, now)
+            .await?;
+        self.audit(
+            Some(actor.0.id),
+            "identity.reveal_requested",
+            case.as_str(),
+            &format!("{reason} [request {request}]"),
+        )
+        .await?;
+        Ok(None)
     }
 
     /// Whether a report of `legal_type` needs a second person's approval for a reveal.

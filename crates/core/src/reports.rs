@@ -4,17 +4,33 @@ use crate::intake::{ADDRESS, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
+use hotline_domain::pii::Segment;
 use hotline_store::{Event, Message, ReportDetail, ReportSummary, RevealRequest};
 use hotline_vault::seal::DataKey;
 
 /// Most reports one list returns.
 pub const MAX_LIST_LIMIT: u32 = 500;
 
+/// A piece of a message as shown: text, or a personal item (phone, ID or account number,
+/// e-mail address) hidden until a member with clearance reveals it, by its number in the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Text(String),
+    Hidden { item: usize },
+}
+
+/// A message whose text is masked (`body`) and cut into parts.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    pub message: Message,
+    pub parts: Vec<Part>,
+}
+
 /// A report with its conversation and history, as the console shows it.
 #[derive(Debug, Clone)]
 pub struct ReportView {
     pub detail: ReportDetail,
-    pub messages: Vec<Message>,
+    pub messages: Vec<MessageView>,
     pub events: Vec<Event>,
     /// Reveal requests waiting or approved; only for members with clearance.
     pub reveal_requests: Vec<RevealRequest>,
@@ -30,7 +46,7 @@ impl Hotline {
                 report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?
                     .unwrap_or_else(|| std::mem::take(&mut report.summary));
             }
-            report.summary = shown_to(actor, std::mem::take(&mut report.summary));
+            report.summary = masked(&report.summary);
         }
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
@@ -64,11 +80,16 @@ impl Hotline {
                     .unwrap_or_else(|| std::mem::take(&mut message.body));
             }
         }
-        detail.summary.summary = shown_to(actor, std::mem::take(&mut detail.summary.summary));
-        detail.address = detail.address.take().map(|a| shown_to(actor, a));
-        for message in &mut messages {
-            message.body = shown_to(actor, std::mem::take(&mut message.body));
-        }
+        detail.summary.summary = masked(&detail.summary.summary);
+        detail.address = detail.address.as_deref().map(masked);
+        let messages = messages
+            .into_iter()
+            .map(|mut message| {
+                let parts = parts_of(&message.body);
+                message.body = masked(&message.body);
+                MessageView { message, parts }
+            })
+            .collect();
         let events = self.store.events(detail.summary.id).await?;
         let reveal_requests = if actor.0.role.may_reveal_identity() {
             self.store.open_reveal_requests(detail.summary.id).await?
@@ -95,14 +116,24 @@ impl Hotline {
     }
 }
 
-/// Text as `actor` may read it: phone, ID and account numbers and e-mail addresses inside it are
-/// masked for members without clearance to reveal identities.
-fn shown_to(actor: &Actor, text: String) -> String {
-    if actor.0.role.may_reveal_identity() {
-        text
-    } else {
-        hotline_domain::pii::mask(&text).0
-    }
+/// Text with phone, ID and account numbers and e-mail addresses masked, for everyone: a member
+/// with clearance reveals each item on its own, with a reason, audited.
+fn masked(text: &str) -> String {
+    hotline_domain::pii::mask(text).0
+}
+
+fn parts_of(text: &str) -> Vec<Part> {
+    let mut item = 0;
+    hotline_domain::pii::segments(text)
+        .into_iter()
+        .map(|segment| match segment {
+            Segment::Plain(plain) => Part::Text(plain.to_owned()),
+            Segment::Personal(_) => {
+                item += 1;
+                Part::Hidden { item: item - 1 }
+            }
+        })
+        .collect()
 }
 
 /// Opens a sealed text; `None` when nothing was sealed (the plaintext column then holds it).

@@ -15,14 +15,20 @@ static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\+?\d(?:[ .\-]?\d){8,}").ok()
 });
 
-/// `text` with every spotted item replaced by [`MASK`], and how many were masked. Should the
-/// pattern ever fail to build, everything is masked rather than nothing.
-pub fn mask(text: &str) -> (String, usize) {
+/// A piece of text: ordinary, or an item of personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Plain(&'a str),
+    Personal(&'a str),
+}
+
+/// `text` cut into ordinary pieces and personal items, in order. Should the pattern ever fail
+/// to build, the whole text is one personal item rather than none.
+pub fn segments(text: &str) -> Vec<Segment<'_>> {
     let Some(pattern) = PATTERN.as_ref() else {
-        return (MASK.to_owned(), 1);
+        return vec![Segment::Personal(text)];
     };
-    let mut masked = String::with_capacity(text.len());
-    let mut count = 0;
+    let mut parts = Vec::new();
     let mut last = 0;
     for found in pattern.find_iter(text) {
         let before = text.get(..found.start()).unwrap_or_default();
@@ -31,12 +37,33 @@ pub fn mask(text: &str) -> (String, usize) {
         if crate::codes::CaseNumber::parse(&candidate).is_some() {
             continue;
         }
-        masked.push_str(text.get(last..found.start()).unwrap_or_default());
-        masked.push_str(MASK);
+        if found.start() > last {
+            parts.push(Segment::Plain(
+                text.get(last..found.start()).unwrap_or_default(),
+            ));
+        }
+        parts.push(Segment::Personal(found.as_str()));
         last = found.end();
-        count += 1;
     }
-    masked.push_str(text.get(last..).unwrap_or_default());
+    if last < text.len() || parts.is_empty() {
+        parts.push(Segment::Plain(text.get(last..).unwrap_or_default()));
+    }
+    parts
+}
+
+/// `text` with every spotted item replaced by [`MASK`], and how many were masked.
+pub fn mask(text: &str) -> (String, usize) {
+    let mut masked = String::with_capacity(text.len());
+    let mut count = 0;
+    for segment in segments(text) {
+        match segment {
+            Segment::Plain(plain) => masked.push_str(plain),
+            Segment::Personal(_) => {
+                masked.push_str(MASK);
+                count += 1;
+            }
+        }
+    }
     (masked, count)
 }
 
@@ -75,6 +102,30 @@ mod tests {
             assert_eq!(mask(input).0, expected, "{input}");
         }
         assert_eq!(mask("gọi 0912 345 678 hoặc a@b.vn").1, 2);
+    }
+
+    #[test]
+    fn segments_keep_the_text_and_mark_the_items() {
+        let text = "gọi 0912 345 678 hoặc a@b.vn, hồ sơ QN-2026-000123";
+        let parts = segments(text);
+        assert_eq!(
+            parts,
+            [
+                Segment::Plain("gọi "),
+                Segment::Personal("0912 345 678"),
+                Segment::Plain(" hoặc "),
+                Segment::Personal("a@b.vn"),
+                Segment::Plain(", hồ sơ QN-2026-000123"),
+            ]
+        );
+        let whole: String = parts
+            .iter()
+            .map(|p| match p {
+                Segment::Plain(t) | Segment::Personal(t) => *t,
+            })
+            .collect();
+        assert_eq!(whole, text);
+        assert_eq!(segments(""), [Segment::Plain("")]);
     }
 
     #[test]

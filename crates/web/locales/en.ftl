@@ -160,3 +160,6 @@ reveal-approved = approved, waiting for the requester
 reveal-waiting = waiting for someone else's approval
 reveal-approve = Approve
 field-request-not_approvable = This request cannot be approved: it is your own, already approved, or gone.
+item-reveal = Show
+item-reason = Why you need this number or address (logged)
+item-revealed = The masked item is shown in place in the message. Seeing it has been recorded in the audit log with your reason.

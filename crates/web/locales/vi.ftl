@@ -160,3 +160,6 @@ reveal-approved = đã phê duyệt, chờ người yêu cầu xem
 reveal-waiting = đang chờ người khác phê duyệt
 reveal-approve = Phê duyệt
 field-request-not_approvable = Không thể phê duyệt yêu cầu này: yêu cầu của chính bạn, đã được phê duyệt hoặc không còn.
+item-reveal = Xem
+item-reason = Lý do cần xem số/địa chỉ này (ghi nhật ký)
+item-revealed = Mục được che đã hiện ở đúng chỗ trong tin nhắn. Việc xem đã được ghi vào nhật ký kiểm tra cùng lý do.

@@ -175,6 +175,7 @@ pub fn app(state: AppState) -> Router {
             "/can-bo/ho-so/{case}/danh-tinh/phe-duyet",
             post(pages::approve_reveal),
         )
+        .route("/can-bo/ho-so/{case}/muc-an", post(pages::reveal_text_item))
         .route("/can-bo/ho-so/{case}/giu-ho-so", post(pages::legal_hold))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

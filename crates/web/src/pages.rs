@@ -10,7 +10,8 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use hotline_core::reports::ReportView;
+use hotline_core::identity::ItemReveal;
+use hotline_core::reports::{Part, ReportView};
 use hotline_core::{Actor, CoreError, Reveal, Submission};
 use hotline_domain::{
     Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput, VIETNAM,
@@ -470,12 +471,22 @@ pub async fn inbox(
 }
 
 pub struct MessageLine {
+    pub id: i64,
     pub direction: &'static str,
     pub who: String,
     pub channel: String,
     pub at: String,
     pub at_iso: String,
-    pub body: String,
+    pub parts: Vec<PartLine>,
+}
+
+/// A piece of a message on the page.
+pub enum PartLine {
+    Text(String),
+    /// A personal item still masked, by its number in the message.
+    Hidden(usize),
+    /// The item revealed in this response.
+    Revealed(String),
 }
 
 pub struct EventLine {
@@ -503,6 +514,9 @@ struct ReportPage {
     can_hold: bool,
     hold_error: Option<String>,
     messages: Vec<MessageLine>,
+    can_reveal_items: bool,
+    item_notice: Option<String>,
+    item_error: Option<String>,
     events: Vec<EventLine>,
 }
 
@@ -565,6 +579,10 @@ fn form_of(body: Result<Bytes, BytesRejection>, ctx: &Ctx) -> Result<Form, Box<R
 struct Shown {
     identity: Option<IdentityLines>,
     notice: Option<String>,
+    /// A masked item revealed: its message, its number there, its value.
+    item: Option<(i64, usize, String)>,
+    item_notice: Option<String>,
+    item_error: Option<String>,
     reveal_error: Option<String>,
     hold_error: Option<String>,
 }
@@ -656,6 +674,56 @@ pub async fn approve_reveal(
         Err(e) => {
             let shown = |message| Shown {
                 reveal_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
+        }
+    }
+}
+
+/// The target of a masked item's form: shows the item in place (never in a URL), or the page
+/// again with why not.
+pub async fn reveal_text_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let (Ok(message), Ok(item)) = (form.get("message").parse(), form.get("item").parse()) else {
+        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    };
+    match state
+        .hotline
+        .reveal_text_item(&actor, &case, message, item, form.get("reason"))
+        .await
+    {
+        Ok(ItemReveal::Shown {
+            message,
+            item,
+            value,
+        }) => {
+            let shown = Shown {
+                item: Some((message, item, value)),
+                item_notice: Some(ctx.tr.t("item-revealed")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::OK, shown).await
+        }
+        Ok(ItemReveal::AwaitingApproval) => {
+            let shown = Shown {
+                item_notice: Some(ctx.tr.t("reveal-requested")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::ACCEPTED, shown).await
+        }
+        Err(e) => {
+            let shown = |message| Shown {
+                item_error: Some(message),
                 ..Shown::default()
             };
             report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
@@ -763,15 +831,36 @@ async fn report_response(
         messages: view
             .messages
             .iter()
-            .map(|m| MessageLine {
-                direction: m.direction.as_str(),
-                who: ctx.tr.t(&format!("report-{}", m.direction)),
-                channel: ctx.tr.t(&format!("channel-{}", m.channel)),
-                at: vn_time(m.created_at),
-                at_iso: m.created_at.to_rfc3339(),
-                body: m.body.clone(),
+            .map(|view| {
+                let m = &view.message;
+                MessageLine {
+                    id: m.id.0,
+                    direction: m.direction.as_str(),
+                    who: ctx.tr.t(&format!("report-{}", m.direction)),
+                    channel: ctx.tr.t(&format!("channel-{}", m.channel)),
+                    at: vn_time(m.created_at),
+                    at_iso: m.created_at.to_rfc3339(),
+                    parts: view
+                        .parts
+                        .iter()
+                        .map(|part| match part {
+                            Part::Text(text) => PartLine::Text(text.clone()),
+                            Part::Hidden { item } => match &shown.item {
+                                Some((message, revealed, value))
+                                    if *message == m.id.0 && revealed == item =>
+                                {
+                                    PartLine::Revealed(value.clone())
+                                }
+                                _ => PartLine::Hidden(*item),
+                            },
+                        })
+                        .collect(),
+                }
             })
             .collect(),
+        can_reveal_items: actor.0.role.may_reveal_identity(),
+        item_notice: shown.item_notice,
+        item_error: shown.item_error,
         events: view
             .events
             .iter()

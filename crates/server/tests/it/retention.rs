@@ -157,7 +157,7 @@ async fn purge(backend: Backend) {
             .report(&director, case.as_str())
             .await
             .unwrap();
-        assert!(view.messages[0].body.starts_with(text));
+        assert!(view.messages[0].message.body.starts_with(text));
         let hotline_core::Reveal::Shown(identity) = service
             .hotline
             .reveal_identity(

@@ -56,9 +56,27 @@ async fn reveal_rules(backend: Backend) {
         "offered, not shown"
     );
     assert!(
-        report.contains("0987 654 321"),
-        "a member with clearance reads the text whole"
+        !report.contains("0987 654 321") && report.contains("/muc-an"),
+        "a member with clearance sees the number masked, and may reveal it"
     );
+    let message = form_value(&report, "message");
+    let item = |client, reason| reveal_item(client, &server, &case, &message, "0", reason);
+    let (status, body) = item(&director, "ngắn").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("ít nhất 10 ký tự") && !body.contains("0987 654 321"));
+    let (status, body) = item(&director, "Gọi lại người báo tin để xác minh").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<mark class=\"revealed\">0987 654 321</mark>"));
+    let (status, _) = reveal_item(
+        &director,
+        &server,
+        &case,
+        &message,
+        "7",
+        "Mục không tồn tại ở đây",
+    )
+    .await;
+    assert_eq!(status, 404, "no such item");
 
     let (status, body) = reveal(&director, &server, &case, "ngắn").await;
     assert_eq!(status, 400);
@@ -72,6 +90,17 @@ async fn reveal_rules(backend: Backend) {
         !report.contains("0987 654 321") && report.contains("gọi lại tôi ở số ▒▒▒"),
         "numbers inside the text are masked without clearance"
     );
+    let (status, body) = reveal_item(
+        &handler,
+        &server,
+        &case,
+        &message,
+        "0",
+        "Tôi muốn xem số điện thoại",
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(!body.contains("0987 654 321"));
     let inbox = page(&handler, server.url("/can-bo")).await;
     assert!(inbox.contains(&case) && !inbox.contains("0987 654 321"));
     let (status, body) = reveal(&handler, &server, &case, "Tôi muốn biết người báo tin").await;
@@ -118,6 +147,38 @@ async fn reveal_rules(backend: Backend) {
             .count(),
         1
     );
+    let items: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action.starts_with("text.item_reveal"))
+        .map(|e| (e.action.as_str(), e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (
+                "text.item_revealed",
+                format!("message {message} item 0: Gọi lại người báo tin để xác minh").as_str()
+            ),
+            ("text.item_reveal_refused", "no clearance"),
+        ]
+    );
+}
+
+async fn reveal_item(
+    client: &reqwest::Client,
+    server: &Server,
+    case: &str,
+    message: &str,
+    item: &str,
+    reason: &str,
+) -> (u16, String) {
+    let r = client
+        .post(server.url(&format!("/can-bo/ho-so/{case}/muc-an")))
+        .form(&[("message", message), ("item", item), ("reason", reason)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -172,16 +233,16 @@ async fn approve(client: &reqwest::Client, server: &Server, case: &str, request:
         .as_u16()
 }
 
-/// The id of the first request waiting for approval on a report page.
-fn waiting_request(page: &str) -> String {
-    let marker = "name=\"request\" value=\"";
-    let at = page.find(marker).unwrap() + marker.len();
-    let id: String = page[at..]
+/// The value of the first hidden field `name` on a page.
+fn form_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker).unwrap() + marker.len();
+    let value: String = page[at..]
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    assert!(!id.is_empty());
-    id
+    assert!(!value.is_empty());
+    value
 }
 
 async fn second_approval(backend: Backend) {
@@ -213,7 +274,7 @@ async fn second_approval(backend: Backend) {
     sign_in(&inspector, &server, "qn.inspector").await;
     let inspector_view = page(&inspector, server.url(&format!("/can-bo/ho-so/{case}"))).await;
     assert!(inspector_view.contains(reason) && !inspector_view.contains(NAME));
-    let request = waiting_request(&inspector_view);
+    let request = form_value(&inspector_view, "request");
     assert_eq!(approve(&director, &server, &case, &request).await, 400);
     let handler = browser();
     sign_in(&handler, &server, "qn.handler").await;

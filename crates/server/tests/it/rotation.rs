@@ -142,6 +142,7 @@ async fn rotation_under_load(backend: Backend) {
         let view = service.hotline.report(&director, case).await.unwrap();
         assert!(
             view.messages[0]
+                .message
                 .body
                 .starts_with(&format!("Báo tin số {i} "))
         );

@@ -1,14 +1,33 @@
 //! The audit chain: security-relevant events appended as they happen, and verification of the
 //! whole chain (`hotline audit verify`).
 
-use crate::{CoreResult, Hotline};
-use chrono::DateTime;
-use hotline_domain::StaffId;
-use hotline_store::{AuditRecord, NewAuditEntry};
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Utc};
+use hotline_domain::{CaseNumber, Role, StaffId};
+use hotline_store::{AuditRecord, NewAuditEntry, StoreError};
 use hotline_vault::audit::{AuditContent, ChainBreak, Head, Verifier, chain_hash};
+use std::collections::HashMap;
 
 /// Entries read per page while verifying.
 const VERIFY_PAGE: u32 = 1000;
+/// Most entries one reveal log shows.
+pub const MAX_REVEAL_LOG: u32 = 500;
+
+/// Actions of the reveal log: identities and masked items, asked, approved, shown, refused.
+const REVEAL_ACTIONS: &[&str] = &["identity.", "text.item_"];
+
+/// One line of the reveal log: who revealed (or asked to reveal) what, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealLogEntry {
+    pub at: DateTime<Utc>,
+    /// The member's display name (their username when they have none).
+    pub who: String,
+    pub action: String,
+    pub case: String,
+    /// The reason, as written, with the request and approver where there were.
+    pub detail: String,
+}
 
 fn content(record: &AuditRecord) -> AuditContent<'_> {
     AuditContent {
@@ -77,5 +96,76 @@ impl Hotline {
             }
         }
         Ok(verifier.finish())
+    }
+
+    /// Who revealed which identities and masked items, and why, newest first: for auditors
+    /// across units, for leaders and inspectors on the reports in their scope. Reading it is
+    /// itself audited.
+    pub async fn reveal_log(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<RevealLogEntry>> {
+        if !actor.0.role.may_read_reveal_log() {
+            return Err(CoreError::Forbidden);
+        }
+        let entries = self
+            .store
+            .audit_by_action(REVEAL_ACTIONS, limit.clamp(1, MAX_REVEAL_LOG))
+            .await?;
+        let every_unit = actor.0.role == Role::Auditor;
+        let visibility = actor.visibility();
+        let mut in_scope: HashMap<String, bool> = HashMap::new();
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut log = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if !every_unit {
+                let visible = match in_scope.get(&entry.subject) {
+                    Some(visible) => *visible,
+                    None => {
+                        let visible = match CaseNumber::parse(&entry.subject) {
+                            Some(case) => match self.store.report(&visibility, &case).await {
+                                Ok(_) => true,
+                                Err(StoreError::NotFound) => false,
+                                Err(e) => return Err(e.into()),
+                            },
+                            None => false,
+                        };
+                        in_scope.insert(entry.subject.clone(), visible);
+                        visible
+                    }
+                };
+                if !visible {
+                    continue;
+                }
+            }
+            let who = match entry.actor {
+                None => String::new(),
+                Some(id) => match names.get(&id.0) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let member = self.store.staff(id).await?;
+                        let name = if member.display_name.is_empty() {
+                            member.username
+                        } else {
+                            member.display_name
+                        };
+                        names.insert(id.0, name.clone());
+                        name
+                    }
+                },
+            };
+            log.push(RevealLogEntry {
+                at: entry.at,
+                who,
+                action: entry.action,
+                case: entry.subject,
+                detail: entry.detail,
+            });
+        }
+        self.audit(
+            Some(actor.0.id),
+            "reveals.listed",
+            actor.0.unit.as_str(),
+            &format!("count={}", log.len()),
+        )
+        .await?;
+        Ok(log)
     }
 }

@@ -36,6 +36,15 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether the role may list who revealed which identities and items, and why: auditors
+    /// for every unit, leaders and inspectors for the reports in their scope.
+    pub fn may_read_reveal_log(self) -> bool {
+        matches!(
+            self,
+            Role::Director | Role::UnitLeader | Role::Inspector | Role::Auditor
+        )
+    }
+
     /// Whether the role may put a report on legal hold (kept from any purge) or release it.
     pub fn may_place_legal_hold(self) -> bool {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)

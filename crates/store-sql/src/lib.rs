@@ -1134,5 +1134,35 @@ for_any_sql_database! {
         .map(audit_record)
         .collect()
     }
+
+    async fn audit_by_action(
+        &self,
+        prefixes: &[&str],
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        if prefixes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Prefixes are the application's own action names; `%` and `_` never occur in them.
+        let matches = (2..prefixes.len() + 2)
+            .map(|n| format!("action LIKE ${n} || '%'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sql = format!(
+            "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \
+             WHERE {matches} ORDER BY seq DESC LIMIT $1"
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(limit));
+        for prefix in prefixes {
+            query = query.bind(*prefix);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(audit_record)
+            .collect()
+    }
     }
 }

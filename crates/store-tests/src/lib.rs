@@ -545,7 +545,9 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
                     let entry = NewAuditEntry {
                         at: at(9, 0) + Duration::seconds(t * 10 + i),
                         actor: None,
-                        action: "report.opened".into(),
+                        action: ["report.opened", "identity.revealed", "text.item_revealed"]
+                            [(i % 3) as usize]
+                            .into(),
                         subject: format!("QN-2026-{:06}", t * 10 + i),
                         detail: String::new(),
                     };
@@ -560,6 +562,25 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
     }
     let entries = store.audit_entries(0, 100).await.unwrap();
     assert_eq!(entries.len(), 30);
+    let reveals = store
+        .audit_by_action(&["identity.", "text.item_"], 100)
+        .await
+        .unwrap();
+    assert_eq!(reveals.len(), 18, "two of every three kinds");
+    assert!(
+        reveals.windows(2).all(|w| w[0].seq > w[1].seq),
+        "newest first"
+    );
+    assert!(reveals.iter().all(|e| e.action != "report.opened"));
+    assert_eq!(
+        store
+            .audit_by_action(&["identity."], 4)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(store.audit_by_action(&[], 4).await.unwrap().is_empty());
     let mut previous = vec![0u8; 32];
     for (i, e) in entries.iter().enumerate() {
         assert_eq!(e.seq, i as i64 + 1, "no gaps, in order");

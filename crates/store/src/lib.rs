@@ -200,6 +200,9 @@ pub trait Audit: Send + Sync {
     ) -> StoreResult<AuditRecord>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The newest entries whose action starts with one of `prefixes`, newest first.
+    async fn audit_by_action(&self, prefixes: &[&str], limit: u32)
+    -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Everything a backend provides.

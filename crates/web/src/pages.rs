@@ -40,6 +40,8 @@ pub struct Chrome {
 pub struct StaffBar {
     pub display_name: String,
     pub unit_name: String,
+    /// Whether the header links to the reveal log.
+    pub reveal_log: bool,
 }
 
 impl Chrome {
@@ -52,6 +54,7 @@ impl Chrome {
             staff: actor.map(|a| StaffBar {
                 display_name: a.0.display_name.clone(),
                 unit_name: a.0.unit_name.clone(),
+                reveal_log: a.0.role.may_read_reveal_log(),
             }),
         }
     }
@@ -465,6 +468,57 @@ pub async fn inbox(
                 rows: reports.iter().map(|r| row(&ctx, r)).collect(),
             };
             render(StatusCode::OK, &page, &ctx)
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reveal_log.html")]
+struct RevealLogPage {
+    c: Chrome,
+    lines: Vec<RevealLogLine>,
+}
+
+pub struct RevealLogLine {
+    pub at: String,
+    pub at_iso: String,
+    pub who: String,
+    pub what: String,
+    pub case: String,
+    pub detail: String,
+}
+
+/// Who revealed which identities and masked items, and why.
+pub async fn reveal_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    match state
+        .hotline
+        .reveal_log(&actor, hotline_core::audit::MAX_REVEAL_LOG)
+        .await
+    {
+        Ok(entries) => {
+            let page = RevealLogPage {
+                c: Chrome::new(&ctx, Some(&actor)),
+                lines: entries
+                    .into_iter()
+                    .map(|e| RevealLogLine {
+                        at: vn_time(e.at),
+                        at_iso: e.at.to_rfc3339(),
+                        who: e.who,
+                        what: ctx.tr.t(&format!("audit-{}", e.action)),
+                        case: e.case,
+                        detail: e.detail,
+                    })
+                    .collect(),
+            };
+            render(StatusCode::OK, &page, &ctx)
+        }
+        Err(CoreError::Forbidden) => {
+            PageError::new(StatusCode::FORBIDDEN, "error-no-log-access", &ctx).into_response()
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }

@@ -45,6 +45,7 @@ async fn reveal_rules(backend: Backend) {
     data.add_staff("qn.director", Role::Director, "22").await;
     data.add_staff("qn.handler", Role::Handler, "22").await;
     data.add_staff("ht.director", Role::Director, "42").await;
+    data.add_staff("bca.auditor", Role::Auditor, "bca").await;
     let server = Server::start(data.config()).await;
     let case = report_with_identity(&server, "Tố cáo; gọi lại tôi ở số 0987 654 321").await;
 
@@ -126,6 +127,22 @@ async fn reveal_rules(backend: Backend) {
     assert_eq!(status, 200);
     assert!(body.contains(NAME) && body.contains("0912 345 678"));
     assert!(body.contains("đã được ghi vào nhật ký"));
+
+    // Who revealed what and why: leaders in scope and auditors read it; no one else.
+    let log_url = server.url("/can-bo/nhat-ky-danh-tinh");
+    let log = page(&director, log_url.clone()).await;
+    assert!(log.contains(&case) && log.contains("Cần gọi lại để xác minh địa điểm"));
+    assert!(log.contains("Xem danh tính") && log.contains("Xem mục bị che trong tin báo"));
+    assert!(!log.contains(NAME) && !log.contains("0987 654 321"));
+    let auditor = browser();
+    sign_in(&auditor, &server, "bca.auditor").await;
+    assert!(page(&auditor, log_url.clone()).await.contains(&case));
+    assert!(
+        !page(&other, log_url.clone()).await.contains(&case),
+        "another province's reveals are not theirs to list"
+    );
+    let refused = handler.get(log_url).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
     server.stop().await;
 
     let service = Service::open(&data.config()).await.unwrap();

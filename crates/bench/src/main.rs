@@ -187,7 +187,7 @@ async fn intake(
     Ok(())
 }
 
-fn rows(n: usize, key_id: &str) -> Vec<NewReport> {
+fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
     let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
     (0..n)
         .map(|i| NewReport {
@@ -206,6 +206,7 @@ fn rows(n: usize, key_id: &str) -> Vec<NewReport> {
             province_code: Some(22),
             commune_code: Some(6688),
             address_sealed: None,
+            word_index: word_index.to_vec(),
             contact: None,
             anonymous: true,
             urgency: Urgency::Normal,
@@ -229,6 +230,11 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
         )
         .await?;
         let key_id = keys.current_id();
+        // The words of the text, indexed as intake indexes them.
+        let word_index: Vec<_> = hotline_domain::text::search_tokens(TEXT)
+            .iter()
+            .map(|w| keys.word_digest(w))
+            .collect();
         let hotline = hotline_core::Hotline::start(
             store.clone(),
             Arc::new(hotline_domain::SystemClock),
@@ -242,7 +248,7 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
             .resolve_unit(&UnitCode::commune(22, 6688))
             .await
             .context("commune unit")?;
-        let all = rows(reports, &key_id);
+        let all = rows(reports, &key_id, &word_index);
         let started = Instant::now();
         let mut latencies = Vec::with_capacity(reports / per_commit + 1);
         for chunk in all.chunks(per_commit) {

@@ -6,6 +6,7 @@
 use crate::keys::Keys;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::text::search_tokens;
 use hotline_domain::{
     CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidContact, ValidReport,
     vietnam_year,
@@ -283,6 +284,18 @@ impl Hotline {
         }
     }
 
+    /// The blind index of the words of a report's text and address.
+    fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
+        let words = match address {
+            Some(address) => format!("{text}\n{address}"),
+            None => text.to_owned(),
+        };
+        search_tokens(&words)
+            .iter()
+            .map(|word| self.keys.word_digest(word))
+            .collect()
+    }
+
     /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers
     /// it and writes it durably. Returns only once it is on disk.
     #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
@@ -314,6 +327,7 @@ impl Hotline {
             text_sealed: data_key.seal(text.as_bytes(), MESSAGE_TEXT),
             province_code,
             commune_code,
+            word_index: self.word_index(&text, address.as_deref()),
             address_sealed: address.map(|a| data_key.seal(a.as_bytes(), ADDRESS)),
             anonymous: contact.is_none(),
             contact: contact.map(|c| self.seal_contact(&data_key, c)),

@@ -159,6 +159,14 @@ impl Keys {
     pub fn blind_index(&self, kind: &str, normalised: &str) -> Vec<u8> {
         self.index.blind_index(kind, normalised)
     }
+
+    /// The search index entry of one folded word: a keyed hash cut to 128 bits, plenty to keep
+    /// the words of a few million reports apart.
+    pub fn word_digest(&self, word: &str) -> Vec<u8> {
+        let mut digest = self.index.blind_index("word", word);
+        digest.truncate(16);
+        digest
+    }
 }
 
 fn binding_for(key: &MasterKey, index: &IndexKey) -> KeyBinding {

@@ -5,6 +5,8 @@ use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
 use hotline_domain::pii::Segment;
+use hotline_domain::text::{Phone, clean_line, search_tokens};
+use hotline_store::StoreError;
 use hotline_store::{Event, Message, ReportDetail, ReportSummary, RevealRequest};
 use hotline_vault::seal::DataKey;
 
@@ -41,13 +43,7 @@ impl Hotline {
     pub async fn list_reports(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<ReportSummary>> {
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
         let mut reports = self.store.list_reports(&actor.visibility(), limit).await?;
-        for report in &mut reports {
-            if let Some(key) = self.data_key(report)? {
-                report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?
-                    .unwrap_or_else(|| std::mem::take(&mut report.summary));
-            }
-            report.summary = masked(&report.summary);
-        }
+        self.open_summaries(&mut reports)?;
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
             Some(actor.0.id),
@@ -57,6 +53,81 @@ impl Hotline {
         )
         .await?;
         Ok(reports)
+    }
+
+    /// Reports the actor may see that match `query`: a case number finds that report; a phone
+    /// number finds every report its owner left it on, on any channel (only for members with
+    /// clearance: it links reports to a person); anything else finds the reports holding every
+    /// word, with or without diacritics, through the blind index. Each search is audited, without
+    /// its terms.
+    pub async fn search_reports(
+        &self,
+        actor: &Actor,
+        query: &str,
+        limit: u32,
+    ) -> CoreResult<Vec<ReportSummary>> {
+        let query = clean_line(query);
+        if query.is_empty() {
+            return self.list_reports(actor, limit).await;
+        }
+        let limit = limit.clamp(1, MAX_LIST_LIMIT);
+        let visibility = actor.visibility();
+        let (mut reports, how) = if let Some(case) = CaseNumber::parse(&query) {
+            let found = match self.store.report(&visibility, &case).await {
+                Ok(detail) => vec![detail.summary],
+                Err(StoreError::NotFound) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            (found, "case".to_owned())
+        } else if let Some(phone) = Phone::parse(&query).filter(|_| is_number_only(&query)) {
+            if !actor.0.role.may_reveal_identity() {
+                self.audit(
+                    Some(actor.0.id),
+                    "reports.phone_search_refused",
+                    actor.0.unit.as_str(),
+                    "no clearance",
+                )
+                .await?;
+                return Err(CoreError::Forbidden);
+            }
+            let index = self.keys.blind_index("phone", phone.e164());
+            let found = self
+                .store
+                .reports_by_phone(&visibility, &index, limit)
+                .await?;
+            (found, "phone".to_owned())
+        } else {
+            let words: Vec<_> = search_tokens(&query)
+                .iter()
+                .map(|word| self.keys.word_digest(word))
+                .collect();
+            let found = self
+                .store
+                .search_reports(&visibility, &words, limit)
+                .await?;
+            (found, format!("words={}", words.len()))
+        };
+        self.open_summaries(&mut reports)?;
+        self.audit(
+            Some(actor.0.id),
+            "reports.searched",
+            actor.0.unit.as_str(),
+            &format!("by={how} results={}", reports.len()),
+        )
+        .await?;
+        Ok(reports)
+    }
+
+    /// Unseals and masks the summaries of a list.
+    fn open_summaries(&self, reports: &mut [ReportSummary]) -> CoreResult<()> {
+        for report in reports {
+            if let Some(key) = self.data_key(report)? {
+                report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?
+                    .unwrap_or_else(|| std::mem::take(&mut report.summary));
+            }
+            report.summary = masked(&report.summary);
+        }
+        Ok(())
     }
 
     /// One report, or `NotFound` when it does not exist or is not the actor's to see; the two are
@@ -114,6 +185,15 @@ impl Hotline {
             .map(|wrapped| self.keys.unwrap(report.key_id.as_deref(), wrapped))
             .transpose()
     }
+}
+
+/// Whether a query is written as a number alone (digits and the signs numbers are written
+/// with), so that words such as "số 113" stay a word search.
+fn is_number_only(query: &str) -> bool {
+    query.chars().filter(char::is_ascii_digit).count() >= 9
+        && query
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '.' | '-' | '(' | ')' | ' '))
 }
 
 /// Text with phone, ID and account numbers and e-mail addresses masked, for everyone: a member

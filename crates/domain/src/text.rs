@@ -40,6 +40,24 @@ pub fn fold(input: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Most distinct words one text contributes to the search index.
+pub const MAX_SEARCH_TOKENS: usize = 2_000;
+
+/// The words of `text` as search matches them: folded (no case, no diacritics), split at
+/// anything that is not a letter or digit, two characters or more, each once, in order of
+/// first appearance. `Buôn Ma Thuột` and `buon ma thuot` give the same words.
+pub fn search_tokens(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let mut seen = std::collections::HashSet::new();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .filter(|w| seen.insert(*w))
+        .take(MAX_SEARCH_TOKENS)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A phone number in E.164 form (`+84912345678`).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Phone(String);
@@ -117,6 +135,20 @@ impl Phone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_tokens_ignore_case_diacritics_and_punctuation() {
+        assert_eq!(
+            search_tokens("Trộm xe ở Buôn Ma Thuột, TRỘM xe máy! a"),
+            ["trom", "xe", "buon", "ma", "thuot", "may"]
+        );
+        assert_eq!(
+            search_tokens("buon ma thuot"),
+            search_tokens("Buôn Ma Thuột")
+        );
+        assert_eq!(search_tokens("Đắk Lắk"), ["dak", "lak"]);
+        assert!(search_tokens(" - , ").is_empty());
+    }
 
     #[test]
     fn clean_normalises_to_nfc_and_drops_controls() {

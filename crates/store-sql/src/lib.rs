@@ -113,6 +113,9 @@ macro_rules! for_any_sql_database {
     };
 }
 
+/// Word digests inserted per statement (SQLite allows 32,766 parameters).
+const WORDS_PER_STATEMENT: usize = 500;
+
 /// GSO codes are five digits at most; PostgreSQL has no unsigned integers.
 pub fn code_param(code: Option<u32>) -> Option<i32> {
     code.map(|c| i32::try_from(c).unwrap_or(i32::MAX))
@@ -242,6 +245,19 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .int("id")?;
+            // Many rows per statement: a report has hundreds of words, a batch hundreds of reports.
+            for words in report.word_index.chunks(WORDS_PER_STATEMENT) {
+                let values = (0..words.len())
+                    .map(|i| format!("(${}, $1)", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("INSERT INTO report_words (digest, report_id) VALUES {values}");
+                let mut insert = sqlx::query(&sql).bind(report_id);
+                for word in words {
+                    insert = insert.bind(word.clone());
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
             sqlx::query(
                 "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
                  body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7)",
@@ -619,6 +635,7 @@ for_any_sql_database! {
         for statement in [
             "DELETE FROM events WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
+            "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
             "DELETE FROM notes WHERE report_id = $1",
             "DELETE FROM messages WHERE report_id = $1",
@@ -995,6 +1012,70 @@ for_any_sql_database! {
              WHERE {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
         ))
         .bind(value)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(report_summary)
+        .collect()
+    }
+
+    async fn search_reports(
+        &self,
+        visibility: &Visibility,
+        words: &[Vec<u8>],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (0..words.len())
+            .map(|i| format!("${}", i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} AND r.id IN (SELECT report_id FROM report_words \
+             WHERE digest IN ({placeholders}) GROUP BY report_id HAVING COUNT(*) = $2) \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
+        );
+        let wanted = i64::try_from(words.len()).unwrap_or(i64::MAX);
+        let mut query = sqlx::query(&sql)
+            .bind(value)
+            .bind(wanted)
+            .bind(i64::from(limit));
+        for word in words {
+            query = query.bind(word.clone());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(report_summary)
+            .collect()
+    }
+
+    async fn reports_by_phone(
+        &self,
+        visibility: &Visibility,
+        phone_index: &[u8],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} AND r.contact_id IN (SELECT id FROM contacts WHERE phone_index = $2) \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
+        ))
+        .bind(value)
+        .bind(phone_index.to_vec())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -40,6 +40,7 @@ macro_rules! contract_tests {
             a_rotation_moves_the_binding_and_rewraps_every_data_key,
             a_purge_removes_what_its_rule_selects_and_spares_held_reports,
             a_reveal_request_is_approved_by_another_and_opens_one_reveal,
+            search_finds_reports_holding_every_word_and_the_same_phone,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -167,6 +168,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         province_code: None,
         commune_code: None,
         address_sealed: None,
+        word_index: Vec::new(),
         contact: None,
         anonymous: true,
         urgency: Urgency::Normal,
@@ -898,6 +900,90 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
     assert!(
         store
             .open_reveal_requests(receipt.report)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn search_finds_reports_holding_every_word_and_the_same_phone(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let words = |list: &[&str]| -> Vec<Vec<u8>> {
+        list.iter()
+            .map(|w| format!("digest-of-{w}").into_bytes())
+            .collect()
+    };
+    let phone = |index: &str| NewContact {
+        sealed: b"sealed identity".to_vec(),
+        phone_index: Some(index.as_bytes().to_vec()),
+    };
+    let mut theft = report(UnitCode::province(22), "QN", at(2, 0), "trộm xe");
+    theft.word_index = words(&["trom", "xe", "may"]);
+    theft.contact = Some(phone("phone-a"));
+    let mut drugs = report(UnitCode::province(22), "QN", at(2, 1), "ma túy");
+    drugs.word_index = words(&["ma", "tuy", "xe"]);
+    let mut elsewhere = report(UnitCode::province(42), "HT", at(2, 2), "trộm xe");
+    elsewhere.word_index = words(&["trom", "xe"]);
+    elsewhere.contact = Some(phone("phone-a"));
+    let receipts = store.intake(&[theft, drugs, elsewhere]).await.unwrap();
+    let everything = Visibility::Subtree(String::new());
+    let qn = Visibility::Unit(UnitCode::province(22));
+    let cases = |found: Vec<hotline_store::ReportSummary>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|r| r.case_number.to_string())
+            .collect()
+    };
+
+    let found = store
+        .search_reports(&everything, &words(&["trom", "xe"]), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        cases(found),
+        [
+            receipts[2].case_number.to_string(),
+            receipts[0].case_number.to_string()
+        ],
+        "every word, newest first"
+    );
+    let found = store
+        .search_reports(&qn, &words(&["xe"]), 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "only what the unit may see");
+    assert!(
+        store
+            .search_reports(&everything, &words(&["trom", "tuy"]), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_reports(&everything, &[], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_reports(&Visibility::Nothing, &words(&["xe"]), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let same_phone = store
+        .reports_by_phone(&everything, b"phone-a", 10)
+        .await
+        .unwrap();
+    assert_eq!(same_phone.len(), 2, "the same reporter on two reports");
+    let in_qn = store.reports_by_phone(&qn, b"phone-a", 10).await.unwrap();
+    assert_eq!(cases(in_qn), [receipts[0].case_number.to_string()]);
+    assert!(
+        store
+            .reports_by_phone(&everything, b"phone-b", 10)
             .await
             .unwrap()
             .is_empty()

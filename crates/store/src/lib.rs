@@ -88,6 +88,22 @@ pub trait Reports: Send + Sync {
     /// revealed across units.
     async fn report(&self, visibility: &Visibility, case: &CaseNumber)
     -> StoreResult<ReportDetail>;
+    /// Reports visible under `visibility` whose word index holds every one of `words`, newest
+    /// first.
+    async fn search_reports(
+        &self,
+        visibility: &Visibility,
+        words: &[Vec<u8>],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>>;
+    /// Reports visible under `visibility` whose reporter left the phone number with this blind
+    /// index, on any channel, newest first.
+    async fn reports_by_phone(
+        &self,
+        visibility: &Visibility,
+        phone_index: &[u8],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>>;
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;

@@ -119,6 +119,8 @@ pub struct NewReport {
     pub commune_code: Option<u32>,
     /// Address details, sealed under the report's data key.
     pub address_sealed: Option<Vec<u8>>,
+    /// Keyed hashes of the distinct words of the text and address, for search.
+    pub word_index: Vec<Vec<u8>>,
     pub contact: Option<NewContact>,
     pub anonymous: bool,
     pub urgency: Urgency,

@@ -166,6 +166,7 @@ pub fn app(state: AppState) -> Router {
         .route("/dang-nhap", get(pages::login_form).post(pages::login))
         .route("/dang-xuat", post(pages::logout))
         .route("/can-bo", get(pages::inbox))
+        .route("/can-bo/tim-kiem", post(pages::search))
         .route("/can-bo/nhat-ky-danh-tinh", get(pages::reveal_log))
         .route("/can-bo/ho-so/{case}", get(pages::report_page))
         .route(

@@ -452,6 +452,9 @@ struct InboxPage {
     c: Chrome,
     can_read: bool,
     rows: Vec<Row>,
+    /// The search, when the list answers one.
+    query: Option<String>,
+    search_error: Option<String>,
 }
 
 pub async fn inbox(
@@ -459,18 +462,58 @@ pub async fn inbox(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
 ) -> Response {
-    let can_read = actor.visibility() != hotline_store::Visibility::Nothing;
     match state.hotline.list_reports(&actor, 200).await {
-        Ok(reports) => {
-            let page = InboxPage {
-                c: Chrome::new(&ctx, Some(&actor)),
-                can_read,
-                rows: reports.iter().map(|r| row(&ctx, r)).collect(),
-            };
-            render(StatusCode::OK, &page, &ctx)
+        Ok(reports) => inbox_page(&ctx, &actor, &reports, None, None, StatusCode::OK),
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// The search form's target. A POST, so that what was searched for (a phone number, a name in
+/// the text) stays out of addresses, history and logs.
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let query = form.get("q").to_owned();
+    match state.hotline.search_reports(&actor, &query, 200).await {
+        Ok(reports) => inbox_page(&ctx, &actor, &reports, Some(query), None, StatusCode::OK),
+        Err(CoreError::Forbidden) => {
+            let error = ctx.tr.t("search-phone-needs-clearance");
+            inbox_page(
+                &ctx,
+                &actor,
+                &[],
+                Some(query),
+                Some(error),
+                StatusCode::FORBIDDEN,
+            )
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+fn inbox_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    reports: &[ReportSummary],
+    query: Option<String>,
+    search_error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let page = InboxPage {
+        c: Chrome::new(ctx, Some(actor)),
+        can_read: actor.visibility() != hotline_store::Visibility::Nothing,
+        rows: reports.iter().map(|r| row(ctx, r)).collect(),
+        query,
+        search_error,
+    };
+    render(status, &page, ctx)
 }
 
 #[derive(Template)]

@@ -19,3 +19,4 @@ mod keys;
 mod retention;
 mod reveal;
 mod rotation;
+mod search;

@@ -1,0 +1,127 @@
+//! Search over sealed reports: words with or without diacritics through the blind index, case
+//! numbers, the same reporter's phone across reports for members with clearance; always
+//! within scope, never echoing markup, and audited without its terms.
+
+use crate::harness::{Backend, Data, Server, browser, sign_in};
+use hotline_domain::Role;
+use hotline_server::Service;
+use serde_json::{Value, json};
+
+async fn submit(server: &Server, text: &str, province: u32) -> String {
+    let created: Value = browser()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": text, "province_code": province,
+                      "contact": {"name": "Người Tìm Kiếm", "phone": "0912 345 678"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["case_number"].as_str().unwrap().to_owned()
+}
+
+async fn search(client: &reqwest::Client, server: &Server, query: &str) -> (u16, String) {
+    let r = client
+        .post(server.url("/can-bo/tim-kiem"))
+        .form(&[("q", query)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn searching(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    data.add_staff("ht.director", Role::Director, "42").await;
+    let server = Server::start(data.config()).await;
+    let theft = submit(&server, "Trộm xe máy ở Buôn Ma Thuột lúc nửa đêm", 22).await;
+    let gambling = submit(&server, "Đánh bạc tại quán cà phê đầu ngõ", 22).await;
+    let elsewhere = submit(&server, "trom xe dap o cho", 42).await;
+
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let (status, page) = search(&director, &server, "buon ma thuot").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&theft) && !page.contains(&gambling));
+    let (_, page) = search(&director, &server, "TRỘM XE").await;
+    assert!(page.contains(&theft), "with diacritics and in capitals");
+    assert!(
+        !page.contains(&elsewhere),
+        "another province's report is not found"
+    );
+    let (_, page) = search(&director, &server, &gambling).await;
+    assert!(
+        page.contains(&gambling) && !page.contains(&theft),
+        "by case number"
+    );
+    let (_, page) = search(&director, &server, "trộm bạc").await;
+    assert!(
+        !page.contains(&theft) && !page.contains(&gambling),
+        "every word must match"
+    );
+
+    // The same reporter across reports, by phone: members with clearance only.
+    let (_, page) = search(&director, &server, "0912.345.678").await;
+    assert!(page.contains(&theft) && page.contains(&gambling) && !page.contains(&elsewhere));
+    let handler = browser();
+    sign_in(&handler, &server, "qn.handler").await;
+    let (status, page) = search(&handler, &server, "0912 345 678").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Chỉ cán bộ có thẩm quyền") && !page.contains(&theft));
+    let (_, page) = search(&handler, &server, "quán cà phê").await;
+    assert!(page.contains(&gambling), "word search is for every reader");
+
+    let other = browser();
+    sign_in(&other, &server, "ht.director").await;
+    let (_, page) = search(&other, &server, "trom xe").await;
+    assert!(page.contains(&elsewhere) && !page.contains(&theft));
+
+    // Markup and SQL are only text to search for.
+    let (status, page) = search(&director, &server, "<script>alert(1)</script>").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"));
+    let (status, page) = search(&director, &server, "' OR 1=1 --").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&theft));
+    server.stop().await;
+
+    let service = Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    let searches: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "reports.searched")
+        .collect();
+    assert_eq!(searches.len(), 9, "every search but the refused one");
+    assert!(searches.iter().any(|e| e.detail == "by=phone results=2"));
+    assert!(searches.iter().any(|e| e.detail == "by=words=3 results=1"));
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.detail.contains("buon") && !e.detail.contains("0912")),
+        "the chain records that a search ran, not what was searched for"
+    );
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.action == "reports.phone_search_refused")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn search_on_sqlite() {
+    searching(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn search_on_postgres() {
+    searching(Backend::Postgres).await;
+}

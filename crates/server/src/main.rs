@@ -190,6 +190,13 @@ enum ConfigCommand {
 }
 
 /// The first line of standard input, without its line ending.
+/// The last part of a path, for the audit chain: where on this machine is not its business.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 fn read_line_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -299,11 +306,21 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { to } => {
-            let store = hotline_server::open_store(&config).await?;
-            store
+            let service = Service::open(&config).await?;
+            let written = service
+                .hotline
+                .store
                 .backup_to(&to)
                 .await
-                .with_context(|| format!("cannot back up to {}", to.display()))?;
+                .with_context(|| format!("cannot back up to {}", to.display()));
+            if written.is_ok() {
+                service
+                    .hotline
+                    .audit(None, "store.backed_up", "backup", &file_name(&to))
+                    .await?;
+            }
+            service.close().await;
+            written?;
             println!(
                 "backup written to {}; the master key is not in it",
                 to.display()
@@ -333,6 +350,13 @@ async fn main() -> anyhow::Result<()> {
                 }
                 let sealed = ring.newest().export(&read_line_from_stdin()?)?;
                 keys::write_private_new_file(&to, sealed.as_bytes())?;
+                let service = Service::open(&config).await?;
+                let recorded = service
+                    .hotline
+                    .audit(None, "keys.exported", ring.newest().id(), &file_name(&to))
+                    .await;
+                service.close().await;
+                recorded?;
                 println!(
                     "master key exported to {} (sealed under the passphrase)",
                     to.display()

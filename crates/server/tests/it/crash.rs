@@ -240,6 +240,7 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
 #[tokio::test]
 async fn logs_carry_no_identity_and_no_report_text() {
     let dir = tempfile::tempdir().unwrap();
+    checker_token(dir.path());
     // Debug level: everything the libraries say, too.
     let (mut child, base, log) = serve_logged(dir.path(), "debug");
     wait_ready(&base).await;
@@ -247,7 +248,7 @@ async fn logs_carry_no_identity_and_no_report_text() {
     let accepted = client
         .post(format!("{base}/api/v1/reports"))
         .json(&json!({
-            "text": "Nội dung tố giác bí mật XYZZY",
+            "text": "Nội dung tố giác bí mật XYZZY, gọi lại 0911 222 333",
             "province_code": 22,
             "contact": {"name": "Nguyễn Văn Thử", "phone": "0912 345 678", "email": "nguoi.bao@example.vn"}
         }))
@@ -255,6 +256,10 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .await
         .unwrap();
     assert_eq!(accepted.status(), 201);
+    let case = accepted.json::<serde_json::Value>().await.unwrap()["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let refused = client
         .post(format!("{base}/api/v1/reports"))
         .json(&json!({"text": "XYZZY lần hai", "contact": {"phone": "số 0987654321 sai"}}))
@@ -268,6 +273,48 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .send()
         .await
         .unwrap();
+    // An officer's day: open the report, reveal the identity and a masked number, search.
+    let officer = crate::harness::browser();
+    officer
+        .post(format!("{base}/dang-nhap"))
+        .form(&[("username", "checker"), ("password", "checker password")])
+        .send()
+        .await
+        .unwrap();
+    let report_url = format!("{base}/can-bo/ho-so/{case}");
+    let page = officer
+        .get(&report_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let message = page
+        .split("name=\"message\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let reason = ("reason", "Lý do QWERTY cần xác minh");
+    for (path, form) in [
+        (format!("{report_url}/danh-tinh"), vec![reason]),
+        (
+            format!("{report_url}/muc-an"),
+            vec![reason, ("message", message.as_str()), ("item", "0")],
+        ),
+        (
+            format!("{base}/can-bo/tim-kiem"),
+            vec![("q", "XYZZY bí mật")],
+        ),
+        (
+            format!("{base}/can-bo/tim-kiem"),
+            vec![("q", "0912 345 678")],
+        ),
+    ] {
+        let r = officer.post(&path).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -288,6 +335,10 @@ async fn logs_carry_no_identity_and_no_report_text() {
         "nguoi.bao",
         "0987654321",
         "nguoi.la",
+        "911 222 333",
+        "911222333",
+        "QWERTY",
+        "bí mật",
     ] {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }

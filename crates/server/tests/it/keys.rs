@@ -348,6 +348,16 @@ async fn backup_and_restore_with_the_exported_key_bring_everything_back() {
         passphrase,
     );
     assert!(exported.status.success());
+    let service = hotline_server::Service::open(&config).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    for action in ["store.backed_up", "keys.exported"] {
+        let entry = entries.iter().find(|e| e.action == action).unwrap();
+        assert!(
+            !entry.detail.contains(dir.path().to_str().unwrap()),
+            "file names only, not where they are"
+        );
+    }
     assert_eq!(
         holds_secret(&std::fs::read(&backup).unwrap()),
         None,

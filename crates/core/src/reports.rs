@@ -3,9 +3,9 @@
 use crate::intake::{ADDRESS, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::CaseNumber;
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, clean_line, search_tokens};
+use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
 use hotline_store::{Event, Message, ReportDetail, ReportSummary, RevealRequest};
 use hotline_vault::seal::DataKey;
@@ -36,6 +36,9 @@ pub struct ReportView {
     pub events: Vec<Event>,
     /// Reveal requests waiting or approved; only for members with clearance.
     pub reveal_requests: Vec<RevealRequest>,
+    /// What staff call the reporter, when they left a contact: the same for the same phone
+    /// number on every report.
+    pub reporter: Option<Pseudonym>,
 }
 
 impl Hotline {
@@ -167,11 +170,19 @@ impl Hotline {
         } else {
             Vec::new()
         };
+        let reporter = detail.contact.and_then(|contact| {
+            let basis = match &detail.contact_phone_index {
+                Some(index) => format!("phone:{}", hex::encode(index)),
+                None => format!("contact:{}", contact.0),
+            };
+            Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
+        });
         Ok(ReportView {
             detail,
             messages,
             events,
             reveal_requests,
+            reporter,
         })
     }
 }

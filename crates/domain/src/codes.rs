@@ -47,6 +47,38 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const SYMBOLS: usize = 16;
 const GROUP: usize = 4;
 
+/// What staff call a reporter instead of their name: `NBT-K7F3QX`, six Crockford symbols
+/// (30 bits) taken from a keyed hash, so the same reporter (the same phone number, on any
+/// channel) has the same pseudonym on every report, and the pseudonym tells nothing of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pseudonym(String);
+
+impl Pseudonym {
+    /// From the first 30 bits of `digest` (a keyed hash; shorter digests give `None`).
+    pub fn from_digest(digest: &[u8]) -> Option<Self> {
+        let first: [u8; 4] = digest.get(..4)?.try_into().ok()?;
+        let bits = u32::from_be_bytes(first) >> 2;
+        let symbols: String = (0..6)
+            .rev()
+            .map(|i| {
+                let index = usize::try_from((bits >> (5 * i)) & 31).unwrap_or_default();
+                ALPHABET.get(index).map_or('0', |b| char::from(*b))
+            })
+            .collect();
+        Some(Self(format!("NBT-{symbols}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The reporter's secret to follow their report up: 80 random bits, shown in groups of four
 /// (`7KQ2-M9XD-3RTA-WP4H`). Only a hash of it is stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -149,6 +181,22 @@ mod tests {
         );
         assert!(FollowUpCode::parse("ABCD").is_none());
         assert!(FollowUpCode::parse("UUUU-UUUU-UUUU-UUUU").is_none());
+    }
+
+    #[test]
+    fn pseudonyms_are_short_stable_and_spread() {
+        let a = Pseudonym::from_digest(&[0xff; 32]).unwrap();
+        assert_eq!(a.as_str(), "NBT-ZZZZZZ");
+        assert_eq!(
+            Pseudonym::from_digest(&[0; 32]).unwrap().as_str(),
+            "NBT-000000"
+        );
+        assert_eq!(Pseudonym::from_digest(&[0xff; 32]), Some(a));
+        assert_ne!(
+            Pseudonym::from_digest(&[1, 2, 3, 4]),
+            Pseudonym::from_digest(&[1, 2, 3, 8])
+        );
+        assert_eq!(Pseudonym::from_digest(&[1, 2, 3]), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod text;
 pub mod unit;
 
 pub use clock::{Clock, FixedClock, SystemClock, VIETNAM, vietnam_year};
-pub use codes::{CaseNumber, FollowUpCode};
+pub use codes::{CaseNumber, FollowUpCode, Pseudonym};
 pub use error::{DomainError, FieldError};
 pub use ids::{ContactId, MessageId, ReportId, StaffId};
 pub use places::{Commune, CommuneLookup, Gazetteer, Province};

@@ -1095,8 +1095,9 @@ for_any_sql_database! {
         };
         let row = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS}, r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-             r.updated_at, r.legal_hold, r.legal_type \
+             r.updated_at, r.legal_hold, r.legal_type, c.phone_index AS contact_phone_index \
              FROM reports r JOIN units u ON u.code = r.unit_code \
+             LEFT JOIN contacts c ON c.id = r.contact_id \
              WHERE r.case_number = $1 AND {clause}"
         ))
         .bind(case.as_str())

@@ -164,6 +164,7 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         address: row.text_opt("address")?,
         sealed_address: row.bytes_opt("address_sealed")?,
         contact: row.int_opt("contact_id")?.map(ContactId),
+        contact_phone_index: row.bytes_opt("contact_phone_index")?,
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,

@@ -177,6 +177,8 @@ pub struct ReportDetail {
     pub address: Option<String>,
     pub sealed_address: Option<Vec<u8>>,
     pub contact: Option<ContactId>,
+    /// The blind index of the contact's phone number, when they left one.
+    pub contact_phone_index: Option<Vec<u8>>,
     pub assignee: Option<StaffId>,
     pub updated_at: DateTime<Utc>,
     /// Kept from any purge while set.

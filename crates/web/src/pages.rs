@@ -897,10 +897,11 @@ async fn report_response(
         row: row(ctx, summary),
         place: place_label(state, ctx, &view),
         address: view.detail.address.clone(),
-        reporter: if summary.anonymous {
-            ctx.tr.t("report-anonymous")
-        } else {
-            ctx.tr.t("report-has-contact")
+        reporter: match &view.reporter {
+            Some(pseudonym) => ctx
+                .tr
+                .t1("report-pseudonym", "pseudonym", pseudonym.to_string()),
+            None => ctx.tr.t("report-anonymous"),
         },
         can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
         needs_approval: state

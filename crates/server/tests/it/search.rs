@@ -42,6 +42,17 @@ async fn searching(backend: Backend) {
     let theft = submit(&server, "Trộm xe máy ở Buôn Ma Thuột lúc nửa đêm", 22).await;
     let gambling = submit(&server, "Đánh bạc tại quán cà phê đầu ngõ", 22).await;
     let elsewhere = submit(&server, "trom xe dap o cho", 42).await;
+    let stranger: Value = browser()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "Người khác báo tin", "province_code": 22,
+                      "contact": {"name": "Người Khác", "phone": "0987 111 222"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stranger = stranger["case_number"].as_str().unwrap().to_owned();
 
     let director = browser();
     sign_in(&director, &server, "qn.director").await;
@@ -63,6 +74,24 @@ async fn searching(backend: Backend) {
     assert!(
         !page.contains(&theft) && !page.contains(&gambling),
         "every word must match"
+    );
+
+    // Staff call a reporter by a pseudonym: the same for the same phone on every report.
+    let pseudonym_on = |page: &str| -> String {
+        let at = page.find("NBT-").expect("a pseudonym");
+        page[at..at + 10].to_owned()
+    };
+    let mut pseudonyms = Vec::new();
+    for case in [&theft, &gambling, &stranger] {
+        let page =
+            crate::harness::page(&director, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+        assert!(!page.contains("Người Tìm Kiếm") && !page.contains("Người Khác"));
+        pseudonyms.push(pseudonym_on(&page));
+    }
+    assert_eq!(pseudonyms[0], pseudonyms[1], "one reporter, one pseudonym");
+    assert_ne!(
+        pseudonyms[0], pseudonyms[2],
+        "another reporter, another pseudonym"
     );
 
     // The same reporter across reports, by phone: members with clearance only.

@@ -7,11 +7,17 @@ use hotline_domain::Role;
 use hotline_server::Service;
 use serde_json::{Value, json};
 
+const PHONE: &str = "0912 345 678";
+
 async fn submit(server: &Server, text: &str, province: u32) -> String {
+    submit_as(server, text, province, ("Người Tìm Kiếm", PHONE)).await
+}
+
+async fn submit_as(server: &Server, text: &str, province: u32, who: (&str, &str)) -> String {
     let created: Value = browser()
         .post(server.url("/api/v1/reports"))
         .json(&json!({"text": text, "province_code": province,
-                      "contact": {"name": "Người Tìm Kiếm", "phone": "0912 345 678"}}))
+                      "contact": {"name": who.0, "phone": who.1}}))
         .send()
         .await
         .unwrap()
@@ -42,17 +48,13 @@ async fn searching(backend: Backend) {
     let theft = submit(&server, "Trộm xe máy ở Buôn Ma Thuột lúc nửa đêm", 22).await;
     let gambling = submit(&server, "Đánh bạc tại quán cà phê đầu ngõ", 22).await;
     let elsewhere = submit(&server, "trom xe dap o cho", 42).await;
-    let stranger: Value = browser()
-        .post(server.url("/api/v1/reports"))
-        .json(&json!({"text": "Người khác báo tin", "province_code": 22,
-                      "contact": {"name": "Người Khác", "phone": "0987 111 222"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stranger = stranger["case_number"].as_str().unwrap().to_owned();
+    let stranger = submit_as(
+        &server,
+        "Người khác báo tin",
+        22,
+        ("Người Khác", "0987 111 222"),
+    )
+    .await;
 
     let director = browser();
     sign_in(&director, &server, "qn.director").await;

@@ -1,0 +1,226 @@
+//! The citizen's side: home, report form, receipt.
+
+use super::{Chrome, form_of, render};
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::{Ctx, Form};
+use askama::Template;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hotline_core::{CoreError, Submission};
+use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
+use http::StatusCode;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+}
+
+pub async fn home(ctx: Ctx) -> Response {
+    render(
+        StatusCode::OK,
+        &HomePage {
+            c: Chrome::new(&ctx, None),
+        },
+        &ctx,
+    )
+}
+
+/// What the citizen typed, echoed back when the form has to be corrected.
+#[derive(Default)]
+pub struct FormValues {
+    pub text: String,
+    pub province: String,
+    pub commune: String,
+    pub address: String,
+    pub identity: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl FormValues {
+    pub fn with_contact(&self) -> bool {
+        self.identity == "contact"
+    }
+
+    fn from_form(form: &Form) -> Self {
+        Self {
+            text: form.get("text").to_owned(),
+            province: form.get("province_code").to_owned(),
+            commune: form.get("commune").to_owned(),
+            address: form.get("address").to_owned(),
+            identity: form.get("identity").to_owned(),
+            name: form.get("name").to_owned(),
+            phone: form.get("phone").to_owned(),
+            email: form.get("email").to_owned(),
+        }
+    }
+}
+
+pub struct ProvinceOption {
+    pub code: u32,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct FormErrorLine {
+    pub anchor: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportFormPage {
+    c: Chrome,
+    form: FormValues,
+    provinces: Vec<ProvinceOption>,
+    errors: Vec<FormErrorLine>,
+}
+
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: FormValues,
+    errors: &[FieldError],
+) -> ReportFormPage {
+    let provinces = state
+        .hotline
+        .places
+        .provinces()
+        .iter()
+        .map(|p| ProvinceOption {
+            code: p.code,
+            name: p.name.clone(),
+            selected: form.province == p.code.to_string(),
+        })
+        .collect();
+    let errors = errors
+        .iter()
+        .map(|e| FormErrorLine {
+            anchor: match e.field.as_str() {
+                "province_code" => "province_code",
+                "commune_code" | "commune" => "commune",
+                "address" => "address",
+                "contact.name" => "name",
+                "contact.phone" => "phone",
+                "contact.email" => "email",
+                _ => "text",
+            },
+            message: field_message(&ctx.tr, &e.field, e.code),
+        })
+        .collect();
+    ReportFormPage {
+        c: Chrome::new(ctx, None),
+        form,
+        provinces,
+        errors,
+    }
+}
+
+pub async fn report_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let page = form_page(&state, &ctx, FormValues::default(), &[]);
+    render(StatusCode::OK, &page, &ctx)
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    c: Chrome,
+    case_number: String,
+    follow_up_code: String,
+}
+
+/// Turns the form into a submission; a commune typed by name is looked up in the province.
+fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let province_code = form.number("province_code").unwrap_or_else(|_| {
+        errors.push(FieldError::new("province_code", "unknown"));
+        None
+    });
+    let commune_name = form.get("commune").trim();
+    let commune_code = if commune_name.is_empty() {
+        None
+    } else if let Some(p) = province_code {
+        match state.hotline.places.find_commune(p, commune_name) {
+            Ok(c) => Some(c.code),
+            Err(CommuneLookup::Unknown) => {
+                errors.push(FieldError::new("commune", "unknown"));
+                None
+            }
+            Err(CommuneLookup::Ambiguous) => {
+                errors.push(FieldError::new("commune", "ambiguous"));
+                None
+            }
+        }
+    } else {
+        errors.push(FieldError::new("commune", "needs_province"));
+        None
+    };
+    let with_contact = form.get("identity") == "contact";
+    // Contact fields are ignored unless the reporter chose to leave them: an autofilled field
+    // must not undo a choice of anonymity.
+    let contact = with_contact.then(|| ContactInput {
+        name: Some(form.get("name").to_owned()),
+        phone: Some(form.get("phone").to_owned()),
+        email: Some(form.get("email").to_owned()),
+    });
+    if errors.is_empty() {
+        Ok(ReportInput {
+            text: form.get("text").to_owned(),
+            province_code,
+            commune_code,
+            address: Some(form.get("address").to_owned()),
+            contact,
+            anonymous: Some(!with_contact),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+pub async fn submit_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(wait) = state.public_limiter.check(ctx.client_ip) {
+        let mut err = PageError::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited", &ctx);
+        err.retry_after = Some(wait);
+        return err.into_response();
+    }
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let values = FormValues::from_form(&form);
+    let input = match form_input(&state, &form) {
+        Ok(input) => input,
+        Err(errors) => {
+            let page = form_page(&state, &ctx, values, &errors);
+            return render(StatusCode::BAD_REQUEST, &page, &ctx);
+        }
+    };
+    match state
+        .hotline
+        .submit(Submission::new(input, Channel::Web))
+        .await
+    {
+        Ok(done) => {
+            let page = ReceiptPage {
+                c: Chrome::new(&ctx, None),
+                case_number: done.case_number.to_string(),
+                follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+            };
+            render(StatusCode::CREATED, &page, &ctx)
+        }
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            let page = form_page(&state, &ctx, values, &errors);
+            render(StatusCode::BAD_REQUEST, &page, &ctx)
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}

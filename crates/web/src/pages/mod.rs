@@ -1,0 +1,97 @@
+//! Server-rendered pages: the citizen's home, report form and receipt; the staff sign-in,
+//! inbox and report page. They work without JavaScript.
+
+mod citizen;
+mod console;
+mod staff;
+
+pub use citizen::*;
+pub use console::*;
+pub use staff::*;
+
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::{Ctx, Form, read_body};
+use askama::Template;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{Html, IntoResponse, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hotline_core::Actor;
+use hotline_domain::VIETNAM;
+use http::StatusCode;
+
+/// The session cookie's name. Over TLS it takes the `__Host-` prefix, which browsers only
+/// accept from a secure origin, for the whole host, without a `Domain`.
+fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-hotline_session"
+    } else {
+        "hotline_session"
+    }
+}
+
+/// The frame around every page: language, the switch link, the signed-in member.
+pub struct Chrome {
+    pub t: crate::i18n::Tr,
+    pub switch_href: String,
+    pub staff: Option<StaffBar>,
+}
+
+pub struct StaffBar {
+    pub display_name: String,
+    pub unit_name: String,
+    /// Whether the header links to the reveal log.
+    pub reveal_log: bool,
+}
+
+impl Chrome {
+    pub fn new(ctx: &Ctx, actor: Option<&Actor>) -> Self {
+        let other = ctx.lang().other().code();
+        let sep = if ctx.path.contains('?') { '&' } else { '?' };
+        Self {
+            t: ctx.tr.clone(),
+            switch_href: format!("{}{sep}lang={other}", ctx.path),
+            staff: actor.map(|a| StaffBar {
+                display_name: a.0.display_name.clone(),
+                unit_name: a.0.unit_name.clone(),
+                reveal_log: a.0.role.may_read_reveal_log(),
+            }),
+        }
+    }
+}
+
+fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx).into_response()
+        }
+    }
+}
+
+fn vn_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&VIETNAM)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// A posted form, or the error page for a body that is not one.
+fn form_of(body: Result<Bytes, BytesRejection>, ctx: &Ctx) -> Result<Form, Box<Response>> {
+    read_body(body)
+        .and_then(|b| Form::parse(&b))
+        .map_err(|e| Box::new(PageError::from_body(e, ctx).into_response()))
+}
+
+fn first_field_message(ctx: &Ctx, errors: &[hotline_domain::FieldError]) -> String {
+    errors
+        .first()
+        .map(|e| field_message(&ctx.tr, &e.field, e.code))
+        .unwrap_or_default()
+}
+
+/// Pages answer unknown paths with the not-found page.
+pub async fn not_found(ctx: Ctx) -> Response {
+    PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response()
+}

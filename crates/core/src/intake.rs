@@ -285,7 +285,7 @@ impl Hotline {
     }
 
     /// The blind index of the words of a report's text and address.
-    fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
+    pub(crate) fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
         let words = match address {
             Some(address) => format!("{text}\n{address}"),
             None => text.to_owned(),

@@ -27,6 +27,9 @@ pub struct Config {
     /// Citizens' submissions per minute per client address; 0 disables the limit.
     pub public_submissions_per_minute: u32,
     pub public_submissions_burst: u32,
+    /// Follow-up look-ups per minute per client address, and for everyone together.
+    pub follow_up_per_minute: u32,
+    pub follow_up_global_per_minute: u32,
     /// Header with the client address set by a trusted reverse proxy, e.g. `x-forwarded-for`.
     /// Off by default: only enable it when every request comes through that proxy.
     pub trusted_proxy_header: Option<String>,
@@ -85,6 +88,8 @@ const KEYS: &[&str] = &[
     "max_body_bytes",
     "public_submissions_per_minute",
     "public_submissions_burst",
+    "follow_up_per_minute",
+    "follow_up_global_per_minute",
     "trusted_proxy_header",
     "secure_cookies",
     "intake_max_batch",
@@ -108,6 +113,8 @@ impl Default for Config {
             max_body_bytes: web.max_body_bytes,
             public_submissions_per_minute: web.public_submissions_per_minute,
             public_submissions_burst: web.public_submissions_burst,
+            follow_up_per_minute: web.follow_up_per_minute,
+            follow_up_global_per_minute: web.follow_up_global_per_minute,
             trusted_proxy_header: None,
             secure_cookies: false,
             intake_max_batch: hotline_core::IntakeConfig::default().max_batch,
@@ -140,6 +147,11 @@ impl std::fmt::Debug for Config {
                 &self.public_submissions_per_minute,
             )
             .field("public_submissions_burst", &self.public_submissions_burst)
+            .field("follow_up_per_minute", &self.follow_up_per_minute)
+            .field(
+                "follow_up_global_per_minute",
+                &self.follow_up_global_per_minute,
+            )
             .field("trusted_proxy_header", &self.trusted_proxy_header)
             .field("secure_cookies", &self.secure_cookies)
             .field("intake_max_batch", &self.intake_max_batch)
@@ -239,6 +251,8 @@ impl Config {
             public_submissions_burst: self.public_submissions_burst,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             secure_cookies: self.secure_cookies,
+            follow_up_per_minute: self.follow_up_per_minute,
+            follow_up_global_per_minute: self.follow_up_global_per_minute,
         }
     }
 }

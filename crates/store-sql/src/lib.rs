@@ -8,13 +8,13 @@ mod rows;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Commune, ContactId, Gazetteer, ReportId, ReportStatus, StaffId, UnitCode,
+    CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, StaffId, UnitCode,
 };
 use hotline_store::{
     Admin, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken, NewAuditEntry,
-    NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt, ReportDetail, ReportSummary,
-    Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin, StaffMember, StoreError,
-    StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
+    NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt, ReportDetail,
+    ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin, StaffMember,
+    StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -124,6 +124,12 @@ pub fn code_param(code: Option<u32>) -> Option<i32> {
 const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
      u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.summary_sealed, \
      r.wrapped_key, r.key_id, r.anonymous, r.created_at";
+
+/// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
+const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
+     r.updated_at, r.legal_hold, r.legal_type, c.phone_index AS contact_phone_index \
+     FROM reports r JOIN units u ON u.code = r.unit_code \
+     LEFT JOIN contacts c ON c.id = r.contact_id";
 
 const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
      u.name AS unit_name, u.path AS unit_path, s.disabled";
@@ -1094,11 +1100,7 @@ for_any_sql_database! {
             return Err(StoreError::NotFound);
         };
         let row = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS}, r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-             r.updated_at, r.legal_hold, r.legal_type, c.phone_index AS contact_phone_index \
-             FROM reports r JOIN units u ON u.code = r.unit_code \
-             LEFT JOIN contacts c ON c.id = r.contact_id \
-             WHERE r.case_number = $1 AND {clause}"
+            "SELECT {SUMMARY_COLUMNS}{DETAIL_FROM} WHERE r.case_number = $1 AND {clause}"
         ))
         .bind(case.as_str())
         .bind(value)
@@ -1120,6 +1122,65 @@ for_any_sql_database! {
         .iter()
         .map(message)
         .collect()
+    }
+
+    async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}{DETAIL_FROM} WHERE r.follow_up_digest = $1"
+        ))
+        .bind(digest)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows::report_detail(&row)
+    }
+
+    async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId> {
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(
+            "INSERT INTO messages (report_id, direction, channel, body, body_sealed, author_id, \
+             created_at) VALUES ($1, $2, $3, '', $4, $5, $6) RETURNING id",
+        )
+        .bind(message.report.0)
+        .bind(message.direction.as_str())
+        .bind(message.channel.as_str())
+        .bind(message.body_sealed.clone())
+        .bind(message.author.map(|a| a.0))
+        .bind(message.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .int("id")?;
+        for word in &message.word_index {
+            sqlx::query(
+                "INSERT INTO report_words (digest, report_id) VALUES ($1, $2) \
+                 ON CONFLICT (digest, report_id) DO NOTHING",
+            )
+            .bind(word.clone())
+            .bind(message.report.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, $3, '', $4)",
+        )
+        .bind(message.report.0)
+        .bind(message.author.map(|a| a.0))
+        .bind(message.event.as_str())
+        .bind(message.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(message.at)
+            .bind(message.report.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(MessageId(id))
     }
 
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>> {

@@ -17,8 +17,8 @@ use hotline_domain::{
     Urgency,
 };
 use hotline_store::{
-    KeyBinding, NewApiToken, NewAuditEntry, NewContact, NewReport, NewSession, NewStaff, NewUnit,
-    PurgeRule, Store, StoreError, Visibility, WrappedKey,
+    KeyBinding, NewApiToken, NewAuditEntry, NewContact, NewMessage, NewReport, NewSession,
+    NewStaff, NewUnit, PurgeRule, Store, StoreError, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ macro_rules! contract_tests {
             a_purge_removes_what_its_rule_selects_and_spares_held_reports,
             a_reveal_request_is_approved_by_another_and_opens_one_reveal,
             search_finds_reports_holding_every_word_and_the_same_phone,
+            the_reporter_finds_the_report_by_digest_and_the_conversation_grows,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -988,4 +989,59 @@ pub async fn search_finds_reports_holding_every_word_and_the_same_phone(store: A
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
+    store: Arc<dyn Store>,
+) {
+    setup_units(store.as_ref()).await;
+    let first = report(UnitCode::province(22), "QN", at(2, 0), "lần đầu");
+    let digest = first.follow_up_digest.clone();
+    let receipt = store.intake(&[first]).await.unwrap().remove(0);
+    let found = store.report_by_follow_up(&digest).await.unwrap();
+    assert_eq!(found.summary.case_number, receipt.case_number);
+    assert!(matches!(
+        store.report_by_follow_up("no-such-digest").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let added = NewMessage {
+        report: receipt.report,
+        direction: Direction::Inbound,
+        channel: Channel::Web,
+        body_sealed: b"sealed: more details".to_vec(),
+        word_index: vec![b"digest-of-bienso".to_vec()],
+        author: None,
+        at: at(3, 0),
+        event: "report.reporter_added".into(),
+    };
+    store.add_message(&added).await.unwrap();
+    let messages = store.messages(receipt.report).await.unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1].sealed_body.as_deref(),
+        Some(&b"sealed: more details"[..])
+    );
+    assert_eq!(messages[1].author, None);
+    let events: Vec<_> = store
+        .events(receipt.report)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(events, ["report.received", "report.reporter_added"]);
+    let everything = Visibility::Subtree(String::new());
+    let detail = store
+        .report(&everything, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.updated_at, at(3, 0));
+    let found = store
+        .search_reports(&everything, &[b"digest-of-bienso".to_vec()], 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "the new words are searchable");
+    // Words the report already had are not doubled.
+    store.add_message(&added).await.unwrap();
 }

@@ -8,7 +8,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ContactId, Gazetteer, ReportId, StaffId, UnitCode};
+use hotline_domain::{CaseNumber, ContactId, Gazetteer, MessageId, ReportId, StaffId, UnitCode};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -105,6 +105,11 @@ pub trait Reports: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>>;
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
+    /// The report whose follow-up digest this is, whatever unit it belongs to: the digest is
+    /// the reporter's proof. `NotFound` otherwise.
+    async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail>;
+    /// Adds a message to a report, with its words and its event, and marks the report updated.
+    async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId>;
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;

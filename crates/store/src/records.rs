@@ -200,6 +200,33 @@ pub struct RevealRequest {
     pub approved_at: Option<DateTime<Utc>>,
 }
 
+/// A message added to an existing report: the reporter's further information, or an officer's
+/// answer to them.
+#[derive(Clone)]
+pub struct NewMessage {
+    pub report: ReportId,
+    pub direction: Direction,
+    pub channel: Channel,
+    /// The text, sealed under the report's data key.
+    pub body_sealed: Vec<u8>,
+    /// Keyed hashes of its words, added to the report's search index.
+    pub word_index: Vec<Vec<u8>>,
+    /// The officer who wrote it (outbound), or `None` for the reporter.
+    pub author: Option<StaffId>,
+    pub at: DateTime<Utc>,
+    /// The event recorded with it (`report.reporter_added`, `report.replied`).
+    pub event: String,
+}
+
+impl std::fmt::Debug for NewMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMessage")
+            .field("report", &self.report)
+            .field("direction", &self.direction)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,

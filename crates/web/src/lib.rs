@@ -34,6 +34,10 @@ pub struct WebConfig {
     pub trusted_proxy_header: Option<String>,
     /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Follow-up look-ups (page and API) per minute per client address, and for everyone
+    /// together: a follow-up code cannot be guessed, and these make sure nobody tries for long.
+    pub follow_up_per_minute: u32,
+    pub follow_up_global_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -44,6 +48,8 @@ impl Default for WebConfig {
             public_submissions_burst: 5,
             trusted_proxy_header: None,
             secure_cookies: false,
+            follow_up_per_minute: 30,
+            follow_up_global_per_minute: 1200,
         }
     }
 }
@@ -54,12 +60,23 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub catalogues: Arc<i18n::Catalogues>,
     pub public_limiter: Arc<rate::RateLimiter>,
+    follow_up_limiter: Arc<rate::RateLimiter>,
+    follow_up_global: Arc<rate::RateLimiter>,
     /// Set once migrations and any demo load are done.
     pub ready: Arc<AtomicBool>,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
+    /// Whether `client` may try a follow-up look-up now: within its own limit and everyone's.
+    pub fn check_follow_up(&self, client: std::net::IpAddr) -> Result<(), hotline_core::CoreError> {
+        let everyone = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        self.follow_up_limiter
+            .check(client)
+            .and_then(|()| self.follow_up_global.check(everyone))
+            .map_err(|retry_after_secs| hotline_core::CoreError::Throttled { retry_after_secs })
+    }
+
     pub fn new(
         hotline: Hotline,
         config: WebConfig,
@@ -70,6 +87,14 @@ impl AppState {
             public_limiter: Arc::new(rate::RateLimiter::new(
                 config.public_submissions_per_minute,
                 config.public_submissions_burst,
+            )),
+            follow_up_limiter: Arc::new(rate::RateLimiter::new(
+                config.follow_up_per_minute,
+                config.follow_up_per_minute.div_ceil(3).max(1),
+            )),
+            follow_up_global: Arc::new(rate::RateLimiter::new(
+                config.follow_up_global_per_minute,
+                config.follow_up_global_per_minute.div_ceil(6).max(1),
             )),
             config: Arc::new(config),
             catalogues: i18n::Catalogues::load()?,
@@ -160,11 +185,16 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route(
-            "/bao-tin",
+            "/gui-tin-bao",
             get(pages::report_form).post(pages::submit_report),
         )
         .route("/dang-nhap", get(pages::login_form).post(pages::login))
         .route("/dang-xuat", post(pages::logout))
+        .route(
+            "/tra-cuu",
+            get(pages::follow_up_form).post(pages::follow_up),
+        )
+        .route("/tra-cuu/bo-sung", post(pages::follow_up_add))
         .route("/can-bo", get(pages::inbox))
         .route("/can-bo/tim-kiem", post(pages::search))
         .route("/can-bo/nhat-ky-danh-tinh", get(pages::reveal_log))
@@ -179,6 +209,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/can-bo/ho-so/{case}/muc-an", post(pages::reveal_text_item))
         .route("/can-bo/ho-so/{case}/giu-ho-so", post(pages::legal_hold))
+        .route("/can-bo/ho-so/{case}/tra-loi", post(pages::reply))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin,
@@ -187,6 +218,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/reports",
             get(api::list_reports).post(api::create_report),
+        )
+        .route(
+            "/api/v1/reports/{case}/follow-up",
+            get(api::follow_up).post(api::follow_up_add),
         )
         .route("/api/v1/openapi.json", get(api::openapi));
     let gated =

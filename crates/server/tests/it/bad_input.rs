@@ -62,7 +62,7 @@ impl Fixture {
     async fn post_form(&self, body: impl Into<reqwest::Body>) -> (u16, String) {
         let r = self
             .client
-            .post(self.server.url("/bao-tin"))
+            .post(self.server.url("/gui-tin-bao"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
@@ -213,7 +213,7 @@ async fn the_form_refuses_bad_input_in_vietnamese_and_keeps_what_was_typed() {
 
     let r = f
         .client
-        .post(f.server.url("/bao-tin"))
+        .post(f.server.url("/gui-tin-bao"))
         .header("origin", "https://evil.example")
         .form(&[("text", "x")])
         .send()
@@ -222,7 +222,7 @@ async fn the_form_refuses_bad_input_in_vietnamese_and_keeps_what_was_typed() {
     assert_eq!(r.status(), 403, "cross-site post refused");
     let r = f
         .client
-        .post(f.server.url("/bao-tin"))
+        .post(f.server.url("/gui-tin-bao"))
         .header("sec-fetch-site", "cross-site")
         .header("origin", "null")
         .form(&[("text", "x")])
@@ -233,7 +233,7 @@ async fn the_form_refuses_bad_input_in_vietnamese_and_keeps_what_was_typed() {
     let host = f.server.base.trim_start_matches("http://").to_owned();
     let r = f
         .client
-        .post(f.server.url("/bao-tin"))
+        .post(f.server.url("/gui-tin-bao"))
         .header("origin", format!("http://{host}"))
         .form(&[("text", "")])
         .send()

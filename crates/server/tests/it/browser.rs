@@ -252,7 +252,7 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     assert!(place.contains("Đặc khu Vân Đồn, Quảng Ninh"), "{place}");
     desk.click("header form button").await;
     // Waits for the home page, whose call to action only it has.
-    desk.find("a.button[href='/bao-tin']").await;
+    desk.find("a.button[href='/gui-tin-bao']").await;
     assert!(
         desk.title().await.contains("Báo tin cho Công an"),
         "signed out to the home page"

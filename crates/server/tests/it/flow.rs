@@ -28,12 +28,12 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     assert!(again.contains("Report to the police"));
     client.get(server.url("/?lang=vi")).send().await.unwrap();
 
-    let form = page(&client, server.url("/bao-tin")).await;
+    let form = page(&client, server.url("/gui-tin-bao")).await;
     assert!(form.contains("name=\"text\""));
     assert!(form.contains("Điều 144"), "false-report warning");
 
     let submitted = client
-        .post(server.url("/bao-tin"))
+        .post(server.url("/gui-tin-bao"))
         .form(&[
             ("text", "Có nhóm <b>đua xe</b> trái phép ở ven biển"),
             ("province_code", "22"),

@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod crash;
 mod flow;
+mod follow_up;
 mod harness;
 mod keys;
 mod retention;

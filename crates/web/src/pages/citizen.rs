@@ -1,6 +1,6 @@
 //! The citizen's side: home, report form, receipt.
 
-use super::{Chrome, form_of, render};
+use super::{Chrome, first_field_message, form_of, render, vn_time};
 use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::{Ctx, Form};
@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use hotline_core::follow_up::FollowUpView;
 use hotline_core::{CoreError, Submission};
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
 use http::StatusCode;
@@ -222,5 +223,174 @@ pub async fn submit_report(
             render(StatusCode::BAD_REQUEST, &page, &ctx)
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "follow_up.html")]
+struct FollowUpPage {
+    c: Chrome,
+    case_number: String,
+    /// Carried in a hidden field (never the URL) so that adding information needs no retyping.
+    code: String,
+    view: Option<FollowUpLines>,
+    error: Option<String>,
+    notice: Option<String>,
+    /// What the reporter typed, kept when it could not be added.
+    text: String,
+}
+
+pub struct FollowUpLines {
+    pub case_number: String,
+    pub status: String,
+    pub received: String,
+    pub received_iso: String,
+    pub updated: String,
+    pub updated_iso: String,
+    pub messages: Vec<ConversationLine>,
+}
+
+pub struct ConversationLine {
+    pub direction: &'static str,
+    pub who: String,
+    pub at: String,
+    pub at_iso: String,
+    pub text: String,
+}
+
+fn follow_up_lines(ctx: &Ctx, view: FollowUpView) -> FollowUpLines {
+    FollowUpLines {
+        case_number: view.case_number.to_string(),
+        status: ctx.tr.t(&format!("citizen-status-{}", view.status)),
+        received: vn_time(view.received_at),
+        received_iso: view.received_at.to_rfc3339(),
+        updated: vn_time(view.updated_at),
+        updated_iso: view.updated_at.to_rfc3339(),
+        messages: view
+            .messages
+            .into_iter()
+            .map(|m| ConversationLine {
+                direction: m.direction.as_str(),
+                who: ctx.tr.t(&format!("follow-who-{}", m.direction)),
+                at: vn_time(m.at),
+                at_iso: m.at.to_rfc3339(),
+                text: m.text,
+            })
+            .collect(),
+    }
+}
+
+fn follow_up_page(ctx: &Ctx, status: StatusCode, page: FollowUpPage) -> Response {
+    render(status, &page, ctx)
+}
+
+/// The follow-up page: case number and code.
+pub async fn follow_up_form(ctx: Ctx) -> Response {
+    let page = FollowUpPage {
+        c: Chrome::new(&ctx, None),
+        case_number: String::new(),
+        code: String::new(),
+        view: None,
+        error: None,
+        notice: None,
+        text: String::new(),
+    };
+    follow_up_page(&ctx, StatusCode::OK, page)
+}
+
+/// Shows where the report stands. Posted, so the code stays out of addresses and history; a
+/// wrong code and an unknown case get the same answer, and look-ups are limited.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let (case, code) = (form.get("case").trim(), form.get("code").trim());
+    let looked_up = match state.check_follow_up(ctx.client_ip) {
+        Ok(()) => state.hotline.follow_up(case, code).await,
+        Err(e) => Err(e),
+    };
+    follow_up_outcome(&ctx, case, code, looked_up, None, String::new())
+}
+
+/// The reporter adds information, then sees the report again.
+pub async fn follow_up_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let (case, code, text) = (
+        form.get("case").trim(),
+        form.get("code").trim(),
+        form.get("text"),
+    );
+    if let Err(e) = state.check_follow_up(ctx.client_ip) {
+        return follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned());
+    }
+    match state.hotline.add_reporter_message(case, code, text).await {
+        Ok(()) => {
+            let view = state.hotline.follow_up(case, code).await;
+            let notice = Some(ctx.tr.t("follow-added"));
+            follow_up_outcome(&ctx, case, code, view, notice, String::new())
+        }
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            let view = state.hotline.follow_up(case, code).await;
+            let page = FollowUpPage {
+                c: Chrome::new(&ctx, None),
+                case_number: case.to_owned(),
+                code: code.to_owned(),
+                view: view.ok().map(|v| follow_up_lines(&ctx, v)),
+                error: Some(first_field_message(&ctx, &errors)),
+                notice: None,
+                text: text.to_owned(),
+            };
+            follow_up_page(&ctx, StatusCode::BAD_REQUEST, page)
+        }
+        Err(e) => follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned()),
+    }
+}
+
+fn follow_up_outcome(
+    ctx: &Ctx,
+    case: &str,
+    code: &str,
+    looked_up: Result<FollowUpView, CoreError>,
+    notice: Option<String>,
+    text: String,
+) -> Response {
+    match looked_up {
+        Ok(view) => {
+            let page = FollowUpPage {
+                c: Chrome::new(ctx, None),
+                case_number: view.case_number.to_string(),
+                code: code.to_owned(),
+                view: Some(follow_up_lines(ctx, view)),
+                error: None,
+                notice,
+                text,
+            };
+            follow_up_page(ctx, StatusCode::OK, page)
+        }
+        Err(CoreError::NotFound) => {
+            let page = FollowUpPage {
+                c: Chrome::new(ctx, None),
+                case_number: case.to_owned(),
+                code: String::new(),
+                view: None,
+                error: Some(ctx.tr.t("follow-not-found")),
+                notice: None,
+                text: String::new(),
+            };
+            follow_up_page(ctx, StatusCode::NOT_FOUND, page)
+        }
+        Err(e) => PageError::from_core(e, ctx).into_response(),
     }
 }

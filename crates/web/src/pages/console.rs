@@ -211,6 +211,7 @@ struct ReportPage {
     can_reveal_items: bool,
     item_notice: Option<String>,
     item_error: Option<String>,
+    reply_error: Option<String>,
     events: Vec<EventLine>,
 }
 
@@ -272,6 +273,30 @@ struct Shown {
     item_error: Option<String>,
     reveal_error: Option<String>,
     hold_error: Option<String>,
+    reply_error: Option<String>,
+}
+
+/// The answer form's target: the officer's message to the reporter, then the report again.
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .reply_to_reporter(&actor, &case, form.get("text"))
+        .await;
+    let shown = |message| Shown {
+        reply_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
 /// The legal-hold form's target: puts the report on hold or releases it, then shows the
@@ -288,28 +313,40 @@ pub async fn legal_hold(
         Err(page) => return *page,
     };
     let hold = form.get("hold") == "1";
-    match state
+    let done = state
         .hotline
         .set_legal_hold(&actor, &case, hold, form.get("reason"))
-        .await
-    {
+        .await;
+    let shown = |message| Shown {
+        hold_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(
+        &state,
+        &ctx,
+        &actor,
+        &case,
+        done,
+        shown,
+        "error-no-hold-authority",
+    )
+    .await
+}
+
+/// After a form on the report page: back to the report when it worked, else
+/// [`report_form_failed`].
+async fn back_to_report(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    done: Result<(), CoreError>,
+    shown: impl FnOnce(String) -> Shown,
+    forbidden: &'static str,
+) -> Response {
+    match done {
         Ok(()) => Redirect::to(&format!("/can-bo/ho-so/{case}")).into_response(),
-        Err(e) => {
-            let shown = |message| Shown {
-                hold_error: Some(message),
-                ..Shown::default()
-            };
-            report_form_failed(
-                &state,
-                &ctx,
-                &actor,
-                &case,
-                e,
-                shown,
-                "error-no-hold-authority",
-            )
-            .await
-        }
+        Err(e) => report_form_failed(state, ctx, actor, case, e, shown, forbidden).await,
     }
 }
 
@@ -349,16 +386,21 @@ pub async fn approve_reveal(
         Err(page) => return *page,
     };
     let request = form.get("request").parse().unwrap_or(0);
-    match state.hotline.approve_reveal(&actor, &case, request).await {
-        Ok(()) => Redirect::to(&format!("/can-bo/ho-so/{case}")).into_response(),
-        Err(e) => {
-            let shown = |message| Shown {
-                reveal_error: Some(message),
-                ..Shown::default()
-            };
-            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
-        }
-    }
+    let done = state.hotline.approve_reveal(&actor, &case, request).await;
+    let shown = |message| Shown {
+        reveal_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(
+        &state,
+        &ctx,
+        &actor,
+        &case,
+        done,
+        shown,
+        "error-no-clearance",
+    )
+    .await
 }
 
 /// The target of a masked item's form: shows the item in place (never in a URL), or the page
@@ -542,6 +584,7 @@ async fn report_response(
         can_reveal_items: actor.0.role.may_reveal_identity(),
         item_notice: shown.item_notice,
         item_error: shown.item_error,
+        reply_error: shown.reply_error,
         events: view
             .events
             .iter()

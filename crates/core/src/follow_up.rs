@@ -1,0 +1,170 @@
+//! The reporter's side after the receipt: with the case number and the follow-up code they see
+//! where their report stands and the conversation, and add to it; officers answer them.
+
+use crate::intake::MESSAGE_TEXT;
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Utc};
+use hotline_domain::submission::MAX_TEXT_CHARS;
+use hotline_domain::text::clean;
+use hotline_domain::{CaseNumber, Channel, Direction, DomainError, FollowUpCode, ReportStatus};
+use hotline_store::{NewMessage, ReportDetail};
+
+/// What a reporter sees of their report.
+#[derive(Debug, Clone)]
+pub struct FollowUpView {
+    pub case_number: CaseNumber,
+    pub status: ReportStatus,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Their own messages and officers' answers, oldest first. Internal notes and history are
+    /// never part of it.
+    pub messages: Vec<FollowUpMessage>,
+}
+
+#[derive(Clone)]
+pub struct FollowUpMessage {
+    pub direction: Direction,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for FollowUpMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FollowUpMessage")
+            .field("direction", &self.direction)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A message's text as accepted: cleaned, not empty, not too long.
+fn message_text(text: &str) -> CoreResult<String> {
+    let text = clean(text);
+    if text.is_empty() {
+        return Err(DomainError::field("text", "required").into());
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(DomainError::field("text", "too_long").into());
+    }
+    Ok(text)
+}
+
+impl Hotline {
+    /// The report behind a case number and follow-up code. A malformed code, a wrong code and
+    /// an unknown case all answer `NotFound`, after the same work: the lookup is by the code's
+    /// keyed digest, and the case number is compared in constant time.
+    async fn report_for_reporter(&self, case: &str, code: &str) -> CoreResult<ReportDetail> {
+        let digest = self.keys.follow_up_digest(
+            FollowUpCode::parse(code)
+                .as_ref()
+                .map_or("", FollowUpCode::canonical),
+        );
+        let detail = match self.store.report_by_follow_up(&digest).await {
+            Ok(detail) => detail,
+            Err(hotline_store::StoreError::NotFound) => return Err(CoreError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let asked = CaseNumber::parse(case).map(|c| c.as_str().to_owned());
+        let matches = hotline_vault::digests_match(
+            asked.as_deref().unwrap_or_default(),
+            detail.summary.case_number.as_str(),
+        );
+        if matches {
+            Ok(detail)
+        } else {
+            Err(CoreError::NotFound)
+        }
+    }
+
+    /// Where the report stands and the conversation, for its reporter.
+    pub async fn follow_up(&self, case: &str, code: &str) -> CoreResult<FollowUpView> {
+        let detail = self.report_for_reporter(case, code).await?;
+        let key = self.data_key(&detail.summary)?;
+        let mut messages = Vec::new();
+        for message in self.store.messages(detail.summary.id).await? {
+            let text = match (&key, &message.sealed_body) {
+                (Some(key), Some(sealed)) => String::from_utf8(
+                    key.open(sealed, MESSAGE_TEXT)
+                        .map_err(|_| CoreError::Internal("sealed text does not open".into()))?,
+                )
+                .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))?,
+                _ => message.body,
+            };
+            messages.push(FollowUpMessage {
+                direction: message.direction,
+                text,
+                at: message.created_at,
+            });
+        }
+        Ok(FollowUpView {
+            case_number: detail.summary.case_number,
+            status: detail.summary.status,
+            received_at: detail.summary.created_at,
+            updated_at: detail.updated_at,
+            messages,
+        })
+    }
+
+    /// The reporter adds information to their report.
+    pub async fn add_reporter_message(&self, case: &str, code: &str, text: &str) -> CoreResult<()> {
+        let detail = self.report_for_reporter(case, code).await?;
+        let text = message_text(text)?;
+        self.add_message(
+            &detail,
+            Direction::Inbound,
+            None,
+            &text,
+            "report.reporter_added",
+        )
+        .await
+    }
+
+    /// An officer answers the reporter; the answer appears on the follow-up page (and, for
+    /// platform channels, is sent there once those channels exist).
+    pub async fn reply_to_reporter(&self, actor: &Actor, case: &str, text: &str) -> CoreResult<()> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let text = message_text(text)?;
+        self.add_message(
+            &detail,
+            Direction::Outbound,
+            Some(actor),
+            &text,
+            "report.replied",
+        )
+        .await?;
+        self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
+            .await
+    }
+
+    async fn add_message(
+        &self,
+        detail: &ReportDetail,
+        direction: Direction,
+        author: Option<&Actor>,
+        text: &str,
+        event: &str,
+    ) -> CoreResult<()> {
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        self.store
+            .add_message(&NewMessage {
+                report: detail.summary.id,
+                direction,
+                channel: if author.is_some() {
+                    detail.summary.channel
+                } else {
+                    Channel::Web
+                },
+                body_sealed: key.seal(text.as_bytes(), MESSAGE_TEXT),
+                word_index: self.word_index(text, None),
+                author: author.map(|a| a.0.id),
+                at: self.clock.now(),
+                event: event.to_owned(),
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! The reporter follows their report up with its follow-up code, on the page and through the
+//! API; an officer answers; wrong codes learn nothing and are limited.
+
+use crate::harness::{Backend, Data, Server, browser, page, sign_in};
+use hotline_domain::Role;
+use serde_json::{Value, json};
+
+const TEXT: &str = "Xe tải chở cát đổ trộm xuống bờ sông lúc 2 giờ sáng";
+
+async fn created(server: &Server) -> (String, String) {
+    let body: Value = browser()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": TEXT, "province_code": 22}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        body["case_number"].as_str().unwrap().to_owned(),
+        body["follow_up_code"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn api(server: &Server, case: &str, code: &str, add: Option<&str>) -> (u16, Value) {
+    let url = server.url(&format!("/api/v1/reports/{case}/follow-up"));
+    let client = reqwest::Client::new();
+    let request = match add {
+        Some(text) => client.post(url).json(&json!({ "text": text })),
+        None => client.get(url),
+    };
+    let r = request
+        .header("X-Follow-Up-Code", code)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn conversation(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    let (case, code) = created(&server).await;
+
+    let (status, body) = api(&server, &case, &code, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "received");
+    assert_eq!(body["status_text"], "Đã tiếp nhận, đang chờ phân loại");
+    assert_eq!(
+        body["messages"][0]["text"], TEXT,
+        "their own words, unmasked"
+    );
+    let (status, body) = api(&server, &case, &code.to_lowercase().replace('-', " "), None).await;
+    assert_eq!(
+        status, 200,
+        "the code is forgiving about case and separators: {body}"
+    );
+
+    // A wrong code and an unknown case look the same.
+    let (wrong_status, mut wrong) = api(&server, &case, "0000-0000-0000-0000", None).await;
+    let other_case = case.replace("-0000", "-9999");
+    let (unknown_status, mut unknown) = api(&server, &other_case, &code, None).await;
+    assert_eq!((wrong_status, unknown_status), (404, 404));
+    wrong.as_object_mut().unwrap().remove("request_id");
+    unknown.as_object_mut().unwrap().remove("request_id");
+    assert_eq!(wrong, unknown);
+
+    let (status, body) = api(&server, &case, &code, Some("Biển số xe 14C-123.45")).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["messages"].as_array().unwrap().len(), 2);
+    let (status, _) = api(&server, &case, &code, Some("   ")).await;
+    assert_eq!(status, 400);
+
+    // The officer sees the addition and answers; the reporter reads the answer.
+    let officer = browser();
+    sign_in(&officer, &server, "qn.director").await;
+    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(report.contains("Biển số xe") && report.contains("Người báo tin bổ sung thông tin"));
+    let answered = officer
+        .post(server.url(&format!("/can-bo/ho-so/{case}/tra-loi")))
+        .form(&[("text", "Cảm ơn anh/chị, chúng tôi đã cử tổ tuần tra đến.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 303);
+
+    let citizen = browser();
+    let shown = citizen
+        .post(server.url("/tra-cuu"))
+        .form(&[("case", case.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200);
+    let shown = shown.text().await.unwrap();
+    assert!(shown.contains("Đã tiếp nhận, đang chờ phân loại"));
+    assert!(shown.contains("chúng tôi đã cử tổ tuần tra đến") && shown.contains("Cơ quan công an"));
+    let added = citizen
+        .post(server.url("/tra-cuu/bo-sung"))
+        .form(&[
+            ("case", case.as_str()),
+            ("code", code.as_str()),
+            ("text", "Xe quay lại lúc 3 giờ"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 200);
+    assert!(
+        added
+            .text()
+            .await
+            .unwrap()
+            .contains("Đã gửi thông tin bổ sung")
+    );
+    let wrong = citizen
+        .post(server.url("/tra-cuu"))
+        .form(&[("case", case.as_str()), ("code", "0000-0000-0000-0000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let wrong = wrong.text().await.unwrap();
+    assert!(wrong.contains("Không tìm thấy tin báo") && !wrong.contains(TEXT));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_reporter_and_the_officer_talk_on_sqlite() {
+    conversation(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_reporter_and_the_officer_talk_on_postgres() {
+    conversation(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn guessing_codes_is_limited() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let mut config = data.config();
+    // Nine a minute: three at once, then one every twenty seconds.
+    config.follow_up_per_minute = 9;
+    let server = Server::start(config).await;
+    let (case, _) = created(&server).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(api(&server, &case, "0000-0000-0000-0000", None).await.0);
+    }
+    assert_eq!(statuses, [404, 404, 404, 429]);
+    let limited = browser()
+        .post(server.url("/tra-cuu"))
+        .form(&[("case", case.as_str()), ("code", "0000-0000-0000-0000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert!(limited.text().await.unwrap().contains("113"));
+    server.stop().await;
+}

@@ -56,6 +56,10 @@ pub struct Submission {
     pub entered_by: Option<StaffId>,
     /// When the report was received, if not now (a call logged after the fact, demo data).
     pub received_at: Option<DateTime<Utc>>,
+    /// A token the web form carries (random, made when the form was shown). The same token
+    /// makes one report however often it is sent, and the same follow-up code each time, so a
+    /// receipt lost to a double tap can be shown again.
+    pub form_token: Option<String>,
 }
 
 impl Submission {
@@ -68,6 +72,7 @@ impl Submission {
             urgency: Urgency::Normal,
             entered_by: None,
             received_at: None,
+            form_token: None,
         }
     }
 }
@@ -77,7 +82,7 @@ impl Submission {
 pub struct Submitted {
     pub case_number: CaseNumber,
     /// The secret for following the report up; `None` for a redelivery of a message already
-    /// taken in, whose code was given the first time.
+    /// taken in, whose code was given the first time (a resent form gets its code again).
     pub follow_up_code: Option<FollowUpCode>,
 }
 
@@ -242,6 +247,22 @@ async fn follow_key_change(
     Ok(())
 }
 
+/// A form token as the form makes it: 32 lowercase hexadecimal digits (128 random bits).
+pub fn is_form_token(token: &str) -> bool {
+    token.len() == 32
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A new form token.
+pub fn new_form_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// What is sealed of a reporter's identity.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct SealedIdentity {
@@ -302,7 +323,21 @@ impl Hotline {
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         let valid = submission.input.validate(&self.places)?;
         let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
-        let follow_up_code = FollowUpCode::generate(&mut rand::thread_rng());
+        let form_token = submission
+            .form_token
+            .as_deref()
+            .filter(|t| is_form_token(t));
+        let follow_up_code = match form_token {
+            Some(token) => {
+                FollowUpCode::from_key_material(&self.keys.blind_index("form-token", token))
+                    .ok_or_else(|| CoreError::Internal("short key material".into()))?
+            }
+            None => FollowUpCode::generate(&mut rand::thread_rng()),
+        };
+        let platform_message_id = match form_token {
+            Some(token) => Some(format!("form:{token}")),
+            None => submission.platform_message_id,
+        };
         // Each report gets its own data key; only its wrapped form is stored.
         let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
@@ -317,7 +352,7 @@ impl Hotline {
         let report = NewReport {
             channel: submission.channel,
             account: submission.account,
-            platform_message_id: submission.platform_message_id,
+            platform_message_id,
             received_at,
             unit: unit.code,
             case_prefix: unit.case_prefix,
@@ -341,7 +376,7 @@ impl Hotline {
             tracing::info!(case = %receipt.case_number, "redelivered message already taken in");
             return Ok(Submitted {
                 case_number: receipt.case_number,
-                follow_up_code: None,
+                follow_up_code: form_token.map(|_| follow_up_code),
             });
         }
         metrics::counter!("hotline_reports_accepted_total", "channel" => submission.channel.as_str())

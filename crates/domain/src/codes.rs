@@ -95,6 +95,24 @@ impl FollowUpCode {
         Self(symbols)
     }
 
+    /// A code made from 80 bits of key material (the first ten bytes), for codes that must come
+    /// out the same when a submission is repeated. `None` for fewer than ten bytes.
+    pub fn from_key_material(bytes: &[u8]) -> Option<Self> {
+        let bits = bytes.get(..10)?;
+        let mut value: u128 = 0;
+        for byte in bits {
+            value = (value << 8) | u128::from(*byte);
+        }
+        let symbols: String = (0..SYMBOLS)
+            .rev()
+            .map(|i| {
+                let index = usize::try_from((value >> (5 * i)) & 31).unwrap_or_default();
+                ALPHABET.get(index).map_or('0', |b| char::from(*b))
+            })
+            .collect();
+        Some(Self(symbols))
+    }
+
     /// Reads a code as a person types it: any case, with or without dashes and spaces, with the
     /// letters that look like digits (`O`, `I`, `L`) taken as those digits.
     pub fn parse(input: &str) -> Option<Self> {
@@ -181,6 +199,20 @@ mod tests {
         );
         assert!(FollowUpCode::parse("ABCD").is_none());
         assert!(FollowUpCode::parse("UUUU-UUUU-UUUU-UUUU").is_none());
+    }
+
+    #[test]
+    fn codes_from_key_material_are_whole_and_repeatable() {
+        let a = FollowUpCode::from_key_material(&[7; 32]).unwrap();
+        assert_eq!(a, FollowUpCode::from_key_material(&[7; 10]).unwrap());
+        assert_eq!(FollowUpCode::parse(&a.grouped()), Some(a));
+        assert_eq!(
+            FollowUpCode::from_key_material(&[0xff; 10])
+                .unwrap()
+                .canonical(),
+            "ZZZZZZZZZZZZZZZZ"
+        );
+        assert_eq!(FollowUpCode::from_key_material(&[1; 9]), None);
     }
 
     #[test]

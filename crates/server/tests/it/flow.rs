@@ -266,3 +266,44 @@ async fn behind_tls_cookies_are_secure_and_hsts_is_sent() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_resent_form_makes_one_report_and_shows_the_same_receipt() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    let form = page(&client, server.url("/gui-tin-bao")).await;
+    let marker = "name=\"token\" value=\"";
+    let at = form.find(marker).unwrap() + marker.len();
+    let token = form[at..at + 32].to_owned();
+    let fields = [
+        ("token", token.as_str()),
+        ("text", "Có người lạ đi lại trong ngõ"),
+    ];
+    let mut receipts = Vec::new();
+    for _ in 0..2 {
+        let r = client
+            .post(server.url("/gui-tin-bao"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let body = r.text().await.unwrap();
+        receipts.push((
+            crate::harness::element_text(&body, "case-number").unwrap(),
+            crate::harness::element_text(&body, "follow-up-code").unwrap(),
+        ));
+    }
+    assert_eq!(
+        receipts[0], receipts[1],
+        "a double tap shows the same receipt"
+    );
+    assert_eq!(receipts[0].1.len(), 19, "with the code, not an empty one");
+    let another = page(&client, server.url("/gui-tin-bao")).await;
+    assert!(!another.contains(&token), "each form gets its own token");
+    server.stop().await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
+    service.close().await;
+}

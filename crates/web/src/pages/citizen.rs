@@ -31,7 +31,6 @@ pub async fn home(ctx: Ctx) -> Response {
 }
 
 /// What the citizen typed, echoed back when the form has to be corrected.
-#[derive(Default)]
 pub struct FormValues {
     pub text: String,
     pub province: String,
@@ -41,6 +40,24 @@ pub struct FormValues {
     pub name: String,
     pub phone: String,
     pub email: String,
+    /// Makes a resent form one report (see `Submission::form_token`).
+    pub token: String,
+}
+
+impl Default for FormValues {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            province: String::new(),
+            commune: String::new(),
+            address: String::new(),
+            identity: String::new(),
+            name: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            token: hotline_core::intake::new_form_token(),
+        }
+    }
 }
 
 impl FormValues {
@@ -58,6 +75,10 @@ impl FormValues {
             name: form.get("name").to_owned(),
             phone: form.get("phone").to_owned(),
             email: form.get("email").to_owned(),
+            token: match form.get("token") {
+                token if hotline_core::intake::is_form_token(token) => token.to_owned(),
+                _ => hotline_core::intake::new_form_token(),
+            },
         }
     }
 }
@@ -205,11 +226,9 @@ pub async fn submit_report(
             return render(StatusCode::BAD_REQUEST, &page, &ctx);
         }
     };
-    match state
-        .hotline
-        .submit(Submission::new(input, Channel::Web))
-        .await
-    {
+    let mut submission = Submission::new(input, Channel::Web);
+    submission.form_token = Some(values.token.clone());
+    match state.hotline.submit(submission).await {
         Ok(done) => {
             let page = ReceiptPage {
                 c: Chrome::new(&ctx, None),

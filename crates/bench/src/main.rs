@@ -207,6 +207,7 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             commune_code: Some(6688),
             address_sealed: None,
             word_index: word_index.to_vec(),
+            attachments: Vec::new(),
             contact: None,
             anonymous: true,
             urgency: Urgency::Normal,

@@ -3,16 +3,21 @@
 //! (group commit), so thousands of submissions a second cost a handful of fsyncs, and case
 //! numbers are assigned in one place without races.
 
+use crate::evidence::{Evidence, EvidenceLimits};
 use crate::keys::Keys;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::DomainError;
 use hotline_domain::text::search_tokens;
 use hotline_domain::{
     CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidContact, ValidReport,
     vietnam_year,
 };
-use hotline_store::{NewContact, NewReport, Receipt, Store, StoreError, StoreResult};
+use hotline_store::{
+    NewAttachment, NewContact, NewReport, Receipt, Store, StoreError, StoreResult,
+};
 use hotline_vault::seal::DataKey;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -60,6 +65,8 @@ pub struct Submission {
     /// makes one report however often it is sent, and the same follow-up code each time, so a
     /// receipt lost to a double tap can be shown again.
     pub form_token: Option<String>,
+    /// Evidence files, already inspected (see [`crate::evidence::inspect`]).
+    pub evidence: Vec<Evidence>,
 }
 
 impl Submission {
@@ -73,6 +80,7 @@ impl Submission {
             entered_by: None,
             received_at: None,
             form_token: None,
+            evidence: Vec::new(),
         }
     }
 }
@@ -247,6 +255,24 @@ async fn follow_key_change(
     Ok(())
 }
 
+/// The evidence of one submission within the limits (the web layer enforces them while
+/// reading; this holds for every channel).
+fn check_evidence(evidence: &[Evidence]) -> CoreResult<()> {
+    let limits = EvidenceLimits::default();
+    if evidence.len() > limits.max_files {
+        return Err(DomainError::field("files", "too_many").into());
+    }
+    let total: usize = evidence.iter().map(|e| e.bytes.len()).sum();
+    if evidence
+        .iter()
+        .any(|e| e.bytes.len() > limits.max_file_bytes)
+        || total > limits.max_total_bytes
+    {
+        return Err(DomainError::field("files", "too_large").into());
+    }
+    Ok(())
+}
+
 /// A form token as the form makes it: 32 lowercase hexadecimal digits (128 random bits).
 pub fn is_form_token(token: &str) -> bool {
     token.len() == 32
@@ -279,6 +305,8 @@ pub const MESSAGE_TEXT: &[u8] = b"hotline/v1/message-text";
 pub const SUMMARY: &[u8] = b"hotline/v1/summary";
 /// The associated data of sealed address details.
 pub const ADDRESS: &[u8] = b"hotline/v1/address";
+/// The associated data of a sealed evidence file.
+pub const ATTACHMENT: &[u8] = b"hotline/v1/attachment";
 
 fn summary_of(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -322,6 +350,7 @@ impl Hotline {
     #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         let valid = submission.input.validate(&self.places)?;
+        check_evidence(&submission.evidence)?;
         let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
         let form_token = submission
             .form_token
@@ -363,6 +392,20 @@ impl Hotline {
             province_code,
             commune_code,
             word_index: self.word_index(&text, address.as_deref()),
+            attachments: submission
+                .evidence
+                .iter()
+                .enumerate()
+                .map(|(i, file)| NewAttachment {
+                    file_name: format!("evidence-{}.{}", i + 1, file.extension),
+                    content_type: file.content_type.to_owned(),
+                    size_bytes: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                    sha256: hex::encode(Sha256::digest(&file.bytes)),
+                    original_sha256: file.original_sha256.clone(),
+                    metadata_removed: file.metadata_removed,
+                    content_sealed: data_key.seal(&file.bytes, ATTACHMENT),
+                })
+                .collect(),
             address_sealed: address.map(|a| data_key.seal(a.as_bytes(), ADDRESS)),
             anonymous: contact.is_none(),
             contact: contact.map(|c| self.seal_contact(&data_key, c)),

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod evidence;
 pub mod follow_up;
 pub mod identity;
 pub mod intake;

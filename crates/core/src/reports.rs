@@ -1,13 +1,13 @@
 //! Reading reports, always through the actor's visibility.
 
-use crate::intake::{ADDRESS, MESSAGE_TEXT, SUMMARY};
+use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, clean_line, search_tokens};
 use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
-use hotline_store::{Event, Message, ReportDetail, ReportSummary, RevealRequest};
+use hotline_store::{Attachment, Event, Message, ReportDetail, ReportSummary, RevealRequest};
 use hotline_vault::seal::DataKey;
 
 /// Most reports one list returns.
@@ -39,6 +39,7 @@ pub struct ReportView {
     /// What staff call the reporter, when they left a contact: the same for the same phone
     /// number on every report.
     pub reporter: Option<Pseudonym>,
+    pub attachments: Vec<Attachment>,
 }
 
 impl Hotline {
@@ -121,6 +122,42 @@ impl Hotline {
         Ok(reports)
     }
 
+    /// An evidence file of a report the actor may see, opened for download; audited.
+    pub async fn download_attachment(
+        &self,
+        actor: &Actor,
+        case: &str,
+        attachment: i64,
+    ) -> CoreResult<(Attachment, Vec<u8>)> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let info = self
+            .store
+            .attachments(detail.summary.id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == attachment)
+            .ok_or(CoreError::NotFound)?;
+        let sealed = self
+            .store
+            .attachment_content(detail.summary.id, attachment)
+            .await?;
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("an attachment without a data key".into()))?;
+        let content = key
+            .open(&sealed, ATTACHMENT)
+            .map_err(|_| CoreError::Internal("a sealed attachment does not open".into()))?;
+        self.audit(
+            Some(actor.0.id),
+            "attachment.downloaded",
+            case.as_str(),
+            &info.file_name,
+        )
+        .await?;
+        Ok((info, content))
+    }
+
     /// Unseals and masks the summaries of a list.
     fn open_summaries(&self, reports: &mut [ReportSummary]) -> CoreResult<()> {
         for report in reports {
@@ -177,12 +214,14 @@ impl Hotline {
             };
             Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
         });
+        let attachments = self.store.attachments(detail.summary.id).await?;
         Ok(ReportView {
             detail,
             messages,
             events,
             reveal_requests,
             reporter,
+            attachments,
         })
     }
 }

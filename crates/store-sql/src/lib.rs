@@ -11,10 +11,10 @@ use hotline_domain::{
     CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, StaffId, UnitCode,
 };
 use hotline_store::{
-    Admin, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken, NewAuditEntry,
-    NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt, ReportDetail,
-    ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin, StaffMember,
-    StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
+    Admin, Attachment, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken,
+    NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt,
+    ReportDetail, ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin,
+    StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -264,9 +264,10 @@ for_any_sql_database! {
                 }
                 insert.execute(&mut **tx).await.map_err(map_err)?;
             }
-            sqlx::query(
+            let message_id = sqlx::query(
                 "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
-                 body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7)",
+                 body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7) \
+                 RETURNING id",
             )
             .bind(report_id)
             .bind(report.channel.as_str())
@@ -275,9 +276,46 @@ for_any_sql_database! {
             .bind(&report.text_sealed)
             .bind(report.entered_by.map(|s| s.0))
             .bind(report.received_at)
-            .execute(&mut **tx)
+            .fetch_one(&mut **tx)
             .await
-            .map_err(map_err)?;
+            .map_err(map_err)?
+            .int("id")?;
+            for file in &report.attachments {
+                sqlx::query(
+                    "INSERT INTO attachments (report_id, message_id, file_name, content_type, size_bytes, \
+                     sha256, storage_key, created_at, content_sealed, metadata_removed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'store', $7, $8, $9)",
+                )
+                .bind(report_id)
+                .bind(message_id)
+                .bind(file.file_name.as_str())
+                .bind(file.content_type.as_str())
+                .bind(file.size_bytes)
+                .bind(file.sha256.as_str())
+                .bind(report.received_at)
+                .bind(file.content_sealed.clone())
+                .bind(file.metadata_removed)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                     VALUES ($1, NULL, 'attachment.received', $2, $3)",
+                )
+                .bind(report_id)
+                .bind(format!(
+                    "{} type={} size={} sha256_received={} metadata_removed={}",
+                    file.file_name,
+                    file.content_type,
+                    file.size_bytes,
+                    file.original_sha256,
+                    file.metadata_removed
+                ))
+                .bind(report.received_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
             sqlx::query(
                 "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
                  VALUES ($1, $2, 'report.received', $3, $4)",
@@ -1122,6 +1160,43 @@ for_any_sql_database! {
         .iter()
         .map(message)
         .collect()
+    }
+
+    async fn attachments(&self, report: ReportId) -> StoreResult<Vec<Attachment>> {
+        sqlx::query(
+            "SELECT id, file_name, content_type, size_bytes, sha256, metadata_removed, created_at \
+             FROM attachments WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(Attachment {
+                id: row.int("id")?,
+                file_name: row.text("file_name")?,
+                content_type: row.text("content_type")?,
+                size_bytes: row.int("size_bytes")?,
+                sha256: row.text("sha256")?,
+                metadata_removed: row.flag("metadata_removed")?,
+                created_at: row.time("created_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn attachment_content(&self, report: ReportId, attachment: i64) -> StoreResult<Vec<u8>> {
+        sqlx::query(
+            "SELECT content_sealed FROM attachments WHERE id = $1 AND report_id = $2 \
+             AND content_sealed IS NOT NULL",
+        )
+        .bind(attachment)
+        .bind(report.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .bytes("content_sealed")
     }
 
     async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail> {

@@ -17,8 +17,8 @@ use hotline_domain::{
     Urgency,
 };
 use hotline_store::{
-    KeyBinding, NewApiToken, NewAuditEntry, NewContact, NewMessage, NewReport, NewSession,
-    NewStaff, NewUnit, PurgeRule, Store, StoreError, Visibility, WrappedKey,
+    KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage, NewReport,
+    NewSession, NewStaff, NewUnit, PurgeRule, Store, StoreError, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -42,6 +42,7 @@ macro_rules! contract_tests {
             a_reveal_request_is_approved_by_another_and_opens_one_reveal,
             search_finds_reports_holding_every_word_and_the_same_phone,
             the_reporter_finds_the_report_by_digest_and_the_conversation_grows,
+            evidence_is_kept_sealed_with_its_report,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -170,6 +171,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         commune_code: None,
         address_sealed: None,
         word_index: Vec::new(),
+        attachments: Vec::new(),
         contact: None,
         anonymous: true,
         urgency: Urgency::Normal,
@@ -1044,4 +1046,73 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
     assert_eq!(found.len(), 1, "the new words are searchable");
     // Words the report already had are not doubled.
     store.add_message(&added).await.unwrap();
+}
+
+pub async fn evidence_is_kept_sealed_with_its_report(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let file = |n: usize, content_type: &str| NewAttachment {
+        file_name: format!("evidence-{n}.bin"),
+        content_type: content_type.into(),
+        size_bytes: 1000 + n as i64,
+        sha256: format!("stored-{n}"),
+        original_sha256: format!("received-{n}"),
+        metadata_removed: n == 1,
+        content_sealed: format!("sealed file {n}").into_bytes(),
+    };
+    let mut with_files = report(UnitCode::province(22), "QN", at(2, 0), "ảnh");
+    with_files.attachments = vec![file(1, "image/jpeg"), file(2, "application/pdf")];
+    let plain = report(UnitCode::province(22), "QN", at(2, 1), "không ảnh");
+    let receipts = store.intake(&[with_files, plain]).await.unwrap();
+    let listed = store.attachments(receipts[0].report).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].file_name, "evidence-1.bin");
+    assert_eq!(listed[0].content_type, "image/jpeg");
+    assert!(listed[0].metadata_removed && !listed[1].metadata_removed);
+    assert_eq!(listed[1].size_bytes, 1002);
+    assert_eq!(
+        store
+            .attachment_content(receipts[0].report, listed[1].id)
+            .await
+            .unwrap(),
+        b"sealed file 2"
+    );
+    assert!(
+        matches!(
+            store
+                .attachment_content(receipts[1].report, listed[1].id)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "only through its own report"
+    );
+    assert!(
+        store
+            .attachments(receipts[1].report)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history: Vec<_> = store
+        .events(receipts[0].report)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "attachment.received")
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].contains("sha256_received=received-1"));
+
+    let rule = PurgeRule {
+        legal_type: None,
+        status: Some(ReportStatus::Received),
+        changed_before: at(10, 0),
+    };
+    assert!(store.purge_report(receipts[0].report, &rule).await.unwrap());
+    assert!(matches!(
+        store
+            .attachment_content(receipts[0].report, listed[0].id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

@@ -105,6 +105,10 @@ pub trait Reports: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>>;
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
+    /// The evidence files of a report, oldest first.
+    async fn attachments(&self, report: ReportId) -> StoreResult<Vec<Attachment>>;
+    /// One evidence file's sealed content; `NotFound` unless it belongs to `report`.
+    async fn attachment_content(&self, report: ReportId, attachment: i64) -> StoreResult<Vec<u8>>;
     /// The report whose follow-up digest this is, whatever unit it belongs to: the digest is
     /// the reporter's proof. `NotFound` otherwise.
     async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail>;

@@ -121,6 +121,8 @@ pub struct NewReport {
     pub address_sealed: Option<Vec<u8>>,
     /// Keyed hashes of the distinct words of the text and address, for search.
     pub word_index: Vec<Vec<u8>>,
+    /// Evidence files sent with the first message.
+    pub attachments: Vec<NewAttachment>,
     pub contact: Option<NewContact>,
     pub anonymous: bool,
     pub urgency: Urgency,
@@ -198,6 +200,43 @@ pub struct RevealRequest {
     pub requested_at: DateTime<Utc>,
     pub approved_by: Option<StaffId>,
     pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// An evidence file to keep, sealed.
+#[derive(Clone)]
+pub struct NewAttachment {
+    /// Our name for it (`evidence-1.jpg`).
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the stored file (after metadata removal).
+    pub sha256: String,
+    /// SHA-256 of the file as received, recorded in the report's history.
+    pub original_sha256: String,
+    pub metadata_removed: bool,
+    /// The file, sealed under the report's data key.
+    pub content_sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("content_type", &self.content_type)
+            .field("size_bytes", &self.size_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An evidence file as listed (its content is read separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub metadata_removed: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A message added to an existing report: the reporter's further information, or an officer's

@@ -244,6 +244,11 @@ impl Form {
         Ok(Self(url_pairs(bytes)?.into_iter().collect()))
     }
 
+    /// From fields read one by one (a multipart body); the last value of each wins.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs.into_iter().collect())
+    }
+
     pub fn get(&self, field: &str) -> &str {
         self.0.get(field).map_or("", String::as_str)
     }

@@ -186,7 +186,12 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route(
             "/gui-tin-bao",
-            get(pages::report_form).post(pages::submit_report),
+            get(pages::report_form)
+                .post(pages::submit_report)
+                .layer(DefaultBodyLimit::max(
+                    hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                        + state.config.max_body_bytes,
+                )),
         )
         .route("/dang-nhap", get(pages::login_form).post(pages::login))
         .route("/dang-xuat", post(pages::logout))
@@ -210,6 +215,10 @@ pub fn app(state: AppState) -> Router {
         .route("/can-bo/ho-so/{case}/muc-an", post(pages::reveal_text_item))
         .route("/can-bo/ho-so/{case}/giu-ho-so", post(pages::legal_hold))
         .route("/can-bo/ho-so/{case}/tra-loi", post(pages::reply))
+        .route(
+            "/can-bo/ho-so/{case}/tep/{attachment}",
+            get(pages::download),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin,

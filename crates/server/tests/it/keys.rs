@@ -122,7 +122,11 @@ const NAME: &str = "Nguyễn Văn Bímật";
 const EMAIL: &str = "nguoi.bao.bimat@example.vn";
 const TEXT: &str = "Tố giác đường dây đánh bạc Quasimodo ở bến cá";
 
-/// Submits a report with a full identity and returns the data of the stopped server.
+/// Bytes that only an evidence file holds.
+const EVIDENCE: &str = "EVIDENCE-BYTES-7781";
+
+/// Submits a report with a full identity, and one from the form with a PDF, and returns the
+/// data of the stopped server.
 async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate::harness::Data> {
     let data = crate::harness::Data::new(backend).await?;
     let server = crate::harness::Server::start(data.config()).await;
@@ -138,13 +142,26 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
+    let pdf = format!("%PDF-1.7\n1 0 obj\n<< /Title ({EVIDENCE}) >>\nendobj\n%%EOF");
+    let form = reqwest::multipart::Form::new().text("text", TEXT).part(
+        "files",
+        reqwest::multipart::Part::bytes(pdf.into_bytes()).file_name("bien-ban.pdf"),
+    );
+    let with_file = reqwest::Client::new()
+        .post(server.url("/gui-tin-bao"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_file.status(), 201);
     server.stop().await;
     Some(data)
 }
 
 fn holds_secret(bytes: &[u8]) -> Option<&'static str> {
     // The folded words too: the search index holds keyed hashes of them, never the words.
-    let needles: [&str; 9] = [
+    let needles: [&str; 10] = [
+        EVIDENCE,
         NAME,
         "Bímật",
         "912345678",

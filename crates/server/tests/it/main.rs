@@ -13,6 +13,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod crash;
+mod evidence;
 mod flow;
 mod follow_up;
 mod harness;

@@ -3,16 +3,17 @@
 use super::{Chrome, first_field_message, form_of, render, vn_time};
 use crate::AppState;
 use crate::error::{PageError, field_message};
-use crate::extract::{Ctx, Form};
+use crate::extract::{BodyError, Ctx, Form};
 use askama::Template;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
 use hotline_core::follow_up::FollowUpView;
 use hotline_core::{CoreError, Submission};
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
-use http::StatusCode;
+use http::{StatusCode, header};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -130,6 +131,7 @@ fn form_page(
                 "contact.name" => "name",
                 "contact.phone" => "phone",
                 "contact.email" => "email",
+                "files" => "files",
                 _ => "text",
             },
             message: field_message(&ctx.tr, &e.field, e.code),
@@ -204,19 +206,39 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
     }
 }
 
-pub async fn submit_report(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
     if let Err(wait) = state.public_limiter.check(ctx.client_ip) {
         let mut err = PageError::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited", &ctx);
         err.retry_after = Some(wait);
         return err.into_response();
     }
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (form, evidence) = if multipart {
+        match read_upload(&state, request).await {
+            Ok(read) => read,
+            Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+            Err(Upload::Refused {
+                form,
+                error,
+                status,
+            }) => {
+                let page = form_page(&state, &ctx, FormValues::from_form(&form), &[error]);
+                return render(status, &page, &ctx);
+            }
+        }
+    } else {
+        let body = axum::body::to_bytes(request.into_body(), state.config.max_body_bytes)
+            .await
+            .map_err(|_| BodyError::TooLarge)
+            .and_then(|bytes| Form::parse(&bytes));
+        match body {
+            Ok(form) => (form, Vec::new()),
+            Err(e) => return PageError::from_body(e, &ctx).into_response(),
+        }
     };
     let values = FormValues::from_form(&form);
     let input = match form_input(&state, &form) {
@@ -228,6 +250,7 @@ pub async fn submit_report(
     };
     let mut submission = Submission::new(input, Channel::Web);
     submission.form_token = Some(values.token.clone());
+    submission.evidence = evidence;
     match state.hotline.submit(submission).await {
         Ok(done) => {
             let page = ReceiptPage {
@@ -243,6 +266,86 @@ pub async fn submit_report(
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// Why an upload was not taken.
+enum Upload {
+    /// The body itself is unusable.
+    Body(BodyError),
+    /// A file was refused: the form comes back, filled, with why.
+    Refused {
+        form: Form,
+        error: FieldError,
+        status: StatusCode,
+    },
+}
+
+/// Reads a multipart form: its fields, and its files inspected one by one. A file over the
+/// per-file or total limit stops the reading there, before the rest of the body is taken in.
+async fn read_upload(state: &AppState, request: Request) -> Result<(Form, Vec<Evidence>), Upload> {
+    let limits = EvidenceLimits::default();
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| Upload::Body(BodyError::Unreadable))?;
+    let mut fields = Vec::new();
+    let mut evidence = Vec::new();
+    let mut total = 0usize;
+    let refused = |fields: Vec<(String, String)>, code: &'static str, status| Upload::Refused {
+        form: Form::from_pairs(fields),
+        error: FieldError::new("files", code),
+        status,
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(refused(fields, "too_large", StatusCode::PAYLOAD_TOO_LARGE));
+            }
+            Err(_) => return Err(Upload::Body(BodyError::Unreadable)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "files" {
+            let value = field
+                .text()
+                .await
+                .map_err(|_| Upload::Body(BodyError::BadEncoding))?;
+            if value.len() > state.config.max_body_bytes {
+                return Err(Upload::Body(BodyError::TooLarge));
+            }
+            fields.push((name, value));
+            continue;
+        }
+        let mut field = field;
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > limits.max_file_bytes
+                        || total + bytes.len() > limits.max_total_bytes
+                    {
+                        return Err(refused(fields, "too_large", StatusCode::PAYLOAD_TOO_LARGE));
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return Err(refused(fields, "too_large", StatusCode::PAYLOAD_TOO_LARGE)),
+            }
+        }
+        // A file input left empty still sends an empty part.
+        if bytes.is_empty() {
+            continue;
+        }
+        total += bytes.len();
+        if evidence.len() == limits.max_files {
+            return Err(refused(fields, "too_many", StatusCode::BAD_REQUEST));
+        }
+        match inspect(bytes) {
+            Ok(file) => evidence.push(file),
+            Err(_) => return Err(refused(fields, "type_not_allowed", StatusCode::BAD_REQUEST)),
+        }
+    }
+    Ok((Form::from_pairs(fields), evidence))
 }
 
 #[derive(Template)]

@@ -155,6 +155,7 @@ async fn intake(
         bind: ([127, 0, 0, 1], 0).into(),
         data_dir: dir.path().to_path_buf(),
         public_submissions_per_minute: 0,
+        public_submissions_global_per_minute: 0,
         ..Default::default()
     };
     let listener = tokio::net::TcpListener::bind(config.bind).await?;

@@ -8,6 +8,7 @@ use crate::keys::Keys;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::DomainError;
+use hotline_domain::danger::Danger;
 use hotline_domain::text::search_tokens;
 use hotline_domain::{
     CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidContact, ValidReport,
@@ -92,6 +93,8 @@ pub struct Submitted {
     /// The secret for following the report up; `None` for a redelivery of a message already
     /// taken in, whose code was given the first time (a resent form gets its code again).
     pub follow_up_code: Option<FollowUpCode>,
+    /// What the text suggests about danger now; the receipt leads with the numbers to call.
+    pub danger: Danger,
 }
 
 struct Job {
@@ -371,6 +374,15 @@ impl Hotline {
         let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
         let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
+        let danger = hotline_domain::danger::signals(&valid.text);
+        // A life in danger goes to the top of the duty officer's list at once.
+        let urgency = if danger.life {
+            Urgency::Emergency
+        } else if danger.any() && submission.urgency == Urgency::Normal {
+            Urgency::Urgent
+        } else {
+            submission.urgency
+        };
         let ValidReport {
             text,
             province_code,
@@ -411,7 +423,7 @@ impl Hotline {
             contact: contact.map(|c| self.seal_contact(&data_key, c)),
             wrapped_key,
             key_id,
-            urgency: submission.urgency,
+            urgency,
             entered_by: submission.entered_by,
         };
         let receipt = self.intake.write(report).await?;
@@ -420,6 +432,7 @@ impl Hotline {
             return Ok(Submitted {
                 case_number: receipt.case_number,
                 follow_up_code: form_token.map(|_| follow_up_code),
+                danger,
             });
         }
         metrics::counter!("hotline_reports_accepted_total", "channel" => submission.channel.as_str())
@@ -428,6 +441,7 @@ impl Hotline {
         Ok(Submitted {
             case_number: receipt.case_number,
             follow_up_code: Some(follow_up_code),
+            danger,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod codes;
+pub mod danger;
 pub mod error;
 pub mod ids;
 pub mod pii;

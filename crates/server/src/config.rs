@@ -27,6 +27,8 @@ pub struct Config {
     /// Citizens' submissions per minute per client address; 0 disables the limit.
     pub public_submissions_per_minute: u32,
     pub public_submissions_burst: u32,
+    /// Citizens' submissions per minute from everyone together; 0 disables the limit.
+    pub public_submissions_global_per_minute: u32,
     /// Follow-up look-ups per minute per client address, and for everyone together.
     pub follow_up_per_minute: u32,
     pub follow_up_global_per_minute: u32,
@@ -88,6 +90,7 @@ const KEYS: &[&str] = &[
     "max_body_bytes",
     "public_submissions_per_minute",
     "public_submissions_burst",
+    "public_submissions_global_per_minute",
     "follow_up_per_minute",
     "follow_up_global_per_minute",
     "trusted_proxy_header",
@@ -113,6 +116,7 @@ impl Default for Config {
             max_body_bytes: web.max_body_bytes,
             public_submissions_per_minute: web.public_submissions_per_minute,
             public_submissions_burst: web.public_submissions_burst,
+            public_submissions_global_per_minute: web.public_submissions_global_per_minute,
             follow_up_per_minute: web.follow_up_per_minute,
             follow_up_global_per_minute: web.follow_up_global_per_minute,
             trusted_proxy_header: None,
@@ -147,6 +151,10 @@ impl std::fmt::Debug for Config {
                 &self.public_submissions_per_minute,
             )
             .field("public_submissions_burst", &self.public_submissions_burst)
+            .field(
+                "public_submissions_global_per_minute",
+                &self.public_submissions_global_per_minute,
+            )
             .field("follow_up_per_minute", &self.follow_up_per_minute)
             .field(
                 "follow_up_global_per_minute",
@@ -249,6 +257,7 @@ impl Config {
             max_body_bytes: self.max_body_bytes,
             public_submissions_per_minute: self.public_submissions_per_minute,
             public_submissions_burst: self.public_submissions_burst,
+            public_submissions_global_per_minute: self.public_submissions_global_per_minute,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             secure_cookies: self.secure_cookies,
             follow_up_per_minute: self.follow_up_per_minute,

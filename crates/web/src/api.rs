@@ -130,7 +130,7 @@ pub async fn create_report(
         Err(e) => return e.into_response(),
     };
     if integration.is_none()
-        && let Err(wait) = state.public_limiter.check(ctx.client_ip)
+        && let Err(wait) = state.check_submission(ctx.client_ip)
     {
         let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &ctx);
         err.retry_after = Some(wait);

@@ -29,6 +29,9 @@ pub struct WebConfig {
     /// Citizens' submissions per minute per client address (0: unlimited).
     pub public_submissions_per_minute: u32,
     pub public_submissions_burst: u32,
+    /// Citizens' submissions per minute from everyone together (0: unlimited): a flood from
+    /// many addresses must not bury the reports that matter. Generous by default.
+    pub public_submissions_global_per_minute: u32,
     /// Header carrying the client address from a trusted reverse proxy (e.g.
     /// `x-forwarded-for`); `None` trusts only the socket's peer address.
     pub trusted_proxy_header: Option<String>,
@@ -46,6 +49,7 @@ impl Default for WebConfig {
             max_body_bytes: 256 * 1024,
             public_submissions_per_minute: 10,
             public_submissions_burst: 5,
+            public_submissions_global_per_minute: 6000,
             trusted_proxy_header: None,
             secure_cookies: false,
             follow_up_per_minute: 30,
@@ -60,6 +64,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub catalogues: Arc<i18n::Catalogues>,
     pub public_limiter: Arc<rate::RateLimiter>,
+    public_global: Arc<rate::RateLimiter>,
     follow_up_limiter: Arc<rate::RateLimiter>,
     follow_up_global: Arc<rate::RateLimiter>,
     /// Set once migrations and any demo load are done.
@@ -68,6 +73,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether a citizen at `client` may submit now: within their address's limit and
+    /// everyone's. `Err` holds the seconds to wait.
+    pub fn check_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
+        let everyone = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        self.public_limiter
+            .check(client)
+            .and_then(|()| self.public_global.check(everyone))
+    }
+
     /// Whether `client` may try a follow-up look-up now: within its own limit and everyone's.
     pub fn check_follow_up(&self, client: std::net::IpAddr) -> Result<(), hotline_core::CoreError> {
         let everyone = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
@@ -87,6 +101,13 @@ impl AppState {
             public_limiter: Arc::new(rate::RateLimiter::new(
                 config.public_submissions_per_minute,
                 config.public_submissions_burst,
+            )),
+            public_global: Arc::new(rate::RateLimiter::new(
+                config.public_submissions_global_per_minute,
+                config
+                    .public_submissions_global_per_minute
+                    .div_ceil(6)
+                    .max(1),
             )),
             follow_up_limiter: Arc::new(rate::RateLimiter::new(
                 config.follow_up_per_minute,

@@ -216,15 +216,7 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_accepted() {
     let (mut child, base) = serve(dir.path());
     wait_ready(&base).await;
     let token = checker_token(dir.path());
-    let list: Value = client
-        .get(format!("{base}/api/v1/reports?limit=100"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = crate::harness::api_list(&base, "/api/v1/reports?limit=100", &token).await;
     child.kill().unwrap();
     child.wait().unwrap();
     let stored: HashSet<&str> = list["items"]

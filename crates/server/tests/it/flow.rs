@@ -307,3 +307,74 @@ async fn a_resent_form_makes_one_report_and_shows_the_same_receipt() {
     assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
     service.close().await;
 }
+
+#[tokio::test]
+async fn a_life_in_danger_leads_the_receipt_with_113_and_is_flagged() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let token = data.token("qn.director").await;
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    let send = async |text: &str| {
+        client
+            .post(server.url("/gui-tin-bao"))
+            .form(&[("text", text), ("province_code", "22")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let danger = send("Cuu voi, co nguoi cam dao dang danh nhau o cho Ha Long").await;
+    assert!(danger.contains("id=\"call-now\"") && danger.contains("tel:113"));
+    assert!(
+        danger.find("call-now") < danger.find("case-number"),
+        "it comes first"
+    );
+    let fire = send("Đám cháy lớn ở kho gỗ").await;
+    assert!(fire.contains("tel:114") && fire.contains("call-now"));
+    let calm = send("Vỉa hè bị lấn chiếm").await;
+    assert!(!calm.contains("call-now"));
+    let list = crate::harness::api_list(&server.base, "/api/v1/reports", &token).await;
+    let urgencies: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["urgency"].as_str().unwrap())
+        .collect();
+    assert_eq!(urgencies, ["normal", "urgent", "emergency"], "newest first");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn robots_and_floods_are_turned_away() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let mut config = data.config();
+    config.public_submissions_per_minute = 0;
+    // Twelve a minute for everyone: two at once, then one every five seconds.
+    config.public_submissions_global_per_minute = 12;
+    let server = Server::start(config).await;
+    let client = browser();
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        client.post(server.url("/gui-tin-bao")).form(&fields).send()
+    };
+    let robot = post(vec![
+        ("text", "Mua thuốc giá rẻ"),
+        ("website", "http://spam.example"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(robot.status(), 400, "the honeypot field was filled");
+    // The robot's try counted too: one of the two at once is left.
+    let first = post(vec![("text", "Tin thật thứ nhất")]).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let flooded = post(vec![("text", "Tin thứ hai")]).await.unwrap();
+    assert_eq!(flooded.status(), 429);
+    assert!(flooded.headers().contains_key("retry-after"));
+    assert!(flooded.text().await.unwrap().contains("113"));
+    server.stop().await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
+    service.close().await;
+}

@@ -202,6 +202,19 @@ pub fn element_text(html: &str, id: &str) -> Option<String> {
     Some(rest[open + 1..open + close].to_owned())
 }
 
+/// `GET /api/v1/reports` at `base` (with its query) under a bearer token, as JSON.
+pub async fn api_list(base: &str, path_and_query: &str, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{base}{path_and_query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The body of a page fetched with `client`.
 pub async fn page(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()

@@ -416,15 +416,7 @@ async fn backup_and_restore_with_the_exported_key_bring_everything_back() {
         .to_owned();
     config.data_dir = target.clone();
     let server = crate::harness::Server::start(config).await;
-    let list: Value = reqwest::Client::new()
-        .get(server.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = crate::harness::api_list(&server.base, "/api/v1/reports", &token).await;
     server.stop().await;
     let item = &list["items"][0];
     assert_eq!(item["case_number"], case.as_str());

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
 use hotline_core::follow_up::FollowUpView;
 use hotline_core::{CoreError, Submission};
+use hotline_domain::danger::Danger;
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
 use http::{StatusCode, header};
 
@@ -156,6 +157,7 @@ struct ReceiptPage {
     c: Chrome,
     case_number: String,
     follow_up_code: String,
+    danger: Danger,
 }
 
 /// Turns the form into a submission; a commune typed by name is looked up in the province.
@@ -207,7 +209,7 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
 }
 
 pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
-    if let Err(wait) = state.public_limiter.check(ctx.client_ip) {
+    if let Err(wait) = state.check_submission(ctx.client_ip) {
         let mut err = PageError::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited", &ctx);
         err.retry_after = Some(wait);
         return err.into_response();
@@ -240,6 +242,11 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
             Err(e) => return PageError::from_body(e, &ctx).into_response(),
         }
     };
+    // A field people never see: only a form-filling robot puts something in it.
+    if !form.get("website").is_empty() {
+        tracing::warn!(target: "audit", "report form refused: honeypot field filled");
+        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    }
     let values = FormValues::from_form(&form);
     let input = match form_input(&state, &form) {
         Ok(input) => input,
@@ -257,6 +264,7 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
                 c: Chrome::new(&ctx, None),
                 case_number: done.case_number.to_string(),
                 follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+                danger: done.danger,
             };
             render(StatusCode::CREATED, &page, &ctx)
         }

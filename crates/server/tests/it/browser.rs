@@ -88,11 +88,17 @@ impl Driver {
     }
 
     async fn session(&self, width: u32) -> Session<'_> {
+        self.session_with(width, true).await
+    }
+
+    /// A browser window `width` pixels wide, with JavaScript on or off.
+    async fn session_with(&self, width: u32, javascript: bool) -> Session<'_> {
         let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--window-size={width},900")]
+                     "--disable-dev-shm-usage", format!("--window-size={width},900")],
+            "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
         }}}});
         let value = self.call("POST", "/session", Some(caps)).await;
         let session = Session {
@@ -200,6 +206,20 @@ impl Session<'_> {
     }
 }
 
+/// A phone photo with EXIF naming the place and the camera, written where the browser can
+/// pick it.
+fn photo_with_gps(dir: &std::path::Path) -> std::path::PathBuf {
+    use img_parts::{Bytes, ImageEXIF};
+    let plain = include_bytes!("../../../../fixtures/evidence/one-pixel.jpg");
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from_static(plain)).unwrap();
+    jpeg.set_exif(Some(Bytes::from_static(
+        b"MM\x00\x2aGPSLatitude 20.95 Samsung serial R58T",
+    )));
+    let path = dir.join("IMG_20261129.jpg");
+    std::fs::write(&path, jpeg.encoder().bytes()).unwrap();
+    path
+}
+
 #[tokio::test]
 async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     let Some(driver) = Driver::start().await else {
@@ -208,6 +228,7 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     let data = Data::new(Backend::Sqlite).await.unwrap();
     data.add_staff("qn.director", Role::Director, "22").await;
     let server = Server::start(data.config()).await;
+    let photo = photo_with_gps(data.dir.path());
 
     let phone = driver.session(360).await;
     phone.go(&server.url("/")).await;
@@ -225,6 +246,7 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
         .await;
     phone.type_into("#province_code", "Quảng Ninh").await;
     phone.type_into("#commune", "van don").await;
+    phone.type_into("#files", photo.to_str().unwrap()).await;
     let overflow = phone
         .script("return document.documentElement.scrollWidth > window.innerWidth;")
         .await;
@@ -234,7 +256,6 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     let code = phone.text("#follow-up-code").await;
     assert!(case.starts_with("QN-"), "{case}");
     assert_eq!(code.len(), 19);
-    phone.close().await;
 
     let desk = driver.session(1200).await;
     desk.go(&server.url("/can-bo")).await;
@@ -250,6 +271,50 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     );
     let place = desk.text("dl.details").await;
     assert!(place.contains("Đặc khu Vân Đồn, Quảng Ninh"), "{place}");
+    let evidence = desk.text("ul.evidence").await;
+    assert!(evidence.contains("evidence-1.jpg") && evidence.contains("đã xóa siêu dữ liệu"));
+    desk.type_into(
+        "#reply-text",
+        "Chúng tôi đã nhận ảnh, xin cho biết giờ xảy ra.",
+    )
+    .await;
+    desk.click("#reply button[type=submit]").await;
+    desk.find("ol.messages li.outbound").await;
+
+    // The citizen follows up with the code, reads the answer and answers it.
+    phone.click("a.button[href='/tra-cuu']").await;
+    phone.type_into("#case", &case).await;
+    phone.type_into("#code", &code).await;
+    phone.click("form.report button[type=submit]").await;
+    assert_eq!(
+        phone.text("#status").await,
+        "Đã tiếp nhận, đang chờ phân loại"
+    );
+    let conversation = phone.text("ol.messages").await;
+    assert!(
+        conversation.contains("xin cho biết giờ xảy ra"),
+        "{conversation}"
+    );
+    let overflow = phone
+        .script("return document.documentElement.scrollWidth > window.innerWidth;")
+        .await;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the follow-up page fits a 360-px screen"
+    );
+    phone.type_into("#text", "Khoảng 2 giờ sáng").await;
+    phone.click("form.report button[type=submit]").await;
+    assert!(
+        phone
+            .text("#follow-notice")
+            .await
+            .contains("Đã gửi thông tin bổ sung")
+    );
+    phone.close().await;
+
+    desk.go(&server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(desk.text("ol.messages").await.contains("Khoảng 2 giờ sáng"));
     desk.click("header form button").await;
     // Waits for the home page, whose call to action only it has.
     desk.find("a.button[href='/gui-tin-bao']").await;
@@ -258,5 +323,26 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
         "signed out to the home page"
     );
     desk.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_form_works_with_javascript_off() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let photo = photo_with_gps(data.dir.path());
+    let phone = driver.session_with(360, false).await;
+    phone.go(&server.url("/gui-tin-bao")).await;
+    phone
+        .type_into("#text", "Cướp giật điện thoại ở chợ đêm")
+        .await;
+    phone.type_into("#files", photo.to_str().unwrap()).await;
+    phone.click("form.report button[type=submit]").await;
+    assert!(phone.text("#case-number").await.starts_with("BCA-"));
+    assert_eq!(phone.text("#follow-up-code").await.len(), 19);
+    phone.close().await;
     server.stop().await;
 }

@@ -193,6 +193,33 @@ impl Session<'_> {
         .await
     }
 
+    async fn script_async(&self, source: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": source, "args": []})),
+        )
+        .await
+    }
+
+    /// The WCAG 2.1 A and AA violations axe-core finds on the current page.
+    async fn accessibility_violations(&self, axe: &str) -> Vec<String> {
+        self.script(axe).await;
+        let found = self
+            .script_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                    .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+            )
+            .await;
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     async fn title(&self) -> String {
         self.call("GET", "/title", None)
             .await
@@ -345,4 +372,88 @@ async fn the_form_works_with_javascript_off() {
     assert_eq!(phone.text("#follow-up-code").await.len(), 19);
     phone.close().await;
     server.stop().await;
+}
+
+/// axe-core's script, from `HOTLINE_TEST_AXE` (CI installs it from npm).
+fn axe_script() -> Option<String> {
+    match std::env::var("HOTLINE_TEST_AXE") {
+        Ok(path) => Some(std::fs::read_to_string(path).unwrap()),
+        Err(_) => {
+            assert!(
+                std::env::var_os("HOTLINE_TEST_REQUIRE_BROWSER").is_none(),
+                "HOTLINE_TEST_AXE must name axe.min.js (HOTLINE_TEST_REQUIRE_BROWSER is set)"
+            );
+            eprintln!("HOTLINE_TEST_AXE not set: accessibility scan skipped");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_public_page_passes_an_accessibility_scan() {
+    let Some(axe) = axe_script() else {
+        return;
+    };
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let mut found = Vec::new();
+    for width in [360, 1280] {
+        let browser = driver.session(width).await;
+        let mut check = async |name: &str| {
+            for violation in browser.accessibility_violations(&axe).await {
+                found.push(format!("{name} at {width}px: {violation}"));
+            }
+        };
+        // The scan itself works: a page with a known fault is caught.
+        browser
+            .go("data:text/html,<html lang=vi><title>x</title><img src=x.png></html>")
+            .await;
+        let faults = browser.accessibility_violations(&axe).await;
+        assert!(
+            faults.iter().any(|f| f.starts_with("image-alt")),
+            "{faults:?}"
+        );
+        browser.go(&server.url("/")).await;
+        check("home").await;
+        browser.go(&server.url("/?lang=en")).await;
+        check("home in English").await;
+        browser.go(&server.url("/gui-tin-bao?lang=vi")).await;
+        check("report form").await;
+        browser
+            .type_into("#text", "Có người bán hàng rong lấn chiếm lòng đường")
+            .await;
+        browser.click("input[name=identity][value=contact]").await;
+        browser.type_into("#phone", "123").await;
+        browser.click("form.report button[type=submit]").await;
+        browser.find(".errors").await;
+        check("report form with errors").await;
+        browser
+            .script("document.querySelector('#phone').value = '';")
+            .await;
+        browser.click("form.report button[type=submit]").await;
+        let case = browser.text("#case-number").await;
+        let code = browser.text("#follow-up-code").await;
+        check("receipt").await;
+        browser.go(&server.url("/tra-cuu")).await;
+        check("follow-up form").await;
+        browser.type_into("#case", &case).await;
+        browser.type_into("#code", &code).await;
+        browser.click("form.report button[type=submit]").await;
+        browser.find("#status").await;
+        check("follow-up").await;
+        browser.go(&server.url("/dang-nhap")).await;
+        check("staff sign-in").await;
+        browser.go(&server.url("/khong-co-trang-nay")).await;
+        check("not found").await;
+        browser.close().await;
+    }
+    server.stop().await;
+    assert!(
+        found.is_empty(),
+        "accessibility violations:\n{}",
+        found.join("\n")
+    );
 }

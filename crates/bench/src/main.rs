@@ -209,6 +209,8 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             address_sealed: None,
             word_index: word_index.to_vec(),
             attachments: Vec::new(),
+            occurred_at: None,
+            protection_requested: false,
             contact: None,
             anonymous: true,
             urgency: Urgency::Normal,

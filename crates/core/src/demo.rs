@@ -471,6 +471,8 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
                 email: None,
             }),
             anonymous: None,
+            occurred_at: None,
+            protection_requested: false,
         };
         let mut submission = Submission::new(input, report.channel);
         submission.urgency = report.urgency;

@@ -383,12 +383,20 @@ impl Hotline {
         } else {
             submission.urgency
         };
+        if valid
+            .occurred_at
+            .is_some_and(|at| at > received_at + chrono::Duration::minutes(10))
+        {
+            return Err(DomainError::field("occurred_at", "in_future").into());
+        }
         let ValidReport {
             text,
             province_code,
             commune_code,
             address,
             contact,
+            occurred_at,
+            protection_requested,
         } = valid;
         let report = NewReport {
             channel: submission.channel,
@@ -424,6 +432,8 @@ impl Hotline {
             wrapped_key,
             key_id,
             urgency,
+            occurred_at,
+            protection_requested,
             entered_by: submission.entered_by,
         };
         let receipt = self.intake.write(report).await?;

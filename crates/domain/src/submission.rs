@@ -3,6 +3,7 @@
 use crate::error::{DomainError, FieldError};
 use crate::places::Gazetteer;
 use crate::text::{Phone, clean, clean_line};
+use chrono::{DateTime, Utc};
 
 /// Longest report text accepted, in characters; longer stories come as attachments.
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -29,6 +30,10 @@ pub struct ReportInput {
     /// `Some(true)` asks that no identity be kept; `None` means "anonymous unless a contact is
     /// given".
     pub anonymous: Option<bool>,
+    /// When it happened, if the reporter said.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The reporter asks to be protected: they are under threat.
+    pub protection_requested: bool,
 }
 
 // A reporter's identity and words never reach a log line, even through a stray `{:?}`.
@@ -70,6 +75,8 @@ pub struct ValidReport {
     pub commune_code: Option<u32>,
     pub address: Option<String>,
     pub contact: Option<ValidContact>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub protection_requested: bool,
 }
 
 impl std::fmt::Debug for ValidReport {
@@ -174,6 +181,8 @@ impl ReportInput {
                 commune_code: self.commune_code,
                 address,
                 contact,
+                occurred_at: self.occurred_at,
+                protection_requested: self.protection_requested,
             })
         } else {
             Err(DomainError::Invalid(errors))

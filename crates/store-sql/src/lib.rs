@@ -104,6 +104,7 @@ macro_rules! for_any_sql_database {
             for<'q> Option<i32>: Encode<'q, DB>,
             for<'q> bool: Encode<'q, DB> + Type<DB>,
             for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+            for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
             for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
             for<'q> Option<Vec<u8>>: Encode<'q, DB>,
             DB::Row: Columns,
@@ -127,7 +128,8 @@ const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgen
 
 /// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
 const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-     r.updated_at, r.legal_hold, r.legal_type, c.phone_index AS contact_phone_index \
+     r.updated_at, r.legal_hold, r.legal_type, r.occurred_at, r.protection_requested, \
+     c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id";
 
@@ -227,9 +229,9 @@ for_any_sql_database! {
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
-                 updated_at, wrapped_key, summary_sealed, key_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16) \
-                 RETURNING id",
+                 updated_at, wrapped_key, summary_sealed, key_id, occurred_at, protection_requested) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16, \
+                 $17, $18) RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -247,6 +249,8 @@ for_any_sql_database! {
             .bind(&report.wrapped_key)
             .bind(&report.summary_sealed)
             .bind(&report.key_id)
+            .bind(report.occurred_at)
+            .bind(report.protection_requested)
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?

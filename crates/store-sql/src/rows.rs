@@ -169,6 +169,8 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,
         legal_type: row.text_opt("legal_type")?,
+        occurred_at: row.time_opt("occurred_at")?,
+        protection_requested: row.flag("protection_requested")?,
     })
 }
 

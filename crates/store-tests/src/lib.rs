@@ -172,6 +172,8 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         address_sealed: None,
         word_index: Vec::new(),
         attachments: Vec::new(),
+        occurred_at: None,
+        protection_requested: false,
         contact: None,
         anonymous: true,
         urgency: Urgency::Normal,
@@ -302,6 +304,8 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
         phone_index: Some(b"phone index".to_vec()),
     });
     with_contact.anonymous = false;
+    with_contact.occurred_at = Some(at(3, 22));
+    with_contact.protection_requested = true;
     with_contact.province_code = Some(22);
     with_contact.commune_code = Some(first_commune_of_22());
     let batch = vec![
@@ -356,6 +360,8 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
         Some(&b"wrapped data key"[..])
     );
     assert_eq!(detail.summary.key_id.as_deref(), Some("key-1"));
+    assert!(detail.protection_requested);
+    assert_eq!(detail.occurred_at, Some(at(3, 22)));
     assert_eq!(messages[0].direction, Direction::Inbound);
     let events = store.events(detail.summary.id).await.unwrap();
     assert_eq!(events[0].kind, "report.received");

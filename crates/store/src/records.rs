@@ -123,6 +123,8 @@ pub struct NewReport {
     pub word_index: Vec<Vec<u8>>,
     /// Evidence files sent with the first message.
     pub attachments: Vec<NewAttachment>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub protection_requested: bool,
     pub contact: Option<NewContact>,
     pub anonymous: bool,
     pub urgency: Urgency,
@@ -187,6 +189,10 @@ pub struct ReportDetail {
     pub legal_hold: bool,
     /// The legal type once classified (`police_conduct`, …).
     pub legal_type: Option<String>,
+    /// When it happened, as the reporter said.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The reporter asked to be protected: they are under threat.
+    pub protection_requested: bool,
 }
 
 /// A request to reveal an identity that policy makes wait for a second person's approval.

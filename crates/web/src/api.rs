@@ -32,6 +32,11 @@ pub struct CreateReport {
     pub contact: Option<CreateContact>,
     /// `true` asks that no identity be kept; contact details must then be absent.
     pub anonymous: Option<bool>,
+    /// When it happened (RFC 3339), if known; not in the future.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The reporter asks to be protected: they are under threat.
+    #[serde(default)]
+    pub protection_requested: bool,
 }
 
 /// How to reach the reporter. Every field is optional; all are kept confidential.
@@ -154,6 +159,8 @@ pub async fn create_report(
             email: c.email,
         }),
         anonymous: request.anonymous,
+        occurred_at: request.occurred_at,
+        protection_requested: request.protection_requested,
     };
     match state
         .hotline

@@ -291,8 +291,8 @@ async fn a_resent_form_makes_one_report_and_shows_the_same_receipt() {
         assert_eq!(r.status(), 201);
         let body = r.text().await.unwrap();
         receipts.push((
-            crate::harness::element_text(&body, "case-number").unwrap(),
-            crate::harness::element_text(&body, "follow-up-code").unwrap(),
+            element_text(&body, "case-number").unwrap(),
+            element_text(&body, "follow-up-code").unwrap(),
         ));
     }
     assert_eq!(
@@ -377,4 +377,63 @@ async fn robots_and_floods_are_turned_away() {
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
     service.close().await;
+}
+
+#[tokio::test]
+async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    let future = client
+        .post(server.url("/gui-tin-bao"))
+        .form(&[("text", "Sẽ có đánh nhau"), ("occurred_date", "2099-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(future.status(), 400);
+    assert!(
+        future
+            .text()
+            .await
+            .unwrap()
+            .contains("không thể ở tương lai")
+    );
+    let bad = client
+        .post(server.url("/gui-tin-bao"))
+        .form(&[("text", "Có trộm"), ("occurred_date", "31/02/2026")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let sent = client
+        .post(server.url("/gui-tin-bao"))
+        .form(&[
+            ("text", "Bị nhóm cho vay nặng lãi đe dọa"),
+            ("province_code", "22"),
+            ("occurred_date", "2026-11-28"),
+            ("occurred_time", "21:30"),
+            ("protection", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    let case = element_text(&sent.text().await.unwrap(), "case-number").unwrap();
+    let officer = browser();
+    sign_in(&officer, &server, "qn.director").await;
+    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(
+        report.contains("28/11/2026 21:30"),
+        "shown in Vietnam's time"
+    );
+    assert!(report.contains("id=\"protection\""));
+    let api = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "x", "occurred_at": "2099-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 400);
+    server.stop().await;
 }

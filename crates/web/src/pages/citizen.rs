@@ -9,9 +9,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
 use hotline_core::follow_up::FollowUpView;
 use hotline_core::{CoreError, Submission};
+use hotline_domain::VIETNAM;
 use hotline_domain::danger::Danger;
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
 use http::{StatusCode, header};
@@ -44,6 +46,10 @@ pub struct FormValues {
     pub email: String,
     /// Makes a resent form one report (see `Submission::form_token`).
     pub token: String,
+    pub occurred_now: bool,
+    pub occurred_date: String,
+    pub occurred_time: String,
+    pub protection: bool,
 }
 
 impl Default for FormValues {
@@ -58,6 +64,10 @@ impl Default for FormValues {
             phone: String::new(),
             email: String::new(),
             token: hotline_core::intake::new_form_token(),
+            occurred_now: false,
+            occurred_date: String::new(),
+            occurred_time: String::new(),
+            protection: false,
         }
     }
 }
@@ -81,6 +91,10 @@ impl FormValues {
                 token if hotline_core::intake::is_form_token(token) => token.to_owned(),
                 _ => hotline_core::intake::new_form_token(),
             },
+            occurred_now: form.get("occurred_now") == "1",
+            occurred_date: form.get("occurred_date").to_owned(),
+            occurred_time: form.get("occurred_time").to_owned(),
+            protection: form.get("protection") == "1",
         }
     }
 }
@@ -133,6 +147,7 @@ fn form_page(
                 "contact.phone" => "phone",
                 "contact.email" => "email",
                 "files" => "files",
+                "occurred_at" => "occurred_date",
                 _ => "text",
             },
             message: field_message(&ctx.tr, &e.field, e.code),
@@ -158,6 +173,27 @@ struct ReceiptPage {
     case_number: String,
     follow_up_code: String,
     danger: Danger,
+}
+
+/// When it happened: "now", or a date (and a time) in Vietnam's time; nothing when not said.
+fn occurred_at(state: &AppState, form: &Form) -> Result<Option<DateTime<Utc>>, ()> {
+    if form.get("occurred_now") == "1" {
+        return Ok(Some(state.hotline.clock.now()));
+    }
+    let date = form.get("occurred_date").trim();
+    if date.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| ())?;
+    let time = match form.get("occurred_time").trim() {
+        "" => NaiveTime::MIN,
+        time => NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| ())?,
+    };
+    VIETNAM
+        .from_local_datetime(&date.and_time(time))
+        .single()
+        .map(|at| Some(at.with_timezone(&Utc)))
+        .ok_or(())
 }
 
 /// Turns the form into a submission; a commune typed by name is looked up in the province.
@@ -186,6 +222,10 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
         errors.push(FieldError::new("commune", "needs_province"));
         None
     };
+    let occurred_at = occurred_at(state, form).unwrap_or_else(|()| {
+        errors.push(FieldError::new("occurred_at", "invalid"));
+        None
+    });
     let with_contact = form.get("identity") == "contact";
     // Contact fields are ignored unless the reporter chose to leave them: an autofilled field
     // must not undo a choice of anonymity.
@@ -202,6 +242,8 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
             address: Some(form.get("address").to_owned()),
             contact,
             anonymous: Some(!with_contact),
+            occurred_at,
+            protection_requested: form.get("protection") == "1",
         })
     } else {
         Err(errors)

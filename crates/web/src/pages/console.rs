@@ -206,6 +206,8 @@ struct ReportPage {
     requests: Vec<RequestLine>,
     legal_hold: bool,
     can_hold: bool,
+    occurred: Option<String>,
+    protection: bool,
     hold_error: Option<String>,
     messages: Vec<MessageLine>,
     can_reveal_items: bool,
@@ -597,6 +599,8 @@ async fn report_response(
             })
             .collect(),
         legal_hold: view.detail.legal_hold,
+        occurred: view.detail.occurred_at.map(vn_time),
+        protection: view.detail.protection_requested,
         can_hold: actor.0.role.may_place_legal_hold(),
         hold_error: shown.hold_error,
         messages: view

@@ -237,3 +237,6 @@ field-occurred_at-invalid = The date or time is not valid.
 field-occurred_at-in_future = It cannot have happened in the future.
 report-occurred = When it happened
 report-protection = Asks to be protected (under threat)
+receipt-copy = Copy the follow-up code
+receipt-copied = Code copied
+receipt-print = Print or save as PDF

@@ -237,3 +237,6 @@ field-occurred_at-invalid = Ngày hoặc giờ không hợp lệ.
 field-occurred_at-in_future = Thời gian xảy ra không thể ở tương lai.
 report-occurred = Thời gian xảy ra
 report-protection = Đề nghị được bảo vệ (đang bị đe dọa)
+receipt-copy = Chép mã tra cứu
+receipt-copied = Đã chép mã
+receipt-print = In hoặc lưu thành PDF

@@ -175,6 +175,20 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     response
 }
 
+async fn receipt_script() -> Response {
+    let mut response = include_str!("../static/receipt.js").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
 async fn stylesheet() -> Response {
     let mut response = include_str!("../static/app.css").into_response();
     let headers = response.headers_mut();
@@ -267,6 +281,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/receipt.js", get(receipt_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::metrics))

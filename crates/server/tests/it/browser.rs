@@ -283,6 +283,14 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     let code = phone.text("#follow-up-code").await;
     assert!(case.starts_with("QN-"), "{case}");
     assert_eq!(code.len(), 19);
+    let offered = phone
+        .script("return !document.querySelector('#copy-code').hidden && !document.querySelector('#print').hidden;")
+        .await;
+    assert_eq!(
+        offered,
+        json!(true),
+        "copy and print are offered with JavaScript"
+    );
 
     let desk = driver.session(1200).await;
     desk.go(&server.url("/can-bo")).await;
@@ -353,6 +361,32 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     server.stop().await;
 }
 
+/// Buttons displayed on the page (WebDriver's own view, which works with scripts off).
+async fn driver_free_buttons(session: &Session<'_>) -> usize {
+    let found = session
+        .call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": "#copy-code, #print"})),
+        )
+        .await;
+    let mut shown = 0;
+    for element in found.as_array().unwrap() {
+        let id = element.as_object().unwrap().values().next().unwrap();
+        let displayed = session
+            .call(
+                "GET",
+                &format!("/element/{}/displayed", id.as_str().unwrap()),
+                None,
+            )
+            .await;
+        if displayed == json!(true) {
+            shown += 1;
+        }
+    }
+    shown
+}
+
 #[tokio::test]
 async fn the_form_works_with_javascript_off() {
     let Some(driver) = Driver::start().await else {
@@ -369,6 +403,11 @@ async fn the_form_works_with_javascript_off() {
     phone.type_into("#files", photo.to_str().unwrap()).await;
     phone.click("form.report button[type=submit]").await;
     assert!(phone.text("#case-number").await.starts_with("BCA-"));
+    let buttons = driver_free_buttons(&phone).await;
+    assert_eq!(
+        buttons, 0,
+        "without JavaScript the buttons that need it are not shown"
+    );
     assert_eq!(phone.text("#follow-up-code").await.len(), 19);
     phone.close().await;
     server.stop().await;

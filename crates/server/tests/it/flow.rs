@@ -437,3 +437,39 @@ async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
     assert_eq!(api.status(), 400);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    let style = page(&client, server.url("/static/app.css")).await.len();
+    let script = page(&client, server.url("/static/receipt.js")).await.len();
+    let receipt = client
+        .post(server.url("/gui-tin-bao"))
+        .form(&[("text", "Đèn đường hỏng cả tuần")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut pages = vec![("receipt", receipt.clone(), style + script)];
+    for path in ["/", "/gui-tin-bao", "/tra-cuu", "/dang-nhap", "/?lang=en"] {
+        pages.push((path, page(&client, server.url(path)).await, style));
+    }
+    for (name, html, assets) in pages {
+        assert!(
+            html.len() + assets < 100 * 1024,
+            "{name}: {} bytes of page and {assets} of assets",
+            html.len()
+        );
+        for outside in ["http://", "https://", "//"] {
+            let linked = ["src=\"", "href=\""]
+                .iter()
+                .any(|attr| html.contains(&format!("{attr}{outside}")));
+            assert!(!linked, "{name} loads something from elsewhere");
+        }
+    }
+    server.stop().await;
+}

@@ -176,7 +176,16 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 }
 
 async fn receipt_script() -> Response {
-    let mut response = include_str!("../static/receipt.js").into_response();
+    script(include_str!("../static/receipt.js"))
+}
+
+async fn form_script() -> Response {
+    script(include_str!("../static/form.js"))
+}
+
+/// One of our own scripts; pages work without them.
+fn script(source: &'static str) -> Response {
+    let mut response = source.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -235,6 +244,7 @@ pub fn app(state: AppState) -> Router {
             get(pages::follow_up_form).post(pages::follow_up),
         )
         .route("/tra-cuu/bo-sung", post(pages::follow_up_add))
+        .route("/dia-gioi/{province}", get(pages::communes_of))
         .route("/can-bo", get(pages::inbox))
         .route("/can-bo/tim-kiem", post(pages::search))
         .route("/can-bo/nhat-ky-danh-tinh", get(pages::reveal_log))
@@ -282,6 +292,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(stylesheet))
         .route("/static/receipt.js", get(receipt_script))
+        .route("/static/form.js", get(form_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::metrics))

@@ -1,7 +1,7 @@
 //! A report goes in through the form and the API, is stored durably, and a signed-in officer
 //! sees it, before and after a restart; on SQLite and PostgreSQL.
 
-use crate::harness::{Backend, Data, Server, browser, element_text, page, sign_in};
+use crate::harness::{Backend, Data, Server, browser, element_text, json_of, page, sign_in};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -195,14 +195,7 @@ async fn health_metrics_and_openapi() {
     assert!(metrics.contains("hotline_http_requests_total"));
     assert!(metrics.contains("route=\"/api/v1/reports\""));
     assert!(metrics.contains("hotline_intake_queue_depth"));
-    let doc: Value = client
-        .get(server.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = json_of(&client, server.url("/api/v1/openapi.json")).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/api/v1/reports"]["post"].is_object());
     assert!(doc["paths"]["/api/v1/reports"]["get"].is_object());
@@ -445,6 +438,7 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
     let client = browser();
     let style = page(&client, server.url("/static/app.css")).await.len();
     let script = page(&client, server.url("/static/receipt.js")).await.len();
+    let form_script = page(&client, server.url("/static/form.js")).await.len();
     let receipt = client
         .post(server.url("/gui-tin-bao"))
         .form(&[("text", "Đèn đường hỏng cả tuần")])
@@ -455,9 +449,13 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
         .await
         .unwrap();
     let mut pages = vec![("receipt", receipt.clone(), style + script)];
-    for path in ["/", "/gui-tin-bao", "/tra-cuu", "/dang-nhap", "/?lang=en"] {
+    for path in ["/", "/tra-cuu", "/dang-nhap", "/?lang=en"] {
         pages.push((path, page(&client, server.url(path)).await, style));
     }
+    let form = page(&client, server.url("/gui-tin-bao")).await;
+    // The form's own script, and the largest province's communes for its type-ahead.
+    let communes = page(&client, server.url("/dia-gioi/1")).await.len();
+    pages.push(("/gui-tin-bao", form, style + form_script + communes));
     for (name, html, assets) in pages {
         assert!(
             html.len() + assets < 100 * 1024,
@@ -470,6 +468,26 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
                 .any(|attr| html.contains(&format!("{attr}{outside}")));
             assert!(!linked, "{name} loads something from elsewhere");
         }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_form_suggests_a_provinces_communes_with_and_without_diacritics() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(data.config()).await;
+    let client = browser();
+    let communes = json_of(&client, server.url("/dia-gioi/66")).await;
+    let bmt = communes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["folded"] == "phuong buon ma thuot")
+        .expect("Buôn Ma Thuột is in Đắk Lắk");
+    assert_eq!(bmt["name"], "Phường Buôn Ma Thuột");
+    for unknown in ["/dia-gioi/999", "/dia-gioi/abc"] {
+        let r = client.get(server.url(unknown)).send().await.unwrap();
+        assert_eq!(r.status(), 404);
     }
     server.stop().await;
 }

@@ -215,6 +215,11 @@ pub async fn api_list(base: &str, path_and_query: &str, token: &str) -> serde_js
         .unwrap()
 }
 
+/// A JSON document fetched with `client`.
+pub async fn json_of(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The body of a page fetched with `client`.
 pub async fn page(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()

@@ -566,3 +566,35 @@ fn follow_up_outcome(
         Err(e) => PageError::from_core(e, ctx).into_response(),
     }
 }
+
+/// A province's communes for the form's type-ahead: the name, and the name folded (no case, no
+/// diacritics) to match what people type.
+#[derive(serde::Serialize)]
+pub struct CommuneChoice {
+    name: String,
+    folded: String,
+}
+
+pub async fn communes_of(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(province): axum::extract::Path<String>,
+) -> Response {
+    let places = &state.hotline.places;
+    let Some(province) = province.parse().ok().and_then(|code| places.province(code)) else {
+        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+    };
+    let choices: Vec<CommuneChoice> = places
+        .communes_of(province.code)
+        .map(|c| CommuneChoice {
+            name: c.name.clone(),
+            folded: hotline_domain::text::fold(&c.name),
+        })
+        .collect();
+    let mut response = axum::Json(choices).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
+}

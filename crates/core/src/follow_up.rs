@@ -1,7 +1,8 @@
 //! The reporter's side after the receipt: with the case number and the follow-up code they see
 //! where their report stands and the conversation, and add to it; officers answer them.
 
-use crate::intake::MESSAGE_TEXT;
+use crate::evidence::Evidence;
+use crate::intake::{MESSAGE_TEXT, check_evidence, seal_evidence};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
@@ -9,6 +10,15 @@ use hotline_domain::submission::MAX_TEXT_CHARS;
 use hotline_domain::text::clean;
 use hotline_domain::{CaseNumber, Channel, Direction, DomainError, FollowUpCode, ReportStatus};
 use hotline_store::{NewMessage, ReportDetail};
+
+/// A message to add to a report.
+struct Added<'a> {
+    direction: Direction,
+    author: Option<&'a Actor>,
+    text: &'a str,
+    evidence: &'a [Evidence],
+    event: &'static str,
+}
 
 /// What a reporter sees of their report.
 #[derive(Debug, Clone)]
@@ -38,10 +48,11 @@ impl std::fmt::Debug for FollowUpMessage {
     }
 }
 
-/// A message's text as accepted: cleaned, not empty, not too long.
-fn message_text(text: &str) -> CoreResult<String> {
+/// A message's text as accepted: cleaned, not too long, and not empty unless files come with
+/// it.
+fn message_text(text: &str, with_files: bool) -> CoreResult<String> {
     let text = clean(text);
-    if text.is_empty() {
+    if text.is_empty() && !with_files {
         return Err(DomainError::field("text", "required").into());
     }
     if text.chars().count() > MAX_TEXT_CHARS {
@@ -107,17 +118,24 @@ impl Hotline {
     }
 
     /// The reporter adds information to their report.
-    pub async fn add_reporter_message(&self, case: &str, code: &str, text: &str) -> CoreResult<()> {
+    pub async fn add_reporter_message(
+        &self,
+        case: &str,
+        code: &str,
+        text: &str,
+        evidence: &[Evidence],
+    ) -> CoreResult<()> {
         let detail = self.report_for_reporter(case, code).await?;
-        let text = message_text(text)?;
-        self.add_message(
-            &detail,
-            Direction::Inbound,
-            None,
-            &text,
-            "report.reporter_added",
-        )
-        .await
+        check_evidence(evidence)?;
+        let text = message_text(text, !evidence.is_empty())?;
+        let added = Added {
+            direction: Direction::Inbound,
+            author: None,
+            text: &text,
+            evidence,
+            event: "report.reporter_added",
+        };
+        self.add_message(&detail, added).await
     }
 
     /// An officer answers the reporter; the answer appears on the follow-up page (and, for
@@ -125,44 +143,39 @@ impl Hotline {
     pub async fn reply_to_reporter(&self, actor: &Actor, case: &str, text: &str) -> CoreResult<()> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
-        let text = message_text(text)?;
-        self.add_message(
-            &detail,
-            Direction::Outbound,
-            Some(actor),
-            &text,
-            "report.replied",
-        )
-        .await?;
+        let text = message_text(text, false)?;
+        let added = Added {
+            direction: Direction::Outbound,
+            author: Some(actor),
+            text: &text,
+            evidence: &[],
+            event: "report.replied",
+        };
+        self.add_message(&detail, added).await?;
         self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
             .await
     }
 
-    async fn add_message(
-        &self,
-        detail: &ReportDetail,
-        direction: Direction,
-        author: Option<&Actor>,
-        text: &str,
-        event: &str,
-    ) -> CoreResult<()> {
+    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<()> {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        let kept = self.store.attachments(detail.summary.id).await?.len();
         self.store
             .add_message(&NewMessage {
                 report: detail.summary.id,
-                direction,
-                channel: if author.is_some() {
+                direction: added.direction,
+                channel: if added.author.is_some() {
                     detail.summary.channel
                 } else {
                     Channel::Web
                 },
-                body_sealed: key.seal(text.as_bytes(), MESSAGE_TEXT),
-                word_index: self.word_index(text, None),
-                author: author.map(|a| a.0.id),
+                body_sealed: key.seal(added.text.as_bytes(), MESSAGE_TEXT),
+                word_index: self.word_index(added.text, None),
+                attachments: seal_evidence(&key, added.evidence, kept + 1),
+                author: added.author.map(|a| a.0.id),
                 at: self.clock.now(),
-                event: event.to_owned(),
+                event: added.event.to_owned(),
             })
             .await?;
         Ok(())

@@ -258,9 +258,30 @@ async fn follow_key_change(
     Ok(())
 }
 
+/// Evidence sealed for keeping, named `evidence-N.ext` from `first` on.
+pub(crate) fn seal_evidence(
+    data_key: &DataKey,
+    evidence: &[Evidence],
+    first: usize,
+) -> Vec<NewAttachment> {
+    evidence
+        .iter()
+        .enumerate()
+        .map(|(i, file)| NewAttachment {
+            file_name: format!("evidence-{}.{}", first + i, file.extension),
+            content_type: file.content_type.to_owned(),
+            size_bytes: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+            sha256: hex::encode(Sha256::digest(&file.bytes)),
+            original_sha256: file.original_sha256.clone(),
+            metadata_removed: file.metadata_removed,
+            content_sealed: data_key.seal(&file.bytes, ATTACHMENT),
+        })
+        .collect()
+}
+
 /// The evidence of one submission within the limits (the web layer enforces them while
 /// reading; this holds for every channel).
-fn check_evidence(evidence: &[Evidence]) -> CoreResult<()> {
+pub(crate) fn check_evidence(evidence: &[Evidence]) -> CoreResult<()> {
     let limits = EvidenceLimits::default();
     if evidence.len() > limits.max_files {
         return Err(DomainError::field("files", "too_many").into());
@@ -412,20 +433,7 @@ impl Hotline {
             province_code,
             commune_code,
             word_index: self.word_index(&text, address.as_deref()),
-            attachments: submission
-                .evidence
-                .iter()
-                .enumerate()
-                .map(|(i, file)| NewAttachment {
-                    file_name: format!("evidence-{}.{}", i + 1, file.extension),
-                    content_type: file.content_type.to_owned(),
-                    size_bytes: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
-                    sha256: hex::encode(Sha256::digest(&file.bytes)),
-                    original_sha256: file.original_sha256.clone(),
-                    metadata_removed: file.metadata_removed,
-                    content_sealed: data_key.seal(&file.bytes, ATTACHMENT),
-                })
-                .collect(),
+            attachments: seal_evidence(&data_key, &submission.evidence, 1),
             address_sealed: address.map(|a| data_key.seal(a.as_bytes(), ADDRESS)),
             anonymous: contact.is_none(),
             contact: contact.map(|c| self.seal_contact(&data_key, c)),

@@ -12,9 +12,9 @@ use hotline_domain::{
 };
 use hotline_store::{
     Admin, Attachment, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken,
-    NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, Receipt,
-    ReportDetail, ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff, StaffLogin,
-    StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
+    NewAttachment, NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule,
+    Receipt, ReportDetail, ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff,
+    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -150,6 +150,53 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
 
 for_any_sql_database! {
     impl {
+        /// Evidence files of a message, each with its `attachment.received` event.
+        async fn insert_attachments(
+            tx: &mut Transaction<'_, DB>,
+            report_id: i64,
+            message_id: i64,
+            files: &[NewAttachment],
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            for file in files {
+                sqlx::query(
+                    "INSERT INTO attachments (report_id, message_id, file_name, content_type, size_bytes, \
+                     sha256, storage_key, created_at, content_sealed, metadata_removed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'store', $7, $8, $9)",
+                )
+                .bind(report_id)
+                .bind(message_id)
+                .bind(file.file_name.as_str())
+                .bind(file.content_type.as_str())
+                .bind(file.size_bytes)
+                .bind(file.sha256.as_str())
+                .bind(at)
+                .bind(file.content_sealed.clone())
+                .bind(file.metadata_removed)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                     VALUES ($1, NULL, 'attachment.received', $2, $3)",
+                )
+                .bind(report_id)
+                .bind(format!(
+                    "{} type={} size={} sha256_received={} metadata_removed={}",
+                    file.file_name,
+                    file.content_type,
+                    file.size_bytes,
+                    file.original_sha256,
+                    file.metadata_removed
+                ))
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
+            Ok(())
+        }
+
         /// The report already taken in under the same platform message id, if any.
         async fn existing_receipt(
             tx: &mut Transaction<'_, DB>,
@@ -284,42 +331,8 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .int("id")?;
-            for file in &report.attachments {
-                sqlx::query(
-                    "INSERT INTO attachments (report_id, message_id, file_name, content_type, size_bytes, \
-                     sha256, storage_key, created_at, content_sealed, metadata_removed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'store', $7, $8, $9)",
-                )
-                .bind(report_id)
-                .bind(message_id)
-                .bind(file.file_name.as_str())
-                .bind(file.content_type.as_str())
-                .bind(file.size_bytes)
-                .bind(file.sha256.as_str())
-                .bind(report.received_at)
-                .bind(file.content_sealed.clone())
-                .bind(file.metadata_removed)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
-                sqlx::query(
-                    "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-                     VALUES ($1, NULL, 'attachment.received', $2, $3)",
-                )
-                .bind(report_id)
-                .bind(format!(
-                    "{} type={} size={} sha256_received={} metadata_removed={}",
-                    file.file_name,
-                    file.content_type,
-                    file.size_bytes,
-                    file.original_sha256,
-                    file.metadata_removed
-                ))
-                .bind(report.received_at)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
-            }
+            Self::insert_attachments(tx, report_id, message_id, &report.attachments, report.received_at)
+                .await?;
             sqlx::query(
                 "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
                  VALUES ($1, $2, 'report.received', $3, $4)",
@@ -1230,6 +1243,8 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?
         .int("id")?;
+        Self::insert_attachments(&mut tx, message.report.0, id, &message.attachments, message.at)
+            .await?;
         for word in &message.word_index {
             sqlx::query(
                 "INSERT INTO report_words (digest, report_id) VALUES ($1, $2) \

@@ -1019,6 +1019,15 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         channel: Channel::Web,
         body_sealed: b"sealed: more details".to_vec(),
         word_index: vec![b"digest-of-bienso".to_vec()],
+        attachments: vec![NewAttachment {
+            file_name: "evidence-1.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+            sha256: "stored".into(),
+            original_sha256: "received".into(),
+            metadata_removed: false,
+            content_sealed: b"sealed pdf".to_vec(),
+        }],
         author: None,
         at: at(3, 0),
         event: "report.reporter_added".into(),
@@ -1038,7 +1047,23 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         .into_iter()
         .map(|e| e.kind)
         .collect();
-    assert_eq!(events, ["report.received", "report.reporter_added"]);
+    assert_eq!(
+        events,
+        [
+            "report.received",
+            "attachment.received",
+            "report.reporter_added"
+        ]
+    );
+    let files = store.attachments(receipt.report).await.unwrap();
+    assert_eq!(files.len(), 1, "the files come with the message");
+    assert_eq!(
+        store
+            .attachment_content(receipt.report, files[0].id)
+            .await
+            .unwrap(),
+        b"sealed pdf"
+    );
     let everything = Visibility::Subtree(String::new());
     let detail = store
         .report(&everything, &receipt.case_number)

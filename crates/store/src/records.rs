@@ -256,6 +256,8 @@ pub struct NewMessage {
     pub body_sealed: Vec<u8>,
     /// Keyed hashes of its words, added to the report's search index.
     pub word_index: Vec<Vec<u8>>,
+    /// Evidence files sent with it.
+    pub attachments: Vec<NewAttachment>,
     /// The officer who wrote it (outbound), or `None` for the reporter.
     pub author: Option<StaffId>,
     pub at: DateTime<Utc>,

@@ -373,7 +373,7 @@ pub async fn follow_up_add(
     let code = follow_up_code(&headers);
     let result = match state
         .hotline
-        .add_reporter_message(&case, code, &added.text)
+        .add_reporter_message(&case, code, &added.text, &[])
         .await
     {
         Ok(()) => state.hotline.follow_up(&case, code).await,

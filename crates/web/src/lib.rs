@@ -243,7 +243,13 @@ pub fn app(state: AppState) -> Router {
             "/tra-cuu",
             get(pages::follow_up_form).post(pages::follow_up),
         )
-        .route("/tra-cuu/bo-sung", post(pages::follow_up_add))
+        .route(
+            "/tra-cuu/bo-sung",
+            post(pages::follow_up_add).layer(DefaultBodyLimit::max(
+                hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                    + state.config.max_body_bytes,
+            )),
+        )
         .route("/dia-gioi/{province}", get(pages::communes_of))
         .route("/can-bo", get(pages::inbox))
         .route("/can-bo/tim-kiem", post(pages::search))

@@ -43,7 +43,10 @@ async fn conversation(backend: Backend) {
         return;
     };
     data.add_staff("qn.director", Role::Director, "22").await;
-    let server = Server::start(data.config()).await;
+    let mut config = data.config();
+    // This story looks up more often than a reporter would; the limit has its own test.
+    config.follow_up_per_minute = 600;
+    let server = Server::start(config).await;
     let (case, code) = created(&server).await;
 
     let (status, body) = api(&server, &case, &code, None).await;
@@ -116,6 +119,47 @@ async fn conversation(backend: Backend) {
             .await
             .unwrap()
             .contains("Đã gửi thông tin bổ sung")
+    );
+
+    // More evidence later: a file alone is enough; a disguised one is refused.
+    let pdf = b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF".to_vec();
+    let with_file = reqwest::multipart::Form::new()
+        .text("case", case.clone())
+        .text("code", code.clone())
+        .text("text", "")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(pdf).file_name("bien-ban.pdf"),
+        );
+    let sent = citizen
+        .post(server.url("/tra-cuu/bo-sung"))
+        .multipart(with_file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let disguised = reqwest::multipart::Form::new()
+        .text("case", case.clone())
+        .text("code", code.clone())
+        .text("text", "ảnh nữa")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a photo".to_vec())
+                .file_name("anh.jpg"),
+        );
+    let refused = citizen
+        .post(server.url("/tra-cuu/bo-sung"))
+        .multipart(disguised)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("Chỉ nhận ảnh") && refused.contains("ảnh nữa"));
+    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    assert!(
+        report.contains("evidence-1.pdf"),
+        "the officer sees the file sent later"
     );
     let wrong = citizen
         .post(server.url("/tra-cuu"))

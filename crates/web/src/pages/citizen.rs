@@ -256,32 +256,16 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
         err.retry_after = Some(wait);
         return err.into_response();
     }
-    let multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (form, evidence) = if multipart {
-        match read_upload(&state, request).await {
-            Ok(read) => read,
-            Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
-            Err(Upload::Refused {
-                form,
-                error,
-                status,
-            }) => {
-                let page = form_page(&state, &ctx, FormValues::from_form(&form), &[error]);
-                return render(status, &page, &ctx);
-            }
-        }
-    } else {
-        let body = axum::body::to_bytes(request.into_body(), state.config.max_body_bytes)
-            .await
-            .map_err(|_| BodyError::TooLarge)
-            .and_then(|bytes| Form::parse(&bytes));
-        match body {
-            Ok(form) => (form, Vec::new()),
-            Err(e) => return PageError::from_body(e, &ctx).into_response(),
+    let (form, evidence) = match read_form(&state, request).await {
+        Ok(read) => read,
+        Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+        Err(Upload::Refused {
+            form,
+            error,
+            status,
+        }) => {
+            let page = form_page(&state, &ctx, FormValues::from_form(&form), &[error]);
+            return render(status, &page, &ctx);
         }
     };
     // A field people never see: only a form-filling robot puts something in it.
@@ -316,6 +300,24 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// A posted form, with its files when it is multipart.
+async fn read_form(state: &AppState, request: Request) -> Result<(Form, Vec<Evidence>), Upload> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        return read_upload(state, request).await;
+    }
+    axum::body::to_bytes(request.into_body(), state.config.max_body_bytes)
+        .await
+        .map_err(|_| BodyError::TooLarge)
+        .and_then(|bytes| Form::parse(&bytes))
+        .map(|form| (form, Vec::new()))
+        .map_err(Upload::Body)
 }
 
 /// Why an upload was not taken.
@@ -490,14 +492,15 @@ pub async fn follow_up(
 }
 
 /// The reporter adds information, then sees the report again.
-pub async fn follow_up_add(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
+pub async fn follow_up_add(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
+    let (form, evidence, refused) = match read_form(&state, request).await {
+        Ok((form, evidence)) => (form, evidence, None),
+        Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+        Err(Upload::Refused {
+            form,
+            error,
+            status,
+        }) => (form, Vec::new(), Some((error, status))),
     };
     let (case, code, text) = (
         form.get("case").trim(),
@@ -507,26 +510,43 @@ pub async fn follow_up_add(
     if let Err(e) = state.check_follow_up(ctx.client_ip) {
         return follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned());
     }
-    match state.hotline.add_reporter_message(case, code, text).await {
+    let added = match refused {
+        Some((error, status)) => Err((vec![error], status)),
+        None => match state
+            .hotline
+            .add_reporter_message(case, code, text, &evidence)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+                Err((errors, StatusCode::BAD_REQUEST))
+            }
+            Err(e) => return follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned()),
+        },
+    };
+    match added {
         Ok(()) => {
             let view = state.hotline.follow_up(case, code).await;
             let notice = Some(ctx.tr.t("follow-added"));
             follow_up_outcome(&ctx, case, code, view, notice, String::new())
         }
-        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
-            let view = state.hotline.follow_up(case, code).await;
+        Err((errors, status)) => {
+            // The page comes back only to the one who holds the code.
+            let view = match state.hotline.follow_up(case, code).await {
+                Ok(view) => view,
+                Err(e) => return follow_up_outcome(&ctx, case, code, Err(e), None, String::new()),
+            };
             let page = FollowUpPage {
                 c: Chrome::new(&ctx, None),
                 case_number: case.to_owned(),
                 code: code.to_owned(),
-                view: view.ok().map(|v| follow_up_lines(&ctx, v)),
+                view: Some(follow_up_lines(&ctx, view)),
                 error: Some(first_field_message(&ctx, &errors)),
                 notice: None,
                 text: text.to_owned(),
             };
-            follow_up_page(&ctx, StatusCode::BAD_REQUEST, page)
+            follow_up_page(&ctx, status, page)
         }
-        Err(e) => follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned()),
     }
 }
 

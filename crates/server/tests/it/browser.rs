@@ -272,19 +272,14 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
         )
         .await;
     phone.type_into("#province_code", "Quảng Ninh").await;
-    // The commune field suggests the province's communes once it is chosen.
-    let mut suggested = 0;
-    for _ in 0..50 {
-        suggested = phone
-            .script("return document.querySelectorAll('#communes option').length;")
-            .await
-            .as_u64()
-            .unwrap();
-        if suggested > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The commune field suggests the province's communes once it is chosen (finding an
+    // element waits for it).
+    phone.find("#communes option").await;
+    let suggested = phone
+        .script("return document.querySelectorAll('#communes option').length;")
+        .await
+        .as_u64()
+        .unwrap();
     assert!(
         suggested > 40,
         "Quảng Ninh's communes are suggested ({suggested})"

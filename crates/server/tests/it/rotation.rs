@@ -10,7 +10,6 @@ use hotline_vault::keys::KeyRing;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// Submits through an integration's token: the per-address limit for citizens does not apply.
 async fn submit(
@@ -57,10 +56,18 @@ async fn rotation_under_load(backend: Backend) {
     sign_in(&reader, &server, "qn.director").await;
 
     let stop = Arc::new(AtomicBool::new(false));
+    // How many submissions the writers have had answered, for waiting on progress.
+    let (answered, mut progress) = tokio::sync::watch::channel(0usize);
+    let answered = Arc::new(answered);
     let writers: Vec<_> = (0..3)
         .map(|w| {
-            let (stop, base, client, token) =
-                (stop.clone(), base.clone(), client.clone(), token.clone());
+            let (stop, base, client, token, answered) = (
+                stop.clone(),
+                base.clone(),
+                client.clone(),
+                token.clone(),
+                answered.clone(),
+            );
             tokio::spawn(async move {
                 let (mut done, mut failures) = (Vec::new(), Vec::new());
                 let mut i = 1000 * (w + 1);
@@ -69,6 +76,7 @@ async fn rotation_under_load(backend: Backend) {
                         Ok(case) => done.push((i, case)),
                         Err(e) => failures.push(e),
                     }
+                    answered.send_modify(|n| *n += 1);
                     i += 1;
                 }
                 (done, failures)
@@ -99,7 +107,8 @@ async fn rotation_under_load(backend: Backend) {
         })
     };
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The load is under way before the rotation starts.
+    progress.wait_for(|n| *n >= 20).await.unwrap();
     let dir = data.dir.path().to_path_buf();
     let env: Vec<(String, String)> = data
         .database_url
@@ -114,8 +123,9 @@ async fn rotation_under_load(backend: Backend) {
     .unwrap();
     assert!(rotated.status.success(), "{}", stderr_of(&rotated));
     assert!(stdout_of(&rotated).contains("data keys re-wrapped"));
-    // Load goes on a while under the new key before it stops.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Load goes on under the new key before it stops.
+    let after_rotation = *progress.borrow_and_update() + 20;
+    progress.wait_for(|n| *n >= after_rotation).await.unwrap();
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
         let (done, failures) = writer.await.unwrap();

@@ -224,8 +224,9 @@ impl Hotline {
                     .await?;
                 let Some(last) = page.last() else { break };
                 after = last.report;
-                for old in &page {
-                    found += 1;
+                found += page.len();
+                let mut pairs = Vec::with_capacity(page.len());
+                for old in page {
                     let (key_id, wrapped) =
                         self.keys.rewrap(old.key_id.as_deref(), &old.wrapped)?;
                     let new = WrappedKey {
@@ -233,11 +234,10 @@ impl Hotline {
                         key_id: Some(key_id),
                         wrapped,
                     };
-                    // False when the report changed meanwhile (purged): nothing to re-wrap.
-                    if self.store.rewrap_key(old, &new).await? {
-                        rewrapped += 1;
-                    }
+                    pairs.push((old, new));
                 }
+                // A report that changed meanwhile (purged) is not counted.
+                rewrapped += self.store.rewrap_keys(&pairs).await?;
             }
             if found == 0 {
                 break;

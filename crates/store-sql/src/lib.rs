@@ -464,19 +464,27 @@ for_any_sql_database! {
         .collect()
     }
 
-    async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool> {
-        let replaced = sqlx::query(
-            "UPDATE reports SET wrapped_key = $1, key_id = $2 WHERE id = $3 AND wrapped_key = $4 \
-             RETURNING id",
-        )
-        .bind(new.wrapped.clone())
-        .bind(new.key_id.clone())
-        .bind(old.report.0)
-        .bind(old.wrapped.clone())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(replaced.is_some())
+    async fn rewrap_keys(&self, pairs: &[(WrappedKey, WrappedKey)]) -> StoreResult<u64> {
+        // One transaction per page: a rotation on a busy SQLite store takes the write lock a
+        // few times, not once per report.
+        let mut tx = self.begin_write().await?;
+        let mut replaced = 0;
+        for (old, new) in pairs {
+            let row = sqlx::query(
+                "UPDATE reports SET wrapped_key = $1, key_id = $2 \
+                 WHERE id = $3 AND wrapped_key = $4 RETURNING id",
+            )
+            .bind(new.wrapped.clone())
+            .bind(new.key_id.clone())
+            .bind(old.report.0)
+            .bind(old.wrapped.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            replaced += u64::from(row.is_some());
+        }
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(replaced)
     }
     }
 }

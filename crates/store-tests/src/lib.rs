@@ -676,18 +676,24 @@ pub async fn a_rotation_moves_the_binding_and_rewraps_every_data_key(store: Arc<
         .await
         .unwrap();
     assert_eq!(rest.len(), 2);
-    for old in first_page.iter().chain(&rest) {
-        let new = WrappedKey {
-            report: old.report,
-            key_id: Some("key-2".into()),
-            wrapped: format!("re-wrapped {}", old.report.0).into_bytes(),
-        };
-        assert!(store.rewrap_key(old, &new).await.unwrap());
-        assert!(
-            !store.rewrap_key(old, &new).await.unwrap(),
-            "a key that changed since it was read is left alone"
-        );
-    }
+    let pairs: Vec<_> = first_page
+        .iter()
+        .chain(&rest)
+        .map(|old| {
+            let new = WrappedKey {
+                report: old.report,
+                key_id: Some("key-2".into()),
+                wrapped: format!("re-wrapped {}", old.report.0).into_bytes(),
+            };
+            (old.clone(), new)
+        })
+        .collect();
+    assert_eq!(store.rewrap_keys(&pairs).await.unwrap(), 5);
+    assert_eq!(
+        store.rewrap_keys(&pairs).await.unwrap(),
+        0,
+        "a key that changed since it was read is left alone"
+    );
     assert!(
         store
             .keys_to_rewrap("key-2", ReportId(0), 100)

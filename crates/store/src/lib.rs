@@ -143,8 +143,9 @@ pub trait Vault: Send + Sync {
         after: ReportId,
         limit: u32,
     ) -> StoreResult<Vec<WrappedKey>>;
-    /// Replaces a wrapped data key if it is still `old`; false when it changed meanwhile.
-    async fn rewrap_key(&self, old: &WrappedKey, new: &WrappedKey) -> StoreResult<bool>;
+    /// Replaces each wrapped data key `(old, new)` that is still `old`, in one transaction;
+    /// returns how many were replaced (a key that changed meanwhile is left alone).
+    async fn rewrap_keys(&self, pairs: &[(WrappedKey, WrappedKey)]) -> StoreResult<u64>;
 }
 
 /// Reveals that wait for a second person's approval.

@@ -3,6 +3,7 @@
 
 use crate::evidence::Evidence;
 use crate::intake::{MESSAGE_TEXT, check_evidence, seal_evidence};
+use crate::reports::message_text;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
@@ -50,7 +51,7 @@ impl std::fmt::Debug for FollowUpMessage {
 
 /// A message's text as accepted: cleaned, not too long, and not empty unless files come with
 /// it.
-fn message_text(text: &str, with_files: bool) -> CoreResult<String> {
+fn accepted_text(text: &str, with_files: bool) -> CoreResult<String> {
     let text = clean(text);
     if text.is_empty() && !with_files {
         return Err(DomainError::field("text", "required").into());
@@ -94,14 +95,7 @@ impl Hotline {
         let key = self.data_key(&detail.summary)?;
         let mut messages = Vec::new();
         for message in self.store.messages(detail.summary.id).await? {
-            let text = match (&key, &message.sealed_body) {
-                (Some(key), Some(sealed)) => String::from_utf8(
-                    key.open(sealed, MESSAGE_TEXT)
-                        .map_err(|_| CoreError::Internal("sealed text does not open".into()))?,
-                )
-                .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))?,
-                _ => message.body,
-            };
+            let text = message_text(key.as_ref(), &message)?;
             messages.push(FollowUpMessage {
                 direction: message.direction,
                 text,
@@ -127,7 +121,7 @@ impl Hotline {
     ) -> CoreResult<()> {
         let detail = self.report_for_reporter(case, code).await?;
         check_evidence(evidence)?;
-        let text = message_text(text, !evidence.is_empty())?;
+        let text = accepted_text(text, !evidence.is_empty())?;
         let added = Added {
             direction: Direction::Inbound,
             author: None,
@@ -143,7 +137,7 @@ impl Hotline {
     pub async fn reply_to_reporter(&self, actor: &Actor, case: &str, text: &str) -> CoreResult<()> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
-        let text = message_text(text, false)?;
+        let text = accepted_text(text, false)?;
         let added = Added {
             direction: Direction::Outbound,
             author: Some(actor),

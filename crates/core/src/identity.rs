@@ -1,7 +1,8 @@
 //! Revealing a reporter's identity: only to a role with clearance, only with a written reason,
 //! only for a report the member may see, and always recorded in the audit chain.
 
-use crate::intake::{IDENTITY, MESSAGE_TEXT, SealedIdentity};
+use crate::intake::{IDENTITY, SealedIdentity};
+use crate::reports::message_text;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::pii::{self, Segment};
@@ -141,14 +142,7 @@ impl Hotline {
             .into_iter()
             .find(|m| m.id.0 == message)
             .ok_or(CoreError::NotFound)?;
-        let text = match (self.data_key(&detail.summary)?, &message.sealed_body) {
-            (Some(key), Some(sealed)) => String::from_utf8(
-                key.open(sealed, MESSAGE_TEXT)
-                    .map_err(|_| CoreError::Internal("sealed text does not open".into()))?,
-            )
-            .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))?,
-            _ => message.body.clone(),
-        };
+        let text = message_text(self.data_key(&detail.summary)?.as_ref(), &message)?;
         let value = pii::segments(&text)
             .into_iter()
             .filter_map(|s| match s {

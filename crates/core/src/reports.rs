@@ -187,8 +187,7 @@ impl Hotline {
                 detail.address = Some(address);
             }
             for message in &mut messages {
-                message.body = open_text(&key, message.sealed_body.as_deref(), MESSAGE_TEXT)?
-                    .unwrap_or_else(|| std::mem::take(&mut message.body));
+                message.body = message_text(Some(&key), message)?;
             }
         }
         detail.summary.summary = masked(&detail.summary.summary);
@@ -264,6 +263,15 @@ fn parts_of(text: &str) -> Vec<Part> {
             }
         })
         .collect()
+}
+
+/// A message's text: opened when sealed, else the plaintext of rows from before sealing.
+pub(crate) fn message_text(key: Option<&DataKey>, message: &Message) -> CoreResult<String> {
+    let opened = match key {
+        Some(key) => open_text(key, message.sealed_body.as_deref(), MESSAGE_TEXT)?,
+        None => None,
+    };
+    Ok(opened.unwrap_or_else(|| message.body.clone()))
 }
 
 /// Opens a sealed text; `None` when nothing was sealed (the plaintext column then holds it).

@@ -150,6 +150,31 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
 
 for_any_sql_database! {
     impl {
+        /// Adds words to a report's search index; words it has already are kept once. Many rows
+        /// per statement: a report has hundreds of words, an intake batch hundreds of reports.
+        async fn insert_words(
+            tx: &mut Transaction<'_, DB>,
+            report_id: i64,
+            words: &[Vec<u8>],
+        ) -> StoreResult<()> {
+            for chunk in words.chunks(WORDS_PER_STATEMENT) {
+                let values = (0..chunk.len())
+                    .map(|i| format!("(${}, $1)", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO report_words (digest, report_id) VALUES {values} \
+                     ON CONFLICT (digest, report_id) DO NOTHING"
+                );
+                let mut insert = sqlx::query(&sql).bind(report_id);
+                for word in chunk {
+                    insert = insert.bind(word.clone());
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(())
+        }
+
         /// Evidence files of a message, each with its `attachment.received` event.
         async fn insert_attachments(
             tx: &mut Transaction<'_, DB>,
@@ -302,19 +327,7 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .int("id")?;
-            // Many rows per statement: a report has hundreds of words, a batch hundreds of reports.
-            for words in report.word_index.chunks(WORDS_PER_STATEMENT) {
-                let values = (0..words.len())
-                    .map(|i| format!("(${}, $1)", i + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!("INSERT INTO report_words (digest, report_id) VALUES {values}");
-                let mut insert = sqlx::query(&sql).bind(report_id);
-                for word in words {
-                    insert = insert.bind(word.clone());
-                }
-                insert.execute(&mut **tx).await.map_err(map_err)?;
-            }
+            Self::insert_words(tx, report_id, &report.word_index).await?;
             let message_id = sqlx::query(
                 "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
                  body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7) \
@@ -1253,17 +1266,7 @@ for_any_sql_database! {
         .int("id")?;
         Self::insert_attachments(&mut tx, message.report.0, id, &message.attachments, message.at)
             .await?;
-        for word in &message.word_index {
-            sqlx::query(
-                "INSERT INTO report_words (digest, report_id) VALUES ($1, $2) \
-                 ON CONFLICT (digest, report_id) DO NOTHING",
-            )
-            .bind(word.clone())
-            .bind(message.report.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
+        Self::insert_words(&mut tx, message.report.0, &message.word_index).await?;
         sqlx::query(
             "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
              VALUES ($1, $2, $3, '', $4)",

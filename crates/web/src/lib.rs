@@ -63,10 +63,8 @@ pub struct AppState {
     pub hotline: Hotline,
     pub config: Arc<WebConfig>,
     pub catalogues: Arc<i18n::Catalogues>,
-    pub public_limiter: Arc<rate::RateLimiter>,
-    public_global: Arc<rate::RateLimiter>,
-    follow_up_limiter: Arc<rate::RateLimiter>,
-    follow_up_global: Arc<rate::RateLimiter>,
+    submissions: Arc<rate::ClientAndOverall>,
+    follow_ups: Arc<rate::ClientAndOverall>,
     /// Set once migrations and any demo load are done.
     pub ready: Arc<AtomicBool>,
     metrics: PrometheusHandle,
@@ -76,18 +74,13 @@ impl AppState {
     /// Whether a citizen at `client` may submit now: within their address's limit and
     /// everyone's. `Err` holds the seconds to wait.
     pub fn check_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
-        let everyone = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
-        self.public_limiter
-            .check(client)
-            .and_then(|()| self.public_global.check(everyone))
+        self.submissions.check(client)
     }
 
     /// Whether `client` may try a follow-up look-up now: within its own limit and everyone's.
     pub fn check_follow_up(&self, client: std::net::IpAddr) -> Result<(), hotline_core::CoreError> {
-        let everyone = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
-        self.follow_up_limiter
+        self.follow_ups
             .check(client)
-            .and_then(|()| self.follow_up_global.check(everyone))
             .map_err(|retry_after_secs| hotline_core::CoreError::Throttled { retry_after_secs })
     }
 
@@ -98,24 +91,19 @@ impl AppState {
     ) -> Result<Self, i18n::CatalogueError> {
         Ok(Self {
             hotline,
-            public_limiter: Arc::new(rate::RateLimiter::new(
-                config.public_submissions_per_minute,
-                config.public_submissions_burst,
-            )),
-            public_global: Arc::new(rate::RateLimiter::new(
+            submissions: Arc::new(rate::ClientAndOverall::new(
+                rate::RateLimiter::new(
+                    config.public_submissions_per_minute,
+                    config.public_submissions_burst,
+                ),
                 config.public_submissions_global_per_minute,
-                config
-                    .public_submissions_global_per_minute
-                    .div_ceil(6)
-                    .max(1),
             )),
-            follow_up_limiter: Arc::new(rate::RateLimiter::new(
-                config.follow_up_per_minute,
-                config.follow_up_per_minute.div_ceil(3).max(1),
-            )),
-            follow_up_global: Arc::new(rate::RateLimiter::new(
+            follow_ups: Arc::new(rate::ClientAndOverall::new(
+                rate::RateLimiter::new(
+                    config.follow_up_per_minute,
+                    config.follow_up_per_minute.div_ceil(3).max(1),
+                ),
                 config.follow_up_global_per_minute,
-                config.follow_up_global_per_minute.div_ceil(6).max(1),
             )),
             config: Arc::new(config),
             catalogues: i18n::Catalogues::load()?,

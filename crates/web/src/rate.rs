@@ -11,6 +11,31 @@ const PRUNE_ABOVE: usize = 50_000;
 const HARD_CAP: usize = 200_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
+/// A limit per client and one for everyone together: a flood from many addresses must not
+/// bury what matters either.
+pub struct ClientAndOverall {
+    client: RateLimiter,
+    overall: RateLimiter,
+}
+
+impl ClientAndOverall {
+    /// `overall_per_minute` from everyone (0: unlimited), with a sixth of it allowed at once.
+    pub fn new(client: RateLimiter, overall_per_minute: u32) -> Self {
+        Self {
+            client,
+            overall: RateLimiter::new(overall_per_minute, overall_per_minute.div_ceil(6).max(1)),
+        }
+    }
+
+    /// `Err` holds the seconds to wait.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        let everyone = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        self.client
+            .check(ip)
+            .and_then(|()| self.overall.check(everyone))
+    }
+}
+
 pub struct RateLimiter {
     per_minute: u32,
     burst: u32,

@@ -156,6 +156,7 @@ async fn intake(
         data_dir: dir.path().to_path_buf(),
         public_submissions_per_minute: 0,
         public_submissions_global_per_minute: 0,
+        unproven_submissions_per_hour: 0,
         ..Default::default()
     };
     let listener = tokio::net::TcpListener::bind(config.bind).await?;

@@ -1,6 +1,8 @@
 //! Evidence files from citizens: the type decided by content (magic bytes), never by the
 //! name; photos stripped of the metadata that identifies people and places (EXIF with GPS
-//! position and camera serial, XMP, IPTC, comments) without touching the image data.
+//! position and camera serial, XMP, IPTC, comments) without touching the image data; videos
+//! and recordings in MP4, QuickTime, 3GP and M4A stripped of their metadata boxes (location,
+//! device, creation tool) without moving a byte of the media.
 
 use hotline_domain::DomainError;
 use img_parts::jpeg::{Jpeg, markers};
@@ -84,20 +86,121 @@ pub fn inspect(bytes: Vec<u8>) -> Result<Evidence, DomainError> {
         .copied()
         .ok_or_else(refused)?;
     let original_sha256 = hex::encode(Sha256::digest(&bytes));
-    let stripped = match content_type {
-        "image/jpeg" => Some(strip_jpeg(&bytes).ok_or_else(refused)?),
-        "image/png" => Some(strip_png(&bytes).ok_or_else(refused)?),
-        "image/webp" => Some(strip_webp(&bytes).ok_or_else(refused)?),
-        _ => None,
+    let (bytes, metadata_removed) = match content_type {
+        "image/jpeg" => (strip_jpeg(&bytes).ok_or_else(refused)?, true),
+        "image/png" => (strip_png(&bytes).ok_or_else(refused)?, true),
+        "image/webp" => (strip_webp(&bytes).ok_or_else(refused)?, true),
+        "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/m4a" | "audio/x-m4a" => {
+            let mut bytes = bytes;
+            let removed = strip_iso_media(&mut bytes).ok_or_else(refused)?;
+            (bytes, removed)
+        }
+        _ => (bytes, false),
     };
-    let metadata_removed = stripped.is_some();
     Ok(Evidence {
         content_type,
         extension,
-        bytes: stripped.unwrap_or(bytes),
+        bytes,
         original_sha256,
         metadata_removed,
     })
+}
+
+/// Blanks the metadata of an ISO media file (MP4, QuickTime, 3GP, M4A) where it stands: user
+/// data (`udta`: location `©xyz`/`loci`, make, model, software, iTunes tags), metadata boxes
+/// (`meta`: Apple's keys with `com.apple.quicktime.location.ISO6709`, make, model), `uuid`
+/// boxes (XMP, cameras' own), at the top level and in the movie and its tracks. Each becomes a
+/// `free` box of the same size with zeroed contents, and the contents of existing `free`,
+/// `skip` and `wide` boxes are zeroed too, so every chunk offset stays right and the media is
+/// not touched. The recording times in the movie and track headers stay: they are evidence.
+///
+/// `None` when the boxes do not add up (a damaged or disguised file); `Some(false)` when a
+/// timed metadata track (a GoPro's GPS samples, Apple's per-frame metadata) remains, whose
+/// samples live among the media and are not removed.
+fn strip_iso_media(bytes: &mut [u8]) -> Option<bool> {
+    let len = bytes.len();
+    blank_metadata_boxes(bytes, 0, len, 0)
+}
+
+/// Boxes that hold boxes and may hold metadata.
+const MEDIA_CONTAINERS: &[&[u8; 4]] = &[b"moov", b"trak"];
+/// Boxes that are metadata and nothing else.
+const MEDIA_METADATA: &[&[u8; 4]] = &[b"udta", b"meta", b"uuid"];
+/// Boxes that are padding: what is in them is leftover.
+const MEDIA_PADDING: &[&[u8; 4]] = &[b"free", b"skip", b"wide"];
+/// How deep containers go before the file is called malformed.
+const MAX_BOX_DEPTH: usize = 8;
+
+/// Walks the boxes in `bytes[start..end]`; `Some(complete)` as for `strip_iso_media`.
+fn blank_metadata_boxes(bytes: &mut [u8], start: usize, end: usize, depth: usize) -> Option<bool> {
+    if depth > MAX_BOX_DEPTH {
+        return None;
+    }
+    let mut complete = true;
+    let mut at = start;
+    while at < end {
+        let (size, header) = box_extent(bytes, at, end)?;
+        let kind: [u8; 4] = bytes.get(at + 4..at + 8)?.try_into().ok()?;
+        let body = at + header..at + size;
+        if MEDIA_METADATA.contains(&&kind) {
+            bytes.get_mut(at + 4..at + 8)?.copy_from_slice(b"free");
+            bytes.get_mut(body)?.fill(0);
+        } else if MEDIA_PADDING.contains(&&kind) {
+            bytes.get_mut(body)?.fill(0);
+        } else if MEDIA_CONTAINERS.contains(&&kind) {
+            complete &= blank_metadata_boxes(bytes, body.start, body.end, depth + 1)?;
+            if &kind == b"trak" && is_timed_metadata_track(bytes.get(body)?) {
+                complete = false;
+            }
+        }
+        at += size;
+    }
+    Some(complete)
+}
+
+/// The size of the box at `at` (header included) and of its header, checked to fit by `end`.
+fn box_extent(bytes: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
+    let word = |from: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(
+            bytes.get(from..from + 4)?.try_into().ok()?,
+        ))
+    };
+    if end.checked_sub(at)? < 8 {
+        return None;
+    }
+    let (size, header) = match word(at)? {
+        // The box runs to the end of the file.
+        0 => (end - at, 8),
+        // The size follows the type, in 64 bits.
+        1 => {
+            let size = (u64::from(word(at + 8)?) << 32) | u64::from(word(at + 12)?);
+            (usize::try_from(size).ok()?, 16)
+        }
+        size => (usize::try_from(size).ok()?, 8),
+    };
+    (size >= header && size <= end - at).then_some((size, header))
+}
+
+/// The contents of the first child box of type `wanted` in `within`.
+fn child_box<'a>(within: &'a [u8], wanted: &[u8; 4]) -> Option<&'a [u8]> {
+    let mut at = 0;
+    while at < within.len() {
+        let (size, header) = box_extent(within, at, within.len())?;
+        if within.get(at + 4..at + 8)? == wanted {
+            return within.get(at + header..at + size);
+        }
+        at += size;
+    }
+    None
+}
+
+/// Whether a track (the contents of its `trak`) is timed metadata: handler `meta` in its
+/// media's `hdlr` (after version, flags and a pre-defined word).
+fn is_timed_metadata_track(trak: &[u8]) -> bool {
+    child_box(trak, b"mdia")
+        .and_then(|media| child_box(media, b"hdlr"))
+        .and_then(|handler| handler.get(8..12))
+        == Some(b"meta".as_slice())
 }
 
 /// Drops EXIF and XMP (APP1), IPTC (APP13), the other application segments that cameras fill
@@ -194,5 +297,136 @@ mod tests {
             ("application/pdf", false)
         );
         assert_eq!(kept.bytes, pdf, "other types are kept as received");
+    }
+
+    /// The boxes of `bytes` at the top level and in `moov`/`trak`, as (path, type, range).
+    fn boxes(bytes: &[u8]) -> Vec<(String, std::ops::Range<usize>)> {
+        fn walk(
+            bytes: &[u8],
+            start: usize,
+            end: usize,
+            path: &str,
+            out: &mut Vec<(String, std::ops::Range<usize>)>,
+        ) {
+            let mut at = start;
+            while at < end {
+                let (size, header) = box_extent(bytes, at, end).unwrap();
+                let kind = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
+                let here = format!("{path}/{kind}");
+                if kind == "moov" || kind == "trak" {
+                    walk(bytes, at + header, at + size, &here, out);
+                }
+                out.push((here, at..at + size));
+                at += size;
+            }
+        }
+        let mut out = Vec::new();
+        walk(bytes, 0, bytes.len(), "", &mut out);
+        out
+    }
+
+    #[test]
+    fn videos_and_recordings_lose_location_device_and_tool_and_keep_every_media_byte() {
+        let fixtures: [(&[u8], &str); 3] = [
+            (
+                include_bytes!("../../../fixtures/evidence/tagged.mp4"),
+                "video/mp4",
+            ),
+            (
+                include_bytes!("../../../fixtures/evidence/tagged.mov"),
+                "video/quicktime",
+            ),
+            (
+                include_bytes!("../../../fixtures/evidence/tagged.m4a"),
+                "audio/m4a",
+            ),
+        ];
+        for (upload, content_type) in fixtures {
+            let seen = String::from_utf8_lossy(upload);
+            assert!(
+                seen.contains("Lavf") || seen.contains("DemoPhone"),
+                "{content_type}: the fixture carries metadata"
+            );
+            let kept = inspect(upload.to_vec()).unwrap();
+            assert_eq!(kept.content_type, content_type);
+            assert!(kept.metadata_removed, "{content_type}");
+            assert_eq!(
+                kept.bytes.len(),
+                upload.len(),
+                "nothing moves: chunk offsets stay right"
+            );
+            let text = String::from_utf8_lossy(&kept.bytes);
+            for identifying in [
+                "21.0285",
+                "DemoPhone",
+                "DemoCam",
+                "Nguyen",
+                "Lavf",
+                "loci",
+                "ISO6709",
+            ] {
+                assert!(
+                    !text.contains(identifying),
+                    "{content_type}: {identifying} is left"
+                );
+            }
+            let before = boxes(upload);
+            let after = boxes(&kept.bytes);
+            assert_eq!(
+                before.len(),
+                after.len(),
+                "{content_type}: the same boxes, where they were"
+            );
+            for ((path, range), (stripped_path, stripped_range)) in before.iter().zip(&after) {
+                assert_eq!(range, stripped_range);
+                if path.ends_with("/udta") || path.ends_with("/meta") {
+                    assert!(
+                        stripped_path.ends_with("/free"),
+                        "{path} became {stripped_path}"
+                    );
+                    assert!(
+                        kept.bytes[range.start + 8..range.end]
+                            .iter()
+                            .all(|b| *b == 0)
+                    );
+                } else if !stripped_path.ends_with("/free") && !stripped_path.ends_with("/wide") {
+                    assert_eq!(path, stripped_path);
+                    if !path.ends_with("/moov") && !path.ends_with("/trak") {
+                        assert_eq!(
+                            upload[range.clone()],
+                            kept.bytes[range.clone()],
+                            "{path} is untouched"
+                        );
+                    }
+                }
+            }
+            assert!(after.iter().any(|(p, _)| p == "/mdat"), "{content_type}");
+        }
+    }
+
+    #[test]
+    fn a_video_whose_boxes_do_not_add_up_is_refused() {
+        let mut broken = include_bytes!("../../../fixtures/evidence/tagged.mp4").to_vec();
+        // The movie box claims more than the file holds.
+        let moov = boxes(&broken)
+            .into_iter()
+            .find(|(p, _)| p == "/moov")
+            .unwrap()
+            .1;
+        broken[moov.start..moov.start + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(inspect(broken).is_err());
+    }
+
+    #[test]
+    fn a_timed_metadata_track_is_owned_up_to() {
+        let mut upload = include_bytes!("../../../fixtures/evidence/tagged.mp4").to_vec();
+        // Make the video track's handler say "meta", as a GoPro's GPS track does.
+        let at = upload.windows(4).position(|w| w == b"hdlr").unwrap();
+        upload[at + 12..at + 16].copy_from_slice(b"meta");
+        let kept = inspect(upload).unwrap();
+        assert!(
+            !kept.metadata_removed,
+            "officers are told it may still hold a position"
+        );
     }
 }

@@ -160,6 +160,10 @@ impl Keys {
         self.index.blind_index(kind, normalised)
     }
 
+    pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
+        self.index.form_stamp(message)
+    }
+
     /// The search index entry of one folded word: a keyed hash cut to 128 bits, plenty to keep
     /// the words of a few million reports apart.
     pub fn word_digest(&self, word: &str) -> Vec<u8> {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod evidence;
 pub mod follow_up;
+pub mod form_guard;
 pub mod identity;
 pub mod intake;
 pub mod keys;
@@ -74,6 +75,8 @@ pub struct Policy {
     pub reveal_approval_for: Vec<String>,
     /// How long an approval stays usable by the one who asked.
     pub reveal_approval_valid: chrono::Duration,
+    /// Guards of the citizens' form against robots.
+    pub form: form_guard::FormGuard,
 }
 
 impl Default for Policy {
@@ -81,6 +84,7 @@ impl Default for Policy {
         Self {
             reveal_approval_for: vec!["police_conduct".into()],
             reveal_approval_valid: chrono::Duration::hours(24),
+            form: form_guard::FormGuard::default(),
         }
     }
 }

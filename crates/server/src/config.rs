@@ -29,6 +29,15 @@ pub struct Config {
     pub public_submissions_burst: u32,
     /// Citizens' submissions per minute from everyone together; 0 disables the limit.
     pub public_submissions_global_per_minute: u32,
+    /// Submissions per hour per client address that come without the form's proof of work
+    /// (JavaScript off, or not through the form); 0 disables this stricter limit.
+    pub unproven_submissions_per_hour: u32,
+    pub unproven_submissions_burst: u32,
+    /// A form sent back sooner than this after it was handed out is a robot's.
+    pub form_min_fill_secs: u32,
+    /// Leading zero bits of the form's proof of work (0 asks for none; each bit doubles the
+    /// work of the citizen's browser).
+    pub form_work_bits: u8,
     /// Follow-up look-ups per minute per client address, and for everyone together.
     pub follow_up_per_minute: u32,
     pub follow_up_global_per_minute: u32,
@@ -91,6 +100,10 @@ const KEYS: &[&str] = &[
     "public_submissions_per_minute",
     "public_submissions_burst",
     "public_submissions_global_per_minute",
+    "unproven_submissions_per_hour",
+    "unproven_submissions_burst",
+    "form_min_fill_secs",
+    "form_work_bits",
     "follow_up_per_minute",
     "follow_up_global_per_minute",
     "trusted_proxy_header",
@@ -107,6 +120,7 @@ const KEYS: &[&str] = &[
 impl Default for Config {
     fn default() -> Self {
         let web = hotline_web::WebConfig::default();
+        let form = hotline_core::form_guard::FormGuard::default();
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("hotline-data"),
@@ -117,6 +131,10 @@ impl Default for Config {
             public_submissions_per_minute: web.public_submissions_per_minute,
             public_submissions_burst: web.public_submissions_burst,
             public_submissions_global_per_minute: web.public_submissions_global_per_minute,
+            unproven_submissions_per_hour: web.unproven_submissions_per_hour,
+            unproven_submissions_burst: web.unproven_submissions_burst,
+            form_min_fill_secs: form.min_fill_secs,
+            form_work_bits: form.work_bits,
             follow_up_per_minute: web.follow_up_per_minute,
             follow_up_global_per_minute: web.follow_up_global_per_minute,
             trusted_proxy_header: None,
@@ -155,6 +173,16 @@ impl std::fmt::Debug for Config {
                 "public_submissions_global_per_minute",
                 &self.public_submissions_global_per_minute,
             )
+            .field(
+                "unproven_submissions_per_hour",
+                &self.unproven_submissions_per_hour,
+            )
+            .field(
+                "unproven_submissions_burst",
+                &self.unproven_submissions_burst,
+            )
+            .field("form_min_fill_secs", &self.form_min_fill_secs)
+            .field("form_work_bits", &self.form_work_bits)
             .field("follow_up_per_minute", &self.follow_up_per_minute)
             .field(
                 "follow_up_global_per_minute",
@@ -249,6 +277,10 @@ impl Config {
             reveal_approval_valid: chrono::Duration::hours(i64::from(
                 self.reveal_approval_valid_hours,
             )),
+            form: hotline_core::form_guard::FormGuard {
+                min_fill_secs: self.form_min_fill_secs,
+                work_bits: self.form_work_bits,
+            },
         }
     }
 
@@ -258,6 +290,8 @@ impl Config {
             public_submissions_per_minute: self.public_submissions_per_minute,
             public_submissions_burst: self.public_submissions_burst,
             public_submissions_global_per_minute: self.public_submissions_global_per_minute,
+            unproven_submissions_per_hour: self.unproven_submissions_per_hour,
+            unproven_submissions_burst: self.unproven_submissions_burst,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             secure_cookies: self.secure_cookies,
             follow_up_per_minute: self.follow_up_per_minute,

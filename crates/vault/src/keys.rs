@@ -82,6 +82,7 @@ enum Purpose {
     WrapDataKey,
     FollowUp,
     BlindIndex,
+    FormStamp,
 }
 
 impl Purpose {
@@ -91,6 +92,7 @@ impl Purpose {
             Purpose::FollowUp => b"hotline/v1/follow-up-code",
             Purpose::WrapDataKey => b"hotline/v1/wrap-data-key",
             Purpose::BlindIndex => b"hotline/v1/blind-index",
+            Purpose::FormStamp => b"hotline/v1/form-stamp",
         }
     }
 }
@@ -244,6 +246,7 @@ pub struct IndexKey {
     secret: [u8; 32],
     follow_up: [u8; 32],
     blind_index: [u8; 32],
+    form_stamp: [u8; 32],
 }
 
 impl std::fmt::Debug for IndexKey {
@@ -257,6 +260,7 @@ impl IndexKey {
         Self {
             follow_up: derive(&secret, Purpose::FollowUp),
             blind_index: derive(&secret, Purpose::BlindIndex),
+            form_stamp: derive(&secret, Purpose::FormStamp),
             secret,
         }
     }
@@ -281,6 +285,12 @@ impl IndexKey {
     /// neither reveals codes nor lets anyone test guesses offline.
     pub fn follow_up_digest(&self, canonical_code: &str) -> String {
         hex::encode(mac(&self.follow_up, canonical_code.as_bytes()))
+    }
+
+    /// The seal of a form handed to a citizen: every server of one store can check the stamps
+    /// of the others.
+    pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
+        mac(&self.form_stamp, message)
     }
 }
 

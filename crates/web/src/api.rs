@@ -134,8 +134,11 @@ pub async fn create_report(
         Ok(actor) => actor,
         Err(e) => return e.into_response(),
     };
+    // Without a token, the API is a form without its proof of work: the stricter limit too.
     if integration.is_none()
-        && let Err(wait) = state.check_submission(ctx.client_ip)
+        && let Err(wait) = state
+            .check_submission(ctx.client_ip)
+            .and_then(|()| state.check_unproven_submission(ctx.client_ip))
     {
         let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &ctx);
         err.retry_after = Some(wait);

@@ -32,6 +32,10 @@ pub struct WebConfig {
     /// Citizens' submissions per minute from everyone together (0: unlimited): a flood from
     /// many addresses must not bury the reports that matter. Generous by default.
     pub public_submissions_global_per_minute: u32,
+    /// Citizens' submissions per hour per client address without the form's proof of work
+    /// (JavaScript off, or not through the form), on top of the limits above (0: unlimited).
+    pub unproven_submissions_per_hour: u32,
+    pub unproven_submissions_burst: u32,
     /// Header carrying the client address from a trusted reverse proxy (e.g.
     /// `x-forwarded-for`); `None` trusts only the socket's peer address.
     pub trusted_proxy_header: Option<String>,
@@ -50,6 +54,9 @@ impl Default for WebConfig {
             public_submissions_per_minute: 10,
             public_submissions_burst: 5,
             public_submissions_global_per_minute: 6000,
+            // A family behind one address still sends a few at once, and one every six minutes.
+            unproven_submissions_per_hour: 10,
+            unproven_submissions_burst: 3,
             trusted_proxy_header: None,
             secure_cookies: false,
             follow_up_per_minute: 30,
@@ -65,6 +72,7 @@ pub struct AppState {
     pub catalogues: Arc<i18n::Catalogues>,
     submissions: Arc<rate::ClientAndOverall>,
     follow_ups: Arc<rate::ClientAndOverall>,
+    unproven_submissions: Arc<rate::RateLimiter>,
     /// Set once migrations and any demo load are done.
     pub ready: Arc<AtomicBool>,
     metrics: PrometheusHandle,
@@ -75,6 +83,12 @@ impl AppState {
     /// everyone's. `Err` holds the seconds to wait.
     pub fn check_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
         self.submissions.check(client)
+    }
+
+    /// Whether a citizen at `client` may submit now without having shown the form's proof of
+    /// work. `Err` holds the seconds to wait.
+    pub fn check_unproven_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
+        self.unproven_submissions.check(client)
     }
 
     /// Whether `client` may try a follow-up look-up now: within its own limit and everyone's.
@@ -92,18 +106,22 @@ impl AppState {
         Ok(Self {
             hotline,
             submissions: Arc::new(rate::ClientAndOverall::new(
-                rate::RateLimiter::new(
+                rate::RateLimiter::per_minute(
                     config.public_submissions_per_minute,
                     config.public_submissions_burst,
                 ),
                 config.public_submissions_global_per_minute,
             )),
             follow_ups: Arc::new(rate::ClientAndOverall::new(
-                rate::RateLimiter::new(
+                rate::RateLimiter::per_minute(
                     config.follow_up_per_minute,
                     config.follow_up_per_minute.div_ceil(3).max(1),
                 ),
                 config.follow_up_global_per_minute,
+            )),
+            unproven_submissions: Arc::new(rate::RateLimiter::per_hour(
+                config.unproven_submissions_per_hour,
+                config.unproven_submissions_burst,
             )),
             config: Arc::new(config),
             catalogues: i18n::Catalogues::load()?,
@@ -169,6 +187,10 @@ async fn receipt_script() -> Response {
 
 async fn form_script() -> Response {
     script(include_str!("../static/form.js"))
+}
+
+async fn work_script() -> Response {
+    script(include_str!("../static/work.js"))
 }
 
 /// One of our own scripts; pages work without them.
@@ -287,6 +309,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/receipt.js", get(receipt_script))
         .route("/static/form.js", get(form_script))
+        .route("/static/work.js", get(work_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::metrics))

@@ -23,7 +23,10 @@ impl ClientAndOverall {
     pub fn new(client: RateLimiter, overall_per_minute: u32) -> Self {
         Self {
             client,
-            overall: RateLimiter::new(overall_per_minute, overall_per_minute.div_ceil(6).max(1)),
+            overall: RateLimiter::per_minute(
+                overall_per_minute,
+                overall_per_minute.div_ceil(6).max(1),
+            ),
         }
     }
 
@@ -37,7 +40,8 @@ impl ClientAndOverall {
 }
 
 pub struct RateLimiter {
-    per_minute: u32,
+    /// Tokens added a second; 0 disables the limit.
+    per_second: f64,
     burst: u32,
     state: Mutex<Buckets>,
 }
@@ -62,10 +66,19 @@ fn client_key(ip: IpAddr) -> IpAddr {
 }
 
 impl RateLimiter {
-    /// `per_minute` submissions a minute on average, with up to `burst` at once; 0 disables.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    /// `per_minute` a minute on average, with up to `burst` at once; 0 disables.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        Self::with_rate(f64::from(per_minute) / 60.0, burst)
+    }
+
+    /// `per_hour` an hour on average, with up to `burst` at once; 0 disables.
+    pub fn per_hour(per_hour: u32, burst: u32) -> Self {
+        Self::with_rate(f64::from(per_hour) / 3600.0, burst)
+    }
+
+    fn with_rate(per_second: f64, burst: u32) -> Self {
         Self {
-            per_minute,
+            per_second,
             burst: burst.max(1),
             state: Mutex::new(Buckets {
                 by_client: HashMap::new(),
@@ -76,10 +89,10 @@ impl RateLimiter {
 
     /// Takes one token for `ip`, or says how many seconds until one is free.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.per_minute == 0 {
+        if self.per_second == 0.0 {
             return Ok(());
         }
-        let rate = f64::from(self.per_minute) / 60.0;
+        let rate = self.per_second;
         let burst = f64::from(self.burst);
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -116,7 +129,7 @@ mod tests {
 
     #[test]
     fn bursts_then_refuses_per_address() {
-        let limiter = RateLimiter::new(6, 3);
+        let limiter = RateLimiter::per_minute(6, 3);
         let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
         for _ in 0..3 {
@@ -125,12 +138,23 @@ mod tests {
         let wait = limiter.check(a).unwrap_err();
         assert!((1..=10).contains(&wait), "{wait}");
         assert!(limiter.check(b).is_ok());
-        assert!(RateLimiter::new(0, 0).check(a).is_ok());
+        assert!(RateLimiter::per_minute(0, 0).check(a).is_ok());
+        assert!(RateLimiter::per_hour(0, 0).check(a).is_ok());
+    }
+
+    #[test]
+    fn an_hourly_limit_says_to_wait_minutes() {
+        let limiter = RateLimiter::per_hour(10, 2);
+        let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_ok());
+        let wait = limiter.check(a).unwrap_err();
+        assert!((300..=360).contains(&wait), "{wait}");
     }
 
     #[test]
     fn an_ipv6_slash_64_is_one_client() {
-        let limiter = RateLimiter::new(6, 1);
+        let limiter = RateLimiter::per_minute(6, 1);
         let first: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
         let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();

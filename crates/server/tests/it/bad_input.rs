@@ -1,7 +1,7 @@
 //! Bad input gets a clear error and changes nothing: oversized, malformed, wrong encoding,
 //! unknown places, wrong type, cross-site posts, too many submissions, bad tokens.
 
-use crate::harness::{Backend, Data, Server, browser};
+use crate::harness::{Backend, Data, Server, browser, report_form};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -59,12 +59,19 @@ impl Fixture {
         (status, r.json().await.unwrap())
     }
 
-    async fn post_form(&self, body: impl Into<reqwest::Body>) -> (u16, String) {
+    /// Posts `body` after the hidden fields of a form just handed out, as its page would.
+    async fn post_form(&self, body: impl AsRef<[u8]>) -> (u16, String) {
+        let hidden = report_form(&self.client, &self.server, &[]).await;
+        let mut sent: Vec<u8> = hidden
+            .iter()
+            .flat_map(|(name, value)| format!("{name}={value}&").into_bytes())
+            .collect();
+        sent.extend_from_slice(body.as_ref());
         let r = self
             .client
             .post(self.server.url("/gui-tin-bao"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
+            .body(sent)
             .send()
             .await
             .unwrap();
@@ -235,7 +242,7 @@ async fn the_form_refuses_bad_input_in_vietnamese_and_keeps_what_was_typed() {
         .client
         .post(f.server.url("/gui-tin-bao"))
         .header("origin", format!("http://{host}"))
-        .form(&[("text", "")])
+        .form(&report_form(&f.client, &f.server, &[("text", "")]).await)
         .send()
         .await
         .unwrap();

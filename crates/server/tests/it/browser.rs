@@ -425,6 +425,59 @@ async fn the_form_works_with_javascript_off() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn the_forms_script_proves_its_work_and_earns_the_ordinary_limit() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let mut config = data.config();
+    // One unproven submission an hour, and a robot has just used it.
+    config.unproven_submissions_per_hour = 1;
+    config.unproven_submissions_burst = 1;
+    let server = Server::start(config).await;
+    let robot = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "Không qua biểu mẫu"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(robot.status(), 201);
+
+    let phone = driver.session(360).await;
+    phone.go(&server.url("/gui-tin-bao")).await;
+    let found = phone
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             const work = document.querySelector('input[name=work]');
+             (function wait() { work.value ? done(work.value) : setTimeout(wait, 20); })();",
+        )
+        .await;
+    let work = found.as_str().unwrap().to_owned();
+    let stamp = phone
+        .script("return document.querySelector('input[name=stamp]').value;")
+        .await;
+    let bits = phone
+        .script("return document.querySelector('form.report').dataset.workBits;")
+        .await;
+    let bits: u8 = bits.as_str().unwrap().parse().unwrap();
+    assert_eq!(bits, 16, "the default");
+    assert!(
+        hotline_core::form_guard::work_solves(stamp.as_str().unwrap(), &work, bits),
+        "the browser's SHA-256 agrees with the server's"
+    );
+    phone
+        .type_into("#text", "Có người lạ đột nhập nhà kho")
+        .await;
+    phone.click("form.report button[type=submit]").await;
+    assert!(
+        phone.text("#case-number").await.starts_with("BCA-"),
+        "the proven form passes where an unproven one would wait"
+    );
+    phone.close().await;
+    server.stop().await;
+}
+
 /// axe-core's script, from `HOTLINE_TEST_AXE` (CI installs it from npm).
 fn axe_script() -> Option<String> {
     match std::env::var("HOTLINE_TEST_AXE") {

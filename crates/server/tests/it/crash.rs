@@ -17,7 +17,8 @@ fn hotline(data: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
     cmd.arg("--data-dir")
         .arg(data)
-        .env("HOTLINE_PUBLIC_SUBMISSIONS_PER_MINUTE", "0");
+        .env("HOTLINE_PUBLIC_SUBMISSIONS_PER_MINUTE", "0")
+        .env("HOTLINE_UNPROVEN_SUBMISSIONS_PER_HOUR", "0");
     cmd
 }
 
@@ -119,6 +120,8 @@ async fn every_acknowledged_report_survives_kill_9() {
                         .await;
                     let Ok(response) = sent else { break };
                     if response.status() != 201 {
+                        // Refused before the kill: the test cannot go on, so say so at once.
+                        enough.notify_one();
                         break;
                     }
                     let Ok(body) = response.json::<Value>().await else {
@@ -138,6 +141,10 @@ async fn every_acknowledged_report_survives_kill_9() {
         })
         .collect();
     enough.notified().await;
+    assert!(
+        acknowledged.lock().unwrap().len() >= ACKNOWLEDGED_BEFORE_KILL,
+        "the server refused reports before the kill"
+    );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     for w in workers {

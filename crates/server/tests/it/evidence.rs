@@ -2,7 +2,7 @@
 //! the type is decided by content, oversized files are refused before the body is read, and
 //! officers download what was kept.
 
-use crate::harness::{Backend, Data, Server, browser, page, sign_in};
+use crate::harness::{Backend, Data, Server, browser, multipart_of, page, report_form, sign_in};
 use futures_util::StreamExt;
 use futures_util::stream;
 use hotline_domain::Role;
@@ -36,17 +36,29 @@ fn scan_data(bytes: &[u8]) -> Bytes {
         .clone()
 }
 
-fn form_with(file: Vec<u8>, name: &str) -> reqwest::multipart::Form {
-    reqwest::multipart::Form::new()
-        .text("text", "Ảnh chụp xe tải đổ trộm phế thải")
-        .text("province_code", "22")
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(file)
-                .file_name(name.to_owned())
-                .mime_str("image/jpeg")
-                .unwrap(),
-        )
+/// A report form handed out to `client`, filled in, with `file` attached as `name`.
+async fn form_with(
+    client: &reqwest::Client,
+    server: &Server,
+    file: Vec<u8>,
+    name: &str,
+) -> reqwest::multipart::Form {
+    let fields = report_form(
+        client,
+        server,
+        &[
+            ("text", "Ảnh chụp xe tải đổ trộm phế thải"),
+            ("province_code", "22"),
+        ],
+    )
+    .await;
+    multipart_of(fields).part(
+        "files",
+        reqwest::multipart::Part::bytes(file)
+            .file_name(name.to_owned())
+            .mime_str("image/jpeg")
+            .unwrap(),
+    )
 }
 
 async fn evidence(backend: Backend) {
@@ -58,7 +70,15 @@ async fn evidence(backend: Backend) {
     let citizen = browser();
     let sent = citizen
         .post(server.url("/gui-tin-bao"))
-        .multipart(form_with(photo_with_gps(), "IMG_20261129_Nguyen.jpg"))
+        .multipart(
+            form_with(
+                &citizen,
+                &server,
+                photo_with_gps(),
+                "IMG_20261129_Nguyen.jpg",
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -69,10 +89,15 @@ async fn evidence(backend: Backend) {
     // A renamed executable and an unknown type are refused, and the text typed is kept.
     let fake = citizen
         .post(server.url("/gui-tin-bao"))
-        .multipart(form_with(
-            b"\x7fELF\x02\x01\x01\x00 payload".repeat(50),
-            "anh.jpg",
-        ))
+        .multipart(
+            form_with(
+                &citizen,
+                &server,
+                b"\x7fELF\x02\x01\x01\x00 payload".repeat(50),
+                "anh.jpg",
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();

@@ -1,7 +1,10 @@
 //! A report goes in through the form and the API, is stored durably, and a signed-in officer
 //! sees it, before and after a restart; on SQLite and PostgreSQL.
 
-use crate::harness::{Backend, Data, Server, browser, element_text, json_of, page, sign_in};
+use crate::harness::{
+    Backend, Data, Server, browser, element_text, field_value, json_of, page, report_form,
+    report_form_without_script, sign_in,
+};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -34,14 +37,21 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
 
     let submitted = client
         .post(server.url("/gui-tin-bao"))
-        .form(&[
-            ("text", "Có nhóm <b>đua xe</b> trái phép ở ven biển"),
-            ("province_code", "22"),
-            ("commune", "ha long"),
-            ("address", "Tổ 5, khu Ba Lan"),
-            ("identity", "anonymous"),
-            ("phone", "0912345678"),
-        ])
+        .form(
+            &report_form(
+                &client,
+                &server,
+                &[
+                    ("text", "Có nhóm <b>đua xe</b> trái phép ở ven biển"),
+                    ("province_code", "22"),
+                    ("commune", "ha long"),
+                    ("address", "Tổ 5, khu Ba Lan"),
+                    ("identity", "anonymous"),
+                    ("phone", "0912345678"),
+                ],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -265,14 +275,13 @@ async fn a_resent_form_makes_one_report_and_shows_the_same_receipt() {
     let data = Data::new(Backend::Sqlite).await.unwrap();
     let server = Server::start(data.config()).await;
     let client = browser();
-    let form = page(&client, server.url("/gui-tin-bao")).await;
-    let marker = "name=\"token\" value=\"";
-    let at = form.find(marker).unwrap() + marker.len();
-    let token = form[at..at + 32].to_owned();
-    let fields = [
-        ("token", token.as_str()),
-        ("text", "Có người lạ đi lại trong ngõ"),
-    ];
+    let fields = report_form(
+        &client,
+        &server,
+        &[("text", "Có người lạ đi lại trong ngõ")],
+    )
+    .await;
+    let token = fields[0].1.clone();
     let mut receipts = Vec::new();
     for _ in 0..2 {
         let r = client
@@ -294,7 +303,11 @@ async fn a_resent_form_makes_one_report_and_shows_the_same_receipt() {
     );
     assert_eq!(receipts[0].1.len(), 19, "with the code, not an empty one");
     let another = page(&client, server.url("/gui-tin-bao")).await;
-    assert!(!another.contains(&token), "each form gets its own token");
+    assert_ne!(
+        field_value(&another, "token").unwrap(),
+        token,
+        "each form gets its own token"
+    );
     server.stop().await;
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
@@ -311,7 +324,7 @@ async fn a_life_in_danger_leads_the_receipt_with_113_and_is_flagged() {
     let send = async |text: &str| {
         client
             .post(server.url("/gui-tin-bao"))
-            .form(&[("text", text), ("province_code", "22")])
+            .form(&report_form(&client, &server, &[("text", text), ("province_code", "22")]).await)
             .send()
             .await
             .unwrap()
@@ -349,26 +362,141 @@ async fn robots_and_floods_are_turned_away() {
     config.public_submissions_global_per_minute = 12;
     let server = Server::start(config).await;
     let client = browser();
-    let post = |fields: Vec<(&'static str, &'static str)>| {
+    let post = |fields: Vec<(String, String)>| {
         client.post(server.url("/gui-tin-bao")).form(&fields).send()
     };
-    let robot = post(vec![
-        ("text", "Mua thuốc giá rẻ"),
-        ("website", "http://spam.example"),
-    ])
-    .await
-    .unwrap();
+    let robot = report_form(
+        &client,
+        &server,
+        &[
+            ("text", "Mua thuốc giá rẻ"),
+            ("website", "http://spam.example"),
+        ],
+    )
+    .await;
+    let robot = post(robot).await.unwrap();
     assert_eq!(robot.status(), 400, "the honeypot field was filled");
     // The robot's try counted too: one of the two at once is left.
-    let first = post(vec![("text", "Tin thật thứ nhất")]).await.unwrap();
-    assert_eq!(first.status(), 201);
-    let flooded = post(vec![("text", "Tin thứ hai")]).await.unwrap();
+    let first = report_form(&client, &server, &[("text", "Tin thật thứ nhất")]).await;
+    assert_eq!(post(first).await.unwrap().status(), 201);
+    let second = report_form(&client, &server, &[("text", "Tin thứ hai, xin giữ lại")]).await;
+    let flooded = post(second).await.unwrap();
     assert_eq!(flooded.status(), 429);
     assert!(flooded.headers().contains_key("retry-after"));
-    assert!(flooded.text().await.unwrap().contains("113"));
+    let page = flooded.text().await.unwrap();
+    assert!(page.contains("113"));
+    assert!(
+        page.contains(">Tin thứ hai, xin giữ lại</textarea>"),
+        "what was typed comes back"
+    );
     server.stop().await;
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     assert_eq!(service.hotline.store.count_reports().await.unwrap(), 1);
+    service.close().await;
+}
+
+/// Waits until every form stamp in `forms` is at least `secs` old.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the server under test stamps forms with the wall clock"
+)]
+async fn until_older_than(forms: &[&Vec<(String, String)>], secs: i64) {
+    let newest = forms
+        .iter()
+        .map(|form| {
+            let stamp = &form.iter().find(|(k, _)| k == "stamp").unwrap().1;
+            stamp.split('.').next().unwrap().parse::<i64>().unwrap()
+        })
+        .max()
+        .unwrap();
+    let due = std::time::UNIX_EPOCH + std::time::Duration::from_secs((newest + secs) as u64);
+    if let Ok(wait) = due.duration_since(std::time::SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[tokio::test]
+async fn a_form_must_be_handed_out_filled_at_a_human_pace_and_proven_for_the_ordinary_limit() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let mut config = data.config();
+    config.public_submissions_per_minute = 0;
+    config.form_min_fill_secs = 1;
+    config.form_work_bits = 8;
+    config.unproven_submissions_per_hour = 1;
+    config.unproven_submissions_burst = 1;
+    let server = Server::start(config).await;
+    let client = browser();
+    let post = |fields: &Vec<(String, String)>| {
+        client.post(server.url("/gui-tin-bao")).form(fields).send()
+    };
+
+    // A robot that never fetched the form.
+    let unstamped = client
+        .post(server.url("/gui-tin-bao"))
+        .form(&[("text", "Tin gửi thẳng")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unstamped.status(), 400);
+    let page = unstamped.text().await.unwrap();
+    assert!(page.contains("đã cũ"), "says why");
+    assert!(page.contains(">Tin gửi thẳng</textarea>"), "keeps the text");
+    assert!(field_value(&page, "stamp").is_some_and(|s| !s.is_empty()));
+
+    // Sent back at once, as only a robot can.
+    let proven = report_form(
+        &client,
+        &server,
+        &[("text", "Có người lạ theo dõi nhà tôi")],
+    )
+    .await;
+    let at_once = post(&proven).await.unwrap();
+    assert_eq!(at_once.status(), 400);
+    let page = at_once.text().await.unwrap();
+    assert!(page.contains("quá nhanh"));
+    assert!(page.contains(">Có người lạ theo dõi nhà tôi</textarea>"));
+
+    // A stamp moved back in time, or borrowed from another form, is not this form's.
+    let mut forged = proven.clone();
+    let stamp = &mut forged.iter_mut().find(|(k, _)| k == "stamp").unwrap().1;
+    let (issued, seal) = stamp.split_once('.').unwrap();
+    *stamp = format!("{}.{seal}", issued.parse::<i64>().unwrap() - 3600);
+    let mut borrowed = report_form(&client, &server, &[("text", "Mượn dấu")]).await;
+    borrowed[0].1.clone_from(&proven[0].1);
+
+    // Without JavaScript there is no proof of work: the stricter limit applies.
+    let plain_one =
+        report_form_without_script(&client, &server, &[("text", "Không có JS 1")]).await;
+    let plain_two =
+        report_form_without_script(&client, &server, &[("text", "Không có JS 2")]).await;
+    let proven_two = report_form(&client, &server, &[("text", "Có JS")]).await;
+    until_older_than(
+        &[&proven, &borrowed, &plain_one, &plain_two, &proven_two],
+        1,
+    )
+    .await;
+
+    assert_eq!(post(&forged).await.unwrap().status(), 400);
+    assert_eq!(post(&borrowed).await.unwrap().status(), 400);
+    assert_eq!(
+        post(&proven).await.unwrap().status(),
+        201,
+        "the same form, a second later"
+    );
+    assert_eq!(post(&plain_one).await.unwrap().status(), 201);
+    let limited = post(&plain_two).await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    let page = limited.text().await.unwrap();
+    assert!(page.contains(">Không có JS 2</textarea>") && page.contains("113"));
+    assert_eq!(
+        post(&proven_two).await.unwrap().status(),
+        201,
+        "a proven form keeps the ordinary limit"
+    );
+    server.stop().await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    assert_eq!(service.hotline.store.count_reports().await.unwrap(), 3);
     service.close().await;
 }
 
@@ -380,7 +508,14 @@ async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
     let client = browser();
     let future = client
         .post(server.url("/gui-tin-bao"))
-        .form(&[("text", "Sẽ có đánh nhau"), ("occurred_date", "2099-01-01")])
+        .form(
+            &report_form(
+                &client,
+                &server,
+                &[("text", "Sẽ có đánh nhau"), ("occurred_date", "2099-01-01")],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -394,20 +529,34 @@ async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
     );
     let bad = client
         .post(server.url("/gui-tin-bao"))
-        .form(&[("text", "Có trộm"), ("occurred_date", "31/02/2026")])
+        .form(
+            &report_form(
+                &client,
+                &server,
+                &[("text", "Có trộm"), ("occurred_date", "31/02/2026")],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
     let sent = client
         .post(server.url("/gui-tin-bao"))
-        .form(&[
-            ("text", "Bị nhóm cho vay nặng lãi đe dọa"),
-            ("province_code", "22"),
-            ("occurred_date", "2026-11-28"),
-            ("occurred_time", "21:30"),
-            ("protection", "1"),
-        ])
+        .form(
+            &report_form(
+                &client,
+                &server,
+                &[
+                    ("text", "Bị nhóm cho vay nặng lãi đe dọa"),
+                    ("province_code", "22"),
+                    ("occurred_date", "2026-11-28"),
+                    ("occurred_time", "21:30"),
+                    ("protection", "1"),
+                ],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -438,10 +587,11 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
     let client = browser();
     let style = page(&client, server.url("/static/app.css")).await.len();
     let script = page(&client, server.url("/static/receipt.js")).await.len();
-    let form_script = page(&client, server.url("/static/form.js")).await.len();
+    let form_script = page(&client, server.url("/static/form.js")).await.len()
+        + page(&client, server.url("/static/work.js")).await.len();
     let receipt = client
         .post(server.url("/gui-tin-bao"))
-        .form(&[("text", "Đèn đường hỏng cả tuần")])
+        .form(&report_form(&client, &server, &[("text", "Đèn đường hỏng cả tuần")]).await)
         .send()
         .await
         .unwrap()
@@ -453,7 +603,7 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
         pages.push((path, page(&client, server.url(path)).await, style));
     }
     let form = page(&client, server.url("/gui-tin-bao")).await;
-    // The form's own script, and the largest province's communes for its type-ahead.
+    // The form's own scripts, and the largest province's communes for its type-ahead.
     let communes = page(&client, server.url("/dia-gioi/1")).await.len();
     pages.push(("/gui-tin-bao", form, style + form_script + communes));
     for (name, html, assets) in pages {

@@ -82,11 +82,16 @@ impl Data {
         self.schema.as_ref().map(|(_, name)| name.clone())
     }
 
+    /// The server's configuration for this data. Forms may come back at once, and the API may
+    /// be used without a token more than a few times an hour: tests go faster than people (the
+    /// tests of those guards set their own).
     pub fn config(&self) -> Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: self.dir.path().to_path_buf(),
             database_url: self.database_url.clone(),
+            form_min_fill_secs: 0,
+            unproven_submissions_per_hour: 0,
             ..Config::default()
         }
     }
@@ -200,6 +205,72 @@ pub fn element_text(html: &str, id: &str) -> Option<String> {
     let open = rest.find('>')?;
     let close = rest[open..].find('<')?;
     Some(rest[open + 1..open + close].to_owned())
+}
+
+/// The value of the form field `name` in a page.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// A report form handed out to `client`, its hidden fields as a browser with JavaScript sends
+/// them (token, stamp, and the proof of work its script finds), then `fields`.
+pub async fn report_form(
+    client: &reqwest::Client,
+    server: &Server,
+    fields: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let (mut sent, bits) = hidden_fields(client, server).await;
+    let stamp = sent[1].1.clone();
+    sent.push((
+        "work".into(),
+        hotline_core::form_guard::solve_work(&stamp, bits),
+    ));
+    sent.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    sent
+}
+
+/// A report form's hidden fields as a browser without JavaScript sends them: no proof of work.
+pub async fn report_form_without_script(
+    client: &reqwest::Client,
+    server: &Server,
+    fields: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let (mut sent, _) = hidden_fields(client, server).await;
+    sent.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    sent
+}
+
+/// `fields` as the text parts of a multipart form, for adding files.
+pub fn multipart_of(fields: Vec<(String, String)>) -> reqwest::multipart::Form {
+    fields
+        .into_iter()
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+            form.text(name, value)
+        })
+}
+
+/// The token and stamp of a freshly handed-out report form, and the proof of work it asks.
+async fn hidden_fields(client: &reqwest::Client, server: &Server) -> (Vec<(String, String)>, u8) {
+    let html = page(client, server.url("/gui-tin-bao")).await;
+    let bits_marker = "data-work-bits=\"";
+    let at = html.find(bits_marker).unwrap() + bits_marker.len();
+    let bits = html[at..].split('"').next().unwrap().parse().unwrap();
+    let fields = vec![
+        ("token".into(), field_value(&html, "token").unwrap()),
+        ("stamp".into(), field_value(&html, "stamp").unwrap()),
+    ];
+    (fields, bits)
 }
 
 /// `GET /api/v1/reports` at `base` (with its query) under a bearer token, as JSON.

@@ -143,11 +143,13 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
         .unwrap();
     assert_eq!(created.status(), 201);
     let pdf = format!("%PDF-1.7\n1 0 obj\n<< /Title ({EVIDENCE}) >>\nendobj\n%%EOF");
-    let form = reqwest::multipart::Form::new().text("text", TEXT).part(
+    let client = reqwest::Client::new();
+    let fields = crate::harness::report_form(&client, &server, &[("text", TEXT)]).await;
+    let form = crate::harness::multipart_of(fields).part(
         "files",
         reqwest::multipart::Part::bytes(pdf.into_bytes()).file_name("bien-ban.pdf"),
     );
-    let with_file = reqwest::Client::new()
+    let with_file = client
         .post(server.url("/gui-tin-bao"))
         .multipart(form)
         .send()

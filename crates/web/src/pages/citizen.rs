@@ -12,6 +12,7 @@ use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
 use hotline_core::follow_up::FollowUpView;
+use hotline_core::form_guard::FormCheck;
 use hotline_core::{CoreError, Submission};
 use hotline_domain::VIETNAM;
 use hotline_domain::danger::Danger;
@@ -115,6 +116,9 @@ pub struct FormErrorLine {
 struct ReportFormPage {
     c: Chrome,
     form: FormValues,
+    /// When this form was handed out, sealed (see `hotline_core::form_guard`).
+    stamp: String,
+    work_bits: u8,
     provinces: Vec<ProvinceOption>,
     errors: Vec<FormErrorLine>,
 }
@@ -155,6 +159,8 @@ fn form_page(
         .collect();
     ReportFormPage {
         c: Chrome::new(ctx, None),
+        stamp: state.hotline.form_stamp(&form.token),
+        work_bits: state.hotline.form_work_bits(),
         form,
         provinces,
         errors,
@@ -251,12 +257,14 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
 }
 
 pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
-    if let Err(wait) = state.check_submission(ctx.client_ip) {
-        let mut err = PageError::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited", &ctx);
-        err.retry_after = Some(wait);
-        return err.into_response();
-    }
-    let (form, evidence) = match read_form(&state, request).await {
+    // Over the limit, only the typed fields are read: they come back, the files are not taken.
+    let limited = state.check_submission(ctx.client_ip).err();
+    let files = if limited.is_some() {
+        Files::Skip
+    } else {
+        Files::Take
+    };
+    let (form, evidence) = match read_form(&state, request, files).await {
         Ok(read) => read,
         Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
         Err(Upload::Refused {
@@ -268,12 +276,34 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
             return render(status, &page, &ctx);
         }
     };
+    if let Some(wait) = limited {
+        return rate_limited(&state, &ctx, FormValues::from_form(&form), wait);
+    }
     // A field people never see: only a form-filling robot puts something in it.
     if !form.get("website").is_empty() {
         tracing::warn!(target: "audit", "report form refused: honeypot field filled");
         return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
     }
     let values = FormValues::from_form(&form);
+    let refused = match state
+        .hotline
+        .check_form(&values.token, form.get("stamp"), form.get("work"))
+    {
+        FormCheck::Unstamped => Some("expired"),
+        FormCheck::TooFast => Some("too_fast"),
+        FormCheck::Stamped { work_done: false } => {
+            if let Err(wait) = state.check_unproven_submission(ctx.client_ip) {
+                return rate_limited(&state, &ctx, values, wait);
+            }
+            None
+        }
+        FormCheck::Stamped { work_done: true } => None,
+    };
+    if let Some(code) = refused {
+        tracing::info!(reason = code, "report form turned back: not as handed out");
+        let page = form_page(&state, &ctx, values, &[FieldError::new("form", code)]);
+        return render(StatusCode::BAD_REQUEST, &page, &ctx);
+    }
     let input = match form_input(&state, &form) {
         Ok(input) => input,
         Err(errors) => {
@@ -302,15 +332,46 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
     }
 }
 
+/// The form again, filled as sent, saying when to try again (and that 113 does not wait).
+fn rate_limited(state: &AppState, ctx: &Ctx, values: FormValues, wait_secs: u64) -> Response {
+    let mut page = form_page(state, ctx, values, &[]);
+    page.errors.push(FormErrorLine {
+        anchor: "text",
+        message: ctx.tr.t1(
+            "form-rate-limited",
+            "minutes",
+            wait_secs.div_ceil(60).max(1),
+        ),
+    });
+    let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page, ctx);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        http::HeaderValue::from(wait_secs.max(1)),
+    );
+    response
+}
+
+/// Whether a multipart form's files are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Files {
+    Take,
+    /// Stop at the first file: the typed fields come before it.
+    Skip,
+}
+
 /// A posted form, with its files when it is multipart.
-async fn read_form(state: &AppState, request: Request) -> Result<(Form, Vec<Evidence>), Upload> {
+async fn read_form(
+    state: &AppState,
+    request: Request,
+    files: Files,
+) -> Result<(Form, Vec<Evidence>), Upload> {
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if multipart {
-        return read_upload(state, request).await;
+        return read_upload(state, request, files).await;
     }
     axum::body::to_bytes(request.into_body(), state.config.max_body_bytes)
         .await
@@ -334,7 +395,11 @@ enum Upload {
 
 /// Reads a multipart form: its fields, and its files inspected one by one. A file over the
 /// per-file or total limit stops the reading there, before the rest of the body is taken in.
-async fn read_upload(state: &AppState, request: Request) -> Result<(Form, Vec<Evidence>), Upload> {
+async fn read_upload(
+    state: &AppState,
+    request: Request,
+    files: Files,
+) -> Result<(Form, Vec<Evidence>), Upload> {
     let limits = EvidenceLimits::default();
     let mut multipart = Multipart::from_request(request, state)
         .await
@@ -367,6 +432,9 @@ async fn read_upload(state: &AppState, request: Request) -> Result<(Form, Vec<Ev
             }
             fields.push((name, value));
             continue;
+        }
+        if files == Files::Skip {
+            break;
         }
         let mut field = field;
         let mut bytes = Vec::new();
@@ -493,7 +561,7 @@ pub async fn follow_up(
 
 /// The reporter adds information, then sees the report again.
 pub async fn follow_up_add(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
-    let (form, evidence, refused) = match read_form(&state, request).await {
+    let (form, evidence, refused) = match read_form(&state, request, Files::Take).await {
         Ok((form, evidence)) => (form, evidence, None),
         Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
         Err(Upload::Refused {

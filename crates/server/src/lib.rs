@@ -287,7 +287,7 @@ fn print_demo_accounts(address: SocketAddr, accounts: &[hotline_core::demo::Demo
     println!();
     println!("  Hotline demo (fictional data) at http://{address}/");
     println!(
-        "  Staff sign-in: http://{address}/dang-nhap   password for every demo account: {}",
+        "  Staff sign-in: http://{address}/console/sign-in   password for every demo account: {}",
         hotline_core::demo::DEMO_PASSWORD
     );
     for a in accounts {

@@ -247,8 +247,11 @@ pub fn app(state: AppState) -> Router {
                         + state.config.max_body_bytes,
                 )),
         )
-        .route("/dang-nhap", get(pages::login_form).post(pages::login))
-        .route("/dang-xuat", post(pages::logout))
+        .route(
+            "/console/sign-in",
+            get(pages::login_form).post(pages::login),
+        )
+        .route("/console/sign-out", post(pages::logout))
         .route(
             "/tra-cuu",
             get(pages::follow_up_form).post(pages::follow_up),
@@ -261,23 +264,29 @@ pub fn app(state: AppState) -> Router {
             )),
         )
         .route("/dia-gioi/{province}", get(pages::communes_of))
-        .route("/can-bo", get(pages::inbox))
-        .route("/can-bo/tim-kiem", post(pages::search))
-        .route("/can-bo/nhat-ky-danh-tinh", get(pages::reveal_log))
-        .route("/can-bo/ho-so/{case}", get(pages::report_page))
+        .route("/console", get(pages::inbox))
+        .route("/console/search", post(pages::search))
+        .route("/console/reveal-log", get(pages::reveal_log))
+        .route("/console/reports/{case}", get(pages::report_page))
         .route(
-            "/can-bo/ho-so/{case}/danh-tinh",
+            "/console/reports/{case}/identity",
             post(pages::reveal_identity),
         )
         .route(
-            "/can-bo/ho-so/{case}/danh-tinh/phe-duyet",
+            "/console/reports/{case}/identity/approve",
             post(pages::approve_reveal),
         )
-        .route("/can-bo/ho-so/{case}/muc-an", post(pages::reveal_text_item))
-        .route("/can-bo/ho-so/{case}/giu-ho-so", post(pages::legal_hold))
-        .route("/can-bo/ho-so/{case}/tra-loi", post(pages::reply))
         .route(
-            "/can-bo/ho-so/{case}/tep/{attachment}",
+            "/console/reports/{case}/masked-item",
+            post(pages::reveal_text_item),
+        )
+        .route(
+            "/console/reports/{case}/legal-hold",
+            post(pages::legal_hold),
+        )
+        .route("/console/reports/{case}/reply", post(pages::reply))
+        .route(
+            "/console/reports/{case}/files/{attachment}",
             get(pages::download),
         )
         .route_layer(axum::middleware::from_fn_with_state(

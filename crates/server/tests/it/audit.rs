@@ -53,14 +53,18 @@ async fn used(backend: Backend) -> Option<(Data, Head)> {
     let server = Server::start(data.config()).await;
     let client = browser();
     sign_in(&client, &server, "qn.director").await;
-    client.get(server.url("/can-bo")).send().await.unwrap();
+    client.get(server.url("/console")).send().await.unwrap();
     client
-        .post(server.url("/dang-nhap"))
+        .post(server.url("/console/sign-in"))
         .form(&[("username", "qn.director"), ("password", "wrong password")])
         .send()
         .await
         .unwrap();
-    client.post(server.url("/dang-xuat")).send().await.unwrap();
+    client
+        .post(server.url("/console/sign-out"))
+        .send()
+        .await
+        .unwrap();
     server.stop().await;
     let head = verify(&data, None).await.unwrap().unwrap();
     assert_eq!(head.seq, 5);

@@ -303,7 +303,7 @@ async fn sign_in_failures_look_alike() {
     let f = fixture(0).await;
     let attempt = |username: &'static str| {
         let client = browser();
-        let url = f.server.url("/dang-nhap");
+        let url = f.server.url("/console/sign-in");
         async move {
             let r = client
                 .post(url)
@@ -320,7 +320,11 @@ async fn sign_in_failures_look_alike() {
     assert_eq!(unknown_status, 401);
     let message = "Tên đăng nhập hoặc mật khẩu không đúng.";
     assert!(known.contains(message) && unknown.contains(message));
-    let r = browser().get(f.server.url("/can-bo")).send().await.unwrap();
+    let r = browser()
+        .get(f.server.url("/console"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303, "the console needs a session");
     f.server.stop().await;
 }

@@ -305,7 +305,7 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     );
 
     let desk = driver.session(1200).await;
-    desk.go(&server.url("/can-bo")).await;
+    desk.go(&server.url("/console")).await;
     desk.type_into("#username", "qn.director").await;
     desk.type_into("#password", DEMO_PASSWORD).await;
     desk.click("form.login button[type=submit]").await;
@@ -360,7 +360,8 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     );
     phone.close().await;
 
-    desk.go(&server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    desk.go(&server.url(&format!("/console/reports/{case}")))
+        .await;
     assert!(desk.text("ol.messages").await.contains("Khoảng 2 giờ sáng"));
     desk.click("header form button").await;
     // Waits for the home page, whose call to action only it has.
@@ -548,7 +549,7 @@ async fn every_public_page_passes_an_accessibility_scan() {
         browser.click("form.report button[type=submit]").await;
         browser.find("#status").await;
         check("follow-up").await;
-        browser.go(&server.url("/dang-nhap")).await;
+        browser.go(&server.url("/console/sign-in")).await;
         check("staff sign-in").await;
         browser.go(&server.url("/khong-co-trang-nay")).await;
         check("not found").await;

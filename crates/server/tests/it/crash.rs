@@ -267,7 +267,7 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .unwrap();
     assert_eq!(refused.status(), 400);
     client
-        .post(format!("{base}/dang-nhap"))
+        .post(format!("{base}/console/sign-in"))
         .form(&[("username", "nguoi.la"), ("password", "mat-khau-XYZZY")])
         .send()
         .await
@@ -275,12 +275,12 @@ async fn logs_carry_no_identity_and_no_report_text() {
     // An officer's day: open the report, reveal the identity and a masked number, search.
     let officer = crate::harness::browser();
     officer
-        .post(format!("{base}/dang-nhap"))
+        .post(format!("{base}/console/sign-in"))
         .form(&[("username", "checker"), ("password", "checker password")])
         .send()
         .await
         .unwrap();
-    let report_url = format!("{base}/can-bo/ho-so/{case}");
+    let report_url = format!("{base}/console/reports/{case}");
     let page = officer
         .get(&report_url)
         .send()
@@ -297,17 +297,17 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .to_owned();
     let reason = ("reason", "Lý do QWERTY cần xác minh");
     for (path, form) in [
-        (format!("{report_url}/danh-tinh"), vec![reason]),
+        (format!("{report_url}/identity"), vec![reason]),
         (
-            format!("{report_url}/muc-an"),
+            format!("{report_url}/masked-item"),
             vec![reason, ("message", message.as_str()), ("item", "0")],
         ),
         (
-            format!("{base}/can-bo/tim-kiem"),
+            format!("{base}/console/search"),
             vec![("q", "XYZZY bí mật")],
         ),
         (
-            format!("{base}/can-bo/tim-kiem"),
+            format!("{base}/console/search"),
             vec![("q", "0912 345 678")],
         ),
     ] {

@@ -107,13 +107,13 @@ async fn evidence(backend: Backend) {
 
     let officer = browser();
     sign_in(&officer, &server, "qn.director").await;
-    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
     assert!(report.contains("evidence-1.jpg") && report.contains("đã xóa siêu dữ liệu"));
     assert!(
         !report.contains("Nguyen"),
         "the citizen's file name is not kept"
     );
-    let href = format!("/can-bo/ho-so/{case}/tep/");
+    let href = format!("/console/reports/{case}/files/");
     let at = report.find(&href).unwrap() + href.len();
     let id: String = report[at..]
         .chars()

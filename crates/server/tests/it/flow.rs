@@ -76,10 +76,10 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     assert_eq!(api["follow_up_code"].as_str().unwrap().len(), 19);
 
     sign_in(&client, &server, "qn.director").await;
-    let inbox = page(&client, server.url("/can-bo")).await;
+    let inbox = page(&client, server.url("/console")).await;
     assert!(inbox.contains(&web_case) && inbox.contains(&api_case));
     let opened = client
-        .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
+        .get(server.url(&format!("/console/reports/{web_case}")))
         .send()
         .await
         .unwrap();
@@ -117,25 +117,29 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     // Another province's director sees neither, and cannot open them by number.
     let other = browser();
     sign_in(&other, &server, "ht.director").await;
-    let inbox = page(&other, server.url("/can-bo")).await;
+    let inbox = page(&other, server.url("/console")).await;
     assert!(!inbox.contains(&web_case));
     let denied = other
-        .get(server.url(&format!("/can-bo/ho-so/{web_case}")))
+        .get(server.url(&format!("/console/reports/{web_case}")))
         .send()
         .await
         .unwrap();
     assert_eq!(denied.status(), 404);
 
     // Sign out ends the session.
-    client.post(server.url("/dang-xuat")).send().await.unwrap();
-    let after = client.get(server.url("/can-bo")).send().await.unwrap();
+    client
+        .post(server.url("/console/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    let after = client.get(server.url("/console")).send().await.unwrap();
     assert_eq!(after.status(), 303);
 
     server.stop().await;
     let server = Server::start(data.config()).await;
     let client = browser();
     sign_in(&client, &server, "qn.director").await;
-    let inbox = page(&client, server.url("/can-bo")).await;
+    let inbox = page(&client, server.url("/console")).await;
     assert!(
         inbox.contains(&web_case) && inbox.contains(&api_case),
         "still there after restart"
@@ -159,14 +163,14 @@ async fn demo_serves_a_populated_system() {
     let server = Server::start_with(data.config(), true).await;
     let client = browser();
     sign_in(&client, &server, "demo.bca").await;
-    let inbox = page(&client, server.url("/can-bo")).await;
+    let inbox = page(&client, server.url("/console")).await;
     for prefix in ["QN-", "PT-", "AG-", "HT-"] {
         assert!(inbox.contains(prefix), "demo covers {prefix}");
     }
     assert!(inbox.contains("Zalo") && inbox.contains("Điện thoại"));
     let admin = browser();
     sign_in(&admin, &server, "demo.admin").await;
-    let inbox = page(&admin, server.url("/can-bo")).await;
+    let inbox = page(&admin, server.url("/console")).await;
     assert!(!inbox.contains("QN-"), "administrators do not read reports");
     server.stop().await;
 }
@@ -251,7 +255,7 @@ async fn behind_tls_cookies_are_secure_and_hsts_is_sent() {
         "max-age=63072000"
     );
     let signed_in = client
-        .post(server.url("/dang-nhap"))
+        .post(server.url("/console/sign-in"))
         .form(&[
             ("username", "qn.director"),
             ("password", hotline_core::demo::DEMO_PASSWORD),
@@ -564,7 +568,7 @@ async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
     let case = element_text(&sent.text().await.unwrap(), "case-number").unwrap();
     let officer = browser();
     sign_in(&officer, &server, "qn.director").await;
-    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
     assert!(
         report.contains("28/11/2026 21:30"),
         "shown in Vietnam's time"
@@ -599,7 +603,7 @@ async fn public_pages_weigh_under_100_kb_with_nothing_from_elsewhere() {
         .await
         .unwrap();
     let mut pages = vec![("receipt", receipt.clone(), style + script)];
-    for path in ["/", "/tra-cuu", "/dang-nhap", "/?lang=en"] {
+    for path in ["/", "/tra-cuu", "/console/sign-in", "/?lang=en"] {
         pages.push((path, page(&client, server.url(path)).await, style));
     }
     let form = page(&client, server.url("/gui-tin-bao")).await;

@@ -81,10 +81,10 @@ async fn conversation(backend: Backend) {
     // The officer sees the addition and answers; the reporter reads the answer.
     let officer = browser();
     sign_in(&officer, &server, "qn.director").await;
-    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
     assert!(report.contains("Biển số xe") && report.contains("Người báo tin bổ sung thông tin"));
     let answered = officer
-        .post(server.url(&format!("/can-bo/ho-so/{case}/tra-loi")))
+        .post(server.url(&format!("/console/reports/{case}/reply")))
         .form(&[("text", "Cảm ơn anh/chị, chúng tôi đã cử tổ tuần tra đến.")])
         .send()
         .await
@@ -156,7 +156,7 @@ async fn conversation(backend: Backend) {
     assert_eq!(refused.status(), 400);
     let refused = refused.text().await.unwrap();
     assert!(refused.contains("Chỉ nhận ảnh") && refused.contains("ảnh nữa"));
-    let report = page(&officer, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
     assert!(
         report.contains("evidence-1.pdf"),
         "the officer sees the file sent later"

@@ -298,13 +298,13 @@ pub async fn page(client: &reqwest::Client, url: String) -> String {
 
 pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) {
     let r = client
-        .post(server.url("/dang-nhap"))
+        .post(server.url("/console/sign-in"))
         .form(&[("username", username), ("password", DEMO_PASSWORD)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in of {username}");
-    assert_eq!(r.headers()["location"], "/can-bo");
+    assert_eq!(r.headers()["location"], "/console");
 }
 
 /// Runs the real `hotline` binary on the data folder `data` with `args`, extra environment and,

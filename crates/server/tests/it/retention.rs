@@ -79,7 +79,7 @@ async fn purge(backend: Backend) {
     let server = Server::start(data.config()).await;
     let leader = browser();
     sign_in(&leader, &server, "qn.director").await;
-    let hold_url = server.url(&format!("/can-bo/ho-so/{held}/giu-ho-so"));
+    let hold_url = server.url(&format!("/console/reports/{held}/legal-hold"));
     let short = leader
         .post(&hold_url)
         .form(&[("hold", "1"), ("reason", "giữ")])
@@ -98,7 +98,7 @@ async fn purge(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(placed.status(), 303);
-    let shown = page(&leader, server.url(&format!("/can-bo/ho-so/{held}"))).await;
+    let shown = page(&leader, server.url(&format!("/console/reports/{held}"))).await;
     assert!(shown.contains("Đang giữ") && shown.contains("Bỏ giữ hồ sơ"));
     let handler = browser();
     sign_in(&handler, &server, "qn.handler").await;

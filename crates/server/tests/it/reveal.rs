@@ -15,7 +15,7 @@ async fn reveal(
     reason: &str,
 ) -> (u16, String) {
     let r = client
-        .post(server.url(&format!("/can-bo/ho-so/{case}/danh-tinh")))
+        .post(server.url(&format!("/console/reports/{case}/identity")))
         .form(&[("reason", reason)])
         .send()
         .await
@@ -51,13 +51,13 @@ async fn reveal_rules(backend: Backend) {
 
     let director = browser();
     sign_in(&director, &server, "qn.director").await;
-    let report = page(&director, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let report = page(&director, server.url(&format!("/console/reports/{case}"))).await;
     assert!(
-        report.contains("danh-tinh") && !report.contains(NAME),
+        report.contains("/identity\"") && !report.contains(NAME),
         "offered, not shown"
     );
     assert!(
-        !report.contains("0987 654 321") && report.contains("/muc-an"),
+        !report.contains("0987 654 321") && report.contains("/masked-item"),
         "a member with clearance sees the number masked, and may reveal it"
     );
     let message = form_value(&report, "message");
@@ -85,8 +85,8 @@ async fn reveal_rules(backend: Backend) {
 
     let handler = browser();
     sign_in(&handler, &server, "qn.handler").await;
-    let report = page(&handler, server.url(&format!("/can-bo/ho-so/{case}"))).await;
-    assert!(!report.contains("danh-tinh"), "no form without clearance");
+    let report = page(&handler, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(!report.contains("/identity\""), "no form without clearance");
     assert!(
         !report.contains("0987 654 321") && report.contains("gọi lại tôi ở số ▒▒▒"),
         "numbers inside the text are masked without clearance"
@@ -102,7 +102,7 @@ async fn reveal_rules(backend: Backend) {
     .await;
     assert_eq!(status, 403);
     assert!(!body.contains("0987 654 321"));
-    let inbox = page(&handler, server.url("/can-bo")).await;
+    let inbox = page(&handler, server.url("/console")).await;
     assert!(inbox.contains(&case) && !inbox.contains("0987 654 321"));
     let (status, body) = reveal(&handler, &server, &case, "Tôi muốn biết người báo tin").await;
     assert_eq!(status, 403);
@@ -129,7 +129,7 @@ async fn reveal_rules(backend: Backend) {
     assert!(body.contains("đã được ghi vào nhật ký"));
 
     // Who revealed what and why: leaders in scope and auditors read it; no one else.
-    let log_url = server.url("/can-bo/nhat-ky-danh-tinh");
+    let log_url = server.url("/console/reveal-log");
     let log = page(&director, log_url.clone()).await;
     assert!(log.contains(&case) && log.contains("Cần gọi lại để xác minh địa điểm"));
     assert!(log.contains("Xem danh tính") && log.contains("Xem mục bị che trong tin báo"));
@@ -190,7 +190,7 @@ async fn reveal_item(
     reason: &str,
 ) -> (u16, String) {
     let r = client
-        .post(server.url(&format!("/can-bo/ho-so/{case}/muc-an")))
+        .post(server.url(&format!("/console/reports/{case}/masked-item")))
         .form(&[("message", message), ("item", item), ("reason", reason)])
         .send()
         .await
@@ -241,7 +241,7 @@ async fn classify(data: &Data, backend: Backend, case: &str, legal_type: &str) {
 
 async fn approve(client: &reqwest::Client, server: &Server, case: &str, request: &str) -> u16 {
     client
-        .post(server.url(&format!("/can-bo/ho-so/{case}/danh-tinh/phe-duyet")))
+        .post(server.url(&format!("/console/reports/{case}/identity/approve")))
         .form(&[("request", request)])
         .send()
         .await
@@ -277,7 +277,7 @@ async fn second_approval(backend: Backend) {
 
     let director = browser();
     sign_in(&director, &server, "qn.director").await;
-    let page_before = page(&director, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let page_before = page(&director, server.url(&format!("/console/reports/{case}"))).await;
     assert!(page_before.contains("cần một cán bộ có thẩm quyền khác phê duyệt"));
     let (status, body) = reveal(&director, &server, &case, reason).await;
     assert_eq!(status, 202, "a request, not a reveal");
@@ -289,7 +289,7 @@ async fn second_approval(backend: Backend) {
     // The asker cannot approve their own request, nor can a member without clearance.
     let inspector = browser();
     sign_in(&inspector, &server, "qn.inspector").await;
-    let inspector_view = page(&inspector, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+    let inspector_view = page(&inspector, server.url(&format!("/console/reports/{case}"))).await;
     assert!(inspector_view.contains(reason) && !inspector_view.contains(NAME));
     let request = form_value(&inspector_view, "request");
     assert_eq!(approve(&director, &server, &case, &request).await, 400);

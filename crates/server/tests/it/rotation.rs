@@ -91,7 +91,7 @@ async fn rotation_under_load(backend: Backend) {
             while !stop.load(Ordering::Relaxed) {
                 for (i, case) in &cases {
                     let r = reader
-                        .get(format!("{base}/can-bo/ho-so/{case}"))
+                        .get(format!("{base}/console/reports/{case}"))
                         .send()
                         .await
                         .unwrap();

@@ -29,7 +29,7 @@ async fn submit_as(server: &Server, text: &str, province: u32, who: (&str, &str)
 
 async fn search(client: &reqwest::Client, server: &Server, query: &str) -> (u16, String) {
     let r = client
-        .post(server.url("/can-bo/tim-kiem"))
+        .post(server.url("/console/search"))
         .form(&[("q", query)])
         .send()
         .await
@@ -86,7 +86,7 @@ async fn searching(backend: Backend) {
     let mut pseudonyms = Vec::new();
     for case in [&theft, &gambling, &stranger] {
         let page =
-            crate::harness::page(&director, server.url(&format!("/can-bo/ho-so/{case}"))).await;
+            crate::harness::page(&director, server.url(&format!("/console/reports/{case}"))).await;
         assert!(!page.contains("Người Tìm Kiếm") && !page.contains("Người Khác"));
         pseudonyms.push(pseudonym_on(&page));
     }

@@ -395,7 +395,7 @@ async fn back_to_report(
     forbidden: &'static str,
 ) -> Response {
     match done {
-        Ok(()) => Redirect::to(&format!("/can-bo/ho-so/{case}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
         Err(e) => report_form_failed(state, ctx, actor, case, e, shown, forbidden).await,
     }
 }

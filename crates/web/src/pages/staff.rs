@@ -23,7 +23,7 @@ struct LoginPage {
 
 pub async fn login_form(ctx: Ctx, staff: Option<StaffPage>) -> Response {
     if staff.is_some() {
-        return Redirect::to("/can-bo").into_response();
+        return Redirect::to("/console").into_response();
     }
     let page = LoginPage {
         c: Chrome::new(&ctx, None),
@@ -63,7 +63,7 @@ pub async fn login(
     {
         Ok(signed_in) => {
             let max_age = (signed_in.expires_at - state.hotline.clock.now()).num_seconds();
-            let mut response = Redirect::to("/can-bo").into_response();
+            let mut response = Redirect::to("/console").into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 session_cookie(&state, &signed_in.token, max_age),
@@ -114,11 +114,13 @@ impl FromRequestParts<AppState> for StaffPage {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(token) = cookie(parts, session_cookie_name(state)) else {
-            return Err(Redirect::to("/dang-nhap").into_response());
+            return Err(Redirect::to("/console/sign-in").into_response());
         };
         match state.hotline.session(token).await {
             Ok(actor) => Ok(StaffPage(actor)),
-            Err(CoreError::Unauthenticated) => Err(Redirect::to("/dang-nhap").into_response()),
+            Err(CoreError::Unauthenticated) => {
+                Err(Redirect::to("/console/sign-in").into_response())
+            }
             Err(e) => {
                 let ctx = Ctx::from_request_parts(parts, state)
                     .await

@@ -2,7 +2,8 @@
 //! carries a stamp: when it was made, sealed with a key of the store and bound to the form's
 //! token. A form sent back sooner than a person can fill it is turned back, and the form's own
 //! script can show a little work done over the stamp (a proof of work) to earn the ordinary
-//! limits; a form sent without it (JavaScript off) gets the stricter ones.
+//! limits; a form sent without it (JavaScript off) gets the stricter ones. Staff forms carry a
+//! token bound to the session instead (against cross-site request forgery).
 
 use crate::Hotline;
 use sha2::{Digest, Sha256};
@@ -78,6 +79,21 @@ impl Hotline {
         FormCheck::Stamped {
             work_done: bits == 0 || work_solves(stamp, work, bits),
         }
+    }
+
+    /// The token that staff forms carry for a session: a keyed hash of the session's secret, so
+    /// another site, which can make a browser post but not read its pages, cannot forge it.
+    pub fn csrf_token(&self, session_token: &str) -> String {
+        let mut seal = self
+            .keys
+            .form_stamp(format!("csrf\0{session_token}").as_bytes());
+        seal.truncate(16);
+        hex::encode(seal)
+    }
+
+    /// Whether `presented` is the session's form token.
+    pub fn csrf_matches(&self, session_token: &str, presented: &str) -> bool {
+        hotline_vault::digests_match(&self.csrf_token(session_token), presented)
     }
 
     fn stamp_seal(&self, token: &str, issued: i64) -> String {

@@ -139,6 +139,7 @@ error-bad-encoding = The data sent is not valid UTF-8. Please send it again from
 error-too-large = The data sent is too large.
 error-not-found = This page does not exist.
 error-forbidden = Request refused: the form was not sent from this site.
+error-form-token = This form is no longer valid for your current session (you may have signed in again, or the form came from another site). Nothing was changed. Please reload the page and try again.
 error-rate-limited = Too many submissions in a short time. Please try again in a few minutes. In an emergency, call 113.
 error-unavailable = The system is starting or paused. Please try again in a few minutes. In an emergency, call 113.
 error-internal = The system failed and did not save your request. Please try again. In an emergency, call 113.

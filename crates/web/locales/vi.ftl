@@ -139,6 +139,7 @@ error-bad-encoding = Dữ liệu gửi lên không đúng mã UTF-8. Vui lòng g
 error-too-large = Dữ liệu gửi lên quá lớn.
 error-not-found = Không tìm thấy trang này.
 error-forbidden = Yêu cầu bị từ chối: trang gửi đi không thuộc hệ thống này.
+error-form-token = Biểu mẫu này không còn hợp lệ cho phiên làm việc hiện tại (có thể đã đăng nhập lại hoặc biểu mẫu đến từ trang khác). Không có gì bị thay đổi. Vui lòng tải lại trang và thử lại.
 error-rate-limited = Bạn đã gửi quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
 error-unavailable = Hệ thống đang khởi động hoặc tạm dừng. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
 error-internal = Hệ thống gặp sự cố và chưa lưu được yêu cầu của bạn. Vui lòng thử lại. Nếu khẩn cấp, hãy gọi 113.

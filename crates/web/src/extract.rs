@@ -25,6 +25,8 @@ pub struct Ctx {
     pub client_ip: IpAddr,
     /// Path and query without `lang`, for the language switch link.
     pub path: String,
+    /// The token staff forms carry, bound to the session (empty without one).
+    pub csrf: String,
 }
 
 impl Ctx {
@@ -112,6 +114,9 @@ impl FromRequestParts<AppState> for Ctx {
             request_id,
             client_ip: client_ip(parts, state.config.trusted_proxy_header.as_deref()),
             path,
+            csrf: cookie(parts, crate::pages::session_cookie_name(state))
+                .map(|session| state.hotline.csrf_token(session))
+                .unwrap_or_default(),
         })
     }
 }

@@ -291,6 +291,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            middleware::staff_form_token,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::same_origin,
         ));
     let api = Router::new()

@@ -124,6 +124,49 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
     next.run(request).await
 }
 
+/// Refuses a staff form post (anything posted under `/console/` in a session, but the sign-in)
+/// without the session's form token, before any handler runs: a forged post changes nothing.
+/// Staff forms are URL-encoded; anything else posted there in a session is refused too.
+pub async fn staff_form_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if request.method() != Method::POST
+        || !path.starts_with("/console/")
+        || path == "/console/sign-in"
+    {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Some(session) = crate::extract::cookie(&parts, crate::pages::session_cookie_name(&state))
+        .map(str::to_owned)
+    else {
+        // Without a session the handler sends the browser to the sign-in page.
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes).await;
+    let token_ok = bytes.as_ref().ok().and_then(|bytes| {
+        crate::extract::Form::parse(bytes)
+            .ok()
+            .map(|form| state.hotline.csrf_matches(&session, form.get("csrf")))
+    });
+    match (token_ok, bytes) {
+        (Some(true), Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        _ => {
+            let ctx = Ctx::from_request_parts(&mut parts, &state)
+                .await
+                .unwrap_or_else(|never| match never {});
+            tracing::warn!(target: "audit", "staff form post without its session's token refused");
+            PageError::new(StatusCode::FORBIDDEN, "error-form-token", &ctx).into_response()
+        }
+    }
+}
+
 /// Strict content security policy and friends. Pages load only our own CSS and script.
 pub async fn security_headers(
     State(state): State<AppState>,

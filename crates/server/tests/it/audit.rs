@@ -53,7 +53,8 @@ async fn used(backend: Backend) -> Option<(Data, Head)> {
     let server = Server::start(data.config()).await;
     let client = browser();
     sign_in(&client, &server, "qn.director").await;
-    client.get(server.url("/console")).send().await.unwrap();
+    let inbox = crate::harness::page(&client, server.url("/console")).await;
+    let csrf = crate::harness::field_value(&inbox, "csrf").unwrap();
     client
         .post(server.url("/console/sign-in"))
         .form(&[("username", "qn.director"), ("password", "wrong password")])
@@ -62,6 +63,7 @@ async fn used(backend: Backend) -> Option<(Data, Head)> {
         .unwrap();
     client
         .post(server.url("/console/sign-out"))
+        .form(&[("csrf", csrf)])
         .send()
         .await
         .unwrap();

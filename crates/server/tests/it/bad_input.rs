@@ -328,3 +328,78 @@ async fn sign_in_failures_look_alike() {
     assert_eq!(r.status(), 303, "the console needs a session");
     f.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_staff_post_without_its_sessions_form_token_changes_nothing() {
+    let f = fixture(0).await;
+    let (status, created) = {
+        let r = f
+            .client
+            .post(f.server.url("/api/v1/reports"))
+            .bearer_auth(&f.token)
+            .json(&json!({"text": "Có người bán hàng giả ở chợ"}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 201);
+    let case = created["case_number"].as_str().unwrap().to_owned();
+    let officer = browser();
+    crate::harness::sign_in(&officer, &f.server, "bca.director").await;
+    let other = browser();
+    crate::harness::sign_in(&other, &f.server, "bca.director").await;
+    let others_token = crate::harness::console_form(&other, &f.server, &[]).await[0]
+        .1
+        .clone();
+    let reply_url = f.server.url(&format!("/console/reports/{case}/reply"));
+    let hold_url = f.server.url(&format!("/console/reports/{case}/legal-hold"));
+    let reply = "Chúng tôi đã nhận tin và sẽ xác minh.";
+    let hold = [("hold", "1"), ("reason", "Giữ theo yêu cầu của cấp trên")];
+    for csrf in [None, Some(""), Some(others_token.as_str()), Some("0123")] {
+        let with = |fields: &[(&'static str, &'static str)]| {
+            let mut sent: Vec<(&str, &str)> = fields.to_vec();
+            if let Some(csrf) = csrf {
+                sent.push(("csrf", csrf));
+            }
+            sent
+        };
+        let r = officer
+            .post(&reply_url)
+            .form(&with(&[("text", reply)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "reply with {csrf:?}");
+        assert!(r.text().await.unwrap().contains("Không có gì bị thay đổi"));
+        let r = officer
+            .post(&hold_url)
+            .form(&with(&hold))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "hold with {csrf:?}");
+        let r = officer
+            .post(f.server.url("/console/sign-out"))
+            .form(&with(&[]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "sign-out with {csrf:?}");
+    }
+    let shown =
+        crate::harness::page(&officer, f.server.url(&format!("/console/reports/{case}"))).await;
+    assert!(!shown.contains(reply), "no reply was sent");
+    assert!(!shown.contains("Giữ theo yêu cầu"), "no hold was placed");
+    let r = officer
+        .post(&reply_url)
+        .form(&crate::harness::console_form(&officer, &f.server, &[("text", reply)]).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "with the session's own token");
+    let shown =
+        crate::harness::page(&officer, f.server.url(&format!("/console/reports/{case}"))).await;
+    assert!(shown.contains(reply));
+    f.server.stop().await;
+}

@@ -295,20 +295,22 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
+    let csrf = crate::harness::field_value(&page, "csrf").unwrap();
+    let csrf = ("csrf", csrf.as_str());
     let reason = ("reason", "Lý do QWERTY cần xác minh");
     for (path, form) in [
-        (format!("{report_url}/identity"), vec![reason]),
+        (format!("{report_url}/identity"), vec![csrf, reason]),
         (
             format!("{report_url}/masked-item"),
-            vec![reason, ("message", message.as_str()), ("item", "0")],
+            vec![csrf, reason, ("message", message.as_str()), ("item", "0")],
         ),
         (
             format!("{base}/console/search"),
-            vec![("q", "XYZZY bí mật")],
+            vec![csrf, ("q", "XYZZY bí mật")],
         ),
         (
             format!("{base}/console/search"),
-            vec![("q", "0912 345 678")],
+            vec![csrf, ("q", "0912 345 678")],
         ),
     ] {
         let r = officer.post(&path).form(&form).send().await.unwrap();

@@ -129,6 +129,7 @@ async fn report_to_inbox_and_after_restart(backend: Backend) {
     // Sign out ends the session.
     client
         .post(server.url("/console/sign-out"))
+        .form(&crate::harness::console_form(&client, &server, &[]).await)
         .send()
         .await
         .unwrap();

@@ -85,7 +85,14 @@ async fn conversation(backend: Backend) {
     assert!(report.contains("Biển số xe") && report.contains("Người báo tin bổ sung thông tin"));
     let answered = officer
         .post(server.url(&format!("/console/reports/{case}/reply")))
-        .form(&[("text", "Cảm ơn anh/chị, chúng tôi đã cử tổ tuần tra đến.")])
+        .form(
+            &crate::harness::console_form(
+                &officer,
+                &server,
+                &[("text", "Cảm ơn anh/chị, chúng tôi đã cử tổ tuần tra đến.")],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();

@@ -273,6 +273,26 @@ async fn hidden_fields(client: &reqwest::Client, server: &Server) -> (Vec<(Strin
     (fields, bits)
 }
 
+/// A staff form's fields as the console's pages send them: the session's form token, then
+/// `fields`.
+pub async fn console_form(
+    client: &reqwest::Client,
+    server: &Server,
+    fields: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let inbox = page(client, server.url("/console")).await;
+    let mut sent = vec![(
+        "csrf".to_owned(),
+        field_value(&inbox, "csrf").expect("signed in"),
+    )];
+    sent.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    sent
+}
+
 /// `GET /api/v1/reports` at `base` (with its query) under a bearer token, as JSON.
 pub async fn api_list(base: &str, path_and_query: &str, token: &str) -> serde_json::Value {
     reqwest::Client::new()

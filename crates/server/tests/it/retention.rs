@@ -82,7 +82,10 @@ async fn purge(backend: Backend) {
     let hold_url = server.url(&format!("/console/reports/{held}/legal-hold"));
     let short = leader
         .post(&hold_url)
-        .form(&[("hold", "1"), ("reason", "giữ")])
+        .form(
+            &crate::harness::console_form(&leader, &server, &[("hold", "1"), ("reason", "giữ")])
+                .await,
+        )
         .send()
         .await
         .unwrap();
@@ -90,10 +93,17 @@ async fn purge(backend: Backend) {
     assert!(short.text().await.unwrap().contains("ít nhất 10 ký tự"));
     let placed = leader
         .post(&hold_url)
-        .form(&[
-            ("hold", "1"),
-            ("reason", "Yêu cầu của Viện kiểm sát số 12/VKS"),
-        ])
+        .form(
+            &crate::harness::console_form(
+                &leader,
+                &server,
+                &[
+                    ("hold", "1"),
+                    ("reason", "Yêu cầu của Viện kiểm sát số 12/VKS"),
+                ],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -104,7 +114,14 @@ async fn purge(backend: Backend) {
     sign_in(&handler, &server, "qn.handler").await;
     let refused = handler
         .post(&hold_url)
-        .form(&[("hold", "0"), ("reason", "Tôi muốn bỏ giữ hồ sơ này")])
+        .form(
+            &crate::harness::console_form(
+                &handler,
+                &server,
+                &[("hold", "0"), ("reason", "Tôi muốn bỏ giữ hồ sơ này")],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();

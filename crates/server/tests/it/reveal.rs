@@ -16,7 +16,7 @@ async fn reveal(
 ) -> (u16, String) {
     let r = client
         .post(server.url(&format!("/console/reports/{case}/identity")))
-        .form(&[("reason", reason)])
+        .form(&crate::harness::console_form(client, server, &[("reason", reason)]).await)
         .send()
         .await
         .unwrap();
@@ -191,7 +191,14 @@ async fn reveal_item(
 ) -> (u16, String) {
     let r = client
         .post(server.url(&format!("/console/reports/{case}/masked-item")))
-        .form(&[("message", message), ("item", item), ("reason", reason)])
+        .form(
+            &crate::harness::console_form(
+                client,
+                server,
+                &[("message", message), ("item", item), ("reason", reason)],
+            )
+            .await,
+        )
         .send()
         .await
         .unwrap();
@@ -242,7 +249,7 @@ async fn classify(data: &Data, backend: Backend, case: &str, legal_type: &str) {
 async fn approve(client: &reqwest::Client, server: &Server, case: &str, request: &str) -> u16 {
     client
         .post(server.url(&format!("/console/reports/{case}/identity/approve")))
-        .form(&[("request", request)])
+        .form(&crate::harness::console_form(client, server, &[("request", request)]).await)
         .send()
         .await
         .unwrap()

@@ -30,7 +30,7 @@ async fn submit_as(server: &Server, text: &str, province: u32, who: (&str, &str)
 async fn search(client: &reqwest::Client, server: &Server, query: &str) -> (u16, String) {
     let r = client
         .post(server.url("/console/search"))
-        .form(&[("q", query)])
+        .form(&crate::harness::console_form(client, server, &[("q", query)]).await)
         .send()
         .await
         .unwrap();

@@ -23,7 +23,7 @@ use http::StatusCode;
 
 /// The session cookie's name. Over TLS it takes the `__Host-` prefix, which browsers only
 /// accept from a secure origin, for the whole host, without a `Domain`.
-fn session_cookie_name(state: &AppState) -> &'static str {
+pub(crate) fn session_cookie_name(state: &AppState) -> &'static str {
     if state.config.secure_cookies {
         "__Host-hotline_session"
     } else {
@@ -36,6 +36,8 @@ pub struct Chrome {
     pub t: crate::i18n::Tr,
     pub switch_href: String,
     pub staff: Option<StaffBar>,
+    /// The session's form token, for every staff form.
+    pub csrf: String,
 }
 
 pub struct StaffBar {
@@ -52,6 +54,7 @@ impl Chrome {
         Self {
             t: ctx.tr.clone(),
             switch_href: format!("{}{sep}lang={other}", ctx.path),
+            csrf: ctx.csrf.clone(),
             staff: actor.map(|a| StaffBar {
                 display_name: a.0.display_name.clone(),
                 unit_name: a.0.unit_name.clone(),

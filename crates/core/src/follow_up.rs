@@ -9,7 +9,9 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::submission::MAX_TEXT_CHARS;
 use hotline_domain::text::clean;
-use hotline_domain::{CaseNumber, Channel, Direction, DomainError, FollowUpCode, ReportStatus};
+use hotline_domain::{
+    CaseNumber, Channel, Delivery, Direction, DomainError, FollowUpCode, ReportStatus,
+};
 use hotline_store::{NewMessage, ReportDetail};
 
 /// A message to add to a report.
@@ -62,6 +64,16 @@ fn accepted_text(text: &str, with_files: bool) -> CoreResult<String> {
     Ok(text)
 }
 
+/// A message just added to a report, as written.
+#[derive(Debug, Clone)]
+pub struct SentReply {
+    pub channel: Channel,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// Where it stands, for an answer to the reporter.
+    pub delivery: Delivery,
+}
+
 impl Hotline {
     /// The report behind a case number and follow-up code. A malformed code, a wrong code and
     /// an unknown case all answer `NotFound`, after the same work: the lookup is by the code's
@@ -89,9 +101,11 @@ impl Hotline {
         }
     }
 
-    /// Where the report stands and the conversation, for its reporter.
+    /// Where the report stands and the conversation, for its reporter; the answers they now
+    /// see are marked read.
     pub async fn follow_up(&self, case: &str, code: &str) -> CoreResult<FollowUpView> {
         let detail = self.report_for_reporter(case, code).await?;
+        self.store.mark_replies_read(detail.summary.id).await?;
         let key = self.data_key(&detail.summary)?;
         let mut messages = Vec::new();
         for message in self.store.messages(detail.summary.id).await? {
@@ -129,12 +143,17 @@ impl Hotline {
             evidence,
             event: "report.reporter_added",
         };
-        self.add_message(&detail, added).await
+        self.add_message(&detail, added).await.map(|_| ())
     }
 
     /// An officer answers the reporter; the answer appears on the follow-up page (and, for
-    /// platform channels, is sent there once those channels exist).
-    pub async fn reply_to_reporter(&self, actor: &Actor, case: &str, text: &str) -> CoreResult<()> {
+    /// platform channels, waits queued for their sender).
+    pub async fn reply_to_reporter(
+        &self,
+        actor: &Actor,
+        case: &str,
+        text: &str,
+    ) -> CoreResult<SentReply> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
         let text = accepted_text(text, false)?;
@@ -145,33 +164,53 @@ impl Hotline {
             evidence: &[],
             event: "report.replied",
         };
-        self.add_message(&detail, added).await?;
+        let sent = self.add_message(&detail, added).await?;
         self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
-            .await
+            .await?;
+        Ok(sent)
     }
 
-    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<()> {
+    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<SentReply> {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
         let kept = self.store.attachments(detail.summary.id).await?.len();
+        let channel = if added.author.is_some() {
+            detail.summary.channel
+        } else {
+            Channel::Web
+        };
+        let delivery = delivery_of_reply(channel);
+        let at = self.clock.now();
         self.store
             .add_message(&NewMessage {
                 report: detail.summary.id,
                 direction: added.direction,
-                channel: if added.author.is_some() {
-                    detail.summary.channel
-                } else {
-                    Channel::Web
-                },
+                channel,
+                delivery: (added.direction == Direction::Outbound).then_some(delivery),
                 body_sealed: key.seal(added.text.as_bytes(), MESSAGE_TEXT),
                 word_index: self.word_index(added.text, None),
                 attachments: seal_evidence(&key, added.evidence, kept + 1),
                 author: added.author.map(|a| a.0.id),
-                at: self.clock.now(),
+                at,
                 event: added.event.to_owned(),
             })
             .await?;
-        Ok(())
+        Ok(SentReply {
+            channel,
+            text: added.text.to_owned(),
+            at,
+            delivery,
+        })
+    }
+}
+
+/// Where a reply stands once written: reports from the web form and the API are answered on
+/// the follow-up page (and its API), where it is there at once; a platform channel's reply
+/// waits in the queue for that channel's sender.
+fn delivery_of_reply(channel: Channel) -> Delivery {
+    match channel {
+        Channel::Web | Channel::Api => Delivery::Delivered,
+        _ => Delivery::Queued,
     }
 }

@@ -93,6 +93,19 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Where a message to the reporter stands. On the web follow-up page a reply is delivered
+    /// once stored, and read once the reporter opens the page; platform channels report their
+    /// own steps.
+    Delivery (|_| DomainError::field("delivery", "unknown")) {
+        Queued => "queued",
+        Sent => "sent",
+        Delivered => "delivered",
+        Read => "read",
+        Failed => "failed",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1188,8 +1188,8 @@ for_any_sql_database! {
 
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>> {
         sqlx::query(
-            "SELECT id, direction, channel, body, body_sealed, author_id, created_at FROM messages \
-             WHERE report_id = $1 ORDER BY id",
+            "SELECT id, direction, channel, body, body_sealed, author_id, delivery, created_at \
+             FROM messages WHERE report_id = $1 ORDER BY id",
         )
         .bind(report.0)
         .fetch_all(&self.pool)
@@ -1252,13 +1252,14 @@ for_any_sql_database! {
         let mut tx = self.begin_write().await?;
         let id = sqlx::query(
             "INSERT INTO messages (report_id, direction, channel, body, body_sealed, author_id, \
-             created_at) VALUES ($1, $2, $3, '', $4, $5, $6) RETURNING id",
+             delivery, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7) RETURNING id",
         )
         .bind(message.report.0)
         .bind(message.direction.as_str())
         .bind(message.channel.as_str())
         .bind(message.body_sealed.clone())
         .bind(message.author.map(|a| a.0))
+        .bind(message.delivery.map(|d| d.as_str()))
         .bind(message.at)
         .fetch_one(&mut *tx)
         .await
@@ -1286,6 +1287,18 @@ for_any_sql_database! {
             .map_err(map_err)?;
         tx.commit().await.map_err(map_commit_err)?;
         Ok(MessageId(id))
+    }
+
+    async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE messages SET delivery = 'read' WHERE report_id = $1 \
+             AND direction = 'outbound' AND delivery = 'delivered'",
+        )
+        .bind(report.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>> {

@@ -194,6 +194,11 @@ pub fn message(row: &impl Columns) -> StoreResult<Message> {
         body: row.text("body")?,
         sealed_body: row.bytes_opt("body_sealed")?,
         author: row.int_opt("author_id")?.map(StaffId),
+        delivery: row
+            .text_opt("delivery")?
+            .map(|d| d.parse())
+            .transpose()
+            .map_err(|_| StoreError::Other("an unknown delivery state".into()))?,
         created_at: row.time("created_at")?,
     })
 }

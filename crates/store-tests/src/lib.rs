@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, Direction, Gazetteer, ReportId, ReportStatus, Role, UnitCode, UnitKind,
-    Urgency,
+    CaseNumber, Channel, Delivery, Direction, Gazetteer, ReportId, ReportStatus, Role, UnitCode,
+    UnitKind, Urgency,
 };
 use hotline_store::{
     KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage, NewReport,
@@ -1035,6 +1035,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
             content_sealed: b"sealed pdf".to_vec(),
         }],
         author: None,
+        delivery: None,
         at: at(3, 0),
         event: "report.reporter_added".into(),
     };
@@ -1083,6 +1084,42 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
     assert_eq!(found.len(), 1, "the new words are searchable");
     // Words the report already had are not doubled.
     store.add_message(&added).await.unwrap();
+
+    // An answer is delivered, then read once the reporter has seen it; inbound messages have
+    // no delivery state and stay so.
+    let answer = NewMessage {
+        direction: Direction::Outbound,
+        body_sealed: b"sealed: thank you".to_vec(),
+        word_index: Vec::new(),
+        attachments: Vec::new(),
+        delivery: Some(Delivery::Delivered),
+        at: at(4, 0),
+        event: "report.replied".into(),
+        ..added
+    };
+    store.add_message(&answer).await.unwrap();
+    let states = |messages: Vec<hotline_store::Message>| {
+        messages
+            .into_iter()
+            .map(|m| (m.direction, m.delivery))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(store.messages(receipt.report).await.unwrap()).last(),
+        Some(&(Direction::Outbound, Some(Delivery::Delivered)))
+    );
+    store.mark_replies_read(receipt.report).await.unwrap();
+    let after = states(store.messages(receipt.report).await.unwrap());
+    assert_eq!(
+        after.last(),
+        Some(&(Direction::Outbound, Some(Delivery::Read)))
+    );
+    assert!(
+        after
+            .iter()
+            .filter(|(d, _)| *d == Direction::Inbound)
+            .all(|(_, delivery)| delivery.is_none())
+    );
 }
 
 pub async fn evidence_is_kept_sealed_with_its_report(store: Arc<dyn Store>) {

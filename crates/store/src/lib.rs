@@ -114,6 +114,8 @@ pub trait Reports: Send + Sync {
     async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail>;
     /// Adds a message to a report, with its words and its event, and marks the report updated.
     async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId>;
+    /// The reporter has seen the answers delivered to them: each becomes `read`.
+    async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()>;
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;

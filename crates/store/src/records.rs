@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, ContactId, Direction, MessageId, ReportId, ReportStatus, Role, StaffId,
-    UnitCode, UnitKind, Urgency,
+    CaseNumber, Channel, ContactId, Delivery, Direction, MessageId, ReportId, ReportStatus, Role,
+    StaffId, UnitCode, UnitKind, Urgency,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +260,8 @@ pub struct NewMessage {
     pub attachments: Vec<NewAttachment>,
     /// The officer who wrote it (outbound), or `None` for the reporter.
     pub author: Option<StaffId>,
+    /// Where an outbound message stands; `None` for inbound ones.
+    pub delivery: Option<Delivery>,
     pub at: DateTime<Utc>,
     /// The event recorded with it (`report.reporter_added`, `report.replied`).
     pub event: String,
@@ -283,6 +285,8 @@ pub struct Message {
     pub body: String,
     pub sealed_body: Option<Vec<u8>>,
     pub author: Option<StaffId>,
+    /// Where an outbound message stands; `None` for inbound ones.
+    pub delivery: Option<Delivery>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -203,47 +203,288 @@ pub async fn list_reports(
     headers: HeaderMap,
     uri: http::Uri,
 ) -> Response {
-    let actor = match api_actor(&state, &headers, &ctx).await {
-        Ok(Some(actor)) => actor,
-        Ok(None) => return ApiError::from_core(CoreError::Unauthenticated, &ctx).into_response(),
-        Err(e) => return e.into_response(),
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
     };
-    let limit = match list_limit(uri.query()) {
-        Ok(limit) => limit,
-        Err(()) => {
-            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", &ctx).detail(
-                format!("limit must be a whole number from 1 to {MAX_LIST_LIMIT}"),
-            );
-            err.errors.push(InvalidParam {
-                field: "limit".into(),
-                code: "invalid".into(),
-                message: format!("1..={MAX_LIST_LIMIT}"),
-            });
-            return err.into_response();
-        }
+    let Ok(limit) = list_limit(uri.query()) else {
+        return bad_limit(&ctx);
     };
     match state.hotline.list_reports(&actor, limit).await {
         Ok(reports) => Json(ReportList {
-            items: reports
-                .into_iter()
-                .map(|r| ReportItem {
-                    case_number: r.case_number.to_string(),
-                    channel: r.channel,
-                    status: r.status,
-                    urgency: r.urgency,
-                    unit: r.unit.to_string(),
-                    unit_name: r.unit_name,
-                    province_code: r.province_code,
-                    commune_code: r.commune_code,
-                    summary: r.summary,
-                    anonymous: r.anonymous,
-                    created_at: r.created_at,
-                })
-                .collect(),
+            items: reports.into_iter().map(report_item).collect(),
         })
         .into_response(),
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// The staff member behind the bearer token; a request without one is refused.
+async fn staff_actor(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Actor, Response> {
+    match api_actor(state, headers, ctx).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(ApiError::from_core(CoreError::Unauthenticated, ctx).into_response()),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+fn report_item(r: hotline_store::ReportSummary) -> ReportItem {
+    ReportItem {
+        case_number: r.case_number.to_string(),
+        channel: r.channel,
+        status: r.status,
+        urgency: r.urgency,
+        unit: r.unit.to_string(),
+        unit_name: r.unit_name,
+        province_code: r.province_code,
+        commune_code: r.commune_code,
+        summary: r.summary,
+        anonymous: r.anonymous,
+        created_at: r.created_at,
+    }
+}
+
+/// One report as staff see it: personal items in text masked, the reporter as a pseudonym.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDocument {
+    #[serde(flatten)]
+    pub report: ReportItem,
+    pub updated_at: DateTime<Utc>,
+    /// The legal type once classified, e.g. `police_conduct`.
+    pub legal_type: Option<String>,
+    /// When it happened, as the reporter said.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The reporter asked to be protected: they are under threat.
+    pub protection_requested: bool,
+    /// Kept from any purge while set.
+    pub legal_hold: bool,
+    /// Address details, personal items masked.
+    pub address: Option<String>,
+    /// What staff call the reporter (`NBT-…`), the same on every report by the same phone
+    /// number; `null` when they left no contact.
+    pub reporter: Option<String>,
+    /// The whole conversation, oldest first.
+    pub messages: Vec<ReportMessage>,
+    pub attachments: Vec<ReportAttachment>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportMessage {
+    /// `inbound` from the reporter, `outbound` to them.
+    pub direction: hotline_domain::Direction,
+    pub channel: Channel,
+    /// The text, with phone, ID and account numbers and e-mail addresses masked (`▒▒▒`).
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    /// Where an outbound message stands: `queued`, `sent`, `delivered`, `read` or `failed`;
+    /// absent for inbound ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<hotline_domain::Delivery>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportAttachment {
+    pub id: i64,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Whether identifying metadata (location, device) was removed before it was stored.
+    pub metadata_removed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Read one report.
+///
+/// The report when the token's staff member may see it; 404 otherwise, the same whether it
+/// exists or not. Opening it is audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{case_number}",
+    tag = "reports",
+    params(("case_number" = String, Path, description = "e.g. QN-2026-000123")),
+    responses(
+        (status = 200, body = ReportDocument),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+) -> Response {
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let view = match state.hotline.report(&actor, &case).await {
+        Ok(view) => view,
+        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
+    };
+    let detail = view.detail;
+    Json(ReportDocument {
+        updated_at: detail.updated_at,
+        legal_type: detail.legal_type,
+        occurred_at: detail.occurred_at,
+        protection_requested: detail.protection_requested,
+        legal_hold: detail.legal_hold,
+        address: detail.address,
+        reporter: view.reporter.map(|p| p.to_string()),
+        messages: view
+            .messages
+            .into_iter()
+            .map(|m| ReportMessage {
+                direction: m.message.direction,
+                channel: m.message.channel,
+                text: m.message.body,
+                created_at: m.message.created_at,
+                delivery: m.message.delivery,
+            })
+            .collect(),
+        attachments: view
+            .attachments
+            .into_iter()
+            .map(|a| ReportAttachment {
+                id: a.id,
+                content_type: a.content_type,
+                size_bytes: a.size_bytes,
+                metadata_removed: a.metadata_removed,
+                created_at: a.created_at,
+            })
+            .collect(),
+        report: report_item(detail.summary),
+    })
+    .into_response()
+}
+
+/// An officer's answer to the reporter.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReply {
+    /// At most 20,000 characters.
+    pub text: String,
+}
+
+/// Answer the reporter.
+///
+/// The answer goes out on the report's channel (the follow-up page for web and API reports),
+/// with the console's permission rules. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/replies",
+    tag = "reports",
+    params(("case_number" = String, Path, description = "e.g. QN-2026-000123")),
+    request_body = CreateReply,
+    responses(
+        (status = 201, description = "Written; where it stands", body = ReportMessage),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let parsed = require_content_type(&headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<CreateReply>(&bytes));
+    let reply = match parsed {
+        Ok(reply) => reply,
+        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
+    };
+    match state
+        .hotline
+        .reply_to_reporter(&actor, &case, &reply.text)
+        .await
+    {
+        Ok(sent) => (
+            StatusCode::CREATED,
+            Json(ReportMessage {
+                direction: hotline_domain::Direction::Outbound,
+                channel: sent.channel,
+                text: sent.text,
+                created_at: sent.at,
+                delivery: Some(sent.delivery),
+            }),
+        )
+            .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// Search reports.
+///
+/// Reports within the caller's scope holding every word of `q`, with or without diacritics
+/// and in any case; a case number finds that report; a phone number finds its owner's reports
+/// (only for roles with clearance: 403 otherwise). Newest first. Audited, without the terms.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "reports",
+    params(
+        ("q" = String, Query, description = "Words, a case number or a phone number"),
+        ("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50"),
+    ),
+    responses(
+        (status = 200, body = ReportList),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A phone-number search without clearance", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: http::Uri,
+) -> Response {
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let (Ok(limit), Ok(pairs)) = (
+        list_limit(uri.query()),
+        url_pairs(uri.query().unwrap_or_default().as_bytes()),
+    ) else {
+        return bad_limit(&ctx);
+    };
+    let query = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    match state.hotline.search_reports(&actor, query, limit).await {
+        Ok(reports) => Json(ReportList {
+            items: reports.into_iter().map(report_item).collect(),
+        })
+        .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+fn bad_limit(ctx: &Ctx) -> Response {
+    let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", ctx).detail(format!(
+        "limit must be a whole number from 1 to {MAX_LIST_LIMIT}"
+    ));
+    err.errors.push(InvalidParam {
+        field: "limit".into(),
+        code: "invalid".into(),
+        message: format!("1..={MAX_LIST_LIMIT}"),
+    });
+    err.into_response()
 }
 
 /// A message added by the reporter.
@@ -418,8 +659,8 @@ impl utoipa::Modify for BearerScheme {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    paths(create_report, list_reports, get_report, create_reply, search, follow_up, follow_up_add),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

@@ -302,6 +302,9 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/reports",
             get(api::list_reports).post(api::create_report),
         )
+        .route("/api/v1/reports/{case}", get(api::get_report))
+        .route("/api/v1/reports/{case}/replies", post(api::create_reply))
+        .route("/api/v1/search", get(api::search))
         .route(
             "/api/v1/reports/{case}/follow-up",
             get(api::follow_up).post(api::follow_up_add),

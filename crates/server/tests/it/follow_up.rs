@@ -97,6 +97,8 @@ async fn conversation(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(answered.status(), 303);
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(report.contains("class=\"delivery delivered\">Đã đến người báo tin"));
 
     let citizen = browser();
     let shown = citizen
@@ -109,6 +111,11 @@ async fn conversation(backend: Backend) {
     let shown = shown.text().await.unwrap();
     assert!(shown.contains("Đã tiếp nhận, đang chờ phân loại"));
     assert!(shown.contains("chúng tôi đã cử tổ tuần tra đến") && shown.contains("Cơ quan công an"));
+    let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(
+        report.contains("class=\"delivery read\">Người báo tin đã xem"),
+        "the officer sees the answer was seen"
+    );
     let added = citizen
         .post(server.url("/tra-cuu/bo-sung"))
         .form(&[

@@ -22,3 +22,4 @@ mod retention;
 mod reveal;
 mod rotation;
 mod search;
+mod staff_api;

@@ -171,6 +171,8 @@ pub struct MessageLine {
     pub channel: String,
     pub at: String,
     pub at_iso: String,
+    /// Where an answer to the reporter stands (code, words); none for inbound messages.
+    pub delivery: Option<(&'static str, String)>,
     pub parts: Vec<PartLine>,
 }
 
@@ -341,7 +343,8 @@ pub async fn reply(
     let done = state
         .hotline
         .reply_to_reporter(&actor, &case, form.get("text"))
-        .await;
+        .await
+        .map(|_| ());
     let shown = |message| Shown {
         reply_error: Some(message),
         ..Shown::default()
@@ -615,6 +618,9 @@ async fn report_response(
                     channel: ctx.tr.t(&format!("channel-{}", m.channel)),
                     at: vn_time(m.created_at),
                     at_iso: m.created_at.to_rfc3339(),
+                    delivery: m
+                        .delivery
+                        .map(|d| (d.as_str(), ctx.tr.t(&format!("delivery-{d}")))),
                     parts: view
                         .parts
                         .iter()

@@ -160,6 +160,10 @@ impl Keys {
         self.index.blind_index(kind, normalised)
     }
 
+    pub fn staff_secrets(&self) -> hotline_vault::seal::DataKey {
+        self.index.staff_secrets()
+    }
+
     pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
         self.index.form_stamp(message)
     }

@@ -12,6 +12,7 @@ pub mod intake;
 pub mod keys;
 pub mod reports;
 pub mod retention;
+pub mod second_factor;
 pub mod setup;
 pub mod staff;
 

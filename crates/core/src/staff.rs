@@ -1,11 +1,14 @@
 //! Staff: accounts, signing in (with backoff on failures and no hint of whether an account
 //! exists), sessions and API tokens, and the acting member that every read is scoped to.
 
+use crate::second_factor::SecondFactorStep;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::staff::ReportScope;
 use hotline_domain::{DomainError, Role, UnitCode};
-use hotline_store::{NewApiToken, NewSession, NewStaff, StaffMember, StoreError, Visibility};
+use hotline_store::{
+    LiveSession, NewApiToken, NewSession, NewStaff, StaffMember, StoreError, Visibility,
+};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
@@ -14,6 +17,9 @@ use tokio::sync::Semaphore;
 
 /// A session lasts one long shift at most.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
+/// A session unused this long ends: a console left open on an empty desk closes itself. The
+/// inbox's own refresh keeps a watched console alive.
+pub const SESSION_IDLE_MINUTES: i64 = 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Failures allowed before each further attempt must wait, doubling each time.
 const FREE_FAILURES_PER_ACCOUNT: u32 = 5;
@@ -42,6 +48,8 @@ pub struct SignedIn {
     pub token: String,
     pub member: StaffMember,
     pub expires_at: DateTime<Utc>,
+    /// What the session still needs before it is good for anything: `None` when complete.
+    pub second_factor: Option<SecondFactorStep>,
 }
 
 /// Counts sign-in attempts per account and per address. An attempt is counted before the
@@ -63,7 +71,7 @@ pub(crate) struct LoginThrottle {
 
 impl LoginThrottle {
     /// Counts an attempt, or refuses it while the key must wait (doubling after `free`).
-    fn attempt(&self, key: &str, free: u32) -> CoreResult<()> {
+    pub(crate) fn attempt(&self, key: &str, free: u32) -> CoreResult<()> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((count, last)) = attempts.get(key)
             && *count >= free
@@ -92,7 +100,7 @@ impl LoginThrottle {
     }
 
     /// Takes back one counted attempt after a success.
-    fn succeeded(&self, key: &str) {
+    pub(crate) fn succeeded(&self, key: &str) {
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((count, _)) = attempts.get_mut(key) {
             *count = count.saturating_sub(1);
@@ -102,7 +110,7 @@ impl LoginThrottle {
         }
     }
 
-    fn clear(&self, key: &str) {
+    pub(crate) fn clear(&self, key: &str) {
         self.attempts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -239,6 +247,39 @@ impl Hotline {
         };
         self.throttle.clear(&account_key);
         self.throttle.succeeded(&ip_key);
+        let enrolled = self
+            .store
+            .second_factor(member.id)
+            .await?
+            .totp_sealed
+            .is_some();
+        let second_factor = match (enrolled, member.role.needs_second_factor()) {
+            (true, _) => Some(SecondFactorStep::Code),
+            (false, true) => Some(SecondFactorStep::Enrol),
+            (false, false) => None,
+        };
+        let (token, expires_at) = self.new_session(&member, second_factor.is_some()).await?;
+        let event = if second_factor.is_some() {
+            "staff.password_accepted"
+        } else {
+            "staff.signed_in"
+        };
+        self.audit(Some(member.id), event, &member.username, "")
+            .await?;
+        Ok(SignedIn {
+            token,
+            member,
+            expires_at,
+            second_factor,
+        })
+    }
+
+    /// Opens a session for `member`; its secret (for the cookie) and when it ends.
+    pub(crate) async fn new_session(
+        &self,
+        member: &StaffMember,
+        second_factor_pending: bool,
+    ) -> CoreResult<(String, DateTime<Utc>)> {
         let (token, digest) = hotline_vault::new_token();
         let now = self.clock.now();
         let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
@@ -248,29 +289,35 @@ impl Hotline {
                 staff: member.id,
                 created_at: now,
                 expires_at,
+                second_factor_pending,
             })
             .await?;
-        self.audit(Some(member.id), "staff.signed_in", &member.username, "")
-            .await?;
-        Ok(SignedIn {
-            token,
-            member,
-            expires_at,
-        })
+        Ok((token, expires_at))
     }
 
-    /// The member behind a session cookie, if the session is live.
+    /// The member behind a session cookie, if the session is live and complete.
     pub async fn session(&self, token: &str) -> CoreResult<Actor> {
+        let live = self.live_session(token).await?;
+        if live.second_factor_pending {
+            return Err(CoreError::Unauthenticated);
+        }
+        Ok(Actor(live.member))
+    }
+
+    /// A live session, complete or waiting for the second factor.
+    pub(crate) async fn live_session(&self, token: &str) -> CoreResult<LiveSession> {
         let digest = hotline_vault::token_digest(token);
-        match self.store.session_staff(&digest, self.clock.now()).await {
-            Ok(member) => Ok(Actor(member)),
+        let now = self.clock.now();
+        let idle_since = now - Duration::minutes(SESSION_IDLE_MINUTES);
+        match self.store.session_staff(&digest, now, idle_since).await {
+            Ok(live) => Ok(live),
             Err(StoreError::NotFound) => Err(CoreError::Unauthenticated),
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn sign_out(&self, token: &str) -> CoreResult<()> {
-        let actor = self.session(token).await.ok();
+        let actor = self.live_session(token).await.ok().map(|l| Actor(l.member));
         self.store
             .delete_session(&hotline_vault::token_digest(token))
             .await?;

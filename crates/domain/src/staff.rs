@@ -50,6 +50,12 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether signing in takes a second factor (TOTP) after the password: every role that can
+    /// see identities or administers the system.
+    pub fn needs_second_factor(self) -> bool {
+        self.may_reveal_identity() || self == Role::Administrator
+    }
+
     pub fn report_scope(self) -> ReportScope {
         match self {
             Role::Administrator | Role::Auditor => ReportScope::None,

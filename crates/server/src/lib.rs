@@ -290,11 +290,19 @@ fn print_demo_accounts(address: SocketAddr, accounts: &[hotline_core::demo::Demo
         "  Staff sign-in: http://{address}/console/sign-in   password for every demo account: {}",
         hotline_core::demo::DEMO_PASSWORD
     );
+    println!(
+        "  Roles marked * enrol a second factor (any TOTP authenticator app) at their first sign-in."
+    );
     for a in accounts {
         println!(
-            "    {:<20} {:<14} unit {}",
+            "    {:<20} {:<14}{} unit {}",
             a.username,
             a.role.as_str(),
+            if a.role.needs_second_factor() {
+                "*"
+            } else {
+                " "
+            },
             a.unit
         );
     }

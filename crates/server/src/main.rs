@@ -125,6 +125,12 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Forget a member's second factor (a lost phone, no recovery code left) and end their
+    /// sessions: they enrol again at their next sign-in.
+    ResetSecondFactor {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +287,16 @@ async fn main() -> anyhow::Result<()> {
                 "added {} ({}) in {} — {}",
                 member.username, member.role, member.unit, member.unit_name
             );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::ResetSecondFactor { username },
+        } => {
+            let service = Service::open(&config).await?;
+            let result = service.hotline.reset_second_factor(&username).await;
+            service.close().await;
+            result?;
+            println!("the second factor of {username} was reset; they enrol again at sign-in");
             Ok(())
         }
         Command::Token {

@@ -11,10 +11,11 @@ use hotline_domain::{
     CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, StaffId, UnitCode,
 };
 use hotline_store::{
-    Admin, Attachment, Audit, AuditRecord, ChainSeal, Event, KeyBinding, Message, NewApiToken,
-    NewAttachment, NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff, NewUnit, PurgeRule,
-    Receipt, ReportDetail, ReportSummary, Reports, Retention, RevealRequest, Reveals, Staff,
-    StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault, Visibility, WrappedKey,
+    Admin, Attachment, Audit, AuditRecord, ChainSeal, Event, KeyBinding, LiveSession, Message,
+    NewApiToken, NewAttachment, NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff,
+    NewUnit, PurgeRule, Receipt, ReportDetail, ReportSummary, Reports, Retention, RevealRequest,
+    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units,
+    Vault, Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -952,30 +953,51 @@ for_any_sql_database! {
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (digest, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (digest, staff_id, created_at, expires_at, last_seen_at, \
+             second_factor_pending) VALUES ($1, $2, $3, $4, $3, $5)",
         )
         .bind(&session.digest)
         .bind(session.staff.0)
         .bind(session.created_at)
         .bind(session.expires_at)
+        .bind(session.second_factor_pending)
         .execute(&self.pool)
         .await
         .map(|_| ())
         .map_err(map_err)
     }
 
-    async fn session_staff(&self, digest: &str, now: DateTime<Utc>) -> StoreResult<StaffMember> {
+    async fn session_staff(
+        &self,
+        digest: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<LiveSession> {
         let row = sqlx::query(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM sessions x JOIN staff s ON s.id = x.staff_id \
-             JOIN units u ON u.code = s.unit_code \
-             WHERE x.digest = $1 AND x.expires_at > $2 AND NOT s.disabled"
+            "SELECT {MEMBER_COLUMNS}, x.second_factor_pending, x.last_seen_at FROM sessions x \
+             JOIN staff s ON s.id = x.staff_id JOIN units u ON u.code = s.unit_code \
+             WHERE x.digest = $1 AND x.expires_at > $2 AND x.last_seen_at >= $3 \
+             AND NOT s.disabled"
         ))
         .bind(digest)
         .bind(now)
+        .bind(idle_since)
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        member(&row)
+        // Marked used at most once a minute: a page of requests is not a page of writes.
+        if now - row.time("last_seen_at")? > chrono::Duration::minutes(1) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE digest = $2")
+                .bind(now)
+                .bind(digest)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(LiveSession {
+            member: member(&row)?,
+            second_factor_pending: row.flag("second_factor_pending")?,
+        })
     }
 
     async fn delete_session(&self, digest: &str) -> StoreResult<()> {
@@ -985,6 +1007,126 @@ for_any_sql_database! {
             .await
             .map(|_| ())
             .map_err(map_err)
+    }
+
+    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor> {
+        let row = sqlx::query(
+            "SELECT totp_sealed, totp_pending_sealed, totp_last_step FROM staff WHERE id = $1",
+        )
+        .bind(staff.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(SecondFactor {
+            totp_sealed: row.bytes_opt("totp_sealed")?,
+            totp_pending_sealed: row.bytes_opt("totp_pending_sealed")?,
+            totp_last_step: row.int_opt("totp_last_step")?,
+        })
+    }
+
+    async fn set_pending_totp(&self, staff: StaffId, sealed: &[u8]) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET totp_pending_sealed = $1 WHERE id = $2")
+            .bind(sealed.to_vec())
+            .bind(staff.0)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn activate_totp(
+        &self,
+        staff: StaffId,
+        sealed: &[u8],
+        step: i64,
+        recovery_digests: &[String],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE staff SET totp_sealed = totp_pending_sealed, totp_pending_sealed = NULL, \
+             totp_last_step = $1 WHERE id = $2 AND totp_pending_sealed = $3 RETURNING id",
+        )
+        .bind(step)
+        .bind(staff.0)
+        .bind(sealed.to_vec())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.is_none() {
+            return Err(StoreError::Conflict("enrolment".into()));
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for digest in recovery_digests {
+            sqlx::query("INSERT INTO recovery_codes (staff_id, digest) VALUES ($1, $2)")
+                .bind(staff.0)
+                .bind(digest)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn take_totp_step(&self, staff: StaffId, step: i64) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE staff SET totp_last_step = $1 WHERE id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1) RETURNING id",
+        )
+        .bind(step)
+        .bind(staff.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(taken.is_some())
+    }
+
+    async fn take_recovery_code(
+        &self,
+        staff: StaffId,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 \
+             WHERE staff_id = $2 AND digest = $3 AND used_at IS NULL RETURNING staff_id",
+        )
+        .bind(now)
+        .bind(staff.0)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(taken.is_some())
+    }
+
+    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for statement in [
+            "UPDATE staff SET totp_sealed = NULL, totp_pending_sealed = NULL, \
+             totp_last_step = NULL WHERE id = $1",
+            "DELETE FROM recovery_codes WHERE staff_id = $1",
+            "DELETE FROM sessions WHERE staff_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(staff.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {

@@ -64,9 +64,43 @@ pub trait Staff: Send + Sync {
     async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin>;
     async fn staff(&self, id: StaffId) -> StoreResult<StaffMember>;
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// The member behind a live session; `NotFound` for unknown, expired or revoked ones.
-    async fn session_staff(&self, digest: &str, now: DateTime<Utc>) -> StoreResult<StaffMember>;
+    /// The member behind a live session: not expired, used since `idle_since`, its member not
+    /// disabled; `NotFound` otherwise. Marks the session used at `now`.
+    async fn session_staff(
+        &self,
+        digest: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<LiveSession>;
     async fn delete_session(&self, digest: &str) -> StoreResult<()>;
+    /// Ends every session of a member ("sign out everywhere", a reset second factor).
+    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
+    async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor>;
+    /// Keeps a secret shown for enrolment until a code confirms it.
+    async fn set_pending_totp(&self, staff: StaffId, sealed: &[u8]) -> StoreResult<()>;
+    /// Makes the pending secret (which must still be `sealed`) the one in use, with `step` as
+    /// its first code taken, and replaces the recovery codes, in one transaction. `Conflict`
+    /// when another enrolment replaced the pending secret meanwhile.
+    async fn activate_totp(
+        &self,
+        staff: StaffId,
+        sealed: &[u8],
+        step: i64,
+        recovery_digests: &[String],
+    ) -> StoreResult<()>;
+    /// Takes the code of time step `step`: `false` when a code of that step or a later one was
+    /// already taken (a code is good once).
+    async fn take_totp_step(&self, staff: StaffId, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code: `false` when it is unknown or already used.
+    async fn take_recovery_code(
+        &self,
+        staff: StaffId,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Forgets a member's second factor and recovery codes and ends their sessions: they
+    /// enrol again at their next sign-in.
+    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()>;
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
     async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
     async fn count_staff(&self) -> StoreResult<i64>;

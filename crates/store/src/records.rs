@@ -66,6 +66,36 @@ pub struct NewSession {
     pub staff: StaffId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Made by the password alone: good only for giving the second factor.
+    pub second_factor_pending: bool,
+}
+
+/// A live session and its member.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub member: StaffMember,
+    /// The second factor is still to be given.
+    pub second_factor_pending: bool,
+}
+
+/// A member's second factor as stored: secrets sealed under the store's key.
+#[derive(Clone, Default)]
+pub struct SecondFactor {
+    /// The TOTP secret in use; `None` until enrolled.
+    pub totp_sealed: Option<Vec<u8>>,
+    /// A secret shown for enrolment, not yet confirmed with a code.
+    pub totp_pending_sealed: Option<Vec<u8>>,
+    /// The last time step a code was taken for.
+    pub totp_last_step: Option<i64>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("enrolled", &self.totp_sealed.is_some())
+            .field("totp_last_step", &self.totp_last_step)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -83,6 +83,7 @@ enum Purpose {
     FollowUp,
     BlindIndex,
     FormStamp,
+    StaffSecrets,
 }
 
 impl Purpose {
@@ -93,6 +94,7 @@ impl Purpose {
             Purpose::WrapDataKey => b"hotline/v1/wrap-data-key",
             Purpose::BlindIndex => b"hotline/v1/blind-index",
             Purpose::FormStamp => b"hotline/v1/form-stamp",
+            Purpose::StaffSecrets => b"hotline/v1/staff-secrets",
         }
     }
 }
@@ -247,6 +249,7 @@ pub struct IndexKey {
     follow_up: [u8; 32],
     blind_index: [u8; 32],
     form_stamp: [u8; 32],
+    staff_secrets: [u8; 32],
 }
 
 impl std::fmt::Debug for IndexKey {
@@ -261,6 +264,7 @@ impl IndexKey {
             follow_up: derive(&secret, Purpose::FollowUp),
             blind_index: derive(&secret, Purpose::BlindIndex),
             form_stamp: derive(&secret, Purpose::FormStamp),
+            staff_secrets: derive(&secret, Purpose::StaffSecrets),
             secret,
         }
     }
@@ -285,6 +289,11 @@ impl IndexKey {
     /// neither reveals codes nor lets anyone test guesses offline.
     pub fn follow_up_digest(&self, canonical_code: &str) -> String {
         hex::encode(mac(&self.follow_up, canonical_code.as_bytes()))
+    }
+
+    /// The key that seals staff members' own secrets (their second factor) in the store.
+    pub fn staff_secrets(&self) -> DataKey {
+        DataKey(self.staff_secrets)
     }
 
     /// The seal of a form handed to a citizen: every server of one store can check the stamps

@@ -253,6 +253,14 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/sign-out", post(pages::logout))
         .route(
+            "/console/second-factor",
+            get(pages::second_factor_form).post(pages::second_factor),
+        )
+        .route(
+            "/console/sign-out-everywhere",
+            post(pages::logout_everywhere),
+        )
+        .route(
             "/tra-cuu",
             get(pages::follow_up_form).post(pages::follow_up),
         )

@@ -45,8 +45,8 @@ async fn verify(data: &Data, head: Option<Head>) -> Result<Option<Head>, ChainBr
     verdict
 }
 
-/// A store with five audited events: an account created, a sign-in, a list, a failed sign-in,
-/// a sign-out.
+/// A store with seven audited events: an account created, a password accepted, a second
+/// factor enrolled, a sign-in, a list, a failed sign-in, a sign-out.
 async fn used(backend: Backend) -> Option<(Data, Head)> {
     let data = Data::new(backend).await?;
     data.add_staff("qn.director", Role::Director, "22").await;
@@ -69,7 +69,7 @@ async fn used(backend: Backend) -> Option<(Data, Head)> {
         .unwrap();
     server.stop().await;
     let head = verify(&data, None).await.unwrap().unwrap();
-    assert_eq!(head.seq, 5);
+    assert_eq!(head.seq, 7);
     Some((data, head))
 }
 
@@ -122,7 +122,7 @@ async fn tampering_is_detected(backend: Backend) {
     assert_eq!(verify(&data, None).await.unwrap().map(|h| h.seq), Some(3));
     assert_eq!(
         verify(&data, Some(head)).await,
-        Err(ChainBreak::Truncated { last: 3, head: 5 })
+        Err(ChainBreak::Truncated { last: 3, head: 7 })
     );
 }
 

@@ -274,12 +274,14 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .unwrap();
     // An officer's day: open the report, reveal the identity and a masked number, search.
     let officer = crate::harness::browser();
-    officer
+    let signed = officer
         .post(format!("{base}/console/sign-in"))
         .form(&[("username", "checker"), ("password", "checker password")])
         .send()
         .await
         .unwrap();
+    assert_eq!(signed.headers()["location"], "/console/second-factor");
+    crate::harness::give_second_factor(&officer, &base, &base, "checker").await;
     let report_url = format!("{base}/console/reports/{case}");
     let page = officer
         .get(&report_url)

@@ -131,6 +131,8 @@ pub async fn actor(service: &Service, username: &str) -> hotline_core::Actor {
 
 pub struct Server {
     pub base: String,
+    /// Names the store behind the server, for the second factors enrolled in it.
+    store: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -143,6 +145,7 @@ impl Server {
     pub async fn start_with(config: Config, demo: bool) -> Self {
         let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let store = format!("{:?} {:?}", config.data_dir, config.database_url);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(hotline_server::launch_with_listener(
             config,
@@ -154,6 +157,7 @@ impl Server {
         ));
         let server = Self {
             base,
+            store,
             stop: Some(stop),
             task: Some(task),
         };
@@ -316,6 +320,9 @@ pub async fn page(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
+/// Signs in as `username` with the demo password, and with the second factor when the account
+/// asks for it: enrolled through its page on first use (as a member with an authenticator app
+/// does), then a code of the app, or a recovery code when every near code was taken.
 pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) {
     let r = client
         .post(server.url("/console/sign-in"))
@@ -324,6 +331,113 @@ pub async fn sign_in(client: &reqwest::Client, server: &Server, username: &str) 
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in of {username}");
+    match r.headers()["location"].to_str().unwrap() {
+        "/console" => {}
+        "/console/second-factor" => {
+            give_second_factor(client, &server.base, &server.store, username).await;
+        }
+        other => panic!("sign-in of {username} led to {other}"),
+    }
+}
+
+/// What a test member's authenticator app and paper hold.
+struct SecondFactorKept {
+    secret: Vec<u8>,
+    recovery_codes: Vec<String>,
+    last_step: u64,
+}
+
+/// Second factors enrolled by tests, per store and member.
+static SECOND_FACTORS: std::sync::Mutex<
+    std::collections::BTreeMap<(String, String), SecondFactorKept>,
+> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the server under test checks codes against the wall clock"
+)]
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The code an authenticator app with `secret` shows at time step `step`.
+pub fn totp_code(secret: &[u8], step: u64) -> String {
+    totp_rs::Builder::new()
+        .with_secret(secret.to_vec())
+        .build()
+        .unwrap()
+        .generate(step * 30)
+        .to_string()
+}
+
+/// The text of every `<code …>` element in a page.
+fn code_elements(html: &str) -> Vec<String> {
+    html.split("<code")
+        .skip(1)
+        .filter_map(|rest| {
+            let open = rest.find('>')?;
+            let close = rest.find("</code>")?;
+            Some(rest[open + 1..close].to_owned())
+        })
+        .collect()
+}
+
+/// Gives the second factor for a session waiting for it at the server at `base`, whose store
+/// `store` names.
+pub async fn give_second_factor(client: &reqwest::Client, base: &str, store: &str, username: &str) {
+    let url = format!("{base}/console/second-factor");
+    let page = page(client, url.clone()).await;
+    let csrf = field_value(&page, "csrf").unwrap();
+    let key = (store.to_owned(), username.to_owned());
+    let step = unix_now() / 30;
+    if page.contains("class=\"secret\"") {
+        let typed = code_elements(&page).remove(0).replace(' ', "");
+        let secret = totp_rs::Secret::try_from_base32(typed)
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        let r = client
+            .post(&url)
+            .form(&[("csrf", csrf.as_str()), ("code", &totp_code(&secret, step))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "enrolment of {username}");
+        let shown = r.text().await.unwrap();
+        let recovery_codes = code_elements(&shown);
+        assert_eq!(recovery_codes.len(), 10, "{shown}");
+        SECOND_FACTORS.lock().unwrap().insert(
+            key,
+            SecondFactorKept {
+                secret,
+                recovery_codes,
+                last_step: step,
+            },
+        );
+        return;
+    }
+    let code = {
+        let mut kept = SECOND_FACTORS.lock().unwrap();
+        let kept = kept.get_mut(&key).expect("enrolled by this test run");
+        // The server takes the codes of one step either side of now, each once.
+        match (step.max(kept.last_step + 1)).min(step + 1) {
+            next if next > kept.last_step => {
+                kept.last_step = next;
+                totp_code(&kept.secret, next)
+            }
+            _ => kept.recovery_codes.pop().expect("a recovery code left"),
+        }
+    };
+    let r = client
+        .post(&url)
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "second factor of {username}");
     assert_eq!(r.headers()["location"], "/console");
 }
 

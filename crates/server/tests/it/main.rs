@@ -22,4 +22,5 @@ mod retention;
 mod reveal;
 mod rotation;
 mod search;
+mod second_factor;
 mod staff_api;

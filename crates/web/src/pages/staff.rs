@@ -9,7 +9,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
-use hotline_core::{Actor, CoreError};
+use hotline_core::second_factor::{Enrolment, SecondFactorStep};
+use hotline_core::{Actor, CoreError, SignedIn};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 
@@ -62,13 +63,12 @@ pub async fn login(
         .await
     {
         Ok(signed_in) => {
-            let max_age = (signed_in.expires_at - state.hotline.clock.now()).num_seconds();
-            let mut response = Redirect::to("/console").into_response();
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(&state, &signed_in.token, max_age),
-            );
-            response
+            let next = if signed_in.second_factor.is_some() {
+                "/console/second-factor"
+            } else {
+                "/console"
+            };
+            with_session(&state, Redirect::to(next).into_response(), &signed_in)
         }
         Err(e @ (CoreError::Unauthenticated | CoreError::Throttled { .. })) => {
             let (status, error) = match e {
@@ -87,6 +87,163 @@ pub async fn login(
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// `response` with the cookie of a new session.
+fn with_session(state: &AppState, mut response: Response, signed_in: &SignedIn) -> Response {
+    let max_age = (signed_in.expires_at - state.hotline.clock.now()).num_seconds();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(state, &signed_in.token, max_age),
+    );
+    response
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    c: Chrome,
+    enrolment: Option<Enrolment>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    c: Chrome,
+    codes: Vec<String>,
+}
+
+/// The second factor's page: the code, or, for a member without one, the enrolment.
+pub async fn second_factor_form(State(state): State<AppState>, ctx: Ctx, parts: Parts) -> Response {
+    second_factor_page(&state, &ctx, &parts, None, StatusCode::OK).await
+}
+
+async fn second_factor_page(
+    state: &AppState,
+    ctx: &Ctx,
+    parts: &Parts,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(token) = cookie(parts, session_cookie_name(state)) else {
+        return Redirect::to("/console/sign-in").into_response();
+    };
+    let pending = match state.hotline.pending_sign_in(token).await {
+        Ok(pending) => pending,
+        Err(CoreError::Unauthenticated) => return after_sign_in_ended(state, token).await,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let enrolment = match pending.step {
+        SecondFactorStep::Code => None,
+        SecondFactorStep::Enrol => match state.hotline.begin_enrolment(token).await {
+            Ok(enrolment) => Some(enrolment),
+            Err(e) => return PageError::from_core(e, ctx).into_response(),
+        },
+    };
+    let page = SecondFactorPage {
+        c: Chrome::new(ctx, None),
+        enrolment,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// Where a browser goes whose session is not waiting for a second factor: the console when it
+/// is complete, else the sign-in page.
+async fn after_sign_in_ended(state: &AppState, token: &str) -> Response {
+    if state.hotline.session(token).await.is_ok() {
+        Redirect::to("/console").into_response()
+    } else {
+        Redirect::to("/console/sign-in").into_response()
+    }
+}
+
+/// Checks the second factor (or confirms an enrolment) and completes the sign-in.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    parts: Parts,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let Some(token) = cookie(&parts, session_cookie_name(&state)) else {
+        return Redirect::to("/console/sign-in").into_response();
+    };
+    let pending = match state.hotline.pending_sign_in(token).await {
+        Ok(pending) => pending,
+        Err(CoreError::Unauthenticated) => return after_sign_in_ended(&state, token).await,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let code = form.get("code");
+    let failed = match pending.step {
+        SecondFactorStep::Enrol => {
+            match state
+                .hotline
+                .confirm_enrolment(token, code, ctx.client_ip)
+                .await
+            {
+                Ok(enrolled) => {
+                    let page = RecoveryCodesPage {
+                        c: Chrome::new(&ctx, None),
+                        codes: enrolled.recovery_codes,
+                    };
+                    return with_session(
+                        &state,
+                        render(StatusCode::OK, &page, &ctx),
+                        &enrolled.signed_in,
+                    );
+                }
+                Err(e) => e,
+            }
+        }
+        SecondFactorStep::Code => {
+            match state
+                .hotline
+                .verify_second_factor(token, code, ctx.client_ip)
+                .await
+            {
+                Ok(signed_in) => {
+                    return with_session(
+                        &state,
+                        Redirect::to("/console").into_response(),
+                        &signed_in,
+                    );
+                }
+                Err(e) => e,
+            }
+        }
+    };
+    let (status, error) = match failed {
+        CoreError::Throttled { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            ctx.tr.t1("second-throttled", "seconds", retry_after_secs),
+        ),
+        CoreError::Unauthenticated | CoreError::Domain(_) => {
+            (StatusCode::UNAUTHORIZED, ctx.tr.t("second-failed"))
+        }
+        e => return PageError::from_core(e, &ctx).into_response(),
+    };
+    second_factor_page(&state, &ctx, &parts, Some(error), status).await
+}
+
+/// Ends every session of the signed-in member, this one included.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    if let Err(e) = state.hotline.sign_out_everywhere(&actor).await {
+        return PageError::from_core(e, &ctx).into_response();
+    }
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    response
 }
 
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
@@ -119,7 +276,13 @@ impl FromRequestParts<AppState> for StaffPage {
         match state.hotline.session(token).await {
             Ok(actor) => Ok(StaffPage(actor)),
             Err(CoreError::Unauthenticated) => {
-                Err(Redirect::to("/console/sign-in").into_response())
+                // A session made by the password alone is sent on to its second factor.
+                let next = if state.hotline.pending_sign_in(token).await.is_ok() {
+                    "/console/second-factor"
+                } else {
+                    "/console/sign-in"
+                };
+                Err(Redirect::to(next).into_response())
             }
             Err(e) => {
                 let ctx = Ctx::from_request_parts(parts, state)

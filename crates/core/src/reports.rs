@@ -226,6 +226,59 @@ impl Hotline {
 }
 
 impl Hotline {
+    /// Classifies a report the actor may see as about police conduct, naming the accused's
+    /// unit (a commune police is created on first use). From then on nobody in that unit or
+    /// below it, the actor included, can read it; the leaders and inspectorate above can.
+    /// Audited, with an event on the report. Returns whether the actor can still read it.
+    pub async fn mark_police_conduct(
+        &self,
+        actor: &Actor,
+        case: &str,
+        accused_unit: &str,
+    ) -> CoreResult<bool> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        if actor.visibility() == hotline_store::Visibility::Nothing {
+            return Err(CoreError::NotFound);
+        }
+        let accused: hotline_domain::UnitCode = accused_unit
+            .trim()
+            .parse()
+            .map_err(|_| hotline_domain::DomainError::field("accused_unit", "unknown"))?;
+        // The report must be visible before a unit is made up for it.
+        self.store.report(&actor.visibility(), &case).await?;
+        let accused = self
+            .resolve_unit(&accused)
+            .await
+            .map_err(|e| match e {
+                CoreError::NotFound => {
+                    hotline_domain::DomainError::field("accused_unit", "unknown").into()
+                }
+                e => e,
+            })?
+            .code;
+        self.store
+            .mark_police_conduct(
+                &actor.visibility(),
+                &case,
+                &accused,
+                actor.0.id,
+                self.clock.now(),
+            )
+            .await?;
+        self.audit(
+            Some(actor.0.id),
+            "report.police_conduct",
+            case.as_str(),
+            &format!("accused_unit={accused}"),
+        )
+        .await?;
+        match self.store.report(&actor.visibility(), &case).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The report's data key, when its data is sealed (rows from before sealing have none).
     pub(crate) fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
         report

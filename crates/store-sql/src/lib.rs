@@ -130,6 +130,7 @@ const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgen
 /// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
 const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
      r.updated_at, r.legal_hold, r.legal_type, r.occurred_at, r.protection_requested, \
+     r.accused_unit_code, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id";
@@ -138,14 +139,27 @@ const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_c
      u.name AS unit_name, u.path AS unit_path, s.disabled";
 
 /// The WHERE clause and its single bound value for a visibility; `None` when nothing is visible.
+/// A report about police conduct is never visible to the accused's unit or any unit below it,
+/// whatever the reader's scope.
 fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, String)> {
     match visibility {
         Visibility::Nothing => None,
-        Visibility::Unit(code) => {
-            Some((format!("r.unit_code = ${param}"), code.as_str().to_owned()))
-        }
+        Visibility::Unit(code) => Some((
+            format!(
+                "r.unit_code = ${param} AND NOT EXISTS (SELECT 1 FROM units au \
+                 JOIN units me ON me.code = ${param} \
+                 WHERE au.code = r.accused_unit_code AND me.path LIKE au.path || '%')"
+            ),
+            code.as_str().to_owned(),
+        )),
         // Unit codes hold only [a-z0-9/-], so the path carries no LIKE wildcards.
-        Visibility::Subtree(path) => Some((format!("u.path LIKE ${param} || '%'"), path.clone())),
+        Visibility::Subtree(path) => Some((
+            format!(
+                "u.path LIKE ${param} || '%' AND NOT EXISTS (SELECT 1 FROM units au \
+                 WHERE au.code = r.accused_unit_code AND ${param} LIKE au.path || '%')"
+            ),
+            path.clone(),
+        )),
     }
 }
 
@@ -742,6 +756,45 @@ for_any_sql_database! {
         }
         tx.commit().await.map_err(map_commit_err)?;
         Ok(true)
+    }
+
+    async fn mark_police_conduct(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        accused_unit: &UnitCode,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let Some((clause, value)) = visibility_clause(visibility, 3) else {
+            return Err(StoreError::NotFound);
+        };
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(&format!(
+            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1 WHERE id = \
+             (SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
+              WHERE r.case_number = $2 AND {clause}) RETURNING id"
+        ))
+        .bind(accused_unit.as_str())
+        .bind(case.as_str())
+        .bind(value)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?
+        .int("id")?;
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, 'report.police_conduct', $3, $4)",
+        )
+        .bind(id)
+        .bind(actor.0)
+        .bind(format!("accused_unit={accused_unit}"))
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn set_legal_hold(

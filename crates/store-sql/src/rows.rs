@@ -169,6 +169,11 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,
         legal_type: row.text_opt("legal_type")?,
+        accused_unit: row
+            .text_opt("accused_unit_code")?
+            .map(|code| code.parse())
+            .transpose()
+            .map_err(|_| StoreError::Other("an unknown accused unit code".into()))?,
         occurred_at: row.time_opt("occurred_at")?,
         protection_requested: row.flag("protection_requested")?,
     })

@@ -34,6 +34,7 @@ macro_rules! contract_tests {
             intake_numbers_reports_without_gaps,
             redelivered_platform_messages_are_not_doubled,
             visibility_narrows_reads,
+            a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_below,
             lists_are_newest_first_and_limited,
             concurrent_intake_never_repeats_a_number,
             audit_entries_link_in_order_even_when_appended_concurrently,
@@ -583,6 +584,105 @@ pub async fn visibility_narrows_reads(store: Arc<dyn Store>) {
             .report(&Visibility::Subtree("/bca/42/".into()), &ht)
             .await
             .is_ok()
+    );
+}
+
+pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_below(
+    store: Arc<dyn Store>,
+) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    store
+        .intake(&[
+            report(commune.clone(), "QN", at(6, 0), "công an xã nhận tiền"),
+            report(UnitCode::province(22), "QN", at(6, 1), "giám đốc tỉnh"),
+        ])
+        .await
+        .unwrap();
+    let about_commune = CaseNumber::parse("QN-2026-000001").unwrap();
+    let about_director = CaseNumber::parse("QN-2026-000002").unwrap();
+    let inspector = store
+        .create_staff(&NewStaff {
+            username: "thanh.tra".into(),
+            display_name: "Thanh tra".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Inspector,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap()
+        .id;
+    let everything = Visibility::Subtree("/bca/".into());
+    let province = Visibility::Subtree("/bca/22/".into());
+    let commune_tree = Visibility::Subtree(store.unit(&commune).await.unwrap().path);
+    let commune_only = Visibility::Unit(commune.clone());
+    for v in [&province, &commune_tree, &commune_only] {
+        assert!(
+            store.report(v, &about_commune).await.is_ok(),
+            "not yet classified"
+        );
+    }
+    store
+        .mark_police_conduct(&commune_only, &about_commune, &commune, inspector, at(6, 5))
+        .await
+        .unwrap();
+    let detail = store.report(&province, &about_commune).await.unwrap();
+    assert_eq!(detail.legal_type.as_deref(), Some("police_conduct"));
+    assert_eq!(detail.accused_unit.as_ref(), Some(&commune));
+    for v in [&commune_tree, &commune_only] {
+        assert!(
+            matches!(
+                store.report(v, &about_commune).await,
+                Err(StoreError::NotFound)
+            ),
+            "the accused unit cannot read it: {v:?}"
+        );
+        assert!(store.list_reports(v, 10).await.unwrap().is_empty());
+    }
+    assert!(
+        matches!(
+            store
+                .mark_police_conduct(&commune_only, &about_commune, &commune, inspector, at(6, 6))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "nor touch it"
+    );
+
+    // The provincial director accused: only the ministry reads it.
+    store
+        .mark_police_conduct(
+            &province,
+            &about_director,
+            &UnitCode::province(22),
+            inspector,
+            at(6, 7),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.report(&province, &about_director).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .report(&Visibility::Unit(UnitCode::province(22)), &about_director)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.report(&everything, &about_director).await.is_ok());
+    let listed: Vec<_> = store
+        .list_reports(&province, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case_number)
+        .collect();
+    assert_eq!(
+        listed,
+        [about_commune],
+        "the province still reads the one about a commune"
     );
 }
 

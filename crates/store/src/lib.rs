@@ -233,6 +233,16 @@ pub trait Retention: Send + Sync {
     /// notes, attachment records, history and contact, in one transaction, if it still matches
     /// `rule` and is not on hold. Returns whether it did.
     async fn purge_report(&self, report: ReportId, rule: &PurgeRule) -> StoreResult<bool>;
+    /// Classifies a visible report as about police conduct, naming the accused's unit, and
+    /// records the event: from then on nobody in that unit or below it can read it.
+    async fn mark_police_conduct(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        accused_unit: &UnitCode,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Puts a visible report on legal hold, or releases it, and records the event.
     async fn set_legal_hold(
         &self,

@@ -219,6 +219,9 @@ pub struct ReportDetail {
     pub legal_hold: bool,
     /// The legal type once classified (`police_conduct`, …).
     pub legal_type: Option<String>,
+    /// For a report about police conduct, the accused's unit: nobody in it or below it may
+    /// read the report.
+    pub accused_unit: Option<UnitCode>,
     /// When it happened, as the reporter said.
     pub occurred_at: Option<DateTime<Utc>>,
     /// The reporter asked to be protected: they are under threat.

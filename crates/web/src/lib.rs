@@ -294,6 +294,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/reports/{case}/reply", post(pages::reply))
         .route(
+            "/console/reports/{case}/police-conduct",
+            post(pages::police_conduct),
+        )
+        .route(
             "/console/reports/{case}/files/{attachment}",
             get(pages::download),
         )

@@ -18,6 +18,7 @@ mod flow;
 mod follow_up;
 mod harness;
 mod keys;
+mod permissions;
 mod retention;
 mod reveal;
 mod rotation;

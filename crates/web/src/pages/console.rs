@@ -211,6 +211,11 @@ struct ReportPage {
     occurred: Option<String>,
     protection: bool,
     hold_error: Option<String>,
+    /// The accused's unit, once the report is about police conduct.
+    accused_unit: Option<String>,
+    /// Units that can be named as the accused's: the report's province and its communes.
+    accused_choices: Vec<(String, String)>,
+    conduct_error: Option<String>,
     messages: Vec<MessageLine>,
     can_reveal_items: bool,
     item_notice: Option<String>,
@@ -325,6 +330,7 @@ struct Shown {
     item_error: Option<String>,
     reveal_error: Option<String>,
     hold_error: Option<String>,
+    conduct_error: Option<String>,
     reply_error: Option<String>,
 }
 
@@ -384,6 +390,78 @@ pub async fn legal_hold(
         "error-no-hold-authority",
     )
     .await
+}
+
+/// The report page's form about police conduct: names the accused's unit. The report then
+/// leaves the reader's sight when they are in that unit or below it, so the inbox follows.
+pub async fn police_conduct(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    match state
+        .hotline
+        .mark_police_conduct(&actor, &case, form.get("accused_unit"))
+        .await
+    {
+        Ok(true) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
+        Ok(false) => Redirect::to("/console").into_response(),
+        Err(e) => {
+            let shown = |message| Shown {
+                conduct_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-forbidden").await
+        }
+    }
+}
+
+/// A unit's name for people, from the province's or commune's name in the 2025 list.
+fn unit_label(state: &AppState, ctx: &Ctx, code: &hotline_domain::UnitCode) -> String {
+    use hotline_domain::unit::UnitShape;
+    let places = &state.hotline.places;
+    let place = match code.shape() {
+        UnitShape::Commune(p, c) => places
+            .communes_of(p)
+            .find(|commune| commune.code == c)
+            .map(|commune| commune.name.clone()),
+        UnitShape::Province(p) => places.province(p).map(|province| province.name.clone()),
+        UnitShape::Ministry | UnitShape::Other => None,
+    };
+    match place {
+        Some(name) => format!("{} ({code})", ctx.tr.t1("unit-police-of", "name", name)),
+        None => code.to_string(),
+    }
+}
+
+/// The units that can be named as the accused's on a report: its province's police and the
+/// province's communes; every province's police when the report has no place.
+fn accused_choices(state: &AppState, ctx: &Ctx, province: Option<u32>) -> Vec<(String, String)> {
+    let places = &state.hotline.places;
+    let codes: Vec<hotline_domain::UnitCode> = match province {
+        Some(p) => std::iter::once(hotline_domain::UnitCode::province(p))
+            .chain(
+                places
+                    .communes_of(p)
+                    .map(|c| hotline_domain::UnitCode::commune(p, c.code)),
+            )
+            .collect(),
+        None => places
+            .provinces()
+            .iter()
+            .map(|p| hotline_domain::UnitCode::province(p.code))
+            .collect(),
+    };
+    codes
+        .iter()
+        .map(|code| (code.to_string(), unit_label(state, ctx, code)))
+        .collect()
 }
 
 /// After a form on the report page: back to the report when it worked, else
@@ -606,6 +684,13 @@ async fn report_response(
         protection: view.detail.protection_requested,
         can_hold: actor.0.role.may_place_legal_hold(),
         hold_error: shown.hold_error,
+        accused_unit: view
+            .detail
+            .accused_unit
+            .as_ref()
+            .map(|code| unit_label(state, ctx, code)),
+        accused_choices: accused_choices(state, ctx, summary.province_code),
+        conduct_error: shown.conduct_error,
         messages: view
             .messages
             .iter()

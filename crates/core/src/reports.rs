@@ -4,7 +4,7 @@ use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::pii::Segment;
-use hotline_domain::text::{Phone, clean_line, search_tokens};
+use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
 use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
 use hotline_store::{Attachment, Event, Message, ReportDetail, ReportSummary, RevealRequest};
@@ -27,6 +27,18 @@ pub struct MessageView {
     pub message: Message,
     pub parts: Vec<Part>,
 }
+
+/// A report found by a search, with the passage that matched.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub report: ReportSummary,
+    /// The passage of its text or messages around the first word searched for, personal items
+    /// masked, the words marked; empty for searches by case or phone number.
+    pub snippet: Vec<SnippetPiece>,
+}
+
+/// Characters of text a snippet shows.
+const SNIPPET_WIDTH: usize = 160;
 
 /// A report with its conversation and history, as the console shows it.
 #[derive(Debug, Clone)]
@@ -69,13 +81,21 @@ impl Hotline {
         actor: &Actor,
         query: &str,
         limit: u32,
-    ) -> CoreResult<Vec<ReportSummary>> {
+    ) -> CoreResult<Vec<SearchHit>> {
         let query = clean_line(query);
         if query.is_empty() {
-            return self.list_reports(actor, limit).await;
+            let reports = self.list_reports(actor, limit).await?;
+            return Ok(reports
+                .into_iter()
+                .map(|report| SearchHit {
+                    report,
+                    snippet: Vec::new(),
+                })
+                .collect());
         }
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
         let visibility = actor.visibility();
+        let searched_words = search_tokens(&query);
         let (mut reports, how) = if let Some(case) = CaseNumber::parse(&query) {
             let found = match self.store.report(&visibility, &case).await {
                 Ok(detail) => vec![detail.summary],
@@ -101,7 +121,7 @@ impl Hotline {
                 .await?;
             (found, "phone".to_owned())
         } else {
-            let words: Vec<_> = search_tokens(&query)
+            let words: Vec<_> = searched_words
                 .iter()
                 .map(|word| self.keys.word_digest(word))
                 .collect();
@@ -119,7 +139,35 @@ impl Hotline {
             &format!("by={how} results={}", reports.len()),
         )
         .await?;
-        Ok(reports)
+        let by_words = how.starts_with("words");
+        let mut hits = Vec::with_capacity(reports.len());
+        for report in reports {
+            let snippet = if by_words {
+                self.snippet_of(&report, &searched_words).await?
+            } else {
+                Vec::new()
+            };
+            hits.push(SearchHit { report, snippet });
+        }
+        Ok(hits)
+    }
+
+    /// Where `words` stand in a report: its first message that holds one of them, oldest
+    /// first; empty when only its address holds them.
+    async fn snippet_of(
+        &self,
+        report: &ReportSummary,
+        words: &[String],
+    ) -> CoreResult<Vec<SnippetPiece>> {
+        let key = self.data_key(report)?;
+        for message in self.store.messages(report.id).await? {
+            let text = masked(&message_text(key.as_ref(), &message)?);
+            let found = snippet(&text, words, SNIPPET_WIDTH);
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+        Ok(Vec::new())
     }
 
     /// An evidence file of a report the actor may see, opened for download; audited.

@@ -58,6 +58,99 @@ pub fn search_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A piece of a search snippet: text, and whether it is one of the words searched for.
+pub type SnippetPiece = (String, bool);
+
+/// A passage of `text` of about `width` characters around the first of `words` (folded, as
+/// `search_tokens` gives them) it holds, cut at word boundaries, with every one of the words in
+/// it marked: the reader sees why the report matched. Empty when none of the words is there.
+pub fn snippet(text: &str, words: &[String], width: usize) -> Vec<SnippetPiece> {
+    // Runs of letters and digits (words) and of everything else, in order.
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for c in text.chars() {
+        let wordy = c.is_alphanumeric();
+        match runs.last_mut() {
+            Some((run, kind)) if *kind == wordy => run.push(c),
+            _ => runs.push((c.to_string(), wordy)),
+        }
+    }
+    let marked: Vec<SnippetPiece> = runs
+        .into_iter()
+        .map(|(run, wordy)| {
+            let hit = wordy && words.iter().any(|w| *w == fold(&run));
+            (run, hit)
+        })
+        .collect();
+    let Some(first) = marked.iter().position(|(_, hit)| *hit) else {
+        return Vec::new();
+    };
+    // About a third of the room before the first match, the rest after it.
+    let mut start = first;
+    let mut before = 0;
+    while start > 0 {
+        let len = marked
+            .get(start - 1)
+            .map_or(0, |(piece, _)| piece.chars().count());
+        if before + len > width / 3 {
+            break;
+        }
+        before += len;
+        start -= 1;
+    }
+    let mut end = start;
+    let mut taken = 0;
+    while let Some((piece, _)) = marked.get(end) {
+        let len = piece.chars().count();
+        if taken + len > width && end > first {
+            break;
+        }
+        taken += len;
+        end += 1;
+    }
+    let mut pieces: Vec<SnippetPiece> = Vec::new();
+    if start > 0 {
+        pieces.push(("…".to_owned(), false));
+    }
+    for (piece, hit) in marked.iter().take(end).skip(start) {
+        let piece = clean_line_keeping_ends(piece);
+        match pieces.last_mut() {
+            Some((text, false)) if !hit => text.push_str(&piece),
+            _ => pieces.push((piece, *hit)),
+        }
+    }
+    if end < marked.len() {
+        match pieces.last_mut() {
+            Some((text, false)) => text.push('…'),
+            _ => pieces.push(("…".to_owned(), false)),
+        }
+    }
+    pieces
+}
+
+/// White space collapsed to single spaces, keeping a leading or trailing one.
+fn clean_line_keeping_ends(piece: &str) -> String {
+    if piece.chars().all(char::is_whitespace) && !piece.is_empty() {
+        " ".to_owned()
+    } else if piece.chars().any(char::is_whitespace) {
+        let mut out = String::new();
+        let mut last_space = false;
+        for c in piece.chars() {
+            if c.is_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        out
+    } else {
+        piece.to_owned()
+    }
+}
+
 /// A phone number in E.164 form (`+84912345678`).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Phone(String);
@@ -204,5 +297,34 @@ mod tests {
     fn national_form_groups_digits() {
         let phone = Phone::parse("+84912345678").unwrap();
         assert_eq!(phone.national(), "0912 345 678");
+    }
+
+    #[test]
+    fn a_snippet_marks_the_words_found_with_or_without_diacritics() {
+        let text = "Tối qua có nhóm thanh niên tụ tập đua xe trên đường Trần Phú, \
+                    gây ồn ào đến 2 giờ sáng. Công an phường chưa đến.";
+        let words = search_tokens("cong an duong");
+        let pieces = snippet(text, &words, 80);
+        let marked: Vec<&str> = pieces
+            .iter()
+            .filter(|(_, hit)| *hit)
+            .map(|(piece, _)| piece.as_str())
+            .collect();
+        assert!(marked.contains(&"đường"), "{pieces:?}");
+        let whole: String = pieces.iter().map(|(p, _)| p.as_str()).collect();
+        assert!(whole.chars().count() <= 90, "{whole}");
+        assert!(
+            whole.starts_with('…') || whole.starts_with("Tối"),
+            "{whole}"
+        );
+        assert!(
+            text.contains(whole.trim_matches('…').trim()),
+            "cut at words: {whole}"
+        );
+        assert!(snippet(text, &search_tokens("ma tuy"), 80).is_empty());
+        assert!(
+            snippet("duong", &search_tokens("duong"), 80) == vec![("duong".to_owned(), true)],
+            "a word alone"
+        );
     }
 }

@@ -437,7 +437,7 @@ pub async fn create_reply(
         ("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50"),
     ),
     responses(
-        (status = 200, body = ReportList),
+        (status = 200, body = SearchResults),
         (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A phone-number search without clearance", body = Problem, content_type = "application/problem+json"),
@@ -467,12 +467,43 @@ pub async fn search(
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     match state.hotline.search_reports(&actor, query, limit).await {
-        Ok(reports) => Json(ReportList {
-            items: reports.into_iter().map(report_item).collect(),
+        Ok(hits) => Json(SearchResults {
+            items: hits
+                .into_iter()
+                .map(|hit| SearchItem {
+                    snippet: hit
+                        .snippet
+                        .into_iter()
+                        .map(|(text, matched)| SnippetPart { text, matched })
+                        .collect(),
+                    report: report_item(hit.report),
+                })
+                .collect(),
         })
         .into_response(),
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// Reports found by a search, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<SearchItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchItem {
+    #[serde(flatten)]
+    pub report: ReportItem,
+    /// For a search by words, the passage that matched (personal items masked), in pieces:
+    /// `matched` marks the words searched for. Empty for a case or phone number.
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnippetPart {
+    pub text: String,
+    pub matched: bool,
 }
 
 fn bad_limit(ctx: &Ctx) -> Response {
@@ -660,7 +691,7 @@ impl utoipa::Modify for BearerScheme {
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
     paths(create_report, list_reports, get_report, create_reply, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

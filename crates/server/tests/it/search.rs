@@ -61,6 +61,10 @@ async fn searching(backend: Backend) {
     let (status, page) = search(&director, &server, "buon ma thuot").await;
     assert_eq!(status, 200);
     assert!(page.contains(&theft) && !page.contains(&gambling));
+    assert!(
+        page.contains("<mark>Buôn</mark> <mark>Ma</mark> <mark>Thuột</mark>"),
+        "the snippet marks the words found, as written"
+    );
     let (_, page) = search(&director, &server, "TRỘM XE").await;
     assert!(page.contains(&theft), "with diacritics and in capitals");
     assert!(
@@ -112,6 +116,32 @@ async fn searching(backend: Backend) {
     let (_, page) = search(&other, &server, "trom xe").await;
     assert!(page.contains(&elsewhere) && !page.contains(&theft));
 
+    // Markup in a report is text everywhere: inbox, report page, search snippet, API.
+    let hostile = submit(
+        &server,
+        "Cảnh báo <script>alert('x')</script> và \"><img src=x onerror=alert(1)> ở chợ",
+        22,
+    )
+    .await;
+    let inbox = crate::harness::page(&director, server.url("/console")).await;
+    let report = crate::harness::page(
+        &director,
+        server.url(&format!("/console/reports/{hostile}")),
+    )
+    .await;
+    let (_, found) = search(&director, &server, "onerror canh bao").await;
+    assert!(found.contains(&hostile) && found.contains("<mark>onerror</mark>"));
+    for (what, html) in [("inbox", &inbox), ("report", &report), ("search", &found)] {
+        assert!(
+            !html.contains("<script>alert") && !html.contains("<img src=x"),
+            "{what} renders markup from a report"
+        );
+        assert!(
+            html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
+            "{what}"
+        );
+    }
+
     // Markup and SQL are only text to search for.
     let (status, page) = search(&director, &server, "<script>alert(1)</script>").await;
     assert_eq!(status, 200);
@@ -129,7 +159,7 @@ async fn searching(backend: Backend) {
         .iter()
         .filter(|e| e.action == "reports.searched")
         .collect();
-    assert_eq!(searches.len(), 9, "every search but the refused one");
+    assert_eq!(searches.len(), 10, "every search but the refused one");
     assert!(searches.iter().any(|e| e.detail == "by=phone results=2"));
     assert!(searches.iter().any(|e| e.detail == "by=words=3 results=1"));
     assert!(

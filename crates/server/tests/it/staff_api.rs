@@ -174,6 +174,18 @@ async fn staff_api(backend: Backend) {
     let (status, found) = api.get(Some(&qn), "/api/v1/search?q=cong%20an%20xa").await;
     assert_eq!(status, 200);
     assert_eq!(found["items"][0]["case_number"], case.as_str());
+    let marked: Vec<&str> = found["items"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|part| part["matched"] == true)
+        .map(|part| part["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, ["Công", "an", "xã"], "the words found, as written");
+    assert!(
+        !found.to_string().contains("0912"),
+        "snippets are masked too"
+    );
     let (_, found) = api.get(Some(&qn), "/api/v1/search?q=TROM").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     let (status, found) = api.get(Some(&ht), "/api/v1/search?q=cong%20an%20xa").await;

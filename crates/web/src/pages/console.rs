@@ -27,6 +27,8 @@ pub struct Row {
     pub urgency_code: &'static str,
     pub unit: String,
     pub summary: String,
+    /// For a search by words, the passage that matched, the words marked.
+    pub snippet: Vec<(String, bool)>,
 }
 
 fn row(ctx: &Ctx, r: &ReportSummary) -> Row {
@@ -40,6 +42,7 @@ fn row(ctx: &Ctx, r: &ReportSummary) -> Row {
         urgency_code: r.urgency.as_str(),
         unit: r.unit_name.clone(),
         summary: r.summary.clone(),
+        snippet: Vec::new(),
     }
 }
 
@@ -60,7 +63,10 @@ pub async fn inbox(
     StaffPage(actor): StaffPage,
 ) -> Response {
     match state.hotline.list_reports(&actor, 200).await {
-        Ok(reports) => inbox_page(&ctx, &actor, &reports, None, None, StatusCode::OK),
+        Ok(reports) => {
+            let rows = reports.iter().map(|r| row(&ctx, r)).collect();
+            inbox_page(&ctx, &actor, rows, None, None, StatusCode::OK)
+        }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
 }
@@ -79,13 +85,22 @@ pub async fn search(
     };
     let query = form.get("q").to_owned();
     match state.hotline.search_reports(&actor, &query, 200).await {
-        Ok(reports) => inbox_page(&ctx, &actor, &reports, Some(query), None, StatusCode::OK),
+        Ok(hits) => {
+            let rows = hits
+                .into_iter()
+                .map(|hit| Row {
+                    snippet: hit.snippet,
+                    ..row(&ctx, &hit.report)
+                })
+                .collect();
+            inbox_page(&ctx, &actor, rows, Some(query), None, StatusCode::OK)
+        }
         Err(CoreError::Forbidden) => {
             let error = ctx.tr.t("search-phone-needs-clearance");
             inbox_page(
                 &ctx,
                 &actor,
-                &[],
+                Vec::new(),
                 Some(query),
                 Some(error),
                 StatusCode::FORBIDDEN,
@@ -98,7 +113,7 @@ pub async fn search(
 fn inbox_page(
     ctx: &Ctx,
     actor: &Actor,
-    reports: &[ReportSummary],
+    rows: Vec<Row>,
     query: Option<String>,
     search_error: Option<String>,
     status: StatusCode,
@@ -106,7 +121,7 @@ fn inbox_page(
     let page = InboxPage {
         c: Chrome::new(ctx, Some(actor)),
         can_read: actor.visibility() != hotline_store::Visibility::Nothing,
-        rows: reports.iter().map(|r| row(ctx, r)).collect(),
+        rows,
         query,
         search_error,
     };

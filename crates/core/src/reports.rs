@@ -7,7 +7,10 @@ use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
 use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
-use hotline_store::{Attachment, Event, Message, ReportDetail, ReportSummary, RevealRequest};
+use hotline_store::{
+    Attachment, Event, FacetCount, Message, NewerReports, ReportCursor, ReportDetail, ReportFilter,
+    ReportSummary, RevealRequest,
+};
 use hotline_vault::seal::DataKey;
 
 /// Most reports one list returns.
@@ -54,11 +57,31 @@ pub struct ReportView {
     pub attachments: Vec<Attachment>,
 }
 
+/// A page of an inbox, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub reports: Vec<ReportSummary>,
+    /// `None` on the last page.
+    pub next: Option<ReportCursor>,
+}
+
 impl Hotline {
-    /// The newest reports the actor may see.
-    pub async fn list_reports(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<ReportSummary>> {
+    /// A page of the reports the actor may see that pass `filter`, in its order; audited like
+    /// any list.
+    pub async fn inbox(
+        &self,
+        actor: &Actor,
+        filter: &ReportFilter,
+        limit: u32,
+    ) -> CoreResult<InboxPage> {
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
-        let mut reports = self.store.list_reports(&actor.visibility(), limit).await?;
+        // One more than shown says whether another page follows.
+        let mut reports = self
+            .store
+            .inbox(&actor.visibility(), filter, &[], limit + 1)
+            .await?;
+        let more = reports.len() > limit as usize;
+        reports.truncate(limit as usize);
         self.open_summaries(&mut reports)?;
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
@@ -68,7 +91,29 @@ impl Hotline {
             &format!("count={}", reports.len()),
         )
         .await?;
-        Ok(reports)
+        let next = more
+            .then(|| reports.last().map(|r| ReportCursor::after(r, filter.order)))
+            .flatten();
+        Ok(InboxPage { reports, next })
+    }
+
+    /// How many reports the actor may see hold each status, urgency and channel.
+    pub async fn inbox_counts(&self, actor: &Actor) -> CoreResult<Vec<FacetCount>> {
+        Ok(self.store.report_counts(&actor.visibility()).await?)
+    }
+
+    /// Reports the actor may see that arrived after the one with id `after`: what an open
+    /// inbox asks every little while. Not audited: it reads no report, only counts.
+    pub async fn newer_reports(&self, actor: &Actor, after: i64) -> CoreResult<NewerReports> {
+        Ok(self.store.newer_reports(&actor.visibility(), after).await?)
+    }
+
+    /// The newest reports the actor may see.
+    pub async fn list_reports(&self, actor: &Actor, limit: u32) -> CoreResult<Vec<ReportSummary>> {
+        Ok(self
+            .inbox(actor, &ReportFilter::default(), limit)
+            .await?
+            .reports)
     }
 
     /// Reports the actor may see that match `query`: a case number finds that report; a phone
@@ -80,12 +125,14 @@ impl Hotline {
         &self,
         actor: &Actor,
         query: &str,
+        filter: &ReportFilter,
         limit: u32,
     ) -> CoreResult<Vec<SearchHit>> {
         let query = clean_line(query);
         if query.is_empty() {
-            let reports = self.list_reports(actor, limit).await?;
-            return Ok(reports
+            let page = self.inbox(actor, filter, limit).await?;
+            return Ok(page
+                .reports
                 .into_iter()
                 .map(|report| SearchHit {
                     report,
@@ -125,10 +172,11 @@ impl Hotline {
                 .iter()
                 .map(|word| self.keys.word_digest(word))
                 .collect();
-            let found = self
-                .store
-                .search_reports(&visibility, &words, limit)
-                .await?;
+            let found = if words.is_empty() {
+                Vec::new()
+            } else {
+                self.store.inbox(&visibility, filter, &words, limit).await?
+            };
             (found, format!("words={}", words.len()))
         };
         self.open_summaries(&mut reports)?;

@@ -41,6 +41,8 @@ pub struct Config {
     /// Follow-up look-ups per minute per client address, and for everyone together.
     pub follow_up_per_minute: u32,
     pub follow_up_global_per_minute: u32,
+    /// How often an open inbox asks for new reports, in seconds.
+    pub inbox_poll_secs: u32,
     /// Header with the client address set by a trusted reverse proxy, e.g. `x-forwarded-for`.
     /// Off by default: only enable it when every request comes through that proxy.
     pub trusted_proxy_header: Option<String>,
@@ -106,6 +108,7 @@ const KEYS: &[&str] = &[
     "form_work_bits",
     "follow_up_per_minute",
     "follow_up_global_per_minute",
+    "inbox_poll_secs",
     "trusted_proxy_header",
     "secure_cookies",
     "intake_max_batch",
@@ -137,6 +140,7 @@ impl Default for Config {
             form_work_bits: form.work_bits,
             follow_up_per_minute: web.follow_up_per_minute,
             follow_up_global_per_minute: web.follow_up_global_per_minute,
+            inbox_poll_secs: web.inbox_poll_secs,
             trusted_proxy_header: None,
             secure_cookies: false,
             intake_max_batch: hotline_core::IntakeConfig::default().max_batch,
@@ -188,6 +192,7 @@ impl std::fmt::Debug for Config {
                 "follow_up_global_per_minute",
                 &self.follow_up_global_per_minute,
             )
+            .field("inbox_poll_secs", &self.inbox_poll_secs)
             .field("trusted_proxy_header", &self.trusted_proxy_header)
             .field("secure_cookies", &self.secure_cookies)
             .field("intake_max_batch", &self.intake_max_batch)
@@ -296,6 +301,7 @@ impl Config {
             secure_cookies: self.secure_cookies,
             follow_up_per_minute: self.follow_up_per_minute,
             follow_up_global_per_minute: self.follow_up_global_per_minute,
+            inbox_poll_secs: self.inbox_poll_secs,
         }
     }
 }

@@ -11,11 +11,12 @@ use hotline_domain::{
     CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, StaffId, UnitCode,
 };
 use hotline_store::{
-    Admin, Attachment, Audit, AuditRecord, ChainSeal, Event, KeyBinding, LiveSession, Message,
-    NewApiToken, NewAttachment, NewAuditEntry, NewMessage, NewReport, NewSession, NewStaff,
-    NewUnit, PurgeRule, Receipt, ReportDetail, ReportSummary, Reports, Retention, RevealRequest,
-    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units,
-    Vault, Visibility, WrappedKey,
+    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount,
+    KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry, NewMessage,
+    NewReport, NewSession, NewStaff, NewUnit, NewerReports, PurgeRule, Receipt, ReportDetail,
+    ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals,
+    SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault,
+    Visibility, WrappedKey,
 };
 use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
@@ -134,6 +135,18 @@ const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assign
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id";
+
+/// A report's urgency as a rank, emergencies first (`urgency_rank` in the store crate).
+const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
+     WHEN 'normal' THEN 2 ELSE 3 END)";
+
+/// A value bound to a query built piece by piece.
+enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+    Bytes(Vec<u8>),
+}
 
 const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
      u.name AS unit_name, u.path AS unit_path, s.disabled";
@@ -1281,21 +1294,8 @@ for_any_sql_database! {
         visibility: &Visibility,
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>> {
-        let Some((clause, value)) = visibility_clause(visibility, 1) else {
-            return Ok(Vec::new());
-        };
-        sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
-        ))
-        .bind(value)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(report_summary)
-        .collect()
+        self.inbox(visibility, &ReportFilter::default(), &[], limit)
+            .await
     }
 
     async fn search_reports(
@@ -1304,29 +1304,107 @@ for_any_sql_database! {
         words: &[Vec<u8>],
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>> {
-        let Some((clause, value)) = visibility_clause(visibility, 1) else {
-            return Ok(Vec::new());
-        };
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (0..words.len())
-            .map(|i| format!("${}", i + 4))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+        self.inbox(visibility, &ReportFilter::default(), words, limit)
+            .await
+    }
+
+    async fn inbox(
+        &self,
+        visibility: &Visibility,
+        filter: &ReportFilter,
+        words: &[Vec<u8>],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        let mut binds = vec![Bind::Text(value)];
+        let mut next = |bind: Bind| {
+            binds.push(bind);
+            format!("${}", binds.len())
+        };
+        let mut sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause} AND r.id IN (SELECT report_id FROM report_words \
-             WHERE digest IN ({placeholders}) GROUP BY report_id HAVING COUNT(*) = $2) \
-             ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
+             WHERE {clause}"
         );
-        let wanted = i64::try_from(words.len()).unwrap_or(i64::MAX);
-        let mut query = sqlx::query(&sql)
-            .bind(value)
-            .bind(wanted)
-            .bind(i64::from(limit));
-        for word in words {
-            query = query.bind(word.clone());
+        let mut and = |condition: String| {
+            sql.push_str(" AND ");
+            sql.push_str(&condition);
+        };
+        if let Some(status) = filter.status {
+            and(format!("r.status = {}", next(Bind::Text(status.as_str().into()))));
+        }
+        if let Some(channel) = filter.channel {
+            and(format!("r.channel = {}", next(Bind::Text(channel.as_str().into()))));
+        }
+        if let Some(urgency) = filter.urgency {
+            and(format!("r.urgency = {}", next(Bind::Text(urgency.as_str().into()))));
+        }
+        if let Some(unit) = &filter.unit {
+            let param = next(Bind::Text(unit.as_str().into()));
+            and(format!(
+                "u.path LIKE (SELECT path FROM units WHERE code = {param}) || '%'"
+            ));
+        }
+        if let Some(from) = filter.received_from {
+            and(format!("r.created_at >= {}", next(Bind::Time(from))));
+        }
+        if let Some(before) = filter.received_before {
+            and(format!("r.created_at < {}", next(Bind::Time(before))));
+        }
+        match filter.assignee {
+            Some(AssigneeFilter::Unassigned) => and("r.assignee_id IS NULL".into()),
+            Some(AssigneeFilter::Staff(staff)) => {
+                and(format!("r.assignee_id = {}", next(Bind::Int(staff.0))));
+            }
+            None => {}
+        }
+        if let Some(legal_type) = &filter.legal_type {
+            and(format!("r.legal_type = {}", next(Bind::Text(legal_type.clone()))));
+        }
+        if !words.is_empty() {
+            let placeholders: Vec<String> =
+                words.iter().map(|w| next(Bind::Bytes(w.clone()))).collect();
+            let wanted = next(Bind::Int(i64::try_from(words.len()).unwrap_or(i64::MAX)));
+            and(format!(
+                "r.id IN (SELECT report_id FROM report_words WHERE digest IN ({}) \
+                 GROUP BY report_id HAVING COUNT(*) = {wanted})",
+                placeholders.join(", ")
+            ));
+        }
+        let order = match filter.order {
+            ReportOrder::Newest => "r.created_at DESC, r.id DESC".to_owned(),
+            ReportOrder::Oldest => "r.created_at ASC, r.id ASC".to_owned(),
+            ReportOrder::Urgency => format!("{URGENCY_RANK} ASC, r.created_at DESC, r.id DESC"),
+        };
+        if let Some(cursor) = filter.after {
+            let at = next(Bind::Time(cursor.created_at));
+            let id = next(Bind::Int(cursor.id));
+            and(match filter.order {
+                ReportOrder::Newest => format!("(r.created_at, r.id) < ({at}, {id})"),
+                ReportOrder::Oldest => format!("(r.created_at, r.id) > ({at}, {id})"),
+                ReportOrder::Urgency => {
+                    let rank = next(Bind::Int(cursor.rank));
+                    format!(
+                        "({URGENCY_RANK} > {rank} OR ({URGENCY_RANK} = {rank} \
+                         AND (r.created_at, r.id) < ({at}, {id})))"
+                    )
+                }
+            });
+        }
+        let limit = next(Bind::Int(i64::from(limit)));
+        sql.push_str(&format!(" ORDER BY {order} LIMIT {limit}"));
+        let mut query = sqlx::query(&sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(int) => query.bind(int),
+                Bind::Time(time) => query.bind(time),
+                Bind::Bytes(bytes) => query.bind(bytes),
+            };
         }
         query
             .fetch_all(&self.pool)
@@ -1335,6 +1413,63 @@ for_any_sql_database! {
             .iter()
             .map(report_summary)
             .collect()
+    }
+
+    async fn report_counts(&self, visibility: &Visibility) -> StoreResult<Vec<FacetCount>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        let per = |field: &str| {
+            format!(
+                "SELECT '{field}' AS field, r.{field} AS value, COUNT(*) AS n FROM reports r \
+                 JOIN units u ON u.code = r.unit_code WHERE {clause} GROUP BY r.{field}"
+            )
+        };
+        sqlx::query(&format!(
+            "{} UNION ALL {} UNION ALL {}",
+            per("status"),
+            per("urgency"),
+            per("channel")
+        ))
+        .bind(value)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(FacetCount {
+                field: row.text("field")?,
+                value: row.text("value")?,
+                count: row.int("n")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn newer_reports(
+        &self,
+        visibility: &Visibility,
+        after: i64,
+    ) -> StoreResult<NewerReports> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(NewerReports::default());
+        };
+        let row = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n, \
+             COALESCE(SUM(CASE WHEN r.urgency IN ('emergency', 'urgent') THEN 1 ELSE 0 END), 0) \
+             AS urgent, MAX(r.id) AS newest \
+             FROM reports r JOIN units u ON u.code = r.unit_code WHERE {clause} AND r.id > $2"
+        ))
+        .bind(value)
+        .bind(after)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(NewerReports {
+            count: row.int("n")?,
+            urgent: row.int("urgent")?,
+            newest: row.int_opt("newest")?,
+        })
     }
 
     async fn reports_by_phone(

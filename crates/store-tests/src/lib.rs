@@ -17,8 +17,9 @@ use hotline_domain::{
     UnitKind, Urgency,
 };
 use hotline_store::{
-    KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage, NewReport,
-    NewSession, NewStaff, NewUnit, PurgeRule, Store, StoreError, Visibility, WrappedKey,
+    AssigneeFilter, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage,
+    NewReport, NewSession, NewStaff, NewUnit, PurgeRule, ReportCursor, ReportFilter, ReportOrder,
+    ReportSummary, Store, StoreError, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ macro_rules! contract_tests {
             intake_numbers_reports_without_gaps,
             redelivered_platform_messages_are_not_doubled,
             visibility_narrows_reads,
+            an_inbox_filters_orders_pages_and_counts,
             a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_below,
             lists_are_newest_first_and_limited,
             concurrent_intake_never_repeats_a_number,
@@ -684,6 +686,181 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         [about_commune],
         "the province still reads the one about a commune"
     );
+}
+
+pub async fn an_inbox_filters_orders_pages_and_counts(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    let mut batch = Vec::new();
+    for i in 0..9 {
+        let unit = if i % 3 == 0 {
+            commune.clone()
+        } else {
+            UnitCode::province(22)
+        };
+        let mut r = report(
+            unit,
+            "QN",
+            at(8, 0) + Duration::minutes(i),
+            &format!("r{i}"),
+        );
+        r.urgency = match i % 3 {
+            0 => Urgency::Emergency,
+            1 => Urgency::Normal,
+            _ => Urgency::Urgent,
+        };
+        if i == 4 {
+            r.channel = Channel::Web;
+        }
+        r.word_index = vec![format!("w{}", i % 2).into_bytes()];
+        batch.push(r);
+    }
+    store.intake(&batch).await.unwrap();
+    store
+        .intake(&[report(UnitCode::province(42), "HT", at(8, 1), "elsewhere")])
+        .await
+        .unwrap();
+    let province = Visibility::Subtree("/bca/22/".into());
+    let numbers = |reports: Vec<ReportSummary>| -> Vec<u32> {
+        reports
+            .iter()
+            .map(|r| r.case_number.as_str()[8..].parse().unwrap())
+            .collect()
+    };
+    let page = |filter: ReportFilter, words: Vec<Vec<u8>>, limit: u32| {
+        let (store, province) = (store.clone(), province.clone());
+        async move {
+            store
+                .inbox(&province, &filter, &words, limit)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Newest first, in pages that do not shift.
+    let first = page(ReportFilter::default(), Vec::new(), 4).await;
+    assert_eq!(numbers(first.clone()), [9, 8, 7, 6]);
+    let after = ReportCursor::after(first.last().unwrap(), ReportOrder::Newest);
+    let second = page(
+        ReportFilter {
+            after: Some(after),
+            ..ReportFilter::default()
+        },
+        Vec::new(),
+        4,
+    )
+    .await;
+    assert_eq!(numbers(second), [5, 4, 3, 2]);
+    let oldest = page(
+        ReportFilter {
+            order: ReportOrder::Oldest,
+            ..ReportFilter::default()
+        },
+        Vec::new(),
+        3,
+    )
+    .await;
+    assert_eq!(numbers(oldest), [1, 2, 3]);
+
+    // Emergencies first, newest first within each urgency; the cursor crosses urgencies.
+    let by_urgency = |after| ReportFilter {
+        order: ReportOrder::Urgency,
+        after,
+        ..ReportFilter::default()
+    };
+    let top = page(by_urgency(None), Vec::new(), 4).await;
+    assert_eq!(numbers(top.clone()), [7, 4, 1, 9]);
+    let cursor = ReportCursor::after(top.last().unwrap(), ReportOrder::Urgency);
+    let rest = page(by_urgency(Some(cursor)), Vec::new(), 10).await;
+    assert_eq!(numbers(rest), [6, 3, 8, 5, 2]);
+
+    // Filters narrow, alone and together, and with words.
+    let only = |filter: ReportFilter| page(filter, Vec::new(), 20);
+    let emergencies = only(ReportFilter {
+        urgency: Some(Urgency::Emergency),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(emergencies), [7, 4, 1]);
+    let web = only(ReportFilter {
+        channel: Some(Channel::Web),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(web), [5]);
+    let in_commune = only(ReportFilter {
+        unit: Some(commune.clone()),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(in_commune), [7, 4, 1]);
+    let window = only(ReportFilter {
+        received_from: Some(at(8, 0) + Duration::minutes(2)),
+        received_before: Some(at(8, 0) + Duration::minutes(5)),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(window), [5, 4, 3]);
+    let unassigned_urgent = only(ReportFilter {
+        urgency: Some(Urgency::Urgent),
+        assignee: Some(AssigneeFilter::Unassigned),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(unassigned_urgent), [9, 6, 3]);
+    let nobody = only(ReportFilter {
+        assignee: Some(AssigneeFilter::Staff(hotline_domain::StaffId(1))),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert!(nobody.is_empty());
+    let new_ones = only(ReportFilter {
+        status: Some(ReportStatus::Received),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(new_ones.len(), 9);
+    let words = page(
+        ReportFilter {
+            urgency: Some(Urgency::Emergency),
+            ..ReportFilter::default()
+        },
+        vec![b"w0".to_vec()],
+        20,
+    )
+    .await;
+    assert_eq!(numbers(words), [7, 1], "emergencies holding the word");
+
+    // Counts per value, within the reader's scope only.
+    let counts = store.report_counts(&province).await.unwrap();
+    let count = |field: &str, value: &str| {
+        counts
+            .iter()
+            .find(|c| c.field == field && c.value == value)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(count("urgency", "emergency"), 3);
+    assert_eq!(count("urgency", "urgent"), 3);
+    assert_eq!(count("channel", "web"), 1);
+    assert_eq!(count("channel", "api"), 8);
+    assert_eq!(count("status", "received"), 9);
+    assert!(
+        store
+            .report_counts(&Visibility::Nothing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // What arrived since a point, for an inbox left open.
+    let since = first[1].id.0;
+    let newer = store.newer_reports(&province, since).await.unwrap();
+    assert_eq!(
+        (newer.count, newer.urgent, newer.newest),
+        (1, 1, Some(first[0].id.0))
+    );
+    let none = store.newer_reports(&province, first[0].id.0).await.unwrap();
+    assert_eq!((none.count, none.newest), (0, None));
 }
 
 pub async fn lists_are_newest_first_and_limited(store: Arc<dyn Store>) {

@@ -130,6 +130,20 @@ pub trait Reports: Send + Sync {
         words: &[Vec<u8>],
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>>;
+    /// A page of the reports visible under `visibility` that pass `filter` and, when `words` are
+    /// given, hold every one of them, in the filter's order, after its cursor.
+    async fn inbox(
+        &self,
+        visibility: &Visibility,
+        filter: &ReportFilter,
+        words: &[Vec<u8>],
+        limit: u32,
+    ) -> StoreResult<Vec<ReportSummary>>;
+    /// How many visible reports hold each status, urgency and channel.
+    async fn report_counts(&self, visibility: &Visibility) -> StoreResult<Vec<FacetCount>>;
+    /// Visible reports with an id above `after`.
+    async fn newer_reports(&self, visibility: &Visibility, after: i64)
+    -> StoreResult<NewerReports>;
     /// Reports visible under `visibility` whose reporter left the phone number with this blind
     /// index, on any channel, newest first.
     async fn reports_by_phone(

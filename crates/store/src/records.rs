@@ -106,6 +106,92 @@ pub struct NewApiToken {
     pub created_at: DateTime<Utc>,
 }
 
+/// What an inbox shows, within the reader's visibility: every field narrows, none widens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub status: Option<ReportStatus>,
+    pub channel: Option<Channel>,
+    pub urgency: Option<Urgency>,
+    /// Reports of this unit and the units below it.
+    pub unit: Option<UnitCode>,
+    /// Received at or after.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub received_before: Option<DateTime<Utc>>,
+    pub assignee: Option<AssigneeFilter>,
+    pub legal_type: Option<String>,
+    pub order: ReportOrder,
+    /// Where the previous page ended: the page starts after it.
+    pub after: Option<ReportCursor>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Unassigned,
+    Staff(StaffId),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReportOrder {
+    #[default]
+    Newest,
+    Oldest,
+    /// Emergencies first, then urgent, normal, low; newest first within each.
+    Urgency,
+}
+
+/// A position in an ordered list of reports, for the next page (keyset pagination: no page
+/// shifts when new reports arrive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportCursor {
+    /// The urgency's rank (0 for emergencies) in urgency order; 0 otherwise.
+    pub rank: i64,
+    pub created_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl ReportCursor {
+    /// The position just after `report` in `order`.
+    pub fn after(report: &ReportSummary, order: ReportOrder) -> Self {
+        Self {
+            rank: match order {
+                ReportOrder::Urgency => urgency_rank(report.urgency),
+                ReportOrder::Newest | ReportOrder::Oldest => 0,
+            },
+            created_at: report.created_at,
+            id: report.id.0,
+        }
+    }
+}
+
+/// Emergencies first.
+pub fn urgency_rank(urgency: Urgency) -> i64 {
+    match urgency {
+        Urgency::Emergency => 0,
+        Urgency::Urgent => 1,
+        Urgency::Normal => 2,
+        Urgency::Low => 3,
+    }
+}
+
+/// How many visible reports hold one value of a field (`status`, `urgency`, `channel`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    pub field: String,
+    pub value: String,
+    pub count: i64,
+}
+
+/// Reports that arrived after a point, as an inbox left open asks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NewerReports {
+    pub count: i64,
+    /// Of them, emergencies and urgent ones.
+    pub urgent: i64,
+    /// The newest one's id, for the next question.
+    pub newest: Option<i64>,
+}
+
 /// Which reports a reader may see. Built from the acting member by the core, never by a handler.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {

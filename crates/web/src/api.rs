@@ -434,6 +434,11 @@ pub async fn create_reply(
     tag = "reports",
     params(
         ("q" = String, Query, description = "Words, a case number or a phone number"),
+        ("status" = Option<String>, Query, description = "Only reports in this status"),
+        ("urgency" = Option<String>, Query, description = "Only reports of this urgency"),
+        ("channel" = Option<String>, Query, description = "Only reports from this channel"),
+        ("from" = Option<String>, Query, description = "Received on or after this day (YYYY-MM-DD, Vietnam)"),
+        ("to" = Option<String>, Query, description = "Received on or before this day (YYYY-MM-DD, Vietnam)"),
         ("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50"),
     ),
     responses(
@@ -466,7 +471,13 @@ pub async fn search(
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
-    match state.hotline.search_reports(&actor, query, limit).await {
+    // The console's filters narrow the search here too (`status`, `urgency`, `channel`, …).
+    let filter = crate::pages::InboxQuery::from_query(uri.query()).filter(actor.0.id);
+    match state
+        .hotline
+        .search_reports(&actor, query, &filter, limit)
+        .await
+    {
         Ok(hits) => Json(SearchResults {
             items: hits
                 .into_iter()

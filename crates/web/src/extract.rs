@@ -121,7 +121,7 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-fn encode_pairs(pairs: &[(String, String)]) -> String {
+pub(crate) fn encode_pairs(pairs: &[(String, String)]) -> String {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     pairs
         .iter()

@@ -45,6 +45,8 @@ pub struct WebConfig {
     /// together: a follow-up code cannot be guessed, and these make sure nobody tries for long.
     pub follow_up_per_minute: u32,
     pub follow_up_global_per_minute: u32,
+    /// How often an open inbox asks for new reports, in seconds.
+    pub inbox_poll_secs: u32,
 }
 
 impl Default for WebConfig {
@@ -61,6 +63,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             follow_up_per_minute: 30,
             follow_up_global_per_minute: 1200,
+            inbox_poll_secs: 20,
         }
     }
 }
@@ -193,6 +196,10 @@ async fn work_script() -> Response {
     script(include_str!("../static/work.js"))
 }
 
+async fn inbox_script() -> Response {
+    script(include_str!("../static/inbox.js"))
+}
+
 /// One of our own scripts; pages work without them.
 fn script(source: &'static str) -> Response {
     let mut response = source.into_response();
@@ -274,6 +281,7 @@ pub fn app(state: AppState) -> Router {
         .route("/dia-gioi/{province}", get(pages::communes_of))
         .route("/console", get(pages::inbox))
         .route("/console/search", post(pages::search))
+        .route("/console/inbox/updates", get(pages::inbox_updates))
         .route("/console/reveal-log", get(pages::reveal_log))
         .route("/console/reports/{case}", get(pages::report_page))
         .route(
@@ -338,6 +346,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/receipt.js", get(receipt_script))
         .route("/static/form.js", get(form_script))
         .route("/static/work.js", get(work_script))
+        .route("/static/inbox.js", get(inbox_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::metrics))

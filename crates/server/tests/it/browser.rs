@@ -254,7 +254,9 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     };
     let data = Data::new(Backend::Sqlite).await.unwrap();
     data.add_staff("qn.director", Role::Director, "22").await;
-    let server = Server::start(data.config()).await;
+    let mut config = data.config();
+    config.inbox_poll_secs = 1;
+    let server = Server::start(config).await;
     let photo = photo_with_gps(data.dir.path());
 
     let phone = driver.session(360).await;
@@ -329,7 +331,42 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     assert_eq!(codes.lines().count(), 10, "{codes}");
     desk.click("a.button[href='/console']").await;
     assert!(desk.text("table.inbox").await.contains(&case));
-    desk.click("table.inbox tbody tr a").await;
+
+    // A report arriving while the inbox is open is announced without a reload, urgent ones
+    // loudly.
+    let arriving = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(
+            &json!({"text": "Cháy lớn ở kho hàng gần trụ sở Công an xã, có người mắc kẹt",
+                      "province_code": 22}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(arriving.status(), 201);
+    let news = desk
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             const news = document.getElementById('inbox-news');
+             (function wait() { news.hidden ? setTimeout(wait, 50) : done(news.textContent); })();",
+        )
+        .await;
+    let news = news.as_str().unwrap().to_owned();
+    assert!(
+        news.contains("1 tin mới") && news.contains("KHẨN"),
+        "{news}"
+    );
+    assert!(desk.title().await.starts_with("(1)"));
+
+    // Search without diacritics; the words found are marked.
+    desk.go(&server.url("/console")).await;
+    desk.type_into("#q", "cong an").await;
+    desk.click("form.search button[type=submit]").await;
+    let marked = desk.text("table.inbox td.summary mark").await;
+    assert_eq!(marked, "Công");
+    desk.go(&server.url("/console")).await;
+    desk.click(&format!("table.inbox a[href='/console/reports/{case}']"))
+        .await;
     let body = desk.text("ol.messages .body").await;
     assert!(
         body.contains("<script>alert(1)</script>"),

@@ -17,6 +17,7 @@ mod evidence;
 mod flow;
 mod follow_up;
 mod harness;
+mod inbox;
 mod keys;
 mod permissions;
 mod retention;

@@ -1,5 +1,6 @@
 //! The staff console: inbox, search, the report page and its forms, the reveal log.
 
+use super::inbox_filter::InboxQuery;
 use super::{Chrome, StaffPage, first_field_message, form_of, render, vn_time};
 use crate::AppState;
 use crate::error::PageError;
@@ -13,6 +14,7 @@ use hotline_core::identity::ItemReveal;
 use hotline_core::reports::{Part, ReportView};
 use hotline_core::{Actor, CoreError, Reveal};
 use hotline_domain::DomainError;
+use hotline_domain::{Channel, ReportStatus, Urgency};
 use hotline_store::ReportSummary;
 use http::{StatusCode, header};
 
@@ -55,17 +57,130 @@ struct InboxPage {
     /// The search, when the list answers one.
     query: Option<String>,
     search_error: Option<String>,
+    filters: InboxQuery,
+    choices: FilterChoices,
+    /// The next page, when there is one.
+    next_href: Option<String>,
+    /// The newest report's id when the page opened, for the page's own refresh.
+    newest: i64,
+    poll_secs: u32,
 }
+
+/// The values each filter offers, named in the reader's language, with how many of the
+/// reader's reports hold each.
+#[derive(Default)]
+pub struct FilterChoices {
+    pub status: Vec<Choice>,
+    pub urgency: Vec<Choice>,
+    pub channel: Vec<Choice>,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+    pub count: i64,
+}
+
+/// Reports shown on one page of the inbox.
+const INBOX_PAGE: u32 = 50;
 
 pub async fn inbox(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
+    uri: http::Uri,
 ) -> Response {
-    match state.hotline.list_reports(&actor, 200).await {
-        Ok(reports) => {
-            let rows = reports.iter().map(|r| row(&ctx, r)).collect();
-            inbox_page(&ctx, &actor, rows, None, None, StatusCode::OK)
+    let filters = InboxQuery::from_query(uri.query());
+    let filter = filters.filter(actor.0.id);
+    let (page, counts) = match (
+        state.hotline.inbox(&actor, &filter, INBOX_PAGE).await,
+        state.hotline.inbox_counts(&actor).await,
+    ) {
+        (Ok(page), Ok(counts)) => (page, counts),
+        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let rows = page.reports.iter().map(|r| row(&ctx, r)).collect();
+    let next_href = page.next.as_ref().map(|cursor| filters.next_href(cursor));
+    let newest = match state.hotline.newer_reports(&actor, 0).await {
+        Ok(newer) => newer.newest.unwrap_or_default(),
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let page = InboxPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        can_read: actor.visibility() != hotline_store::Visibility::Nothing,
+        rows,
+        query: None,
+        search_error: None,
+        choices: choices(&ctx, &counts),
+        filters,
+        next_href,
+        newest,
+        poll_secs: state.config.inbox_poll_secs,
+    };
+    render(StatusCode::OK, &page, &ctx)
+}
+
+fn choices(ctx: &Ctx, counts: &[hotline_store::FacetCount]) -> FilterChoices {
+    let count = |field: &str, value: &str| {
+        counts
+            .iter()
+            .find(|c| c.field == field && c.value == value)
+            .map_or(0, |c| c.count)
+    };
+    let each = |field: &str, values: Vec<&'static str>| -> Vec<Choice> {
+        values
+            .into_iter()
+            .map(|value| Choice {
+                value,
+                label: ctx.tr.t(&format!("{field}-{value}")),
+                count: count(field, value),
+            })
+            .collect()
+    };
+    FilterChoices {
+        status: each(
+            "status",
+            ReportStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        urgency: each("urgency", Urgency::ALL.iter().map(|u| u.as_str()).collect()),
+        channel: each(
+            "channel",
+            Channel::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| count("channel", c) > 0)
+                .collect(),
+        ),
+    }
+}
+
+/// What an inbox left open asks every little while: how many reports arrived since the
+/// newest it shows, and how many of them are urgent. JSON, for its own script.
+pub async fn inbox_updates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    uri: http::Uri,
+) -> Response {
+    let after = crate::extract::url_pairs(uri.query().unwrap_or_default().as_bytes())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "after")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .unwrap_or_default();
+    match state.hotline.newer_reports(&actor, after).await {
+        Ok(newer) => {
+            let mut response = axum::Json(serde_json::json!({
+                "count": newer.count,
+                "urgent": newer.urgent,
+                "newest": newer.newest,
+            }))
+            .into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-store"),
+            );
+            response
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
@@ -84,7 +199,13 @@ pub async fn search(
         Err(page) => return *page,
     };
     let query = form.get("q").to_owned();
-    match state.hotline.search_reports(&actor, &query, 200).await {
+    let filters = InboxQuery::from_form(&form);
+    let filter = filters.filter(actor.0.id);
+    match state
+        .hotline
+        .search_reports(&actor, &query, &filter, 200)
+        .await
+    {
         Ok(hits) => {
             let rows = hits
                 .into_iter()
@@ -93,7 +214,15 @@ pub async fn search(
                     ..row(&ctx, &hit.report)
                 })
                 .collect();
-            inbox_page(&ctx, &actor, rows, Some(query), None, StatusCode::OK)
+            inbox_page(
+                &ctx,
+                &actor,
+                rows,
+                Some(query),
+                None,
+                StatusCode::OK,
+                filters,
+            )
         }
         Err(CoreError::Forbidden) => {
             let error = ctx.tr.t("search-phone-needs-clearance");
@@ -104,6 +233,7 @@ pub async fn search(
                 Some(query),
                 Some(error),
                 StatusCode::FORBIDDEN,
+                filters,
             )
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
@@ -117,6 +247,7 @@ fn inbox_page(
     query: Option<String>,
     search_error: Option<String>,
     status: StatusCode,
+    filters: InboxQuery,
 ) -> Response {
     let page = InboxPage {
         c: Chrome::new(ctx, Some(actor)),
@@ -124,6 +255,11 @@ fn inbox_page(
         rows,
         query,
         search_error,
+        filters,
+        choices: FilterChoices::default(),
+        next_href: None,
+        newest: 0,
+        poll_secs: 0,
     };
     render(status, &page, ctx)
 }

@@ -3,6 +3,9 @@
 
 mod citizen;
 mod console;
+mod inbox_filter;
+
+pub use inbox_filter::InboxQuery;
 mod staff;
 
 pub use citizen::*;

@@ -1,0 +1,142 @@
+//! The inbox: pages that do not shift, filters with counts, search within the filters, and
+//! what an open inbox learns of new reports.
+
+use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
+use hotline_domain::Role;
+use serde_json::{Value, json};
+
+fn cases_on(html: &str) -> Vec<String> {
+    html.split("<td><a href=\"/console/reports/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn next_href(html: &str) -> Option<String> {
+    let at = html.find("rel=\"next\"")?;
+    let before = &html[..at];
+    let start = before.rfind("href=\"")? + "href=\"".len();
+    let end = before[start..].find('"')? + start;
+    Some(before[start..end].replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn the_inbox_pages_filters_counts_and_tells_of_new_reports() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    data.add_staff("bca.bot", Role::Handler, "bca").await;
+    let integration = data.token("bca.bot").await;
+    let server = Server::start(data.config()).await;
+    let client = reqwest::Client::new();
+    let submit = async |text: String| -> String {
+        let created: Value = client
+            .post(server.url("/api/v1/reports"))
+            .bearer_auth(&integration)
+            .json(&json!({"text": text, "province_code": 22}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        created["case_number"].as_str().unwrap().to_owned()
+    };
+    let mut sent = Vec::new();
+    for i in 0..57 {
+        let text = if i % 19 == 0 {
+            format!("Cứu với, có cướp cầm dao ở chợ số {i}")
+        } else {
+            format!("Phản ánh lấn chiếm vỉa hè số {i}")
+        };
+        sent.push(submit(text).await);
+    }
+
+    let duty = browser();
+    sign_in(&duty, &server, "qn.duty").await;
+    let first = page(&duty, server.url("/console")).await;
+    let shown = cases_on(&first);
+    assert_eq!(shown.len(), 50);
+    assert_eq!(shown[0], sent[56], "newest first");
+    let next = next_href(&first).expect("a next page");
+    // A report arriving now does not shift the next page.
+    let late = submit("Tin đến muộn".into()).await;
+    let second = page(&duty, server.url(&next)).await;
+    let rest = cases_on(&second);
+    assert_eq!(rest.len(), 7);
+    assert_eq!(rest[0], sent[6]);
+    assert!(!rest.contains(&late));
+    assert!(next_href(&second).is_none(), "the last page");
+
+    // Filters, with the number of reports for each choice.
+    assert!(first.contains("(3)"), "three emergencies counted");
+    let emergencies = page(&duty, server.url("/console?urgency=emergency")).await;
+    assert_eq!(
+        cases_on(&emergencies),
+        [sent[38].clone(), sent[19].clone(), sent[0].clone()]
+    );
+    assert!(emergencies.contains("Bỏ lọc"));
+    let by_urgency = page(&duty, server.url("/console?sort=urgency")).await;
+    assert_eq!(
+        cases_on(&by_urgency)[..3],
+        [sent[38].clone(), sent[19].clone(), sent[0].clone()]
+    );
+    let none = page(&duty, server.url("/console?channel=web")).await;
+    assert!(cases_on(&none).is_empty());
+    let odd = duty
+        .get(server.url("/console?urgency=%3Cscript%3E&after=x.y.z&from=hôm-qua"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        odd.status(),
+        200,
+        "values the console never offers are ignored"
+    );
+
+    // Search within the filters.
+    let searched = duty
+        .post(server.url("/console/search"))
+        .form(&console_form(&duty, &server, &[("q", "cho"), ("urgency", "emergency")]).await)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cases_on(&searched).len(), 3, "the market, emergencies only");
+
+    // An open inbox asks what arrived since its newest report.
+    let newest_shown = {
+        let marker = "data-newest=\"";
+        let at = first.find(marker).unwrap() + marker.len();
+        first[at..].split('"').next().unwrap().to_owned()
+    };
+    let ask = async |after: &str| -> Value {
+        duty.get(server.url(&format!("/console/inbox/updates?after={after}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let update = ask(&newest_shown).await;
+    assert_eq!(
+        (update["count"].as_i64(), update["urgent"].as_i64()),
+        (Some(1), Some(0))
+    );
+    submit("Có người đang đánh nhau, cứu với".into()).await;
+    let update = ask(&newest_shown).await;
+    assert_eq!(
+        (update["count"].as_i64(), update["urgent"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let anonymous = browser()
+        .get(server.url("/console/inbox/updates?after=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303, "staff only");
+    server.stop().await;
+}

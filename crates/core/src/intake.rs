@@ -11,8 +11,8 @@ use hotline_domain::DomainError;
 use hotline_domain::danger::Danger;
 use hotline_domain::text::search_tokens;
 use hotline_domain::{
-    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, Urgency, ValidContact, ValidReport,
-    vietnam_year,
+    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, UnitCode, Urgency, ValidContact,
+    ValidReport, vietnam_year,
 };
 use hotline_store::{
     NewAttachment, NewContact, NewReport, Receipt, Store, StoreError, StoreResult,
@@ -62,6 +62,8 @@ pub struct Submission {
     pub entered_by: Option<StaffId>,
     /// When the report was received, if not now (a call logged after the fact, demo data).
     pub received_at: Option<DateTime<Utc>>,
+    /// The unit whose line or account took it in: its home when the report names no place.
+    pub owner: Option<UnitCode>,
     /// A token the web form carries (random, made when the form was shown). The same token
     /// makes one report however often it is sent, and the same follow-up code each time, so a
     /// receipt lost to a double tap can be shown again.
@@ -80,6 +82,7 @@ impl Submission {
             urgency: Urgency::Normal,
             entered_by: None,
             received_at: None,
+            owner: None,
             form_token: None,
             evidence: Vec::new(),
         }
@@ -375,7 +378,10 @@ impl Hotline {
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         let valid = submission.input.validate(&self.places)?;
         check_evidence(&submission.evidence)?;
-        let unit = self.units.home_of(&valid, None, &self.default_unit).await?;
+        let unit = self
+            .units
+            .home_of(&valid, submission.owner.as_ref(), &self.default_unit)
+            .await?;
         let form_token = submission
             .form_token
             .as_deref()

@@ -3,6 +3,7 @@
 //! no policy of their own.
 
 pub mod audit;
+pub mod capture;
 pub mod demo;
 pub mod evidence;
 pub mod follow_up;

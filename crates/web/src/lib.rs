@@ -282,6 +282,15 @@ pub fn app(state: AppState) -> Router {
         .route("/console", get(pages::inbox))
         .route("/console/search", post(pages::search))
         .route("/console/inbox/updates", get(pages::inbox_updates))
+        .route(
+            "/console/capture",
+            get(pages::capture_form)
+                .post(pages::capture)
+                .layer(DefaultBodyLimit::max(
+                    hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                        + state.config.max_body_bytes,
+                )),
+        )
         .route("/console/reveal-log", get(pages::reveal_log))
         .route("/console/reports/{case}", get(pages::report_page))
         .route(

@@ -126,7 +126,8 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
 
 /// Refuses a staff form post (anything posted under `/console/` in a session, but the sign-in)
 /// without the session's form token, before any handler runs: a forged post changes nothing.
-/// Staff forms are URL-encoded; anything else posted there in a session is refused too.
+/// URL-encoded forms carry it as a field; forms with files carry it in their address (`?csrf=`),
+/// so that the files need not be read first. Anything else posted there is refused.
 pub async fn staff_form_token(
     State(state): State<AppState>,
     request: Request,
@@ -146,6 +147,26 @@ pub async fn staff_form_token(
         // Without a session the handler sends the browser to the sign-in page.
         return next.run(Request::from_parts(parts, body)).await;
     };
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let in_address =
+            crate::extract::url_pairs(parts.uri.query().unwrap_or_default().as_bytes())
+                .ok()
+                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf"))
+                .is_some_and(|(_, token)| state.hotline.csrf_matches(&session, &token));
+        if in_address {
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        let ctx = Ctx::from_request_parts(&mut parts, &state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        tracing::warn!(target: "audit", "staff form post without its session's token refused");
+        return PageError::new(StatusCode::FORBIDDEN, "error-form-token", &ctx).into_response();
+    }
     let bytes = axum::body::to_bytes(body, state.config.max_body_bytes).await;
     let token_ok = bytes.as_ref().ok().and_then(|bytes| {
         crate::extract::Form::parse(bytes)

@@ -11,6 +11,7 @@
 mod audit;
 mod bad_input;
 mod browser;
+mod capture;
 mod cli;
 mod crash;
 mod evidence;

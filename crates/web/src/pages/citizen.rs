@@ -129,17 +129,7 @@ fn form_page(
     form: FormValues,
     errors: &[FieldError],
 ) -> ReportFormPage {
-    let provinces = state
-        .hotline
-        .places
-        .provinces()
-        .iter()
-        .map(|p| ProvinceOption {
-            code: p.code,
-            name: p.name.clone(),
-            selected: form.province == p.code.to_string(),
-        })
-        .collect();
+    let provinces = province_options(state, &form.province);
     let errors = errors
         .iter()
         .map(|e| FormErrorLine {
@@ -181,17 +171,30 @@ struct ReceiptPage {
     danger: Danger,
 }
 
-/// When it happened: "now", or a date (and a time) in Vietnam's time; nothing when not said.
-fn occurred_at(state: &AppState, form: &Form) -> Result<Option<DateTime<Utc>>, ()> {
-    if form.get("occurred_now") == "1" {
-        return Ok(Some(state.hotline.clock.now()));
-    }
-    let date = form.get("occurred_date").trim();
+/// The provinces for a form's list, `selected` (a code as typed) marked.
+pub(super) fn province_options(state: &AppState, selected: &str) -> Vec<ProvinceOption> {
+    state
+        .hotline
+        .places
+        .provinces()
+        .iter()
+        .map(|p| ProvinceOption {
+            code: p.code,
+            name: p.name.clone(),
+            selected: selected == p.code.to_string(),
+        })
+        .collect()
+}
+
+/// A date (`YYYY-MM-DD`) and an optional time (`HH:MM`) in Vietnam's time; nothing when the
+/// date is empty.
+pub(super) fn vietnam_moment(date: &str, time: &str) -> Result<Option<DateTime<Utc>>, ()> {
+    let date = date.trim();
     if date.is_empty() {
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| ())?;
-    let time = match form.get("occurred_time").trim() {
+    let time = match time.trim() {
         "" => NaiveTime::MIN,
         time => NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| ())?,
     };
@@ -202,8 +205,20 @@ fn occurred_at(state: &AppState, form: &Form) -> Result<Option<DateTime<Utc>>, (
         .ok_or(())
 }
 
-/// Turns the form into a submission; a commune typed by name is looked up in the province.
-fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldError>> {
+/// When it happened: "now", or a date (and a time) in Vietnam's time; nothing when not said.
+fn occurred_at(state: &AppState, form: &Form) -> Result<Option<DateTime<Utc>>, ()> {
+    if form.get("occurred_now") == "1" {
+        return Ok(Some(state.hotline.clock.now()));
+    }
+    vietnam_moment(form.get("occurred_date"), form.get("occurred_time"))
+}
+
+/// The province and commune a form names (`province_code`, and `commune` typed by name, with
+/// or without diacritics).
+pub(super) fn place_of(
+    state: &AppState,
+    form: &Form,
+) -> Result<(Option<u32>, Option<u32>), Vec<FieldError>> {
     let mut errors = Vec::new();
     let province_code = form.number("province_code").unwrap_or_else(|_| {
         errors.push(FieldError::new("province_code", "unknown"));
@@ -227,6 +242,19 @@ fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldErr
     } else {
         errors.push(FieldError::new("commune", "needs_province"));
         None
+    };
+    if errors.is_empty() {
+        Ok((province_code, commune_code))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Turns the form into a submission; a commune typed by name is looked up in the province.
+fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldError>> {
+    let (province_code, commune_code, mut errors) = match place_of(state, form) {
+        Ok((province, commune)) => (province, commune, Vec::new()),
+        Err(errors) => (None, None, errors),
     };
     let occurred_at = occurred_at(state, form).unwrap_or_else(|()| {
         errors.push(FieldError::new("occurred_at", "invalid"));
@@ -353,14 +381,14 @@ fn rate_limited(state: &AppState, ctx: &Ctx, values: FormValues, wait_secs: u64)
 
 /// Whether a multipart form's files are read.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Files {
+pub(super) enum Files {
     Take,
     /// Stop at the first file: the typed fields come before it.
     Skip,
 }
 
 /// A posted form, with its files when it is multipart.
-async fn read_form(
+pub(super) async fn read_form(
     state: &AppState,
     request: Request,
     files: Files,
@@ -382,7 +410,7 @@ async fn read_form(
 }
 
 /// Why an upload was not taken.
-enum Upload {
+pub(super) enum Upload {
     /// The body itself is unusable.
     Body(BodyError),
     /// A file was refused: the form comes back, filled, with why.

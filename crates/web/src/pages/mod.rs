@@ -48,6 +48,8 @@ pub struct StaffBar {
     pub unit_name: String,
     /// Whether the header links to the reveal log.
     pub reveal_log: bool,
+    /// Whether the header links to quick capture: members who read reports record them too.
+    pub capture: bool,
 }
 
 impl Chrome {
@@ -62,6 +64,7 @@ impl Chrome {
                 display_name: a.0.display_name.clone(),
                 unit_name: a.0.unit_name.clone(),
                 reveal_log: a.0.role.may_read_reveal_log(),
+                capture: a.visibility() != hotline_store::Visibility::Nothing,
             }),
         }
     }

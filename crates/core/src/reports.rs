@@ -3,13 +3,14 @@
 use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::DomainError;
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
 use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
 use hotline_store::{
     Attachment, Event, FacetCount, Message, NewerReports, ReportCursor, ReportDetail, ReportFilter,
-    ReportSummary, RevealRequest,
+    ReportSummary, RevealRequest, StaffMember,
 };
 use hotline_vault::seal::DataKey;
 
@@ -55,6 +56,8 @@ pub struct ReportView {
     /// number on every report.
     pub reporter: Option<Pseudonym>,
     pub attachments: Vec<Attachment>,
+    /// The member the report is handed to.
+    pub assignee: Option<StaffMember>,
 }
 
 /// A page of an inbox, and where the next one starts.
@@ -310,7 +313,12 @@ impl Hotline {
             Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
         });
         let attachments = self.store.attachments(detail.summary.id).await?;
+        let assignee = match detail.assignee {
+            Some(id) => Some(self.store.staff(id).await?),
+            None => None,
+        };
         Ok(ReportView {
+            assignee,
             detail,
             messages,
             events,
@@ -322,6 +330,71 @@ impl Hotline {
 }
 
 impl Hotline {
+    /// The members a report can be handed to: those of its unit and the units below it who can
+    /// read it (never the accused of a report about police conduct), active ones only.
+    pub async fn assignable(&self, actor: &Actor, case: &str) -> CoreResult<Vec<StaffMember>> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let unit = self.store.unit(&detail.summary.unit).await?;
+        let mut members = Vec::new();
+        for member in self.store.staff_under(&unit.path).await? {
+            if member.disabled {
+                continue;
+            }
+            let reader = Actor(member);
+            match self.store.report(&reader.visibility(), &case).await {
+                Ok(_) => members.push(reader.0),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(members)
+    }
+
+    /// Hands a report the actor may see to a member who can read it (see [`Self::assignable`]),
+    /// or takes it back (`None`). Leaders, the duty desk and inspectors do this; audited.
+    pub async fn assign(
+        &self,
+        actor: &Actor,
+        case: &str,
+        assignee: Option<&str>,
+    ) -> CoreResult<()> {
+        if !actor.0.role.may_assign() {
+            return Err(CoreError::Forbidden);
+        }
+        let to = match assignee.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(username) => Some(
+                self.assignable(actor, case)
+                    .await?
+                    .into_iter()
+                    .find(|m| m.username == username)
+                    .ok_or_else(|| DomainError::field("assignee", "not_assignable"))?,
+            ),
+            None => None,
+        };
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        self.store
+            .assign_report(
+                &actor.visibility(),
+                &case,
+                to.as_ref().map(|m| m.id),
+                actor.0.id,
+                self.clock.now(),
+            )
+            .await?;
+        self.audit(
+            Some(actor.0.id),
+            if to.is_some() {
+                "report.assigned"
+            } else {
+                "report.unassigned"
+            },
+            case.as_str(),
+            &to.map(|m| format!("to={}", m.username)).unwrap_or_default(),
+        )
+        .await
+    }
+
     /// Classifies a report the actor may see as about police conduct, naming the accused's
     /// unit (a commune police is created on first use). From then on nobody in that unit or
     /// below it, the actor included, can read it; the leaders and inspectorate above can.

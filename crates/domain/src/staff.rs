@@ -50,6 +50,15 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether the role hands reports to officers: leaders and the duty desk (triage), and
+    /// inspectors for the reports they oversee.
+    pub fn may_assign(self) -> bool {
+        matches!(
+            self,
+            Role::Director | Role::UnitLeader | Role::DutyOfficer | Role::Inspector
+        )
+    }
+
     /// Whether signing in takes a second factor (TOTP) after the password: every role that can
     /// see identities or administers the system.
     pub fn needs_second_factor(self) -> bool {

@@ -178,6 +178,53 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
 
 for_any_sql_database! {
     impl {
+        /// The id of a report visible under `visibility`, in a write transaction (which holds
+        /// it until commit); `NotFound` otherwise.
+        async fn visible_report_id(
+            tx: &mut Transaction<'_, DB>,
+            visibility: &Visibility,
+            case: &CaseNumber,
+        ) -> StoreResult<i64> {
+            let Some((clause, value)) = visibility_clause(visibility, 2) else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query(&format!(
+                "SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
+                 WHERE r.case_number = $1 AND {clause}"
+            ))
+            .bind(case.as_str())
+            .bind(value)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?
+            .int("id")
+        }
+
+        /// Adds an event to a report's history.
+        async fn record_event(
+            tx: &mut Transaction<'_, DB>,
+            report_id: i64,
+            actor: StaffId,
+            kind: &str,
+            detail: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(report_id)
+            .bind(actor.0)
+            .bind(kind)
+            .bind(detail)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            Ok(())
+        }
+
         /// Adds words to a report's search index; words it has already are kept once. Many rows
         /// per statement: a report has hundreds of words, an intake batch hundreds of reports.
         async fn insert_words(
@@ -771,6 +818,31 @@ for_any_sql_database! {
         Ok(true)
     }
 
+    async fn assign_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        assignee: Option<StaffId>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(assignee.map(|a| a.0))
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let (kind, detail) = match assignee {
+            Some(staff) => ("report.assigned", format!("staff={}", staff.0)),
+            None => ("report.unassigned", String::new()),
+        };
+        Self::record_event(&mut tx, id, actor, kind, &detail, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
     async fn mark_police_conduct(
         &self,
         visibility: &Visibility,
@@ -779,34 +851,19 @@ for_any_sql_database! {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let Some((clause, value)) = visibility_clause(visibility, 3) else {
-            return Err(StoreError::NotFound);
-        };
         let mut tx = self.begin_write().await?;
-        let id = sqlx::query(&format!(
-            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1 WHERE id = \
-             (SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
-              WHERE r.case_number = $2 AND {clause}) RETURNING id"
-        ))
-        .bind(accused_unit.as_str())
-        .bind(case.as_str())
-        .bind(value)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?
-        .int("id")?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, 'report.police_conduct', $3, $4)",
+            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1 \
+             WHERE id = $2",
         )
+        .bind(accused_unit.as_str())
         .bind(id)
-        .bind(actor.0)
-        .bind(format!("accused_unit={accused_unit}"))
-        .bind(at)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        let detail = format!("accused_unit={accused_unit}");
+        Self::record_event(&mut tx, id, actor, "report.police_conduct", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -818,40 +875,21 @@ for_any_sql_database! {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let Some((clause, value)) = visibility_clause(visibility, 3) else {
-            return Err(StoreError::NotFound);
-        };
         let mut tx = self.begin_write().await?;
-        let id = sqlx::query(&format!(
-            "UPDATE reports SET legal_hold = $1 WHERE id = \
-             (SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
-              WHERE r.case_number = $2 AND {clause}) RETURNING id"
-        ))
-        .bind(hold)
-        .bind(case.as_str())
-        .bind(value)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?
-        .int("id")?;
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, $3, '', $4)",
-        )
-        .bind(id)
-        .bind(actor.0)
-        .bind(if hold {
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query("UPDATE reports SET legal_hold = $1 WHERE id = $2")
+            .bind(hold)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let kind = if hold {
             "report.legal_hold"
         } else {
             "report.legal_hold_released"
-        })
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_commit_err)?;
-        Ok(())
+        };
+        Self::record_event(&mut tx, id, actor, kind, "", at).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn compact(&self) -> StoreResult<()> {
@@ -1228,6 +1266,20 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .int("n")
+    }
+
+    async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>> {
+        sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff s JOIN units u ON u.code = s.unit_code \
+             WHERE u.path LIKE $1 || '%' ORDER BY s.username"
+        ))
+        .bind(unit_path)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(member)
+        .collect()
     }
     }
 }

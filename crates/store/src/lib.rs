@@ -104,6 +104,8 @@ pub trait Staff: Send + Sync {
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
     async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
     async fn count_staff(&self) -> StoreResult<i64>;
+    /// Members of the unit with this path and of the units below it, by username.
+    async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>>;
 }
 
 #[async_trait]
@@ -247,6 +249,16 @@ pub trait Retention: Send + Sync {
     /// notes, attachment records, history and contact, in one transaction, if it still matches
     /// `rule` and is not on hold. Returns whether it did.
     async fn purge_report(&self, report: ReportId, rule: &PurgeRule) -> StoreResult<bool>;
+    /// Assigns a visible report to a member, or takes the assignment back (`None`), and
+    /// records the event.
+    async fn assign_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        assignee: Option<StaffId>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Classifies a visible report as about police conduct, naming the accused's unit, and
     /// records the event: from then on nobody in that unit or below it can read it.
     async fn mark_police_conduct(

@@ -310,6 +310,7 @@ pub fn app(state: AppState) -> Router {
             post(pages::legal_hold),
         )
         .route("/console/reports/{case}/reply", post(pages::reply))
+        .route("/console/reports/{case}/assign", post(pages::assign))
         .route(
             "/console/reports/{case}/police-conduct",
             post(pages::police_conduct),

@@ -140,3 +140,87 @@ async fn the_inbox_pages_filters_counts_and_tells_of_new_reports() {
     assert_eq!(anonymous.status(), 303, "staff only");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_is_handed_to_an_officer_who_can_read_it_and_shows_as_theirs() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let commune = hotline_domain::Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let commune_unit = hotline_domain::UnitCode::commune(22, commune).to_string();
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    data.add_staff("xa.handler", Role::Handler, &commune_unit)
+        .await;
+    data.add_staff("ht.handler", Role::Handler, "42").await;
+    let server = Server::start(data.config()).await;
+    let submit = async |text: &str, commune: Option<u32>| -> String {
+        let created: Value = reqwest::Client::new()
+            .post(server.url("/api/v1/reports"))
+            .json(&json!({"text": text, "province_code": 22, "commune_code": commune}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        created["case_number"].as_str().unwrap().to_owned()
+    };
+    let case = submit("Nhóm thanh niên tụ tập gây rối", None).await;
+    let duty = browser();
+    sign_in(&duty, &server, "qn.duty").await;
+    let assign = async |client: &reqwest::Client, case: &str, to: &str| -> (u16, String) {
+        let r = client
+            .post(server.url(&format!("/console/reports/{case}/assign")))
+            .form(&console_form(client, &server, &[("assignee", to)]).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    };
+    let report = page(&duty, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(report.contains("value=\"qn.handler\"") && !report.contains("value=\"ht.handler\""));
+
+    let (status, refused) = assign(&duty, &case, "ht.handler").await;
+    assert_eq!(status, 400, "another province cannot take it");
+    assert!(refused.contains("Không thể giao"));
+    let (status, _) = assign(&duty, &case, "qn.handler").await;
+    assert_eq!(status, 303);
+    let report = page(&duty, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(report.contains("id=\"assignee\">qn.handler"));
+    assert!(report.contains("Giao xử lý"), "the history says so");
+
+    let handler = browser();
+    sign_in(&handler, &server, "qn.handler").await;
+    let mine = page(&handler, server.url("/console?assigned=mine")).await;
+    assert_eq!(cases_on(&mine), std::slice::from_ref(&case));
+    let (status, _) = assign(&handler, &case, "qn.handler").await;
+    assert_eq!(status, 403, "handlers do not hand reports out");
+    let unassigned = page(&duty, server.url("/console?assigned=unassigned")).await;
+    assert!(!cases_on(&unassigned).contains(&case));
+
+    // A report about the commune police is never handed to it.
+    let about_commune = submit("Công an xã có thái độ hách dịch", Some(commune)).await;
+    let before = page(
+        &duty,
+        server.url(&format!("/console/reports/{about_commune}")),
+    )
+    .await;
+    assert!(
+        before.contains("value=\"xa.handler\""),
+        "the commune's own report, so far"
+    );
+    let marked = duty
+        .post(server.url(&format!("/console/reports/{about_commune}/police-conduct")))
+        .form(&console_form(&duty, &server, &[("accused_unit", &commune_unit)]).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marked.status(), 303);
+    let (status, _) = assign(&duty, &about_commune, "xa.handler").await;
+    assert_eq!(status, 400, "the accused unit cannot take it");
+    server.stop().await;
+}

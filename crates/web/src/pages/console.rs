@@ -363,6 +363,11 @@ struct ReportPage {
     occurred: Option<String>,
     protection: bool,
     hold_error: Option<String>,
+    /// Who the report is handed to.
+    assignee: Option<String>,
+    /// Whom the reader may hand it to, when they may (username, name, current).
+    assign_choices: Option<Vec<MemberOption>>,
+    assign_error: Option<String>,
     /// The accused's unit, once the report is about police conduct.
     accused_unit: Option<String>,
     /// Units that can be named as the accused's: the report's province and its communes.
@@ -483,6 +488,7 @@ struct Shown {
     reveal_error: Option<String>,
     hold_error: Option<String>,
     conduct_error: Option<String>,
+    assign_error: Option<String>,
     reply_error: Option<String>,
 }
 
@@ -542,6 +548,29 @@ pub async fn legal_hold(
         "error-no-hold-authority",
     )
     .await
+}
+
+/// The report page's form that hands the report to a member, or takes it back.
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .assign(&actor, &case, Some(form.get("assignee")))
+        .await;
+    let shown = |message| Shown {
+        assign_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
 /// The report page's form about police conduct: names the accused's unit. The report then
@@ -836,6 +865,28 @@ async fn report_response(
         protection: view.detail.protection_requested,
         can_hold: actor.0.role.may_place_legal_hold(),
         hold_error: shown.hold_error,
+        assignee: view
+            .assignee
+            .as_ref()
+            .map(|m| format!("{} · {}", m.display_name, m.unit_name)),
+        assign_choices: if actor.0.role.may_assign() {
+            match state.hotline.assignable(actor, case).await {
+                Ok(members) => Some(
+                    members
+                        .into_iter()
+                        .map(|m| MemberOption {
+                            selected: view.detail.assignee == Some(m.id),
+                            label: format!("{} · {}", m.display_name, m.unit_name),
+                            username: m.username,
+                        })
+                        .collect(),
+                ),
+                Err(e) => return PageError::from_core(e, ctx).into_response(),
+            }
+        } else {
+            None
+        },
+        assign_error: shown.assign_error,
         accused_unit: view
             .detail
             .accused_unit
@@ -944,6 +995,13 @@ struct CapturePage {
     channels: Vec<ChannelOption>,
     provinces: Vec<super::ProvinceOption>,
     errors: Vec<String>,
+}
+
+/// A member one can hand a report to.
+pub struct MemberOption {
+    pub username: String,
+    pub label: String,
+    pub selected: bool,
 }
 
 pub struct ChannelOption {

@@ -2,6 +2,7 @@
 //! what they may do, applies the rule and writes through the store. Handlers call these and hold
 //! no policy of their own.
 
+pub mod admin;
 pub mod audit;
 pub mod capture;
 pub mod demo;

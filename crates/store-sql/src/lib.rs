@@ -8,7 +8,8 @@ mod rows;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, StaffId, UnitCode,
+    CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, Role, StaffId,
+    UnitCode,
 };
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount,
@@ -1266,6 +1267,39 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .int("n")
+    }
+
+    async fn update_staff(
+        &self,
+        staff: StaffId,
+        role: Role,
+        unit: &UnitCode,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE staff SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 RETURNING id",
+        )
+        .bind(role.as_str())
+        .bind(unit.as_str())
+        .bind(disabled)
+        .bind(staff.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(|_| ())
+        .ok_or(StoreError::NotFound)
+    }
+
+    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(staff.0)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
     }
 
     async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>> {

@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, Delivery, Direction, Gazetteer, ReportId, ReportStatus, Role, UnitCode,
-    UnitKind, Urgency,
+    CaseNumber, Channel, Delivery, Direction, Gazetteer, ReportId, ReportStatus, Role, StaffId,
+    UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
     AssigneeFilter, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage,
@@ -312,6 +312,56 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(store.api_token_staff("t1").await.unwrap().id, member.id);
     assert!(store.api_token_staff("t2").await.is_err());
+
+    // An administrator's changes take effect at once, on sessions and tokens too.
+    store
+        .update_staff(member.id, Role::Handler, &UnitCode::province(42), false)
+        .await
+        .unwrap();
+    let moved = store.api_token_staff("t1").await.unwrap();
+    assert_eq!(
+        (moved.role, moved.unit),
+        (Role::Handler, UnitCode::province(42))
+    );
+    store
+        .create_session(&NewSession {
+            digest: "s3".into(),
+            staff: member.id,
+            created_at: at(1, 8),
+            expires_at: at(1, 20),
+            second_factor_pending: false,
+        })
+        .await
+        .unwrap();
+    store
+        .update_staff(member.id, Role::Handler, &UnitCode::province(42), true)
+        .await
+        .unwrap();
+    assert!(store.api_token_staff("t1").await.is_err(), "disabled");
+    assert!(store.session_staff("s3", at(1, 9), at(1, 8)).await.is_err());
+    store
+        .update_staff(member.id, Role::Handler, &UnitCode::province(42), false)
+        .await
+        .unwrap();
+    store.revoke_api_tokens(member.id, at(1, 10)).await.unwrap();
+    assert!(store.api_token_staff("t1").await.is_err(), "revoked");
+    assert!(matches!(
+        store
+            .update_staff(
+                StaffId(999_999),
+                Role::Handler,
+                &UnitCode::province(42),
+                false
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let everyone = store.staff_under("/").await.unwrap();
+    assert_eq!(everyone.len(), 1);
+    assert!(
+        store.staff_under("/bca/22/").await.unwrap().is_empty(),
+        "moved away"
+    );
 }
 
 pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Store>) {

@@ -8,7 +8,9 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ContactId, Gazetteer, MessageId, ReportId, StaffId, UnitCode};
+use hotline_domain::{
+    CaseNumber, ContactId, Gazetteer, MessageId, ReportId, Role, StaffId, UnitCode,
+};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -106,6 +108,17 @@ pub trait Staff: Send + Sync {
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Members of the unit with this path and of the units below it, by username.
     async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>>;
+    /// Changes a member's role, unit and whether they are disabled. A disabled member's
+    /// sessions and tokens stop working at once.
+    async fn update_staff(
+        &self,
+        staff: StaffId,
+        role: Role,
+        unit: &UnitCode,
+        disabled: bool,
+    ) -> StoreResult<()>;
+    /// Revokes every API token of a member.
+    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()>;
 }
 
 #[async_trait]

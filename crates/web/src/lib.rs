@@ -283,6 +283,14 @@ pub fn app(state: AppState) -> Router {
         .route("/console/search", post(pages::search))
         .route("/console/inbox/updates", get(pages::inbox_updates))
         .route(
+            "/console/admin/staff",
+            get(pages::admin_staff).post(pages::admin_create_staff),
+        )
+        .route(
+            "/console/admin/staff/{username}",
+            post(pages::admin_change_staff),
+        )
+        .route(
             "/console/capture",
             get(pages::capture_form)
                 .post(pages::capture)

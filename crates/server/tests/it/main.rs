@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod admin;
 mod audit;
 mod bad_input;
 mod browser;

@@ -1,6 +1,7 @@
 //! Server-rendered pages: the citizen's home, report form and receipt; the staff sign-in,
 //! inbox and report page. They work without JavaScript.
 
+mod admin;
 mod citizen;
 mod console;
 mod inbox_filter;
@@ -8,6 +9,7 @@ mod inbox_filter;
 pub use inbox_filter::InboxQuery;
 mod staff;
 
+pub use admin::*;
 pub use citizen::*;
 pub use console::*;
 pub use staff::*;
@@ -50,6 +52,8 @@ pub struct StaffBar {
     pub reveal_log: bool,
     /// Whether the header links to quick capture: members who read reports record them too.
     pub capture: bool,
+    /// Whether the header links to the staff administration.
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -65,6 +69,7 @@ impl Chrome {
                 unit_name: a.0.unit_name.clone(),
                 reveal_log: a.0.role.may_read_reveal_log(),
                 capture: a.visibility() != hotline_store::Visibility::Nothing,
+                admin: a.0.role == hotline_domain::Role::Administrator,
             }),
         }
     }

@@ -1,0 +1,178 @@
+//! Staff administration: administrators create members and change them; every change takes
+//! effect at once and is in the audit chain; nobody else reaches these pages.
+
+use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
+use hotline_domain::Role;
+
+#[tokio::test]
+async fn an_administrator_creates_changes_and_disables_members() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("bca.admin", Role::Administrator, "bca")
+        .await;
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "bca.admin").await;
+    let list = page(&admin, server.url("/console/admin/staff")).await;
+    assert!(list.contains("qn.director") && list.contains("Giám đốc"));
+    let post = async |path: &str, fields: &[(&str, &str)]| -> (u16, String) {
+        let r = admin
+            .post(server.url(path))
+            .form(&console_form(&admin, &server, fields).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+
+    let (status, shown) = post(
+        "/console/admin/staff",
+        &[
+            ("username", "qn.trucban"),
+            ("name", "Cán bộ trực ban (demo)"),
+            ("role", "duty_officer"),
+            ("unit", "22"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đã tạo tài khoản qn.trucban"));
+    let (status, shown) = post(
+        "/console/admin/staff",
+        &[
+            ("username", "qn.trucban"),
+            ("role", "duty_officer"),
+            ("unit", "22"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(shown.contains("Tên đăng nhập này đã có"));
+    let (status, _) = post(
+        "/console/admin/staff",
+        &[
+            ("username", "qn.khac"),
+            ("role", "duty_officer"),
+            ("unit", "khong-co"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "an unknown unit");
+
+    // The new member signs in; a change of unit takes effect at once; disabling ends it.
+    let duty = browser();
+    sign_in(&duty, &server, "qn.trucban").await;
+    let (status, _) = post(
+        "/console/admin/staff/qn.trucban",
+        &[
+            ("action", "update"),
+            ("role", "duty_officer"),
+            ("unit", "42"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let inbox = page(&duty, server.url("/console")).await;
+    assert!(inbox.contains("Hà Tĩnh"), "now in Hà Tĩnh");
+    let (status, _) = post(
+        "/console/admin/staff/qn.trucban",
+        &[
+            ("action", "update"),
+            ("role", "duty_officer"),
+            ("unit", "42"),
+            ("disabled", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let r = duty.get(server.url("/console")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/console/sign-in",
+        "disabled at once"
+    );
+
+    // An administrator cannot lock themselves out.
+    let (status, shown) = post(
+        "/console/admin/staff/bca.admin",
+        &[("action", "update"), ("role", "handler"), ("unit", "bca")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(shown.contains("Không thể tự đổi vai trò"));
+
+    // A lost phone: the director enrols again.
+    let (status, _) = post(
+        "/console/admin/staff/qn.director",
+        &[("action", "reset-second-factor")],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Nobody else reaches these pages.
+    let director = browser();
+    let r = director
+        .post(server.url("/console/sign-in"))
+        .form(&[
+            ("username", "qn.director"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/console/second-factor");
+    let enrol = page(&director, server.url("/console/second-factor")).await;
+    assert!(enrol.contains("<svg"), "enrols again after the reset");
+    server.stop().await;
+
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    for action in [
+        "staff.created_by_administrator",
+        "staff.updated",
+        "staff.second_factor_reset",
+    ] {
+        assert!(
+            entries.iter().any(|e| e.action == action),
+            "{action} audited"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_administrators_administer() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let r = director
+        .get(server.url("/console/admin/staff"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = director
+        .post(server.url("/console/admin/staff/qn.director"))
+        .form(
+            &console_form(
+                &director,
+                &server,
+                &[
+                    ("action", "update"),
+                    ("role", "administrator"),
+                    ("unit", "bca"),
+                ],
+            )
+            .await,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no climbing to administrator");
+    server.stop().await;
+}

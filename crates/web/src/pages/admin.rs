@@ -1,0 +1,195 @@
+//! The administrators' pages: the staff list, new members, and changes to a member.
+
+use super::{Chrome, StaffPage, form_of, render};
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::Ctx;
+use askama::Template;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hotline_core::admin::StaffChange;
+use hotline_core::{Actor, CoreError};
+use hotline_domain::{DomainError, Role};
+use http::StatusCode;
+
+pub struct StaffLine {
+    pub username: String,
+    pub name: String,
+    pub role: &'static str,
+    pub role_label: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub disabled: bool,
+    pub second_factor: bool,
+}
+
+pub struct RoleOption {
+    pub value: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_staff.html")]
+struct AdminStaffPage {
+    c: Chrome,
+    staff: Vec<StaffLine>,
+    roles: Vec<RoleOption>,
+    /// The one-click changes, as (action, label).
+    actions: Vec<(&'static str, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn staff_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let rows = match state.hotline.staff_list(actor).await {
+        Ok(rows) => rows,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let page = AdminStaffPage {
+        c: Chrome::new(ctx, Some(actor)),
+        staff: rows
+            .into_iter()
+            .map(|row| StaffLine {
+                role: row.member.role.as_str(),
+                role_label: ctx.tr.t(&format!("role-{}", row.member.role)),
+                username: row.member.username,
+                name: row.member.display_name,
+                unit: row.member.unit.to_string(),
+                unit_name: row.member.unit_name,
+                disabled: row.member.disabled,
+                second_factor: row.second_factor,
+            })
+            .collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| RoleOption {
+                value: r.as_str(),
+                label: ctx.tr.t(&format!("role-{r}")),
+            })
+            .collect(),
+        actions: ["reset-second-factor", "end-sessions", "revoke-tokens"]
+            .into_iter()
+            .map(|action| (action, ctx.tr.t(&format!("admin-{action}"))))
+            .collect(),
+        notice,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// The staff list, for administrators.
+pub async fn admin_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    staff_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
+}
+
+/// After a change: the list again, with what happened or why not.
+async fn after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    done: Result<String, CoreError>,
+) -> Response {
+    match done {
+        Ok(notice) => staff_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            let error = errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &e.field, e.code))
+                .unwrap_or_default();
+            staff_page(
+                state,
+                ctx,
+                actor,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(error),
+            )
+            .await
+        }
+        Err(CoreError::Conflict(_)) => {
+            let error = ctx.tr.t("admin-username-taken");
+            staff_page(state, ctx, actor, StatusCode::CONFLICT, None, Some(error)).await
+        }
+        Err(e) => PageError::from_core(e, ctx).into_response(),
+    }
+}
+
+/// Creates a member.
+pub async fn admin_create_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = match form.get("role").parse::<Role>() {
+        Ok(role) => state
+            .hotline
+            .create_staff(
+                &actor,
+                form.get("username"),
+                form.get("name"),
+                role,
+                form.get("unit"),
+                form.get("password"),
+            )
+            .await
+            .map(|member| ctx.tr.t1("admin-created", "username", member.username)),
+        Err(_) => Err(DomainError::field("role", "unknown").into()),
+    };
+    after_change(&state, &ctx, &actor, done).await
+}
+
+/// Changes a member: role, unit, disabled; or resets their second factor, ends their
+/// sessions, revokes their tokens.
+pub async fn admin_change_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(username): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let change = match form.get("action") {
+        "update" => match form.get("role").parse::<Role>() {
+            Ok(role) => Some(StaffChange::Update {
+                role,
+                unit: form.get("unit").to_owned(),
+                disabled: form.get("disabled") == "1",
+            }),
+            Err(_) => None,
+        },
+        "reset-second-factor" => Some(StaffChange::ResetSecondFactor),
+        "end-sessions" => Some(StaffChange::EndSessions),
+        "revoke-tokens" => Some(StaffChange::RevokeTokens),
+        _ => None,
+    };
+    let Some(change) = change else {
+        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    };
+    let done = state
+        .hotline
+        .change_staff(&actor, &username, change)
+        .await
+        .map(|()| ctx.tr.t1("admin-changed", "username", username.clone()));
+    after_change(&state, &ctx, &actor, done).await
+}

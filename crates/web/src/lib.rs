@@ -327,6 +327,10 @@ pub fn app(state: AppState) -> Router {
             "/console/reports/{case}/files/{attachment}",
             get(pages::download),
         )
+        .route(
+            "/console/reports/{case}/files/{attachment}/view",
+            get(pages::view_file),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::staff_form_token,

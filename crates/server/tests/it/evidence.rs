@@ -133,6 +133,21 @@ async fn evidence(backend: Backend) {
             .contains("attachment; filename=\"evidence-1.jpg\"")
     );
     let kept = download.bytes().await.unwrap();
+    // The photo is shown on the report page itself, from a view that says so.
+    assert!(report.contains(&format!("<img class=\"preview\" src=\"{href}{id}/view\"")));
+    let shown = officer
+        .get(server.url(&format!("{href}{id}/view")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200);
+    assert!(
+        shown.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(shown.bytes().await.unwrap(), kept);
     let kept_jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(&kept)).unwrap();
     assert!(
         kept_jpeg.exif().is_none(),

@@ -115,6 +115,18 @@ async fn matrix(backend: Backend) {
         .unwrap()
         .to_owned();
 
+    let inline_pdf = director
+        .client
+        .get(server.url(&format!("{report_path}/files/{file}/view")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        inline_pdf.status(),
+        404,
+        "a PDF is never shown inside a page"
+    );
+
     let mut wrong = Vec::new();
     for m in &members {
         let c = &m.client;

@@ -387,6 +387,8 @@ pub struct AttachmentLine {
     pub id: i64,
     pub file_name: String,
     pub content_type: String,
+    /// How the page shows it: `image`, `audio`, `video`, or `other` (a link only).
+    pub preview: &'static str,
     pub size: String,
     pub metadata_removed: bool,
 }
@@ -408,13 +410,52 @@ pub async fn download(
     StaffPage(actor): StaffPage,
     Path((case, attachment)): Path<(String, i64)>,
 ) -> Response {
+    evidence_file(&state, &ctx, &actor, &case, attachment, false).await
+}
+
+/// An evidence file shown on the report page itself: photos, recordings and videos only.
+pub async fn view_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path((case, attachment)): Path<(String, i64)>,
+) -> Response {
+    evidence_file(&state, &ctx, &actor, &case, attachment, true).await
+}
+
+/// How a file of `content_type` can be shown in a page; `other` for a download only (a PDF
+/// or anything else is never shown inline, where its own scripts or links could run).
+fn preview_of(content_type: &str) -> &'static str {
+    match content_type.split('/').next() {
+        Some("image") if content_type != "image/heif" => "image",
+        Some("audio") => "audio",
+        Some("video") => "video",
+        _ => "other",
+    }
+}
+
+async fn evidence_file(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    attachment: i64,
+    inline: bool,
+) -> Response {
     match state
         .hotline
-        .download_attachment(&actor, &case, attachment)
+        .download_attachment(actor, case, attachment)
         .await
     {
+        Ok((info, _)) if inline && preview_of(&info.content_type) == "other" => {
+            PageError::new(StatusCode::NOT_FOUND, "error-not-found", ctx).into_response()
+        }
         Ok((info, content)) => {
-            let disposition = format!("attachment; filename=\"{}\"", info.file_name);
+            let disposition = format!(
+                "{}; filename=\"{}\"",
+                if inline { "inline" } else { "attachment" },
+                info.file_name
+            );
             let headers = [
                 (header::CONTENT_TYPE, info.content_type),
                 (header::CONTENT_DISPOSITION, disposition),
@@ -425,7 +466,7 @@ pub async fn download(
             ];
             (headers, content).into_response()
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => PageError::from_core(e, ctx).into_response(),
     }
 }
 
@@ -938,6 +979,7 @@ async fn report_response(
                 id: a.id,
                 file_name: a.file_name.clone(),
                 content_type: a.content_type.clone(),
+                preview: preview_of(&a.content_type),
                 size: human_size(a.size_bytes),
                 metadata_removed: a.metadata_removed,
             })

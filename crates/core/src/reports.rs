@@ -395,6 +395,67 @@ impl Hotline {
         .await
     }
 
+    /// Hands a report the actor may see over to another unit, with a written reason: it becomes
+    /// that unit's, `transferred` and unassigned, and stays the same report (its history goes
+    /// with it). Never into the accused unit of a report about police conduct. Leaders, the
+    /// duty desk and inspectors do this; audited with the reason. Returns whether the actor
+    /// can still read it.
+    pub async fn transfer(
+        &self,
+        actor: &Actor,
+        case: &str,
+        to: &str,
+        reason: &str,
+    ) -> CoreResult<bool> {
+        if !actor.0.role.may_assign() {
+            return Err(CoreError::Forbidden);
+        }
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let reason = crate::identity::written_reason(reason)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let to: hotline_domain::UnitCode = to
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::field("unit", "unknown"))?;
+        let to = self.resolve_unit(&to).await.map_err(|e| match e {
+            CoreError::NotFound => DomainError::field("unit", "unknown").into(),
+            e => e,
+        })?;
+        if to.code == detail.summary.unit {
+            return Err(DomainError::field("unit", "same").into());
+        }
+        if let Some(accused) = &detail.accused_unit {
+            let accused = self.store.unit(accused).await?;
+            if to.path.starts_with(&accused.path) {
+                return Err(DomainError::field("unit", "accused").into());
+            }
+        }
+        self.store
+            .transfer_report(
+                &actor.visibility(),
+                &case,
+                &to.code,
+                actor.0.id,
+                self.clock.now(),
+            )
+            .await?;
+        self.audit(
+            Some(actor.0.id),
+            "report.transferred",
+            case.as_str(),
+            &format!(
+                "from={} to={} reason={reason}",
+                detail.summary.unit, to.code
+            ),
+        )
+        .await?;
+        match self.store.report(&actor.visibility(), &case).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Classifies a report the actor may see as about police conduct, naming the accused's
     /// unit (a commune police is created on first use). From then on nobody in that unit or
     /// below it, the actor included, can read it; the leaders and inspectorate above can.

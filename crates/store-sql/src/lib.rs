@@ -844,6 +844,37 @@ for_any_sql_database! {
         tx.commit().await.map_err(map_commit_err)
     }
 
+    async fn transfer_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        to: &UnitCode,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        let from = sqlx::query("SELECT unit_code FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .text("unit_code")?;
+        sqlx::query(
+            "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
+             updated_at = $2 WHERE id = $3",
+        )
+        .bind(to.as_str())
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let detail = format!("from={from} to={to}");
+        Self::record_event(&mut tx, id, actor, "report.transferred", &detail, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
     async fn mark_police_conduct(
         &self,
         visibility: &Visibility,

@@ -272,6 +272,16 @@ pub trait Retention: Send + Sync {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
+    /// unassigned; the event names both units.
+    async fn transfer_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        to: &UnitCode,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Classifies a visible report as about police conduct, naming the accused's unit, and
     /// records the event: from then on nobody in that unit or below it can read it.
     async fn mark_police_conduct(

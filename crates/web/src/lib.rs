@@ -319,6 +319,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/reports/{case}/reply", post(pages::reply))
         .route("/console/reports/{case}/assign", post(pages::assign))
+        .route("/console/reports/{case}/transfer", post(pages::transfer))
         .route(
             "/console/reports/{case}/police-conduct",
             post(pages::police_conduct),

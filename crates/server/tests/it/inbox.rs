@@ -224,3 +224,111 @@ async fn a_report_is_handed_to_an_officer_who_can_read_it_and_shows_as_theirs() 
     assert_eq!(status, 400, "the accused unit cannot take it");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_is_handed_over_to_another_unit_with_a_reason() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let commune = hotline_domain::Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let commune_unit = hotline_domain::UnitCode::commune(22, commune).to_string();
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    data.add_staff("ht.duty", Role::DutyOfficer, "42").await;
+    let server = Server::start(data.config()).await;
+    let created: Value = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "Lừa đảo qua mạng, đối tượng ở Hà Tĩnh", "province_code": 22}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = created["case_number"].as_str().unwrap().to_owned();
+    let duty = browser();
+    sign_in(&duty, &server, "qn.duty").await;
+    let transfer = async |client: &reqwest::Client, case: &str, unit: &str, reason: &str| {
+        let r = client
+            .post(server.url(&format!("/console/reports/{case}/transfer")))
+            .form(&console_form(client, &server, &[("unit", unit), ("reason", reason)]).await)
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (
+            r.status().as_u16(),
+            location,
+            r.text().await.unwrap_or_default(),
+        )
+    };
+    let handler = browser();
+    sign_in(&handler, &server, "qn.handler").await;
+    let (status, _, _) = transfer(&handler, &case, "42", "Đối tượng cư trú tại Hà Tĩnh").await;
+    assert_eq!(status, 403, "handlers do not hand reports over");
+    let (status, _, page_back) = transfer(&duty, &case, "42", "vì").await;
+    assert_eq!(status, 400);
+    assert!(page_back.contains("ít nhất 10 ký tự"));
+    let (status, _, _) = transfer(&duty, &case, "22", "Chuyển cho chính mình").await;
+    assert_eq!(status, 400, "already this unit's");
+    let (status, location, _) = transfer(
+        &duty,
+        &case,
+        "42",
+        "Đối tượng cư trú tại Hà Tĩnh, đề nghị xác minh",
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/console"),
+        "out of Quảng Ninh's sight"
+    );
+
+    let ht = browser();
+    sign_in(&ht, &server, "ht.duty").await;
+    let inbox = page(&ht, server.url("/console?status=transferred")).await;
+    assert_eq!(cases_on(&inbox), std::slice::from_ref(&case));
+    let report = page(&ht, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(
+        report.contains("Chuyển đơn vị"),
+        "the handover is in the history"
+    );
+
+    // A report about a commune police never goes to that commune.
+    let created: Value = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&json!({"text": "Công an xã nhận tiền", "province_code": 22}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let about = created["case_number"].as_str().unwrap().to_owned();
+    let marked = duty
+        .post(server.url(&format!("/console/reports/{about}/police-conduct")))
+        .form(&console_form(&duty, &server, &[("accused_unit", &commune_unit)]).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marked.status(), 303);
+    let (status, _, page_back) =
+        transfer(&duty, &about, &commune_unit, "Giao công an xã tự xác minh").await;
+    assert_eq!(status, 400);
+    assert!(page_back.contains("chính đơn vị bị phản ánh"));
+    server.stop().await;
+
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    assert!(entries.iter().any(|e| e.action == "report.transferred"
+        && e.detail.contains("from=22 to=42")
+        && e.detail.contains("xác minh")));
+}

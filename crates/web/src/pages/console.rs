@@ -368,6 +368,9 @@ struct ReportPage {
     /// Whom the reader may hand it to, when they may (username, name, current).
     assign_choices: Option<Vec<MemberOption>>,
     assign_error: Option<String>,
+    /// Units the report can be handed over to, when the reader may.
+    transfer_choices: Option<Vec<(String, String)>>,
+    transfer_error: Option<String>,
     /// The accused's unit, once the report is about police conduct.
     accused_unit: Option<String>,
     /// Units that can be named as the accused's: the report's province and its communes.
@@ -530,6 +533,7 @@ struct Shown {
     hold_error: Option<String>,
     conduct_error: Option<String>,
     assign_error: Option<String>,
+    transfer_error: Option<String>,
     reply_error: Option<String>,
 }
 
@@ -614,6 +618,78 @@ pub async fn assign(
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
+/// The units a report can be handed over to: the ministry, every province's police, and the
+/// communes of the report's province; its own unit left out.
+fn transfer_choices(state: &AppState, ctx: &Ctx, summary: &ReportSummary) -> Vec<(String, String)> {
+    let places = &state.hotline.places;
+    let mut codes = vec![hotline_domain::UnitCode::ministry()];
+    codes.extend(
+        places
+            .provinces()
+            .iter()
+            .map(|p| hotline_domain::UnitCode::province(p.code)),
+    );
+    if let Some(p) = summary.province_code {
+        codes.extend(
+            places
+                .communes_of(p)
+                .map(|c| hotline_domain::UnitCode::commune(p, c.code)),
+        );
+    }
+    codes
+        .into_iter()
+        .filter(|code| *code != summary.unit)
+        .map(|code| {
+            let label = if code == hotline_domain::UnitCode::ministry() {
+                ctx.tr.t("unit-ministry")
+            } else {
+                unit_label(state, ctx, &code)
+            };
+            (code.to_string(), label)
+        })
+        .collect()
+}
+
+/// The report page's form that hands the report over to another unit.
+pub async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .transfer(&actor, &case, form.get("unit"), form.get("reason"))
+        .await;
+    let shown = |message| Shown {
+        transfer_error: Some(message),
+        ..Shown::default()
+    };
+    to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
+}
+
+/// After a change that can take a report out of the reader's sight: back to the report while
+/// they can read it, else to the inbox; the page again with why when it failed.
+async fn to_report_if_still_seen(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    done: Result<bool, CoreError>,
+    shown: impl FnOnce(String) -> Shown,
+) -> Response {
+    match done {
+        Ok(true) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
+        Ok(false) => Redirect::to("/console").into_response(),
+        Err(e) => report_form_failed(state, ctx, actor, case, e, shown, "error-forbidden").await,
+    }
+}
+
 /// The report page's form about police conduct: names the accused's unit. The report then
 /// leaves the reader's sight when they are in that unit or below it, so the inbox follows.
 pub async fn police_conduct(
@@ -627,21 +703,15 @@ pub async fn police_conduct(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    match state
+    let done = state
         .hotline
         .mark_police_conduct(&actor, &case, form.get("accused_unit"))
-        .await
-    {
-        Ok(true) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
-        Ok(false) => Redirect::to("/console").into_response(),
-        Err(e) => {
-            let shown = |message| Shown {
-                conduct_error: Some(message),
-                ..Shown::default()
-            };
-            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-forbidden").await
-        }
-    }
+        .await;
+    let shown = |message| Shown {
+        conduct_error: Some(message),
+        ..Shown::default()
+    };
+    to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
 /// A unit's name for people, from the province's or commune's name in the 2025 list.
@@ -928,6 +998,12 @@ async fn report_response(
             None
         },
         assign_error: shown.assign_error,
+        transfer_choices: actor
+            .0
+            .role
+            .may_assign()
+            .then(|| transfer_choices(state, ctx, summary)),
+        transfer_error: shown.transfer_error,
         accused_unit: view
             .detail
             .accused_unit

@@ -5,6 +5,9 @@
 //! - `floor`: writes the same rows straight into SQLite through the store, with the same
 //!   durability (`synchronous=FULL`), once committing each row alone and once in batches: what
 //!   the disk allows before HTTP and the application cost anything.
+//! - `inbox`: loads reports through the use cases (sealed, indexed, as intake writes them), then
+//!   times what a provincial duty officer does all shift: the inbox's first page, filtered and
+//!   sorted, and searches for a common and a rare word.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -34,6 +37,20 @@ enum Command {
         /// Bearer token for a target that limits citizens per address.
         #[arg(long)]
         token: Option<String>,
+    },
+    /// Load reports, then time the inbox and search.
+    Inbox {
+        #[arg(long, default_value_t = 100_000)]
+        reports: usize,
+        /// Submissions in flight while loading.
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+        /// `postgres://…` to run on PostgreSQL; default: SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Timed runs of each question.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
     },
     /// Write the same rows straight into SQLite.
     Floor {
@@ -70,6 +87,26 @@ impl Figures {
             self.elapsed.as_secs_f64(),
             self.count as f64 / self.elapsed.as_secs_f64(),
             self.failures,
+            pct(0.50),
+            pct(0.95),
+            pct(0.99),
+        );
+    }
+}
+
+impl Figures {
+    /// For questions rather than submissions: how long each took.
+    fn print_latency(&mut self, label: &str) {
+        self.latencies.sort_unstable();
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+            self.latencies
+                .get(i)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        println!(
+            "{label}: {} runs; ms p50 {:.2} p95 {:.2} p99 {:.2}",
+            self.count,
             pct(0.50),
             pct(0.95),
             pct(0.99),
@@ -189,6 +226,237 @@ async fn intake(
     Ok(())
 }
 
+/// Words of the made-up reports; the first is in about half of them.
+const WORDS: &[&str] = &[
+    "xe",
+    "máy",
+    "trộm",
+    "cắp",
+    "tụ",
+    "tập",
+    "gây",
+    "rối",
+    "đánh",
+    "bạc",
+    "lấn",
+    "chiếm",
+    "vỉa",
+    "hè",
+    "tiếng",
+    "ồn",
+    "karaoke",
+    "lừa",
+    "đảo",
+    "mạng",
+    "cho",
+    "vay",
+    "nặng",
+    "lãi",
+    "ma",
+    "túy",
+    "buôn",
+    "lậu",
+    "hàng",
+    "giả",
+    "rác",
+    "thải",
+    "đổ",
+    "trộm",
+    "cát",
+    "khai",
+    "thác",
+    "đua",
+    "lạng",
+    "lách",
+    "đêm",
+    "khuya",
+    "chợ",
+    "đường",
+    "ngõ",
+    "phường",
+    "xã",
+    "công",
+    "an",
+    "người",
+    "lạ",
+    "đối",
+    "tượng",
+    "thanh",
+    "niên",
+    "cầm",
+    "gậy",
+    "đe",
+    "dọa",
+    "camera",
+];
+/// A word about one report in ten thousand holds.
+const RARE: &str = "kỳ lân";
+
+/// A made-up report: a dozen words from `WORDS`, now and then a rare one or a danger.
+fn bench_text(seed: &mut u64) -> String {
+    let mut next = || {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    };
+    let mut words: Vec<&str> = Vec::with_capacity(16);
+    let (common, others) = WORDS.split_first().unwrap_or((&"xe", &[]));
+    if next() % 2 == 0 {
+        words.push(common);
+    }
+    for _ in 0..12 {
+        let at = usize::try_from(next() % others.len().max(1) as u64).unwrap_or_default();
+        words.extend(others.get(at));
+    }
+    if next() % 10_000 == 0 {
+        words.push(RARE);
+    }
+    if next() % 50 == 0 {
+        words.push("cứu với");
+    }
+    format!("[Dữ liệu thử, hư cấu] {}.", words.join(" "))
+}
+
+async fn inbox(
+    reports: usize,
+    concurrency: usize,
+    database_url: Option<String>,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = hotline_server::config::Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        ..Default::default()
+    };
+    let backend = if config.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let service = hotline_server::Service::open(&config).await?;
+    let hotline = service.hotline.clone();
+    let member = hotline
+        .add_staff(
+            "bench.duty",
+            "",
+            hotline_domain::Role::DutyOfficer,
+            &UnitCode::province(22),
+            "bench-password-2026",
+        )
+        .await?;
+    let duty = hotline_core::Actor(member);
+    let communes: Vec<u32> = hotline.places.communes_of(22).map(|c| c.code).collect();
+
+    // Load, many submissions in flight, as intake takes them.
+    let started = Instant::now();
+    let per_worker = reports.div_ceil(concurrency.max(1));
+    let loaders: Vec<_> = (0..concurrency)
+        .map(|w| {
+            let hotline = hotline.clone();
+            let communes = communes.clone();
+            let count = per_worker.min(reports.saturating_sub(w * per_worker));
+            tokio::spawn(async move {
+                let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (w as u64 + 1);
+                for i in 0..count {
+                    let input = hotline_domain::ReportInput {
+                        text: bench_text(&mut seed),
+                        province_code: Some(22),
+                        commune_code: communes.get(i % communes.len().max(1)).copied(),
+                        ..hotline_domain::ReportInput::default()
+                    };
+                    hotline
+                        .submit(hotline_core::Submission::new(input, Channel::Api))
+                        .await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for loader in loaders {
+        loader.await??;
+    }
+    let load = started.elapsed();
+    println!(
+        "{backend}: loaded {reports} reports in {:.0} s ({:.0} reports/s)",
+        load.as_secs_f64(),
+        reports as f64 / load.as_secs_f64()
+    );
+    if config.database_url.is_none() {
+        let bytes: u64 = std::fs::read_dir(dir.path())?
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "{backend}: {:.2} GB on disk ({:.0} bytes a report)",
+            bytes as f64 / 1e9,
+            bytes as f64 / reports as f64
+        );
+    }
+
+    let newest = hotline_store::ReportFilter::default();
+    let emergencies = hotline_store::ReportFilter {
+        urgency: Some(Urgency::Emergency),
+        order: hotline_store::ReportOrder::Urgency,
+        ..hotline_store::ReportFilter::default()
+    };
+    let urgent_first = hotline_store::ReportFilter {
+        order: hotline_store::ReportOrder::Urgency,
+        ..hotline_store::ReportFilter::default()
+    };
+    for (label, filter) in [
+        ("inbox, first page of 50, newest first", &newest),
+        ("inbox, most urgent first", &urgent_first),
+        ("inbox, emergencies only", &emergencies),
+    ] {
+        let mut figures = timed(rounds, || async {
+            hotline.inbox(&duty, filter, 50).await.map(|_| ())
+        })
+        .await?;
+        figures.print_latency(&format!("{backend}, {reports} reports: {label}"));
+    }
+    for (label, query) in [
+        ("search, a common word (xe), 50 results with snippets", "xe"),
+        ("search, two words (trộm cắp)", "trom cap"),
+        ("search, a rare word (kỳ lân)", "ky lan"),
+    ] {
+        let mut figures = timed(rounds, || async {
+            hotline
+                .search_reports(&duty, query, &newest, 50)
+                .await
+                .map(|_| ())
+        })
+        .await?;
+        figures.print_latency(&format!("{backend}, {reports} reports: {label}"));
+    }
+    service.close().await;
+    Ok(())
+}
+
+/// Runs `question` `rounds` times, one after another, and times each.
+async fn timed<F, Fut>(rounds: usize, question: F) -> anyhow::Result<Figures>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), hotline_core::CoreError>>,
+{
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        question().await?;
+        latencies.push(t.elapsed());
+    }
+    Ok(Figures {
+        count: rounds,
+        failures: 0,
+        elapsed: started.elapsed(),
+        latencies,
+    })
+}
+
 fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
     let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
     (0..n)
@@ -284,5 +552,11 @@ async fn main() -> anyhow::Result<()> {
             token,
         } => intake(reports, concurrency, target, token).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Inbox {
+            reports,
+            concurrency,
+            database_url,
+            rounds,
+        } => inbox(reports, concurrency, database_url, rounds).await,
     }
 }

@@ -179,6 +179,29 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
 
 for_any_sql_database! {
     impl {
+        /// Which of `words` the fewest reports hold, counting each up to a bound: enough to
+        /// tell a rare word from a common one without reading a common one's postings.
+        async fn rarest(&self, words: &[Vec<u8>]) -> StoreResult<usize> {
+            const ENOUGH: i64 = 10_000;
+            let mut rarest = (0, i64::MAX);
+            for (i, word) in words.iter().enumerate() {
+                let n = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM \
+                     (SELECT 1 FROM report_words WHERE digest = $1 LIMIT $2) postings",
+                )
+                .bind(word.clone())
+                .bind(ENOUGH)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?
+                .int("n")?;
+                if n < rarest.1 {
+                    rarest = (i, n);
+                }
+            }
+            Ok(rarest.0)
+        }
+
         /// The id of a report visible under `visibility`, in a write transaction (which holds
         /// it until commit); `NotFound` otherwise.
         async fn visible_report_id(
@@ -1438,15 +1461,31 @@ for_any_sql_database! {
         let Some((clause, value)) = visibility_clause(visibility, 1) else {
             return Ok(Vec::new());
         };
+        // A search walks the postings of its rarest word, newest report first, and checks the
+        // other words report by report: a common word stops after a page, a rare one reads
+        // only its few postings.
+        let driver = if words.len() > 1 {
+            self.rarest(words).await?
+        } else {
+            0
+        };
         let mut binds = vec![Bind::Text(value)];
         let mut next = |bind: Bind| {
             binds.push(bind);
             format!("${}", binds.len())
         };
-        let mut sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause}"
-        );
+        let mut sql = if words.is_empty() {
+            format!(
+                "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+                 WHERE {clause}"
+            )
+        } else {
+            format!(
+                "SELECT {SUMMARY_COLUMNS} FROM report_words w \
+                 JOIN reports r ON r.id = w.report_id JOIN units u ON u.code = r.unit_code \
+                 WHERE {clause}"
+            )
+        };
         let mut and = |condition: String| {
             sql.push_str(" AND ");
             sql.push_str(&condition);
@@ -1482,22 +1521,25 @@ for_any_sql_database! {
         if let Some(legal_type) = &filter.legal_type {
             and(format!("r.legal_type = {}", next(Bind::Text(legal_type.clone()))));
         }
-        if !words.is_empty() {
-            let placeholders: Vec<String> =
-                words.iter().map(|w| next(Bind::Bytes(w.clone()))).collect();
-            let wanted = next(Bind::Int(i64::try_from(words.len()).unwrap_or(i64::MAX)));
-            and(format!(
-                "r.id IN (SELECT report_id FROM report_words WHERE digest IN ({}) \
-                 GROUP BY report_id HAVING COUNT(*) = {wanted})",
-                placeholders.join(", ")
-            ));
+        for (i, word) in words.iter().enumerate() {
+            let digest = next(Bind::Bytes(word.clone()));
+            and(if i == driver {
+                format!("w.digest = {digest}")
+            } else {
+                format!(
+                    "EXISTS (SELECT 1 FROM report_words x \
+                     WHERE x.digest = {digest} AND x.report_id = r.id)"
+                )
+            });
         }
         let order = match filter.order {
+            // Search results come newest recorded first, in the postings' own order.
+            _ if !words.is_empty() => "w.report_id DESC".to_owned(),
             ReportOrder::Newest => "r.created_at DESC, r.id DESC".to_owned(),
             ReportOrder::Oldest => "r.created_at ASC, r.id ASC".to_owned(),
             ReportOrder::Urgency => format!("{URGENCY_RANK} ASC, r.created_at DESC, r.id DESC"),
         };
-        if let Some(cursor) = filter.after {
+        if let Some(cursor) = filter.after.filter(|_| words.is_empty()) {
             let at = next(Bind::Time(cursor.created_at));
             let id = next(Bind::Int(cursor.id));
             and(match filter.order {

@@ -1532,7 +1532,12 @@ for_any_sql_database! {
                 )
             });
         }
-        let order = match filter.order {
+        // With one urgency chosen, "most urgent first" is "newest first", which its index serves.
+        let effective = match filter.order {
+            ReportOrder::Urgency if filter.urgency.is_some() => ReportOrder::Newest,
+            order => order,
+        };
+        let order = match effective {
             // Search results come newest recorded first, in the postings' own order.
             _ if !words.is_empty() => "w.report_id DESC".to_owned(),
             ReportOrder::Newest => "r.created_at DESC, r.id DESC".to_owned(),
@@ -1542,7 +1547,7 @@ for_any_sql_database! {
         if let Some(cursor) = filter.after.filter(|_| words.is_empty()) {
             let at = next(Bind::Time(cursor.created_at));
             let id = next(Bind::Int(cursor.id));
-            and(match filter.order {
+            and(match effective {
                 ReportOrder::Newest => format!("(r.created_at, r.id) < ({at}, {id})"),
                 ReportOrder::Oldest => format!("(r.created_at, r.id) > ({at}, {id})"),
                 ReportOrder::Urgency => {

@@ -17,8 +17,9 @@ use tokio::sync::Semaphore;
 
 /// A session lasts one long shift at most.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
-/// A session unused this long ends: a console left open on an empty desk closes itself. The
-/// inbox's own refresh keeps a watched console alive.
+/// A session unused this long ends: a browser closed or put away without signing out. An
+/// inbox left open keeps asking for new reports, and so stays signed in (the duty desk must
+/// hear of them) until the session's 12 hours are up.
 pub const SESSION_IDLE_MINUTES: i64 = 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Failures allowed before each further attempt must wait, doubling each time.

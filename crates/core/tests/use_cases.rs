@@ -283,3 +283,49 @@ async fn many_concurrent_submissions_get_distinct_gapless_numbers() {
     let expected: Vec<String> = (1..=200).map(|i| format!("HT-2027-{i:06}")).collect();
     assert_eq!(numbers, expected);
 }
+
+#[tokio::test]
+async fn a_form_stamp_is_too_fast_until_the_minimum_has_passed_and_proven_by_its_work() {
+    use hotline_core::form_guard::{FormCheck, solve_work};
+    let (_dir, hotline, clock) = hotline().await;
+    let hotline = hotline.with_policy(hotline_core::Policy {
+        form: hotline_core::form_guard::FormGuard {
+            min_fill_secs: 3,
+            work_bits: 8,
+        },
+        ..hotline_core::Policy::default()
+    });
+    let token = hotline_core::intake::new_form_token();
+    let stamp = hotline.form_stamp(&token);
+    let work = solve_work(&stamp, 8);
+    assert_eq!(
+        hotline.check_form(&token, &stamp, &work),
+        FormCheck::TooFast
+    );
+    clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(
+        hotline.check_form(&token, &stamp, &work),
+        FormCheck::TooFast
+    );
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        hotline.check_form(&token, &stamp, &work),
+        FormCheck::Stamped { work_done: true },
+        "the same form, once a person could have filled it"
+    );
+    assert_eq!(
+        hotline.check_form(&token, &stamp, ""),
+        FormCheck::Stamped { work_done: false }
+    );
+    let other = hotline_core::intake::new_form_token();
+    assert_eq!(
+        hotline.check_form(&other, &stamp, &work),
+        FormCheck::Unstamped
+    );
+    // A stamp from the future (another server's clock far ahead) is not this store's.
+    clock.advance(chrono::Duration::seconds(-3600));
+    assert_eq!(
+        hotline.check_form(&token, &stamp, &work),
+        FormCheck::Unstamped
+    );
+}

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod evidence;
 pub mod follow_up;
 pub mod form_guard;
+pub mod handling;
 pub mod identity;
 pub mod intake;
 pub mod keys;

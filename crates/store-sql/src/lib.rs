@@ -12,7 +12,7 @@ use hotline_domain::{
     UnitCode,
 };
 use hotline_store::{
-    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount,
+    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount, Handling,
     KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry, NewMessage,
     NewReport, NewSession, NewStaff, NewUnit, NewerReports, PurgeRule, Receipt, ReportDetail,
     ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals,
@@ -842,6 +842,39 @@ for_any_sql_database! {
         Ok(true)
     }
 
+    async fn set_legal_hold(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        hold: bool,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query("UPDATE reports SET legal_hold = $1 WHERE id = $2")
+            .bind(hold)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let kind = if hold {
+            "report.legal_hold"
+        } else {
+            "report.legal_hold_released"
+        };
+        Self::record_event(&mut tx, id, actor, kind, "", at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn compact(&self) -> StoreResult<()> {
+        self.dialect.compact(&self.pool).await
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Handling {
     async fn assign_report(
         &self,
         visibility: &Visibility,
@@ -922,34 +955,6 @@ for_any_sql_database! {
         tx.commit().await.map_err(map_commit_err)
     }
 
-    async fn set_legal_hold(
-        &self,
-        visibility: &Visibility,
-        case: &CaseNumber,
-        hold: bool,
-        actor: StaffId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        sqlx::query("UPDATE reports SET legal_hold = $1 WHERE id = $2")
-            .bind(hold)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let kind = if hold {
-            "report.legal_hold"
-        } else {
-            "report.legal_hold_released"
-        };
-        Self::record_event(&mut tx, id, actor, kind, "", at).await?;
-        tx.commit().await.map_err(map_commit_err)
-    }
-
-    async fn compact(&self) -> StoreResult<()> {
-        self.dialect.compact(&self.pool).await
-    }
     }
 }
 

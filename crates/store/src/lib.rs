@@ -262,6 +262,23 @@ pub trait Retention: Send + Sync {
     /// notes, attachment records, history and contact, in one transaction, if it still matches
     /// `rule` and is not on hold. Returns whether it did.
     async fn purge_report(&self, report: ReportId, rule: &PurgeRule) -> StoreResult<bool>;
+    /// Puts a visible report on legal hold, or releases it, and records the event.
+    async fn set_legal_hold(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        hold: bool,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Lets the backend reclaim what was deleted, so that no copy lingers in its files.
+    async fn compact(&self) -> StoreResult<()>;
+}
+
+/// What officers do to a report: hand it to someone, classify it. Every change is checked
+/// against the actor's visibility inside its transaction and recorded as an event of the report.
+#[async_trait]
+pub trait Handling: Send + Sync {
     /// Assigns a visible report to a member, or takes the assignment back (`None`), and
     /// records the event.
     async fn assign_report(
@@ -292,17 +309,6 @@ pub trait Retention: Send + Sync {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Puts a visible report on legal hold, or releases it, and records the event.
-    async fn set_legal_hold(
-        &self,
-        visibility: &Visibility,
-        case: &CaseNumber,
-        hold: bool,
-        actor: StaffId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Lets the backend reclaim what was deleted, so that no copy lingers in its files.
-    async fn compact(&self) -> StoreResult<()>;
 }
 
 /// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
@@ -327,6 +333,12 @@ pub trait Audit: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Audit {}
+pub trait Store:
+    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Audit
+{
+}
 
-impl<T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Audit> Store for T {}
+impl<T> Store for T where
+    T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Audit
+{
+}

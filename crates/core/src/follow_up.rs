@@ -53,7 +53,7 @@ impl std::fmt::Debug for FollowUpMessage {
 
 /// A message's text as accepted: cleaned, not too long, and not empty unless files come with
 /// it.
-fn accepted_text(text: &str, with_files: bool) -> CoreResult<String> {
+pub(crate) fn accepted_text(text: &str, with_files: bool) -> CoreResult<String> {
     let text = clean(text);
     if text.is_empty() && !with_files {
         return Err(DomainError::field("text", "required").into());

@@ -1,11 +1,25 @@
-//! What officers do to a report they can see: hand it to a member or another unit, mark it as
-//! about police conduct. Every change is checked against the actor's role here and their
-//! visibility in the store's transaction, recorded on the report and audited.
+//! What officers do to a report they can see: classify it, write notes on it, hand it to a
+//! member or another unit, join a duplicate to it, mark it as about police conduct. Every
+//! change is checked against the actor's role here and their visibility in the store's
+//! transaction, recorded on the report and audited.
 
+use crate::follow_up::accepted_text;
+use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::{CaseNumber, DomainError};
-use hotline_store::{StaffMember, StoreError};
+use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
+use hotline_store::{NewNote, StaffMember, StoreError, Triage};
+
+/// An officer's classification as typed on the report page: each field in its API spelling,
+/// empty for "not set".
+#[derive(Debug, Clone, Default)]
+pub struct TriageInput<'a> {
+    pub legal_type: &'a str,
+    pub topic: &'a str,
+    pub urgency: &'a str,
+    /// A commune's code in the 2025 list; its province follows from it.
+    pub commune: &'a str,
+}
 
 impl Hotline {
     /// The members a report can be handed to: those of its unit and the units below it who can
@@ -185,5 +199,163 @@ impl Hotline {
             Err(StoreError::NotFound) => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Records the actor's classification of a report they can see: legal type, topic,
+    /// urgency, commune. A report still `received` becomes `triaged`. Police conduct is not
+    /// set here (the accused's unit must be named, see [`Self::mark_police_conduct`]), and a
+    /// report marked so keeps that type. Audited.
+    pub async fn triage(
+        &self,
+        actor: &Actor,
+        case: &str,
+        input: &TriageInput<'_>,
+    ) -> CoreResult<()> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let mut errors = Vec::new();
+        let mut wrong = |field: &'static str, code: &'static str| {
+            errors.push(FieldError::new(field, code));
+        };
+        let legal_type = match input.legal_type.trim() {
+            "" => None,
+            text => match text.parse::<LegalType>() {
+                Ok(LegalType::PoliceConduct) if detail.accused_unit.is_none() => {
+                    wrong("legal_type", "conduct_form");
+                    None
+                }
+                Ok(t) => Some(t),
+                Err(_) => {
+                    wrong("legal_type", "unknown");
+                    None
+                }
+            },
+        };
+        // Once the accused's unit is named, the report stays hidden from it: the type stays.
+        let legal_type = match detail.accused_unit {
+            Some(_) if legal_type.is_some_and(|t| t != LegalType::PoliceConduct) => {
+                wrong("legal_type", "conduct_kept");
+                None
+            }
+            Some(_) => Some(LegalType::PoliceConduct),
+            None => legal_type,
+        };
+        let topic = match input.topic.trim() {
+            "" => None,
+            text => text
+                .parse::<Topic>()
+                .map_err(|_| wrong("topic", "unknown"))
+                .ok(),
+        };
+        let urgency = input
+            .urgency
+            .trim()
+            .parse::<Urgency>()
+            .map_err(|_| wrong("urgency", "unknown"))
+            .ok();
+        let (province_code, commune_code) = match input.commune.trim() {
+            "" => (detail.summary.province_code, None),
+            text => match text
+                .parse::<u32>()
+                .ok()
+                .and_then(|c| self.places.commune(c))
+            {
+                Some(commune) => (Some(commune.province_code), Some(commune.code)),
+                None => {
+                    wrong("commune", "unknown");
+                    (None, None)
+                }
+            },
+        };
+        let (Some(urgency), true) = (urgency, errors.is_empty()) else {
+            return Err(DomainError::Invalid(errors).into());
+        };
+        let triage = Triage {
+            legal_type,
+            topic,
+            urgency,
+            province_code,
+            commune_code,
+        };
+        self.store
+            .set_triage(
+                &actor.visibility(),
+                &case,
+                &triage,
+                actor.0.id,
+                self.clock.now(),
+            )
+            .await?;
+        self.audit(
+            Some(actor.0.id),
+            "report.triaged",
+            case.as_str(),
+            &format!(
+                "legal_type={} topic={} urgency={urgency}",
+                legal_type.map_or("-", LegalType::as_str),
+                topic.map_or("-", Topic::as_str),
+            ),
+        )
+        .await
+    }
+
+    /// Adds an internal note to a report the actor can see: for staff only, sealed like the
+    /// reporter's messages and searchable like them. Audited without its text.
+    pub async fn add_note(&self, actor: &Actor, case: &str, text: &str) -> CoreResult<()> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let text = accepted_text(text, false)?;
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        self.store
+            .add_note(&NewNote {
+                report: detail.summary.id,
+                author: actor.0.id,
+                body_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
+                word_index: self.word_index(&text, None),
+                at: self.clock.now(),
+            })
+            .await?;
+        self.audit(Some(actor.0.id), "report.noted", case.as_str(), "")
+            .await
+    }
+
+    /// Joins the report `duplicate` to the report `into` (both the actor's to see): the
+    /// duplicate is closed and its conversation is read on the other, where its reporter's
+    /// messages appear in the timeline; each keeps its own reporter and follow-up code.
+    /// Leaders, the duty desk and inspectors do this; audited.
+    pub async fn merge(&self, actor: &Actor, duplicate: &str, into: &str) -> CoreResult<()> {
+        if !actor.0.role.may_assign() {
+            return Err(CoreError::Forbidden);
+        }
+        let duplicate = CaseNumber::parse(duplicate).ok_or(CoreError::NotFound)?;
+        let into =
+            CaseNumber::parse(into.trim()).ok_or_else(|| DomainError::field("into", "unknown"))?;
+        let visibility = actor.visibility();
+        self.store.report(&visibility, &duplicate).await?;
+        // Another unit's report is "unknown" here, exactly like one that does not exist.
+        match self.store.report(&visibility, &into).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(DomainError::field("into", "unknown").into()),
+            Err(e) => return Err(e.into()),
+        }
+        self.store
+            .merge_report(&visibility, &duplicate, &into, actor.0.id, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(what) if what == "same" => {
+                    DomainError::field("into", "same").into()
+                }
+                StoreError::Conflict(_) => DomainError::field("into", "merged").into(),
+                e => CoreError::from(e),
+            })?;
+        self.audit(
+            Some(actor.0.id),
+            "report.merged",
+            duplicate.as_str(),
+            &format!("into={into}"),
+        )
+        .await
     }
 }

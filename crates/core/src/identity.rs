@@ -202,7 +202,7 @@ impl Hotline {
         case: &CaseNumber,
         reason: &str,
     ) -> CoreResult<Option<String>> {
-        if !self.needs_second_approval(detail.legal_type.as_deref()) {
+        if !self.needs_second_approval(detail.legal_type) {
             return Ok(Some(reason.to_owned()));
         }
         let now = self.clock.now();
@@ -234,8 +234,13 @@ impl Hotline {
     }
 
     /// Whether a report of `legal_type` needs a second person's approval for a reveal.
-    pub fn needs_second_approval(&self, legal_type: Option<&str>) -> bool {
-        legal_type.is_some_and(|t| self.policy.reveal_approval_for.iter().any(|p| p == t))
+    pub fn needs_second_approval(&self, legal_type: Option<hotline_domain::LegalType>) -> bool {
+        legal_type.is_some_and(|t| {
+            self.policy
+                .reveal_approval_for
+                .iter()
+                .any(|p| p == t.as_str())
+        })
     }
 
     /// Approves another member's waiting request to reveal the identity of `case`. Only a

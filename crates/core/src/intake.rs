@@ -332,6 +332,8 @@ pub const MESSAGE_TEXT: &[u8] = b"hotline/v1/message-text";
 pub const SUMMARY: &[u8] = b"hotline/v1/summary";
 /// The associated data of sealed address details.
 pub const ADDRESS: &[u8] = b"hotline/v1/address";
+/// The associated data of a sealed internal note.
+pub const NOTE_TEXT: &[u8] = b"hotline/v1/note-text";
 /// The associated data of a sealed evidence file.
 pub const ATTACHMENT: &[u8] = b"hotline/v1/attachment";
 

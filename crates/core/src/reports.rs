@@ -1,17 +1,19 @@
 //! Reading reports, always through the actor's visibility.
 
-use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, SUMMARY};
+use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, NOTE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Utc};
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
 use hotline_domain::{CaseNumber, Pseudonym};
 use hotline_store::StoreError;
 use hotline_store::{
-    Attachment, Event, FacetCount, Message, NewerReports, ReportCursor, ReportDetail, ReportFilter,
-    ReportSummary, RevealRequest, StaffMember,
+    Attachment, Event, FacetCount, Message, NewerReports, Note, ReportCursor, ReportDetail,
+    ReportFilter, ReportSummary, RevealRequest, StaffMember,
 };
 use hotline_vault::seal::DataKey;
+use std::collections::HashMap;
 
 /// Most reports one list returns.
 pub const MAX_LIST_LIMIT: u32 = 500;
@@ -43,12 +45,53 @@ pub struct SearchHit {
 /// Characters of text a snippet shows.
 const SNIPPET_WIDTH: usize = 160;
 
+/// An internal note as shown: its text with personal items masked.
+#[derive(Debug, Clone)]
+pub struct NoteView {
+    pub note: Note,
+}
+
+/// A history event as shown, with the names its detail points at.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event: Event,
+    /// Who did it, by display name.
+    pub actor: Option<String>,
+    /// For an assignment, the member it went to.
+    pub assignee: Option<String>,
+}
+
+/// One entry of a report's timeline.
+#[derive(Debug, Clone)]
+pub enum TimelineItem {
+    Message(MessageView),
+    Note(NoteView),
+    Event(EventView),
+}
+
+/// The report's whole story in time order: the reporter's messages and the answers (with
+/// those of the reports joined to it), internal notes, and what happened to it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    /// For a message of a report joined to this one, that report.
+    pub joined: Option<CaseNumber>,
+    pub item: TimelineItem,
+}
+
+/// Events the timeline shows through their message or note instead.
+const SHOWN_BY_ENTRY: &[&str] = &["report.reporter_added", "report.replied", "report.noted"];
+
 /// A report with its conversation and history, as the console shows it.
 #[derive(Debug, Clone)]
 pub struct ReportView {
     pub detail: ReportDetail,
     pub messages: Vec<MessageView>,
     pub events: Vec<Event>,
+    pub notes: Vec<NoteView>,
+    /// Reports joined to this one that the reader can see.
+    pub merged: Vec<ReportSummary>,
+    pub timeline: Vec<TimelineEntry>,
     /// Reveal requests waiting or approved; only for members with clearance.
     pub reveal_requests: Vec<RevealRequest>,
     /// What staff call the reporter, when they left a contact: the same for the same phone
@@ -97,6 +140,23 @@ impl Hotline {
             .then(|| reports.last().map(|r| ReportCursor::after(r, filter.order)))
             .flatten();
         Ok(InboxPage { reports, next })
+    }
+
+    /// The units whose reports the actor may see, by path (a leader's unit, then those below).
+    pub async fn units_in_scope(&self, actor: &Actor) -> CoreResult<Vec<hotline_store::Unit>> {
+        let mut units: Vec<_> = match actor.visibility() {
+            hotline_store::Visibility::Nothing => return Ok(Vec::new()),
+            hotline_store::Visibility::Unit(code) => vec![self.store.unit(&code).await?],
+            hotline_store::Visibility::Subtree(path) => self
+                .store
+                .list_units()
+                .await?
+                .into_iter()
+                .filter(|u| u.path.starts_with(&path))
+                .collect(),
+        };
+        units.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(units)
     }
 
     /// How many reports the actor may see hold each status, urgency and channel.
@@ -298,7 +358,36 @@ impl Hotline {
                 MessageView { message, parts }
             })
             .collect();
+        let messages: Vec<MessageView> = messages;
         let events = self.store.events(detail.summary.id).await?;
+        let mut notes = self.store.notes(detail.summary.id).await?;
+        let key = self.data_key(&detail.summary)?;
+        for note in &mut notes {
+            let text = match &key {
+                Some(key) => open_text(key, note.sealed_body.as_deref(), NOTE_TEXT)?,
+                None => None,
+            };
+            note.body = masked(&text.unwrap_or_else(|| std::mem::take(&mut note.body)));
+        }
+        let notes: Vec<NoteView> = notes.into_iter().map(|note| NoteView { note }).collect();
+        let mut merged = self
+            .store
+            .merged_reports(&actor.visibility(), detail.summary.id)
+            .await?;
+        self.open_summaries(&mut merged)?;
+        let mut joined_messages = Vec::new();
+        for report in &merged {
+            let key = self.data_key(report)?;
+            for mut message in self.store.messages(report.id).await? {
+                message.body = message_text(key.as_ref(), &message)?;
+                let parts = parts_of(&message.body);
+                message.body = masked(&message.body);
+                joined_messages.push((report.case_number.clone(), MessageView { message, parts }));
+            }
+        }
+        let timeline = self
+            .timeline(&messages, joined_messages, &notes, &events)
+            .await?;
         let reveal_requests = if actor.0.role.may_reveal_identity() {
             self.store.open_reveal_requests(detail.summary.id).await?
         } else {
@@ -321,6 +410,9 @@ impl Hotline {
             detail,
             messages,
             events,
+            notes,
+            merged,
+            timeline,
             reveal_requests,
             reporter,
             attachments,
@@ -329,6 +421,89 @@ impl Hotline {
 }
 
 impl Hotline {
+    /// Messages, notes and events in one time order (a message before the event written with
+    /// it), with the names of the members the events point at.
+    async fn timeline(
+        &self,
+        messages: &[MessageView],
+        joined: Vec<(CaseNumber, MessageView)>,
+        notes: &[NoteView],
+        events: &[Event],
+    ) -> CoreResult<Vec<TimelineEntry>> {
+        let mut names: HashMap<i64, Option<String>> = HashMap::new();
+        let mut name_of = async |id: i64| -> CoreResult<Option<String>> {
+            if let Some(name) = names.get(&id) {
+                return Ok(name.clone());
+            }
+            let name = match self.store.staff(hotline_domain::StaffId(id)).await {
+                Ok(member) if member.display_name.is_empty() => Some(member.username),
+                Ok(member) => Some(member.display_name),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            };
+            names.insert(id, name.clone());
+            Ok(name)
+        };
+        let mut entries = Vec::new();
+        for view in messages {
+            entries.push((
+                0,
+                TimelineEntry {
+                    at: view.message.created_at,
+                    joined: None,
+                    item: TimelineItem::Message(view.clone()),
+                },
+            ));
+        }
+        for (case, view) in joined {
+            entries.push((
+                0,
+                TimelineEntry {
+                    at: view.message.created_at,
+                    joined: Some(case),
+                    item: TimelineItem::Message(view),
+                },
+            ));
+        }
+        for note in notes {
+            entries.push((
+                1,
+                TimelineEntry {
+                    at: note.note.created_at,
+                    joined: None,
+                    item: TimelineItem::Note(note.clone()),
+                },
+            ));
+        }
+        for event in events {
+            if SHOWN_BY_ENTRY.contains(&event.kind.as_str()) {
+                continue;
+            }
+            let actor = match event.actor {
+                Some(id) => name_of(id.0).await?,
+                None => None,
+            };
+            let assignee = match detail_value(&event.detail, "staff").and_then(|v| v.parse().ok()) {
+                Some(id) => name_of(id).await?,
+                None => None,
+            };
+            entries.push((
+                2,
+                TimelineEntry {
+                    at: event.created_at,
+                    joined: None,
+                    item: TimelineItem::Event(EventView {
+                        event: event.clone(),
+                        actor,
+                        assignee,
+                    }),
+                },
+            ));
+        }
+        entries.sort_by_key(|(rank, entry)| (entry.at, *rank));
+        Ok(entries.into_iter().map(|(_, entry)| entry).collect())
+    }
+
     /// The report's data key, when its data is sealed (rows from before sealing have none).
     pub(crate) fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
         report
@@ -388,4 +563,13 @@ fn open_text(key: &DataKey, sealed: Option<&[u8]>, what: &[u8]) -> CoreResult<Op
                 .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))
         })
         .transpose()
+}
+
+/// The value of `key` in an event's `key=value key=value` detail.
+pub fn detail_value<'a>(detail: &'a str, key: &str) -> Option<&'a str> {
+    detail
+        .split(' ')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
 }

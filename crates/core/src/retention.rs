@@ -53,10 +53,15 @@ impl RetentionRule {
             ));
         }
         if let Some(t) = &self.legal_type
-            && (t.is_empty() || !t.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            && t.parse::<hotline_domain::LegalType>().is_err()
         {
+            let known: Vec<&str> = hotline_domain::LegalType::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect();
             return Err(format!(
-                "retention rule ({self}): legal_type is a value like `non_actionable`"
+                "retention rule ({self}): legal_type is one of {}",
+                known.join(", ")
             ));
         }
         Ok(())

@@ -19,7 +19,7 @@ pub use codes::{CaseNumber, FollowUpCode, Pseudonym};
 pub use error::{DomainError, FieldError};
 pub use ids::{ContactId, MessageId, ReportId, StaffId};
 pub use places::{Commune, CommuneLookup, Gazetteer, Province};
-pub use report::{Channel, Delivery, Direction, ReportStatus, Urgency};
+pub use report::{Channel, Delivery, Direction, LegalType, ReportStatus, Topic, Urgency};
 pub use staff::Role;
 pub use submission::{ContactInput, ReportInput, ValidContact, ValidReport};
 pub use unit::{UnitCode, UnitKind};

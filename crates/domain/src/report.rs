@@ -86,6 +86,42 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a report is in law (LEGAL-VN.md §1): it decides the procedure, the time limits and
+    /// who may see the reporter. The names are the API's and stay stable.
+    LegalType (|_| DomainError::field("legal_type", "unknown")) {
+        CrimeDenunciation => "crime_denunciation",
+        CrimeInformation => "crime_information",
+        ProsecutionRequest => "prosecution_request",
+        PoliceConduct => "police_conduct",
+        Complaint => "complaint",
+        PublicOrder => "public_order",
+        Feedback => "feedback",
+        NonActionable => "non_actionable",
+    }
+);
+
+string_enum!(
+    /// What a report is about, for routing to the specialised department and for figures.
+    Topic (|_| DomainError::field("topic", "unknown")) {
+        Drugs => "drugs",
+        Gambling => "gambling",
+        TheftRobbery => "theft_robbery",
+        FraudOnline => "fraud_online",
+        ViolenceAssault => "violence_assault",
+        Weapons => "weapons",
+        HumanTrafficking => "human_trafficking",
+        Smuggling => "smuggling",
+        Traffic => "traffic",
+        Environment => "environment",
+        NoiseDisturbance => "noise_disturbance",
+        LoanSharking => "loan_sharking",
+        Cybercrime => "cybercrime",
+        Corruption => "corruption",
+        Other => "other",
+    }
+);
+
+string_enum!(
     /// Whether a message came from the reporter or went to them.
     Direction (|_| DomainError::field("direction", "unknown")) {
         Inbound => "inbound",

@@ -14,12 +14,14 @@ use hotline_domain::{
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount, Handling,
     KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry, NewMessage,
-    NewReport, NewSession, NewStaff, NewUnit, NewerReports, PurgeRule, Receipt, ReportDetail,
-    ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals,
-    SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Unit, Units, Vault,
-    Visibility, WrappedKey,
+    NewNote, NewReport, NewSession, NewStaff, NewUnit, NewerReports, Note, PurgeRule, Receipt,
+    ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest,
+    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Triage, Unit,
+    Units, Vault, Visibility, WrappedKey,
 };
-use rows::{Columns, audit_record, event, member, message, report_summary, reveal_request, unit};
+use rows::{
+    Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
+};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 use std::collections::BTreeMap;
 
@@ -132,10 +134,11 @@ const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgen
 /// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
 const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
      r.updated_at, r.legal_hold, r.legal_type, r.occurred_at, r.protection_requested, \
-     r.accused_unit_code, \
+     r.accused_unit_code, r.topic, m.case_number AS merged_into, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
-     LEFT JOIN contacts c ON c.id = r.contact_id";
+     LEFT JOIN contacts c ON c.id = r.contact_id \
+     LEFT JOIN reports m ON m.id = r.merged_into_id";
 
 /// A report's urgency as a rank, emergencies first (`urgency_rank` in the store crate).
 const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
@@ -814,6 +817,8 @@ for_any_sql_database! {
         };
         let contact = row.int_opt("contact_id")?;
         for statement in [
+            // Reports joined to this one stand alone again rather than point at nothing.
+            "UPDATE reports SET merged_into_id = NULL WHERE merged_into_id = $1",
             "DELETE FROM events WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
@@ -953,6 +958,162 @@ for_any_sql_database! {
         let detail = format!("accused_unit={accused_unit}");
         Self::record_event(&mut tx, id, actor, "report.police_conduct", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn set_triage(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        triage: &Triage,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query(
+            "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
+             commune_code = $5, updated_at = $6, \
+             status = CASE status WHEN 'received' THEN 'triaged' ELSE status END \
+             WHERE id = $7",
+        )
+        .bind(triage.legal_type.map(|t| t.as_str()))
+        .bind(triage.topic.map(|t| t.as_str()))
+        .bind(triage.urgency.as_str())
+        .bind(code_param(triage.province_code))
+        .bind(code_param(triage.commune_code))
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut detail = format!("urgency={}", triage.urgency);
+        if let Some(t) = triage.legal_type {
+            detail.push_str(&format!(" legal_type={t}"));
+        }
+        if let Some(t) = triage.topic {
+            detail.push_str(&format!(" topic={t}"));
+        }
+        if let Some(c) = triage.commune_code.or(triage.province_code) {
+            detail.push_str(&format!(" place={c}"));
+        }
+        Self::record_event(&mut tx, id, actor, "report.triaged", &detail, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn add_note(&self, note: &NewNote) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(
+            "INSERT INTO notes (report_id, author_id, body, body_sealed, created_at) \
+             VALUES ($1, $2, '', $3, $4) RETURNING id",
+        )
+        .bind(note.report.0)
+        .bind(note.author.0)
+        .bind(note.body_sealed.clone())
+        .bind(note.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .int("id")?;
+        Self::insert_words(&mut tx, note.report.0, &note.word_index).await?;
+        Self::record_event(&mut tx, note.report.0, note.author, "report.noted", "", note.at)
+            .await?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(note.at)
+            .bind(note.report.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
+    }
+
+    async fn notes(&self, report: ReportId) -> StoreResult<Vec<Note>> {
+        sqlx::query(
+            "SELECT n.id, n.author_id, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS author_name, \
+             n.body, n.body_sealed, n.created_at \
+             FROM notes n JOIN staff s ON s.id = n.author_id \
+             WHERE n.report_id = $1 ORDER BY n.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(note)
+        .collect()
+    }
+
+    async fn merge_report(
+        &self,
+        visibility: &Visibility,
+        duplicate: &CaseNumber,
+        into: &CaseNumber,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        if duplicate == into {
+            return Err(StoreError::Conflict("same".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let from = Self::visible_report_id(&mut tx, visibility, duplicate).await?;
+        let to = Self::visible_report_id(&mut tx, visibility, into).await?;
+        let target_merged = sqlx::query("SELECT merged_into_id FROM reports WHERE id = $1")
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int_opt("merged_into_id")?;
+        if target_merged.is_some() {
+            return Err(StoreError::Conflict("merged".into()));
+        }
+        sqlx::query(
+            "UPDATE reports SET merged_into_id = $1, updated_at = $2 \
+             WHERE merged_into_id = $3 OR id = $3",
+        )
+        .bind(to)
+        .bind(at)
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE reports SET status = 'closed' WHERE id = $1")
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let (from_detail, to_detail) = (format!("into={into}"), format!("from={duplicate}"));
+        Self::record_event(&mut tx, from, actor, "report.merged_into", &from_detail, at).await?;
+        Self::record_event(&mut tx, to, actor, "report.merged_from", &to_detail, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn merged_reports(
+        &self,
+        visibility: &Visibility,
+        report: ReportId,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 2) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE r.merged_into_id = $1 AND {clause} ORDER BY r.id"
+        ))
+        .bind(report.0)
+        .bind(value)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(report_summary)
+        .collect()
     }
 
     }
@@ -1523,8 +1684,11 @@ for_any_sql_database! {
             }
             None => {}
         }
-        if let Some(legal_type) = &filter.legal_type {
-            and(format!("r.legal_type = {}", next(Bind::Text(legal_type.clone()))));
+        if let Some(legal_type) = filter.legal_type {
+            and(format!("r.legal_type = {}", next(Bind::Text(legal_type.to_string()))));
+        }
+        if let Some(topic) = filter.topic {
+            and(format!("r.topic = {}", next(Bind::Text(topic.to_string()))));
         }
         for (i, word) in words.iter().enumerate() {
             let digest = next(Bind::Bytes(word.clone()));
@@ -1591,15 +1755,12 @@ for_any_sql_database! {
         let per = |field: &str| {
             format!(
                 "SELECT '{field}' AS field, r.{field} AS value, COUNT(*) AS n FROM reports r \
-                 JOIN units u ON u.code = r.unit_code WHERE {clause} GROUP BY r.{field}"
+                 JOIN units u ON u.code = r.unit_code \
+                 WHERE {clause} AND r.{field} IS NOT NULL GROUP BY r.{field}"
             )
         };
-        sqlx::query(&format!(
-            "{} UNION ALL {} UNION ALL {}",
-            per("status"),
-            per("urgency"),
-            per("channel")
-        ))
+        let fields = ["status", "urgency", "channel", "legal_type", "topic"].map(per);
+        sqlx::query(&fields.join(" UNION ALL "))
         .bind(value)
         .fetch_all(&self.pool)
         .await

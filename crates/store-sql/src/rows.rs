@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Event, Message, ReportDetail, ReportSummary, RevealRequest, StaffMember,
+    AuditRecord, Event, Message, Note, ReportDetail, ReportSummary, RevealRequest, StaffMember,
     StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -98,6 +98,15 @@ fn parsed<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Other(format!("bad value in column {column}")))
 }
 
+fn parsed_opt<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<Option<T>> {
+    row.text_opt(column)?
+        .map(|text| {
+            text.parse()
+                .map_err(|_| StoreError::Other(format!("bad value in column {column}")))
+        })
+        .transpose()
+}
+
 fn optional_code(row: &impl Columns, column: &str) -> StoreResult<Option<u32>> {
     row.small_opt(column)?
         .map(|v| u32::try_from(v).map_err(|_| StoreError::Other(format!("bad {column}"))))
@@ -168,7 +177,9 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,
-        legal_type: row.text_opt("legal_type")?,
+        legal_type: parsed_opt(row, "legal_type")?,
+        topic: parsed_opt(row, "topic")?,
+        merged_into: row.text_opt("merged_into")?.map(case_number).transpose()?,
         accused_unit: row
             .text_opt("accused_unit_code")?
             .map(|code| code.parse())
@@ -176,6 +187,17 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
             .map_err(|_| StoreError::Other("an unknown accused unit code".into()))?,
         occurred_at: row.time_opt("occurred_at")?,
         protection_requested: row.flag("protection_requested")?,
+    })
+}
+
+pub fn note(row: &impl Columns) -> StoreResult<Note> {
+    Ok(Note {
+        id: row.int("id")?,
+        author: StaffId(row.int("author_id")?),
+        author_name: row.text("author_name")?,
+        body: row.text("body")?,
+        sealed_body: row.bytes_opt("body_sealed")?,
+        created_at: row.time("created_at")?,
     })
 }
 

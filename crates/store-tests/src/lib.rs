@@ -13,13 +13,13 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, Delivery, Direction, Gazetteer, ReportId, ReportStatus, Role, StaffId,
-    UnitCode, UnitKind, Urgency,
+    CaseNumber, Channel, Delivery, Direction, Gazetteer, LegalType, ReportId, ReportStatus, Role,
+    StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact, NewMessage,
-    NewReport, NewSession, NewStaff, NewUnit, PurgeRule, ReportCursor, ReportFilter, ReportOrder,
-    ReportSummary, Store, StoreError, Visibility, WrappedKey,
+    AssigneeFilter, FacetCount, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact,
+    NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, ReportCursor,
+    ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -47,6 +47,7 @@ macro_rules! contract_tests {
             search_finds_reports_holding_every_word_and_the_same_phone,
             the_reporter_finds_the_report_by_digest_and_the_conversation_grows,
             evidence_is_kept_sealed_with_its_report,
+            triage_notes_and_merges_are_recorded_within_visibility,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -680,7 +681,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .await
         .unwrap();
     let detail = store.report(&province, &about_commune).await.unwrap();
-    assert_eq!(detail.legal_type.as_deref(), Some("police_conduct"));
+    assert_eq!(detail.legal_type, Some(LegalType::PoliceConduct));
     assert_eq!(detail.accused_unit.as_ref(), Some(&commune));
     for v in [&commune_tree, &commune_only] {
         assert!(
@@ -1647,4 +1648,150 @@ pub async fn evidence_is_kept_sealed_with_its_report(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let qn = UnitCode::province(22);
+    let receipts = store
+        .intake(&[
+            report(qn.clone(), "QN", at(2, 0), "chính"),
+            report(qn.clone(), "QN", at(2, 1), "trùng"),
+            report(qn.clone(), "QN", at(2, 2), "trùng nữa"),
+            report(UnitCode::province(42), "HT", at(2, 3), "nơi khác"),
+        ])
+        .await
+        .unwrap();
+    let [main, duplicate, another, elsewhere] = [0, 1, 2, 3].map(|i| {
+        receipts
+            .get(i)
+            .map(|r| (r.report, r.case_number.clone()))
+            .unwrap()
+    });
+    let staff = store
+        .create_staff(&NewStaff {
+            username: "qn.duty".into(),
+            display_name: "Trực ban Quảng Ninh".into(),
+            password_hash: "x".into(),
+            role: Role::DutyOfficer,
+            unit: qn.clone(),
+            created_at: at(1, 0),
+        })
+        .await
+        .unwrap();
+    let mine = Visibility::Unit(qn.clone());
+    let theirs = Visibility::Unit(UnitCode::province(42));
+    let commune = first_commune_of_22();
+    let triage = Triage {
+        legal_type: Some(LegalType::CrimeDenunciation),
+        topic: Some(Topic::Drugs),
+        urgency: Urgency::Urgent,
+        province_code: Some(22),
+        commune_code: Some(commune),
+    };
+    assert!(matches!(
+        store
+            .set_triage(&theirs, &main.1, &triage, staff.id, at(3, 0))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .set_triage(&mine, &main.1, &triage, staff.id, at(3, 0))
+        .await
+        .unwrap();
+    let detail = store.report(&mine, &main.1).await.unwrap();
+    assert_eq!(detail.legal_type, Some(LegalType::CrimeDenunciation));
+    assert_eq!(detail.topic, Some(Topic::Drugs));
+    assert_eq!(detail.summary.urgency, Urgency::Urgent);
+    assert_eq!(detail.summary.commune_code, Some(commune));
+    assert_eq!(detail.summary.status, ReportStatus::Triaged);
+    let events = store.events(main.0).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, "report.triaged");
+    assert!(last.detail.contains("topic=drugs") && last.detail.contains("urgency=urgent"));
+    let filter = ReportFilter {
+        topic: Some(Topic::Drugs),
+        ..ReportFilter::default()
+    };
+    let found = store.inbox(&mine, &filter, &[], 10).await.unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), [main.0]);
+    let counts = store.report_counts(&mine).await.unwrap();
+    assert!(counts.contains(&FacetCount {
+        field: "topic".into(),
+        value: "drugs".into(),
+        count: 1
+    }));
+
+    let note = NewNote {
+        report: main.0,
+        author: staff.id,
+        body_sealed: b"sealed note".to_vec(),
+        word_index: vec![b"note-word".to_vec()],
+        at: at(3, 1),
+    };
+    store.add_note(&note).await.unwrap();
+    let notes = store.notes(main.0).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    let first = notes.first().unwrap();
+    assert_eq!(first.sealed_body.as_deref(), Some(&b"sealed note"[..]));
+    assert_eq!(first.author_name, "Trực ban Quảng Ninh");
+    let by_note = store
+        .search_reports(&mine, &[b"note-word".to_vec()], 10)
+        .await
+        .unwrap();
+    assert_eq!(by_note.iter().map(|r| r.id).collect::<Vec<_>>(), [main.0]);
+
+    // Merging: never across visibility, never into itself or into a merged report.
+    assert!(matches!(
+        store
+            .merge_report(&mine, &duplicate.1, &elsewhere.1, staff.id, at(4, 0))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .merge_report(&mine, &duplicate.1, &duplicate.1, staff.id, at(4, 0))
+            .await,
+        Err(StoreError::Conflict(what)) if what == "same"
+    ));
+    store
+        .merge_report(&mine, &another.1, &duplicate.1, staff.id, at(4, 0))
+        .await
+        .unwrap();
+    // Joining `duplicate` to `main` brings what was joined to it along.
+    store
+        .merge_report(&mine, &duplicate.1, &main.1, staff.id, at(4, 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .merge_report(&mine, &main.1, &duplicate.1, staff.id, at(4, 2))
+            .await,
+        Err(StoreError::Conflict(what)) if what == "merged"
+    ));
+    let joined = store.merged_reports(&mine, main.0).await.unwrap();
+    assert_eq!(
+        joined.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [duplicate.0, another.0]
+    );
+    assert!(
+        store
+            .merged_reports(&theirs, main.0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let closed = store.report(&mine, &duplicate.1).await.unwrap();
+    assert_eq!(closed.summary.status, ReportStatus::Closed);
+    assert_eq!(closed.merged_into.as_ref(), Some(&main.1));
+
+    // Purging the main report leaves the joined ones standing alone.
+    let rule = PurgeRule {
+        legal_type: Some("crime_denunciation".into()),
+        status: None,
+        changed_before: at(30, 0),
+    };
+    assert!(store.purge_report(main.0, &rule).await.unwrap());
+    let alone = store.report(&mine, &duplicate.1).await.unwrap();
+    assert_eq!(alone.merged_into, None);
 }

@@ -275,8 +275,9 @@ pub trait Retention: Send + Sync {
     async fn compact(&self) -> StoreResult<()>;
 }
 
-/// What officers do to a report: hand it to someone, classify it. Every change is checked
-/// against the actor's visibility inside its transaction and recorded as an event of the report.
+/// What officers do to a report: hand it to someone, classify it, write on it, join it to
+/// another. Every change is checked against the actor's visibility inside its transaction and
+/// recorded as an event of the report.
 #[async_trait]
 pub trait Handling: Send + Sync {
     /// Assigns a visible report to a member, or takes the assignment back (`None`), and
@@ -309,6 +310,37 @@ pub trait Handling: Send + Sync {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Records an officer's classification of a visible report; a report still `received`
+    /// becomes `triaged`. The event names the values set.
+    async fn set_triage(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        triage: &Triage,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Adds an internal note to a report, with its words and its event.
+    async fn add_note(&self, note: &NewNote) -> StoreResult<i64>;
+    /// A report's notes, oldest first.
+    async fn notes(&self, report: ReportId) -> StoreResult<Vec<Note>>;
+    /// Joins the visible report `duplicate` to the visible report `into`: it is closed and
+    /// points there, and reports joined to it move with it. `Conflict("same")` for one report,
+    /// `Conflict("merged")` when `into` is itself joined to another.
+    async fn merge_report(
+        &self,
+        visibility: &Visibility,
+        duplicate: &CaseNumber,
+        into: &CaseNumber,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The reports joined to `report` that are visible under `visibility`, oldest first.
+    async fn merged_reports(
+        &self,
+        visibility: &Visibility,
+        report: ReportId,
+    ) -> StoreResult<Vec<ReportSummary>>;
 }
 
 /// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.

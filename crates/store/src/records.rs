@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, ContactId, Delivery, Direction, MessageId, ReportId, ReportStatus, Role,
-    StaffId, UnitCode, UnitKind, Urgency,
+    CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
+    ReportStatus, Role, StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +119,8 @@ pub struct ReportFilter {
     /// Received before.
     pub received_before: Option<DateTime<Utc>>,
     pub assignee: Option<AssigneeFilter>,
-    pub legal_type: Option<String>,
+    pub legal_type: Option<LegalType>,
+    pub topic: Option<Topic>,
     pub order: ReportOrder,
     /// Where the previous page ended: the page starts after it.
     pub after: Option<ReportCursor>,
@@ -174,7 +175,8 @@ pub fn urgency_rank(urgency: Urgency) -> i64 {
     }
 }
 
-/// How many visible reports hold one value of a field (`status`, `urgency`, `channel`).
+/// How many visible reports hold one value of a field (`status`, `urgency`, `channel`,
+/// `legal_type`, `topic`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetCount {
     pub field: String,
@@ -303,8 +305,12 @@ pub struct ReportDetail {
     pub updated_at: DateTime<Utc>,
     /// Kept from any purge while set.
     pub legal_hold: bool,
-    /// The legal type once classified (`police_conduct`, …).
-    pub legal_type: Option<String>,
+    /// The legal type once classified.
+    pub legal_type: Option<LegalType>,
+    pub topic: Option<Topic>,
+    /// The report this one repeats, when an officer joined them: its conversation is read
+    /// there.
+    pub merged_into: Option<CaseNumber>,
     /// For a report about police conduct, the accused's unit: nobody in it or below it may
     /// read the report.
     pub accused_unit: Option<UnitCode>,
@@ -415,6 +421,60 @@ impl std::fmt::Debug for Message {
             .field("id", &self.id)
             .field("direction", &self.direction)
             .field("channel", &self.channel)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An officer's classification of a report: what it is in law, what it is about, how urgent,
+/// where. Routing by these is the routing table's; here they are recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    pub legal_type: Option<LegalType>,
+    pub topic: Option<Topic>,
+    pub urgency: Urgency,
+    pub province_code: Option<u32>,
+    pub commune_code: Option<u32>,
+}
+
+/// An internal note on a report: for staff only, never shown to the reporter.
+#[derive(Clone)]
+pub struct NewNote {
+    pub report: ReportId,
+    pub author: StaffId,
+    /// The text, sealed under the report's data key.
+    pub body_sealed: Vec<u8>,
+    /// Keyed hashes of its words, added to the report's search index.
+    pub word_index: Vec<Vec<u8>>,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewNote")
+            .field("report", &self.report)
+            .field("author", &self.author)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: i64,
+    pub author: StaffId,
+    /// The author's display name.
+    pub author_name: String,
+    /// Empty until the core opens `sealed_body`.
+    pub body: String,
+    pub sealed_body: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Note")
+            .field("id", &self.id)
+            .field("author", &self.author)
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
     }

@@ -251,7 +251,11 @@ pub struct ReportDocument {
     pub report: ReportItem,
     pub updated_at: DateTime<Utc>,
     /// The legal type once classified, e.g. `police_conduct`.
-    pub legal_type: Option<String>,
+    pub legal_type: Option<hotline_domain::LegalType>,
+    /// What it is about once classified, e.g. `drugs`.
+    pub topic: Option<hotline_domain::Topic>,
+    /// The report this one was joined to as a duplicate; its conversation continues there.
+    pub merged_into: Option<String>,
     /// When it happened, as the reporter said.
     pub occurred_at: Option<DateTime<Utc>>,
     /// The reporter asked to be protected: they are under threat.
@@ -326,6 +330,8 @@ pub async fn get_report(
     Json(ReportDocument {
         updated_at: detail.updated_at,
         legal_type: detail.legal_type,
+        topic: detail.topic,
+        merged_into: detail.merged_into.map(|case| case.to_string()),
         occurred_at: detail.occurred_at,
         protection_requested: detail.protection_requested,
         legal_hold: detail.legal_hold,

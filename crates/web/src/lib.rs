@@ -319,6 +319,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/reports/{case}/reply", post(pages::reply))
         .route("/console/reports/{case}/assign", post(pages::assign))
+        .route("/console/reports/{case}/triage", post(pages::triage))
+        .route("/console/reports/{case}/notes", post(pages::note))
+        .route("/console/reports/{case}/merge", post(pages::merge))
         .route("/console/reports/{case}/transfer", post(pages::transfer))
         .route(
             "/console/reports/{case}/police-conduct",

@@ -1,26 +1,14 @@
 //! The reporter follows their report up with its follow-up code, on the page and through the
 //! API; an officer answers; wrong codes learn nothing and are limited.
 
-use crate::harness::{Backend, Data, Server, browser, page, sign_in};
+use crate::harness::{Backend, Data, Server, api_report, browser, page, sign_in};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
 const TEXT: &str = "Xe tải chở cát đổ trộm xuống bờ sông lúc 2 giờ sáng";
 
 async fn created(server: &Server) -> (String, String) {
-    let body: Value = browser()
-        .post(server.url("/api/v1/reports"))
-        .json(&json!({"text": TEXT, "province_code": 22}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        body["case_number"].as_str().unwrap().to_owned(),
-        body["follow_up_code"].as_str().unwrap().to_owned(),
-    )
+    api_report(server, TEXT, 22).await
 }
 
 async fn api(server: &Server, case: &str, code: &str, add: Option<&str>) -> (u16, Value) {
@@ -82,7 +70,12 @@ async fn conversation(backend: Backend) {
     let officer = browser();
     sign_in(&officer, &server, "qn.director").await;
     let report = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
-    assert!(report.contains("Biển số xe") && report.contains("Người báo tin bổ sung thông tin"));
+    assert!(report.contains("Biển số xe"));
+    assert_eq!(
+        report.matches("<li class=\"inbound\">").count(),
+        2,
+        "the addition is the reporter's second message in the timeline"
+    );
     let answered = officer
         .post(server.url(&format!("/console/reports/{case}/reply")))
         .form(

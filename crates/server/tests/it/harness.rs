@@ -202,6 +202,32 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// The case numbers an inbox or search page lists, in order.
+pub fn cases_on(html: &str) -> Vec<String> {
+    html.split("<td><a href=\"/console/reports/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A report sent through the JSON API in `province`: its case number and follow-up code.
+pub async fn api_report(server: &Server, text: &str, province: u32) -> (String, String) {
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(server.url("/api/v1/reports"))
+        .json(&serde_json::json!({"text": text, "province_code": province}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        created["case_number"].as_str().unwrap().to_owned(),
+        created["follow_up_code"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// The text of the element with `id` in a page (first `>` after it up to the next `<`).
 pub fn element_text(html: &str, id: &str) -> Option<String> {
     let start = html.find(&format!("id=\"{id}\""))?;

@@ -1,17 +1,9 @@
 //! The inbox: pages that do not shift, filters with counts, search within the filters, and
 //! what an open inbox learns of new reports.
 
-use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
+use crate::harness::{Backend, Data, Server, browser, cases_on, console_form, page, sign_in};
 use hotline_domain::Role;
 use serde_json::{Value, json};
-
-fn cases_on(html: &str) -> Vec<String> {
-    html.split("<td><a href=\"/console/reports/")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
 
 fn next_href(html: &str) -> Option<String> {
     let at = html.find("rel=\"next\"")?;

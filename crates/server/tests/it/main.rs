@@ -28,3 +28,4 @@ mod rotation;
 mod search;
 mod second_factor;
 mod staff_api;
+mod triage;

@@ -257,6 +257,44 @@ async fn matrix(backend: Backend) {
                 hidden(201),
             ),
             (
+                "POST triage",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/triage")))
+                        .form(&console_form(c, &server, &[("urgency", "normal")]).await),
+                )
+                .await,
+                hidden(303),
+            ),
+            (
+                "POST notes",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/notes")))
+                        .form(&console_form(c, &server, &[("text", "Đã xác minh.")]).await),
+                )
+                .await,
+                hidden(303),
+            ),
+            (
+                "POST assign (nobody)",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/assign")))
+                        .form(&console_form(c, &server, &[("assignee", "")]).await),
+                )
+                .await,
+                cleared(m.role.may_assign(), 303),
+            ),
+            (
+                // Into itself: refused on its merits (400) once role and scope allow it, so
+                // the report stays as it is for the next member.
+                "POST merge",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/merge")))
+                        .form(&console_form(c, &server, &[("into", &case)]).await),
+                )
+                .await,
+                cleared(m.role.may_assign(), 400),
+            ),
+            (
                 "GET reveal log",
                 status_of(c.get(server.url("/console/reveal-log"))).await,
                 if m.role.may_read_reveal_log() {

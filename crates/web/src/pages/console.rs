@@ -1,6 +1,7 @@
 //! The staff console: inbox, search, the report page and its forms, the reveal log.
 
 use super::inbox_filter::InboxQuery;
+use super::timeline::{PartLine, TimelineLine};
 use super::{Chrome, StaffPage, first_field_message, form_of, render, vn_time};
 use crate::AppState;
 use crate::error::PageError;
@@ -11,11 +12,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
+use hotline_core::handling::TriageInput;
 use hotline_core::identity::ItemReveal;
-use hotline_core::reports::{Part, ReportView};
+use hotline_core::reports::ReportView;
 use hotline_core::{Actor, CoreError, Reveal};
 use hotline_domain::DomainError;
-use hotline_domain::{Channel, ReportStatus, Urgency};
+use hotline_domain::{Channel, LegalType, ReportStatus, Topic, Urgency};
 use hotline_store::ReportSummary;
 use http::{StatusCode, header};
 
@@ -28,6 +30,7 @@ pub struct Row {
     pub status: String,
     pub urgency: String,
     pub urgency_code: &'static str,
+    pub status_code: &'static str,
     pub unit: String,
     pub summary: String,
     /// For a search by words, the passage that matched, the words marked.
@@ -43,6 +46,7 @@ fn row(ctx: &Ctx, r: &ReportSummary) -> Row {
         status: ctx.tr.t(&format!("status-{}", r.status)),
         urgency: ctx.tr.t(&format!("urgency-{}", r.urgency)),
         urgency_code: r.urgency.as_str(),
+        status_code: r.status.as_str(),
         unit: r.unit_name.clone(),
         summary: r.summary.clone(),
         snippet: Vec::new(),
@@ -74,6 +78,10 @@ pub struct FilterChoices {
     pub status: Vec<Choice>,
     pub urgency: Vec<Choice>,
     pub channel: Vec<Choice>,
+    pub legal_type: Vec<Choice>,
+    pub topic: Vec<Choice>,
+    /// The units of the reader's scope, by code, when there is more than one.
+    pub units: Vec<(String, String)>,
 }
 
 pub struct Choice {
@@ -100,6 +108,10 @@ pub async fn inbox(
         (Ok(page), Ok(counts)) => (page, counts),
         (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, &ctx).into_response(),
     };
+    let units = match state.hotline.units_in_scope(&actor).await {
+        Ok(units) => units,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
     let rows = page.reports.iter().map(|r| row(&ctx, r)).collect();
     let next_href = page.next.as_ref().map(|cursor| filters.next_href(cursor));
     let newest = match state.hotline.newer_reports(&actor, 0).await {
@@ -112,7 +124,7 @@ pub async fn inbox(
         rows,
         query: None,
         search_error: None,
-        choices: choices(&ctx, &counts),
+        choices: choices(&ctx, &counts, units),
         filters,
         next_href,
         newest,
@@ -121,7 +133,11 @@ pub async fn inbox(
     render(StatusCode::OK, &page, &ctx)
 }
 
-fn choices(ctx: &Ctx, counts: &[hotline_store::FacetCount]) -> FilterChoices {
+fn choices(
+    ctx: &Ctx,
+    counts: &[hotline_store::FacetCount],
+    units: Vec<hotline_store::Unit>,
+) -> FilterChoices {
     let count = |field: &str, value: &str| {
         counts
             .iter()
@@ -152,6 +168,19 @@ fn choices(ctx: &Ctx, counts: &[hotline_store::FacetCount]) -> FilterChoices {
                 .filter(|c| count("channel", c) > 0)
                 .collect(),
         ),
+        legal_type: each(
+            "legal_type",
+            LegalType::ALL.iter().map(|t| t.as_str()).collect(),
+        ),
+        topic: each("topic", Topic::ALL.iter().map(|t| t.as_str()).collect()),
+        units: if units.len() > 1 {
+            units
+                .into_iter()
+                .map(|u| (u.code.to_string(), u.name))
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -316,33 +345,6 @@ pub async fn reveal_log(
     }
 }
 
-pub struct MessageLine {
-    pub id: i64,
-    pub direction: &'static str,
-    pub who: String,
-    pub channel: String,
-    pub at: String,
-    pub at_iso: String,
-    /// Where an answer to the reporter stands (code, words); none for inbound messages.
-    pub delivery: Option<(&'static str, String)>,
-    pub parts: Vec<PartLine>,
-}
-
-/// A piece of a message on the page.
-pub enum PartLine {
-    Text(String),
-    /// A personal item still masked, by its number in the message.
-    Hidden(usize),
-    /// The item revealed in this response.
-    Revealed(String),
-}
-
-pub struct EventLine {
-    pub at: String,
-    pub at_iso: String,
-    pub what: String,
-}
-
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -376,13 +378,38 @@ struct ReportPage {
     /// Units that can be named as the accused's: the report's province and its communes.
     accused_choices: Vec<(String, String)>,
     conduct_error: Option<String>,
-    messages: Vec<MessageLine>,
+    timeline: Vec<TimelineLine>,
     can_reveal_items: bool,
     item_notice: Option<String>,
     item_error: Option<String>,
     reply_error: Option<String>,
+    note_error: Option<String>,
     attachments: Vec<AttachmentLine>,
-    events: Vec<EventLine>,
+    triage: TriageForm,
+    triage_error: Option<String>,
+    /// The report this one was joined to, when it was.
+    merged_into: Option<String>,
+    /// Reports joined to this one that the reader can see.
+    merged: Vec<String>,
+    can_merge: bool,
+    merge_error: Option<String>,
+}
+
+/// The triage form's choices, the report's values selected.
+struct TriageForm {
+    legal_type: String,
+    legal_type_label: String,
+    topic_label: String,
+    /// The report is about police conduct: its type stays.
+    conduct: bool,
+    legal_types: Vec<(&'static str, String)>,
+    topic: String,
+    topics: Vec<(&'static str, String)>,
+    urgency: &'static str,
+    urgencies: Vec<(&'static str, String)>,
+    commune: String,
+    /// The communes of the report's province (code, name); empty when it has none.
+    communes: Vec<(String, String)>,
 }
 
 /// An evidence file as listed on the report page.
@@ -535,6 +562,9 @@ struct Shown {
     assign_error: Option<String>,
     transfer_error: Option<String>,
     reply_error: Option<String>,
+    note_error: Option<String>,
+    triage_error: Option<String>,
+    merge_error: Option<String>,
 }
 
 /// The answer form's target: the officer's message to the reporter, then the report again.
@@ -559,6 +589,139 @@ pub async fn reply(
         ..Shown::default()
     };
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The triage form's target: the officer's classification, then the report again.
+pub async fn triage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let input = TriageInput {
+        legal_type: form.get("legal_type"),
+        topic: form.get("topic"),
+        urgency: form.get("urgency"),
+        commune: form.get("commune"),
+    };
+    let done = state.hotline.triage(&actor, &case, &input).await;
+    let shown = |message| Shown {
+        triage_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The note form's target: an internal note on the report, then the report again.
+pub async fn note(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .add_note(&actor, &case, form.get("text"))
+        .await;
+    let shown = |message| Shown {
+        note_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The merge form's target: joins this report, a duplicate, to the one named; then that one.
+pub async fn merge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let into = form.get("into").trim().to_uppercase();
+    match state.hotline.merge(&actor, &case, &into).await {
+        Ok(()) => Redirect::to(&format!("/console/reports/{into}")).into_response(),
+        Err(e) => {
+            let shown = |message| Shown {
+                merge_error: Some(message),
+                ..Shown::default()
+            };
+            report_form_failed(
+                &state,
+                &ctx,
+                &actor,
+                &case,
+                e,
+                shown,
+                "error-no-merge-authority",
+            )
+            .await
+        }
+    }
+}
+
+/// The triage form as the report stands.
+fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
+    let detail = &view.detail;
+    let summary = &detail.summary;
+    let province = summary.province_code.or(match summary.unit.shape() {
+        hotline_domain::unit::UnitShape::Province(p)
+        | hotline_domain::unit::UnitShape::Commune(p, _) => Some(p),
+        _ => None,
+    });
+    let label = |key: Option<String>| match key {
+        Some(key) => ctx.tr.t(&key),
+        None => ctx.tr.t("triage-unset"),
+    };
+    TriageForm {
+        legal_type: detail.legal_type.map(|t| t.to_string()).unwrap_or_default(),
+        legal_type_label: label(detail.legal_type.map(|t| format!("legal_type-{t}"))),
+        topic_label: label(detail.topic.map(|t| format!("topic-{t}"))),
+        conduct: detail.accused_unit.is_some(),
+        legal_types: LegalType::ALL
+            .iter()
+            .filter(|t| **t != LegalType::PoliceConduct)
+            .map(|t| (t.as_str(), ctx.tr.t(&format!("legal_type-{t}"))))
+            .collect(),
+        topic: detail.topic.map(|t| t.to_string()).unwrap_or_default(),
+        topics: Topic::ALL
+            .iter()
+            .map(|t| (t.as_str(), ctx.tr.t(&format!("topic-{t}"))))
+            .collect(),
+        urgency: summary.urgency.as_str(),
+        urgencies: Urgency::ALL
+            .iter()
+            .map(|u| (u.as_str(), ctx.tr.t(&format!("urgency-{u}"))))
+            .collect(),
+        commune: summary
+            .commune_code
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        communes: province
+            .map(|p| {
+                state
+                    .hotline
+                    .places
+                    .communes_of(p)
+                    .map(|c| (c.code.to_string(), c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 /// The legal-hold form's target: puts the report on hold or releases it, then shows the
@@ -715,7 +878,7 @@ pub async fn police_conduct(
 }
 
 /// A unit's name for people, from the province's or commune's name in the 2025 list.
-fn unit_label(state: &AppState, ctx: &Ctx, code: &hotline_domain::UnitCode) -> String {
+pub(super) fn unit_label(state: &AppState, ctx: &Ctx, code: &hotline_domain::UnitCode) -> String {
     use hotline_domain::unit::UnitShape;
     let places = &state.hotline.places;
     let place = match code.shape() {
@@ -952,9 +1115,7 @@ async fn report_response(
             None => ctx.tr.t("report-anonymous"),
         },
         can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
-        needs_approval: state
-            .hotline
-            .needs_second_approval(view.detail.legal_type.as_deref()),
+        needs_approval: state.hotline.needs_second_approval(view.detail.legal_type),
         identity: shown.identity,
         notice: shown.notice,
         reveal_error: shown.reveal_error,
@@ -1011,39 +1172,7 @@ async fn report_response(
             .map(|code| unit_label(state, ctx, code)),
         accused_choices: accused_choices(state, ctx, summary.province_code),
         conduct_error: shown.conduct_error,
-        messages: view
-            .messages
-            .iter()
-            .map(|view| {
-                let m = &view.message;
-                MessageLine {
-                    id: m.id.0,
-                    direction: m.direction.as_str(),
-                    who: ctx.tr.t(&format!("report-{}", m.direction)),
-                    channel: ctx.tr.t(&format!("channel-{}", m.channel)),
-                    at: vn_time(m.created_at),
-                    at_iso: m.created_at.to_rfc3339(),
-                    delivery: m
-                        .delivery
-                        .map(|d| (d.as_str(), ctx.tr.t(&format!("delivery-{d}")))),
-                    parts: view
-                        .parts
-                        .iter()
-                        .map(|part| match part {
-                            Part::Text(text) => PartLine::Text(text.clone()),
-                            Part::Hidden { item } => match &shown.item {
-                                Some((message, revealed, value))
-                                    if *message == m.id.0 && revealed == item =>
-                                {
-                                    PartLine::Revealed(value.clone())
-                                }
-                                _ => PartLine::Hidden(*item),
-                            },
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
+        timeline: super::timeline::lines(state, ctx, &view.timeline, shown.item.as_ref()),
         can_reveal_items: actor.0.role.may_reveal_identity(),
         item_notice: shown.item_notice,
         item_error: shown.item_error,
@@ -1060,15 +1189,17 @@ async fn report_response(
                 metadata_removed: a.metadata_removed,
             })
             .collect(),
-        events: view
-            .events
+        note_error: shown.note_error,
+        triage: triage_form(state, ctx, &view),
+        triage_error: shown.triage_error,
+        merged_into: view.detail.merged_into.as_ref().map(|c| c.to_string()),
+        merged: view
+            .merged
             .iter()
-            .map(|e| EventLine {
-                at: vn_time(e.created_at),
-                at_iso: e.created_at.to_rfc3339(),
-                what: ctx.tr.t(&format!("event-{}", e.kind)),
-            })
+            .map(|r| r.case_number.to_string())
             .collect(),
+        can_merge: actor.0.role.may_assign(),
+        merge_error: shown.merge_error,
     };
     render(status, &page, ctx)
 }

@@ -4,7 +4,9 @@
 
 use crate::extract::{Form, url_pairs};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use hotline_domain::{Channel, ReportStatus, StaffId, UnitCode, Urgency, VIETNAM};
+use hotline_domain::{
+    Channel, LegalType, ReportStatus, StaffId, Topic, UnitCode, Urgency, VIETNAM,
+};
 use hotline_store::{AssigneeFilter, ReportCursor, ReportFilter, ReportOrder};
 
 /// The filters as chosen, in the form's own words.
@@ -13,6 +15,8 @@ pub struct InboxQuery {
     pub status: String,
     pub channel: String,
     pub urgency: String,
+    pub legal_type: String,
+    pub topic: String,
     pub unit: String,
     /// `YYYY-MM-DD`, a day in Vietnam.
     pub from: String,
@@ -26,8 +30,17 @@ pub struct InboxQuery {
 }
 
 /// Names of the filter fields, in the order the address writes them.
-const FIELDS: [&str; 8] = [
-    "status", "channel", "urgency", "unit", "from", "to", "assigned", "sort",
+const FIELDS: [&str; 10] = [
+    "status",
+    "channel",
+    "urgency",
+    "legal_type",
+    "topic",
+    "unit",
+    "from",
+    "to",
+    "assigned",
+    "sort",
 ];
 
 impl InboxQuery {
@@ -42,6 +55,8 @@ impl InboxQuery {
             status: get("status"),
             channel: get("channel"),
             urgency: get("urgency"),
+            legal_type: get("legal_type"),
+            topic: get("topic"),
             unit: get("unit"),
             from: get("from"),
             to: get("to"),
@@ -84,7 +99,8 @@ impl InboxQuery {
                 "unassigned" => Some(AssigneeFilter::Unassigned),
                 _ => None,
             },
-            legal_type: None,
+            legal_type: self.legal_type.parse::<LegalType>().ok(),
+            topic: self.topic.parse::<Topic>().ok(),
             order,
             after: parse_cursor(&self.after),
         }
@@ -101,6 +117,8 @@ impl InboxQuery {
             &self.status,
             &self.channel,
             &self.urgency,
+            &self.legal_type,
+            &self.topic,
             &self.unit,
             &self.from,
             &self.to,
@@ -169,12 +187,14 @@ mod tests {
     #[test]
     fn filters_are_read_leniently_and_written_back() {
         let query = InboxQuery::from_query(Some(
-            "status=received&urgency=emergency&channel=fax&from=2026-11-01&to=2026-11-02&sort=urgency&assigned=mine",
+            "status=received&urgency=emergency&channel=fax&from=2026-11-01&to=2026-11-02&sort=urgency&assigned=mine&topic=drugs&legal_type=complaint",
         ));
         let filter = query.filter(StaffId(7));
         assert_eq!(filter.status, Some(ReportStatus::Received));
         assert_eq!(filter.urgency, Some(Urgency::Emergency));
         assert_eq!(filter.channel, None, "an unknown channel is no filter");
+        assert_eq!(filter.topic, Some(Topic::Drugs));
+        assert_eq!(filter.legal_type, Some(LegalType::Complaint));
         assert_eq!(filter.assignee, Some(AssigneeFilter::Staff(StaffId(7))));
         assert_eq!(filter.order, ReportOrder::Urgency);
         assert_eq!(

@@ -5,6 +5,7 @@ mod admin;
 mod citizen;
 mod console;
 mod inbox_filter;
+mod timeline;
 
 pub use inbox_filter::InboxQuery;
 mod staff;

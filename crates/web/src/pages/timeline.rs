@@ -1,0 +1,161 @@
+//! A report's timeline on its page: messages both ways, internal notes and what happened to
+//! it, each entry worded in the reader's language.
+
+use super::vn_time;
+use crate::AppState;
+use crate::extract::Ctx;
+use hotline_core::reports::{EventView, Part, TimelineEntry, TimelineItem, detail_value};
+use hotline_domain::UnitCode;
+
+/// One entry as the page shows it.
+pub enum TimelineLine {
+    Message(MessageLine),
+    Note(NoteLine),
+    Event(EventLine),
+}
+
+pub struct MessageLine {
+    pub id: i64,
+    pub direction: &'static str,
+    pub who: String,
+    pub channel: String,
+    pub at: String,
+    pub at_iso: String,
+    /// Where an answer to the reporter stands (code, words); none for inbound messages.
+    pub delivery: Option<(&'static str, String)>,
+    /// The duplicate report it came with, when it is not this report's own.
+    pub joined: Option<String>,
+    pub parts: Vec<PartLine>,
+}
+
+/// A piece of a message on the page.
+pub enum PartLine {
+    Text(String),
+    /// A personal item still masked, by its number in the message.
+    Hidden(usize),
+    /// The item revealed in this response.
+    Revealed(String),
+}
+
+pub struct NoteLine {
+    pub author: String,
+    pub at: String,
+    pub at_iso: String,
+    pub text: String,
+}
+
+pub struct EventLine {
+    pub at: String,
+    pub at_iso: String,
+    pub what: String,
+    pub actor: Option<String>,
+}
+
+/// The timeline's lines; `revealed` is the masked item shown in this response (message,
+/// number, value).
+pub fn lines(
+    state: &AppState,
+    ctx: &Ctx,
+    timeline: &[TimelineEntry],
+    revealed: Option<&(i64, usize, String)>,
+) -> Vec<TimelineLine> {
+    timeline
+        .iter()
+        .map(|entry| match &entry.item {
+            TimelineItem::Message(view) => {
+                let m = &view.message;
+                TimelineLine::Message(MessageLine {
+                    id: m.id.0,
+                    direction: m.direction.as_str(),
+                    who: ctx.tr.t(&format!("report-{}", m.direction)),
+                    channel: ctx.tr.t(&format!("channel-{}", m.channel)),
+                    at: vn_time(m.created_at),
+                    at_iso: m.created_at.to_rfc3339(),
+                    delivery: m
+                        .delivery
+                        .map(|d| (d.as_str(), ctx.tr.t(&format!("delivery-{d}")))),
+                    joined: entry.joined.as_ref().map(|case| case.to_string()),
+                    parts: view
+                        .parts
+                        .iter()
+                        .map(|part| match part {
+                            Part::Text(text) => PartLine::Text(text.clone()),
+                            Part::Hidden { item } => match revealed {
+                                Some((message, number, value))
+                                    if entry.joined.is_none()
+                                        && *message == m.id.0
+                                        && number == item =>
+                                {
+                                    PartLine::Revealed(value.clone())
+                                }
+                                _ => PartLine::Hidden(*item),
+                            },
+                        })
+                        .collect(),
+                })
+            }
+            TimelineItem::Note(view) => TimelineLine::Note(NoteLine {
+                author: view.note.author_name.clone(),
+                at: vn_time(view.note.created_at),
+                at_iso: view.note.created_at.to_rfc3339(),
+                text: view.note.body.clone(),
+            }),
+            TimelineItem::Event(view) => TimelineLine::Event(EventLine {
+                at: vn_time(view.event.created_at),
+                at_iso: view.event.created_at.to_rfc3339(),
+                what: event_text(state, ctx, view),
+                actor: view.actor.clone(),
+            }),
+        })
+        .collect()
+}
+
+/// What an event says: its kind, and what its detail points at by name.
+fn event_text(state: &AppState, ctx: &Ctx, view: &EventView) -> String {
+    let event = &view.event;
+    let kind = ctx.tr.t(&format!("event-{}", event.kind));
+    let value = |key: &str| detail_value(&event.detail, key);
+    let unit = |key: &str| {
+        value(key)
+            .and_then(|code| code.parse::<UnitCode>().ok())
+            .map(|code| super::console::unit_label(state, ctx, &code))
+    };
+    let more = match event.kind.as_str() {
+        "report.assigned" => view.assignee.clone(),
+        "report.transferred" => match (unit("from"), unit("to")) {
+            (Some(from), Some(to)) => Some(format!("{from} → {to}")),
+            _ => None,
+        },
+        "report.police_conduct" => unit("accused_unit"),
+        "report.merged_into" => value("into").map(str::to_owned),
+        "report.merged_from" => value("from").map(str::to_owned),
+        "report.triaged" => {
+            let mut parts = Vec::new();
+            if let Some(t) = value("legal_type") {
+                parts.push(ctx.tr.t(&format!("legal_type-{t}")));
+            }
+            if let Some(t) = value("topic") {
+                parts.push(ctx.tr.t(&format!("topic-{t}")));
+            }
+            if let Some(u) = value("urgency") {
+                parts.push(ctx.tr.t(&format!("urgency-{u}")));
+            }
+            if let Some(place) = value("place").and_then(|p| p.parse::<u32>().ok()) {
+                let places = &state.hotline.places;
+                if let Some(name) = places
+                    .commune(place)
+                    .map(|c| c.name.clone())
+                    .or_else(|| places.province(place).map(|p| p.name.clone()))
+                {
+                    parts.push(name);
+                }
+            }
+            (!parts.is_empty()).then(|| parts.join(", "))
+        }
+        _ => None,
+    };
+    match more {
+        Some(more) => format!("{kind}: {more}"),
+        None => kind,
+    }
+}

@@ -28,6 +28,9 @@ struct Added<'a> {
 pub struct FollowUpView {
     pub case_number: CaseNumber,
     pub status: ReportStatus,
+    /// Joined by an officer to another report about the same events and handled there; which
+    /// one is not the reporter's to know.
+    pub merged: bool,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Their own messages and officers' answers, oldest first. Internal notes and history are
@@ -119,6 +122,7 @@ impl Hotline {
         Ok(FollowUpView {
             case_number: detail.summary.case_number,
             status: detail.summary.status,
+            merged: detail.merged_into.is_some(),
             received_at: detail.summary.created_at,
             updated_at: detail.updated_at,
             messages,

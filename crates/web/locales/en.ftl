@@ -225,6 +225,7 @@ citizen-status-received = Received, waiting to be assessed
 citizen-status-triaged = Being verified
 citizen-status-in_progress = Being handled
 citizen-status-transferred = Transferred to the competent unit
+citizen-status-merged = Joined to another report about the same events and handled with it
 citizen-status-closed = Resolved
 reply-label = Answer the reporter
 reply-hint = The reporter reads this answer when they look their report up with their code. Nothing internal here.

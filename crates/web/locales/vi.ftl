@@ -225,6 +225,7 @@ citizen-status-received = Đã tiếp nhận, đang chờ phân loại
 citizen-status-triaged = Đang được xác minh
 citizen-status-in_progress = Đang được giải quyết
 citizen-status-transferred = Đã chuyển đến đơn vị có thẩm quyền
+citizen-status-merged = Đã được gộp với tin báo khác về cùng sự việc và đang được xử lý chung
 citizen-status-closed = Đã giải quyết xong
 reply-label = Trả lời người báo tin
 reply-hint = Người báo tin đọc được câu trả lời này khi tra cứu bằng mã của họ. Không ghi nội dung nội bộ ở đây.

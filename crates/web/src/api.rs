@@ -577,7 +577,7 @@ fn follow_up_body(ctx: &Ctx, view: hotline_core::follow_up::FollowUpView) -> Fol
     FollowUp {
         case_number: view.case_number.to_string(),
         status: view.status,
-        status_text: ctx.tr.t(&format!("citizen-status-{}", view.status)),
+        status_text: crate::pages::citizen_status(ctx, &view),
         received_at: view.received_at,
         updated_at: view.updated_at,
         messages: view

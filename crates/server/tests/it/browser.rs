@@ -376,6 +376,21 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     assert!(place.contains("Đặc khu Vân Đồn, Quảng Ninh"), "{place}");
     let evidence = desk.text("ul.evidence").await;
     assert!(evidence.contains("evidence-1.jpg") && evidence.contains("đã xóa siêu dữ liệu"));
+    // Triage: a new report's triage form is open; the officer classifies it.
+    desk.script(
+        "document.querySelector('#triage-legal-type').value = 'crime_denunciation';
+         document.querySelector('#triage-topic').value = 'theft_robbery';
+         document.querySelector('#triage-urgency').value = 'urgent';",
+    )
+    .await;
+    desk.click("#triage button[type=submit]").await;
+    assert_eq!(desk.text("#topic").await, "Trộm cắp, cướp giật");
+    assert_eq!(desk.text("#legal-type").await, "Tố giác về tội phạm");
+    assert!(
+        desk.text("ol.timeline")
+            .await
+            .contains("Phân loại: Tố giác về tội phạm, Trộm cắp, cướp giật, Gấp")
+    );
     desk.type_into(
         "#reply-text",
         "Chúng tôi đã nhận ảnh, xin cho biết giờ xảy ra.",
@@ -389,10 +404,7 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     phone.type_into("#case", &case).await;
     phone.type_into("#code", &code).await;
     phone.click("form.report button[type=submit]").await;
-    assert_eq!(
-        phone.text("#status").await,
-        "Đã tiếp nhận, đang chờ phân loại"
-    );
+    assert_eq!(phone.text("#status").await, "Đang được xác minh");
     let conversation = phone.text("ol.messages").await;
     assert!(
         conversation.contains("xin cho biết giờ xảy ra"),
@@ -610,6 +622,68 @@ async fn every_public_page_passes_an_accessibility_scan() {
         browser.go(&server.url("/khong-co-trang-nay")).await;
         check("not found").await;
         browser.close().await;
+    }
+    server.stop().await;
+    assert!(
+        found.is_empty(),
+        "accessibility violations:\n{}",
+        found.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_console_pages_pass_an_accessibility_scan() {
+    let Some(axe) = axe_script() else {
+        return;
+    };
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    let server = Server::start(data.config()).await;
+    let (case, _) = crate::harness::api_report(
+        &server,
+        "Nhóm thanh niên đua xe, gây rối trật tự trên đường ven biển",
+        22,
+    )
+    .await;
+    let mut found = Vec::new();
+    for width in [360, 1280] {
+        let desk = driver.session(width).await;
+        let mut check = async |name: &str| {
+            for violation in desk.accessibility_violations(&axe).await {
+                found.push(format!("{name} at {width}px: {violation}"));
+            }
+        };
+        desk.go(&server.url("/console")).await;
+        desk.type_into("#username", "qn.duty").await;
+        desk.type_into("#password", DEMO_PASSWORD).await;
+        desk.click("form.login button[type=submit]").await;
+        desk.find("table.inbox").await;
+        check("inbox").await;
+        desk.go(&server.url("/console?urgency=normal&topic=traffic"))
+            .await;
+        desk.find("form.filters").await;
+        check("inbox, filtered to nothing").await;
+        desk.go(&server.url("/console")).await;
+        desk.type_into("#q", "dua xe").await;
+        desk.click("form.search button[type=submit]").await;
+        desk.find("table.inbox mark").await;
+        check("search results").await;
+        desk.go(&server.url(&format!("/console/reports/{case}")))
+            .await;
+        desk.find("#timeline").await;
+        check("report page").await;
+        desk.script("document.querySelectorAll('details').forEach(d => d.open = true);")
+            .await;
+        check("report page, every form open").await;
+        desk.click("#note button[type=submit]").await;
+        check("report page, refused by the browser's own check").await;
+        desk.go(&server.url("/console/capture")).await;
+        desk.find("form").await;
+        check("quick capture").await;
+        desk.close().await;
     }
     server.stop().await;
     assert!(

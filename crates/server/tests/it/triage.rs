@@ -237,7 +237,12 @@ async fn triage_notes_and_merge(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(followed.status(), 200);
-    assert!(!followed.text().await.unwrap().contains("bán hàng trắng"));
+    let followed = followed.text().await.unwrap();
+    assert!(followed.contains("Đã được gộp với tin báo khác về cùng sự việc"));
+    assert!(
+        !followed.contains("bán hàng trắng") && !followed.contains(&case),
+        "nothing of the other report"
+    );
     server.stop().await;
 }
 

@@ -528,10 +528,19 @@ pub struct ConversationLine {
     pub text: String,
 }
 
+/// Where a report stands, in the reporter's words.
+pub fn citizen_status(ctx: &Ctx, view: &FollowUpView) -> String {
+    if view.merged {
+        ctx.tr.t("citizen-status-merged")
+    } else {
+        ctx.tr.t(&format!("citizen-status-{}", view.status))
+    }
+}
+
 fn follow_up_lines(ctx: &Ctx, view: FollowUpView) -> FollowUpLines {
     FollowUpLines {
         case_number: view.case_number.to_string(),
-        status: ctx.tr.t(&format!("citizen-status-{}", view.status)),
+        status: citizen_status(ctx, &view),
         received: vn_time(view.received_at),
         received_iso: view.received_at.to_rfc3339(),
         updated: vn_time(view.updated_at),

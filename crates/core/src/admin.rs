@@ -1,10 +1,17 @@
-//! Administration of staff: administrators create members, change their role or unit, disable
-//! them, reset a lost second factor, end their sessions and revoke their API tokens. They
-//! manage people, not reports, and every change is audited.
+//! Administration of staff and units: administrators create members, change their role or
+//! unit, disable them, reset a lost second factor, end their sessions and revoke their API
+//! tokens; they create departments and name the units below the province. They manage people
+//! and units, not reports, and every change is audited.
 
 use crate::{Actor, CoreError, CoreResult, Hotline};
-use hotline_domain::{DomainError, Role, UnitCode};
-use hotline_store::StaffMember;
+use hotline_domain::text::clean_line;
+use hotline_domain::{DomainError, Role, UnitCode, UnitKind};
+use hotline_store::{NewUnit, StaffMember, StoreError, Unit};
+
+/// Longest unit name, in characters.
+const MAX_UNIT_NAME_CHARS: usize = 200;
+/// Longest part a department adds to its parent's code (`pc02` in `22-pc02`).
+const MAX_UNIT_SUFFIX_CHARS: usize = 12;
 
 /// A member as the administration page lists them.
 #[derive(Debug, Clone)]
@@ -142,4 +149,113 @@ impl Hotline {
         self.audit(Some(actor.0.id), action, &member.username, &detail)
             .await
     }
+}
+
+impl Hotline {
+    /// The units an administrator manages: theirs and those below it, by path.
+    pub async fn units_list(&self, actor: &Actor) -> CoreResult<Vec<Unit>> {
+        Self::require_administrator(actor)?;
+        let mut units: Vec<Unit> = self
+            .store
+            .list_units()
+            .await?
+            .into_iter()
+            .filter(|u| u.path.starts_with(&actor.0.unit_path))
+            .collect();
+        units.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(units)
+    }
+
+    /// One unit the administrator manages, or the field error `field`/`unknown`.
+    async fn managed_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+        field: &'static str,
+    ) -> CoreResult<Unit> {
+        let unknown = || CoreError::from(DomainError::field(field, "unknown"));
+        let code: UnitCode = code.trim().parse().map_err(|_| unknown())?;
+        match self.store.unit(&code).await {
+            Ok(unit) if unit.path.starts_with(&actor.0.unit_path) => Ok(unit),
+            Ok(_) | Err(StoreError::NotFound) => Err(unknown()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Creates a department (phòng, đội) under a unit the administrator manages: its code is
+    /// the parent's and `suffix` (`22-pc02`), its province and case prefix the parent's.
+    /// Commune police are not created here: every commune of the 2025 list has its unit
+    /// already, made when first needed. Audited.
+    pub async fn create_department(
+        &self,
+        actor: &Actor,
+        parent: &str,
+        suffix: &str,
+        name: &str,
+    ) -> CoreResult<Unit> {
+        Self::require_administrator(actor)?;
+        let parent = self.managed_unit(actor, parent, "parent").await?;
+        if parent.kind == UnitKind::CommunePolice {
+            return Err(DomainError::field("parent", "no_children").into());
+        }
+        let name = unit_name(name)?;
+        let suffix = suffix.trim().to_ascii_lowercase();
+        let code: UnitCode = (!suffix.is_empty()
+            && suffix.chars().count() <= MAX_UNIT_SUFFIX_CHARS
+            && suffix.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| format!("{}-{suffix}", parent.code).parse().ok())
+        .flatten()
+        .ok_or_else(|| DomainError::field("code", "invalid"))?;
+        let unit = self
+            .store
+            .create_unit(&NewUnit {
+                code,
+                name,
+                kind: UnitKind::Department,
+                parent: Some(parent.code.clone()),
+                province_code: parent.province_code,
+                commune_code: None,
+                case_prefix: parent.case_prefix.clone(),
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => DomainError::field("code", "taken").into(),
+                e => CoreError::from(e),
+            })?;
+        self.audit(
+            Some(actor.0.id),
+            "unit.created",
+            unit.code.as_str(),
+            &format!("parent={} kind={}", parent.code, unit.kind),
+        )
+        .await?;
+        Ok(unit)
+    }
+
+    /// Renames a unit below the province that the administrator manages (a department, a
+    /// commune police); the ministry's and the provinces' names are the law's. Audited.
+    pub async fn rename_unit(&self, actor: &Actor, code: &str, name: &str) -> CoreResult<Unit> {
+        Self::require_administrator(actor)?;
+        let unit = self.managed_unit(actor, code, "code").await?;
+        if !matches!(unit.kind, UnitKind::Department | UnitKind::CommunePolice) {
+            return Err(DomainError::field("code", "not_below_province").into());
+        }
+        let name = unit_name(name)?;
+        self.store.rename_unit(&unit.code, &name).await?;
+        self.audit(Some(actor.0.id), "unit.renamed", unit.code.as_str(), "")
+            .await?;
+        Ok(Unit { name, ..unit })
+    }
+}
+
+/// A unit's name as given: one line, not empty, not too long.
+fn unit_name(name: &str) -> CoreResult<String> {
+    let name = clean_line(name);
+    if name.is_empty() {
+        return Err(DomainError::field("name", "required").into());
+    }
+    if name.chars().count() > MAX_UNIT_NAME_CHARS {
+        return Err(DomainError::field("name", "too_long").into());
+    }
+    Ok(name)
 }

@@ -182,6 +182,42 @@ fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, Stri
 
 for_any_sql_database! {
     impl {
+        /// Inserts a unit under its parent, its path the parent's and its code; a unit with
+        /// that code already is kept as it is, and is an error unless `existing_is_fine`.
+        async fn insert_unit(&self, new: &NewUnit, existing_is_fine: bool) -> StoreResult<Unit> {
+            let mut tx = self.begin_write().await?;
+        let parent_path: String = match &new.parent {
+                Some(parent) => sqlx::query("SELECT path FROM units WHERE code = $1")
+                    .bind(parent.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .text("path")?,
+                None => "/".to_owned(),
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO units (code, name, kind, parent_code, path, province_code, commune_code, \
+                 case_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING \
+                 RETURNING code",
+            )
+            .bind(new.code.as_str())
+            .bind(&new.name)
+            .bind(new.kind.as_str())
+            .bind(new.parent.as_ref().map(UnitCode::as_str))
+            .bind(format!("{parent_path}{}/", new.code))
+            .bind(code_param(new.province_code))
+            .bind(code_param(new.commune_code))
+            .bind(&new.case_prefix)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if inserted.is_none() && !existing_is_fine {
+                return Err(StoreError::Conflict("code".into()));
+            }
+            tx.commit().await.map_err(map_err)?;
+            self.unit(&new.code).await
+        }
+
         /// Which of `words` the fewest reports hold, counting each up to a bound: enough to
         /// tell a rare word from a common one without reading a common one's postings.
         async fn rarest(&self, words: &[Vec<u8>]) -> StoreResult<usize> {
@@ -1177,33 +1213,22 @@ for_any_sql_database! {
 for_any_sql_database! {
     impl Units {
     async fn ensure_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
-        let mut tx = self.begin_write().await?;
-        let parent_path: String = match &new.parent {
-            Some(parent) => sqlx::query("SELECT path FROM units WHERE code = $1")
-                .bind(parent.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?
-                .text("path")?,
-            None => "/".to_owned(),
-        };
-        sqlx::query(
-            "INSERT INTO units (code, name, kind, parent_code, path, province_code, commune_code, \
-             case_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(new.code.as_str())
-        .bind(&new.name)
-        .bind(new.kind.as_str())
-        .bind(new.parent.as_ref().map(UnitCode::as_str))
-        .bind(format!("{parent_path}{}/", new.code))
-        .bind(code_param(new.province_code))
-        .bind(code_param(new.commune_code))
-        .bind(&new.case_prefix)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        self.unit(&new.code).await
+        self.insert_unit(new, true).await
+    }
+
+    async fn create_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
+        self.insert_unit(new, false).await
+    }
+
+    async fn rename_unit(&self, code: &UnitCode, name: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE units SET name = $1 WHERE code = $2 RETURNING code")
+            .bind(name)
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(|_| ())
+            .ok_or(StoreError::NotFound)
     }
 
     async fn unit(&self, code: &UnitCode) -> StoreResult<Unit> {

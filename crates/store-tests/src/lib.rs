@@ -236,6 +236,40 @@ pub async fn units_form_a_tree(store: Arc<dyn Store>) {
         store.unit(&"77".parse().unwrap()).await,
         Err(StoreError::NotFound)
     ));
+
+    // Creating insists on a new code; renaming keeps the place in the tree.
+    let department = NewUnit {
+        code: "22-pc02".parse().unwrap(),
+        name: "Phòng Cảnh sát hình sự".into(),
+        kind: UnitKind::Department,
+        parent: Some(UnitCode::province(22)),
+        province_code: Some(22),
+        commune_code: None,
+        case_prefix: "QN".into(),
+    };
+    let created = store.create_unit(&department).await.unwrap();
+    assert!(
+        created
+            .path
+            .starts_with(&store.unit(&UnitCode::province(22)).await.unwrap().path)
+    );
+    assert!(matches!(
+        store.create_unit(&department).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .rename_unit(&department.code, "Phòng PC02")
+        .await
+        .unwrap();
+    let renamed = store.unit(&department.code).await.unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.path),
+        ("Phòng PC02", created.path)
+    );
+    assert!(matches!(
+        store.rename_unit(&"77".parse().unwrap(), "x").await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {

@@ -58,6 +58,10 @@ pub trait Units: Send + Sync {
     async fn ensure_unit(&self, unit: &NewUnit) -> StoreResult<Unit>;
     async fn unit(&self, code: &UnitCode) -> StoreResult<Unit>;
     async fn list_units(&self) -> StoreResult<Vec<Unit>>;
+    /// Creates a unit under an existing parent; `Conflict("code")` when the code is taken.
+    async fn create_unit(&self, unit: &NewUnit) -> StoreResult<Unit>;
+    /// Gives a unit a new name; `NotFound` when there is no such unit.
+    async fn rename_unit(&self, code: &UnitCode, name: &str) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -287,6 +287,14 @@ pub fn app(state: AppState) -> Router {
             get(pages::admin_staff).post(pages::admin_create_staff),
         )
         .route(
+            "/console/admin/units",
+            get(pages::admin_units).post(pages::admin_create_unit),
+        )
+        .route(
+            "/console/admin/units/rename",
+            post(pages::admin_rename_unit),
+        )
+        .route(
             "/console/admin/staff/{username}",
             post(pages::admin_change_staff),
         )

@@ -1,5 +1,6 @@
-//! Staff administration: administrators create members and change them; every change takes
-//! effect at once and is in the audit chain; nobody else reaches these pages.
+//! Staff and unit administration: administrators create members and change them, create
+//! departments and name units; every change takes effect at once and is in the audit chain;
+//! nobody else reaches these pages.
 
 use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
 use hotline_domain::Role;
@@ -174,5 +175,157 @@ async fn only_administrators_administer() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "no climbing to administrator");
+    let r = director
+        .get(server.url("/console/admin/units"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = director
+        .post(server.url("/console/admin/units"))
+        .form(
+            &console_form(
+                &director,
+                &server,
+                &[("parent", "22"), ("suffix", "pc99"), ("name", "Phòng X")],
+            )
+            .await,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_provincial_administrator_creates_departments_and_names_units_of_the_province_only() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    let commune = hotline_domain::Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let commune_unit = hotline_domain::UnitCode::commune(22, commune).to_string();
+    // The commune police exists once someone works there.
+    data.add_staff("xa.duty", Role::DutyOfficer, &commune_unit)
+        .await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "qn.admin").await;
+    let post = async |path: &str, fields: &[(&str, &str)]| -> (u16, String) {
+        let r = admin
+            .post(server.url(path))
+            .form(&console_form(&admin, &server, fields).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let list = page(&admin, server.url("/console/admin/units")).await;
+    assert!(list.contains(&format!("<code>{commune_unit}</code>")));
+    assert!(
+        !list.contains("<code>42</code>"),
+        "another province is not theirs"
+    );
+
+    let (status, shown) = post(
+        "/console/admin/units",
+        &[
+            ("parent", "22"),
+            ("suffix", "PC02"),
+            ("name", "Phòng Cảnh sát hình sự  (demo)"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đã tạo đơn vị Phòng Cảnh sát hình sự (demo)"));
+    assert!(shown.contains("<code>22-pc02</code>"));
+    for (fields, says) in [
+        (
+            [("parent", "22"), ("suffix", "pc02"), ("name", "Trùng mã")],
+            "Mã đơn vị này đã có",
+        ),
+        (
+            [("parent", "42"), ("suffix", "pc03"), ("name", "Tỉnh khác")],
+            "Không có đơn vị cấp trên này",
+        ),
+        (
+            [
+                ("parent", commune_unit.as_str()),
+                ("suffix", "x"),
+                ("name", "Dưới xã"),
+            ],
+            "không có đơn vị trực thuộc",
+        ),
+        (
+            [("parent", "22"), ("suffix", "pc 04"), ("name", "Mã sai")],
+            "chỉ gồm chữ và số",
+        ),
+        (
+            [("parent", "22"), ("suffix", "pc05"), ("name", "  ")],
+            "Vui lòng nhập tên đơn vị",
+        ),
+    ] {
+        let (status, shown) = post("/console/admin/units", &fields).await;
+        assert_eq!(status, 400, "{fields:?}");
+        assert!(shown.contains(says), "{fields:?}");
+    }
+
+    // Staff can belong to the new department.
+    let (status, shown) = post(
+        "/console/admin/staff",
+        &[
+            ("username", "qn.pc02"),
+            ("role", "handler"),
+            ("unit", "22-pc02"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+
+    let (status, shown) = post(
+        "/console/admin/units/rename",
+        &[
+            ("code", &commune_unit),
+            ("name", "Công an phường (tên mới, demo)"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đã đổi tên thành Công an phường (tên mới, demo)"));
+    let (status, shown) = post(
+        "/console/admin/units/rename",
+        &[("code", "22"), ("name", "Tên khác")],
+    )
+    .await;
+    assert_eq!(status, 400, "the province's name is the law's");
+    assert!(shown.contains("dưới cấp tỉnh"));
+    let (status, _) = post(
+        "/console/admin/units/rename",
+        &[("code", "42"), ("name", "Tên khác")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let duty = browser();
+    sign_in(&duty, &server, "xa.duty").await;
+    let inbox = page(&duty, server.url("/console")).await;
+    assert!(
+        inbox.contains("Công an phường (tên mới, demo)"),
+        "the new name shows"
+    );
+    server.stop().await;
+
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    for action in ["unit.created", "unit.renamed"] {
+        assert!(
+            entries.iter().any(|e| e.action == action),
+            "{action} audited"
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! The administrators' pages: the staff list, new members, and changes to a member.
+//! The administrators' pages: the staff list, new members, and changes to a member; the units,
+//! new departments, and names.
 
 use super::{Chrome, StaffPage, form_of, render};
 use crate::AppState;
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hotline_core::admin::StaffChange;
 use hotline_core::{Actor, CoreError};
-use hotline_domain::{DomainError, Role};
+use hotline_domain::{DomainError, Role, UnitKind};
 use http::StatusCode;
 
 pub struct StaffLine {
@@ -192,4 +193,150 @@ pub async fn admin_change_staff(
         .await
         .map(|()| ctx.tr.t1("admin-changed", "username", username.clone()));
     after_change(&state, &ctx, &actor, done).await
+}
+
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub kind_label: String,
+    /// How far below the administrator's own unit, for indenting.
+    pub depth: usize,
+    /// Below the province: its name is the administrator's to keep right.
+    pub renamable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_units.html")]
+struct AdminUnitsPage {
+    c: Chrome,
+    units: Vec<UnitLine>,
+    /// Units a department can be created under (code, name).
+    parents: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn units_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let units = match state.hotline.units_list(actor).await {
+        Ok(units) => units,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    // By path, a parent comes before its children.
+    let mut depths: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for u in &units {
+        let depth = u
+            .parent
+            .as_ref()
+            .and_then(|p| depths.get(p.as_str()))
+            .map_or(0, |d| d + 1);
+        depths.insert(u.code.to_string(), depth);
+    }
+    let page = AdminUnitsPage {
+        c: Chrome::new(ctx, Some(actor)),
+        parents: units
+            .iter()
+            .filter(|u| u.kind != UnitKind::CommunePolice)
+            .map(|u| (u.code.to_string(), u.name.clone()))
+            .collect(),
+        units: units
+            .into_iter()
+            .map(|u| UnitLine {
+                depth: depths.get(u.code.as_str()).copied().unwrap_or_default(),
+                renamable: matches!(u.kind, UnitKind::Department | UnitKind::CommunePolice),
+                kind_label: ctx.tr.t(&format!("unit-kind-{}", u.kind)),
+                code: u.code.to_string(),
+                name: u.name,
+            })
+            .collect(),
+        notice,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// The units an administrator manages.
+pub async fn admin_units(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    units_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
+}
+
+/// After a change to units: the list again, with what happened or why not.
+async fn after_unit_change(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    done: Result<String, CoreError>,
+) -> Response {
+    match done {
+        Ok(notice) => units_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            let error = errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &format!("unit_{}", e.field), e.code))
+                .unwrap_or_default();
+            units_page(
+                state,
+                ctx,
+                actor,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(error),
+            )
+            .await
+        }
+        Err(e) => PageError::from_core(e, ctx).into_response(),
+    }
+}
+
+/// Creates a department.
+pub async fn admin_create_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .create_department(
+            &actor,
+            form.get("parent"),
+            form.get("suffix"),
+            form.get("name"),
+        )
+        .await
+        .map(|unit| ctx.tr.t1("units-created", "name", unit.name));
+    after_unit_change(&state, &ctx, &actor, done).await
+}
+
+/// Renames a unit below the province.
+pub async fn admin_rename_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .rename_unit(&actor, form.get("code"), form.get("name"))
+        .await
+        .map(|unit| ctx.tr.t1("units-renamed", "name", unit.name));
+    after_unit_change(&state, &ctx, &actor, done).await
 }

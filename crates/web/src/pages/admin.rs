@@ -96,6 +96,33 @@ pub async fn admin_staff(
     staff_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
 }
 
+/// What a change on an administration page comes to.
+enum Outcome {
+    /// Done: what to tell.
+    Done(String),
+    /// Refused on its merits: the list again with why.
+    Refused(StatusCode, String),
+    Failed(Response),
+}
+
+/// Sorts a change's result; field errors are worded from `field-{prefix}{field}-{code}`.
+fn outcome(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Outcome {
+    match done {
+        Ok(notice) => Outcome::Done(notice),
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => Outcome::Refused(
+            StatusCode::BAD_REQUEST,
+            errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &format!("{prefix}{}", e.field), e.code))
+                .unwrap_or_default(),
+        ),
+        Err(CoreError::Conflict(_)) => {
+            Outcome::Refused(StatusCode::CONFLICT, ctx.tr.t("admin-username-taken"))
+        }
+        Err(e) => Outcome::Failed(PageError::from_core(e, ctx).into_response()),
+    }
+}
+
 /// After a change: the list again, with what happened or why not.
 async fn after_change(
     state: &AppState,
@@ -103,28 +130,14 @@ async fn after_change(
     actor: &Actor,
     done: Result<String, CoreError>,
 ) -> Response {
-    match done {
-        Ok(notice) => staff_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await,
-        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
-            let error = errors
-                .first()
-                .map(|e| field_message(&ctx.tr, &e.field, e.code))
-                .unwrap_or_default();
-            staff_page(
-                state,
-                ctx,
-                actor,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(error),
-            )
-            .await
+    match outcome(ctx, done, "") {
+        Outcome::Done(notice) => {
+            staff_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await
         }
-        Err(CoreError::Conflict(_)) => {
-            let error = ctx.tr.t("admin-username-taken");
-            staff_page(state, ctx, actor, StatusCode::CONFLICT, None, Some(error)).await
+        Outcome::Refused(status, error) => {
+            staff_page(state, ctx, actor, status, None, Some(error)).await
         }
-        Err(e) => PageError::from_core(e, ctx).into_response(),
+        Outcome::Failed(page) => page,
     }
 }
 
@@ -277,24 +290,14 @@ async fn after_unit_change(
     actor: &Actor,
     done: Result<String, CoreError>,
 ) -> Response {
-    match done {
-        Ok(notice) => units_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await,
-        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
-            let error = errors
-                .first()
-                .map(|e| field_message(&ctx.tr, &format!("unit_{}", e.field), e.code))
-                .unwrap_or_default();
-            units_page(
-                state,
-                ctx,
-                actor,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(error),
-            )
-            .await
+    match outcome(ctx, done, "unit_") {
+        Outcome::Done(notice) => {
+            units_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await
         }
-        Err(e) => PageError::from_core(e, ctx).into_response(),
+        Outcome::Refused(status, error) => {
+            units_page(state, ctx, actor, status, None, Some(error)).await
+        }
+        Outcome::Failed(page) => page,
     }
 }
 

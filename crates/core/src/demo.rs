@@ -3,10 +3,14 @@
 //! (Quảng Ninh; Phú Thọ, which absorbed Hòa Bình; An Giang; Hà Tĩnh). Every person, number and
 //! event here is invented, and every report says so.
 
+use crate::handling::TriageInput;
 use crate::intake::Submission;
-use crate::{CoreError, CoreResult, Hotline};
+use crate::{Actor, CoreError, CoreResult, Hotline};
 use chrono::Duration;
-use hotline_domain::{Channel, ContactInput, ReportInput, Role, UnitCode, Urgency};
+use hotline_domain::{
+    Channel, ContactInput, LegalType, ReportInput, Role, Topic, UnitCode, UnitKind, Urgency,
+};
+use hotline_store::NewUnit;
 
 /// The password of every demo account. Demo data is only loaded into an empty store on request.
 pub const DEMO_PASSWORD: &str = "demo-hotline-2026";
@@ -430,7 +434,54 @@ const REPORTS: &[DemoReport] = &[
         Normal,
         "Vỉa hè trước chợ bị lấn chiếm hoàn toàn, người đi bộ phải xuống lòng đường.",
     ),
+    r(
+        Some(22),
+        Some(6688),
+        Zalo,
+        138,
+        Urgent,
+        "Lại thấy nhóm thanh niên đua xe máy ở đường bao biển, rú ga rất nguy hiểm.",
+    ),
 ];
+
+/// What Quảng Ninh's duty desk has done with some reports, by the start of their text:
+/// classified them, and written an internal note on some.
+const QN_TRIAGE: &[(&str, LegalType, Topic, Urgency, Option<&str>)] = &[
+    (
+        "Quán karaoke",
+        LegalType::PublicOrder,
+        Topic::NoiseDisturbance,
+        Urgency::Normal,
+        None,
+    ),
+    (
+        "Gọi đường dây nóng: nhóm thanh niên",
+        LegalType::PublicOrder,
+        Topic::Traffic,
+        Urgency::Urgent,
+        Some("Đã báo tổ tuần tra phường Hạ Long ra đường bao biển (ghi chú demo)."),
+    ),
+    (
+        "Có người rao bán vé tàu",
+        LegalType::CrimeDenunciation,
+        Topic::FraudOnline,
+        Urgency::Normal,
+        Some("Đề nghị người báo tin gửi ảnh chụp giao dịch chuyển khoản (ghi chú demo)."),
+    ),
+    (
+        "Tôi nghi ngờ một cơ sở cầm đồ",
+        LegalType::CrimeDenunciation,
+        Topic::LoanSharking,
+        Urgency::Normal,
+        None,
+    ),
+];
+
+/// A later report of the same events, joined to the first (starts of their texts).
+const QN_DUPLICATE: (&str, &str) = (
+    "Lại thấy nhóm thanh niên",
+    "Gọi đường dây nóng: nhóm thanh niên",
+);
 
 /// Loads the demo into an empty store and returns the accounts to print. A store that already
 /// has staff is left untouched (returns an empty list).
@@ -456,6 +507,7 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
         });
     }
     let now = hotline.clock.now();
+    let mut cases = Vec::new();
     // Oldest first, so case numbers grow with time as they would have.
     let mut reports: Vec<&DemoReport> = REPORTS.iter().collect();
     reports.sort_by_key(|r| std::cmp::Reverse(r.hours_ago));
@@ -477,8 +529,52 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
         let mut submission = Submission::new(input, report.channel);
         submission.urgency = report.urgency;
         submission.received_at = Some(now - Duration::hours(report.hours_ago));
-        hotline.submit(submission).await?;
+        let submitted = hotline.submit(submission).await?;
+        cases.push((report.text, submitted.case_number.to_string()));
     }
+    let case_of = |start: &str| {
+        cases
+            .iter()
+            .find(|(text, _)| text.starts_with(start))
+            .map(|(_, case)| case.clone())
+            .ok_or_else(|| CoreError::Internal(format!("no demo report starts {start}")))
+    };
+    let desk = Actor(
+        hotline
+            .store
+            .staff_by_username("demo.qn.trucban")
+            .await?
+            .member,
+    );
+    for (start, legal_type, topic, urgency, note) in QN_TRIAGE {
+        let case = case_of(start)?;
+        let input = TriageInput {
+            legal_type: legal_type.as_str(),
+            topic: topic.as_str(),
+            urgency: urgency.as_str(),
+            commune: "",
+        };
+        hotline.triage(&desk, &case, &input).await?;
+        if let Some(note) = note {
+            hotline.add_note(&desk, &case, note).await?;
+        }
+    }
+    let (duplicate, into) = QN_DUPLICATE;
+    hotline
+        .merge(&desk, &case_of(duplicate)?, &case_of(into)?)
+        .await?;
+    hotline
+        .store
+        .ensure_unit(&NewUnit {
+            code: "22-pc02".parse()?,
+            name: "Phòng Cảnh sát hình sự, CA Quảng Ninh (demo)".into(),
+            kind: UnitKind::Department,
+            parent: Some(UnitCode::province(22)),
+            province_code: Some(22),
+            commune_code: None,
+            case_prefix: "QN".into(),
+        })
+        .await?;
     tracing::info!(
         reports = REPORTS.len(),
         accounts = accounts.len(),

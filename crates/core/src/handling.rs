@@ -254,7 +254,7 @@ impl Hotline {
             .map_err(|_| wrong("urgency", "unknown"))
             .ok();
         let (province_code, commune_code) = match input.commune.trim() {
-            "" => (detail.summary.province_code, None),
+            "" => (detail.summary.province_code, detail.summary.commune_code),
             text => match text
                 .parse::<u32>()
                 .ok()

@@ -124,6 +124,23 @@ async fn triage_notes_and_merge(backend: Backend) {
     }
     let unchanged = page(&duty, server.url(&report_path)).await;
     assert!(unchanged.contains("id=\"topic\">Ma túy"));
+    // Saved again without a commune chosen: the place stays.
+    let (status, _) = post(
+        &duty,
+        &server,
+        &format!("{report_path}/triage"),
+        &[
+            ("legal_type", "crime_denunciation"),
+            ("topic", "drugs"),
+            ("urgency", "urgent"),
+            ("commune", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let kept = page(&duty, server.url(&report_path)).await;
+    assert!(kept.contains(&commune.name), "the commune is kept");
+    assert!(kept.contains(&format!("<option value=\"{commune_code}\" selected>")));
 
     // Internal notes: in the timeline for staff, searchable, never shown to the reporter.
     let note =

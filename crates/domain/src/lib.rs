@@ -1,9 +1,11 @@
 //! Pure types and rules of Hotline: identifiers, channels, roles, units, places, reports and the
 //! Vietnamese text handling every other crate relies on. Nothing here performs I/O.
 
+pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod danger;
+pub mod deadline;
 pub mod error;
 pub mod ids;
 pub mod pii;

@@ -4,6 +4,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use hotline_core::retention::RetentionRule;
+use hotline_domain::calendar::{Calendar, DayKind};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,9 @@ pub struct Config {
     pub retention: Vec<RetentionRule>,
     /// How often `serve` applies the retention rules.
     pub retention_every_secs: u64,
+    /// The government's schedule of swapped days (`[[calendar]]` tables: `date`, `kind` =
+    /// `working` or `rest`), on top of weekends and public holidays; deadlines count on it.
+    pub calendar: Vec<ScheduledDay>,
     /// Legal types whose identity reveals need a second person's approval.
     pub reveal_approval_for: Vec<String>,
     /// How long such an approval stays usable.
@@ -150,6 +154,7 @@ impl Default for Config {
             audit_head_every_secs: 24 * 3600,
             retention: Vec::new(),
             retention_every_secs: 24 * 3600,
+            calendar: Vec::new(),
             reveal_approval_for: hotline_core::Policy::default().reveal_approval_for,
             reveal_approval_valid_hours: 24,
         }
@@ -202,12 +207,27 @@ impl std::fmt::Debug for Config {
             .field("audit_head_every_secs", &self.audit_head_every_secs)
             .field("retention", &self.retention)
             .field("retention_every_secs", &self.retention_every_secs)
+            .field("calendar", &self.calendar)
             .field("reveal_approval_for", &self.reveal_approval_for)
             .field(
                 "reveal_approval_valid_hours",
                 &self.reveal_approval_valid_hours,
             )
             .finish()
+    }
+}
+
+/// A day the government's yearly schedule makes a working day or a rest day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledDay {
+    pub date: chrono::NaiveDate,
+    pub kind: DayKind,
+}
+
+impl Config {
+    /// The calendar deadlines count on: the rule and the configured schedule.
+    pub fn working_calendar(&self) -> Calendar {
+        Calendar::with_schedule(self.calendar.iter().map(|day| (day.date, day.kind)))
     }
 }
 
@@ -311,7 +331,7 @@ mod tests {
     use super::*;
 
     /// Keys read from `hotline.toml` only: tables have no sensible environment form.
-    const FILE_ONLY_KEYS: &[&str] = &["retention", "reveal_approval_for"];
+    const FILE_ONLY_KEYS: &[&str] = &["retention", "reveal_approval_for", "calendar"];
 
     #[test]
     fn every_key_is_listed_for_the_environment() {
@@ -404,6 +424,29 @@ mod tests {
                 Some(hotline_domain::ReportStatus::Closed)
             );
             assert!(Config::default().retention.is_empty(), "off by default");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's own error type, in its own test harness
+    fn the_calendar_schedule_as_docs_show_it() {
+        figment::Jail::expect_with(|jail| {
+            let docs = include_str!("../../../docs/deploy.md");
+            let example = docs
+                .split("```toml\n")
+                .skip(1)
+                .filter_map(|block| block.split("```").next())
+                .find(|block| block.contains("[[calendar]]"))
+                .unwrap();
+            jail.create_file("hotline.toml", example)?;
+            let calendar = Config::load(None, &Overrides::default())
+                .unwrap()
+                .working_calendar();
+            let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 5, d).unwrap();
+            assert!(calendar.is_working_day(day(9)), "the Saturday is worked");
+            assert!(!calendar.is_working_day(day(15)), "the Friday is off");
+            assert!(Config::default().working_calendar().is_working_day(day(15)));
             Ok(())
         });
     }

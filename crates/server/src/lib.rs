@@ -3,6 +3,7 @@
 //! integration tests can launch the real server on port 0.
 
 pub mod config;
+pub mod deadline;
 pub mod keys;
 pub mod telemetry;
 

@@ -88,6 +88,24 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Work out a legal time limit by hand: when it runs out, and its legal basis. Counts on the
+    /// configuration's `[[calendar]]` schedule; needs no data folder.
+    Deadline {
+        /// crime_source, crime_classification, commune_transfer, receipt_notice,
+        /// denunciation_intake, denunciation_settlement, complaint_acceptance or
+        /// complaint_decision.
+        #[arg(long)]
+        rule: String,
+        /// When the time starts, in Vietnam: `2026-03-02` or `2026-03-02T21:15`.
+        #[arg(long)]
+        from: String,
+        /// Extensions granted so far.
+        #[arg(long, default_value_t = 0)]
+        extensions: u32,
+        /// Days the matter was suspended in all (rules whose clock stops).
+        #[arg(long, default_value_t = 0)]
+        suspended_days: u32,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -247,6 +265,23 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(config.log_format);
 
     match cli.command {
+        Command::Deadline {
+            rule,
+            from,
+            extensions,
+            suspended_days,
+        } => {
+            let from = hotline_server::deadline::parse_start(&from)?;
+            let shown = hotline_server::deadline::explain(
+                &rule,
+                from,
+                extensions,
+                suspended_days,
+                &config.working_calendar(),
+            )?;
+            println!("{shown}");
+            Ok(())
+        }
         Command::Serve { demo, .. } => {
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await

@@ -238,3 +238,66 @@ fn config_check_redacts_secrets() {
     assert!(text.contains("postgres://hotline:***@db.example/hotline"));
     assert!(text.contains("default_unit = \"22\""));
 }
+
+#[test]
+fn deadline_works_a_limit_out_by_hand_without_a_data_folder() {
+    let empty = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(empty.path())
+            .arg("deadline")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Tết 2026 (17 February) closes Vietnam from 14 to 22 February.
+    let out = run(&["--rule", "receipt_notice", "--from", "2026-02-12T10:00"]);
+    assert!(out.status.success());
+    let shown = stdout(&out);
+    assert!(shown.contains("due:         2026-02-24 24:00"), "{shown}");
+    assert!(shown.contains("basis:       TTLT 01/2017"), "{shown}");
+    let out = run(&[
+        "--rule",
+        "crime_source",
+        "--from",
+        "2026-05-04",
+        "--extensions",
+        "2",
+        "--suspended-days",
+        "10",
+    ]);
+    assert!(
+        stdout(&out).contains("due:         2026-09-14 24:00"),
+        "{}",
+        stdout(&out)
+    );
+    for bad in [
+        vec!["--rule", "soon", "--from", "2026-05-04"],
+        vec!["--rule", "crime_source", "--from", "4/5/2026"],
+        vec![
+            "--rule",
+            "crime_source",
+            "--from",
+            "2026-05-04",
+            "--extensions",
+            "3",
+        ],
+        vec![
+            "--rule",
+            "receipt_notice",
+            "--from",
+            "2026-05-04",
+            "--suspended-days",
+            "2",
+        ],
+    ] {
+        let out = run(&bad);
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    }
+    assert_eq!(
+        std::fs::read_dir(empty.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}

@@ -1,0 +1,122 @@
+//! `hotline deadline`: the deadline engine by hand, for an officer or an auditor checking a date.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use hotline_domain::VIETNAM;
+use hotline_domain::calendar::Calendar;
+use hotline_domain::deadline::{DeadlineRule, Span, deadline};
+
+/// Reads a start in Vietnam's time: `2026-03-02`, `2026-03-02T21:15` or `2026-03-02 21:15`.
+pub fn parse_start(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    let text = text.trim();
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|day| day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map_err(|_| {
+            anyhow::anyhow!("--from takes a date, 2026-03-02, or a time, 2026-03-02T21:15")
+        })?;
+    VIETNAM
+        .from_local_datetime(&local)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| anyhow::anyhow!("{text} is not a time in Vietnam"))
+}
+
+/// The deadline of `rule` for a matter started at `from`, with its legal basis, as printed.
+pub fn explain(
+    rule: &str,
+    from: DateTime<Utc>,
+    extensions: u32,
+    suspended_days: u32,
+    calendar: &Calendar,
+) -> anyhow::Result<String> {
+    let rule: DeadlineRule = rule.parse().map_err(|_| {
+        let known: Vec<&str> = DeadlineRule::ALL.iter().map(|r| r.as_str()).collect();
+        anyhow::anyhow!("unknown rule {rule}: one of {}", known.join(", "))
+    })?;
+    let text = rule.text();
+    let due = deadline(rule, from, extensions, suspended_days, calendar)?;
+    let local = |at: DateTime<Utc>| at.with_timezone(&VIETNAM).format("%Y-%m-%d %H:%M");
+    let limit = match due.span {
+        Span::Hours(n) => format!("{n} hours, from the moment it starts"),
+        Span::Days(n) => format!(
+            "{n} calendar days, from the day after it starts, to 24:00 of the last day; a last \
+             day that is a rest day moves to the next working day"
+        ),
+        Span::Months(n) => format!(
+            "{n} months, to 24:00 of the same date {n} months on (the month's last day when it \
+             has no such date); a last day that is a rest day moves to the next working day"
+        ),
+        Span::WorkingDays(n) => {
+            format!("{n} working days, from the day after it starts, to 24:00 of the last one")
+        }
+    };
+    let mut lines = vec![
+        format!("rule:        {rule} ({})", text.requirement),
+        format!("from:        {} (Asia/Ho_Chi_Minh)", local(from)),
+        format!("limit:       {limit}"),
+        format!(
+            "extensions:  {extensions} of {}",
+            text.spans.len().saturating_sub(1)
+        ),
+    ];
+    for (i, by) in text
+        .extended_by
+        .iter()
+        .enumerate()
+        .take(extensions as usize)
+    {
+        lines.push(format!("  extension {}: {by}", i + 1));
+    }
+    if text.pauses {
+        lines.push(format!(
+            "suspended:   {suspended_days} day(s), added to the time"
+        ));
+    }
+    lines.push(match due.last_day {
+        Some(day) => format!(
+            "due:         {} 24:00 (Asia/Ho_Chi_Minh), {}",
+            day.format("%Y-%m-%d"),
+            day.format("%A")
+        ),
+        None => format!("due:         {} (Asia/Ho_Chi_Minh)", local(due.due_at)),
+    });
+    lines.push(format!("due_at:      {}", due.due_at.to_rfc3339()));
+    lines.push(format!("basis:       {}", text.basis));
+    Ok(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printout_names_the_day_and_the_basis() {
+        let from = parse_start("2026-02-12T09:30").unwrap();
+        let shown = explain("receipt_notice", from, 0, 0, &Calendar::default()).unwrap();
+        assert!(
+            shown.contains("due:         2026-02-24 24:00 (Asia/Ho_Chi_Minh), Tuesday"),
+            "{shown}"
+        );
+        assert!(shown.contains("TTLT 01/2017 Điều 14"));
+        let shown = explain("crime_classification", from, 0, 0, &Calendar::default()).unwrap();
+        assert!(shown.contains("due:         2026-02-13 09:30"), "{shown}");
+        let shown = explain(
+            "crime_source",
+            parse_start("2026-05-04").unwrap(),
+            2,
+            3,
+            &Calendar::default(),
+        )
+        .unwrap();
+        assert!(
+            shown.contains("extension 2: Viện trưởng Viện kiểm sát"),
+            "{shown}"
+        );
+        assert!(explain("fast", from, 0, 0, &Calendar::default()).is_err());
+        assert!(explain("receipt_notice", from, 1, 0, &Calendar::default()).is_err());
+        assert!(parse_start("12/02/2026").is_err());
+    }
+}

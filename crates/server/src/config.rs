@@ -401,18 +401,21 @@ mod tests {
         });
     }
 
+    /// The TOML block of `docs/deploy.md` that holds `marker`.
+    fn deploy_docs_toml(marker: &str) -> &'static str {
+        include_str!("../../../docs/deploy.md")
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|block| block.split("```").next())
+            .find(|block| block.contains(marker))
+            .unwrap()
+    }
+
     #[test]
     #[allow(clippy::result_large_err)] // figment's own error type, in its own test harness
     fn retention_rules_as_docs_show_them() {
         figment::Jail::expect_with(|jail| {
-            let docs = include_str!("../../../docs/deploy.md");
-            let example = docs
-                .split("```toml\n")
-                .skip(1)
-                .filter_map(|block| block.split("```").next())
-                .find(|block| block.contains("[[retention]]"))
-                .unwrap();
-            jail.create_file("hotline.toml", example)?;
+            jail.create_file("hotline.toml", deploy_docs_toml("[[retention]]"))?;
             let config = Config::load(None, &Overrides::default()).unwrap();
             assert_eq!(config.retention.len(), 2);
             assert_eq!(
@@ -432,14 +435,7 @@ mod tests {
     #[allow(clippy::result_large_err)] // figment's own error type, in its own test harness
     fn the_calendar_schedule_as_docs_show_it() {
         figment::Jail::expect_with(|jail| {
-            let docs = include_str!("../../../docs/deploy.md");
-            let example = docs
-                .split("```toml\n")
-                .skip(1)
-                .filter_map(|block| block.split("```").next())
-                .find(|block| block.contains("[[calendar]]"))
-                .unwrap();
-            jail.create_file("hotline.toml", example)?;
+            jail.create_file("hotline.toml", deploy_docs_toml("[[calendar]]"))?;
             let calendar = Config::load(None, &Overrides::default())
                 .unwrap()
                 .working_calendar();

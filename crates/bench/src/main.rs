@@ -483,6 +483,7 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             contact: None,
             anonymous: true,
             urgency: Urgency::Normal,
+            deadline: None,
             entered_by: None,
         })
         .collect()

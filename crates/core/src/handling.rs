@@ -7,7 +7,9 @@ use crate::follow_up::accepted_text;
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
+use hotline_domain::{
+    CaseNumber, DomainError, FieldError, LegalType, ReportStatus, Topic, Urgency,
+};
 use hotline_store::{NewNote, StaffMember, StoreError, Triage};
 
 /// An officer's classification as typed on the report page: each field in its API spelling,
@@ -167,7 +169,7 @@ impl Hotline {
             .parse()
             .map_err(|_| hotline_domain::DomainError::field("accused_unit", "unknown"))?;
         // The report must be visible before a unit is made up for it.
-        self.store.report(&actor.visibility(), &case).await?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
         let accused = self
             .resolve_unit(&accused)
             .await
@@ -183,6 +185,11 @@ impl Hotline {
                 &actor.visibility(),
                 &case,
                 &accused,
+                self.running_deadline(
+                    Some(LegalType::PoliceConduct),
+                    detail.summary.status,
+                    detail.summary.created_at,
+                ),
                 actor.0.id,
                 self.clock.now(),
             )
@@ -270,12 +277,17 @@ impl Hotline {
         let (Some(urgency), true) = (urgency, errors.is_empty()) else {
             return Err(DomainError::Invalid(errors).into());
         };
+        let status = match detail.summary.status {
+            ReportStatus::Received => ReportStatus::Triaged,
+            status => status,
+        };
         let triage = Triage {
             legal_type,
             topic,
             urgency,
             province_code,
             commune_code,
+            deadline: self.running_deadline(legal_type, status, detail.summary.created_at),
         };
         self.store
             .set_triage(

@@ -202,7 +202,7 @@ impl Hotline {
         case: &CaseNumber,
         reason: &str,
     ) -> CoreResult<Option<String>> {
-        if !self.needs_second_approval(detail.legal_type) {
+        if !self.needs_second_approval(detail.summary.legal_type) {
             return Ok(Some(reason.to_owned()));
         }
         let now = self.clock.now();

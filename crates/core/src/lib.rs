@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod capture;
+pub mod deadlines;
 pub mod demo;
 pub mod evidence;
 pub mod follow_up;
@@ -81,6 +82,8 @@ pub struct Policy {
     pub reveal_approval_valid: chrono::Duration,
     /// Guards of the citizens' form against robots.
     pub form: form_guard::FormGuard,
+    /// The working calendar deadlines count on.
+    pub calendar: hotline_domain::calendar::Calendar,
 }
 
 impl Default for Policy {
@@ -89,6 +92,7 @@ impl Default for Policy {
             reveal_approval_for: vec!["police_conduct".into()],
             reveal_approval_valid: chrono::Duration::hours(24),
             form: form_guard::FormGuard::default(),
+            calendar: hotline_domain::calendar::Calendar::default(),
         }
     }
 }

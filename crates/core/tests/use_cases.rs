@@ -329,3 +329,91 @@ async fn a_form_stamp_is_too_fast_until_the_minimum_has_passed_and_proven_by_its
         FormCheck::Unstamped
     );
 }
+
+#[tokio::test]
+async fn a_time_limit_runs_from_receipt_changes_with_the_legal_type_and_shows_as_overdue() {
+    use hotline_core::handling::TriageInput;
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_store::{ReportFilter, ReportOrder};
+    let (_d, h, clock) = hotline().await;
+    let mut input = text("Có người đánh bạc ăn tiền ở quán nước");
+    input.province_code = Some(22);
+    let received = clock.now();
+    let done = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap();
+    let duty = hotline_core::Actor(
+        h.add_staff(
+            "qn.duty",
+            "",
+            Role::DutyOfficer,
+            &"22".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap(),
+    );
+    let case = done.case_number.as_str();
+    let view = h.report(&duty, case).await.unwrap();
+    let due = view.detail.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeClassification);
+    assert_eq!(due.due_at, received + chrono::Duration::hours(24));
+
+    let overdue = |now| ReportFilter {
+        due_before: Some(now),
+        order: ReportOrder::Deadline,
+        ..ReportFilter::default()
+    };
+    assert!(
+        h.inbox(&duty, &overdue(clock.now()), 10)
+            .await
+            .unwrap()
+            .reports
+            .is_empty()
+    );
+    clock.advance(chrono::Duration::hours(25));
+    let late = h.inbox(&duty, &overdue(clock.now()), 10).await.unwrap();
+    assert_eq!(late.reports.len(), 1, "unclassified after 24 hours");
+
+    // Classified as a crime source: 20 days from receipt (1 January 2027 in Vietnam), to 24:00
+    // of 21 January, a Thursday.
+    let crime = TriageInput {
+        legal_type: "crime_denunciation",
+        topic: "gambling",
+        urgency: "normal",
+        commune: "",
+    };
+    h.triage(&duty, case, &crime).await.unwrap();
+    let due = h
+        .report(&duty, case)
+        .await
+        .unwrap()
+        .detail
+        .summary
+        .deadline
+        .unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeSource);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 21, 17, 0, 0).unwrap(),
+        "24:00 in Vietnam"
+    );
+    assert!(
+        h.inbox(&duty, &overdue(clock.now()), 10)
+            .await
+            .unwrap()
+            .reports
+            .is_empty()
+    );
+    // A public-order report has no limit in law.
+    let order = TriageInput {
+        legal_type: "public_order",
+        ..crime
+    };
+    h.triage(&duty, case, &order).await.unwrap();
+    assert_eq!(
+        h.report(&duty, case).await.unwrap().detail.summary.deadline,
+        None
+    );
+}

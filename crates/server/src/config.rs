@@ -306,6 +306,7 @@ impl Config {
                 min_fill_secs: self.form_min_fill_secs,
                 work_bits: self.form_work_bits,
             },
+            calendar: self.working_calendar(),
         }
     }
 

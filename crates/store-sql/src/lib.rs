@@ -12,12 +12,12 @@ use hotline_domain::{
     UnitCode,
 };
 use hotline_store::{
-    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Event, FacetCount, Handling,
-    KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry, NewMessage,
-    NewNote, NewReport, NewSession, NewStaff, NewUnit, NewerReports, Note, PurgeRule, Receipt,
-    ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest,
-    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult, Triage, Unit,
-    Units, Vault, Visibility, WrappedKey,
+    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Due, Event, FacetCount,
+    Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry,
+    NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, NewerReports, Note, PurgeRule,
+    Receipt, ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention,
+    RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult,
+    Triage, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -129,11 +129,11 @@ pub fn code_param(code: Option<u32>) -> Option<i32> {
 
 const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgency, r.unit_code, \
      u.name AS unit_name, r.province_code, r.commune_code, r.summary, r.summary_sealed, \
-     r.wrapped_key, r.key_id, r.anonymous, r.created_at";
+     r.wrapped_key, r.key_id, r.anonymous, r.created_at, r.legal_type, r.deadline_rule, r.due_at";
 
 /// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
 const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
-     r.updated_at, r.legal_hold, r.legal_type, r.occurred_at, r.protection_requested, \
+     r.updated_at, r.legal_hold, r.occurred_at, r.protection_requested, \
      r.accused_unit_code, r.topic, m.case_number AS merged_into, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
@@ -143,6 +143,11 @@ const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assign
 /// A report's urgency as a rank, emergencies first (`urgency_rank` in the store crate).
 const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END)";
+
+/// In deadline order: reports with a time limit (0) before those without (1), then by when
+/// each is due (received, without a limit); `ReportCursor::after` in the store crate.
+const DEADLINE_RANK: &str = "(CASE WHEN r.due_at IS NULL THEN 1 ELSE 0 END)";
+const DEADLINE_AT: &str = "COALESCE(r.due_at, r.created_at)";
 
 /// A value bound to a query built piece by piece.
 enum Bind {
@@ -439,9 +444,10 @@ for_any_sql_database! {
             let report_id = sqlx::query(
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
-                 updated_at, wrapped_key, summary_sealed, key_id, occurred_at, protection_requested) \
+                 updated_at, wrapped_key, summary_sealed, key_id, occurred_at, protection_requested, \
+                 deadline_rule, due_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16, \
-                 $17, $18) RETURNING id",
+                 $17, $18, $19, $20) RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -461,6 +467,8 @@ for_any_sql_database! {
             .bind(&report.key_id)
             .bind(report.occurred_at)
             .bind(report.protection_requested)
+            .bind(report.deadline.map(|d| d.rule.as_str()))
+            .bind(report.deadline.map(|d| d.due_at))
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?
@@ -977,17 +985,20 @@ for_any_sql_database! {
         visibility: &Visibility,
         case: &CaseNumber,
         accused_unit: &UnitCode,
+        deadline: Option<Due>,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         sqlx::query(
-            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1 \
-             WHERE id = $2",
+            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
+             deadline_rule = $3, due_at = $4 WHERE id = $2",
         )
         .bind(accused_unit.as_str())
         .bind(id)
+        .bind(deadline.map(|d| d.rule.as_str()))
+        .bind(deadline.map(|d| d.due_at))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1009,8 +1020,8 @@ for_any_sql_database! {
         sqlx::query(
             "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
              commune_code = $5, updated_at = $6, \
-             status = CASE status WHEN 'received' THEN 'triaged' ELSE status END \
-             WHERE id = $7",
+             status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
+             deadline_rule = $8, due_at = $9 WHERE id = $7",
         )
         .bind(triage.legal_type.map(|t| t.as_str()))
         .bind(triage.topic.map(|t| t.as_str()))
@@ -1019,6 +1030,8 @@ for_any_sql_database! {
         .bind(code_param(triage.commune_code))
         .bind(at)
         .bind(id)
+        .bind(triage.deadline.map(|d| d.rule.as_str()))
+        .bind(triage.deadline.map(|d| d.due_at))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1113,7 +1126,10 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        sqlx::query("UPDATE reports SET status = 'closed' WHERE id = $1")
+        sqlx::query(
+            "UPDATE reports SET status = 'closed', deadline_rule = NULL, due_at = NULL \
+             WHERE id = $1",
+        )
             .bind(from)
             .execute(&mut *tx)
             .await
@@ -1715,6 +1731,9 @@ for_any_sql_database! {
         if let Some(topic) = filter.topic {
             and(format!("r.topic = {}", next(Bind::Text(topic.to_string()))));
         }
+        if let Some(before) = filter.due_before {
+            and(format!("r.due_at < {}", next(Bind::Time(before))));
+        }
         for (i, word) in words.iter().enumerate() {
             let digest = next(Bind::Bytes(word.clone()));
             and(if i == driver {
@@ -1737,9 +1756,10 @@ for_any_sql_database! {
             ReportOrder::Newest => "r.created_at DESC, r.id DESC".to_owned(),
             ReportOrder::Oldest => "r.created_at ASC, r.id ASC".to_owned(),
             ReportOrder::Urgency => format!("{URGENCY_RANK} ASC, r.created_at DESC, r.id DESC"),
+            ReportOrder::Deadline => format!("{DEADLINE_RANK} ASC, {DEADLINE_AT} ASC, r.id ASC"),
         };
         if let Some(cursor) = filter.after.filter(|_| words.is_empty()) {
-            let at = next(Bind::Time(cursor.created_at));
+            let at = next(Bind::Time(cursor.at));
             let id = next(Bind::Int(cursor.id));
             and(match effective {
                 ReportOrder::Newest => format!("(r.created_at, r.id) < ({at}, {id})"),
@@ -1749,6 +1769,13 @@ for_any_sql_database! {
                     format!(
                         "({URGENCY_RANK} > {rank} OR ({URGENCY_RANK} = {rank} \
                          AND (r.created_at, r.id) < ({at}, {id})))"
+                    )
+                }
+                ReportOrder::Deadline => {
+                    let rank = next(Bind::Int(cursor.rank));
+                    format!(
+                        "({DEADLINE_RANK} > {rank} OR ({DEADLINE_RANK} = {rank} \
+                         AND ({DEADLINE_AT}, r.id) > ({at}, {id})))"
                     )
                 }
             });

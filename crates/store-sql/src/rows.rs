@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Event, Message, Note, ReportDetail, ReportSummary, RevealRequest, StaffMember,
-    StoreError, StoreResult, Unit,
+    AuditRecord, Due, Event, Message, Note, ReportDetail, ReportSummary, RevealRequest,
+    StaffMember, StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::str::FromStr;
@@ -164,6 +164,11 @@ pub fn report_summary(row: &impl Columns) -> StoreResult<ReportSummary> {
         key_id: row.text_opt("key_id")?,
         anonymous: row.flag("anonymous")?,
         created_at: row.time("created_at")?,
+        legal_type: parsed_opt(row, "legal_type")?,
+        deadline: match (parsed_opt(row, "deadline_rule")?, row.time_opt("due_at")?) {
+            (Some(rule), Some(due_at)) => Some(Due { rule, due_at }),
+            _ => None,
+        },
     })
 }
 
@@ -177,7 +182,6 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
         assignee: row.int_opt("assignee_id")?.map(StaffId),
         updated_at: row.time("updated_at")?,
         legal_hold: row.flag("legal_hold")?,
-        legal_type: parsed_opt(row, "legal_type")?,
         topic: parsed_opt(row, "topic")?,
         merged_into: row.text_opt("merged_into")?.map(case_number).transpose()?,
         accused_unit: row

@@ -12,14 +12,16 @@
 )]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use hotline_domain::deadline::DeadlineRule;
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, Gazetteer, LegalType, ReportId, ReportStatus, Role,
     StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, FacetCount, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry, NewContact,
-    NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, PurgeRule, ReportCursor,
-    ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
+    AssigneeFilter, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry,
+    NewContact, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, PurgeRule,
+    ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility,
+    WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -182,6 +184,7 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         contact: None,
         anonymous: true,
         urgency: Urgency::Normal,
+        deadline: None,
         entered_by: None,
     }
 }
@@ -711,11 +714,18 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         );
     }
     store
-        .mark_police_conduct(&commune_only, &about_commune, &commune, inspector, at(6, 5))
+        .mark_police_conduct(
+            &commune_only,
+            &about_commune,
+            &commune,
+            None,
+            inspector,
+            at(6, 5),
+        )
         .await
         .unwrap();
     let detail = store.report(&province, &about_commune).await.unwrap();
-    assert_eq!(detail.legal_type, Some(LegalType::PoliceConduct));
+    assert_eq!(detail.summary.legal_type, Some(LegalType::PoliceConduct));
     assert_eq!(detail.accused_unit.as_ref(), Some(&commune));
     for v in [&commune_tree, &commune_only] {
         assert!(
@@ -730,7 +740,14 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     assert!(
         matches!(
             store
-                .mark_police_conduct(&commune_only, &about_commune, &commune, inspector, at(6, 6))
+                .mark_police_conduct(
+                    &commune_only,
+                    &about_commune,
+                    &commune,
+                    None,
+                    inspector,
+                    at(6, 6)
+                )
                 .await,
             Err(StoreError::NotFound)
         ),
@@ -743,6 +760,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &province,
             &about_director,
             &UnitCode::province(22),
+            None,
             inspector,
             at(6, 7),
         )
@@ -1716,12 +1734,17 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     let mine = Visibility::Unit(qn.clone());
     let theirs = Visibility::Unit(UnitCode::province(42));
     let commune = first_commune_of_22();
+    let due = Due {
+        rule: DeadlineRule::CrimeSource,
+        due_at: at(23, 0),
+    };
     let triage = Triage {
         legal_type: Some(LegalType::CrimeDenunciation),
         topic: Some(Topic::Drugs),
         urgency: Urgency::Urgent,
         province_code: Some(22),
         commune_code: Some(commune),
+        deadline: Some(due),
     };
     assert!(matches!(
         store
@@ -1734,11 +1757,52 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         .await
         .unwrap();
     let detail = store.report(&mine, &main.1).await.unwrap();
-    assert_eq!(detail.legal_type, Some(LegalType::CrimeDenunciation));
+    assert_eq!(
+        detail.summary.legal_type,
+        Some(LegalType::CrimeDenunciation)
+    );
     assert_eq!(detail.topic, Some(Topic::Drugs));
     assert_eq!(detail.summary.urgency, Urgency::Urgent);
     assert_eq!(detail.summary.commune_code, Some(commune));
     assert_eq!(detail.summary.status, ReportStatus::Triaged);
+    assert_eq!(detail.summary.deadline, Some(due));
+    // Deadline order: the report with a limit first, then the others oldest first; overdue
+    // ones by the moment given.
+    let by_deadline = ReportFilter {
+        order: ReportOrder::Deadline,
+        ..ReportFilter::default()
+    };
+    let first_page = store.inbox(&mine, &by_deadline, &[], 2).await.unwrap();
+    assert_eq!(
+        first_page.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [main.0, duplicate.0]
+    );
+    let rest = store
+        .inbox(
+            &mine,
+            &ReportFilter {
+                after: first_page
+                    .last()
+                    .map(|r| ReportCursor::after(r, ReportOrder::Deadline)),
+                ..by_deadline.clone()
+            },
+            &[],
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|r| r.id).collect::<Vec<_>>(), [another.0]);
+    for (moment, expected) in [(at(22, 23), 0), (at(23, 1), 1)] {
+        let overdue = ReportFilter {
+            due_before: Some(moment),
+            ..ReportFilter::default()
+        };
+        assert_eq!(
+            store.inbox(&mine, &overdue, &[], 10).await.unwrap().len(),
+            expected,
+            "overdue at {moment}"
+        );
+    }
     let events = store.events(main.0).await.unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.kind, "report.triaged");
@@ -1817,6 +1881,10 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     );
     let closed = store.report(&mine, &duplicate.1).await.unwrap();
     assert_eq!(closed.summary.status, ReportStatus::Closed);
+    assert_eq!(
+        closed.summary.deadline, None,
+        "a closed report has no limit running"
+    );
     assert_eq!(closed.merged_into.as_ref(), Some(&main.1));
 
     // Purging the main report leaves the joined ones standing alone.

@@ -304,13 +304,15 @@ pub trait Handling: Send + Sync {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Classifies a visible report as about police conduct, naming the accused's unit, and
-    /// records the event: from then on nobody in that unit or below it can read it.
+    /// Classifies a visible report as about police conduct, naming the accused's unit and the
+    /// time limit that now runs, and records the event: from then on nobody in that unit or
+    /// below it can read it.
     async fn mark_police_conduct(
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
         accused_unit: &UnitCode,
+        deadline: Option<Due>,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;

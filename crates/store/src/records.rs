@@ -1,6 +1,7 @@
 //! Records that cross the storage interface.
 
 use chrono::{DateTime, Utc};
+use hotline_domain::deadline::DeadlineRule;
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
     ReportStatus, Role, StaffId, Topic, UnitCode, UnitKind, Urgency,
@@ -121,6 +122,8 @@ pub struct ReportFilter {
     pub assignee: Option<AssigneeFilter>,
     pub legal_type: Option<LegalType>,
     pub topic: Option<Topic>,
+    /// Reports whose time limit ran out before this moment (overdue at it).
+    pub due_before: Option<DateTime<Utc>>,
     pub order: ReportOrder,
     /// Where the previous page ended: the page starts after it.
     pub after: Option<ReportCursor>,
@@ -139,30 +142,47 @@ pub enum ReportOrder {
     Oldest,
     /// Emergencies first, then urgent, normal, low; newest first within each.
     Urgency,
+    /// The soonest time limit first; reports without one after them, oldest first.
+    Deadline,
 }
 
 /// A position in an ordered list of reports, for the next page (keyset pagination: no page
 /// shifts when new reports arrive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportCursor {
-    /// The urgency's rank (0 for emergencies) in urgency order; 0 otherwise.
+    /// The urgency's rank (0 for emergencies) in urgency order; in deadline order 0 for a
+    /// report with a time limit and 1 for one without; 0 otherwise.
     pub rank: i64,
-    pub created_at: DateTime<Utc>,
+    /// The time the order sorts by: when it was received, or in deadline order when it is due
+    /// (received, for one without a limit).
+    pub at: DateTime<Utc>,
     pub id: i64,
 }
 
 impl ReportCursor {
     /// The position just after `report` in `order`.
     pub fn after(report: &ReportSummary, order: ReportOrder) -> Self {
-        Self {
-            rank: match order {
-                ReportOrder::Urgency => urgency_rank(report.urgency),
-                ReportOrder::Newest | ReportOrder::Oldest => 0,
+        let (rank, at) = match order {
+            ReportOrder::Urgency => (urgency_rank(report.urgency), report.created_at),
+            ReportOrder::Deadline => match &report.deadline {
+                Some(due) => (0, due.due_at),
+                None => (1, report.created_at),
             },
-            created_at: report.created_at,
+            ReportOrder::Newest | ReportOrder::Oldest => (0, report.created_at),
+        };
+        Self {
+            rank,
+            at,
             id: report.id.0,
         }
     }
+}
+
+/// A report's running time limit: the rule of the law and when it runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub rule: DeadlineRule,
+    pub due_at: DateTime<Utc>,
 }
 
 /// Emergencies first.
@@ -246,6 +266,8 @@ pub struct NewReport {
     pub contact: Option<NewContact>,
     pub anonymous: bool,
     pub urgency: Urgency,
+    /// The time limit that starts with it.
+    pub deadline: Option<Due>,
     /// Who entered it, when a staff member did (quick capture, demo loading).
     pub entered_by: Option<StaffId>,
 }
@@ -290,6 +312,10 @@ pub struct ReportSummary {
     pub key_id: Option<String>,
     pub anonymous: bool,
     pub created_at: DateTime<Utc>,
+    /// The legal type once classified.
+    pub legal_type: Option<LegalType>,
+    /// The time limit running, if any.
+    pub deadline: Option<Due>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,8 +331,6 @@ pub struct ReportDetail {
     pub updated_at: DateTime<Utc>,
     /// Kept from any purge while set.
     pub legal_hold: bool,
-    /// The legal type once classified.
-    pub legal_type: Option<LegalType>,
     pub topic: Option<Topic>,
     /// The report this one repeats, when an officer joined them: its conversation is read
     /// there.
@@ -435,6 +459,8 @@ pub struct Triage {
     pub urgency: Urgency,
     pub province_code: Option<u32>,
     pub commune_code: Option<u32>,
+    /// The time limit that runs once it is classified so.
+    pub deadline: Option<Due>,
 }
 
 /// An internal note on a report: for staff only, never shown to the reporter.

@@ -462,3 +462,21 @@ field-unit_code-unknown = No such unit within your scope.
 field-unit_code-not_below_province = Only units below the province can be renamed here.
 field-unit_name-required = Please give the unit's name.
 field-unit_name-too_long = The name is too long (at most 200 characters).
+
+## Time limits in the console
+col-due = Due
+report-deadline = Time limit
+filter-due = Time limit
+filter-overdue = Overdue
+sort-deadline = Soonest due first
+deadline-overdue = Overdue
+deadline-basis = Basis
+deadline-none = No time limit in law
+deadline-rule-crime_source = Settling a crime source
+deadline-rule-crime_classification = Classification within 24 hours
+deadline-rule-commune_transfer = Commune police hand-over to the investigation body
+deadline-rule-receipt_notice = Notice of receipt
+deadline-rule-denunciation_intake = Initial handling of a denunciation
+deadline-rule-denunciation_settlement = Settling a denunciation
+deadline-rule-complaint_acceptance = Accepting a complaint
+deadline-rule-complaint_decision = Deciding a complaint

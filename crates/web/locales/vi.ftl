@@ -462,3 +462,21 @@ field-unit_code-unknown = Không có đơn vị này trong phạm vi của bạn
 field-unit_code-not_below_province = Chỉ sửa tên được các đơn vị dưới cấp tỉnh.
 field-unit_name-required = Vui lòng nhập tên đơn vị.
 field-unit_name-too_long = Tên đơn vị quá dài (tối đa 200 ký tự).
+
+## Time limits in the console
+col-due = Hạn
+report-deadline = Thời hạn
+filter-due = Thời hạn
+filter-overdue = Quá hạn
+sort-deadline = Sắp đến hạn trước
+deadline-overdue = Quá hạn
+deadline-basis = Căn cứ
+deadline-none = Không có thời hạn luật định
+deadline-rule-crime_source = Giải quyết nguồn tin về tội phạm
+deadline-rule-crime_classification = Phân loại tin trong 24 giờ
+deadline-rule-commune_transfer = Công an xã chuyển tin lên cơ quan điều tra
+deadline-rule-receipt_notice = Thông báo kết quả tiếp nhận
+deadline-rule-denunciation_intake = Xử lý ban đầu đơn tố cáo
+deadline-rule-denunciation_settlement = Giải quyết tố cáo
+deadline-rule-complaint_acceptance = Thụ lý khiếu nại
+deadline-rule-complaint_decision = Giải quyết khiếu nại

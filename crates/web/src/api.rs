@@ -72,6 +72,21 @@ pub struct ReportItem {
     pub summary: String,
     pub anonymous: bool,
     pub created_at: DateTime<Utc>,
+    /// The legal type once classified, e.g. `crime_denunciation`.
+    pub legal_type: Option<hotline_domain::LegalType>,
+    /// The time limit of the law running for it, if any.
+    pub deadline: Option<DeadlineItem>,
+}
+
+/// A time limit running for a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlineItem {
+    /// The rule, as `hotline deadline --rule` names it.
+    pub rule: hotline_domain::deadline::DeadlineRule,
+    /// When the time runs out.
+    pub due_at: DateTime<Utc>,
+    /// The texts and articles it comes from.
+    pub basis: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -241,6 +256,12 @@ fn report_item(r: hotline_store::ReportSummary) -> ReportItem {
         summary: r.summary,
         anonymous: r.anonymous,
         created_at: r.created_at,
+        legal_type: r.legal_type,
+        deadline: r.deadline.map(|due| DeadlineItem {
+            rule: due.rule,
+            due_at: due.due_at,
+            basis: due.rule.text().basis.to_owned(),
+        }),
     }
 }
 
@@ -250,8 +271,6 @@ pub struct ReportDocument {
     #[serde(flatten)]
     pub report: ReportItem,
     pub updated_at: DateTime<Utc>,
-    /// The legal type once classified, e.g. `police_conduct`.
-    pub legal_type: Option<hotline_domain::LegalType>,
     /// What it is about once classified, e.g. `drugs`.
     pub topic: Option<hotline_domain::Topic>,
     /// The report this one was joined to as a duplicate; its conversation continues there.
@@ -329,7 +348,6 @@ pub async fn get_report(
     let detail = view.detail;
     Json(ReportDocument {
         updated_at: detail.updated_at,
-        legal_type: detail.legal_type,
         topic: detail.topic,
         merged_into: detail.merged_into.map(|case| case.to_string()),
         occurred_at: detail.occurred_at,
@@ -478,7 +496,8 @@ pub async fn search(
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     // The console's filters narrow the search here too (`status`, `urgency`, `channel`, …).
-    let filter = crate::pages::InboxQuery::from_query(uri.query()).filter(actor.0.id);
+    let filter = crate::pages::InboxQuery::from_query(uri.query())
+        .filter(actor.0.id, state.hotline.clock.now());
     match state
         .hotline
         .search_reports(&actor, query, &filter, limit)
@@ -708,7 +727,7 @@ impl utoipa::Modify for BearerScheme {
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
     paths(create_report, list_reports, get_report, create_reply, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

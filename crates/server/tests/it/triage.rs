@@ -64,6 +64,10 @@ async fn triage_notes_and_merge(backend: Backend) {
     // Triage: classified, the status moves on, the inbox filters by it.
     let fresh = page(&duty, server.url(&report_path)).await;
     assert!(fresh.contains("id=\"legal-type\">Chưa phân loại"));
+    assert!(
+        fresh.contains("Phân loại tin trong 24 giờ (24 giờ)"),
+        "the time to classify runs"
+    );
     let commune_code = commune.code.to_string();
     let (status, to) = post(
         &duty,
@@ -86,19 +90,32 @@ async fn triage_notes_and_merge(backend: Backend) {
         "the place is the commune now"
     );
     assert!(triaged.contains("Phân loại: Tố giác về tội phạm, Ma túy, Gấp"));
+    assert!(triaged.contains("Giải quyết nguồn tin về tội phạm (20 ngày)"));
+    assert!(triaged.contains("Căn cứ: BLTTHS 2015 Điều 147 khoản 1, 2"));
     for filter in [
         "topic=drugs",
         "legal_type=crime_denunciation",
         "status=triaged",
         "urgency=urgent&topic=drugs",
+        "topic=drugs&sort=deadline",
     ] {
         let inbox = page(&duty, server.url(&format!("/console?{filter}"))).await;
         assert_eq!(cases_on(&inbox), std::slice::from_ref(&case), "{filter}");
     }
     let inbox = page(&duty, server.url("/console")).await;
     assert!(inbox.contains("<option value=\"drugs\">Ma túy (1)</option>"));
+    let overdue = page(&duty, server.url("/console?due=overdue")).await;
+    assert!(cases_on(&overdue).is_empty(), "nothing is overdue yet");
+    let soonest = page(&duty, server.url("/console?sort=deadline")).await;
+    assert_eq!(
+        cases_on(&soonest).last(),
+        Some(&case),
+        "twenty days is the furthest limit"
+    );
     let api = api_get(&format!("/api/v1/reports/{case}")).await;
     assert_eq!(api["legal_type"], "crime_denunciation");
+    assert_eq!(api["deadline"]["rule"], "crime_source");
+    assert!(api["deadline"]["due_at"].is_string());
     assert_eq!(api["topic"], "drugs");
     assert_eq!(api["urgency"], "urgent");
 

@@ -12,6 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use hotline_core::handling::TriageInput;
 use hotline_core::identity::ItemReveal;
 use hotline_core::reports::ReportView;
@@ -35,10 +36,17 @@ pub struct Row {
     pub summary: String,
     /// For a search by words, the passage that matched, the words marked.
     pub snippet: Vec<(String, bool)>,
+    /// The time limit running: when it runs out, as shown and as ISO.
+    pub due: Option<(String, String)>,
+    pub overdue: bool,
 }
 
-fn row(ctx: &Ctx, r: &ReportSummary) -> Row {
+fn row(ctx: &Ctx, r: &ReportSummary, now: DateTime<Utc>) -> Row {
     Row {
+        due: r
+            .deadline
+            .map(|d| (vn_time(d.due_at), d.due_at.to_rfc3339())),
+        overdue: r.deadline.is_some_and(|d| d.due_at < now),
         case_number: r.case_number.to_string(),
         received: vn_time(r.created_at),
         received_iso: r.created_at.to_rfc3339(),
@@ -100,7 +108,7 @@ pub async fn inbox(
     uri: http::Uri,
 ) -> Response {
     let filters = InboxQuery::from_query(uri.query());
-    let filter = filters.filter(actor.0.id);
+    let filter = filters.filter(actor.0.id, state.hotline.clock.now());
     let (page, counts) = match (
         state.hotline.inbox(&actor, &filter, INBOX_PAGE).await,
         state.hotline.inbox_counts(&actor).await,
@@ -112,7 +120,8 @@ pub async fn inbox(
         Ok(units) => units,
         Err(e) => return PageError::from_core(e, &ctx).into_response(),
     };
-    let rows = page.reports.iter().map(|r| row(&ctx, r)).collect();
+    let now = state.hotline.clock.now();
+    let rows = page.reports.iter().map(|r| row(&ctx, r, now)).collect();
     let next_href = page.next.as_ref().map(|cursor| filters.next_href(cursor));
     let newest = match state.hotline.newer_reports(&actor, 0).await {
         Ok(newer) => newer.newest.unwrap_or_default(),
@@ -230,7 +239,7 @@ pub async fn search(
     };
     let query = form.get("q").to_owned();
     let filters = InboxQuery::from_form(&form);
-    let filter = filters.filter(actor.0.id);
+    let filter = filters.filter(actor.0.id, state.hotline.clock.now());
     match state
         .hotline
         .search_reports(&actor, &query, &filter, 200)
@@ -241,7 +250,7 @@ pub async fn search(
                 .into_iter()
                 .map(|hit| Row {
                     snippet: hit.snippet,
-                    ..row(&ctx, &hit.report)
+                    ..row(&ctx, &hit.report, state.hotline.clock.now())
                 })
                 .collect();
             inbox_page(
@@ -387,12 +396,21 @@ struct ReportPage {
     attachments: Vec<AttachmentLine>,
     triage: TriageForm,
     triage_error: Option<String>,
+    deadline: Option<DeadlineLine>,
     /// The report this one was joined to, when it was.
     merged_into: Option<String>,
     /// Reports joined to this one that the reader can see.
     merged: Vec<String>,
     can_merge: bool,
     merge_error: Option<String>,
+}
+
+/// The time limit running for a report, for its page (when and whether overdue are the row's).
+struct DeadlineLine {
+    rule: String,
+    /// The limit as the law gives it ("20 ngày").
+    limit: String,
+    basis: &'static str,
 }
 
 /// The triage form's choices, the report's values selected.
@@ -688,8 +706,12 @@ fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
         None => ctx.tr.t("triage-unset"),
     };
     TriageForm {
-        legal_type: detail.legal_type.map(|t| t.to_string()).unwrap_or_default(),
-        legal_type_label: label(detail.legal_type.map(|t| format!("legal_type-{t}"))),
+        legal_type: detail
+            .summary
+            .legal_type
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        legal_type_label: label(detail.summary.legal_type.map(|t| format!("legal_type-{t}"))),
         topic_label: label(detail.topic.map(|t| format!("topic-{t}"))),
         conduct: detail.accused_unit.is_some(),
         legal_types: LegalType::ALL
@@ -1105,7 +1127,18 @@ async fn report_response(
         title: ctx
             .tr
             .t1("report-title", "case", summary.case_number.to_string()),
-        row: row(ctx, summary),
+        row: row(ctx, summary, state.hotline.clock.now()),
+        deadline: summary.deadline.map(|d| DeadlineLine {
+            rule: ctx.tr.t(&format!("deadline-rule-{}", d.rule)),
+            limit: d
+                .rule
+                .text()
+                .spans
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            basis: d.rule.text().basis,
+        }),
         place: place_label(state, ctx, &view),
         address: view.detail.address.clone(),
         reporter: match &view.reporter {
@@ -1115,7 +1148,9 @@ async fn report_response(
             None => ctx.tr.t("report-anonymous"),
         },
         can_reveal: view.detail.contact.is_some() && actor.0.role.may_reveal_identity(),
-        needs_approval: state.hotline.needs_second_approval(view.detail.legal_type),
+        needs_approval: state
+            .hotline
+            .needs_second_approval(view.detail.summary.legal_type),
         identity: shown.identity,
         notice: shown.notice,
         reveal_error: shown.reveal_error,

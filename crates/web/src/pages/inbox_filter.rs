@@ -24,13 +24,15 @@ pub struct InboxQuery {
     pub to: String,
     /// `mine` or `unassigned`.
     pub assigned: String,
-    /// `newest`, `oldest` or `urgency`.
+    /// `overdue`.
+    pub due: String,
+    /// `newest`, `oldest`, `urgency` or `deadline`.
     pub sort: String,
     pub after: String,
 }
 
 /// Names of the filter fields, in the order the address writes them.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "status",
     "channel",
     "urgency",
@@ -40,6 +42,7 @@ const FIELDS: [&str; 10] = [
     "from",
     "to",
     "assigned",
+    "due",
     "sort",
 ];
 
@@ -61,6 +64,7 @@ impl InboxQuery {
             from: get("from"),
             to: get("to"),
             assigned: get("assigned"),
+            due: get("due"),
             sort: get("sort"),
             after: get("after"),
         }
@@ -78,11 +82,12 @@ impl InboxQuery {
         })
     }
 
-    /// The store's filter for a reader, `me`.
-    pub fn filter(&self, me: StaffId) -> ReportFilter {
+    /// The store's filter for a reader, `me`, at the moment `now`.
+    pub fn filter(&self, me: StaffId, now: DateTime<Utc>) -> ReportFilter {
         let order = match self.sort.as_str() {
             "oldest" => ReportOrder::Oldest,
             "urgency" => ReportOrder::Urgency,
+            "deadline" => ReportOrder::Deadline,
             _ => ReportOrder::Newest,
         };
         ReportFilter {
@@ -101,6 +106,7 @@ impl InboxQuery {
             },
             legal_type: self.legal_type.parse::<LegalType>().ok(),
             topic: self.topic.parse::<Topic>().ok(),
+            due_before: (self.due == "overdue").then_some(now),
             order,
             after: parse_cursor(&self.after),
         }
@@ -123,6 +129,7 @@ impl InboxQuery {
             &self.from,
             &self.to,
             &self.assigned,
+            &self.due,
             &self.sort,
         ];
         FIELDS
@@ -160,7 +167,7 @@ fn write_cursor(cursor: &ReportCursor) -> String {
     format!(
         "{}.{}.{}",
         cursor.rank,
-        cursor.created_at.timestamp_micros(),
+        cursor.at.timestamp_micros(),
         cursor.id
     )
 }
@@ -175,7 +182,7 @@ fn parse_cursor(text: &str) -> Option<ReportCursor> {
     }
     Some(ReportCursor {
         rank,
-        created_at: DateTime::from_timestamp_micros(micros)?,
+        at: DateTime::from_timestamp_micros(micros)?,
         id,
     })
 }
@@ -189,7 +196,8 @@ mod tests {
         let query = InboxQuery::from_query(Some(
             "status=received&urgency=emergency&channel=fax&from=2026-11-01&to=2026-11-02&sort=urgency&assigned=mine&topic=drugs&legal_type=complaint",
         ));
-        let filter = query.filter(StaffId(7));
+        let now = DateTime::from_timestamp_micros(1_795_000_000_000_000).unwrap();
+        let filter = query.filter(StaffId(7), now);
         assert_eq!(filter.status, Some(ReportStatus::Received));
         assert_eq!(filter.urgency, Some(Urgency::Emergency));
         assert_eq!(filter.channel, None, "an unknown channel is no filter");
@@ -210,12 +218,16 @@ mod tests {
         assert!(query.narrows());
         let cursor = ReportCursor {
             rank: 1,
-            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
             id: 42,
         };
         let next = query.next_href(&cursor);
         let again = InboxQuery::from_query(next.split_once('?').map(|(_, q)| q));
-        assert_eq!(again.filter(StaffId(7)).after, Some(cursor));
+        assert_eq!(again.filter(StaffId(7), now).after, Some(cursor));
+        let overdue =
+            InboxQuery::from_query(Some("due=overdue&sort=deadline")).filter(StaffId(7), now);
+        assert_eq!(overdue.due_before, Some(now));
+        assert_eq!(overdue.order, ReportOrder::Deadline);
         assert_eq!(again.urgency, "emergency");
         assert_eq!(parse_cursor("1.2"), None);
         assert_eq!(parse_cursor("1.2.3.4"), None);

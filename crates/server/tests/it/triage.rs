@@ -91,6 +91,10 @@ async fn triage_notes_and_merge(backend: Backend) {
     );
     assert!(triaged.contains("Phân loại: Tố giác về tội phạm, Ma túy, Gấp"));
     assert!(triaged.contains("Giải quyết nguồn tin về tội phạm (20 ngày)"));
+    assert!(
+        triaged.contains(" 24:00</time>"),
+        "a day-based limit ends at 24:00"
+    );
     assert!(triaged.contains("Căn cứ: BLTTHS 2015 Điều 147 khoản 1, 2"));
     for filter in [
         "topic=drugs",

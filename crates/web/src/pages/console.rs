@@ -45,7 +45,7 @@ fn row(ctx: &Ctx, r: &ReportSummary, now: DateTime<Utc>) -> Row {
     Row {
         due: r
             .deadline
-            .map(|d| (vn_time(d.due_at), d.due_at.to_rfc3339())),
+            .map(|d| (super::due_time(&d), d.due_at.to_rfc3339())),
         overdue: r.deadline.is_some_and(|d| d.due_at < now),
         case_number: r.case_number.to_string(),
         received: vn_time(r.created_at),

@@ -1,44 +1,81 @@
-//! Which time limit of the law runs for a report, and when it runs out. Until the workflow's
-//! state machines record acceptance, extensions and suspensions, the limit runs from receipt.
+//! Which time limit of the law runs for a report, and when it runs out: by its procedure and
+//! the stage it is at, from its receipt or from its acceptance, with the extensions granted and
+//! the days it was suspended.
 
 use crate::Hotline;
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::{DeadlineRule, deadline};
+use hotline_domain::workflow::{Procedure, Stage};
 use hotline_domain::{LegalType, ReportStatus};
-use hotline_store::Due;
+use hotline_store::{Due, ProcedureState};
 
-/// The rule that runs for a report of `legal_type` in `status`: classification within 24 hours
-/// (R4) until it has a legal type; then the crime-source limit (R7), the intake of a
-/// denunciation (R16) or the acceptance of a complaint (R22). Public-order reports, feedback
-/// and what needs no handling have no limit in law (R23); a closed report has none.
-pub fn rule_for(legal_type: Option<LegalType>, status: ReportStatus) -> Option<DeadlineRule> {
-    if status == ReportStatus::Closed {
-        return None;
+/// Where a limit's time starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Receipt,
+    /// The acceptance of a denunciation or a complaint (LTC Art. 30, LKN Art. 28).
+    Acceptance,
+}
+
+/// The rule that runs at `stage` of `procedure`: classification within 24 hours (R4) until the
+/// report has a procedure; a crime source's limit from receipt (R7); a denunciation's intake
+/// (R16), then its settlement from acceptance (R18); a complaint's acceptance, then its decision
+/// from acceptance (R22). Information with denunciation content (R15), public-order reports
+/// (R23), suspended matters (the clock stops) and decided or closed ones have none.
+pub fn rule_for(procedure: Option<Procedure>, stage: Stage) -> Option<(DeadlineRule, Start)> {
+    use Stage::*;
+    match (procedure, stage) {
+        (_, Closed) => None,
+        (None, _) | (_, Received) => Some((DeadlineRule::CrimeClassification, Start::Receipt)),
+        (Some(Procedure::CrimeReport), Triaged | Accepted | Verifying) => {
+            Some((DeadlineRule::CrimeSource, Start::Receipt))
+        }
+        (Some(Procedure::Denunciation), Triaged | PreProcessing) => {
+            Some((DeadlineRule::DenunciationIntake, Start::Receipt))
+        }
+        (Some(Procedure::Denunciation), Accepted | Verifying) => {
+            Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
+        }
+        (Some(Procedure::Complaint), Triaged) => {
+            Some((DeadlineRule::ComplaintAcceptance, Start::Receipt))
+        }
+        (Some(Procedure::Complaint), Accepted | Verifying) => {
+            Some((DeadlineRule::ComplaintDecision, Start::Acceptance))
+        }
+        _ => None,
     }
-    match legal_type {
-        None => Some(DeadlineRule::CrimeClassification),
-        Some(
-            LegalType::CrimeDenunciation
-            | LegalType::CrimeInformation
-            | LegalType::ProsecutionRequest,
-        ) => Some(DeadlineRule::CrimeSource),
-        Some(LegalType::PoliceConduct) => Some(DeadlineRule::DenunciationIntake),
-        Some(LegalType::Complaint) => Some(DeadlineRule::ComplaintAcceptance),
-        Some(LegalType::PublicOrder | LegalType::Feedback | LegalType::NonActionable) => None,
+}
+
+/// The report's status for lists, from its stage.
+pub fn status_of(stage: Stage) -> ReportStatus {
+    match stage {
+        Stage::Received => ReportStatus::Received,
+        Stage::Triaged | Stage::InformationOnly => ReportStatus::Triaged,
+        Stage::Closed => ReportStatus::Closed,
+        _ => ReportStatus::InProgress,
     }
 }
 
 impl Hotline {
-    /// The limit running for a report of `legal_type` in `status`, received at `received_at`,
-    /// on the configured calendar.
+    /// The limit running for a report of `legal_type` whose procedure is in `state`, received
+    /// at `received_at`, on the configured calendar.
     pub fn running_deadline(
         &self,
         legal_type: Option<LegalType>,
-        status: ReportStatus,
+        state: &ProcedureState,
         received_at: DateTime<Utc>,
     ) -> Option<Due> {
-        let rule = rule_for(legal_type, status)?;
-        deadline(rule, received_at, 0, 0, &self.policy.calendar)
+        let (rule, start) = rule_for(Procedure::of(legal_type), state.stage)?;
+        let from = match start {
+            Start::Receipt => received_at,
+            Start::Acceptance => state.clock_start.unwrap_or(received_at),
+        };
+        let text = rule.text();
+        let extensions = state
+            .extensions
+            .min(u32::try_from(text.spans.len().saturating_sub(1)).unwrap_or(0));
+        let suspended = if text.pauses { state.suspended_days } else { 0 };
+        deadline(rule, from, extensions, suspended, &self.policy.calendar)
             .ok()
             .map(|d| Due {
                 rule,
@@ -52,27 +89,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_legal_type_has_its_rule_and_closed_reports_none() {
+    fn each_procedure_and_stage_has_its_rule() {
+        let rule = |p, s| rule_for(p, s).map(|(r, _)| r);
         assert_eq!(
-            rule_for(None, ReportStatus::Received),
+            rule(None, Stage::Received),
             Some(DeadlineRule::CrimeClassification)
         );
         assert_eq!(
-            rule_for(Some(LegalType::CrimeInformation), ReportStatus::Triaged),
+            rule(Some(Procedure::CrimeReport), Stage::Verifying),
             Some(DeadlineRule::CrimeSource)
         );
+        assert_eq!(rule(Some(Procedure::CrimeReport), Stage::Suspended), None);
         assert_eq!(
-            rule_for(Some(LegalType::PoliceConduct), ReportStatus::Transferred),
+            rule(Some(Procedure::Denunciation), Stage::PreProcessing),
             Some(DeadlineRule::DenunciationIntake)
         );
         assert_eq!(
-            rule_for(Some(LegalType::Complaint), ReportStatus::InProgress),
-            Some(DeadlineRule::ComplaintAcceptance)
+            rule_for(Some(Procedure::Denunciation), Stage::Verifying),
+            Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
         );
         assert_eq!(
-            rule_for(Some(LegalType::PublicOrder), ReportStatus::Triaged),
+            rule(Some(Procedure::Denunciation), Stage::InformationOnly),
             None
         );
-        assert_eq!(rule_for(None, ReportStatus::Closed), None);
+        assert_eq!(
+            rule(Some(Procedure::Complaint), Stage::Triaged),
+            Some(DeadlineRule::ComplaintAcceptance)
+        );
+        assert_eq!(rule(Some(Procedure::PublicOrder), Stage::Triaged), None);
+        assert_eq!(rule(None, Stage::Closed), None);
+        assert_eq!(status_of(Stage::Verifying), ReportStatus::InProgress);
+        assert_eq!(status_of(Stage::InformationOnly), ReportStatus::Triaged);
     }
 }

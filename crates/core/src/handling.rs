@@ -7,10 +7,9 @@ use crate::follow_up::accepted_text;
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::{
-    CaseNumber, DomainError, FieldError, LegalType, ReportStatus, Topic, Urgency,
-};
-use hotline_store::{NewNote, StaffMember, StoreError, Triage};
+use hotline_domain::workflow::{Procedure, Stage};
+use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
+use hotline_store::{ConductMark, NewNote, ProcedureState, StaffMember, StoreError, Triage};
 
 /// An officer's classification as typed on the report page: each field in its API spelling,
 /// empty for "not set".
@@ -170,6 +169,14 @@ impl Hotline {
             .map_err(|_| hotline_domain::DomainError::field("accused_unit", "unknown"))?;
         // The report must be visible before a unit is made up for it.
         let detail = self.store.report(&actor.visibility(), &case).await?;
+        // A report about an officer follows the Law on Denunciations from the start; one whose
+        // procedure has begun keeps its stage.
+        let conduct_state = match detail.procedure.stage {
+            Stage::Received | Stage::Triaged | Stage::InformationOnly => {
+                ProcedureState::at(Procedure::Denunciation.entry(detail.summary.channel))
+            }
+            _ => detail.procedure,
+        };
         let accused = self
             .resolve_unit(&accused)
             .await
@@ -184,12 +191,15 @@ impl Hotline {
             .mark_police_conduct(
                 &actor.visibility(),
                 &case,
-                &accused,
-                self.running_deadline(
-                    Some(LegalType::PoliceConduct),
-                    detail.summary.status,
-                    detail.summary.created_at,
-                ),
+                &ConductMark {
+                    accused_unit: accused.clone(),
+                    stage: conduct_state.stage,
+                    deadline: self.running_deadline(
+                        Some(LegalType::PoliceConduct),
+                        &conduct_state,
+                        detail.summary.created_at,
+                    ),
+                },
                 actor.0.id,
                 self.clock.now(),
             )
@@ -277,17 +287,28 @@ impl Hotline {
         let (Some(urgency), true) = (urgency, errors.is_empty()) else {
             return Err(DomainError::Invalid(errors).into());
         };
-        let status = match detail.summary.status {
-            ReportStatus::Received => ReportStatus::Triaged,
-            status => status,
+        // Before its procedure starts a report enters the one its type gives; once started,
+        // its type may be corrected only within the same procedure.
+        let state = detail.procedure;
+        let stage = if matches!(
+            state.stage,
+            Stage::Received | Stage::Triaged | Stage::InformationOnly
+        ) {
+            Procedure::of(legal_type).map_or(Stage::Triaged, |p| p.entry(detail.summary.channel))
+        } else if Procedure::of(legal_type) != Procedure::of(detail.summary.legal_type) {
+            return Err(DomainError::field("legal_type", "in_procedure").into());
+        } else {
+            state.stage
         };
+        let state = ProcedureState { stage, ..state };
         let triage = Triage {
             legal_type,
             topic,
             urgency,
             province_code,
             commune_code,
-            deadline: self.running_deadline(legal_type, status, detail.summary.created_at),
+            deadline: self.running_deadline(legal_type, &state, detail.summary.created_at),
+            stage,
         };
         self.store
             .set_triage(

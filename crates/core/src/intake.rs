@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use hotline_domain::DomainError;
 use hotline_domain::danger::Danger;
 use hotline_domain::text::search_tokens;
+use hotline_domain::workflow::Stage;
 use hotline_domain::{
-    CaseNumber, Channel, FollowUpCode, ReportInput, ReportStatus, StaffId, UnitCode, Urgency,
-    ValidContact, ValidReport, vietnam_year,
+    CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, UnitCode, Urgency, ValidContact,
+    ValidReport, vietnam_year,
 };
 use hotline_store::{
-    NewAttachment, NewContact, NewReport, Receipt, Store, StoreError, StoreResult,
+    NewAttachment, NewContact, NewReport, ProcedureState, Receipt, Store, StoreError, StoreResult,
 };
 use hotline_vault::seal::DataKey;
 use sha2::{Digest, Sha256};
@@ -448,7 +449,11 @@ impl Hotline {
             wrapped_key,
             key_id,
             urgency,
-            deadline: self.running_deadline(None, ReportStatus::Received, received_at),
+            deadline: self.running_deadline(
+                None,
+                &ProcedureState::at(Stage::Received),
+                received_at,
+            ),
             occurred_at,
             protection_requested,
             entered_by: submission.entered_by,

@@ -14,6 +14,7 @@ pub mod handling;
 pub mod identity;
 pub mod intake;
 pub mod keys;
+pub mod procedure;
 pub mod reports;
 pub mod retention;
 pub mod second_factor;

@@ -417,3 +417,279 @@ async fn a_time_limit_runs_from_receipt_changes_with_the_legal_type_and_shows_as
         None
     );
 }
+
+/// A member of Quảng Ninh's police with `role`.
+async fn member(h: &Hotline, username: &str, role: Role) -> hotline_core::Actor {
+    hotline_core::Actor(
+        h.add_staff(
+            username,
+            "",
+            role,
+            &"22".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+async fn reported(h: &Hotline, text_of: &str, channel: Channel) -> String {
+    let mut input = text(text_of);
+    input.province_code = Some(22);
+    h.submit(Submission::new(input, channel))
+        .await
+        .unwrap()
+        .case_number
+        .to_string()
+}
+
+fn classify<'a>(legal_type: &'a str) -> hotline_core::handling::TriageInput<'a> {
+    hotline_core::handling::TriageInput {
+        legal_type,
+        topic: "",
+        urgency: "normal",
+        commune: "",
+    }
+}
+
+fn decision<'a>(action: &'a str, number: &'a str) -> hotline_core::procedure::StepInput<'a> {
+    hotline_core::procedure::StepInput {
+        action,
+        number,
+        decided_on: "2027-01-01",
+        signer: "Thủ trưởng (demo)",
+        grounds: "Căn cứ kết quả kiểm tra ban đầu (demo).",
+    }
+}
+
+fn note(action: &str) -> hotline_core::procedure::StepInput<'_> {
+    hotline_core::procedure::StepInput {
+        action,
+        grounds: "Đã thực hiện theo quy định (demo).",
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_domain::workflow::Stage;
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let case = reported(&h, "Bị trộm xe máy trước cửa nhà", Channel::Web).await;
+    let at = async |case: &str| h.report(&head, case).await.unwrap().detail;
+    // Not classified yet: no step of any procedure.
+    assert!(matches!(
+        h.take_step(&head, &case, &decision("accept", "1/QĐ")).await,
+        Err(CoreError::Domain(_))
+    ));
+    h.triage(&duty, &case, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    assert_eq!(at(&case).await.procedure.stage, Stage::Triaged);
+    // The duty officer does not accept; a leader does, with a full decision.
+    assert!(matches!(
+        h.take_step(&duty, &case, &decision("accept", "1/QĐ")).await,
+        Err(CoreError::Forbidden)
+    ));
+    let incomplete = hotline_core::procedure::StepInput {
+        signer: "",
+        ..decision("accept", "1/QĐ")
+    };
+    assert!(matches!(
+        h.take_step(&head, &case, &incomplete).await,
+        Err(CoreError::Domain(_))
+    ));
+    assert!(
+        matches!(
+            h.take_step(&head, &case, &decision("refuse", "1/QĐ")).await,
+            Err(CoreError::Domain(_))
+        ),
+        "a crime source is never refused (R1)"
+    );
+    h.take_step(&head, &case, &decision("accept", "1/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&head, &case, &note("begin_verification"))
+        .await
+        .unwrap();
+    // 20 days from 1 January 2027: Thursday 21 January, 24:00 in Vietnam.
+    let due = at(&case).await.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeSource);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 21, 17, 0, 0).unwrap()
+    );
+    assert!(
+        matches!(
+            h.take_step(&head, &case, &decision("suspend", "2/QĐ"))
+                .await,
+            Err(CoreError::Domain(_))
+        ),
+        "suspension only once the time has run out (R8)"
+    );
+    h.take_step(&head, &case, &decision("extend", "3/QĐ"))
+        .await
+        .unwrap();
+    // Two months from receipt: 1 March 2027, a Monday.
+    let due = at(&case).await.summary.deadline.unwrap();
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 3, 1, 17, 0, 0).unwrap()
+    );
+    h.take_step(&head, &case, &decision("extend", "4/QĐ-VKS"))
+        .await
+        .unwrap();
+    assert!(
+        h.take_step(&head, &case, &decision("extend", "5/QĐ"))
+            .await
+            .is_err(),
+        "no third extension"
+    );
+    clock.advance(chrono::Duration::days(125));
+    h.take_step(&head, &case, &decision("suspend", "6/QĐ"))
+        .await
+        .unwrap();
+    assert_eq!(at(&case).await.summary.deadline, None, "the clock stops");
+    clock.advance(chrono::Duration::days(9));
+    h.take_step(&head, &case, &decision("resume", "7/QĐ"))
+        .await
+        .unwrap();
+    let detail = at(&case).await;
+    assert_eq!(detail.procedure.suspended_days, 10);
+    h.take_step(&head, &case, &decision("decide_no_prosecute", "8/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&duty, &case, &note("receive_complaint"))
+        .await
+        .unwrap();
+    h.take_step(&head, &case, &decision("close", "9/QĐ"))
+        .await
+        .unwrap();
+    let detail = at(&case).await;
+    assert_eq!(detail.procedure.stage, Stage::Closed);
+    assert_eq!(detail.summary.status, hotline_domain::ReportStatus::Closed);
+    assert_eq!(detail.summary.deadline, None);
+    let steps = h.steps(&head, &case).await.unwrap();
+    assert_eq!(steps.len(), 9);
+    assert!(steps.iter().all(|s| s.grounds.contains("(demo)")));
+}
+
+#[tokio::test]
+async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_law() {
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_domain::workflow::Stage;
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let stage = async |case: &str| h.report(&head, case).await.unwrap().detail;
+
+    // About an officer, by Zalo: information only until a signed petition comes (R15).
+    let chat = reported(&h, "Cán bộ đòi tiền khi làm giấy tờ", Channel::Zalo).await;
+    h.triage(&duty, &chat, &classify("police_conduct"))
+        .await
+        .unwrap_err();
+    let commune = Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let accused = UnitCode::commune(22, commune).to_string();
+    h.mark_police_conduct(&head, &chat, &accused).await.unwrap();
+    let detail = stage(&chat).await;
+    assert_eq!(detail.procedure.stage, Stage::InformationOnly);
+    assert_eq!(
+        detail.summary.deadline, None,
+        "no clock of the Law on Denunciations"
+    );
+    h.take_step(&duty, &chat, &note("record_petition"))
+        .await
+        .unwrap();
+    // Seven working days after receipt on 1 January 2027 (a holiday): 4 to 8 January, then
+    // Monday 11 and Tuesday 12.
+    let due = stage(&chat).await.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::DenunciationIntake);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 12, 17, 0, 0).unwrap()
+    );
+    clock.advance(chrono::Duration::days(3));
+    h.take_step(&head, &chat, &decision("accept", "10/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&head, &chat, &note("begin_verification"))
+        .await
+        .unwrap();
+    // Thirty days from acceptance on 4 January 2027: Wednesday 3 February.
+    let due = stage(&chat).await.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::DenunciationSettlement);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 2, 3, 17, 0, 0).unwrap()
+    );
+    h.take_step(&head, &chat, &decision("conclude", "11/KL"))
+        .await
+        .unwrap();
+    h.take_step(&head, &chat, &note("close")).await.unwrap();
+    assert_eq!(stage(&chat).await.procedure.stage, Stage::Closed);
+
+    // A complaint: accepted within ten days, decided within thirty of acceptance.
+    let complaint = reported(&h, "Khiếu nại quyết định xử phạt", Channel::Web).await;
+    h.triage(&duty, &complaint, &classify("complaint"))
+        .await
+        .unwrap();
+    let due = stage(&complaint).await.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::ComplaintAcceptance);
+    h.take_step(&head, &complaint, &decision("accept", "12/TL"))
+        .await
+        .unwrap();
+    h.take_step(&head, &complaint, &note("begin_verification"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stage(&complaint).await.summary.deadline.unwrap().rule,
+        DeadlineRule::ComplaintDecision
+    );
+    assert!(
+        h.triage(&duty, &complaint, &classify("public_order"))
+            .await
+            .is_err(),
+        "its procedure has begun"
+    );
+    h.take_step(&head, &complaint, &decision("extend", "13/GH"))
+        .await
+        .unwrap();
+    assert!(
+        h.take_step(&head, &complaint, &decision("extend", "14/GH"))
+            .await
+            .is_err()
+    );
+    h.take_step(&head, &complaint, &decision("decide", "15/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&duty, &complaint, &note("appeal"))
+        .await
+        .unwrap();
+    h.take_step(&head, &complaint, &decision("close", "16/QĐ"))
+        .await
+        .unwrap();
+    assert_eq!(stage(&complaint).await.procedure.stage, Stage::Closed);
+
+    // A public-order report: answered and closed, no limit in law.
+    let noise = reported(&h, "Quán karaoke hát to sau 23 giờ", Channel::Web).await;
+    h.triage(&duty, &noise, &classify("public_order"))
+        .await
+        .unwrap();
+    assert_eq!(stage(&noise).await.summary.deadline, None);
+    h.take_step(&duty, &noise, &note("assign_handling"))
+        .await
+        .unwrap();
+    h.take_step(&duty, &noise, &note("respond")).await.unwrap();
+    h.take_step(&duty, &noise, &note("close")).await.unwrap();
+    assert_eq!(
+        stage(&noise).await.summary.status,
+        hotline_domain::ReportStatus::Closed
+    );
+}

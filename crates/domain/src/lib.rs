@@ -15,6 +15,7 @@ pub mod staff;
 pub mod submission;
 pub mod text;
 pub mod unit;
+pub mod workflow;
 
 pub use clock::{Clock, FixedClock, SystemClock, VIETNAM, vietnam_year};
 pub use codes::{CaseNumber, FollowUpCode, Pseudonym};

@@ -12,12 +12,12 @@ use hotline_domain::{
     UnitCode,
 };
 use hotline_store::{
-    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, Due, Event, FacetCount,
-    Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment, NewAuditEntry,
-    NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, NewerReports, Note, PurgeRule,
-    Receipt, ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention,
-    RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StoreError, StoreResult,
-    Triage, Unit, Units, Vault, Visibility, WrappedKey,
+    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
+    FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
+    NewAuditEntry, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep, NewUnit,
+    NewerReports, Note, PurgeRule, Receipt, ReportDetail, ReportFilter, ReportOrder, ReportSummary,
+    Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember,
+    StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -135,6 +135,7 @@ const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.status, r.urgen
 const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
      r.updated_at, r.legal_hold, r.occurred_at, r.protection_requested, \
      r.accused_unit_code, r.topic, m.case_number AS merged_into, \
+     r.stage, r.extensions, r.suspended_days, r.suspended_since, r.clock_start, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id \
@@ -864,6 +865,7 @@ for_any_sql_database! {
             // Reports joined to this one stand alone again rather than point at nothing.
             "UPDATE reports SET merged_into_id = NULL WHERE merged_into_id = $1",
             "DELETE FROM events WHERE report_id = $1",
+            "DELETE FROM procedure_steps WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
@@ -967,7 +969,8 @@ for_any_sql_database! {
             .text("unit_code")?;
         sqlx::query(
             "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
-             updated_at = $2 WHERE id = $3",
+             updated_at = $2, stage = 'received', extensions = 0, suspended_days = 0, \
+             suspended_since = NULL, clock_start = NULL WHERE id = $3",
         )
         .bind(to.as_str())
         .bind(at)
@@ -984,21 +987,22 @@ for_any_sql_database! {
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        accused_unit: &UnitCode,
-        deadline: Option<Due>,
+        mark: &ConductMark,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let (accused_unit, deadline) = (&mark.accused_unit, mark.deadline);
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         sqlx::query(
             "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
-             deadline_rule = $3, due_at = $4 WHERE id = $2",
+             deadline_rule = $3, due_at = $4, stage = $5 WHERE id = $2",
         )
         .bind(accused_unit.as_str())
         .bind(id)
         .bind(deadline.map(|d| d.rule.as_str()))
         .bind(deadline.map(|d| d.due_at))
+        .bind(mark.stage.as_str())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1021,7 +1025,7 @@ for_any_sql_database! {
             "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
              commune_code = $5, updated_at = $6, \
              status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
-             deadline_rule = $8, due_at = $9 WHERE id = $7",
+             deadline_rule = $8, due_at = $9, stage = $10 WHERE id = $7",
         )
         .bind(triage.legal_type.map(|t| t.as_str()))
         .bind(triage.topic.map(|t| t.as_str()))
@@ -1032,6 +1036,7 @@ for_any_sql_database! {
         .bind(id)
         .bind(triage.deadline.map(|d| d.rule.as_str()))
         .bind(triage.deadline.map(|d| d.due_at))
+        .bind(triage.stage.as_str())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1127,8 +1132,8 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?;
         sqlx::query(
-            "UPDATE reports SET status = 'closed', deadline_rule = NULL, due_at = NULL \
-             WHERE id = $1",
+            "UPDATE reports SET status = 'closed', stage = 'closed', deadline_rule = NULL, \
+             due_at = NULL WHERE id = $1",
         )
             .bind(from)
             .execute(&mut *tx)
@@ -1144,6 +1149,81 @@ for_any_sql_database! {
         Self::record_event(&mut tx, from, actor, "report.merged_into", &from_detail, at).await?;
         Self::record_event(&mut tx, to, actor, "report.merged_from", &to_detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn take_step(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        step: &NewStep,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        let after = &step.after;
+        let moved = sqlx::query(
+            "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
+             suspended_since = $5, clock_start = $6, deadline_rule = $7, due_at = $8, \
+             updated_at = $9 WHERE id = $10 AND stage = $11 RETURNING id",
+        )
+        .bind(after.stage.as_str())
+        .bind(step.status.as_str())
+        .bind(i64::from(after.extensions))
+        .bind(i64::from(after.suspended_days))
+        .bind(after.suspended_since)
+        .bind(after.clock_start)
+        .bind(step.deadline.map(|d| d.rule.as_str()))
+        .bind(step.deadline.map(|d| d.due_at))
+        .bind(step.at)
+        .bind(id)
+        .bind(step.from.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.is_none() {
+            return Err(StoreError::Conflict("stage".into()));
+        }
+        sqlx::query(
+            "INSERT INTO procedure_steps (report_id, action, from_stage, to_stage, number, \
+             decided_on, signer, grounds_sealed, actor_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(step.action.as_str())
+        .bind(step.from.as_str())
+        .bind(after.stage.as_str())
+        .bind(step.number.clone())
+        .bind(step.decided_on.map(|d| d.to_string()))
+        .bind(step.signer.clone())
+        .bind(step.grounds_sealed.clone())
+        .bind(step.actor.0)
+        .bind(step.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut detail = format!("action={} to={}", step.action, after.stage);
+        if let Some(number) = &step.number {
+            // Decision numbers are written like `12/QĐ-CSHS`: no spaces, so the detail parses.
+            detail.push_str(&format!(" number={}", number.replace(' ', "")));
+        }
+        Self::record_event(&mut tx, id, step.actor, "report.step", &detail, step.at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>> {
+        sqlx::query(
+            "SELECT p.action, p.from_stage, p.to_stage, p.number, p.decided_on, p.signer, \
+             p.grounds_sealed, p.actor_id, p.created_at, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS actor_name \
+             FROM procedure_steps p JOIN staff s ON s.id = p.actor_id \
+             WHERE p.report_id = $1 ORDER BY p.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::step_record)
+        .collect()
     }
 
     async fn merged_reports(

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Due, Event, Message, Note, ReportDetail, ReportSummary, RevealRequest,
-    StaffMember, StoreError, StoreResult, Unit,
+    AuditRecord, Due, Event, Message, Note, ProcedureState, ReportDetail, ReportSummary,
+    RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::str::FromStr;
@@ -191,6 +191,33 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
             .map_err(|_| StoreError::Other("an unknown accused unit code".into()))?,
         occurred_at: row.time_opt("occurred_at")?,
         protection_requested: row.flag("protection_requested")?,
+        procedure: ProcedureState {
+            stage: parsed(row, "stage")?,
+            extensions: count(row, "extensions")?,
+            suspended_days: count(row, "suspended_days")?,
+            suspended_since: row.time_opt("suspended_since")?,
+            clock_start: row.time_opt("clock_start")?,
+        },
+    })
+}
+
+fn count(row: &impl Columns, column: &str) -> StoreResult<u32> {
+    u32::try_from(row.int(column)?).map_err(|_| StoreError::Other(format!("bad {column}")))
+}
+
+pub fn step_record(row: &impl Columns) -> StoreResult<StepRecord> {
+    Ok(StepRecord {
+        action: parsed(row, "action")?,
+        from: parsed(row, "from_stage")?,
+        to: parsed(row, "to_stage")?,
+        number: row.text_opt("number")?,
+        decided_on: parsed_opt(row, "decided_on")?,
+        signer: row.text_opt("signer")?,
+        grounds_sealed: row.bytes("grounds_sealed")?,
+        grounds: String::new(),
+        actor: StaffId(row.int("actor_id")?),
+        actor_name: row.text("actor_name")?,
+        at: row.time("created_at")?,
     })
 }
 

@@ -13,15 +13,16 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::deadline::DeadlineRule;
+use hotline_domain::workflow::{Action, Stage};
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, Gazetteer, LegalType, ReportId, ReportStatus, Role,
     StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment, NewAuditEntry,
-    NewContact, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewUnit, PurgeRule,
-    ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility,
-    WrappedKey,
+    AssigneeFilter, ConductMark, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment,
+    NewAuditEntry, NewContact, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep,
+    NewUnit, ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary,
+    Store, StoreError, Triage, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ macro_rules! contract_tests {
             the_reporter_finds_the_report_by_digest_and_the_conversation_grows,
             evidence_is_kept_sealed_with_its_report,
             triage_notes_and_merges_are_recorded_within_visibility,
+            a_procedure_step_moves_the_report_once_and_is_recorded,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -717,8 +719,11 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .mark_police_conduct(
             &commune_only,
             &about_commune,
-            &commune,
-            None,
+            &ConductMark {
+                accused_unit: commune.clone(),
+                stage: Stage::InformationOnly,
+                deadline: None,
+            },
             inspector,
             at(6, 5),
         )
@@ -743,8 +748,11 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 .mark_police_conduct(
                     &commune_only,
                     &about_commune,
-                    &commune,
-                    None,
+                    &ConductMark {
+                        accused_unit: commune.clone(),
+                        stage: Stage::InformationOnly,
+                        deadline: None
+                    },
                     inspector,
                     at(6, 6)
                 )
@@ -759,8 +767,11 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .mark_police_conduct(
             &province,
             &about_director,
-            &UnitCode::province(22),
-            None,
+            &ConductMark {
+                accused_unit: UnitCode::province(22),
+                stage: Stage::InformationOnly,
+                deadline: None,
+            },
             inspector,
             at(6, 7),
         )
@@ -1745,6 +1756,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         province_code: Some(22),
         commune_code: Some(commune),
         deadline: Some(due),
+        stage: Stage::Triaged,
     };
     assert!(matches!(
         store
@@ -1896,4 +1908,81 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     assert!(store.purge_report(main.0, &rule).await.unwrap());
     let alone = store.report(&mine, &duplicate.1).await.unwrap();
     assert_eq!(alone.merged_into, None);
+}
+
+pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let qn = UnitCode::province(22);
+    let receipt = store
+        .intake(&[report(qn.clone(), "QN", at(2, 0), "nguồn tin")])
+        .await
+        .unwrap()
+        .remove(0);
+    let leader = store
+        .create_staff(&NewStaff {
+            username: "qn.leader".into(),
+            display_name: "Lãnh đạo".into(),
+            password_hash: "x".into(),
+            role: Role::UnitLeader,
+            unit: qn.clone(),
+            created_at: at(1, 0),
+        })
+        .await
+        .unwrap();
+    let mine = Visibility::Unit(qn.clone());
+    let accepted = ProcedureState {
+        clock_start: Some(at(3, 0)),
+        ..ProcedureState::at(Stage::Accepted)
+    };
+    let step = NewStep {
+        from: Stage::Received,
+        action: Action::Accept,
+        after: accepted,
+        status: ReportStatus::InProgress,
+        deadline: None,
+        number: Some("12/QĐ-CSHS".into()),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 3),
+        signer: Some("Trưởng phòng (demo)".into()),
+        grounds_sealed: b"sealed grounds".to_vec(),
+        actor: leader.id,
+        at: at(3, 0),
+    };
+    assert!(matches!(
+        store
+            .take_step(
+                &Visibility::Unit(UnitCode::province(42)),
+                &receipt.case_number,
+                &step
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .take_step(&mine, &receipt.case_number, &step)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store.take_step(&mine, &receipt.case_number, &step).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "the report is no longer where the step starts"
+    );
+    let detail = store.report(&mine, &receipt.case_number).await.unwrap();
+    assert_eq!(detail.procedure, accepted);
+    assert_eq!(detail.summary.status, ReportStatus::InProgress);
+    let steps = store.steps(receipt.report).await.unwrap();
+    assert_eq!(steps.len(), 1);
+    let taken = steps.first().unwrap();
+    assert_eq!((taken.from, taken.to), (Stage::Received, Stage::Accepted));
+    assert_eq!(taken.number.as_deref(), Some("12/QĐ-CSHS"));
+    assert_eq!(
+        taken.decided_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 3)
+    );
+    assert_eq!(taken.grounds_sealed, b"sealed grounds");
+    assert_eq!(taken.actor_name, "Lãnh đạo");
+    let event = store.events(receipt.report).await.unwrap().pop().unwrap();
+    assert_eq!(event.kind, "report.step");
+    assert!(event.detail.contains("number=12/QĐ-CSHS"));
 }

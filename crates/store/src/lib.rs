@@ -295,7 +295,7 @@ pub trait Handling: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
-    /// unassigned; the event names both units.
+    /// unassigned, back at the start of its procedure there; the event names both units.
     async fn transfer_report(
         &self,
         visibility: &Visibility,
@@ -311,8 +311,7 @@ pub trait Handling: Send + Sync {
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        accused_unit: &UnitCode,
-        deadline: Option<Due>,
+        mark: &ConductMark,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
@@ -341,6 +340,17 @@ pub trait Handling: Send + Sync {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Records a step of a visible report's procedure, in one transaction: the report moves
+    /// to the step's stage and status, with its clock and limit, and the step and its event
+    /// are written. `Conflict("stage")` when the report is no longer at `step.from`.
+    async fn take_step(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        step: &NewStep,
+    ) -> StoreResult<()>;
+    /// A report's procedure steps, oldest first.
+    async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>>;
     /// The reports joined to `report` that are visible under `visibility`, oldest first.
     async fn merged_reports(
         &self,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::DeadlineRule;
+use hotline_domain::workflow::{Action, Stage};
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
     ReportStatus, Role, StaffId, Topic, UnitCode, UnitKind, Urgency,
@@ -342,6 +343,99 @@ pub struct ReportDetail {
     pub occurred_at: Option<DateTime<Utc>>,
     /// The reporter asked to be protected: they are under threat.
     pub protection_requested: bool,
+    /// Where it stands in its procedure, and its clock: extensions granted, days suspended,
+    /// since when it is suspended, and when the running limit started when not at receipt.
+    pub procedure: ProcedureState,
+}
+
+/// What marking a report as about police conduct sets: the accused's unit, and the stage and
+/// time limit of the Law on Denunciations it now follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConductMark {
+    pub accused_unit: UnitCode,
+    pub stage: Stage,
+    pub deadline: Option<Due>,
+}
+
+/// A report's place in its legal procedure and the state of its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcedureState {
+    pub stage: Stage,
+    pub extensions: u32,
+    pub suspended_days: u32,
+    pub suspended_since: Option<DateTime<Utc>>,
+    /// The start of the running limit when it is not the receipt (the acceptance of a
+    /// denunciation or a complaint).
+    pub clock_start: Option<DateTime<Utc>>,
+}
+
+impl ProcedureState {
+    /// At `stage`, with a fresh clock.
+    pub fn at(stage: Stage) -> Self {
+        Self {
+            stage,
+            extensions: 0,
+            suspended_days: 0,
+            suspended_since: None,
+            clock_start: None,
+        }
+    }
+}
+
+/// A step of the procedure to record: the report must still be at `from` (another officer's
+/// step meanwhile makes it `Conflict("stage")`).
+#[derive(Clone)]
+pub struct NewStep {
+    pub from: Stage,
+    pub action: Action,
+    /// The procedure as it stands after the step.
+    pub after: ProcedureState,
+    pub status: ReportStatus,
+    pub deadline: Option<Due>,
+    pub number: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub signer: Option<String>,
+    /// The grounds or note, sealed under the report's data key.
+    pub grounds_sealed: Vec<u8>,
+    pub actor: StaffId,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewStep")
+            .field("from", &self.from)
+            .field("action", &self.action)
+            .field("to", &self.after.stage)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A step taken, as recorded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StepRecord {
+    pub action: Action,
+    pub from: Stage,
+    pub to: Stage,
+    pub number: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub signer: Option<String>,
+    pub grounds_sealed: Vec<u8>,
+    /// Empty until the core opens `grounds_sealed`.
+    pub grounds: String,
+    pub actor: StaffId,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for StepRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepRecord")
+            .field("action", &self.action)
+            .field("to", &self.to)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A request to reveal an identity that policy makes wait for a second person's approval.
@@ -461,6 +555,8 @@ pub struct Triage {
     pub commune_code: Option<u32>,
     /// The time limit that runs once it is classified so.
     pub deadline: Option<Due>,
+    /// The stage it enters in its procedure.
+    pub stage: Stage,
 }
 
 /// An internal note on a report: for staff only, never shown to the reporter.

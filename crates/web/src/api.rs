@@ -273,6 +273,8 @@ pub struct ReportDocument {
     pub updated_at: DateTime<Utc>,
     /// What it is about once classified, e.g. `drugs`.
     pub topic: Option<hotline_domain::Topic>,
+    /// Where it stands in its legal procedure, e.g. `verifying`.
+    pub stage: hotline_domain::workflow::Stage,
     /// The report this one was joined to as a duplicate; its conversation continues there.
     pub merged_into: Option<String>,
     /// When it happened, as the reporter said.
@@ -349,6 +351,7 @@ pub async fn get_report(
     Json(ReportDocument {
         updated_at: detail.updated_at,
         topic: detail.topic,
+        stage: detail.procedure.stage,
         merged_into: detail.merged_into.map(|case| case.to_string()),
         occurred_at: detail.occurred_at,
         protection_requested: detail.protection_requested,
@@ -443,6 +446,170 @@ pub async fn create_reply(
             }),
         )
             .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// An officer's classification of a report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTriage {
+    /// `crime_denunciation`, `crime_information`, `prosecution_request`, `complaint`,
+    /// `public_order`, `feedback`, `non_actionable`; absent for "not yet". (A report about
+    /// police conduct is marked so in the console, naming the accused's unit.)
+    pub legal_type: Option<hotline_domain::LegalType>,
+    pub topic: Option<hotline_domain::Topic>,
+    pub urgency: Urgency,
+    /// A commune of the 2025 list; absent keeps the report's place.
+    pub commune_code: Option<u32>,
+}
+
+/// Classify a report.
+///
+/// Records its legal type, topic, urgency and place, as the console's triage form does, and
+/// starts the procedure its type gives. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/triage",
+    tag = "reports",
+    params(("case_number" = String, Path, description = "e.g. QN-2026-000123")),
+    request_body = CreateTriage,
+    responses(
+        (status = 200, description = "Classified; where the report stands", body = StepTaken),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_triage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let parsed = require_content_type(&headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<CreateTriage>(&bytes));
+    let triage = match parsed {
+        Ok(triage) => triage,
+        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
+    };
+    let commune = triage
+        .commune_code
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let input = hotline_core::handling::TriageInput {
+        legal_type: triage.legal_type.map_or("", |t| t.as_str()),
+        topic: triage.topic.map_or("", |t| t.as_str()),
+        urgency: triage.urgency.as_str(),
+        commune: &commune,
+    };
+    if let Err(e) = state.hotline.triage(&actor, &case, &input).await {
+        return ApiError::from_core(e, &ctx).into_response();
+    }
+    match state.hotline.report(&actor, &case).await {
+        Ok(view) => Json(StepTaken {
+            action: None,
+            stage: view.detail.procedure.stage,
+            status: view.detail.summary.status,
+            deadline: report_item(view.detail.summary).deadline,
+        })
+        .into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// A step of a report's legal procedure.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStep {
+    /// `accept`, `begin_verification`, `extend`, `suspend`, `resume`, `decide_prosecute`,
+    /// `decide_no_prosecute`, `close`, … (docs/legal-workflow.md).
+    pub action: hotline_domain::workflow::Action,
+    /// For a decision: its number, date (`YYYY-MM-DD`) and signer.
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub decided_on: String,
+    #[serde(default)]
+    pub signer: String,
+    /// The grounds of a decision, or what was done; 10 to 4,000 characters.
+    pub grounds: String,
+}
+
+/// Where a report stands after a step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepTaken {
+    /// The step taken; absent after a classification.
+    pub action: Option<hotline_domain::workflow::Action>,
+    pub stage: hotline_domain::workflow::Stage,
+    pub status: ReportStatus,
+    pub deadline: Option<DeadlineItem>,
+}
+
+/// Take a procedure step.
+///
+/// Moves the report through its procedure (LEGAL-VN §3) with the decision or note the step
+/// records, with the console's rules: the role the law names, from the stage the step starts
+/// at. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/steps",
+    tag = "reports",
+    params(("case_number" = String, Path, description = "e.g. QN-2026-000123")),
+    request_body = CreateStep,
+    responses(
+        (status = 200, description = "Taken; where the report stands", body = StepTaken),
+        (status = 400, description = "Not a step from here, or its record incomplete", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another role takes this step", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let actor = match staff_actor(&state, &headers, &ctx).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let parsed = require_content_type(&headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<CreateStep>(&bytes));
+    let step = match parsed {
+        Ok(step) => step,
+        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
+    };
+    let input = hotline_core::procedure::StepInput {
+        action: step.action.as_str(),
+        number: &step.number,
+        decided_on: &step.decided_on,
+        signer: &step.signer,
+        grounds: &step.grounds,
+    };
+    let taken = match state.hotline.take_step(&actor, &case, &input).await {
+        Ok(taken) => taken,
+        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
+    };
+    match state.hotline.report(&actor, &case).await {
+        Ok(view) => Json(StepTaken {
+            action: Some(taken.action),
+            stage: view.detail.procedure.stage,
+            status: view.detail.summary.status,
+            deadline: report_item(view.detail.summary).deadline,
+        })
+        .into_response(),
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
 }
@@ -726,8 +893,8 @@ impl utoipa::Modify for BearerScheme {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, get_report, create_reply, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_step, search, follow_up, follow_up_add),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateStep, StepTaken, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

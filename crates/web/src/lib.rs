@@ -330,6 +330,7 @@ pub fn app(state: AppState) -> Router {
         .route("/console/reports/{case}/triage", post(pages::triage))
         .route("/console/reports/{case}/notes", post(pages::note))
         .route("/console/reports/{case}/merge", post(pages::merge))
+        .route("/console/reports/{case}/steps", post(pages::step))
         .route("/console/reports/{case}/transfer", post(pages::transfer))
         .route(
             "/console/reports/{case}/police-conduct",
@@ -358,6 +359,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/reports/{case}", get(api::get_report))
         .route("/api/v1/reports/{case}/replies", post(api::create_reply))
+        .route("/api/v1/reports/{case}/triage", post(api::create_triage))
+        .route("/api/v1/reports/{case}/steps", post(api::create_step))
         .route("/api/v1/search", get(api::search))
         .route(
             "/api/v1/reports/{case}/follow-up",

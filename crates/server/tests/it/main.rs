@@ -22,6 +22,7 @@ mod harness;
 mod inbox;
 mod keys;
 mod permissions;
+mod procedure;
 mod retention;
 mod reveal;
 mod rotation;

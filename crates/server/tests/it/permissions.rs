@@ -295,6 +295,26 @@ async fn matrix(backend: Backend) {
                 cleared(m.role.may_assign(), 400),
             ),
             (
+                // The matrix's report is not classified: refused on its merits where seen.
+                "POST steps",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/steps")))
+                        .form(&console_form(c, &server, &[("action", "accept")]).await),
+                )
+                .await,
+                hidden(400),
+            ),
+            (
+                "POST /api/v1/reports/{case}/steps",
+                status_of(
+                    c.post(server.url(&format!("/api/v1/reports/{case}/steps")))
+                        .bearer_auth(&m.token)
+                        .json(&json!({"action": "accept", "grounds": "Thụ lý theo quy định."})),
+                )
+                .await,
+                hidden(400),
+            ),
+            (
                 "GET reveal log",
                 status_of(c.get(server.url("/console/reveal-log"))).await,
                 if m.role.may_read_reveal_log() {

@@ -15,9 +15,11 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hotline_core::handling::TriageInput;
 use hotline_core::identity::ItemReveal;
+use hotline_core::procedure::StepInput;
 use hotline_core::reports::ReportView;
 use hotline_core::{Actor, CoreError, Reveal};
 use hotline_domain::DomainError;
+use hotline_domain::workflow::Procedure;
 use hotline_domain::{Channel, LegalType, ReportStatus, Topic, Urgency};
 use hotline_store::ReportSummary;
 use http::{StatusCode, header};
@@ -397,12 +399,40 @@ struct ReportPage {
     triage: TriageForm,
     triage_error: Option<String>,
     deadline: Option<DeadlineLine>,
+    procedure: Option<ProcedureLines>,
+    step_error: Option<String>,
     /// The report this one was joined to, when it was.
     merged_into: Option<String>,
     /// Reports joined to this one that the reader can see.
     merged: Vec<String>,
     can_merge: bool,
     merge_error: Option<String>,
+}
+
+/// A report's procedure on its page: where it stands, the steps taken, the steps the reader
+/// may take.
+struct ProcedureLines {
+    name: String,
+    stage: String,
+    taken: Vec<TakenLine>,
+    open: Vec<OpenStep>,
+}
+
+struct TakenLine {
+    action: String,
+    at: String,
+    at_iso: String,
+    who: String,
+    /// Number, date and signer of a decision.
+    decision: Option<(String, String, String)>,
+    grounds: String,
+}
+
+struct OpenStep {
+    action: &'static str,
+    label: String,
+    decision: bool,
+    basis: &'static str,
 }
 
 /// The time limit running for a report, for its page (when and whether overdue are the row's).
@@ -583,6 +613,7 @@ struct Shown {
     note_error: Option<String>,
     triage_error: Option<String>,
     merge_error: Option<String>,
+    step_error: Option<String>,
 }
 
 /// The answer form's target: the officer's message to the reporter, then the report again.
@@ -633,6 +664,37 @@ pub async fn triage(
         ..Shown::default()
     };
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// A procedure step's form target: the step with its decision or note, then the report again.
+pub async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let input = StepInput {
+        action: form.get("action"),
+        number: form.get("number"),
+        decided_on: form.get("decided_on"),
+        signer: form.get("signer"),
+        grounds: form.get("grounds"),
+    };
+    let done = state
+        .hotline
+        .take_step(&actor, &case, &input)
+        .await
+        .map(|_| ());
+    let shown = |message| Shown {
+        step_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-step-role").await
 }
 
 /// The note form's target: an internal note on the report, then the report again.
@@ -690,6 +752,58 @@ pub async fn merge(
             .await
         }
     }
+}
+
+/// The procedure section of a report page; `None` before the report is classified.
+async fn procedure_lines(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    view: &ReportView,
+) -> Result<Option<ProcedureLines>, CoreError> {
+    let Some(procedure) = Procedure::of(view.detail.summary.legal_type) else {
+        return Ok(None);
+    };
+    let stage = view.detail.procedure.stage;
+    let case = view.detail.summary.case_number.as_str();
+    let taken = state
+        .hotline
+        .steps(actor, case)
+        .await?
+        .into_iter()
+        .map(|step| TakenLine {
+            action: ctx.tr.t(&format!("action-{}", step.action)),
+            at: vn_time(step.at),
+            at_iso: step.at.to_rfc3339(),
+            who: step.actor_name,
+            decision: step.number.map(|number| {
+                (
+                    number,
+                    step.decided_on
+                        .map(|d| d.format("%d/%m/%Y").to_string())
+                        .unwrap_or_default(),
+                    step.signer.unwrap_or_default(),
+                )
+            }),
+            grounds: step.grounds,
+        })
+        .collect();
+    let open = procedure
+        .steps_from(stage)
+        .filter(|step| step.roles.contains(&actor.0.role))
+        .map(|step| OpenStep {
+            action: step.action.as_str(),
+            label: ctx.tr.t(&format!("action-{}", step.action)),
+            decision: step.records == hotline_domain::workflow::Record::Decision,
+            basis: step.basis,
+        })
+        .collect();
+    Ok(Some(ProcedureLines {
+        name: ctx.tr.t(&format!("procedure-{procedure}")),
+        stage: ctx.tr.t(&format!("stage-{stage}")),
+        taken,
+        open,
+    }))
 }
 
 /// The triage form as the report stands.
@@ -1128,6 +1242,11 @@ async fn report_response(
             .tr
             .t1("report-title", "case", summary.case_number.to_string()),
         row: row(ctx, summary, state.hotline.clock.now()),
+        procedure: match procedure_lines(state, ctx, actor, &view).await {
+            Ok(lines) => lines,
+            Err(e) => return PageError::from_core(e, ctx).into_response(),
+        },
+        step_error: shown.step_error,
         deadline: summary.deadline.map(|d| DeadlineLine {
             rule: ctx.tr.t(&format!("deadline-rule-{}", d.rule)),
             limit: d

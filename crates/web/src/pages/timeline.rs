@@ -127,6 +127,16 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView) -> String {
             _ => None,
         },
         "report.police_conduct" => unit("accused_unit"),
+        "report.step" => value("action").map(|action| {
+            let mut text = ctx.tr.t(&format!("action-{action}"));
+            if let Some(number) = value("number") {
+                text.push_str(&format!(" ({number})"));
+            }
+            if let Some(stage) = value("to") {
+                text.push_str(&format!(" → {}", ctx.tr.t(&format!("stage-{stage}"))));
+            }
+            text
+        }),
         "report.merged_into" => value("into").map(str::to_owned),
         "report.merged_from" => value("from").map(str::to_owned),
         "report.triaged" => {

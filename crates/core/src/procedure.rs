@@ -1,0 +1,226 @@
+//! The steps of a report's legal procedure (LEGAL-VN.md §3): taken by the role the law names,
+//! each recording its decision (number, date, signer, grounds) or note, moving the report's
+//! stage, status and clock, audited.
+
+use crate::intake::NOTE_TEXT;
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::NaiveDate;
+use hotline_domain::text::clean_line;
+use hotline_domain::workflow::{Action, Procedure, Record, StepError, step_for};
+use hotline_domain::{CaseNumber, DomainError, FieldError, VIETNAM};
+use hotline_store::{NewStep, ProcedureState, StepRecord, StoreError};
+
+/// Longest decision number, signer, in characters.
+const MAX_FIELD_CHARS: usize = 100;
+/// Shortest and longest grounds or note, in characters.
+const MIN_GROUNDS_CHARS: usize = 10;
+const MAX_GROUNDS_CHARS: usize = 4000;
+
+/// A step as an officer asks for it, fields as typed.
+#[derive(Debug, Clone, Default)]
+pub struct StepInput<'a> {
+    pub action: &'a str,
+    pub number: &'a str,
+    /// `YYYY-MM-DD`.
+    pub decided_on: &'a str,
+    pub signer: &'a str,
+    pub grounds: &'a str,
+}
+
+impl Hotline {
+    /// Takes a step of the procedure of a report the actor can see. Refused, changing nothing,
+    /// when the report has no procedure yet, the step does not start from where it stands, the
+    /// actor's role does not take it, its record is incomplete, a crime source would be
+    /// suspended before its time ran out (R8), or another officer moved it meanwhile.
+    pub async fn take_step(
+        &self,
+        actor: &Actor,
+        case: &str,
+        input: &StepInput<'_>,
+    ) -> CoreResult<StepRecord> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let action: Action = input
+            .action
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::field("action", "unknown"))?;
+        let procedure = Procedure::of(detail.summary.legal_type)
+            .ok_or_else(|| DomainError::field("action", "not_classified"))?;
+        let state = detail.procedure;
+        let step = step_for(
+            procedure,
+            state.stage,
+            action,
+            actor.0.role,
+            state.extensions,
+        )
+        .map_err(|e| match e {
+            StepError::NotFromHere { .. } => DomainError::field("action", "not_from_here").into(),
+            StepError::NotYourStep { .. } => CoreError::Forbidden,
+            StepError::NoMoreExtensions { .. } => {
+                DomainError::field("action", "no_more_extensions").into()
+            }
+        })?;
+        let now = self.clock.now();
+        let record = step_record(
+            step.records,
+            input,
+            now.with_timezone(&VIETNAM).date_naive(),
+        )?;
+        if action == Action::Suspend
+            && procedure == Procedure::CrimeReport
+            && detail.summary.deadline.is_some_and(|due| now < due.due_at)
+        {
+            return Err(DomainError::field("action", "too_early").into());
+        }
+        let mut after = ProcedureState {
+            stage: step.to,
+            ..state
+        };
+        match action {
+            Action::Extend => after.extensions += 1,
+            Action::Suspend => after.suspended_since = Some(now),
+            Action::Resume => {
+                if let Some(since) = state.suspended_since {
+                    let days = (now - since).num_days().max(0) + 1;
+                    after.suspended_days += u32::try_from(days).unwrap_or(u32::MAX);
+                }
+                after.suspended_since = None;
+            }
+            Action::Accept if procedure != Procedure::CrimeReport => {
+                after.clock_start = Some(now);
+            }
+            Action::Reopen => after.clock_start = Some(now),
+            _ => {}
+        }
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        let new = NewStep {
+            from: state.stage,
+            action,
+            after,
+            status: crate::deadlines::status_of(after.stage),
+            deadline: self.running_deadline(
+                detail.summary.legal_type,
+                &after,
+                detail.summary.created_at,
+            ),
+            number: record.number.clone(),
+            decided_on: record.decided_on,
+            signer: record.signer.clone(),
+            grounds_sealed: key.seal(record.grounds.as_bytes(), NOTE_TEXT),
+            actor: actor.0.id,
+            at: now,
+        };
+        self.store
+            .take_step(&actor.visibility(), &case, &new)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
+                e => CoreError::from(e),
+            })?;
+        self.audit(
+            Some(actor.0.id),
+            "report.step",
+            case.as_str(),
+            &format!("action={action} to={}", after.stage),
+        )
+        .await?;
+        Ok(StepRecord {
+            action,
+            from: state.stage,
+            to: after.stage,
+            number: record.number,
+            decided_on: record.decided_on,
+            signer: record.signer,
+            grounds_sealed: new.grounds_sealed,
+            grounds: record.grounds,
+            actor: actor.0.id,
+            actor_name: actor.0.display_name.clone(),
+            at: now,
+        })
+    }
+
+    /// The steps taken on a report the actor can see, their grounds opened.
+    pub async fn steps(&self, actor: &Actor, case: &str) -> CoreResult<Vec<StepRecord>> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let key = self.data_key(&detail.summary)?;
+        let mut steps = self.store.steps(detail.summary.id).await?;
+        for step in &mut steps {
+            if let Some(key) = &key {
+                let opened = key
+                    .open(&step.grounds_sealed, NOTE_TEXT)
+                    .map_err(|_| CoreError::Internal("sealed grounds do not open".into()))?;
+                step.grounds = hotline_domain::pii::mask(&String::from_utf8_lossy(&opened)).0;
+            }
+        }
+        Ok(steps)
+    }
+}
+
+/// What a step records, checked: a decision needs its number, date (not in the future),
+/// signer and grounds; a note its text.
+struct Recorded {
+    number: Option<String>,
+    decided_on: Option<NaiveDate>,
+    signer: Option<String>,
+    grounds: String,
+}
+
+fn step_record(kind: Record, input: &StepInput<'_>, today: NaiveDate) -> CoreResult<Recorded> {
+    let mut errors = Vec::new();
+    let grounds = hotline_domain::text::clean(input.grounds);
+    let length = grounds.chars().count();
+    if length < MIN_GROUNDS_CHARS {
+        errors.push(FieldError::new("grounds", "too_short"));
+    } else if length > MAX_GROUNDS_CHARS {
+        errors.push(FieldError::new("grounds", "too_long"));
+    }
+    let mut line = |field: &'static str, text: &str| {
+        let text = clean_line(text);
+        if text.is_empty() {
+            errors.push(FieldError::new(field, "required"));
+        } else if text.chars().count() > MAX_FIELD_CHARS {
+            errors.push(FieldError::new(field, "too_long"));
+        }
+        text
+    };
+    let recorded = match kind {
+        Record::Note => Recorded {
+            number: None,
+            decided_on: None,
+            signer: None,
+            grounds,
+        },
+        Record::Decision => {
+            let number = line("number", input.number);
+            let signer = line("signer", input.signer);
+            let decided_on = match NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d") {
+                Ok(day) if day > today => {
+                    errors.push(FieldError::new("decided_on", "in_future"));
+                    None
+                }
+                Ok(day) => Some(day),
+                Err(_) => {
+                    errors.push(FieldError::new("decided_on", "invalid"));
+                    None
+                }
+            };
+            Recorded {
+                number: Some(number),
+                decided_on,
+                signer: Some(signer),
+                grounds,
+            }
+        }
+    };
+    if errors.is_empty() {
+        Ok(recorded)
+    } else {
+        Err(DomainError::Invalid(errors).into())
+    }
+}

@@ -1,0 +1,745 @@
+//! The four procedures of LEGAL-VN.md §3 as state machines: a crime report (A), a
+//! denunciation about an officer (B), an administrative complaint (C) and a public-order report
+//! (D). Each step names who may take it and what it records; nothing else moves a report.
+
+use crate::report::string_enum;
+use crate::staff::Role;
+use crate::{Channel, DomainError, LegalType};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum!(
+    /// Which procedure of the law a report follows, by its legal type.
+    Procedure (|_| DomainError::field("procedure", "unknown")) {
+        CrimeReport => "crime_report",
+        Denunciation => "denunciation",
+        Complaint => "complaint",
+        PublicOrder => "public_order",
+    }
+);
+
+impl Procedure {
+    /// The procedure of a legal type: crime sources by the Criminal Procedure Code, reports
+    /// about officers by the Law on Denunciations, complaints by the Law on Complaints, the
+    /// rest as public-order reports. `None` before classification.
+    pub fn of(legal_type: Option<LegalType>) -> Option<Self> {
+        Some(match legal_type? {
+            LegalType::CrimeDenunciation
+            | LegalType::CrimeInformation
+            | LegalType::ProsecutionRequest => Procedure::CrimeReport,
+            LegalType::PoliceConduct => Procedure::Denunciation,
+            LegalType::Complaint => Procedure::Complaint,
+            LegalType::PublicOrder | LegalType::Feedback | LegalType::NonActionable => {
+                Procedure::PublicOrder
+            }
+        })
+    }
+}
+
+string_enum!(
+    /// Where a report stands in its procedure. `information_only`: a denunciation through a
+    /// channel that cannot carry one in law (R15), handled as information with denunciation
+    /// content (LTC Art. 25) with the offer of a signed petition or an appointment.
+    Stage (|_| DomainError::field("stage", "unknown")) {
+        Received => "received",
+        Triaged => "triaged",
+        InformationOnly => "information_only",
+        PreProcessing => "pre_processing",
+        Accepted => "accepted",
+        Refused => "refused",
+        Verifying => "verifying",
+        Suspended => "suspended",
+        DecidedProsecute => "decided_prosecute",
+        DecidedNoProsecute => "decided_no_prosecute",
+        ProcedureComplaint => "procedure_complaint",
+        NotProcessed => "not_processed",
+        Forwarded => "forwarded",
+        ToCrimeFlow => "to_crime_flow",
+        Stopped => "stopped",
+        Concluded => "concluded",
+        Decided => "decided",
+        Appealed => "appealed",
+        Assigned => "assigned",
+        Responded => "responded",
+        Closed => "closed",
+    }
+);
+
+string_enum!(
+    /// A step an officer takes.
+    Action (|_| DomainError::field("action", "unknown")) {
+        Accept => "accept",
+        Refuse => "refuse",
+        BeginVerification => "begin_verification",
+        Extend => "extend",
+        Suspend => "suspend",
+        Resume => "resume",
+        DecideProsecute => "decide_prosecute",
+        DecideNoProsecute => "decide_no_prosecute",
+        ReceiveComplaint => "receive_complaint",
+        Reopen => "reopen",
+        RecordPetition => "record_petition",
+        StartPreProcessing => "start_pre_processing",
+        NotProcess => "not_process",
+        Forward => "forward",
+        SendToCrimeFlow => "send_to_crime_flow",
+        Stop => "stop",
+        Conclude => "conclude",
+        Decide => "decide",
+        Appeal => "appeal",
+        AssignHandling => "assign_handling",
+        Respond => "respond",
+        Close => "close",
+    }
+);
+
+/// What a step records besides who took it and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// A decision: its number, date, signer and grounds.
+    Decision,
+    /// A written note of what was done.
+    Note,
+}
+
+/// One allowed step: from where, by which action, to where, by whom, recording what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub from: Stage,
+    pub action: Action,
+    pub to: Stage,
+    pub roles: &'static [Role],
+    pub records: Record,
+    /// The legal basis of the step.
+    pub basis: &'static str,
+}
+
+/// Heads of units: the head of the investigation body, the provincial director, the unit leader.
+const LEADERS: &[Role] = &[Role::Director, Role::UnitLeader];
+/// Leaders and the inspectorate, who settle denunciations about officers.
+const SETTLERS: &[Role] = &[Role::Director, Role::UnitLeader, Role::Inspector];
+/// Everyone who works reports.
+const OFFICERS: &[Role] = &[
+    Role::Director,
+    Role::UnitLeader,
+    Role::DutyOfficer,
+    Role::Handler,
+    Role::Inspector,
+];
+
+const fn step(
+    from: Stage,
+    action: Action,
+    to: Stage,
+    roles: &'static [Role],
+    records: Record,
+    basis: &'static str,
+) -> Step {
+    Step {
+        from,
+        action,
+        to,
+        roles,
+        records,
+        basis,
+    }
+}
+
+use Action as A;
+use Record::{Decision, Note};
+use Stage as S;
+
+/// A: crime reports (BLTTHS 145–149, 158; TTLT 01/2017; TT 28/2020). No refusal at intake (R1):
+/// a crime source is recorded, then transferred or handled.
+const CRIME_REPORT: &[Step] = &[
+    step(
+        S::Triaged,
+        A::Accept,
+        S::Accepted,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 146, 147; TT 28/2020 Điều 9",
+    ),
+    step(
+        S::Accepted,
+        A::BeginVerification,
+        S::Verifying,
+        LEADERS,
+        Note,
+        "BLTTHS Điều 147",
+    ),
+    step(
+        S::Verifying,
+        A::Extend,
+        S::Verifying,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 147 khoản 2, 3",
+    ),
+    step(
+        S::Verifying,
+        A::Suspend,
+        S::Suspended,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 148",
+    ),
+    step(
+        S::Suspended,
+        A::Resume,
+        S::Verifying,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 149",
+    ),
+    step(
+        S::Verifying,
+        A::DecideProsecute,
+        S::DecidedProsecute,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 147, 154",
+    ),
+    step(
+        S::Verifying,
+        A::DecideNoProsecute,
+        S::DecidedNoProsecute,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 147, 158",
+    ),
+    step(
+        S::DecidedNoProsecute,
+        A::ReceiveComplaint,
+        S::ProcedureComplaint,
+        OFFICERS,
+        Note,
+        "BLTTHS Điều 469–471",
+    ),
+    step(
+        S::ProcedureComplaint,
+        A::Reopen,
+        S::Verifying,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 471, 475",
+    ),
+    step(
+        S::ProcedureComplaint,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 471, 475",
+    ),
+    step(
+        S::DecidedNoProsecute,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "BLTTHS Điều 158, 469",
+    ),
+    step(
+        S::DecidedProsecute,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "BLTTHS Điều 154",
+    ),
+];
+
+/// B: denunciations about officers (LTC 2018; NĐ 22/2019 as amended by NĐ 224/2025).
+const DENUNCIATION: &[Step] = &[
+    step(
+        S::Triaged,
+        A::StartPreProcessing,
+        S::PreProcessing,
+        OFFICERS,
+        Note,
+        "Luật Tố cáo Điều 22, 23, 24",
+    ),
+    step(
+        S::InformationOnly,
+        A::RecordPetition,
+        S::PreProcessing,
+        OFFICERS,
+        Note,
+        "Luật Tố cáo Điều 22, 23",
+    ),
+    step(
+        S::InformationOnly,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 25",
+    ),
+    step(
+        S::PreProcessing,
+        A::NotProcess,
+        S::NotProcessed,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 25",
+    ),
+    step(
+        S::PreProcessing,
+        A::Forward,
+        S::Forwarded,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 24 khoản 2",
+    ),
+    step(
+        S::PreProcessing,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        SETTLERS,
+        Decision,
+        "NĐ 22/2019 Điều 5; BLTTHS Chương XXXIII",
+    ),
+    step(
+        S::PreProcessing,
+        A::Accept,
+        S::Accepted,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 29",
+    ),
+    step(
+        S::Accepted,
+        A::BeginVerification,
+        S::Verifying,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 31",
+    ),
+    step(
+        S::Verifying,
+        A::Extend,
+        S::Verifying,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 30",
+    ),
+    step(
+        S::Verifying,
+        A::Suspend,
+        S::Suspended,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 34",
+    ),
+    step(
+        S::Suspended,
+        A::Resume,
+        S::Verifying,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 34",
+    ),
+    step(
+        S::Verifying,
+        A::Stop,
+        S::Stopped,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 33, 34",
+    ),
+    step(
+        S::Verifying,
+        A::Conclude,
+        S::Concluded,
+        SETTLERS,
+        Decision,
+        "Luật Tố cáo Điều 35",
+    ),
+    step(
+        S::NotProcessed,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 25",
+    ),
+    step(
+        S::Forwarded,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 24 khoản 2",
+    ),
+    step(
+        S::ToCrimeFlow,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "BLTTHS Chương XXXIII",
+    ),
+    step(
+        S::Stopped,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 34",
+    ),
+    step(
+        S::Concluded,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        "Luật Tố cáo Điều 35, 40",
+    ),
+];
+
+/// C: administrative complaints (LKN 2011).
+const COMPLAINT: &[Step] = &[
+    step(
+        S::Triaged,
+        A::Accept,
+        S::Accepted,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 27",
+    ),
+    step(
+        S::Triaged,
+        A::Refuse,
+        S::Refused,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 11, 27",
+    ),
+    step(
+        S::Accepted,
+        A::BeginVerification,
+        S::Verifying,
+        LEADERS,
+        Note,
+        "Luật Khiếu nại Điều 29",
+    ),
+    step(
+        S::Verifying,
+        A::Extend,
+        S::Verifying,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 28",
+    ),
+    step(
+        S::Verifying,
+        A::Decide,
+        S::Decided,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 31",
+    ),
+    step(
+        S::Decided,
+        A::Appeal,
+        S::Appealed,
+        OFFICERS,
+        Note,
+        "Luật Khiếu nại Điều 33, 37",
+    ),
+    step(
+        S::Appealed,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 40",
+    ),
+    step(
+        S::Decided,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "Luật Khiếu nại Điều 31",
+    ),
+    step(
+        S::Refused,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "Luật Khiếu nại Điều 27",
+    ),
+];
+
+/// D: public-order reports and requests, questions and thanks (LTCD Art. 28; no time limit in
+/// law, R23).
+const PUBLIC_ORDER: &[Step] = &[
+    step(
+        S::Triaged,
+        A::AssignHandling,
+        S::Assigned,
+        OFFICERS,
+        Note,
+        "Luật Tiếp công dân Điều 28",
+    ),
+    step(
+        S::Triaged,
+        A::Respond,
+        S::Responded,
+        OFFICERS,
+        Note,
+        "Luật Tiếp công dân Điều 28",
+    ),
+    step(
+        S::Assigned,
+        A::Respond,
+        S::Responded,
+        OFFICERS,
+        Note,
+        "Luật Tiếp công dân Điều 28",
+    ),
+    step(
+        S::Responded,
+        A::Close,
+        S::Closed,
+        OFFICERS,
+        Note,
+        "Luật Tiếp công dân Điều 28",
+    ),
+    step(
+        S::Triaged,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "Luật Tiếp công dân Điều 28",
+    ),
+];
+
+impl Procedure {
+    /// Every step the procedure allows.
+    pub fn steps(self) -> &'static [Step] {
+        match self {
+            Procedure::CrimeReport => CRIME_REPORT,
+            Procedure::Denunciation => DENUNCIATION,
+            Procedure::Complaint => COMPLAINT,
+            Procedure::PublicOrder => PUBLIC_ORDER,
+        }
+    }
+
+    /// The steps open from `stage`.
+    pub fn steps_from(self, stage: Stage) -> impl Iterator<Item = &'static Step> {
+        self.steps().iter().filter(move |s| s.from == stage)
+    }
+
+    /// The stage a report enters once classified in this procedure, having come on `channel`.
+    /// A denunciation is valid in law only as a signed petition or made in person (LTC Art.
+    /// 22, 23): one recorded at the desk (quick capture of a visit or a petition handed in)
+    /// starts its handling; one by message, call, form or mail is information with
+    /// denunciation content (R15) until the person signs a petition or comes in
+    /// (`record_petition`).
+    pub fn entry(self, channel: Channel) -> Stage {
+        match (self, channel) {
+            (Procedure::Denunciation, Channel::Capture) => Stage::Triaged,
+            (Procedure::Denunciation, _) => Stage::InformationOnly,
+            _ => Stage::Triaged,
+        }
+    }
+}
+
+/// How many extensions each procedure allows (the deadline rules' ceilings).
+pub fn extensions_allowed(procedure: Procedure) -> u32 {
+    match procedure {
+        Procedure::CrimeReport | Procedure::Denunciation => 2,
+        Procedure::Complaint => 1,
+        Procedure::PublicOrder => 0,
+    }
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error("{action} is not a step of {procedure} from {stage}")]
+    NotFromHere {
+        procedure: Procedure,
+        stage: Stage,
+        action: Action,
+    },
+    #[error("{action} is taken by {allowed:?}, not {role}")]
+    NotYourStep {
+        action: Action,
+        role: Role,
+        allowed: &'static [Role],
+    },
+    #[error("no more extensions: {procedure} allows {allowed}")]
+    NoMoreExtensions { procedure: Procedure, allowed: u32 },
+}
+
+/// The step `action` from `stage` of `procedure` for a member of `role`, when allowed;
+/// `extensions` is how many were granted so far.
+pub fn step_for(
+    procedure: Procedure,
+    stage: Stage,
+    action: Action,
+    role: Role,
+    extensions: u32,
+) -> Result<&'static Step, StepError> {
+    let step = procedure
+        .steps_from(stage)
+        .find(|s| s.action == action)
+        .ok_or(StepError::NotFromHere {
+            procedure,
+            stage,
+            action,
+        })?;
+    if !step.roles.contains(&role) {
+        return Err(StepError::NotYourStep {
+            action,
+            role,
+            allowed: step.roles,
+        });
+    }
+    if action == Action::Extend && extensions >= extensions_allowed(procedure) {
+        return Err(StepError::NoMoreExtensions {
+            procedure,
+            allowed: extensions_allowed(procedure),
+        });
+    }
+    Ok(step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_allowed_step_is_taken_and_every_other_refused() {
+        for procedure in Procedure::ALL {
+            for stage in Stage::ALL {
+                for action in Action::ALL {
+                    for role in Role::ALL {
+                        let allowed = procedure
+                            .steps()
+                            .iter()
+                            .find(|s| s.from == *stage && s.action == *action);
+                        let got = step_for(*procedure, *stage, *action, *role, 0);
+                        match allowed {
+                            None => assert!(
+                                matches!(got, Err(StepError::NotFromHere { .. })),
+                                "{procedure} {stage} {action}"
+                            ),
+                            Some(step) if step.roles.contains(role) => {
+                                assert_eq!(got.map(|s| s.to), Ok(step.to));
+                            }
+                            Some(_) => assert!(
+                                matches!(got, Err(StepError::NotYourStep { .. })),
+                                "{procedure} {stage} {action} {role}"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn crime_sources_are_never_refused_and_administrators_take_no_step() {
+        for stage in Stage::ALL {
+            assert!(
+                step_for(
+                    Procedure::CrimeReport,
+                    *stage,
+                    Action::Refuse,
+                    Role::Director,
+                    0
+                )
+                .is_err(),
+                "R1: no refusal of a crime source"
+            );
+        }
+        for procedure in Procedure::ALL {
+            for step in procedure.steps() {
+                assert!(!step.roles.contains(&Role::Administrator));
+                assert!(!step.roles.contains(&Role::Auditor));
+            }
+        }
+    }
+
+    #[test]
+    fn every_stage_but_closed_leads_somewhere_and_closed_nowhere() {
+        for procedure in Procedure::ALL {
+            for step in procedure.steps() {
+                if step.to != Stage::Closed {
+                    assert!(
+                        procedure.steps_from(step.to).next().is_some(),
+                        "{procedure}: {} is a dead end",
+                        step.to
+                    );
+                }
+            }
+            assert!(procedure.steps_from(Stage::Closed).next().is_none());
+        }
+    }
+
+    #[test]
+    fn extensions_stop_at_their_ceiling() {
+        let extend = |n| {
+            step_for(
+                Procedure::CrimeReport,
+                Stage::Verifying,
+                Action::Extend,
+                Role::Director,
+                n,
+            )
+        };
+        assert!(extend(0).is_ok() && extend(1).is_ok());
+        assert_eq!(
+            extend(2),
+            Err(StepError::NoMoreExtensions {
+                procedure: Procedure::CrimeReport,
+                allowed: 2
+            })
+        );
+        assert!(
+            step_for(
+                Procedure::Complaint,
+                Stage::Verifying,
+                Action::Extend,
+                Role::Director,
+                1
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_denunciation_by_chat_or_call_is_information_only() {
+        assert_eq!(
+            Procedure::Denunciation.entry(Channel::Zalo),
+            Stage::InformationOnly
+        );
+        assert_eq!(
+            Procedure::Denunciation.entry(Channel::Phone),
+            Stage::InformationOnly
+        );
+        assert_eq!(
+            Procedure::Denunciation.entry(Channel::Web),
+            Stage::InformationOnly,
+            "a form is not a signed petition"
+        );
+        assert_eq!(
+            Procedure::Denunciation.entry(Channel::Capture),
+            Stage::Triaged,
+            "recorded at the desk, in person"
+        );
+        assert_eq!(Procedure::CrimeReport.entry(Channel::Zalo), Stage::Triaged);
+        assert_eq!(
+            Procedure::of(Some(LegalType::Feedback)),
+            Some(Procedure::PublicOrder)
+        );
+    }
+}

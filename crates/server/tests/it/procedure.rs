@@ -1,0 +1,203 @@
+//! A report walked through its legal procedure: through the API with tokens, and on the
+//! console's report page, on SQLite and PostgreSQL.
+
+use crate::harness::{Backend, Data, Server, api_report, browser, console_form, page, sign_in};
+use hotline_domain::Role;
+use serde_json::{Value, json};
+
+/// Posts JSON with a token; the status and the answer.
+async fn post(server: &Server, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(server.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn decision(action: &str, number: &str) -> Value {
+    json!({
+        "action": action,
+        "number": number,
+        "decided_on": "2026-01-05",
+        "signer": "Thủ trưởng Cơ quan CSĐT (demo)",
+        "grounds": "Căn cứ kết quả kiểm tra, xác minh ban đầu (demo)."
+    })
+}
+
+fn note(action: &str) -> Value {
+    json!({"action": action, "grounds": "Đã thực hiện theo quy định (demo)."})
+}
+
+async fn walked(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    data.add_staff("qn.head", Role::UnitLeader, "22").await;
+    data.add_staff("ht.head", Role::UnitLeader, "42").await;
+    let duty = data.token("qn.duty").await;
+    let head = data.token("qn.head").await;
+    let elsewhere = data.token("ht.head").await;
+    let server = Server::start(data.config()).await;
+    let (case, _) = api_report(&server, "Bị trộm điện thoại ở bến xe", 22).await;
+    let steps = format!("/api/v1/reports/{case}/steps");
+
+    let (status, _) = post(&server, &head, &steps, decision("accept", "1/QĐ")).await;
+    assert_eq!(status, 400, "not classified yet");
+    let (status, body) = post(
+        &server,
+        &duty,
+        &format!("/api/v1/reports/{case}/triage"),
+        json!({"legal_type": "crime_denunciation", "topic": "theft_robbery", "urgency": "normal"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stage"], "triaged");
+    assert_eq!(body["deadline"]["rule"], "crime_source");
+    let (status, _) = post(&server, &duty, &steps, decision("accept", "1/QĐ")).await;
+    assert_eq!(
+        status, 403,
+        "the duty officer does not accept a crime source"
+    );
+    let (status, _) = post(&server, &elsewhere, &steps, decision("accept", "1/QĐ")).await;
+    assert_eq!(status, 404, "another province's leader does not see it");
+    let (status, body) = post(
+        &server,
+        &head,
+        &steps,
+        json!({"action": "accept", "grounds": "Đủ căn cứ thụ lý (demo)."}),
+    )
+    .await;
+    assert_eq!(status, 400, "a decision needs its number, date and signer");
+    assert!(body.to_string().contains("number"), "{body}");
+    let (status, _) = post(&server, &head, &steps, decision("refuse", "1/QĐ")).await;
+    assert_eq!(status, 400, "a crime source is never refused (R1)");
+    let (status, _) = post(
+        &server,
+        &head,
+        &steps,
+        json!({"action": "fly", "grounds": "x"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    for (step, stage) in [
+        (decision("accept", "1/QĐ"), "accepted"),
+        (note("begin_verification"), "verifying"),
+        (decision("extend", "2/QĐ-GH"), "verifying"),
+        (decision("extend", "3/QĐ-VKS"), "verifying"),
+    ] {
+        let (status, body) = post(&server, &head, &steps, step).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["stage"], stage);
+    }
+    let (status, _) = post(&server, &head, &steps, decision("extend", "4/QĐ")).await;
+    assert_eq!(status, 400, "two extensions at most");
+    let (status, _) = post(&server, &head, &steps, decision("suspend", "4/QĐ")).await;
+    assert_eq!(status, 400, "not before the time has run out");
+    let (status, body) = post(
+        &server,
+        &head,
+        &steps,
+        decision("decide_no_prosecute", "5/QĐ"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("in_progress"))
+    );
+    let (status, _) = post(&server, &duty, &steps, note("receive_complaint")).await;
+    assert_eq!(status, 200);
+    let (status, body) = post(&server, &head, &steps, decision("close", "6/QĐ")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (body["stage"].as_str(), body["status"].as_str()),
+        (Some("closed"), Some("closed"))
+    );
+    assert!(body["deadline"].is_null());
+    let (status, _) = post(&server, &head, &steps, decision("reopen", "7/QĐ")).await;
+    assert_eq!(status, 400, "nothing follows closing");
+
+    // On the console: the leader sees the steps with their decisions and takes one.
+    let (complaint, _) = api_report(
+        &server,
+        "Khiếu nại quyết định xử phạt vi phạm hành chính",
+        22,
+    )
+    .await;
+    let (status, _) = post(
+        &server,
+        &duty,
+        &format!("/api/v1/reports/{complaint}/triage"),
+        json!({"legal_type": "complaint", "urgency": "normal"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let leader = browser();
+    sign_in(&leader, &server, "qn.head").await;
+    let shown = page(&leader, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(shown.contains("id=\"stage\">Đã kết thúc"));
+    assert!(shown.contains("Số quyết định 3/QĐ-VKS, 05/01/2026, Thủ trưởng Cơ quan CSĐT (demo)"));
+    assert!(shown.contains("Bước thủ tục: Gia hạn (2/QĐ-GH) → Đang xác minh"));
+    let complaint_page = format!("/console/reports/{complaint}");
+    let shown = page(&leader, server.url(&complaint_page)).await;
+    assert!(shown.contains("id=\"step-accept\"") && shown.contains("id=\"step-refuse\""));
+    assert!(
+        shown.contains("Luật Khiếu nại Điều 27"),
+        "each step shows its basis"
+    );
+    let fields = [
+        ("action", "accept"),
+        ("number", "8/TL"),
+        ("decided_on", "2026-01-05"),
+        ("signer", "Trưởng phòng (demo)"),
+        ("grounds", "Đơn đủ điều kiện thụ lý (demo)."),
+    ];
+    let r = leader
+        .post(server.url(&format!("{complaint_page}/steps")))
+        .form(&console_form(&leader, &server, &fields).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let shown = page(&leader, server.url(&complaint_page)).await;
+    assert!(shown.contains("id=\"stage\">Đã thụ lý"));
+    assert!(
+        shown.contains("Giải quyết khiếu nại"),
+        "the decision's limit runs now"
+    );
+    let r = leader
+        .post(server.url(&format!("{complaint_page}/steps")))
+        .form(&console_form(&leader, &server, &fields).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("không thực hiện được ở giai đoạn hiện tại")
+    );
+    let duty_page = browser();
+    sign_in(&duty_page, &server, "qn.duty").await;
+    let shown = page(&duty_page, server.url(&complaint_page)).await;
+    assert!(
+        !shown.contains("id=\"step-begin_verification\""),
+        "the duty officer is offered no step a leader takes"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_report_is_walked_through_its_procedure_on_sqlite() {
+    walked(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_report_is_walked_through_its_procedure_on_postgres() {
+    walked(Backend::Postgres).await;
+}

@@ -393,6 +393,42 @@ pub struct CreateReply {
     pub text: String,
 }
 
+/// A staff member's JSON command: the member behind the token and the parsed body, or the
+/// answer that refuses it.
+async fn staff_command<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Actor, T), Response> {
+    let actor = staff_actor(state, headers, ctx).await?;
+    require_content_type(headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<T>(&bytes))
+        .map(|command| (actor, command))
+        .map_err(|e| ApiError::from_body(e, ctx).into_response())
+}
+
+/// Where a report stands after `action` (none for a classification).
+async fn where_it_stands(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    action: Option<hotline_domain::workflow::Action>,
+) -> Response {
+    match state.hotline.report(actor, case).await {
+        Ok(view) => Json(StepTaken {
+            action,
+            stage: view.detail.procedure.stage,
+            status: view.detail.summary.status,
+            deadline: report_item(view.detail.summary).deadline,
+        })
+        .into_response(),
+        Err(e) => ApiError::from_core(e, ctx).into_response(),
+    }
+}
+
 /// Answer the reporter.
 ///
 /// The answer goes out on the report's channel (the follow-up page for web and API reports),
@@ -419,16 +455,9 @@ pub async fn create_reply(
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
+    let (actor, reply) = match staff_command::<CreateReply>(&state, &ctx, &headers, body).await {
+        Ok(command) => command,
         Err(response) => return response,
-    };
-    let parsed = require_content_type(&headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|bytes| parse_json::<CreateReply>(&bytes));
-    let reply = match parsed {
-        Ok(reply) => reply,
-        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
     };
     match state
         .hotline
@@ -489,16 +518,9 @@ pub async fn create_triage(
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
+    let (actor, triage) = match staff_command::<CreateTriage>(&state, &ctx, &headers, body).await {
+        Ok(command) => command,
         Err(response) => return response,
-    };
-    let parsed = require_content_type(&headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|bytes| parse_json::<CreateTriage>(&bytes));
-    let triage = match parsed {
-        Ok(triage) => triage,
-        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
     };
     let commune = triage
         .commune_code
@@ -510,17 +532,8 @@ pub async fn create_triage(
         urgency: triage.urgency.as_str(),
         commune: &commune,
     };
-    if let Err(e) = state.hotline.triage(&actor, &case, &input).await {
-        return ApiError::from_core(e, &ctx).into_response();
-    }
-    match state.hotline.report(&actor, &case).await {
-        Ok(view) => Json(StepTaken {
-            action: None,
-            stage: view.detail.procedure.stage,
-            status: view.detail.summary.status,
-            deadline: report_item(view.detail.summary).deadline,
-        })
-        .into_response(),
+    match state.hotline.triage(&actor, &case, &input).await {
+        Ok(()) => where_it_stands(&state, &ctx, &actor, &case, None).await,
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
 }
@@ -580,16 +593,9 @@ pub async fn create_step(
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
+    let (actor, step) = match staff_command::<CreateStep>(&state, &ctx, &headers, body).await {
+        Ok(command) => command,
         Err(response) => return response,
-    };
-    let parsed = require_content_type(&headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|bytes| parse_json::<CreateStep>(&bytes));
-    let step = match parsed {
-        Ok(step) => step,
-        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
     };
     let input = hotline_core::procedure::StepInput {
         action: step.action.as_str(),
@@ -598,18 +604,8 @@ pub async fn create_step(
         signer: &step.signer,
         grounds: &step.grounds,
     };
-    let taken = match state.hotline.take_step(&actor, &case, &input).await {
-        Ok(taken) => taken,
-        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
-    };
-    match state.hotline.report(&actor, &case).await {
-        Ok(view) => Json(StepTaken {
-            action: Some(taken.action),
-            stage: view.detail.procedure.stage,
-            status: view.detail.summary.status,
-            deadline: report_item(view.detail.summary).deadline,
-        })
-        .into_response(),
+    match state.hotline.take_step(&actor, &case, &input).await {
+        Ok(taken) => where_it_stands(&state, &ctx, &actor, &case, Some(taken.action)).await,
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
 }

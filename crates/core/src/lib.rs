@@ -15,6 +15,7 @@ pub mod identity;
 pub mod intake;
 pub mod keys;
 pub mod procedure;
+pub mod register;
 pub mod reports;
 pub mod retention;
 pub mod second_factor;

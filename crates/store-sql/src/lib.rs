@@ -15,9 +15,10 @@ use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
     NewAuditEntry, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep, NewUnit,
-    NewerReports, Note, PurgeRule, Receipt, ReportDetail, ReportFilter, ReportOrder, ReportSummary,
-    Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember,
-    StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault, Visibility, WrappedKey,
+    NewerReports, Note, PurgeRule, Receipt, RegisterEntry, ReportDetail, ReportFilter, ReportOrder,
+    ReportSummary, Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff, StaffLogin,
+    StaffMember, StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault, Visibility,
+    WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -145,10 +146,29 @@ const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assign
 const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END)";
 
+/// A register entry with its report's case number and type and its officer's name; the
+/// report's joins (`r`, `u`) let a visibility clause apply.
+const REGISTER_COLUMNS: &str = "e.number, CAST(e.year AS BIGINT) AS year, e.unit_code, \
+     e.received_at, e.channel, e.transferred_from, r.case_number, r.legal_type, \
+     CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS officer \
+     FROM register_entries e JOIN reports r ON r.id = e.report_id \
+     JOIN units u ON u.code = r.unit_code LEFT JOIN staff s ON s.id = e.officer_id";
+
 /// In deadline order: reports with a time limit (0) before those without (1), then by when
 /// each is due (received, without a limit); `ReportCursor::after` in the store crate.
 const DEADLINE_RANK: &str = "(CASE WHEN r.due_at IS NULL THEN 1 ELSE 0 END)";
 const DEADLINE_AT: &str = "COALESCE(r.due_at, r.created_at)";
+
+/// A register entry to write.
+struct RegisterLine<'a> {
+    unit: &'a UnitCode,
+    year: i32,
+    report_id: i64,
+    received_at: DateTime<Utc>,
+    officer: Option<StaffId>,
+    channel: &'a str,
+    transferred_from: Option<&'a UnitCode>,
+}
 
 /// A value bound to a query built piece by piece.
 enum Bind {
@@ -222,6 +242,41 @@ for_any_sql_database! {
             }
             tx.commit().await.map_err(map_err)?;
             self.unit(&new.code).await
+        }
+
+        /// Enters a report in a unit's register under the unit's next number of the year
+        /// (gapless: the counter is taken in the same transaction).
+        async fn register_entry(
+            tx: &mut Transaction<'_, DB>,
+            line: &RegisterLine<'_>,
+        ) -> StoreResult<()> {
+            let number = sqlx::query(
+                "INSERT INTO register_counters (unit_code, year, last_number) VALUES ($1, $2, 1) \
+                 ON CONFLICT (unit_code, year) DO UPDATE \
+                 SET last_number = register_counters.last_number + 1 RETURNING last_number",
+            )
+            .bind(line.unit.as_str())
+            .bind(line.year)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .int("last_number")?;
+            sqlx::query(
+                "INSERT INTO register_entries (unit_code, year, number, report_id, received_at, \
+                 officer_id, channel, transferred_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(line.unit.as_str())
+            .bind(line.year)
+            .bind(number)
+            .bind(line.report_id)
+            .bind(line.received_at)
+            .bind(line.officer.map(|s| s.0))
+            .bind(line.channel)
+            .bind(line.transferred_from.map(UnitCode::as_str))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            Ok(())
         }
 
         /// Which of `words` the fewest reports hold, counting each up to a bound: enough to
@@ -504,6 +559,19 @@ for_any_sql_database! {
             .execute(&mut **tx)
             .await
             .map_err(map_err)?;
+            Self::register_entry(
+                tx,
+                &RegisterLine {
+                    unit: &report.unit,
+                    year: report.case_year,
+                    report_id,
+                    received_at: report.received_at,
+                    officer: report.entered_by,
+                    channel: report.channel.as_str(),
+                    transferred_from: None,
+                },
+            )
+            .await?;
             Ok(Receipt {
                 report: ReportId(report_id),
                 case_number,
@@ -866,6 +934,7 @@ for_any_sql_database! {
             "UPDATE reports SET merged_into_id = NULL WHERE merged_into_id = $1",
             "DELETE FROM events WHERE report_id = $1",
             "DELETE FROM procedure_steps WHERE report_id = $1",
+            "DELETE FROM register_entries WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
@@ -978,6 +1047,28 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        let from_unit: UnitCode = from
+            .parse()
+            .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
+        let channel = sqlx::query("SELECT channel FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .text("channel")?;
+        Self::register_entry(
+            &mut tx,
+            &RegisterLine {
+                unit: to,
+                year: hotline_domain::vietnam_year(at),
+                report_id: id,
+                received_at: at,
+                officer: Some(actor),
+                channel: &channel,
+                transferred_from: Some(&from_unit),
+            },
+        )
+        .await?;
         let detail = format!("from={from} to={to}");
         Self::record_event(&mut tx, id, actor, "report.transferred", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
@@ -2112,6 +2203,47 @@ for_any_sql_database! {
         .map_err(map_err)?
         .iter()
         .map(event)
+        .collect()
+    }
+
+    async fn register(
+        &self,
+        visibility: &Visibility,
+        unit: &UnitCode,
+        year: i32,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<RegisterEntry>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT {REGISTER_COLUMNS} WHERE {clause} AND e.unit_code = $2 AND e.year = $3 \
+             AND e.number > $4 ORDER BY e.number LIMIT $5"
+        ))
+        .bind(value)
+        .bind(unit.as_str())
+        .bind(year)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::register_entry)
+        .collect()
+    }
+
+    async fn register_entries(&self, report: ReportId) -> StoreResult<Vec<RegisterEntry>> {
+        sqlx::query(&format!(
+            "SELECT {REGISTER_COLUMNS} WHERE e.report_id = $1 ORDER BY e.id"
+        ))
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::register_entry)
         .collect()
     }
 

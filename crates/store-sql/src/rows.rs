@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Due, Event, Message, Note, ProcedureState, ReportDetail, ReportSummary,
-    RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
+    AuditRecord, Due, Event, Message, Note, ProcedureState, RegisterEntry, ReportDetail,
+    ReportSummary, RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::str::FromStr;
@@ -279,5 +279,19 @@ pub fn audit_record(row: &impl Columns) -> StoreResult<AuditRecord> {
         subject: row.text("subject")?,
         detail: row.text("detail")?,
         hash: row.bytes("hash")?,
+    })
+}
+
+pub fn register_entry(row: &impl Columns) -> StoreResult<RegisterEntry> {
+    Ok(RegisterEntry {
+        number: row.int("number")?,
+        year: i32::try_from(row.int("year")?).map_err(|_| StoreError::Other("bad year".into()))?,
+        unit: parsed(row, "unit_code")?,
+        received_at: row.time("received_at")?,
+        channel: parsed(row, "channel")?,
+        transferred_from: parsed_opt(row, "transferred_from")?,
+        case_number: case_number(row.text("case_number")?)?,
+        legal_type: parsed_opt(row, "legal_type")?,
+        officer: row.text_opt("officer")?,
     })
 }

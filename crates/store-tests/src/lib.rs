@@ -1057,6 +1057,52 @@ pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
         .map(|i| CaseNumber::new("QN", 2026, i).as_str().to_owned())
         .collect();
     assert_eq!(all, expected, "numbers run 1..=80 without gaps");
+    // The unit's register numbers its entries the same way, one per report.
+    let register = store
+        .register(
+            &Visibility::Subtree(String::new()),
+            &UnitCode::province(22),
+            2026,
+            0,
+            500,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        register.iter().map(|e| e.number).collect::<Vec<_>>(),
+        (1..=80).collect::<Vec<_>>(),
+        "register entries run 1..=80 without gaps"
+    );
+    let cases: HashSet<String> = register
+        .iter()
+        .map(|e| e.case_number.as_str().to_owned())
+        .collect();
+    assert_eq!(cases, expected, "one entry per report");
+    let page = store
+        .register(
+            &Visibility::Unit(UnitCode::province(22)),
+            &UnitCode::province(22),
+            2026,
+            78,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|e| e.number).collect::<Vec<_>>(), [79, 80]);
+    assert!(
+        store
+            .register(
+                &Visibility::Unit(UnitCode::province(42)),
+                &UnitCode::province(22),
+                2026,
+                0,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "another province reads nothing of it"
+    );
 }
 
 /// A stand-in for the chain hash: the sequence number followed by the start of the previous

@@ -186,6 +186,19 @@ pub trait Reports: Send + Sync {
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
+    /// Entries of `unit`'s register of `year` after number `after`, in number order, for
+    /// reports visible under `visibility`.
+    async fn register(
+        &self,
+        visibility: &Visibility,
+        unit: &UnitCode,
+        year: i32,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<RegisterEntry>>;
+    /// A report's register entries (its first unit's, then those of units it was transferred
+    /// to).
+    async fn register_entries(&self, report: ReportId) -> StoreResult<Vec<RegisterEntry>>;
     async fn count_reports(&self) -> StoreResult<i64>;
 }
 

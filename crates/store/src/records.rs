@@ -670,3 +670,22 @@ pub struct AuditRecord {
     pub detail: String,
     pub hash: Vec<u8>,
 }
+
+/// An entry of a unit's receipt register (sổ tiếp nhận).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterEntry {
+    /// The entry's number in the unit's register of the year.
+    pub number: i64,
+    pub year: i32,
+    pub unit: UnitCode,
+    /// When the unit received it (or received it by transfer).
+    pub received_at: DateTime<Utc>,
+    pub channel: Channel,
+    /// The unit it came from, when transferred.
+    pub transferred_from: Option<UnitCode>,
+    pub case_number: CaseNumber,
+    /// The report's legal type: the register's source type once classified.
+    pub legal_type: Option<LegalType>,
+    /// The officer who received it, when one did (a call, a visit, a transfer).
+    pub officer: Option<String>,
+}

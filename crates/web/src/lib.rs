@@ -308,6 +308,11 @@ pub fn app(state: AppState) -> Router {
                 )),
         )
         .route("/console/reveal-log", get(pages::reveal_log))
+        .route("/console/register", get(pages::register))
+        .route(
+            "/console/reports/{case}/bien-ban",
+            get(pages::receipt_record),
+        )
         .route("/console/reports/{case}", get(pages::report_page))
         .route(
             "/console/reports/{case}/identity",

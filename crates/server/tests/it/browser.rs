@@ -384,6 +384,8 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     )
     .await;
     desk.click("#triage button[type=submit]").await;
+    // Only the page after the post has the procedure its classification starts.
+    desk.find("#procedure").await;
     assert_eq!(desk.text("#topic").await, "Trộm cắp, cướp giật");
     assert_eq!(desk.text("#legal-type").await, "Tố giác về tội phạm");
     assert!(

@@ -23,6 +23,7 @@ mod inbox;
 mod keys;
 mod permissions;
 mod procedure;
+mod register;
 mod retention;
 mod reveal;
 mod rotation;

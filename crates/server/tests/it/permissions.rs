@@ -315,6 +315,16 @@ async fn matrix(backend: Backend) {
                 hidden(400),
             ),
             (
+                "GET receipt record",
+                status_of(c.get(server.url(&format!("{report_path}/bien-ban")))).await,
+                hidden(200),
+            ),
+            (
+                "GET Quảng Ninh's register",
+                status_of(c.get(server.url("/console/register?unit=22"))).await,
+                if sees { 200 } else { 403 },
+            ),
+            (
                 "GET reveal log",
                 status_of(c.get(server.url("/console/reveal-log"))).await,
                 if m.role.may_read_reveal_log() {

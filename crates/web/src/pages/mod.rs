@@ -5,6 +5,7 @@ mod admin;
 mod citizen;
 mod console;
 mod inbox_filter;
+mod register;
 mod timeline;
 
 pub use inbox_filter::InboxQuery;
@@ -13,6 +14,7 @@ mod staff;
 pub use admin::*;
 pub use citizen::*;
 pub use console::*;
+pub use register::*;
 pub use staff::*;
 
 use crate::AppState;

@@ -1,0 +1,223 @@
+//! The receipt register of a unit, and a report's printable receipt record (biên bản tiếp
+//! nhận) with the fields of LEGAL-VN.md §4.
+
+use super::console::unit_label;
+use super::{Chrome, StaffPage, render, vn_time};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Ctx, url_pairs};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use hotline_core::reports::Part;
+use hotline_domain::VIETNAM;
+use hotline_store::RegisterEntry;
+use http::StatusCode;
+
+pub struct EntryLine {
+    pub number: i64,
+    pub at: String,
+    pub at_iso: String,
+    pub case_number: String,
+    pub channel: String,
+    pub source: String,
+    pub officer: String,
+    pub transferred_from: Option<String>,
+}
+
+fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
+    EntryLine {
+        number: e.number,
+        at: vn_time(e.received_at),
+        at_iso: e.received_at.to_rfc3339(),
+        case_number: e.case_number.to_string(),
+        channel: ctx.tr.t(&format!("channel-{}", e.channel)),
+        source: match e.legal_type {
+            Some(t) => ctx.tr.t(&format!("legal_type-{t}")),
+            None => ctx.tr.t("triage-unset"),
+        },
+        officer: e
+            .officer
+            .clone()
+            .unwrap_or_else(|| ctx.tr.t("register-by-system")),
+        transferred_from: e
+            .transferred_from
+            .as_ref()
+            .map(|code| unit_label(state, ctx, code)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    c: Chrome,
+    unit: String,
+    unit_label: String,
+    year: i32,
+    units: Vec<(String, String)>,
+    entries: Vec<EntryLine>,
+    next_href: Option<String>,
+}
+
+/// A unit's register of a year: `?unit=…&year=…&after=…`.
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    uri: http::Uri,
+) -> Response {
+    let pairs = url_pairs(uri.query().unwrap_or_default().as_bytes()).unwrap_or_default();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let this_year = state.hotline.clock.now().with_timezone(&VIETNAM).year();
+    let year = get("year").parse().unwrap_or(this_year);
+    let after = get("after").parse().unwrap_or(0);
+    let unit = get("unit");
+    let entries = match state
+        .hotline
+        .register(&actor, Some(unit.as_str()), year, after)
+        .await
+    {
+        Ok(entries) => entries,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let units = match state.hotline.units_in_scope(&actor).await {
+        Ok(units) => units,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let unit = if unit.trim().is_empty() {
+        actor.0.unit.to_string()
+    } else {
+        unit.trim().to_owned()
+    };
+    let unit_label = units
+        .iter()
+        .find(|u| u.code.as_str() == unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| unit.clone());
+    let next_href = (entries.len() == hotline_core::register::REGISTER_PAGE as usize)
+        .then(|| entries.last())
+        .flatten()
+        .map(|last| {
+            format!(
+                "/console/register?{}",
+                crate::extract::encode_pairs(&[
+                    ("unit".to_owned(), unit.clone()),
+                    ("year".to_owned(), year.to_string()),
+                    ("after".to_owned(), last.number.to_string()),
+                ])
+            )
+        });
+    let page = RegisterPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        entries: entries
+            .iter()
+            .map(|e| entry_line(&state, &ctx, e))
+            .collect(),
+        units: units
+            .into_iter()
+            .map(|u| (u.code.to_string(), u.name))
+            .collect(),
+        unit,
+        unit_label,
+        year,
+        next_href,
+    };
+    render(StatusCode::OK, &page, &ctx)
+}
+
+#[derive(Template)]
+#[template(path = "receipt_record.html")]
+struct ReceiptRecordPage {
+    c: Chrome,
+    case_number: String,
+    unit_name: String,
+    crime_source: bool,
+    entries: Vec<EntryLine>,
+    anonymous: bool,
+    protection: bool,
+    occurred: Option<String>,
+    place: String,
+    address: Option<String>,
+    narrative: String,
+    evidence: Vec<(String, String, String)>,
+}
+
+/// A report's receipt record, ready to print and sign at the desk. The reporter's identity is
+/// never printed from the system: its lines are filled in by hand.
+pub async fn receipt_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+) -> Response {
+    let (view, entries) = match (
+        state.hotline.report(&actor, &case).await,
+        state.hotline.register_entries(&actor, &case).await,
+    ) {
+        (Ok(view), Ok(entries)) => (view, entries),
+        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let detail = &view.detail;
+    let summary = &detail.summary;
+    let places = &state.hotline.places;
+    let place = match (
+        summary.commune_code.and_then(|c| places.commune(c)),
+        summary.province_code.and_then(|p| places.province(p)),
+    ) {
+        (Some(c), Some(p)) => format!("{}, {}", c.name, p.name),
+        (None, Some(p)) => p.name.clone(),
+        _ => ctx.tr.t("report-place-unknown"),
+    };
+    let narrative = view
+        .messages
+        .first()
+        .map(|m| {
+            m.parts
+                .iter()
+                .map(|part| match part {
+                    Part::Text(text) => text.clone(),
+                    Part::Hidden { .. } => "▒▒▒".to_owned(),
+                })
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let page = ReceiptRecordPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        case_number: summary.case_number.to_string(),
+        unit_name: summary.unit_name.clone(),
+        crime_source: matches!(
+            hotline_domain::workflow::Procedure::of(summary.legal_type),
+            Some(hotline_domain::workflow::Procedure::CrimeReport)
+        ),
+        entries: entries
+            .iter()
+            .map(|e| entry_line(&state, &ctx, e))
+            .collect(),
+        anonymous: summary.anonymous,
+        protection: detail.protection_requested,
+        occurred: detail.occurred_at.map(vn_time),
+        place,
+        address: detail.address.clone(),
+        narrative,
+        evidence: view
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.file_name.clone(),
+                    a.content_type.clone(),
+                    a.sha256.clone(),
+                )
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page, &ctx)
+}

@@ -6,10 +6,16 @@ use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::NaiveDate;
+use hotline_domain::deadline::span_end;
 use hotline_domain::text::clean_line;
-use hotline_domain::workflow::{Action, Procedure, Record, StepError, step_for};
+use hotline_domain::workflow::{
+    Action, NoticeKind, Procedure, Recipient, Record, RequiredNotice, StepError, notices_for,
+    step_for,
+};
 use hotline_domain::{CaseNumber, DomainError, FieldError, VIETNAM};
-use hotline_store::{NewStep, ProcedureState, StepRecord, StoreError};
+use hotline_store::{
+    NewNotice, NewStep, Notice, ProcedureState, ReportSummary, StepRecord, StoreError,
+};
 
 /// Longest decision number, signer, in characters.
 const MAX_FIELD_CHARS: usize = 100;
@@ -114,6 +120,27 @@ impl Hotline {
             grounds_sealed: key.seal(record.grounds.as_bytes(), NOTE_TEXT),
             actor: actor.0.id,
             at: now,
+            notices: notices_for(procedure, action)
+                .iter()
+                .map(|required| {
+                    let from = if required.from_receipt {
+                        detail.summary.created_at
+                    } else {
+                        now
+                    };
+                    let due_at = span_end(required.within, from, 0, &self.policy.calendar)
+                        .map(|(due, _)| due)
+                        .unwrap_or(from);
+                    let text = draft(required, &detail.summary, &record);
+                    NewNotice {
+                        kind: required.kind,
+                        recipient: required.to,
+                        due_at,
+                        text_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
+                        basis: required.basis.to_owned(),
+                    }
+                })
+                .collect(),
         };
         self.store
             .take_step(&actor.visibility(), &case, &new)
@@ -160,6 +187,130 @@ impl Hotline {
         }
         Ok(steps)
     }
+}
+
+impl Hotline {
+    /// The notices of a report the actor can see, their texts opened.
+    pub async fn notices(&self, actor: &Actor, case: &str) -> CoreResult<Vec<Notice>> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        let key = self.data_key(&detail.summary)?;
+        let mut notices = self.store.notices(detail.summary.id).await?;
+        for notice in &mut notices {
+            if let Some(key) = &key {
+                let opened = key
+                    .open(&notice.text_sealed, NOTE_TEXT)
+                    .map_err(|_| CoreError::Internal("a sealed notice does not open".into()))?;
+                notice.text = String::from_utf8_lossy(&opened).into_owned();
+            }
+        }
+        Ok(notices)
+    }
+
+    /// Sends a notice of a report the actor can see. One to the reporter goes out on the
+    /// report's channel as an answer (the follow-up page for web and API reports), so their
+    /// identity is never handed to anyone; one to the procuracy is recorded as sent with how
+    /// (`via`: the dispatch's number, the post, by hand). Once only; audited.
+    pub async fn send_notice(
+        &self,
+        actor: &Actor,
+        case: &str,
+        notice: i64,
+        via: &str,
+    ) -> CoreResult<()> {
+        let found = self
+            .notices(actor, case)
+            .await?
+            .into_iter()
+            .find(|n| n.id == notice)
+            .ok_or_else(|| DomainError::field("notice", "unknown"))?;
+        if found.sent_at.is_some() {
+            return Err(DomainError::field("notice", "sent").into());
+        }
+        let via = match found.recipient {
+            Recipient::Reporter => {
+                let sent = self.reply_to_reporter(actor, case, &found.text).await?;
+                sent.channel.to_string()
+            }
+            Recipient::Procuracy => {
+                let via = clean_line(via);
+                if via.chars().count() < 5 || via.chars().count() > 200 {
+                    return Err(DomainError::field("via", "required").into());
+                }
+                via
+            }
+        };
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        self.store
+            .mark_notice_sent(
+                &actor.visibility(),
+                &case,
+                notice,
+                &via,
+                actor.0.id,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => DomainError::field("notice", "sent").into(),
+                e => CoreError::from(e),
+            })?;
+        self.audit(
+            Some(actor.0.id),
+            "report.notice_sent",
+            case.as_str(),
+            &format!("kind={} recipient={}", found.kind, found.recipient),
+        )
+        .await
+    }
+}
+
+/// A notice's draft, in the words of an official letter; it names the report by its case
+/// number and never its reporter.
+fn draft(required: &RequiredNotice, report: &ReportSummary, record: &Recorded) -> String {
+    let decision = match (&record.number, record.decided_on) {
+        (Some(number), Some(day)) => {
+            format!(" (Quyết định số {number} ngày {})", day.format("%d/%m/%Y"))
+        }
+        _ => String::new(),
+    };
+    let received = report.created_at.with_timezone(&VIETNAM).format("%d/%m/%Y");
+    let case = &report.case_number;
+    let what = match required.kind {
+        NoticeKind::Receipt => format!(
+            "nguồn tin về tội phạm số hồ sơ {case}, tiếp nhận ngày {received}, đã được thụ lý \
+             để kiểm tra, xác minh{decision}"
+        ),
+        NoticeKind::Suspension => format!(
+            "việc giải quyết nguồn tin về tội phạm số hồ sơ {case} đã được tạm đình chỉ{decision}"
+        ),
+        NoticeKind::Resumption => format!(
+            "việc giải quyết nguồn tin về tội phạm số hồ sơ {case} đã được phục hồi{decision}"
+        ),
+        NoticeKind::NoProsecution => format!(
+            "cơ quan có thẩm quyền đã quyết định không khởi tố vụ án hình sự đối với nguồn tin \
+             số hồ sơ {case}{decision}"
+        ),
+        NoticeKind::Prosecution => format!(
+            "cơ quan có thẩm quyền đã quyết định khởi tố vụ án hình sự từ nguồn tin số hồ sơ \
+             {case}{decision}"
+        ),
+    };
+    let to = match required.to {
+        Recipient::Procuracy => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.",
+        Recipient::Reporter => "Gửi người báo tin.",
+    };
+    let rights = match (required.to, required.kind) {
+        (Recipient::Reporter, NoticeKind::NoProsecution) => {
+            " Người báo tin có quyền khiếu nại quyết định này trong thời hạn 15 ngày."
+        }
+        _ => "",
+    };
+    format!(
+        "{to} {unit} thông báo: {what}.{rights} Căn cứ: {basis}.",
+        unit = report.unit_name,
+        basis = required.basis
+    )
 }
 
 /// What a step records, checked: a decision needs its number, date (not in the future),

@@ -176,17 +176,26 @@ pub fn deadline(
     if suspended_days > 0 && !text.pauses {
         return Err(DeadlineError::NoSuspension { rule });
     }
+    let (due_at, last_day) = span_end(span, from, suspended_days, calendar)?;
+    Ok(Deadline {
+        rule,
+        span,
+        due_at,
+        last_day,
+    })
+}
+
+/// When `span` counted from `from` runs out, with `suspended_days` added, and its last day for
+/// a day-based span.
+pub fn span_end(
+    span: Span,
+    from: DateTime<Utc>,
+    suspended_days: u32,
+    calendar: &Calendar,
+) -> Result<(DateTime<Utc>, Option<NaiveDate>), DeadlineError> {
     let start = from.with_timezone(&VIETNAM).date_naive();
     let last = match span {
-        Span::Hours(hours) => {
-            let due_at = from + chrono::Duration::hours(i64::from(hours));
-            return Ok(Deadline {
-                rule,
-                span,
-                due_at,
-                last_day: None,
-            });
-        }
+        Span::Hours(hours) => return Ok((from + chrono::Duration::hours(i64::from(hours)), None)),
         // The day the matter starts is not counted.
         Span::Days(days) => start.checked_add_days(Days::new(u64::from(days))),
         Span::Months(months) => start.checked_add_months(Months::new(months)),
@@ -195,12 +204,7 @@ pub fn deadline(
     .and_then(|day| day.checked_add_days(Days::new(u64::from(suspended_days))))
     .ok_or(DeadlineError::OutOfRange)?;
     let last = calendar.on_or_after(last);
-    Ok(Deadline {
-        rule,
-        span,
-        due_at: end_of(last).ok_or(DeadlineError::OutOfRange)?,
-        last_day: Some(last),
-    })
+    Ok((end_of(last).ok_or(DeadlineError::OutOfRange)?, Some(last)))
 }
 
 impl fmt::Display for Span {

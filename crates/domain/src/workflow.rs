@@ -551,6 +551,131 @@ impl Procedure {
     }
 }
 
+string_enum!(
+    /// A notice the law requires a step to send.
+    NoticeKind (|_| DomainError::field("notice", "unknown")) {
+        Receipt => "receipt",
+        Suspension => "suspension",
+        Resumption => "resumption",
+        NoProsecution => "no_prosecution",
+        Prosecution => "prosecution",
+    }
+);
+
+string_enum!(
+    /// Who a notice goes to.
+    Recipient (|_| DomainError::field("recipient", "unknown")) {
+        Procuracy => "procuracy",
+        Reporter => "reporter",
+    }
+);
+
+/// A notice a step requires: what, to whom, within how long of the step (or of receipt), and
+/// on what basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredNotice {
+    pub kind: NoticeKind,
+    pub to: Recipient,
+    pub within: crate::deadline::Span,
+    /// Counted from the report's receipt rather than from the step.
+    pub from_receipt: bool,
+    pub basis: &'static str,
+}
+
+const fn notice(
+    kind: NoticeKind,
+    to: Recipient,
+    within: crate::deadline::Span,
+    from_receipt: bool,
+    basis: &'static str,
+) -> RequiredNotice {
+    RequiredNotice {
+        kind,
+        to,
+        within,
+        from_receipt,
+        basis,
+    }
+}
+
+use crate::deadline::Span::{Days, Hours, WorkingDays};
+
+/// The notices a step of a crime report requires (R5, R8–R10): the receipt to the procuracy and
+/// the reporter within three working days of receipt; a suspension within 24 hours; a
+/// resumption and a decision not to prosecute within three days; a decision to prosecute to the
+/// procuracy within 24 hours.
+pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNotice] {
+    use NoticeKind as K;
+    use Recipient::{Procuracy, Reporter};
+    const ACCEPT: &[RequiredNotice] = &[
+        notice(
+            K::Receipt,
+            Procuracy,
+            WorkingDays(3),
+            true,
+            "TTLT 01/2017 Điều 14 khoản 1; BLTTHS Điều 146 khoản 2",
+        ),
+        notice(
+            K::Receipt,
+            Reporter,
+            WorkingDays(3),
+            true,
+            "TTLT 01/2017 Điều 14 khoản 1",
+        ),
+    ];
+    const SUSPEND: &[RequiredNotice] = &[
+        notice(
+            K::Suspension,
+            Procuracy,
+            Hours(24),
+            false,
+            "BLTTHS Điều 148 khoản 2",
+        ),
+        notice(
+            K::Suspension,
+            Reporter,
+            Hours(24),
+            false,
+            "BLTTHS Điều 148 khoản 2",
+        ),
+    ];
+    const RESUME: &[RequiredNotice] = &[
+        notice(K::Resumption, Procuracy, Days(3), false, "BLTTHS Điều 149"),
+        notice(K::Resumption, Reporter, Days(3), false, "BLTTHS Điều 149"),
+    ];
+    const NO_PROSECUTE: &[RequiredNotice] = &[
+        notice(
+            K::NoProsecution,
+            Procuracy,
+            Days(3),
+            false,
+            "BLTTHS Điều 158",
+        ),
+        notice(
+            K::NoProsecution,
+            Reporter,
+            Days(3),
+            false,
+            "BLTTHS Điều 158",
+        ),
+    ];
+    const PROSECUTE: &[RequiredNotice] = &[notice(
+        K::Prosecution,
+        Procuracy,
+        Hours(24),
+        false,
+        "BLTTHS Điều 154",
+    )];
+    match (procedure, action) {
+        (Procedure::CrimeReport, Action::Accept) => ACCEPT,
+        (Procedure::CrimeReport, Action::Suspend) => SUSPEND,
+        (Procedure::CrimeReport, Action::Resume) => RESUME,
+        (Procedure::CrimeReport, Action::DecideNoProsecute) => NO_PROSECUTE,
+        (Procedure::CrimeReport, Action::DecideProsecute) => PROSECUTE,
+        _ => &[],
+    }
+}
+
 /// How many extensions each procedure allows (the deadline rules' ceilings).
 pub fn extensions_allowed(procedure: Procedure) -> u32 {
     match procedure {

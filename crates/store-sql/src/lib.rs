@@ -15,10 +15,10 @@ use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
     NewAuditEntry, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep, NewUnit,
-    NewerReports, Note, PurgeRule, Receipt, RegisterEntry, ReportDetail, ReportFilter, ReportOrder,
-    ReportSummary, Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff, StaffLogin,
-    StaffMember, StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault, Visibility,
-    WrappedKey,
+    NewerReports, Note, Notice, PurgeRule, Receipt, RegisterEntry, ReportDetail, ReportFilter,
+    ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff,
+    StaffLogin, StaffMember, StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault,
+    Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -935,6 +935,7 @@ for_any_sql_database! {
             "DELETE FROM events WHERE report_id = $1",
             "DELETE FROM procedure_steps WHERE report_id = $1",
             "DELETE FROM register_entries WHERE report_id = $1",
+            "DELETE FROM notices WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
@@ -1291,12 +1292,85 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        for notice in &step.notices {
+            sqlx::query(
+                "INSERT INTO notices (report_id, kind, recipient, due_at, text_sealed, basis, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(notice.kind.as_str())
+            .bind(notice.recipient.as_str())
+            .bind(notice.due_at)
+            .bind(notice.text_sealed.clone())
+            .bind(notice.basis.clone())
+            .bind(step.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
         let mut detail = format!("action={} to={}", step.action, after.stage);
         if let Some(number) = &step.number {
             // Decision numbers are written like `12/QĐ-CSHS`: no spaces, so the detail parses.
             detail.push_str(&format!(" number={}", number.replace(' ', "")));
         }
         Self::record_event(&mut tx, id, step.actor, "report.step", &detail, step.at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn notices(&self, report: ReportId) -> StoreResult<Vec<Notice>> {
+        sqlx::query(
+            "SELECT n.id, n.kind, n.recipient, n.due_at, n.text_sealed, n.basis, n.sent_at, \
+             n.sent_via, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS sent_by \
+             FROM notices n LEFT JOIN staff s ON s.id = n.sent_by \
+             WHERE n.report_id = $1 ORDER BY n.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::notice)
+        .collect()
+    }
+
+    async fn mark_notice_sent(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        notice: i64,
+        via: &str,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        let row = sqlx::query("SELECT kind, recipient, sent_at FROM notices WHERE id = $1 AND report_id = $2")
+            .bind(notice)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
+        if row.time_opt("sent_at")?.is_some() {
+            return Err(StoreError::Conflict("sent".into()));
+        }
+        sqlx::query(
+            "UPDATE notices SET sent_at = $1, sent_via = $2, sent_by = $3 WHERE id = $4",
+        )
+        .bind(at)
+        .bind(via)
+        .bind(actor.0)
+        .bind(notice)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let detail = format!(
+            "kind={} recipient={}",
+            row.text("kind")?,
+            row.text("recipient")?
+        );
+        Self::record_event(&mut tx, id, actor, "report.notice_sent", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    AuditRecord, Due, Event, Message, Note, ProcedureState, RegisterEntry, ReportDetail,
+    AuditRecord, Due, Event, Message, Note, Notice, ProcedureState, RegisterEntry, ReportDetail,
     ReportSummary, RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -293,5 +293,20 @@ pub fn register_entry(row: &impl Columns) -> StoreResult<RegisterEntry> {
         case_number: case_number(row.text("case_number")?)?,
         legal_type: parsed_opt(row, "legal_type")?,
         officer: row.text_opt("officer")?,
+    })
+}
+
+pub fn notice(row: &impl Columns) -> StoreResult<Notice> {
+    Ok(Notice {
+        id: row.int("id")?,
+        kind: parsed(row, "kind")?,
+        recipient: parsed(row, "recipient")?,
+        due_at: row.time("due_at")?,
+        text_sealed: row.bytes("text_sealed")?,
+        text: String::new(),
+        basis: row.text("basis")?,
+        sent_at: row.time_opt("sent_at")?,
+        sent_via: row.text_opt("sent_via")?,
+        sent_by: row.text_opt("sent_by")?,
     })
 }

@@ -13,16 +13,16 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_domain::deadline::DeadlineRule;
-use hotline_domain::workflow::{Action, Stage};
+use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, Gazetteer, LegalType, ReportId, ReportStatus, Role,
     StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
     AssigneeFilter, ConductMark, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment,
-    NewAuditEntry, NewContact, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep,
-    NewUnit, ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary,
-    Store, StoreError, Triage, Visibility, WrappedKey,
+    NewAuditEntry, NewContact, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff,
+    NewStep, NewUnit, ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder,
+    ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -1992,6 +1992,13 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         grounds_sealed: b"sealed grounds".to_vec(),
         actor: leader.id,
         at: at(3, 0),
+        notices: vec![NewNotice {
+            kind: NoticeKind::Receipt,
+            recipient: Recipient::Reporter,
+            due_at: at(6, 0),
+            text_sealed: b"sealed notice".to_vec(),
+            basis: "TTLT 01/2017 Điều 14".into(),
+        }],
     };
     assert!(matches!(
         store
@@ -2031,4 +2038,60 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
     let event = store.events(receipt.report).await.unwrap().pop().unwrap();
     assert_eq!(event.kind, "report.step");
     assert!(event.detail.contains("number=12/QĐ-CSHS"));
+
+    // The notice the step drafted, sent once.
+    let notices = store.notices(receipt.report).await.unwrap();
+    let drafted = notices.first().unwrap();
+    assert_eq!(
+        (drafted.kind, drafted.recipient, drafted.due_at),
+        (NoticeKind::Receipt, Recipient::Reporter, at(6, 0))
+    );
+    assert_eq!(drafted.text_sealed, b"sealed notice");
+    assert_eq!(drafted.sent_at, None);
+    assert!(matches!(
+        store
+            .mark_notice_sent(
+                &Visibility::Unit(UnitCode::province(42)),
+                &receipt.case_number,
+                drafted.id,
+                "web",
+                leader.id,
+                at(4, 0)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .mark_notice_sent(
+            &mine,
+            &receipt.case_number,
+            drafted.id,
+            "web",
+            leader.id,
+            at(4, 0),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .mark_notice_sent(
+                &mine,
+                &receipt.case_number,
+                drafted.id,
+                "web",
+                leader.id,
+                at(4, 1)
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let sent = store.notices(receipt.report).await.unwrap().remove(0);
+    assert_eq!(
+        (
+            sent.sent_at,
+            sent.sent_via.as_deref(),
+            sent.sent_by.as_deref()
+        ),
+        (Some(at(4, 0)), Some("web"), Some("Lãnh đạo"))
+    );
 }

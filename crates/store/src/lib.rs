@@ -364,6 +364,19 @@ pub trait Handling: Send + Sync {
     ) -> StoreResult<()>;
     /// A report's procedure steps, oldest first.
     async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>>;
+    /// A report's notices, oldest first.
+    async fn notices(&self, report: ReportId) -> StoreResult<Vec<Notice>>;
+    /// Records that a notice of a visible report went out, and how, with its event.
+    /// `Conflict("sent")` when it was recorded already; `NotFound` for another report's.
+    async fn mark_notice_sent(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        notice: i64,
+        via: &str,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The reports joined to `report` that are visible under `visibility`, oldest first.
     async fn merged_reports(
         &self,

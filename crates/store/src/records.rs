@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::DeadlineRule;
-use hotline_domain::workflow::{Action, Stage};
+use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
     ReportStatus, Role, StaffId, Topic, UnitCode, UnitKind, Urgency,
@@ -399,6 +399,47 @@ pub struct NewStep {
     pub grounds_sealed: Vec<u8>,
     pub actor: StaffId,
     pub at: DateTime<Utc>,
+    /// The notices the step requires, drafted.
+    pub notices: Vec<NewNotice>,
+}
+
+/// A notice to send, drafted.
+#[derive(Clone)]
+pub struct NewNotice {
+    pub kind: NoticeKind,
+    pub recipient: Recipient,
+    pub due_at: DateTime<Utc>,
+    /// The drafted text, sealed under the report's data key.
+    pub text_sealed: Vec<u8>,
+    pub basis: String,
+}
+
+/// A notice as recorded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub kind: NoticeKind,
+    pub recipient: Recipient,
+    pub due_at: DateTime<Utc>,
+    pub text_sealed: Vec<u8>,
+    /// Empty until the core opens `text_sealed`.
+    pub text: String,
+    pub basis: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// How it went out: the channel for the reporter, the dispatch for the procuracy.
+    pub sent_via: Option<String>,
+    pub sent_by: Option<String>,
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notice")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("recipient", &self.recipient)
+            .field("sent", &self.sent_at.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for NewStep {

@@ -591,3 +591,23 @@ record-formalities = Formalities
 record-formalities-text = Drawn up at … on … at …, ended at … the same day. Read back to the reporter (or read by them), confirmed and signed below. Interpreter (if any): ……………
 record-sign-reporter = THE REPORTER (signature and full name, or fingerprint)
 record-sign-officer = THE RECEIVING OFFICER (signature and full name)
+
+## Notices the law requires
+notices-title = Notices the law requires
+notice-receipt = Notice of receipt and acceptance
+notice-suspension = Notice of suspension
+notice-resumption = Notice of resumption
+notice-no_prosecution = Notice of the decision not to prosecute
+notice-prosecution = Notice of the decision to prosecute
+notice-to-procuracy = to the procuracy
+notice-to-reporter = to the reporter
+notice-due = due
+notice-sent = Sent
+notice-send = Send to the reporter
+notice-reporter-hint = Sent on the channel the reporter used (the follow-up page for web reports); their identity goes to no one.
+notice-via = How it was sent (dispatch number, post, by hand…)
+notice-record-sent = Record as sent
+field-notice-unknown = No such notice.
+field-notice-sent = This notice was sent already.
+field-via-required = Please say how it was sent (5 to 200 characters).
+event-report_notice_sent = Notice sent

@@ -591,3 +591,23 @@ record-formalities = Thủ tục
 record-formalities-text = Biên bản lập hồi … giờ … ngày … tại …, kết thúc hồi … giờ … cùng ngày. Biên bản đã được đọc lại cho người báo tin nghe (hoặc người báo tin tự đọc), công nhận đúng và ký tên dưới đây. Người phiên dịch (nếu có): ……………
 record-sign-reporter = NGƯỜI BÁO TIN (ký, ghi rõ họ tên hoặc điểm chỉ)
 record-sign-officer = CÁN BỘ TIẾP NHẬN (ký, ghi rõ họ tên)
+
+## Notices the law requires
+notices-title = Thông báo theo quy định
+notice-receipt = Thông báo kết quả tiếp nhận, thụ lý
+notice-suspension = Thông báo tạm đình chỉ
+notice-resumption = Thông báo phục hồi giải quyết
+notice-no_prosecution = Thông báo quyết định không khởi tố
+notice-prosecution = Thông báo quyết định khởi tố
+notice-to-procuracy = gửi Viện kiểm sát
+notice-to-reporter = gửi người báo tin
+notice-due = hạn gửi
+notice-sent = Đã gửi lúc
+notice-send = Gửi cho người báo tin
+notice-reporter-hint = Gửi qua kênh người báo tin đã dùng (trang tra cứu với tin gửi qua trang web); danh tính của họ không được chuyển cho ai.
+notice-via = Cách gửi (số công văn, bưu điện, chuyển trực tiếp…)
+notice-record-sent = Ghi nhận đã gửi
+field-notice-unknown = Không có thông báo này.
+field-notice-sent = Thông báo này đã được gửi.
+field-via-required = Vui lòng ghi cách gửi (5 đến 200 ký tự).
+event-report_notice_sent = Đã gửi thông báo

@@ -291,6 +291,20 @@ pub struct ReportDocument {
     /// The whole conversation, oldest first.
     pub messages: Vec<ReportMessage>,
     pub attachments: Vec<ReportAttachment>,
+    /// The notices the law requires of the steps taken, and whether they went out.
+    pub notices: Vec<ReportNotice>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportNotice {
+    pub id: i64,
+    pub kind: hotline_domain::workflow::NoticeKind,
+    pub recipient: hotline_domain::workflow::Recipient,
+    pub due_at: DateTime<Utc>,
+    /// The drafted text (it never names the reporter).
+    pub text: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub sent_via: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -343,12 +357,27 @@ pub async fn get_report(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let view = match state.hotline.report(&actor, &case).await {
-        Ok(view) => view,
-        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
+    let (view, notices) = match (
+        state.hotline.report(&actor, &case).await,
+        state.hotline.notices(&actor, &case).await,
+    ) {
+        (Ok(view), Ok(notices)) => (view, notices),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from_core(e, &ctx).into_response(),
     };
     let detail = view.detail;
     Json(ReportDocument {
+        notices: notices
+            .into_iter()
+            .map(|n| ReportNotice {
+                id: n.id,
+                kind: n.kind,
+                recipient: n.recipient,
+                due_at: n.due_at,
+                text: n.text,
+                sent_at: n.sent_at,
+                sent_via: n.sent_via,
+            })
+            .collect(),
         updated_at: detail.updated_at,
         topic: detail.topic,
         stage: detail.procedure.stage,
@@ -606,6 +635,58 @@ pub async fn create_step(
     };
     match state.hotline.take_step(&actor, &case, &input).await {
         Ok(taken) => where_it_stands(&state, &ctx, &actor, &case, Some(taken.action)).await,
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// How a notice went out.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendNotice {
+    /// For a notice to the procuracy: how it was sent (dispatch number, post, by hand).
+    /// Ignored for one to the reporter, which goes out on the report's channel.
+    #[serde(default)]
+    pub via: String,
+}
+
+/// Send a notice.
+///
+/// A notice to the reporter goes out on the report's channel (the follow-up page for web and
+/// API reports); one to the procuracy is recorded as sent with how. Once only; audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/notices/{notice}",
+    tag = "reports",
+    params(
+        ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
+        ("notice" = i64, Path, description = "The notice's id in the report document"),
+    ),
+    request_body = SendNotice,
+    responses(
+        (status = 204, description = "Sent"),
+        (status = 400, description = "Unknown, sent already, or how it went is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn send_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path((case, notice)): axum::extract::Path<(String, i64)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let (actor, send) = match staff_command::<SendNotice>(&state, &ctx, &headers, body).await {
+        Ok(command) => command,
+        Err(response) => return response,
+    };
+    match state
+        .hotline
+        .send_notice(&actor, &case, notice, &send.via)
+        .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
 }
@@ -889,8 +970,8 @@ impl utoipa::Modify for BearerScheme {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, get_report, create_reply, create_triage, create_step, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateStep, StepTaken, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_step, send_notice, search, follow_up, follow_up_add),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateStep, StepTaken, SendNotice, ReportNotice, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

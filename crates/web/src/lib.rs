@@ -336,6 +336,10 @@ pub fn app(state: AppState) -> Router {
         .route("/console/reports/{case}/notes", post(pages::note))
         .route("/console/reports/{case}/merge", post(pages::merge))
         .route("/console/reports/{case}/steps", post(pages::step))
+        .route(
+            "/console/reports/{case}/notices/{notice}",
+            post(pages::send_notice),
+        )
         .route("/console/reports/{case}/transfer", post(pages::transfer))
         .route(
             "/console/reports/{case}/police-conduct",
@@ -366,6 +370,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/reports/{case}/replies", post(api::create_reply))
         .route("/api/v1/reports/{case}/triage", post(api::create_triage))
         .route("/api/v1/reports/{case}/steps", post(api::create_step))
+        .route(
+            "/api/v1/reports/{case}/notices/{notice}",
+            post(api::send_notice),
+        )
         .route("/api/v1/search", get(api::search))
         .route(
             "/api/v1/reports/{case}/follow-up",

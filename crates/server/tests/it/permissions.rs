@@ -315,6 +315,15 @@ async fn matrix(backend: Backend) {
                 hidden(400),
             ),
             (
+                "POST notices/{id} (none drafted)",
+                status_of(
+                    c.post(server.url(&format!("{report_path}/notices/1")))
+                        .form(&console_form(c, &server, &[("via", "Công văn số 1")]).await),
+                )
+                .await,
+                hidden(400),
+            ),
+            (
                 "GET receipt record",
                 status_of(c.get(server.url(&format!("{report_path}/bien-ban")))).await,
                 hidden(200),

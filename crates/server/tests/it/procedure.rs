@@ -42,7 +42,7 @@ async fn walked(backend: Backend) {
     let head = data.token("qn.head").await;
     let elsewhere = data.token("ht.head").await;
     let server = Server::start(data.config()).await;
-    let (case, _) = api_report(&server, "Bị trộm điện thoại ở bến xe", 22).await;
+    let (case, code) = api_report(&server, "Bị trộm điện thoại ở bến xe", 22).await;
     let steps = format!("/api/v1/reports/{case}/steps");
 
     let (status, _) = post(&server, &head, &steps, decision("accept", "1/QĐ")).await;
@@ -96,6 +96,64 @@ async fn walked(backend: Backend) {
     }
     let (status, _) = post(&server, &head, &steps, decision("extend", "4/QĐ")).await;
     assert_eq!(status, 400, "two extensions at most");
+
+    // Accepting drafted the receipt notices to the procuracy and the reporter.
+    let document: Value = reqwest::Client::new()
+        .get(server.url(&format!("/api/v1/reports/{case}")))
+        .bearer_auth(&head)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["stage"], "verifying");
+    let notices = document["notices"].as_array().unwrap().clone();
+    assert_eq!(notices.len(), 2, "{document}");
+    let to = |recipient: &str| {
+        notices
+            .iter()
+            .find(|n| n["recipient"] == recipient)
+            .unwrap()
+            .clone()
+    };
+    let (procuracy, reporter) = (to("procuracy"), to("reporter"));
+    assert_eq!(reporter["kind"], "receipt");
+    assert!(reporter["text"].as_str().unwrap().contains(&case));
+    assert!(
+        reporter["text"]
+            .as_str()
+            .unwrap()
+            .contains("Quyết định số 1/QĐ")
+    );
+    let send = |notice: &Value| format!("/api/v1/reports/{case}/notices/{}", notice["id"]);
+    let (status, _) = post(&server, &duty, &send(&reporter), json!({})).await;
+    assert_eq!(status, 204);
+    let (status, _) = post(&server, &duty, &send(&reporter), json!({})).await;
+    assert_eq!(status, 400, "once only");
+    let (status, _) = post(&server, &duty, &send(&procuracy), json!({})).await;
+    assert_eq!(status, 400, "how it went to the procuracy is recorded");
+    let (status, _) = post(
+        &server,
+        &duty,
+        &send(&procuracy),
+        json!({"via": "Công văn số 15/CV-CAT, gửi bưu điện"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let followed = browser()
+        .post(server.url("/tra-cuu"))
+        .form(&[("case", case.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        followed.contains("đã được thụ lý") && followed.contains("Quyết định số 1/QĐ"),
+        "the reporter reads the notice on the follow-up page"
+    );
     let (status, _) = post(&server, &head, &steps, decision("suspend", "4/QĐ")).await;
     assert_eq!(status, 400, "not before the time has run out");
     let (status, body) = post(
@@ -142,6 +200,14 @@ async fn walked(backend: Backend) {
     assert!(shown.contains("id=\"stage\">Đã kết thúc"));
     assert!(shown.contains("Số quyết định 3/QĐ-VKS, 05/01/2026, Thủ trưởng Cơ quan CSĐT (demo)"));
     assert!(shown.contains("Bước thủ tục: Gia hạn (2/QĐ-GH) → Đang xác minh"));
+    assert!(
+        shown.contains("Công văn số 15/CV-CAT, gửi bưu điện"),
+        "how it went"
+    );
+    assert!(
+        shown.contains("Thông báo quyết định không khởi tố"),
+        "the decision not to prosecute drafted its notices"
+    );
     let complaint_page = format!("/console/reports/{complaint}");
     let shown = page(&leader, server.url(&complaint_page)).await;
     assert!(shown.contains("id=\"step-accept\"") && shown.contains("id=\"step-refuse\""));

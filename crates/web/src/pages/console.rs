@@ -416,6 +416,19 @@ struct ProcedureLines {
     stage: String,
     taken: Vec<TakenLine>,
     open: Vec<OpenStep>,
+    notices: Vec<NoticeLine>,
+}
+
+struct NoticeLine {
+    id: i64,
+    what: String,
+    to_reporter: bool,
+    due: String,
+    due_iso: String,
+    overdue: bool,
+    text: String,
+    /// When, how and by whom it went out.
+    sent: Option<(String, String, String)>,
 }
 
 struct TakenLine {
@@ -697,6 +710,30 @@ pub async fn step(
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-step-role").await
 }
 
+/// A notice's form target: sends it (to the reporter on their channel) or records how it went
+/// to the procuracy, then the report again.
+pub async fn send_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path((case, notice)): Path<(String, i64)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form = match form_of(body, &ctx) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let done = state
+        .hotline
+        .send_notice(&actor, &case, notice, form.get("via"))
+        .await;
+    let shown = |message| Shown {
+        step_error: Some(message),
+        ..Shown::default()
+    };
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
 /// The note form's target: an internal note on the report, then the report again.
 pub async fn note(
     State(state): State<AppState>,
@@ -798,11 +835,39 @@ async fn procedure_lines(
             basis: step.basis,
         })
         .collect();
+    let now = state.hotline.clock.now();
+    let notices = state
+        .hotline
+        .notices(actor, case)
+        .await?
+        .into_iter()
+        .map(|n| NoticeLine {
+            id: n.id,
+            what: format!(
+                "{} · {}",
+                ctx.tr.t(&format!("notice-{}", n.kind)),
+                ctx.tr.t(&format!("notice-to-{}", n.recipient))
+            ),
+            to_reporter: n.recipient == hotline_domain::workflow::Recipient::Reporter,
+            due: vn_time(n.due_at),
+            due_iso: n.due_at.to_rfc3339(),
+            overdue: n.sent_at.is_none() && n.due_at < now,
+            text: n.text,
+            sent: n.sent_at.map(|at| {
+                (
+                    vn_time(at),
+                    n.sent_via.unwrap_or_default(),
+                    n.sent_by.unwrap_or_default(),
+                )
+            }),
+        })
+        .collect();
     Ok(Some(ProcedureLines {
         name: ctx.tr.t(&format!("procedure-{procedure}")),
         stage: ctx.tr.t(&format!("stage-{stage}")),
         taken,
         open,
+        notices,
     }))
 }
 

@@ -137,6 +137,14 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView) -> String {
             }
             text
         }),
+        "report.notice_sent" => match (value("kind"), value("recipient")) {
+            (Some(kind), Some(to)) => Some(format!(
+                "{} · {}",
+                ctx.tr.t(&format!("notice-{kind}")),
+                ctx.tr.t(&format!("notice-to-{to}"))
+            )),
+            _ => None,
+        },
         "report.merged_into" => value("into").map(str::to_owned),
         "report.merged_from" => value("from").map(str::to_owned),
         "report.triaged" => {

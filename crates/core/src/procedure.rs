@@ -295,10 +295,33 @@ fn draft(required: &RequiredNotice, report: &ReportSummary, record: &Recorded) -
             "cơ quan có thẩm quyền đã quyết định khởi tố vụ án hình sự từ nguồn tin số hồ sơ \
              {case}{decision}"
         ),
+        NoticeKind::DenunciationAccepted => format!(
+            "đơn tố cáo số hồ sơ {case}, tiếp nhận ngày {received}, đã được thụ lý giải quyết{decision}"
+        ),
+        NoticeKind::DenunciationForwarded => format!(
+            "đơn tố cáo số hồ sơ {case} không thuộc thẩm quyền giải quyết của đơn vị và đã được \
+             chuyển đến cơ quan, người có thẩm quyền{decision}"
+        ),
+        NoticeKind::DenunciationConcluded => {
+            format!("việc giải quyết tố cáo số hồ sơ {case} đã có kết luận{decision}")
+        }
+        NoticeKind::ComplaintAccepted => format!(
+            "đơn khiếu nại số hồ sơ {case}, tiếp nhận ngày {received}, đã được thụ lý giải quyết{decision}"
+        ),
+        NoticeKind::ComplaintRefused => format!(
+            "đơn khiếu nại số hồ sơ {case} không được thụ lý giải quyết{decision}; lý do được nêu \
+             trong quyết định"
+        ),
     };
     let to = match required.to {
         Recipient::Procuracy => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.",
-        Recipient::Reporter => "Gửi người báo tin.",
+        Recipient::Reporter => match required.kind {
+            NoticeKind::DenunciationAccepted
+            | NoticeKind::DenunciationForwarded
+            | NoticeKind::DenunciationConcluded => "Gửi người tố cáo.",
+            NoticeKind::ComplaintAccepted | NoticeKind::ComplaintRefused => "Gửi người khiếu nại.",
+            _ => "Gửi người báo tin.",
+        },
     };
     let rights = match (required.to, required.kind) {
         (Recipient::Reporter, NoticeKind::NoProsecution) => {

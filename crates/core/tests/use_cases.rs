@@ -619,6 +619,19 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
     h.take_step(&head, &chat, &decision("accept", "10/QĐ"))
         .await
         .unwrap();
+    let notices = h.notices(&head, &chat).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    let accepted = notices.first().unwrap();
+    assert_eq!(
+        accepted.kind,
+        hotline_domain::workflow::NoticeKind::DenunciationAccepted
+    );
+    assert!(accepted.text.starts_with("Gửi người tố cáo.") && accepted.text.contains("10/QĐ"));
+    h.send_notice(&head, &chat, accepted.id, "").await.unwrap();
+    assert!(
+        h.send_notice(&head, &chat, accepted.id, "").await.is_err(),
+        "once"
+    );
     h.take_step(&head, &chat, &note("begin_verification"))
         .await
         .unwrap();
@@ -645,6 +658,11 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
     h.take_step(&head, &complaint, &decision("accept", "12/TL"))
         .await
         .unwrap();
+    let notices = h.notices(&head, &complaint).await.unwrap();
+    assert_eq!(
+        notices.iter().map(|n| n.kind).collect::<Vec<_>>(),
+        [hotline_domain::workflow::NoticeKind::ComplaintAccepted]
+    );
     h.take_step(&head, &complaint, &note("begin_verification"))
         .await
         .unwrap();

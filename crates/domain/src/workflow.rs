@@ -559,6 +559,11 @@ string_enum!(
         Resumption => "resumption",
         NoProsecution => "no_prosecution",
         Prosecution => "prosecution",
+        DenunciationAccepted => "denunciation_accepted",
+        DenunciationForwarded => "denunciation_forwarded",
+        DenunciationConcluded => "denunciation_concluded",
+        ComplaintAccepted => "complaint_accepted",
+        ComplaintRefused => "complaint_refused",
     }
 );
 
@@ -600,10 +605,12 @@ const fn notice(
 
 use crate::deadline::Span::{Days, Hours, WorkingDays};
 
-/// The notices a step of a crime report requires (R5, R8–R10): the receipt to the procuracy and
+/// The notices a step requires. A crime report (R5, R8–R10): the receipt to the procuracy and
 /// the reporter within three working days of receipt; a suspension within 24 hours; a
 /// resumption and a decision not to prosecute within three days; a decision to prosecute to the
-/// procuracy within 24 hours.
+/// procuracy within 24 hours. A denunciation (R16, R17; LTC Art. 24, 29, 40): its acceptance
+/// and its forwarding to the denouncer within five working days, its conclusion within five.
+/// A complaint (LKN Art. 27): its acceptance or refusal to the complainant.
 pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNotice] {
     use NoticeKind as K;
     use Recipient::{Procuracy, Reporter};
@@ -666,7 +673,47 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         false,
         "BLTTHS Điều 154",
     )];
+    const DENUNCIATION_ACCEPTED: &[RequiredNotice] = &[notice(
+        K::DenunciationAccepted,
+        Reporter,
+        WorkingDays(5),
+        false,
+        "Luật Tố cáo Điều 29 khoản 1",
+    )];
+    const DENUNCIATION_FORWARDED: &[RequiredNotice] = &[notice(
+        K::DenunciationForwarded,
+        Reporter,
+        WorkingDays(5),
+        false,
+        "Luật Tố cáo Điều 24 khoản 2",
+    )];
+    const DENUNCIATION_CONCLUDED: &[RequiredNotice] = &[notice(
+        K::DenunciationConcluded,
+        Reporter,
+        WorkingDays(5),
+        false,
+        "Luật Tố cáo Điều 40",
+    )];
+    const COMPLAINT_ACCEPTED: &[RequiredNotice] = &[notice(
+        K::ComplaintAccepted,
+        Reporter,
+        Days(3),
+        false,
+        "Luật Khiếu nại Điều 27",
+    )];
+    const COMPLAINT_REFUSED: &[RequiredNotice] = &[notice(
+        K::ComplaintRefused,
+        Reporter,
+        Days(3),
+        false,
+        "Luật Khiếu nại Điều 11, 27",
+    )];
     match (procedure, action) {
+        (Procedure::Denunciation, Action::Accept) => DENUNCIATION_ACCEPTED,
+        (Procedure::Denunciation, Action::Forward) => DENUNCIATION_FORWARDED,
+        (Procedure::Denunciation, Action::Conclude) => DENUNCIATION_CONCLUDED,
+        (Procedure::Complaint, Action::Accept) => COMPLAINT_ACCEPTED,
+        (Procedure::Complaint, Action::Refuse) => COMPLAINT_REFUSED,
         (Procedure::CrimeReport, Action::Accept) => ACCEPT,
         (Procedure::CrimeReport, Action::Suspend) => SUSPEND,
         (Procedure::CrimeReport, Action::Resume) => RESUME,

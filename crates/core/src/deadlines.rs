@@ -5,8 +5,9 @@
 use crate::Hotline;
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::{DeadlineRule, deadline};
+use hotline_domain::unit::UnitShape;
 use hotline_domain::workflow::{Procedure, Stage};
-use hotline_domain::{LegalType, ReportStatus};
+use hotline_domain::{LegalType, ReportStatus, UnitCode};
 use hotline_store::{Due, ProcedureState};
 
 /// Where a limit's time starts.
@@ -17,16 +18,27 @@ pub enum Start {
     Acceptance,
 }
 
-/// The rule that runs at `stage` of `procedure`: classification within 24 hours (R4) until the
-/// report has a procedure; a crime source's limit from receipt (R7); a denunciation's intake
+/// The rule that runs at `stage` of `procedure` for a report held by a commune police
+/// (`at_commune`) or another unit: classification within 24 hours (R4) until the report has a
+/// procedure; at a commune police, a crime source's hand-over within 24 hours (R3); a crime
+/// source's limit from receipt (R7); a denunciation's intake
 /// (R16), then its settlement from acceptance (R18); a complaint's acceptance, then its decision
 /// from acceptance (R22). Information with denunciation content (R15), public-order reports
 /// (R23), suspended matters (the clock stops) and decided or closed ones have none.
-pub fn rule_for(procedure: Option<Procedure>, stage: Stage) -> Option<(DeadlineRule, Start)> {
+pub fn rule_for(
+    procedure: Option<Procedure>,
+    stage: Stage,
+    at_commune: bool,
+) -> Option<(DeadlineRule, Start)> {
     use Stage::*;
     match (procedure, stage) {
         (_, Closed) => None,
         (None, _) | (_, Received) => Some((DeadlineRule::CrimeClassification, Start::Receipt)),
+        // Commune police hand a crime source to the investigation body within 24 hours (R3),
+        // unless its head is assigned to investigate it (Law 99/2025) and accepts it.
+        (Some(Procedure::CrimeReport), Triaged) if at_commune => {
+            Some((DeadlineRule::CommuneTransfer, Start::Receipt))
+        }
         (Some(Procedure::CrimeReport), Triaged | Accepted | Verifying) => {
             Some((DeadlineRule::CrimeSource, Start::Receipt))
         }
@@ -57,15 +69,17 @@ pub fn status_of(stage: Stage) -> ReportStatus {
 }
 
 impl Hotline {
-    /// The limit running for a report of `legal_type` whose procedure is in `state`, received
-    /// at `received_at`, on the configured calendar.
+    /// The limit running for a report of `legal_type` whose procedure is in `state`, held by
+    /// `unit`, received at `received_at`, on the configured calendar.
     pub fn running_deadline(
         &self,
         legal_type: Option<LegalType>,
         state: &ProcedureState,
+        unit: &UnitCode,
         received_at: DateTime<Utc>,
     ) -> Option<Due> {
-        let (rule, start) = rule_for(Procedure::of(legal_type), state.stage)?;
+        let at_commune = matches!(unit.shape(), UnitShape::Commune(..));
+        let (rule, start) = rule_for(Procedure::of(legal_type), state.stage, at_commune)?;
         let from = match start {
             Start::Receipt => received_at,
             Start::Acceptance => state.clock_start.unwrap_or(received_at),
@@ -90,7 +104,7 @@ mod tests {
 
     #[test]
     fn each_procedure_and_stage_has_its_rule() {
-        let rule = |p, s| rule_for(p, s).map(|(r, _)| r);
+        let rule = |p, s| rule_for(p, s, false).map(|(r, _)| r);
         assert_eq!(
             rule(None, Stage::Received),
             Some(DeadlineRule::CrimeClassification)
@@ -105,7 +119,7 @@ mod tests {
             Some(DeadlineRule::DenunciationIntake)
         );
         assert_eq!(
-            rule_for(Some(Procedure::Denunciation), Stage::Verifying),
+            rule_for(Some(Procedure::Denunciation), Stage::Verifying, false),
             Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
         );
         assert_eq!(
@@ -118,6 +132,15 @@ mod tests {
         );
         assert_eq!(rule(Some(Procedure::PublicOrder), Stage::Triaged), None);
         assert_eq!(rule(None, Stage::Closed), None);
+        assert_eq!(
+            rule_for(Some(Procedure::CrimeReport), Stage::Triaged, true),
+            Some((DeadlineRule::CommuneTransfer, Start::Receipt)),
+            "a commune police hands a crime source over within 24 hours"
+        );
+        assert_eq!(
+            rule_for(Some(Procedure::CrimeReport), Stage::Verifying, true).map(|(r, _)| r),
+            Some(DeadlineRule::CrimeSource)
+        );
         assert_eq!(status_of(Stage::Verifying), ReportStatus::InProgress);
         assert_eq!(status_of(Stage::InformationOnly), ReportStatus::Triaged);
     }

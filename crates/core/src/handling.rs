@@ -7,9 +7,12 @@ use crate::follow_up::accepted_text;
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use hotline_domain::workflow::{Procedure, Stage};
+use hotline_domain::deadline::span_end;
+use hotline_domain::workflow::{PETITION_OFFER, Procedure, Stage};
 use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
-use hotline_store::{ConductMark, NewNote, ProcedureState, StaffMember, StoreError, Triage};
+use hotline_store::{
+    ConductMark, NewNote, NewNotice, ProcedureState, StaffMember, StoreError, Triage,
+};
 
 /// An officer's classification as typed on the report page: each field in its API spelling,
 /// empty for "not set".
@@ -192,11 +195,13 @@ impl Hotline {
                 &actor.visibility(),
                 &case,
                 &ConductMark {
+                    notices: self.petition_offer(&detail, &conduct_state)?,
                     accused_unit: accused.clone(),
                     stage: conduct_state.stage,
                     deadline: self.running_deadline(
                         Some(LegalType::PoliceConduct),
                         &conduct_state,
+                        &detail.summary.unit,
                         detail.summary.created_at,
                     ),
                 },
@@ -307,7 +312,12 @@ impl Hotline {
             urgency,
             province_code,
             commune_code,
-            deadline: self.running_deadline(legal_type, &state, detail.summary.created_at),
+            deadline: self.running_deadline(
+                legal_type,
+                &state,
+                &detail.summary.unit,
+                detail.summary.created_at,
+            ),
             stage,
         };
         self.store
@@ -390,5 +400,34 @@ impl Hotline {
             &format!("into={into}"),
         )
         .await
+    }
+
+    /// The offer of a signed petition or an appointment (R15), when marking puts a report on
+    /// the information-only path; drafted without naming anyone.
+    fn petition_offer(
+        &self,
+        detail: &hotline_store::ReportDetail,
+        state: &ProcedureState,
+    ) -> CoreResult<Vec<NewNotice>> {
+        if state.stage != Stage::InformationOnly || detail.procedure.stage == Stage::InformationOnly
+        {
+            return Ok(Vec::new());
+        }
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        let now = self.clock.now();
+        let offer = PETITION_OFFER;
+        let due_at = span_end(offer.within, now, 0, &self.policy.calendar)
+            .map(|(due, _)| due)
+            .unwrap_or(now);
+        let text = crate::procedure::draft(&offer, &detail.summary, None, None);
+        Ok(vec![NewNotice {
+            kind: offer.kind,
+            recipient: offer.to,
+            due_at,
+            text_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
+            basis: offer.basis.to_owned(),
+        }])
     }
 }

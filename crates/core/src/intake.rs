@@ -428,6 +428,12 @@ impl Hotline {
             occurred_at,
             protection_requested,
         } = valid;
+        let deadline = self.running_deadline(
+            None,
+            &ProcedureState::at(Stage::Received),
+            &unit.code,
+            received_at,
+        );
         let report = NewReport {
             channel: submission.channel,
             account: submission.account,
@@ -449,11 +455,7 @@ impl Hotline {
             wrapped_key,
             key_id,
             urgency,
-            deadline: self.running_deadline(
-                None,
-                &ProcedureState::at(Stage::Received),
-                received_at,
-            ),
+            deadline,
             occurred_at,
             protection_requested,
             entered_by: submission.entered_by,

@@ -112,6 +112,7 @@ impl Hotline {
             deadline: self.running_deadline(
                 detail.summary.legal_type,
                 &after,
+                &detail.summary.unit,
                 detail.summary.created_at,
             ),
             number: record.number.clone(),
@@ -131,7 +132,12 @@ impl Hotline {
                     let due_at = span_end(required.within, from, 0, &self.policy.calendar)
                         .map(|(due, _)| due)
                         .unwrap_or(from);
-                    let text = draft(required, &detail.summary, &record);
+                    let text = draft(
+                        required,
+                        &detail.summary,
+                        record.number.as_deref(),
+                        record.decided_on,
+                    );
                     NewNotice {
                         kind: required.kind,
                         recipient: required.to,
@@ -267,8 +273,13 @@ impl Hotline {
 
 /// A notice's draft, in the words of an official letter; it names the report by its case
 /// number and never its reporter.
-fn draft(required: &RequiredNotice, report: &ReportSummary, record: &Recorded) -> String {
-    let decision = match (&record.number, record.decided_on) {
+pub(crate) fn draft(
+    required: &RequiredNotice,
+    report: &ReportSummary,
+    number: Option<&str>,
+    decided_on: Option<NaiveDate>,
+) -> String {
+    let decision = match (number, decided_on) {
         (Some(number), Some(day)) => {
             format!(" (Quyết định số {number} ngày {})", day.format("%d/%m/%Y"))
         }
@@ -307,6 +318,13 @@ fn draft(required: &RequiredNotice, report: &ReportSummary, record: &Recorded) -
         }
         NoticeKind::ComplaintAccepted => format!(
             "đơn khiếu nại số hồ sơ {case}, tiếp nhận ngày {received}, đã được thụ lý giải quyết{decision}"
+        ),
+        NoticeKind::PetitionOffer => format!(
+            "thông tin số hồ sơ {case} có nội dung tố cáo hành vi của cán bộ công an. Để được \
+             giải quyết theo Luật Tố cáo, đề nghị người báo tin gửi đơn tố cáo có ký tên (hoặc \
+             điểm chỉ), ghi rõ họ tên, địa chỉ và nội dung tố cáo, hoặc đến trực tiếp cơ quan \
+             công an để trình bày; có thể trả lời tin này để hẹn ngày giờ làm việc. Danh tính \
+             người báo tin được giữ bí mật"
         ),
         NoticeKind::ComplaintRefused => format!(
             "đơn khiếu nại số hồ sơ {case} không được thụ lý giải quyết{decision}; lý do được nêu \

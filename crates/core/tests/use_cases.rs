@@ -600,6 +600,12 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
     h.mark_police_conduct(&head, &chat, &accused).await.unwrap();
     let detail = stage(&chat).await;
     assert_eq!(detail.procedure.stage, Stage::InformationOnly);
+    let offer = h.notices(&head, &chat).await.unwrap().remove(0);
+    assert_eq!(
+        offer.kind,
+        hotline_domain::workflow::NoticeKind::PetitionOffer
+    );
+    assert!(offer.text.contains("đơn tố cáo có ký tên") && offer.text.contains(&chat));
     assert_eq!(
         detail.summary.deadline, None,
         "no clock of the Law on Denunciations"
@@ -620,8 +626,12 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
         .await
         .unwrap();
     let notices = h.notices(&head, &chat).await.unwrap();
-    assert_eq!(notices.len(), 1);
-    let accepted = notices.first().unwrap();
+    assert_eq!(
+        notices.len(),
+        2,
+        "the offer of a petition, then the acceptance"
+    );
+    let accepted = notices.last().unwrap();
     assert_eq!(
         accepted.kind,
         hotline_domain::workflow::NoticeKind::DenunciationAccepted

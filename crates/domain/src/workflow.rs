@@ -564,6 +564,7 @@ string_enum!(
         DenunciationConcluded => "denunciation_concluded",
         ComplaintAccepted => "complaint_accepted",
         ComplaintRefused => "complaint_refused",
+        PetitionOffer => "petition_offer",
     }
 );
 
@@ -722,6 +723,17 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         _ => &[],
     }
 }
+
+/// The offer made to a person whose report about an officer came by a channel that cannot carry
+/// a denunciation (R15): to send a signed petition or come in, so it can be handled under the
+/// Law on Denunciations. The time to make it is not in the law (U): five working days.
+pub const PETITION_OFFER: RequiredNotice = notice(
+    NoticeKind::PetitionOffer,
+    Recipient::Reporter,
+    WorkingDays(5),
+    false,
+    "Luật Tố cáo Điều 22, 23, 25",
+);
 
 /// How many extensions each procedure allows (the deadline rules' ceilings).
 pub fn extensions_allowed(procedure: Procedure) -> u32 {

@@ -14,11 +14,11 @@ use hotline_domain::{
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
-    NewAuditEntry, NewMessage, NewNote, NewReport, NewSession, NewStaff, NewStep, NewUnit,
-    NewerReports, Note, Notice, PurgeRule, Receipt, RegisterEntry, ReportDetail, ReportFilter,
-    ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals, SecondFactor, Staff,
-    StaffLogin, StaffMember, StepRecord, StoreError, StoreResult, Triage, Unit, Units, Vault,
-    Visibility, WrappedKey,
+    NewAuditEntry, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff, NewStep,
+    NewUnit, NewerReports, Note, Notice, PurgeRule, Receipt, RegisterEntry, ReportDetail,
+    ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals,
+    SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError, StoreResult, Triage,
+    Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -276,6 +276,32 @@ for_any_sql_database! {
             .execute(&mut **tx)
             .await
             .map_err(map_err)?;
+            Ok(())
+        }
+
+        /// Writes drafted notices of a report.
+        async fn insert_notices(
+            tx: &mut Transaction<'_, DB>,
+            report_id: i64,
+            notices: &[NewNotice],
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            for notice in notices {
+                sqlx::query(
+                    "INSERT INTO notices (report_id, kind, recipient, due_at, text_sealed, basis, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(report_id)
+                .bind(notice.kind.as_str())
+                .bind(notice.recipient.as_str())
+                .bind(notice.due_at)
+                .bind(notice.text_sealed.clone())
+                .bind(notice.basis.clone())
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
             Ok(())
         }
 
@@ -1098,6 +1124,7 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
         let detail = format!("accused_unit={accused_unit}");
         Self::record_event(&mut tx, id, actor, "report.police_conduct", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
@@ -1292,22 +1319,7 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        for notice in &step.notices {
-            sqlx::query(
-                "INSERT INTO notices (report_id, kind, recipient, due_at, text_sealed, basis, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(notice.kind.as_str())
-            .bind(notice.recipient.as_str())
-            .bind(notice.due_at)
-            .bind(notice.text_sealed.clone())
-            .bind(notice.basis.clone())
-            .bind(step.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
+        Self::insert_notices(&mut tx, id, &step.notices, step.at).await?;
         let mut detail = format!("action={} to={}", step.action, after.stage);
         if let Some(number) = &step.number {
             // Decision numbers are written like `12/QĐ-CSHS`: no spaces, so the detail parses.

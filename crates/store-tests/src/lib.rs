@@ -723,6 +723,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 accused_unit: commune.clone(),
                 stage: Stage::InformationOnly,
                 deadline: None,
+                notices: Vec::new(),
             },
             inspector,
             at(6, 5),
@@ -751,7 +752,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     &ConductMark {
                         accused_unit: commune.clone(),
                         stage: Stage::InformationOnly,
-                        deadline: None
+                        deadline: None,
+                        notices: Vec::new(),
                     },
                     inspector,
                     at(6, 6)
@@ -771,6 +773,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 accused_unit: UnitCode::province(22),
                 stage: Stage::InformationOnly,
                 deadline: None,
+                notices: Vec::new(),
             },
             inspector,
             at(6, 7),

@@ -355,6 +355,17 @@ pub struct ConductMark {
     pub accused_unit: UnitCode,
     pub stage: Stage,
     pub deadline: Option<Due>,
+    /// The notices marking it requires (the offer of a signed petition, R15), drafted.
+    pub notices: Vec<NewNotice>,
+}
+
+impl std::fmt::Debug for NewNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewNotice")
+            .field("kind", &self.kind)
+            .field("recipient", &self.recipient)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A report's place in its legal procedure and the state of its clock.
@@ -404,7 +415,7 @@ pub struct NewStep {
 }
 
 /// A notice to send, drafted.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewNotice {
     pub kind: NoticeKind,
     pub recipient: Recipient,

@@ -604,6 +604,7 @@ notice-denunciation_forwarded = Notice of the denunciation's forwarding
 notice-denunciation_concluded = Notice of the denunciation's conclusion
 notice-complaint_accepted = Notice of the complaint's acceptance
 notice-complaint_refused = Notice of the complaint's refusal
+notice-petition_offer = Offer to send a signed petition or come in
 notice-to-procuracy = to the procuracy
 notice-to-reporter = to the reporter
 notice-due = due

@@ -604,6 +604,7 @@ notice-denunciation_forwarded = Thông báo chuyển đơn tố cáo
 notice-denunciation_concluded = Thông báo kết luận nội dung tố cáo
 notice-complaint_accepted = Thông báo thụ lý khiếu nại
 notice-complaint_refused = Thông báo không thụ lý khiếu nại
+notice-petition_offer = Đề nghị gửi đơn tố cáo có chữ ký hoặc hẹn làm việc trực tiếp
 notice-to-procuracy = gửi Viện kiểm sát
 notice-to-reporter = gửi người báo tin
 notice-due = hạn gửi

@@ -5,6 +5,7 @@
 
 use crate::handling::TriageInput;
 use crate::intake::Submission;
+use crate::procedure::StepInput;
 use crate::{Actor, CoreError, CoreResult, Hotline};
 use chrono::Duration;
 use hotline_domain::{
@@ -559,6 +560,33 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
             hotline.add_note(&desk, &case, note).await?;
         }
     }
+    // The director accepts the ticket fraud for verification: its receipt notices are drafted.
+    let director = Actor(
+        hotline
+            .store
+            .staff_by_username("demo.qn.giamdoc")
+            .await?
+            .member,
+    );
+    let fraud = case_of("Có người rao bán vé tàu")?;
+    let today = now
+        .with_timezone(&hotline_domain::VIETNAM)
+        .date_naive()
+        .to_string();
+    let accept = StepInput {
+        action: "accept",
+        number: "01/QĐ-CSHS (demo)",
+        decided_on: &today,
+        signer: "Giám đốc CA Quảng Ninh (demo)",
+        grounds: "Nguồn tin có dấu hiệu tội lừa đảo chiếm đoạt tài sản (demo).",
+    };
+    hotline.take_step(&director, &fraud, &accept).await?;
+    let verify = StepInput {
+        action: "begin_verification",
+        grounds: "Giao Phòng Cảnh sát hình sự xác minh (demo).",
+        ..StepInput::default()
+    };
+    hotline.take_step(&director, &fraud, &verify).await?;
     let (duplicate, into) = QN_DUPLICATE;
     hotline
         .merge(&desk, &case_of(duplicate)?, &case_of(into)?)

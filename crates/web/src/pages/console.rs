@@ -47,7 +47,7 @@ fn row(ctx: &Ctx, r: &ReportSummary, now: DateTime<Utc>) -> Row {
     Row {
         due: r
             .deadline
-            .map(|d| (super::due_time(&d), d.due_at.to_rfc3339())),
+            .map(|d| (super::due_time(d.due_at), d.due_at.to_rfc3339())),
         overdue: r.deadline.is_some_and(|d| d.due_at < now),
         case_number: r.case_number.to_string(),
         received: vn_time(r.created_at),
@@ -849,7 +849,7 @@ async fn procedure_lines(
                 ctx.tr.t(&format!("notice-to-{}", n.recipient))
             ),
             to_reporter: n.recipient == hotline_domain::workflow::Recipient::Reporter,
-            due: vn_time(n.due_at),
+            due: super::due_time(n.due_at),
             due_iso: n.due_at.to_rfc3339(),
             overdue: n.sent_at.is_none() && n.due_at < now,
             text: n.text,

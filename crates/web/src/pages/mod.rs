@@ -94,20 +94,15 @@ fn vn_time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// When a time limit runs out, as the law says it: a day-based limit ends at 24:00 of its last
-/// day (`14/12/2026 24:00`, not `15/12/2026 00:00`).
-fn due_time(due: &hotline_store::Due) -> String {
-    let in_days = due
-        .rule
-        .text()
-        .spans
-        .first()
-        .is_some_and(|span| span.in_days());
-    if in_days {
-        let last_day = (due.due_at - chrono::Duration::seconds(1)).with_timezone(&VIETNAM);
+/// When a time limit runs out, as the law says it: a limit that ends at midnight ends at 24:00
+/// of its last day (`14/12/2026 24:00`, not `15/12/2026 00:00`).
+fn due_time(due_at: DateTime<Utc>) -> String {
+    let local = due_at.with_timezone(&VIETNAM);
+    if local.time() == chrono::NaiveTime::MIN {
+        let last_day = local - chrono::Duration::days(1);
         format!("{} 24:00", last_day.format("%d/%m/%Y"))
     } else {
-        vn_time(due.due_at)
+        vn_time(due_at)
     }
 }
 

@@ -567,6 +567,56 @@ pub async fn create_triage(
     }
 }
 
+/// The accused's unit of a report about police conduct.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConductMark {
+    /// `22` (a province's police), `22/6688` (a commune police), `bca`.
+    pub accused_unit: String,
+}
+
+/// Mark a report as about police conduct.
+///
+/// Names the accused's unit: from then on nobody in that unit or below it can read the report,
+/// and it follows the Law on Denunciations (information only, with the offer of a signed
+/// petition, when it came by chat or call). Audited. Answers 404 when the caller is in the
+/// accused unit or below it and so can no longer read it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/police-conduct",
+    tag = "reports",
+    params(("case_number" = String, Path, description = "e.g. QN-2026-000123")),
+    request_body = CreateConductMark,
+    responses(
+        (status = 200, description = "Marked; where the report stands", body = StepTaken),
+        (status = 400, description = "Unknown unit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_conduct_mark(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let (actor, mark) = match staff_command::<CreateConductMark>(&state, &ctx, &headers, body).await
+    {
+        Ok(command) => command,
+        Err(response) => return response,
+    };
+    match state
+        .hotline
+        .mark_police_conduct(&actor, &case, &mark.accused_unit)
+        .await
+    {
+        Ok(_) => where_it_stands(&state, &ctx, &actor, &case, None).await,
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
 /// A step of a report's legal procedure.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -970,8 +1020,8 @@ impl utoipa::Modify for BearerScheme {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, get_report, create_reply, create_triage, create_step, send_notice, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateStep, StepTaken, SendNotice, ReportNotice, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

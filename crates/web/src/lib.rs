@@ -369,6 +369,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/reports/{case}", get(api::get_report))
         .route("/api/v1/reports/{case}/replies", post(api::create_reply))
         .route("/api/v1/reports/{case}/triage", post(api::create_triage))
+        .route(
+            "/api/v1/reports/{case}/police-conduct",
+            post(api::create_conduct_mark),
+        )
         .route("/api/v1/reports/{case}/steps", post(api::create_step))
         .route(
             "/api/v1/reports/{case}/notices/{notice}",

@@ -179,6 +179,93 @@ async fn walked(backend: Backend) {
     let (status, _) = post(&server, &head, &steps, decision("reopen", "7/QĐ")).await;
     assert_eq!(status, 400, "nothing follows closing");
 
+    // A denunciation of a commune's officer by the API channel: information only, with the
+    // offer of a petition, then walked to its end.
+    let (about, _) = api_report(&server, "Cán bộ công an xã đòi tiền khi làm giấy tờ", 22).await;
+    let commune = hotline_domain::Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let (status, body) = post(
+        &server,
+        &head,
+        &format!("/api/v1/reports/{about}/police-conduct"),
+        json!({"accused_unit": format!("22/{commune}")}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stage"], "information_only");
+    assert!(
+        body["deadline"].is_null(),
+        "no clock of the Law on Denunciations yet"
+    );
+    let about_steps = format!("/api/v1/reports/{about}/steps");
+    for (token, step, stage) in [
+        (&duty, note("record_petition"), "pre_processing"),
+        (&head, decision("accept", "9/QĐ-TC"), "accepted"),
+        (&head, note("begin_verification"), "verifying"),
+        (&head, decision("extend", "10/QĐ-GH"), "verifying"),
+        (&head, decision("conclude", "11/KL"), "concluded"),
+        (&head, note("close"), "closed"),
+    ] {
+        let (status, body) = post(&server, token, &about_steps, step).await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some(stage)),
+            "{body}"
+        );
+    }
+    let document: Value = reqwest::Client::new()
+        .get(server.url(&format!("/api/v1/reports/{about}")))
+        .bearer_auth(&head)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = document["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "petition_offer",
+            "denunciation_accepted",
+            "denunciation_concluded"
+        ]
+    );
+    assert_eq!(document["legal_type"], "police_conduct");
+
+    // A public-order report: answered and closed by the duty desk.
+    let (noise, _) = api_report(&server, "Quán karaoke hát to sau 23 giờ", 22).await;
+    let (status, body) = post(
+        &server,
+        &duty,
+        &format!("/api/v1/reports/{noise}/triage"),
+        json!({"legal_type": "public_order", "topic": "noise_disturbance", "urgency": "low"}),
+    )
+    .await;
+    assert_eq!((status, body["deadline"].is_null()), (200, true));
+    let noise_steps = format!("/api/v1/reports/{noise}/steps");
+    for (step, stage) in [
+        (note("assign_handling"), "assigned"),
+        (note("respond"), "responded"),
+        (note("close"), "closed"),
+    ] {
+        let (status, body) = post(&server, &duty, &noise_steps, step).await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some(stage)),
+            "{body}"
+        );
+    }
+
     // On the console: the leader sees the steps with their decisions and takes one.
     let (complaint, _) = api_report(
         &server,

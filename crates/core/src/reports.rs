@@ -92,6 +92,9 @@ pub struct ReportView {
     /// Reports joined to this one that the reader can see.
     pub merged: Vec<ReportSummary>,
     pub timeline: Vec<TimelineEntry>,
+    /// What the first message's text suggests (legal type, topic, urgency, place, where
+    /// personal data sits).
+    pub hints: Option<hotline_domain::hints::Hints>,
     /// Reveal requests waiting or approved; only for members with clearance.
     pub reveal_requests: Vec<RevealRequest>,
     /// What staff call the reporter, when they left a contact: the same for the same phone
@@ -348,6 +351,10 @@ impl Hotline {
                 message.body = message_text(Some(&key), message)?;
             }
         }
+        // Hints read the reporter's own words, before anything is masked.
+        let hints = messages
+            .first()
+            .map(|m| hotline_domain::hints::hints(&m.body, &self.places));
         detail.summary.summary = masked(&detail.summary.summary);
         detail.address = detail.address.as_deref().map(masked);
         let messages = messages
@@ -406,6 +413,7 @@ impl Hotline {
             None => None,
         };
         Ok(ReportView {
+            hints,
             assignee,
             detail,
             messages,

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod danger;
 pub mod deadline;
 pub mod error;
+pub mod hints;
 pub mod ids;
 pub mod pii;
 pub mod places;

@@ -256,6 +256,106 @@ impl Gazetteer {
     }
 }
 
+/// Well-known places people name instead of their province (folded), with the province's code.
+const LANDMARKS: &[(&str, u32)] = &[
+    ("ha long", 22),
+    ("van don", 22),
+    ("mong cai", 22),
+    ("cam pha", 22),
+    ("uong bi", 22),
+    ("phu quoc", 91),
+    ("rach gia", 91),
+    ("long xuyen", 91),
+    ("chau doc", 91),
+    ("vung tau", 79),
+    ("thu duc", 79),
+    ("sai gon", 79),
+    ("tphcm", 79),
+    ("tp hcm", 79),
+    ("tp ho chi minh", 79),
+    ("da lat", 68),
+    ("nha trang", 56),
+    ("cam ranh", 56),
+    ("sam son", 38),
+    ("cua lo", 40),
+    ("thanh pho vinh", 40),
+    ("sa pa", 15),
+    ("sapa", 15),
+    ("hoi an", 48),
+    ("buon ma thuot", 66),
+    ("quy nhon", 52),
+    ("pleiku", 52),
+    ("bien hoa", 75),
+    ("my tho", 82),
+    ("hai phong", 31),
+];
+
+/// Commune types as people write them before a name (folded).
+const COMMUNE_WORDS: &[&str] = &["phuong", "xa", "dac khu", "p", "tt", "thi tran"];
+
+impl Gazetteer {
+    /// The province and commune a text names (`None` where it names none): a province by its
+    /// name, a merged province's former name or a well-known place in it, with or without
+    /// diacritics; then a commune of it written after "phường", "xã" or "đặc khu", or by a
+    /// name of two words or more. Without a province, a commune written with its type that only
+    /// one province has gives both.
+    pub fn place_in_text(&self, text: &str) -> (Option<u32>, Option<u32>) {
+        let words: Vec<String> = fold(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let padded = format!(" {} ", words.join(" "));
+        let holds = |phrase: &str| padded.contains(&format!(" {phrase} "));
+        // The longest name found wins: "ha noi" over "noi", "ba ria vung tau" over "vung tau".
+        let mut province: Option<(usize, u32)> = None;
+        let names = self
+            .province_names
+            .iter()
+            .map(|(name, code)| (name.as_str(), *code))
+            .chain(LANDMARKS.iter().copied());
+        for (name, code) in names {
+            if name.len() >= 4 && holds(name) && province.is_none_or(|(len, _)| name.len() > len) {
+                province = Some((name.len(), code));
+            }
+        }
+        let province = province.map(|(_, code)| code);
+        let named = |c: &Commune| {
+            COMMUNE_WORDS
+                .iter()
+                .any(|w| holds(&format!("{w} {}", c.folded_bare)))
+                || (c.folded_bare.contains(' ')
+                    && c.folded_bare.len() >= 7
+                    && holds(&c.folded_bare))
+        };
+        match province {
+            Some(p) => {
+                let commune = self
+                    .communes_of(p)
+                    .filter(|c| named(c))
+                    .max_by_key(|c| c.folded_bare.len())
+                    .map(|c| c.code);
+                (Some(p), commune)
+            }
+            None => {
+                let typed: Vec<&Commune> = self
+                    .communes
+                    .iter()
+                    .filter(|c| {
+                        COMMUNE_WORDS
+                            .iter()
+                            .any(|w| holds(&format!("{w} {}", c.folded_bare)))
+                    })
+                    .collect();
+                match typed.as_slice() {
+                    [one] => (Some(one.province_code), Some(one.code)),
+                    _ => (None, None),
+                }
+            }
+        }
+    }
+}
+
 /// Why a commune name did not resolve to one commune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommuneLookup {
@@ -294,6 +394,29 @@ mod tests {
 
     fn gazetteer() -> Gazetteer {
         Gazetteer::embedded().unwrap()
+    }
+
+    #[test]
+    fn a_text_names_its_place_with_or_without_diacritics() {
+        let g = gazetteer();
+        assert_eq!(g.place_in_text("Có trộm ở Hạ Long, Quảng Ninh").0, Some(22));
+        let (province, commune) =
+            g.place_in_text("co nguoi ban ma tuy o phuong ha long tinh quang ninh");
+        assert_eq!(province, Some(22));
+        assert_eq!(
+            commune.and_then(|c| g.commune(c)).map(|c| c.name.as_str()),
+            Some("Phường Hạ Long")
+        );
+        assert_eq!(
+            g.place_in_text("Ở Hòa Bình có đánh bạc").0,
+            Some(25),
+            "merged into Phú Thọ"
+        );
+        assert_eq!(
+            g.place_in_text("bi lua qua mang, nguoi o Phu Quoc").0,
+            Some(91)
+        );
+        assert_eq!(g.place_in_text("Tôi muốn hỏi thủ tục").0, None);
     }
 
     #[test]

@@ -106,6 +106,10 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         suspended_days: u32,
     },
+    /// Triage hints for one report: reads its text on standard input and prints one JSON
+    /// object (legal type, topic, urgency, province and commune, confidence, where personal
+    /// data sits). Needs no data folder.
+    Triage,
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -280,6 +284,15 @@ async fn main() -> anyhow::Result<()> {
                 &config.working_calendar(),
             )?;
             println!("{shown}");
+            Ok(())
+        }
+        Command::Triage => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("the report's text on standard input must be UTF-8")?;
+            let places = hotline_domain::Gazetteer::embedded()?;
+            let hints = hotline_domain::hints::hints(&text, &places);
+            println!("{}", serde_json::to_string(&hints)?);
             Ok(())
         }
         Command::Serve { demo, .. } => {

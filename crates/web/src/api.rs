@@ -293,6 +293,8 @@ pub struct ReportDocument {
     pub attachments: Vec<ReportAttachment>,
     /// The notices the law requires of the steps taken, and whether they went out.
     pub notices: Vec<ReportNotice>,
+    /// What the first message's text suggests, as `hotline triage` prints it.
+    pub triage: Option<hotline_domain::hints::Hints>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -366,6 +368,7 @@ pub async fn get_report(
     };
     let detail = view.detail;
     Json(ReportDocument {
+        triage: view.hints,
         notices: notices
             .into_iter()
             .map(|n| ReportNotice {
@@ -1021,7 +1024,7 @@ impl utoipa::Modify for BearerScheme {
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
     paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),

@@ -301,3 +301,38 @@ fn deadline_works_a_limit_out_by_hand_without_a_data_folder() {
         "nothing written"
     );
 }
+
+#[test]
+fn triage_reads_a_report_on_standard_input_and_prints_its_hints() {
+    use std::io::Write;
+    let empty = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(empty.path())
+        .arg("triage")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("cuu voi, co nguoi cam dao dam nguoi o cho Ha Long, sdt 0900 000 123".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hints: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hints["urgency"], "emergency");
+    assert_eq!(hints["topic"], "violence_assault");
+    assert_eq!(hints["legal_type"], "crime_denunciation");
+    assert_eq!(hints["province_code"], 22);
+    assert!(hints["confidence"]["legal_type"].is_number());
+    let pii = hints["pii"].as_array().unwrap();
+    assert_eq!(pii.len(), 1);
+    assert_eq!(pii.first().unwrap()["kind"], "phone");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("0900"),
+        "where personal data is, never what"
+    );
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}

@@ -108,6 +108,7 @@ async fn walked(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(document["stage"], "verifying");
+    assert_eq!(document["triage"]["topic"], "theft_robbery", "{document}");
     let notices = document["notices"].as_array().unwrap().clone();
     assert_eq!(notices.len(), 2, "{document}");
     let to = |recipient: &str| {

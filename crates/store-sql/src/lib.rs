@@ -1169,6 +1169,11 @@ for_any_sql_database! {
         if let Some(c) = triage.commune_code.or(triage.province_code) {
             detail.push_str(&format!(" place={c}"));
         }
+        if let Some((legal_type, topic, urgency)) = triage.hinted {
+            detail.push_str(&format!(
+                " hinted_legal_type={legal_type} hinted_topic={topic} hinted_urgency={urgency}"
+            ));
+        }
         Self::record_event(&mut tx, id, actor, "report.triaged", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
     }

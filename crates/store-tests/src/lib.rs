@@ -1806,6 +1806,11 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         commune_code: Some(commune),
         deadline: Some(due),
         stage: Stage::Triaged,
+        hinted: Some((
+            LegalType::CrimeDenunciation,
+            Topic::Gambling,
+            Urgency::Normal,
+        )),
     };
     assert!(matches!(
         store
@@ -1868,6 +1873,10 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     let last = events.last().unwrap();
     assert_eq!(last.kind, "report.triaged");
     assert!(last.detail.contains("topic=drugs") && last.detail.contains("urgency=urgent"));
+    assert!(
+        last.detail.contains("hinted_topic=gambling"),
+        "the hint is kept beside the officer's choice"
+    );
     let filter = ReportFilter {
         topic: Some(Topic::Drugs),
         ..ReportFilter::default()

@@ -609,6 +609,9 @@ pub struct Triage {
     pub deadline: Option<Due>,
     /// The stage it enters in its procedure.
     pub stage: Stage,
+    /// What the text suggested (legal type, topic, urgency), kept with the event to measure
+    /// how often officers accept the hints.
+    pub hinted: Option<(LegalType, Topic, Urgency)>,
 }
 
 /// An internal note on a report: for staff only, never shown to the reporter.

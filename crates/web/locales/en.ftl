@@ -408,6 +408,7 @@ topic-cybercrime = Cybercrime
 topic-corruption = Corruption
 topic-other = Other
 triage-title = Triage
+triage-hint = Suggested from the text (accept or correct)
 triage-unset = Not classified
 triage-commune = Commune where it happened
 triage-keep-place = Keep the place

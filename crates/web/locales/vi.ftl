@@ -408,6 +408,7 @@ topic-cybercrime = Tội phạm công nghệ cao
 topic-corruption = Tham nhũng
 topic-other = Khác
 triage-title = Phân loại
+triage-hint = Gợi ý tự động từ nội dung (cán bộ chấp nhận hoặc sửa)
 triage-unset = Chưa phân loại
 triage-commune = Xã, phường nơi xảy ra
 triage-keep-place = Giữ nguyên địa điểm

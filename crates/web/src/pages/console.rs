@@ -458,6 +458,8 @@ struct DeadlineLine {
 
 /// The triage form's choices, the report's values selected.
 struct TriageForm {
+    /// What the text suggests, with how sure each hint is.
+    hint: Option<String>,
     legal_type: String,
     legal_type_label: String,
     topic_label: String,
@@ -884,10 +886,39 @@ fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
         Some(key) => ctx.tr.t(&key),
         None => ctx.tr.t("triage-unset"),
     };
+    // Before the first classification the form starts from the text's hints; the officer
+    // accepts or corrects them.
+    let hinted = view.hints.as_ref().filter(|_| summary.legal_type.is_none());
+    let hinted_legal = hinted
+        .map(|h| h.legal_type)
+        .filter(|t| *t != LegalType::PoliceConduct);
+    let hinted_commune = hinted
+        .filter(|h| summary.commune_code.is_none() && h.province_code == province)
+        .and_then(|h| h.commune_code);
+    let urgency = match hinted.map(|h| h.urgency) {
+        Some(hint)
+            if hotline_store::urgency_rank(hint) < hotline_store::urgency_rank(summary.urgency) =>
+        {
+            hint
+        }
+        _ => summary.urgency,
+    };
     TriageForm {
+        hint: view.hints.as_ref().map(|h| {
+            format!(
+                "{} ({:.0} %) · {} ({:.0} %) · {} ({:.0} %)",
+                ctx.tr.t(&format!("legal_type-{}", h.legal_type)),
+                h.confidence.legal_type * 100.0,
+                ctx.tr.t(&format!("topic-{}", h.topic)),
+                h.confidence.topic * 100.0,
+                ctx.tr.t(&format!("urgency-{}", h.urgency)),
+                h.confidence.urgency * 100.0,
+            )
+        }),
         legal_type: detail
             .summary
             .legal_type
+            .or(hinted_legal)
             .map(|t| t.to_string())
             .unwrap_or_default(),
         legal_type_label: label(detail.summary.legal_type.map(|t| format!("legal_type-{t}"))),
@@ -898,18 +929,23 @@ fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
             .filter(|t| **t != LegalType::PoliceConduct)
             .map(|t| (t.as_str(), ctx.tr.t(&format!("legal_type-{t}"))))
             .collect(),
-        topic: detail.topic.map(|t| t.to_string()).unwrap_or_default(),
+        topic: detail
+            .topic
+            .or(hinted.map(|h| h.topic))
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         topics: Topic::ALL
             .iter()
             .map(|t| (t.as_str(), ctx.tr.t(&format!("topic-{t}"))))
             .collect(),
-        urgency: summary.urgency.as_str(),
+        urgency: urgency.as_str(),
         urgencies: Urgency::ALL
             .iter()
             .map(|u| (u.as_str(), ctx.tr.t(&format!("urgency-{u}"))))
             .collect(),
         commune: summary
             .commune_code
+            .or(hinted_commune)
             .map(|c| c.to_string())
             .unwrap_or_default(),
         communes: province

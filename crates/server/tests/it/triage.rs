@@ -68,6 +68,14 @@ async fn triage_notes_and_merge(backend: Backend) {
         fresh.contains("Phân loại tin trong 24 giờ (24 giờ)"),
         "the time to classify runs"
     );
+    assert!(
+        fresh.contains("id=\"triage-hint\""),
+        "the text's hints are offered"
+    );
+    assert!(
+        fresh.contains("<option value=\"drugs\" selected>"),
+        "the form starts from them"
+    );
     let commune_code = commune.code.to_string();
     let (status, to) = post(
         &duty,

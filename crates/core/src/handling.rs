@@ -319,11 +319,11 @@ impl Hotline {
                 detail.summary.created_at,
             ),
             stage,
-            hinted: self
-                .first_text(&detail)
-                .await?
-                .map(|text| hotline_domain::hints::hints(&text, &self.places))
-                .map(|h| (h.legal_type, h.topic, h.urgency)),
+            hinted: {
+                let text = self.first_message_text(&detail.summary).await?;
+                let h = hotline_domain::hints::hints(&text, &self.places);
+                Some((h.legal_type, h.topic, h.urgency))
+            },
         };
         self.store
             .set_triage(
@@ -434,14 +434,5 @@ impl Hotline {
             text_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
             basis: offer.basis.to_owned(),
         }])
-    }
-
-    /// The first message's text of a report, opened.
-    async fn first_text(&self, detail: &hotline_store::ReportDetail) -> CoreResult<Option<String>> {
-        let key = self.data_key(&detail.summary)?;
-        match self.store.messages(detail.summary.id).await?.first() {
-            Some(message) => Ok(Some(crate::reports::message_text(key.as_ref(), message)?)),
-            None => Ok(None),
-        }
     }
 }

@@ -20,6 +20,7 @@ pub mod reports;
 pub mod retention;
 pub mod second_factor;
 pub mod setup;
+pub mod similar;
 pub mod staff;
 
 use hotline_domain::{Clock, DomainError, Gazetteer, UnitCode};

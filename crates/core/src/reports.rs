@@ -320,7 +320,7 @@ impl Hotline {
     }
 
     /// Unseals and masks the summaries of a list.
-    fn open_summaries(&self, reports: &mut [ReportSummary]) -> CoreResult<()> {
+    pub(crate) fn open_summaries(&self, reports: &mut [ReportSummary]) -> CoreResult<()> {
         for report in reports {
             if let Some(key) = self.data_key(report)? {
                 report.summary = open_text(&key, report.sealed_summary.as_deref(), SUMMARY)?

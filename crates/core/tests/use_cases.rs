@@ -721,3 +721,71 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
         hotline_domain::ReportStatus::Closed
     );
 }
+
+#[tokio::test]
+async fn one_incident_told_by_five_people_on_three_channels_is_suggested_for_merging() {
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let burst = [
+        (
+            "Cháy lớn ở kho hàng gần chợ Hạ Long, khói đen bốc cao, có người mắc kẹt",
+            Channel::Web,
+        ),
+        (
+            "chay kho hang gan cho Ha Long, khoi den lam, co nguoi ben trong",
+            Channel::Zalo,
+        ),
+        (
+            "Kho hàng cạnh chợ Hạ Long đang cháy, khói đen mù mịt",
+            Channel::Phone,
+        ),
+        ("CHÁY KHO HÀNG CHỢ HẠ LONG, GỌI CỨU HỎA GẤP", Channel::Zalo),
+        (
+            "Báo cháy: kho hàng gần chợ Hạ Long bốc cháy dữ dội",
+            Channel::Web,
+        ),
+    ];
+    let unrelated = [
+        "Quán karaoke hát to sau 23 giờ ở phường Bãi Cháy",
+        "Bị lừa chuyển khoản mua vé tàu ra đảo",
+        "Xe tải chở quá tải làm hỏng đường vào khu dân cư",
+        "Cho em hỏi thủ tục làm căn cước cho con",
+    ];
+    let mut cases = Vec::new();
+    for (text, channel) in burst {
+        cases.push(reported(&h, text, channel).await);
+        clock.advance(chrono::Duration::minutes(7));
+        let noise = unrelated.get(cases.len() % unrelated.len()).unwrap();
+        reported(&h, noise, Channel::Web).await;
+    }
+    let first = cases.first().unwrap();
+    let suggested: Vec<String> = h
+        .similar_reports(&duty, first)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.report.case_number.to_string())
+        .collect();
+    let others: Vec<String> = cases.iter().skip(1).cloned().collect();
+    assert_eq!(
+        suggested.iter().collect::<std::collections::HashSet<_>>(),
+        others.iter().collect::<std::collections::HashSet<_>>(),
+        "the four others, and none of the unrelated reports"
+    );
+    // Merged, the main report keeps every message and every reporter.
+    for case in &others {
+        h.merge(&duty, case, first).await.unwrap();
+    }
+    let view = h.report(&duty, first).await.unwrap();
+    assert_eq!(view.merged.len(), 4);
+    let told: usize = view
+        .timeline
+        .iter()
+        .filter(|e| matches!(e.item, hotline_core::reports::TimelineItem::Message(_)))
+        .count();
+    assert_eq!(told, 5, "every message of the incident in one timeline");
+    assert!(
+        h.similar_reports(&duty, first).await.unwrap().is_empty(),
+        "merged duplicates are closed and no longer suggested"
+    );
+}

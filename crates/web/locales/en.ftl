@@ -618,3 +618,8 @@ field-notice-unknown = No such notice.
 field-notice-sent = This notice was sent already.
 field-via-required = Please say how it was sent (5 to 200 characters).
 event-report_notice_sent = Notice sent
+
+## Possible duplicates
+similar-title = Possibly the same incident
+similar-likeness = likeness
+similar-merge = Join this report to

@@ -618,3 +618,8 @@ field-notice-unknown = Không có thông báo này.
 field-notice-sent = Thông báo này đã được gửi.
 field-via-required = Vui lòng ghi cách gửi (5 đến 200 ký tự).
 event-report_notice_sent = Đã gửi thông báo
+
+## Possible duplicates
+similar-title = Có thể cùng một vụ việc
+similar-likeness = độ giống
+similar-merge = Gộp tin này vào

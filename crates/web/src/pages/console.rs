@@ -407,6 +407,17 @@ struct ReportPage {
     merged: Vec<String>,
     can_merge: bool,
     merge_error: Option<String>,
+    /// Open reports that look like the same incident.
+    similar: Vec<SimilarLine>,
+}
+
+/// A report suggested as the same incident.
+struct SimilarLine {
+    case_number: String,
+    received: String,
+    channel: String,
+    summary: String,
+    likeness: String,
 }
 
 /// A report's procedure on its page: where it stands, the steps taken, the steps the reader
@@ -1454,6 +1465,23 @@ async fn report_response(
             .map(|r| r.case_number.to_string())
             .collect(),
         can_merge: actor.0.role.may_assign(),
+        similar: if actor.0.role.may_assign() && view.detail.merged_into.is_none() {
+            match state.hotline.similar_reports(actor, case).await {
+                Ok(similar) => similar
+                    .into_iter()
+                    .map(|s| SimilarLine {
+                        case_number: s.report.case_number.to_string(),
+                        received: vn_time(s.report.created_at),
+                        channel: ctx.tr.t(&format!("channel-{}", s.report.channel)),
+                        summary: s.report.summary,
+                        likeness: format!("{:.0} %", s.likeness * 100.0),
+                    })
+                    .collect(),
+                Err(e) => return PageError::from_core(e, ctx).into_response(),
+            }
+        } else {
+            Vec::new()
+        },
         merge_error: shown.merge_error,
     };
     render(status, &page, ctx)

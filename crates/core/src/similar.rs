@@ -1,0 +1,144 @@
+//! Reports that look like the same incident as another: told by the words their texts share,
+//! the place and how close in time they came, across channels and reporters. Suggested to the
+//! officer, who merges them (every message and every reporter is kept).
+
+use crate::reports::message_text;
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::CaseNumber;
+use hotline_domain::text::search_tokens;
+use hotline_store::{ReportFilter, ReportSummary};
+use std::collections::HashSet;
+
+/// How far apart in time two reports of one incident may come.
+const WINDOW_HOURS: i64 = 48;
+/// Reports of the window looked at, at most.
+const CANDIDATES: u32 = 200;
+/// The likeness from which a report is suggested.
+const THRESHOLD: f32 = 0.3;
+/// Suggestions shown, at most.
+const SUGGESTIONS: usize = 5;
+
+/// Words too common in reports to tell incidents apart.
+const COMMON: &[&str] = &[
+    "co", "nguoi", "o", "la", "va", "cua", "toi", "em", "anh", "chi", "cho", "khong", "duoc", "da",
+    "dang", "nay", "mot", "nhung", "cac", "voi", "de", "thi", "ma", "ra", "vao", "len", "xin",
+    "cong", "an", "bao", "tin", "gi", "rat", "nhieu", "lai", "con", "roi", "luc", "khi", "tai",
+    "tu", "den", "ve", "tren", "duoi", "trong", "ngoai", "hay", "nhu", "the", "nao", "du", "lieu",
+    "demo", "hu", "cau",
+];
+
+/// A report suggested as the same incident, and how alike it is (0 to 1).
+#[derive(Debug, Clone)]
+pub struct Similar {
+    pub report: ReportSummary,
+    pub likeness: f32,
+}
+
+fn words(text: &str) -> HashSet<String> {
+    search_tokens(text)
+        .into_iter()
+        .filter(|w| !COMMON.contains(&w.as_str()))
+        .collect()
+}
+
+/// How alike two reports are: the overlap of their words (Jaccard), raised when they name the
+/// same commune or province.
+fn likeness(
+    a: &HashSet<String>,
+    b: &HashSet<String>,
+    same_commune: bool,
+    same_province: bool,
+) -> f32 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    let overlap = a.intersection(b).count() as f32 / union as f32;
+    let place = if same_commune {
+        0.15
+    } else if same_province {
+        0.05
+    } else {
+        0.0
+    };
+    (overlap + place).min(1.0)
+}
+
+impl Hotline {
+    /// Open reports the actor can see that look like the same incident as `case`, most alike
+    /// first.
+    pub async fn similar_reports(&self, actor: &Actor, case: &str) -> CoreResult<Vec<Similar>> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let visibility = actor.visibility();
+        let detail = self.store.report(&visibility, &case).await?;
+        let this = &detail.summary;
+        let mine = words(&self.first_message_text(this).await?);
+        let window = chrono::Duration::hours(WINDOW_HOURS);
+        let filter = ReportFilter {
+            received_from: Some(this.created_at - window),
+            received_before: Some(this.created_at + window),
+            ..ReportFilter::default()
+        };
+        let nearby = self
+            .store
+            .inbox(&visibility, &filter, &[], CANDIDATES)
+            .await?;
+        let mut similar = Vec::new();
+        for other in nearby {
+            if other.id == this.id
+                || other.status == hotline_domain::ReportStatus::Closed
+                || other.province_code.is_some()
+                    && this.province_code.is_some()
+                    && other.province_code != this.province_code
+            {
+                continue;
+            }
+            let theirs = words(&self.first_message_text(&other).await?);
+            let score = likeness(
+                &mine,
+                &theirs,
+                this.commune_code.is_some() && other.commune_code == this.commune_code,
+                this.province_code.is_some() && other.province_code == this.province_code,
+            );
+            if score >= THRESHOLD {
+                similar.push(Similar {
+                    report: other,
+                    likeness: score,
+                });
+            }
+        }
+        similar.sort_by(|a, b| b.likeness.total_cmp(&a.likeness));
+        similar.truncate(SUGGESTIONS);
+        let mut reports: Vec<ReportSummary> = similar.iter().map(|s| s.report.clone()).collect();
+        self.open_summaries(&mut reports)?;
+        for (s, opened) in similar.iter_mut().zip(reports) {
+            s.report = opened;
+        }
+        Ok(similar)
+    }
+
+    /// A report's first message, opened.
+    pub(crate) async fn first_message_text(&self, report: &ReportSummary) -> CoreResult<String> {
+        let key = self.data_key(report)?;
+        match self.store.messages(report.id).await?.first() {
+            Some(message) => message_text(key.as_ref(), message),
+            None => Ok(String::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_words_and_place_make_reports_alike() {
+        let a = words("Cháy lớn ở kho hàng gần chợ Hạ Long, khói đen bốc lên");
+        let b = words("chay kho hang cho ha long, khoi den rat nhieu");
+        let c = words("Quán karaoke hát to sau 23 giờ");
+        assert!(likeness(&a, &b, true, true) > THRESHOLD);
+        assert!(likeness(&a, &c, false, true) < THRESHOLD);
+        assert!(likeness(&HashSet::new(), &HashSet::new(), true, true) == 0.0);
+    }
+}

@@ -66,6 +66,9 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("ng", "nguoi"),
     ("nguoj", "nguoi"),
     ("tk", "tai khoan"),
+    ("cs", "canh sat"),
+    ("kv", "khu vuc"),
+    ("lh", "lien he"),
     ("stk", "so tai khoan"),
     ("ck", "chuyen khoan"),
     ("fb", "facebook"),
@@ -84,17 +87,17 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
         &[
             ("ma tuy", 3.0),
             ("thuoc lac", 3.0),
-            ("ke", 1.5),
             ("ketamin", 3.0),
             ("heroin", 3.0),
-            ("da", 0.3),
             ("ma tuy da", 3.0),
             ("bay lac", 3.0),
             ("hit", 1.0),
             ("chich", 1.5),
             ("can sa", 3.0),
             ("cuon ke", 2.0),
-            ("bong cuoi", 2.0),
+            ("bong cuoi", 3.5),
+            ("hit bong cuoi", 4.0),
+            ("su dung ma tuy", 4.0),
             ("nghien", 1.5),
             ("con nghien", 2.5),
             ("bo da", 2.0),
@@ -123,6 +126,7 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("game bai", 2.5),
             ("nha cai", 2.5),
             ("da ga", 2.5),
+            ("an tien", 1.0),
         ],
     ),
     (
@@ -232,6 +236,15 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("xuat canh trai phep", 2.5),
             ("mang thai ho", 2.0),
             ("ban tre em", 4.0),
+            ("tre so sinh", 3.0),
+            ("lay chong nuoc ngoai", 3.0),
+            ("sang trung", 2.5),
+            ("ban vao", 3.0),
+            ("dua sang", 2.0),
+            ("du di", 2.0),
+            ("bi du", 2.0),
+            ("sang bien gioi", 2.5),
+            ("duong day dua", 3.0),
         ],
     ),
     (
@@ -278,6 +291,11 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("phat nguoi", 2.5),
             ("canh sat giao thong", 1.5),
             ("bien so", 1.0),
+            ("tong", 2.0),
+            ("long duong", 2.0),
+            ("giu xe", 1.5),
+            ("cong kenh", 2.0),
+            ("phuong tien", 1.5),
         ],
     ),
     (
@@ -302,6 +320,12 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("dong vat hoang da", 3.0),
             ("ca chet", 2.0),
             ("dot rom", 2.0),
+            ("khai thac vang", 3.0),
+            ("dot rung", 3.0),
+            ("phan thai", 2.0),
+            ("bui", 2.0),
+            ("mui hoi", 2.5),
+            ("khong che chan", 2.0),
         ],
     ),
     (
@@ -383,7 +407,11 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("tham nhung", 4.0),
             ("hoi lo", 3.5),
             ("nhan hoi lo", 4.0),
-            ("an tien", 3.0),
+            ("an tien", 2.0),
+            ("nhan tien", 3.0),
+            ("lam luat", 3.0),
+            ("thu tien", 1.5),
+            ("hop thuc hoa", 3.0),
             ("doi tien", 2.0),
             ("boi duong", 2.5),
             ("phong bi", 3.0),
@@ -448,6 +476,18 @@ const MISCONDUCT: &[&str] = &[
     "lam dung",
     "tham nhung",
     "khong giai quyet",
+    "lam luat",
+    "xin tien",
+    "moc noi",
+    "chui lai",
+    "quat",
+    "tu y",
+    "cung cap dia chi",
+    "rut sung",
+    "say ruou",
+    "vuot den do",
+    "khong ai toi",
+    "khong den",
     "cham giai quyet",
     "lam ngo",
     "thien vi",
@@ -478,6 +518,10 @@ const PROSECUTION_REQUEST: &[(&str, f32)] = &[
     ("chuyen ho so", 2.0),
     ("dau hieu toi pham", 1.5),
     ("khoi to vu an", 3.0),
+    ("khoi to", 2.0),
+    ("de nghi co quan", 2.5),
+    ("de nghi cong an", 2.0),
+    ("chuyen giao doi tuong", 3.0),
     ("co quan chung toi", 1.5),
     ("doan kiem tra", 2.0),
     ("chi cuc", 2.0),
@@ -512,6 +556,16 @@ const ORGANISATION: &[(&str, f32)] = &[
     ("doanh nghiep", 1.5),
     ("uy ban", 1.5),
     ("hop tac xa", 2.0),
+    ("chung toi xin bao", 3.0),
+    ("xin cung cap thong tin", 4.0),
+    ("ban dieu hanh", 3.0),
+    ("khach san chung toi", 4.0),
+    ("cua hang chung toi", 4.0),
+    ("nha ga chung toi", 4.0),
+    ("ben xe chung toi", 4.0),
+    ("chi nhanh", 2.0),
+    ("chung toi phat hien", 3.0),
+    ("thong bao", 1.0),
 ];
 
 const FEEDBACK: &[(&str, f32)] = &[
@@ -563,6 +617,18 @@ const NON_ACTIONABLE: &[(&str, f32)] = &[
     ("haha", 2.0),
     ("ngu", 1.0),
     ("vo dung", 2.0),
+    ("giai ngan", 4.0),
+    ("khong can the chap", 4.0),
+    ("lien he zalo", 3.0),
+    ("soi cau", 4.0),
+    ("bam vao link", 3.0),
+    ("nhan ngay", 2.0),
+    ("dat banh", 3.0),
+    ("co phai tiem", 4.0),
+    ("thu xem", 3.0),
+    ("gui duoc khong", 3.0),
+    ("co ma", 3.0),
+    ("nong qua", 3.0),
 ];
 
 /// Things happening now or just now: a crime in progress or evidence disappearing.
@@ -650,6 +716,49 @@ const EMERGENCY: &[&str] = &[
     "nguoi bi thuong",
     "dang hanh hung",
     "dang hiep dam",
+    "roi xuong gieng",
+    "roi xuong song",
+    "roi xuong bien",
+    "roi xuong kenh",
+    "te xuong",
+    "song cuon",
+    "nuoc cuon",
+    "lu cuon",
+    "lu quet",
+    "bi cuon",
+    "dang troi",
+    "choi voi",
+    "keu cuu",
+    "cuu gap",
+    "dinh nhay",
+    "doa nhay",
+    "nhay xuong",
+    "mep tang thuong",
+    "lan can cau",
+    "tat xang",
+    "tuoi xang",
+    "doa dot",
+    "dot nha",
+    "cham lua",
+    "lua to",
+    "con ket",
+    "bi ket",
+    "vui duoi",
+    "vui lap",
+    "sat lo",
+    "dap chong",
+    "dap vo",
+    "bop co",
+    "nam bat dong",
+    "mau nhieu",
+    "sap ngat",
+    "bi troi",
+    "ban sang",
+    "cho ra bien gioi",
+    "ep len xe",
+    "loi len xe",
+    "giat dien",
+    "dien giat",
 ];
 
 /// The text's folded words, abbreviations spelled out, between single spaces and padded with
@@ -714,6 +823,8 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         .map(|(topic, phrases)| (*topic, score(&words, phrases)))
         .collect();
     let (topic, topic_confidence) = best(&topic_scores, Topic::Other);
+    // Harm to the environment is a crime when it is done "trái phép" or to wildlife; noise and
+    // traffic are matters of public order.
     let crime: f32 = topic_scores
         .iter()
         .filter(|(t, _)| {
@@ -723,7 +834,15 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
             )
         })
         .map(|(_, s)| s)
-        .sum();
+        .sum::<f32>()
+        + if ["trai phep", "hoang da", "tang vat"]
+            .iter()
+            .any(|w| holds(&words, w))
+        {
+            3.0
+        } else {
+            0.0
+        };
     let order: f32 = topic_scores
         .iter()
         .filter(|(t, _)| {
@@ -752,15 +871,20 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
             LegalType::ProsecutionRequest,
             score(&words, PROSECUTION_REQUEST) * if crime > 0.0 { 1.2 } else { 0.5 },
         ),
+        // An organisation speaking of a crime: it informs rather than denounces.
         (
             LegalType::CrimeInformation,
-            if crime > 0.0 { organisation * 1.2 } else { 0.0 },
+            if organisation >= 2.5 {
+                organisation * 1.5 + crime * 0.6
+            } else {
+                0.0
+            },
         ),
         (LegalType::CrimeDenunciation, crime * 0.8),
         (LegalType::PublicOrder, order * 0.9),
         (
             LegalType::Feedback,
-            score(&words, FEEDBACK) + question * 1.5 - crime * 0.3,
+            score(&words, FEEDBACK) * 1.5 + question * 1.5 - crime * 0.2,
         ),
         (
             LegalType::NonActionable,
@@ -775,7 +899,22 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
     let (legal_type, legal_confidence) = best(&legal_scores, LegalType::PublicOrder);
     let signals = danger::signals(text);
     let emergency = signals.any() || EMERGENCY.iter().any(|p| holds(&words, p));
-    let urgent = URGENT.iter().filter(|p| holds(&words, p)).count();
+    // Something happening now ("đang"), just now ("vừa") or about to ("sắp", "tối nay") with a
+    // crime or a disturbance in it: there is still time to act.
+    let now_words = [
+        "dang",
+        "vua",
+        "sap",
+        "toi nay",
+        "chieu nay",
+        "hien tai",
+        "van dang",
+    ]
+    .iter()
+    .any(|w| holds(&words, w));
+    let urgent = URGENT.iter().filter(|p| holds(&words, p)).count()
+        + usize::from(now_words && crime + order + conduct > 0.0)
+        + usize::from(holds(&words, "gap"));
     let (urgency, urgency_confidence) = if emergency {
         (Urgency::Emergency, if signals.life { 0.8 } else { 0.6 })
     } else if urgent > 0 {

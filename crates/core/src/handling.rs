@@ -154,8 +154,10 @@ impl Hotline {
 
     /// Classifies a report the actor may see as about police conduct, naming the accused's
     /// unit (a commune police is created on first use). From then on nobody in that unit or
-    /// below it, the actor included, can read it; the leaders and inspectorate above can.
-    /// Audited, with an event on the report. Returns whether the actor can still read it.
+    /// below it, the actor included, can read it; the leaders and inspectorate above can. A
+    /// report held by the accused's unit or one under it is handed up to the unit above the
+    /// accused's. Audited, with events on the report. Returns whether the actor can still
+    /// read it.
     pub async fn mark_police_conduct(
         &self,
         actor: &Actor,
@@ -180,19 +182,44 @@ impl Hotline {
             }
             _ => detail.procedure,
         };
-        let accused = self
-            .resolve_unit(&accused)
-            .await
-            .map_err(|e| match e {
-                CoreError::NotFound => {
-                    hotline_domain::DomainError::field("accused_unit", "unknown").into()
-                }
-                e => e,
-            })?
-            .code;
+        let accused = self.resolve_unit(&accused).await.map_err(|e| match e {
+            CoreError::NotFound => {
+                hotline_domain::DomainError::field("accused_unit", "unknown").into()
+            }
+            e => e,
+        })?;
+        // The actor may read the report (above); what follows may take it out of their sight,
+        // so it runs on the whole store.
+        let everywhere = hotline_store::Visibility::Subtree(String::new());
+        let now = self.clock.now();
+        // Never left with the accused, their unit or those under them (R20, R21): the report
+        // goes up to the unit above the accused's (a commune police's or a department's case to
+        // the provincial director, the provincial police's to the ministry).
+        let holder = self.store.unit(&detail.summary.unit).await?;
+        let competent = match &accused.parent {
+            Some(parent) if holder.path.starts_with(&accused.path) => Some(parent.clone()),
+            _ => None,
+        };
+        let home = competent.clone().unwrap_or(detail.summary.unit.clone());
+        if let Some(to) = &competent {
+            self.store
+                .transfer_report(&everywhere, &case, to, actor.0.id, now)
+                .await?;
+            self.audit(
+                Some(actor.0.id),
+                "report.transferred",
+                case.as_str(),
+                &format!(
+                    "from={} to={to} reason=conflict of interest",
+                    detail.summary.unit
+                ),
+            )
+            .await?;
+        }
+        let accused = accused.code;
         self.store
             .mark_police_conduct(
-                &actor.visibility(),
+                &everywhere,
                 &case,
                 &ConductMark {
                     notices: self.petition_offer(&detail, &conduct_state)?,
@@ -201,12 +228,12 @@ impl Hotline {
                     deadline: self.running_deadline(
                         Some(LegalType::PoliceConduct),
                         &conduct_state,
-                        &detail.summary.unit,
+                        &home,
                         detail.summary.created_at,
                     ),
                 },
                 actor.0.id,
-                self.clock.now(),
+                now,
             )
             .await?;
         self.audit(

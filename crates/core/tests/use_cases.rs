@@ -789,3 +789,78 @@ async fn one_incident_told_by_five_people_on_three_channels_is_suggested_for_mer
         "merged duplicates are closed and no longer suggested"
     );
 }
+
+#[tokio::test]
+async fn a_report_about_an_officer_goes_above_the_accused() {
+    let (_d, h, _) = hotline().await;
+    let places = Gazetteer::embedded().unwrap();
+    let commune = places.communes_of(22).next().unwrap().code;
+    let commune_unit = UnitCode::commune(22, commune);
+    h.resolve_unit(&commune_unit).await.unwrap();
+    let inspector = hotline_core::Actor(
+        h.add_staff(
+            "bca.inspector",
+            "",
+            Role::Inspector,
+            &"bca".parse().unwrap(),
+            "a long password",
+        )
+        .await
+        .unwrap(),
+    );
+    let on_commune = async |text: &str| {
+        let mut input = self::text(text);
+        input.province_code = Some(22);
+        input.commune_code = Some(commune);
+        h.submit(Submission::new(input, Channel::Web))
+            .await
+            .unwrap()
+            .case_number
+            .to_string()
+    };
+    let unit_of = async |case: &str| {
+        h.report(&inspector, case)
+            .await
+            .unwrap()
+            .detail
+            .summary
+            .unit
+            .to_string()
+    };
+    // The commune police accused: the provincial director settles it (R20).
+    let case = on_commune("Trưởng công an xã nhận tiền của chủ quán").await;
+    assert_eq!(unit_of(&case).await, commune_unit.to_string());
+    h.mark_police_conduct(&inspector, &case, commune_unit.as_str())
+        .await
+        .unwrap();
+    assert_eq!(unit_of(&case).await, "22");
+    // The provincial police accused: the ministry.
+    let case = on_commune("Giám đốc công an tỉnh bao che cho sai phạm").await;
+    h.mark_police_conduct(&inspector, &case, "22")
+        .await
+        .unwrap();
+    assert_eq!(unit_of(&case).await, "bca");
+    // A report already above the accused stays where it is.
+    let mut input = text("Cán bộ công an xã hách dịch khi làm giấy tờ");
+    input.province_code = Some(22);
+    let at_province = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    h.mark_police_conduct(&inspector, &at_province, commune_unit.as_str())
+        .await
+        .unwrap();
+    assert_eq!(unit_of(&at_province).await, "22");
+    let view = h.report(&inspector, &case).await.unwrap();
+    assert!(
+        view.events.iter().any(|e| e.kind == "report.transferred"),
+        "the handover is in its history"
+    );
+    assert_eq!(
+        view.detail.procedure.stage,
+        hotline_domain::workflow::Stage::InformationOnly,
+        "a web form is no signed petition"
+    );
+}

@@ -162,7 +162,7 @@ impl Hotline {
             .into_iter()
             .filter(|u| u.path.starts_with(&actor.0.unit_path))
             .collect();
-        units.sort_by(|a, b| a.path.cmp(&b.path));
+        sort_as_tree(&mut units);
         Ok(units)
     }
 
@@ -258,4 +258,65 @@ fn unit_name(name: &str) -> CoreResult<String> {
         return Err(DomainError::field("name", "too_long").into());
     }
     Ok(name)
+}
+
+/// Units in tree order, each unit's children by name (Vietnamese names sort well enough by
+/// their folded form), so that `1`, `11`, `12` … read as Hà Nội, Điện Biên, Lai Châu … by name.
+fn sort_as_tree(units: &mut Vec<Unit>) {
+    use std::collections::HashMap;
+    let mut children: HashMap<Option<UnitCode>, Vec<Unit>> = HashMap::new();
+    let codes: std::collections::HashSet<UnitCode> = units.iter().map(|u| u.code.clone()).collect();
+    for unit in units.drain(..) {
+        // A unit whose parent is outside the list is a root of it.
+        let parent = unit.parent.clone().filter(|p| codes.contains(p));
+        children.entry(parent).or_default().push(unit);
+    }
+    for list in children.values_mut() {
+        list.sort_by_key(|u| hotline_domain::text::fold(&u.name));
+    }
+    fn walk(
+        parent: Option<UnitCode>,
+        children: &mut HashMap<Option<UnitCode>, Vec<Unit>>,
+        out: &mut Vec<Unit>,
+    ) {
+        for unit in children.remove(&parent).unwrap_or_default() {
+            let code = unit.code.clone();
+            out.push(unit);
+            walk(Some(code), children, out);
+        }
+    }
+    walk(None, &mut children, units);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, name: &str, parent: Option<&str>) -> Unit {
+        Unit {
+            code: code.parse().unwrap(),
+            name: name.into(),
+            kind: UnitKind::Department,
+            parent: parent.map(|p| p.parse().unwrap()),
+            path: String::new(),
+            province_code: None,
+            commune_code: None,
+            case_prefix: "QN".into(),
+        }
+    }
+
+    #[test]
+    fn units_read_as_a_tree_with_children_by_name() {
+        let mut units = vec![
+            unit("bca", "Bộ Công an", None),
+            unit("11", "Công an tỉnh Điện Biên", Some("bca")),
+            unit("22/6688", "Công an phường Hạ Long", Some("22")),
+            unit("22", "Công an tỉnh Quảng Ninh", Some("bca")),
+            unit("22-pc02", "Phòng Cảnh sát hình sự", Some("22")),
+            unit("1", "Công an thành phố Hà Nội", Some("bca")),
+        ];
+        sort_as_tree(&mut units);
+        let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+        assert_eq!(codes, ["bca", "1", "11", "22", "22/6688", "22-pc02"]);
+    }
 }

@@ -188,6 +188,11 @@ impl Hotline {
             }
             e => e,
         })?;
+        // Every unit is under the ministry: naming it would hide the report from everyone.
+        // Reports about the ministry's own leadership are not this system's to handle.
+        if accused.parent.is_none() {
+            return Err(hotline_domain::DomainError::field("accused_unit", "root").into());
+        }
         // The actor may read the report (above); what follows may take it out of their sight,
         // so it runs on the whole store.
         let everywhere = hotline_store::Visibility::Subtree(String::new());

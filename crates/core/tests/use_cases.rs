@@ -834,6 +834,17 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         .await
         .unwrap();
     assert_eq!(unit_of(&case).await, "22");
+    // The ministry cannot be named: nobody could read the report any more.
+    let root = on_commune("Lãnh đạo cấp trên bao che").await;
+    assert!(matches!(
+        h.mark_police_conduct(&inspector, &root, "bca").await,
+        Err(CoreError::Domain(_))
+    ));
+    assert_eq!(
+        unit_of(&root).await,
+        commune_unit.to_string(),
+        "nothing changed"
+    );
     // The provincial police accused: the ministry.
     let case = on_commune("Giám đốc công an tỉnh bao che cho sai phạm").await;
     h.mark_police_conduct(&inspector, &case, "22")

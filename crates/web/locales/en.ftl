@@ -273,6 +273,7 @@ conduct-explain = Once recorded, members of the accused officer's unit and of ev
 conduct-unit = The accused officer's unit
 conduct-submit = Record
 conduct-marked = About the conduct of an officer of:
+field-accused_unit-root = The ministry cannot be named as the accused unit: nobody could read the report any more. Name the accused officer's own unit.
 field-accused_unit-unknown = This unit was not found.
 unit-police-of = Police of { $name }
 filter-title = Filter reports

@@ -273,6 +273,7 @@ conduct-explain = Khi ghi nhận, người thuộc đơn vị của cán bộ b�
 conduct-unit = Đơn vị của cán bộ bị phản ánh
 conduct-submit = Ghi nhận
 conduct-marked = Tin về hành vi của cán bộ công an thuộc:
+field-accused_unit-root = Không thể ghi nhận Bộ Công an là đơn vị bị phản ánh: tin sẽ không còn ai xem được. Hãy chọn đơn vị cụ thể của cán bộ bị phản ánh.
 field-accused_unit-unknown = Không tìm thấy đơn vị này.
 unit-police-of = Công an { $name }
 filter-title = Lọc tin báo

@@ -242,8 +242,14 @@ impl Hotline {
         }
         let name = unit_name(name)?;
         self.store.rename_unit(&unit.code, &name).await?;
-        self.audit(Some(actor.0.id), "unit.renamed", unit.code.as_str(), "")
-            .await?;
+        // Unit names appear in notices to reporters and the procuracy: both are kept.
+        self.audit(
+            Some(actor.0.id),
+            "unit.renamed",
+            unit.code.as_str(),
+            &format!("from={} to={name}", unit.name),
+        )
+        .await?;
         Ok(Unit { name, ..unit })
     }
 }

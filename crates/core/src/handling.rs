@@ -168,12 +168,20 @@ impl Hotline {
         if actor.visibility() == hotline_store::Visibility::Nothing {
             return Err(CoreError::NotFound);
         }
+        // It moves the report and walls it off: the triage desk, leaders and inspectors only.
+        if !actor.0.role.may_assign() {
+            return Err(CoreError::Forbidden);
+        }
         let accused: hotline_domain::UnitCode = accused_unit
             .trim()
             .parse()
             .map_err(|_| hotline_domain::DomainError::field("accused_unit", "unknown"))?;
         // The report must be visible before a unit is made up for it.
         let detail = self.store.report(&actor.visibility(), &case).await?;
+        // Once named, the accused stays named: re-marking could walk the report back to them.
+        if detail.accused_unit.is_some() {
+            return Err(hotline_domain::DomainError::field("accused_unit", "already").into());
+        }
         // A report about an officer follows the Law on Denunciations from the start; one whose
         // procedure has begun keeps its stage.
         let conduct_state = match detail.procedure.stage {
@@ -206,20 +214,10 @@ impl Hotline {
             _ => None,
         };
         let home = competent.clone().unwrap_or(detail.summary.unit.clone());
-        if let Some(to) = &competent {
-            self.store
-                .transfer_report(&everywhere, &case, to, actor.0.id, now)
-                .await?;
-            self.audit(
-                Some(actor.0.id),
-                "report.transferred",
-                case.as_str(),
-                &format!(
-                    "from={} to={to} reason=conflict of interest",
-                    detail.summary.unit
-                ),
-            )
-            .await?;
+        // The offer goes out in the name of the unit that now holds the report.
+        let mut held = detail.clone();
+        if competent.is_some() {
+            held.summary.unit_name = self.store.unit(&home).await?.name;
         }
         let accused = accused.code;
         self.store
@@ -227,7 +225,8 @@ impl Hotline {
                 &everywhere,
                 &case,
                 &ConductMark {
-                    notices: self.petition_offer(&detail, &conduct_state)?,
+                    notices: self.petition_offer(&held, &conduct_state)?,
+                    move_to: competent.clone(),
                     accused_unit: accused.clone(),
                     stage: conduct_state.stage,
                     deadline: self.running_deadline(
@@ -241,6 +240,18 @@ impl Hotline {
                 now,
             )
             .await?;
+        if let Some(to) = &competent {
+            self.audit(
+                Some(actor.0.id),
+                "report.transferred",
+                case.as_str(),
+                &format!(
+                    "from={} to={to} reason=conflict of interest",
+                    detail.summary.unit
+                ),
+            )
+            .await?;
+        }
         self.audit(
             Some(actor.0.id),
             "report.police_conduct",
@@ -351,6 +362,7 @@ impl Hotline {
                 detail.summary.created_at,
             ),
             stage,
+            from_stage: detail.procedure.stage,
             hinted: {
                 let text = self.first_message_text(&detail.summary).await?;
                 let h = hotline_domain::hints::hints(&text, &self.places);
@@ -365,7 +377,11 @@ impl Hotline {
                 actor.0.id,
                 self.clock.now(),
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
+                e => CoreError::from(e),
+            })?;
         self.audit(
             Some(actor.0.id),
             "report.triaged",
@@ -413,12 +429,23 @@ impl Hotline {
         let into =
             CaseNumber::parse(into.trim()).ok_or_else(|| DomainError::field("into", "unknown"))?;
         let visibility = actor.visibility();
-        self.store.report(&visibility, &duplicate).await?;
+        let from = self.store.report(&visibility, &duplicate).await?;
         // Another unit's report is "unknown" here, exactly like one that does not exist.
-        match self.store.report(&visibility, &into).await {
-            Ok(_) => {}
+        let target = match self.store.report(&visibility, &into).await {
+            Ok(target) => target,
             Err(StoreError::NotFound) => return Err(DomainError::field("into", "unknown").into()),
             Err(e) => return Err(e.into()),
+        };
+        // A duplicate is joined before its procedure starts, and never across the wall around
+        // a report about an officer: both name the same accused unit, or neither does.
+        if !matches!(
+            from.procedure.stage,
+            Stage::Received | Stage::Triaged | Stage::InformationOnly
+        ) {
+            return Err(DomainError::field("into", "in_procedure").into());
+        }
+        if from.accused_unit != target.accused_unit {
+            return Err(DomainError::field("into", "conduct").into());
         }
         self.store
             .merge_report(&visibility, &duplicate, &into, actor.0.id, self.clock.now())

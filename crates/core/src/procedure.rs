@@ -106,6 +106,7 @@ impl Hotline {
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
         let new = NewStep {
             from: state.stage,
+            from_extensions: state.extensions,
             action,
             after,
             status: crate::deadlines::status_of(after.stage),
@@ -233,11 +234,11 @@ impl Hotline {
         if found.sent_at.is_some() {
             return Err(DomainError::field("notice", "sent").into());
         }
+        let case_number = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case_number).await?;
         let via = match found.recipient {
-            Recipient::Reporter => {
-                let sent = self.reply_to_reporter(actor, case, &found.text).await?;
-                sent.channel.to_string()
-            }
+            // The answer goes on the report's own channel.
+            Recipient::Reporter => detail.summary.channel.to_string(),
             Recipient::Procuracy => {
                 let via = clean_line(via);
                 if via.chars().count() < 5 || via.chars().count() > 200 {
@@ -246,11 +247,11 @@ impl Hotline {
                 via
             }
         };
-        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        // Claimed before it goes out, so that two clicks send it once.
         self.store
             .mark_notice_sent(
                 &actor.visibility(),
-                &case,
+                &case_number,
                 notice,
                 &via,
                 actor.0.id,
@@ -261,6 +262,10 @@ impl Hotline {
                 StoreError::Conflict(_) => DomainError::field("notice", "sent").into(),
                 e => CoreError::from(e),
             })?;
+        if found.recipient == Recipient::Reporter {
+            self.reply_to_reporter(actor, case, &found.text).await?;
+        }
+        let case = case_number;
         self.audit(
             Some(actor.0.id),
             "report.notice_sent",

@@ -339,6 +339,14 @@ impl Hotline {
         self.audit(Some(actor.0.id), "report.opened", case.as_str(), "")
             .await?;
         let mut detail = detail;
+        // The report it was joined to is named only to those who may read that one too.
+        if let Some(into) = &detail.merged_into {
+            match self.store.report(&actor.visibility(), into).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => detail.merged_into = None,
+                Err(e) => return Err(e.into()),
+            }
+        }
         let mut messages = self.store.messages(detail.summary.id).await?;
         if let Some(key) = self.data_key(&detail.summary)? {
             detail.summary.summary =

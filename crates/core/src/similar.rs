@@ -112,6 +112,16 @@ impl Hotline {
         similar.truncate(SUGGESTIONS);
         let mut reports: Vec<ReportSummary> = similar.iter().map(|s| s.report.clone()).collect();
         self.open_summaries(&mut reports)?;
+        // Their summaries are shown: an access like any list (R24).
+        if !reports.is_empty() {
+            self.audit(
+                Some(actor.0.id),
+                "reports.listed",
+                case.as_str(),
+                &format!("similar={}", reports.len()),
+            )
+            .await?;
+        }
         for (s, opened) in similar.iter_mut().zip(reports) {
             s.report = opened;
         }

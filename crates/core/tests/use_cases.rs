@@ -875,3 +875,56 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         "a web form is no signed petition"
     );
 }
+
+#[tokio::test]
+async fn merging_never_crosses_the_wall_nor_skips_a_procedure_and_marking_is_once() {
+    let (_d, h, _) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let handler = member(&h, "qn.handler", Role::Handler).await;
+    let commune = Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let accused = UnitCode::commune(22, commune).to_string();
+    let plain = reported(&h, "Cán bộ xã đòi tiền làm giấy tờ", Channel::Web).await;
+    let conduct = reported(&h, "Cán bộ xã đòi tiền làm giấy tờ nhà tôi", Channel::Web).await;
+    assert!(
+        matches!(
+            h.mark_police_conduct(&handler, &conduct, &accused).await,
+            Err(CoreError::Forbidden)
+        ),
+        "handlers do not wall reports off"
+    );
+    h.mark_police_conduct(&duty, &conduct, &accused)
+        .await
+        .unwrap();
+    assert!(
+        h.mark_police_conduct(&duty, &conduct, "22").await.is_err(),
+        "the accused, once named, stays named"
+    );
+    for (from, into) in [(&plain, &conduct), (&conduct, &plain)] {
+        assert!(
+            matches!(h.merge(&duty, from, into).await, Err(CoreError::Domain(_))),
+            "no merge across the wall around a report about an officer"
+        );
+    }
+    let source = reported(&h, "Bị trộm xe máy ở chợ", Channel::Web).await;
+    let again = reported(&h, "Xe máy bị trộm ở chợ sáng nay", Channel::Web).await;
+    h.triage(&duty, &source, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.take_step(&head, &source, &decision("accept", "1/QĐ"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            h.merge(&duty, &source, &again).await,
+            Err(CoreError::Domain(_))
+        ),
+        "an accepted crime source is not closed by a merge"
+    );
+    h.merge(&duty, &again, &source).await.unwrap();
+}

@@ -146,12 +146,12 @@ const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assign
 const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END)";
 
-/// A register entry with its report's case number and type and its officer's name; the
-/// report's joins (`r`, `u`) let a visibility clause apply.
+/// A register entry with its report's case number and type and its officer's name.
 const REGISTER_COLUMNS: &str = "e.number, CAST(e.year AS BIGINT) AS year, e.unit_code, \
      e.received_at, e.channel, e.transferred_from, r.case_number, r.legal_type, \
-     CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS officer \
-     FROM register_entries e JOIN reports r ON r.id = e.report_id \
+     CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS officer";
+/// The register's joins: the report's (`r`, `u`) let a visibility clause apply.
+const REGISTER_FROM: &str = "FROM register_entries e JOIN reports r ON r.id = e.report_id \
      JOIN units u ON u.code = r.unit_code LEFT JOIN staff s ON s.id = e.officer_id";
 
 /// In deadline order: reports with a time limit (0) before those without (1), then by when
@@ -242,6 +242,52 @@ for_any_sql_database! {
             }
             tx.commit().await.map_err(map_err)?;
             self.unit(&new.code).await
+        }
+
+        /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
+        /// unassigned, entered in its register under the officer who handed it over, with the
+        /// event naming both units.
+        async fn hand_over(
+            tx: &mut Transaction<'_, DB>,
+            id: i64,
+            to: &UnitCode,
+            actor: StaffId,
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let row = sqlx::query("SELECT unit_code, channel FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            let (from, channel) = (row.text("unit_code")?, row.text("channel")?);
+            sqlx::query(
+                "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
+                 updated_at = $2 WHERE id = $3",
+            )
+            .bind(to.as_str())
+            .bind(at)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            let from_unit: UnitCode = from
+                .parse()
+                .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
+            Self::register_entry(
+                tx,
+                &RegisterLine {
+                    unit: to,
+                    year: hotline_domain::vietnam_year(at),
+                    report_id: id,
+                    received_at: at,
+                    officer: Some(actor),
+                    channel: &channel,
+                    transferred_from: Some(&from_unit),
+                },
+            )
+            .await?;
+            let detail = format!("from={from} to={to}");
+            Self::record_event(tx, id, actor, "report.transferred", &detail, at).await
         }
 
         /// Enters a report in a unit's register under the unit's next number of the year
@@ -1057,47 +1103,16 @@ for_any_sql_database! {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        let from = sqlx::query("SELECT unit_code FROM reports WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .text("unit_code")?;
+        Self::hand_over(&mut tx, id, to, actor, at).await?;
+        // The receiving unit starts the procedure afresh.
         sqlx::query(
-            "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
-             updated_at = $2, stage = 'received', extensions = 0, suspended_days = 0, \
-             suspended_since = NULL, clock_start = NULL WHERE id = $3",
+            "UPDATE reports SET stage = 'received', extensions = 0, suspended_days = 0, \
+             suspended_since = NULL, clock_start = NULL WHERE id = $1",
         )
-        .bind(to.as_str())
-        .bind(at)
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        let from_unit: UnitCode = from
-            .parse()
-            .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
-        let channel = sqlx::query("SELECT channel FROM reports WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .text("channel")?;
-        Self::register_entry(
-            &mut tx,
-            &RegisterLine {
-                unit: to,
-                year: hotline_domain::vietnam_year(at),
-                report_id: id,
-                received_at: at,
-                officer: Some(actor),
-                channel: &channel,
-                transferred_from: Some(&from_unit),
-            },
-        )
-        .await?;
-        let detail = format!("from={from} to={to}");
-        Self::record_event(&mut tx, id, actor, "report.transferred", &detail, at).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -1112,6 +1127,9 @@ for_any_sql_database! {
         let (accused_unit, deadline) = (&mark.accused_unit, mark.deadline);
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        if let Some(to) = &mark.move_to {
+            Self::hand_over(&mut tx, id, to, actor, at).await?;
+        }
         sqlx::query(
             "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
              deadline_rule = $3, due_at = $4, stage = $5 WHERE id = $2",
@@ -1144,7 +1162,8 @@ for_any_sql_database! {
             "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
              commune_code = $5, updated_at = $6, \
              status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
-             deadline_rule = $8, due_at = $9, stage = $10 WHERE id = $7",
+             deadline_rule = $8, due_at = $9, stage = $10 WHERE id = $7 AND stage = $11 \
+             RETURNING id",
         )
         .bind(triage.legal_type.map(|t| t.as_str()))
         .bind(triage.topic.map(|t| t.as_str()))
@@ -1156,9 +1175,11 @@ for_any_sql_database! {
         .bind(triage.deadline.map(|d| d.rule.as_str()))
         .bind(triage.deadline.map(|d| d.due_at))
         .bind(triage.stage.as_str())
-        .execute(&mut *tx)
+        .bind(triage.from_stage.as_str())
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)?;
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("stage".into()))?;
         let mut detail = format!("urgency={}", triage.urgency);
         if let Some(t) = triage.legal_type {
             detail.push_str(&format!(" legal_type={t}"));
@@ -1236,6 +1257,24 @@ for_any_sql_database! {
         let mut tx = self.begin_write().await?;
         let from = Self::visible_report_id(&mut tx, visibility, duplicate).await?;
         let to = Self::visible_report_id(&mut tx, visibility, into).await?;
+        // Both rows locked before either is read again (PostgreSQL reads committed data only;
+        // SQLite already runs one writer at a time): two officers joining A into B and B into
+        // A at once cannot both succeed and leave a cycle.
+        sqlx::query("UPDATE reports SET updated_at = updated_at WHERE id IN ($1, $2)")
+            .bind(from.min(to))
+            .bind(from.max(to))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let duplicate_merged = sqlx::query("SELECT merged_into_id FROM reports WHERE id = $1")
+            .bind(from)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int_opt("merged_into_id")?;
+        if duplicate_merged.is_some() {
+            return Err(StoreError::Conflict("merged".into()));
+        }
         let target_merged = sqlx::query("SELECT merged_into_id FROM reports WHERE id = $1")
             .bind(to)
             .fetch_one(&mut *tx)
@@ -1287,7 +1326,7 @@ for_any_sql_database! {
         let moved = sqlx::query(
             "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
              suspended_since = $5, clock_start = $6, deadline_rule = $7, due_at = $8, \
-             updated_at = $9 WHERE id = $10 AND stage = $11 RETURNING id",
+             updated_at = $9 WHERE id = $10 AND stage = $11 AND extensions = $12 RETURNING id",
         )
         .bind(after.stage.as_str())
         .bind(step.status.as_str())
@@ -1300,6 +1339,7 @@ for_any_sql_database! {
         .bind(step.at)
         .bind(id)
         .bind(step.from.as_str())
+        .bind(i64::from(step.from_extensions))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1362,26 +1402,31 @@ for_any_sql_database! {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        let row = sqlx::query("SELECT kind, recipient, sent_at FROM notices WHERE id = $1 AND report_id = $2")
-            .bind(notice)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .ok_or(StoreError::NotFound)?;
-        if row.time_opt("sent_at")?.is_some() {
-            return Err(StoreError::Conflict("sent".into()));
-        }
-        sqlx::query(
-            "UPDATE notices SET sent_at = $1, sent_via = $2, sent_by = $3 WHERE id = $4",
+        // Claimed once: of two officers sending it at the same moment, one records it.
+        let claimed = sqlx::query(
+            "UPDATE notices SET sent_at = $1, sent_via = $2, sent_by = $3 \
+             WHERE id = $4 AND report_id = $5 AND sent_at IS NULL RETURNING kind, recipient",
         )
         .bind(at)
         .bind(via)
         .bind(actor.0)
         .bind(notice)
-        .execute(&mut *tx)
+        .bind(id)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
+        let Some(row) = claimed else {
+            let exists = sqlx::query("SELECT id FROM notices WHERE id = $1 AND report_id = $2")
+                .bind(notice)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("sent".into()),
+                None => StoreError::NotFound,
+            });
+        };
         let detail = format!(
             "kind={} recipient={}",
             row.text("kind")?,
@@ -2308,9 +2353,13 @@ for_any_sql_database! {
         let Some((clause, value)) = visibility_clause(visibility, 1) else {
             return Ok(Vec::new());
         };
+        // Every line of the unit's book, gapless; what the reader may no longer see (a report
+        // handed over, or walled off as about the reader's own unit) is marked so and shown
+        // without its case number, type or channel.
         sqlx::query(&format!(
-            "SELECT {REGISTER_COLUMNS} WHERE {clause} AND e.unit_code = $2 AND e.year = $3 \
-             AND e.number > $4 ORDER BY e.number LIMIT $5"
+            "SELECT {REGISTER_COLUMNS}, CASE WHEN {clause} THEN TRUE ELSE FALSE END AS readable \
+             {REGISTER_FROM} WHERE e.unit_code = $2 AND e.year = $3 AND e.number > $4 \
+             ORDER BY e.number LIMIT $5"
         ))
         .bind(value)
         .bind(unit.as_str())
@@ -2327,7 +2376,8 @@ for_any_sql_database! {
 
     async fn register_entries(&self, report: ReportId) -> StoreResult<Vec<RegisterEntry>> {
         sqlx::query(&format!(
-            "SELECT {REGISTER_COLUMNS} WHERE e.report_id = $1 ORDER BY e.id"
+            "SELECT {REGISTER_COLUMNS}, TRUE AS readable {REGISTER_FROM} \
+             WHERE e.report_id = $1 ORDER BY e.id"
         ))
         .bind(report.0)
         .fetch_all(&self.pool)

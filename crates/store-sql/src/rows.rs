@@ -293,6 +293,7 @@ pub fn register_entry(row: &impl Columns) -> StoreResult<RegisterEntry> {
         case_number: case_number(row.text("case_number")?)?,
         legal_type: parsed_opt(row, "legal_type")?,
         officer: row.text_opt("officer")?,
+        readable: row.flag("readable")?,
     })
 }
 

@@ -721,6 +721,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &about_commune,
             &ConductMark {
                 accused_unit: commune.clone(),
+                move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
                 notices: Vec::new(),
@@ -751,6 +752,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     &about_commune,
                     &ConductMark {
                         accused_unit: commune.clone(),
+                        move_to: None,
                         stage: Stage::InformationOnly,
                         deadline: None,
                         notices: Vec::new(),
@@ -771,6 +773,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &about_director,
             &ConductMark {
                 accused_unit: UnitCode::province(22),
+                move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
                 notices: Vec::new(),
@@ -1103,8 +1106,9 @@ pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
             )
             .await
             .unwrap()
-            .is_empty(),
-        "another province reads nothing of it"
+            .iter()
+            .all(|e| !e.readable),
+        "another province reads nothing of what the lines are"
     );
 }
 
@@ -1806,6 +1810,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         commune_code: Some(commune),
         deadline: Some(due),
         stage: Stage::Triaged,
+        from_stage: Stage::Received,
         hinted: Some((
             LegalType::CrimeDenunciation,
             Topic::Gambling,
@@ -1994,6 +1999,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
     };
     let step = NewStep {
         from: Stage::Received,
+        from_extensions: 0,
         action: Action::Accept,
         after: accepted,
         status: ReportStatus::InProgress,
@@ -2032,6 +2038,20 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             Err(StoreError::Conflict(_))
         ),
         "the report is no longer where the step starts"
+    );
+    let stale_extension = NewStep {
+        from: Stage::Accepted,
+        from_extensions: 1,
+        ..step.clone()
+    };
+    assert!(
+        matches!(
+            store
+                .take_step(&mine, &receipt.case_number, &stale_extension)
+                .await,
+            Err(StoreError::Conflict(_))
+        ),
+        "nor when its extensions moved meanwhile"
     );
     let detail = store.report(&mine, &receipt.case_number).await.unwrap();
     assert_eq!(detail.procedure, accepted);

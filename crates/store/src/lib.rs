@@ -186,8 +186,9 @@ pub trait Reports: Send + Sync {
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
-    /// Entries of `unit`'s register of `year` after number `after`, in number order, for
-    /// reports visible under `visibility`.
+    /// Entries of `unit`'s register of `year` after number `after`, in number order, each
+    /// marked readable when its report is visible under `visibility` (nothing for a reader
+    /// who sees no report).
     async fn register(
         &self,
         visibility: &Visibility,
@@ -329,7 +330,8 @@ pub trait Handling: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Records an officer's classification of a visible report; a report still `received`
-    /// becomes `triaged`. The event names the values set.
+    /// becomes `triaged`. The event names the values set. `Conflict("stage")` when a step
+    /// moved the report since it was read.
     async fn set_triage(
         &self,
         visibility: &Visibility,

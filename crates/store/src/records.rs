@@ -353,6 +353,9 @@ pub struct ReportDetail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConductMark {
     pub accused_unit: UnitCode,
+    /// The unit the report is handed up to when the accused's unit or one under it holds it
+    /// (in the same transaction).
+    pub move_to: Option<UnitCode>,
     pub stage: Stage,
     pub deadline: Option<Due>,
     /// The notices marking it requires (the offer of a signed petition, R15), drafted.
@@ -398,6 +401,8 @@ impl ProcedureState {
 #[derive(Clone)]
 pub struct NewStep {
     pub from: Stage,
+    /// The extensions granted before the step: two extensions at once cannot both pass.
+    pub from_extensions: u32,
     pub action: Action,
     /// The procedure as it stands after the step.
     pub after: ProcedureState,
@@ -609,6 +614,8 @@ pub struct Triage {
     pub deadline: Option<Due>,
     /// The stage it enters in its procedure.
     pub stage: Stage,
+    /// The stage it was read at: a step taken meanwhile makes the triage `Conflict("stage")`.
+    pub from_stage: Stage,
     /// What the text suggested (legal type, topic, urgency), kept with the event to measure
     /// how often officers accept the hints.
     pub hinted: Option<(LegalType, Topic, Urgency)>,
@@ -743,4 +750,7 @@ pub struct RegisterEntry {
     pub legal_type: Option<LegalType>,
     /// The officer who received it, when one did (a call, a visit, a transfer).
     pub officer: Option<String>,
+    /// Whether the reader may read the report now: the line of a report handed over or walled
+    /// off stays in the book, shown without what it is.
+    pub readable: bool,
 }

@@ -574,7 +574,8 @@ pub async fn create_triage(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateConductMark {
-    /// `22` (a province's police), `22/6688` (a commune police), `bca`.
+    /// `22` (a province's police), `22/6688` (a commune police), `22-pc02` (a department);
+    /// never the ministry, under which every unit stands.
     pub accused_unit: String,
 }
 

@@ -1438,7 +1438,18 @@ async fn report_response(
             .map(|code| unit_label(state, ctx, code)),
         accused_choices: accused_choices(state, ctx, summary.province_code),
         conduct_error: shown.conduct_error,
-        timeline: super::timeline::lines(state, ctx, &view.timeline, shown.item.as_ref()),
+        timeline: super::timeline::lines(
+            state,
+            ctx,
+            &view.timeline,
+            shown.item.as_ref(),
+            &view
+                .merged
+                .iter()
+                .map(|r| r.case_number.to_string())
+                .chain(view.detail.merged_into.iter().map(ToString::to_string))
+                .collect::<Vec<_>>(),
+        ),
         can_reveal_items: actor.0.role.may_reveal_identity(),
         item_notice: shown.item_notice,
         item_error: shown.item_error,

@@ -19,7 +19,8 @@ pub struct EntryLine {
     pub number: i64,
     pub at: String,
     pub at_iso: String,
-    pub case_number: String,
+    /// `None` for a report the reader may no longer read.
+    pub case_number: Option<String>,
     pub channel: String,
     pub source: String,
     pub officer: String,
@@ -27,11 +28,26 @@ pub struct EntryLine {
 }
 
 fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
+    if !e.readable {
+        return EntryLine {
+            number: e.number,
+            at: vn_time(e.received_at),
+            at_iso: e.received_at.to_rfc3339(),
+            case_number: None,
+            channel: "—".into(),
+            source: ctx.tr.t("register-not-readable"),
+            officer: e
+                .officer
+                .clone()
+                .unwrap_or_else(|| ctx.tr.t("register-by-system")),
+            transferred_from: None,
+        };
+    }
     EntryLine {
         number: e.number,
         at: vn_time(e.received_at),
         at_iso: e.received_at.to_rfc3339(),
-        case_number: e.case_number.to_string(),
+        case_number: Some(e.case_number.to_string()),
         channel: ctx.tr.t(&format!("channel-{}", e.channel)),
         source: match e.legal_type {
             Some(t) => ctx.tr.t(&format!("legal_type-{t}")),

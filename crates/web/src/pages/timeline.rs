@@ -58,6 +58,7 @@ pub fn lines(
     ctx: &Ctx,
     timeline: &[TimelineEntry],
     revealed: Option<&(i64, usize, String)>,
+    readable: &[String],
 ) -> Vec<TimelineLine> {
     timeline
         .iter()
@@ -103,7 +104,7 @@ pub fn lines(
             TimelineItem::Event(view) => TimelineLine::Event(EventLine {
                 at: vn_time(view.event.created_at),
                 at_iso: view.event.created_at.to_rfc3339(),
-                what: event_text(state, ctx, view),
+                what: event_text(state, ctx, view, readable),
                 actor: view.actor.clone(),
             }),
         })
@@ -111,7 +112,8 @@ pub fn lines(
 }
 
 /// What an event says: its kind, and what its detail points at by name.
-fn event_text(state: &AppState, ctx: &Ctx, view: &EventView) -> String {
+/// `readable`: the case numbers of other reports the reader may see, the only ones named.
+fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]) -> String {
     let event = &view.event;
     let kind = ctx.tr.t(&format!("event-{}", event.kind));
     let value = |key: &str| detail_value(&event.detail, key);
@@ -145,8 +147,12 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView) -> String {
             )),
             _ => None,
         },
-        "report.merged_into" => value("into").map(str::to_owned),
-        "report.merged_from" => value("from").map(str::to_owned),
+        "report.merged_into" => value("into")
+            .filter(|case| readable.iter().any(|r| r == case))
+            .map(str::to_owned),
+        "report.merged_from" => value("from")
+            .filter(|case| readable.iter().any(|r| r == case))
+            .map(str::to_owned),
         "report.triaged" => {
             let mut parts = Vec::new();
             if let Some(t) = value("legal_type") {

@@ -150,9 +150,10 @@ const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent
 const REGISTER_COLUMNS: &str = "e.number, CAST(e.year AS BIGINT) AS year, e.unit_code, \
      e.received_at, e.channel, e.transferred_from, r.case_number, r.legal_type, \
      CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS officer";
-/// The register's joins: the report's (`r`, `u`) let a visibility clause apply.
-const REGISTER_FROM: &str = "FROM register_entries e JOIN reports r ON r.id = e.report_id \
-     JOIN units u ON u.code = r.unit_code LEFT JOIN staff s ON s.id = e.officer_id";
+/// The register's joins: the report's (`r`, `u`) let a visibility clause apply; a purged
+/// report's line has none.
+const REGISTER_FROM: &str = "FROM register_entries e LEFT JOIN reports r ON r.id = e.report_id \
+     LEFT JOIN units u ON u.code = r.unit_code LEFT JOIN staff s ON s.id = e.officer_id";
 
 /// In deadline order: reports with a time limit (0) before those without (1), then by when
 /// each is due (received, without a limit); `ReportCursor::after` in the store crate.
@@ -1006,7 +1007,8 @@ for_any_sql_database! {
             "UPDATE reports SET merged_into_id = NULL WHERE merged_into_id = $1",
             "DELETE FROM events WHERE report_id = $1",
             "DELETE FROM procedure_steps WHERE report_id = $1",
-            "DELETE FROM register_entries WHERE report_id = $1",
+            // The unit's register keeps the line, without the report.
+            "UPDATE register_entries SET report_id = NULL WHERE report_id = $1",
             "DELETE FROM notices WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
@@ -2357,7 +2359,8 @@ for_any_sql_database! {
         // handed over, or walled off as about the reader's own unit) is marked so and shown
         // without its case number, type or channel.
         sqlx::query(&format!(
-            "SELECT {REGISTER_COLUMNS}, CASE WHEN {clause} THEN TRUE ELSE FALSE END AS readable \
+            "SELECT {REGISTER_COLUMNS}, \
+             CASE WHEN r.id IS NOT NULL AND {clause} THEN TRUE ELSE FALSE END AS readable \
              {REGISTER_FROM} WHERE e.unit_code = $2 AND e.year = $3 AND e.number > $4 \
              ORDER BY e.number LIMIT $5"
         ))

@@ -290,7 +290,7 @@ pub fn register_entry(row: &impl Columns) -> StoreResult<RegisterEntry> {
         received_at: row.time("received_at")?,
         channel: parsed(row, "channel")?,
         transferred_from: parsed_opt(row, "transferred_from")?,
-        case_number: case_number(row.text("case_number")?)?,
+        case_number: row.text_opt("case_number")?.map(case_number).transpose()?,
         legal_type: parsed_opt(row, "legal_type")?,
         officer: row.text_opt("officer")?,
         readable: row.flag("readable")?,

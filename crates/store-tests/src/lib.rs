@@ -1081,7 +1081,7 @@ pub async fn concurrent_intake_never_repeats_a_number(store: Arc<dyn Store>) {
     );
     let cases: HashSet<String> = register
         .iter()
-        .map(|e| e.case_number.as_str().to_owned())
+        .filter_map(|e| e.case_number.as_ref().map(|c| c.as_str().to_owned()))
         .collect();
     assert_eq!(cases, expected, "one entry per report");
     let page = store
@@ -1387,6 +1387,21 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
         .map(|e| e.kind)
         .collect();
     assert_eq!(history, ["report.received", "report.legal_hold"]);
+    // The unit's register keeps a line for each report, purged ones without their report.
+    let book = store.register(&everything, &qn, 2026, 0, 10).await.unwrap();
+    assert_eq!(
+        book.iter().map(|e| e.number).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        book.iter().filter(|e| e.case_number.is_none()).count(),
+        3,
+        "three purged"
+    );
+    assert!(
+        book.iter().all(|e| e.readable == e.case_number.is_some()),
+        "a purged line is nobody's to read"
+    );
 
     // Released, it is selected again.
     store

@@ -745,7 +745,8 @@ pub struct RegisterEntry {
     pub channel: Channel,
     /// The unit it came from, when transferred.
     pub transferred_from: Option<UnitCode>,
-    pub case_number: CaseNumber,
+    /// `None` once the report was purged: its line stays, without it.
+    pub case_number: Option<CaseNumber>,
     /// The report's legal type: the register's source type once classified.
     pub legal_type: Option<LegalType>,
     /// The officer who received it, when one did (a call, a visit, a transfer).

@@ -569,6 +569,7 @@ register-received = Received
 register-source = Source type
 register-officer = Receiving officer
 register-not-readable = No longer yours to read (handed over, or protected)
+register-purged = Purged under the retention rules
 register-by-system = The system (automatic intake)
 register-transferred-from = Transferred from
 record-open = Print the receipt record

@@ -569,6 +569,7 @@ register-received = Thời điểm tiếp nhận
 register-source = Loại nguồn tin
 register-officer = Cán bộ tiếp nhận
 register-not-readable = Không còn thuộc phạm vi xem (đã chuyển hoặc được bảo vệ)
+register-purged = Hồ sơ đã hủy theo quy định lưu trữ
 register-by-system = Hệ thống (tiếp nhận tự động)
 register-transferred-from = Chuyển từ
 record-open = In biên bản tiếp nhận

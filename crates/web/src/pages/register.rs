@@ -28,26 +28,30 @@ pub struct EntryLine {
 }
 
 fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
-    if !e.readable {
+    let Some(case_number) = e.case_number.as_ref().filter(|_| e.readable) else {
         return EntryLine {
             number: e.number,
             at: vn_time(e.received_at),
             at_iso: e.received_at.to_rfc3339(),
             case_number: None,
             channel: "—".into(),
-            source: ctx.tr.t("register-not-readable"),
+            source: ctx.tr.t(if e.case_number.is_some() {
+                "register-not-readable"
+            } else {
+                "register-purged"
+            }),
             officer: e
                 .officer
                 .clone()
                 .unwrap_or_else(|| ctx.tr.t("register-by-system")),
             transferred_from: None,
         };
-    }
+    };
     EntryLine {
         number: e.number,
         at: vn_time(e.received_at),
         at_iso: e.received_at.to_rfc3339(),
-        case_number: Some(e.case_number.to_string()),
+        case_number: Some(case_number.to_string()),
         channel: ctx.tr.t(&format!("channel-{}", e.channel)),
         source: match e.legal_type {
             Some(t) => ctx.tr.t(&format!("legal_type-{t}")),

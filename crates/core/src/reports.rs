@@ -520,6 +520,15 @@ impl Hotline {
         Ok(entries.into_iter().map(|(_, entry)| entry).collect())
     }
 
+    /// A report's first message, opened.
+    pub(crate) async fn first_message_text(&self, report: &ReportSummary) -> CoreResult<String> {
+        let key = self.data_key(report)?;
+        match self.store.messages(report.id).await?.first() {
+            Some(message) => message_text(key.as_ref(), message),
+            None => Ok(String::new()),
+        }
+    }
+
     /// The report's data key, when its data is sealed (rows from before sealing have none).
     pub(crate) fn data_key(&self, report: &ReportSummary) -> CoreResult<Option<DataKey>> {
         report

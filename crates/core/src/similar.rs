@@ -1,8 +1,8 @@
-//! Reports that look like the same incident as another: told by the words their texts share,
+//! Reports that look like the same incident as another: told by the words the starts of their
+//! texts share,
 //! the place and how close in time they came, across channels and reporters. Suggested to the
 //! officer, who merges them (every message and every reporter is kept).
 
-use crate::reports::message_text;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::CaseNumber;
@@ -71,70 +71,59 @@ impl Hotline {
     pub async fn similar_reports(&self, actor: &Actor, case: &str) -> CoreResult<Vec<Similar>> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let visibility = actor.visibility();
-        let detail = self.store.report(&visibility, &case).await?;
-        let this = &detail.summary;
-        let mine = words(&self.first_message_text(this).await?);
+        let mut this = self.store.report(&visibility, &case).await?.summary;
         let window = chrono::Duration::hours(WINDOW_HOURS);
         let filter = ReportFilter {
             received_from: Some(this.created_at - window),
             received_before: Some(this.created_at + window),
             ..ReportFilter::default()
         };
-        let nearby = self
+        let mut nearby: Vec<ReportSummary> = self
             .store
             .inbox(&visibility, &filter, &[], CANDIDATES)
-            .await?;
-        let mut similar = Vec::new();
-        for other in nearby {
-            if other.id == this.id
-                || other.status == hotline_domain::ReportStatus::Closed
-                || other.province_code.is_some()
-                    && this.province_code.is_some()
-                    && other.province_code != this.province_code
-            {
-                continue;
-            }
-            let theirs = words(&self.first_message_text(&other).await?);
-            let score = likeness(
-                &mine,
-                &theirs,
-                this.commune_code.is_some() && other.commune_code == this.commune_code,
-                this.province_code.is_some() && other.province_code == this.province_code,
-            );
-            if score >= THRESHOLD {
-                similar.push(Similar {
+            .await?
+            .into_iter()
+            .filter(|other| {
+                other.id != this.id
+                    && other.status != hotline_domain::ReportStatus::Closed
+                    && (other.province_code.is_none()
+                        || this.province_code.is_none()
+                        || other.province_code == this.province_code)
+            })
+            .collect();
+        // Compared on their summaries (the start of each text, already in the rows): one
+        // query for the window, however many reports it holds.
+        self.open_summaries(std::slice::from_mut(&mut this))?;
+        self.open_summaries(&mut nearby)?;
+        let mine = words(&this.summary);
+        let mut similar: Vec<Similar> = nearby
+            .into_iter()
+            .filter_map(|other| {
+                let score = likeness(
+                    &mine,
+                    &words(&other.summary),
+                    this.commune_code.is_some() && other.commune_code == this.commune_code,
+                    this.province_code.is_some() && other.province_code == this.province_code,
+                );
+                (score >= THRESHOLD).then_some(Similar {
                     report: other,
                     likeness: score,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         similar.sort_by(|a, b| b.likeness.total_cmp(&a.likeness));
         similar.truncate(SUGGESTIONS);
-        let mut reports: Vec<ReportSummary> = similar.iter().map(|s| s.report.clone()).collect();
-        self.open_summaries(&mut reports)?;
         // Their summaries are shown: an access like any list (R24).
-        if !reports.is_empty() {
+        if !similar.is_empty() {
             self.audit(
                 Some(actor.0.id),
                 "reports.listed",
                 case.as_str(),
-                &format!("similar={}", reports.len()),
+                &format!("similar={}", similar.len()),
             )
             .await?;
         }
-        for (s, opened) in similar.iter_mut().zip(reports) {
-            s.report = opened;
-        }
         Ok(similar)
-    }
-
-    /// A report's first message, opened.
-    pub(crate) async fn first_message_text(&self, report: &ReportSummary) -> CoreResult<String> {
-        let key = self.data_key(report)?;
-        match self.store.messages(report.id).await?.first() {
-            Some(message) => message_text(key.as_ref(), message),
-            None => Ok(String::new()),
-        }
     }
 }
 

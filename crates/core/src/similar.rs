@@ -1,7 +1,6 @@
 //! Reports that look like the same incident as another: told by the words the starts of their
-//! texts share,
-//! the place and how close in time they came, across channels and reporters. Suggested to the
-//! officer, who merges them (every message and every reporter is kept).
+//! texts share, the place and how close in time they came, across channels and reporters.
+//! Suggested to the officer, who merges them (every message and every reporter is kept).
 
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};

@@ -160,6 +160,26 @@ impl Hotline {
     ) -> CoreResult<SentReply> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
+        let (message, sent) = self.answer(actor, &detail, text).await?;
+        self.store.add_message(&message).await?;
+        self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
+            .await?;
+        Ok(sent)
+    }
+
+    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<SentReply> {
+        let (message, sent) = self.new_message(detail, added).await?;
+        self.store.add_message(&message).await?;
+        Ok(sent)
+    }
+
+    /// An officer's answer to the reporter of `detail`, ready to store, and what it will be.
+    pub(crate) async fn answer(
+        &self,
+        actor: &Actor,
+        detail: &ReportDetail,
+        text: &str,
+    ) -> CoreResult<(NewMessage, SentReply)> {
         let text = accepted_text(text, false)?;
         let added = Added {
             direction: Direction::Outbound,
@@ -168,13 +188,14 @@ impl Hotline {
             evidence: &[],
             event: "report.replied",
         };
-        let sent = self.add_message(&detail, added).await?;
-        self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
-            .await?;
-        Ok(sent)
+        self.new_message(detail, added).await
     }
 
-    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<SentReply> {
+    async fn new_message(
+        &self,
+        detail: &ReportDetail,
+        added: Added<'_>,
+    ) -> CoreResult<(NewMessage, SentReply)> {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
@@ -186,26 +207,25 @@ impl Hotline {
         };
         let delivery = delivery_of_reply(channel);
         let at = self.clock.now();
-        self.store
-            .add_message(&NewMessage {
-                report: detail.summary.id,
-                direction: added.direction,
-                channel,
-                delivery: (added.direction == Direction::Outbound).then_some(delivery),
-                body_sealed: key.seal(added.text.as_bytes(), MESSAGE_TEXT),
-                word_index: self.word_index(added.text, None),
-                attachments: seal_evidence(&key, added.evidence, kept + 1),
-                author: added.author.map(|a| a.0.id),
-                at,
-                event: added.event.to_owned(),
-            })
-            .await?;
-        Ok(SentReply {
+        let message = NewMessage {
+            report: detail.summary.id,
+            direction: added.direction,
+            channel,
+            delivery: (added.direction == Direction::Outbound).then_some(delivery),
+            body_sealed: key.seal(added.text.as_bytes(), MESSAGE_TEXT),
+            word_index: self.word_index(added.text, None),
+            attachments: seal_evidence(&key, added.evidence, kept + 1),
+            author: added.author.map(|a| a.0.id),
+            at,
+            event: added.event.to_owned(),
+        };
+        let sent = SentReply {
             channel,
             text: added.text.to_owned(),
             at,
             delivery,
-        })
+        };
+        Ok((message, sent))
     }
 }
 

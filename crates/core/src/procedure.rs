@@ -14,7 +14,7 @@ use hotline_domain::workflow::{
 };
 use hotline_domain::{CaseNumber, DomainError, FieldError, VIETNAM};
 use hotline_store::{
-    NewNotice, NewStep, Notice, ProcedureState, ReportSummary, StepRecord, StoreError,
+    NewNotice, NewStep, Notice, NoticeSent, ProcedureState, ReportSummary, StepRecord, StoreError,
 };
 
 /// Longest decision number, signer, in characters.
@@ -247,13 +247,17 @@ impl Hotline {
                 via
             }
         };
-        // Claimed before it goes out, so that two clicks send it once.
+        // The reporter's goes out as an answer written in the same transaction as the record
+        // that it was sent: never recorded without going out, nor sent twice.
+        let reply = match found.recipient {
+            Recipient::Reporter => Some(self.answer(actor, &detail, &found.text).await?.0),
+            Recipient::Procuracy => None,
+        };
         self.store
             .mark_notice_sent(
                 &actor.visibility(),
                 &case_number,
-                notice,
-                &via,
+                &NoticeSent { notice, via, reply },
                 actor.0.id,
                 self.clock.now(),
             )
@@ -262,9 +266,6 @@ impl Hotline {
                 StoreError::Conflict(_) => DomainError::field("notice", "sent").into(),
                 e => CoreError::from(e),
             })?;
-        if found.recipient == Recipient::Reporter {
-            self.reply_to_reporter(actor, case, &found.text).await?;
-        }
         let case = case_number;
         self.audit(
             Some(actor.0.id),

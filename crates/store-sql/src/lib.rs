@@ -15,10 +15,10 @@ use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
     NewAuditEntry, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff, NewStep,
-    NewUnit, NewerReports, Note, Notice, PurgeRule, Receipt, RegisterEntry, ReportDetail,
-    ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest, Reveals,
-    SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError, StoreResult, Triage,
-    Unit, Units, Vault, Visibility, WrappedKey,
+    NewUnit, NewerReports, Note, Notice, NoticeSent, PurgeRule, Receipt, RegisterEntry,
+    ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest,
+    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError, StoreResult,
+    Triage, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -243,6 +243,50 @@ for_any_sql_database! {
             }
             tx.commit().await.map_err(map_err)?;
             self.unit(&new.code).await
+        }
+
+        /// Adds a message to a report, with its files, words and event, and marks the report
+        /// updated.
+        async fn insert_message(
+            tx: &mut Transaction<'_, DB>,
+            message: &NewMessage,
+        ) -> StoreResult<MessageId> {
+        let id = sqlx::query(
+            "INSERT INTO messages (report_id, direction, channel, body, body_sealed, author_id, \
+             delivery, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(message.report.0)
+        .bind(message.direction.as_str())
+        .bind(message.channel.as_str())
+        .bind(message.body_sealed.clone())
+        .bind(message.author.map(|a| a.0))
+        .bind(message.delivery.map(|d| d.as_str()))
+        .bind(message.at)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .int("id")?;
+        Self::insert_attachments(tx, message.report.0, id, &message.attachments, message.at)
+            .await?;
+        Self::insert_words(tx, message.report.0, &message.word_index).await?;
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, $3, '', $4)",
+        )
+        .bind(message.report.0)
+        .bind(message.author.map(|a| a.0))
+        .bind(message.event.as_str())
+        .bind(message.at)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(message.at)
+            .bind(message.report.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            Ok(MessageId(id))
         }
 
         /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
@@ -1397,11 +1441,11 @@ for_any_sql_database! {
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        notice: i64,
-        via: &str,
+        sent: &NoticeSent,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let (notice, via) = (sent.notice, sent.via.as_str());
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         // Claimed once: of two officers sending it at the same moment, one records it.
@@ -1435,6 +1479,10 @@ for_any_sql_database! {
             row.text("recipient")?
         );
         Self::record_event(&mut tx, id, actor, "report.notice_sent", &detail, at).await?;
+        // Recorded as sent only with the answer that carries it.
+        if let Some(reply) = &sent.reply {
+            Self::insert_message(&mut tx, reply).await?;
+        }
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -2271,43 +2319,9 @@ for_any_sql_database! {
 
     async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId> {
         let mut tx = self.begin_write().await?;
-        let id = sqlx::query(
-            "INSERT INTO messages (report_id, direction, channel, body, body_sealed, author_id, \
-             delivery, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(message.report.0)
-        .bind(message.direction.as_str())
-        .bind(message.channel.as_str())
-        .bind(message.body_sealed.clone())
-        .bind(message.author.map(|a| a.0))
-        .bind(message.delivery.map(|d| d.as_str()))
-        .bind(message.at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .int("id")?;
-        Self::insert_attachments(&mut tx, message.report.0, id, &message.attachments, message.at)
-            .await?;
-        Self::insert_words(&mut tx, message.report.0, &message.word_index).await?;
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, $3, '', $4)",
-        )
-        .bind(message.report.0)
-        .bind(message.author.map(|a| a.0))
-        .bind(message.event.as_str())
-        .bind(message.at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
-            .bind(message.at)
-            .bind(message.report.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let id = Self::insert_message(&mut tx, message).await?;
         tx.commit().await.map_err(map_commit_err)?;
-        Ok(MessageId(id))
+        Ok(id)
     }
 
     async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()> {

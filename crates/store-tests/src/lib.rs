@@ -21,8 +21,8 @@ use hotline_domain::{
 use hotline_store::{
     AssigneeFilter, ConductMark, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment,
     NewAuditEntry, NewContact, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff,
-    NewStep, NewUnit, ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder,
-    ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
+    NewStep, NewUnit, NoticeSent, ProcedureState, PurgeRule, ReportCursor, ReportFilter,
+    ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -2100,20 +2100,34 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             .mark_notice_sent(
                 &Visibility::Unit(UnitCode::province(42)),
                 &receipt.case_number,
-                drafted.id,
-                "web",
+                &sent_by_web(drafted.id),
                 leader.id,
                 at(4, 0)
             )
             .await,
         Err(StoreError::NotFound)
     ));
+    let answer = NewMessage {
+        report: receipt.report,
+        direction: Direction::Outbound,
+        channel: Channel::Api,
+        body_sealed: b"sealed notice".to_vec(),
+        word_index: Vec::new(),
+        attachments: Vec::new(),
+        author: Some(leader.id),
+        delivery: Some(Delivery::Delivered),
+        at: at(4, 0),
+        event: "report.replied".into(),
+    };
+    let with_answer = NoticeSent {
+        reply: Some(answer),
+        ..sent_by_web(drafted.id)
+    };
     store
         .mark_notice_sent(
             &mine,
             &receipt.case_number,
-            drafted.id,
-            "web",
+            &with_answer,
             leader.id,
             at(4, 0),
         )
@@ -2124,14 +2138,22 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             .mark_notice_sent(
                 &mine,
                 &receipt.case_number,
-                drafted.id,
-                "web",
+                &with_answer,
                 leader.id,
                 at(4, 1)
             )
             .await,
         Err(StoreError::Conflict(_))
     ));
+    let answers = store.messages(receipt.report).await.unwrap();
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+            .count(),
+        1,
+        "the answer is written with the notice, once"
+    );
     let sent = store.notices(receipt.report).await.unwrap().remove(0);
     assert_eq!(
         (
@@ -2141,4 +2163,13 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         ),
         (Some(at(4, 0)), Some("web"), Some("Lãnh đạo"))
     );
+}
+
+/// A notice recorded as sent on the web follow-up page, without its answer.
+fn sent_by_web(notice: i64) -> NoticeSent {
+    NoticeSent {
+        notice,
+        via: "web".into(),
+        reply: None,
+    }
 }

@@ -368,14 +368,14 @@ pub trait Handling: Send + Sync {
     async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>>;
     /// A report's notices, oldest first.
     async fn notices(&self, report: ReportId) -> StoreResult<Vec<Notice>>;
-    /// Records that a notice of a visible report went out, and how, with its event.
+    /// Records that a notice of a visible report went out, and how, with its event, and
+    /// with the answer that carries it to the reporter, if any, in the same transaction.
     /// `Conflict("sent")` when it was recorded already; `NotFound` for another report's.
     async fn mark_notice_sent(
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        notice: i64,
-        via: &str,
+        sent: &NoticeSent,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;

@@ -430,6 +430,15 @@ pub struct NewNotice {
     pub basis: String,
 }
 
+/// A notice going out: which, how, and the answer that carries it to the reporter.
+#[derive(Debug, Clone)]
+pub struct NoticeSent {
+    pub notice: i64,
+    /// The channel for the reporter, the dispatch for the procuracy.
+    pub via: String,
+    pub reply: Option<NewMessage>,
+}
+
 /// A notice as recorded.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Notice {

@@ -1,15 +1,13 @@
 //! The administrators' pages: the staff list, new members, and changes to a member; the units,
 //! new departments, and names.
 
-use super::{Chrome, StaffPage, form_of, render};
+use super::{Chrome, PostedForm, StaffPage, render};
 use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use hotline_core::admin::StaffChange;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::{DomainError, Role, UnitKind};
@@ -146,12 +144,8 @@ pub async fn admin_create_staff(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = match form.get("role").parse::<Role>() {
         Ok(role) => state
             .hotline
@@ -177,12 +171,8 @@ pub async fn admin_change_staff(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(username): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let change = match form.get("action") {
         "update" => match form.get("role").parse::<Role>() {
             Ok(role) => Some(StaffChange::Update {
@@ -306,12 +296,8 @@ pub async fn admin_create_unit(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .create_department(
@@ -330,12 +316,8 @@ pub async fn admin_rename_unit(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .rename_unit(&actor, form.get("code"), form.get("name"))

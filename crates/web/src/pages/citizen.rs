@@ -1,14 +1,12 @@
 //! The citizen's side: home, report form, receipt.
 
-use super::{Chrome, first_field_message, form_of, render, vn_time};
+use super::{Chrome, PostedForm, first_field_message, render, vn_time};
 use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::{BodyError, Ctx, Form};
 use askama::Template;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
 use hotline_core::follow_up::FollowUpView;
@@ -582,12 +580,8 @@ pub async fn follow_up_form(ctx: Ctx) -> Response {
 pub async fn follow_up(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let (case, code) = (form.get("case").trim(), form.get("code").trim());
     let looked_up = match state.check_follow_up(ctx.client_ip) {
         Ok(()) => state.hotline.follow_up(case, code).await,

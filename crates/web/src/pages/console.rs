@@ -2,16 +2,14 @@
 
 use super::inbox_filter::InboxQuery;
 use super::timeline::{PartLine, TimelineLine};
-use super::{Chrome, StaffPage, first_field_message, form_of, render, vn_time};
+use super::{Chrome, PostedForm, StaffPage, first_field_message, render, vn_time};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Ctx;
 use crate::extract::Form;
 use askama::Template;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hotline_core::handling::TriageInput;
 use hotline_core::identity::ItemReveal;
@@ -233,12 +231,8 @@ pub async fn search(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let query = form.get("q").to_owned();
     let filters = InboxQuery::from_form(&form);
     let filter = filters.filter(actor.0.id, state.hotline.clock.now());
@@ -629,17 +623,42 @@ struct Shown {
     /// A masked item revealed: its message, its number there, its value.
     item: Option<(i64, usize, String)>,
     item_notice: Option<String>,
-    item_error: Option<String>,
-    reveal_error: Option<String>,
-    hold_error: Option<String>,
-    conduct_error: Option<String>,
-    assign_error: Option<String>,
-    transfer_error: Option<String>,
-    reply_error: Option<String>,
-    note_error: Option<String>,
-    triage_error: Option<String>,
-    merge_error: Option<String>,
-    step_error: Option<String>,
+    /// Why the form posted was refused, shown beside that form.
+    error: Option<(FormSlot, String)>,
+}
+
+/// The report page's forms, for placing an error beside the one that was posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormSlot {
+    Item,
+    Reveal,
+    Hold,
+    Conduct,
+    Assign,
+    Transfer,
+    Reply,
+    Note,
+    Triage,
+    Merge,
+    Step,
+}
+
+impl Shown {
+    /// The page again with `message` beside the form at `slot`.
+    fn refused(slot: FormSlot, message: String) -> Self {
+        Self {
+            error: Some((slot, message)),
+            ..Self::default()
+        }
+    }
+
+    /// The error beside the form at `slot`, if it is the one refused.
+    fn error_at(&self, slot: FormSlot) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|(at, _)| *at == slot)
+            .map(|(_, message)| message.clone())
+    }
 }
 
 /// The answer form's target: the officer's message to the reporter, then the report again.
@@ -648,21 +667,14 @@ pub async fn reply(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .reply_to_reporter(&actor, &case, form.get("text"))
         .await
         .map(|_| ());
-    let shown = |message| Shown {
-        reply_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Reply, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
@@ -672,12 +684,8 @@ pub async fn triage(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let input = TriageInput {
         legal_type: form.get("legal_type"),
         topic: form.get("topic"),
@@ -685,10 +693,7 @@ pub async fn triage(
         commune: form.get("commune"),
     };
     let done = state.hotline.triage(&actor, &case, &input).await;
-    let shown = |message| Shown {
-        triage_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Triage, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
@@ -698,12 +703,8 @@ pub async fn step(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let input = StepInput {
         action: form.get("action"),
         number: form.get("number"),
@@ -716,10 +717,7 @@ pub async fn step(
         .take_step(&actor, &case, &input)
         .await
         .map(|_| ());
-    let shown = |message| Shown {
-        step_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Step, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-step-role").await
 }
 
@@ -730,20 +728,13 @@ pub async fn send_notice(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path((case, notice)): Path<(String, i64)>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .send_notice(&actor, &case, notice, form.get("via"))
         .await;
-    let shown = |message| Shown {
-        step_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Step, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
@@ -753,20 +744,13 @@ pub async fn note(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .add_note(&actor, &case, form.get("text"))
         .await;
-    let shown = |message| Shown {
-        note_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Note, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
@@ -776,20 +760,13 @@ pub async fn merge(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let into = form.get("into").trim().to_uppercase();
     match state.hotline.merge(&actor, &case, &into).await {
         Ok(()) => Redirect::to(&format!("/console/reports/{into}")).into_response(),
         Err(e) => {
-            let shown = |message| Shown {
-                merge_error: Some(message),
-                ..Shown::default()
-            };
+            let shown = |message| Shown::refused(FormSlot::Merge, message);
             report_form_failed(
                 &state,
                 &ctx,
@@ -979,21 +956,14 @@ pub async fn legal_hold(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let hold = form.get("hold") == "1";
     let done = state
         .hotline
         .set_legal_hold(&actor, &case, hold, form.get("reason"))
         .await;
-    let shown = |message| Shown {
-        hold_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Hold, message);
     back_to_report(
         &state,
         &ctx,
@@ -1012,20 +982,13 @@ pub async fn assign(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .assign(&actor, &case, Some(form.get("assignee")))
         .await;
-    let shown = |message| Shown {
-        assign_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Assign, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
@@ -1067,20 +1030,13 @@ pub async fn transfer(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .transfer(&actor, &case, form.get("unit"), form.get("reason"))
         .await;
-    let shown = |message| Shown {
-        transfer_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Transfer, message);
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
@@ -1108,20 +1064,13 @@ pub async fn police_conduct(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let done = state
         .hotline
         .mark_police_conduct(&actor, &case, form.get("accused_unit"))
         .await;
-    let shown = |message| Shown {
-        conduct_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Conduct, message);
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
@@ -1213,18 +1162,11 @@ pub async fn approve_reveal(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let request = form.get("request").parse().unwrap_or(0);
     let done = state.hotline.approve_reveal(&actor, &case, request).await;
-    let shown = |message| Shown {
-        reveal_error: Some(message),
-        ..Shown::default()
-    };
+    let shown = |message| Shown::refused(FormSlot::Reveal, message);
     back_to_report(
         &state,
         &ctx,
@@ -1244,12 +1186,8 @@ pub async fn reveal_text_item(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let (Ok(message), Ok(item)) = (form.get("message").parse(), form.get("item").parse()) else {
         return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
     };
@@ -1278,10 +1216,7 @@ pub async fn reveal_text_item(
             report_response(&state, &ctx, &actor, &case, StatusCode::ACCEPTED, shown).await
         }
         Err(e) => {
-            let shown = |message| Shown {
-                item_error: Some(message),
-                ..Shown::default()
-            };
+            let shown = |message| Shown::refused(FormSlot::Item, message);
             report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
         }
     }
@@ -1294,12 +1229,8 @@ pub async fn reveal_identity(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     match state
         .hotline
         .reveal_identity(&actor, &case, form.get("reason"))
@@ -1326,10 +1257,7 @@ pub async fn reveal_identity(
             report_response(&state, &ctx, &actor, &case, StatusCode::OK, shown).await
         }
         Err(e) => {
-            let shown = |message| Shown {
-                reveal_error: Some(message),
-                ..Shown::default()
-            };
+            let shown = |message| Shown::refused(FormSlot::Reveal, message);
             report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
         }
     }
@@ -1348,6 +1276,11 @@ async fn report_response(
         Err(e) => return PageError::from_core(e, ctx).into_response(),
     };
     let summary = &view.detail.summary;
+    // The refused form's message, read beside each form while the rest of `shown` moves.
+    let refused = Shown {
+        error: shown.error.clone(),
+        ..Shown::default()
+    };
     let page = ReportPage {
         c: Chrome::new(ctx, Some(actor)),
         title: ctx
@@ -1358,7 +1291,7 @@ async fn report_response(
             Ok(lines) => lines,
             Err(e) => return PageError::from_core(e, ctx).into_response(),
         },
-        step_error: shown.step_error,
+        step_error: refused.error_at(FormSlot::Step),
         deadline: summary.deadline.map(|d| DeadlineLine {
             rule: ctx.tr.t(&format!("deadline-rule-{}", d.rule)),
             limit: d
@@ -1384,7 +1317,7 @@ async fn report_response(
             .needs_second_approval(view.detail.summary.legal_type),
         identity: shown.identity,
         notice: shown.notice,
-        reveal_error: shown.reveal_error,
+        reveal_error: refused.error_at(FormSlot::Reveal),
         requests: view
             .reveal_requests
             .iter()
@@ -1402,7 +1335,7 @@ async fn report_response(
         occurred: view.detail.occurred_at.map(vn_time),
         protection: view.detail.protection_requested,
         can_hold: actor.0.role.may_place_legal_hold(),
-        hold_error: shown.hold_error,
+        hold_error: refused.error_at(FormSlot::Hold),
         assignee: view
             .assignee
             .as_ref()
@@ -1424,20 +1357,20 @@ async fn report_response(
         } else {
             None
         },
-        assign_error: shown.assign_error,
+        assign_error: refused.error_at(FormSlot::Assign),
         transfer_choices: actor
             .0
             .role
             .may_assign()
             .then(|| transfer_choices(state, ctx, summary)),
-        transfer_error: shown.transfer_error,
+        transfer_error: refused.error_at(FormSlot::Transfer),
         accused_unit: view
             .detail
             .accused_unit
             .as_ref()
             .map(|code| unit_label(state, ctx, code)),
         accused_choices: accused_choices(state, ctx, summary.province_code),
-        conduct_error: shown.conduct_error,
+        conduct_error: refused.error_at(FormSlot::Conduct),
         timeline: super::timeline::lines(
             state,
             ctx,
@@ -1452,8 +1385,8 @@ async fn report_response(
         ),
         can_reveal_items: actor.0.role.may_reveal_identity(),
         item_notice: shown.item_notice,
-        item_error: shown.item_error,
-        reply_error: shown.reply_error,
+        item_error: refused.error_at(FormSlot::Item),
+        reply_error: refused.error_at(FormSlot::Reply),
         attachments: view
             .attachments
             .iter()
@@ -1466,9 +1399,9 @@ async fn report_response(
                 metadata_removed: a.metadata_removed,
             })
             .collect(),
-        note_error: shown.note_error,
+        note_error: refused.error_at(FormSlot::Note),
         triage: triage_form(state, ctx, &view),
-        triage_error: shown.triage_error,
+        triage_error: refused.error_at(FormSlot::Triage),
         merged_into: view.detail.merged_into.as_ref().map(|c| c.to_string()),
         merged: view
             .merged
@@ -1493,7 +1426,7 @@ async fn report_response(
         } else {
             Vec::new()
         },
-        merge_error: shown.merge_error,
+        merge_error: refused.error_at(FormSlot::Merge),
     };
     render(status, &page, ctx)
 }

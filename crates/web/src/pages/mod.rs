@@ -113,6 +113,27 @@ fn form_of(body: Result<Bytes, BytesRejection>, ctx: &Ctx) -> Result<Form, Box<R
         .map_err(|e| Box::new(PageError::from_body(e, ctx).into_response()))
 }
 
+/// A posted form, as a page handler's last argument: a body that is not one (too large, not
+/// UTF-8, malformed) answers with the error page in the reader's language before the handler
+/// runs.
+pub struct PostedForm(pub Form);
+
+impl axum::extract::FromRequest<AppState> for PostedForm {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = request.into_parts();
+        let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let bytes = Bytes::from_request(request, state).await;
+        form_of(bytes, &ctx).map(PostedForm).map_err(|page| *page)
+    }
+}
+
 fn first_field_message(ctx: &Ctx, errors: &[hotline_domain::FieldError]) -> String {
     errors
         .first()

@@ -1,14 +1,12 @@
 //! Staff sign-in and sign-out, and the extractor that makes a page staff-only.
 
-use super::{Chrome, form_of, render, session_cookie_name};
+use super::{Chrome, PostedForm, render, session_cookie_name};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Ctx, cookie};
 use askama::Template;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use hotline_core::second_factor::{Enrolment, SecondFactorStep};
 use hotline_core::{Actor, CoreError, SignedIn};
 use http::request::Parts;
@@ -50,12 +48,8 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let username = form.get("username").trim().to_owned();
     match state
         .hotline
@@ -164,12 +158,8 @@ pub async fn second_factor(
     State(state): State<AppState>,
     ctx: Ctx,
     parts: Parts,
-    body: Result<Bytes, BytesRejection>,
+    PostedForm(form): PostedForm,
 ) -> Response {
-    let form = match form_of(body, &ctx) {
-        Ok(form) => form,
-        Err(page) => return *page,
-    };
     let Some(token) = cookie(&parts, session_cookie_name(&state)) else {
         return Redirect::to("/console/sign-in").into_response();
     };

@@ -94,30 +94,26 @@ pub async fn admin_staff(
     staff_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
 }
 
-/// What a change on an administration page comes to.
-enum Outcome {
-    /// Done: what to tell.
-    Done(String),
-    /// Refused on its merits: the list again with why.
-    Refused(StatusCode, String),
-    Failed(Response),
-}
+/// What a change on an administration page shows with the list again (status, notice,
+/// error), or the error page. Field errors are worded from `field-{prefix}{field}-{code}`.
+type Shown = Result<(StatusCode, Option<String>, Option<String>), Box<Response>>;
 
-/// Sorts a change's result; field errors are worded from `field-{prefix}{field}-{code}`.
-fn outcome(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Outcome {
+fn shown(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Shown {
     match done {
-        Ok(notice) => Outcome::Done(notice),
-        Err(CoreError::Domain(DomainError::Invalid(errors))) => Outcome::Refused(
+        Ok(notice) => Ok((StatusCode::OK, Some(notice), None)),
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => Ok((
             StatusCode::BAD_REQUEST,
+            None,
             errors
                 .first()
-                .map(|e| field_message(&ctx.tr, &format!("{prefix}{}", e.field), e.code))
-                .unwrap_or_default(),
-        ),
-        Err(CoreError::Conflict(_)) => {
-            Outcome::Refused(StatusCode::CONFLICT, ctx.tr.t("admin-username-taken"))
-        }
-        Err(e) => Outcome::Failed(PageError::from_core(e, ctx).into_response()),
+                .map(|e| field_message(&ctx.tr, &format!("{prefix}{}", e.field), e.code)),
+        )),
+        Err(CoreError::Conflict(_)) => Ok((
+            StatusCode::CONFLICT,
+            None,
+            Some(ctx.tr.t("admin-username-taken")),
+        )),
+        Err(e) => Err(Box::new(PageError::from_core(e, ctx).into_response())),
     }
 }
 
@@ -128,14 +124,9 @@ async fn after_change(
     actor: &Actor,
     done: Result<String, CoreError>,
 ) -> Response {
-    match outcome(ctx, done, "") {
-        Outcome::Done(notice) => {
-            staff_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await
-        }
-        Outcome::Refused(status, error) => {
-            staff_page(state, ctx, actor, status, None, Some(error)).await
-        }
-        Outcome::Failed(page) => page,
+    match shown(ctx, done, "") {
+        Ok((status, notice, error)) => staff_page(state, ctx, actor, status, notice, error).await,
+        Err(page) => *page,
     }
 }
 
@@ -280,14 +271,9 @@ async fn after_unit_change(
     actor: &Actor,
     done: Result<String, CoreError>,
 ) -> Response {
-    match outcome(ctx, done, "unit_") {
-        Outcome::Done(notice) => {
-            units_page(state, ctx, actor, StatusCode::OK, Some(notice), None).await
-        }
-        Outcome::Refused(status, error) => {
-            units_page(state, ctx, actor, status, None, Some(error)).await
-        }
-        Outcome::Failed(page) => page,
+    match shown(ctx, done, "unit_") {
+        Ok((status, notice, error)) => units_page(state, ctx, actor, status, notice, error).await,
+        Err(page) => *page,
     }
 }
 

@@ -17,6 +17,7 @@ use hotline_domain::{
 };
 use hotline_store::{
     NewAttachment, NewContact, NewReport, ProcedureState, Receipt, Store, StoreError, StoreResult,
+    urgency_rank,
 };
 use hotline_vault::seal::DataKey;
 use sha2::{Digest, Sha256};
@@ -405,11 +406,11 @@ impl Hotline {
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
         let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
         let danger = hotline_domain::danger::signals(&valid.text);
-        // A life in danger goes to the top of the duty officer's list at once.
-        let urgency = if danger.life {
-            Urgency::Emergency
-        } else if danger.any() && submission.urgency == Urgency::Normal {
-            Urgency::Urgent
+        // A life in danger, or a crime happening now, goes up the duty officer's list at once:
+        // the text's urgency hint when it is more urgent than the channel's.
+        let hinted = hotline_domain::hints::hints(&valid.text, &self.places).urgency;
+        let urgency = if urgency_rank(hinted) < urgency_rank(submission.urgency) {
+            hinted
         } else {
             submission.urgency
         };

@@ -928,3 +928,28 @@ async fn merging_never_crosses_the_wall_nor_skips_a_procedure_and_marking_is_onc
     );
     h.merge(&duty, &again, &source).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_report_arrives_as_urgent_as_its_text_says() {
+    let (_d, h, _) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    for (text, expected) in [
+        (
+            "Có người nằm bất tỉnh, máu chảy nhiều ở ngã tư",
+            hotline_domain::Urgency::Emergency,
+        ),
+        (
+            "dang co trom cay cua nha ben canh",
+            hotline_domain::Urgency::Urgent,
+        ),
+        ("Đám cháy lớn ở kho gỗ", hotline_domain::Urgency::Urgent),
+        (
+            "Vỉa hè trước chợ bị lấn chiếm",
+            hotline_domain::Urgency::Normal,
+        ),
+    ] {
+        let case = reported(&h, text, Channel::Web).await;
+        let urgency = h.report(&duty, &case).await.unwrap().detail.summary.urgency;
+        assert_eq!(urgency, expected, "{text}");
+    }
+}

@@ -185,7 +185,9 @@ const TOPICS: &[(Topic, &[(&str, f32)])] = &[
             ("danh nhau", 3.0),
             ("danh dap", 3.0),
             ("hanh hung", 3.0),
-            ("dam", 2.0),
+            ("dam nguoi", 3.0),
+            ("bi dam", 3.0),
+            ("dam chet", 3.0),
             ("chem", 3.0),
             ("gay thuong tich", 3.0),
             ("bao hanh", 3.0),
@@ -711,8 +713,6 @@ const EMERGENCY: &[&str] = &[
     "chem nguoi",
     "dang chem",
     "dang cuop co vu khi",
-    "chay lon",
-    "boc chay",
     "nguoi bi thuong",
     "dang hanh hung",
     "dang hiep dam",
@@ -740,7 +740,6 @@ const EMERGENCY: &[&str] = &[
     "doa dot",
     "dot nha",
     "cham lua",
-    "lua to",
     "con ket",
     "bi ket",
     "vui duoi",
@@ -898,7 +897,9 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         .collect();
     let (legal_type, legal_confidence) = best(&legal_scores, LegalType::PublicOrder);
     let signals = danger::signals(text);
-    let emergency = signals.any() || EMERGENCY.iter().any(|p| holds(&words, p));
+    // Violence to a person now, someone badly hurt, or one of the phrases of a life at risk; a
+    // fire with nobody said to be in it is urgent (114 leads the receipt either way).
+    let emergency = signals.life || signals.medical || EMERGENCY.iter().any(|p| holds(&words, p));
     // Something happening now ("đang"), just now ("vừa") or about to ("sắp", "tối nay") with a
     // crime or a disturbance in it: there is still time to act.
     let now_words = [
@@ -917,7 +918,7 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         + usize::from(holds(&words, "gap"));
     let (urgency, urgency_confidence) = if emergency {
         (Urgency::Emergency, if signals.life { 0.8 } else { 0.6 })
-    } else if urgent > 0 {
+    } else if urgent > 0 || signals.any() {
         (Urgency::Urgent, (0.5 + 0.1 * urgent as f32).min(0.9))
     } else {
         (Urgency::Normal, 0.7)

@@ -485,6 +485,7 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             urgency: Urgency::Normal,
             deadline: None,
             entered_by: None,
+            route: "place".into(),
         })
         .collect()
 }
@@ -494,7 +495,12 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = hotline_store_sqlite::open(&dir.path().join("floor.db")).await?;
         let places = hotline_domain::Gazetteer::embedded()?;
-        hotline_core::setup::bootstrap(&store, &places).await?;
+        hotline_core::setup::bootstrap(
+            &store,
+            &places,
+            hotline_domain::Clock::now(&hotline_domain::SystemClock),
+        )
+        .await?;
         let store: Arc<dyn Store> = Arc::new(store);
         let keys = hotline_core::keys::Keys::open(
             store.as_ref(),

@@ -36,7 +36,7 @@ pub enum StaffChange {
 }
 
 impl Hotline {
-    fn require_administrator(actor: &Actor) -> CoreResult<()> {
+    pub(crate) fn require_administrator(actor: &Actor) -> CoreResult<()> {
         if actor.0.role == Role::Administrator {
             Ok(())
         } else {
@@ -222,6 +222,8 @@ impl Hotline {
                 StoreError::Conflict(_) => DomainError::field("code", "taken").into(),
                 e => CoreError::from(e),
             })?;
+        // Routing may name it: new reports should find it at once, not after the cache ages.
+        self.units.invalidate();
         self.audit(
             Some(actor.0.id),
             "unit.created",

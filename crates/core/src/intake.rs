@@ -382,10 +382,6 @@ impl Hotline {
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         let valid = submission.input.validate(&self.places)?;
         check_evidence(&submission.evidence)?;
-        let unit = self
-            .units
-            .home_of(&valid, submission.owner.as_ref(), &self.default_unit)
-            .await?;
         let form_token = submission
             .form_token
             .as_deref()
@@ -406,11 +402,16 @@ impl Hotline {
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
         let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
         let danger = hotline_domain::danger::signals(&valid.text);
+        let hints = hotline_domain::hints::hints(&valid.text, &self.places);
+        let routed = self
+            .route_new(&valid, &hints, received_at, submission.owner.as_ref())
+            .await?;
+        let route = routed.basis();
+        let unit = routed.unit;
         // A life in danger, or a crime happening now, goes up the duty officer's list at once:
         // the text's urgency hint when it is more urgent than the channel's.
-        let hinted = hotline_domain::hints::hints(&valid.text, &self.places).urgency;
-        let urgency = if urgency_rank(hinted) < urgency_rank(submission.urgency) {
-            hinted
+        let urgency = if urgency_rank(hints.urgency) < urgency_rank(submission.urgency) {
+            hints.urgency
         } else {
             submission.urgency
         };
@@ -460,6 +461,7 @@ impl Hotline {
             occurred_at,
             protection_requested,
             entered_by: submission.entered_by,
+            route,
         };
         let receipt = self.intake.write(report).await?;
         if receipt.duplicate {

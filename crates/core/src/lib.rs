@@ -18,6 +18,7 @@ pub mod procedure;
 pub mod register;
 pub mod reports;
 pub mod retention;
+pub mod routing;
 pub mod second_factor;
 pub mod setup;
 pub mod similar;
@@ -114,6 +115,7 @@ pub struct Hotline {
     /// Password hashes computed at once, at most.
     hashing: Arc<tokio::sync::Semaphore>,
     units: Arc<setup::UnitDirectory>,
+    routing: Arc<routing::RoutingCache>,
     policy: Arc<Policy>,
 }
 
@@ -129,6 +131,7 @@ impl Hotline {
     ) -> (Self, intake::IntakeWriter) {
         let (handle, writer) = intake::spawn_writer(store.clone(), keys.clone(), intake);
         let units = Arc::new(setup::UnitDirectory::new(store.clone()));
+        let routing = Arc::new(routing::RoutingCache::new(store.clone()));
         let hotline = Self {
             store,
             clock,
@@ -139,6 +142,7 @@ impl Hotline {
             throttle: Arc::new(staff::LoginThrottle::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),
             units,
+            routing,
             policy: Arc::new(Policy::default()),
         };
         (hotline, writer)

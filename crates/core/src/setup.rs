@@ -1,9 +1,10 @@
 //! Setting a store up (schema, places, the ministry and the 34 provincial police units), and
-//! the unit directory intake uses to decide where a report belongs.
+//! the unit directory intake looks routed units up in.
 
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::routing::RoutingTable;
 use hotline_domain::unit::UnitShape;
-use hotline_domain::{Gazetteer, UnitCode, UnitKind, ValidReport};
+use hotline_domain::{Gazetteer, UnitCode, UnitKind};
 use hotline_store::{NewUnit, Store, StoreError, Unit};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -12,9 +13,13 @@ use std::time::{Duration, Instant};
 /// How long intake trusts its copy of the unit list before reading it again.
 const UNIT_CACHE_TTL: Duration = Duration::from_secs(30);
 
-/// Migrates the store, loads the places and creates the ministry and provincial units if they
-/// are missing. Safe to run on every start.
-pub async fn bootstrap(store: &dyn Store, places: &Gazetteer) -> CoreResult<()> {
+/// Migrates the store, loads the places, creates the ministry and provincial units and writes
+/// the default routing table if they are missing. Safe to run on every start.
+pub async fn bootstrap(
+    store: &dyn Store,
+    places: &Gazetteer,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CoreResult<()> {
     store.migrate().await?;
     let seeded = store.seed_places(places).await?;
     if seeded > 0 {
@@ -31,6 +36,12 @@ pub async fn bootstrap(store: &dyn Store, places: &Gazetteer) -> CoreResult<()> 
             case_prefix: "BCA".into(),
         })
         .await?;
+    let seeded = store
+        .seed_routing_rules(RoutingTable::defaults().rules(), now)
+        .await?;
+    if seeded > 0 {
+        tracing::info!(rules = seeded, "wrote the default routing table");
+    }
     for p in places.provinces() {
         store
             .ensure_unit(&NewUnit {
@@ -143,33 +154,16 @@ impl UnitDirectory {
         Ok(map)
     }
 
-    /// Where a report belongs until routing refines it: the commune police of its commune when
-    /// that unit exists, else its province's police; without a place, the unit that owns the
-    /// channel, else the server's default unit.
-    pub(crate) async fn home_of(
-        &self,
-        report: &ValidReport,
-        channel_owner: Option<&UnitCode>,
-        default: &UnitCode,
-    ) -> CoreResult<Unit> {
+    /// The first of `candidates` that exists; the last one must (the server's default unit).
+    pub(crate) async fn first_existing(&self, candidates: &[UnitCode]) -> CoreResult<Unit> {
         for fresh in [false, true] {
             let units = self.snapshot(fresh).await?;
-            let commune = report
-                .province_code
-                .zip(report.commune_code)
-                .map(|(p, c)| UnitCode::commune(p, c));
-            let candidates = [
-                commune,
-                report.province_code.map(UnitCode::province),
-                channel_owner.cloned(),
-                Some(default.clone()),
-            ];
-            if let Some(unit) = candidates.iter().flatten().find_map(|code| units.get(code)) {
+            if let Some(unit) = candidates.iter().find_map(|code| units.get(code)) {
                 return Ok(unit.clone());
             }
         }
         Err(CoreError::Internal(format!(
-            "the default unit {default} does not exist"
+            "none of the units {candidates:?} exists, not even the default"
         )))
     }
 }

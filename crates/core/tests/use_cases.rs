@@ -25,10 +25,12 @@ async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
             .unwrap(),
     );
     let places = Arc::new(Gazetteer::embedded().unwrap());
-    setup::bootstrap(store.as_ref(), &places).await.unwrap();
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2026, 12, 31, 18, 0, 0).unwrap(),
     ));
+    setup::bootstrap(store.as_ref(), &places, clock.now())
+        .await
+        .unwrap();
     let keys = hotline_core::keys::Keys::open(
         store.as_ref(),
         hotline_vault::keys::KeyRing::single(hotline_vault::keys::MasterKey::generate()),
@@ -827,8 +829,12 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
             .unit
             .to_string()
     };
-    // The commune police accused: the provincial director settles it (R20).
-    let case = on_commune("Trưởng công an xã nhận tiền của chủ quán").await;
+    // A report that reads as about an officer is never routed to the commune police.
+    let reads_as_conduct = on_commune("Trưởng công an xã nhận tiền của chủ quán").await;
+    assert_eq!(unit_of(&reads_as_conduct).await, "22");
+    // One that does not lands there; once the commune police is named as accused, the
+    // provincial director settles it (R20).
+    let case = on_commune("Quán karaoke hát to đến 2 giờ sáng, báo nhiều lần không ai xử lý").await;
     assert_eq!(unit_of(&case).await, commune_unit.to_string());
     h.mark_police_conduct(&inspector, &case, commune_unit.as_str())
         .await
@@ -836,15 +842,12 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     assert_eq!(unit_of(&case).await, "22");
     // The ministry cannot be named: nobody could read the report any more.
     let root = on_commune("Lãnh đạo cấp trên bao che").await;
+    let held = unit_of(&root).await;
     assert!(matches!(
         h.mark_police_conduct(&inspector, &root, "bca").await,
         Err(CoreError::Domain(_))
     ));
-    assert_eq!(
-        unit_of(&root).await,
-        commune_unit.to_string(),
-        "nothing changed"
-    );
+    assert_eq!(unit_of(&root).await, held, "nothing changed");
     // The provincial police accused: the ministry.
     let case = on_commune("Giám đốc công an tỉnh bao che cho sai phạm").await;
     h.mark_police_conduct(&inspector, &case, "22")
@@ -952,4 +955,286 @@ async fn a_report_arrives_as_urgent_as_its_text_says() {
         let urgency = h.report(&duty, &case).await.unwrap().detail.summary.urgency;
         assert_eq!(urgency, expected, "{text}");
     }
+}
+
+#[tokio::test]
+async fn new_reports_land_where_the_routing_table_in_force_sends_them() {
+    let (_d, h, _) = hotline().await;
+    let places = Gazetteer::embedded().unwrap();
+    let commune = places.communes_of(22).next().unwrap().code;
+    let commune_unit = UnitCode::commune(22, commune);
+    h.resolve_unit(&commune_unit).await.unwrap();
+    let admin = hotline_core::Actor(
+        h.add_staff(
+            "bca.admin",
+            "",
+            Role::Administrator,
+            &UnitCode::ministry(),
+            "a long password",
+        )
+        .await
+        .unwrap(),
+    );
+    let reader = hotline_core::Actor(
+        h.add_staff(
+            "bca.director",
+            "",
+            Role::Director,
+            &UnitCode::ministry(),
+            "a long password",
+        )
+        .await
+        .unwrap(),
+    );
+    let submit = async |text: &str, received: Option<(i32, u32, u32)>| {
+        let mut input = self::text(text);
+        input.province_code = Some(22);
+        input.commune_code = Some(commune);
+        let mut submission = Submission::new(input, Channel::Capture);
+        submission.received_at =
+            received.map(|(y, m, d)| Utc.with_ymd_and_hms(y, m, d, 3, 0, 0).unwrap());
+        let case = h.submit(submission).await.unwrap().case_number.to_string();
+        let view = h.report(&reader, &case).await.unwrap();
+        let route = view
+            .events
+            .iter()
+            .find(|e| e.kind == "report.received")
+            .map(|e| e.detail.clone())
+            .unwrap();
+        (view.detail.summary.unit.to_string(), route)
+    };
+    let theft = "Tôi bị trộm mất xe máy trước cửa nhà đêm qua, kẻ trộm bẻ khóa dắt đi";
+    let drugs = "Có nhóm người tụ tập mua bán ma túy đá ở căn nhà cuối hẻm, ra vào liên tục";
+
+    // From 1 July 2025: a general crime stays with the commune police (Law 99/2025).
+    let (unit, route) = submit(theft, None).await;
+    assert_eq!(unit, commune_unit.to_string());
+    assert!(
+        route.contains("route=2025-07-01,crime_source,*,*,commune_police"),
+        "{route}"
+    );
+    // A drug crime goes to the drug police, once the province has created that department.
+    let (unit, route) = submit(drugs, None).await;
+    assert_eq!(unit, "22", "no PC04 yet: the provincial police");
+    assert!(route.contains("department:pc04"), "{route}");
+    h.create_department(
+        &admin,
+        "22",
+        "pc04",
+        "Phòng Cảnh sát điều tra tội phạm về ma túy",
+    )
+    .await
+    .unwrap();
+    let (unit, _) = submit(drugs, None).await;
+    assert_eq!(unit, "22-pc04");
+
+    // The same theft, received when other versions were in force.
+    let (unit, route) = submit(theft, Some((2025, 2, 10))).await;
+    assert_eq!(
+        unit, "22",
+        "the district police is gone: its successor takes it"
+    );
+    assert!(
+        route.contains("route=0001-01-01,crime_source,*,*,district_police"),
+        "{route}"
+    );
+    h.create_department(&admin, "22", "pc01", "Cơ quan Cảnh sát điều tra")
+        .await
+        .unwrap();
+    let (unit, _) = submit(theft, Some((2025, 4, 15))).await;
+    assert_eq!(
+        unit, "22-pc01",
+        "March to June 2025: the provincial investigation body"
+    );
+    let (unit, _) = submit(theft, Some((2025, 7, 1))).await;
+    assert_eq!(unit, commune_unit.to_string());
+
+    // Public order stays local whatever its topic; an unrecognisable text goes by place.
+    let (unit, _) = submit(
+        "Quán karaoke hát to đến 2 giờ sáng, cả xóm không ngủ được",
+        None,
+    )
+    .await;
+    assert_eq!(unit, commune_unit.to_string());
+
+    // A province's own rule, then the national one again once it is removed.
+    h.put_routing_rule(
+        &admin,
+        &hotline_core::routing::RuleInput {
+            version: "2025-07-01",
+            province: "22",
+            scope: "crime_source",
+            topic: "theft_robbery",
+            target_kind: "unit",
+            target_argument: "22-pc01",
+        },
+    )
+    .await
+    .unwrap();
+    let (unit, route) = submit(theft, None).await;
+    assert_eq!(unit, "22-pc01");
+    assert!(route.contains("route=2025-07-01,crime_source,theft_robbery,22,unit:22-pc01"));
+    let mine = h
+        .routing_rules(&admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.rule.province == Some(22))
+        .unwrap();
+    h.delete_routing_rule(&admin, mine.id).await.unwrap();
+    let (unit, _) = submit(theft, None).await;
+    assert_eq!(unit, commune_unit.to_string());
+}
+
+#[tokio::test]
+async fn the_routing_table_is_changed_only_by_those_who_may_and_every_change_is_audited() {
+    let (_d, h, _) = hotline().await;
+    let add = async |username: &str, role: Role, unit: &str| {
+        hotline_core::Actor(
+            h.add_staff(
+                username,
+                "",
+                role,
+                &unit.parse().unwrap(),
+                "a long password",
+            )
+            .await
+            .unwrap(),
+        )
+    };
+    let national = add("bca.admin", Role::Administrator, "bca").await;
+    let quang_ninh = add("qn.admin", Role::Administrator, "22").await;
+    let director = add("qn.director", Role::Director, "22").await;
+    let rule = |province: &'static str, target: &'static str, argument: &'static str| {
+        hotline_core::routing::RuleInput {
+            version: "2025-07-01",
+            province,
+            scope: "any",
+            topic: "gambling",
+            target_kind: target,
+            target_argument: argument,
+        }
+    };
+    let forbidden = |r: Result<(), CoreError>| matches!(r, Err(CoreError::Forbidden));
+    let invalid = |r: Result<(), CoreError>, field: &str| match r {
+        Err(CoreError::Domain(hotline_domain::DomainError::Invalid(errors))) => {
+            errors.iter().any(|e| e.field == field)
+        }
+        _ => false,
+    };
+    assert!(matches!(
+        h.routing_rules(&director).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(forbidden(
+        h.put_routing_rule(&director, &rule("22", "department", "pc02"))
+            .await
+    ));
+    // A province's administrator: their province's rules, not the national ones nor another's.
+    assert!(forbidden(
+        h.put_routing_rule(&quang_ninh, &rule("", "department", "pc02"))
+            .await
+    ));
+    assert!(forbidden(
+        h.put_routing_rule(&quang_ninh, &rule("42", "department", "pc02"))
+            .await
+    ));
+    h.put_routing_rule(&quang_ninh, &rule("22", "department", "pc02"))
+        .await
+        .unwrap();
+    assert!(forbidden(
+        h.add_routing_version(&quang_ninh, "2027-06-01")
+            .await
+            .map(|_| ())
+    ));
+    // Bad rules change nothing.
+    let before = h.routing_rules(&national).await.unwrap();
+    assert!(invalid(
+        h.put_routing_rule(&national, &rule("", "district_police", ""))
+            .await,
+        "target"
+    ));
+    assert!(invalid(
+        h.put_routing_rule(&national, &rule("", "department", "PC 02; DROP"))
+            .await,
+        "target"
+    ));
+    assert!(invalid(
+        h.put_routing_rule(&national, &rule("", "unit", "22-nowhere"))
+            .await,
+        "unit"
+    ));
+    assert!(invalid(
+        h.put_routing_rule(
+            &national,
+            &hotline_core::routing::RuleInput {
+                version: "2026-02-30",
+                ..rule("", "provincial_police", "")
+            }
+        )
+        .await,
+        "version"
+    ));
+    assert!(invalid(
+        h.put_routing_rule(
+            &national,
+            &hotline_core::routing::RuleInput {
+                version: "2026-01-01",
+                ..rule("", "provincial_police", "")
+            }
+        )
+        .await,
+        "version"
+    ));
+    assert_eq!(h.routing_rules(&national).await.unwrap(), before);
+
+    // A version for a future reform: copied from the one in force, edited, removed.
+    let day = h
+        .add_routing_version(&national, "2027-06-01")
+        .await
+        .unwrap();
+    let rules = h.routing_rules(&national).await.unwrap();
+    let copied = rules
+        .iter()
+        .filter(|r| r.rule.effective_from == day)
+        .count();
+    let current = rules
+        .iter()
+        .filter(|r| r.rule.effective_from.to_string() == "2025-07-01")
+        .count();
+    assert_eq!(copied, current);
+    assert!(invalid(
+        h.add_routing_version(&national, "2027-06-01")
+            .await
+            .map(|_| ()),
+        "version"
+    ));
+    assert!(invalid(
+        h.delete_routing_version(&national, "2025-07-01").await,
+        "version"
+    ));
+    h.delete_routing_version(&national, "2027-06-01")
+        .await
+        .unwrap();
+    assert_eq!(
+        h.routing_rules(&national).await.unwrap().len(),
+        before.len()
+    );
+
+    let audited = h
+        .store
+        .audit_by_action(&["routing."], 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        audited,
+        [
+            "routing.version_removed",
+            "routing.version_added",
+            "routing.rule_set"
+        ]
+    );
 }

@@ -96,7 +96,12 @@ impl Service {
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         let store = open_store(config).await?;
         let places = Arc::new(Gazetteer::embedded()?);
-        setup::bootstrap(store.as_ref(), &places).await?;
+        setup::bootstrap(
+            store.as_ref(),
+            &places,
+            hotline_domain::Clock::now(&hotline_domain::SystemClock),
+        )
+        .await?;
         let keys = keys::open_keys(config, store.as_ref()).await?;
         Self::start(config, store, places, keys)
     }

@@ -120,6 +120,9 @@ macro_rules! for_any_sql_database {
     };
 }
 
+// After the macro, which it uses.
+mod routing;
+
 /// Word digests inserted per statement (SQLite allows 32,766 parameters).
 const WORDS_PER_STATEMENT: usize = 500;
 
@@ -671,7 +674,10 @@ for_any_sql_database! {
             )
             .bind(report_id)
             .bind(report.entered_by.map(|s| s.0))
-            .bind(format!("channel={} unit={}", report.channel, report.unit))
+            .bind(format!(
+                "channel={} unit={} route={}",
+                report.channel, report.unit, report.route
+            ))
             .bind(report.received_at)
             .execute(&mut **tx)
             .await

@@ -7,7 +7,8 @@ mod records;
 pub use records::*;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::routing::{RoutingRule, Target};
 use hotline_domain::{
     CaseNumber, ContactId, Gazetteer, MessageId, ReportId, Role, StaffId, UnitCode,
 };
@@ -409,12 +410,45 @@ pub trait Audit: Send + Sync {
 }
 
 /// Everything a backend provides.
+/// The routing table (see `hotline_domain::routing`). Each change is one transaction.
+#[async_trait]
+pub trait Routing: Send + Sync {
+    /// Every rule, by version, province and scope.
+    async fn routing_rules(&self) -> StoreResult<Vec<RoutingRuleRecord>>;
+    /// Writes `rules` when the table has none (a new installation); returns how many.
+    async fn seed_routing_rules(
+        &self,
+        rules: &[RoutingRule],
+        at: DateTime<Utc>,
+    ) -> StoreResult<usize>;
+    /// Adds `rule`, or gives the rule with its key (version, province, scope, topic) its
+    /// target; returns the target it replaced.
+    async fn put_routing_rule(
+        &self,
+        rule: &RoutingRule,
+        by: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Target>>;
+    /// Removes the rule with this id and returns it; `NotFound` when there is none.
+    async fn delete_routing_rule(&self, id: i64) -> StoreResult<RoutingRule>;
+    /// Starts a version: writes `rules`, which all carry its date; `Conflict("version")` when
+    /// a rule of that date exists already.
+    async fn add_routing_version(
+        &self,
+        rules: &[RoutingRule],
+        by: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Removes every rule of the version that starts on `effective_from`; returns how many.
+    async fn delete_routing_version(&self, effective_from: NaiveDate) -> StoreResult<usize>;
+}
+
 pub trait Store:
-    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Audit
+    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Audit
 {
 }
 
 impl<T> Store for T where
-    T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Audit
+    T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Audit
 {
 }

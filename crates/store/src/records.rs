@@ -271,6 +271,8 @@ pub struct NewReport {
     pub deadline: Option<Due>,
     /// Who entered it, when a staff member did (quick capture, demo loading).
     pub entered_by: Option<StaffId>,
+    /// Why it went to `unit`: the routing rule, in one word without spaces, for its first event.
+    pub route: String,
 }
 
 impl std::fmt::Debug for NewReport {
@@ -763,4 +765,14 @@ pub struct RegisterEntry {
     /// Whether the reader may read the report now: the line of a report handed over or walled
     /// off stays in the book, shown without what it is.
     pub readable: bool,
+}
+
+/// A rule of the routing table as stored: who last changed it and when (`None` for the
+/// defaults written at set-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRuleRecord {
+    pub id: i64,
+    pub rule: hotline_domain::routing::RoutingRule,
+    pub changed_by: Option<StaffId>,
+    pub changed_at: DateTime<Utc>,
 }

@@ -122,6 +122,19 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The text for `key` with two named arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        (first, first_value): (&str, String),
+        (second, second_value): (&str, String),
+    ) -> String {
+        let mut args = FluentArgs::new();
+        args.set(first.to_owned(), first_value);
+        args.set(second.to_owned(), second_value);
+        self.format(key, Some(&args))
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.bundle().has_message(&key.replace('.', "_"))
     }

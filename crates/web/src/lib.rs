@@ -295,6 +295,22 @@ pub fn app(state: AppState) -> Router {
             post(pages::admin_rename_unit),
         )
         .route(
+            "/console/admin/routing",
+            get(pages::admin_routing).post(pages::admin_put_routing_rule),
+        )
+        .route(
+            "/console/admin/routing/delete",
+            post(pages::admin_delete_routing_rule),
+        )
+        .route(
+            "/console/admin/routing/versions",
+            post(pages::admin_add_routing_version),
+        )
+        .route(
+            "/console/admin/routing/versions/delete",
+            post(pages::admin_delete_routing_version),
+        )
+        .route(
             "/console/admin/staff/{username}",
             post(pages::admin_change_staff),
         )

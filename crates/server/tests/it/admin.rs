@@ -329,3 +329,112 @@ async fn a_provincial_administrator_creates_departments_and_names_units_of_the_p
         );
     }
 }
+
+#[tokio::test]
+async fn the_routing_table_page_shows_every_version_and_takes_changes_from_administrators_only() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("bca.admin", Role::Administrator, "bca")
+        .await;
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "bca.admin").await;
+    let post = async |client: &reqwest::Client, path: &str, fields: &[(&str, &str)]| {
+        let r = client
+            .post(server.url(path))
+            .form(&console_form(client, &server, fields).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let table = page(&admin, server.url("/console/admin/routing")).await;
+    for says in [
+        "Bảng phân công tiếp nhận",
+        "Phiên bản đầu (trước 01/03/2025)",
+        "Từ ngày 01/03/2025",
+        "Từ ngày 01/07/2025",
+        "đang áp dụng",
+        "Công an cấp huyện (đã giải thể; tin báo về Công an tỉnh)",
+        "Phòng PC04 của Công an tỉnh",
+        "Nguồn tin về tội phạm",
+    ] {
+        assert!(table.contains(says), "{says}");
+    }
+
+    let rule = [
+        ("version", "2025-07-01"),
+        ("province", "22"),
+        ("scope", "crime_source"),
+        ("topic", "gambling"),
+        ("target", "department"),
+        ("argument", "PC02"),
+    ];
+    let (status, shown) = post(&admin, "/console/admin/routing", &rule).await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown.contains("Đã lưu quy tắc."));
+    assert!(shown.contains("Phòng PC02 của Công an tỉnh"));
+    for (field, value, says) in [
+        ("target", "district_police", "Công an cấp huyện đã giải thể"),
+        ("argument", "<script>", "với phòng nghiệp vụ, ghi mã phòng"),
+        ("province", "99", "Không có tỉnh, thành phố này"),
+        ("version", "2024-13-01", "Ngày hiệu lực không hợp lệ"),
+    ] {
+        let mut bad = rule;
+        for pair in bad.iter_mut().filter(|(k, _)| *k == field) {
+            pair.1 = value;
+        }
+        let (status, shown) = post(&admin, "/console/admin/routing", &bad).await;
+        assert_eq!(status, 400, "{field}={value}");
+        assert!(shown.contains(says), "{field}={value}");
+        assert!(!shown.contains("<script>"), "never echoed unescaped");
+    }
+    let (status, shown) = post(
+        &admin,
+        "/console/admin/routing/versions",
+        &[("version", "2027-01-01")],
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown.contains("Đã tạo phiên bản Từ ngày 01/01/2027."));
+    assert!(shown.contains("Xóa phiên bản này"));
+    let (status, _) = post(
+        &admin,
+        "/console/admin/routing/versions/delete",
+        &[("version", "2027-01-01")],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A province's administrator edits their province only; other staff see nothing.
+    let province = browser();
+    sign_in(&province, &server, "qn.admin").await;
+    let (status, _) = post(&province, "/console/admin/routing", &rule).await;
+    assert_eq!(status, 200);
+    let mut national = rule;
+    national[1].1 = "";
+    let (status, _) = post(&province, "/console/admin/routing", &national).await;
+    assert_eq!(status, 403);
+    let duty = browser();
+    sign_in(&duty, &server, "qn.duty").await;
+    let r = duty
+        .get(server.url("/console/admin/routing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (status, _) = post(&duty, "/console/admin/routing", &rule).await;
+    assert_eq!(status, 403);
+    // Without the session's form token nothing changes.
+    let r = admin
+        .post(server.url("/console/admin/routing/versions"))
+        .form(&[("version", "2027-02-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let table = page(&admin, server.url("/console/admin/routing")).await;
+    assert!(!table.contains("01/02/2027"));
+    server.stop().await;
+}

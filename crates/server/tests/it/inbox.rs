@@ -202,8 +202,8 @@ async fn a_report_is_handed_to_an_officer_who_can_read_it_and_shows_as_theirs() 
     )
     .await;
     assert!(
-        before.contains("value=\"xa.handler\""),
-        "the commune's own report, so far"
+        !before.contains("value=\"xa.handler\""),
+        "a report that reads as about the commune police is routed to the province, not to it"
     );
     let marked = duty
         .post(server.url(&format!("/console/reports/{about_commune}/police-conduct")))

@@ -6,6 +6,7 @@ mod citizen;
 mod console;
 mod inbox_filter;
 mod register;
+mod routing;
 mod timeline;
 
 pub use inbox_filter::InboxQuery;
@@ -15,6 +16,7 @@ pub use admin::*;
 pub use citizen::*;
 pub use console::*;
 pub use register::*;
+pub use routing::*;
 pub use staff::*;
 
 use crate::AppState;

@@ -129,6 +129,7 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
             _ => None,
         },
         "report.police_conduct" => unit("accused_unit"),
+        "report.received" => value("route").map(|route| route_text(ctx, route)),
         "report.step" => value("action").map(|action| {
             let mut text = ctx.tr.t(&format!("action-{action}"));
             if let Some(number) = value("number") {
@@ -182,4 +183,42 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         Some(more) => format!("{kind}: {more}"),
         None => kind,
     }
+}
+
+/// Why intake put a report where it did, from its `route=` detail (see
+/// `hotline_core::routing::Routed::basis`).
+fn route_text(ctx: &Ctx, route: &str) -> String {
+    let parts: Vec<&str> = route.split(',').collect();
+    let [version, scope, topic, _province, target] = parts.as_slice() else {
+        return ctx.tr.t("routing-by-place");
+    };
+    let version = match chrono::NaiveDate::parse_from_str(version, "%Y-%m-%d") {
+        Ok(day) if day > hotline_domain::routing::FROM_THE_START => {
+            ctx.tr
+                .t1("routing-from", "date", day.format("%d/%m/%Y").to_string())
+        }
+        _ => ctx.tr.t("routing-first-version"),
+    };
+    let scope = match *scope {
+        "any" | "crime_source" => ctx.tr.t(&format!("routing-scope-{scope}")),
+        t => ctx.tr.t(&format!("legal_type-{t}")),
+    };
+    let topic = match *topic {
+        "*" => ctx.tr.t("routing-any-topic"),
+        t => ctx.tr.t(&format!("topic-{t}")),
+    };
+    let target = match target.split_once(':') {
+        Some(("department", name)) => ctx.tr.t1(
+            "routing-target-department-named",
+            "name",
+            name.to_uppercase(),
+        ),
+        Some((_, code)) => code.to_owned(),
+        None => ctx.tr.t(&format!("routing-target-{target}")),
+    };
+    ctx.tr.t2(
+        "routing-by-rule",
+        ("version", version),
+        ("rule", format!("{scope} · {topic} → {target}")),
+    )
 }

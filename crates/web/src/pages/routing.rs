@@ -1,0 +1,276 @@
+//! The routing table's page for administrators: every version with its rules, the rule a new
+//! report would follow, and the forms that change them.
+
+use super::{Chrome, PostedForm, StaffPage, render};
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::Ctx;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use hotline_core::routing::RuleInput;
+use hotline_core::{Actor, CoreError};
+use hotline_domain::routing::{FROM_THE_START, LegalScope, RoutingTable, Target};
+use hotline_domain::{DomainError, Topic, VIETNAM};
+use hotline_store::RoutingRuleRecord;
+use http::StatusCode;
+
+pub struct RuleLine {
+    pub id: i64,
+    pub province: String,
+    pub scope: String,
+    pub topic: String,
+    pub target: String,
+    pub changed: String,
+}
+
+pub struct VersionBlock {
+    /// `YYYY-MM-DD`, as forms send it back.
+    pub value: String,
+    pub label: String,
+    pub in_force: bool,
+    /// Not yet in force: it may still be removed.
+    pub removable: bool,
+    pub rules: Vec<RuleLine>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_routing.html")]
+struct AdminRoutingPage {
+    c: Chrome,
+    versions: Vec<VersionBlock>,
+    /// Choices of the rule form, as (value, label).
+    provinces: Vec<(String, String)>,
+    scopes: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+    targets: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn day_label(ctx: &Ctx, day: NaiveDate) -> String {
+    if day == FROM_THE_START {
+        ctx.tr.t("routing-first-version")
+    } else {
+        ctx.tr
+            .t1("routing-from", "date", day.format("%d/%m/%Y").to_string())
+    }
+}
+
+fn target_label(state: &AppState, ctx: &Ctx, target: &Target) -> String {
+    match target {
+        Target::Department(name) => ctx.tr.t1(
+            "routing-target-department-named",
+            "name",
+            name.to_uppercase(),
+        ),
+        Target::Unit(code) => format!("{} ({code})", super::console::unit_label(state, ctx, code)),
+        other => ctx.tr.t(&format!("routing-target-{}", other.kind())),
+    }
+}
+
+fn scope_label(ctx: &Ctx, scope: LegalScope) -> String {
+    match scope {
+        LegalScope::One(t) => ctx.tr.t(&format!("legal_type-{t}")),
+        other => ctx.tr.t(&format!("routing-scope-{other}")),
+    }
+}
+
+async fn routing_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let rules = match state.hotline.routing_rules(actor).await {
+        Ok(rules) => rules,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let table = RoutingTable::new(rules.iter().map(|r| r.rule.clone()).collect());
+    let today = state
+        .hotline
+        .clock
+        .now()
+        .with_timezone(&VIETNAM)
+        .date_naive();
+    let in_force = table.version_on(today);
+    let places = &state.hotline.places;
+    let line = |r: &RoutingRuleRecord| RuleLine {
+        id: r.id,
+        province: r.rule.province.map_or_else(
+            || ctx.tr.t("routing-nationwide"),
+            |p| places.province(p).map_or(p.to_string(), |p| p.name.clone()),
+        ),
+        scope: scope_label(ctx, r.rule.scope),
+        topic: r.rule.topic.map_or_else(
+            || ctx.tr.t("routing-any-topic"),
+            |t| ctx.tr.t(&format!("topic-{t}")),
+        ),
+        target: target_label(state, ctx, &r.rule.target),
+        changed: match r.changed_by {
+            Some(_) => super::vn_time(r.changed_at),
+            None => ctx.tr.t("routing-default"),
+        },
+    };
+    let versions = table
+        .versions()
+        .into_iter()
+        .rev()
+        .map(|day| VersionBlock {
+            value: day.format("%Y-%m-%d").to_string(),
+            label: day_label(ctx, day),
+            in_force: Some(day) == in_force,
+            removable: day > today,
+            rules: rules
+                .iter()
+                .filter(|r| r.rule.effective_from == day)
+                .map(line)
+                .collect(),
+        })
+        .collect();
+    let page = AdminRoutingPage {
+        c: Chrome::new(ctx, Some(actor)),
+        versions,
+        provinces: std::iter::once((String::new(), ctx.tr.t("routing-nationwide")))
+            .chain(
+                places
+                    .provinces()
+                    .iter()
+                    .map(|p| (p.code.to_string(), p.name.clone())),
+            )
+            .collect(),
+        scopes: LegalScope::all()
+            .into_iter()
+            .map(|s| (s.to_string(), scope_label(ctx, s)))
+            .collect(),
+        topics: std::iter::once((String::new(), ctx.tr.t("routing-any-topic")))
+            .chain(
+                Topic::ALL
+                    .iter()
+                    .map(|t| (t.to_string(), ctx.tr.t(&format!("topic-{t}")))),
+            )
+            .collect(),
+        targets: [
+            "commune_police",
+            "provincial_police",
+            "department",
+            "unit",
+            "district_police",
+        ]
+        .into_iter()
+        .map(|kind| (kind.to_owned(), ctx.tr.t(&format!("routing-target-{kind}"))))
+        .collect(),
+        notice,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// The routing table.
+pub async fn admin_routing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    routing_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
+}
+
+/// After a change: the table again, with what happened or why not.
+async fn after_routing_change(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    done: Result<String, CoreError>,
+) -> Response {
+    let (status, notice, error) = match done {
+        Ok(notice) => (StatusCode::OK, Some(notice), None),
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => (
+            StatusCode::BAD_REQUEST,
+            None,
+            errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &format!("routing_{}", e.field), e.code)),
+        ),
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    routing_page(state, ctx, actor, status, notice, error).await
+}
+
+/// Adds a rule or changes a rule's target.
+pub async fn admin_put_routing_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .put_routing_rule(
+            &actor,
+            &RuleInput {
+                version: form.get("version"),
+                province: form.get("province"),
+                scope: form.get("scope"),
+                topic: form.get("topic"),
+                target_kind: form.get("target"),
+                target_argument: form.get("argument"),
+            },
+        )
+        .await
+        .map(|()| ctx.tr.t("routing-saved"));
+    after_routing_change(&state, &ctx, &actor, done).await
+}
+
+/// Removes a rule.
+pub async fn admin_delete_routing_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let Ok(id) = form.get("id").parse::<i64>() else {
+        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    };
+    let done = state
+        .hotline
+        .delete_routing_rule(&actor, id)
+        .await
+        .map(|()| ctx.tr.t("routing-removed"));
+    after_routing_change(&state, &ctx, &actor, done).await
+}
+
+/// Starts a new version as a copy of the one in force on its date.
+pub async fn admin_add_routing_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .add_routing_version(&actor, form.get("version"))
+        .await
+        .map(|day| {
+            ctx.tr
+                .t1("routing-version-added", "version", day_label(&ctx, day))
+        });
+    after_routing_change(&state, &ctx, &actor, done).await
+}
+
+/// Removes a version not yet in force.
+pub async fn admin_delete_routing_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .delete_routing_version(&actor, form.get("version"))
+        .await
+        .map(|()| ctx.tr.t("routing-version-removed"));
+    after_routing_change(&state, &ctx, &actor, done).await
+}

@@ -45,6 +45,10 @@ pub fn rule_for(
         (Some(Procedure::Denunciation), Triaged | PreProcessing) => {
             Some((DeadlineRule::DenunciationIntake, Start::Receipt))
         }
+        // A crime in judicial work goes to the procuracy's investigation body at once (R14).
+        (Some(Procedure::Denunciation), ToProcuracy) => {
+            Some((DeadlineRule::ProcuracyReferral, Start::Receipt))
+        }
         (Some(Procedure::Denunciation), Accepted | Verifying) => {
             Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
         }

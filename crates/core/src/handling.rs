@@ -8,11 +8,45 @@ use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::deadline::span_end;
-use hotline_domain::workflow::{PETITION_OFFER, Procedure, Stage};
+use hotline_domain::workflow::{
+    PETITION_OFFER, PROCURACY_REFERRAL, Procedure, RequiredNotice, Stage,
+};
 use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
 use hotline_store::{
     ConductMark, NewNote, NewNotice, ProcedureState, StaffMember, StoreError, Triage,
 };
+
+/// What an officer is accused of, as far as it decides who handles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConductNature {
+    /// A breach of discipline or of the law outside criminal procedure: a denunciation under
+    /// the Law on Denunciations, settled above the accused (R15–R20).
+    #[default]
+    Discipline,
+    /// A crime in judicial work by investigators or detention staff: the Supreme Procuracy's
+    /// investigation body's to investigate, never the police's (R14).
+    JudicialCrime,
+}
+
+impl std::str::FromStr for ConductNature {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "discipline" => Ok(Self::Discipline),
+            "judicial_crime" => Ok(Self::JudicialCrime),
+            _ => Err(DomainError::field("nature", "unknown")),
+        }
+    }
+}
+
+impl ConductNature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Discipline => "discipline",
+            Self::JudicialCrime => "judicial_crime",
+        }
+    }
+}
 
 /// An officer's classification as typed on the report page: each field in its API spelling,
 /// empty for "not set".
@@ -156,13 +190,15 @@ impl Hotline {
     /// unit (a commune police is created on first use). From then on nobody in that unit or
     /// below it, the actor included, can read it; the leaders and inspectorate above can. A
     /// report held by the accused's unit or one under it is handed up to the unit above the
-    /// accused's. Audited, with events on the report. Returns whether the actor can still
-    /// read it.
+    /// accused's. A crime in judicial work (R14) goes to the procuracy: its referral is drafted,
+    /// due within 24 hours, and the police's only step left is to close it once sent. Audited,
+    /// with events on the report. Returns whether the actor can still read it.
     pub async fn mark_police_conduct(
         &self,
         actor: &Actor,
         case: &str,
         accused_unit: &str,
+        nature: ConductNature,
     ) -> CoreResult<bool> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         if actor.visibility() == hotline_store::Visibility::Nothing {
@@ -184,8 +220,16 @@ impl Hotline {
         }
         // A report about an officer follows the Law on Denunciations from the start; one whose
         // procedure has begun keeps its stage.
-        let conduct_state = match detail.procedure.stage {
-            Stage::Received | Stage::Triaged | Stage::InformationOnly => {
+        let conduct_state = match (nature, detail.procedure.stage) {
+            (
+                ConductNature::JudicialCrime,
+                Stage::Received | Stage::Triaged | Stage::InformationOnly | Stage::PreProcessing,
+            ) => ProcedureState::at(Stage::ToProcuracy),
+            // Once handled as something else, the referral is a decision of its own.
+            (ConductNature::JudicialCrime, _) => {
+                return Err(DomainError::field("nature", "in_procedure").into());
+            }
+            (_, Stage::Received | Stage::Triaged | Stage::InformationOnly) => {
                 ProcedureState::at(Procedure::Denunciation.entry(detail.summary.channel))
             }
             _ => detail.procedure,
@@ -225,7 +269,12 @@ impl Hotline {
                 &everywhere,
                 &case,
                 &ConductMark {
-                    notices: self.petition_offer(&held, &conduct_state)?,
+                    notices: match nature {
+                        ConductNature::JudicialCrime => {
+                            vec![self.drafted_notice(&held, &PROCURACY_REFERRAL)?]
+                        }
+                        ConductNature::Discipline => self.petition_offer(&held, &conduct_state)?,
+                    },
                     move_to: competent.clone(),
                     accused_unit: accused.clone(),
                     stage: conduct_state.stage,
@@ -256,7 +305,7 @@ impl Hotline {
             Some(actor.0.id),
             "report.police_conduct",
             case.as_str(),
-            &format!("accused_unit={accused}"),
+            &format!("accused_unit={accused} nature={}", nature.as_str()),
         )
         .await?;
         match self.store.report(&actor.visibility(), &case).await {
@@ -477,21 +526,29 @@ impl Hotline {
         {
             return Ok(Vec::new());
         }
+        Ok(vec![self.drafted_notice(detail, &PETITION_OFFER)?])
+    }
+
+    /// A notice drafted now, due within its span from now, sealed under the report's key.
+    fn drafted_notice(
+        &self,
+        detail: &hotline_store::ReportDetail,
+        required: &RequiredNotice,
+    ) -> CoreResult<NewNotice> {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
         let now = self.clock.now();
-        let offer = PETITION_OFFER;
-        let due_at = span_end(offer.within, now, 0, &self.policy.calendar)
+        let due_at = span_end(required.within, now, 0, &self.policy.calendar)
             .map(|(due, _)| due)
             .unwrap_or(now);
-        let text = crate::procedure::draft(&offer, &detail.summary, None, None);
-        Ok(vec![NewNotice {
-            kind: offer.kind,
-            recipient: offer.to,
+        let text = crate::procedure::draft(required, &detail.summary, None, None);
+        Ok(NewNotice {
+            kind: required.kind,
+            recipient: required.to,
             due_at,
             text_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
-            basis: offer.basis.to_owned(),
-        }])
+            basis: required.basis.to_owned(),
+        })
     }
 }

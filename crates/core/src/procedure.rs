@@ -332,13 +332,24 @@ pub(crate) fn draft(
              công an để trình bày; có thể trả lời tin này để hẹn ngày giờ làm việc. Danh tính \
              người báo tin được giữ bí mật"
         ),
+        NoticeKind::ProcuracyReferral => format!(
+            "tin số hồ sơ {case}, tiếp nhận ngày {received}, phản ánh dấu hiệu tội phạm trong \
+             hoạt động tư pháp do người có thẩm quyền tiến hành tố tụng của cơ quan điều tra \
+             thực hiện, không thuộc thẩm quyền điều tra của Công an; chuyển toàn bộ tài liệu đến \
+             Cơ quan điều tra Viện kiểm sát nhân dân tối cao để giải quyết theo thẩm quyền{decision}"
+        ),
         NoticeKind::ComplaintRefused => format!(
             "đơn khiếu nại số hồ sơ {case} không được thụ lý giải quyết{decision}; lý do được nêu \
              trong quyết định"
         ),
     };
     let to = match required.to {
-        Recipient::Procuracy => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.",
+        Recipient::Procuracy => match required.kind {
+            NoticeKind::ProcuracyReferral => {
+                "Kính gửi: Cơ quan điều tra Viện kiểm sát nhân dân tối cao."
+            }
+            _ => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.",
+        },
         Recipient::Reporter => match required.kind {
             NoticeKind::DenunciationAccepted
             | NoticeKind::DenunciationForwarded

@@ -422,12 +422,17 @@ async fn a_time_limit_runs_from_receipt_changes_with_the_legal_type_and_shows_as
 
 /// A member of Quảng Ninh's police with `role`.
 async fn member(h: &Hotline, username: &str, role: Role) -> hotline_core::Actor {
+    member_of(h, username, role, "22").await
+}
+
+/// A member of `unit` with `role`.
+async fn member_of(h: &Hotline, username: &str, role: Role, unit: &str) -> hotline_core::Actor {
     hotline_core::Actor(
         h.add_staff(
             username,
             "",
             role,
-            &"22".parse().unwrap(),
+            &unit.parse().unwrap(),
             "a long password",
         )
         .await
@@ -599,7 +604,9 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
         .unwrap()
         .code;
     let accused = UnitCode::commune(22, commune).to_string();
-    h.mark_police_conduct(&head, &chat, &accused).await.unwrap();
+    h.mark_police_conduct(&head, &chat, &accused, Default::default())
+        .await
+        .unwrap();
     let detail = stage(&chat).await;
     assert_eq!(detail.procedure.stage, Stage::InformationOnly);
     let offer = h.notices(&head, &chat).await.unwrap().remove(0);
@@ -836,7 +843,7 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     // provincial director settles it (R20).
     let case = on_commune("Quán karaoke hát to đến 2 giờ sáng, báo nhiều lần không ai xử lý").await;
     assert_eq!(unit_of(&case).await, commune_unit.to_string());
-    h.mark_police_conduct(&inspector, &case, commune_unit.as_str())
+    h.mark_police_conduct(&inspector, &case, commune_unit.as_str(), Default::default())
         .await
         .unwrap();
     assert_eq!(unit_of(&case).await, "22");
@@ -844,13 +851,14 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     let root = on_commune("Lãnh đạo cấp trên bao che").await;
     let held = unit_of(&root).await;
     assert!(matches!(
-        h.mark_police_conduct(&inspector, &root, "bca").await,
+        h.mark_police_conduct(&inspector, &root, "bca", Default::default())
+            .await,
         Err(CoreError::Domain(_))
     ));
     assert_eq!(unit_of(&root).await, held, "nothing changed");
     // The provincial police accused: the ministry.
     let case = on_commune("Giám đốc công an tỉnh bao che cho sai phạm").await;
-    h.mark_police_conduct(&inspector, &case, "22")
+    h.mark_police_conduct(&inspector, &case, "22", Default::default())
         .await
         .unwrap();
     assert_eq!(unit_of(&case).await, "bca");
@@ -863,9 +871,14 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         .unwrap()
         .case_number
         .to_string();
-    h.mark_police_conduct(&inspector, &at_province, commune_unit.as_str())
-        .await
-        .unwrap();
+    h.mark_police_conduct(
+        &inspector,
+        &at_province,
+        commune_unit.as_str(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(unit_of(&at_province).await, "22");
     let view = h.report(&inspector, &case).await.unwrap();
     assert!(
@@ -896,16 +909,19 @@ async fn merging_never_crosses_the_wall_nor_skips_a_procedure_and_marking_is_onc
     let conduct = reported(&h, "Cán bộ xã đòi tiền làm giấy tờ nhà tôi", Channel::Web).await;
     assert!(
         matches!(
-            h.mark_police_conduct(&handler, &conduct, &accused).await,
+            h.mark_police_conduct(&handler, &conduct, &accused, Default::default())
+                .await,
             Err(CoreError::Forbidden)
         ),
         "handlers do not wall reports off"
     );
-    h.mark_police_conduct(&duty, &conduct, &accused)
+    h.mark_police_conduct(&duty, &conduct, &accused, Default::default())
         .await
         .unwrap();
     assert!(
-        h.mark_police_conduct(&duty, &conduct, "22").await.is_err(),
+        h.mark_police_conduct(&duty, &conduct, "22", Default::default())
+            .await
+            .is_err(),
         "the accused, once named, stays named"
     );
     for (from, into) in [(&plain, &conduct), (&conduct, &plain)] {
@@ -1089,22 +1105,9 @@ async fn new_reports_land_where_the_routing_table_in_force_sends_them() {
 #[tokio::test]
 async fn the_routing_table_is_changed_only_by_those_who_may_and_every_change_is_audited() {
     let (_d, h, _) = hotline().await;
-    let add = async |username: &str, role: Role, unit: &str| {
-        hotline_core::Actor(
-            h.add_staff(
-                username,
-                "",
-                role,
-                &unit.parse().unwrap(),
-                "a long password",
-            )
-            .await
-            .unwrap(),
-        )
-    };
-    let national = add("bca.admin", Role::Administrator, "bca").await;
-    let quang_ninh = add("qn.admin", Role::Administrator, "22").await;
-    let director = add("qn.director", Role::Director, "22").await;
+    let national = member_of(&h, "bca.admin", Role::Administrator, "bca").await;
+    let quang_ninh = member_of(&h, "qn.admin", Role::Administrator, "22").await;
+    let director = member_of(&h, "qn.director", Role::Director, "22").await;
     let rule = |province: &'static str, target: &'static str, argument: &'static str| {
         hotline_core::routing::RuleInput {
             version: "2025-07-01",
@@ -1236,5 +1239,94 @@ async fn the_routing_table_is_changed_only_by_those_who_may_and_every_change_is_
             "routing.version_added",
             "routing.rule_set"
         ]
+    );
+}
+
+#[tokio::test]
+async fn a_crime_in_judicial_work_goes_the_procuracy_path_and_the_police_may_only_refer_it() {
+    use hotline_core::handling::ConductNature;
+    use hotline_domain::workflow::{NoticeKind, Recipient, Stage};
+    let (_d, h, clock) = hotline().await;
+    let director = member_of(&h, "qn.director", Role::Director, "22").await;
+    let admin = member_of(&h, "bca.admin", Role::Administrator, "bca").await;
+    h.create_department(&admin, "22", "pc02", "Phòng Cảnh sát hình sự (demo)")
+        .await
+        .unwrap();
+    let investigator_unit = member_of(&h, "pc02.duty", Role::DutyOfficer, "22-pc02").await;
+    let mut input = text("Điều tra viên ép cung, đánh người bị tạm giữ để buộc nhận tội");
+    input.province_code = Some(22);
+    let case = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    let still_sees = h
+        .mark_police_conduct(&director, &case, "22-pc02", ConductNature::JudicialCrime)
+        .await
+        .unwrap();
+    assert!(still_sees, "the director is above the accused department");
+    assert!(
+        h.report(&investigator_unit, &case).await.is_err(),
+        "walled off from the accused's unit"
+    );
+    let view = h.report(&director, &case).await.unwrap();
+    assert_eq!(view.detail.procedure.stage, Stage::ToProcuracy);
+    let deadline = view.detail.summary.deadline.unwrap();
+    assert_eq!(deadline.rule.as_str(), "procuracy_referral");
+    let notices = h.notices(&director, &case).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    let referral = &notices[0];
+    assert_eq!(referral.kind, NoticeKind::ProcuracyReferral);
+    assert_eq!(referral.recipient, Recipient::Procuracy);
+    assert_eq!(referral.due_at, clock.now() + chrono::Duration::hours(24));
+    assert!(
+        referral
+            .text
+            .contains("Cơ quan điều tra Viện kiểm sát nhân dân tối cao")
+    );
+    assert!(referral.basis.contains("Điều 163"));
+    // The police do not verify it: accepting is not a step from here; closing, once sent, is.
+    let refused = h
+        .take_step(&director, &case, &decision("accept", "2/QĐ"))
+        .await;
+    assert!(matches!(refused, Err(CoreError::Domain(_))), "{refused:?}");
+    h.take_step(&director, &case, &note("close")).await.unwrap();
+
+    // Found to be judicial work only after intake as a denunciation: a referral decision.
+    let mut input = text("Cán bộ công an phường có thái độ hách dịch khi tiếp dân");
+    input.province_code = Some(22);
+    let later = h
+        .submit(Submission::new(input, Channel::Capture))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    h.mark_police_conduct(&director, &later, "22-pc02", ConductNature::Discipline)
+        .await
+        .unwrap();
+    let at = h
+        .report(&director, &later)
+        .await
+        .unwrap()
+        .detail
+        .procedure
+        .stage;
+    assert_eq!(
+        at,
+        Stage::Triaged,
+        "a captured denunciation starts its intake"
+    );
+    h.take_step(&director, &later, &decision("refer_to_procuracy", "3/CV"))
+        .await
+        .unwrap();
+    let view = h.report(&director, &later).await.unwrap();
+    assert_eq!(view.detail.procedure.stage, Stage::ToProcuracy);
+    assert!(
+        h.notices(&director, &later)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.kind == NoticeKind::ProcuracyReferral && n.recipient == Recipient::Procuracy)
     );
 }

@@ -39,6 +39,7 @@ string_enum!(
         DenunciationSettlement => "denunciation_settlement",
         ComplaintAcceptance => "complaint_acceptance",
         ComplaintDecision => "complaint_decision",
+        ProcuracyReferral => "procuracy_referral",
     }
 );
 
@@ -114,6 +115,13 @@ impl DeadlineRule {
                 pauses: false,
                 basis: "Luật Khiếu nại 2011 Điều 27",
                 requirement: "R22",
+            },
+            DeadlineRule::ProcuracyReferral => RuleText {
+                spans: &[Hours(24)],
+                extended_by: &[],
+                pauses: false,
+                basis: "BLTTHS 2015 Điều 145 khoản 3, Điều 163 khoản 3; QĐ 565/QĐ-VKSTC Điều 4",
+                requirement: "R6, R14",
             },
             DeadlineRule::ComplaintDecision => RuleText {
                 spans: &[Days(30), Days(45)],

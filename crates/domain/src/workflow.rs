@@ -56,6 +56,7 @@ string_enum!(
         NotProcessed => "not_processed",
         Forwarded => "forwarded",
         ToCrimeFlow => "to_crime_flow",
+        ToProcuracy => "to_procuracy",
         Stopped => "stopped",
         Concluded => "concluded",
         Decided => "decided",
@@ -84,6 +85,7 @@ string_enum!(
         NotProcess => "not_process",
         Forward => "forward",
         SendToCrimeFlow => "send_to_crime_flow",
+        ReferToProcuracy => "refer_to_procuracy",
         Stop => "stop",
         Conclude => "conclude",
         Decide => "decide",
@@ -251,6 +253,20 @@ const CRIME_REPORT: &[Step] = &[
     ),
 ];
 
+/// Where crimes in judicial work by investigation staff go (R14).
+pub const PROCURACY_REFERRAL_BASIS: &str =
+    "BLTTHS Điều 145 khoản 3, Điều 163 khoản 3; QĐ 565/QĐ-VKSTC Điều 4";
+
+/// The referral of a crime in judicial work to the procuracy's investigation body (R6, R14):
+/// "immediately", held here to 24 hours as for a commune police's hand-over (R3).
+pub const PROCURACY_REFERRAL: RequiredNotice = notice(
+    NoticeKind::ProcuracyReferral,
+    Recipient::Procuracy,
+    crate::deadline::Span::Hours(24),
+    false,
+    PROCURACY_REFERRAL_BASIS,
+);
+
 /// B: denunciations about officers (LTC 2018; NĐ 22/2019 as amended by NĐ 224/2025).
 const DENUNCIATION: &[Step] = &[
     step(
@@ -380,6 +396,41 @@ const DENUNCIATION: &[Step] = &[
         SETTLERS,
         Note,
         "BLTTHS Chương XXXIII",
+    ),
+    // A crime in judicial work by an investigator or detention staff is investigated by the
+    // Supreme Procuracy's investigation body, never by the police (R14): once found, the file
+    // goes there, and the police's only step left is to close it once it has gone.
+    step(
+        S::InformationOnly,
+        A::ReferToProcuracy,
+        S::ToProcuracy,
+        SETTLERS,
+        Decision,
+        PROCURACY_REFERRAL_BASIS,
+    ),
+    step(
+        S::Triaged,
+        A::ReferToProcuracy,
+        S::ToProcuracy,
+        SETTLERS,
+        Decision,
+        PROCURACY_REFERRAL_BASIS,
+    ),
+    step(
+        S::PreProcessing,
+        A::ReferToProcuracy,
+        S::ToProcuracy,
+        SETTLERS,
+        Decision,
+        PROCURACY_REFERRAL_BASIS,
+    ),
+    step(
+        S::ToProcuracy,
+        A::Close,
+        S::Closed,
+        SETTLERS,
+        Note,
+        PROCURACY_REFERRAL_BASIS,
     ),
     step(
         S::Stopped,
@@ -565,6 +616,7 @@ string_enum!(
         ComplaintAccepted => "complaint_accepted",
         ComplaintRefused => "complaint_refused",
         PetitionOffer => "petition_offer",
+        ProcuracyReferral => "procuracy_referral",
     }
 );
 
@@ -712,6 +764,9 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
     match (procedure, action) {
         (Procedure::Denunciation, Action::Accept) => DENUNCIATION_ACCEPTED,
         (Procedure::Denunciation, Action::Forward) => DENUNCIATION_FORWARDED,
+        (Procedure::Denunciation, Action::ReferToProcuracy) => {
+            std::slice::from_ref(&PROCURACY_REFERRAL)
+        }
         (Procedure::Denunciation, Action::Conclude) => DENUNCIATION_CONCLUDED,
         (Procedure::Complaint, Action::Accept) => COMPLAINT_ACCEPTED,
         (Procedure::Complaint, Action::Refuse) => COMPLAINT_REFUSED,

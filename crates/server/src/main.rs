@@ -92,8 +92,8 @@ enum Command {
     /// configuration's `[[calendar]]` schedule; needs no data folder.
     Deadline {
         /// crime_source, crime_classification, commune_transfer, receipt_notice,
-        /// denunciation_intake, denunciation_settlement, complaint_acceptance or
-        /// complaint_decision.
+        /// denunciation_intake, denunciation_settlement, complaint_acceptance,
+        /// complaint_decision or procuracy_referral.
         #[arg(long)]
         rule: String,
         /// When the time starts, in Vietnam: `2026-03-02` or `2026-03-02T21:15`.

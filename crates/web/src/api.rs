@@ -577,13 +577,19 @@ pub struct CreateConductMark {
     /// `22` (a province's police), `22/6688` (a commune police), `22-pc02` (a department);
     /// never the ministry, under which every unit stands.
     pub accused_unit: String,
+    /// `discipline` (the default: a denunciation under the Law on Denunciations) or
+    /// `judicial_crime` (a crime in judicial work by investigation staff: referred to the
+    /// Supreme Procuracy's investigation body, R14).
+    #[serde(default)]
+    pub nature: String,
 }
 
 /// Mark a report as about police conduct.
 ///
 /// Names the accused's unit: from then on nobody in that unit or below it can read the report,
 /// and it follows the Law on Denunciations (information only, with the offer of a signed
-/// petition, when it came by chat or call). Audited. Answers 404 when the caller is in the
+/// petition, when it came by chat or call), or, for a crime in judicial work, goes to the
+/// procuracy with its referral drafted. Audited. Answers 404 when the caller is in the
 /// accused unit or below it and so can no longer read it.
 #[utoipa::path(
     post,
@@ -611,9 +617,13 @@ pub async fn create_conduct_mark(
         Ok(command) => command,
         Err(response) => return response,
     };
+    let nature = match mark.nature.parse() {
+        Ok(nature) => nature,
+        Err(e) => return ApiError::from_core(CoreError::Domain(e), &ctx).into_response(),
+    };
     match state
         .hotline
-        .mark_police_conduct(&actor, &case, &mark.accused_unit)
+        .mark_police_conduct(&actor, &case, &mark.accused_unit, nature)
         .await
     {
         Ok(_) => where_it_stands(&state, &ctx, &actor, &case, None).await,

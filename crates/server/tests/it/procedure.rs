@@ -202,6 +202,36 @@ async fn walked(backend: Backend) {
         body["deadline"].is_null(),
         "no clock of the Law on Denunciations yet"
     );
+    // A crime in judicial work goes the procuracy path (R14); an unknown nature changes nothing.
+    let (judicial, _) = api_report(
+        &server,
+        "Điều tra viên đánh người bị tạm giữ để ép cung",
+        22,
+    )
+    .await;
+    let mark = format!("/api/v1/reports/{judicial}/police-conduct");
+    let (status, body) = post(
+        &server,
+        &head,
+        &mark,
+        json!({"accused_unit": format!("22/{commune}"), "nature": "torture"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (400, Some("nature")),
+        "{body}"
+    );
+    let (status, body) = post(
+        &server,
+        &head,
+        &mark,
+        json!({"accused_unit": format!("22/{commune}"), "nature": "judicial_crime"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stage"], "to_procuracy");
+    assert_eq!(body["deadline"]["rule"], "procuracy_referral");
     let about_steps = format!("/api/v1/reports/{about}/steps");
     for (token, step, stage) in [
         (&duty, note("record_petition"), "pre_processing"),

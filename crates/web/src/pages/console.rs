@@ -1066,10 +1066,15 @@ pub async fn police_conduct(
     Path(case): Path<String>,
     PostedForm(form): PostedForm,
 ) -> Response {
-    let done = state
-        .hotline
-        .mark_police_conduct(&actor, &case, form.get("accused_unit"))
-        .await;
+    let done = match form.get("nature").parse() {
+        Ok(nature) => {
+            state
+                .hotline
+                .mark_police_conduct(&actor, &case, form.get("accused_unit"), nature)
+                .await
+        }
+        Err(e) => Err(CoreError::Domain(e)),
+    };
     let shown = |message| Shown::refused(FormSlot::Conduct, message);
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod follow_up;
 pub mod form_guard;
 pub mod handling;
+pub mod hint_acceptance;
 pub mod identity;
 pub mod intake;
 pub mod keys;

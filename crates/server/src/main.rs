@@ -110,6 +110,14 @@ enum Command {
     /// object (legal type, topic, urgency, province and commune, confidence, where personal
     /// data sits). Needs no data folder.
     Triage,
+    /// How often officers kept the triage hints on the reports first triaged since a day
+    /// (default: 90 days ago): for the legal type, topic and urgency, how many they accepted,
+    /// corrected or left unset, and each correction. One JSON object; figures only.
+    HintAcceptance {
+        /// `YYYY-MM-DD`, in Vietnam.
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -293,6 +301,23 @@ async fn main() -> anyhow::Result<()> {
             let places = hotline_domain::Gazetteer::embedded()?;
             let hints = hotline_domain::hints::hints(&text, &places);
             println!("{}", serde_json::to_string(&hints)?);
+            Ok(())
+        }
+        Command::HintAcceptance { since } => {
+            let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
+            let since = match since {
+                Some(day) => chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                    .context("--since takes a day as YYYY-MM-DD")?
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(hotline_domain::VIETNAM).single())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .context("--since takes a day as YYYY-MM-DD")?,
+                None => now - chrono::Duration::days(90),
+            };
+            let service = Service::open(&config).await?;
+            let figures = service.hotline.hint_acceptance(since).await;
+            service.close().await;
+            println!("{}", serde_json::to_string_pretty(&figures?)?);
             Ok(())
         }
         Command::Serve { demo, .. } => {

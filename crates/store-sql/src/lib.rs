@@ -2364,6 +2364,23 @@ for_any_sql_database! {
         .collect()
     }
 
+    async fn first_triages(&self, since: DateTime<Utc>) -> StoreResult<Vec<(ReportId, Event)>> {
+        sqlx::query(
+            "SELECT e.report_id, e.kind, e.actor_id, e.detail, e.created_at FROM events e \
+             WHERE e.kind = 'report.triaged' AND e.created_at >= $1 \
+             AND e.id = (SELECT MIN(f.id) FROM events f \
+                         WHERE f.report_id = e.report_id AND f.kind = 'report.triaged') \
+             ORDER BY e.id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| Ok((ReportId(row.int("report_id")?), event(row)?)))
+        .collect()
+    }
+
     async fn register(
         &self,
         visibility: &Visibility,

@@ -1844,6 +1844,34 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         .set_triage(&mine, &main.1, &triage, staff.id, at(3, 0))
         .await
         .unwrap();
+    // A later correction is not what the officer first made of the hints.
+    let corrected = Triage {
+        topic: Some(Topic::Gambling),
+        from_stage: Stage::Triaged,
+        ..triage.clone()
+    };
+    store
+        .set_triage(&mine, &main.1, &corrected, staff.id, at(3, 1))
+        .await
+        .unwrap();
+    let first = store.first_triages(at(1, 0)).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].0, main.0);
+    assert!(
+        first[0].1.detail.contains(" topic=drugs"),
+        "{}",
+        first[0].1.detail
+    );
+    assert!(first[0].1.detail.contains("hinted_topic=gambling"));
+    assert!(store.first_triages(at(3, 1)).await.unwrap().is_empty());
+    let restored = Triage {
+        from_stage: Stage::Triaged,
+        ..triage.clone()
+    };
+    store
+        .set_triage(&mine, &main.1, &restored, staff.id, at(3, 2))
+        .await
+        .unwrap();
     let detail = store.report(&mine, &main.1).await.unwrap();
     assert_eq!(
         detail.summary.legal_type,

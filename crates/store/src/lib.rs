@@ -187,6 +187,9 @@ pub trait Reports: Send + Sync {
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
+    /// The first triage of each report triaged since `since`, with its report, oldest first:
+    /// what officers made of the hints (the event keeps both).
+    async fn first_triages(&self, since: DateTime<Utc>) -> StoreResult<Vec<(ReportId, Event)>>;
     /// Entries of `unit`'s register of `year` after number `after`, in number order, each
     /// marked readable when its report is visible under `visibility` (nothing for a reader
     /// who sees no report).

@@ -1,7 +1,10 @@
 //! A report walked through its legal procedure: through the API with tokens, and on the
 //! console's report page, on SQLite and PostgreSQL.
 
-use crate::harness::{Backend, Data, Server, api_report, browser, console_form, page, sign_in};
+use crate::harness::{
+    Backend, Data, Server, api_report, browser, console_form, page, run_cli, sign_in, stderr_of,
+    stdout_of,
+};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -374,6 +377,32 @@ async fn walked(backend: Backend) {
         "the duty officer is offered no step a leader takes"
     );
     server.stop().await;
+
+    // What the officers made of the hints, measured from the triages just recorded.
+    let config = data.config();
+    let env: Vec<(&str, &str)> = config
+        .database_url
+        .as_deref()
+        .map(|url| vec![("HOTLINE_DATABASE_URL", url)])
+        .unwrap_or_default();
+    let out = run_cli(&config.data_dir, &["hint-acceptance"], &env, None);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let figures: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let triaged = figures["triaged"].as_u64().unwrap();
+    assert!(triaged >= 3, "{figures}");
+    for field in ["legal_type", "topic", "urgency"] {
+        let f = &figures[field];
+        let counted = ["accepted", "corrected", "left_unset"]
+            .iter()
+            .map(|k| f[k].as_u64().unwrap())
+            .sum::<u64>();
+        assert_eq!(counted, triaged, "{field}: {figures}");
+    }
+    assert!(
+        figures["topic"]["accepted"].as_u64().unwrap() >= 1,
+        "the theft was read as one"
+    );
+    assert!(!stdout_of(&out).contains(&case), "figures only");
 }
 
 #[tokio::test]

@@ -486,6 +486,19 @@ const QN_DUPLICATE: (&str, &str) = (
 
 /// Loads the demo into an empty store and returns the accounts to print. A store that already
 /// has staff is left untouched (returns an empty list).
+/// Departments of Quảng Ninh's police in the demo.
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("22-pc02", "Phòng Cảnh sát hình sự, CA Quảng Ninh (demo)"),
+    (
+        "22-pc03",
+        "Phòng Cảnh sát điều tra tội phạm về kinh tế, CA Quảng Ninh (demo)",
+    ),
+    (
+        "22-pa05",
+        "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, CA Quảng Ninh (demo)",
+    ),
+];
+
 pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     if hotline.store.count_staff().await? > 0 {
         return Ok(Vec::new());
@@ -493,6 +506,21 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     for (province, commune) in COMMUNE_UNITS {
         hotline
             .resolve_unit(&UnitCode::commune(*province, *commune))
+            .await?;
+    }
+    // Departments the routing table names, so that reports of their topics land there.
+    for (code, name) in DEPARTMENTS {
+        hotline
+            .store
+            .ensure_unit(&NewUnit {
+                code: code.parse()?,
+                name: (*name).into(),
+                kind: UnitKind::Department,
+                parent: Some(UnitCode::province(22)),
+                province_code: Some(22),
+                commune_code: None,
+                case_prefix: "QN".into(),
+            })
             .await?;
     }
     let mut accounts = Vec::new();
@@ -590,18 +618,6 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     let (duplicate, into) = QN_DUPLICATE;
     hotline
         .merge(&desk, &case_of(duplicate)?, &case_of(into)?)
-        .await?;
-    hotline
-        .store
-        .ensure_unit(&NewUnit {
-            code: "22-pc02".parse()?,
-            name: "Phòng Cảnh sát hình sự, CA Quảng Ninh (demo)".into(),
-            kind: UnitKind::Department,
-            parent: Some(UnitCode::province(22)),
-            province_code: Some(22),
-            commune_code: None,
-            case_prefix: "QN".into(),
-        })
         .await?;
     tracing::info!(
         reports = REPORTS.len(),

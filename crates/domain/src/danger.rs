@@ -64,6 +64,17 @@ const FIRE: &[&str] = &[
     "phat no",
     "chay lon",
     "khoi bao trum",
+    "chay rung",
+];
+/// Fire said with its diacritics: folded, "cháy" (burning) is "chạy" (running) and "lửa"
+/// (fire) is "lừa" (a scam), so these count only as written.
+const FIRE_WRITTEN: &[&str] = &[
+    "đang cháy",
+    "bị cháy",
+    "cháy to",
+    "lửa đang",
+    "lửa lan",
+    "lửa bốc",
 ];
 const MEDICAL: &[&str] = &[
     "bat tinh",
@@ -88,7 +99,10 @@ pub fn signals(text: &str) -> Danger {
     let has = |phrases: &[&str]| phrases.iter().any(|p| padded.contains(&format!(" {p} ")));
     Danger {
         life: has(LIFE),
-        fire: has(FIRE),
+        fire: has(FIRE) || {
+            let lower = crate::text::clean(text).to_lowercase();
+            FIRE_WRITTEN.iter().any(|p| lower.contains(p))
+        },
         medical: has(MEDICAL),
     }
 }

@@ -758,6 +758,45 @@ const EMERGENCY: &[&str] = &[
     "loi len xe",
     "giat dien",
     "dien giat",
+    // Someone found unconscious, not breathing, not moving, or in the road's way.
+    "khong cu dong",
+    "bat tinh",
+    "ngat xiu",
+    "khong tho",
+    "khong thay tho",
+    "tat tho",
+    "song hay chet",
+    "nam up mat",
+    "nam giua duong",
+    "keu ren",
+    // Floods and boats.
+    "nuoc lu",
+    "lu len",
+    "tren mai nha",
+    "bi lat",
+    "lat thuyen",
+    "chim thuyen",
+    "thuyen chim",
+    "mat tich",
+    // A poisoning or an overdose.
+    "thuoc ngu",
+    "qua lieu",
+    "soc thuoc",
+    "thuoc chuot",
+];
+
+/// People said to be where a fire is: then the fire is an emergency, not only urgent.
+const PEOPLE_AT_RISK: &[&str] = &[
+    "con nguoi",
+    "nguoi gia",
+    "bi liet",
+    "em be",
+    "tre em",
+    "tre nho",
+    "trong nha",
+    "ben trong",
+    "nguoi o trong",
+    "nha dan",
 ];
 
 /// The text's folded words, abbreviations spelled out, between single spaces and padded with
@@ -898,8 +937,12 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
     let (legal_type, legal_confidence) = best(&legal_scores, LegalType::PublicOrder);
     let signals = danger::signals(text);
     // Violence to a person now, someone badly hurt, or one of the phrases of a life at risk; a
-    // fire with nobody said to be in it is urgent (114 leads the receipt either way).
-    let emergency = signals.life || signals.medical || EMERGENCY.iter().any(|p| holds(&words, p));
+    // fire with people said to be in its way is one too, a fire with nobody said to be in it
+    // is urgent (114 leads the receipt either way).
+    let emergency = signals.life
+        || signals.medical
+        || EMERGENCY.iter().any(|p| holds(&words, p))
+        || (signals.fire && PEOPLE_AT_RISK.iter().any(|p| holds(&words, p)));
     // Something happening now ("đang"), just now ("vừa") or about to ("sắp", "tối nay") with a
     // crime or a disturbance in it: there is still time to act.
     let now_words = [
@@ -1007,6 +1050,22 @@ mod tests {
         assert_eq!(h.urgency, Urgency::Emergency);
         assert_eq!(h.province_code, Some(22));
         assert_eq!(h.topic, Topic::ViolenceAssault);
+        // Told calmly, without a cry for help: still a life at risk.
+        for text in [
+            "Có người nằm dưới mương, không cử động",
+            "nguoi do nam lả đi ko thay tho nua",
+            "Nước lũ lên nhanh, cả nhà đang ở trên mái nhà",
+            "ban em vua uong het vi thuoc ngu",
+            "Kho gỗ đang cháy, còn người già trong nhà bên cạnh",
+        ] {
+            assert_eq!(hints(text, &g()).urgency, Urgency::Emergency, "{text}");
+        }
+        let empty_shed = hints("Kho gỗ bỏ hoang đang cháy", &g());
+        assert_eq!(
+            empty_shed.urgency,
+            Urgency::Urgent,
+            "nobody said to be in it"
+        );
     }
 
     #[test]

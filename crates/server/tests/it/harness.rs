@@ -213,9 +213,21 @@ pub fn cases_on(html: &str) -> Vec<String> {
 
 /// A report sent through the JSON API in `province`: its case number and follow-up code.
 pub async fn api_report(server: &Server, text: &str, province: u32) -> (String, String) {
+    api_report_at(server, text, province, None).await
+}
+
+/// A report sent through the JSON API in `province` and, if given, `commune`.
+pub async fn api_report_at(
+    server: &Server,
+    text: &str,
+    province: u32,
+    commune: Option<u32>,
+) -> (String, String) {
     let created: serde_json::Value = reqwest::Client::new()
         .post(server.url("/api/v1/reports"))
-        .json(&serde_json::json!({"text": text, "province_code": province}))
+        .json(
+            &serde_json::json!({"text": text, "province_code": province, "commune_code": commune}),
+        )
         .send()
         .await
         .unwrap()

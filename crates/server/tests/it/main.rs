@@ -27,6 +27,7 @@ mod register;
 mod retention;
 mod reveal;
 mod rotation;
+mod routing;
 mod search;
 mod second_factor;
 mod staff_api;

@@ -165,6 +165,7 @@ impl Hotline {
                 &actor.visibility(),
                 &case,
                 &to.code,
+                &reason,
                 actor.0.id,
                 self.clock.now(),
             )

@@ -75,6 +75,15 @@ fn lower_first_word(name: &str) -> String {
 }
 
 impl Hotline {
+    /// A unit's name, from the cached unit list.
+    pub async fn unit_name(&self, code: &UnitCode) -> Option<String> {
+        self.units
+            .first_existing(std::slice::from_ref(code))
+            .await
+            .ok()
+            .map(|unit| unit.name)
+    }
+
     /// Finds the unit a `--unit` value names, creating a commune police unit on first use: any
     /// of the 3,321 communes may be given as `<province>/<commune>`.
     pub async fn resolve_unit(&self, code: &UnitCode) -> CoreResult<Unit> {

@@ -298,7 +298,7 @@ for_any_sql_database! {
         async fn hand_over(
             tx: &mut Transaction<'_, DB>,
             id: i64,
-            to: &UnitCode,
+            (to, reason): (&UnitCode, &str),
             actor: StaffId,
             at: DateTime<Utc>,
         ) -> StoreResult<()> {
@@ -334,7 +334,9 @@ for_any_sql_database! {
                 },
             )
             .await?;
-            let detail = format!("from={from} to={to}");
+            // The reason comes last: it is free text, read as the rest of the line.
+            let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+            let detail = format!("from={from} to={to} reason={reason}");
             Self::record_event(tx, id, actor, "report.transferred", &detail, at).await
         }
 
@@ -1150,12 +1152,13 @@ for_any_sql_database! {
         visibility: &Visibility,
         case: &CaseNumber,
         to: &UnitCode,
+        reason: &str,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        Self::hand_over(&mut tx, id, to, actor, at).await?;
+        Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
         // The receiving unit starts the procedure afresh.
         sqlx::query(
             "UPDATE reports SET stage = 'received', extensions = 0, suspended_days = 0, \
@@ -1180,7 +1183,8 @@ for_any_sql_database! {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         if let Some(to) = &mark.move_to {
-            Self::hand_over(&mut tx, id, to, actor, at).await?;
+            let reason = "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
+            Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
         }
         sqlx::query(
             "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \

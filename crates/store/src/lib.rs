@@ -313,12 +313,14 @@ pub trait Handling: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
-    /// unassigned, back at the start of its procedure there; the event names both units.
+    /// unassigned, back at the start of its procedure there; the event names both units and
+    /// keeps the written reason (one line), for the handover record.
     async fn transfer_report(
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
         to: &UnitCode,
+        reason: &str,
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;

@@ -326,6 +326,10 @@ pub fn app(state: AppState) -> Router {
         .route("/console/reveal-log", get(pages::reveal_log))
         .route("/console/register", get(pages::register))
         .route(
+            "/console/reports/{case}/giao-nhan/{number}",
+            get(pages::handover_record),
+        )
+        .route(
             "/console/reports/{case}/bien-ban",
             get(pages::receipt_record),
         )

@@ -1,7 +1,9 @@
 //! The inbox: pages that do not shift, filters with counts, search within the filters, and
 //! what an open inbox learns of new reports.
 
-use crate::harness::{Backend, Data, Server, browser, cases_on, console_form, page, sign_in};
+use crate::harness::{
+    Backend, Data, Server, browser, cases_on, console_form, element_text, page, sign_in,
+};
 use hotline_domain::Role;
 use serde_json::{Value, json};
 
@@ -292,6 +294,28 @@ async fn a_report_is_handed_over_to_another_unit_with_a_reason() {
         report.contains("Chuyển đơn vị"),
         "the handover is in the history"
     );
+    // Its handover record, for both units to sign (R3, R6).
+    let record_link = format!("/console/reports/{case}/giao-nhan/1");
+    assert!(report.contains(&record_link));
+    let record = page(&ht, server.url(&record_link)).await;
+    assert!(record.contains("Biên bản giao nhận tin báo"));
+    assert_eq!(
+        element_text(&record, "handover-reason").as_deref(),
+        Some("Đối tượng cư trú tại Hà Tĩnh, đề nghị xác minh")
+    );
+    assert!(
+        element_text(&record, "handover-to")
+            .unwrap()
+            .contains("(42)")
+    );
+    let r = ht
+        .get(server.url(&format!("/console/reports/{case}/giao-nhan/2")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "one transfer so far");
+    let r = duty.get(server.url(&record_link)).send().await.unwrap();
+    assert_eq!(r.status(), 404, "Quảng Ninh no longer sees the report");
 
     // A report about a commune police never goes to that commune.
     let created: Value = reqwest::Client::new()

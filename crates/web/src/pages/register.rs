@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use hotline_core::reports::Part;
+use hotline_core::reports::{Part, TimelineItem, detail_value};
 use hotline_domain::VIETNAM;
 use hotline_store::RegisterEntry;
 use http::StatusCode;
@@ -234,6 +234,97 @@ pub async fn receipt_record(
                 (
                     a.file_name.clone(),
                     a.content_type.clone(),
+                    a.sha256.clone(),
+                )
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page, &ctx)
+}
+
+#[derive(Template)]
+#[template(path = "handover_record.html")]
+struct HandoverRecordPage {
+    c: Chrome,
+    case_number: String,
+    number: usize,
+    at: String,
+    at_iso: String,
+    from_name: String,
+    to_name: String,
+    by: String,
+    reason: String,
+    received: String,
+    channel: String,
+    messages: usize,
+    /// Name, type, size and digest of each evidence file handed over.
+    evidence: Vec<(String, String, String, String)>,
+}
+
+/// The record of a report's `number`th transfer to another unit (R3, R6), ready to print and
+/// sign by both units: who handed it over, when, why, and the manifest of its evidence by
+/// digest. The reporter's identity is never printed: it travels sealed with the report.
+pub async fn handover_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path((case, number)): Path<(String, usize)>,
+) -> Response {
+    let view = match state.hotline.report(&actor, &case).await {
+        Ok(view) => view,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let transfer = view
+        .timeline
+        .iter()
+        .filter_map(|entry| match &entry.item {
+            TimelineItem::Event(e)
+                if e.event.kind == "report.transferred" && entry.joined.is_none() =>
+            {
+                Some(e)
+            }
+            _ => None,
+        })
+        .nth(number.saturating_sub(1))
+        .filter(|_| number > 0);
+    let Some(transfer) = transfer else {
+        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+    };
+    let detail = &transfer.event.detail;
+    let unit_name = async |key: &str| -> String {
+        let Some(code) = detail_value(detail, key).and_then(|c| c.parse().ok()) else {
+            return String::new();
+        };
+        match state.hotline.unit_name(&code).await {
+            Some(name) => format!("{name} ({code})"),
+            None => super::console::unit_label(&state, &ctx, &code),
+        }
+    };
+    let summary = &view.detail.summary;
+    let page = HandoverRecordPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        case_number: summary.case_number.to_string(),
+        number,
+        at: vn_time(transfer.event.created_at),
+        at_iso: transfer.event.created_at.to_rfc3339(),
+        from_name: unit_name("from").await,
+        to_name: unit_name("to").await,
+        by: transfer.actor.clone().unwrap_or_default(),
+        reason: detail
+            .split_once(" reason=")
+            .map(|(_, reason)| reason.to_owned())
+            .unwrap_or_default(),
+        received: vn_time(summary.created_at),
+        channel: ctx.tr.t(&format!("channel-{}", summary.channel)),
+        messages: view.messages.len(),
+        evidence: view
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.file_name.clone(),
+                    a.content_type.clone(),
+                    format!("{} B", a.size_bytes),
                     a.sha256.clone(),
                 )
             })

@@ -49,6 +49,8 @@ pub struct EventLine {
     pub at_iso: String,
     pub what: String,
     pub actor: Option<String>,
+    /// For a transfer, the number of its handover record.
+    pub record: Option<usize>,
 }
 
 /// The timeline's lines; `revealed` is the masked item shown in this response (message,
@@ -60,6 +62,7 @@ pub fn lines(
     revealed: Option<&(i64, usize, String)>,
     readable: &[String],
 ) -> Vec<TimelineLine> {
+    let mut transfers = 0;
     timeline
         .iter()
         .map(|entry| match &entry.item {
@@ -106,6 +109,12 @@ pub fn lines(
                 at_iso: view.event.created_at.to_rfc3339(),
                 what: event_text(state, ctx, view, readable),
                 actor: view.actor.clone(),
+                record: (view.event.kind == "report.transferred" && entry.joined.is_none()).then(
+                    || {
+                        transfers += 1;
+                        transfers
+                    },
+                ),
             }),
         })
         .collect()

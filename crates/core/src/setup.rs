@@ -75,6 +75,19 @@ fn lower_first_word(name: &str) -> String {
 }
 
 impl Hotline {
+    /// The departments of a province's police (`22-pc02`…), from the cached unit list: places
+    /// a report can be handed to or named as the accused's.
+    pub async fn departments_of(&self, province: u32) -> CoreResult<Vec<Unit>> {
+        let units = self.units.snapshot(false).await?;
+        let mut departments: Vec<Unit> = units
+            .values()
+            .filter(|u| u.kind == UnitKind::Department && u.province_code == Some(province))
+            .cloned()
+            .collect();
+        departments.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(departments)
+    }
+
     /// A unit's name, from the cached unit list.
     pub async fn unit_name(&self, code: &UnitCode) -> Option<String> {
         self.units
@@ -139,7 +152,7 @@ impl UnitDirectory {
         *self.cache.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    async fn snapshot(&self, fresh: bool) -> CoreResult<UnitMap> {
+    pub(crate) async fn snapshot(&self, fresh: bool) -> CoreResult<UnitMap> {
         if !fresh
             && let Some((at, map)) = self
                 .cache

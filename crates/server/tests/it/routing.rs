@@ -1,7 +1,9 @@
 //! New reports land where the routing table in force on their day sends them, and a report
 //! about an officer is never left with the accused: on SQLite and PostgreSQL.
 
-use crate::harness::{Backend, Data, Server, actor, api_report, api_report_at};
+use crate::harness::{
+    Backend, Data, Server, actor, api_report, api_report_at, browser, page, sign_in,
+};
 use chrono::TimeZone;
 use hotline_core::Submission;
 use hotline_domain::{Channel, Gazetteer, ReportInput, Role};
@@ -24,6 +26,7 @@ async fn routed(backend: Backend) {
     data.add_staff("bca.director", Role::Director, "bca").await;
     data.add_staff("xa.duty", Role::DutyOfficer, &commune_unit)
         .await;
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
     let service = Service::open(&data.config()).await.unwrap();
     let admin = actor(&service, "bca.admin").await;
     for (suffix, name) in [
@@ -91,6 +94,19 @@ async fn routed(backend: Backend) {
     assert_eq!(unit_of(&conduct).await, "22");
     let (elsewhere, _) = api_report(&server, "Mất ví ở bến xe, trong ví có giấy tờ", 42).await;
     assert_eq!(unit_of(&elsewhere).await, "42");
+    // The province's departments are places to hand a report to, or to name as accused.
+    let desk = browser();
+    sign_in(&desk, &server, "qn.duty").await;
+    let shown = page(&desk, server.url(&format!("/console/reports/{noise}"))).await;
+    let offered = |select: &str| {
+        shown
+            .split(&format!("name=\"{select}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</select>").next())
+            .is_some_and(|options| options.contains("value=\"22-pc04\""))
+    };
+    assert!(offered("unit"), "transfer to the drug police");
+    assert!(offered("accused_unit"), "the drug police as accused");
     server.stop().await;
 }
 

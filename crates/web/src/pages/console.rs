@@ -994,7 +994,12 @@ pub async fn assign(
 
 /// The units a report can be handed over to: the ministry, every province's police, and the
 /// communes of the report's province; its own unit left out.
-fn transfer_choices(state: &AppState, ctx: &Ctx, summary: &ReportSummary) -> Vec<(String, String)> {
+fn transfer_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    summary: &ReportSummary,
+    departments: &[hotline_store::Unit],
+) -> Vec<(String, String)> {
     let places = &state.hotline.places;
     let mut codes = vec![hotline_domain::UnitCode::ministry()];
     codes.extend(
@@ -1010,9 +1015,11 @@ fn transfer_choices(state: &AppState, ctx: &Ctx, summary: &ReportSummary) -> Vec
                 .map(|c| hotline_domain::UnitCode::commune(p, c.code)),
         );
     }
+    let departments = departments
+        .iter()
+        .map(|d| (d.code.to_string(), format!("{} ({})", d.name, d.code)));
     codes
         .into_iter()
-        .filter(|code| *code != summary.unit)
         .map(|code| {
             let label = if code == hotline_domain::UnitCode::ministry() {
                 ctx.tr.t("unit-ministry")
@@ -1021,6 +1028,8 @@ fn transfer_choices(state: &AppState, ctx: &Ctx, summary: &ReportSummary) -> Vec
             };
             (code.to_string(), label)
         })
+        .chain(departments)
+        .filter(|(code, _)| *code != summary.unit.as_str())
         .collect()
 }
 
@@ -1099,7 +1108,12 @@ pub(super) fn unit_label(state: &AppState, ctx: &Ctx, code: &hotline_domain::Uni
 
 /// The units that can be named as the accused's on a report: its province's police and the
 /// province's communes; every province's police when the report has no place.
-fn accused_choices(state: &AppState, ctx: &Ctx, province: Option<u32>) -> Vec<(String, String)> {
+fn accused_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    province: Option<u32>,
+    departments: &[hotline_store::Unit],
+) -> Vec<(String, String)> {
     let places = &state.hotline.places;
     let codes: Vec<hotline_domain::UnitCode> = match province {
         Some(p) => std::iter::once(hotline_domain::UnitCode::province(p))
@@ -1118,6 +1132,11 @@ fn accused_choices(state: &AppState, ctx: &Ctx, province: Option<u32>) -> Vec<(S
     codes
         .iter()
         .map(|code| (code.to_string(), unit_label(state, ctx, code)))
+        .chain(
+            departments
+                .iter()
+                .map(|d| (d.code.to_string(), format!("{} ({})", d.name, d.code))),
+        )
         .collect()
 }
 
@@ -1286,6 +1305,13 @@ async fn report_response(
         error: shown.error.clone(),
         ..Shown::default()
     };
+    let departments = match summary.province_code {
+        Some(p) => match state.hotline.departments_of(p).await {
+            Ok(departments) => departments,
+            Err(e) => return PageError::from_core(e, ctx).into_response(),
+        },
+        None => Vec::new(),
+    };
     let page = ReportPage {
         c: Chrome::new(ctx, Some(actor)),
         title: ctx
@@ -1367,14 +1393,14 @@ async fn report_response(
             .0
             .role
             .may_assign()
-            .then(|| transfer_choices(state, ctx, summary)),
+            .then(|| transfer_choices(state, ctx, summary, &departments)),
         transfer_error: refused.error_at(FormSlot::Transfer),
         accused_unit: view
             .detail
             .accused_unit
             .as_ref()
             .map(|code| unit_label(state, ctx, code)),
-        accused_choices: accused_choices(state, ctx, summary.province_code),
+        accused_choices: accused_choices(state, ctx, summary.province_code, &departments),
         conduct_error: refused.error_at(FormSlot::Conduct),
         timeline: super::timeline::lines(
             state,

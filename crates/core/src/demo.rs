@@ -58,6 +58,12 @@ const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         "22",
     ),
     (
+        "demo.qn.trucdem",
+        "Trực ban đêm CA Quảng Ninh (demo)",
+        Role::DutyOfficer,
+        "22",
+    ),
+    (
         "demo.qn.halong",
         "Cán bộ CA phường Hạ Long (demo)",
         Role::Handler,
@@ -486,6 +492,59 @@ const QN_DUPLICATE: (&str, &str) = (
 
 /// Loads the demo into an empty store and returns the accounts to print. A store that already
 /// has staff is left untouched (returns an empty list).
+/// A demo roster line: unit, officer, days (Monday 1), start (hour, minute), minutes.
+type DemoPattern = (&'static str, &'static str, &'static [u32], (u32, u32), u32);
+
+/// The demo's duty rosters, from yesterday on: Quảng Ninh's desk round the clock (a day and a
+/// night officer), Phú Thọ's on weekdays by day only, so that its nights show as gaps.
+const ROSTERS: &[DemoPattern] = &[
+    (
+        "22",
+        "demo.qn.trucban",
+        &[1, 2, 3, 4, 5, 6, 7],
+        (7, 30),
+        12 * 60,
+    ),
+    (
+        "22",
+        "demo.qn.trucdem",
+        &[1, 2, 3, 4, 5, 6, 7],
+        (19, 30),
+        12 * 60,
+    ),
+    ("25", "demo.pt.trucban", &[1, 2, 3, 4, 5], (7, 0), 10 * 60),
+];
+
+async fn load_rosters(
+    hotline: &Hotline,
+    members: &std::collections::HashMap<&str, hotline_domain::StaffId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CoreResult<()> {
+    let yesterday =
+        now.with_timezone(&hotline_domain::VIETNAM).date_naive() - chrono::Duration::days(1);
+    for (unit, username, days, (hour, minute), minutes) in ROSTERS {
+        let (Some(staff), Some(by)) = (members.get(username), members.get("demo.admin")) else {
+            continue;
+        };
+        hotline
+            .store
+            .add_duty_pattern(&hotline_store::NewDutyPattern {
+                unit: unit.parse()?,
+                staff: *staff,
+                weekdays: hotline_domain::roster::Weekdays::of(days)?,
+                starts: chrono::NaiveTime::from_hms_opt(*hour, *minute, 0)
+                    .ok_or_else(|| CoreError::Internal("a demo shift's start".into()))?,
+                minutes: *minutes,
+                from: yesterday,
+                until: None,
+                by: *by,
+                at: now,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 /// Departments of Quảng Ninh's police in the demo.
 const DEPARTMENTS: &[(&str, &str)] = &[
     ("22-pc02", "Phòng Cảnh sát hình sự, CA Quảng Ninh (demo)"),
@@ -524,11 +583,13 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
             .await?;
     }
     let mut accounts = Vec::new();
+    let mut members = std::collections::HashMap::new();
     for (username, display_name, role, unit) in ACCOUNTS {
         let unit: UnitCode = unit.parse().map_err(CoreError::from)?;
-        hotline
+        let member = hotline
             .add_staff(username, display_name, *role, &unit, DEMO_PASSWORD)
             .await?;
+        members.insert(*username, member.id);
         accounts.push(DemoAccount {
             username,
             role: *role,
@@ -536,6 +597,7 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
         });
     }
     let now = hotline.clock.now();
+    load_rosters(hotline, &members, now).await?;
     let mut cases = Vec::new();
     // Oldest first, so case numbers grow with time as they would have.
     let mut reports: Vec<&DemoReport> = REPORTS.iter().collect();

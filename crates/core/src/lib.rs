@@ -7,6 +7,7 @@ pub mod audit;
 pub mod capture;
 pub mod deadlines;
 pub mod demo;
+pub mod duty;
 pub mod evidence;
 pub mod follow_up;
 pub mod form_guard;

@@ -1330,3 +1330,132 @@ async fn a_crime_in_judicial_work_goes_the_procuracy_path_and_the_police_may_onl
             .any(|n| n.kind == NoticeKind::ProcuracyReferral && n.recipient == Recipient::Procuracy)
     );
 }
+
+#[tokio::test]
+async fn leaders_keep_the_duty_roster_and_everyone_sees_who_is_on_duty_at_3_am() {
+    use chrono::Duration;
+    let (_d, h, clock) = hotline().await;
+    let leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    let night = member_of(&h, "qn.night", Role::DutyOfficer, "22").await;
+    let _day = member_of(&h, "qn.day", Role::DutyOfficer, "22").await;
+    let elsewhere = member_of(&h, "ht.leader", Role::UnitLeader, "42").await;
+    // Monday 30 November 2026, 10:00 in Vietnam.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap());
+    let every_day = vec![1, 2, 3, 4, 5, 6, 7];
+    let pattern = |username, starts, hours| hotline_core::duty::PatternInput {
+        username,
+        weekdays: every_day.clone(),
+        starts,
+        hours,
+        from: "2026-11-30",
+        until: "",
+    };
+    assert!(matches!(
+        h.add_duty_pattern(&night, "22", &pattern("qn.night", "20:00", "12"))
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.add_duty_pattern(&elsewhere, "22", &pattern("qn.night", "20:00", "12"))
+            .await,
+        Err(CoreError::NotFound)
+    ));
+    for bad in [
+        pattern("ht.leader", "20:00", "12"),
+        pattern("qn.night", "25:00", "12"),
+        pattern("qn.night", "20:00", "30"),
+        hotline_core::duty::PatternInput {
+            weekdays: Vec::new(),
+            ..pattern("qn.night", "20:00", "12")
+        },
+    ] {
+        assert!(
+            matches!(
+                h.add_duty_pattern(&leader, "22", &bad).await,
+                Err(CoreError::Domain(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    let view = h.roster_view(&leader, "22", None).await.unwrap();
+    assert_eq!(view.gaps.len(), 1, "nobody on duty at all yet: one gap");
+    h.add_duty_pattern(&leader, "22", &pattern("qn.day", "08:00", "12"))
+        .await
+        .unwrap();
+    h.add_duty_pattern(&leader, "22", &pattern("qn.night", "20:00", "12"))
+        .await
+        .unwrap();
+    let on_duty = |units: Vec<hotline_core::duty::UnitOnDuty>| -> Vec<String> {
+        units
+            .into_iter()
+            .find(|u| u.unit.code.as_str() == "22")
+            .unwrap()
+            .on_duty
+            .into_iter()
+            .map(|m| m.username)
+            .collect()
+    };
+    assert_eq!(on_duty(h.on_duty_now(&night).await.unwrap()), ["qn.day"]);
+    // 3 a.m. on Tuesday: Monday night's officer.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap());
+    assert_eq!(on_duty(h.on_duty_now(&leader).await.unwrap()), ["qn.night"]);
+    let view = h
+        .roster_view(&leader, "22", Some("2026-11-30"))
+        .await
+        .unwrap();
+    // The first day's morning before 08:00 is the only gap of the week.
+    assert_eq!(view.gaps.len(), 1);
+    assert_eq!(view.gaps[0].1 - view.gaps[0].0, Duration::hours(8));
+    // Tonight's night shift cancelled, a one-off covers half of it.
+    let night_pattern = view
+        .roster
+        .patterns
+        .iter()
+        .find(|p| p.staff == night.0.id)
+        .unwrap()
+        .id;
+    h.cancel_duty_occurrence(&leader, "22", night_pattern, "2026-12-01")
+        .await
+        .unwrap();
+    h.add_duty_shift(
+        &leader,
+        "22",
+        &hotline_core::duty::ShiftInput {
+            username: "qn.day",
+            starts: "2026-12-01T20:00",
+            hours: "6",
+        },
+    )
+    .await
+    .unwrap();
+    let view = h
+        .roster_view(&leader, "22", Some("2026-12-01"))
+        .await
+        .unwrap();
+    let tonight_gap = view
+        .gaps
+        .iter()
+        .find(|(from, _)| *from == Utc.with_ymd_and_hms(2026, 12, 1, 19, 0, 0).unwrap());
+    assert!(
+        tonight_gap.is_some(),
+        "02:00 to 08:00 on Wednesday: {:?}",
+        view.gaps
+    );
+    let audited: Vec<String> = h
+        .store
+        .audit_by_action(&["roster."], 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            "roster.shift_added",
+            "roster.occurrence_cancelled",
+            "roster.pattern_added",
+            "roster.pattern_added"
+        ]
+    );
+}

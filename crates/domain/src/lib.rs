@@ -12,6 +12,7 @@ pub mod ids;
 pub mod pii;
 pub mod places;
 pub mod report;
+pub mod roster;
 pub mod routing;
 pub mod staff;
 pub mod submission;

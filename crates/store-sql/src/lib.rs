@@ -120,7 +120,8 @@ macro_rules! for_any_sql_database {
     };
 }
 
-// After the macro, which it uses.
+// After the macro, which they use.
+mod duty;
 mod routing;
 
 /// Word digests inserted per statement (SQLite allows 32,766 parameters).

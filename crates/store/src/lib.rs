@@ -8,6 +8,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::roster::Roster;
 use hotline_domain::routing::{RoutingRule, Target};
 use hotline_domain::{
     CaseNumber, ContactId, Gazetteer, MessageId, ReportId, Role, StaffId, UnitCode,
@@ -448,12 +449,54 @@ pub trait Routing: Send + Sync {
     async fn delete_routing_version(&self, effective_from: NaiveDate) -> StoreResult<usize>;
 }
 
+/// The duty roster (see `hotline_domain::roster`). Each change is one statement.
+#[async_trait]
+pub trait Duty: Send + Sync {
+    /// The roster of each unit whose path starts with `path` and has one: its patterns (with
+    /// their cancelled days) and its one-off shifts ending after `since`.
+    async fn rosters_under(
+        &self,
+        path: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(UnitCode, Roster)>>;
+    async fn add_duty_pattern(&self, pattern: &NewDutyPattern) -> StoreResult<i64>;
+    /// Ends a pattern of `unit` after `last_day`; `NotFound` when it is not that unit's.
+    async fn end_duty_pattern(
+        &self,
+        unit: &UnitCode,
+        id: i64,
+        last_day: NaiveDate,
+    ) -> StoreResult<()>;
+    /// Cancels the occurrence of a pattern of `unit` on `day` (once; again changes nothing).
+    async fn cancel_duty_occurrence(
+        &self,
+        unit: &UnitCode,
+        id: i64,
+        day: NaiveDate,
+        by: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn add_duty_shift(&self, shift: &NewDutyShift) -> StoreResult<i64>;
+    /// Removes a one-off shift of `unit`; `NotFound` when it is not that unit's.
+    async fn delete_duty_shift(&self, unit: &UnitCode, id: i64) -> StoreResult<()>;
+}
+
 pub trait Store:
-    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Audit
+    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Duty + Audit
 {
 }
 
 impl<T> Store for T where
-    T: Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Audit
+    T: Admin
+        + Vault
+        + Units
+        + Staff
+        + Reports
+        + Reveals
+        + Retention
+        + Handling
+        + Routing
+        + Duty
+        + Audit
 {
 }

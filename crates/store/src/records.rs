@@ -776,3 +776,28 @@ pub struct RoutingRuleRecord {
     pub changed_by: Option<StaffId>,
     pub changed_at: DateTime<Utc>,
 }
+
+/// A weekly pattern of duty shifts, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDutyPattern {
+    pub unit: UnitCode,
+    pub staff: StaffId,
+    pub weekdays: hotline_domain::roster::Weekdays,
+    pub starts: chrono::NaiveTime,
+    pub minutes: u32,
+    pub from: chrono::NaiveDate,
+    pub until: Option<chrono::NaiveDate>,
+    pub by: StaffId,
+    pub at: DateTime<Utc>,
+}
+
+/// A one-off duty shift, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDutyShift {
+    pub unit: UnitCode,
+    pub staff: StaffId,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub by: StaffId,
+    pub at: DateTime<Utc>,
+}

@@ -294,6 +294,19 @@ pub fn app(state: AppState) -> Router {
             "/console/admin/units/rename",
             post(pages::admin_rename_unit),
         )
+        .route("/console/truc", get(pages::duty_now))
+        .route("/console/truc/don-vi", get(pages::roster))
+        .route("/console/truc/mau", post(pages::roster_add_pattern))
+        .route(
+            "/console/truc/mau/ket-thuc",
+            post(pages::roster_end_pattern),
+        )
+        .route(
+            "/console/truc/mau/nghi",
+            post(pages::roster_cancel_occurrence),
+        )
+        .route("/console/truc/ca", post(pages::roster_add_shift))
+        .route("/console/truc/ca/xoa", post(pages::roster_delete_shift))
         .route(
             "/console/admin/routing",
             get(pages::admin_routing).post(pages::admin_put_routing_rule),

@@ -15,6 +15,7 @@ mod browser;
 mod capture;
 mod cli;
 mod crash;
+mod duty;
 mod evidence;
 mod flow;
 mod follow_up;

@@ -4,6 +4,7 @@
 mod admin;
 mod citizen;
 mod console;
+mod duty;
 mod inbox_filter;
 mod register;
 mod routing;
@@ -15,6 +16,7 @@ mod staff;
 pub use admin::*;
 pub use citizen::*;
 pub use console::*;
+pub use duty::*;
 pub use register::*;
 pub use routing::*;
 pub use staff::*;

@@ -1,0 +1,349 @@
+//! The duty roster's pages: who is on duty now in every unit the reader oversees, and a unit's
+//! week with its gaps and the forms leaders change it with.
+
+use super::{Chrome, PostedForm, StaffPage, render, vn_time};
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::Ctx;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use hotline_core::duty::{PatternInput, ROSTER_DAYS, RosterView, ShiftInput};
+use hotline_core::{Actor, CoreError};
+use hotline_domain::{DomainError, VIETNAM};
+use http::StatusCode;
+use serde::Deserialize;
+
+pub struct DutyLine {
+    pub code: String,
+    pub name: String,
+    /// Display names of who is on duty now; empty for a gap.
+    pub on_duty: Vec<String>,
+    pub has_roster: bool,
+}
+
+#[derive(Template)]
+#[template(path = "duty_now.html")]
+struct DutyNowPage {
+    c: Chrome,
+    at: String,
+    units: Vec<DutyLine>,
+}
+
+/// Who is on duty now, unit by unit.
+pub async fn duty_now(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    let units = match state.hotline.on_duty_now(&actor).await {
+        Ok(units) => units,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let page = DutyNowPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        at: vn_time(state.hotline.clock.now()),
+        units: units
+            .into_iter()
+            .map(|u| DutyLine {
+                code: u.unit.code.to_string(),
+                name: u.unit.name,
+                on_duty: u
+                    .on_duty
+                    .into_iter()
+                    .map(|m| format!("{} ({})", m.display_name, m.username))
+                    .collect(),
+                has_roster: u.has_roster,
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page, &ctx)
+}
+
+pub struct ShiftLine {
+    pub starts: String,
+    pub ends: String,
+    pub who: String,
+    /// For an occurrence of a pattern: its id and day (`YYYY-MM-DD`).
+    pub occurrence: Option<(i64, String)>,
+    /// For a one-off shift: its id.
+    pub one_off: Option<i64>,
+}
+
+pub struct PatternLine {
+    pub id: i64,
+    pub who: String,
+    pub days: String,
+    pub starts: String,
+    pub hours: String,
+    pub from: String,
+    pub until: String,
+    pub ended: bool,
+}
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterPage {
+    c: Chrome,
+    unit: String,
+    unit_name: String,
+    from: String,
+    to: String,
+    previous: String,
+    next: String,
+    shifts: Vec<ShiftLine>,
+    gaps: Vec<(String, String)>,
+    patterns: Vec<PatternLine>,
+    /// (username, label) of who can be put on duty.
+    members: Vec<(String, String)>,
+    /// Monday 1 to Sunday 7, with their names.
+    weekdays: Vec<(u32, String)>,
+    editable: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RosterQuery {
+    unit: String,
+    #[serde(default)]
+    from: Option<String>,
+}
+
+fn weekday_name(ctx: &Ctx, day: u32) -> String {
+    ctx.tr.t(&format!("weekday-{day}"))
+}
+
+fn hours_text(minutes: u32) -> String {
+    if minutes.is_multiple_of(60) {
+        (minutes / 60).to_string()
+    } else {
+        format!("{:.2}", f64::from(minutes) / 60.0)
+    }
+}
+
+fn roster_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    view: RosterView,
+    status: StatusCode,
+    (notice, error): (Option<String>, Option<String>),
+) -> Response {
+    let day = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&VIETNAM).date_naive();
+    let today = day(view.from);
+    let name_of = |id| {
+        view.members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| format!("#{id}"), |m| m.display_name.clone())
+    };
+    let last_shown = day(view.to) - Duration::days(1);
+    let page = RosterPage {
+        c: Chrome::new(ctx, Some(actor)),
+        unit: view.unit.code.to_string(),
+        unit_name: view.unit.name.clone(),
+        from: today.format("%d/%m/%Y").to_string(),
+        to: last_shown.format("%d/%m/%Y").to_string(),
+        previous: (today - Duration::days(ROSTER_DAYS)).to_string(),
+        next: (today + Duration::days(ROSTER_DAYS)).to_string(),
+        shifts: view
+            .shifts
+            .iter()
+            .map(|(s, who)| ShiftLine {
+                starts: vn_time(s.starts_at),
+                ends: vn_time(s.ends_at),
+                who: who.clone(),
+                occurrence: s.pattern.map(|(id, d)| (id, d.to_string())),
+                one_off: s.id,
+            })
+            .collect(),
+        gaps: view
+            .gaps
+            .iter()
+            .map(|(from, to)| (vn_time(*from), vn_time(*to)))
+            .collect(),
+        patterns: view
+            .roster
+            .patterns
+            .iter()
+            .map(|p| PatternLine {
+                id: p.id,
+                who: name_of(p.staff),
+                days: p
+                    .weekdays
+                    .numbers()
+                    .into_iter()
+                    .map(|d| weekday_name(ctx, d))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                starts: p.starts.format("%H:%M").to_string(),
+                hours: hours_text(p.minutes),
+                from: p.from.format("%d/%m/%Y").to_string(),
+                until: p
+                    .until
+                    .map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string()),
+                ended: p.until.is_some_and(|u| u < today),
+            })
+            .collect(),
+        members: view
+            .members
+            .iter()
+            .map(|m| {
+                (
+                    m.username.clone(),
+                    format!("{} ({})", m.display_name, m.username),
+                )
+            })
+            .collect(),
+        weekdays: (1..=7).map(|d| (d, weekday_name(ctx, d))).collect(),
+        editable: view.editable,
+        notice,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// A unit's roster for a week.
+pub async fn roster(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Query(query): Query<RosterQuery>,
+) -> Response {
+    match state
+        .hotline
+        .roster_view(&actor, &query.unit, query.from.as_deref())
+        .await
+    {
+        Ok(view) => roster_page(&ctx, &actor, view, StatusCode::OK, (None, None)),
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// After a change: the unit's roster again, with what happened or why not.
+async fn after_roster_change(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    unit: &str,
+    done: Result<(), CoreError>,
+) -> Response {
+    let (status, shown) = match done {
+        Ok(()) => (StatusCode::OK, (Some(ctx.tr.t("roster-saved")), None)),
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => (
+            StatusCode::BAD_REQUEST,
+            (
+                None,
+                errors
+                    .first()
+                    .map(|e| field_message(&ctx.tr, &format!("roster_{}", e.field), e.code)),
+            ),
+        ),
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    match state.hotline.roster_view(actor, unit, None).await {
+        Ok(view) => roster_page(ctx, actor, view, status, shown),
+        Err(e) => PageError::from_core(e, ctx).into_response(),
+    }
+}
+
+fn id_of(form: &crate::extract::Form) -> Result<i64, CoreError> {
+    form.get("id")
+        .trim()
+        .parse()
+        .map_err(|_| CoreError::NotFound)
+}
+
+/// Adds a weekly pattern.
+pub async fn roster_add_pattern(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let input = PatternInput {
+        username: form.get("username"),
+        weekdays: (1..=7)
+            .filter(|d| !form.get(&format!("d{d}")).is_empty())
+            .collect(),
+        starts: form.get("starts"),
+        hours: form.get("hours"),
+        from: form.get("from"),
+        until: form.get("until"),
+    };
+    let unit = form.get("unit");
+    let done = state.hotline.add_duty_pattern(&actor, unit, &input).await;
+    after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// Ends a pattern.
+pub async fn roster_end_pattern(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let unit = form.get("unit");
+    let done = async {
+        let id = id_of(&form)?;
+        state
+            .hotline
+            .end_duty_pattern(&actor, unit, id, form.get("until"))
+            .await
+    }
+    .await;
+    after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// Cancels one occurrence of a pattern.
+pub async fn roster_cancel_occurrence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let unit = form.get("unit");
+    let done = async {
+        let id = id_of(&form)?;
+        state
+            .hotline
+            .cancel_duty_occurrence(&actor, unit, id, form.get("day"))
+            .await
+    }
+    .await;
+    after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// Adds a one-off shift.
+pub async fn roster_add_shift(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let unit = form.get("unit");
+    let input = ShiftInput {
+        username: form.get("username"),
+        starts: form.get("starts"),
+        hours: form.get("hours"),
+    };
+    let done = state.hotline.add_duty_shift(&actor, unit, &input).await;
+    after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// Removes a one-off shift.
+pub async fn roster_delete_shift(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let unit = form.get("unit");
+    let done = async {
+        let id = id_of(&form)?;
+        state.hotline.delete_duty_shift(&actor, unit, id).await
+    }
+    .await;
+    after_roster_change(&state, &ctx, &actor, unit, done).await
+}

@@ -3,6 +3,7 @@
 //! no policy of their own.
 
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod capture;
 pub mod deadlines;
@@ -79,6 +80,9 @@ pub type CoreResult<T> = Result<T, CoreError>;
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds.
 const PARALLEL_PASSWORD_HASHES: usize = 4;
 
+/// The waits of the alert chain's levels by default, in minutes.
+pub const DEFAULT_ESCALATION_MINUTES: [u32; 3] = [5, 10, 10];
+
 /// Rules an operator may set.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -90,6 +94,9 @@ pub struct Policy {
     pub form: form_guard::FormGuard,
     /// The working calendar deadlines count on.
     pub calendar: hotline_domain::calendar::Calendar,
+    /// How long each level of an urgent report's alert chain waits for an acknowledgement
+    /// before the next is alerted: the officer on duty, the unit's leaders, the provincial desk.
+    pub escalation: Vec<chrono::Duration>,
 }
 
 impl Default for Policy {
@@ -99,6 +106,10 @@ impl Default for Policy {
             reveal_approval_valid: chrono::Duration::hours(24),
             form: form_guard::FormGuard::default(),
             calendar: hotline_domain::calendar::Calendar::default(),
+            escalation: DEFAULT_ESCALATION_MINUTES
+                .iter()
+                .map(|m| chrono::Duration::minutes(i64::from(*m)))
+                .collect(),
         }
     }
 }

@@ -50,6 +50,29 @@ async fn hotline() -> (tempfile::TempDir, Hotline, Arc<FixedClock>) {
     (dir, hotline, clock)
 }
 
+/// A 12-hour shift every day from Sunday 29 November 2026, Vietnam time.
+fn twelve_hours<'a>(username: &'a str, starts: &'a str) -> hotline_core::duty::PatternInput<'a> {
+    hotline_core::duty::PatternInput {
+        username,
+        weekdays: vec![1, 2, 3, 4, 5, 6, 7],
+        starts,
+        hours: "12",
+        from: "2026-11-29",
+        until: "",
+    }
+}
+
+/// The levels at which `who` was alerted about `case`.
+async fn alert_levels(h: &Hotline, who: &hotline_core::Actor, case: &str) -> Vec<u32> {
+    h.my_alerts(who)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.subject.case_number.as_str() == case)
+        .map(|a| a.level)
+        .collect()
+}
+
 fn text(t: &str) -> ReportInput {
     ReportInput {
         text: t.into(),
@@ -1458,4 +1481,137 @@ async fn leaders_keep_the_duty_roster_and_everyone_sees_who_is_on_duty_at_3_am()
             "roster.pattern_added"
         ]
     );
+}
+
+#[tokio::test]
+async fn an_urgent_report_at_3_am_climbs_until_someone_acknowledges_it() {
+    use chrono::Duration;
+    let (_d, h, clock) = hotline().await;
+    let places = Gazetteer::embedded().unwrap();
+    let commune = places.communes_of(22).next().unwrap().code;
+    let commune_unit = format!("22/{commune}");
+    let province_leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    let night = member_of(&h, "qn.night", Role::DutyOfficer, "22").await;
+    let day = member_of(&h, "qn.day", Role::DutyOfficer, "22").await;
+    let director = member_of(&h, "qn.director", Role::Director, "22").await;
+    let xa_chief = member_of(&h, "xa.chief", Role::UnitLeader, &commune_unit).await;
+    let xa_duty = member_of(&h, "xa.duty", Role::DutyOfficer, &commune_unit).await;
+    // Sunday 29 November 2026, 22:00 in Vietnam: the rosters are written.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap());
+    h.add_duty_pattern(&province_leader, "22", &twelve_hours("qn.night", "19:00"))
+        .await
+        .unwrap();
+    h.add_duty_pattern(&province_leader, "22", &twelve_hours("qn.day", "07:00"))
+        .await
+        .unwrap();
+    // The commune's desk is staffed by day only: at 3 a.m. it is a gap.
+    h.add_duty_pattern(&xa_chief, &commune_unit, &twelve_hours("xa.duty", "07:00"))
+        .await
+        .unwrap();
+
+    // Monday 30 November, 03:00: a knife fight in the commune.
+    let start = Utc.with_ymd_and_hms(2026, 11, 29, 20, 0, 0).unwrap();
+    clock.set(start);
+    let mut input = text("Cứu với, có người cầm dao đâm nhau ngay trước quán, máu chảy nhiều");
+    input.province_code = Some(22);
+    input.commune_code = Some(commune);
+    let case = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    let alerted = async |who| alert_levels(&h, who, &case).await;
+    // Nobody is on duty at the commune: its chief is alerted at once.
+    let pass = h.run_alerts().await.unwrap();
+    assert_eq!(pass.started, 1);
+    assert_eq!(alerted(&xa_chief).await, [1]);
+    assert!(alerted(&xa_duty).await.is_empty(), "off duty at 3 a.m.");
+    // Nothing moves before the level's wait is over, however often the job runs.
+    clock.set(start + Duration::minutes(9));
+    for _ in 0..3 {
+        assert_eq!(h.run_alerts().await.unwrap(), Default::default());
+    }
+    // Ten minutes unanswered: the provincial duty desk, exactly once.
+    clock.set(start + Duration::minutes(10));
+    assert_eq!(h.run_alerts().await.unwrap().escalated, 1);
+    assert_eq!(h.run_alerts().await.unwrap().escalated, 0);
+    assert_eq!(alerted(&night).await, [2]);
+    assert!(alerted(&day).await.is_empty());
+    assert!(alerted(&director).await.is_empty());
+    // Ten more minutes at the desk: the provincial director.
+    clock.set(start + Duration::minutes(20));
+    let pass = h.run_alerts().await.unwrap();
+    assert_eq!(pass.escalated, 1);
+    assert_eq!(alerted(&director).await, [3]);
+    // The director acknowledges: the chain stops, and says so on the report.
+    h.acknowledge_alert(&director, &case).await.unwrap();
+    assert!(matches!(
+        h.acknowledge_alert(&director, &case).await,
+        Err(CoreError::Domain(_))
+    ));
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap());
+    assert_eq!(h.run_alerts().await.unwrap(), Default::default());
+    let events: Vec<String> = h
+        .report(&director, &case)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.kind.starts_with("report.alert"))
+        .map(|e| format!("{} {}", e.kind, e.detail))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "report.alerted level=1 alerted=1",
+            "report.alerted level=2 alerted=1",
+            "report.alerted level=3 alerted=1",
+            "report.alert_acknowledged level=3",
+        ]
+    );
+    // Someone never alerted cannot acknowledge.
+    assert!(matches!(
+        h.acknowledge_alert(&day, &case).await,
+        Err(CoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_shift_change_hands_the_waiting_alert_to_the_incoming_officer() {
+    use chrono::Duration;
+    let (_d, h, clock) = hotline().await;
+    let leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    let night = member_of(&h, "qn.night", Role::DutyOfficer, "22").await;
+    let day = member_of(&h, "qn.day", Role::DutyOfficer, "22").await;
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap());
+    for (username, starts) in [("qn.night", "19:00"), ("qn.day", "07:00")] {
+        h.add_duty_pattern(&leader, "22", &twelve_hours(username, starts))
+            .await
+            .unwrap();
+    }
+    // 06:58 on Monday: an urgent report at the province, the night officer alerted.
+    let at = Utc.with_ymd_and_hms(2026, 11, 29, 23, 58, 0).unwrap();
+    clock.set(at);
+    let mut input = text("Vừa bị cướp giật điện thoại, tên cướp đang chạy về phía chợ");
+    input.province_code = Some(22);
+    let case = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    assert_eq!(h.run_alerts().await.unwrap().started, 1);
+    let levels = async |who| alert_levels(&h, who, &case).await;
+    assert_eq!(levels(&night).await, [0]);
+    // 07:01: the day officer has come on duty; the first level has not waited 5 minutes yet.
+    clock.set(at + Duration::minutes(3));
+    assert_eq!(h.run_alerts().await.unwrap().handed_over, 1);
+    assert_eq!(levels(&day).await, [0]);
+    assert_eq!(h.run_alerts().await.unwrap().handed_over, 0, "once");
+    // The day officer acknowledges; five minutes later nothing climbs.
+    h.acknowledge_alert(&day, &case).await.unwrap();
+    clock.set(at + Duration::minutes(30));
+    assert_eq!(h.run_alerts().await.unwrap(), Default::default());
+    assert!(levels(&leader).await.is_empty());
 }

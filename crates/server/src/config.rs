@@ -72,6 +72,11 @@ pub struct Config {
     pub reveal_approval_for: Vec<String>,
     /// How long such an approval stays usable.
     pub reveal_approval_valid_hours: u32,
+    /// How long each level of an urgent report's alert chain waits before the next is alerted,
+    /// in minutes: the officer on duty, the unit's leaders, the provincial desk.
+    pub escalation_minutes: Vec<u32>,
+    /// How often `serve` looks for urgent reports to alert about and chains to move on.
+    pub alerts_every_secs: u64,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -122,6 +127,7 @@ const KEYS: &[&str] = &[
     "audit_head_every_secs",
     "retention_every_secs",
     "reveal_approval_valid_hours",
+    "alerts_every_secs",
 ];
 
 impl Default for Config {
@@ -157,6 +163,8 @@ impl Default for Config {
             calendar: Vec::new(),
             reveal_approval_for: hotline_core::Policy::default().reveal_approval_for,
             reveal_approval_valid_hours: 24,
+            escalation_minutes: hotline_core::DEFAULT_ESCALATION_MINUTES.to_vec(),
+            alerts_every_secs: 30,
         }
     }
 }
@@ -213,6 +221,8 @@ impl std::fmt::Debug for Config {
                 "reveal_approval_valid_hours",
                 &self.reveal_approval_valid_hours,
             )
+            .field("escalation_minutes", &self.escalation_minutes)
+            .field("alerts_every_secs", &self.alerts_every_secs)
             .finish()
     }
 }
@@ -307,6 +317,11 @@ impl Config {
                 work_bits: self.form_work_bits,
             },
             calendar: self.working_calendar(),
+            escalation: self
+                .escalation_minutes
+                .iter()
+                .map(|m| chrono::Duration::minutes(i64::from(*m)))
+                .collect(),
         }
     }
 
@@ -332,7 +347,12 @@ mod tests {
     use super::*;
 
     /// Keys read from `hotline.toml` only: tables have no sensible environment form.
-    const FILE_ONLY_KEYS: &[&str] = &["retention", "reveal_approval_for", "calendar"];
+    const FILE_ONLY_KEYS: &[&str] = &[
+        "retention",
+        "reveal_approval_for",
+        "calendar",
+        "escalation_minutes",
+    ];
 
     #[test]
     fn every_key_is_listed_for_the_environment() {

@@ -195,6 +195,10 @@ pub async fn launch_with_listener(
         config.retention.clone(),
         config.retention_every_secs,
     ));
+    let alerts = tokio::spawn(run_alerts(
+        service.hotline.clone(),
+        config.alerts_every_secs,
+    ));
 
     let stop = async move {
         tokio::select! {
@@ -215,6 +219,8 @@ pub async fn launch_with_listener(
     let _ = head_exporter.await;
     retention.abort();
     let _ = retention.await;
+    alerts.abort();
+    let _ = alerts.await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error
@@ -271,6 +277,17 @@ async fn apply_retention(
         ticks.tick().await;
         if let Err(e) = hotline.run_retention(&rules, false).await {
             tracing::error!(error = %e, "retention purge failed");
+        }
+    }
+}
+
+/// Alerts about urgent reports, and their escalation, every `every_secs`.
+async fn run_alerts(hotline: Hotline, every_secs: u64) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
+    loop {
+        ticks.tick().await;
+        if let Err(e) = hotline.run_alerts().await {
+            tracing::error!(error = %e, "urgent report alerts failed this pass");
         }
     }
 }

@@ -121,6 +121,7 @@ macro_rules! for_any_sql_database {
 }
 
 // After the macro, which they use.
+mod alerts;
 mod duty;
 mod routing;
 
@@ -1063,6 +1064,8 @@ for_any_sql_database! {
             // The unit's register keeps the line, without the report.
             "UPDATE register_entries SET report_id = NULL WHERE report_id = $1",
             "DELETE FROM notices WHERE report_id = $1",
+            "DELETE FROM alerts WHERE report_id = $1",
+            "DELETE FROM alert_chains WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",

@@ -54,6 +54,7 @@ macro_rules! contract_tests {
             a_procedure_step_moves_the_report_once_and_is_recorded,
             the_routing_table_is_seeded_once_and_changed_rule_by_rule,
             a_duty_roster_is_kept_per_unit_and_read_for_a_subtree,
+            an_alert_chain_moves_once_per_level_and_stops_when_acknowledged,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -2456,4 +2457,113 @@ pub async fn a_duty_roster_is_kept_per_unit_and_read_for_a_subtree(store: Arc<dy
         .unwrap();
     assert_eq!(province.patterns[0].until, Some(day(10)));
     assert!(province.shifts.is_empty());
+}
+
+pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
+    store: Arc<dyn Store>,
+) {
+    use hotline_store::AlertStep;
+    setup_units(store.as_ref()).await;
+    let member = |username: &str| NewStaff {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "$argon2id$fake".into(),
+        role: Role::DutyOfficer,
+        unit: UnitCode::province(22),
+        created_at: at(1, 8),
+    };
+    let duty = store.create_staff(&member("qn.duty")).await.unwrap();
+    let leader = store.create_staff(&member("qn.leader")).await.unwrap();
+    let mut urgent = report(UnitCode::province(22), "QN", at(2, 3), "urgent");
+    urgent.urgency = Urgency::Emergency;
+    let normal = report(UnitCode::province(22), "QN", at(2, 4), "normal");
+    let receipts = store.intake(&[urgent, normal]).await.unwrap();
+    let needing = store.reports_needing_alerts(10).await.unwrap();
+    assert_eq!(needing.len(), 1, "only the urgent one");
+    assert_eq!(needing[0].report, receipts[0].report);
+    let step = |level, staff: Vec<StaffId>, hour| AlertStep {
+        report: receipts[0].report,
+        level,
+        staff,
+        channel: "console".into(),
+        at: at(2, hour),
+    };
+    assert!(
+        store
+            .start_alert_chain(&step(0, vec![duty.id], 3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .start_alert_chain(&step(0, vec![duty.id], 3))
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(store.reports_needing_alerts(10).await.unwrap().is_empty());
+    let open = store.open_alert_chains().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].level, open[0].level_at), (0, at(2, 3)));
+    assert_eq!(open[0].alerted, [duty.id]);
+    // The same member at the same level is alerted once.
+    assert_eq!(
+        store.add_alerts(&step(0, vec![duty.id], 4)).await.unwrap(),
+        0
+    );
+    // Two nodes escalate at once: one moves it.
+    assert!(
+        store
+            .escalate_alert_chain(0, &step(1, vec![leader.id], 5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .escalate_alert_chain(0, &step(1, vec![leader.id], 5))
+            .await
+            .unwrap()
+    );
+    let open = store.open_alert_chains().await.unwrap();
+    assert_eq!(
+        (open[0].level, open[0].alerted.clone()),
+        (1, vec![leader.id])
+    );
+    let mine = store.alerts_for(leader.id, 10).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].level, mine[0].urgency), (1, Urgency::Emergency));
+    assert!(mine[0].acknowledged_at.is_none());
+    assert!(
+        store
+            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6))
+            .await
+            .unwrap()
+    );
+    assert!(store.open_alert_chains().await.unwrap().is_empty());
+    assert!(
+        !store
+            .escalate_alert_chain(1, &step(2, vec![duty.id], 7))
+            .await
+            .unwrap()
+    );
+    let mine = store.alerts_for(duty.id, 10).await.unwrap();
+    assert_eq!(mine[0].acknowledged_at, Some(at(2, 6)));
+    assert_eq!(mine[0].acknowledged_by.as_deref(), Some("qn.leader"));
+    let events = store.events(receipts[0].report).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "report.received",
+            "report.alerted",
+            "report.alerted",
+            "report.alert_acknowledged"
+        ]
+    );
 }

@@ -449,6 +449,35 @@ pub trait Routing: Send + Sync {
     async fn delete_routing_version(&self, effective_from: NaiveDate) -> StoreResult<usize>;
 }
 
+/// Urgent reports' alert chains: who was alerted at which level, and who acknowledged.
+/// Moving a chain is compare-and-set, so that several nodes ticking at once alert each level
+/// once.
+#[async_trait]
+pub trait Alerts: Send + Sync {
+    /// Emergency and urgent reports, neither closed nor merged, without an alert chain, oldest
+    /// first.
+    async fn reports_needing_alerts(&self, limit: u32) -> StoreResult<Vec<AlertSubject>>;
+    /// Chains nobody has acknowledged, of reports neither closed nor merged.
+    async fn open_alert_chains(&self) -> StoreResult<Vec<AlertChain>>;
+    /// Starts a report's chain at `level`, alerting `staff`, with an event on the report;
+    /// `false` when it has one already.
+    async fn start_alert_chain(&self, step: &AlertStep) -> StoreResult<bool>;
+    /// Moves an open chain from `from` to `step.level`, alerting `step.staff`, with an event;
+    /// `false` when it was moved or acknowledged meanwhile.
+    async fn escalate_alert_chain(&self, from: u32, step: &AlertStep) -> StoreResult<bool>;
+    /// Alerts more members at a chain's level (the officer of a new shift); how many were new.
+    async fn add_alerts(&self, step: &AlertStep) -> StoreResult<usize>;
+    /// Acknowledges a report's open chain, with an event; `false` when there is none open.
+    async fn acknowledge_alert_chain(
+        &self,
+        report: ReportId,
+        by: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// A member's alerts, newest first.
+    async fn alerts_for(&self, staff: StaffId, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+}
+
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
 pub trait Duty: Send + Sync {
@@ -482,7 +511,18 @@ pub trait Duty: Send + Sync {
 }
 
 pub trait Store:
-    Admin + Vault + Units + Staff + Reports + Reveals + Retention + Handling + Routing + Duty + Audit
+    Admin
+    + Vault
+    + Units
+    + Staff
+    + Reports
+    + Reveals
+    + Retention
+    + Handling
+    + Routing
+    + Duty
+    + Alerts
+    + Audit
 {
 }
 
@@ -497,6 +537,7 @@ impl<T> Store for T where
         + Handling
         + Routing
         + Duty
+        + Alerts
         + Audit
 {
 }

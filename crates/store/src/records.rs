@@ -801,3 +801,43 @@ pub struct NewDutyShift {
     pub by: StaffId,
     pub at: DateTime<Utc>,
 }
+
+/// A report that needs an alert chain, or has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSubject {
+    pub report: ReportId,
+    pub case_number: CaseNumber,
+    pub unit: UnitCode,
+}
+
+/// An open alert chain: the level reached, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertChain {
+    pub subject: AlertSubject,
+    pub level: u32,
+    pub level_at: DateTime<Utc>,
+    /// Who was alerted at the current level.
+    pub alerted: Vec<StaffId>,
+}
+
+/// One move of a chain: its report, the level, who is alerted, on which channel, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertStep {
+    pub report: ReportId,
+    pub level: u32,
+    pub staff: Vec<StaffId>,
+    pub channel: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An alert as its recipient sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub subject: AlertSubject,
+    pub urgency: Urgency,
+    pub level: u32,
+    pub created_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+}

@@ -294,6 +294,8 @@ pub fn app(state: AppState) -> Router {
             "/console/admin/units/rename",
             post(pages::admin_rename_unit),
         )
+        .route("/console/canh-bao", get(pages::alerts))
+        .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
         .route("/console/truc", get(pages::duty_now))
         .route("/console/truc/don-vi", get(pages::roster))
         .route("/console/truc/mau", post(pages::roster_add_pattern))

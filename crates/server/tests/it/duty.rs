@@ -1,7 +1,7 @@
 //! The duty roster's pages: a leader keeps the roster, everyone in scope sees who is on duty,
 //! and nobody else changes or reads another unit's.
 
-use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
+use crate::harness::{Backend, Data, Server, api_report, browser, console_form, page, sign_in};
 use hotline_domain::Role;
 
 #[tokio::test]
@@ -10,7 +10,9 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     data.add_staff("qn.leader", Role::UnitLeader, "22").await;
     data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
     data.add_staff("ht.leader", Role::UnitLeader, "42").await;
-    let server = Server::start(data.config()).await;
+    let mut config = data.config();
+    config.alerts_every_secs = 1;
+    let server = Server::start(config).await;
     let post = async |client: &reqwest::Client, path: &str, fields: &[(&str, &str)]| {
         let r = client
             .post(server.url(path))
@@ -68,6 +70,37 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     );
     let (status, _) = post(&desk, "/console/truc/mau", &fields).await;
     assert_eq!(status, 403);
+
+    // An urgent report reaches the officer on duty within a pass of the alert job.
+    let (case, _) = api_report(
+        &server,
+        "Cứu với, có người cầm dao đâm nhau trước chợ, máu chảy nhiều",
+        22,
+    )
+    .await;
+    let mut alerts = String::new();
+    for _ in 0..50 {
+        alerts = page(&desk, server.url("/console/canh-bao")).await;
+        if alerts.contains(&case) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(alerts.contains("id=\"alerts-pending\""), "{alerts}");
+    assert!(alerts.contains(&case));
+    let (status, shown) = post(&desk, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("cảnh báo dừng chuyển cấp"));
+    assert!(shown.contains("id=\"alerts-done\""));
+    let (status, _) = post(&desk, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    assert_eq!(status, 409, "once");
+    let (status, _) = post(&leader, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    assert_eq!(status, 404, "only those alerted answer for it");
+    let report = page(&desk, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(
+        report.contains("Đã nhận cảnh báo khẩn"),
+        "on the report's history"
+    );
 
     let other = browser();
     sign_in(&other, &server, "ht.leader").await;

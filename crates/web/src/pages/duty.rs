@@ -347,3 +347,100 @@ pub async fn roster_delete_shift(
     .await;
     after_roster_change(&state, &ctx, &actor, unit, done).await
 }
+
+pub struct AlertLine {
+    pub case: String,
+    pub unit: String,
+    pub urgency: &'static str,
+    pub urgency_label: String,
+    pub level: String,
+    pub at: String,
+    /// Who acknowledged it and when, once someone has.
+    pub acknowledged: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    c: Chrome,
+    pending: Vec<AlertLine>,
+    done: Vec<AlertLine>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn alerts_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    (notice, error): (Option<String>, Option<String>),
+) -> Response {
+    let alerts = match state.hotline.my_alerts(actor).await {
+        Ok(alerts) => alerts,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let (pending, done): (Vec<_>, Vec<_>) = alerts
+        .into_iter()
+        .map(|a| AlertLine {
+            case: a.subject.case_number.to_string(),
+            unit: super::console::unit_label(state, ctx, &a.subject.unit),
+            urgency: a.urgency.as_str(),
+            urgency_label: ctx.tr.t(&format!("urgency-{}", a.urgency)),
+            level: ctx.tr.t(&format!("alert-level-{}", a.level)),
+            at: vn_time(a.created_at),
+            acknowledged: a.acknowledged_at.map(|at| {
+                format!(
+                    "{} · {}",
+                    vn_time(at),
+                    a.acknowledged_by.unwrap_or_default()
+                )
+            }),
+        })
+        .partition(|a| a.acknowledged.is_none());
+    let page = AlertsPage {
+        c: Chrome::new(ctx, Some(actor)),
+        pending,
+        done,
+        notice,
+        error,
+    };
+    render(status, &page, ctx)
+}
+
+/// The signed-in member's alerts about urgent reports, those waiting for an answer first.
+pub async fn alerts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    alerts_page(&state, &ctx, &actor, StatusCode::OK, (None, None)).await
+}
+
+/// Acknowledges an urgent report's alert: the chain stops climbing.
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let case = form.get("case").to_owned();
+    match state.hotline.acknowledge_alert(&actor, &case).await {
+        Ok(()) => {
+            let notice = ctx.tr.t1("alert-acknowledged", "case", case);
+            alerts_page(&state, &ctx, &actor, StatusCode::OK, (Some(notice), None)).await
+        }
+        Err(CoreError::Domain(DomainError::Invalid(_))) => {
+            let error = ctx.tr.t("alert-already");
+            alerts_page(
+                &state,
+                &ctx,
+                &actor,
+                StatusCode::CONFLICT,
+                (None, Some(error)),
+            )
+            .await
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}

@@ -138,6 +138,9 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
             _ => None,
         },
         "report.police_conduct" => unit("accused_unit"),
+        "report.alerted" | "report.alert_acknowledged" => {
+            value("level").map(|level| ctx.tr.t(&format!("alert-level-{level}")))
+        }
         "report.received" => value("route").map(|route| route_text(ctx, route)),
         "report.step" => value("action").map(|action| {
             let mut text = ctx.tr.t(&format!("action-{action}"));

@@ -19,6 +19,8 @@ pub struct UnitOnDuty {
     pub on_duty: Vec<StaffMember>,
     /// The unit has a roster at all (a unit without one is shown as having nobody).
     pub has_roster: bool,
+    /// Reports the unit holds past their time limit, that the reader can see.
+    pub overdue: i64,
 }
 
 /// A unit's roster over a span of days: its shifts with their officers, the spans nobody
@@ -139,8 +141,9 @@ impl Hotline {
             .ok_or_else(|| DomainError::field("username", "not_member").into())
     }
 
-    /// Who is on duty now in each unit the actor oversees that has staff or a roster, the
-    /// actor's own unit first; a unit with nobody on duty is listed with none.
+    /// Who is on duty now in each unit the actor oversees that has staff, a roster or overdue
+    /// reports, the actor's own unit first, with how many of its reports are overdue; a unit
+    /// with nobody on duty is listed with none.
     pub async fn on_duty_now(&self, actor: &Actor) -> CoreResult<Vec<UnitOnDuty>> {
         if matches!(actor.0.role, Role::Auditor) {
             return Err(CoreError::Forbidden);
@@ -154,13 +157,23 @@ impl Hotline {
             .collect();
         let staff = self.store.staff_under(&actor.0.unit_path).await?;
         let names: HashMap<StaffId, &StaffMember> = staff.iter().map(|m| (m.id, m)).collect();
+        let overdue: HashMap<UnitCode, i64> = self
+            .store
+            .overdue_by_unit(&actor.visibility(), now)
+            .await?
+            .into_iter()
+            .collect();
         let mut units: Vec<Unit> = self
             .store
             .list_units()
             .await?
             .into_iter()
             .filter(|u| u.path.starts_with(&actor.0.unit_path))
-            .filter(|u| rosters.contains_key(&u.code) || staff.iter().any(|m| m.unit == u.code))
+            .filter(|u| {
+                rosters.contains_key(&u.code)
+                    || overdue.contains_key(&u.code)
+                    || staff.iter().any(|m| m.unit == u.code)
+            })
             .collect();
         units.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(units
@@ -175,6 +188,7 @@ impl Hotline {
                         .filter_map(|id| names.get(&id).map(|m| (*m).clone()))
                         .collect(),
                     has_roster: roster.is_some(),
+                    overdue: overdue.get(&unit.code).copied().unwrap_or_default(),
                     unit,
                 }
             })

@@ -1464,6 +1464,14 @@ async fn leaders_keep_the_duty_roster_and_everyone_sees_who_is_on_duty_at_3_am()
         "02:00 to 08:00 on Wednesday: {:?}",
         view.gaps
     );
+    // A report left unclassified for days shows as overdue beside its unit.
+    let mut late = Submission::new(text("Mất xe đạp trước cổng trường"), Channel::Capture);
+    late.input.province_code = Some(22);
+    late.received_at = Some(clock.now() - Duration::days(3));
+    h.submit(late).await.unwrap();
+    let units = h.on_duty_now(&leader).await.unwrap();
+    let province = units.iter().find(|u| u.unit.code.as_str() == "22").unwrap();
+    assert_eq!(province.overdue, 1);
     let audited: Vec<String> = h
         .store
         .audit_by_action(&["roster."], 10)

@@ -2199,6 +2199,35 @@ for_any_sql_database! {
         .collect()
     }
 
+    async fn overdue_by_unit(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(UnitCode, i64)>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT r.unit_code, COUNT(*) AS n FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} AND r.due_at < $2 AND r.status <> 'closed' \
+             AND r.merged_into_id IS NULL GROUP BY r.unit_code"
+        ))
+        .bind(value)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            let unit = row
+                .text("unit_code")?
+                .parse()
+                .map_err(|_| StoreError::Other("a report with a bad unit".into()))?;
+            Ok((unit, row.int("n")?))
+        })
+        .collect()
+    }
+
     async fn newer_reports(
         &self,
         visibility: &Visibility,

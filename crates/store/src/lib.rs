@@ -162,6 +162,13 @@ pub trait Reports: Send + Sync {
     ) -> StoreResult<Vec<ReportSummary>>;
     /// How many visible reports hold each status, urgency and channel.
     async fn report_counts(&self, visibility: &Visibility) -> StoreResult<Vec<FacetCount>>;
+    /// Visible reports past their time limit at `now`, neither closed nor merged, counted by
+    /// the unit that holds them.
+    async fn overdue_by_unit(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(UnitCode, i64)>>;
     /// Visible reports with an id above `after`.
     async fn newer_reports(&self, visibility: &Visibility, after: i64)
     -> StoreResult<NewerReports>;

@@ -771,3 +771,4 @@ alert-level-2 = provincial duty desk
 alert-level-3 = provincial director
 event-report_alerted = Urgent alert
 event-report_alert_acknowledged = Urgent alert acknowledged
+duty-overdue = Overdue reports

@@ -771,3 +771,4 @@ alert-level-2 = trực ban Công an tỉnh
 alert-level-3 = Giám đốc Công an tỉnh
 event-report_alerted = Cảnh báo khẩn
 event-report_alert_acknowledged = Đã nhận cảnh báo khẩn
+duty-overdue = Tin báo quá hạn

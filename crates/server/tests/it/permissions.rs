@@ -334,6 +334,52 @@ async fn matrix(backend: Backend) {
                 if sees { 200 } else { 403 },
             ),
             (
+                "GET handover record (no transfer yet)",
+                status_of(c.get(server.url(&format!("{report_path}/giao-nhan/1")))).await,
+                404,
+            ),
+            (
+                "GET routing table",
+                status_of(c.get(server.url("/console/admin/routing"))).await,
+                if m.role == Role::Administrator {
+                    200
+                } else {
+                    403
+                },
+            ),
+            (
+                "GET who is on duty",
+                status_of(c.get(server.url("/console/truc"))).await,
+                if m.role == Role::Auditor { 403 } else { 200 },
+            ),
+            (
+                "GET Quảng Ninh's roster",
+                status_of(c.get(server.url("/console/truc/don-vi?unit=22"))).await,
+                if m.in_scope { 200 } else { 404 },
+            ),
+            (
+                // No officer named: refused on its merits where role and scope allow it.
+                "POST Quảng Ninh's roster",
+                status_of(
+                    c.post(server.url("/console/truc/mau"))
+                        .form(&console_form(c, &server, &[("unit", "22")]).await),
+                )
+                .await,
+                match (
+                    m.in_scope,
+                    matches!(m.role, Role::Director | Role::UnitLeader),
+                ) {
+                    (false, _) => 404,
+                    (true, false) => 403,
+                    (true, true) => 400,
+                },
+            ),
+            (
+                "GET alerts",
+                status_of(c.get(server.url("/console/canh-bao"))).await,
+                200,
+            ),
+            (
                 "GET reveal log",
                 status_of(c.get(server.url("/console/reveal-log"))).await,
                 if m.role.may_read_reveal_log() {

@@ -21,6 +21,7 @@ pub struct DutyLine {
     /// Display names of who is on duty now; empty for a gap.
     pub on_duty: Vec<String>,
     pub has_roster: bool,
+    pub overdue: i64,
 }
 
 #[derive(Template)]
@@ -55,6 +56,7 @@ pub async fn duty_now(
                     .map(|m| format!("{} ({})", m.display_name, m.username))
                     .collect(),
                 has_roster: u.has_roster,
+                overdue: u.overdue,
             })
             .collect(),
     };

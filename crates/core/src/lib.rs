@@ -8,6 +8,7 @@ pub mod audit;
 pub mod capture;
 pub mod deadlines;
 pub mod demo;
+pub mod digest;
 pub mod duty;
 pub mod evidence;
 pub mod follow_up;

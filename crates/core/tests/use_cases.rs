@@ -1552,8 +1552,34 @@ async fn an_urgent_report_at_3_am_climbs_until_someone_acknowledges_it() {
     let pass = h.run_alerts().await.unwrap();
     assert_eq!(pass.escalated, 1);
     assert_eq!(alerted(&director).await, [3]);
+    // The director's digest lists it as waiting for someone.
+    let digest = h.digest(&director, 1).await.unwrap();
+    assert_eq!(digest.received, 1);
+    let waiting: Vec<String> = digest
+        .unacknowledged
+        .iter()
+        .map(|s| s.case_number.to_string())
+        .collect();
+    assert_eq!(waiting, std::slice::from_ref(&case));
+    assert!(matches!(
+        h.digest(&xa_duty, 1).await,
+        Err(CoreError::Forbidden)
+    ));
     // The director acknowledges: the chain stops, and says so on the report.
     h.acknowledge_alert(&director, &case).await.unwrap();
+    let digest = h.digest(&director, 1).await.unwrap();
+    assert!(digest.unacknowledged.is_empty());
+    let line = digest
+        .response
+        .iter()
+        .find(|l| l.unit.as_str() == commune_unit)
+        .unwrap();
+    assert_eq!(line.reports, 1);
+    assert_eq!(line.acknowledge.median, Some(Duration::minutes(20)));
+    assert_eq!(
+        line.first_reply.count, 0,
+        "nobody has answered the reporter yet"
+    );
     assert!(matches!(
         h.acknowledge_alert(&director, &case).await,
         Err(CoreError::Domain(_))

@@ -16,9 +16,9 @@ use hotline_store::{
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
     NewAuditEntry, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff, NewStep,
     NewUnit, NewerReports, Note, Notice, NoticeSent, PurgeRule, Receipt, RegisterEntry,
-    ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, Retention, RevealRequest,
-    Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError, StoreResult,
-    Triage, Unit, Units, Vault, Visibility, WrappedKey,
+    ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, ResponseSample, Retention,
+    RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError,
+    StoreResult, Triage, Unit, Units, Vault, Visibility, WrappedKey,
 };
 use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
@@ -2194,6 +2194,57 @@ for_any_sql_database! {
                 field: row.text("field")?,
                 value: row.text("value")?,
                 count: row.int("n")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn response_samples(
+        &self,
+        visibility: &Visibility,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ResponseSample>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        let open = "c.report_id IS NOT NULL AND c.acknowledged_at IS NULL \
+                    AND r.status <> 'closed'";
+        sqlx::query(&format!(
+            "SELECT r.case_number, r.unit_code, r.channel, r.legal_type, r.urgency, r.created_at, \
+             CAST(CASE WHEN {open} THEN 1 ELSE 0 END AS BIGINT) AS alert_open, c.acknowledged_at, \
+             (SELECT MIN(m.created_at) FROM messages m \
+              WHERE m.report_id = r.id AND m.direction = 'outbound') AS first_reply_at, \
+             (SELECT MIN(s.created_at) FROM procedure_steps s \
+              WHERE s.report_id = r.id AND s.number IS NOT NULL) AS decided_at \
+             FROM reports r JOIN units u ON u.code = r.unit_code \
+             LEFT JOIN alert_chains c ON c.report_id = r.id \
+             WHERE {clause} AND r.merged_into_id IS NULL AND (r.created_at >= $2 OR ({open})) \
+             ORDER BY r.created_at, r.id"
+        ))
+        .bind(value)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            let bad = |what: &str| StoreError::Other(format!("a report with a bad {what}"));
+            Ok(ResponseSample {
+                case_number: CaseNumber::parse(&row.text("case_number")?)
+                    .ok_or_else(|| bad("case number"))?,
+                unit: row.text("unit_code")?.parse().map_err(|_| bad("unit"))?,
+                channel: row.text("channel")?.parse().map_err(|_| bad("channel"))?,
+                legal_type: row
+                    .text_opt("legal_type")?
+                    .map(|t| t.parse())
+                    .transpose()
+                    .map_err(|_| bad("legal type"))?,
+                urgency: row.text("urgency")?.parse().map_err(|_| bad("urgency"))?,
+                received_at: row.time("created_at")?,
+                alert_open: row.int("alert_open")? == 1,
+                acknowledged_at: row.time_opt("acknowledged_at")?,
+                first_reply_at: row.time_opt("first_reply_at")?,
+                decided_at: row.time_opt("decided_at")?,
             })
         })
         .collect()

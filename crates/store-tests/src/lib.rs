@@ -2555,6 +2555,25 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
     let mine = store.alerts_for(duty.id, 10).await.unwrap();
     assert_eq!(mine[0].acknowledged_at, Some(at(2, 6)));
     assert_eq!(mine[0].acknowledged_by.as_deref(), Some("qn.leader"));
+    let samples = store
+        .response_samples(&Visibility::Subtree("/bca/22/".into()), at(1, 0))
+        .await
+        .unwrap();
+    assert_eq!(samples.len(), 2);
+    assert_eq!(samples[0].acknowledged_at, Some(at(2, 6)));
+    assert!(!samples[0].alert_open);
+    assert_eq!(samples[0].urgency, Urgency::Emergency);
+    assert_eq!(
+        (samples[0].first_reply_at, samples[0].decided_at),
+        (None, None)
+    );
+    assert!(
+        store
+            .response_samples(&Visibility::Subtree("/bca/42/".into()), at(1, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let events = store.events(receipts[0].report).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(

@@ -162,6 +162,13 @@ pub trait Reports: Send + Sync {
     ) -> StoreResult<Vec<ReportSummary>>;
     /// How many visible reports hold each status, urgency and channel.
     async fn report_counts(&self, visibility: &Visibility) -> StoreResult<Vec<FacetCount>>;
+    /// What the digest and the response-time figures read of each visible report received
+    /// since `since`, or with an alert nobody has acknowledged yet; merged ones left out.
+    async fn response_samples(
+        &self,
+        visibility: &Visibility,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ResponseSample>>;
     /// Visible reports past their time limit at `now`, neither closed nor merged, counted by
     /// the unit that holds them.
     async fn overdue_by_unit(

@@ -841,3 +841,21 @@ pub struct AlertRecord {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
 }
+
+/// One report as the digest and the response-time figures read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseSample {
+    pub case_number: CaseNumber,
+    pub unit: UnitCode,
+    pub channel: Channel,
+    pub legal_type: Option<LegalType>,
+    pub urgency: Urgency,
+    pub received_at: DateTime<Utc>,
+    /// Its alert chain is open: nobody has acknowledged it yet.
+    pub alert_open: bool,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// The first answer to the reporter.
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// The first step of its procedure that recorded a decision.
+    pub decided_at: Option<DateTime<Utc>>,
+}

@@ -294,6 +294,7 @@ pub fn app(state: AppState) -> Router {
             "/console/admin/units/rename",
             post(pages::admin_rename_unit),
         )
+        .route("/console/tong-hop", get(pages::digest))
         .route("/console/canh-bao", get(pages::alerts))
         .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
         .route("/console/truc", get(pages::duty_now))

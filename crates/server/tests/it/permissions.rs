@@ -375,6 +375,15 @@ async fn matrix(backend: Backend) {
                 },
             ),
             (
+                "GET digest",
+                status_of(c.get(server.url("/console/tong-hop?days=7"))).await,
+                if matches!(m.role, Role::Director | Role::UnitLeader | Role::Inspector) {
+                    200
+                } else {
+                    403
+                },
+            ),
+            (
                 "GET alerts",
                 status_of(c.get(server.url("/console/canh-bao"))).await,
                 200,

@@ -446,3 +446,131 @@ pub async fn acknowledge_alert(
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
 }
+
+pub struct ResponseRow {
+    pub unit: String,
+    pub channel: String,
+    pub reports: usize,
+    pub acknowledge: String,
+    pub first_reply: String,
+    pub decision: String,
+}
+
+#[derive(Template)]
+#[template(path = "digest.html")]
+struct DigestPage {
+    c: Chrome,
+    days: i64,
+    spans: Vec<(i64, String)>,
+    from: String,
+    to: String,
+    received: usize,
+    by_legal_type: Vec<(String, usize)>,
+    by_urgency: Vec<(&'static str, String, usize)>,
+    overdue: i64,
+    /// (case, unit, urgency label, received)
+    unacknowledged: Vec<(String, String, String, String)>,
+    response: Vec<ResponseRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DigestQuery {
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+/// A duration as people say it: minutes, hours and minutes, or days and hours.
+fn spoken(ctx: &Ctx, span: Duration) -> String {
+    let minutes = span.num_minutes().max(0);
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if days > 0 {
+        ctx.tr.t2(
+            "duration-days",
+            ("d", days.to_string()),
+            ("h", hours.to_string()),
+        )
+    } else if hours > 0 {
+        ctx.tr.t2(
+            "duration-hours",
+            ("h", hours.to_string()),
+            ("m", minutes.to_string()),
+        )
+    } else {
+        ctx.tr.t1("duration-minutes", "m", minutes)
+    }
+}
+
+fn timing(ctx: &Ctx, t: hotline_core::digest::Timing) -> String {
+    match t.median {
+        Some(median) => format!("{} ({})", spoken(ctx, median), t.count),
+        None => "—".to_owned(),
+    }
+}
+
+/// The leaders' digest of the last day (or 7 or 30 days).
+pub async fn digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Query(query): Query<DigestQuery>,
+) -> Response {
+    let days = query.days.unwrap_or(1);
+    let digest = match state.hotline.digest(&actor, days).await {
+        Ok(digest) => digest,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let days = (digest.now - digest.since).num_days();
+    let page = DigestPage {
+        c: Chrome::new(&ctx, Some(&actor)),
+        days,
+        spans: hotline_core::digest::DIGEST_DAYS
+            .iter()
+            .map(|d| (*d, ctx.tr.t1("digest-span", "days", *d)))
+            .collect(),
+        from: vn_time(digest.since),
+        to: vn_time(digest.now),
+        received: digest.received,
+        by_legal_type: digest
+            .by_legal_type
+            .iter()
+            .map(|(t, n)| {
+                let label = match t {
+                    Some(t) => ctx.tr.t(&format!("legal_type-{t}")),
+                    None => ctx.tr.t("digest-unclassified"),
+                };
+                (label, *n)
+            })
+            .collect(),
+        by_urgency: digest
+            .by_urgency
+            .iter()
+            .map(|(u, n)| (u.as_str(), ctx.tr.t(&format!("urgency-{u}")), *n))
+            .collect(),
+        overdue: digest.overdue,
+        unacknowledged: digest
+            .unacknowledged
+            .iter()
+            .map(|s| {
+                (
+                    s.case_number.to_string(),
+                    super::console::unit_label(&state, &ctx, &s.unit),
+                    ctx.tr.t(&format!("urgency-{}", s.urgency)),
+                    vn_time(s.received_at),
+                )
+            })
+            .collect(),
+        response: digest
+            .response
+            .iter()
+            .map(|line| ResponseRow {
+                unit: super::console::unit_label(&state, &ctx, &line.unit),
+                channel: ctx.tr.t(&format!("channel-{}", line.channel)),
+                reports: line.reports,
+                acknowledge: timing(&ctx, line.acknowledge),
+                first_reply: timing(&ctx, line.first_reply),
+                decision: timing(&ctx, line.decision),
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page, &ctx)
+}

@@ -1088,6 +1088,19 @@ pub async fn police_conduct(
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
+/// A unit's own name with its code, as the unit list has it (a department's too), else as
+/// [`unit_label`] makes it.
+pub(super) async fn unit_named(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &hotline_domain::UnitCode,
+) -> String {
+    match state.hotline.unit_name(code).await {
+        Some(name) => format!("{name} ({code})"),
+        None => unit_label(state, ctx, code),
+    }
+}
+
 /// A unit's name for people, from the province's or commune's name in the 2025 list.
 pub(super) fn unit_label(state: &AppState, ctx: &Ctx, code: &hotline_domain::UnitCode) -> String {
     use hotline_domain::unit::UnitShape;

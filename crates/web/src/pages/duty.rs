@@ -520,6 +520,20 @@ pub async fn digest(
         Err(e) => return PageError::from_core(e, &ctx).into_response(),
     };
     let days = (digest.now - digest.since).num_days();
+    let mut unit_names = std::collections::HashMap::new();
+    for unit in digest
+        .response
+        .iter()
+        .map(|l| &l.unit)
+        .chain(digest.unacknowledged.iter().map(|s| &s.unit))
+    {
+        if !unit_names.contains_key(unit) {
+            let name = super::console::unit_named(&state, &ctx, unit).await;
+            unit_names.insert(unit.clone(), name);
+        }
+    }
+    let name_of =
+        |unit: &hotline_domain::UnitCode| unit_names.get(unit).cloned().unwrap_or_default();
     let page = DigestPage {
         c: Chrome::new(&ctx, Some(&actor)),
         days,
@@ -553,7 +567,7 @@ pub async fn digest(
             .map(|s| {
                 (
                     s.case_number.to_string(),
-                    super::console::unit_label(&state, &ctx, &s.unit),
+                    name_of(&s.unit),
                     ctx.tr.t(&format!("urgency-{}", s.urgency)),
                     vn_time(s.received_at),
                 )
@@ -563,7 +577,7 @@ pub async fn digest(
             .response
             .iter()
             .map(|line| ResponseRow {
-                unit: super::console::unit_label(&state, &ctx, &line.unit),
+                unit: name_of(&line.unit),
                 channel: ctx.tr.t(&format!("channel-{}", line.channel)),
                 reports: line.reports,
                 acknowledge: timing(&ctx, line.acknowledge),

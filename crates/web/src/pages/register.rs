@@ -292,12 +292,9 @@ pub async fn handover_record(
     };
     let detail = &transfer.event.detail;
     let unit_name = async |key: &str| -> String {
-        let Some(code) = detail_value(detail, key).and_then(|c| c.parse().ok()) else {
-            return String::new();
-        };
-        match state.hotline.unit_name(&code).await {
-            Some(name) => format!("{name} ({code})"),
-            None => super::console::unit_label(&state, &ctx, &code),
+        match detail_value(detail, key).and_then(|c| c.parse().ok()) {
+            Some(code) => super::console::unit_named(&state, &ctx, &code).await,
+            None => String::new(),
         }
     };
     let summary = &view.detail.summary;

@@ -4,12 +4,19 @@
 //! configured wait; a level with nobody to alert is passed at once. An officer who comes on
 //! duty while the first level waits is alerted too. Alerts go to the console; every step is
 //! an event on the report.
+//!
+//! Time limits are watched in the same pass: the member a report is assigned to is warned when
+//! its limit is near (`deadline_warning` before), and, once it has passed, the assignee and the
+//! unit's leaders are; a new limit (after a step) warns again.
 
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, Role, StaffId, UnitCode};
-use hotline_store::{AlertRecord, AlertStep, AlertSubject, StaffMember, StoreError};
+use hotline_store::{
+    AlertRecord, AlertStep, AlertSubject, DeadlineAlertRecord, DeadlineWarning, StaffMember,
+    StoreError,
+};
 
 /// The levels of a chain: the unit's officer on duty, the unit's leaders, the provincial duty
 /// desk, the provincial director.
@@ -25,6 +32,8 @@ pub struct AlertPass {
     pub started: usize,
     pub escalated: usize,
     pub handed_over: usize,
+    /// Members warned about a time limit near or past.
+    pub warned: usize,
 }
 
 impl Hotline {
@@ -172,7 +181,51 @@ impl Hotline {
                 }
             }
         }
+        pass.warned = self.warn_of_deadlines(now).await?;
         Ok(pass)
+    }
+
+    /// Warns of time limits near (the assignee) or past (the assignee and the unit's leaders).
+    async fn warn_of_deadlines(&self, now: DateTime<Utc>) -> CoreResult<usize> {
+        let mut warned = 0;
+        let before = now + self.policy.deadline_warning;
+        for due in self
+            .store
+            .reports_to_warn(now, before, START_PER_PASS)
+            .await?
+        {
+            let passed = due.due_at <= now;
+            let mut staff = Vec::new();
+            if let Some(assignee) = due.assignee {
+                let member = self.store.staff(assignee).await?;
+                if !member.disabled && self.can_read(&member, &due.subject.case_number).await? {
+                    staff.push(assignee);
+                }
+            }
+            if passed {
+                for leader in self.alert_recipients(&due.subject, 1, now).await? {
+                    if !staff.contains(&leader) {
+                        staff.push(leader);
+                    }
+                }
+            }
+            warned += self
+                .store
+                .add_deadline_alerts(&DeadlineWarning {
+                    report: due.subject.report,
+                    kind: if passed { "passed" } else { "approaching" },
+                    due_at: due.due_at,
+                    staff,
+                    at: now,
+                })
+                .await?;
+        }
+        Ok(warned)
+    }
+
+    /// The actor's warnings about time limits, newest first.
+    pub async fn my_deadline_alerts(&self, actor: &Actor) -> CoreResult<Vec<DeadlineAlertRecord>> {
+        Ok(self.store.deadline_alerts_for(actor.0.id, 100).await?)
     }
 
     /// The actor's alerts, newest first.

@@ -98,6 +98,8 @@ pub struct Policy {
     /// How long each level of an urgent report's alert chain waits for an acknowledgement
     /// before the next is alerted: the officer on duty, the unit's leaders, the provincial desk.
     pub escalation: Vec<chrono::Duration>,
+    /// How long before a time limit runs out its assignee is warned.
+    pub deadline_warning: chrono::Duration,
 }
 
 impl Default for Policy {
@@ -111,6 +113,7 @@ impl Default for Policy {
                 .iter()
                 .map(|m| chrono::Duration::minutes(i64::from(*m)))
                 .collect(),
+            deadline_warning: chrono::Duration::hours(24),
         }
     }
 }

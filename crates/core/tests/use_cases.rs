@@ -73,6 +73,17 @@ async fn alert_levels(h: &Hotline, who: &hotline_core::Actor, case: &str) -> Vec
         .collect()
 }
 
+/// A report sent by the web form in Quảng Ninh: its case number.
+async fn submitted_in_22(h: &Hotline, t: &str) -> String {
+    let mut input = text(t);
+    input.province_code = Some(22);
+    h.submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string()
+}
+
 fn text(t: &str) -> ReportInput {
     ReportInput {
         text: t.into(),
@@ -886,14 +897,7 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         .unwrap();
     assert_eq!(unit_of(&case).await, "bca");
     // A report already above the accused stays where it is.
-    let mut input = text("Cán bộ công an xã hách dịch khi làm giấy tờ");
-    input.province_code = Some(22);
-    let at_province = h
-        .submit(Submission::new(input, Channel::Web))
-        .await
-        .unwrap()
-        .case_number
-        .to_string();
+    let at_province = submitted_in_22(&h, "Cán bộ công an xã hách dịch khi làm giấy tờ").await;
     h.mark_police_conduct(
         &inspector,
         &at_province,
@@ -1276,14 +1280,11 @@ async fn a_crime_in_judicial_work_goes_the_procuracy_path_and_the_police_may_onl
         .await
         .unwrap();
     let investigator_unit = member_of(&h, "pc02.duty", Role::DutyOfficer, "22-pc02").await;
-    let mut input = text("Điều tra viên ép cung, đánh người bị tạm giữ để buộc nhận tội");
-    input.province_code = Some(22);
-    let case = h
-        .submit(Submission::new(input, Channel::Web))
-        .await
-        .unwrap()
-        .case_number
-        .to_string();
+    let case = submitted_in_22(
+        &h,
+        "Điều tra viên ép cung, đánh người bị tạm giữ để buộc nhận tội",
+    )
+    .await;
     let still_sees = h
         .mark_police_conduct(&director, &case, "22-pc02", ConductNature::JudicialCrime)
         .await
@@ -1627,14 +1628,11 @@ async fn a_shift_change_hands_the_waiting_alert_to_the_incoming_officer() {
     // 06:58 on Monday: an urgent report at the province, the night officer alerted.
     let at = Utc.with_ymd_and_hms(2026, 11, 29, 23, 58, 0).unwrap();
     clock.set(at);
-    let mut input = text("Vừa bị cướp giật điện thoại, tên cướp đang chạy về phía chợ");
-    input.province_code = Some(22);
-    let case = h
-        .submit(Submission::new(input, Channel::Web))
-        .await
-        .unwrap()
-        .case_number
-        .to_string();
+    let case = submitted_in_22(
+        &h,
+        "Vừa bị cướp giật điện thoại, tên cướp đang chạy về phía chợ",
+    )
+    .await;
     assert_eq!(h.run_alerts().await.unwrap().started, 1);
     let levels = async |who| alert_levels(&h, who, &case).await;
     assert_eq!(levels(&night).await, [0]);
@@ -1648,4 +1646,55 @@ async fn a_shift_change_hands_the_waiting_alert_to_the_incoming_officer() {
     clock.set(at + Duration::minutes(30));
     assert_eq!(h.run_alerts().await.unwrap(), Default::default());
     assert!(levels(&leader).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_time_limit_warns_the_assignee_before_and_the_leaders_once_it_has_passed() {
+    use chrono::Duration;
+    let (_d, h, clock) = hotline().await;
+    let leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    let handler = member_of(&h, "qn.handler", Role::Handler, "22").await;
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap();
+    clock.set(start);
+    let case = submitted_in_22(
+        &h,
+        "Hàng xóm thả chó ra đường, đã cắn một cháu bé bị thương nhẹ tuần trước",
+    )
+    .await;
+    let warned = async |who: &hotline_core::Actor| -> Vec<String> {
+        h.my_deadline_alerts(who)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.subject.case_number.as_str() == case)
+            .map(|a| a.kind)
+            .collect()
+    };
+    // Unassigned, its 24 hours to classify are the duty desk's: nobody is warned yet.
+    assert_eq!(h.run_alerts().await.unwrap().warned, 0);
+    h.assign(&leader, &case, Some("qn.handler")).await.unwrap();
+    clock.set(start + Duration::hours(1));
+    assert_eq!(h.run_alerts().await.unwrap().warned, 1);
+    assert_eq!(h.run_alerts().await.unwrap().warned, 0, "once");
+    assert_eq!(warned(&handler).await, ["approaching"]);
+    assert!(warned(&leader).await.is_empty());
+    // Past the limit: the assignee and the unit's leader, once.
+    clock.set(start + Duration::hours(25));
+    assert_eq!(h.run_alerts().await.unwrap().warned, 2);
+    assert_eq!(h.run_alerts().await.unwrap().warned, 0);
+    assert_eq!(warned(&handler).await, ["passed", "approaching"]);
+    assert_eq!(warned(&leader).await, ["passed"]);
+    let events: Vec<String> = h
+        .report(&leader, &case)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.kind == "report.deadline_alerted")
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(
+        events,
+        ["kind=approaching alerted=1", "kind=passed alerted=2"]
+    );
 }

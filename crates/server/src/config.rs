@@ -77,6 +77,8 @@ pub struct Config {
     pub escalation_minutes: Vec<u32>,
     /// How often `serve` looks for urgent reports to alert about and chains to move on.
     pub alerts_every_secs: u64,
+    /// How long before a time limit runs out its assignee is warned.
+    pub deadline_warning_hours: u32,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -128,6 +130,7 @@ const KEYS: &[&str] = &[
     "retention_every_secs",
     "reveal_approval_valid_hours",
     "alerts_every_secs",
+    "deadline_warning_hours",
 ];
 
 impl Default for Config {
@@ -165,6 +168,7 @@ impl Default for Config {
             reveal_approval_valid_hours: 24,
             escalation_minutes: hotline_core::DEFAULT_ESCALATION_MINUTES.to_vec(),
             alerts_every_secs: 30,
+            deadline_warning_hours: 24,
         }
     }
 }
@@ -223,6 +227,7 @@ impl std::fmt::Debug for Config {
             )
             .field("escalation_minutes", &self.escalation_minutes)
             .field("alerts_every_secs", &self.alerts_every_secs)
+            .field("deadline_warning_hours", &self.deadline_warning_hours)
             .finish()
     }
 }
@@ -322,6 +327,7 @@ impl Config {
                 .iter()
                 .map(|m| chrono::Duration::minutes(i64::from(*m)))
                 .collect(),
+            deadline_warning: chrono::Duration::hours(i64::from(self.deadline_warning_hours)),
         }
     }
 

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ReportId, StaffId};
 use hotline_store::{
-    AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, StoreError, StoreResult,
+    AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, DeadlineAlertRecord, DeadlineWarning,
+    DueSubject, StoreError, StoreResult,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 use std::collections::BTreeMap;
@@ -216,6 +217,100 @@ for_any_sql_database! {
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
+    }
+
+    async fn reports_to_warn(
+        &self,
+        now: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueSubject>> {
+        sqlx::query(&format!(
+            "SELECT r.id AS report_id, r.case_number, r.unit_code, r.due_at, r.assignee_id \
+             FROM reports r WHERE r.due_at < $2 AND {STILL_OPEN} \
+             AND NOT EXISTS (SELECT 1 FROM deadline_alerts d WHERE d.report_id = r.id \
+                 AND d.due_at = r.due_at \
+                 AND d.kind = CASE WHEN r.due_at <= $1 THEN 'passed' ELSE 'approaching' END) \
+             ORDER BY r.due_at, r.id LIMIT $3"
+        ))
+        .bind(now)
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(DueSubject {
+                subject: subject(row)?,
+                due_at: row.time("due_at")?,
+                assignee: row.int_opt("assignee_id")?.map(StaffId),
+            })
+        })
+        .collect()
+    }
+
+    async fn add_deadline_alerts(&self, warning: &DeadlineWarning) -> StoreResult<usize> {
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for staff in &warning.staff {
+            let done = sqlx::query(
+                "INSERT INTO deadline_alerts (report_id, kind, due_at, staff_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (report_id, kind, due_at, staff_id) DO NOTHING RETURNING id",
+            )
+            .bind(warning.report.0)
+            .bind(warning.kind)
+            .bind(warning.due_at)
+            .bind(staff.0)
+            .bind(warning.at)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            added += usize::from(done.is_some());
+        }
+        if added == 0 {
+            return Ok(0);
+        }
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, NULL, 'report.deadline_alerted', $2, $3)",
+        )
+        .bind(warning.report.0)
+        .bind(format!("kind={} alerted={added}", warning.kind))
+        .bind(warning.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(added)
+    }
+
+    async fn deadline_alerts_for(
+        &self,
+        staff: StaffId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeadlineAlertRecord>> {
+        sqlx::query(
+            "SELECT d.report_id, d.kind, d.due_at, d.created_at, r.case_number, r.unit_code \
+             FROM deadline_alerts d JOIN reports r ON r.id = d.report_id \
+             WHERE d.staff_id = $1 ORDER BY d.id DESC LIMIT $2",
+        )
+        .bind(staff.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(DeadlineAlertRecord {
+                subject: subject(row)?,
+                kind: row.text("kind")?,
+                due_at: row.time("due_at")?,
+                created_at: row.time("created_at")?,
+            })
+        })
+        .collect()
     }
 
     async fn alerts_for(&self, staff: StaffId, limit: u32) -> StoreResult<Vec<AlertRecord>> {

@@ -55,6 +55,7 @@ macro_rules! contract_tests {
             the_routing_table_is_seeded_once_and_changed_rule_by_rule,
             a_duty_roster_is_kept_per_unit_and_read_for_a_subtree,
             an_alert_chain_moves_once_per_level_and_stops_when_acknowledged,
+            a_time_limit_is_warned_of_once_per_kind_and_limit,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -2585,4 +2586,90 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
             "report.alert_acknowledged"
         ]
     );
+}
+
+pub async fn a_time_limit_is_warned_of_once_per_kind_and_limit(store: Arc<dyn Store>) {
+    use hotline_store::DeadlineWarning;
+    setup_units(store.as_ref()).await;
+    let handler = store
+        .create_staff(&NewStaff {
+            username: "qn.handler".into(),
+            display_name: "qn.handler".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Handler,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let due = at(3, 12);
+    let mut near = report(UnitCode::province(22), "QN", at(2, 3), "near");
+    near.deadline = Some(Due {
+        rule: DeadlineRule::CrimeClassification,
+        due_at: due,
+    });
+    let far = {
+        let mut r = report(UnitCode::province(22), "QN", at(2, 4), "far");
+        r.deadline = Some(Due {
+            rule: DeadlineRule::CrimeSource,
+            due_at: at(20, 0),
+        });
+        r
+    };
+    let receipts = store.intake(&[near, far]).await.unwrap();
+    // Within a day of its limit: the near one only.
+    let to_warn = store
+        .reports_to_warn(at(2, 13), at(3, 13), 10)
+        .await
+        .unwrap();
+    assert_eq!(to_warn.len(), 1);
+    assert_eq!(
+        (to_warn[0].subject.report, to_warn[0].due_at),
+        (receipts[0].report, due)
+    );
+    let warning = |kind, at_| DeadlineWarning {
+        report: receipts[0].report,
+        kind,
+        due_at: due,
+        staff: vec![handler.id],
+        at: at_,
+    };
+    assert_eq!(
+        store
+            .add_deadline_alerts(&warning("approaching", at(2, 13)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .add_deadline_alerts(&warning("approaching", at(2, 14)))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .reports_to_warn(at(2, 14), at(3, 14), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Once passed, it is due a warning of the other kind.
+    let passed = store
+        .reports_to_warn(at(3, 13), at(4, 13), 10)
+        .await
+        .unwrap();
+    assert_eq!(passed.len(), 1);
+    assert_eq!(
+        store
+            .add_deadline_alerts(&warning("passed", at(3, 13)))
+            .await
+            .unwrap(),
+        1
+    );
+    let mine = store.deadline_alerts_for(handler.id, 10).await.unwrap();
+    let kinds: Vec<&str> = mine.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["passed", "approaching"]);
+    assert_eq!(mine[0].due_at, due);
 }

@@ -490,6 +490,24 @@ pub trait Alerts: Send + Sync {
     ) -> StoreResult<bool>;
     /// A member's alerts, newest first.
     async fn alerts_for(&self, staff: StaffId, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+    /// Reports neither closed nor merged whose time limit falls before `before`, without a
+    /// warning yet of the kind their limit calls for at `now` (passed, or approaching), oldest
+    /// limit first.
+    async fn reports_to_warn(
+        &self,
+        now: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueSubject>>;
+    /// Warns `staff` about a report's limit, once per member, kind and limit, with an event
+    /// when anyone new was warned; how many were.
+    async fn add_deadline_alerts(&self, warning: &DeadlineWarning) -> StoreResult<usize>;
+    /// A member's warnings about time limits, newest first.
+    async fn deadline_alerts_for(
+        &self,
+        staff: StaffId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeadlineAlertRecord>>;
 }
 
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.

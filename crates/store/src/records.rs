@@ -859,3 +859,31 @@ pub struct ResponseSample {
     /// The first step of its procedure that recorded a decision.
     pub decided_at: Option<DateTime<Utc>>,
 }
+
+/// A report whose time limit is near or past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueSubject {
+    pub subject: AlertSubject,
+    pub due_at: DateTime<Utc>,
+    pub assignee: Option<StaffId>,
+}
+
+/// A warning about a report's time limit, to some members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineWarning {
+    pub report: ReportId,
+    /// `approaching` or `passed`.
+    pub kind: &'static str,
+    pub due_at: DateTime<Utc>,
+    pub staff: Vec<StaffId>,
+    pub at: DateTime<Utc>,
+}
+
+/// A warning about a time limit as its recipient sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineAlertRecord {
+    pub subject: AlertSubject,
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}

@@ -367,6 +367,8 @@ struct AlertsPage {
     c: Chrome,
     pending: Vec<AlertLine>,
     done: Vec<AlertLine>,
+    /// Warnings about time limits: case, whether passed, what, limit, when warned.
+    deadlines: Vec<(String, bool, String, String, String)>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -378,9 +380,12 @@ async fn alerts_page(
     status: StatusCode,
     (notice, error): (Option<String>, Option<String>),
 ) -> Response {
-    let alerts = match state.hotline.my_alerts(actor).await {
-        Ok(alerts) => alerts,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    let (alerts, deadlines) = match (
+        state.hotline.my_alerts(actor).await,
+        state.hotline.my_deadline_alerts(actor).await,
+    ) {
+        (Ok(alerts), Ok(deadlines)) => (alerts, deadlines),
+        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, ctx).into_response(),
     };
     let (pending, done): (Vec<_>, Vec<_>) = alerts
         .into_iter()
@@ -404,6 +409,18 @@ async fn alerts_page(
         c: Chrome::new(ctx, Some(actor)),
         pending,
         done,
+        deadlines: deadlines
+            .into_iter()
+            .map(|d| {
+                (
+                    d.subject.case_number.to_string(),
+                    d.kind == "passed",
+                    ctx.tr.t(&format!("deadline-alert-{}", d.kind)),
+                    vn_time(d.due_at),
+                    vn_time(d.created_at),
+                )
+            })
+            .collect(),
         notice,
         error,
     };

@@ -141,6 +141,9 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         "report.alerted" | "report.alert_acknowledged" => {
             value("level").map(|level| ctx.tr.t(&format!("alert-level-{level}")))
         }
+        "report.deadline_alerted" => {
+            value("kind").map(|kind| ctx.tr.t(&format!("deadline-alert-{kind}")))
+        }
         "report.received" => value("route").map(|route| route_text(ctx, route)),
         "report.step" => value("action").map(|action| {
             let mut text = ctx.tr.t(&format!("action-{action}"));

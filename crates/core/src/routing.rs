@@ -114,7 +114,6 @@ impl Hotline {
         received_at: DateTime<Utc>,
         channel_owner: Option<&UnitCode>,
     ) -> CoreResult<Routed> {
-        let table = self.routing.table().await?;
         let (province, commune) = match report.province_code {
             Some(_) => (report.province_code, report.commune_code),
             None if hints.confidence.place >= PLACE_CONFIDENCE_TO_ROUTE => {
@@ -122,14 +121,25 @@ impl Hotline {
             }
             None => (None, None),
         };
-        let route = table.route(&RouteQuery {
+        let query = RouteQuery {
             received_on: received_at.with_timezone(&VIETNAM).date_naive(),
             legal_type: (hints.confidence.legal_type >= HINT_CONFIDENCE_TO_ROUTE)
                 .then_some(hints.legal_type),
             topic: (hints.confidence.topic >= HINT_CONFIDENCE_TO_ROUTE).then_some(hints.topic),
             province,
             commune,
-        });
+        };
+        self.route_by_table(&query, channel_owner).await
+    }
+
+    /// Where the table in force sends `query`: the first unit it names that exists, else the
+    /// channel's owner, else the server's default unit.
+    async fn route_by_table(
+        &self,
+        query: &RouteQuery,
+        channel_owner: Option<&UnitCode>,
+    ) -> CoreResult<Routed> {
+        let route = self.routing.table().await?.route(query);
         let fallback = [channel_owner.cloned(), Some(self.default_unit.clone())];
         let candidates: Vec<UnitCode> = route
             .candidates
@@ -139,6 +149,52 @@ impl Hotline {
             .collect();
         let unit = self.units.first_existing(&candidates).await?;
         Ok(Routed { unit, route })
+    }
+
+    /// Where a report received on `day` (`YYYY-MM-DD`; empty for today), of a legal type and
+    /// topic (empty for none), in a commune (its code; empty for none), would go today: for
+    /// administrators to check the table.
+    pub async fn preview_route(
+        &self,
+        actor: &Actor,
+        (day, legal_type, topic, commune): (&str, &str, &str, &str),
+    ) -> CoreResult<Routed> {
+        Self::require_administrator(actor)?;
+        let received_on = match day.trim() {
+            "" => self.clock.now().with_timezone(&VIETNAM).date_naive(),
+            text => parse_day(text, "try_day")?,
+        };
+        let legal_type = match legal_type.trim() {
+            "" => None,
+            text => Some(
+                text.parse()
+                    .map_err(|_| DomainError::field("try_legal_type", "invalid"))?,
+            ),
+        };
+        let topic = match topic.trim() {
+            "" => None,
+            text => Some(
+                text.parse()
+                    .map_err(|_| DomainError::field("try_topic", "invalid"))?,
+            ),
+        };
+        let commune = match commune.trim() {
+            "" => None,
+            text => Some(
+                text.parse::<u32>()
+                    .ok()
+                    .and_then(|c| self.places.commune(c))
+                    .ok_or_else(|| DomainError::field("try_commune", "invalid"))?,
+            ),
+        };
+        let query = RouteQuery {
+            received_on,
+            legal_type,
+            topic,
+            province: commune.map(|c| c.province_code),
+            commune: commune.map(|c| c.code),
+        };
+        self.route_by_table(&query, None).await
     }
 
     /// The whole routing table, for administrators.

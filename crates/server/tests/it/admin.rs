@@ -2,7 +2,7 @@
 //! departments and name units; every change takes effect at once and is in the audit chain;
 //! nobody else reaches these pages.
 
-use crate::harness::{Backend, Data, Server, browser, console_form, page, sign_in};
+use crate::harness::{Backend, Data, Server, browser, console_form, element_text, page, sign_in};
 use hotline_domain::Role;
 
 #[tokio::test]
@@ -362,6 +362,40 @@ async fn the_routing_table_page_shows_every_version_and_takes_changes_from_admin
     ] {
         assert!(table.contains(says), "{says}");
     }
+
+    // Where a theft in a commune of Quảng Ninh goes, before and after the reform.
+    let commune = hotline_domain::Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let try_route = async |day: &str, commune: &str| {
+        page(
+            &admin,
+            server.url(&format!(
+                "/console/admin/routing?try_day={day}&try_legal_type=crime_denunciation\
+                 &try_topic=theft_robbery&try_commune={commune}"
+            )),
+        )
+        .await
+    };
+    let preview = |html: &str| element_text(html, "routing-preview").unwrap_or_default();
+    let before = preview(&try_route("2025-02-10", &commune.to_string()).await);
+    assert!(
+        before.starts_with("Tin báo này sẽ về: Công an tỉnh Quảng Ninh (22)"),
+        "district police gone, the province: {before}"
+    );
+    assert!(before.contains("Công an cấp huyện"), "{before}");
+    // The commune police has no staff, so no unit yet: the province holds it meanwhile.
+    let after = preview(&try_route("2026-01-05", &commune.to_string()).await);
+    assert!(after.contains("Từ ngày 01/07/2025"), "{after}");
+    assert!(
+        after.contains("Công an xã, phường, đặc khu nơi xảy ra"),
+        "{after}"
+    );
+    let wrong = try_route("2026-01-05", "99999999").await;
+    assert!(wrong.contains("Không có xã, phường, đặc khu mang mã này"));
 
     let rule = [
         ("version", "2025-07-01"),

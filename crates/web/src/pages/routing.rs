@@ -45,8 +45,26 @@ struct AdminRoutingPage {
     scopes: Vec<(String, String)>,
     topics: Vec<(String, String)>,
     targets: Vec<(String, String)>,
+    /// The legal types a preview may name.
+    legal_types: Vec<(String, String)>,
+    /// What the preview asked (day, legal type, topic, commune) and where it goes.
+    tried: (String, String, String, String),
+    preview: Option<String>,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// A preview of where a report would go, from the page's query.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RoutingQuery {
+    #[serde(default)]
+    try_day: String,
+    #[serde(default)]
+    try_legal_type: String,
+    #[serde(default)]
+    try_topic: String,
+    #[serde(default)]
+    try_commune: String,
 }
 
 fn day_label(ctx: &Ctx, day: NaiveDate) -> String {
@@ -81,10 +99,68 @@ async fn routing_page(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    status: StatusCode,
+    (status, query): (StatusCode, RoutingQuery),
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
+    let (preview, error) = if query.try_day.is_empty()
+        && query.try_legal_type.is_empty()
+        && query.try_topic.is_empty()
+        && query.try_commune.is_empty()
+    {
+        (None, error)
+    } else {
+        match state
+            .hotline
+            .preview_route(
+                actor,
+                (
+                    &query.try_day,
+                    &query.try_legal_type,
+                    &query.try_topic,
+                    &query.try_commune,
+                ),
+            )
+            .await
+        {
+            Ok(routed) => {
+                let rule = match &routed.route.rule {
+                    Some(rule) => format!(
+                        "{} · {} · {} → {}",
+                        routed
+                            .route
+                            .version
+                            .map_or_else(String::new, |v| day_label(ctx, v)),
+                        scope_label(ctx, rule.scope),
+                        rule.topic.map_or_else(
+                            || ctx.tr.t("routing-any-topic"),
+                            |t| ctx.tr.t(&format!("topic-{t}"))
+                        ),
+                        target_label(state, ctx, &rule.target)
+                    ),
+                    None => ctx.tr.t("routing-by-place"),
+                };
+                (
+                    Some(ctx.tr.t2(
+                        "routing-preview",
+                        (
+                            "unit",
+                            format!("{} ({})", routed.unit.name, routed.unit.code),
+                        ),
+                        ("rule", rule),
+                    )),
+                    error,
+                )
+            }
+            Err(CoreError::Domain(DomainError::Invalid(errors))) => (
+                None,
+                errors
+                    .first()
+                    .map(|e| field_message(&ctx.tr, &format!("routing_{}", e.field), e.code)),
+            ),
+            Err(e) => return PageError::from_core(e, ctx).into_response(),
+        }
+    };
     let rules = match state.hotline.routing_rules(actor).await {
         Ok(rules) => rules,
         Err(e) => return PageError::from_core(e, ctx).into_response(),
@@ -163,19 +239,34 @@ async fn routing_page(
         .into_iter()
         .map(|kind| (kind.to_owned(), ctx.tr.t(&format!("routing-target-{kind}"))))
         .collect(),
+        legal_types: std::iter::once((String::new(), ctx.tr.t("digest-unclassified")))
+            .chain(
+                hotline_domain::LegalType::ALL
+                    .iter()
+                    .map(|t| (t.to_string(), ctx.tr.t(&format!("legal_type-{t}")))),
+            )
+            .collect(),
+        tried: (
+            query.try_day,
+            query.try_legal_type,
+            query.try_topic,
+            query.try_commune,
+        ),
+        preview,
         notice,
         error,
     };
     render(status, &page, ctx)
 }
 
-/// The routing table.
+/// The routing table, and where a report would go when the query asks.
 pub async fn admin_routing(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
+    axum::extract::Query(query): axum::extract::Query<RoutingQuery>,
 ) -> Response {
-    routing_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
+    routing_page(&state, &ctx, &actor, (StatusCode::OK, query), None, None).await
 }
 
 /// After a change: the table again, with what happened or why not.
@@ -196,7 +287,15 @@ async fn after_routing_change(
         ),
         Err(e) => return PageError::from_core(e, ctx).into_response(),
     };
-    routing_page(state, ctx, actor, status, notice, error).await
+    routing_page(
+        state,
+        ctx,
+        actor,
+        (status, RoutingQuery::default()),
+        notice,
+        error,
+    )
+    .await
 }
 
 /// Adds a rule or changes a rule's target.

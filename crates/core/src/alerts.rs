@@ -203,7 +203,9 @@ impl Hotline {
                 }
             }
             if passed {
-                for leader in self.alert_recipients(&due.subject, 1, now).await? {
+                // The unit's leaders; a unit without any, the levels above them.
+                let (_, leaders) = self.next_level(&due.subject, 1, now).await?;
+                for leader in leaders {
                     if !staff.contains(&leader) {
                         staff.push(leader);
                     }

@@ -228,7 +228,8 @@ for_any_sql_database! {
         sqlx::query(&format!(
             "SELECT r.id AS report_id, r.case_number, r.unit_code, r.due_at, r.assignee_id \
              FROM reports r WHERE r.due_at < $2 AND {STILL_OPEN} \
-             AND NOT EXISTS (SELECT 1 FROM deadline_alerts d WHERE d.report_id = r.id \
+             AND (r.due_at <= $1 OR r.assignee_id IS NOT NULL) \
+             AND NOT EXISTS (SELECT 1 FROM deadline_rounds d WHERE d.report_id = r.id \
                  AND d.due_at = r.due_at \
                  AND d.kind = CASE WHEN r.due_at <= $1 THEN 'passed' ELSE 'approaching' END) \
              ORDER BY r.due_at, r.id LIMIT $3"
@@ -252,6 +253,17 @@ for_any_sql_database! {
 
     async fn add_deadline_alerts(&self, warning: &DeadlineWarning) -> StoreResult<usize> {
         let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO deadline_rounds (report_id, kind, due_at, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (report_id, kind, due_at) DO NOTHING",
+        )
+        .bind(warning.report.0)
+        .bind(warning.kind)
+        .bind(warning.due_at)
+        .bind(warning.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let mut added = 0;
         for staff in &warning.staff {
             let done = sqlx::query(
@@ -269,19 +281,18 @@ for_any_sql_database! {
             .map_err(map_err)?;
             added += usize::from(done.is_some());
         }
-        if added == 0 {
-            return Ok(0);
+        if added > 0 {
+            sqlx::query(
+                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                 VALUES ($1, NULL, 'report.deadline_alerted', $2, $3)",
+            )
+            .bind(warning.report.0)
+            .bind(format!("kind={} alerted={added}", warning.kind))
+            .bind(warning.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         }
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, NULL, 'report.deadline_alerted', $2, $3)",
-        )
-        .bind(warning.report.0)
-        .bind(format!("kind={} alerted={added}", warning.kind))
-        .bind(warning.at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(added)
     }

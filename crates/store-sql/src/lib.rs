@@ -1067,6 +1067,7 @@ for_any_sql_database! {
             "DELETE FROM alerts WHERE report_id = $1",
             "DELETE FROM alert_chains WHERE report_id = $1",
             "DELETE FROM deadline_alerts WHERE report_id = $1",
+            "DELETE FROM deadline_rounds WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",

@@ -2617,6 +2617,24 @@ pub async fn a_time_limit_is_warned_of_once_per_kind_and_limit(store: Arc<dyn St
         r
     };
     let receipts = store.intake(&[near, far]).await.unwrap();
+    // Near limits are offered for assigned reports only: the assignee is who is warned.
+    assert!(
+        store
+            .reports_to_warn(at(2, 13), at(3, 13), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .assign_report(
+            &Visibility::Unit(UnitCode::province(22)),
+            &receipts[0].case_number,
+            Some(handler.id),
+            handler.id,
+            at(2, 12),
+        )
+        .await
+        .unwrap();
     // Within a day of its limit: the near one only.
     let to_warn = store
         .reports_to_warn(at(2, 13), at(3, 13), 10)
@@ -2672,4 +2690,32 @@ pub async fn a_time_limit_is_warned_of_once_per_kind_and_limit(store: Arc<dyn St
     let kinds: Vec<&str> = mine.iter().map(|a| a.kind.as_str()).collect();
     assert_eq!(kinds, ["passed", "approaching"]);
     assert_eq!(mine[0].due_at, due);
+    // A round with nobody to warn is a round all the same: not offered again.
+    let far_due = at(20, 0);
+    let offered = store
+        .reports_to_warn(at(20, 1), at(21, 1), 10)
+        .await
+        .unwrap();
+    assert_eq!(offered.len(), 1, "the far one, passed");
+    assert_eq!(offered[0].subject.report, receipts[1].report);
+    assert_eq!(
+        store
+            .add_deadline_alerts(&DeadlineWarning {
+                report: receipts[1].report,
+                kind: "passed",
+                due_at: far_due,
+                staff: Vec::new(),
+                at: at(20, 1),
+            })
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .reports_to_warn(at(20, 2), at(21, 1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

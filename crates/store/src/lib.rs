@@ -491,8 +491,8 @@ pub trait Alerts: Send + Sync {
     /// A member's alerts, newest first.
     async fn alerts_for(&self, staff: StaffId, limit: u32) -> StoreResult<Vec<AlertRecord>>;
     /// Reports neither closed nor merged whose time limit falls before `before`, without a
-    /// warning yet of the kind their limit calls for at `now` (passed, or approaching), oldest
-    /// limit first.
+    /// warning round yet of the kind their limit calls for at `now` (passed, or approaching,
+    /// which only assigned reports are offered for), oldest limit first.
     async fn reports_to_warn(
         &self,
         now: DateTime<Utc>,
@@ -500,7 +500,8 @@ pub trait Alerts: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<DueSubject>>;
     /// Warns `staff` about a report's limit, once per member, kind and limit, with an event
-    /// when anyone new was warned; how many were.
+    /// when anyone new was warned; how many were. The round is recorded even when `staff` is
+    /// empty, so that the report is not offered again for that kind and limit.
     async fn add_deadline_alerts(&self, warning: &DeadlineWarning) -> StoreResult<usize>;
     /// A member's warnings about time limits, newest first.
     async fn deadline_alerts_for(

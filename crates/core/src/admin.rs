@@ -244,6 +244,8 @@ impl Hotline {
         }
         let name = unit_name(name)?;
         self.store.rename_unit(&unit.code, &name).await?;
+        // Pages name units from the cached list: the new name shows at once.
+        self.units.invalidate();
         // Unit names appear in notices to reporters and the procuracy: both are kept.
         self.audit(
             Some(actor.0.id),

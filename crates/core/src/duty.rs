@@ -163,17 +163,19 @@ impl Hotline {
             .await?
             .into_iter()
             .collect();
+        // The cached unit list: this page is opened often and units rarely change.
         let mut units: Vec<Unit> = self
-            .store
-            .list_units()
+            .units
+            .snapshot(false)
             .await?
-            .into_iter()
+            .values()
             .filter(|u| u.path.starts_with(&actor.0.unit_path))
             .filter(|u| {
                 rosters.contains_key(&u.code)
                     || overdue.contains_key(&u.code)
                     || staff.iter().any(|m| m.unit == u.code)
             })
+            .cloned()
             .collect();
         units.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(units

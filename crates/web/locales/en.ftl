@@ -805,3 +805,4 @@ field-routing_try_day-invalid = The day received is not valid.
 field-routing_try_legal_type-invalid = The legal type is not valid.
 field-routing_try_topic-invalid = The topic is not valid.
 field-routing_try_commune-invalid = No commune has this code.
+routing-landed = That unit is not in the system yet: the report went to { $unit }.

@@ -805,3 +805,4 @@ field-routing_try_day-invalid = Ngày tiếp nhận không hợp lệ.
 field-routing_try_legal_type-invalid = Loại tin không hợp lệ.
 field-routing_try_topic-invalid = Lĩnh vực không hợp lệ.
 field-routing_try_commune-invalid = Không có xã, phường, đặc khu mang mã này.
+routing-landed = Đơn vị này chưa có trên hệ thống: tin báo về { $unit }.

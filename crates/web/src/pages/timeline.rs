@@ -144,7 +144,16 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         "report.deadline_alerted" => {
             value("kind").map(|kind| ctx.tr.t(&format!("deadline-alert-{kind}")))
         }
-        "report.received" => value("route").map(|route| route_text(ctx, route)),
+        "report.received" => value("route").map(|route| {
+            let text = route_text(ctx, route);
+            // The unit the rule names may not exist yet: say where the report went instead.
+            match unit("unit") {
+                Some(held) if landed_elsewhere(route, value("unit").unwrap_or_default()) => {
+                    format!("{text}. {}", ctx.tr.t1("routing-landed", "unit", held))
+                }
+                _ => text,
+            }
+        }),
         "report.step" => value("action").map(|action| {
             let mut text = ctx.tr.t(&format!("action-{action}"));
             if let Some(number) = value("number") {
@@ -236,4 +245,37 @@ fn route_text(ctx: &Ctx, route: &str) -> String {
         ("version", version),
         ("rule", format!("{scope} · {topic} → {target}")),
     )
+}
+
+/// Whether a report routed by `route` (see [`route_text`]) was taken by another unit than the
+/// one its rule names, because that one does not exist yet.
+fn landed_elsewhere(route: &str, unit: &str) -> bool {
+    match route.rsplit(',').next().and_then(|t| t.split_once(':')) {
+        Some(("department", name)) => !unit.ends_with(&format!("-{name}")),
+        Some(("unit", code)) => unit != code,
+        _ => route.ends_with(",commune_police") && !unit.contains('/'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::landed_elsewhere;
+
+    #[test]
+    fn a_route_says_when_another_unit_took_the_report() {
+        let drugs = "2025-07-01,crime_source,drugs,*,department:pc04";
+        assert!(!landed_elsewhere(drugs, "22-pc04"));
+        assert!(landed_elsewhere(drugs, "22"));
+        let commune = "2025-07-01,crime_source,*,*,commune_police";
+        assert!(!landed_elsewhere(commune, "22/7090"));
+        assert!(landed_elsewhere(commune, "22"));
+        let fixed = "2025-07-01,any,gambling,22,unit:22-pc02";
+        assert!(!landed_elsewhere(fixed, "22-pc02"));
+        assert!(landed_elsewhere(fixed, "22"));
+        assert!(!landed_elsewhere(
+            "2025-07-01,complaint,*,*,provincial_police",
+            "22"
+        ));
+        assert!(!landed_elsewhere("place", "22"));
+    }
 }

@@ -18,6 +18,7 @@ pub mod hint_acceptance;
 pub mod identity;
 pub mod intake;
 pub mod keys;
+pub mod notify;
 pub mod procedure;
 pub mod register;
 pub mod reports;
@@ -134,6 +135,7 @@ pub struct Hotline {
     units: Arc<setup::UnitDirectory>,
     routing: Arc<routing::RoutingCache>,
     policy: Arc<Policy>,
+    notifier: Option<Arc<notify::Notifier>>,
 }
 
 impl Hotline {
@@ -161,6 +163,7 @@ impl Hotline {
             units,
             routing,
             policy: Arc::new(Policy::default()),
+            notifier: None,
         };
         (hotline, writer)
     }

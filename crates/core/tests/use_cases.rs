@@ -1698,3 +1698,213 @@ async fn a_time_limit_warns_the_assignee_before_and_the_leaders_once_it_has_pass
         ["kind=approaching alerted=1", "kind=passed alerted=2"]
     );
 }
+
+/// Words notifications plainly, so that tests can read what was sent.
+struct PlainWords;
+
+impl hotline_core::notify::Words for PlainWords {
+    fn word(
+        &self,
+        about: &hotline_core::notify::About<'_>,
+        link: &str,
+    ) -> hotline_core::notify::Wording {
+        use hotline_core::notify::About;
+        let subject = match about {
+            About::Alert { case, level, .. } => format!("alert {case} level {level}"),
+            About::DeadlineApproaching { case, .. } => format!("near {case}"),
+            About::DeadlinePassed { case, .. } => format!("passed {case}"),
+            About::Digest(d) => format!("digest received {}", d.received),
+            About::Test => "test".into(),
+        };
+        hotline_core::notify::Wording {
+            subject,
+            body: link.into(),
+        }
+    }
+}
+
+/// A stand-in for Telegram's Bot API that keeps what it was asked to send.
+async fn telegram_stand_in() -> (String, Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::Json;
+    let sent: Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let log = sent.clone();
+    let app = axum::Router::new().route(
+        "/bot1:T/sendMessage",
+        axum::routing::post(move |Json(body): Json<serde_json::Value>| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(body);
+                Json(serde_json::json!({"ok": true, "result": {"message_id": 1}}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, sent)
+}
+
+/// A notifier whose mail relay is down and whose Telegram bot answers.
+async fn failing_mail_notifier(telegram: &str) -> hotline_core::notify::Notifier {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    hotline_core::notify::Notifier {
+        mailer: Some(
+            hotline_channels::smtp::Mailer::new(
+                &format!("smtp://127.0.0.1:{port}"),
+                "Hotline <hotline@example.invalid>",
+            )
+            .unwrap(),
+        ),
+        telegram: Some(hotline_channels::telegram::BotApi::new(telegram, "1:T").unwrap()),
+        sms: None,
+        words: Box::new(PlainWords),
+        public_url: "https://hotline.example.invalid/".into(),
+        digest_hour: 7,
+    }
+}
+
+fn pair(channel: &str, address: &str) -> (String, String) {
+    (channel.into(), address.into())
+}
+
+#[tokio::test]
+async fn a_notification_channel_that_fails_falls_back_to_the_next_and_the_failure_is_recorded() {
+    use chrono::Duration;
+    use hotline_store::NotificationOutcome;
+    let (telegram, sent) = telegram_stand_in().await;
+    let (_d, h, clock) = hotline().await;
+    let h = h.with_notifier(failing_mail_notifier(&telegram).await);
+    let leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    let night = member_of(&h, "qn.night", Role::DutyOfficer, "22").await;
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap());
+    h.add_duty_pattern(&leader, "22", &twelve_hours("qn.night", "19:00"))
+        .await
+        .unwrap();
+    // Mail first, then a text message (no gateway on this server), then Telegram.
+    h.set_my_notify_addresses(
+        &night,
+        &[
+            pair("email", "truc.dem@example.invalid"),
+            pair("sms", "0912 345 678"),
+            pair("telegram", "7012345678"),
+        ],
+    )
+    .await
+    .unwrap();
+    // Bad addresses are refused and change nothing.
+    let refused = h
+        .set_my_notify_addresses(&night, &[pair("email", "not-an-address"), pair("fax", "1")])
+        .await;
+    match refused {
+        Err(CoreError::Domain(hotline_domain::DomainError::Invalid(fields))) => {
+            let codes: Vec<&str> = fields.iter().map(|f| f.code).collect();
+            assert_eq!(codes, ["invalid_email", "unknown_channel"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.my_notify_addresses(&night).await.unwrap().len(), 3);
+
+    // 03:00: an urgent report; the night officer is alerted.
+    let at = Utc.with_ymd_and_hms(2026, 11, 29, 20, 0, 0).unwrap();
+    clock.set(at);
+    let case = submitted_in_22(&h, "Cứu với, có kẻ cầm dao đang đe dọa mọi người ở bến xe").await;
+    assert_eq!(h.run_alerts().await.unwrap().started, 1);
+    let pass = h.run_notifications().await.unwrap();
+    assert_eq!((pass.sent, pass.fell_back), (1, 1));
+    assert_eq!(
+        h.run_notifications().await.unwrap(),
+        Default::default(),
+        "once"
+    );
+    {
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["chat_id"], 7012345678_i64);
+        let text = sent[0]["text"].as_str().unwrap();
+        assert!(text.contains(&format!("alert {case} level 0")), "{text}");
+        assert!(text.contains(&format!(
+            "https://hotline.example.invalid/console/reports/{case}"
+        )));
+    }
+    let record = &h.my_notifications(&night).await.unwrap()[0];
+    assert_eq!(record.state, "sent");
+    assert_eq!(
+        record.sent_via,
+        Some(hotline_domain::notify::NotifyChannel::Telegram)
+    );
+    let tried: Vec<(&str, bool)> = record
+        .attempts
+        .iter()
+        .map(|a| (a.channel.as_str(), a.error.is_some()))
+        .collect();
+    assert_eq!(tried, [("email", true), ("sms", true), ("telegram", false)]);
+    let errors: Vec<&str> = record
+        .attempts
+        .iter()
+        .filter_map(|a| a.error.as_deref())
+        .collect();
+    assert!(errors[0].starts_with("unavailable"), "{errors:?}");
+    assert_eq!(errors[1], "not configured");
+
+    // The leader has no address: the console alert is all, and is recorded so.
+    clock.set(at + Duration::minutes(5));
+    assert_eq!(h.run_alerts().await.unwrap().escalated, 1);
+    assert_eq!(h.run_notifications().await.unwrap().console_only, 1);
+    assert_eq!(
+        h.my_notifications(&leader).await.unwrap()[0].state,
+        "console"
+    );
+
+    // A member whose only channel fails: three rounds, a minute and five minutes apart, then
+    // failed; each attempt is kept.
+    h.set_my_notify_addresses(&leader, &[pair("email", "lanh.dao@example.invalid")])
+        .await
+        .unwrap();
+    h.test_my_notifications(&leader).await.unwrap();
+    assert_eq!(h.run_notifications().await.unwrap().failed_rounds, 1);
+    assert_eq!(
+        h.run_notifications().await.unwrap(),
+        Default::default(),
+        "not before its time"
+    );
+    clock.set(at + Duration::minutes(6));
+    assert_eq!(h.run_notifications().await.unwrap().failed_rounds, 1);
+    clock.set(at + Duration::minutes(11));
+    assert_eq!(h.run_notifications().await.unwrap().failed_rounds, 1);
+    clock.set(at + Duration::hours(1));
+    assert_eq!(h.run_notifications().await.unwrap(), Default::default());
+    let test = &h.my_notifications(&leader).await.unwrap()[0];
+    assert_eq!(test.kind, hotline_domain::notify::NotificationKind::Test);
+    assert_eq!(test.state, "failed");
+    assert_eq!(test.attempts.len(), 3);
+    assert_eq!(NotificationOutcome::Failed.state(), "failed");
+}
+
+#[tokio::test]
+async fn each_director_gets_one_digest_a_day_from_the_configured_hour() {
+    let (telegram, sent) = telegram_stand_in().await;
+    let (_d, h, clock) = hotline().await;
+    let h = h.with_notifier(failing_mail_notifier(&telegram).await);
+    let director = member_of(&h, "qn.director", Role::Director, "22").await;
+    let _leader = member_of(&h, "qn.leader", Role::UnitLeader, "22").await;
+    h.set_my_notify_addresses(&director, &[pair("telegram", "555")])
+        .await
+        .unwrap();
+    // 06:30 in Vietnam: not yet.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap());
+    submitted_in_22(&h, "Có nhóm thanh niên tụ tập gây ồn ào mỗi đêm").await;
+    assert_eq!(h.run_notifications().await.unwrap().digests_queued, 0);
+    // 07:00: once, however often the job runs.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap());
+    let pass = h.run_notifications().await.unwrap();
+    assert_eq!((pass.digests_queued, pass.sent), (1, 1));
+    assert_eq!(h.run_notifications().await.unwrap(), Default::default());
+    let text = sent.lock().unwrap()[0]["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("digest received 1"), "{text}");
+    assert!(text.contains("/console/tong-hop"));
+    // The next morning, another.
+    clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 0, 5, 0).unwrap());
+    assert_eq!(h.run_notifications().await.unwrap().digests_queued, 1);
+}

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod error;
 pub mod hints;
 pub mod ids;
+pub mod notify;
 pub mod pii;
 pub mod places;
 pub mod report;

@@ -79,6 +79,25 @@ pub struct Config {
     pub alerts_every_secs: u64,
     /// How long before a time limit runs out its assignee is warned.
     pub deadline_warning_hours: u32,
+    /// The console's address as officers reach it, for links in notifications; default
+    /// `http://<bind>`.
+    pub public_url: Option<String>,
+    /// The SMTP relay notifications are mailed through, as a URL
+    /// (`smtps://user:password@host:465`, `smtp://host:587?tls=required`); none disables mail.
+    pub notify_smtp_url: Option<String>,
+    /// The sender of notification mail, e.g. `Hotline <hotline@ca.example.vn>`.
+    pub notify_email_from: Option<String>,
+    /// The token of the Telegram bot notifications are sent by; none disables Telegram.
+    pub notify_telegram_bot_token: Option<String>,
+    /// Where that bot's API lives.
+    pub notify_telegram_api_base: String,
+    /// The SMS gateway (SMSGate) notifications are texted through, and its credentials; none
+    /// disables text messages.
+    pub notify_sms_gateway_url: Option<String>,
+    pub notify_sms_gateway_user: Option<String>,
+    pub notify_sms_gateway_password: Option<String>,
+    /// The hour (Vietnam time) from which each director's daily digest is sent.
+    pub digest_hour: u32,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -131,6 +150,15 @@ const KEYS: &[&str] = &[
     "reveal_approval_valid_hours",
     "alerts_every_secs",
     "deadline_warning_hours",
+    "public_url",
+    "notify_smtp_url",
+    "notify_email_from",
+    "notify_telegram_bot_token",
+    "notify_telegram_api_base",
+    "notify_sms_gateway_url",
+    "notify_sms_gateway_user",
+    "notify_sms_gateway_password",
+    "digest_hour",
 ];
 
 impl Default for Config {
@@ -167,8 +195,17 @@ impl Default for Config {
             reveal_approval_for: hotline_core::Policy::default().reveal_approval_for,
             reveal_approval_valid_hours: 24,
             escalation_minutes: hotline_core::DEFAULT_ESCALATION_MINUTES.to_vec(),
-            alerts_every_secs: 30,
+            alerts_every_secs: 15,
             deadline_warning_hours: 24,
+            public_url: None,
+            notify_smtp_url: None,
+            notify_email_from: None,
+            notify_telegram_bot_token: None,
+            notify_telegram_api_base: hotline_channels::telegram::DEFAULT_API_BASE.into(),
+            notify_sms_gateway_url: None,
+            notify_sms_gateway_user: None,
+            notify_sms_gateway_password: None,
+            digest_hour: 7,
         }
     }
 }
@@ -228,6 +265,24 @@ impl std::fmt::Debug for Config {
             .field("escalation_minutes", &self.escalation_minutes)
             .field("alerts_every_secs", &self.alerts_every_secs)
             .field("deadline_warning_hours", &self.deadline_warning_hours)
+            .field("public_url", &self.public_url)
+            .field(
+                "notify_smtp_url",
+                &self.notify_smtp_url.as_deref().map(redact_url),
+            )
+            .field("notify_email_from", &self.notify_email_from)
+            .field(
+                "notify_telegram_bot_token",
+                &self.notify_telegram_bot_token.as_ref().map(|_| "***"),
+            )
+            .field("notify_telegram_api_base", &self.notify_telegram_api_base)
+            .field("notify_sms_gateway_url", &self.notify_sms_gateway_url)
+            .field("notify_sms_gateway_user", &self.notify_sms_gateway_user)
+            .field(
+                "notify_sms_gateway_password",
+                &self.notify_sms_gateway_password.as_ref().map(|_| "***"),
+            )
+            .field("digest_hour", &self.digest_hour)
             .finish()
     }
 }
@@ -237,6 +292,11 @@ impl std::fmt::Debug for Config {
 pub struct ScheduledDay {
     pub date: chrono::NaiveDate,
     pub kind: DayKind,
+}
+
+/// A setting given and not blank.
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.trim().is_empty())
 }
 
 impl Config {
@@ -308,6 +368,13 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = shown.database_url.as_deref().map(redact_url);
         shown.master_key = shown.master_key.as_ref().map(|_| "***".to_owned());
+        shown.notify_smtp_url = shown.notify_smtp_url.as_deref().map(redact_url);
+        for secret in [
+            &mut shown.notify_telegram_bot_token,
+            &mut shown.notify_sms_gateway_password,
+        ] {
+            *secret = secret.as_ref().map(|_| "***".to_owned());
+        }
         Ok(toml::to_string(&shown)?)
     }
 
@@ -329,6 +396,52 @@ impl Config {
                 .collect(),
             deadline_warning: chrono::Duration::hours(i64::from(self.deadline_warning_hours)),
         }
+    }
+
+    /// The channels notifications leave by, as configured; `Err` names a setting that cannot
+    /// be used.
+    pub fn notifier(
+        &self,
+        words: Box<dyn hotline_core::notify::Words>,
+    ) -> anyhow::Result<hotline_core::notify::Notifier> {
+        let mailer = set(&self.notify_smtp_url)
+            .map(|url| {
+                let from = set(&self.notify_email_from)
+                    .ok_or_else(|| anyhow::anyhow!("notify_smtp_url needs notify_email_from"))?;
+                hotline_channels::smtp::Mailer::new(url, from)
+                    .map_err(|e| anyhow::anyhow!("notify_smtp_url: {e}"))
+            })
+            .transpose()?;
+        let telegram = set(&self.notify_telegram_bot_token)
+            .map(|token| {
+                hotline_channels::telegram::BotApi::new(&self.notify_telegram_api_base, token)
+                    .map_err(|e| anyhow::anyhow!("notify_telegram_bot_token: {e}"))
+            })
+            .transpose()?;
+        let sms = set(&self.notify_sms_gateway_url)
+            .map(|url| {
+                hotline_channels::sms_gate::Gateway::new(
+                    url,
+                    set(&self.notify_sms_gateway_user).unwrap_or_default(),
+                    set(&self.notify_sms_gateway_password).unwrap_or_default(),
+                )
+                .map_err(|e| anyhow::anyhow!("notify_sms_gateway_url: {e}"))
+            })
+            .transpose()?;
+        if self.digest_hour > 23 {
+            anyhow::bail!("digest_hour is an hour of the day, 0 to 23");
+        }
+        Ok(hotline_core::notify::Notifier {
+            mailer,
+            telegram,
+            sms,
+            words,
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.bind)),
+            digest_hour: self.digest_hour,
+        })
     }
 
     pub fn web(&self) -> hotline_web::WebConfig {
@@ -372,6 +485,13 @@ mod tests {
                     | "master_key_file"
                     | "master_key"
                     | "audit_head_file"
+                    | "public_url"
+                    | "notify_smtp_url"
+                    | "notify_email_from"
+                    | "notify_telegram_bot_token"
+                    | "notify_sms_gateway_url"
+                    | "notify_sms_gateway_user"
+                    | "notify_sms_gateway_password"
             )
         });
         for key in keys {
@@ -382,7 +502,7 @@ mod tests {
             assert!(shown.contains(&format!("{key} = ")), "{key}");
         }
         assert_eq!(
-            fields + 5,
+            fields + 12,
             KEYS.len() + FILE_ONLY_KEYS.len(),
             "KEYS lists every field"
         );
@@ -398,12 +518,18 @@ mod tests {
         let config = Config {
             database_url: Some("postgres://u:pw@h/d".into()),
             master_key: Some("ab".repeat(32)),
+            notify_smtp_url: Some("smtps://relay:mailpw@mail.example.invalid".into()),
+            notify_telegram_bot_token: Some("123:bottoken".into()),
+            notify_sms_gateway_password: Some("gatewaypw".into()),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("pw"));
-        assert!(!config.redacted_toml().unwrap().contains("pw"));
-        assert!(!format!("{config:?}").contains("abab"));
-        assert!(!config.redacted_toml().unwrap().contains("abab"));
+        for secret in ["pw", "abab", "bottoken"] {
+            assert!(!format!("{config:?}").contains(secret), "{secret}");
+            assert!(
+                !config.redacted_toml().unwrap().contains(secret),
+                "{secret}"
+            );
+        }
     }
 
     #[test]

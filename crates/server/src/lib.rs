@@ -127,7 +127,11 @@ impl Service {
                 ..IntakeConfig::default()
             },
         );
-        let hotline = hotline.with_policy(config.policy());
+        let catalogues = hotline_web::i18n::Catalogues::load()?;
+        let words = Box::new(hotline_web::notify_words::CatalogueWords::new(&catalogues));
+        let hotline = hotline
+            .with_policy(config.policy())
+            .with_notifier(config.notifier(words)?);
         Ok(Self { hotline, writer })
     }
 
@@ -281,13 +285,17 @@ async fn apply_retention(
     }
 }
 
-/// Alerts about urgent reports, and their escalation, every `every_secs`.
+/// Alerts about urgent reports, their escalation and time-limit warnings, then the
+/// notifications they queued, every `every_secs`.
 async fn run_alerts(hotline: Hotline, every_secs: u64) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
     loop {
         ticks.tick().await;
         if let Err(e) = hotline.run_alerts().await {
             tracing::error!(error = %e, "urgent report alerts failed this pass");
+        }
+        if let Err(e) = hotline.run_notifications().await {
+            tracing::error!(error = %e, "sending notifications failed this pass");
         }
     }
 }

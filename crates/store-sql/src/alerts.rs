@@ -4,6 +4,7 @@ use crate::SqlStore;
 use crate::rows::{Columns, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hotline_domain::notify::NotificationKind;
 use hotline_domain::{CaseNumber, ReportId, StaffId};
 use hotline_store::{
     AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, DeadlineAlertRecord, DeadlineWarning,
@@ -52,7 +53,19 @@ for_any_sql_database! {
             .fetch_optional(&mut **tx)
             .await
             .map_err(map_err)?;
-            added += usize::from(done.is_some());
+            if done.is_some() {
+                added += 1;
+                Self::queue_report_notification(
+                    tx,
+                    *staff,
+                    NotificationKind::Alert,
+                    step.report,
+                    Some(step.level),
+                    None,
+                    step.at,
+                )
+                .await?;
+            }
         }
         sqlx::query(
             "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
@@ -279,7 +292,24 @@ for_any_sql_database! {
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
-            added += usize::from(done.is_some());
+            if done.is_some() {
+                added += 1;
+                let kind = if warning.kind == "passed" {
+                    NotificationKind::DeadlinePassed
+                } else {
+                    NotificationKind::DeadlineApproaching
+                };
+                Self::queue_report_notification(
+                    &mut tx,
+                    *staff,
+                    kind,
+                    warning.report,
+                    None,
+                    Some(warning.due_at),
+                    warning.at,
+                )
+                .await?;
+            }
         }
         if added > 0 {
             sqlx::query(

@@ -123,6 +123,7 @@ macro_rules! for_any_sql_database {
 // After the macro, which they use.
 mod alerts;
 mod duty;
+mod notifications;
 mod routing;
 
 /// Word digests inserted per statement (SQLite allows 32,766 parameters).
@@ -1065,6 +1066,8 @@ for_any_sql_database! {
             "UPDATE register_entries SET report_id = NULL WHERE report_id = $1",
             "DELETE FROM notices WHERE report_id = $1",
             "DELETE FROM alerts WHERE report_id = $1",
+            // What was sent about it stays counted, without the report.
+            "UPDATE notifications SET report_id = NULL WHERE report_id = $1",
             "DELETE FROM alert_chains WHERE report_id = $1",
             "DELETE FROM deadline_alerts WHERE report_id = $1",
             "DELETE FROM deadline_rounds WHERE report_id = $1",

@@ -8,6 +8,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::notify::NotifyAddress;
 use hotline_domain::roster::Roster;
 use hotline_domain::routing::{RoutingRule, Target};
 use hotline_domain::{
@@ -511,6 +512,49 @@ pub trait Alerts: Send + Sync {
     ) -> StoreResult<Vec<DeadlineAlertRecord>>;
 }
 
+/// Notifications outside the console. Alerts and time-limit warnings queue theirs in their own
+/// transaction (see [`Alerts`]); the sending job takes them from here.
+#[async_trait]
+pub trait Notifications: Send + Sync {
+    /// A member's addresses, in the order they are tried.
+    async fn notify_addresses(&self, staff: StaffId) -> StoreResult<Vec<NotifyAddress>>;
+    /// Replaces a member's addresses.
+    async fn set_notify_addresses(
+        &self,
+        staff: StaffId,
+        addresses: &[NotifyAddress],
+    ) -> StoreResult<()>;
+    /// Queues a notification; `false` when one with the same key was queued before.
+    async fn queue_notification(&self, notification: &NewNotification) -> StoreResult<bool>;
+    /// Queued notifications due at `now`, oldest first.
+    async fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingNotification>>;
+    /// Takes a due notification for one sender until `until`: `false` when another took it
+    /// (its `next_at` is no longer `seen`).
+    async fn claim_notification(
+        &self,
+        id: i64,
+        seen: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records a round's attempts and where the notification stands.
+    async fn finish_notification(
+        &self,
+        id: i64,
+        attempts: &[NotificationAttempt],
+        outcome: NotificationOutcome,
+    ) -> StoreResult<()>;
+    /// A member's notifications with their attempts, newest first.
+    async fn notifications_for(
+        &self,
+        staff: StaffId,
+        limit: u32,
+    ) -> StoreResult<Vec<NotificationRecord>>;
+}
+
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
 pub trait Duty: Send + Sync {
@@ -555,6 +599,7 @@ pub trait Store:
     + Routing
     + Duty
     + Alerts
+    + Notifications
     + Audit
 {
 }
@@ -571,6 +616,7 @@ impl<T> Store for T where
         + Routing
         + Duty
         + Alerts
+        + Notifications
         + Audit
 {
 }

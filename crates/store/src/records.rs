@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::DeadlineRule;
+use hotline_domain::notify::{NotificationKind, NotifyChannel};
 use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
@@ -886,4 +887,80 @@ pub struct DeadlineAlertRecord {
     pub kind: String,
     pub due_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A notification to queue outside an alert (a digest, a test).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub staff: StaffId,
+    pub kind: NotificationKind,
+    /// Queued once only: a second notification with the same key is not.
+    pub key: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A notification waiting to leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNotification {
+    pub id: i64,
+    pub staff: StaffId,
+    pub kind: NotificationKind,
+    pub case_number: Option<CaseNumber>,
+    pub urgency: Option<Urgency>,
+    pub level: Option<u32>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Rounds over every channel already tried.
+    pub rounds: u32,
+    pub next_at: DateTime<Utc>,
+}
+
+/// One try on one channel; no error when it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationAttempt {
+    pub channel: NotifyChannel,
+    pub at: DateTime<Utc>,
+    pub error: Option<String>,
+}
+
+/// Where a notification stands after a round over its member's channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    /// Left by this channel.
+    Sent {
+        via: NotifyChannel,
+        at: DateTime<Utc>,
+    },
+    /// The member has no channel outside the console: the console alert is the notification.
+    ConsoleOnly,
+    /// Every channel failed; another round then.
+    Retry { next_at: DateTime<Utc> },
+    /// Every channel failed in every round.
+    Failed,
+}
+
+impl NotificationOutcome {
+    pub fn state(self) -> &'static str {
+        match self {
+            Self::Sent { .. } => "sent",
+            Self::ConsoleOnly => "console",
+            Self::Retry { .. } => "queued",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A notification as its recipient reads it back, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub case_number: Option<CaseNumber>,
+    pub level: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    /// `queued`, `sent`, `console` or `failed`.
+    pub state: String,
+    pub sent_via: Option<NotifyChannel>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: Vec<NotificationAttempt>,
 }

@@ -135,6 +135,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The text for `key` with any number of named arguments.
+    pub fn tn(&self, key: &str, named: &[(&str, String)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in named {
+            args.set((*name).to_owned(), value.clone());
+        }
+        self.format(key, Some(&args))
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.bundle().has_message(&key.replace('.', "_"))
     }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 mod middleware;
+pub mod notify_words;
 pub mod pages;
 pub mod rate;
 
@@ -297,6 +298,11 @@ pub fn app(state: AppState) -> Router {
         .route("/console/tong-hop", get(pages::digest))
         .route("/console/canh-bao", get(pages::alerts))
         .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
+        .route(
+            "/console/thong-bao",
+            get(pages::notify_settings).post(pages::save_notify_settings),
+        )
+        .route("/console/thong-bao/thu", post(pages::test_notify_settings))
         .route("/console/truc", get(pages::duty_now))
         .route("/console/truc/don-vi", get(pages::roster))
         .route("/console/truc/mau", post(pages::roster_add_pattern))

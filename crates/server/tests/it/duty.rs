@@ -113,3 +113,107 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     assert_eq!(status, 404);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
+    use axum::Json;
+    use std::sync::{Arc, Mutex};
+    // Telegram's Bot API, played locally; the mail relay is down.
+    let sent: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let log = sent.clone();
+    let telegram = axum::Router::new().route(
+        "/bot1:T/sendMessage",
+        axum::routing::post(move |Json(body): Json<serde_json::Value>| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(body);
+                Json(serde_json::json!({"ok": true, "result": {"message_id": 1}}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let telegram_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, telegram).await });
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_port = closed.local_addr().unwrap().port();
+    drop(closed);
+
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    let mut config = data.config();
+    config.notify_smtp_url = Some(format!("smtp://127.0.0.1:{smtp_port}"));
+    config.notify_email_from = Some("Hotline <hotline@example.invalid>".into());
+    config.notify_telegram_bot_token = Some("1:T".into());
+    config.notify_telegram_api_base = telegram_base;
+    config.public_url = Some("https://hotline.example.invalid".into());
+    // The job is run below on the store rather than waited for.
+    config.alerts_every_secs = 3600;
+    let server = Server::start(config.clone()).await;
+    let desk = browser();
+    sign_in(&desk, &server, "qn.duty").await;
+    let alerts = page(&desk, server.url("/console/canh-bao")).await;
+    assert!(alerts.contains("href=\"/console/thong-bao\""));
+    let settings = page(&desk, server.url("/console/thong-bao")).await;
+    assert!(settings.contains("id=\"notify-form\""));
+    assert!(settings.contains("Chưa có thông báo nào."));
+
+    let post = async |path: &str, fields: &[(&str, &str)]| {
+        let r = desk
+            .post(server.url(path))
+            .form(&console_form(&desk, &server, fields).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, shown) = post(
+        "/console/thong-bao",
+        &[
+            ("channel0", "email"),
+            ("address0", "khong-phai-dia-chi"),
+            ("channel1", "telegram"),
+            ("address1", "@ten_nguoi_dung"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        shown.contains("Dòng 1: Địa chỉ e-mail không hợp lệ."),
+        "{shown}"
+    );
+    assert!(shown.contains("Dòng 2: Mã cuộc trò chuyện Telegram phải là một số."));
+    assert!(
+        shown.contains("value=\"khong-phai-dia-chi\""),
+        "what was typed is kept"
+    );
+    let (status, shown) = post(
+        "/console/thong-bao",
+        &[
+            ("channel0", "email"),
+            ("address0", "truc.ban@example.invalid"),
+            ("channel1", "telegram"),
+            ("address1", "7012345678"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown.contains("Đã lưu các địa chỉ nhận thông báo."));
+    let (status, shown) = post("/console/thong-bao/thu", &[]).await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đã xếp lịch gửi thử"));
+
+    let service = hotline_server::Service::open(&config).await.unwrap();
+    let pass = service.hotline.run_notifications().await.unwrap();
+    service.close().await;
+    assert_eq!((pass.sent, pass.fell_back), (1, 1));
+    let text = sent.lock().unwrap()[0]["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("[Hotline] Thử nhận thông báo"), "{text}");
+    assert!(text.contains("https://hotline.example.invalid/console/thong-bao"));
+    let settings = page(&desk, server.url("/console/thong-bao")).await;
+    assert!(settings.contains("Đã gửi qua Telegram"), "{settings}");
+    assert!(
+        settings.contains("class=\"attempt-failed\""),
+        "the mail failure is shown"
+    );
+    server.stop().await;
+}

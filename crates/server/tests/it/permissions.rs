@@ -389,6 +389,11 @@ async fn matrix(backend: Backend) {
                 200,
             ),
             (
+                "GET own notification settings",
+                status_of(c.get(server.url("/console/thong-bao"))).await,
+                200,
+            ),
+            (
                 "GET reveal log",
                 status_of(c.get(server.url("/console/reveal-log"))).await,
                 if m.role.may_read_reveal_log() {

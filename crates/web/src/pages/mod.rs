@@ -6,6 +6,7 @@ mod citizen;
 mod console;
 mod duty;
 mod inbox_filter;
+mod notify;
 mod register;
 mod routing;
 mod timeline;
@@ -17,6 +18,7 @@ pub use admin::*;
 pub use citizen::*;
 pub use console::*;
 pub use duty::*;
+pub use notify::*;
 pub use register::*;
 pub use routing::*;
 pub use staff::*;
@@ -92,7 +94,7 @@ fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
     }
 }
 
-fn vn_time(at: DateTime<Utc>) -> String {
+pub(crate) fn vn_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&VIETNAM)
         .format("%d/%m/%Y %H:%M")
         .to_string()

@@ -1908,3 +1908,47 @@ async fn each_director_gets_one_digest_a_day_from_the_configured_hour() {
     clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 0, 5, 0).unwrap());
     assert_eq!(h.run_notifications().await.unwrap().digests_queued, 1);
 }
+
+#[tokio::test]
+async fn with_the_demo_data_an_urgent_report_at_3_am_climbs_until_someone_acknowledges_it() {
+    use chrono::Duration;
+    let (_d, h, clock) = hotline().await;
+    // Sunday 29 November 2026, 22:00 in Vietnam: the demo is loaded, its rosters from the day
+    // before on.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap());
+    demo::load(&h).await.unwrap();
+    h.run_alerts().await.unwrap();
+    let member = async |username: &str| {
+        hotline_core::Actor(h.store.staff_by_username(username).await.unwrap().member)
+    };
+    let night = member("demo.qn.trucdem").await;
+    let day = member("demo.qn.trucban").await;
+    let director = member("demo.qn.giamdoc").await;
+
+    // Monday, 03:00: a knife fight reported to Quảng Ninh.
+    let start = Utc.with_ymd_and_hms(2026, 11, 29, 20, 0, 0).unwrap();
+    clock.set(start);
+    let case = submitted_in_22(&h, "Cứu với, có người cầm dao đâm nhau trước cổng chợ đêm").await;
+    h.run_alerts().await.unwrap();
+    let levels = async |who| alert_levels(&h, who, &case).await;
+    assert_eq!(levels(&night).await, [0], "the night officer on duty");
+    assert!(levels(&day).await.is_empty(), "the day officer is off duty");
+    assert!(levels(&director).await.is_empty());
+    // Five minutes without an answer: the province's leadership (its director).
+    clock.set(start + Duration::minutes(5));
+    h.run_alerts().await.unwrap();
+    assert_eq!(levels(&director).await, [1]);
+    // Ten more: the province is its own duty desk, so the director again, as the last level.
+    clock.set(start + Duration::minutes(15));
+    h.run_alerts().await.unwrap();
+    assert_eq!(levels(&director).await, [3, 1]);
+    h.acknowledge_alert(&director, &case).await.unwrap();
+    clock.set(start + Duration::hours(2));
+    h.run_alerts().await.unwrap();
+    assert_eq!(
+        levels(&director).await,
+        [3, 1],
+        "acknowledged: it climbs no further"
+    );
+    assert_eq!(levels(&night).await, [0]);
+}

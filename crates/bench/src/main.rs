@@ -486,6 +486,8 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             deadline: None,
             entered_by: None,
             route: "place".into(),
+            sender_index: None,
+            reply_sealed: None,
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 //! Every base URL is configurable so that tests (and operators behind a proxy) can point an
 //! adapter at a local stand-in.
 
+pub mod meta;
 pub mod sms_gate;
 pub mod smtp;
 pub mod telegram;

@@ -15,12 +15,15 @@ use hotline_domain::{
 use hotline_store::{NewMessage, ReportDetail};
 
 /// A message to add to a report.
-struct Added<'a> {
-    direction: Direction,
-    author: Option<&'a Actor>,
-    text: &'a str,
-    evidence: &'a [Evidence],
-    event: &'static str,
+pub(crate) struct Added<'a> {
+    pub(crate) direction: Direction,
+    pub(crate) author: Option<&'a Actor>,
+    pub(crate) text: &'a str,
+    pub(crate) evidence: &'a [Evidence],
+    pub(crate) event: &'static str,
+    /// Where an inbound message came from, when not the follow-up page: channel, account and
+    /// the platform's id of the message.
+    pub(crate) via: Option<(Channel, &'a str, &'a str)>,
 }
 
 /// What a reporter sees of their report.
@@ -146,6 +149,7 @@ impl Hotline {
             text: &text,
             evidence,
             event: "report.reporter_added",
+            via: None,
         };
         self.add_message(&detail, added).await.map(|_| ())
     }
@@ -167,7 +171,11 @@ impl Hotline {
         Ok(sent)
     }
 
-    async fn add_message(&self, detail: &ReportDetail, added: Added<'_>) -> CoreResult<SentReply> {
+    pub(crate) async fn add_message(
+        &self,
+        detail: &ReportDetail,
+        added: Added<'_>,
+    ) -> CoreResult<SentReply> {
         let (message, sent) = self.new_message(detail, added).await?;
         self.store.add_message(&message).await?;
         Ok(sent)
@@ -187,6 +195,7 @@ impl Hotline {
             text: &text,
             evidence: &[],
             event: "report.replied",
+            via: None,
         };
         self.new_message(detail, added).await
     }
@@ -200,10 +209,10 @@ impl Hotline {
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
         let kept = self.store.attachments(detail.summary.id).await?.len();
-        let channel = if added.author.is_some() {
-            detail.summary.channel
-        } else {
-            Channel::Web
+        let channel = match (added.author, added.via) {
+            (Some(_), _) => detail.summary.channel,
+            (None, Some((channel, _, _))) => channel,
+            (None, None) => Channel::Web,
         };
         let delivery = delivery_of_reply(channel);
         let at = self.clock.now();
@@ -218,6 +227,11 @@ impl Hotline {
             author: added.author.map(|a| a.0.id),
             at,
             event: added.event.to_owned(),
+            account: added
+                .via
+                .map(|(_, account, _)| account.to_owned())
+                .unwrap_or_default(),
+            platform_message_id: added.via.map(|(_, _, id)| id.to_owned()),
         };
         let sent = SentReply {
             channel,

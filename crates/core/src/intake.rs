@@ -72,6 +72,10 @@ pub struct Submission {
     pub form_token: Option<String>,
     /// Evidence files, already inspected (see [`crate::evidence::inspect`]).
     pub evidence: Vec<Evidence>,
+    /// Blind index of the platform sender, to thread their next messages into this report.
+    pub sender_index: Option<Vec<u8>>,
+    /// Where answers go on the platform (the sender's id there), sealed with the report.
+    pub reply_to: Option<String>,
 }
 
 impl Submission {
@@ -87,6 +91,8 @@ impl Submission {
             owner: None,
             form_token: None,
             evidence: Vec::new(),
+            sender_index: None,
+            reply_to: None,
         }
     }
 }
@@ -338,6 +344,8 @@ pub const ADDRESS: &[u8] = b"hotline/v1/address";
 pub const NOTE_TEXT: &[u8] = b"hotline/v1/note-text";
 /// The associated data of a sealed evidence file.
 pub const ATTACHMENT: &[u8] = b"hotline/v1/attachment";
+/// What the platform address answers go to is sealed as.
+pub const REPLY_ADDRESS: &[u8] = b"hotline/v1/reply-address";
 
 fn summary_of(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -462,6 +470,10 @@ impl Hotline {
             protection_requested,
             entered_by: submission.entered_by,
             route,
+            sender_index: submission.sender_index,
+            reply_sealed: submission
+                .reply_to
+                .map(|to| data_key.seal(to.as_bytes(), REPLY_ADDRESS)),
         };
         let receipt = self.intake.write(report).await?;
         if receipt.duplicate {

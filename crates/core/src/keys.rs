@@ -164,6 +164,10 @@ impl Keys {
         self.index.staff_secrets()
     }
 
+    pub fn channel_secrets(&self) -> hotline_vault::seal::DataKey {
+        self.index.channel_secrets()
+    }
+
     pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
         self.index.form_stamp(message)
     }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod capture;
+pub mod channels;
 pub mod deadlines;
 pub mod demo;
 pub mod digest;
@@ -136,6 +137,8 @@ pub struct Hotline {
     routing: Arc<routing::RoutingCache>,
     policy: Arc<Policy>,
     notifier: Option<Arc<notify::Notifier>>,
+    /// Woken when a delivery is journalled, so that it is processed at once.
+    deliveries_waiting: Arc<tokio::sync::Notify>,
 }
 
 impl Hotline {
@@ -164,6 +167,7 @@ impl Hotline {
             routing,
             policy: Arc::new(Policy::default()),
             notifier: None,
+            deliveries_waiting: Arc::new(tokio::sync::Notify::new()),
         };
         (hotline, writer)
     }
@@ -177,6 +181,11 @@ impl Hotline {
     /// Reports waiting for the intake writer.
     pub fn intake_queue_depth(&self) -> usize {
         self.intake.depth()
+    }
+
+    /// Resolves when a delivery was journalled since the last call (or at once if one was).
+    pub async fn deliveries_waiting(&self) {
+        self.deliveries_waiting.notified().await;
     }
 
     /// Whether the intake writer is still taking reports.

@@ -199,6 +199,7 @@ pub async fn launch_with_listener(
         config.retention.clone(),
         config.retention_every_secs,
     ));
+    let deliveries = tokio::spawn(run_deliveries(service.hotline.clone()));
     let alerts = tokio::spawn(run_alerts(
         service.hotline.clone(),
         config.alerts_every_secs,
@@ -224,7 +225,9 @@ pub async fn launch_with_listener(
     retention.abort();
     let _ = retention.await;
     alerts.abort();
+    deliveries.abort();
     let _ = alerts.await;
+    let _ = deliveries.await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error
@@ -281,6 +284,28 @@ async fn apply_retention(
         ticks.tick().await;
         if let Err(e) = hotline.run_retention(&rules, false).await {
             tracing::error!(error = %e, "retention purge failed");
+        }
+    }
+}
+
+/// Takes journalled platform deliveries apart as soon as one arrives, and every few seconds
+/// for those waiting to be retried.
+async fn run_deliveries(hotline: Hotline) {
+    loop {
+        tokio::select! {
+            () = hotline.deliveries_waiting() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+        }
+        loop {
+            match hotline.run_deliveries().await {
+                // A full pass may have left more behind.
+                Ok(pass) if pass.processed > 0 => {}
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "processing deliveries failed this pass");
+                    break;
+                }
+            }
         }
     }
 }

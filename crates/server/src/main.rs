@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Platform accounts: a unit's WhatsApp number, Facebook page, Instagram or Threads account.
+    Channel {
+        #[command(subcommand)]
+        command: ChannelCommand,
+    },
     /// Police units.
     Unit {
         #[command(subcommand)]
@@ -173,6 +178,40 @@ enum TokenCommand {
         label: String,
     },
 }
+
+#[derive(Subcommand)]
+enum ChannelCommand {
+    /// Connect a platform account; its webhook is then `/hooks/<PLATFORM>/<ACCOUNT>`.
+    #[command(after_help = CHANNEL_KEYS_HELP)]
+    Add {
+        /// whatsapp, messenger, instagram or threads.
+        #[arg(long)]
+        platform: String,
+        /// The account's name in its webhook URL: lowercase letters, digits, `-` and `_`.
+        #[arg(long)]
+        account: String,
+        /// The unit whose account it is (`22` for Quảng Ninh's police): reports that name no
+        /// place go to it.
+        #[arg(long)]
+        unit: String,
+        /// A secret or id, as the platform names it; repeat for each.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        settings: Vec<String>,
+        /// The platform API's base URL, when not the platform's own (a proxy, a test stand-in).
+        #[arg(long)]
+        api_base: Option<String>,
+    },
+    /// List the accounts: platform, name, unit, webhook path, and whether it can answer.
+    List,
+}
+
+/// Which keys each platform needs, for `channel add --help`.
+const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
+  whatsapp   to receive: app_secret, verify_token   to answer: access_token, phone_number_id
+  messenger  to receive: app_secret, verify_token   to answer: access_token, page_id
+  instagram  to receive: app_secret, verify_token   to answer: access_token (ig_user_id: optional, default: the token's own account)
+  threads    to receive: app_secret (the Threads app's), verify_token   to answer: access_token
+An account without the keys to answer still receives; its page says it cannot answer.";
 
 #[derive(Subcommand)]
 enum UnitCommand {
@@ -381,6 +420,85 @@ async fn main() -> anyhow::Result<()> {
             let token = result.with_context(|| format!("no staff account {user}"))?;
             println!("API token for {user} (shown once; keep it secret):");
             println!("{token}");
+            Ok(())
+        }
+        Command::Channel {
+            command:
+                ChannelCommand::Add {
+                    platform,
+                    account,
+                    unit,
+                    settings,
+                    api_base,
+                },
+        } => {
+            let mut pairs = Vec::new();
+            for setting in &settings {
+                let (key, value) = setting
+                    .split_once('=')
+                    .with_context(|| format!("--set takes KEY=VALUE, not {setting:?}"))?;
+                pairs.push((key.to_owned(), value.to_owned()));
+            }
+            let service = Service::open(&config).await?;
+            let input = hotline_core::channels::AccountInput {
+                platform: &platform,
+                name: &account,
+                unit: &unit,
+                settings: &pairs,
+                api_base: api_base.as_deref(),
+            };
+            let result = service.hotline.add_channel_account(None, &input).await;
+            service.close().await;
+            let view = match result {
+                Err(hotline_core::CoreError::Domain(hotline_domain::DomainError::Invalid(
+                    fields,
+                ))) => {
+                    let what: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.code))
+                        .collect();
+                    anyhow::bail!("not added: {}", what.join("; "));
+                }
+                Err(hotline_core::CoreError::Conflict(_)) => {
+                    anyhow::bail!("{platform} already has an account named {account}")
+                }
+                other => other?,
+            };
+            println!(
+                "added {}/{} for unit {}; webhook: {}",
+                view.platform, view.name, view.unit, view.webhook_path
+            );
+            if !view.missing_send_keys.is_empty() {
+                println!(
+                    "it receives, but cannot answer until given: {}",
+                    view.missing_send_keys.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Channel {
+            command: ChannelCommand::List,
+        } => {
+            let service = Service::open(&config).await?;
+            let accounts = service.hotline.channel_accounts(None).await;
+            service.close().await;
+            for view in accounts? {
+                let answers = if view.missing_send_keys.is_empty() {
+                    "answers".to_owned()
+                } else {
+                    format!(
+                        "receives only (missing {})",
+                        view.missing_send_keys.join(", ")
+                    )
+                };
+                println!(
+                    "{:<10} {:<20} {:<10} {:<32} {answers}",
+                    view.platform.as_str(),
+                    view.name.as_str(),
+                    view.unit.as_str(),
+                    view.webhook_path
+                );
+            }
             Ok(())
         }
         Command::Unit {

@@ -8,8 +8,8 @@ mod rows;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Commune, ContactId, Gazetteer, MessageId, ReportId, ReportStatus, Role, StaffId,
-    UnitCode,
+    CaseNumber, Channel, Commune, ContactId, Delivery, Gazetteer, MessageId, ReportId,
+    ReportStatus, Role, StaffId, UnitCode,
 };
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
@@ -122,6 +122,7 @@ macro_rules! for_any_sql_database {
 
 // After the macro, which they use.
 mod alerts;
+mod channels;
 mod duty;
 mod notifications;
 mod routing;
@@ -258,19 +259,25 @@ for_any_sql_database! {
             message: &NewMessage,
         ) -> StoreResult<MessageId> {
         let id = sqlx::query(
-            "INSERT INTO messages (report_id, direction, channel, body, body_sealed, author_id, \
-             delivery, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, \
+             body, body_sealed, author_id, delivery, created_at) \
+             VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9) \
+             ON CONFLICT (channel, account, platform_message_id) DO NOTHING RETURNING id",
         )
         .bind(message.report.0)
         .bind(message.direction.as_str())
         .bind(message.channel.as_str())
+        .bind(&message.account)
+        .bind(&message.platform_message_id)
         .bind(message.body_sealed.clone())
         .bind(message.author.map(|a| a.0))
         .bind(message.delivery.map(|d| d.as_str()))
         .bind(message.at)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(map_err)?
+        // Taken in before: a platform delivered it again.
+        .ok_or_else(|| StoreError::Conflict("message".into()))?
         .int("id")?;
         Self::insert_attachments(tx, message.report.0, id, &message.attachments, message.at)
             .await?;
@@ -626,9 +633,9 @@ for_any_sql_database! {
                 "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
                  contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
                  updated_at, wrapped_key, summary_sealed, key_id, occurred_at, protection_requested, \
-                 deadline_rule, due_at) \
+                 deadline_rule, due_at, sender_index, reply_sealed) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20) RETURNING id",
+                 $17, $18, $19, $20, $21, $22) RETURNING id",
             )
             .bind(case_number.as_str())
             .bind(&report.follow_up_digest)
@@ -650,6 +657,8 @@ for_any_sql_database! {
             .bind(report.protection_requested)
             .bind(report.deadline.map(|d| d.rule.as_str()))
             .bind(report.deadline.map(|d| d.due_at))
+            .bind(&report.sender_index)
+            .bind(&report.reply_sealed)
             .fetch_one(&mut **tx)
             .await
             .map_err(map_err)?
@@ -2421,6 +2430,64 @@ for_any_sql_database! {
         let id = Self::insert_message(&mut tx, message).await?;
         tx.commit().await.map_err(map_commit_err)?;
         Ok(id)
+    }
+
+    async fn open_report_of_sender(&self, sender_index: &[u8]) -> StoreResult<Option<CaseNumber>> {
+        sqlx::query(
+            "SELECT case_number FROM reports WHERE sender_index = $1 AND status <> 'closed' \
+             AND merged_into_id IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(sender_index.to_vec())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(|row| rows::case_number(row.text("case_number")?))
+        .transpose()
+    }
+
+    async fn update_sent_delivery(
+        &self,
+        channel: Channel,
+        account: &str,
+        platform_message_id: &str,
+        delivery: Delivery,
+        error: Option<&str>,
+    ) -> StoreResult<bool> {
+        // A late "delivered" never undoes "read": states only move forward.
+        let rank = "CASE delivery WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 \
+                    WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END";
+        let new_rank = match delivery {
+            Delivery::Queued => 0,
+            Delivery::Sent => 1,
+            Delivery::Delivered => 2,
+            Delivery::Read => 3,
+            Delivery::Failed => 4,
+        };
+        let found = sqlx::query(&format!(
+            "UPDATE messages SET delivery = CASE WHEN {rank} < $1 THEN $2 ELSE delivery END, \
+             send_error = COALESCE($3, send_error) \
+             WHERE channel = $4 AND account = $5 AND platform_message_id = $6 \
+             AND direction = 'outbound' RETURNING id"
+        ))
+        .bind(i64::from(new_rank))
+        .bind(delivery.as_str())
+        .bind(error)
+        .bind(channel.as_str())
+        .bind(account)
+        .bind(platform_message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(found.is_some())
+    }
+
+    async fn reply_sealed(&self, report: ReportId) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query("SELECT reply_sealed FROM reports WHERE id = $1")
+            .bind(report.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .bytes_opt("reply_sealed")
     }
 
     async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()> {

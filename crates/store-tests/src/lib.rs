@@ -57,6 +57,7 @@ macro_rules! contract_tests {
             an_alert_chain_moves_once_per_level_and_stops_when_acknowledged,
             a_time_limit_is_warned_of_once_per_kind_and_limit,
             alerts_queue_notifications_that_are_sent_once_and_kept_with_their_attempts,
+            channel_accounts_and_their_journal_take_each_delivery_and_message_once,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -194,6 +195,8 @@ fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &str) -> NewR
         deadline: None,
         entered_by: None,
         route: "place".into(),
+        sender_index: None,
+        reply_sealed: None,
     }
 }
 
@@ -1634,6 +1637,8 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         delivery: None,
         at: at(3, 0),
         event: "report.reporter_added".into(),
+        account: String::new(),
+        platform_message_id: None,
     };
     store.add_message(&added).await.unwrap();
     let messages = store.messages(receipt.report).await.unwrap();
@@ -2152,6 +2157,8 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         delivery: Some(Delivery::Delivered),
         at: at(4, 0),
         event: "report.replied".into(),
+        account: String::new(),
+        platform_message_id: None,
     };
     let with_answer = NoticeSent {
         reply: Some(answer),
@@ -2872,4 +2879,229 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
         (NotificationKind::Digest, "queued")
     );
     assert!(mine[0].case_number.is_none() && mine[0].attempts.is_empty());
+}
+
+pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_once(
+    store: Arc<dyn Store>,
+) {
+    use hotline_domain::platform::AccountName;
+    use hotline_store::{DeliveryOutcome, NewChannelAccount};
+    setup_units(store.as_ref()).await;
+    let new = NewChannelAccount {
+        platform: Channel::Whatsapp,
+        name: AccountName::parse("qn-whatsapp").unwrap(),
+        unit: UnitCode::province(22),
+        secrets_sealed: b"sealed secrets".to_vec(),
+        api_base: "https://graph.facebook.com".into(),
+        at: at(1, 8),
+    };
+    let id = store.add_channel_account(&new).await.unwrap();
+    assert!(matches!(
+        store.add_channel_account(&new).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let other = NewChannelAccount {
+        platform: Channel::Messenger,
+        ..new.clone()
+    };
+    store.add_channel_account(&other).await.unwrap();
+    let account = store
+        .channel_account(Channel::Whatsapp, "qn-whatsapp")
+        .await
+        .unwrap();
+    assert_eq!(
+        (account.id, account.secrets_sealed.as_slice()),
+        (id, &b"sealed secrets"[..])
+    );
+    assert!(!account.disabled);
+    assert_eq!(store.channel_account_by_id(id).await.unwrap(), account);
+    assert!(matches!(
+        store.channel_account(Channel::Whatsapp, "nobody").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.channel_accounts().await.unwrap().len(), 2);
+
+    // The journal: due in order, claimed once, finished; failures retried, then dead.
+    let when = at(2, 3) + chrono::Duration::microseconds(654_321);
+    let first = store
+        .journal_delivery(id, b"sealed body 1", when)
+        .await
+        .unwrap();
+    let second = store
+        .journal_delivery(id, b"sealed body 2", when)
+        .await
+        .unwrap();
+    let due = store.due_deliveries(at(2, 4), 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [first, second]
+    );
+    assert_eq!(due[0].body_sealed, b"sealed body 1");
+    assert!(
+        store
+            .claim_delivery(first, due[0].next_at, at(2, 5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_delivery(first, due[0].next_at, at(2, 5))
+            .await
+            .unwrap()
+    );
+    store
+        .finish_delivery(
+            first,
+            &DeliveryOutcome::Done {
+                messages: 1,
+                ignored: 0,
+            },
+            at(2, 4),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_delivery(second, due[1].next_at, at(2, 5))
+            .await
+            .unwrap()
+    );
+    store
+        .finish_delivery(
+            second,
+            &DeliveryOutcome::Retry {
+                next_at: at(2, 6),
+                error: "store busy".into(),
+            },
+            at(2, 4),
+        )
+        .await
+        .unwrap();
+    assert!(store.due_deliveries(at(2, 5), 10).await.unwrap().is_empty());
+    let again = store.due_deliveries(at(2, 6), 10).await.unwrap();
+    assert_eq!((again[0].id, again[0].attempts), (second, 1));
+    store
+        .finish_delivery(
+            second,
+            &DeliveryOutcome::Dead {
+                error: "unreadable".into(),
+            },
+            at(2, 6),
+        )
+        .await
+        .unwrap();
+    let dead = store.deliveries_of(id, true, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].state.as_str(), dead[0].last_error.as_deref()),
+        ("dead", Some("unreadable"))
+    );
+    let counts = store.delivery_counts(id, at(2, 7)).await.unwrap();
+    assert_eq!((counts.dead, counts.queued, counts.last_hour), (1, 0, 0));
+    assert_eq!(counts.last_received_at, Some(when));
+    assert_eq!(
+        store.delivery_counts(id, at(2, 4)).await.unwrap().last_hour,
+        2
+    );
+    store.retry_delivery(second, at(3, 0)).await.unwrap();
+    assert!(matches!(
+        store.retry_delivery(second, at(3, 0)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.due_deliveries(at(3, 0), 10).await.unwrap()[0].attempts,
+        0
+    );
+    let all = store.deliveries_of(id, false, 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [second, first],
+        "newest first"
+    );
+    assert_eq!(all[1].messages, 1);
+
+    // A sender's open report, and a message taken in once.
+    let mut from_whatsapp = report(UnitCode::province(22), "QN", at(2, 3), "first");
+    from_whatsapp.channel = Channel::Whatsapp;
+    from_whatsapp.account = "qn-whatsapp".into();
+    from_whatsapp.platform_message_id = Some("wamid.1".into());
+    from_whatsapp.sender_index = Some(b"sender-index".to_vec());
+    from_whatsapp.reply_sealed = Some(b"sealed reply address".to_vec());
+    let receipt = store.intake(&[from_whatsapp]).await.unwrap().remove(0);
+    assert_eq!(
+        store.open_report_of_sender(b"sender-index").await.unwrap(),
+        Some(receipt.case_number.clone())
+    );
+    assert_eq!(
+        store.open_report_of_sender(b"someone else").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.reply_sealed(receipt.report).await.unwrap().as_deref(),
+        Some(&b"sealed reply address"[..])
+    );
+    let follow = NewMessage {
+        report: receipt.report,
+        direction: Direction::Inbound,
+        channel: Channel::Whatsapp,
+        body_sealed: b"sealed: more".to_vec(),
+        word_index: Vec::new(),
+        attachments: Vec::new(),
+        author: None,
+        delivery: None,
+        at: at(2, 4),
+        event: "report.reporter_added".into(),
+        account: "qn-whatsapp".into(),
+        platform_message_id: Some("wamid.2".into()),
+    };
+    store.add_message(&follow).await.unwrap();
+    assert!(matches!(
+        store.add_message(&follow).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let first_again = NewMessage {
+        platform_message_id: Some("wamid.1".into()),
+        ..follow.clone()
+    };
+    assert!(matches!(
+        store.add_message(&first_again).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.messages(receipt.report).await.unwrap().len(), 2);
+
+    // What the platform says of our answer only moves forward.
+    let answer = NewMessage {
+        direction: Direction::Outbound,
+        delivery: Some(Delivery::Sent),
+        platform_message_id: Some("wamid.OURS".into()),
+        ..follow
+    };
+    store.add_message(&answer).await.unwrap();
+    let update = async |d: Delivery| {
+        store
+            .update_sent_delivery(Channel::Whatsapp, "qn-whatsapp", "wamid.OURS", d, None)
+            .await
+            .unwrap()
+    };
+    assert!(update(Delivery::Read).await);
+    assert!(update(Delivery::Delivered).await);
+    let last = store.messages(receipt.report).await.unwrap().pop().unwrap();
+    assert_eq!(
+        last.delivery,
+        Some(Delivery::Read),
+        "a late 'delivered' does not undo 'read'"
+    );
+    assert!(
+        !store
+            .update_sent_delivery(
+                Channel::Whatsapp,
+                "qn-whatsapp",
+                "wamid.2",
+                Delivery::Read,
+                None
+            )
+            .await
+            .unwrap(),
+        "only our own messages"
+    );
 }

@@ -12,7 +12,8 @@ use hotline_domain::notify::NotifyAddress;
 use hotline_domain::roster::Roster;
 use hotline_domain::routing::{RoutingRule, Target};
 use hotline_domain::{
-    CaseNumber, ContactId, Gazetteer, MessageId, ReportId, Role, StaffId, UnitCode,
+    CaseNumber, Channel, ContactId, Delivery, Gazetteer, MessageId, ReportId, Role, StaffId,
+    UnitCode,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -200,6 +201,21 @@ pub trait Reports: Send + Sync {
     async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId>;
     /// The reporter has seen the answers delivered to them: each becomes `read`.
     async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()>;
+    /// The newest report, neither closed nor merged, that came from the platform sender with
+    /// this blind index.
+    async fn open_report_of_sender(&self, sender_index: &[u8]) -> StoreResult<Option<CaseNumber>>;
+    /// Records what a platform says of a message we sent (by its id there); `false` when no
+    /// message of ours has that id.
+    async fn update_sent_delivery(
+        &self,
+        channel: Channel,
+        account: &str,
+        platform_message_id: &str,
+        delivery: Delivery,
+        error: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// Where answers to a platform report go, sealed under its data key.
+    async fn reply_sealed(&self, report: ReportId) -> StoreResult<Option<Vec<u8>>>;
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
@@ -555,6 +571,59 @@ pub trait Notifications: Send + Sync {
     ) -> StoreResult<Vec<NotificationRecord>>;
 }
 
+/// Platform accounts and the journal of what they deliver. A delivery is journalled before the
+/// platform is told it arrived, and taken apart later.
+#[async_trait]
+pub trait Channels: Send + Sync {
+    /// `Conflict("account")` when the platform has an account of that name.
+    async fn add_channel_account(&self, account: &NewChannelAccount) -> StoreResult<i64>;
+    async fn channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
+    async fn channel_account(&self, platform: Channel, name: &str) -> StoreResult<ChannelAccount>;
+    async fn channel_account_by_id(&self, id: i64) -> StoreResult<ChannelAccount>;
+    /// Writes a delivery durably; its id.
+    async fn journal_delivery(
+        &self,
+        account_id: i64,
+        body_sealed: &[u8],
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Deliveries due for processing at `now`, oldest first.
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>>;
+    /// Takes a due delivery until `until`; `false` when another node took it.
+    async fn claim_delivery(
+        &self,
+        id: i64,
+        seen: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records how processing went. A finished delivery's body is dropped unless some of its
+    /// events were of no use here: those are kept, sealed, for a look later.
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Puts a dead delivery back in the queue; `NotFound` when it is not dead.
+    async fn retry_delivery(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// An account's latest deliveries, newest first; only dead ones when `dead_only`.
+    async fn deliveries_of(
+        &self,
+        account_id: i64,
+        dead_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>>;
+    async fn delivery_counts(
+        &self,
+        account_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeliveryCounts>;
+}
+
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
 pub trait Duty: Send + Sync {
@@ -600,6 +669,7 @@ pub trait Store:
     + Duty
     + Alerts
     + Notifications
+    + Channels
     + Audit
 {
 }
@@ -617,6 +687,7 @@ impl<T> Store for T where
         + Duty
         + Alerts
         + Notifications
+        + Channels
         + Audit
 {
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::DeadlineRule;
 use hotline_domain::notify::{NotificationKind, NotifyChannel};
+use hotline_domain::platform::AccountName;
 use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
@@ -274,6 +275,10 @@ pub struct NewReport {
     pub entered_by: Option<StaffId>,
     /// Why it went to `unit`: the routing rule, in one word without spaces, for its first event.
     pub route: String,
+    /// Blind index of the platform sender it came from, to thread their next messages into it.
+    pub sender_index: Option<Vec<u8>>,
+    /// Where answers go on its platform, sealed under the report's data key.
+    pub reply_sealed: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for NewReport {
@@ -577,6 +582,10 @@ pub struct NewMessage {
     pub at: DateTime<Utc>,
     /// The event recorded with it (`report.reporter_added`, `report.replied`).
     pub event: String,
+    /// The channel account it came in on or leaves by (empty for the web and the API).
+    pub account: String,
+    /// The platform's id of an inbound message: the same id is taken in once.
+    pub platform_message_id: Option<String>,
 }
 
 impl std::fmt::Debug for NewMessage {
@@ -963,4 +972,97 @@ pub struct NotificationRecord {
     pub sent_via: Option<NotifyChannel>,
     pub sent_at: Option<DateTime<Utc>>,
     pub attempts: Vec<NotificationAttempt>,
+}
+
+/// A platform account to connect.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewChannelAccount {
+    pub platform: Channel,
+    pub name: AccountName,
+    pub unit: UnitCode,
+    /// Its credentials (a JSON object of the platform's keys), sealed with the channel key.
+    pub secrets_sealed: Vec<u8>,
+    pub api_base: String,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewChannelAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewChannelAccount")
+            .field("platform", &self.platform)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connected platform account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelAccount {
+    pub id: i64,
+    pub platform: Channel,
+    pub name: AccountName,
+    pub unit: UnitCode,
+    pub secrets_sealed: Vec<u8>,
+    pub api_base: String,
+    pub created_at: DateTime<Utc>,
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for ChannelAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelAccount")
+            .field("id", &self.id)
+            .field("platform", &self.platform)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A delivery waiting to be taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDelivery {
+    pub id: i64,
+    pub account_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub body_sealed: Vec<u8>,
+    pub attempts: u32,
+    pub next_at: DateTime<Utc>,
+}
+
+/// How processing a delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// Taken apart: how many messages it held and how many events were of no use here.
+    Done { messages: u32, ignored: u32 },
+    /// Failed; tried again at `next_at`.
+    Retry {
+        next_at: DateTime<Utc>,
+        error: String,
+    },
+    /// Failed too often: kept, shown to administrators, retried only by hand.
+    Dead { error: String },
+}
+
+/// A delivery as the channel's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub received_at: DateTime<Utc>,
+    /// `queued`, `done` or `dead`.
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub messages: u32,
+    pub ignored: u32,
+}
+
+/// What an account received, in figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeliveryCounts {
+    pub last_received_at: Option<DateTime<Utc>>,
+    pub last_hour: u32,
+    pub queued: u32,
+    pub dead: u32,
+    pub ignored: u32,
 }

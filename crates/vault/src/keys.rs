@@ -84,6 +84,7 @@ enum Purpose {
     BlindIndex,
     FormStamp,
     StaffSecrets,
+    ChannelSecrets,
 }
 
 impl Purpose {
@@ -95,6 +96,7 @@ impl Purpose {
             Purpose::BlindIndex => b"hotline/v1/blind-index",
             Purpose::FormStamp => b"hotline/v1/form-stamp",
             Purpose::StaffSecrets => b"hotline/v1/staff-secrets",
+            Purpose::ChannelSecrets => b"hotline/v1/channel-secrets",
         }
     }
 }
@@ -250,6 +252,7 @@ pub struct IndexKey {
     blind_index: [u8; 32],
     form_stamp: [u8; 32],
     staff_secrets: [u8; 32],
+    channel_secrets: [u8; 32],
 }
 
 impl std::fmt::Debug for IndexKey {
@@ -265,6 +268,7 @@ impl IndexKey {
             blind_index: derive(&secret, Purpose::BlindIndex),
             form_stamp: derive(&secret, Purpose::FormStamp),
             staff_secrets: derive(&secret, Purpose::StaffSecrets),
+            channel_secrets: derive(&secret, Purpose::ChannelSecrets),
             secret,
         }
     }
@@ -294,6 +298,12 @@ impl IndexKey {
     /// The key that seals staff members' own secrets (their second factor) in the store.
     pub fn staff_secrets(&self) -> DataKey {
         DataKey(self.staff_secrets)
+    }
+
+    /// The key that seals channel accounts' credentials and the raw deliveries platforms send
+    /// before they are taken apart.
+    pub fn channel_secrets(&self) -> DataKey {
+        DataKey(self.channel_secrets)
     }
 
     /// The seal of a form handed to a citizen: every server of one store can check the stamps

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod hooks;
 pub mod i18n;
 mod middleware;
 pub mod notify_words;
@@ -295,6 +296,14 @@ pub fn app(state: AppState) -> Router {
             "/console/admin/units/rename",
             post(pages::admin_rename_unit),
         )
+        .route(
+            "/console/admin/kenh",
+            get(pages::admin_channels).post(pages::admin_add_channel),
+        )
+        .route(
+            "/console/admin/kenh/thu-lai",
+            post(pages::admin_retry_delivery),
+        )
         .route("/console/tong-hop", get(pages::digest))
         .route("/console/canh-bao", get(pages::alerts))
         .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
@@ -425,7 +434,11 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/reports/{case}/follow-up",
             get(api::follow_up).post(api::follow_up_add),
         )
-        .route("/api/v1/openapi.json", get(api::openapi));
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route(
+            "/hooks/{platform}/{account}",
+            get(hooks::handshake).post(hooks::delivery),
+        );
     let gated =
         pages
             .merge(api)

@@ -13,6 +13,7 @@ mod audit;
 mod bad_input;
 mod browser;
 mod capture;
+mod channels;
 mod cli;
 mod crash;
 mod duty;

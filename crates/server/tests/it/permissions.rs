@@ -348,6 +348,15 @@ async fn matrix(backend: Backend) {
                 },
             ),
             (
+                "GET channel accounts",
+                status_of(c.get(server.url("/console/admin/kenh"))).await,
+                if m.role == Role::Administrator {
+                    200
+                } else {
+                    403
+                },
+            ),
+            (
                 "GET who is on duty",
                 status_of(c.get(server.url("/console/truc"))).await,
                 if m.role == Role::Auditor { 403 } else { 200 },

@@ -2,6 +2,7 @@
 //! inbox and report page. They work without JavaScript.
 
 mod admin;
+mod channels;
 mod citizen;
 mod console;
 mod duty;
@@ -15,6 +16,7 @@ pub use inbox_filter::InboxQuery;
 mod staff;
 
 pub use admin::*;
+pub use channels::*;
 pub use citizen::*;
 pub use console::*;
 pub use duty::*;

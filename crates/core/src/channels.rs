@@ -1,0 +1,594 @@
+//! Platform channels: accounts connected by an administrator, deliveries made durable before
+//! the platform hears "200", and the job that takes them apart into reports. A delivery is
+//! checked (signature on the raw bytes) before anything is kept, journalled sealed, and then
+//! processed from the journal: idempotently, because platforms deliver the same message again
+//! on timeouts and for days. Each citizen is a blind index of (platform, account, sender):
+//! their messages thread into their open report, or open a new one once it is closed.
+
+use crate::follow_up::Added;
+use crate::intake::Submission;
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::Duration;
+use hotline_channels::meta;
+use hotline_domain::inbound::{InboundEvent, InboundMessage};
+use hotline_domain::platform::{AccountName, PlatformSpec};
+use hotline_domain::text::Phone;
+use hotline_domain::{Channel, ContactInput, Direction, DomainError, ReportInput, UnitCode};
+use hotline_store::{
+    ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
+    PendingDelivery, StoreError, Visibility,
+};
+use std::collections::BTreeMap;
+
+/// Deliveries taken up per pass.
+const DELIVERIES_PER_PASS: u32 = 100;
+/// How long a node holds a delivery it took before another may take it.
+const CLAIM: Duration = Duration::minutes(2);
+/// Waits after the first, second… failed attempt; after the last, a dead letter.
+const RETRY_WAITS: [Duration; 4] = [
+    Duration::seconds(30),
+    Duration::minutes(2),
+    Duration::minutes(10),
+    Duration::hours(1),
+];
+
+/// An account to connect, as the command line or the console gives it.
+#[derive(Clone)]
+pub struct AccountInput<'a> {
+    pub platform: &'a str,
+    pub name: &'a str,
+    pub unit: &'a str,
+    /// `KEY=VALUE` settings: the platform's secrets and ids.
+    pub settings: &'a [(String, String)],
+    /// The platform API's base URL; the platform's own when `None`.
+    pub api_base: Option<&'a str>,
+}
+
+/// A connected account as administrators see it: never its secrets.
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub platform: Channel,
+    pub name: AccountName,
+    pub unit: UnitCode,
+    pub webhook_path: String,
+    /// The keys it has, by name only.
+    pub keys: Vec<String>,
+    /// Keys it lacks to answer on the platform; empty when it can.
+    pub missing_send_keys: Vec<&'static str>,
+    pub api_base: String,
+    pub counts: DeliveryCounts,
+    /// Its latest failed deliveries.
+    pub dead: Vec<DeliveryRecord>,
+}
+
+/// What one pass over the journal did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryPass {
+    pub processed: usize,
+    /// Messages taken in for the first time.
+    pub messages: usize,
+    /// Messages seen before (a redelivery).
+    pub duplicates: usize,
+    pub failed: usize,
+    pub dead: usize,
+}
+
+fn secrets_context(platform: Channel, name: &AccountName) -> Vec<u8> {
+    format!("hotline/v1/channel-account/{platform}/{name}").into_bytes()
+}
+
+fn delivery_context(account_id: i64) -> Vec<u8> {
+    format!("hotline/v1/delivery/{account_id}").into_bytes()
+}
+
+/// The text a message is kept as: its words, then what else it carried, described.
+fn message_text(message: &InboundMessage) -> String {
+    let mut parts = Vec::new();
+    if !message.text.is_empty() {
+        parts.push(message.text.clone());
+    }
+    for media in &message.media {
+        parts.push(match (media.kind, &media.file_name) {
+            ("image", _) => "[Ảnh]".to_owned(),
+            ("voice", _) => "[Tin nhắn thoại]".to_owned(),
+            ("audio", _) => "[Âm thanh]".to_owned(),
+            ("video", _) => "[Video]".to_owned(),
+            ("sticker", _) => "[Nhãn dán]".to_owned(),
+            (_, Some(name)) => format!("[Tệp: {}]", hotline_domain::text::clean_line(name)),
+            _ => "[Tệp]".to_owned(),
+        });
+    }
+    if let Some(place) = &message.location {
+        let named: Vec<&str> = [place.name.as_deref(), place.address.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut line = format!("[Vị trí: {:.6}, {:.6}", place.latitude, place.longitude);
+        if !named.is_empty() {
+            line.push_str(" — ");
+            line.push_str(&hotline_domain::text::clean_line(&named.join(", ")));
+        }
+        line.push(']');
+        parts.push(line);
+    }
+    for card in &message.contacts {
+        parts.push(format!(
+            "[Danh bạ: {} {}]",
+            hotline_domain::text::clean_line(&card.name),
+            card.phones.join(", ")
+        ));
+    }
+    if let Some(emoji) = &message.reaction {
+        parts.push(if emoji.is_empty() {
+            "[Bỏ bày tỏ cảm xúc]".to_owned()
+        } else {
+            format!("[Bày tỏ cảm xúc {emoji}]")
+        });
+    }
+    if let Some(link) = &message.permalink {
+        parts.push(format!("[Bài đăng công khai: {link}]"));
+    }
+    if parts.is_empty() {
+        parts.push("[Tin nhắn không có nội dung]".to_owned());
+    }
+    parts.join("\n")
+}
+
+/// Where answers to a platform report go, as sealed with it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct ReplyAddress {
+    pub(crate) account_id: i64,
+    pub(crate) to: String,
+    pub(crate) public: bool,
+    /// The message answered, for platforms that thread replies.
+    pub(crate) in_reply_to: String,
+}
+
+impl Hotline {
+    /// Connects a platform account. An administrator may connect one for their unit or a unit
+    /// below it; `None` is the operator at the command line. Audited with the keys' names only.
+    pub async fn add_channel_account(
+        &self,
+        actor: Option<&Actor>,
+        input: &AccountInput<'_>,
+    ) -> CoreResult<AccountView> {
+        if let Some(actor) = actor {
+            Self::require_administrator(actor)?;
+        }
+        let mut errors = Vec::new();
+        let mut invalid = |e: DomainError| {
+            if let DomainError::Invalid(mut fields) = e {
+                errors.append(&mut fields);
+            }
+        };
+        let spec = PlatformSpec::parse(input.platform)
+            .map_err(&mut invalid)
+            .ok();
+        let name = AccountName::parse(input.name).map_err(&mut invalid).ok();
+        let unit = match input.unit.parse::<UnitCode>() {
+            Ok(unit) => match self.store.unit(&unit).await {
+                Ok(held) => Some((unit, held.path)),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => None,
+        };
+        if unit.is_none() {
+            errors.push(hotline_domain::FieldError::new("unit", "unknown_unit"));
+        }
+        if let (Some(actor), Some((_, path))) = (actor, &unit)
+            && !path.starts_with(&actor.0.unit_path)
+        {
+            return Err(CoreError::NotFound);
+        }
+        let mut secrets = BTreeMap::new();
+        if let Some(spec) = spec {
+            for (key, value) in input.settings {
+                let (key, value) = (key.trim(), value.trim());
+                if !spec.knows(key) {
+                    errors.push(hotline_domain::FieldError::new(key, "unknown_key"));
+                } else if value.is_empty() || value.len() > 4096 {
+                    errors.push(hotline_domain::FieldError::new(key, "invalid"));
+                } else {
+                    secrets.insert(key.to_owned(), value.to_owned());
+                }
+            }
+            for key in spec.receive_keys {
+                if !secrets.contains_key(*key) {
+                    errors.push(hotline_domain::FieldError::new(*key, "required"));
+                }
+            }
+        }
+        let api_base = input
+            .api_base
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .or(spec.map(|s| s.default_api_base))
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        if spec.is_some() && !(api_base.starts_with("https://") || api_base.starts_with("http://"))
+        {
+            errors.push(hotline_domain::FieldError::new("api_base", "invalid"));
+        }
+        let (Some(spec), Some(name), Some((unit, _)), true) = (spec, name, unit, errors.is_empty())
+        else {
+            return Err(DomainError::Invalid(errors).into());
+        };
+        let plaintext = serde_json::to_vec(&secrets)
+            .map_err(|e| CoreError::Internal(format!("account secrets: {e}")))?;
+        let sealed = self
+            .keys
+            .channel_secrets()
+            .seal(&plaintext, &secrets_context(spec.channel, &name));
+        self.store
+            .add_channel_account(&NewChannelAccount {
+                platform: spec.channel,
+                name: name.clone(),
+                unit: unit.clone(),
+                secrets_sealed: sealed,
+                api_base,
+                at: self.clock.now(),
+            })
+            .await?;
+        let keys: Vec<&str> = secrets.keys().map(String::as_str).collect();
+        self.audit(
+            actor.map(|a| a.0.id),
+            "channel.account_added",
+            &format!("{}/{name}", spec.name()),
+            &format!("unit={unit} keys={}", keys.join(",")),
+        )
+        .await?;
+        let account = self
+            .store
+            .channel_account(spec.channel, name.as_str())
+            .await?;
+        self.account_view(&account).await
+    }
+
+    async fn account_view(&self, account: &ChannelAccount) -> CoreResult<AccountView> {
+        let secrets = self.account_secrets(account)?;
+        let spec = PlatformSpec::of(account.platform)
+            .ok_or_else(|| CoreError::Internal("an account on an unknown platform".into()))?;
+        Ok(AccountView {
+            platform: account.platform,
+            name: account.name.clone(),
+            unit: account.unit.clone(),
+            webhook_path: format!("/hooks/{}/{}", account.platform, account.name),
+            keys: secrets.keys().cloned().collect(),
+            missing_send_keys: spec
+                .send_keys
+                .iter()
+                .copied()
+                .filter(|k| !secrets.contains_key(*k))
+                .collect(),
+            api_base: account.api_base.clone(),
+            counts: self
+                .store
+                .delivery_counts(account.id, self.clock.now())
+                .await?,
+            dead: self.store.deliveries_of(account.id, true, 20).await?,
+        })
+    }
+
+    /// The accounts of the actor's unit and those below it: administrators only; every account
+    /// for the operator at the command line (`None`).
+    pub async fn channel_accounts(&self, actor: Option<&Actor>) -> CoreResult<Vec<AccountView>> {
+        let scope = match actor {
+            Some(actor) => {
+                Self::require_administrator(actor)?;
+                actor.0.unit_path.as_str()
+            }
+            None => "/",
+        };
+        let mut views = Vec::new();
+        for account in self.store.channel_accounts().await? {
+            if self.units_path(&account.unit).await?.starts_with(scope) {
+                views.push(self.account_view(&account).await?);
+            }
+        }
+        Ok(views)
+    }
+
+    async fn units_path(&self, code: &UnitCode) -> CoreResult<String> {
+        Ok(self.store.unit(code).await?.path)
+    }
+
+    pub(crate) fn account_secrets(
+        &self,
+        account: &ChannelAccount,
+    ) -> CoreResult<BTreeMap<String, String>> {
+        let plaintext = self
+            .keys
+            .channel_secrets()
+            .open(
+                &account.secrets_sealed,
+                &secrets_context(account.platform, &account.name),
+            )
+            .map_err(|_| CoreError::Internal("an account's secrets do not open".into()))?;
+        serde_json::from_slice(&plaintext)
+            .map_err(|e| CoreError::Internal(format!("an account's secrets: {e}")))
+    }
+
+    /// A live account by its webhook's path; `NotFound` for anything else.
+    async fn live_account(&self, platform: &str, name: &str) -> CoreResult<ChannelAccount> {
+        let platform = PlatformSpec::parse(platform)
+            .map_err(|_| CoreError::NotFound)?
+            .channel;
+        match self.store.channel_account(platform, name).await {
+            Ok(account) if !account.disabled => Ok(account),
+            Ok(_) | Err(StoreError::NotFound) => Err(CoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Meta's subscription check: the challenge to echo, or `Forbidden`.
+    pub async fn channel_handshake(
+        &self,
+        platform: &str,
+        name: &str,
+        (mode, token, challenge): (Option<&str>, Option<&str>, Option<&str>),
+    ) -> CoreResult<String> {
+        let account = self.live_account(platform, name).await?;
+        let secrets = self.account_secrets(&account)?;
+        let verify_token = secrets.get("verify_token").map_or("", String::as_str);
+        meta::handshake(mode, token, challenge, verify_token)
+            .map(str::to_owned)
+            .ok_or(CoreError::Forbidden)
+    }
+
+    /// Checks a delivery's signature on its raw bytes and journals it, sealed. Returns once it
+    /// is durable: only then may the platform be told it arrived. A bad or missing signature
+    /// is `Unauthenticated`, and nothing is kept.
+    pub async fn receive_delivery(
+        &self,
+        platform: &str,
+        name: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> CoreResult<i64> {
+        let account = self.live_account(platform, name).await?;
+        let secrets = self.account_secrets(&account)?;
+        let app_secret = secrets.get("app_secret").map_or("", String::as_str);
+        if meta::verify(signature, body, app_secret).is_err() {
+            metrics::counter!("hotline_deliveries_refused_total", "platform" => account.platform.as_str())
+                .increment(1);
+            return Err(CoreError::Unauthenticated);
+        }
+        let sealed = self
+            .keys
+            .channel_secrets()
+            .seal(body, &delivery_context(account.id));
+        let id = self
+            .store
+            .journal_delivery(account.id, &sealed, self.clock.now())
+            .await?;
+        metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
+            .increment(1);
+        self.deliveries_waiting.notify_one();
+        Ok(id)
+    }
+
+    /// One pass over the journal: each due delivery is claimed, taken apart and its messages
+    /// taken in. A failure is retried with growing waits, then kept as a dead letter.
+    pub async fn run_deliveries(&self) -> CoreResult<DeliveryPass> {
+        let now = self.clock.now();
+        let mut pass = DeliveryPass::default();
+        for delivery in self.store.due_deliveries(now, DELIVERIES_PER_PASS).await? {
+            if !self
+                .store
+                .claim_delivery(delivery.id, delivery.next_at, now + CLAIM)
+                .await?
+            {
+                continue;
+            }
+            let outcome = match self.process_delivery(&delivery, &mut pass).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    let error = match &e {
+                        CoreError::Domain(d) => format!("refused: {}", d.code()),
+                        other => other.to_string(),
+                    };
+                    match RETRY_WAITS.get(delivery.attempts as usize) {
+                        Some(wait) => {
+                            pass.failed += 1;
+                            DeliveryOutcome::Retry {
+                                next_at: self.clock.now() + *wait,
+                                error,
+                            }
+                        }
+                        None => {
+                            pass.dead += 1;
+                            DeliveryOutcome::Dead { error }
+                        }
+                    }
+                }
+            };
+            if let DeliveryOutcome::Dead { error } | DeliveryOutcome::Retry { error, .. } = &outcome
+            {
+                tracing::warn!(delivery = delivery.id, %error, "a delivery could not be processed");
+            }
+            self.store
+                .finish_delivery(delivery.id, &outcome, self.clock.now())
+                .await?;
+            pass.processed += 1;
+        }
+        Ok(pass)
+    }
+
+    async fn process_delivery(
+        &self,
+        delivery: &PendingDelivery,
+        pass: &mut DeliveryPass,
+    ) -> CoreResult<DeliveryOutcome> {
+        let account = self
+            .store
+            .channel_account_by_id(delivery.account_id)
+            .await?;
+        let body = self
+            .keys
+            .channel_secrets()
+            .open(&delivery.body_sealed, &delivery_context(account.id))
+            .map_err(|_| CoreError::Internal("a delivery does not open".into()))?;
+        let events = match meta::parse(account.platform, &body, delivery.received_at) {
+            Ok(events) => events,
+            // It will not read better next time: a dead letter at once, kept for a look.
+            Err(unreadable) => {
+                pass.dead += 1;
+                return Ok(DeliveryOutcome::Dead {
+                    error: unreadable.to_string(),
+                });
+            }
+        };
+        let (mut messages, mut ignored) = (0_u32, 0_u32);
+        for event in events {
+            match event {
+                InboundEvent::Message(message) => {
+                    if self.take_in(&account, &message, delivery).await? {
+                        messages += 1;
+                        pass.messages += 1;
+                    } else {
+                        pass.duplicates += 1;
+                    }
+                }
+                InboundEvent::Status {
+                    platform_message_id,
+                    delivery: state,
+                    error,
+                } => {
+                    let known = self
+                        .store
+                        .update_sent_delivery(
+                            account.platform,
+                            account.name.as_str(),
+                            &platform_message_id,
+                            state,
+                            error.as_deref(),
+                        )
+                        .await?;
+                    ignored += u32::from(!known);
+                }
+                InboundEvent::Ignored(what) => {
+                    tracing::debug!(%what, "delivery event of no use here");
+                    ignored += 1;
+                }
+            }
+        }
+        Ok(DeliveryOutcome::Done { messages, ignored })
+    }
+
+    /// Takes one message in: onto its sender's open report, or as a new report. `false` when it
+    /// was taken in before.
+    async fn take_in(
+        &self,
+        account: &ChannelAccount,
+        message: &InboundMessage,
+        delivery: &PendingDelivery,
+    ) -> CoreResult<bool> {
+        let sender_index = self.keys.blind_index(
+            "platform-sender",
+            &format!("{}:{}:{}", account.platform, account.id, message.sender),
+        );
+        let text = message_text(message);
+        if let Some(case) = self.store.open_report_of_sender(&sender_index).await? {
+            let detail = self
+                .store
+                .report(&Visibility::Subtree("/".into()), &case)
+                .await?;
+            let added = Added {
+                direction: Direction::Inbound,
+                author: None,
+                text: &text,
+                evidence: &[],
+                event: "report.reporter_added",
+                via: Some((
+                    account.platform,
+                    account.name.as_str(),
+                    &message.platform_message_id,
+                )),
+            };
+            return match self.add_message(&detail, added).await {
+                Ok(_) => Ok(true),
+                Err(CoreError::Conflict(_)) => Ok(false),
+                Err(e) => Err(e),
+            };
+        }
+        let phone = message
+            .sender_phone
+            .as_deref()
+            .and_then(|digits| Phone::parse(&format!("+{}", digits.trim_start_matches('+'))))
+            .map(|p| p.e164().to_owned());
+        let name = message
+            .sender_name
+            .as_deref()
+            .map(hotline_domain::text::clean_line)
+            .filter(|n| !n.is_empty() && n.chars().count() <= 200);
+        let contact = (phone.is_some() || name.is_some()).then_some(ContactInput {
+            name,
+            phone,
+            email: None,
+        });
+        let reply = ReplyAddress {
+            account_id: account.id,
+            to: message.sender.clone(),
+            public: message.public,
+            in_reply_to: message.platform_message_id.clone(),
+        };
+        let mut submission = Submission::new(
+            ReportInput {
+                text,
+                contact,
+                ..ReportInput::default()
+            },
+            account.platform,
+        );
+        submission.account = account.name.as_str().to_owned();
+        submission.platform_message_id = Some(message.platform_message_id.clone());
+        submission.owner = Some(account.unit.clone());
+        submission.received_at = Some(delivery.received_at);
+        submission.sender_index = Some(sender_index);
+        submission.reply_to = Some(
+            serde_json::to_string(&reply)
+                .map_err(|e| CoreError::Internal(format!("reply address: {e}")))?,
+        );
+        let submitted = self.submit(submission).await?;
+        Ok(submitted.follow_up_code.is_some())
+    }
+
+    /// Puts a dead delivery of an account in the actor's scope back in the queue. Audited.
+    pub async fn retry_delivery(
+        &self,
+        actor: &Actor,
+        platform: &str,
+        name: &str,
+        id: i64,
+    ) -> CoreResult<()> {
+        Self::require_administrator(actor)?;
+        let account = self.live_account(platform, name).await?;
+        if !self
+            .units_path(&account.unit)
+            .await?
+            .starts_with(&actor.0.unit_path)
+        {
+            return Err(CoreError::NotFound);
+        }
+        if !self
+            .store
+            .deliveries_of(account.id, true, 1000)
+            .await?
+            .iter()
+            .any(|d| d.id == id)
+        {
+            return Err(CoreError::NotFound);
+        }
+        self.store.retry_delivery(id, self.clock.now()).await?;
+        self.audit(
+            Some(actor.0.id),
+            "channel.delivery_retried",
+            &format!("{platform}/{name}"),
+            &format!("delivery={id}"),
+        )
+        .await
+    }
+}

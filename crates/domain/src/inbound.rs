@@ -1,0 +1,117 @@
+//! What a platform delivery holds once taken apart: messages from citizens, changes in the
+//! state of messages we sent, and events of no use here (counted, never an error). `Debug`
+//! shows no text and no sender.
+
+use crate::Delivery;
+use chrono::{DateTime, Utc};
+
+/// A file a message carries, fetched later through the platform's API.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MediaRef {
+    /// `image`, `audio`, `voice`, `video`, `document`, `sticker` or `file`.
+    pub kind: &'static str,
+    /// The platform's media id, where it gives one (WhatsApp).
+    pub media_id: Option<String>,
+    /// A direct, short-lived link, where it gives one (Messenger, Instagram).
+    pub url: Option<String>,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+}
+
+impl std::fmt::Debug for MediaRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaRef")
+            .field("kind", &self.kind)
+            .field("mime_type", &self.mime_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A place a citizen shared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedLocation {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A contact card a citizen shared.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SharedContact {
+    pub name: String,
+    pub phones: Vec<String>,
+}
+
+/// One message from a citizen.
+#[derive(Clone, PartialEq)]
+pub struct InboundMessage {
+    /// The platform's id of the message, unique per account: redeliveries carry the same.
+    pub platform_message_id: String,
+    /// The platform's id of the sender on this account (PSID, IGSID, WhatsApp's business-scoped
+    /// user id or phone digits, a Threads user name).
+    pub sender: String,
+    /// The sender's phone number as the platform gives it (WhatsApp's `wa_id`), when it does.
+    pub sender_phone: Option<String>,
+    /// The name the sender shows on the platform.
+    pub sender_name: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The text, or a file's caption; empty when there is none.
+    pub text: String,
+    pub media: Vec<MediaRef>,
+    pub location: Option<SharedLocation>,
+    pub contacts: Vec<SharedContact>,
+    /// An emoji reaction to an earlier message (`reply_to` names it).
+    pub reaction: Option<String>,
+    /// The message this one answers or reacts to.
+    pub reply_to: Option<String>,
+    /// Posted in public (a comment, a mention): anyone can read it and any answer.
+    pub public: bool,
+    /// Where the public post is.
+    pub permalink: Option<String>,
+}
+
+impl std::fmt::Debug for InboundMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundMessage")
+            .field("platform_message_id", &self.platform_message_id)
+            .field("media", &self.media.len())
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InboundMessage {
+    /// A message with only its ids, time and text; the rest empty.
+    pub fn new(platform_message_id: &str, sender: &str, at: DateTime<Utc>, text: &str) -> Self {
+        Self {
+            platform_message_id: platform_message_id.to_owned(),
+            sender: sender.to_owned(),
+            sender_phone: None,
+            sender_name: None,
+            at,
+            text: crate::text::clean(text),
+            media: Vec::new(),
+            location: None,
+            contacts: Vec::new(),
+            reaction: None,
+            reply_to: None,
+            public: false,
+            permalink: None,
+        }
+    }
+}
+
+/// One event of a delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundEvent {
+    Message(Box<InboundMessage>),
+    /// A message we sent was delivered, read or failed.
+    Status {
+        platform_message_id: String,
+        delivery: Delivery,
+        error: Option<String>,
+    },
+    /// Of no use here (our own echoes, typing, a post published…): named for the counts.
+    Ignored(String),
+}

@@ -1,0 +1,138 @@
+//! The platforms whose accounts Hotline connects to (a province's WhatsApp number, its Facebook
+//! page…), what each needs to receive and to answer, and the names accounts are known by.
+
+use crate::{Channel, DomainError};
+
+/// What connecting one platform takes. Keys are named as the platform names its secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformSpec {
+    pub channel: Channel,
+    /// Needed to receive (check deliveries, answer the handshake).
+    pub receive_keys: &'static [&'static str],
+    /// Needed, besides, to answer on the platform.
+    pub send_keys: &'static [&'static str],
+    /// Accepted, not needed.
+    pub optional_keys: &'static [&'static str],
+    /// Where the platform's API lives unless the account says otherwise.
+    pub default_api_base: &'static str,
+    /// Replies reach only the sender (`false` for public comments and mentions).
+    pub private: bool,
+}
+
+const META_GRAPH: &str = "https://graph.facebook.com";
+
+/// Every platform an account can be connected on.
+pub const PLATFORMS: &[PlatformSpec] = &[
+    PlatformSpec {
+        channel: Channel::Whatsapp,
+        receive_keys: &["app_secret", "verify_token"],
+        send_keys: &["access_token", "phone_number_id"],
+        optional_keys: &[],
+        default_api_base: META_GRAPH,
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::Messenger,
+        receive_keys: &["app_secret", "verify_token"],
+        send_keys: &["access_token", "page_id"],
+        optional_keys: &[],
+        default_api_base: META_GRAPH,
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::Instagram,
+        receive_keys: &["app_secret", "verify_token"],
+        send_keys: &["access_token"],
+        // The professional account's id; `me` (the token's own account) when not given.
+        optional_keys: &["ig_user_id"],
+        default_api_base: "https://graph.instagram.com",
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::Threads,
+        receive_keys: &["app_secret", "verify_token"],
+        send_keys: &["access_token"],
+        optional_keys: &[],
+        default_api_base: "https://graph.threads.net",
+        private: false,
+    },
+];
+
+impl PlatformSpec {
+    pub fn of(channel: Channel) -> Option<&'static Self> {
+        PLATFORMS.iter().find(|p| p.channel == channel)
+    }
+
+    /// Parses a platform's name (`whatsapp`); `unknown_platform` for anything else.
+    pub fn parse(name: &str) -> Result<&'static Self, DomainError> {
+        name.parse::<Channel>()
+            .ok()
+            .and_then(Self::of)
+            .ok_or_else(|| DomainError::field("platform", "unknown_platform"))
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.channel.as_str()
+    }
+
+    /// Whether `key` is one this platform uses.
+    pub fn knows(&self, key: &str) -> bool {
+        self.receive_keys
+            .iter()
+            .chain(self.send_keys)
+            .chain(self.optional_keys)
+            .any(|k| *k == key)
+    }
+}
+
+/// An account's name, unique per platform, as it appears in its webhook URL
+/// (`/hooks/whatsapp/<name>`): 1 to 40 lowercase letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountName(String);
+
+impl AccountName {
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let ok = (1..=40).contains(&input.len())
+            && input
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if ok {
+            Ok(Self(input.to_owned()))
+        } else {
+            Err(DomainError::field("account", "invalid_account_name"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AccountName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn platforms_and_account_names() {
+        let whatsapp = PlatformSpec::parse("whatsapp").unwrap();
+        assert!(whatsapp.knows("phone_number_id") && !whatsapp.knows("page_id"));
+        assert!(
+            PlatformSpec::parse("web").is_err(),
+            "not a platform with accounts"
+        );
+        assert!(PlatformSpec::parse("myspace").is_err());
+        assert!(!PlatformSpec::parse("threads").unwrap().private);
+        assert!(AccountName::parse("qn-whatsapp_1").is_ok());
+        for bad in ["", "QN", "a/b", "a b", &"x".repeat(41), "../x"] {
+            assert!(AccountName::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! Platform webhooks end to end: Meta's handshake, signatures checked on the raw bytes,
+//! deliveries journalled before the 200 and taken apart into reports, each message once.
+
+use crate::harness::{Backend, Data, Server, api_list, run_cli, stdout_of};
+use hotline_domain::Role;
+use std::time::Duration;
+
+const SECRET: &str = "vn-police-demo-app-secret-0001";
+const THREADS_SECRET: &str = "vn-police-demo-threads-secret-0001";
+const VERIFY: &str = "cat-tinh-verify-7f3a";
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../fixtures/platforms/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn signed(body: &[u8], secret: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn post(server: &Server, path: &str, body: &[u8], signature: Option<&str>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(server.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("x-hub-signature-256", signature);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Waits (a bounded while) until `check` holds.
+async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
+    for _ in 0..500 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+async fn meta_deliveries_become_reports_once(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    for (platform, account, secret) in [
+        ("whatsapp", "qn-whatsapp", SECRET),
+        ("messenger", "qn-facebook", SECRET),
+        ("instagram", "qn-instagram", SECRET),
+        ("threads", "qn-threads", THREADS_SECRET),
+    ] {
+        let settings = [
+            ("app_secret".to_owned(), secret.to_owned()),
+            ("verify_token".to_owned(), VERIFY.to_owned()),
+        ];
+        let input = hotline_core::channels::AccountInput {
+            platform,
+            name: account,
+            unit: "22",
+            settings: &settings,
+            api_base: None,
+        };
+        let view = service
+            .hotline
+            .add_channel_account(None, &input)
+            .await
+            .unwrap();
+        assert_eq!(view.webhook_path, format!("/hooks/{platform}/{account}"));
+        assert!(!view.missing_send_keys.is_empty(), "receives only");
+    }
+    service.close().await;
+    let server = Server::start(data.config()).await;
+
+    // The handshake: the right token has its challenge echoed, anything else is refused.
+    let client = reqwest::Client::new();
+    let check = async |path: &str| {
+        let r = client.get(server.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(
+        check(&format!("/hooks/whatsapp/qn-whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY}")).await,
+        (200, "1158201444".to_owned())
+    );
+    assert_eq!(
+        check(
+            "/hooks/whatsapp/qn-whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong"
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        check(&format!(
+            "/hooks/whatsapp/nobody?hub.mode=subscribe&hub.challenge=1&hub.verify_token={VERIFY}"
+        ))
+        .await
+        .0,
+        404
+    );
+
+    // Refused deliveries: nothing is kept.
+    let text = fixture("whatsapp/text_message.json");
+    let mut changed = text.clone();
+    changed[40] ^= 1;
+    let path = "/hooks/whatsapp/qn-whatsapp";
+    assert_eq!(
+        post(&server, path, &changed, Some(&signed(&text, SECRET))).await,
+        401
+    );
+    assert_eq!(post(&server, path, &text, None).await, 401);
+    assert_eq!(
+        post(&server, path, &text, Some(&signed(&text, "wrong"))).await,
+        401
+    );
+    assert_eq!(
+        post(
+            &server,
+            "/hooks/whatsapp/nobody",
+            &text,
+            Some(&signed(&text, SECRET))
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        post(
+            &server,
+            "/hooks/myspace/qn",
+            &text,
+            Some(&signed(&text, SECRET))
+        )
+        .await,
+        404
+    );
+    let journalled = async || {
+        let service = hotline_server::Service::open(&data.config()).await.unwrap();
+        let mut total = 0;
+        for account in service.hotline.store.channel_accounts().await.unwrap() {
+            total += service
+                .hotline
+                .store
+                .deliveries_of(account.id, false, 1000)
+                .await
+                .unwrap()
+                .len();
+        }
+        service.close().await;
+        total
+    };
+    assert_eq!(
+        journalled().await,
+        0,
+        "refused deliveries leave nothing behind"
+    );
+
+    // Every fixture, each delivered twice (platforms redeliver).
+    let deliveries = [
+        (
+            "/hooks/whatsapp/qn-whatsapp",
+            "whatsapp/text_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/whatsapp/qn-whatsapp",
+            "whatsapp/image_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/whatsapp/qn-whatsapp",
+            "whatsapp/voice_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/messenger/qn-facebook",
+            "messenger/text_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/messenger/qn-facebook",
+            "messenger/image_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/messenger/qn-facebook",
+            "messenger/audio_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/instagram/qn-instagram",
+            "instagram/text_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/instagram/qn-instagram",
+            "instagram/image_message.json",
+            SECRET,
+        ),
+        (
+            "/hooks/threads/qn-threads",
+            "threads/reply_webhook.json",
+            THREADS_SECRET,
+        ),
+        (
+            "/hooks/threads/qn-threads",
+            "threads/mention_webhook.json",
+            THREADS_SECRET,
+        ),
+    ];
+    for round in 0..2 {
+        for (path, file, secret) in deliveries {
+            let body = fixture(file);
+            assert_eq!(
+                post(&server, path, &body, Some(&signed(&body, secret))).await,
+                200,
+                "{file} {round}"
+            );
+        }
+    }
+    assert_eq!(journalled().await, 20);
+
+    // One report per sender: WhatsApp's three messages thread into one, and so on.
+    let base = server.url("");
+    let base = base.trim_end_matches('/');
+    let list = async || api_list(base, "/api/v1/reports", &token).await;
+    eventually("five reports", async || {
+        list().await["items"].as_array().map_or(0, Vec::len) == 5
+    })
+    .await;
+    let reports = list().await;
+    let items = reports["items"].as_array().unwrap();
+    let by_channel = |channel: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter(|r| r["channel"] == channel)
+            .map(|r| r["case_number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(by_channel("whatsapp").len(), 1);
+    assert_eq!(by_channel("messenger").len(), 1);
+    assert_eq!(by_channel("instagram").len(), 1);
+    assert_eq!(by_channel("threads").len(), 2, "two authors");
+    let document = async |case: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}/api/v1/reports/{case}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
+    let whatsapp = &by_channel("whatsapp")[0];
+    eventually("every delivery processed", async || {
+        let service = hotline_server::Service::open(&data.config()).await.unwrap();
+        let mut waiting = 0;
+        for account in service.hotline.store.channel_accounts().await.unwrap() {
+            waiting += service
+                .hotline
+                .store
+                .deliveries_of(account.id, false, 1000)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|d| d.state != "done")
+                .count();
+        }
+        service.close().await;
+        waiting == 0
+    })
+    .await;
+    let report = document(whatsapp).await;
+    let texts: Vec<&str> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 3, "each message once: {texts:?}");
+    assert!(texts[0].contains("cho vay nặng lãi"), "{texts:?}");
+    assert!(texts[1].contains("[Ảnh]"));
+    assert_eq!(texts[2], "[Tin nhắn thoại]");
+    // The reporter is a pseudonym; the number WhatsApp gave is sealed.
+    let shown = report.to_string();
+    assert!(!shown.contains("84912345678") && !shown.contains("0912 345 678"));
+    assert!(report["reporter"].as_str().unwrap().starts_with("NBT-"));
+    let threads = &by_channel("threads")[0];
+    assert!(
+        document(threads).await["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[Bài đăng công khai: https://www.threads.net/")
+    );
+    assert_eq!(
+        list().await["items"].as_array().unwrap().len(),
+        5,
+        "redeliveries changed nothing"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn meta_deliveries_become_reports_once_on_sqlite() {
+    meta_deliveries_become_reports_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn meta_deliveries_become_reports_once_on_postgres() {
+    meta_deliveries_become_reports_once(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn an_operator_connects_an_account_from_the_command_line() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let dir = data.config().data_dir;
+    let help = run_cli(&dir, &["channel", "add", "--help"], &[], None);
+    let help = stdout_of(&help);
+    for key in [
+        "app_secret",
+        "verify_token",
+        "access_token",
+        "phone_number_id",
+        "page_id",
+    ] {
+        assert!(help.contains(key), "{key} in --help");
+    }
+    let added = run_cli(
+        &dir,
+        &[
+            "channel",
+            "add",
+            "--platform",
+            "whatsapp",
+            "--account",
+            "qn-whatsapp",
+            "--unit",
+            "22",
+            "--set",
+            &format!("app_secret={SECRET}"),
+            "--set",
+            &format!("verify_token={VERIFY}"),
+            "--set",
+            "access_token=EAAG-demo",
+            "--set",
+            "phone_number_id=112233445566778",
+        ],
+        &[],
+        None,
+    );
+    assert!(added.status.success(), "{added:?}");
+    assert!(stdout_of(&added).contains("webhook: /hooks/whatsapp/qn-whatsapp"));
+    let again = run_cli(
+        &dir,
+        &[
+            "channel",
+            "add",
+            "--platform",
+            "whatsapp",
+            "--account",
+            "qn-whatsapp",
+            "--unit",
+            "22",
+            "--set",
+            "app_secret=x",
+            "--set",
+            "verify_token=y",
+        ],
+        &[],
+        None,
+    );
+    assert!(!again.status.success(), "one name per platform");
+    let incomplete = run_cli(
+        &dir,
+        &[
+            "channel",
+            "add",
+            "--platform",
+            "messenger",
+            "--account",
+            "qn-fb",
+            "--unit",
+            "22",
+            "--set",
+            "page_token=x",
+        ],
+        &[],
+        None,
+    );
+    assert!(!incomplete.status.success());
+    let listed = stdout_of(&run_cli(&dir, &["channel", "list"], &[], None));
+    assert!(
+        listed.contains("qn-whatsapp") && listed.contains("answers"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(SECRET) && !listed.contains("EAAG-demo"),
+        "secrets are never shown"
+    );
+    // Sealed at rest.
+    let db = std::fs::read(dir.join("hotline.db")).unwrap();
+    assert!(!db.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()));
+}
+
+#[tokio::test]
+async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_delivery() {
+    use crate::harness::{browser, console_form, page, sign_in};
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("ht.admin", Role::Administrator, "42").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "qn.admin").await;
+    let shown = page(&admin, server.url("/console/admin/kenh")).await;
+    assert!(shown.contains("id=\"channels-none\""));
+    let post = async |client: &reqwest::Client, path: &str, fields: &[(&str, &str)]| {
+        let r = client
+            .post(server.url(path))
+            .form(&console_form(client, &server, fields).await)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, shown) = post(
+        &admin,
+        "/console/admin/kenh",
+        &[
+            ("platform", "whatsapp"),
+            ("account", "QN WhatsApp"),
+            ("unit", "22"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        shown.contains("Tên tài khoản chỉ gồm chữ thường"),
+        "{shown}"
+    );
+    assert!(shown.contains("Cần app_secret"));
+    let fields = [
+        ("platform", "whatsapp"),
+        ("account", "qn-whatsapp"),
+        ("unit", "22"),
+        ("app_secret", SECRET),
+        ("verify_token", VERIFY),
+    ];
+    let (status, shown) = post(&admin, "/console/admin/kenh", &fields).await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown.contains("Đã kết nối. Địa chỉ webhook: /hooks/whatsapp/qn-whatsapp"));
+    assert!(
+        shown.contains("Chỉ nhận, chưa trả lời được"),
+        "no token to answer with"
+    );
+    assert!(
+        !shown.contains(SECRET) && !shown.contains(VERIFY),
+        "secrets are never shown"
+    );
+    let (status, _) = post(&admin, "/console/admin/kenh", &fields).await;
+    assert_eq!(status, 409);
+    // Another province's administrator neither sees it nor connects one for Quảng Ninh.
+    let other = browser();
+    sign_in(&other, &server, "ht.admin").await;
+    let theirs_page = page(&other, server.url("/console/admin/kenh")).await;
+    assert!(!theirs_page.contains("id=\"account-whatsapp-qn-whatsapp\""));
+    let mut theirs = fields;
+    theirs[1] = ("account", "ht-for-qn");
+    let (status, _) = post(&other, "/console/admin/kenh", &theirs).await;
+    assert_eq!(status, 404);
+
+    // A signed delivery that cannot be read becomes a dead letter with its reason; retried by
+    // hand, it is queued again.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"type":"text"}]}}]}]}"#;
+    assert_eq!(
+        post_signed(&server, "/hooks/whatsapp/qn-whatsapp", body).await,
+        200
+    );
+    eventually("a dead letter", async || {
+        page(&admin, server.url("/console/admin/kenh"))
+            .await
+            .contains("class=\"dead-letters\"")
+    })
+    .await;
+    let shown = page(&admin, server.url("/console/admin/kenh")).await;
+    assert!(shown.contains("unreadable delivery"), "{shown}");
+    let id = shown
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let (status, _) = post(
+        &other,
+        "/console/admin/kenh/thu-lai",
+        &[
+            ("platform", "whatsapp"),
+            ("account", "qn-whatsapp"),
+            ("id", &id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 404, "not theirs");
+    let (status, shown) = post(
+        &admin,
+        "/console/admin/kenh/thu-lai",
+        &[
+            ("platform", "whatsapp"),
+            ("account", "qn-whatsapp"),
+            ("id", &id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đã đưa lần nhận này vào hàng chờ xử lý lại."));
+    server.stop().await;
+}
+
+async fn post_signed(server: &Server, path: &str, body: &[u8]) -> u16 {
+    post(server, path, body, Some(&signed(body, SECRET))).await
+}

@@ -1,0 +1,284 @@
+//! Platform accounts and the journal of their deliveries.
+
+use crate::SqlStore;
+use crate::rows::{Columns, map_err};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use hotline_domain::Channel;
+use hotline_domain::platform::AccountName;
+use hotline_store::{
+    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
+    PendingDelivery, StoreError, StoreResult,
+};
+use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+
+const ACCOUNT_COLUMNS: &str =
+    "id, platform, name, unit_code, secrets_sealed, api_base, created_at, disabled_at";
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Other(format!("a channel account with a bad {what}"))
+}
+
+fn count(row: &impl Columns, column: &str) -> StoreResult<u32> {
+    u32::try_from(row.int(column)?).map_err(|_| bad(column))
+}
+
+fn account(row: &impl Columns) -> StoreResult<ChannelAccount> {
+    Ok(ChannelAccount {
+        id: row.int("id")?,
+        platform: row.text("platform")?.parse().map_err(|_| bad("platform"))?,
+        name: AccountName::parse(&row.text("name")?).map_err(|_| bad("name"))?,
+        unit: row.text("unit_code")?.parse().map_err(|_| bad("unit"))?,
+        secrets_sealed: row.bytes("secrets_sealed")?,
+        api_base: row.text("api_base")?,
+        created_at: row.time("created_at")?,
+        disabled: row.time_opt("disabled_at")?.is_some(),
+    })
+}
+
+fn delivery_record(row: &impl Columns) -> StoreResult<DeliveryRecord> {
+    Ok(DeliveryRecord {
+        id: row.int("id")?,
+        account_id: row.int("account_id")?,
+        received_at: row.time("received_at")?,
+        state: row.text("state")?,
+        attempts: count(row, "attempts")?,
+        last_error: row.text_opt("last_error")?,
+        messages: count(row, "messages")?,
+        ignored: count(row, "ignored")?,
+    })
+}
+
+for_any_sql_database! {
+    impl Channels {
+    async fn add_channel_account(&self, new: &NewChannelAccount) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO channel_accounts \
+             (platform, name, unit_code, secrets_sealed, api_base, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (platform, name) DO NOTHING RETURNING id",
+        )
+        .bind(new.platform.as_str())
+        .bind(new.name.as_str())
+        .bind(new.unit.as_str())
+        .bind(new.secrets_sealed.clone())
+        .bind(&new.api_base)
+        .bind(new.at)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        match row {
+            Some(row) => row.int("id"),
+            None => Err(StoreError::Conflict("account".into())),
+        }
+    }
+
+    async fn channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
+        sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM channel_accounts ORDER BY platform, name"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(account)
+        .collect()
+    }
+
+    async fn channel_account(
+        &self,
+        platform: Channel,
+        name: &str,
+    ) -> StoreResult<ChannelAccount> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM channel_accounts WHERE platform = $1 AND name = $2"
+        ))
+        .bind(platform.as_str())
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        account(&row)
+    }
+
+    async fn channel_account_by_id(&self, id: i64) -> StoreResult<ChannelAccount> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM channel_accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        account(&row)
+    }
+
+    async fn journal_delivery(
+        &self,
+        account_id: i64,
+        body_sealed: &[u8],
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO deliveries (account_id, received_at, body_sealed, state, next_at) \
+             VALUES ($1, $2, $3, 'queued', $2) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(at)
+        .bind(body_sealed.to_vec())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let id = row.int("id")?;
+        tx.commit().await.map_err(crate::rows::map_commit_err)?;
+        Ok(id)
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>> {
+        sqlx::query(
+            "SELECT id, account_id, received_at, body_sealed, attempts, next_at FROM deliveries \
+             WHERE state = 'queued' AND next_at <= $1 ORDER BY next_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(PendingDelivery {
+                id: row.int("id")?,
+                account_id: row.int("account_id")?,
+                received_at: row.time("received_at")?,
+                body_sealed: row.bytes_opt("body_sealed")?.unwrap_or_default(),
+                attempts: count(row, "attempts")?,
+                next_at: row.time("next_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn claim_delivery(
+        &self,
+        id: i64,
+        seen: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let claimed = sqlx::query(
+            "UPDATE deliveries SET next_at = $1 \
+             WHERE id = $2 AND state = 'queued' AND next_at = $3 RETURNING id",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(seen)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let query = match outcome {
+            DeliveryOutcome::Done { messages, ignored } => sqlx::query(
+                // Events of no use here stay (sealed) for a look later; a body fully taken in
+                // has nothing left that is not in its reports.
+                "UPDATE deliveries SET state = 'done', \
+                 body_sealed = CASE WHEN $2 > 0 THEN body_sealed END, messages = $1, \
+                 ignored = $2, processed_at = $3, attempts = attempts + 1, last_error = NULL \
+                 WHERE id = $4",
+            )
+            .bind(i64::from(*messages))
+            .bind(i64::from(*ignored))
+            .bind(at)
+            .bind(id),
+            DeliveryOutcome::Retry { next_at, error } => sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, next_at = $1, last_error = $2 \
+                 WHERE id = $3",
+            )
+            .bind(*next_at)
+            .bind(error.clone())
+            .bind(id),
+            DeliveryOutcome::Dead { error } => sqlx::query(
+                "UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = $1 \
+                 WHERE id = $2",
+            )
+            .bind(error.clone())
+            .bind(id),
+        };
+        query.execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn retry_delivery(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'queued', next_at = $1, attempts = 0 \
+             WHERE id = $2 AND state = 'dead' RETURNING id",
+        )
+        .bind(at)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        done.map(drop).ok_or(StoreError::NotFound)
+    }
+
+    async fn deliveries_of(
+        &self,
+        account_id: i64,
+        dead_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        sqlx::query(
+            "SELECT id, account_id, received_at, state, attempts, last_error, messages, ignored \
+             FROM deliveries WHERE account_id = $1 AND ($2 = FALSE OR state = 'dead') \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(account_id)
+        .bind(dead_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(delivery_record)
+        .collect()
+    }
+
+    async fn delivery_counts(
+        &self,
+        account_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeliveryCounts> {
+        let row = sqlx::query(
+            "SELECT MAX(received_at) AS last_received_at, \
+             COUNT(CASE WHEN received_at > $2 THEN 1 END) AS last_hour, \
+             COUNT(CASE WHEN state = 'queued' THEN 1 END) AS queued, \
+             COUNT(CASE WHEN state = 'dead' THEN 1 END) AS dead, \
+             CAST(COALESCE(SUM(ignored), 0) AS BIGINT) AS ignored \
+             FROM deliveries WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .bind(now - Duration::hours(1))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(DeliveryCounts {
+            last_received_at: row.time_opt("last_received_at")?,
+            last_hour: count(&row, "last_hour")?,
+            queued: count(&row, "queued")?,
+            dead: count(&row, "dead")?,
+            ignored: count(&row, "ignored")?,
+        })
+    }
+    }
+}

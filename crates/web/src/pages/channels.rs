@@ -1,0 +1,235 @@
+//! Platform accounts for administrators: each account's webhook and setup steps, whether it
+//! can answer, how its deliveries go (last received, the last hour, waiting, failed, of no use
+//! here), failed deliveries with their reason and a retry button; and the form that connects
+//! a new one. Secrets go in and are never shown again.
+
+use super::{Chrome, PostedForm, StaffPage, render, vn_time};
+use crate::AppState;
+use crate::error::{PageError, field_message};
+use crate::extract::Ctx;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use hotline_core::channels::{AccountInput, AccountView};
+use hotline_core::{Actor, CoreError};
+use hotline_domain::DomainError;
+use hotline_domain::platform::PLATFORMS;
+use http::StatusCode;
+
+/// Every key an account form may carry, in the order shown.
+const KEYS: [&str; 6] = [
+    "app_secret",
+    "verify_token",
+    "access_token",
+    "phone_number_id",
+    "page_id",
+    "ig_user_id",
+];
+
+pub struct DeadLine {
+    pub id: i64,
+    pub at: String,
+    pub attempts: u32,
+    pub error: String,
+}
+
+pub struct AccountBlock {
+    pub platform: &'static str,
+    pub platform_label: String,
+    pub name: String,
+    pub unit: String,
+    pub webhook_path: String,
+    pub steps: Vec<String>,
+    pub keys: String,
+    /// Empty when it can answer.
+    pub missing: String,
+    pub public: bool,
+    pub api_base: String,
+    pub last_received: String,
+    pub last_hour: u32,
+    pub queued: u32,
+    pub ignored: u32,
+    pub dead: Vec<DeadLine>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_channels.html")]
+struct AdminChannelsPage {
+    c: Chrome,
+    accounts: Vec<AccountBlock>,
+    platforms: Vec<(&'static str, String)>,
+    keys: Vec<(&'static str, bool)>,
+    notice: Option<String>,
+    errors: Vec<String>,
+}
+
+fn block(state: &AppState, ctx: &Ctx, view: AccountView) -> AccountBlock {
+    let platform = view.platform.as_str();
+    let steps = (1..=4)
+        .map(|n| format!("setup-{platform}-{n}"))
+        .filter(|key| ctx.tr.has(key))
+        .map(|key| ctx.tr.t(&key))
+        .collect();
+    AccountBlock {
+        platform,
+        platform_label: ctx.tr.t(&format!("channel-{platform}")),
+        name: view.name.to_string(),
+        unit: super::console::unit_label(state, ctx, &view.unit),
+        webhook_path: view.webhook_path,
+        steps,
+        keys: view.keys.join(", "),
+        missing: view.missing_send_keys.join(", "),
+        public: hotline_domain::platform::PlatformSpec::of(view.platform)
+            .is_some_and(|p| !p.private),
+        api_base: view.api_base,
+        last_received: view
+            .counts
+            .last_received_at
+            .map_or_else(|| ctx.tr.t("channels-never"), vn_time),
+        last_hour: view.counts.last_hour,
+        queued: view.counts.queued,
+        ignored: view.counts.ignored,
+        dead: view
+            .dead
+            .into_iter()
+            .map(|d| DeadLine {
+                id: d.id,
+                at: vn_time(d.received_at),
+                attempts: d.attempts,
+                error: d.last_error.unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+async fn channels_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    (notice, errors): (Option<String>, Vec<String>),
+) -> Response {
+    let accounts = match state.hotline.channel_accounts(Some(actor)).await {
+        Ok(accounts) => accounts,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let page = AdminChannelsPage {
+        c: Chrome::new(ctx, Some(actor)),
+        accounts: accounts
+            .into_iter()
+            .map(|view| block(state, ctx, view))
+            .collect(),
+        platforms: PLATFORMS
+            .iter()
+            .map(|p| (p.name(), ctx.tr.t(&format!("channel-{}", p.name()))))
+            .collect(),
+        keys: KEYS
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    matches!(*k, "app_secret" | "verify_token" | "access_token"),
+                )
+            })
+            .collect(),
+        notice,
+        errors,
+    };
+    render(status, &page, ctx)
+}
+
+/// The accounts in the administrator's scope.
+pub async fn admin_channels(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    channels_page(&state, &ctx, &actor, StatusCode::OK, (None, Vec::new())).await
+}
+
+/// Connects an account.
+pub async fn admin_add_channel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let settings: Vec<(String, String)> = KEYS
+        .iter()
+        .filter(|k| !form.get(k).trim().is_empty())
+        .map(|k| ((*k).to_owned(), form.get(k).to_owned()))
+        .collect();
+    let input = AccountInput {
+        platform: form.get("platform"),
+        name: form.get("account").trim(),
+        unit: form.get("unit").trim(),
+        settings: &settings,
+        api_base: Some(form.get("api_base")),
+    };
+    match state
+        .hotline
+        .add_channel_account(Some(&actor), &input)
+        .await
+    {
+        Ok(view) => {
+            let notice = ctx.tr.t1("channels-added", "path", view.webhook_path);
+            channels_page(
+                &state,
+                &ctx,
+                &actor,
+                StatusCode::OK,
+                (Some(notice), Vec::new()),
+            )
+            .await
+        }
+        Err(CoreError::Domain(DomainError::Invalid(fields))) => {
+            let errors = fields
+                .iter()
+                .map(|f| field_message(&ctx.tr, &format!("channel_{}", f.field), f.code))
+                .collect();
+            channels_page(
+                &state,
+                &ctx,
+                &actor,
+                StatusCode::BAD_REQUEST,
+                (None, errors),
+            )
+            .await
+        }
+        Err(CoreError::Conflict(_)) => {
+            let errors = vec![ctx.tr.t("channels-exists")];
+            channels_page(&state, &ctx, &actor, StatusCode::CONFLICT, (None, errors)).await
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// Puts a failed delivery back in the queue.
+pub async fn admin_retry_delivery(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let Ok(id) = form.get("id").trim().parse::<i64>() else {
+        return PageError::from_core(CoreError::NotFound, &ctx).into_response();
+    };
+    match state
+        .hotline
+        .retry_delivery(&actor, form.get("platform"), form.get("account"), id)
+        .await
+    {
+        Ok(()) => {
+            let notice = ctx.tr.t("channels-retried");
+            channels_page(
+                &state,
+                &ctx,
+                &actor,
+                StatusCode::OK,
+                (Some(notice), Vec::new()),
+            )
+            .await
+        }
+        Err(e) => PageError::from_core(e, &ctx).into_response(),
+    }
+}

@@ -10,6 +10,9 @@ pub mod telegram;
 
 use std::time::Duration;
 
+/// The HTTP client adapters send with.
+pub use reqwest::Client as HttpClient;
+
 /// Why a message did not leave. None of these carries the recipient's address or the text.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -43,7 +46,7 @@ pub fn http_client() -> Result<reqwest::Client, SendError> {
 }
 
 /// The failure of an HTTP exchange, without the URL (it may hold a token).
-fn transport_error(e: &reqwest::Error) -> SendError {
+pub(crate) fn transport_error(e: &reqwest::Error) -> SendError {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {

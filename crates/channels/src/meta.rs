@@ -14,6 +14,8 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use crate::SendError;
+
 /// Why a delivery was refused before anything of it was kept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -674,6 +676,177 @@ fn threads(value: Value, received: DateTime<Utc>) -> Result<Vec<InboundEvent>, U
     inbound.permalink = post.permalink;
     inbound.reply_to = post.replied_to.map(|r| r.id);
     Ok(vec![InboundEvent::Message(Box::new(inbound))])
+}
+
+/// The Graph API version requests are made to.
+pub const GRAPH_VERSION: &str = "v25.0";
+
+/// An account's way out: its platform, API base and credentials.
+pub struct Sender<'a> {
+    pub platform: Channel,
+    pub api_base: &'a str,
+    pub secrets: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// One text to send.
+pub struct Outgoing<'a> {
+    /// The platform's id of the recipient (WhatsApp number or business-scoped id, PSID, IGSID),
+    /// or, on Threads, the post answered.
+    pub to: &'a str,
+    pub text: &'a str,
+    /// The citizen's message answered, where the platform threads answers (WhatsApp).
+    pub in_reply_to: Option<&'a str>,
+    /// Past Messenger's and Instagram's 24-hour window, within 7 days: sent with the
+    /// `HUMAN_AGENT` tag.
+    pub human_agent: bool,
+}
+
+#[derive(Deserialize)]
+struct GraphError {
+    error: GraphErrorBody,
+}
+
+#[derive(Deserialize)]
+struct GraphErrorBody {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    code: i64,
+    #[serde(default)]
+    error_subcode: Option<i64>,
+}
+
+fn key<'a>(
+    secrets: &'a std::collections::BTreeMap<String, String>,
+    name: &str,
+) -> Result<&'a str, SendError> {
+    secrets
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or(SendError::NotConfigured)
+}
+
+/// Reads a Graph API answer: the id of what was sent, or why not.
+async fn graph_answer(response: reqwest::Response, id_at: &str) -> Result<String, SendError> {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
+    if status.is_success() {
+        return body
+            .pointer(id_at)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| SendError::Unavailable("an answer without an id".into()));
+    }
+    let error = serde_json::from_value::<GraphError>(body)
+        .ok()
+        .map(|e| e.error);
+    let (code, what) = error.map_or((0, String::new()), |e| {
+        let subcode = e.error_subcode.map(|s| format!("/{s}")).unwrap_or_default();
+        (e.code, format!("{}{subcode}: {}", e.code, e.message))
+    });
+    // Throttling codes of the Graph API and of WhatsApp.
+    if status.as_u16() == 429 || matches!(code, 4 | 17 | 32 | 613 | 80007 | 130429 | 131056) {
+        return Err(SendError::RateLimited(std::time::Duration::from_secs(
+            retry_after.unwrap_or(60),
+        )));
+    }
+    if status.is_server_error() || matches!(code, 1 | 2) {
+        return Err(SendError::Unavailable(format!("{status} {what}")));
+    }
+    Err(SendError::Refused(what))
+}
+
+/// Sends a text through the account's platform; the platform's id of the message.
+pub async fn send(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    outgoing: &Outgoing<'_>,
+) -> Result<String, SendError> {
+    let base = sender.api_base.trim_end_matches('/');
+    let token = key(sender.secrets, "access_token")?;
+    let request = match sender.platform {
+        Channel::Whatsapp => {
+            let number = key(sender.secrets, "phone_number_id")?;
+            let mut body = serde_json::json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": outgoing.to,
+                "type": "text",
+                "text": { "body": outgoing.text },
+            });
+            if let (Some(id), Value::Object(fields)) = (outgoing.in_reply_to, &mut body) {
+                fields.insert("context".into(), serde_json::json!({ "message_id": id }));
+            }
+            http.post(format!("{base}/{GRAPH_VERSION}/{number}/messages"))
+                .bearer_auth(token)
+                .json(&body)
+        }
+        Channel::Messenger | Channel::Instagram => {
+            let mut body = serde_json::json!({
+                "recipient": { "id": outgoing.to },
+                "messaging_type": if outgoing.human_agent { "MESSAGE_TAG" } else { "RESPONSE" },
+                "message": { "text": outgoing.text },
+            });
+            if let (true, Value::Object(fields)) = (outgoing.human_agent, &mut body) {
+                fields.insert("tag".into(), "HUMAN_AGENT".into());
+            }
+            if sender.platform == Channel::Messenger {
+                let page = key(sender.secrets, "page_id")?;
+                http.post(format!("{base}/{GRAPH_VERSION}/{page}/messages"))
+                    .query(&[("access_token", token)])
+                    .json(&body)
+            } else {
+                let account = sender
+                    .secrets
+                    .get("ig_user_id")
+                    .map_or("me", String::as_str);
+                http.post(format!("{base}/{GRAPH_VERSION}/{account}/messages"))
+                    .bearer_auth(token)
+                    .json(&body)
+            }
+        }
+        Channel::Threads => {
+            // A public reply: a container, then its publication.
+            let container = http
+                .post(format!("{base}/v1.0/me/threads"))
+                .query(&[
+                    ("media_type", "TEXT"),
+                    ("text", outgoing.text),
+                    ("reply_to_id", outgoing.to),
+                    ("access_token", token),
+                ])
+                .send()
+                .await
+                .map_err(|e| crate::transport_error(&e))?;
+            let creation = graph_answer(container, "/id").await?;
+            http.post(format!("{base}/v1.0/me/threads_publish"))
+                .query(&[("creation_id", creation.as_str()), ("access_token", token)])
+        }
+        other => {
+            return Err(SendError::Refused(format!(
+                "{other} is not a Meta platform"
+            )));
+        }
+    };
+    let response = request
+        .send()
+        .await
+        .map_err(|e| crate::transport_error(&e))?;
+    let id_at = match sender.platform {
+        Channel::Whatsapp => "/messages/0/id",
+        Channel::Threads => "/id",
+        _ => "/message_id",
+    };
+    graph_answer(response, id_at).await
 }
 
 #[cfg(test)]

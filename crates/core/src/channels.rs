@@ -531,7 +531,12 @@ impl Hotline {
         });
         let reply = ReplyAddress {
             account_id: account.id,
-            to: message.sender.clone(),
+            // WhatsApp sends to the number when the user shows it, else to their
+            // business-scoped id.
+            to: message
+                .sender_phone
+                .clone()
+                .unwrap_or_else(|| message.sender.clone()),
             public: message.public,
             in_reply_to: message.platform_message_id.clone(),
         };
@@ -552,8 +557,58 @@ impl Hotline {
             serde_json::to_string(&reply)
                 .map_err(|e| CoreError::Internal(format!("reply address: {e}")))?,
         );
+        submission.code_key = Some(format!(
+            "{}:{}:{}",
+            account.platform, account.id, message.platform_message_id
+        ));
         let submitted = self.submit(submission).await?;
-        Ok(submitted.follow_up_code.is_some())
+        // Queued once, even when a crash came between the report and its acknowledgement and
+        // the delivery is taken apart again: the same message gives the same code.
+        if !message.public
+            && let Some(code) = &submitted.follow_up_code
+        {
+            self.acknowledge(account, message, &submitted.case_number, &code.grouped())
+                .await?;
+        }
+        Ok(!submitted.duplicate)
+    }
+
+    /// Queues the acknowledgement of a new platform report, once.
+    async fn acknowledge(
+        &self,
+        account: &ChannelAccount,
+        message: &InboundMessage,
+        case: &hotline_domain::CaseNumber,
+        code: &str,
+    ) -> CoreResult<()> {
+        let template = &self.policy.acknowledgement;
+        let secrets = self.account_secrets(account)?;
+        let can_answer = PlatformSpec::of(account.platform)
+            .is_some_and(|spec| spec.send_keys.iter().all(|k| secrets.contains_key(*k)));
+        // An account that only receives has nobody to say it: no answer is queued to fail.
+        if template.trim().is_empty() || !can_answer {
+            return Ok(());
+        }
+        let text = template
+            .replace("{case}", case.as_str())
+            .replace("{code}", code);
+        let detail = self
+            .store
+            .report(&Visibility::Subtree("/".into()), case)
+            .await?;
+        let key = format!("ack:{}", message.platform_message_id);
+        let added = Added {
+            direction: Direction::Outbound,
+            author: None,
+            text: &text,
+            evidence: &[],
+            event: "report.acknowledged",
+            via: Some((account.platform, account.name.as_str(), &key)),
+        };
+        match self.add_message(&detail, added).await {
+            Ok(_) | Err(CoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Puts a dead delivery of an account in the actor's scope back in the queue. Audited.

@@ -492,6 +492,42 @@ const QN_DUPLICATE: (&str, &str) = (
 
 /// Loads the demo into an empty store and returns the accounts to print. A store that already
 /// has staff is left untouched (returns an empty list).
+/// Quảng Ninh's platform accounts, receiving only, with the test secrets the shared fixtures
+/// are signed with (fictional, published with them): a newcomer can post a fixture with its
+/// documented signature to `/hooks/<platform>/<account>` and watch it become a report.
+const CHANNEL_ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("whatsapp", "qn-whatsapp", "vn-police-demo-app-secret-0001"),
+    ("messenger", "qn-facebook", "vn-police-demo-app-secret-0001"),
+    (
+        "instagram",
+        "qn-instagram",
+        "vn-police-demo-app-secret-0001",
+    ),
+    (
+        "threads",
+        "qn-threads",
+        "vn-police-demo-threads-secret-0001",
+    ),
+];
+
+async fn load_channel_accounts(hotline: &Hotline) -> CoreResult<()> {
+    for (platform, name, secret) in CHANNEL_ACCOUNTS {
+        let settings = [
+            ("app_secret".to_owned(), (*secret).to_owned()),
+            ("verify_token".to_owned(), "cat-tinh-verify-7f3a".to_owned()),
+        ];
+        let input = crate::channels::AccountInput {
+            platform,
+            name,
+            unit: "22",
+            settings: &settings,
+            api_base: None,
+        };
+        hotline.add_channel_account(None, &input).await?;
+    }
+    Ok(())
+}
+
 /// A demo roster line: unit, officer, days (Monday 1), start (hour, minute), minutes.
 type DemoPattern = (&'static str, &'static str, &'static [u32], (u32, u32), u32);
 
@@ -598,6 +634,7 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     }
     let now = hotline.clock.now();
     load_rosters(hotline, &members, now).await?;
+    load_channel_accounts(hotline).await?;
     let mut cases = Vec::new();
     // Oldest first, so case numbers grow with time as they would have.
     let mut reports: Vec<&DemoReport> = REPORTS.iter().collect();

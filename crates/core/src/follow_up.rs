@@ -166,6 +166,8 @@ impl Hotline {
         let detail = self.store.report(&actor.visibility(), &case).await?;
         let (message, sent) = self.answer(actor, &detail, text).await?;
         self.store.add_message(&message).await?;
+        // A platform's answer leaves at once.
+        self.deliveries_waiting.notify_one();
         self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
             .await?;
         Ok(sent)

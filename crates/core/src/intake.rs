@@ -76,6 +76,9 @@ pub struct Submission {
     pub sender_index: Option<Vec<u8>>,
     /// Where answers go on the platform (the sender's id there), sealed with the report.
     pub reply_to: Option<String>,
+    /// What the follow-up code is derived from, so that a redelivery of the same message gets
+    /// the same code again (the platform's message id); a random code when `None`.
+    pub code_key: Option<String>,
 }
 
 impl Submission {
@@ -93,6 +96,7 @@ impl Submission {
             evidence: Vec::new(),
             sender_index: None,
             reply_to: None,
+            code_key: None,
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct Submitted {
     pub follow_up_code: Option<FollowUpCode>,
     /// What the text suggests about danger now; the receipt leads with the numbers to call.
     pub danger: Danger,
+    /// It was taken in before (the same form, the same platform message).
+    pub duplicate: bool,
 }
 
 struct Job {
@@ -394,11 +400,14 @@ impl Hotline {
             .form_token
             .as_deref()
             .filter(|t| is_form_token(t));
-        let follow_up_code = match form_token {
-            Some(token) => {
-                FollowUpCode::from_key_material(&self.keys.blind_index("form-token", token))
-                    .ok_or_else(|| CoreError::Internal("short key material".into()))?
-            }
+        let key_material = match (form_token, submission.code_key.as_deref()) {
+            (Some(token), _) => Some(self.keys.blind_index("form-token", token)),
+            (None, Some(key)) => Some(self.keys.blind_index("platform-message", key)),
+            (None, None) => None,
+        };
+        let follow_up_code = match &key_material {
+            Some(material) => FollowUpCode::from_key_material(material)
+                .ok_or_else(|| CoreError::Internal("short key material".into()))?,
             None => FollowUpCode::generate(&mut rand::thread_rng()),
         };
         let platform_message_id = match form_token {
@@ -480,8 +489,9 @@ impl Hotline {
             tracing::info!(case = %receipt.case_number, "redelivered message already taken in");
             return Ok(Submitted {
                 case_number: receipt.case_number,
-                follow_up_code: form_token.map(|_| follow_up_code),
+                follow_up_code: key_material.map(|_| follow_up_code),
                 danger,
+                duplicate: true,
             });
         }
         metrics::counter!("hotline_reports_accepted_total", "channel" => submission.channel.as_str())
@@ -491,6 +501,7 @@ impl Hotline {
             case_number: receipt.case_number,
             follow_up_code: Some(follow_up_code),
             danger,
+            duplicate: false,
         })
     }
 }

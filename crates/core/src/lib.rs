@@ -20,6 +20,7 @@ pub mod identity;
 pub mod intake;
 pub mod keys;
 pub mod notify;
+pub mod outbox;
 pub mod procedure;
 pub mod register;
 pub mod reports;
@@ -102,7 +103,16 @@ pub struct Policy {
     pub escalation: Vec<chrono::Duration>,
     /// How long before a time limit runs out its assignee is warned.
     pub deadline_warning: chrono::Duration,
+    /// The answer to the first message of a new report on a private platform channel;
+    /// `{case}` and `{code}` stand for its case number and follow-up code. Empty: none.
+    pub acknowledgement: String,
 }
+
+/// The acknowledgement sent unless the configuration says otherwise.
+pub const DEFAULT_ACKNOWLEDGEMENT: &str = "Công an tỉnh đã tiếp nhận tin báo của bạn. Mã tin báo: {case}. \
+Mã tra cứu: {code} (giữ kín mã này; dùng cùng mã tin báo để theo dõi kết quả trên trang tra cứu). \
+Thông tin về người báo tin được giữ bí mật theo quy định của pháp luật. \
+Nếu có nguy hiểm ngay lúc này, hãy gọi 113.";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -116,6 +126,7 @@ impl Default for Policy {
                 .map(|m| chrono::Duration::minutes(i64::from(*m)))
                 .collect(),
             deadline_warning: chrono::Duration::hours(24),
+            acknowledgement: DEFAULT_ACKNOWLEDGEMENT.to_owned(),
         }
     }
 }
@@ -137,8 +148,11 @@ pub struct Hotline {
     routing: Arc<routing::RoutingCache>,
     policy: Arc<Policy>,
     notifier: Option<Arc<notify::Notifier>>,
-    /// Woken when a delivery is journalled, so that it is processed at once.
+    /// Woken when a delivery is journalled or a message queued for a platform, so that it is
+    /// processed at once.
     deliveries_waiting: Arc<tokio::sync::Notify>,
+    /// For the platforms' APIs.
+    http: hotline_channels::HttpClient,
 }
 
 impl Hotline {
@@ -168,6 +182,7 @@ impl Hotline {
             policy: Arc::new(Policy::default()),
             notifier: None,
             deliveries_waiting: Arc::new(tokio::sync::Notify::new()),
+            http: hotline_channels::http_client().unwrap_or_default(),
         };
         (hotline, writer)
     }

@@ -1952,3 +1952,106 @@ async fn with_the_demo_data_an_urgent_report_at_3_am_climbs_until_someone_acknow
     );
     assert_eq!(levels(&night).await, [0]);
 }
+
+#[tokio::test]
+async fn an_answer_a_platform_keeps_failing_backs_off_then_fails_and_windows_are_kept() {
+    use chrono::Duration;
+    use hmac::Mac;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A platform that is down.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"error": {"message": "down", "code": 2}})),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (_d, h, clock) = hotline().await;
+    let settings: Vec<(String, String)> = [
+        ("app_secret", "s3cret"),
+        ("verify_token", "v"),
+        ("access_token", "t"),
+        ("phone_number_id", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let input = hotline_core::channels::AccountInput {
+        platform: "whatsapp",
+        name: "qn-whatsapp",
+        unit: "22",
+        settings: &settings,
+        api_base: Some(&base),
+    };
+    h.add_channel_account(None, &input).await.unwrap();
+    let body = std::fs::read(format!(
+        "{}/../../fixtures/platforms/whatsapp/text_message.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
+    mac.update(&body);
+    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    h.receive_delivery("whatsapp", "qn-whatsapp", Some(&signature), &body)
+        .await
+        .unwrap();
+    assert_eq!(h.run_deliveries().await.unwrap().messages, 1);
+    // Five waits, growing (with jitter, never beyond a fifth more than 6 hours), then failed.
+    let bca = member_of(&h, "bca.director", Role::Director, "bca").await;
+    let case = h.list_reports(&bca, 10).await.unwrap()[0]
+        .case_number
+        .to_string();
+    // Each wait and a fifth more: 30 s, 2 min, 10 min, 1 h, 6 h.
+    let waits = [1, 3, 13, 73, 433].map(Duration::minutes);
+    for round in 0..6 {
+        let pass = h.run_outbox().await.unwrap();
+        assert_eq!(
+            (pass.retried, pass.failed),
+            if round < 5 { (1, 0) } else { (0, 1) },
+            "round {round}"
+        );
+        assert_eq!(
+            h.run_outbox().await.unwrap(),
+            Default::default(),
+            "not before its time"
+        );
+        if let Some(wait) = waits.get(round) {
+            clock.set(clock.now() + *wait);
+        }
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 6);
+    assert_eq!(h.run_outbox().await.unwrap(), Default::default());
+    let view = h.report(&bca, &case).await.unwrap();
+    let ack = view
+        .messages
+        .iter()
+        .find(|m| m.message.direction == hotline_domain::Direction::Outbound)
+        .unwrap();
+    assert_eq!(ack.message.delivery, Some(hotline_domain::Delivery::Failed));
+    assert!(ack.message.send_error.as_deref().unwrap().contains("down"));
+    // A day after the citizen's last message WhatsApp takes no free answer: refused here, with
+    // the reason, and nothing sent.
+    clock.set(clock.now() + Duration::hours(16));
+    h.reply_to_reporter(&bca, &case, "Anh còn thông tin gì thêm không?")
+        .await
+        .unwrap();
+    assert_eq!(h.run_outbox().await.unwrap().failed, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 6);
+    let view = h.report(&bca, &case).await.unwrap();
+    let last = &view.messages.last().unwrap().message;
+    assert!(
+        last.send_error
+            .as_deref()
+            .unwrap()
+            .contains("24-hour window")
+    );
+}

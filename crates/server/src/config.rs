@@ -98,6 +98,9 @@ pub struct Config {
     pub notify_sms_gateway_password: Option<String>,
     /// The hour (Vietnam time) from which each director's daily digest is sent.
     pub digest_hour: u32,
+    /// The answer to a citizen's first message on a private platform channel; `{case}` and
+    /// `{code}` stand for the case number and the follow-up code. Empty: none is sent.
+    pub acknowledgement_text: String,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -159,6 +162,7 @@ const KEYS: &[&str] = &[
     "notify_sms_gateway_user",
     "notify_sms_gateway_password",
     "digest_hour",
+    "acknowledgement_text",
 ];
 
 impl Default for Config {
@@ -206,6 +210,7 @@ impl Default for Config {
             notify_sms_gateway_user: None,
             notify_sms_gateway_password: None,
             digest_hour: 7,
+            acknowledgement_text: hotline_core::DEFAULT_ACKNOWLEDGEMENT.into(),
         }
     }
 }
@@ -283,6 +288,7 @@ impl std::fmt::Debug for Config {
                 &self.notify_sms_gateway_password.as_ref().map(|_| "***"),
             )
             .field("digest_hour", &self.digest_hour)
+            .field("acknowledgement_text", &self.acknowledgement_text)
             .finish()
     }
 }
@@ -395,6 +401,7 @@ impl Config {
                 .map(|m| chrono::Duration::minutes(i64::from(*m)))
                 .collect(),
             deadline_warning: chrono::Duration::hours(i64::from(self.deadline_warning_hours)),
+            acknowledgement: self.acknowledgement_text.clone(),
         }
     }
 

@@ -288,8 +288,8 @@ async fn apply_retention(
     }
 }
 
-/// Takes journalled platform deliveries apart as soon as one arrives, and every few seconds
-/// for those waiting to be retried.
+/// Takes journalled platform deliveries apart and sends queued answers as soon as there is
+/// one, and every few seconds for those waiting to be retried.
 async fn run_deliveries(hotline: Hotline) {
     loop {
         tokio::select! {
@@ -297,14 +297,23 @@ async fn run_deliveries(hotline: Hotline) {
             () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
         }
         loop {
-            match hotline.run_deliveries().await {
-                // A full pass may have left more behind.
-                Ok(pass) if pass.processed > 0 => {}
-                Ok(_) => break,
+            let taken_in = match hotline.run_deliveries().await {
+                Ok(pass) => pass.processed,
                 Err(e) => {
                     tracing::error!(error = %e, "processing deliveries failed this pass");
-                    break;
+                    0
                 }
+            };
+            let sent = match hotline.run_outbox().await {
+                Ok(pass) => pass.sent + pass.retried + pass.failed,
+                Err(e) => {
+                    tracing::error!(error = %e, "sending answers failed this pass");
+                    0
+                }
+            };
+            // A full pass may have left more behind.
+            if taken_in == 0 && sent == 0 {
+                break;
             }
         }
     }

@@ -4,11 +4,11 @@ use crate::SqlStore;
 use crate::rows::{Columns, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use hotline_domain::Channel;
 use hotline_domain::platform::AccountName;
+use hotline_domain::{Channel, MessageId, ReportId};
 use hotline_store::{
     ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    PendingDelivery, StoreError, StoreResult,
+    OutboundMessage, Outbox, PendingDelivery, SendOutcome, StoreError, StoreResult,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
@@ -279,6 +279,116 @@ for_any_sql_database! {
             dead: count(&row, "dead")?,
             ignored: count(&row, "ignored")?,
         })
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Outbox {
+    async fn outbound_due(
+        &self,
+        channels: &[Channel],
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboundMessage>> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = channels.iter().map(|c| format!("'{}'", c.as_str())).collect();
+        sqlx::query(&format!(
+            "SELECT m.id, m.report_id, r.case_number, m.channel, m.account, m.body_sealed, \
+             m.send_attempts, m.send_next_at, m.created_at \
+             FROM messages m JOIN reports r ON r.id = m.report_id \
+             WHERE m.delivery = 'queued' AND m.direction = 'outbound' AND m.channel IN ({}) \
+             AND (m.send_next_at IS NULL OR m.send_next_at <= $1) ORDER BY m.id LIMIT $2",
+            names.join(", ")
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(OutboundMessage {
+                id: MessageId(row.int("id")?),
+                report: ReportId(row.int("report_id")?),
+                case_number: crate::rows::case_number(row.text("case_number")?)?,
+                channel: row.text("channel")?.parse().map_err(|_| bad("channel"))?,
+                account: row.text("account")?,
+                body_sealed: row.bytes_opt("body_sealed")?.unwrap_or_default(),
+                attempts: count(row, "send_attempts")?,
+                next_at: row.time_opt("send_next_at")?,
+                created_at: row.time("created_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn claim_outbound(
+        &self,
+        id: MessageId,
+        seen: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let claimed = match seen {
+            Some(seen) => sqlx::query(
+                "UPDATE messages SET send_next_at = $1 \
+                 WHERE id = $2 AND delivery = 'queued' AND send_next_at = $3 RETURNING id",
+            )
+            .bind(until)
+            .bind(id.0)
+            .bind(seen),
+            None => sqlx::query(
+                "UPDATE messages SET send_next_at = $1 \
+                 WHERE id = $2 AND delivery = 'queued' AND send_next_at IS NULL RETURNING id",
+            )
+            .bind(until)
+            .bind(id.0),
+        }
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome) -> StoreResult<()> {
+        let query = match outcome {
+            SendOutcome::Sent { account, sent_id } => sqlx::query(
+                "UPDATE messages SET delivery = 'sent', account = $1, sent_id = $2, \
+                 send_error = NULL, send_attempts = send_attempts + 1 WHERE id = $3",
+            )
+            .bind(account.clone())
+            .bind(sent_id.clone())
+            .bind(id.0),
+            SendOutcome::Retry { next_at, error } => sqlx::query(
+                "UPDATE messages SET send_next_at = $1, send_error = $2, \
+                 send_attempts = send_attempts + 1 WHERE id = $3",
+            )
+            .bind(*next_at)
+            .bind(error.clone())
+            .bind(id.0),
+            SendOutcome::Failed { error } => sqlx::query(
+                "UPDATE messages SET delivery = 'failed', send_error = $1, \
+                 send_attempts = send_attempts + 1 WHERE id = $2",
+            )
+            .bind(error.clone())
+            .bind(id.0),
+        };
+        query.execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>> {
+        sqlx::query(
+            "SELECT MAX(created_at) AS last FROM messages \
+             WHERE report_id = $1 AND direction = 'inbound'",
+        )
+        .bind(report.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .time_opt("last")
     }
     }
 }

@@ -2365,8 +2365,8 @@ for_any_sql_database! {
 
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>> {
         sqlx::query(
-            "SELECT id, direction, channel, body, body_sealed, author_id, delivery, created_at \
-             FROM messages WHERE report_id = $1 ORDER BY id",
+            "SELECT id, direction, channel, body, body_sealed, author_id, delivery, created_at, \
+             send_error FROM messages WHERE report_id = $1 ORDER BY id",
         )
         .bind(report.0)
         .fetch_all(&self.pool)
@@ -2466,7 +2466,7 @@ for_any_sql_database! {
         let found = sqlx::query(&format!(
             "UPDATE messages SET delivery = CASE WHEN {rank} < $1 THEN $2 ELSE delivery END, \
              send_error = COALESCE($3, send_error) \
-             WHERE channel = $4 AND account = $5 AND platform_message_id = $6 \
+             WHERE channel = $4 AND account = $5 AND sent_id = $6 \
              AND direction = 'outbound' RETURNING id"
         ))
         .bind(i64::from(new_rank))

@@ -258,6 +258,7 @@ pub fn message(row: &impl Columns) -> StoreResult<Message> {
             .transpose()
             .map_err(|_| StoreError::Other("an unknown delivery state".into()))?,
         created_at: row.time("created_at")?,
+        send_error: row.text_opt("send_error")?,
     })
 }
 

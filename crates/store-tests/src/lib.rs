@@ -3069,14 +3069,91 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
     ));
     assert_eq!(store.messages(receipt.report).await.unwrap().len(), 2);
 
-    // What the platform says of our answer only moves forward.
+    // Our answer: due for sending, claimed once, retried, sent; then what the platform says
+    // of it only moves forward.
     let answer = NewMessage {
         direction: Direction::Outbound,
-        delivery: Some(Delivery::Sent),
-        platform_message_id: Some("wamid.OURS".into()),
+        delivery: Some(Delivery::Queued),
+        platform_message_id: None,
+        account: String::new(),
         ..follow
     };
-    store.add_message(&answer).await.unwrap();
+    let answer_id = store.add_message(&answer).await.unwrap();
+    let due = store
+        .outbound_due(&[Channel::Whatsapp, Channel::Messenger], at(2, 5), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].id, due[0].next_at), (answer_id, None));
+    assert_eq!(due[0].case_number, receipt.case_number);
+    assert!(
+        store
+            .outbound_due(&[Channel::Messenger], at(2, 5), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_outbound(answer_id, None, at(2, 6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_outbound(answer_id, None, at(2, 6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .outbound_due(&[Channel::Whatsapp], at(2, 5), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .finish_outbound(
+            answer_id,
+            &hotline_store::SendOutcome::Retry {
+                next_at: at(2, 7),
+                error: "503 down".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let again = store
+        .outbound_due(&[Channel::Whatsapp], at(2, 7), 10)
+        .await
+        .unwrap();
+    assert_eq!((again[0].attempts, again[0].next_at), (1, Some(at(2, 7))));
+    assert!(
+        store
+            .claim_outbound(answer_id, Some(at(2, 7)), at(2, 8))
+            .await
+            .unwrap()
+    );
+    store
+        .finish_outbound(
+            answer_id,
+            &hotline_store::SendOutcome::Sent {
+                account: "qn-whatsapp".into(),
+                sent_id: "wamid.OURS".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .outbound_due(&[Channel::Whatsapp], at(3, 0), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.last_inbound_at(receipt.report).await.unwrap(),
+        Some(at(2, 4))
+    );
     let update = async |d: Delivery| {
         store
             .update_sent_delivery(Channel::Whatsapp, "qn-whatsapp", "wamid.OURS", d, None)

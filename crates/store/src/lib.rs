@@ -204,8 +204,8 @@ pub trait Reports: Send + Sync {
     /// The newest report, neither closed nor merged, that came from the platform sender with
     /// this blind index.
     async fn open_report_of_sender(&self, sender_index: &[u8]) -> StoreResult<Option<CaseNumber>>;
-    /// Records what a platform says of a message we sent (by its id there); `false` when no
-    /// message of ours has that id.
+    /// Records what a platform says of a message we sent (by the id it gave it); `false` when
+    /// no message of ours has that id.
     async fn update_sent_delivery(
         &self,
         channel: Channel,
@@ -624,6 +624,32 @@ pub trait Channels: Send + Sync {
     ) -> StoreResult<DeliveryCounts>;
 }
 
+/// Messages of ours that leave by a platform: officers' answers and acknowledgements, queued
+/// with the report (or in its intake) and sent by a job.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Queued outbound messages on `channels` due at `now` (never tried, or due again),
+    /// oldest first.
+    async fn outbound_due(
+        &self,
+        channels: &[Channel],
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboundMessage>>;
+    /// Takes a queued message for one sender until `until`; `false` when another took it
+    /// (its next time is no longer `seen`).
+    async fn claim_outbound(
+        &self,
+        id: MessageId,
+        seen: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records a try: sent (with the platform's id), again later, or failed.
+    async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome) -> StoreResult<()>;
+    /// When the reporter last wrote: platforms' answer windows count from it.
+    async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>>;
+}
+
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
 pub trait Duty: Send + Sync {
@@ -670,6 +696,7 @@ pub trait Store:
     + Alerts
     + Notifications
     + Channels
+    + Outbox
     + Audit
 {
 }
@@ -688,6 +715,7 @@ impl<T> Store for T where
         + Alerts
         + Notifications
         + Channels
+        + Outbox
         + Audit
 {
 }

@@ -609,6 +609,8 @@ pub struct Message {
     /// Where an outbound message stands; `None` for inbound ones.
     pub delivery: Option<Delivery>,
     pub created_at: DateTime<Utc>,
+    /// Why the platform did not take it, or said it failed.
+    pub send_error: Option<String>,
 }
 
 impl std::fmt::Debug for Message {
@@ -1065,4 +1067,33 @@ pub struct DeliveryCounts {
     pub queued: u32,
     pub dead: u32,
     pub ignored: u32,
+}
+
+/// A message of ours waiting to leave by its platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundMessage {
+    pub id: MessageId,
+    pub report: ReportId,
+    pub case_number: CaseNumber,
+    pub channel: Channel,
+    pub account: String,
+    pub body_sealed: Vec<u8>,
+    pub attempts: u32,
+    /// When it was last claimed or is due again; `None` before its first try.
+    pub next_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a try to send went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The account took it out, and the platform took it under this id.
+    Sent { account: String, sent_id: String },
+    /// Not this time; again at `next_at`.
+    Retry {
+        next_at: DateTime<Utc>,
+        error: String,
+    },
+    /// Not at all: the officer is shown why.
+    Failed { error: String },
 }

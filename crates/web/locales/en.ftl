@@ -911,3 +911,4 @@ setup-threads-1 = On developers.facebook.com, open the Threads app → Webhooks.
 setup-threads-2 = Callback URL: the webhook address above; Verify token: the verify_token stored; app_secret is the Threads app secret (not Meta's App Secret).
 setup-threads-3 = Subscribe to moderate (replies) and interaction (mentions). Threads has no private messages: only public replies and mentions arrive.
 setup-threads-4 = To answer publicly: an access_token with threads_manage_replies.
+delivery-error = The platform said

@@ -911,3 +911,4 @@ setup-threads-1 = Trên developers.facebook.com, mở ứng dụng Threads → W
 setup-threads-2 = Callback URL: địa chỉ webhook ở trên; Verify token: verify_token đã lưu; app_secret là Threads app secret (khác App Secret của Meta).
 setup-threads-3 = Đăng ký chủ đề moderate (replies) và interaction (mentions). Threads không có tin nhắn riêng: chỉ nhận trả lời và nhắc tên công khai.
 setup-threads-4 = Để trả lời công khai: access_token có quyền threads_manage_replies.
+delivery-error = Nền tảng báo lỗi

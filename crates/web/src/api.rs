@@ -321,6 +321,9 @@ pub struct ReportMessage {
     /// absent for inbound ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery: Option<hotline_domain::Delivery>,
+    /// Why the platform did not take an answer, or said it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_error: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -399,6 +402,7 @@ pub async fn get_report(
                 text: m.message.body,
                 created_at: m.message.created_at,
                 delivery: m.message.delivery,
+                send_error: m.message.send_error.clone(),
             })
             .collect(),
         attachments: view
@@ -504,6 +508,7 @@ pub async fn create_reply(
                 text: sent.text,
                 created_at: sent.at,
                 delivery: Some(sent.delivery),
+                send_error: None,
             }),
         )
             .into_response(),

@@ -36,7 +36,7 @@ async fn post(server: &Server, path: &str, body: &[u8], signature: Option<&str>)
 }
 
 /// Waits (a bounded while) until `check` holds.
-async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
+async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
     for _ in 0..500 {
         if check().await {
             return;
@@ -526,4 +526,260 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
 
 async fn post_signed(server: &Server, path: &str, body: &[u8]) -> u16 {
     post(server, path, body, Some(&signed(body, SECRET))).await
+}
+
+/// Connects the four Meta accounts of Quảng Ninh, able to answer through `api_base`.
+async fn connect_answering_accounts(data: &Data, api_base: &str) {
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    for (platform, account, secret, id_key, id) in [
+        (
+            "whatsapp",
+            "qn-whatsapp",
+            SECRET,
+            "phone_number_id",
+            "112233445566778",
+        ),
+        (
+            "messenger",
+            "qn-facebook",
+            SECRET,
+            "page_id",
+            "104567890123456",
+        ),
+        (
+            "instagram",
+            "qn-instagram",
+            SECRET,
+            "ig_user_id",
+            "17841401234567890",
+        ),
+        ("threads", "qn-threads", THREADS_SECRET, "", ""),
+    ] {
+        let mut settings = vec![
+            ("app_secret".to_owned(), secret.to_owned()),
+            ("verify_token".to_owned(), VERIFY.to_owned()),
+            ("access_token".to_owned(), format!("EAAG-{account}")),
+        ];
+        if !id_key.is_empty() {
+            settings.push((id_key.to_owned(), id.to_owned()));
+        }
+        let input = hotline_core::channels::AccountInput {
+            platform,
+            name: account,
+            unit: "22",
+            settings: &settings,
+            api_base: Some(api_base),
+        };
+        let view = service
+            .hotline
+            .add_channel_account(None, &input)
+            .await
+            .unwrap();
+        assert!(view.missing_send_keys.is_empty(), "{platform} answers");
+    }
+    service.close().await;
+}
+
+async fn answers_go_out_on_the_platform_the_report_came_from(backend: Backend) {
+    use crate::stand_in::{Scripted, StandIn};
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    let platform = StandIn::start().await;
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    connect_answering_accounts(&data, &platform.base).await;
+    let server = Server::start(data.config()).await;
+    let base = server.url("");
+    let base = base.trim_end_matches('/').to_owned();
+    let api = reqwest::Client::new();
+    let document = async |case: &str| -> serde_json::Value {
+        api.get(format!("{base}/api/v1/reports/{case}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let reply = async |case: &str, text: &str| {
+        let r = api
+            .post(format!("{base}/api/v1/reports/{case}/replies"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "text": text }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    };
+    let case_on = async |channel: &str| -> String {
+        let mut found = None;
+        eventually(&format!("a {channel} report"), async || {
+            found = api_list(&base, "/api/v1/reports", &token).await["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["channel"] == channel)
+                .map(|r| r["case_number"].as_str().unwrap().to_owned());
+            found.is_some()
+        })
+        .await;
+        found.unwrap()
+    };
+    let deliveries = async |case: &str| -> Vec<(String, Option<String>)> {
+        document(case).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "outbound")
+            .map(|m| {
+                (
+                    m["delivery"].as_str().unwrap().to_owned(),
+                    m["send_error"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+
+    // WhatsApp: the first message is acknowledged with the case number and the follow-up code,
+    // in the documented request, to the number WhatsApp gave.
+    let body = fixture("whatsapp/text_message.json");
+    assert_eq!(
+        post_signed(&server, "/hooks/whatsapp/qn-whatsapp", &body).await,
+        200
+    );
+    let case = case_on("whatsapp").await;
+    eventually("the acknowledgement", async || platform.seen().len() == 1).await;
+    let ack = &platform.seen()[0];
+    assert_eq!(ack.path, "/v25.0/112233445566778/messages");
+    assert_eq!(
+        ack.authorization.as_deref(),
+        Some("Bearer EAAG-qn-whatsapp")
+    );
+    assert_eq!(ack.body["messaging_product"], "whatsapp");
+    assert_eq!(ack.body["to"], "84912345678");
+    assert_eq!(ack.body["type"], "text");
+    let text = ack.body["text"]["body"].as_str().unwrap();
+    assert!(text.contains(&case), "{text}");
+    assert!(text.contains("Mã tra cứu: "), "{text}");
+    // The same message delivered again: no second acknowledgement.
+    assert_eq!(
+        post_signed(&server, "/hooks/whatsapp/qn-whatsapp", &body).await,
+        200
+    );
+    // The officer answers; it leaves at once, then WhatsApp says it was delivered and read.
+    reply(&case, "Cảm ơn anh đã báo tin. Công an xã sẽ liên hệ.").await;
+    eventually("the answer", async || platform.seen().len() == 2).await;
+    assert_eq!(
+        platform.seen()[1].body["text"]["body"],
+        "Cảm ơn anh đã báo tin. Công an xã sẽ liên hệ."
+    );
+    eventually("both sent", async || {
+        deliveries(&case).await.iter().all(|(d, _)| d == "sent")
+    })
+    .await;
+    for (state, n) in [("delivered", 1), ("read", 2)] {
+        let status = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"109876543210987","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","statuses":[{{"id":"wamid.SENT2","status":"{state}","timestamp":"179518420{n}","recipient_id":"84912345678"}}]}}}}]}}]}}"#
+        );
+        assert_eq!(
+            post_signed(&server, "/hooks/whatsapp/qn-whatsapp", status.as_bytes()).await,
+            200
+        );
+    }
+    eventually("read", async || {
+        deliveries(&case).await == [("sent".to_owned(), None), ("read".to_owned(), None)]
+    })
+    .await;
+    assert_eq!(platform.seen().len(), 2, "{:?}", platform.seen());
+
+    // Messenger: the platform asks to slow down; the acknowledgement waits as long as it says.
+    platform.script(&[Scripted::TooMany { retry_after: 1 }]);
+    let body = fixture("messenger/text_message.json");
+    assert_eq!(
+        post_signed(&server, "/hooks/messenger/qn-facebook", &body).await,
+        200
+    );
+    let case = case_on("messenger").await;
+    eventually("sent after the wait", async || {
+        deliveries(&case).await == [("sent".to_owned(), None)]
+    })
+    .await;
+    let tries: Vec<_> = platform.seen().into_iter().skip(2).collect();
+    assert_eq!(tries.len(), 2, "refused once, then taken");
+    assert_eq!(tries[1].path, "/v25.0/104567890123456/messages");
+    assert_eq!(tries[1].query, "access_token=EAAG-qn-facebook");
+    assert_eq!(tries[1].body["recipient"]["id"], "6789012345678901");
+    assert_eq!(tries[1].body["messaging_type"], "RESPONSE");
+    // Outside the window: failed, with Meta's words for the officer.
+    platform.script(&[Scripted::WindowClosed]);
+    reply(&case, "Anh cho biết thêm địa chỉ trang giả mạo.").await;
+    eventually("failed", async || {
+        deliveries(&case)
+            .await
+            .get(1)
+            .is_some_and(|(d, _)| d == "failed")
+    })
+    .await;
+    let (_, error) = &deliveries(&case).await[1];
+    assert!(error.as_deref().unwrap().contains("2018278"), "{error:?}");
+
+    // Instagram answers through the account's path; a platform error leaves the answer queued,
+    // with the error, for a later try.
+    platform.script(&[Scripted::ServerError]);
+    let body = fixture("instagram/text_message.json");
+    assert_eq!(
+        post_signed(&server, "/hooks/instagram/qn-instagram", &body).await,
+        200
+    );
+    let case = case_on("instagram").await;
+    eventually("kept for a later try", async || {
+        deliveries(&case).await.first().is_some_and(|(d, error)| {
+            d == "queued"
+                && error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("temporarily unavailable"))
+        })
+    })
+    .await;
+    assert!(
+        platform
+            .seen()
+            .iter()
+            .any(|s| s.path == "/v25.0/17841401234567890/messages")
+    );
+    // Threads is public: no acknowledgement (it would publish the follow-up code).
+    let seen = platform.seen().len();
+    let body = fixture("threads/reply_webhook.json");
+    assert_eq!(
+        post(
+            &server,
+            "/hooks/threads/qn-threads",
+            &body,
+            Some(&signed(&body, THREADS_SECRET))
+        )
+        .await,
+        200
+    );
+    let case = case_on("threads").await;
+    assert!(
+        document(&case).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["direction"] == "inbound")
+    );
+    assert_eq!(platform.seen().len(), seen);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn answers_go_out_on_the_platform_the_report_came_from_on_sqlite() {
+    answers_go_out_on_the_platform_the_report_came_from(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn answers_go_out_on_the_platform_the_report_came_from_on_postgres() {
+    answers_go_out_on_the_platform_the_report_came_from(Backend::Postgres).await;
 }

@@ -33,4 +33,5 @@ mod routing;
 mod search;
 mod second_factor;
 mod staff_api;
+mod stand_in;
 mod triage;

@@ -23,6 +23,8 @@ pub struct MessageLine {
     pub at_iso: String,
     /// Where an answer to the reporter stands (code, words); none for inbound messages.
     pub delivery: Option<(&'static str, String)>,
+    /// Why the platform did not take it, in its own words.
+    pub send_error: Option<String>,
     /// The duplicate report it came with, when it is not this report's own.
     pub joined: Option<String>,
     pub parts: Vec<PartLine>,
@@ -78,6 +80,7 @@ pub fn lines(
                     delivery: m
                         .delivery
                         .map(|d| (d.as_str(), ctx.tr.t(&format!("delivery-{d}")))),
+                    send_error: m.send_error.clone(),
                     joined: entry.joined.as_ref().map(|case| case.to_string()),
                     parts: view
                         .parts

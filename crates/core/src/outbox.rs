@@ -1,0 +1,199 @@
+//! Sending what officers (and the acknowledgement) say to reporters on their platform. Each
+//! queued message is claimed, opened with its report's key, addressed from the report's sealed
+//! reply address and sent by the account it came in on, within the platform's rules: WhatsApp
+//! answers freely for 24 hours after the citizen's last message (then only approved templates,
+//! not sent from here), Messenger and Instagram for 24 hours and, with the `HUMAN_AGENT` tag,
+//! up to 7 days. A platform that asks to slow down is waited for as long as it says; one that
+//! fails is tried again later, waits growing, with jitter, and after the last try the message
+//! is marked failed with the platform's words, shown to the officer.
+
+use crate::channels::ReplyAddress;
+use crate::intake::{MESSAGE_TEXT, REPLY_ADDRESS};
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{DateTime, Duration, Utc};
+use hotline_channels::SendError;
+use hotline_channels::meta::{Outgoing, Sender, send};
+use hotline_domain::Channel;
+use hotline_store::{OutboundMessage, SendOutcome, Visibility};
+use rand::Rng;
+
+/// The channels whose messages leave by this job.
+pub const PLATFORM_CHANNELS: [Channel; 4] = [
+    Channel::Whatsapp,
+    Channel::Messenger,
+    Channel::Instagram,
+    Channel::Threads,
+];
+/// Messages taken up per pass.
+const SEND_PER_PASS: u32 = 50;
+/// How long a sender holds a message it took.
+const CLAIM: Duration = Duration::minutes(2);
+/// Waits after the first, second… failure; after the last, the message has failed.
+const BACKOFF: [Duration; 5] = [
+    Duration::seconds(30),
+    Duration::minutes(2),
+    Duration::minutes(10),
+    Duration::hours(1),
+    Duration::hours(6),
+];
+/// Times a platform may ask to slow down before the message counts as failed.
+const MOST_ATTEMPTS: u32 = 12;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxPass {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// A wait of `base`, give or take a fifth, so that many retries do not come back together.
+fn jittered(base: Duration) -> Duration {
+    let millis = base.num_milliseconds();
+    let spread = millis / 5;
+    base + Duration::milliseconds(rand::thread_rng().gen_range(-spread..=spread))
+}
+
+impl Hotline {
+    /// One pass over the queued messages of platform reports.
+    pub async fn run_outbox(&self) -> CoreResult<OutboxPass> {
+        let now = self.clock.now();
+        let mut pass = OutboxPass::default();
+        for message in self
+            .store
+            .outbound_due(&PLATFORM_CHANNELS, now, SEND_PER_PASS)
+            .await?
+        {
+            if !self
+                .store
+                .claim_outbound(message.id, message.next_at, now + CLAIM)
+                .await?
+            {
+                continue;
+            }
+            let outcome = match self.send_one(&message).await {
+                Ok(outcome) => outcome,
+                // Ours, not the platform's (the store, a key): tried again like a platform
+                // that is down.
+                Err(e) => match BACKOFF.get(message.attempts as usize) {
+                    Some(wait) => SendOutcome::Retry {
+                        next_at: retry_at(now, *wait),
+                        error: e.to_string(),
+                    },
+                    None => SendOutcome::Failed {
+                        error: e.to_string(),
+                    },
+                },
+            };
+            match &outcome {
+                SendOutcome::Sent { .. } => pass.sent += 1,
+                SendOutcome::Retry { error, .. } => {
+                    pass.retried += 1;
+                    tracing::warn!(message = message.id.0, %error, "not sent this time");
+                }
+                SendOutcome::Failed { error } => {
+                    pass.failed += 1;
+                    tracing::warn!(message = message.id.0, %error, "could not be sent");
+                }
+            }
+            self.store.finish_outbound(message.id, &outcome).await?;
+        }
+        Ok(pass)
+    }
+
+    async fn send_one(&self, message: &OutboundMessage) -> CoreResult<SendOutcome> {
+        let failed = |error: &str| {
+            Ok(SendOutcome::Failed {
+                error: error.to_owned(),
+            })
+        };
+        let detail = self
+            .store
+            .report(&Visibility::Subtree("/".into()), &message.case_number)
+            .await?;
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        let Some(sealed) = self.store.reply_sealed(message.report).await? else {
+            return failed("the report has no platform address to answer to");
+        };
+        let address: ReplyAddress = key
+            .open(&sealed, REPLY_ADDRESS)
+            .ok()
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+            .ok_or_else(|| CoreError::Internal("a reply address does not open".into()))?;
+        let text = key
+            .open(&message.body_sealed, MESSAGE_TEXT)
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .ok_or_else(|| CoreError::Internal("a message does not open".into()))?;
+        let account = self.store.channel_account_by_id(address.account_id).await?;
+        if account.disabled {
+            return failed("the account is disconnected");
+        }
+        let secrets = self.account_secrets(&account)?;
+        let now = self.clock.now();
+        let since_citizen = self
+            .store
+            .last_inbound_at(message.report)
+            .await?
+            .map_or(Duration::MAX, |last| now - last);
+        let human_agent = match account.platform {
+            Channel::Whatsapp if since_citizen > Duration::hours(24) => {
+                return failed(
+                    "outside WhatsApp's 24-hour window: only an approved template may be sent",
+                );
+            }
+            Channel::Messenger | Channel::Instagram if since_citizen > Duration::days(7) => {
+                return failed("more than 7 days after the citizen's last message");
+            }
+            Channel::Messenger | Channel::Instagram => since_citizen > Duration::hours(24),
+            _ => false,
+        };
+        let to = if address.public {
+            address.in_reply_to.as_str()
+        } else {
+            address.to.as_str()
+        };
+        let sender = Sender {
+            platform: account.platform,
+            api_base: &account.api_base,
+            secrets: &secrets,
+        };
+        let outgoing = Outgoing {
+            to,
+            text: &text,
+            in_reply_to: None,
+            human_agent,
+        };
+        Ok(match send(&self.http, &sender, &outgoing).await {
+            Ok(sent_id) => SendOutcome::Sent {
+                account: account.name.as_str().to_owned(),
+                sent_id,
+            },
+            Err(SendError::RateLimited(wait)) if message.attempts + 1 < MOST_ATTEMPTS => {
+                SendOutcome::Retry {
+                    next_at: now + Duration::from_std(wait).unwrap_or(Duration::minutes(1)),
+                    error: format!("rate limited: retry after {} s", wait.as_secs()),
+                }
+            }
+            Err(SendError::Unavailable(error)) => match BACKOFF.get(message.attempts as usize) {
+                Some(wait) => SendOutcome::Retry {
+                    next_at: retry_at(now, *wait),
+                    error,
+                },
+                None => SendOutcome::Failed { error },
+            },
+            Err(SendError::NotConfigured) => SendOutcome::Failed {
+                error: "the account has no keys to answer with".into(),
+            },
+            Err(e) => SendOutcome::Failed {
+                error: e.to_string(),
+            },
+        })
+    }
+}
+
+fn retry_at(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + jittered(wait)
+}

@@ -912,3 +912,5 @@ setup-threads-2 = Callback URL: the webhook address above; Verify token: the ver
 setup-threads-3 = Subscribe to moderate (replies) and interaction (mentions). Threads has no private messages: only public replies and mentions arrive.
 setup-threads-4 = To answer publicly: an access_token with threads_manage_replies.
 delivery-error = The platform said
+reply-hint-platform = The answer goes to the reporter by { $channel } and shows on the follow-up page. Nothing internal here.
+reply-hint-public = The answer is posted PUBLICLY under the post: anyone can read it. No personal data, nothing of the case; invite the writer to a private channel.

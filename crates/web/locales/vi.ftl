@@ -912,3 +912,5 @@ setup-threads-2 = Callback URL: địa chỉ webhook ở trên; Verify token: ve
 setup-threads-3 = Đăng ký chủ đề moderate (replies) và interaction (mentions). Threads không có tin nhắn riêng: chỉ nhận trả lời và nhắc tên công khai.
 setup-threads-4 = Để trả lời công khai: access_token có quyền threads_manage_replies.
 delivery-error = Nền tảng báo lỗi
+reply-hint-platform = Câu trả lời được gửi tới người báo tin qua { $channel } và hiện trên trang tra cứu. Không ghi nội dung nội bộ ở đây.
+reply-hint-public = Câu trả lời được đăng CÔNG KHAI dưới bài viết: ai cũng đọc được. Không ghi thông tin cá nhân hay nội dung vụ việc; mời người viết liên hệ qua kênh riêng.

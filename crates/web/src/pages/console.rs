@@ -403,6 +403,8 @@ struct ReportPage {
     merge_error: Option<String>,
     /// Open reports that look like the same incident.
     similar: Vec<SimilarLine>,
+    /// Where an answer goes: the follow-up page, or the platform the report came from.
+    reply_hint: String,
 }
 
 /// A report suggested as the same incident.
@@ -1325,7 +1327,17 @@ async fn report_response(
         },
         None => Vec::new(),
     };
+    let reply_hint = match hotline_domain::platform::PlatformSpec::of(summary.channel) {
+        Some(spec) if !spec.private => ctx.tr.t("reply-hint-public"),
+        Some(spec) => ctx.tr.t1(
+            "reply-hint-platform",
+            "channel",
+            ctx.tr.t(&format!("channel-{}", spec.name())),
+        ),
+        None => ctx.tr.t("reply-hint"),
+    };
     let page = ReportPage {
+        reply_hint,
         c: Chrome::new(ctx, Some(actor)),
         title: ctx
             .tr

@@ -23,8 +23,9 @@ use std::collections::BTreeMap;
 
 /// Deliveries taken up per pass.
 const DELIVERIES_PER_PASS: u32 = 100;
-/// How long a node holds a delivery it took before another may take it.
-const CLAIM: Duration = Duration::minutes(2);
+/// How long a node holds a delivery it took before another may take it (or it, restarted
+/// after a crash, takes it again): a delivery is taken apart in milliseconds.
+const CLAIM: Duration = Duration::seconds(20);
 /// Waits after the first, second… failed attempt; after the last, a dead letter.
 const RETRY_WAITS: [Duration; 4] = [
     Duration::seconds(30),

@@ -346,3 +346,158 @@ async fn logs_carry_no_identity_and_no_report_text() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
 }
+
+/// A WhatsApp delivery of one text message, `id` from sender `sender`, and its signature.
+fn whatsapp_delivery(id: usize, sender: usize) -> (String, String) {
+    use hmac::Mac;
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","contacts":[{{"profile":{{"name":"Ng\u01b0\u1eddi d\u00e2n {sender}"}},"user_id":"VN.{sender}"}}],"messages":[{{"user_id":"VN.{sender}","id":"wamid.BURST{id}","timestamp":"1795184100","type":"text","text":{{"body":"Tin nh\u1eafn s\u1ed1 {id}"}}}}]}}}}]}}]}}"#
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"burst-secret").unwrap();
+    mac.update(body.as_bytes());
+    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    (body, signature)
+}
+
+#[tokio::test]
+async fn a_burst_of_deliveries_through_a_kill_9_is_taken_in_exactly_once() {
+    const DELIVERIES: usize = 1000;
+    const SENDERS: usize = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let added = run_cli(
+        dir.path(),
+        &[
+            "channel",
+            "add",
+            "--platform",
+            "whatsapp",
+            "--account",
+            "burst",
+            "--unit",
+            "22",
+            "--set",
+            "app_secret=burst-secret",
+            "--set",
+            "verify_token=v",
+        ],
+        &[],
+        None,
+    );
+    assert!(added.status.success(), "{}", stderr_of(&added));
+    let (mut child, base) = serve(dir.path());
+    wait_ready(&base).await;
+
+    // Each delivery, and every tenth twice (platforms redeliver); sent by 16 workers, like a
+    // platform retrying whatever did not get a 200.
+    let queue: Vec<usize> = (0..DELIVERIES).chain((0..DELIVERIES).step_by(10)).collect();
+    let queue = Arc::new(Mutex::new(queue));
+    let acknowledged = Arc::new(Mutex::new(HashSet::<usize>::new()));
+    let enough = Arc::new(tokio::sync::Notify::new());
+    let base = Arc::new(Mutex::new(base));
+    let client = reqwest::Client::new();
+    let send_all = |stop_at: Option<usize>| {
+        (0..IN_FLIGHT)
+            .map(|_| {
+                let (client, base, queue) = (client.clone(), base.clone(), queue.clone());
+                let (acknowledged, enough) = (acknowledged.clone(), enough.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let Some(id) = queue.lock().unwrap().pop() else {
+                            break;
+                        };
+                        let (body, signature) = whatsapp_delivery(id, id % SENDERS);
+                        let url = format!("{}/hooks/whatsapp/burst", base.lock().unwrap());
+                        let sent = client
+                            .post(url)
+                            .header("x-hub-signature-256", signature)
+                            .body(body)
+                            .send()
+                            .await;
+                        match sent {
+                            Ok(r) if r.status() == 200 => {
+                                let count = {
+                                    let mut acknowledged = acknowledged.lock().unwrap();
+                                    acknowledged.insert(id);
+                                    acknowledged.len()
+                                };
+                                if stop_at == Some(count) {
+                                    enough.notify_one();
+                                }
+                            }
+                            // Not acknowledged: delivered again later, as platforms do.
+                            _ => {
+                                queue.lock().unwrap().insert(0, id);
+                                if stop_at.is_some() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let workers = send_all(Some(DELIVERIES / 2));
+    enough.notified().await;
+    child.kill().unwrap(); // SIGKILL, mid-stream
+    child.wait().unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let (mut child, restarted) = serve(dir.path());
+    wait_ready(&restarted).await;
+    *base.lock().unwrap() = restarted;
+    for w in send_all(None) {
+        w.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert_eq!(
+        acknowledged.len(),
+        DELIVERIES,
+        "every delivery got its 200 in the end"
+    );
+
+    // Every message taken in once: one message per platform id, one report per sender.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("hotline.db").display()
+    ))
+    .await
+    .unwrap();
+    let count = async |sql: &str| -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let mut waited = 0;
+    while count("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'").await > 0 {
+        // A delivery the killed server had claimed comes back when its claim runs out.
+        waited += 1;
+        assert!(waited < 1500, "deliveries left unprocessed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT platform_message_id) FROM messages WHERE account = 'burst'")
+            .await,
+        i64::try_from(DELIVERIES).unwrap()
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE account = 'burst' AND direction = 'inbound'")
+            .await,
+        i64::try_from(DELIVERIES).unwrap(),
+        "no message twice"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM reports WHERE channel = 'whatsapp'").await,
+        i64::try_from(SENDERS).unwrap(),
+        "one report per sender"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM deliveries WHERE state = 'dead'").await,
+        0
+    );
+    db.close().await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

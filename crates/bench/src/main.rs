@@ -8,11 +8,14 @@
 //! - `inbox`: loads reports through the use cases (sealed, indexed, as intake writes them), then
 //!   times what a provincial duty officer does all shift: the inbox's first page, filtered and
 //!   sorted, and searches for a common and a rare word.
+//! - `webhooks`: starts a server with a WhatsApp account and posts signed deliveries to its
+//!   webhook from `--concurrency` clients: acknowledgements per second (each sent only once the
+//!   delivery is durable) and their latency, then how long taking them all apart took.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hotline_domain::{Channel, UnitCode, Urgency, vietnam_year};
-use hotline_store::{NewReport, Store};
+use hotline_store::{Channels, NewReport, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,6 +55,13 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         rounds: usize,
     },
+    /// Post signed WhatsApp deliveries to a server's webhook.
+    Webhooks {
+        #[arg(long, default_value_t = 20_000)]
+        deliveries: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// Write the same rows straight into SQLite.
     Floor {
         #[arg(long, default_value_t = 20_000)]
@@ -73,7 +83,8 @@ struct Figures {
 }
 
 impl Figures {
-    fn print(&mut self, label: &str) {
+    /// Prints throughput and latency; `things` names what was counted (`reports`).
+    fn print(&mut self, label: &str, things: &str) {
         self.latencies.sort_unstable();
         let pct = |p: f64| {
             let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
@@ -82,7 +93,7 @@ impl Figures {
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         println!(
-            "{label}: {} reports in {:.2} s = {:.0} reports/s; failures {}; latency ms p50 {:.2} p95 {:.2} p99 {:.2}",
+            "{label}: {} {things} in {:.2} s = {:.0} {things}/s; failures {}; latency ms p50 {:.2} p95 {:.2} p99 {:.2}",
             self.count,
             self.elapsed.as_secs_f64(),
             self.count as f64 / self.elapsed.as_secs_f64(),
@@ -184,7 +195,10 @@ async fn intake(
 ) -> anyhow::Result<()> {
     if let Some(base) = target {
         let mut figures = submit_all(&base, token.as_deref(), reports, concurrency).await?;
-        figures.print(&format!("HTTP intake at {base}, concurrency {concurrency}"));
+        figures.print(
+            &format!("HTTP intake at {base}, concurrency {concurrency}"),
+            "reports",
+        );
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
@@ -220,7 +234,170 @@ async fn intake(
     // Warm the connection pool and the server's caches.
     submit_all(&base, None, concurrency * 4, concurrency).await?;
     let mut figures = submit_all(&base, None, reports, concurrency).await?;
-    figures.print(&format!("HTTP intake, SQLite, concurrency {concurrency}"));
+    figures.print(
+        &format!("HTTP intake, SQLite, concurrency {concurrency}"),
+        "reports",
+    );
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}
+
+/// The app secret of the benchmark's WhatsApp account.
+const BENCH_SECRET: &str = "bench-app-secret";
+
+/// Delivery `id`, a text from one of a thousand senders, and its signature.
+fn signed_delivery(id: usize) -> (String, String) {
+    use hmac::Mac;
+    let sender = id % 1000;
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","contacts":[{{"profile":{{"name":"Ng\u01b0\u1eddi d\u00e2n {sender}"}},"wa_id":"8491{sender:07}"}}],"messages":[{{"from":"8491{sender:07}","id":"wamid.BENCH{id}","timestamp":"1795184100","type":"text","text":{{"body":"T\u1ed1i qua c\u00f3 nh\u00f3m thanh ni\u00ean \u0111ua xe g\u00e2y m\u1ea5t tr\u1eadt t\u1ef1, tin s\u1ed1 {id}"}}}}]}}}}]}}]}}"#
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(BENCH_SECRET.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(body.as_bytes());
+    (
+        body,
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+    )
+}
+
+async fn post_deliveries(
+    base: &str,
+    ids: std::ops::Range<usize>,
+    concurrency: usize,
+) -> anyhow::Result<Figures> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let url = format!("{base}/hooks/whatsapp/bench");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(ids.start));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url, next, end) = (client.clone(), url.clone(), next.clone(), ids.end);
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0;
+                loop {
+                    let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if id >= end {
+                        break;
+                    }
+                    let (body, signature) = signed_delivery(id);
+                    let t = Instant::now();
+                    let sent = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("x-hub-signature-256", signature)
+                        .body(body)
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 200 => {
+                            let _ = r.bytes().await;
+                            latencies.push(t.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut figures = Figures {
+        count: 0,
+        failures: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::with_capacity(ids.len()),
+    };
+    for w in workers {
+        let (latencies, failures) = w.await?;
+        figures.count += latencies.len();
+        figures.failures += failures;
+        figures.latencies.extend(latencies);
+    }
+    figures.elapsed = started.elapsed();
+    Ok(figures)
+}
+
+async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = hotline_server::config::Config {
+        bind: ([127, 0, 0, 1], 0).into(),
+        data_dir: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let service = hotline_server::Service::open(&config).await?;
+    let settings = [
+        ("app_secret".to_owned(), BENCH_SECRET.to_owned()),
+        ("verify_token".to_owned(), "bench".to_owned()),
+    ];
+    service
+        .hotline
+        .add_channel_account(
+            None,
+            &hotline_core::channels::AccountInput {
+                platform: "whatsapp",
+                name: "bench",
+                unit: "22",
+                settings: &settings,
+                api_base: None,
+            },
+        )
+        .await?;
+    service.close().await;
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hotline_server::launch_with_listener(
+        config.clone(),
+        listener,
+        false,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = reqwest::Client::new();
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let warm_up = concurrency * 4;
+    post_deliveries(&base, 0..warm_up, concurrency).await?;
+    let mut figures = post_deliveries(&base, warm_up..warm_up + deliveries, concurrency).await?;
+    figures.print(
+        &format!("signed WhatsApp deliveries journalled, SQLite, concurrency {concurrency}"),
+        "deliveries",
+    );
+    // Then how long the journal takes to be taken apart: messages into reports.
+    let started = Instant::now();
+    let store = hotline_store_sqlite::open(&dir.path().join("hotline.db")).await?;
+    let account = store
+        .channel_account(hotline_domain::Channel::Whatsapp, "bench")
+        .await?;
+    loop {
+        let counts = store
+            .delivery_counts(
+                account.id,
+                hotline_domain::Clock::now(&hotline_domain::SystemClock),
+            )
+            .await?;
+        if counts.queued == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let total = warm_up + deliveries;
+    println!(
+        "taken apart: the last of {total} deliveries {:.1} s after the last acknowledgement",
+        started.elapsed().as_secs_f64()
+    );
     let _ = stop.send(());
     server.await??;
     Ok(())
@@ -544,9 +721,12 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
             elapsed: started.elapsed(),
             latencies,
         }
-        .print(&format!(
-            "SQLite floor, {label} ({per_commit} per transaction; latency per transaction)"
-        ));
+        .print(
+            &format!(
+                "SQLite floor, {label} ({per_commit} per transaction; latency per transaction)"
+            ),
+            "reports",
+        );
     }
     Ok(())
 }
@@ -561,6 +741,10 @@ async fn main() -> anyhow::Result<()> {
             token,
         } => intake(reports, concurrency, target, token).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Webhooks {
+            deliveries,
+            concurrency,
+        } => webhooks(deliveries, concurrency).await,
         Command::Inbox {
             reports,
             concurrency,

@@ -17,7 +17,7 @@ use hotline_domain::text::Phone;
 use hotline_domain::{Channel, ContactInput, Direction, DomainError, ReportInput, UnitCode};
 use hotline_store::{
     ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    PendingDelivery, StoreError, Visibility,
+    NewDelivery, PendingDelivery, StoreError, Visibility,
 };
 use std::collections::BTreeMap;
 
@@ -61,6 +61,28 @@ pub struct AccountView {
     pub counts: DeliveryCounts,
     /// Its latest failed deliveries.
     pub dead: Vec<DeliveryRecord>,
+}
+
+/// Deliveries taken apart at once: enough for new reports to share the intake's commits,
+/// few enough that their writes (one at a time on SQLite) leave connections for everyone else.
+const PARALLEL_DELIVERIES: usize = 4;
+
+/// A message's turn among its sender's messages of one pass: it waits for the one before
+/// (`after`) and lets the next go when it is done (`done`, sent or dropped), so that a sender's
+/// messages thread into their report in the order received while other senders' go side by
+/// side.
+struct Turn {
+    sender_index: Vec<u8>,
+    after: Option<tokio::sync::oneshot::Receiver<()>>,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A claimed delivery, opened and taken apart, ready to be taken in.
+struct Prepared {
+    delivery: PendingDelivery,
+    account: ChannelAccount,
+    /// Its events, messages with their turn; or why it cannot be read.
+    events: Result<Vec<(InboundEvent, Option<Turn>)>, String>,
 }
 
 /// What one pass over the journal did.
@@ -362,8 +384,12 @@ impl Hotline {
             .channel_secrets()
             .seal(body, &delivery_context(account.id));
         let id = self
-            .store
-            .journal_delivery(account.id, &sealed, self.clock.now())
+            .journal
+            .write(NewDelivery {
+                account_id: account.id,
+                body_sealed: sealed,
+                at: self.clock.now(),
+            })
             .await?;
         metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
             .increment(1);
@@ -374,90 +400,182 @@ impl Hotline {
     /// One pass over the journal: each due delivery is claimed, taken apart and its messages
     /// taken in. A failure is retried with growing waits, then kept as a dead letter.
     pub async fn run_deliveries(&self) -> CoreResult<DeliveryPass> {
+        use futures_util::StreamExt;
         let now = self.clock.now();
-        let mut pass = DeliveryPass::default();
+        let mut claimed = Vec::new();
         for delivery in self.store.due_deliveries(now, DELIVERIES_PER_PASS).await? {
-            if !self
+            if self
                 .store
                 .claim_delivery(delivery.id, delivery.next_at, now + CLAIM)
                 .await?
             {
-                continue;
+                claimed.push(delivery);
             }
-            let outcome = match self.process_delivery(&delivery, &mut pass).await {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    let error = match &e {
-                        CoreError::Domain(d) => format!("refused: {}", d.code()),
-                        other => other.to_string(),
-                    };
-                    match RETRY_WAITS.get(delivery.attempts as usize) {
-                        Some(wait) => {
-                            pass.failed += 1;
-                            DeliveryOutcome::Retry {
-                                next_at: self.clock.now() + *wait,
-                                error,
-                            }
-                        }
-                        None => {
-                            pass.dead += 1;
-                            DeliveryOutcome::Dead { error }
-                        }
-                    }
+        }
+        // Opened and taken apart in the order received, each message given its turn among its
+        // sender's; then taken in side by side, so that new reports share the intake's
+        // commits.
+        let mut accounts: BTreeMap<i64, ChannelAccount> = BTreeMap::new();
+        let mut last_of_sender: std::collections::HashMap<
+            Vec<u8>,
+            tokio::sync::oneshot::Receiver<()>,
+        > = std::collections::HashMap::new();
+        let mut prepared = Vec::with_capacity(claimed.len());
+        for delivery in claimed {
+            let account = match accounts.get(&delivery.account_id) {
+                Some(account) => account.clone(),
+                None => {
+                    let account = self
+                        .store
+                        .channel_account_by_id(delivery.account_id)
+                        .await?;
+                    accounts.insert(delivery.account_id, account.clone());
+                    account
                 }
             };
-            if let DeliveryOutcome::Dead { error } | DeliveryOutcome::Retry { error, .. } = &outcome
-            {
-                tracing::warn!(delivery = delivery.id, %error, "a delivery could not be processed");
-            }
-            self.store
-                .finish_delivery(delivery.id, &outcome, self.clock.now())
-                .await?;
-            pass.processed += 1;
+            let events = self.open_delivery(&account, &delivery).map(|events| {
+                events
+                    .into_iter()
+                    .map(|event| {
+                        let turn = match &event {
+                            InboundEvent::Message(message) => {
+                                let sender_index = self.sender_index(&account, message);
+                                let (done, next) = tokio::sync::oneshot::channel();
+                                let after = last_of_sender.insert(sender_index.clone(), next);
+                                Some(Turn {
+                                    sender_index,
+                                    after,
+                                    done,
+                                })
+                            }
+                            _ => None,
+                        };
+                        (event, turn)
+                    })
+                    .collect()
+            });
+            prepared.push(Prepared {
+                delivery,
+                account,
+                events,
+            });
+        }
+        // Each delivery's outcome is recorded by its own future: the stream's consumer awaits
+        // nothing else, so a future holding SQLite's write lock is never left unpolled while
+        // another write waits for it.
+        let mut processed = futures_util::stream::iter(prepared)
+            .map(|prepared| self.take_apart_and_record(prepared))
+            .buffer_unordered(PARALLEL_DELIVERIES);
+        let mut pass = DeliveryPass::default();
+        while let Some(counted) = processed.next().await {
+            let counted = counted?;
+            pass.processed += counted.processed;
+            pass.messages += counted.messages;
+            pass.duplicates += counted.duplicates;
+            pass.failed += counted.failed;
+            pass.dead += counted.dead;
         }
         Ok(pass)
     }
 
-    async fn process_delivery(
-        &self,
-        delivery: &PendingDelivery,
-        pass: &mut DeliveryPass,
-    ) -> CoreResult<DeliveryOutcome> {
-        let account = self
-            .store
-            .channel_account_by_id(delivery.account_id)
+    /// Takes one prepared delivery apart and records how it went.
+    async fn take_apart_and_record(&self, prepared: Prepared) -> CoreResult<DeliveryPass> {
+        let mut pass = DeliveryPass::default();
+        let delivery = prepared.delivery.clone();
+        let outcome = match self.take_apart(prepared, &mut pass).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let error = match &e {
+                    CoreError::Domain(d) => format!("refused: {}", d.code()),
+                    other => other.to_string(),
+                };
+                match RETRY_WAITS.get(delivery.attempts as usize) {
+                    Some(wait) => {
+                        pass.failed += 1;
+                        DeliveryOutcome::Retry {
+                            next_at: self.clock.now() + *wait,
+                            error,
+                        }
+                    }
+                    None => {
+                        pass.dead += 1;
+                        DeliveryOutcome::Dead { error }
+                    }
+                }
+            }
+        };
+        if let DeliveryOutcome::Dead { error } | DeliveryOutcome::Retry { error, .. } = &outcome {
+            tracing::warn!(delivery = delivery.id, %error, "a delivery could not be processed");
+        }
+        self.store
+            .finish_delivery(delivery.id, &outcome, self.clock.now())
             .await?;
+        pass.processed = 1;
+        Ok(pass)
+    }
+
+    /// Opens a delivery and takes it apart; why not, when it cannot be read (which will not
+    /// change: a dead letter at once, kept for a look).
+    fn open_delivery(
+        &self,
+        account: &ChannelAccount,
+        delivery: &PendingDelivery,
+    ) -> Result<Vec<InboundEvent>, String> {
         let body = self
             .keys
             .channel_secrets()
             .open(&delivery.body_sealed, &delivery_context(account.id))
-            .map_err(|_| CoreError::Internal("a delivery does not open".into()))?;
-        let events = match meta::parse(account.platform, &body, delivery.received_at) {
+            .map_err(|_| "the delivery does not open".to_owned())?;
+        meta::parse(account.platform, &body, delivery.received_at).map_err(|e| e.to_string())
+    }
+
+    fn sender_index(&self, account: &ChannelAccount, message: &InboundMessage) -> Vec<u8> {
+        self.keys.blind_index(
+            "platform-sender",
+            &format!("{}:{}:{}", account.platform, account.id, message.sender),
+        )
+    }
+
+    async fn take_apart(
+        &self,
+        prepared: Prepared,
+        pass: &mut DeliveryPass,
+    ) -> CoreResult<DeliveryOutcome> {
+        let events = match prepared.events {
             Ok(events) => events,
-            // It will not read better next time: a dead letter at once, kept for a look.
-            Err(unreadable) => {
+            Err(error) => {
                 pass.dead += 1;
-                return Ok(DeliveryOutcome::Dead {
-                    error: unreadable.to_string(),
-                });
+                return Ok(DeliveryOutcome::Dead { error });
             }
         };
+        let account = &prepared.account;
         let (mut messages, mut ignored) = (0_u32, 0_u32);
-        for event in events {
-            match event {
-                InboundEvent::Message(message) => {
-                    if self.take_in(&account, &message, delivery).await? {
+        for (event, turn) in events {
+            match (event, turn) {
+                (InboundEvent::Message(message), Some(turn)) => {
+                    if let Some(after) = turn.after {
+                        // Sent or dropped by the message before: either way its turn is over.
+                        let _ = after.await;
+                    }
+                    let taken = self
+                        .take_in(account, &message, &prepared.delivery, &turn.sender_index)
+                        .await;
+                    let _ = turn.done.send(());
+                    if taken? {
                         messages += 1;
                         pass.messages += 1;
                     } else {
                         pass.duplicates += 1;
                     }
                 }
-                InboundEvent::Status {
-                    platform_message_id,
-                    delivery: state,
-                    error,
-                } => {
+                (
+                    InboundEvent::Status {
+                        platform_message_id,
+                        delivery: state,
+                        error,
+                    },
+                    _,
+                ) => {
                     let known = self
                         .store
                         .update_sent_delivery(
@@ -470,10 +588,12 @@ impl Hotline {
                         .await?;
                     ignored += u32::from(!known);
                 }
-                InboundEvent::Ignored(what) => {
+                (InboundEvent::Ignored(what), _) => {
                     tracing::debug!(%what, "delivery event of no use here");
                     ignored += 1;
                 }
+                // Every message was given its turn when the delivery was opened.
+                (InboundEvent::Message(_), None) => ignored += 1,
             }
         }
         Ok(DeliveryOutcome::Done { messages, ignored })
@@ -486,13 +606,10 @@ impl Hotline {
         account: &ChannelAccount,
         message: &InboundMessage,
         delivery: &PendingDelivery,
+        sender_index: &[u8],
     ) -> CoreResult<bool> {
-        let sender_index = self.keys.blind_index(
-            "platform-sender",
-            &format!("{}:{}:{}", account.platform, account.id, message.sender),
-        );
         let text = message_text(message);
-        if let Some(case) = self.store.open_report_of_sender(&sender_index).await? {
+        if let Some(case) = self.store.open_report_of_sender(sender_index).await? {
             let detail = self
                 .store
                 .report(&Visibility::Subtree("/".into()), &case)
@@ -553,7 +670,7 @@ impl Hotline {
         submission.platform_message_id = Some(message.platform_message_id.clone());
         submission.owner = Some(account.unit.clone());
         submission.received_at = Some(delivery.received_at);
-        submission.sender_index = Some(sender_index);
+        submission.sender_index = Some(sender_index.to_vec());
         submission.reply_to = Some(
             serde_json::to_string(&reply)
                 .map_err(|e| CoreError::Internal(format!("reply address: {e}")))?,

@@ -156,14 +156,28 @@ impl IntakeHandle {
     }
 }
 
-/// The writer task. It ends once every handle is gone and the queue is drained; await
-/// [`IntakeWriter::finish`] on shutdown so that nothing accepted is dropped.
-pub struct IntakeWriter(JoinHandle<()>);
+/// The writer tasks, of reports and of the delivery journal. They end once every handle is
+/// gone and their queues are drained; await [`IntakeWriter::finish`] on shutdown so that
+/// nothing accepted is dropped.
+pub struct IntakeWriter {
+    reports: JoinHandle<()>,
+    journal: Option<JoinHandle<()>>,
+}
 
 impl IntakeWriter {
+    pub(crate) fn with_journal(mut self, journal: JoinHandle<()>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     pub async fn finish(self) {
-        if let Err(e) = self.0.await {
+        if let Err(e) = self.reports.await {
             tracing::error!(error = %e, "intake writer ended abnormally");
+        }
+        if let Some(journal) = self.journal
+            && let Err(e) = journal.await
+        {
+            tracing::error!(error = %e, "journal writer ended abnormally");
         }
     }
 }
@@ -198,7 +212,13 @@ pub(crate) fn spawn_writer(
             }
         }
     });
-    (handle, IntakeWriter(task))
+    (
+        handle,
+        IntakeWriter {
+            reports: task,
+            journal: None,
+        },
+    )
 }
 
 async fn commit(store: Arc<dyn Store>, keys: Arc<Keys>, batch: Vec<Job>) {

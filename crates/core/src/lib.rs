@@ -18,6 +18,7 @@ pub mod handling;
 pub mod hint_acceptance;
 pub mod identity;
 pub mod intake;
+mod journal;
 pub mod keys;
 pub mod notify;
 pub mod outbox;
@@ -153,6 +154,7 @@ pub struct Hotline {
     deliveries_waiting: Arc<tokio::sync::Notify>,
     /// For the platforms' APIs.
     http: hotline_channels::HttpClient,
+    journal: journal::JournalHandle,
 }
 
 impl Hotline {
@@ -166,6 +168,8 @@ impl Hotline {
         intake: IntakeConfig,
     ) -> (Self, intake::IntakeWriter) {
         let (handle, writer) = intake::spawn_writer(store.clone(), keys.clone(), intake);
+        let (journal, journal_writer) = journal::spawn_writer(store.clone());
+        let writer = writer.with_journal(journal_writer);
         let units = Arc::new(setup::UnitDirectory::new(store.clone()));
         let routing = Arc::new(routing::RoutingCache::new(store.clone()));
         let hotline = Self {
@@ -183,6 +187,7 @@ impl Hotline {
             notifier: None,
             deliveries_waiting: Arc::new(tokio::sync::Notify::new()),
             http: hotline_channels::http_client().unwrap_or_default(),
+            journal,
         };
         (hotline, writer)
     }

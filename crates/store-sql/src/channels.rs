@@ -8,7 +8,7 @@ use hotline_domain::platform::AccountName;
 use hotline_domain::{Channel, MessageId, ReportId};
 use hotline_store::{
     ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    OutboundMessage, Outbox, PendingDelivery, SendOutcome, StoreError, StoreResult,
+    NewDelivery, OutboundMessage, Outbox, PendingDelivery, SendOutcome, StoreError, StoreResult,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
@@ -113,26 +113,24 @@ for_any_sql_database! {
         account(&row)
     }
 
-    async fn journal_delivery(
-        &self,
-        account_id: i64,
-        body_sealed: &[u8],
-        at: DateTime<Utc>,
-    ) -> StoreResult<i64> {
+    async fn journal_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "INSERT INTO deliveries (account_id, received_at, body_sealed, state, next_at) \
-             VALUES ($1, $2, $3, 'queued', $2) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(at)
-        .bind(body_sealed.to_vec())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let id = row.int("id")?;
+        let mut ids = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let row = sqlx::query(
+                "INSERT INTO deliveries (account_id, received_at, body_sealed, state, next_at) \
+                 VALUES ($1, $2, $3, 'queued', $2) RETURNING id",
+            )
+            .bind(delivery.account_id)
+            .bind(delivery.at)
+            .bind(delivery.body_sealed.clone())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            ids.push(row.int("id")?);
+        }
         tx.commit().await.map_err(crate::rows::map_commit_err)?;
-        Ok(id)
+        Ok(ids)
     }
 
     async fn due_deliveries(

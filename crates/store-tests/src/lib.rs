@@ -2923,14 +2923,16 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
 
     // The journal: due in order, claimed once, finished; failures retried, then dead.
     let when = at(2, 3) + chrono::Duration::microseconds(654_321);
-    let first = store
-        .journal_delivery(id, b"sealed body 1", when)
+    let delivery = |body: &[u8]| hotline_store::NewDelivery {
+        account_id: id,
+        body_sealed: body.to_vec(),
+        at: when,
+    };
+    let ids = store
+        .journal_deliveries(&[delivery(b"sealed body 1"), delivery(b"sealed body 2")])
         .await
         .unwrap();
-    let second = store
-        .journal_delivery(id, b"sealed body 2", when)
-        .await
-        .unwrap();
+    let (first, second) = (ids[0], ids[1]);
     let due = store.due_deliveries(at(2, 4), 10).await.unwrap();
     assert_eq!(
         due.iter().map(|d| d.id).collect::<Vec<_>>(),

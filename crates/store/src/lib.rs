@@ -580,13 +580,8 @@ pub trait Channels: Send + Sync {
     async fn channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
     async fn channel_account(&self, platform: Channel, name: &str) -> StoreResult<ChannelAccount>;
     async fn channel_account_by_id(&self, id: i64) -> StoreResult<ChannelAccount>;
-    /// Writes a delivery durably; its id.
-    async fn journal_delivery(
-        &self,
-        account_id: i64,
-        body_sealed: &[u8],
-        at: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    /// Writes deliveries durably, in one transaction; their ids, in order.
+    async fn journal_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<i64>>;
     /// Deliveries due for processing at `now`, oldest first.
     async fn due_deliveries(
         &self,

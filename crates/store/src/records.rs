@@ -1020,6 +1020,14 @@ impl std::fmt::Debug for ChannelAccount {
     }
 }
 
+/// A delivery to journal: its body sealed, as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub account_id: i64,
+    pub body_sealed: Vec<u8>,
+    pub at: DateTime<Utc>,
+}
+
 /// A delivery waiting to be taken apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingDelivery {

@@ -849,6 +849,87 @@ pub async fn send(
     graph_answer(response, id_at).await
 }
 
+/// Reads an answer's body, refusing one longer than `max` bytes.
+async fn read_limited(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, SendError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(SendError::Refused(format!("larger than {max} bytes")));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| crate::transport_error(&e))?
+    {
+        if bytes.len() + chunk.len() > max {
+            return Err(SendError::Refused(format!("larger than {max} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn fetch_failure(status: reqwest::StatusCode) -> SendError {
+    if status.is_server_error() || status.as_u16() == 429 {
+        SendError::Unavailable(format!("the platform answered {status}"))
+    } else {
+        SendError::Refused(format!("the platform answered {status}"))
+    }
+}
+
+/// Fetches a file a message carries: WhatsApp's through its media endpoint (a short-lived
+/// link, then the file, both with the account's token), Messenger's and Instagram's from the
+/// link in the message. At most `max` bytes.
+pub async fn fetch_media(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    media_id: Option<&str>,
+    url: Option<&str>,
+    max: usize,
+) -> Result<Vec<u8>, SendError> {
+    let base = sender.api_base.trim_end_matches('/');
+    let (link, token) = match (sender.platform, media_id, url) {
+        (Channel::Whatsapp, Some(id), _) => {
+            let token = key(sender.secrets, "access_token")?;
+            let answer = http
+                .get(format!("{base}/{GRAPH_VERSION}/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| crate::transport_error(&e))?;
+            if !answer.status().is_success() {
+                return Err(fetch_failure(answer.status()));
+            }
+            let found: Value = answer
+                .json()
+                .await
+                .map_err(|_| SendError::Unavailable("unreadable answer".into()))?;
+            let link = found
+                .get("url")
+                .and_then(Value::as_str)
+                .ok_or_else(|| SendError::Refused("no link to the file".into()))?
+                .to_owned();
+            (link, Some(token))
+        }
+        (_, _, Some(url)) => (url.to_owned(), None),
+        _ => return Err(SendError::Refused("nowhere to fetch the file from".into())),
+    };
+    let mut request = http.get(&link);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| crate::transport_error(&e))?;
+    if !response.status().is_success() {
+        return Err(fetch_failure(response.status()));
+    }
+    read_limited(response, max).await
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]

@@ -561,6 +561,8 @@ impl Hotline {
                         .take_in(account, &message, &prepared.delivery, &turn.sender_index)
                         .await;
                     let _ = turn.done.send(());
+                    // Its files, once (a redelivery queues nothing new).
+                    self.queue_media(account, &message).await?;
                     if taken? {
                         messages += 1;
                         pass.messages += 1;

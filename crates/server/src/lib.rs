@@ -311,8 +311,15 @@ async fn run_deliveries(hotline: Hotline) {
                     0
                 }
             };
+            let fetched = match hotline.run_media().await {
+                Ok(pass) => pass.kept + pass.retried + pass.failed,
+                Err(e) => {
+                    tracing::error!(error = %e, "fetching files failed this pass");
+                    0
+                }
+            };
             // A full pass may have left more behind.
-            if taken_in == 0 && sent == 0 {
+            if taken_in == 0 && sent == 0 && fetched == 0 {
                 break;
             }
         }

@@ -1,14 +1,16 @@
-//! Platform accounts and the journal of their deliveries.
+//! Platform accounts, the journal of their deliveries, what leaves by them and the files their
+//! messages carry.
 
 use crate::SqlStore;
 use crate::rows::{Columns, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::platform::AccountName;
-use hotline_domain::{Channel, MessageId, ReportId};
+use hotline_domain::{CaseNumber, Channel, MessageId, ReportId};
 use hotline_store::{
-    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    NewDelivery, OutboundMessage, Outbox, PendingDelivery, SendOutcome, StoreError, StoreResult,
+    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, Media, MediaOutcome,
+    NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, OutboundMessage, Outbox,
+    PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
@@ -387,6 +389,151 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?
         .time_opt("last")
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Media {
+    async fn queue_media_fetch(&self, fetch: &NewMediaFetch) -> StoreResult<bool> {
+        let queued = sqlx::query(
+            "INSERT INTO media_fetches \
+             (account_id, platform_message_id, position, ref_sealed, state, next_at) \
+             VALUES ($1, $2, $3, $4, 'queued', $5) \
+             ON CONFLICT (account_id, platform_message_id, position) DO NOTHING RETURNING id",
+        )
+        .bind(fetch.account_id)
+        .bind(&fetch.platform_message_id)
+        .bind(i64::from(fetch.position))
+        .bind(fetch.ref_sealed.clone())
+        .bind(fetch.at)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(queued.is_some())
+    }
+
+    async fn due_media_fetches(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingMediaFetch>> {
+        sqlx::query(
+            "SELECT id, account_id, platform_message_id, position, ref_sealed, attempts, next_at \
+             FROM media_fetches WHERE state = 'queued' AND next_at <= $1 \
+             ORDER BY next_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(PendingMediaFetch {
+                id: row.int("id")?,
+                account_id: row.int("account_id")?,
+                platform_message_id: row.text("platform_message_id")?,
+                position: count(row, "position")?,
+                ref_sealed: row.bytes("ref_sealed")?,
+                attempts: count(row, "attempts")?,
+                next_at: row.time("next_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn claim_media_fetch(
+        &self,
+        id: i64,
+        seen: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let claimed = sqlx::query(
+            "UPDATE media_fetches SET next_at = $1 \
+             WHERE id = $2 AND state = 'queued' AND next_at = $3 RETURNING id",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(seen)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_media_fetch(&self, id: i64, outcome: &MediaOutcome) -> StoreResult<()> {
+        let query = match outcome {
+            MediaOutcome::Kept => sqlx::query(
+                "UPDATE media_fetches SET state = 'kept', attempts = attempts + 1, \
+                 last_error = NULL WHERE id = $1",
+            )
+            .bind(id),
+            MediaOutcome::Retry { next_at, error } => sqlx::query(
+                "UPDATE media_fetches SET attempts = attempts + 1, next_at = $1, last_error = $2 \
+                 WHERE id = $3",
+            )
+            .bind(*next_at)
+            .bind(error.clone())
+            .bind(id),
+            MediaOutcome::Failed { error } => sqlx::query(
+                "UPDATE media_fetches SET state = 'failed', attempts = attempts + 1, \
+                 last_error = $1 WHERE id = $2",
+            )
+            .bind(error.clone())
+            .bind(id),
+        };
+        query.execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn message_by_platform_id(
+        &self,
+        channel: Channel,
+        account: &str,
+        platform_message_id: &str,
+    ) -> StoreResult<Option<(ReportId, CaseNumber, MessageId)>> {
+        sqlx::query(
+            "SELECT m.id, m.report_id, r.case_number FROM messages m \
+             JOIN reports r ON r.id = m.report_id \
+             WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
+        )
+        .bind(channel.as_str())
+        .bind(account)
+        .bind(platform_message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(|row| {
+            Ok((
+                ReportId(row.int("report_id")?),
+                crate::rows::case_number(row.text("case_number")?)?,
+                MessageId(row.int("id")?),
+            ))
+        })
+        .transpose()
+    }
+
+    async fn add_attachments(
+        &self,
+        report: ReportId,
+        message: MessageId,
+        files: &[NewAttachment],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        Self::insert_attachments(&mut tx, report.0, message.0, files, at).await?;
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, NULL, 'report.media_fetched', $2, $3)",
+        )
+        .bind(report.0)
+        .bind(format!("files={}", files.len()))
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(crate::rows::map_commit_err)
     }
     }
 }

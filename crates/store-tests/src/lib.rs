@@ -3183,4 +3183,79 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
             .unwrap(),
         "only our own messages"
     );
+
+    // A file of the first message: queued once, fetched, kept with that message.
+    use hotline_store::{MediaOutcome, NewMediaFetch};
+    let fetch = NewMediaFetch {
+        account_id: id,
+        platform_message_id: "wamid.1".into(),
+        position: 0,
+        ref_sealed: b"sealed media id".to_vec(),
+        at: at(2, 4),
+    };
+    assert!(store.queue_media_fetch(&fetch).await.unwrap());
+    assert!(!store.queue_media_fetch(&fetch).await.unwrap(), "once");
+    let due = store.due_media_fetches(at(2, 5), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].position, due[0].ref_sealed.as_slice()),
+        (0, &b"sealed media id"[..])
+    );
+    assert!(
+        store
+            .claim_media_fetch(due[0].id, due[0].next_at, at(2, 6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_media_fetch(due[0].id, due[0].next_at, at(2, 6))
+            .await
+            .unwrap()
+    );
+    let (report, case, message) = store
+        .message_by_platform_id(Channel::Whatsapp, "qn-whatsapp", "wamid.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (report, case),
+        (receipt.report, receipt.case_number.clone())
+    );
+    assert!(
+        store
+            .message_by_platform_id(Channel::Whatsapp, "qn-whatsapp", "wamid.none")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let photo = NewAttachment {
+        file_name: "evidence-1.jpg".into(),
+        content_type: "image/jpeg".into(),
+        size_bytes: 10,
+        sha256: "stored".into(),
+        original_sha256: "received".into(),
+        metadata_removed: true,
+        content_sealed: b"sealed photo".to_vec(),
+    };
+    store
+        .add_attachments(report, message, &[photo], at(2, 6))
+        .await
+        .unwrap();
+    store
+        .finish_media_fetch(due[0].id, &MediaOutcome::Kept)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due_media_fetches(at(3, 0), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let kept = store.attachments(report).await.unwrap();
+    assert_eq!(
+        (kept.len(), kept[0].file_name.as_str()),
+        (1, "evidence-1.jpg")
+    );
 }

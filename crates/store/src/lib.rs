@@ -645,6 +645,41 @@ pub trait Outbox: Send + Sync {
     async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>>;
 }
 
+/// Files of platform messages, fetched after the message is taken in.
+#[async_trait]
+pub trait Media: Send + Sync {
+    /// Queues a file once; `false` when it was queued before.
+    async fn queue_media_fetch(&self, fetch: &NewMediaFetch) -> StoreResult<bool>;
+    async fn due_media_fetches(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingMediaFetch>>;
+    /// Takes a due fetch until `until`; `false` when another node took it.
+    async fn claim_media_fetch(
+        &self,
+        id: i64,
+        seen: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn finish_media_fetch(&self, id: i64, outcome: &MediaOutcome) -> StoreResult<()>;
+    /// The report, case and message a platform message became.
+    async fn message_by_platform_id(
+        &self,
+        channel: Channel,
+        account: &str,
+        platform_message_id: &str,
+    ) -> StoreResult<Option<(ReportId, CaseNumber, MessageId)>>;
+    /// Keeps files with a message, with an event on its report.
+    async fn add_attachments(
+        &self,
+        report: ReportId,
+        message: MessageId,
+        files: &[NewAttachment],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
 pub trait Duty: Send + Sync {
@@ -692,6 +727,7 @@ pub trait Store:
     + Notifications
     + Channels
     + Outbox
+    + Media
     + Audit
 {
 }
@@ -711,6 +747,7 @@ impl<T> Store for T where
         + Notifications
         + Channels
         + Outbox
+        + Media
         + Audit
 {
 }

@@ -1105,3 +1105,40 @@ pub enum SendOutcome {
     /// Not at all: the officer is shown why.
     Failed { error: String },
 }
+
+/// A file of a platform message to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMediaFetch {
+    pub account_id: i64,
+    pub platform_message_id: String,
+    /// Its place among the message's files.
+    pub position: u32,
+    /// Where the platform keeps it (its media id or link), sealed with the channel key.
+    pub ref_sealed: Vec<u8>,
+    pub at: DateTime<Utc>,
+}
+
+/// A file waiting to be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMediaFetch {
+    pub id: i64,
+    pub account_id: i64,
+    pub platform_message_id: String,
+    pub position: u32,
+    pub ref_sealed: Vec<u8>,
+    pub attempts: u32,
+    pub next_at: DateTime<Utc>,
+}
+
+/// How fetching a file went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaOutcome {
+    /// Fetched and kept with its message.
+    Kept,
+    Retry {
+        next_at: DateTime<Utc>,
+        error: String,
+    },
+    /// Not to be had (gone, refused, not evidence we keep): the reason stays.
+    Failed { error: String },
+}

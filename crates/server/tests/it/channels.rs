@@ -694,6 +694,44 @@ async fn answers_go_out_on_the_platform_the_report_came_from(backend: Backend) {
     .await;
     assert_eq!(platform.seen().len(), 2, "{:?}", platform.seen());
 
+    // A photo: fetched through WhatsApp's media endpoint with the account's token, kept sealed
+    // with the report, its GPS and camera gone.
+    platform.serve_media("1203948571209384", crate::evidence::photo_with_gps());
+    let body = fixture("whatsapp/image_message.json");
+    assert_eq!(
+        post_signed(&server, "/hooks/whatsapp/qn-whatsapp", &body).await,
+        200
+    );
+    eventually("the photo kept", async || {
+        document(&case).await["attachments"]
+            .as_array()
+            .is_some_and(|files| files.len() == 1)
+    })
+    .await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let director = crate::harness::actor(&service, "bca.director").await;
+    let file = document(&case).await["attachments"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (info, content) = service
+        .hotline
+        .download_attachment(&director, &case, file)
+        .await
+        .unwrap();
+    service.close().await;
+    assert_eq!(info.content_type, "image/jpeg");
+    assert!(info.metadata_removed);
+    assert!(
+        !content.windows(11).any(|w| w == b"GPSLatitude"),
+        "no GPS in what was kept"
+    );
+    assert!(
+        !content.windows(7).any(|w| w == b"Samsung"),
+        "no camera in what was kept"
+    );
+    let db = std::fs::read(data.config().data_dir.join("hotline.db")).unwrap_or_default();
+    assert!(!db.windows(11).any(|w| w == b"GPSLatitude"));
+
     // Messenger: the platform asks to slow down; the acknowledgement waits as long as it says.
     platform.script(&[Scripted::TooMany { retry_after: 1 }]);
     let body = fixture("messenger/text_message.json");

@@ -18,7 +18,7 @@ fn tiny_jpeg() -> Vec<u8> {
 }
 
 /// The same photo as a phone takes it: with EXIF naming the place and the camera.
-fn photo_with_gps() -> Vec<u8> {
+pub fn photo_with_gps() -> Vec<u8> {
     let mut jpeg = Jpeg::from_bytes(Bytes::from(tiny_jpeg())).unwrap();
     jpeg.set_exif(Some(Bytes::from_static(
         b"MM\x00\x2aGPSLatitude 20.9517 GPSLongitude 107.0800 Samsung SM-A135F serial R58T",

@@ -31,6 +31,10 @@ pub enum Scripted {
 struct Shared {
     seen: Arc<Mutex<Vec<Seen>>>,
     script: Arc<Mutex<VecDeque<Scripted>>>,
+    /// Files by media id, served as WhatsApp does: the media endpoint gives a link, the link
+    /// the bytes, both only with a token.
+    media: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+    base: Arc<Mutex<String>>,
 }
 
 pub struct StandIn {
@@ -46,8 +50,18 @@ impl StandIn {
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        shared.base.lock().unwrap().clone_from(&base);
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { base, shared }
+    }
+
+    /// Serves `bytes` as the file of WhatsApp media `id`.
+    pub fn serve_media(&self, id: &str, bytes: Vec<u8>) {
+        self.shared
+            .media
+            .lock()
+            .unwrap()
+            .insert(id.to_owned(), bytes);
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -66,6 +80,9 @@ async fn answer(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Some(response) = media(&shared, uri.path(), &headers) {
+        return response;
+    }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let number = {
         let mut seen = shared.seen.lock().unwrap();
@@ -111,4 +128,28 @@ async fn answer(
         .into_response(),
         None => Json(json!({"id": format!("1800{number}")})).into_response(),
     }
+}
+
+/// The media endpoint and the files' links; `None` for other paths.
+fn media(shared: &Shared, path: &str, headers: &HeaderMap) -> Option<Response> {
+    let authorised = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    let (id, link) = if let Some(id) = path.strip_prefix("/files/") {
+        (id, false)
+    } else {
+        (path.strip_prefix("/v25.0/")?, true)
+    };
+    let file = shared.media.lock().unwrap().get(id).cloned()?;
+    if !authorised {
+        return Some(StatusCode::UNAUTHORIZED.into_response());
+    }
+    Some(if link {
+        let base = shared.base.lock().unwrap().clone();
+        Json(json!({"url": format!("{base}/files/{id}"), "mime_type": "image/jpeg", "id": id}))
+            .into_response()
+    } else {
+        file.into_response()
+    })
 }

@@ -20,6 +20,13 @@ use hotline_store::{
     PendingNotification,
 };
 
+/// An account usually busy that received nothing for this long has gone quiet.
+pub const SILENT_AFTER: Duration = Duration::hours(24);
+/// Deliveries in the week before that make an account usually busy.
+const USUALLY_BUSY: u32 = 10;
+/// Answers failed in a day that make an account's sending a problem.
+const FAILING_AFTER: u32 = 3;
+
 /// Notifications taken up per pass.
 const SEND_PER_PASS: u32 = 100;
 /// How long a sender holds a notification it took before another node may take it.
@@ -45,6 +52,15 @@ pub enum About<'a> {
     },
     Digest(&'a Digest),
     Test,
+    /// A channel account (`whatsapp/qn-whatsapp`) received nothing for `hours`.
+    ChannelSilent {
+        account: &'a str,
+        hours: i64,
+    },
+    /// A channel account's answers keep failing.
+    ChannelFailing {
+        account: &'a str,
+    },
 }
 
 /// A notification's text: a subject line (mail) and a body short enough for a text message
@@ -83,6 +99,8 @@ pub struct NotifyPass {
     /// Every channel failed this round.
     pub failed_rounds: usize,
     pub digests_queued: usize,
+    /// Administrators told of a channel gone quiet or failing.
+    pub channel_warnings: usize,
 }
 
 impl Notifier {
@@ -141,7 +159,10 @@ fn about(n: &PendingNotification) -> Option<About<'_>> {
             case: n.case_number.as_ref()?,
             due_at: n.due_at,
         },
-        NotificationKind::Digest | NotificationKind::Test => About::Test,
+        NotificationKind::Digest
+        | NotificationKind::Test
+        | NotificationKind::ChannelSilent
+        | NotificationKind::ChannelFailing => About::Test,
     })
 }
 
@@ -160,6 +181,7 @@ impl Hotline {
         };
         let mut pass = NotifyPass {
             digests_queued: self.queue_digests(notifier.digest_hour).await?,
+            channel_warnings: self.check_channel_health().await?,
             ..NotifyPass::default()
         };
         let now = self.clock.now();
@@ -215,6 +237,18 @@ impl Hotline {
                 (About::Digest(&digest), "/console/tong-hop".to_owned())
             }
             NotificationKind::Test => (About::Test, "/console/thong-bao".to_owned()),
+            NotificationKind::ChannelSilent | NotificationKind::ChannelFailing => {
+                let account = due.detail.as_deref().unwrap_or_default();
+                let about = if due.kind == NotificationKind::ChannelSilent {
+                    About::ChannelSilent {
+                        account,
+                        hours: SILENT_AFTER.num_hours(),
+                    }
+                } else {
+                    About::ChannelFailing { account }
+                };
+                (about, "/console/admin/kenh".to_owned())
+            }
             _ => match (about(due), &due.case_number) {
                 (Some(about), Some(case)) => (about, format!("/console/reports/{case}")),
                 // Its report was purged meanwhile.
@@ -283,9 +317,73 @@ impl Hotline {
                 staff: member.id,
                 kind: NotificationKind::Digest,
                 key: Some(format!("digest:{day}:{}", member.id.0)),
+                detail: None,
                 at: now,
             };
             queued += usize::from(self.store.queue_notification(&digest).await?);
+        }
+        Ok(queued)
+    }
+
+    /// Tells the administrators over each channel account when it has gone quiet though it is
+    /// usually busy, or its answers keep failing: once a day each.
+    async fn check_channel_health(&self) -> CoreResult<usize> {
+        let now = self.clock.now();
+        let day = now.with_timezone(&VIETNAM).date_naive();
+        let mut queued = 0;
+        let staff = self.store.staff_under("").await?;
+        for account in self.store.channel_accounts().await? {
+            if account.disabled {
+                continue;
+            }
+            let counts = self.store.delivery_counts(account.id, now).await?;
+            let quiet_since = counts
+                .last_received_at
+                .is_some_and(|last| last + SILENT_AFTER <= now);
+            let silent = quiet_since
+                && self
+                    .store
+                    .deliveries_since(account.id, now - SILENT_AFTER - Duration::days(7))
+                    .await?
+                    >= USUALLY_BUSY;
+            let failing = self
+                .store
+                .failed_sends_since(
+                    account.platform,
+                    account.name.as_str(),
+                    now - Duration::days(1),
+                )
+                .await?
+                >= FAILING_AFTER;
+            let unit_path = self.store.unit(&account.unit).await?.path;
+            let name = format!("{}/{}", account.platform, account.name);
+            for (problem, kind) in [
+                (silent, NotificationKind::ChannelSilent),
+                (failing, NotificationKind::ChannelFailing),
+            ] {
+                if !problem {
+                    continue;
+                }
+                for member in staff.iter().filter(|m| {
+                    m.role == Role::Administrator
+                        && !m.disabled
+                        && unit_path.starts_with(&m.unit_path)
+                }) {
+                    let notice = NewNotification {
+                        staff: member.id,
+                        kind,
+                        key: Some(format!(
+                            "{}:{}:{day}:{}",
+                            kind.as_str(),
+                            account.id,
+                            member.id.0
+                        )),
+                        detail: Some(name.clone()),
+                        at: now,
+                    };
+                    queued += usize::from(self.store.queue_notification(&notice).await?);
+                }
+            }
         }
         Ok(queued)
     }
@@ -345,6 +443,7 @@ impl Hotline {
                 staff: actor.0.id,
                 kind: NotificationKind::Test,
                 key: None,
+                detail: None,
                 at: self.clock.now(),
             })
             .await?;

@@ -81,6 +81,7 @@ impl Hotline {
                         error: e.to_string(),
                     },
                     None => SendOutcome::Failed {
+                        account: None,
                         error: e.to_string(),
                     },
                 },
@@ -91,7 +92,7 @@ impl Hotline {
                     pass.retried += 1;
                     tracing::warn!(message = message.id.0, %error, "not sent this time");
                 }
-                SendOutcome::Failed { error } => {
+                SendOutcome::Failed { error, .. } => {
                     pass.failed += 1;
                     tracing::warn!(message = message.id.0, %error, "could not be sent");
                 }
@@ -104,6 +105,7 @@ impl Hotline {
     async fn send_one(&self, message: &OutboundMessage) -> CoreResult<SendOutcome> {
         let failed = |error: &str| {
             Ok(SendOutcome::Failed {
+                account: None,
                 error: error.to_owned(),
             })
         };
@@ -132,6 +134,7 @@ impl Hotline {
             return failed("the account is disconnected");
         }
         let secrets = self.account_secrets(&account)?;
+        let name = account.name.as_str().to_owned();
         let now = self.clock.now();
         let since_citizen = self
             .store
@@ -182,12 +185,17 @@ impl Hotline {
                     next_at: retry_at(now, *wait),
                     error,
                 },
-                None => SendOutcome::Failed { error },
+                None => SendOutcome::Failed {
+                    account: Some(name.clone()),
+                    error,
+                },
             },
             Err(SendError::NotConfigured) => SendOutcome::Failed {
+                account: Some(name.clone()),
                 error: "the account has no keys to answer with".into(),
             },
             Err(e) => SendOutcome::Failed {
+                account: Some(name.clone()),
                 error: e.to_string(),
             },
         })

@@ -1715,6 +1715,8 @@ impl hotline_core::notify::Words for PlainWords {
             About::DeadlinePassed { case, .. } => format!("passed {case}"),
             About::Digest(d) => format!("digest received {}", d.received),
             About::Test => "test".into(),
+            About::ChannelSilent { account, hours } => format!("silent {account} {hours}"),
+            About::ChannelFailing { account } => format!("failing {account}"),
         };
         hotline_core::notify::Wording {
             subject,
@@ -2054,4 +2056,65 @@ async fn an_answer_a_platform_keeps_failing_backs_off_then_fails_and_windows_are
             .unwrap()
             .contains("24-hour window")
     );
+}
+
+#[tokio::test]
+async fn administrators_hear_once_a_day_of_a_busy_channel_gone_quiet() {
+    use chrono::Duration;
+    use hmac::Mac;
+    let (telegram, sent) = telegram_stand_in().await;
+    let (_d, h, clock) = hotline().await;
+    let h = h.with_notifier(failing_mail_notifier(&telegram).await);
+    let admin = member_of(&h, "qn.admin", Role::Administrator, "22").await;
+    let _elsewhere = member_of(&h, "ht.admin", Role::Administrator, "42").await;
+    h.set_my_notify_addresses(&admin, &[pair("telegram", "42")])
+        .await
+        .unwrap();
+    let settings: Vec<(String, String)> = [("app_secret", "s"), ("verify_token", "v")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let input = hotline_core::channels::AccountInput {
+        platform: "messenger",
+        name: "qn-facebook",
+        unit: "22",
+        settings: &settings,
+        api_base: None,
+    };
+    h.add_channel_account(None, &input).await.unwrap();
+    // A usual week: a dozen deliveries.
+    for i in 0..12 {
+        let body = format!(
+            r#"{{"object":"page","entry":[{{"id":"1","time":1,"messaging":[{{"sender":{{"id":"U{i}"}},"recipient":{{"id":"1"}},"timestamp":1795184100000,"message":{{"mid":"m_{i}","text":"tin {i}"}}}}]}}]}}"#
+        );
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s").unwrap();
+        mac.update(body.as_bytes());
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        h.receive_delivery(
+            "messenger",
+            "qn-facebook",
+            Some(&signature),
+            body.as_bytes(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(h.run_notifications().await.unwrap().channel_warnings, 0);
+    clock.set(clock.now() + Duration::hours(23));
+    assert_eq!(
+        h.run_notifications().await.unwrap().channel_warnings,
+        0,
+        "not yet"
+    );
+    // A day without a word: the province's administrator is told, once that day.
+    clock.set(clock.now() + Duration::hours(2));
+    let pass = h.run_notifications().await.unwrap();
+    assert_eq!((pass.channel_warnings, pass.sent), (1, 1));
+    assert_eq!(h.run_notifications().await.unwrap(), Default::default());
+    let text = sent.lock().unwrap()[0]["text"].as_str().unwrap().to_owned();
+    assert!(
+        text.starts_with("silent messenger/qn-facebook 24"),
+        "{text}"
+    );
+    assert!(text.contains("/console/admin/kenh"));
 }

@@ -41,15 +41,21 @@ pub enum NotificationKind {
     Digest,
     /// A member tries their own addresses.
     Test,
+    /// A channel account has gone quiet, when it usually is not.
+    ChannelSilent,
+    /// A channel account's answers keep failing.
+    ChannelFailing,
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Alert,
         Self::DeadlineApproaching,
         Self::DeadlinePassed,
         Self::Digest,
         Self::Test,
+        Self::ChannelSilent,
+        Self::ChannelFailing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl NotificationKind {
             Self::DeadlinePassed => "deadline_passed",
             Self::Digest => "digest",
             Self::Test => "test",
+            Self::ChannelSilent => "channel_silent",
+            Self::ChannelFailing => "channel_failing",
         }
     }
 

@@ -254,6 +254,37 @@ for_any_sql_database! {
         .collect()
     }
 
+    async fn deliveries_since(&self, account_id: i64, since: DateTime<Utc>) -> StoreResult<u32> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE account_id = $1 AND received_at >= $2",
+        )
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        count(&row, "n")
+    }
+
+    async fn failed_sends_since(
+        &self,
+        channel: Channel,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM messages WHERE channel = $1 AND account = $2 \
+             AND direction = 'outbound' AND delivery = 'failed' AND created_at >= $3",
+        )
+        .bind(channel.as_str())
+        .bind(account)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        count(&row, "n")
+    }
+
     async fn delivery_counts(
         &self,
         account_id: i64,
@@ -368,11 +399,12 @@ for_any_sql_database! {
             .bind(*next_at)
             .bind(error.clone())
             .bind(id.0),
-            SendOutcome::Failed { error } => sqlx::query(
+            SendOutcome::Failed { account, error } => sqlx::query(
                 "UPDATE messages SET delivery = 'failed', send_error = $1, \
-                 send_attempts = send_attempts + 1 WHERE id = $2",
+                 account = COALESCE($2, account), send_attempts = send_attempts + 1 WHERE id = $3",
             )
             .bind(error.clone())
+            .bind(account.clone())
             .bind(id.0),
         };
         query.execute(&self.pool).await.map_err(map_err)?;

@@ -110,13 +110,15 @@ for_any_sql_database! {
 
     async fn queue_notification(&self, notification: &NewNotification) -> StoreResult<bool> {
         let queued = sqlx::query(
-            "INSERT INTO notifications (staff_id, kind, dedupe_key, created_at, state, next_at) \
-             VALUES ($1, $2, $3, $4, 'queued', $4) ON CONFLICT (dedupe_key) DO NOTHING \
+            "INSERT INTO notifications \
+             (staff_id, kind, dedupe_key, detail, created_at, state, next_at) \
+             VALUES ($1, $2, $3, $4, $5, 'queued', $5) ON CONFLICT (dedupe_key) DO NOTHING \
              RETURNING id",
         )
         .bind(notification.staff.0)
         .bind(notification.kind.as_str())
         .bind(notification.key.as_deref())
+        .bind(notification.detail.as_deref())
         .bind(notification.at)
         .fetch_optional(&self.pool)
         .await
@@ -131,7 +133,7 @@ for_any_sql_database! {
     ) -> StoreResult<Vec<PendingNotification>> {
         sqlx::query(
             "SELECT n.id, n.staff_id, n.kind, n.level, n.due_at, n.created_at, n.rounds, \
-             n.next_at, r.case_number, r.urgency \
+             n.next_at, n.detail, r.case_number, r.urgency \
              FROM notifications n LEFT JOIN reports r ON r.id = n.report_id \
              WHERE n.state = 'queued' AND n.next_at <= $1 ORDER BY n.next_at, n.id LIMIT $2",
         )
@@ -156,6 +158,7 @@ for_any_sql_database! {
                 created_at: row.time("created_at")?,
                 rounds: u32::try_from(row.int("rounds")?).map_err(|_| bad("round count"))?,
                 next_at: row.time("next_at")?,
+                detail: row.text_opt("detail")?,
             })
         })
         .collect()

@@ -2868,6 +2868,7 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
         staff: duty.id,
         kind: NotificationKind::Digest,
         key: Some("digest:2026-01-02:1".into()),
+        detail: None,
         at: at(2, 7),
     };
     assert!(store.queue_notification(&digest).await.unwrap());

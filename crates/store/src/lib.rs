@@ -612,6 +612,15 @@ pub trait Channels: Send + Sync {
         dead_only: bool,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryRecord>>;
+    /// How many deliveries an account received since `since`.
+    async fn deliveries_since(&self, account_id: i64, since: DateTime<Utc>) -> StoreResult<u32>;
+    /// How many answers sent by an account since `since` failed.
+    async fn failed_sends_since(
+        &self,
+        channel: Channel,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32>;
     async fn delivery_counts(
         &self,
         account_id: i64,

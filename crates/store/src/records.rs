@@ -907,6 +907,8 @@ pub struct NewNotification {
     pub kind: NotificationKind,
     /// Queued once only: a second notification with the same key is not.
     pub key: Option<String>,
+    /// What it names besides a report (a channel account: `whatsapp/qn-whatsapp`).
+    pub detail: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -924,6 +926,7 @@ pub struct PendingNotification {
     /// Rounds over every channel already tried.
     pub rounds: u32,
     pub next_at: DateTime<Utc>,
+    pub detail: Option<String>,
 }
 
 /// One try on one channel; no error when it left.
@@ -1102,8 +1105,11 @@ pub enum SendOutcome {
         next_at: DateTime<Utc>,
         error: String,
     },
-    /// Not at all: the officer is shown why.
-    Failed { error: String },
+    /// Not at all: the officer is shown why. The account it was to leave by, when known.
+    Failed {
+        account: Option<String>,
+        error: String,
+    },
 }
 
 /// A file of a platform message to fetch.

@@ -78,6 +78,17 @@ impl Words for CatalogueWords {
                 )
             }
             About::Test => ("notify-test", Vec::new()),
+            About::ChannelSilent { account, hours } => (
+                "notify-channel-silent",
+                vec![
+                    ("account", (*account).to_owned()),
+                    ("hours", hours.to_string()),
+                ],
+            ),
+            About::ChannelFailing { account } => (
+                "notify-channel-failing",
+                vec![("account", (*account).to_owned())],
+            ),
         };
         let mut args = args;
         args.push(("link", link));

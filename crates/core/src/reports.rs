@@ -6,7 +6,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
-use hotline_domain::{CaseNumber, Pseudonym};
+use hotline_domain::{CaseNumber, Channel, Pseudonym};
 use hotline_store::StoreError;
 use hotline_store::{
     Attachment, Event, FacetCount, Message, NewerReports, Note, ReportCursor, ReportDetail,
@@ -100,6 +100,9 @@ pub struct ReportView {
     /// What staff call the reporter, when they left a contact: the same for the same phone
     /// number on every report.
     pub reporter: Option<Pseudonym>,
+    /// The reader's other reports from the same reporter (the same phone number, whatever the
+    /// channel): their case numbers and channels, never the number.
+    pub same_reporter: Vec<(CaseNumber, Channel)>,
     pub attachments: Vec<Attachment>,
     /// The member the report is handed to.
     pub assignee: Option<StaffMember>,
@@ -415,6 +418,17 @@ impl Hotline {
             };
             Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
         });
+        let same_reporter = match &detail.contact_phone_index {
+            Some(index) => self
+                .store
+                .reports_by_phone(&actor.visibility(), index, 20)
+                .await?
+                .into_iter()
+                .filter(|other| other.id != detail.summary.id)
+                .map(|other| (other.case_number, other.channel))
+                .collect(),
+            None => Vec::new(),
+        };
         let attachments = self.store.attachments(detail.summary.id).await?;
         let assignee = match detail.assignee {
             Some(id) => Some(self.store.staff(id).await?),
@@ -431,6 +445,7 @@ impl Hotline {
             timeline,
             reveal_requests,
             reporter,
+            same_reporter,
             attachments,
         })
     }

@@ -920,3 +920,4 @@ notify-channel-silent-subject = [Hotline] Channel { $account } received nothing 
 notify-channel-silent-body = Channel { $account } is usually busy but received nothing in the last { $hours } hours: check the webhook and keys on the platform. See: { $link }
 notify-channel-failing-subject = [Hotline] Channel { $account } failing to send
 notify-channel-failing-body = Several answers by channel { $account } could not be sent in the last 24 hours: check the access_token and permissions on the platform. See: { $link }
+report-same-reporter = This reporter also wrote via:

@@ -920,3 +920,4 @@ notify-channel-silent-subject = [Hotline] Kênh { $account } không nhận đư�
 notify-channel-silent-body = Kênh { $account } thường có tin nhắn nhưng { $hours } giờ qua không nhận được gì: kiểm tra webhook và khóa trên nền tảng. Xem: { $link }
 notify-channel-failing-subject = [Hotline] Kênh { $account } gửi trả lời bị lỗi
 notify-channel-failing-body = Nhiều câu trả lời qua kênh { $account } không gửi được trong 24 giờ qua: kiểm tra access_token và quyền trên nền tảng. Xem: { $link }
+report-same-reporter = Người báo tin này cũng đã gửi qua:

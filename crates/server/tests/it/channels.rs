@@ -306,6 +306,32 @@ async fn meta_deliveries_become_reports_once(backend: Backend) {
         5,
         "redeliveries changed nothing"
     );
+    // The same reporter writes on the web form with the number WhatsApp gave: the officer sees
+    // both reports are theirs, never the number.
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/reports"))
+        .json(&serde_json::json!({
+            "text": "Tôi gửi thêm ảnh tờ rơi qua trang web",
+            "province_code": 22,
+            "contact": {"phone": "0912 345 678"},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let web_case = created["case_number"].as_str().unwrap().to_owned();
+    let officer = crate::harness::browser();
+    crate::harness::sign_in(&officer, &server, "bca.director").await;
+    let shown = crate::harness::page(
+        &officer,
+        server.url(&format!("/console/reports/{whatsapp}")),
+    )
+    .await;
+    assert!(shown.contains("id=\"same-reporter\""), "{shown}");
+    assert!(shown.contains(&web_case));
+    assert!(!shown.contains("0912 345 678") && !shown.contains("84912345678"));
     server.stop().await;
 }
 

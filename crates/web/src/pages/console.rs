@@ -405,6 +405,8 @@ struct ReportPage {
     similar: Vec<SimilarLine>,
     /// Where an answer goes: the follow-up page, or the platform the report came from.
     reply_hint: String,
+    /// The reader's other reports from the same reporter: case number and channel.
+    same_reporter: Vec<(String, String)>,
 }
 
 /// A report suggested as the same incident.
@@ -1336,8 +1338,14 @@ async fn report_response(
         ),
         None => ctx.tr.t("reply-hint"),
     };
+    let same_reporter = view
+        .same_reporter
+        .iter()
+        .map(|(case, channel)| (case.to_string(), ctx.tr.t(&format!("channel-{channel}"))))
+        .collect();
     let page = ReportPage {
         reply_hint,
+        same_reporter,
         c: Chrome::new(ctx, Some(actor)),
         title: ctx
             .tr

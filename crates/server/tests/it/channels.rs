@@ -813,8 +813,27 @@ async fn answers_go_out_on_the_platform_the_report_came_from(backend: Backend) {
             .iter()
             .any(|s| s.path == "/v25.0/17841401234567890/messages")
     );
+    // The officer's answer on Instagram leaves at once, to the IGSID.
+    reply(&case, "Em đừng đi, hãy giữ lại tin nhắn và báo cho cha mẹ.").await;
+    eventually("the instagram answer", async || {
+        platform.seen().iter().any(|s| {
+            s.path == "/v25.0/17841401234567890/messages"
+                && s.body["message"]["text"]
+                    == "Em đừng đi, hãy giữ lại tin nhắn và báo cho cha mẹ."
+        })
+    })
+    .await;
+    let answer = platform
+        .seen()
+        .into_iter()
+        .rfind(|s| s.path == "/v25.0/17841401234567890/messages")
+        .unwrap();
+    assert_eq!(answer.body["recipient"]["id"], "8123456789012345");
+    assert_eq!(
+        answer.authorization.as_deref(),
+        Some("Bearer EAAG-qn-instagram")
+    );
     // Threads is public: no acknowledgement (it would publish the follow-up code).
-    let seen = platform.seen().len();
     let body = fixture("threads/reply_webhook.json");
     assert_eq!(
         post(
@@ -834,7 +853,34 @@ async fn answers_go_out_on_the_platform_the_report_came_from(backend: Backend) {
             .iter()
             .all(|m| m["direction"] == "inbound")
     );
-    assert_eq!(platform.seen().len(), seen);
+    assert!(
+        platform
+            .seen()
+            .iter()
+            .all(|s| !s.path.starts_with("/v1.0/")),
+        "nothing published"
+    );
+    // An officer's public answer under the post: a container replying to it, then published.
+    reply(
+        &case,
+        "Cảm ơn bạn, mời bạn nhắn riêng cho Công an tỉnh qua Zalo.",
+    )
+    .await;
+    eventually("published", async || {
+        deliveries(&case).await == [("sent".to_owned(), None)]
+    })
+    .await;
+    let published: Vec<_> = platform
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.starts_with("/v1.0/"))
+        .collect();
+    assert_eq!(published.len(), 2, "{published:?}");
+    assert_eq!(published[0].path, "/v1.0/me/threads");
+    assert!(published[0].query.contains("reply_to_id=18055566677788899"));
+    assert!(published[0].query.contains("media_type=TEXT"));
+    assert_eq!(published[1].path, "/v1.0/me/threads_publish");
+    assert!(published[1].query.starts_with("creation_id="));
     server.stop().await;
 }
 

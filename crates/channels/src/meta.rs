@@ -765,6 +765,41 @@ async fn graph_answer(response: reqwest::Response, id_at: &str) -> Result<String
     Err(SendError::Refused(what))
 }
 
+/// Sends WhatsApp's approved template `name` (in `language`) with the case number as its one
+/// body parameter; the platform's id of the message.
+pub async fn send_template(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    to: &str,
+    (name, language): (&str, &str),
+    case: &str,
+) -> Result<String, SendError> {
+    let base = sender.api_base.trim_end_matches('/');
+    let token = key(sender.secrets, "access_token")?;
+    let number = key(sender.secrets, "phone_number_id")?;
+    let body = serde_json::json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": { "code": language },
+            "components": [
+                { "type": "body", "parameters": [ { "type": "text", "text": case } ] }
+            ],
+        },
+    });
+    let response = http
+        .post(format!("{base}/{GRAPH_VERSION}/{number}/messages"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| crate::transport_error(&e))?;
+    graph_answer(response, "/messages/0/id").await
+}
+
 /// Sends a text through the account's platform; the platform's id of the message.
 pub async fn send(
     http: &reqwest::Client,

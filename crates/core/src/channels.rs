@@ -629,7 +629,14 @@ impl Hotline {
                 )),
             };
             return match self.add_message(&detail, added).await {
-                Ok(_) => Ok(true),
+                Ok(_) => {
+                    // The citizen wrote: answers that waited for an open window may leave.
+                    self.store
+                        .release_answers(detail.summary.id, self.clock.now())
+                        .await?;
+                    self.deliveries_waiting.notify_one();
+                    Ok(true)
+                }
                 Err(CoreError::Conflict(_)) => Ok(false),
                 Err(e) => Err(e),
             };

@@ -143,9 +143,9 @@ impl Hotline {
             .map_or(Duration::MAX, |last| now - last);
         let human_agent = match account.platform {
             Channel::Whatsapp if since_citizen > Duration::hours(24) => {
-                return failed(
-                    "outside WhatsApp's 24-hour window: only an approved template may be sent",
-                );
+                return self
+                    .ask_to_write_back(message, &account, &secrets, &address.to)
+                    .await;
             }
             Channel::Messenger | Channel::Instagram if since_citizen > Duration::days(7) => {
                 return failed("more than 7 days after the citizen's last message");
@@ -201,6 +201,65 @@ impl Hotline {
         })
     }
 }
+
+impl Hotline {
+    /// Past WhatsApp's window an answer cannot be sent as it is: the account's approved
+    /// template asks the citizen to write back (once), and the answer waits for their next
+    /// message, which opens the window again, for up to 7 days.
+    async fn ask_to_write_back(
+        &self,
+        message: &OutboundMessage,
+        account: &hotline_store::ChannelAccount,
+        secrets: &std::collections::BTreeMap<String, String>,
+        to: &str,
+    ) -> CoreResult<SendOutcome> {
+        let failed = |error: String| {
+            Ok(SendOutcome::Failed {
+                account: Some(account.name.as_str().to_owned()),
+                error,
+            })
+        };
+        let Some(template) = secrets.get("reengage_template") else {
+            return failed(
+                "outside WhatsApp's 24-hour window: only an approved template may be sent".into(),
+            );
+        };
+        if message.attempts > 0 {
+            return failed("the citizen did not write back within 7 days of the template".into());
+        }
+        let language = secrets
+            .get("template_language")
+            .map_or("vi", String::as_str);
+        let sender = Sender {
+            platform: account.platform,
+            api_base: &account.api_base,
+            secrets,
+        };
+        match hotline_channels::meta::send_template(
+            &self.http,
+            &sender,
+            to,
+            (template, language),
+            message.case_number.as_str(),
+        )
+        .await
+        {
+            Ok(_) => Ok(SendOutcome::Retry {
+                next_at: self.clock.now() + Duration::days(7),
+                error: format!("{WAITING_FOR_CITIZEN} (template {template} sent)"),
+            }),
+            Err(SendError::Unavailable(error)) => Ok(SendOutcome::Retry {
+                next_at: retry_at(self.clock.now(), BACKOFF[0]),
+                error,
+            }),
+            Err(e) => failed(format!("the template was not sent: {e}")),
+        }
+    }
+}
+
+/// What an answer waiting past WhatsApp's window says of itself.
+pub const WAITING_FOR_CITIZEN: &str =
+    "outside WhatsApp's 24-hour window: waiting for the citizen to write back";
 
 fn retry_at(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
     now + jittered(wait)

@@ -2118,3 +2118,102 @@ async fn administrators_hear_once_a_day_of_a_busy_channel_gone_quiet() {
     );
     assert!(text.contains("/console/admin/kenh"));
 }
+
+#[tokio::test]
+async fn past_whatsapps_window_a_template_asks_the_citizen_to_write_back_and_the_answer_waits() {
+    use chrono::Duration;
+    use hmac::Mac;
+    let sent: Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let log = sent.clone();
+    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+        let log = log.clone();
+        async move {
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let n = {
+                let mut log = log.lock().unwrap();
+                log.push(body);
+                log.len()
+            };
+            axum::Json(serde_json::json!({"messages": [{"id": format!("wamid.OUT{n}")}]}))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (_d, h, clock) = hotline().await;
+    let settings: Vec<(String, String)> = [
+        ("app_secret", "s3cret"),
+        ("verify_token", "v"),
+        ("access_token", "t"),
+        ("phone_number_id", "1"),
+        ("reengage_template", "moi_nhan_lai"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let input = hotline_core::channels::AccountInput {
+        platform: "whatsapp",
+        name: "qn-whatsapp",
+        unit: "22",
+        settings: &settings,
+        api_base: Some(&base),
+    };
+    h.add_channel_account(None, &input).await.unwrap();
+    let deliver = async |id: &str, text: &str| {
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","contacts":[{{"profile":{{"name":"Lan"}},"wa_id":"84912345678"}}],"messages":[{{"from":"84912345678","id":"{id}","timestamp":"1795184100","type":"text","text":{{"body":"{text}"}}}}]}}}}]}}]}}"#
+        );
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
+        mac.update(body.as_bytes());
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        h.receive_delivery("whatsapp", "qn-whatsapp", Some(&signature), body.as_bytes())
+            .await
+            .unwrap();
+        h.run_deliveries().await.unwrap();
+    };
+    deliver("wamid.IN1", "Co nguoi lua dao qua mang").await;
+    assert_eq!(h.run_outbox().await.unwrap().sent, 1, "the acknowledgement");
+    let bca = member_of(&h, "bca.director", Role::Director, "bca").await;
+    let case = h.list_reports(&bca, 10).await.unwrap()[0]
+        .case_number
+        .to_string();
+    // A day and more later the officer answers: WhatsApp would refuse free text, so the
+    // account's template asks the citizen to write back, and the answer waits.
+    clock.set(clock.now() + Duration::hours(30));
+    h.reply_to_reporter(
+        &bca,
+        &case,
+        "Anh vui lòng cho biết số tài khoản đã chuyển tiền.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.run_outbox().await.unwrap().retried, 1);
+    {
+        let sent = sent.lock().unwrap();
+        let template = &sent[1];
+        assert_eq!(template["type"], "template");
+        assert_eq!(template["template"]["name"], "moi_nhan_lai");
+        assert_eq!(template["template"]["language"]["code"], "vi");
+        assert_eq!(
+            template["template"]["components"][0]["parameters"][0]["text"],
+            case.as_str()
+        );
+    }
+    assert_eq!(
+        h.run_outbox().await.unwrap(),
+        Default::default(),
+        "it waits"
+    );
+    // The citizen writes back: the window is open and the answer leaves, as text.
+    clock.set(clock.now() + Duration::hours(2));
+    deliver("wamid.IN2", "Toi day").await;
+    assert_eq!(h.run_outbox().await.unwrap().sent, 1);
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2]["type"], "text");
+    assert_eq!(
+        sent[2]["text"]["body"],
+        "Anh vui lòng cho biết số tài khoản đã chuyển tiền."
+    );
+}

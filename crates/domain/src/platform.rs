@@ -27,7 +27,9 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         channel: Channel::Whatsapp,
         receive_keys: &["app_secret", "verify_token"],
         send_keys: &["access_token", "phone_number_id"],
-        optional_keys: &[],
+        // An approved template asking the citizen to write back, sent when an answer waits
+        // past the 24-hour window; its one parameter is the case number.
+        optional_keys: &["reengage_template", "template_language"],
         default_api_base: META_GRAPH,
         private: true,
     },

@@ -208,6 +208,8 @@ enum ChannelCommand {
 /// Which keys each platform needs, for `channel add --help`.
 const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
   whatsapp   to receive: app_secret, verify_token   to answer: access_token, phone_number_id
+             (reengage_template, template_language: optional, an approved template sent past the
+             24-hour window to ask the citizen to write back)
   messenger  to receive: app_secret, verify_token   to answer: access_token, page_id
   instagram  to receive: app_secret, verify_token   to answer: access_token (ig_user_id: optional, default: the token's own account)
   threads    to receive: app_secret (the Threads app's), verify_token   to answer: access_token

@@ -411,6 +411,19 @@ for_any_sql_database! {
         Ok(())
     }
 
+    async fn release_answers(&self, report: ReportId, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE messages SET send_next_at = $1 WHERE report_id = $2 \
+             AND direction = 'outbound' AND delivery = 'queued' AND send_next_at > $1",
+        )
+        .bind(now)
+        .bind(report.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>> {
         sqlx::query(
             "SELECT MAX(created_at) AS last FROM messages \

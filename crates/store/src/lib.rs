@@ -650,6 +650,8 @@ pub trait Outbox: Send + Sync {
     ) -> StoreResult<bool>;
     /// Records a try: sent (with the platform's id), again later, or failed.
     async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome) -> StoreResult<()>;
+    /// Makes a report's queued answers due at `now` (the reporter wrote: a window opened).
+    async fn release_answers(&self, report: ReportId, now: DateTime<Utc>) -> StoreResult<()>;
     /// When the reporter last wrote: platforms' answer windows count from it.
     async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>>;
 }

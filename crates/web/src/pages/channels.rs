@@ -17,13 +17,15 @@ use hotline_domain::platform::PLATFORMS;
 use http::StatusCode;
 
 /// Every key an account form may carry, in the order shown.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 8] = [
     "app_secret",
     "verify_token",
     "access_token",
     "phone_number_id",
     "page_id",
     "ig_user_id",
+    "reengage_template",
+    "template_language",
 ];
 
 pub struct DeadLine {

@@ -694,8 +694,6 @@ pub struct Outgoing<'a> {
     /// or, on Threads, the post answered.
     pub to: &'a str,
     pub text: &'a str,
-    /// The citizen's message answered, where the platform threads answers (WhatsApp).
-    pub in_reply_to: Option<&'a str>,
     /// Past Messenger's and Instagram's 24-hour window, within 7 days: sent with the
     /// `HUMAN_AGENT` tag.
     pub human_agent: bool,
@@ -811,16 +809,13 @@ pub async fn send(
     let request = match sender.platform {
         Channel::Whatsapp => {
             let number = key(sender.secrets, "phone_number_id")?;
-            let mut body = serde_json::json!({
+            let body = serde_json::json!({
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": outgoing.to,
                 "type": "text",
                 "text": { "body": outgoing.text },
             });
-            if let (Some(id), Value::Object(fields)) = (outgoing.in_reply_to, &mut body) {
-                fields.insert("context".into(), serde_json::json!({ "message_id": id }));
-            }
             http.post(format!("{base}/{GRAPH_VERSION}/{number}/messages"))
                 .bearer_auth(token)
                 .json(&body)

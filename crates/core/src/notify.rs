@@ -27,6 +27,8 @@ const USUALLY_BUSY: u32 = 10;
 /// Answers failed in a day that make an account's sending a problem.
 const FAILING_AFTER: u32 = 3;
 
+/// How often the scans for digests and quiet channels run.
+const SCAN_EVERY: Duration = Duration::minutes(10);
 /// Notifications taken up per pass.
 const SEND_PER_PASS: u32 = 100;
 /// How long a sender holds a notification it took before another node may take it.
@@ -87,6 +89,9 @@ pub struct Notifier {
     pub public_url: String,
     /// The hour (Vietnam time) from which each director's digest of the day before is sent.
     pub digest_hour: u32,
+    /// When this node last looked for digests to queue and channels gone quiet: both read
+    /// every member, so not on every pass.
+    pub last_scan: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// What one pass did.
@@ -104,6 +109,20 @@ pub struct NotifyPass {
 }
 
 impl Notifier {
+    /// Whether the daily scans are due at `now` (every `SCAN_EVERY`), marking them done if so.
+    /// Several nodes may scan alike: what they queue is keyed, so it is queued once.
+    fn scan_due(&self, now: DateTime<Utc>) -> bool {
+        let mut last = self
+            .last_scan
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = last.is_none_or(|at| now - at >= SCAN_EVERY || now < at);
+        if due {
+            *last = Some(now);
+        }
+        due
+    }
+
     async fn send(
         &self,
         to: &NotifyAddress,
@@ -179,12 +198,12 @@ impl Hotline {
         let Some(notifier) = self.notifier.clone() else {
             return Ok(NotifyPass::default());
         };
-        let mut pass = NotifyPass {
-            digests_queued: self.queue_digests(notifier.digest_hour).await?,
-            channel_warnings: self.check_channel_health().await?,
-            ..NotifyPass::default()
-        };
         let now = self.clock.now();
+        let mut pass = NotifyPass::default();
+        if notifier.scan_due(now) {
+            pass.digests_queued = self.queue_digests(notifier.digest_hour).await?;
+            pass.channel_warnings = self.check_channel_health().await?;
+        }
         for due in self.store.due_notifications(now, SEND_PER_PASS).await? {
             if !self
                 .store

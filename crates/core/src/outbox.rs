@@ -166,7 +166,6 @@ impl Hotline {
         let outgoing = Outgoing {
             to,
             text: &text,
-            in_reply_to: None,
             human_agent,
         };
         Ok(match send(&self.http, &sender, &outgoing).await {

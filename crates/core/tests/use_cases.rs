@@ -1764,6 +1764,7 @@ async fn failing_mail_notifier(telegram: &str) -> hotline_core::notify::Notifier
         words: Box::new(PlainWords),
         public_url: "https://hotline.example.invalid/".into(),
         digest_hour: 7,
+        last_scan: std::sync::Mutex::default(),
     }
 }
 

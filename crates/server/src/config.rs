@@ -448,6 +448,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", self.bind)),
             digest_hour: self.digest_hour,
+            last_scan: std::sync::Mutex::default(),
         })
     }
 

@@ -4,9 +4,13 @@
 //! adapter at a local stand-in.
 
 pub mod meta;
+pub mod platforms;
 pub mod sms_gate;
 pub mod smtp;
 pub mod telegram;
+pub mod tiktok;
+pub mod x;
+pub mod zalo;
 
 use std::time::Duration;
 
@@ -29,6 +33,132 @@ pub enum SendError {
     /// This adapter has no credentials to send with.
     #[error("not configured")]
     NotConfigured,
+    /// The platform no longer takes the access token; a fresh one may be had (Zalo's refresh
+    /// token) or the account must be reconnected.
+    #[error("the access token has expired or was revoked: {0}")]
+    TokenExpired(String),
+}
+
+/// Why a delivery was refused before anything of it was kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no signature")]
+    Missing,
+    #[error("the signature does not match")]
+    Mismatch,
+    /// Signed too long ago (or ahead): a replay, or a clock far off.
+    #[error("the signature is out of its time window")]
+    Stale,
+}
+
+/// Why a delivery's body could not be taken apart.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable delivery: {0}")]
+pub struct Unreadable(pub String);
+
+/// An account's way out: its platform, API base and credentials.
+pub struct Sender<'a> {
+    pub platform: hotline_domain::Channel,
+    pub api_base: &'a str,
+    pub secrets: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// One text to send.
+pub struct Outgoing<'a> {
+    /// The platform's id of the recipient (WhatsApp number or business-scoped id, PSID, IGSID,
+    /// Zalo user id, Telegram chat, X user, TikTok conversation), or, for a public answer, the
+    /// post answered.
+    pub to: &'a str,
+    pub text: &'a str,
+    /// Past Messenger's and Instagram's 24-hour window, within 7 days: sent with the
+    /// `HUMAN_AGENT` tag.
+    pub human_agent: bool,
+}
+
+/// A credential of an account by name; `NotConfigured` when it has none.
+pub(crate) fn key<'a>(
+    secrets: &'a std::collections::BTreeMap<String, String>,
+    name: &str,
+) -> Result<&'a str, SendError> {
+    secrets
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or(SendError::NotConfigured)
+}
+
+/// Reads an answer's body, refusing one longer than `max` bytes.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, SendError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(SendError::Refused(format!("larger than {max} bytes")));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        if bytes.len() + chunk.len() > max {
+            return Err(SendError::Refused(format!("larger than {max} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// The failure of a file download by its status.
+pub(crate) fn fetch_failure(status: reqwest::StatusCode) -> SendError {
+    if status.is_server_error() || status.as_u16() == 429 {
+        SendError::Unavailable(format!("the platform answered {status}"))
+    } else {
+        SendError::Refused(format!("the platform answered {status}"))
+    }
+}
+
+/// Sends a JSON body; the platform's response, whatever its status.
+pub(crate) async fn send_json(
+    request: reqwest::RequestBuilder,
+    body: &serde_json::Value,
+) -> Result<reqwest::Response, SendError> {
+    request
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| transport_error(&e))
+}
+
+/// Downloads `url`, at most `max` bytes.
+pub(crate) async fn download(
+    request: reqwest::RequestBuilder,
+    max: usize,
+) -> Result<Vec<u8>, SendError> {
+    let response = request.send().await.map_err(|e| transport_error(&e))?;
+    if !response.status().is_success() {
+        return Err(fetch_failure(response.status()));
+    }
+    read_limited(response, max).await
+}
+
+/// A platform's id given as a JSON string or number (ids past 2^53 come as strings, and some
+/// platforms send numbers: both read exactly, never through a float).
+pub(crate) fn id_of(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A time in Unix milliseconds given as a string or a number.
+pub(crate) fn millis_of(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let ms = match value {
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok()?,
+        serde_json::Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    chrono::DateTime::from_timestamp_millis(ms)
 }
 
 /// How long one request to a platform may take before it counts as failed.

@@ -14,21 +14,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::SendError;
-
-/// Why a delivery was refused before anything of it was kept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("no signature")]
-    Missing,
-    #[error("the signature does not match")]
-    Mismatch,
-}
-
-/// Why a delivery's body could not be taken apart.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unreadable delivery: {0}")]
-pub struct Unreadable(pub String);
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, fetch_failure, key, read_limited};
 
 /// The answer to Meta's subscription check: the challenge, when the mode is `subscribe` and the
 /// token is the account's.
@@ -681,24 +667,6 @@ fn threads(value: Value, received: DateTime<Utc>) -> Result<Vec<InboundEvent>, U
 /// The Graph API version requests are made to.
 pub const GRAPH_VERSION: &str = "v25.0";
 
-/// An account's way out: its platform, API base and credentials.
-pub struct Sender<'a> {
-    pub platform: Channel,
-    pub api_base: &'a str,
-    pub secrets: &'a std::collections::BTreeMap<String, String>,
-}
-
-/// One text to send.
-pub struct Outgoing<'a> {
-    /// The platform's id of the recipient (WhatsApp number or business-scoped id, PSID, IGSID),
-    /// or, on Threads, the post answered.
-    pub to: &'a str,
-    pub text: &'a str,
-    /// Past Messenger's and Instagram's 24-hour window, within 7 days: sent with the
-    /// `HUMAN_AGENT` tag.
-    pub human_agent: bool,
-}
-
 #[derive(Deserialize)]
 struct GraphError {
     error: GraphErrorBody,
@@ -712,17 +680,6 @@ struct GraphErrorBody {
     code: i64,
     #[serde(default)]
     error_subcode: Option<i64>,
-}
-
-fn key<'a>(
-    secrets: &'a std::collections::BTreeMap<String, String>,
-    name: &str,
-) -> Result<&'a str, SendError> {
-    secrets
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or(SendError::NotConfigured)
 }
 
 /// Reads a Graph API answer: the id of what was sent, or why not.
@@ -877,36 +834,6 @@ pub async fn send(
         _ => "/message_id",
     };
     graph_answer(response, id_at).await
-}
-
-/// Reads an answer's body, refusing one longer than `max` bytes.
-async fn read_limited(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, SendError> {
-    if response
-        .content_length()
-        .is_some_and(|length| length > max as u64)
-    {
-        return Err(SendError::Refused(format!("larger than {max} bytes")));
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| crate::transport_error(&e))?
-    {
-        if bytes.len() + chunk.len() > max {
-            return Err(SendError::Refused(format!("larger than {max} bytes")));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-fn fetch_failure(status: reqwest::StatusCode) -> SendError {
-    if status.is_server_error() || status.as_u16() == 429 {
-        SendError::Unavailable(format!("the platform answered {status}"))
-    } else {
-        SendError::Refused(format!("the platform answered {status}"))
-    }
 }
 
 /// Fetches a file a message carries: WhatsApp's through its media endpoint (a short-lived

@@ -6,18 +6,19 @@
 //! their messages thread into their open report, or open a new one once it is closed.
 
 use crate::follow_up::Added;
-use crate::intake::Submission;
+use crate::intake::{IDENTITY, SealedIdentity, Submission};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
-use hotline_channels::meta;
+use hotline_channels::platforms::{self, HandshakeRefusal};
+pub use hotline_channels::platforms::{DeliveryHeaders, HandshakeAnswer};
 use hotline_domain::inbound::{InboundEvent, InboundMessage};
 use hotline_domain::platform::{AccountName, PlatformSpec};
 use hotline_domain::text::Phone;
 use hotline_domain::{Channel, ContactInput, Direction, DomainError, ReportInput, UnitCode};
 use hotline_store::{
-    ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    NewDelivery, PendingDelivery, StoreError, Visibility,
+    ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount, NewContact,
+    NewDelivery, PendingDelivery, ReportDetail, StoreError, Visibility,
 };
 use std::collections::BTreeMap;
 
@@ -61,6 +62,10 @@ pub struct AccountView {
     pub counts: DeliveryCounts,
     /// Its latest failed deliveries.
     pub dead: Vec<DeliveryRecord>,
+    /// When the platform last checked the webhook and got the right answer.
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// It fetches its updates (Telegram's long polling) instead of receiving a webhook.
+    pub fetches_updates: bool,
 }
 
 /// Deliveries taken apart at once: enough for new reports to share the intake's commits,
@@ -85,6 +90,15 @@ struct Prepared {
     events: Result<Vec<(InboundEvent, Option<Turn>)>, String>,
 }
 
+/// What one round of fetching updates did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchRound {
+    /// Accounts that fetch their updates.
+    pub accounts: usize,
+    pub updates: usize,
+    pub failed: usize,
+}
+
 /// What one pass over the journal did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryPass {
@@ -103,6 +117,18 @@ fn secrets_context(platform: Channel, name: &AccountName) -> Vec<u8> {
 
 fn delivery_context(account_id: i64) -> Vec<u8> {
     format!("hotline/v1/delivery/{account_id}").into_bytes()
+}
+
+/// How a public post's link is marked in the text of its message.
+const PUBLIC_POST_MARK: &str = "[Bài đăng công khai:";
+
+/// Whether a report began as a public post (a Threads reply, an X mention): answers to it are
+/// public too.
+pub fn began_in_public(view: &crate::reports::ReportView) -> bool {
+    view.messages
+        .iter()
+        .find(|m| m.message.direction == Direction::Inbound)
+        .is_some_and(|m| m.message.body.contains(PUBLIC_POST_MARK))
 }
 
 /// The text a message is kept as: its words, then what else it carried, described.
@@ -150,12 +176,20 @@ fn message_text(message: &InboundMessage) -> String {
         });
     }
     if let Some(link) = &message.permalink {
-        parts.push(format!("[Bài đăng công khai: {link}]"));
+        parts.push(format!("{PUBLIC_POST_MARK} {link}]"));
     }
     if parts.is_empty() {
         parts.push("[Tin nhắn không có nội dung]".to_owned());
     }
     parts.join("\n")
+}
+
+/// The phone number a platform gave for the sender (WhatsApp's `wa_id`, a number shared on
+/// Telegram), in E.164, when it reads as one.
+fn shared_phone(message: &InboundMessage) -> Option<String> {
+    let digits = message.sender_phone.as_deref()?;
+    let international = format!("+{}", digits.trim().trim_start_matches('+'));
+    Phone::parse(&international).map(|p| p.e164().to_owned())
 }
 
 /// Where answers to a platform report go, as sealed with it.
@@ -222,6 +256,7 @@ impl Hotline {
                     errors.push(hotline_domain::FieldError::new(*key, "required"));
                 }
             }
+            errors.extend(spec.problems(&secrets));
         }
         let api_base = input
             .api_base
@@ -239,12 +274,7 @@ impl Hotline {
         else {
             return Err(DomainError::Invalid(errors).into());
         };
-        let plaintext = serde_json::to_vec(&secrets)
-            .map_err(|e| CoreError::Internal(format!("account secrets: {e}")))?;
-        let sealed = self
-            .keys
-            .channel_secrets()
-            .seal(&plaintext, &secrets_context(spec.channel, &name));
+        let sealed = self.seal_secrets(spec.channel, &name, &secrets)?;
         self.store
             .add_channel_account(&NewChannelAccount {
                 platform: spec.channel,
@@ -292,6 +322,9 @@ impl Hotline {
                 .delivery_counts(account.id, self.clock.now())
                 .await?,
             dead: self.store.deliveries_of(account.id, true, 20).await?,
+            checked_at: account.checked_at,
+            fetches_updates: secrets.get("updates").map(String::as_str)
+                == Some(hotline_domain::platform::TELEGRAM_POLLING),
         })
     }
 
@@ -316,6 +349,28 @@ impl Hotline {
 
     async fn units_path(&self, code: &UnitCode) -> CoreResult<String> {
         Ok(self.store.unit(code).await?.path)
+    }
+
+    fn seal_secrets(
+        &self,
+        platform: Channel,
+        name: &AccountName,
+        secrets: &BTreeMap<String, String>,
+    ) -> CoreResult<Vec<u8>> {
+        let plaintext = serde_json::to_vec(secrets)
+            .map_err(|e| CoreError::Internal(format!("account secrets: {e}")))?;
+        Ok(self
+            .keys
+            .channel_secrets()
+            .seal(&plaintext, &secrets_context(platform, name)))
+    }
+
+    pub(crate) fn seal_account_secrets(
+        &self,
+        account: &ChannelAccount,
+        secrets: &BTreeMap<String, String>,
+    ) -> CoreResult<Vec<u8>> {
+        self.seal_secrets(account.platform, &account.name, secrets)
     }
 
     pub(crate) fn account_secrets(
@@ -346,19 +401,27 @@ impl Hotline {
         }
     }
 
-    /// Meta's subscription check: the challenge to echo, or `Forbidden`.
+    /// A platform's check of its webhook (Meta's subscription, X's hourly CRC): the answer,
+    /// or `Forbidden` for a wrong token; `NotFound` on a platform that checks in no such way.
+    /// Each answered check is recorded, for the channel page.
     pub async fn channel_handshake(
         &self,
         platform: &str,
         name: &str,
-        (mode, token, challenge): (Option<&str>, Option<&str>, Option<&str>),
-    ) -> CoreResult<String> {
+        query: &BTreeMap<String, String>,
+    ) -> CoreResult<HandshakeAnswer> {
         let account = self.live_account(platform, name).await?;
         let secrets = self.account_secrets(&account)?;
-        let verify_token = secrets.get("verify_token").map_or("", String::as_str);
-        meta::handshake(mode, token, challenge, verify_token)
-            .map(str::to_owned)
-            .ok_or(CoreError::Forbidden)
+        match platforms::handshake(account.platform, query, &secrets) {
+            Ok(answer) => {
+                self.store
+                    .record_channel_check(account.id, self.clock.now())
+                    .await?;
+                Ok(answer)
+            }
+            Err(HandshakeRefusal::Mismatch) => Err(CoreError::Forbidden),
+            Err(HandshakeRefusal::NotUsed) => Err(CoreError::NotFound),
+        }
     }
 
     /// Checks a delivery's signature on its raw bytes and journals it, sealed. Returns once it
@@ -368,33 +431,38 @@ impl Hotline {
         &self,
         platform: &str,
         name: &str,
-        signature: Option<&str>,
+        headers: &DeliveryHeaders,
         body: &[u8],
     ) -> CoreResult<i64> {
         let account = self.live_account(platform, name).await?;
         let secrets = self.account_secrets(&account)?;
-        let app_secret = secrets.get("app_secret").map_or("", String::as_str);
-        if meta::verify(signature, body, app_secret).is_err() {
+        if let Err(refusal) =
+            platforms::verify(account.platform, headers, body, &secrets, self.clock.now())
+        {
+            tracing::info!(platform = %account.platform, account = %account.name, %refusal, "a delivery was refused");
             metrics::counter!("hotline_deliveries_refused_total", "platform" => account.platform.as_str())
                 .increment(1);
             return Err(CoreError::Unauthenticated);
         }
-        let sealed = self
-            .keys
-            .channel_secrets()
-            .seal(body, &delivery_context(account.id));
         let id = self
             .journal
-            .write(NewDelivery {
-                account_id: account.id,
-                body_sealed: sealed,
-                at: self.clock.now(),
-            })
+            .write(self.sealed_delivery(&account, body))
             .await?;
         metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
             .increment(1);
         self.deliveries_waiting.notify_one();
         Ok(id)
+    }
+
+    fn sealed_delivery(&self, account: &ChannelAccount, body: &[u8]) -> NewDelivery {
+        NewDelivery {
+            account_id: account.id,
+            body_sealed: self
+                .keys
+                .channel_secrets()
+                .seal(body, &delivery_context(account.id)),
+            at: self.clock.now(),
+        }
     }
 
     /// One pass over the journal: each due delivery is claimed, taken apart and its messages
@@ -526,7 +594,7 @@ impl Hotline {
             .channel_secrets()
             .open(&delivery.body_sealed, &delivery_context(account.id))
             .map_err(|_| "the delivery does not open".to_owned())?;
-        meta::parse(account.platform, &body, delivery.received_at).map_err(|e| e.to_string())
+        platforms::parse(account.platform, &body, delivery.received_at).map_err(|e| e.to_string())
     }
 
     fn sender_index(&self, account: &ChannelAccount, message: &InboundMessage) -> Vec<u8> {
@@ -630,6 +698,9 @@ impl Hotline {
             };
             return match self.add_message(&detail, added).await {
                 Ok(_) => {
+                    if let Some(phone) = shared_phone(message) {
+                        self.add_shared_phone(&detail, &phone).await?;
+                    }
                     // The citizen wrote: answers that waited for an open window may leave.
                     self.store
                         .release_answers(detail.summary.id, self.clock.now())
@@ -641,11 +712,7 @@ impl Hotline {
                 Err(e) => Err(e),
             };
         }
-        let phone = message
-            .sender_phone
-            .as_deref()
-            .and_then(|digits| Phone::parse(&format!("+{}", digits.trim_start_matches('+'))))
-            .map(|p| p.e164().to_owned());
+        let phone = shared_phone(message);
         let name = message
             .sender_name
             .as_deref()
@@ -659,10 +726,15 @@ impl Hotline {
         let reply = ReplyAddress {
             account_id: account.id,
             // WhatsApp sends to the number when the user shows it, else to their
-            // business-scoped id.
+            // business-scoped id; TikTok to the conversation; the others to the sender.
             to: message
-                .sender_phone
+                .answer_to
                 .clone()
+                .or_else(|| {
+                    (account.platform == Channel::Whatsapp)
+                        .then(|| message.sender_phone.clone())
+                        .flatten()
+                })
                 .unwrap_or_else(|| message.sender.clone()),
             public: message.public,
             in_reply_to: message.platform_message_id.clone(),
@@ -698,6 +770,39 @@ impl Hotline {
                 .await?;
         }
         Ok(!submitted.duplicate)
+    }
+
+    /// A number the citizen shared after their report began joins its sealed contact (and
+    /// its blind index, so that their reports on other channels are recognised).
+    async fn add_shared_phone(&self, detail: &ReportDetail, phone: &str) -> CoreResult<()> {
+        let key = self
+            .data_key(&detail.summary)?
+            .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
+        let mut identity = match detail.contact {
+            Some(contact) => match self.store.sealed_contact(contact).await? {
+                Some(sealed) => key
+                    .open(&sealed, IDENTITY)
+                    .ok()
+                    .and_then(|plain| serde_json::from_slice::<SealedIdentity>(&plain).ok())
+                    .ok_or_else(|| CoreError::Internal("a sealed identity does not open".into()))?,
+                None => SealedIdentity::default(),
+            },
+            None => SealedIdentity::default(),
+        };
+        if identity.phone.as_deref() == Some(phone) {
+            return Ok(());
+        }
+        identity.phone = Some(phone.to_owned());
+        let plain = serde_json::to_vec(&identity)
+            .map_err(|e| CoreError::Internal(format!("an identity: {e}")))?;
+        let contact = NewContact {
+            sealed: key.seal(&plain, IDENTITY),
+            phone_index: Some(self.keys.blind_index("phone", phone)),
+        };
+        self.store
+            .set_report_contact(detail.summary.id, &contact, self.clock.now())
+            .await?;
+        Ok(())
     }
 
     /// Queues the acknowledgement of a new platform report, once.
@@ -736,6 +841,82 @@ impl Hotline {
             Ok(_) | Err(CoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// One round of fetching updates for the accounts that fetch instead of receiving a
+    /// webhook (Telegram's `getUpdates`), side by side, each waiting up to `wait_secs` for an
+    /// update. What arrives is journalled with the account's next offset in one transaction,
+    /// before Telegram is asked past it: a crash loses nothing and fetches nothing twice. An
+    /// account that fails is logged and tried again next round.
+    pub async fn fetch_updates(&self, wait_secs: u32) -> CoreResult<FetchRound> {
+        let mut polling = Vec::new();
+        for account in self.store.channel_accounts().await? {
+            if account.platform != Channel::Telegram || account.disabled {
+                continue;
+            }
+            let secrets = self.account_secrets(&account)?;
+            if secrets.get("updates").map(String::as_str)
+                == Some(hotline_domain::platform::TELEGRAM_POLLING)
+            {
+                polling.push((account, secrets));
+            }
+        }
+        let rounds = polling
+            .iter()
+            .map(|(account, secrets)| self.fetch_updates_of(account, secrets, wait_secs));
+        let mut round = FetchRound {
+            accounts: polling.len(),
+            ..FetchRound::default()
+        };
+        for (fetched, (account, _)) in futures_util::future::join_all(rounds)
+            .await
+            .into_iter()
+            .zip(&polling)
+        {
+            match fetched {
+                Ok(n) => round.updates += n,
+                Err(e) => {
+                    round.failed += 1;
+                    tracing::warn!(account = %account.name, error = %e, "fetching updates failed");
+                }
+            }
+        }
+        Ok(round)
+    }
+
+    async fn fetch_updates_of(
+        &self,
+        account: &ChannelAccount,
+        secrets: &BTreeMap<String, String>,
+        wait_secs: u32,
+    ) -> CoreResult<usize> {
+        let sender = hotline_channels::Sender {
+            platform: account.platform,
+            api_base: &account.api_base,
+            secrets,
+        };
+        let offset = account
+            .cursor
+            .as_deref()
+            .and_then(|c| c.parse::<i64>().ok());
+        let batch = hotline_channels::telegram::get_updates(&self.http, &sender, offset, wait_secs)
+            .await
+            .map_err(|e| CoreError::Internal(format!("getUpdates: {e}")))?;
+        let (Some(next), false) = (batch.next_offset, batch.updates.is_empty()) else {
+            return Ok(0);
+        };
+        let deliveries: Vec<NewDelivery> = batch
+            .updates
+            .iter()
+            .map(|update| self.sealed_delivery(account, update))
+            .collect();
+        self.store
+            .journal_fetched(account.id, &deliveries, &next.to_string())
+            .await?;
+        metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
+            .increment(deliveries.len() as u64);
+        self.deliveries_waiting.notify_one();
+        Ok(deliveries.len())
     }
 
     /// Puts a dead delivery of an account in the actor's scope back in the queue. Audited.

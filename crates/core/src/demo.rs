@@ -490,32 +490,83 @@ const QN_DUPLICATE: (&str, &str) = (
     "Gọi đường dây nóng: nhóm thanh niên",
 );
 
-/// Loads the demo into an empty store and returns the accounts to print. A store that already
-/// has staff is left untouched (returns an empty list).
+/// A demo platform account: platform, name, and its keys.
+type DemoAccountLine = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// Quảng Ninh's platform accounts, receiving only, with the test secrets the shared fixtures
 /// are signed with (fictional, published with them): a newcomer can post a fixture with its
 /// documented signature to `/hooks/<platform>/<account>` and watch it become a report.
-const CHANNEL_ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("whatsapp", "qn-whatsapp", "vn-police-demo-app-secret-0001"),
-    ("messenger", "qn-facebook", "vn-police-demo-app-secret-0001"),
+const CHANNEL_ACCOUNTS: &[DemoAccountLine] = &[
+    (
+        "whatsapp",
+        "qn-whatsapp",
+        &[
+            ("app_secret", "vn-police-demo-app-secret-0001"),
+            ("verify_token", "cat-tinh-verify-7f3a"),
+        ],
+    ),
+    (
+        "messenger",
+        "qn-facebook",
+        &[
+            ("app_secret", "vn-police-demo-app-secret-0001"),
+            ("verify_token", "cat-tinh-verify-7f3a"),
+        ],
+    ),
     (
         "instagram",
         "qn-instagram",
-        "vn-police-demo-app-secret-0001",
+        &[
+            ("app_secret", "vn-police-demo-app-secret-0001"),
+            ("verify_token", "cat-tinh-verify-7f3a"),
+        ],
     ),
     (
         "threads",
         "qn-threads",
-        "vn-police-demo-threads-secret-0001",
+        &[
+            ("app_secret", "vn-police-demo-threads-secret-0001"),
+            ("verify_token", "cat-tinh-verify-7f3a"),
+        ],
+    ),
+    (
+        "zalo",
+        "qn-zalo",
+        &[
+            ("app_id", "4318235701426589013"),
+            ("oa_secret_key", "Zk9vQ2hTdW5nVGhpZW5UYW1fT0FfU2VjcmV0"),
+        ],
+    ),
+    (
+        "telegram",
+        "qn-telegram",
+        &[("secret_token", "CAT-tinh_113-webhook-2026")],
+    ),
+    (
+        "tiktok",
+        "qn-tiktok",
+        &[("app_secret", "tt-demo-client-secret-9f8e7d6c5b4a")],
+    ),
+    (
+        "x",
+        "qn-x",
+        &[(
+            "consumer_secret",
+            "vnPoliceDemoConsumerSecret0123456789abcdefghijklmnop",
+        )],
     ),
 ];
 
 async fn load_channel_accounts(hotline: &Hotline) -> CoreResult<()> {
-    for (platform, name, secret) in CHANNEL_ACCOUNTS {
-        let settings = [
-            ("app_secret".to_owned(), (*secret).to_owned()),
-            ("verify_token".to_owned(), "cat-tinh-verify-7f3a".to_owned()),
-        ];
+    for (platform, name, keys) in CHANNEL_ACCOUNTS {
+        let settings: Vec<(String, String)> = keys
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let input = crate::channels::AccountInput {
             platform,
             name,
@@ -594,6 +645,8 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Loads the demo into an empty store and returns the accounts to print. A store that already
+/// has staff is left untouched (returns an empty list).
 pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     if hotline.store.count_staff().await? > 0 {
         return Ok(Vec::new());

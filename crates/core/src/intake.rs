@@ -351,7 +351,7 @@ pub fn new_form_token() -> String {
 }
 
 /// What is sealed of a reporter's identity.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct SealedIdentity {
     pub name: Option<String>,
     pub phone: Option<String>,

@@ -9,7 +9,7 @@ use crate::intake::seal_evidence;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
 use hotline_channels::SendError;
-use hotline_channels::meta::{Sender, fetch_media};
+use hotline_channels::{Sender, platforms};
 use hotline_domain::inbound::InboundMessage;
 use hotline_store::{
     ChannelAccount, MediaOutcome, NewMediaFetch, PendingMediaFetch, StoreError, Visibility,
@@ -52,13 +52,21 @@ impl Hotline {
         account: &ChannelAccount,
         message: &InboundMessage,
     ) -> CoreResult<()> {
-        // Files are fetched with the account's token; an account that only receives keeps the
-        // message's description of them.
-        if message.media.is_empty() || !self.account_secrets(account)?.contains_key("access_token")
-        {
+        if message.media.is_empty() {
             return Ok(());
         }
+        // A file known by the platform's id is fetched with the account's token: an account
+        // that only receives keeps the message's description of it. Stickers are not fetched.
+        let secrets = self.account_secrets(account)?;
         for (position, media) in (0_u32..).zip(&message.media) {
+            if !platforms::can_fetch(
+                account.platform,
+                media.media_id.as_deref(),
+                media.url.as_deref(),
+                &secrets,
+            ) {
+                continue;
+            }
             let location = MediaLocation {
                 media_id: media.media_id.clone(),
                 url: media.url.clone(),
@@ -148,17 +156,17 @@ impl Hotline {
             secrets: &secrets,
         };
         let limits = EvidenceLimits::default();
-        let bytes = fetch_media(
+        let bytes = platforms::fetch_media(
             &self.http,
             &sender,
-            location.media_id.as_deref(),
-            location.url.as_deref(),
+            (location.media_id.as_deref(), location.url.as_deref()),
             limits.max_file_bytes,
         )
         .await
         .map_err(|e| match e {
             SendError::Unavailable(why) => Failure::Again(why),
             SendError::RateLimited(_) => Failure::Again(e.to_string()),
+            SendError::TokenExpired(why) => Failure::ForGood(why),
             SendError::NotConfigured => {
                 Failure::ForGood("the account has no token to fetch files with".into())
             }

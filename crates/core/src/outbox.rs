@@ -3,7 +3,10 @@
 //! reply address and sent by the account it came in on, within the platform's rules: WhatsApp
 //! answers freely for 24 hours after the citizen's last message (then only approved templates,
 //! not sent from here), Messenger and Instagram for 24 hours and, with the `HUMAN_AGENT` tag,
-//! up to 7 days. A platform that asks to slow down is waited for as long as it says; one that
+//! up to 7 days; Zalo's consultation messages for 7 days (after that Zalo refuses with -230,
+//! and the officer is told so rather than the message tried again). A Zalo access token that
+//! has expired is refreshed once, the rotated refresh token kept before the new token is
+//! used. A platform that asks to slow down is waited for as long as it says; one that
 //! fails is tried again later, waits growing, with jitter, and after the last try the message
 //! is marked failed with the platform's words, shown to the officer.
 
@@ -12,17 +15,21 @@ use crate::intake::{MESSAGE_TEXT, REPLY_ADDRESS};
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
 use hotline_channels::SendError;
-use hotline_channels::meta::{Outgoing, Sender, send};
+use hotline_channels::{Outgoing, Sender, platforms};
 use hotline_domain::Channel;
 use hotline_store::{OutboundMessage, SendOutcome, Visibility};
 use rand::Rng;
 
 /// The channels whose messages leave by this job.
-pub const PLATFORM_CHANNELS: [Channel; 4] = [
+pub const PLATFORM_CHANNELS: [Channel; 8] = [
     Channel::Whatsapp,
     Channel::Messenger,
     Channel::Instagram,
     Channel::Threads,
+    Channel::Zalo,
+    Channel::Telegram,
+    Channel::Tiktok,
+    Channel::X,
 ];
 /// Messages taken up per pass.
 const SEND_PER_PASS: u32 = 50;
@@ -151,6 +158,9 @@ impl Hotline {
                 return failed("more than 7 days after the citizen's last message");
             }
             Channel::Messenger | Channel::Instagram => since_citizen > Duration::hours(24),
+            Channel::Zalo if since_citizen > Duration::days(7) => {
+                return failed(ZALO_WINDOW);
+            }
             _ => false,
         };
         let to = if address.public {
@@ -158,17 +168,22 @@ impl Hotline {
         } else {
             address.to.as_str()
         };
-        let sender = Sender {
-            platform: account.platform,
-            api_base: &account.api_base,
-            secrets: &secrets,
-        };
         let outgoing = Outgoing {
             to,
             text: &text,
             human_agent,
         };
-        Ok(match send(&self.http, &sender, &outgoing).await {
+        let mut sent = self
+            .send_through(&account, &secrets, &outgoing, address.public)
+            .await;
+        if let Err(SendError::TokenExpired(_)) = &sent
+            && let Some(fresh) = self.refreshed_secrets(&account, &secrets).await?
+        {
+            sent = self
+                .send_through(&account, &fresh, &outgoing, address.public)
+                .await;
+        }
+        Ok(match sent {
             Ok(sent_id) => SendOutcome::Sent {
                 account: account.name.as_str().to_owned(),
                 sent_id,
@@ -193,6 +208,12 @@ impl Hotline {
                 account: Some(name.clone()),
                 error: "the account has no keys to answer with".into(),
             },
+            Err(SendError::TokenExpired(why)) => SendOutcome::Failed {
+                account: Some(name.clone()),
+                error: format!(
+                    "{why}: the account's access token must be renewed (reconnect the account)"
+                ),
+            },
             Err(e) => SendOutcome::Failed {
                 account: Some(name.clone()),
                 error: e.to_string(),
@@ -202,6 +223,71 @@ impl Hotline {
 }
 
 impl Hotline {
+    async fn send_through(
+        &self,
+        account: &hotline_store::ChannelAccount,
+        secrets: &std::collections::BTreeMap<String, String>,
+        outgoing: &Outgoing<'_>,
+        public: bool,
+    ) -> Result<String, SendError> {
+        let sender = Sender {
+            platform: account.platform,
+            api_base: &account.api_base,
+            secrets,
+        };
+        platforms::send(&self.http, &sender, outgoing, (public, self.clock.now())).await
+    }
+
+    /// Fresh credentials for an account whose access token has expired, kept before they are
+    /// used: Zalo replaces the refresh token on each use, so losing the new one would lock the
+    /// account out. `None` when the account cannot refresh (no refresh token, another
+    /// platform) or the platform refused.
+    async fn refreshed_secrets(
+        &self,
+        account: &hotline_store::ChannelAccount,
+        used: &std::collections::BTreeMap<String, String>,
+    ) -> CoreResult<Option<std::collections::BTreeMap<String, String>>> {
+        if account.platform != Channel::Zalo {
+            return Ok(None);
+        }
+        // Another node (or an earlier pass) may have refreshed since these were read.
+        let current = self.store.channel_account_by_id(account.id).await?;
+        let stored = self.account_secrets(&current)?;
+        if stored.get("access_token") != used.get("access_token") {
+            return Ok(Some(stored));
+        }
+        let tokens = match hotline_channels::zalo::refresh(&self.http, &current.api_base, &stored)
+            .await
+        {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                tracing::warn!(account = %account.name, error = %e, "Zalo's token was not refreshed");
+                return Ok(None);
+            }
+        };
+        let mut fresh = stored;
+        fresh.insert("access_token".into(), tokens.access_token);
+        fresh.insert("refresh_token".into(), tokens.refresh_token);
+        let sealed = self.seal_account_secrets(account, &fresh)?;
+        if !self
+            .store
+            .replace_channel_secrets(account.id, &current.secrets_sealed, &sealed)
+            .await?
+        {
+            // Replaced meanwhile: theirs are the ones kept.
+            let now_stored = self.store.channel_account_by_id(account.id).await?;
+            return Ok(Some(self.account_secrets(&now_stored)?));
+        }
+        self.audit(
+            None,
+            "channel.token_refreshed",
+            &format!("{}/{}", account.platform, account.name),
+            &format!("expires_in={}", tokens.expires_in_secs),
+        )
+        .await?;
+        Ok(Some(fresh))
+    }
+
     /// Past WhatsApp's window an answer cannot be sent as it is: the account's approved
     /// template asks the citizen to write back (once), and the answer waits for their next
     /// message, which opens the window again, for up to 7 days.
@@ -255,6 +341,10 @@ impl Hotline {
         }
     }
 }
+
+/// Why an answer on Zalo was not sent, past its window.
+pub const ZALO_WINDOW: &str = "more than 7 days after the citizen's last message: Zalo allows \
+     no consultation message until they write to the OA again";
 
 /// What an answer waiting past WhatsApp's window says of itself.
 pub const WAITING_FOR_CITIZEN: &str =

@@ -2004,9 +2004,14 @@ async fn an_answer_a_platform_keeps_failing_backs_off_then_fails_and_windows_are
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
     mac.update(&body);
     let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    h.receive_delivery("whatsapp", "qn-whatsapp", Some(&signature), &body)
-        .await
-        .unwrap();
+    h.receive_delivery(
+        "whatsapp",
+        "qn-whatsapp",
+        &hotline_core::channels::DeliveryHeaders::one("x-hub-signature-256", &signature),
+        &body,
+    )
+    .await
+    .unwrap();
     assert_eq!(h.run_deliveries().await.unwrap().messages, 1);
     // Five waits, growing (with jitter, never beyond a fifth more than 6 hours), then failed.
     let bca = member_of(&h, "bca.director", Role::Director, "bca").await;
@@ -2094,7 +2099,7 @@ async fn administrators_hear_once_a_day_of_a_busy_channel_gone_quiet() {
         h.receive_delivery(
             "messenger",
             "qn-facebook",
-            Some(&signature),
+            &hotline_core::channels::DeliveryHeaders::one("x-hub-signature-256", &signature),
             body.as_bytes(),
         )
         .await
@@ -2168,9 +2173,14 @@ async fn past_whatsapps_window_a_template_asks_the_citizen_to_write_back_and_the
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
         mac.update(body.as_bytes());
         let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-        h.receive_delivery("whatsapp", "qn-whatsapp", Some(&signature), body.as_bytes())
-            .await
-            .unwrap();
+        h.receive_delivery(
+            "whatsapp",
+            "qn-whatsapp",
+            &hotline_core::channels::DeliveryHeaders::one("x-hub-signature-256", &signature),
+            body.as_bytes(),
+        )
+        .await
+        .unwrap();
         h.run_deliveries().await.unwrap();
     };
     deliver("wamid.IN1", "Co nguoi lua dao qua mang").await;

@@ -69,6 +69,8 @@ pub struct InboundMessage {
     pub public: bool,
     /// Where the public post is.
     pub permalink: Option<String>,
+    /// Where answers go when not to the sender (TikTok answers a conversation).
+    pub answer_to: Option<String>,
 }
 
 impl std::fmt::Debug for InboundMessage {
@@ -98,6 +100,7 @@ impl InboundMessage {
             reply_to: None,
             public: false,
             permalink: None,
+            answer_to: None,
         }
     }
 }

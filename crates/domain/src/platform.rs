@@ -1,7 +1,7 @@
 //! The platforms whose accounts Hotline connects to (a province's WhatsApp number, its Facebook
 //! page…), what each needs to receive and to answer, and the names accounts are known by.
 
-use crate::{Channel, DomainError};
+use crate::{Channel, DomainError, FieldError};
 
 /// What connecting one platform takes. Keys are named as the platform names its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,49 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         default_api_base: "https://graph.threads.net",
         private: false,
     },
+    PlatformSpec {
+        channel: Channel::Zalo,
+        // The OA secret key checks deliveries (not the app secret, which refreshes tokens).
+        receive_keys: &["app_id", "oa_secret_key"],
+        send_keys: &["access_token"],
+        // With both, an expired access token is refreshed (and the refresh token, which Zalo
+        // rotates on each use, kept).
+        optional_keys: &["refresh_token", "app_secret"],
+        default_api_base: "https://openapi.zalo.me",
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::Telegram,
+        // A webhook is checked by its secret token; polling fetches with the bot token (see
+        // `problems`).
+        receive_keys: &[],
+        // The bot token answers, fetches files and, with `updates=polling`, updates.
+        send_keys: &["bot_token"],
+        optional_keys: &["secret_token", "updates"],
+        default_api_base: "https://api.telegram.org",
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::Tiktok,
+        receive_keys: &["app_secret"],
+        send_keys: &["access_token"],
+        optional_keys: &[],
+        default_api_base: "https://business-api.tiktok.com",
+        private: true,
+    },
+    PlatformSpec {
+        channel: Channel::X,
+        receive_keys: &["consumer_secret"],
+        send_keys: &["access_token"],
+        optional_keys: &[],
+        default_api_base: "https://api.x.com",
+        // Direct messages; mentions are public, message by message.
+        private: true,
+    },
 ];
+
+/// How a Telegram account receives: Telegram's webhook (the default) or fetching updates.
+pub const TELEGRAM_POLLING: &str = "polling";
 
 impl PlatformSpec {
     pub fn of(channel: Channel) -> Option<&'static Self> {
@@ -75,6 +117,40 @@ impl PlatformSpec {
 
     pub fn name(&self) -> &'static str {
         self.channel.as_str()
+    }
+
+    /// What else settings need beyond the keys each platform requires: a Telegram webhook
+    /// needs its secret token (without it anyone could post updates), of the characters
+    /// Telegram allows; fetching updates (`updates=polling`) needs the bot token.
+    pub fn problems(
+        &self,
+        settings: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.channel == Channel::Telegram {
+            let updates = settings.get("updates").map_or("webhook", String::as_str);
+            if !matches!(updates, "webhook" | TELEGRAM_POLLING) {
+                problems.push(FieldError::new("updates", "invalid"));
+            }
+            if updates == TELEGRAM_POLLING && !settings.contains_key("bot_token") {
+                problems.push(FieldError::new("bot_token", "required"));
+            }
+            match settings.get("secret_token") {
+                None if updates != TELEGRAM_POLLING => {
+                    problems.push(FieldError::new("secret_token", "required"));
+                }
+                Some(token)
+                    if token.len() > 256
+                        || !token
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+                {
+                    problems.push(FieldError::new("secret_token", "invalid"));
+                }
+                _ => {}
+            }
+        }
+        problems
     }
 
     /// Whether `key` is one this platform uses.
@@ -132,6 +208,43 @@ mod tests {
         );
         assert!(PlatformSpec::parse("myspace").is_err());
         assert!(!PlatformSpec::parse("threads").unwrap().private);
+        let telegram = PlatformSpec::parse("telegram").unwrap();
+        let settings = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        assert_eq!(
+            telegram.problems(&settings(&[("bot_token", "1:x")]))[0].field,
+            "secret_token",
+            "a webhook needs its secret"
+        );
+        assert_eq!(
+            telegram.problems(&settings(&[("updates", "polling")]))[0].field,
+            "bot_token",
+            "polling needs the bot"
+        );
+        assert!(
+            telegram
+                .problems(&settings(&[("bot_token", "1:x"), ("updates", "polling")]))
+                .is_empty()
+        );
+        assert!(
+            telegram
+                .problems(&settings(&[("secret_token", "CAT-tinh_113-webhook-2026")]))
+                .is_empty()
+        );
+        assert!(
+            !telegram
+                .problems(&settings(&[("secret_token", "a b")]))
+                .is_empty()
+        );
+        assert!(
+            !telegram
+                .problems(&settings(&[("secret_token", "x"), ("updates", "push")]))
+                .is_empty()
+        );
         assert!(AccountName::parse("qn-whatsapp_1").is_ok());
         for bad in ["", "QN", "a/b", "a b", &"x".repeat(41), "../x"] {
             assert!(AccountName::parse(bad).is_err(), "{bad}");

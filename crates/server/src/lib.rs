@@ -200,6 +200,7 @@ pub async fn launch_with_listener(
         config.retention_every_secs,
     ));
     let deliveries = tokio::spawn(run_deliveries(service.hotline.clone()));
+    let updates = tokio::spawn(fetch_updates(service.hotline.clone()));
     let alerts = tokio::spawn(run_alerts(
         service.hotline.clone(),
         config.alerts_every_secs,
@@ -226,8 +227,10 @@ pub async fn launch_with_listener(
     let _ = retention.await;
     alerts.abort();
     deliveries.abort();
+    updates.abort();
     let _ = alerts.await;
     let _ = deliveries.await;
+    let _ = updates.await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error
@@ -322,6 +325,26 @@ async fn run_deliveries(hotline: Hotline) {
             if taken_in == 0 && sent == 0 && fetched == 0 {
                 break;
             }
+        }
+    }
+}
+
+/// Fetches the updates of accounts that poll instead of receiving webhooks, continuously:
+/// each round waits at the platform for updates (long polling), so one comes in as soon as it
+/// is sent. With no such account, or after a failure, it looks again a few seconds later.
+async fn fetch_updates(hotline: Hotline) {
+    /// How long each request waits at the platform: under the HTTP client's timeout.
+    const WAIT_SECS: u32 = 10;
+    loop {
+        let pause = match hotline.fetch_updates(WAIT_SECS).await {
+            Ok(round) => round.accounts == 0 || round.failed == round.accounts,
+            Err(e) => {
+                tracing::error!(error = %e, "fetching updates failed this round");
+                true
+            }
+        };
+        if pause {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     }
 }

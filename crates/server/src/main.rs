@@ -213,6 +213,12 @@ const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
   messenger  to receive: app_secret, verify_token   to answer: access_token, page_id
   instagram  to receive: app_secret, verify_token   to answer: access_token (ig_user_id: optional, default: the token's own account)
   threads    to receive: app_secret (the Threads app's), verify_token   to answer: access_token
+  zalo       to receive: app_id, oa_secret_key (the OA Secret Key, not the app secret)
+             to answer: access_token (refresh_token, app_secret: optional, to renew the token)
+  telegram   to receive and answer: bot_token, and secret_token for the webhook
+             (updates=polling: fetch with getUpdates instead of a webhook; no secret_token)
+  tiktok     to receive: app_secret   to answer: access_token
+  x          to receive: consumer_secret (answers the hourly CRC)   to answer: access_token
 An account without the keys to answer still receives; its page says it cannot answer.";
 
 #[derive(Subcommand)]

@@ -12,10 +12,10 @@ use hotline_store::{
     NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, OutboundMessage, Outbox,
     PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
 };
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 
-const ACCOUNT_COLUMNS: &str =
-    "id, platform, name, unit_code, secrets_sealed, api_base, created_at, disabled_at";
+const ACCOUNT_COLUMNS: &str = "id, platform, name, unit_code, secrets_sealed, api_base, \
+     created_at, disabled_at, cursor, checked_at";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Other(format!("a channel account with a bad {what}"))
@@ -35,6 +35,8 @@ fn account(row: &impl Columns) -> StoreResult<ChannelAccount> {
         api_base: row.text("api_base")?,
         created_at: row.time("created_at")?,
         disabled: row.time_opt("disabled_at")?.is_some(),
+        cursor: row.text_opt("cursor")?,
+        checked_at: row.time_opt("checked_at")?,
     })
 }
 
@@ -49,6 +51,28 @@ fn delivery_record(row: &impl Columns) -> StoreResult<DeliveryRecord> {
         messages: count(row, "messages")?,
         ignored: count(row, "ignored")?,
     })
+}
+
+for_any_sql_database! {
+    impl {
+    /// One delivery into the journal, queued at once.
+    async fn journal_one(
+        tx: &mut Transaction<'static, DB>,
+        delivery: &NewDelivery,
+    ) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO deliveries (account_id, received_at, body_sealed, state, next_at) \
+             VALUES ($1, $2, $3, 'queued', $2) RETURNING id",
+        )
+        .bind(delivery.account_id)
+        .bind(delivery.at)
+        .bind(delivery.body_sealed.clone())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        row.int("id")
+    }
+    }
 }
 
 for_any_sql_database! {
@@ -119,20 +143,63 @@ for_any_sql_database! {
         let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            let row = sqlx::query(
-                "INSERT INTO deliveries (account_id, received_at, body_sealed, state, next_at) \
-                 VALUES ($1, $2, $3, 'queued', $2) RETURNING id",
-            )
-            .bind(delivery.account_id)
-            .bind(delivery.at)
-            .bind(delivery.body_sealed.clone())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            ids.push(row.int("id")?);
+            ids.push(Self::journal_one(&mut tx, delivery).await?);
         }
         tx.commit().await.map_err(crate::rows::map_commit_err)?;
         Ok(ids)
+    }
+
+    async fn journal_fetched(
+        &self,
+        account_id: i64,
+        deliveries: &[NewDelivery],
+        cursor: &str,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            ids.push(Self::journal_one(&mut tx, delivery).await?);
+        }
+        let moved = sqlx::query("UPDATE channel_accounts SET cursor = $1 WHERE id = $2 RETURNING id")
+            .bind(cursor)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if moved.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(crate::rows::map_commit_err)?;
+        Ok(ids)
+    }
+
+    async fn replace_channel_secrets(
+        &self,
+        account_id: i64,
+        expected: &[u8],
+        replacement: &[u8],
+    ) -> StoreResult<bool> {
+        let replaced = sqlx::query(
+            "UPDATE channel_accounts SET secrets_sealed = $1 \
+             WHERE id = $2 AND secrets_sealed = $3 RETURNING id",
+        )
+        .bind(replacement.to_vec())
+        .bind(account_id)
+        .bind(expected.to_vec())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(replaced.is_some())
+    }
+
+    async fn record_channel_check(&self, account_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE channel_accounts SET checked_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 
     async fn due_deliveries(

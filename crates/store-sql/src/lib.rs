@@ -14,8 +14,8 @@ use hotline_domain::{
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
     FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
-    NewAuditEntry, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff, NewStep,
-    NewUnit, NewerReports, Note, Notice, NoticeSent, PurgeRule, Receipt, RegisterEntry,
+    NewAuditEntry, NewContact, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff,
+    NewStep, NewUnit, NewerReports, Note, Notice, NoticeSent, PurgeRule, Receipt, RegisterEntry,
     ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, ResponseSample, Retention,
     RevealRequest, Reveals, SecondFactor, Staff, StaffLogin, StaffMember, StepRecord, StoreError,
     StoreResult, Triage, Unit, Units, Vault, Visibility, WrappedKey,
@@ -2509,6 +2509,54 @@ for_any_sql_database! {
             .await
             .map_err(map_err)?
             .bytes_opt("sealed")
+    }
+
+    async fn set_report_contact(
+        &self,
+        report: ReportId,
+        contact: &NewContact,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let current = sqlx::query("SELECT contact_id FROM reports WHERE id = $1")
+            .bind(report.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?
+            .int_opt("contact_id")?;
+        match current {
+            Some(id) => {
+                sqlx::query("UPDATE contacts SET sealed = $1, phone_index = $2 WHERE id = $3")
+                    .bind(&contact.sealed)
+                    .bind(&contact.phone_index)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            None => {
+                let id = sqlx::query(
+                    "INSERT INTO contacts (sealed, phone_index, created_at) VALUES ($1, $2, $3) \
+                     RETURNING id",
+                )
+                .bind(&contact.sealed)
+                .bind(&contact.phone_index)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .int("id")?;
+                sqlx::query("UPDATE reports SET contact_id = $1 WHERE id = $2")
+                    .bind(id)
+                    .bind(report.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        tx.commit().await.map_err(crate::rows::map_commit_err)?;
+        Ok(())
     }
 
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>> {

@@ -58,6 +58,8 @@ macro_rules! contract_tests {
             a_time_limit_is_warned_of_once_per_kind_and_limit,
             alerts_queue_notifications_that_are_sent_once_and_kept_with_their_attempts,
             channel_accounts_and_their_journal_take_each_delivery_and_message_once,
+            an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_secrets,
+            a_contact_shared_later_joins_its_report,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {
@@ -3259,4 +3261,155 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         (kept.len(), kept[0].file_name.as_str()),
         (1, "evidence-1.jpg")
     );
+}
+
+pub async fn an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_secrets(
+    store: Arc<dyn Store>,
+) {
+    use hotline_domain::platform::AccountName;
+    use hotline_store::NewChannelAccount;
+    setup_units(store.as_ref()).await;
+    let id = store
+        .add_channel_account(&NewChannelAccount {
+            platform: Channel::Telegram,
+            name: AccountName::parse("qn-telegram").unwrap(),
+            unit: UnitCode::province(22),
+            secrets_sealed: b"sealed v1".to_vec(),
+            api_base: "https://api.telegram.org".into(),
+            at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let account = store.channel_account_by_id(id).await.unwrap();
+    assert_eq!((account.cursor, account.checked_at), (None, None));
+    // Updates and the offset past them, together.
+    let delivery = |body: &[u8]| hotline_store::NewDelivery {
+        account_id: id,
+        body_sealed: body.to_vec(),
+        at: at(2, 0),
+    };
+    let ids = store
+        .journal_fetched(
+            id,
+            &[delivery(b"update 900"), delivery(b"update 901")],
+            "902",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        store
+            .channel_account_by_id(id)
+            .await
+            .unwrap()
+            .cursor
+            .as_deref(),
+        Some("902")
+    );
+    assert_eq!(store.due_deliveries(at(2, 1), 10).await.unwrap().len(), 2);
+    // An account that is not there: neither the updates nor the offset.
+    assert!(matches!(
+        store
+            .journal_fetched(id + 100, &[delivery(b"x")], "1")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.due_deliveries(at(2, 1), 10).await.unwrap().len(), 2);
+    // Credentials replaced only over the ones read.
+    assert!(
+        store
+            .replace_channel_secrets(id, b"sealed v1", b"sealed v2")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replace_channel_secrets(id, b"sealed v1", b"sealed v3")
+            .await
+            .unwrap(),
+        "another node replaced them first"
+    );
+    assert_eq!(
+        store
+            .channel_account_by_id(id)
+            .await
+            .unwrap()
+            .secrets_sealed,
+        b"sealed v2"
+    );
+    let checked = at(3, 4) + chrono::Duration::microseconds(250_000);
+    store.record_channel_check(id, checked).await.unwrap();
+    assert_eq!(
+        store.channel_account_by_id(id).await.unwrap().checked_at,
+        Some(checked)
+    );
+}
+
+pub async fn a_contact_shared_later_joins_its_report(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let everything = Visibility::Subtree(String::new());
+    let receipts = store
+        .intake(&[
+            report(UnitCode::province(22), "QN", at(2, 0), "không liên hệ"),
+            report(UnitCode::province(22), "QN", at(2, 1), "có liên hệ"),
+        ])
+        .await
+        .unwrap();
+    let contact = |sealed: &[u8], index: &[u8]| NewContact {
+        sealed: sealed.to_vec(),
+        phone_index: Some(index.to_vec()),
+    };
+    // A report without a contact gets one.
+    store
+        .set_report_contact(
+            receipts[0].report,
+            &contact(b"sealed phone", b"phone-a"),
+            at(2, 5),
+        )
+        .await
+        .unwrap();
+    let detail = store
+        .report(&everything, &receipts[0].case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.contact_phone_index.as_deref(), Some(&b"phone-a"[..]));
+    let first = detail.contact.unwrap();
+    assert_eq!(
+        store.sealed_contact(first).await.unwrap().as_deref(),
+        Some(&b"sealed phone"[..])
+    );
+    // One that has one has it replaced in place: no second identity row left behind.
+    store
+        .set_report_contact(
+            receipts[0].report,
+            &contact(b"sealed name and phone", b"phone-b"),
+            at(2, 6),
+        )
+        .await
+        .unwrap();
+    let detail = store
+        .report(&everything, &receipts[0].case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.contact, Some(first));
+    assert_eq!(
+        store.sealed_contact(first).await.unwrap().as_deref(),
+        Some(&b"sealed name and phone"[..])
+    );
+    assert_eq!(detail.contact_phone_index.as_deref(), Some(&b"phone-b"[..]));
+    let other = store
+        .report(&everything, &receipts[1].case_number)
+        .await
+        .unwrap();
+    assert!(other.contact.is_none(), "the other report is untouched");
+    assert!(matches!(
+        store
+            .set_report_contact(
+                hotline_domain::ReportId(999_999),
+                &contact(b"x", b"y"),
+                at(2, 7)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

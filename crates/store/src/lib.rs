@@ -218,6 +218,13 @@ pub trait Reports: Send + Sync {
     async fn reply_sealed(&self, report: ReportId) -> StoreResult<Option<Vec<u8>>>;
     /// A contact's sealed identity (`None` for rows written before sealing).
     async fn sealed_contact(&self, contact: ContactId) -> StoreResult<Option<Vec<u8>>>;
+    /// Replaces a report's contact (a citizen shared their number later), or gives it one.
+    async fn set_report_contact(
+        &self,
+        report: ReportId,
+        contact: &NewContact,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn events(&self, report: ReportId) -> StoreResult<Vec<Event>>;
     /// The first triage of each report triaged since `since`, with its report, oldest first:
     /// what officers made of the hints (the event keeps both).
@@ -582,6 +589,24 @@ pub trait Channels: Send + Sync {
     async fn channel_account_by_id(&self, id: i64) -> StoreResult<ChannelAccount>;
     /// Writes deliveries durably, in one transaction; their ids, in order.
     async fn journal_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<i64>>;
+    /// Writes deliveries fetched from a platform and where fetching now stands, in one
+    /// transaction: a crash leaves both or neither, so nothing is fetched twice or lost.
+    async fn journal_fetched(
+        &self,
+        account_id: i64,
+        deliveries: &[NewDelivery],
+        cursor: &str,
+    ) -> StoreResult<Vec<i64>>;
+    /// Replaces an account's sealed credentials if they are still `expected`; `false` when
+    /// another node replaced them first.
+    async fn replace_channel_secrets(
+        &self,
+        account_id: i64,
+        expected: &[u8],
+        replacement: &[u8],
+    ) -> StoreResult<bool>;
+    /// Records that the platform checked the account's webhook at `at`.
+    async fn record_channel_check(&self, account_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
     /// Deliveries due for processing at `now`, oldest first.
     async fn due_deliveries(
         &self,

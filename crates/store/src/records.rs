@@ -1011,6 +1011,10 @@ pub struct ChannelAccount {
     pub api_base: String,
     pub created_at: DateTime<Utc>,
     pub disabled: bool,
+    /// Where fetching its updates stands (Telegram's next offset), when it polls.
+    pub cursor: Option<String>,
+    /// When the platform last checked its webhook and got the right answer.
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for ChannelAccount {

@@ -1,6 +1,7 @@
-//! Platform webhooks at `/hooks/<platform>/<account>`: Meta's subscription check (GET) and
-//! deliveries (POST). A delivery is answered 200 only once it is journalled; a bad or missing
-//! signature is 401 and nothing is kept; an unknown account is 404. Bodies are never logged.
+//! Platform webhooks at `/hooks/<platform>/<account>`: the platform's check of its webhook
+//! (GET: Meta's subscription, X's CRC) and deliveries (POST). A delivery is answered 200 only
+//! once it is journalled; a bad or missing signature (or a stale one) is 401 and nothing is
+//! kept; an unknown account is 404. Bodies are never logged.
 
 use crate::AppState;
 use axum::body::Bytes;
@@ -8,7 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hotline_core::CoreError;
-use std::collections::HashMap;
+use hotline_core::channels::{DeliveryHeaders, HandshakeAnswer};
+use std::collections::BTreeMap;
 
 fn plain(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
@@ -34,27 +36,27 @@ fn refused(error: &CoreError) -> Response {
     plain(status, status.canonical_reason().unwrap_or("").to_owned())
 }
 
-/// Meta's subscription check: `hub.mode`, `hub.verify_token`, `hub.challenge`.
+/// The platform's check: Meta's `hub.mode`, `hub.verify_token`, `hub.challenge`; X's
+/// `crc_token`.
 pub async fn handshake(
     State(state): State<AppState>,
     Path((platform, account)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let get = |key: &str| query.get(key).map(String::as_str);
     match state
         .hotline
-        .channel_handshake(
-            &platform,
-            &account,
-            (
-                get("hub.mode"),
-                get("hub.verify_token"),
-                get("hub.challenge"),
-            ),
-        )
+        .channel_handshake(&platform, &account, &query)
         .await
     {
-        Ok(challenge) => plain(StatusCode::OK, challenge),
+        Ok(HandshakeAnswer::Text(challenge)) => plain(StatusCode::OK, challenge),
+        Ok(HandshakeAnswer::Json(document)) => {
+            let mut response = (StatusCode::OK, document).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
         Err(e) => refused(&e),
     }
 }
@@ -66,12 +68,15 @@ pub async fn delivery(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok());
+    let headers = DeliveryHeaders::from_lookup(|name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
     match state
         .hotline
-        .receive_delivery(&platform, &account, signature, &body)
+        .receive_delivery(&platform, &account, &headers, &body)
         .await
     {
         Ok(_) => plain(StatusCode::OK, "EVENT_RECEIVED".to_owned()),

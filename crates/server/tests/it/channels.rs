@@ -9,7 +9,7 @@ const SECRET: &str = "vn-police-demo-app-secret-0001";
 const THREADS_SECRET: &str = "vn-police-demo-threads-secret-0001";
 const VERIFY: &str = "cat-tinh-verify-7f3a";
 
-fn fixture(path: &str) -> Vec<u8> {
+pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/../../fixtures/platforms/{path}",
         env!("CARGO_MANIFEST_DIR")
@@ -35,8 +35,25 @@ async fn post(server: &Server, path: &str, body: &[u8], signature: Option<&str>)
     request.send().await.unwrap().status().as_u16()
 }
 
+/// How many deliveries the journal holds, of every account.
+pub async fn journalled(data: &Data) -> usize {
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let mut total = 0;
+    for account in service.hotline.store.channel_accounts().await.unwrap() {
+        total += service
+            .hotline
+            .store
+            .deliveries_of(account.id, false, 1000)
+            .await
+            .unwrap()
+            .len();
+    }
+    service.close().await;
+    total
+}
+
 /// Waits (a bounded while) until `check` holds.
-async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
+pub async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
     for _ in 0..500 {
         if check().await {
             return;
@@ -142,23 +159,8 @@ async fn meta_deliveries_become_reports_once(backend: Backend) {
         .await,
         404
     );
-    let journalled = async || {
-        let service = hotline_server::Service::open(&data.config()).await.unwrap();
-        let mut total = 0;
-        for account in service.hotline.store.channel_accounts().await.unwrap() {
-            total += service
-                .hotline
-                .store
-                .deliveries_of(account.id, false, 1000)
-                .await
-                .unwrap()
-                .len();
-        }
-        service.close().await;
-        total
-    };
     assert_eq!(
-        journalled().await,
+        journalled(&data).await,
         0,
         "refused deliveries leave nothing behind"
     );
@@ -226,7 +228,7 @@ async fn meta_deliveries_become_reports_once(backend: Backend) {
             );
         }
     }
-    assert_eq!(journalled().await, 20);
+    assert_eq!(journalled(&data).await, 20);
 
     // One report per sender: WhatsApp's three messages thread into one, and so on.
     let base = server.url("");

@@ -24,6 +24,7 @@ mod harness;
 mod inbox;
 mod keys;
 mod permissions;
+mod platforms;
 mod procedure;
 mod register;
 mod retention;

@@ -16,17 +16,28 @@ use hotline_domain::DomainError;
 use hotline_domain::platform::PLATFORMS;
 use http::StatusCode;
 
-/// Every key an account form may carry, in the order shown.
-const KEYS: [&str; 8] = [
-    "app_secret",
-    "verify_token",
-    "access_token",
-    "phone_number_id",
-    "page_id",
-    "ig_user_id",
-    "reengage_template",
-    "template_language",
-];
+/// Every key an account form may carry, in the order the platforms list them.
+fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for platform in PLATFORMS {
+        for key in platform
+            .receive_keys
+            .iter()
+            .chain(platform.send_keys)
+            .chain(platform.optional_keys)
+        {
+            if !keys.contains(key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// Whether a key is a secret (typed unseen in the form).
+fn is_secret(key: &str) -> bool {
+    key.contains("secret") || key.contains("token")
+}
 
 pub struct DeadLine {
     pub id: i64,
@@ -46,6 +57,12 @@ pub struct AccountBlock {
     /// Empty when it can answer.
     pub missing: String,
     pub public: bool,
+    /// Direct messages on the platform may arrive end-to-end encrypted, unreadable here (X).
+    pub may_encrypt: bool,
+    /// How it receives, when it fetches instead of receiving a webhook.
+    pub fetches_updates: bool,
+    /// When the platform last checked the webhook; empty when never.
+    pub checked: String,
     pub api_base: String,
     pub last_received: String,
     pub last_hour: u32,
@@ -83,6 +100,9 @@ fn block(state: &AppState, ctx: &Ctx, view: AccountView) -> AccountBlock {
         missing: view.missing_send_keys.join(", "),
         public: hotline_domain::platform::PlatformSpec::of(view.platform)
             .is_some_and(|p| !p.private),
+        may_encrypt: view.platform == hotline_domain::Channel::X,
+        fetches_updates: view.fetches_updates,
+        checked: view.checked_at.map(vn_time).unwrap_or_default(),
         api_base: view.api_base,
         last_received: view
             .counts
@@ -125,15 +145,7 @@ async fn channels_page(
             .iter()
             .map(|p| (p.name(), ctx.tr.t(&format!("channel-{}", p.name()))))
             .collect(),
-        keys: KEYS
-            .iter()
-            .map(|k| {
-                (
-                    *k,
-                    matches!(*k, "app_secret" | "verify_token" | "access_token"),
-                )
-            })
-            .collect(),
+        keys: keys().into_iter().map(|k| (k, is_secret(k))).collect(),
         notice,
         errors,
     };
@@ -156,10 +168,10 @@ pub async fn admin_add_channel(
     StaffPage(actor): StaffPage,
     PostedForm(form): PostedForm,
 ) -> Response {
-    let settings: Vec<(String, String)> = KEYS
-        .iter()
+    let settings: Vec<(String, String)> = keys()
+        .into_iter()
         .filter(|k| !form.get(k).trim().is_empty())
-        .map(|k| ((*k).to_owned(), form.get(k).to_owned()))
+        .map(|k| (k.to_owned(), form.get(k).to_owned()))
         .collect();
     let input = AccountInput {
         platform: form.get("platform"),

@@ -1330,7 +1330,9 @@ async fn report_response(
         None => Vec::new(),
     };
     let reply_hint = match hotline_domain::platform::PlatformSpec::of(summary.channel) {
-        Some(spec) if !spec.private => ctx.tr.t("reply-hint-public"),
+        Some(spec) if !spec.private || hotline_core::channels::began_in_public(&view) => {
+            ctx.tr.t("reply-hint-public")
+        }
         Some(spec) => ctx.tr.t1(
             "reply-hint-platform",
             "channel",

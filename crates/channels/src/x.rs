@@ -1,0 +1,406 @@
+//! X (Twitter) through Account Activity webhooks. X checks the webhook with a CRC challenge at
+//! registration and every hour (`crc_token`, answered with an HMAC-SHA-256 under the consumer
+//! secret, base64); each delivery carries `x-twitter-webhooks-signature: sha256=<base64>` of the
+//! raw body under the same secret. Direct messages are private; mentions are public posts and
+//! marked so. Direct messages that arrive end-to-end encrypted ("X Chat") cannot be read here:
+//! they are counted, never guessed at.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use hotline_domain::inbound::{InboundEvent, InboundMessage, MediaRef};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, id_of, key, millis_of};
+
+/// What an encrypted direct message is counted as.
+pub const ENCRYPTED: &str = "encrypted direct message";
+
+fn mac(secret: &str, message: &[u8]) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(message);
+    Some(mac)
+}
+
+/// The answer to X's CRC check: `{"response_token":"sha256=<base64>"}`.
+pub fn crc_response(crc_token: &str, consumer_secret: &str) -> Option<String> {
+    if crc_token.is_empty() || crc_token.len() > 256 || consumer_secret.is_empty() {
+        return None;
+    }
+    let digest = mac(consumer_secret, crc_token.as_bytes())?
+        .finalize()
+        .into_bytes();
+    Some(
+        serde_json::json!({ "response_token": format!("sha256={}", STANDARD.encode(digest)) })
+            .to_string(),
+    )
+}
+
+/// Checks `x-twitter-webhooks-signature: sha256=<base64>` against the raw body.
+pub fn verify(signature: Option<&str>, body: &[u8], consumer_secret: &str) -> Result<(), Refusal> {
+    let signature = signature.ok_or(Refusal::Missing)?;
+    let claimed = signature
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|b| STANDARD.decode(b).ok())
+        .ok_or(Refusal::Mismatch)?;
+    if consumer_secret.is_empty() {
+        return Err(Refusal::Mismatch);
+    }
+    mac(consumer_secret, body)
+        .ok_or(Refusal::Mismatch)?
+        .verify_slice(&claimed)
+        .map_err(|_| Refusal::Mismatch)
+}
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+fn direct_message(
+    event: &Value,
+    envelope: &Value,
+    ours: Option<&str>,
+    received: DateTime<Utc>,
+) -> Result<InboundEvent, Unreadable> {
+    if str_at(event, "/type") != Some("message_create") {
+        return Ok(InboundEvent::Ignored(
+            str_at(event, "/type").unwrap_or("event").to_owned(),
+        ));
+    }
+    let create = event
+        .get("message_create")
+        .ok_or_else(|| Unreadable("a message without message_create".into()))?;
+    let sender = create
+        .get("sender_id")
+        .and_then(id_of)
+        .ok_or_else(|| Unreadable("a message without sender_id".into()))?;
+    if Some(sender.as_str()) == ours {
+        return Ok(InboundEvent::Ignored("own message".into()));
+    }
+    let id = event
+        .get("id")
+        .and_then(id_of)
+        .ok_or_else(|| Unreadable("a message without id".into()))?;
+    let at = event
+        .get("created_timestamp")
+        .and_then(millis_of)
+        .unwrap_or(received);
+    let data = create.get("message_data").cloned().unwrap_or(Value::Null);
+    let mut message =
+        InboundMessage::new(&id, &sender, at, str_at(&data, "/text").unwrap_or_default());
+    message.sender_name = str_at(envelope, &format!("/users/{sender}/name")).map(str::to_owned);
+    if let Some(media) = data.pointer("/attachment/media") {
+        let kind = match str_at(media, "/type") {
+            Some("video" | "animated_gif") => "video",
+            _ => "image",
+        };
+        let url = str_at(media, "/video_info/variants/0/url")
+            .filter(|_| kind == "video")
+            .or_else(|| str_at(media, "/media_url_https"))
+            .map(str::to_owned);
+        // X puts the media's short link at the end of the text.
+        if let Some(short) = str_at(media, "/url") {
+            message.text = message.text.replace(short, "").trim().to_owned();
+        }
+        message.media.push(MediaRef {
+            kind,
+            media_id: None,
+            url,
+            mime_type: None,
+            file_name: None,
+        });
+    }
+    Ok(InboundEvent::Message(Box::new(message)))
+}
+
+fn mention(
+    tweet: &Value,
+    ours: Option<&str>,
+    received: DateTime<Utc>,
+) -> Result<InboundEvent, Unreadable> {
+    let author = tweet
+        .pointer("/user/id_str")
+        .and_then(id_of)
+        .or_else(|| tweet.pointer("/user/id").and_then(id_of))
+        .ok_or_else(|| Unreadable("a post without its author".into()))?;
+    if Some(author.as_str()) == ours {
+        return Ok(InboundEvent::Ignored("own post".into()));
+    }
+    let id = tweet
+        .get("id_str")
+        .and_then(id_of)
+        .or_else(|| tweet.get("id").and_then(id_of))
+        .ok_or_else(|| Unreadable("a post without id".into()))?;
+    let at = tweet
+        .get("timestamp_ms")
+        .and_then(millis_of)
+        .unwrap_or(received);
+    let text = str_at(tweet, "/extended_tweet/full_text")
+        .or_else(|| str_at(tweet, "/text"))
+        .unwrap_or_default();
+    let mut message = InboundMessage::new(&id, &author, at, text);
+    message.sender_name = str_at(tweet, "/user/name").map(str::to_owned);
+    message.public = true;
+    // The link without the author's handle: staff see the post, not who wrote it, until they
+    // open it.
+    message.permalink = Some(format!("https://x.com/i/status/{id}"));
+    message.reply_to = tweet.get("in_reply_to_status_id_str").and_then(id_of);
+    Ok(InboundEvent::Message(Box::new(message)))
+}
+
+/// Takes a delivery apart: direct messages, mentions; anything else (follows, likes, our own
+/// posts, encrypted chats) counted as of no use here.
+pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
+    let envelope: Value =
+        serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    let Some(fields) = envelope.as_object() else {
+        return Err(Unreadable("not a JSON object".into()));
+    };
+    let ours = envelope.get("for_user_id").and_then(id_of);
+    let mut events = Vec::new();
+    if let Some(Value::Array(list)) = envelope.get("direct_message_events") {
+        for event in list {
+            events.push(direct_message(event, &envelope, ours.as_deref(), received)?);
+        }
+    }
+    if let Some(Value::Array(list)) = envelope.get("tweet_create_events") {
+        for tweet in list {
+            events.push(mention(tweet, ours.as_deref(), received)?);
+        }
+    }
+    // X Activity API chat events carry ciphertext only.
+    let chat = str_at(&envelope, "/data/event_type")
+        .or_else(|| str_at(&envelope, "/event_type"))
+        .is_some_and(|t| t.starts_with("chat."));
+    if chat
+        || envelope
+            .pointer("/data/payload/encrypted_content")
+            .is_some()
+    {
+        events.push(InboundEvent::Ignored(ENCRYPTED.into()));
+    }
+    if events.is_empty() {
+        let kind = fields
+            .keys()
+            .find(|k| k.ends_with("_events"))
+            .cloned()
+            .unwrap_or_else(|| "event".into());
+        events.push(InboundEvent::Ignored(kind));
+    }
+    Ok(events)
+}
+
+/// Reads an X API answer: the id at `id_at`, or why not.
+async fn answer(
+    response: reqwest::Response,
+    id_at: &str,
+    now: DateTime<Utc>,
+) -> Result<String, SendError> {
+    let status = response.status();
+    let reset = response
+        .headers()
+        .get("x-rate-limit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        return body
+            .pointer(id_at)
+            .and_then(id_of)
+            .ok_or_else(|| SendError::Unavailable("an answer without an id".into()));
+    }
+    let what = format!(
+        "X {status}: {}",
+        str_at(&body, "/detail")
+            .or_else(|| str_at(&body, "/title"))
+            .or_else(|| str_at(&body, "/errors/0/message"))
+            .unwrap_or_default()
+    );
+    match status.as_u16() {
+        429 => {
+            let wait = reset
+                .map(|at| (at - now.timestamp()).clamp(1, 900))
+                .unwrap_or(60);
+            Err(SendError::RateLimited(std::time::Duration::from_secs(
+                u64::try_from(wait).unwrap_or(60),
+            )))
+        }
+        401 => Err(SendError::TokenExpired(what)),
+        500.. => Err(SendError::Unavailable(what)),
+        _ => Err(SendError::Refused(what)),
+    }
+}
+
+/// Answers: a direct message to the user, or, for a public mention, a public reply under it.
+pub async fn send(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    outgoing: &Outgoing<'_>,
+    (public, now): (bool, DateTime<Utc>),
+) -> Result<String, SendError> {
+    let token = key(sender.secrets, "access_token")?;
+    let base = sender.api_base.trim_end_matches('/');
+    if public {
+        let response = crate::send_json(
+            http.post(format!("{base}/2/tweets")).bearer_auth(token),
+            &serde_json::json!({
+                "text": outgoing.text,
+                "reply": { "in_reply_to_tweet_id": outgoing.to },
+            }),
+        )
+        .await?;
+        return answer(response, "/data/id", now).await;
+    }
+    if !outgoing.to.bytes().all(|b| b.is_ascii_digit()) || outgoing.to.is_empty() {
+        return Err(SendError::Refused("not an X user id".into()));
+    }
+    let response = crate::send_json(
+        http.post(format!(
+            "{base}/2/dm_conversations/with/{}/messages",
+            outgoing.to
+        ))
+        .bearer_auth(token),
+        &serde_json::json!({ "text": outgoing.text }),
+    )
+    .await?;
+    answer(response, "/data/dm_event_id", now).await
+}
+
+/// Downloads a file a direct message carries, with the account's token. At most `max` bytes.
+pub async fn fetch_media(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    url: &str,
+    max: usize,
+) -> Result<Vec<u8>, SendError> {
+    let token = key(sender.secrets, "access_token")?;
+    crate::download(http.get(url).bearer_auth(token), max).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    const SECRET: &str = "vnPoliceDemoConsumerSecret0123456789abcdefghijklmnop";
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/platforms/x/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_crc_answer_of_the_fixture() {
+        let request = String::from_utf8(fixture("crc_get.txt")).unwrap();
+        let token = request
+            .split("crc_token=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .unwrap();
+        let expected = request
+            .lines()
+            .find_map(|l| l.strip_prefix("# {"))
+            .map(|rest| format!("{{{rest}"))
+            .unwrap();
+        assert_eq!(crc_response(token, SECRET).unwrap(), expected);
+        assert!(crc_response("", SECRET).is_none());
+        assert!(crc_response(token, "").is_none());
+    }
+
+    #[test]
+    fn signatures_of_the_fixtures() {
+        for (name, signature) in [
+            (
+                "dm_event.json",
+                "sha256=FJCm12nso4NzWluO4LK9M3hx0tw7qcu26mC76loDfDg=",
+            ),
+            (
+                "tweet_mention.json",
+                "sha256=6jEvDZHW+iWRKMyZmPA7VBNDNn1njlCjnFR/S9BORek=",
+            ),
+        ] {
+            let body = fixture(name);
+            assert_eq!(verify(Some(signature), &body, SECRET), Ok(()));
+            assert_eq!(verify(None, &body, SECRET), Err(Refusal::Missing));
+            assert_eq!(
+                verify(Some(signature), &body, "another"),
+                Err(Refusal::Mismatch)
+            );
+            let mut changed = body.clone();
+            changed[25] ^= 1;
+            assert_eq!(
+                verify(Some(signature), &changed, SECRET),
+                Err(Refusal::Mismatch)
+            );
+            // Meta's hex form of the same digest is not X's.
+            let hex_form = format!(
+                "sha256={}",
+                hex::encode(STANDARD.decode(&signature[7..]).unwrap())
+            );
+            assert!(verify(Some(&hex_form), &body, SECRET).is_err());
+        }
+    }
+
+    #[test]
+    fn a_direct_message_and_a_public_mention() {
+        let events = parse(&fixture("dm_event.json"), chrono::DateTime::UNIX_EPOCH).unwrap();
+        let InboundEvent::Message(dm) = &events[0] else {
+            panic!()
+        };
+        assert_eq!(dm.platform_message_id, "1861234567890123456");
+        assert_eq!(dm.sender, "1400000000000000001");
+        assert_eq!(dm.sender_name.as_deref(), Some("Nguyễn Văn An"));
+        assert!(!dm.public);
+        assert!(dm.text.contains("trộm chó"));
+        assert_eq!(dm.at.timestamp_millis(), 1_795_184_300_000);
+        let events = parse(&fixture("tweet_mention.json"), chrono::DateTime::UNIX_EPOCH).unwrap();
+        let InboundEvent::Message(post) = &events[0] else {
+            panic!()
+        };
+        assert!(post.public, "a mention is public");
+        assert_eq!(post.platform_message_id, "1861234567890999999");
+        assert_eq!(
+            post.permalink.as_deref(),
+            Some("https://x.com/i/status/1861234567890999999")
+        );
+    }
+
+    #[test]
+    fn our_own_messages_media_and_encrypted_chats() {
+        let own = br#"{"for_user_id":"15","direct_message_events":[{"type":"message_create","id":"1","created_timestamp":"1795184300000","message_create":{"target":{"recipient_id":"14"},"sender_id":"15","message_data":{"text":"answer"}}}]}"#;
+        assert!(matches!(
+            &parse(own, chrono::DateTime::UNIX_EPOCH).unwrap()[0],
+            InboundEvent::Ignored(_)
+        ));
+        let photo = br#"{"for_user_id":"15","direct_message_events":[{"type":"message_create","id":"2","created_timestamp":"1795184300000","message_create":{"target":{"recipient_id":"15"},"sender_id":"14","message_data":{"text":"xem anh https://t.co/abc","attachment":{"type":"media","media":{"type":"photo","media_url_https":"https://ton.x.com/i/ton/data/dm/2/3/x.jpg","url":"https://t.co/abc"}}}}}]}"#;
+        let InboundEvent::Message(with_photo) =
+            &parse(photo, chrono::DateTime::UNIX_EPOCH).unwrap()[0]
+        else {
+            panic!()
+        };
+        assert_eq!(with_photo.text, "xem anh");
+        assert_eq!(
+            with_photo.media[0].url.as_deref(),
+            Some("https://ton.x.com/i/ton/data/dm/2/3/x.jpg")
+        );
+        let encrypted =
+            br#"{"data":{"event_type":"chat.received","payload":{"encrypted_content":"AAEC"}}}"#;
+        assert!(matches!(
+            &parse(encrypted, chrono::DateTime::UNIX_EPOCH).unwrap()[0],
+            InboundEvent::Ignored(what) if what == ENCRYPTED
+        ));
+        let follow = br#"{"for_user_id":"15","follow_events":[{"type":"follow"}]}"#;
+        assert!(matches!(
+            &parse(follow, chrono::DateTime::UNIX_EPOCH).unwrap()[0],
+            InboundEvent::Ignored(what) if what == "follow_events"
+        ));
+        assert!(parse(b"[]", chrono::DateTime::UNIX_EPOCH).is_err());
+    }
+}

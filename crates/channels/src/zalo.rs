@@ -1,0 +1,480 @@
+//! Zalo Official Account (OA API v3). Deliveries carry `X-ZEvent-Signature: mac=<hex>`, a plain
+//! SHA-256 (not an HMAC) of the app id, the raw body, the body's `timestamp` and the OA secret
+//! key, in that order; the app secret does not sign deliveries, it refreshes tokens. Ids are
+//! strings (they overflow doubles). Answers are consultation messages ("tin tư vấn"), allowed
+//! for 7 days after the citizen last wrote; the access token lasts about a day and is
+//! refreshed with a refresh token that Zalo replaces on every use.
+
+use chrono::{DateTime, Utc};
+use hotline_domain::inbound::{InboundEvent, InboundMessage, MediaRef, SharedLocation};
+use hotline_domain::{Delivery, text};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, id_of, key, millis_of};
+
+/// Where Zalo's OAuth server lives; an account whose API base is not Zalo's own (a proxy, a
+/// stand-in) is asked for tokens at its API base, which must forward `/v4/oa/access_token`.
+pub const OAUTH_BASE: &str = "https://oauth.zaloapp.com";
+const DEFAULT_API_BASE: &str = "https://openapi.zalo.me";
+
+/// Checks `X-ZEvent-Signature: mac=<hex>` against the raw body.
+pub fn verify(
+    signature: Option<&str>,
+    body: &[u8],
+    app_id: &str,
+    oa_secret_key: &str,
+) -> Result<(), Refusal> {
+    let signature = signature.ok_or(Refusal::Missing)?;
+    let claimed = signature
+        .trim()
+        .strip_prefix("mac=")
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(Refusal::Mismatch)?;
+    // The timestamp signed is the body's, as written there.
+    let value: Value = serde_json::from_slice(body).map_err(|_| Refusal::Mismatch)?;
+    let timestamp = match value.get("timestamp") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(Refusal::Mismatch),
+    };
+    if app_id.is_empty() || oa_secret_key.is_empty() {
+        return Err(Refusal::Mismatch);
+    }
+    let mut digest = Sha256::new();
+    digest.update(app_id.as_bytes());
+    digest.update(body);
+    digest.update(timestamp.as_bytes());
+    digest.update(oa_secret_key.as_bytes());
+    let expected = digest.finalize();
+    if bool::from(expected.as_slice().ct_eq(&claimed)) {
+        Ok(())
+    } else {
+        Err(Refusal::Mismatch)
+    }
+}
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+fn coordinate(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
+    .filter(|c: &f64| c.is_finite())
+}
+
+/// Takes a delivery apart: one event per body.
+pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    let event = str_at(&value, "/event_name")
+        .ok_or_else(|| Unreadable("no event_name".into()))?
+        .to_owned();
+    let message = value.get("message").cloned().unwrap_or(Value::Null);
+    match event.as_str() {
+        "user_received_message" | "user_seen_message" => {
+            let delivery = if event == "user_seen_message" {
+                Delivery::Read
+            } else {
+                Delivery::Delivered
+            };
+            let ids: Vec<String> = match message.get("msg_ids") {
+                Some(Value::Array(ids)) => ids.iter().filter_map(id_of).collect(),
+                _ => message.get("msg_id").and_then(id_of).into_iter().collect(),
+            };
+            return Ok(ids
+                .into_iter()
+                .map(|platform_message_id| InboundEvent::Status {
+                    platform_message_id,
+                    delivery,
+                    error: None,
+                })
+                .collect());
+        }
+        name if !name.starts_with("user_send_") => return Ok(vec![InboundEvent::Ignored(event)]),
+        _ => {}
+    }
+    let id = message
+        .get("msg_id")
+        .and_then(id_of)
+        .ok_or_else(|| Unreadable("a message without msg_id".into()))?;
+    let sender = value
+        .pointer("/sender/id")
+        .and_then(id_of)
+        .ok_or_else(|| Unreadable("a message without sender".into()))?;
+    let at = value
+        .get("timestamp")
+        .and_then(millis_of)
+        .unwrap_or(received);
+    let mut inbound = InboundMessage::new(
+        &id,
+        &sender,
+        at,
+        str_at(&message, "/text").unwrap_or_default(),
+    );
+    inbound.reply_to = message.get("quote_msg_id").and_then(id_of);
+    let attachments = match message.get("attachments") {
+        Some(Value::Array(list)) => list.clone(),
+        _ => Vec::new(),
+    };
+    for attachment in &attachments {
+        let kind = str_at(attachment, "/type").unwrap_or_default();
+        let payload = attachment.get("payload").cloned().unwrap_or(Value::Null);
+        let url = str_at(&payload, "/url").map(str::to_owned);
+        let media = |kind: &'static str, file_name: Option<String>| MediaRef {
+            kind,
+            media_id: None,
+            url: url.clone(),
+            mime_type: None,
+            file_name,
+        };
+        match kind {
+            "image" | "gif" => inbound.media.push(media("image", None)),
+            "audio" => inbound.media.push(media("voice", None)),
+            "video" => inbound.media.push(media("video", None)),
+            "file" => inbound.media.push(media(
+                "document",
+                str_at(&payload, "/name").map(text::clean_line),
+            )),
+            // A sticker is the platform's picture, not evidence: described, not fetched.
+            "sticker" => inbound.media.push(MediaRef {
+                kind: "sticker",
+                media_id: None,
+                url: None,
+                mime_type: None,
+                file_name: None,
+            }),
+            "location" => {
+                let latitude = coordinate(payload.pointer("/coordinates/latitude"));
+                let longitude = coordinate(payload.pointer("/coordinates/longitude"));
+                if let (Some(latitude), Some(longitude)) = (latitude, longitude) {
+                    inbound.location = Some(SharedLocation {
+                        latitude,
+                        longitude,
+                        name: None,
+                        address: None,
+                    });
+                }
+            }
+            "link" => {
+                let shared: Vec<&str> = [str_at(&payload, "/title"), url.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !shared.is_empty() {
+                    let line = text::clean(&shared.join(" "));
+                    inbound.text = if inbound.text.is_empty() {
+                        line
+                    } else {
+                        format!("{}\n{line}", inbound.text)
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(vec![InboundEvent::Message(Box::new(inbound))])
+}
+
+/// Where Zalo's OAuth server is for an account with this API base.
+pub fn oauth_base(api_base: &str) -> &str {
+    let base = api_base.trim_end_matches('/');
+    if base == DEFAULT_API_BASE {
+        OAUTH_BASE
+    } else {
+        base
+    }
+}
+
+/// Why Zalo refused, in its words and ours: the window codes name what the officer can do.
+fn refusal(code: i64, message: &str) -> SendError {
+    match code {
+        // The access token is invalid or has expired.
+        -216 | -124 | -155 => SendError::TokenExpired(format!("Zalo {code}: {message}")),
+        -230 => SendError::Refused(format!(
+            "Zalo {code}: the citizen has not written to the OA for 7 days; Zalo allows no \
+             answer until they write again ({message})"
+        )),
+        -213 => SendError::Refused(format!(
+            "Zalo {code}: the citizen does not follow the OA or has blocked it ({message})"
+        )),
+        -244 => SendError::Refused(format!(
+            "Zalo {code}: the citizen has restricted messages from the OA ({message})"
+        )),
+        -32 | -14 => SendError::RateLimited(std::time::Duration::from_secs(60)),
+        _ => SendError::Refused(format!("Zalo {code}: {message}")),
+    }
+}
+
+/// Sends a consultation message to a Zalo user; the platform's id of the message.
+pub async fn send(
+    http: &reqwest::Client,
+    sender: &Sender<'_>,
+    outgoing: &Outgoing<'_>,
+) -> Result<String, SendError> {
+    let token = key(sender.secrets, "access_token")?;
+    let body = serde_json::json!({
+        "recipient": { "user_id": outgoing.to },
+        "message": { "text": outgoing.text },
+    });
+    let response = crate::send_json(
+        http.post(format!(
+            "{}/v3.0/oa/message/cs",
+            sender.api_base.trim_end_matches('/')
+        ))
+        .header("access_token", token),
+        &body,
+    )
+    .await?;
+    let status = response.status();
+    if status.is_server_error() || status.as_u16() == 429 {
+        return Err(SendError::Unavailable(format!("Zalo answered {status}")));
+    }
+    let answer: Value = response
+        .json()
+        .await
+        .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
+    let code = answer.get("error").and_then(Value::as_i64).unwrap_or(-1);
+    if code != 0 {
+        return Err(refusal(
+            code,
+            str_at(&answer, "/message").unwrap_or_default(),
+        ));
+    }
+    answer
+        .pointer("/data/message_id")
+        .and_then(id_of)
+        .ok_or_else(|| SendError::Unavailable("an answer without a message id".into()))
+}
+
+/// A fresh pair of tokens.
+pub struct Tokens {
+    pub access_token: String,
+    /// Replaces the one used: the old one no longer works.
+    pub refresh_token: String,
+    pub expires_in_secs: i64,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in_secs", &self.expires_in_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Trades the refresh token for a new access token and a new refresh token.
+pub async fn refresh(
+    http: &reqwest::Client,
+    api_base: &str,
+    secrets: &std::collections::BTreeMap<String, String>,
+) -> Result<Tokens, SendError> {
+    let app_id = key(secrets, "app_id")?;
+    let app_secret = key(secrets, "app_secret")?;
+    let refresh_token = key(secrets, "refresh_token")?;
+    let response = http
+        .post(format!("{}/v4/oa/access_token", oauth_base(api_base)))
+        .header("secret_key", app_secret)
+        .form(&[
+            ("app_id", app_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .map_err(|e| crate::transport_error(&e))?;
+    let status = response.status();
+    if status.is_server_error() {
+        return Err(SendError::Unavailable(format!(
+            "Zalo OAuth answered {status}"
+        )));
+    }
+    let answer: Value = response
+        .json()
+        .await
+        .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
+    let token = |name: &str| {
+        str_at(&answer, &format!("/{name}"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    match (token("access_token"), token("refresh_token")) {
+        (Some(access_token), Some(refresh_token)) => Ok(Tokens {
+            access_token,
+            refresh_token,
+            expires_in_secs: answer
+                .get("expires_in")
+                .and_then(|v| match v {
+                    Value::String(s) => s.parse().ok(),
+                    other => other.as_i64(),
+                })
+                .unwrap_or(90_000),
+        }),
+        _ => Err(SendError::Refused(format!(
+            "Zalo refused to refresh the token: {} {}",
+            answer
+                .get("error")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            str_at(&answer, "/error_description")
+                .or_else(|| str_at(&answer, "/message"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    const APP_ID: &str = "4318235701426589013";
+    const OA_SECRET: &str = "Zk9vQ2hTdW5nVGhpZW5UYW1fT0FfU2VjcmV0";
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/platforms/zalo/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn mac(body: &[u8], timestamp: &str, secret: &str) -> String {
+        let mut d = Sha256::new();
+        d.update(APP_ID.as_bytes());
+        d.update(body);
+        d.update(timestamp.as_bytes());
+        d.update(secret.as_bytes());
+        format!("mac={}", hex::encode(d.finalize()))
+    }
+
+    #[test]
+    fn signatures_of_the_fixtures_as_documented() {
+        for (name, expected) in [
+            (
+                "user_send_text.json",
+                "mac=d6ab07df35be96d61a8886d0aba01aae656fa815dfa139eb31c1e820b513600e",
+            ),
+            (
+                "user_send_image.json",
+                "mac=36cdcfd8a677b3bfa3ae0f5572ea049e65211137f1b33222d7eae04965f54650",
+            ),
+            (
+                "user_send_audio.json",
+                "mac=d26034d44e07af0d24e55d4e1d639c549b7408c57e3c3b8c20e28cba72533939",
+            ),
+        ] {
+            let body = fixture(name);
+            assert_eq!(verify(Some(expected), &body, APP_ID, OA_SECRET), Ok(()));
+            assert_eq!(
+                verify(None, &body, APP_ID, OA_SECRET),
+                Err(Refusal::Missing)
+            );
+            let mut changed = body.clone();
+            changed[60] ^= 1;
+            assert_eq!(
+                verify(Some(expected), &changed, APP_ID, OA_SECRET),
+                Err(Refusal::Mismatch)
+            );
+            // The hex without its `mac=` prefix, another app, an HMAC: all refused.
+            let bare = expected.trim_start_matches("mac=");
+            assert!(verify(Some(bare), &body, APP_ID, OA_SECRET).is_err());
+            assert!(verify(Some(expected), &body, "1", OA_SECRET).is_err());
+        }
+        // Signed with the app secret instead of the OA secret key: refused.
+        let body = fixture("user_send_text.json");
+        let with_app_secret = mac(&body, "1795184100123", "app-secret-not-the-oa-key");
+        assert_eq!(
+            verify(Some(&with_app_secret), &body, APP_ID, OA_SECRET),
+            Err(Refusal::Mismatch)
+        );
+        assert_eq!(
+            verify(
+                Some(&with_app_secret),
+                &body,
+                APP_ID,
+                "app-secret-not-the-oa-key"
+            ),
+            Ok(()),
+            "it is the key that differs"
+        );
+    }
+
+    #[test]
+    fn the_fixtures_taken_apart() {
+        let received = chrono::DateTime::UNIX_EPOCH;
+        let events = parse(&fixture("user_send_text.json"), received).unwrap();
+        let InboundEvent::Message(text) = &events[0] else {
+            panic!()
+        };
+        assert_eq!(text.platform_message_id, "a3f1c2d9e8b7a6f5e4d3");
+        assert_eq!(
+            text.sender, "8732165498732165498",
+            "read as a string, exactly"
+        );
+        assert!(text.text.starts_with("Tôi muốn tố giác"));
+        assert_eq!(text.at.timestamp_millis(), 1_795_184_100_123);
+        let events = parse(&fixture("user_send_image.json"), received).unwrap();
+        let InboundEvent::Message(image) = &events[0] else {
+            panic!()
+        };
+        assert_eq!(image.media[0].kind, "image");
+        assert_eq!(
+            image.media[0].url.as_deref(),
+            Some("https://f20-zpc.zdn.vn/jpg/4318235701426589013/abcdef123456.jpg")
+        );
+        assert!(image.text.contains("trường tiểu học"));
+        let events = parse(&fixture("user_send_audio.json"), received).unwrap();
+        let InboundEvent::Message(voice) = &events[0] else {
+            panic!()
+        };
+        assert_eq!(voice.media[0].kind, "voice");
+        assert!(voice.media[0].url.as_deref().unwrap().ends_with(".aac"));
+    }
+
+    #[test]
+    fn locations_files_links_statuses_and_numeric_ids() {
+        let received = chrono::DateTime::UNIX_EPOCH;
+        let body = br#"{"app_id":"1","sender":{"id":8732165498732165498},"recipient":{"id":"2"},"event_name":"user_send_location","message":{"msg_id":"loc1","attachments":[{"type":"location","payload":{"coordinates":{"latitude":"20.9506","longitude":"107.0734"}}}]},"timestamp":"1795184100123"}"#;
+        let InboundEvent::Message(place) = &parse(body, received).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(place.sender, "8732165498732165498", "a number read exactly");
+        let location = place.location.as_ref().unwrap();
+        assert!((location.latitude - 20.9506).abs() < 1e-9);
+        let body = r#"{"app_id":"1","sender":{"id":"9"},"event_name":"user_send_file","message":{"msg_id":"f1","attachments":[{"type":"file","payload":{"url":"https://dl.zdn.vn/f.pdf","name":"Đơn tố giác.pdf","size":"1024"}}]},"timestamp":"1"}"#;
+        let InboundEvent::Message(file) = &parse(body.as_bytes(), received).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(file.media[0].kind, "document");
+        assert_eq!(file.media[0].file_name.as_deref(), Some("Đơn tố giác.pdf"));
+        let body = br#"{"app_id":"1","sender":{"id":"9"},"event_name":"user_send_link","message":{"msg_id":"l1","attachments":[{"type":"link","payload":{"url":"https://fake-police.example/login","title":"Cong an"}}]},"timestamp":"1"}"#;
+        let InboundEvent::Message(link) = &parse(body, received).unwrap()[0] else {
+            panic!()
+        };
+        assert!(link.text.contains("https://fake-police.example/login"));
+        let body = br#"{"app_id":"1","sender":{"id":"9"},"event_name":"user_seen_message","message":{"msg_ids":["s1","s2"]},"timestamp":"1"}"#;
+        assert_eq!(parse(body, received).unwrap().len(), 2);
+        let body = br#"{"app_id":"1","follower":{"id":"9"},"event_name":"follow","timestamp":"1"}"#;
+        assert!(matches!(
+            &parse(body, received).unwrap()[0],
+            InboundEvent::Ignored(what) if what == "follow"
+        ));
+        assert!(parse(b"{}", received).is_err());
+        assert!(parse(br#"{"event_name":"user_send_text","message":{}}"#, received).is_err());
+    }
+
+    #[test]
+    fn the_token_endpoint_follows_the_api_base() {
+        assert_eq!(oauth_base("https://openapi.zalo.me/"), OAUTH_BASE);
+        assert_eq!(oauth_base("http://127.0.0.1:9/"), "http://127.0.0.1:9");
+        assert!(matches!(refusal(-216, "x"), SendError::TokenExpired(_)));
+        assert!(matches!(refusal(-230, "x"), SendError::Refused(why) if why.contains("7 days")));
+    }
+}

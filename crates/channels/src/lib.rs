@@ -141,6 +141,20 @@ pub(crate) async fn download(
     read_limited(response, max).await
 }
 
+/// The host of an `https://` link, lowercase; `None` for any other scheme or a link with
+/// credentials or a port.
+pub(crate) fn https_host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty()
+        || authority.contains(['@', ':'])
+        || authority.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        return None;
+    }
+    Some(authority)
+}
+
 /// A platform's id given as a JSON string or number (ids past 2^53 come as strings, and some
 /// platforms send numbers: both read exactly, never through a float).
 pub(crate) fn id_of(value: &serde_json::Value) -> Option<String> {

@@ -20,9 +20,18 @@ pub const SIGNATURE_HEADERS: [&str; 5] = [
     "x-twitter-webhooks-signature",
 ];
 
-/// A delivery's authenticating headers (those of [`SIGNATURE_HEADERS`] it has).
-#[derive(Debug, Clone, Default)]
+/// A delivery's authenticating headers (those of [`SIGNATURE_HEADERS`] it has). `Debug`
+/// names them without their values (Telegram's is the secret itself).
+#[derive(Clone, Default)]
 pub struct DeliveryHeaders(Vec<(&'static str, String)>);
+
+impl std::fmt::Debug for DeliveryHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
 
 impl DeliveryHeaders {
     /// The headers `get` finds, by lowercase name.
@@ -203,7 +212,10 @@ pub async fn fetch_media(
         (Channel::Telegram, Some(file), _) => telegram::fetch_file(http, sender, file, max).await,
         (Channel::Tiktok, Some(handle), _) => tiktok::fetch_media(http, sender, handle, max).await,
         (Channel::X, _, Some(url)) => x::fetch_media(http, sender, url, max).await,
-        (Channel::Zalo, _, Some(url)) => crate::download(http.get(url), max).await,
+        (Channel::Zalo, _, Some(url)) if zalo::is_media_link(url) => {
+            crate::download(http.get(url), max).await
+        }
+        (Channel::Zalo, _, _) => Err(SendError::Refused("a file link outside Zalo".into())),
         _ => meta::fetch_media(http, sender, media_id, url, max).await,
     }
 }
@@ -233,6 +245,10 @@ mod tests {
             (name == "tiktok-signature").then(|| "t=1,s=00".to_owned())
         });
         assert_eq!(found.get("tiktok-signature"), Some("t=1,s=00"));
+        assert!(
+            !format!("{telegram:?}").contains("s3cret"),
+            "no secret in logs"
+        );
         assert_eq!(
             handshake(Channel::Zalo, &BTreeMap::new(), &secrets),
             Err(HandshakeRefusal::NotUsed)

@@ -307,7 +307,7 @@ pub async fn send(
         .get("message_id")
         .and_then(crate::id_of)
         .ok_or_else(|| SendError::Unavailable("an answer without message_id".into()))?;
-    Ok(format!("{chat}:{number}"))
+    Ok(number)
 }
 
 /// Fetches a file by its id: `getFile` gives its path, then the file itself (bots may
@@ -367,11 +367,11 @@ pub async fn get_updates(
     let mut updates = Vec::with_capacity(list.len());
     let mut last = None;
     for update in list {
-        let id = update
-            .get("update_id")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| SendError::Unavailable("an update without update_id".into()))?;
-        last = Some(last.map_or(id, |l: i64| l.max(id)));
+        // Kept all the same (it becomes a dead letter, for a look): skipping it must not stop
+        // the updates after it.
+        if let Some(id) = update.get("update_id").and_then(Value::as_i64) {
+            last = Some(last.map_or(id, |l: i64| l.max(id)));
+        }
         updates.push(
             serde_json::to_vec(&update)
                 .map_err(|e| SendError::Unavailable(format!("an update: {e}")))?,

@@ -24,9 +24,14 @@ fn mac(secret: &str, message: &[u8]) -> Option<Hmac<Sha256>> {
     Some(mac)
 }
 
-/// The answer to X's CRC check: `{"response_token":"sha256=<base64>"}`.
+/// The answer to X's CRC check: `{"response_token":"sha256=<base64>"}`. The check signs what
+/// it is given with the key deliveries are signed with, so only a token of X's shape (letters,
+/// digits, `-_=+/`) is signed: never something that could pass for a delivery's body.
 pub fn crc_response(crc_token: &str, consumer_secret: &str) -> Option<String> {
-    if crc_token.is_empty() || crc_token.len() > 256 || consumer_secret.is_empty() {
+    let shaped = crc_token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_=+/".contains(&b));
+    if crc_token.is_empty() || crc_token.len() > 256 || !shaped || consumer_secret.is_empty() {
         return None;
     }
     let digest = mac(consumer_secret, crc_token.as_bytes())?
@@ -269,13 +274,24 @@ pub async fn send(
     answer(response, "/data/dm_event_id", now).await
 }
 
-/// Downloads a file a direct message carries, with the account's token. At most `max` bytes.
+/// Whether a file's link is X's own (the token goes with the request: nowhere else).
+pub fn is_media_link(url: &str) -> bool {
+    crate::https_host(url).is_some_and(|host| {
+        matches!(host, "ton.twitter.com" | "ton.x.com") || host.ends_with(".twimg.com")
+    })
+}
+
+/// Downloads a file a direct message carries, with the account's token, from X's own hosts
+/// only. At most `max` bytes.
 pub async fn fetch_media(
     http: &reqwest::Client,
     sender: &Sender<'_>,
     url: &str,
     max: usize,
 ) -> Result<Vec<u8>, SendError> {
+    if !is_media_link(url) {
+        return Err(SendError::Refused("a file link outside X".into()));
+    }
     let token = key(sender.secrets, "access_token")?;
     crate::download(http.get(url).bearer_auth(token), max).await
 }
@@ -311,6 +327,9 @@ mod tests {
             .unwrap();
         assert_eq!(crc_response(token, SECRET).unwrap(), expected);
         assert!(crc_response("", SECRET).is_none());
+        // A "token" shaped like a delivery would have its signature handed out: refused.
+        let forged = r#"{"for_user_id":"1","direct_message_events":[]}"#;
+        assert!(crc_response(forged, SECRET).is_none());
         assert!(crc_response(token, "").is_none());
     }
 
@@ -390,6 +409,14 @@ mod tests {
             with_photo.media[0].url.as_deref(),
             Some("https://ton.x.com/i/ton/data/dm/2/3/x.jpg")
         );
+        assert!(is_media_link("https://ton.x.com/i/ton/data/dm/2/3/x.jpg"));
+        assert!(is_media_link("https://pbs.twimg.com/media/x.jpg"));
+        assert!(
+            !is_media_link("http://ton.x.com/x.jpg"),
+            "not over plain HTTP"
+        );
+        assert!(!is_media_link("https://attacker.example/ton.x.com/x.jpg"));
+        assert!(!is_media_link("https://ton.x.com.attacker.example/x.jpg"));
         let encrypted =
             br#"{"data":{"event_type":"chat.received","payload":{"encrypted_content":"AAEC"}}}"#;
         assert!(matches!(

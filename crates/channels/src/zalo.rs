@@ -181,6 +181,12 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
     Ok(vec![InboundEvent::Message(Box::new(inbound))])
 }
 
+/// Whether a file's link is on Zalo's CDN, the only place its attachments are fetched from.
+pub fn is_media_link(url: &str) -> bool {
+    crate::https_host(url)
+        .is_some_and(|host| host.ends_with(".zdn.vn") || host.ends_with(".zadn.vn"))
+}
+
 /// Where Zalo's OAuth server is for an account with this API base.
 pub fn oauth_base(api_base: &str) -> &str {
     let base = api_base.trim_end_matches('/');
@@ -436,6 +442,12 @@ mod tests {
         };
         assert_eq!(voice.media[0].kind, "voice");
         assert!(voice.media[0].url.as_deref().unwrap().ends_with(".aac"));
+        for media in [&image.media[0], &voice.media[0]] {
+            assert!(is_media_link(media.url.as_deref().unwrap()));
+        }
+        assert!(!is_media_link("http://f20-zpc.zdn.vn/x.jpg"));
+        assert!(!is_media_link("https://127.0.0.1/x.jpg"));
+        assert!(!is_media_link("https://evil.example/?.zdn.vn"));
     }
 
     #[test]

@@ -414,9 +414,14 @@ impl Hotline {
         let secrets = self.account_secrets(&account)?;
         match platforms::handshake(account.platform, query, &secrets) {
             Ok(answer) => {
-                self.store
+                // For the channel page only: the platform's check is answered regardless.
+                if let Err(e) = self
+                    .store
                     .record_channel_check(account.id, self.clock.now())
-                    .await?;
+                    .await
+                {
+                    tracing::warn!(account = %account.name, error = %e, "a webhook check was not recorded");
+                }
                 Ok(answer)
             }
             Err(HandshakeRefusal::Mismatch) => Err(CoreError::Forbidden),
@@ -594,13 +599,37 @@ impl Hotline {
             .channel_secrets()
             .open(&delivery.body_sealed, &delivery_context(account.id))
             .map_err(|_| "the delivery does not open".to_owned())?;
-        platforms::parse(account.platform, &body, delivery.received_at).map_err(|e| e.to_string())
+        let mut events = platforms::parse(account.platform, &body, delivery.received_at)
+            .map_err(|e| e.to_string())?;
+        if PlatformSpec::of(account.platform).is_some_and(|spec| spec.ids_name_the_sender) {
+            for event in &mut events {
+                if let InboundEvent::Message(message) = event {
+                    message.platform_message_id = hex::encode(self.keys.blind_index(
+                        "platform-message-id",
+                        &format!(
+                            "{}:{}:{}",
+                            account.platform, account.id, message.platform_message_id
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(events)
     }
 
+    /// Who wrote, as kept on their report. On a platform with private messages, what a
+    /// citizen posts in public (an X mention) is a report of its own: answers to a report go
+    /// all public or all private, never a private message answered under a public post.
     fn sender_index(&self, account: &ChannelAccount, message: &InboundMessage) -> Vec<u8> {
+        let in_public =
+            message.public && PlatformSpec::of(account.platform).is_some_and(|spec| spec.private);
+        let scope = if in_public { ":public" } else { "" };
         self.keys.blind_index(
             "platform-sender",
-            &format!("{}:{}:{}", account.platform, account.id, message.sender),
+            &format!(
+                "{}:{}:{}{scope}",
+                account.platform, account.id, message.sender
+            ),
         )
     }
 
@@ -696,21 +725,22 @@ impl Hotline {
                     &message.platform_message_id,
                 )),
             };
-            return match self.add_message(&detail, added).await {
-                Ok(_) => {
-                    if let Some(phone) = shared_phone(message) {
-                        self.add_shared_phone(&detail, &phone).await?;
-                    }
-                    // The citizen wrote: answers that waited for an open window may leave.
-                    self.store
-                        .release_answers(detail.summary.id, self.clock.now())
-                        .await?;
-                    self.deliveries_waiting.notify_one();
-                    Ok(true)
-                }
-                Err(CoreError::Conflict(_)) => Ok(false),
-                Err(e) => Err(e),
+            let taken = match self.add_message(&detail, added).await {
+                Ok(_) => true,
+                // Taken in before, perhaps by a pass that crashed before what follows: that is
+                // done again (each step is idempotent).
+                Err(CoreError::Conflict(_)) => false,
+                Err(e) => return Err(e),
             };
+            if let Some(phone) = shared_phone(message) {
+                self.add_shared_phone(&detail, &phone).await?;
+            }
+            // The citizen wrote: answers that waited for an open window may leave.
+            self.store
+                .release_answers(detail.summary.id, self.clock.now())
+                .await?;
+            self.deliveries_waiting.notify_one();
+            return Ok(taken);
         }
         let phone = shared_phone(message);
         let name = message
@@ -911,7 +941,11 @@ impl Hotline {
             .map(|update| self.sealed_delivery(account, update))
             .collect();
         self.store
-            .journal_fetched(account.id, &deliveries, &next.to_string())
+            .journal_fetched(
+                account.id,
+                &deliveries,
+                (account.cursor.as_deref(), &next.to_string()),
+            )
             .await?;
         metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
             .increment(deliveries.len() as u64);

@@ -176,12 +176,17 @@ impl Hotline {
         let mut sent = self
             .send_through(&account, &secrets, &outgoing, address.public)
             .await;
-        if let Err(SendError::TokenExpired(_)) = &sent
-            && let Some(fresh) = self.refreshed_secrets(&account, &secrets).await?
-        {
-            sent = self
-                .send_through(&account, &fresh, &outgoing, address.public)
-                .await;
+        if let Err(SendError::TokenExpired(why)) = &sent {
+            sent = match self.refreshed_secrets(&account, &secrets).await? {
+                Refreshed::Fresh(fresh) => {
+                    self.send_through(&account, &fresh, &outgoing, address.public)
+                        .await
+                }
+                Refreshed::Unavailable(e) => Err(SendError::Unavailable(format!(
+                    "renewing the access token: {e}"
+                ))),
+                Refreshed::Refused(e) => Err(SendError::TokenExpired(format!("{why}; {e}"))),
+            };
         }
         Ok(match sent {
             Ok(sent_id) => SendOutcome::Sent {
@@ -240,52 +245,82 @@ impl Hotline {
 
     /// Fresh credentials for an account whose access token has expired, kept before they are
     /// used: Zalo replaces the refresh token on each use, so losing the new one would lock the
-    /// account out. `None` when the account cannot refresh (no refresh token, another
-    /// platform) or the platform refused.
+    /// account out. Another node may have refreshed first: its credentials are used.
     async fn refreshed_secrets(
         &self,
         account: &hotline_store::ChannelAccount,
-        used: &std::collections::BTreeMap<String, String>,
-    ) -> CoreResult<Option<std::collections::BTreeMap<String, String>>> {
+        used: &Secrets,
+    ) -> CoreResult<Refreshed> {
         if account.platform != Channel::Zalo {
-            return Ok(None);
+            return Ok(Refreshed::Refused(
+                "the platform's tokens are not renewed here".into(),
+            ));
         }
-        // Another node (or an earlier pass) may have refreshed since these were read.
         let current = self.store.channel_account_by_id(account.id).await?;
         let stored = self.account_secrets(&current)?;
         if stored.get("access_token") != used.get("access_token") {
-            return Ok(Some(stored));
+            return Ok(Refreshed::Fresh(stored));
         }
-        let tokens = match hotline_channels::zalo::refresh(&self.http, &current.api_base, &stored)
-            .await
-        {
-            Ok(tokens) => tokens,
-            Err(e) => {
-                tracing::warn!(account = %account.name, error = %e, "Zalo's token was not refreshed");
-                return Ok(None);
+        let tokens =
+            match hotline_channels::zalo::refresh(&self.http, &current.api_base, &stored).await {
+                Ok(tokens) => tokens,
+                Err(e @ (SendError::Unavailable(_) | SendError::RateLimited(_))) => {
+                    return Ok(Refreshed::Unavailable(e.to_string()));
+                }
+                Err(e) => {
+                    // Refused: perhaps because another node spent the refresh token first.
+                    let again = self.store.channel_account_by_id(account.id).await?;
+                    let theirs = self.account_secrets(&again)?;
+                    if theirs.get("access_token") != used.get("access_token") {
+                        return Ok(Refreshed::Fresh(theirs));
+                    }
+                    return Ok(Refreshed::Refused(e.to_string()));
+                }
+            };
+        let spent = stored.get("refresh_token").cloned();
+        let (mut expected, mut base) = (current.secrets_sealed, stored);
+        for _ in 0..KEEP_TOKEN_TRIES {
+            let mut fresh = base.clone();
+            fresh.insert("access_token".into(), tokens.access_token.clone());
+            fresh.insert("refresh_token".into(), tokens.refresh_token.clone());
+            let sealed = self.seal_account_secrets(account, &fresh)?;
+            match self
+                .store
+                .replace_channel_secrets(account.id, &expected, &sealed)
+                .await
+            {
+                Ok(true) => {
+                    self.audit(
+                        None,
+                        "channel.token_refreshed",
+                        &format!("{}/{}", account.platform, account.name),
+                        &format!("expires_in={}", tokens.expires_in_secs),
+                    )
+                    .await?;
+                    return Ok(Refreshed::Fresh(fresh));
+                }
+                Ok(false) => {
+                    // Changed meanwhile. Still holding the refresh token just spent (an
+                    // administrator changed another key): the new pair goes over it. Otherwise
+                    // another node refreshed: theirs are kept.
+                    let now = self.store.channel_account_by_id(account.id).await?;
+                    let theirs = self.account_secrets(&now)?;
+                    if theirs.get("refresh_token") != spent.as_ref() {
+                        return Ok(Refreshed::Fresh(theirs));
+                    }
+                    (expected, base) = (now.secrets_sealed, theirs);
+                }
+                Err(e) => {
+                    // The only copy of the new refresh token is in hand: try the write again.
+                    tracing::error!(account = %account.name, error = %e, "the renewed token was not kept yet");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
             }
-        };
-        let mut fresh = stored;
-        fresh.insert("access_token".into(), tokens.access_token);
-        fresh.insert("refresh_token".into(), tokens.refresh_token);
-        let sealed = self.seal_account_secrets(account, &fresh)?;
-        if !self
-            .store
-            .replace_channel_secrets(account.id, &current.secrets_sealed, &sealed)
-            .await?
-        {
-            // Replaced meanwhile: theirs are the ones kept.
-            let now_stored = self.store.channel_account_by_id(account.id).await?;
-            return Ok(Some(self.account_secrets(&now_stored)?));
         }
-        self.audit(
-            None,
-            "channel.token_refreshed",
-            &format!("{}/{}", account.platform, account.name),
-            &format!("expires_in={}", tokens.expires_in_secs),
-        )
-        .await?;
-        Ok(Some(fresh))
+        Err(CoreError::Internal(format!(
+            "the renewed token of {}/{} could not be kept: the account must be reconnected",
+            account.platform, account.name
+        )))
     }
 
     /// Past WhatsApp's window an answer cannot be sent as it is: the account's approved
@@ -340,6 +375,21 @@ impl Hotline {
             Err(e) => failed(format!("the template was not sent: {e}")),
         }
     }
+}
+
+/// An account's credentials by key.
+type Secrets = std::collections::BTreeMap<String, String>;
+
+/// Times the renewed token is written before giving up (each a compare-and-set).
+const KEEP_TOKEN_TRIES: usize = 5;
+
+/// What renewing an expired access token gave.
+enum Refreshed {
+    Fresh(Secrets),
+    /// The token server could not be reached: the answer waits and tries again.
+    Unavailable(String),
+    /// Refused: the account must be reconnected.
+    Refused(String),
 }
 
 /// Why an answer on Zalo was not sent, past its window.

@@ -17,6 +17,9 @@ pub struct PlatformSpec {
     pub default_api_base: &'static str,
     /// Replies reach only the sender (`false` for public comments and mentions).
     pub private: bool,
+    /// Its message ids carry the sender's own id (Telegram's `<chat>:<n>`): kept only as a
+    /// keyed digest.
+    pub ids_name_the_sender: bool,
 }
 
 const META_GRAPH: &str = "https://graph.facebook.com";
@@ -32,6 +35,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["reengage_template", "template_language"],
         default_api_base: META_GRAPH,
         private: true,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Messenger,
@@ -40,6 +44,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: META_GRAPH,
         private: true,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Instagram,
@@ -49,6 +54,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["ig_user_id"],
         default_api_base: "https://graph.instagram.com",
         private: true,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Threads,
@@ -57,6 +63,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: "https://graph.threads.net",
         private: false,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Zalo,
@@ -68,6 +75,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["refresh_token", "app_secret"],
         default_api_base: "https://openapi.zalo.me",
         private: true,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Telegram,
@@ -79,6 +87,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["secret_token", "updates"],
         default_api_base: "https://api.telegram.org",
         private: true,
+        ids_name_the_sender: true,
     },
     PlatformSpec {
         channel: Channel::Tiktok,
@@ -87,6 +96,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: "https://business-api.tiktok.com",
         private: true,
+        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::X,
@@ -96,6 +106,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         default_api_base: "https://api.x.com",
         // Direct messages; mentions are public, message by message.
         private: true,
+        ids_name_the_sender: false,
     },
 ];
 

@@ -153,22 +153,29 @@ for_any_sql_database! {
         &self,
         account_id: i64,
         deliveries: &[NewDelivery],
-        cursor: &str,
+        (from, to): (Option<&str>, &str),
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin_write().await?;
+        let current = sqlx::query("SELECT cursor FROM channel_accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?
+            .text_opt("cursor")?;
+        if current.as_deref() != from {
+            return Err(StoreError::Conflict("cursor".into()));
+        }
         let mut ids = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             ids.push(Self::journal_one(&mut tx, delivery).await?);
         }
-        let moved = sqlx::query("UPDATE channel_accounts SET cursor = $1 WHERE id = $2 RETURNING id")
-            .bind(cursor)
+        sqlx::query("UPDATE channel_accounts SET cursor = $1 WHERE id = $2")
+            .bind(to)
             .bind(account_id)
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        if moved.is_none() {
-            return Err(StoreError::NotFound);
-        }
         tx.commit().await.map_err(crate::rows::map_commit_err)?;
         Ok(ids)
     }

@@ -3292,7 +3292,7 @@ pub async fn an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_se
         .journal_fetched(
             id,
             &[delivery(b"update 900"), delivery(b"update 901")],
-            "902",
+            (None, "902"),
         )
         .await
         .unwrap();
@@ -3310,10 +3310,26 @@ pub async fn an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_se
     // An account that is not there: neither the updates nor the offset.
     assert!(matches!(
         store
-            .journal_fetched(id + 100, &[delivery(b"x")], "1")
+            .journal_fetched(id + 100, &[delivery(b"x")], (None, "1"))
             .await,
         Err(StoreError::NotFound)
     ));
+    // A cursor another node moved meanwhile: neither the updates nor the offset.
+    assert!(matches!(
+        store
+            .journal_fetched(id, &[delivery(b"x")], (Some("900"), "901"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .channel_account_by_id(id)
+            .await
+            .unwrap()
+            .cursor
+            .as_deref(),
+        Some("902")
+    );
     assert_eq!(store.due_deliveries(at(2, 1), 10).await.unwrap().len(), 2);
     // Credentials replaced only over the ones read.
     assert!(

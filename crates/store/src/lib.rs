@@ -590,12 +590,14 @@ pub trait Channels: Send + Sync {
     /// Writes deliveries durably, in one transaction; their ids, in order.
     async fn journal_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<i64>>;
     /// Writes deliveries fetched from a platform and where fetching now stands, in one
-    /// transaction: a crash leaves both or neither, so nothing is fetched twice or lost.
+    /// transaction: a crash leaves both or neither, so nothing is fetched twice or lost. The
+    /// cursor moves from `from` (what the fetch started at) to `to`; `Conflict` and nothing
+    /// written when another node moved it meanwhile.
     async fn journal_fetched(
         &self,
         account_id: i64,
         deliveries: &[NewDelivery],
-        cursor: &str,
+        (from, to): (Option<&str>, &str),
     ) -> StoreResult<Vec<i64>>;
     /// Replaces an account's sealed credentials if they are still `expected`; `false` when
     /// another node replaced them first.

@@ -226,6 +226,7 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
     let mut changed = zalo.clone();
     changed[90] ^= 1;
     let zalo_signed = zalo_signature(&zalo, ZALO_OA_SECRET);
+    let stale = tiktok_signature(&tiktok, unix_now() - 600);
     for (path, body, header) in [
         ("/hooks/zalo/qn-zalo", &zalo, None),
         (
@@ -249,14 +250,11 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
             Some(("x-telegram-bot-api-secret-token", "CAT-tinh")),
         ),
         ("/hooks/telegram/qn-telegram", &telegram, None),
-        // The fixture's own signature, made on 2026-11-20: a replay days later.
+        // Signed right, ten minutes ago: a replay.
         (
             "/hooks/tiktok/qn-tiktok",
             &tiktok,
-            Some((
-                "tiktok-signature",
-                "t=1795184351,s=0a1b5c443a7ae9c2049a9491b8058a7d72b0c16a56d53c155f5daddda2fb58c0",
-            )),
+            Some(("tiktok-signature", stale.as_str())),
         ),
         (
             "/hooks/x/qn-x",
@@ -330,19 +328,20 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
     let base = server.url("");
     let base = base.trim_end_matches('/').to_owned();
     let list = async || api_list(&base, "/api/v1/reports", &token).await;
-    eventually("four reports", async || {
-        list().await["items"].as_array().map_or(0, Vec::len) == 4
+    eventually("five reports", async || {
+        list().await["items"].as_array().map_or(0, Vec::len) == 5
     })
     .await;
     let document = async |case: &str| -> Value {
         api_list(&base, &format!("/api/v1/reports/{case}"), &token).await
     };
+    // The oldest report on a channel (the list is newest first).
     let texts_on = async |channel: &str, expected: usize| -> Vec<String> {
         let case = list().await["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["channel"] == channel)
+            .rfind(|r| r["channel"] == channel)
             .map(|r| r["case_number"].as_str().unwrap().to_owned())
             .unwrap_or_else(|| panic!("a {channel} report"));
         let mut texts = Vec::new();
@@ -372,32 +371,41 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
     assert_eq!(telegram[3], "[Tin nhắn thoại]");
     let tiktok = texts_on("tiktok", 1).await;
     assert!(tiktok[0].starts_with("Có livestream bán hàng giả mạo"));
-    // The DM and the mention are the same person's: one report; the mention is marked public.
-    let x = texts_on("x", 2).await;
+    // The same person's direct message and public mention are two reports: answers to the one
+    // are private, to the other public. The mention is marked so.
+    let x = texts_on("x", 1).await;
     assert!(x[0].contains("trộm chó"));
+    let items = list().await;
+    let mention_case = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["channel"] == "x")
+        .unwrap()["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mention = document(&mention_case).await["messages"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        x[1].contains("[Bài đăng công khai: https://x.com/i/status/"),
-        "{x:?}"
+        mention.contains("[Bài đăng công khai: https://x.com/i/status/"),
+        "{mention}"
     );
     // Redeliveries changed nothing; no reporter's name or handle is shown.
-    let items = list().await;
-    assert_eq!(items["items"].as_array().unwrap().len(), 4);
+    assert_eq!(items["items"].as_array().unwrap().len(), 5);
     assert_eq!(journalled(&data).await, 20);
-    for channel in ["zalo", "telegram", "x"] {
-        let case = items["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["channel"] == channel)
-            .unwrap()["case_number"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let shown = document(&case).await.to_string();
+    for report in items["items"].as_array().unwrap() {
+        let shown = document(report["case_number"].as_str().unwrap())
+            .await
+            .to_string();
         assert!(
             !shown.contains("Trần Thị")
                 && !shown.contains("Nguyễn Văn An")
-                && !shown.contains("nguyenvanan_vn"),
+                && !shown.contains("nguyenvanan_vn")
+                && !shown.contains("hoa.nguyen2009")
+                && !shown.contains("7012345678"),
             "{shown}"
         );
     }
@@ -692,10 +700,10 @@ async fn answers_leave_by_zalo_telegram_tiktok_and_x(backend: Backend) {
     assert_eq!(dm.len(), 1);
     assert_eq!(dm[0].authorization.as_deref(), Some("Bearer x-user-token"));
     assert!(dm[0].body["text"].as_str().unwrap().contains(&x_case));
-    let mention = String::from_utf8(fixture("x/tweet_mention.json"))
-        .unwrap()
-        .replace("1400000000000000001", "1400000000000000777");
-    assert_eq!(deliver(&server, "x", "qn-x", mention.as_bytes()).await, 200);
+    // The same person mentions the account in public: a report of its own, so that the direct
+    // messages are never answered in public.
+    let mention = fixture("x/tweet_mention.json");
+    assert_eq!(deliver(&server, "x", "qn-x", &mention).await, 200);
     let public_case = {
         let mut found = None;
         eventually("the mention's report", async || {
@@ -729,6 +737,18 @@ async fn answers_leave_by_zalo_telegram_tiktok_and_x(backend: Backend) {
         reply_post.body["reply"]["in_reply_to_tweet_id"],
         "1861234567890999999"
     );
+    // The direct messages' report is still answered privately.
+    reply(
+        &base,
+        &x_case,
+        "Chúng tôi đã tiếp nhận, xin giữ kín thông tin.",
+    )
+    .await;
+    eventually("a second direct message", async || {
+        sent_to("/2/dm_conversations/with/1400000000000000001/messages").len() == 2
+    })
+    .await;
+    assert_eq!(sent_to("/2/tweets").len(), 1, "nothing more in public");
     server.stop().await;
 }
 

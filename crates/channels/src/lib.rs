@@ -3,6 +3,8 @@
 //! Every base URL is configurable so that tests (and operators behind a proxy) can point an
 //! adapter at a local stand-in.
 
+pub mod email;
+pub mod imap;
 pub mod meta;
 pub mod platforms;
 pub mod sms_gate;
@@ -73,6 +75,10 @@ pub struct Outgoing<'a> {
     /// Past Messenger's and Instagram's 24-hour window, within 7 days: sent with the
     /// `HUMAN_AGENT` tag.
     pub human_agent: bool,
+    /// A mail's subject.
+    pub subject: Option<&'a str>,
+    /// The citizen's message answered, for mail's `In-Reply-To` and `References`.
+    pub in_reply_to: Option<&'a str>,
 }
 
 /// A credential of an account by name; `NotConfigured` when it has none.

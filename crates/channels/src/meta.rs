@@ -325,6 +325,7 @@ fn whatsapp(value: Value, received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
                 url: None,
                 mime_type: m.mime_type.clone(),
                 file_name: m.filename.clone(),
+                data: None,
             };
             let mut caption = None;
             match message.kind.as_str() {
@@ -591,6 +592,7 @@ fn messaging(value: Value, received: DateTime<Utc>) -> Result<Vec<InboundEvent>,
                     url: attachment.payload.and_then(|p| p.url),
                     mime_type: None,
                     file_name: None,
+                    data: None,
                 });
             }
             events.push(InboundEvent::Message(Box::new(inbound)));

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use hotline_domain::Channel;
 use hotline_domain::inbound::InboundEvent;
 
-use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, meta, telegram, tiktok, x, zalo};
+use crate::{
+    Outgoing, Refusal, SendError, Sender, Unreadable, email, meta, telegram, tiktok, x, zalo,
+};
 
 /// The request headers deliveries are authenticated by, lowercase.
 pub const SIGNATURE_HEADERS: [&str; 5] = [
@@ -99,6 +101,7 @@ pub fn verify(
             body,
             secret(secrets, "consumer_secret"),
         ),
+        // Mail comes in over IMAP, never by a webhook.
         _ => Err(Refusal::Mismatch),
     }
 }
@@ -160,6 +163,7 @@ pub fn parse(
         Channel::Telegram => telegram::parse(body, received),
         Channel::Tiktok => tiktok::parse(body, received),
         Channel::X => x::parse(body, received),
+        Channel::Email => email::parse(body, received),
         other => meta::parse(other, body, received),
     }
 }
@@ -177,6 +181,11 @@ pub async fn send(
         Channel::Telegram => telegram::send(http, sender, outgoing).await,
         Channel::Tiktok => tiktok::send(http, sender, outgoing).await,
         Channel::X => x::send(http, sender, outgoing, (public, now)).await,
+        Channel::Email => {
+            crate::smtp::Mailer::for_account(sender.secrets)?
+                .reply(outgoing)
+                .await
+        }
         _ => meta::send(http, sender, outgoing).await,
     }
 }

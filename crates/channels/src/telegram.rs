@@ -124,6 +124,7 @@ fn file(value: &Value, kind: &'static str) -> Option<MediaRef> {
         url: None,
         mime_type: str_at(value, "/mime_type").map(str::to_owned),
         file_name: str_at(value, "/file_name").map(text::clean_line),
+        data: None,
     })
 }
 
@@ -201,6 +202,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             url: None,
             mime_type: None,
             file_name: None,
+            data: None,
         });
     }
     let place = message

@@ -116,6 +116,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
                     url: None,
                     mime_type: None,
                     file_name: None,
+                    data: None,
                 });
             }
         }
@@ -129,6 +130,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             url: None,
             mime_type: None,
             file_name: None,
+            data: None,
         }),
         other => message.text = format!("[{}]", hotline_domain::text::clean_line(other)),
     }

@@ -116,6 +116,7 @@ fn direct_message(
             url,
             mime_type: None,
             file_name: None,
+            data: None,
         });
     }
     Ok(InboundEvent::Message(Box::new(message)))

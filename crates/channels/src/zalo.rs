@@ -132,6 +132,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             url: url.clone(),
             mime_type: None,
             file_name,
+            data: None,
         };
         match kind {
             "image" | "gif" => inbound.media.push(media("image", None)),
@@ -148,6 +149,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
                 url: None,
                 mime_type: None,
                 file_name: None,
+                data: None,
             }),
             "location" => {
                 let latitude = coordinate(payload.pointer("/coordinates/latitude"));

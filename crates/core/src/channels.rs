@@ -64,7 +64,8 @@ pub struct AccountView {
     pub dead: Vec<DeliveryRecord>,
     /// When the platform last checked the webhook and got the right answer.
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// It fetches its updates (Telegram's long polling) instead of receiving a webhook.
+    /// It fetches what comes (a mailbox over IMAP, Telegram's long polling) instead of
+    /// receiving a webhook.
     pub fetches_updates: bool,
 }
 
@@ -134,6 +135,29 @@ pub fn began_in_public(view: &crate::reports::ReportView) -> bool {
 /// The text a message is kept as: its words, then what else it carried, described.
 fn message_text(message: &InboundMessage) -> String {
     let mut parts = Vec::new();
+    if let Some(subject) = &message.subject {
+        parts.push(format!("[Tiêu đề: {subject}]"));
+    }
+    if let Some(check) = &message.sender_check {
+        let results: Vec<String> = [
+            ("SPF", &check.spf),
+            ("DKIM", &check.dkim),
+            ("DMARC", &check.dmarc),
+        ]
+        .into_iter()
+        .map(|(name, result)| format!("{name} {}", result.as_deref().unwrap_or("—")))
+        .collect();
+        parts.push(if check.passed() {
+            format!("[Máy chủ thư đã xác thực người gửi: {}]", results.join(" · "))
+        } else {
+            format!(
+                "[CẢNH BÁO: máy chủ thư không xác thực được người gửi, địa chỉ có thể bị giả mạo: {}]",
+                results.join(" · ")
+            )
+        });
+    } else if message.sender_email.is_some() {
+        parts.push("[Máy chủ thư không ghi kết quả xác thực người gửi (SPF, DKIM, DMARC)]".into());
+    }
     if !message.text.is_empty() {
         parts.push(message.text.clone());
     }
@@ -200,6 +224,9 @@ pub(crate) struct ReplyAddress {
     pub(crate) public: bool,
     /// The message answered, for platforms that thread replies.
     pub(crate) in_reply_to: String,
+    /// The subject of the mail that began the report.
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
 }
 
 impl Hotline {
@@ -266,7 +293,9 @@ impl Hotline {
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_owned();
-        if spec.is_some() && !(api_base.starts_with("https://") || api_base.starts_with("http://"))
+        // Mail has no HTTP API to point elsewhere.
+        if spec.is_some_and(|s| !s.default_api_base.is_empty())
+            && !(api_base.starts_with("https://") || api_base.starts_with("http://"))
         {
             errors.push(hotline_domain::FieldError::new("api_base", "invalid"));
         }
@@ -323,8 +352,9 @@ impl Hotline {
                 .await?,
             dead: self.store.deliveries_of(account.id, true, 20).await?,
             checked_at: account.checked_at,
-            fetches_updates: secrets.get("updates").map(String::as_str)
-                == Some(hotline_domain::platform::TELEGRAM_POLLING),
+            fetches_updates: account.platform == Channel::Email
+                || secrets.get("updates").map(String::as_str)
+                    == Some(hotline_domain::platform::TELEGRAM_POLLING),
         })
     }
 
@@ -459,7 +489,7 @@ impl Hotline {
         Ok(id)
     }
 
-    fn sealed_delivery(&self, account: &ChannelAccount, body: &[u8]) -> NewDelivery {
+    pub(crate) fn sealed_delivery(&self, account: &ChannelAccount, body: &[u8]) -> NewDelivery {
         NewDelivery {
             account_id: account.id,
             body_sealed: self
@@ -707,8 +737,23 @@ impl Hotline {
         delivery: &PendingDelivery,
         sender_index: &[u8],
     ) -> CoreResult<bool> {
-        let text = message_text(message);
-        if let Some(case) = self.store.open_report_of_sender(sender_index).await? {
+        let mut text = message_text(message);
+        let open = self.store.open_reports_of_sender(sender_index).await?;
+        // A mail that answers an earlier one, or names a case in its subject, goes onto that
+        // report when it is one of the sender's own open reports (a stranger naming a case
+        // reaches nothing); else onto their newest open report.
+        let named = self.cases_named_by(account, message).await?;
+        let threaded = named
+            .iter()
+            .find(|c| open.contains(c))
+            .or_else(|| open.first())
+            .cloned();
+        // A case named that this message does not go onto (closed, or not the sender's): said,
+        // for the officer to look at, never followed.
+        if let Some(case) = named.iter().find(|c| Some(*c) != threaded.as_ref()) {
+            text = format!("[Nhắc tới tin báo {case}]\n{text}");
+        }
+        if let Some(case) = threaded {
             let detail = self
                 .store
                 .report(&Visibility::Subtree("/".into()), &case)
@@ -748,11 +793,9 @@ impl Hotline {
             .as_deref()
             .map(hotline_domain::text::clean_line)
             .filter(|n| !n.is_empty() && n.chars().count() <= 200);
-        let contact = (phone.is_some() || name.is_some()).then_some(ContactInput {
-            name,
-            phone,
-            email: None,
-        });
+        let email = message.sender_email.clone();
+        let contact = (phone.is_some() || name.is_some() || email.is_some())
+            .then_some(ContactInput { name, phone, email });
         let reply = ReplyAddress {
             account_id: account.id,
             // WhatsApp sends to the number when the user shows it, else to their
@@ -768,6 +811,7 @@ impl Hotline {
                 .unwrap_or_else(|| message.sender.clone()),
             public: message.public,
             in_reply_to: message.platform_message_id.clone(),
+            subject: message.subject.clone(),
         };
         let mut submission = Submission::new(
             ReportInput {
@@ -792,14 +836,49 @@ impl Hotline {
         ));
         let submitted = self.submit(submission).await?;
         // Queued once, even when a crash came between the report and its acknowledgement and
-        // the delivery is taken apart again: the same message gives the same code.
+        // the delivery is taken apart again: the same message gives the same code. Never to a
+        // machine (an auto-reply answering ours would loop).
         if !message.public
+            && !message.automated
             && let Some(code) = &submitted.follow_up_code
         {
             self.acknowledge(account, message, &submitted.case_number, &code.grouped())
                 .await?;
         }
         Ok(!submitted.duplicate)
+    }
+
+    /// The reports a message names: those of the messages it answers (a mail's `In-Reply-To`
+    /// and `References`) and a case number in its subject.
+    async fn cases_named_by(
+        &self,
+        account: &ChannelAccount,
+        message: &InboundMessage,
+    ) -> CoreResult<Vec<hotline_domain::CaseNumber>> {
+        let mut cases = Vec::new();
+        for id in message
+            .reply_to
+            .iter()
+            .chain(message.references.iter().rev())
+        {
+            if let Some((_, case, _)) = self
+                .store
+                .message_by_platform_id(account.platform, account.name.as_str(), id)
+                .await?
+                && !cases.contains(&case)
+            {
+                cases.push(case);
+            }
+        }
+        let subject = message.subject.as_deref().unwrap_or_default();
+        for word in subject.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            if let Some(case) = hotline_domain::CaseNumber::parse(word)
+                && !cases.contains(&case)
+            {
+                cases.push(case);
+            }
+        }
+        Ok(cases)
     }
 
     /// A number the citizen shared after their report began joins its sealed contact (and

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod intake;
 mod journal;
 pub mod keys;
+pub mod mailbox;
 pub mod media;
 pub mod notify;
 pub mod outbox;

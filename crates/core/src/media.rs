@@ -26,11 +26,14 @@ const RETRY_WAITS: [Duration; 3] = [
     Duration::minutes(10),
 ];
 
-/// Where a file is, as the platform said.
+/// Where a file is, as the platform said; or the file itself, when the delivery carried it
+/// (an e-mail's attachment: kept sealed here until it is inspected).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct MediaLocation {
     media_id: Option<String>,
     url: Option<String>,
+    #[serde(default)]
+    data: Option<Vec<u8>>,
 }
 
 fn location_context(account_id: i64) -> Vec<u8> {
@@ -59,17 +62,20 @@ impl Hotline {
         // that only receives keeps the message's description of it. Stickers are not fetched.
         let secrets = self.account_secrets(account)?;
         for (position, media) in (0_u32..).zip(&message.media) {
-            if !platforms::can_fetch(
-                account.platform,
-                media.media_id.as_deref(),
-                media.url.as_deref(),
-                &secrets,
-            ) {
+            if media.data.is_none()
+                && !platforms::can_fetch(
+                    account.platform,
+                    media.media_id.as_deref(),
+                    media.url.as_deref(),
+                    &secrets,
+                )
+            {
                 continue;
             }
             let location = MediaLocation {
                 media_id: media.media_id.clone(),
                 url: media.url.clone(),
+                data: media.data.clone(),
             };
             let plain = serde_json::to_vec(&location)
                 .map_err(|e| CoreError::Internal(format!("media location: {e}")))?;
@@ -149,29 +155,20 @@ impl Hotline {
             // Its message is not in (yet, or its report was purged).
             return Err(Failure::Again("its message is not taken in".into()));
         };
-        let secrets = self.account_secrets(&account)?;
-        let sender = Sender {
-            platform: account.platform,
-            api_base: &account.api_base,
-            secrets: &secrets,
-        };
         let limits = EvidenceLimits::default();
-        let bytes = platforms::fetch_media(
-            &self.http,
-            &sender,
-            (location.media_id.as_deref(), location.url.as_deref()),
-            limits.max_file_bytes,
-        )
-        .await
-        .map_err(|e| match e {
-            SendError::Unavailable(why) => Failure::Again(why),
-            SendError::RateLimited(_) => Failure::Again(e.to_string()),
-            SendError::TokenExpired(why) => Failure::ForGood(why),
-            SendError::NotConfigured => {
-                Failure::ForGood("the account has no token to fetch files with".into())
+        let bytes = match location.data {
+            Some(bytes) if bytes.len() > limits.max_file_bytes => {
+                return Err(Failure::ForGood(format!(
+                    "larger than {} bytes",
+                    limits.max_file_bytes
+                )));
             }
-            SendError::Refused(why) => Failure::ForGood(why),
-        })?;
+            Some(bytes) => bytes,
+            None => {
+                self.fetch_remote(&account, &location, limits.max_file_bytes)
+                    .await?
+            }
+        };
         let evidence =
             inspect(bytes).map_err(|_| Failure::ForGood("not a kind of file kept".into()))?;
         let detail = self
@@ -187,6 +184,39 @@ impl Hotline {
             .add_attachments(report, message, &files, self.clock.now())
             .await?;
         Ok(())
+    }
+}
+
+impl Hotline {
+    /// A file from the platform, by its id or link, with the account's credentials.
+    async fn fetch_remote(
+        &self,
+        account: &ChannelAccount,
+        location: &MediaLocation,
+        max: usize,
+    ) -> Result<Vec<u8>, Failure> {
+        let secrets = self.account_secrets(account)?;
+        let sender = Sender {
+            platform: account.platform,
+            api_base: &account.api_base,
+            secrets: &secrets,
+        };
+        platforms::fetch_media(
+            &self.http,
+            &sender,
+            (location.media_id.as_deref(), location.url.as_deref()),
+            max,
+        )
+        .await
+        .map_err(|e| match e {
+            SendError::Unavailable(why) => Failure::Again(why),
+            SendError::RateLimited(_) => Failure::Again(e.to_string()),
+            SendError::TokenExpired(why) => Failure::ForGood(why),
+            SendError::NotConfigured => {
+                Failure::ForGood("the account has no token to fetch files with".into())
+            }
+            SendError::Refused(why) => Failure::ForGood(why),
+        })
     }
 }
 

@@ -21,7 +21,7 @@ use hotline_store::{OutboundMessage, SendOutcome, Visibility};
 use rand::Rng;
 
 /// The channels whose messages leave by this job.
-pub const PLATFORM_CHANNELS: [Channel; 8] = [
+pub const PLATFORM_CHANNELS: [Channel; 9] = [
     Channel::Whatsapp,
     Channel::Messenger,
     Channel::Instagram,
@@ -30,6 +30,7 @@ pub const PLATFORM_CHANNELS: [Channel; 8] = [
     Channel::Telegram,
     Channel::Tiktok,
     Channel::X,
+    Channel::Email,
 ];
 /// Messages taken up per pass.
 const SEND_PER_PASS: u32 = 50;
@@ -168,10 +169,13 @@ impl Hotline {
         } else {
             address.to.as_str()
         };
+        let subject = reply_subject(address.subject.as_deref(), message.case_number.as_str());
         let outgoing = Outgoing {
             to,
             text: &text,
             human_agent,
+            subject: Some(&subject),
+            in_reply_to: Some(&address.in_reply_to),
         };
         let mut sent = self
             .send_through(&account, &secrets, &outgoing, address.public)
@@ -374,6 +378,26 @@ impl Hotline {
             }),
             Err(e) => failed(format!("the template was not sent: {e}")),
         }
+    }
+}
+
+/// The subject of an answer by mail: the citizen's, as a reply, carrying the case number (so
+/// that their next mail names it).
+fn reply_subject(original: Option<&str>, case: &str) -> String {
+    match original.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(subject) => {
+            let reply = if subject.to_lowercase().starts_with("re:") {
+                subject.to_owned()
+            } else {
+                format!("Re: {subject}")
+            };
+            if reply.contains(case) {
+                reply
+            } else {
+                format!("{reply} [{case}]")
+            }
+        }
+        None => format!("Tin báo {case}"),
     }
 }
 

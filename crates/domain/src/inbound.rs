@@ -16,6 +16,22 @@ pub struct MediaRef {
     pub url: Option<String>,
     pub mime_type: Option<String>,
     pub file_name: Option<String>,
+    /// The file itself, where the delivery carries it (an e-mail's attachment).
+    pub data: Option<Vec<u8>>,
+}
+
+impl MediaRef {
+    /// A file known by the platform's id or link, fetched later.
+    pub fn remote(kind: &'static str, media_id: Option<String>, url: Option<String>) -> Self {
+        Self {
+            kind,
+            media_id,
+            url,
+            mime_type: None,
+            file_name: None,
+            data: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for MediaRef {
@@ -34,6 +50,27 @@ pub struct SharedLocation {
     pub longitude: f64,
     pub name: Option<String>,
     pub address: Option<String>,
+}
+
+/// What the receiving mail server found of a sender's authenticity (`Authentication-Results`):
+/// each `pass`, `fail`, `softfail`, `none`…, as it wrote it; `None` when it did not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SenderCheck {
+    pub spf: Option<String>,
+    pub dkim: Option<String>,
+    pub dmarc: Option<String>,
+}
+
+impl SenderCheck {
+    /// Whether every check the server made passed, and it made at least one.
+    pub fn passed(&self) -> bool {
+        let results: Vec<&str> = [&self.spf, &self.dkim, &self.dmarc]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        !results.is_empty() && results.iter().all(|r| *r == "pass")
+    }
 }
 
 /// A contact card a citizen shared.
@@ -71,6 +108,17 @@ pub struct InboundMessage {
     pub permalink: Option<String>,
     /// Where answers go when not to the sender (TikTok answers a conversation).
     pub answer_to: Option<String>,
+    /// The sender's e-mail address (a mail's `From`), sealed with their contact.
+    pub sender_email: Option<String>,
+    /// A mail's subject.
+    pub subject: Option<String>,
+    /// Earlier messages this one follows (a mail's `References`), oldest first.
+    pub references: Vec<String>,
+    /// Sent by a machine (an auto-reply, a mailing list, a no-reply address): never answered
+    /// automatically.
+    pub automated: bool,
+    /// What the receiving mail server found of the sender's authenticity.
+    pub sender_check: Option<SenderCheck>,
 }
 
 impl std::fmt::Debug for InboundMessage {
@@ -101,6 +149,11 @@ impl InboundMessage {
             public: false,
             permalink: None,
             answer_to: None,
+            sender_email: None,
+            subject: None,
+            references: Vec::new(),
+            automated: false,
+            sender_check: None,
         }
     }
 }

@@ -108,7 +108,33 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         private: true,
         ids_name_the_sender: false,
     },
+    PlatformSpec {
+        channel: Channel::Email,
+        // A mailbox read over IMAP, with `imap_password` or `imap_oauth_token` (see
+        // `problems`).
+        receive_keys: &["imap_host", "imap_user"],
+        send_keys: &["smtp_host", "email_address"],
+        optional_keys: &[
+            "imap_password",
+            "imap_oauth_token",
+            "imap_port",
+            "imap_security",
+            "imap_folder",
+            "imap_ca_pem",
+            "smtp_port",
+            "smtp_security",
+            "smtp_user",
+            "smtp_password",
+        ],
+        // Mail has no HTTP API.
+        default_api_base: "",
+        private: true,
+        ids_name_the_sender: false,
+    },
 ];
+
+/// Hosts a mail connection may reach without TLS: this machine only.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
 /// How a Telegram account receives: Telegram's webhook (the default) or fetching updates.
 pub const TELEGRAM_POLLING: &str = "polling";
@@ -138,6 +164,40 @@ impl PlatformSpec {
         settings: &std::collections::BTreeMap<String, String>,
     ) -> Vec<FieldError> {
         let mut problems = Vec::new();
+        if self.channel == Channel::Email {
+            if !settings.contains_key("imap_password") && !settings.contains_key("imap_oauth_token")
+            {
+                problems.push(FieldError::new("imap_password", "required"));
+            }
+            for (prefix, default) in [("imap", "tls"), ("smtp", "starttls")] {
+                let security = settings
+                    .get(&format!("{prefix}_security"))
+                    .map_or(default, String::as_str);
+                if !matches!(security, "tls" | "starttls" | "plain") {
+                    problems.push(FieldError::new(format!("{prefix}_security"), "invalid"));
+                }
+                // Passwords and mail cross the network encrypted, or not at all.
+                let host = settings
+                    .get(&format!("{prefix}_host"))
+                    .map_or("", String::as_str);
+                if security == "plain" && !host.is_empty() && !LOOPBACK_HOSTS.contains(&host) {
+                    problems.push(FieldError::new(
+                        format!("{prefix}_security"),
+                        "plain_not_local",
+                    ));
+                }
+                if let Some(port) = settings.get(&format!("{prefix}_port"))
+                    && port.parse::<u16>().map_or(true, |p| p == 0)
+                {
+                    problems.push(FieldError::new(format!("{prefix}_port"), "invalid"));
+                }
+            }
+            if let Some(address) = settings.get("email_address")
+                && !crate::submission::looks_like_email(address)
+            {
+                problems.push(FieldError::new("email_address", "invalid"));
+            }
+        }
         if self.channel == Channel::Telegram {
             let updates = settings.get("updates").map_or("webhook", String::as_str);
             if !matches!(updates, "webhook" | TELEGRAM_POLLING) {

@@ -94,7 +94,8 @@ fn optional_line(value: Option<&str>) -> Option<String> {
     value.map(clean_line).filter(|s| !s.is_empty())
 }
 
-fn looks_like_email(s: &str) -> bool {
+/// Whether `s` reads as one e-mail address (`local@domain.tld`, no spaces or brackets).
+pub(crate) fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
     };

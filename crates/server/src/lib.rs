@@ -201,6 +201,7 @@ pub async fn launch_with_listener(
     ));
     let deliveries = tokio::spawn(run_deliveries(service.hotline.clone()));
     let updates = tokio::spawn(fetch_updates(service.hotline.clone()));
+    let mailboxes = tokio::spawn(watch_mailboxes(service.hotline.clone()));
     let alerts = tokio::spawn(run_alerts(
         service.hotline.clone(),
         config.alerts_every_secs,
@@ -228,6 +229,8 @@ pub async fn launch_with_listener(
     alerts.abort();
     deliveries.abort();
     updates.abort();
+    mailboxes.abort();
+    let _ = mailboxes.await;
     let _ = alerts.await;
     let _ = deliveries.await;
     let _ = updates.await;
@@ -346,6 +349,49 @@ async fn fetch_updates(hotline: Hotline) {
         if pause {
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
+    }
+}
+
+/// Reads each connected mailbox in a task of its own, opened again a while after it fails
+/// (a server that went away, a password changed); accounts connected later are picked up.
+/// Stopping this stops them all.
+async fn watch_mailboxes(hotline: Hotline) {
+    /// How long one IDLE waits before it is renewed (servers drop it after 30 minutes).
+    const IDLE: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+    /// How long after a failure a mailbox is opened again.
+    const AGAIN: std::time::Duration = std::time::Duration::from_secs(30);
+    // Dropped with this task (at shutdown), the set stops every reader.
+    let mut readers: tokio::task::JoinSet<i64> = tokio::task::JoinSet::new();
+    let mut reading = std::collections::HashSet::new();
+    let mut ended_at: std::collections::HashMap<i64, std::time::Instant> =
+        std::collections::HashMap::new();
+    loop {
+        while let Some(ended) = readers.try_join_next() {
+            if let Ok(id) = ended {
+                reading.remove(&id);
+                ended_at.insert(id, std::time::Instant::now());
+            }
+        }
+        match hotline.mailbox_accounts().await {
+            Ok(accounts) => {
+                for id in accounts {
+                    let resting = ended_at.get(&id).is_some_and(|at| at.elapsed() < AGAIN);
+                    if reading.contains(&id) || resting {
+                        continue;
+                    }
+                    reading.insert(id);
+                    let hotline = hotline.clone();
+                    readers.spawn(async move {
+                        if let Err(e) = hotline.watch_mailbox(id, IDLE).await {
+                            tracing::warn!(account = id, error = %e, "reading a mailbox failed; it is opened again soon");
+                        }
+                        id
+                    });
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the mailboxes to read could not be listed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
 }
 

@@ -219,6 +219,10 @@ const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
              (updates=polling: fetch with getUpdates instead of a webhook; no secret_token)
   tiktok     to receive: app_secret   to answer: access_token
   x          to receive: consumer_secret (answers the hourly CRC)   to answer: access_token
+  email      to receive: imap_host, imap_user, and imap_password or imap_oauth_token
+             (imap_port, imap_security=tls|starttls|plain, imap_folder, imap_ca_pem: optional)
+             to answer: smtp_host, email_address (smtp_port, smtp_security, smtp_user,
+             smtp_password: optional); plain only to this machine
 An account without the keys to answer still receives; its page says it cannot answer.";
 
 #[derive(Subcommand)]
@@ -472,9 +476,14 @@ async fn main() -> anyhow::Result<()> {
                 }
                 other => other?,
             };
+            let receives = if view.fetches_updates {
+                "it fetches its messages itself (no webhook)".to_owned()
+            } else {
+                format!("webhook: {}", view.webhook_path)
+            };
             println!(
-                "added {}/{} for unit {}; webhook: {}",
-                view.platform, view.name, view.unit, view.webhook_path
+                "added {}/{} for unit {}; {receives}",
+                view.platform, view.name, view.unit
             );
             if !view.missing_send_keys.is_empty() {
                 println!(

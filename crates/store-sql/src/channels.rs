@@ -405,6 +405,7 @@ for_any_sql_database! {
              m.send_attempts, m.send_next_at, m.created_at \
              FROM messages m JOIN reports r ON r.id = m.report_id \
              WHERE m.delivery = 'queued' AND m.direction = 'outbound' AND m.channel IN ({}) \
+             AND r.reply_sealed IS NOT NULL \
              AND (m.send_next_at IS NULL OR m.send_next_at <= $1) ORDER BY m.id LIMIT $2",
             names.join(", ")
         ))

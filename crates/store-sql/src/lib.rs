@@ -2432,17 +2432,18 @@ for_any_sql_database! {
         Ok(id)
     }
 
-    async fn open_report_of_sender(&self, sender_index: &[u8]) -> StoreResult<Option<CaseNumber>> {
+    async fn open_reports_of_sender(&self, sender_index: &[u8]) -> StoreResult<Vec<CaseNumber>> {
         sqlx::query(
             "SELECT case_number FROM reports WHERE sender_index = $1 AND status <> 'closed' \
-             AND merged_into_id IS NULL ORDER BY id DESC LIMIT 1",
+             AND merged_into_id IS NULL ORDER BY id DESC LIMIT 20",
         )
         .bind(sender_index.to_vec())
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(map_err)?
+        .iter()
         .map(|row| rows::case_number(row.text("case_number")?))
-        .transpose()
+        .collect()
     }
 
     async fn update_sent_delivery(

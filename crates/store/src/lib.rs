@@ -201,9 +201,9 @@ pub trait Reports: Send + Sync {
     async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId>;
     /// The reporter has seen the answers delivered to them: each becomes `read`.
     async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()>;
-    /// The newest report, neither closed nor merged, that came from the platform sender with
-    /// this blind index.
-    async fn open_report_of_sender(&self, sender_index: &[u8]) -> StoreResult<Option<CaseNumber>>;
+    /// The reports, neither closed nor merged, that came from the platform sender with this
+    /// blind index, newest first (at most 20).
+    async fn open_reports_of_sender(&self, sender_index: &[u8]) -> StoreResult<Vec<CaseNumber>>;
     /// Records what a platform says of a message we sent (by the id it gave it); `false` when
     /// no message of ours has that id.
     async fn update_sent_delivery(
@@ -660,7 +660,8 @@ pub trait Channels: Send + Sync {
 #[async_trait]
 pub trait Outbox: Send + Sync {
     /// Queued outbound messages on `channels` due at `now` (never tried, or due again),
-    /// oldest first.
+    /// oldest first; only of reports with an address to answer to (a report captured by hand
+    /// from a mail is answered on its follow-up page).
     async fn outbound_due(
         &self,
         channels: &[Channel],

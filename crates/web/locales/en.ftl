@@ -927,6 +927,21 @@ setup-x-1 = X's Account Activity API access is needed; register a webhook at the
 setup-x-2 = consumer_secret is the app's API Key Secret: X checks the webhook (CRC) at registration and every hour, and signs each delivery with it.
 setup-x-3 = Direct messages and posts mentioning the account arrive; mentions are public and marked so.
 setup-x-4 = To answer direct messages: the account's access_token (dm.write, tweet.write).
+setup-email-1 = The published mailbox (e.g. the unit's Gmail): turn IMAP on; with Gmail use OAuth 2.0 (imap_oauth_token), or an app password (imap_password) once 2-step verification is on.
+setup-email-2 = Enter imap_host, imap_user and the password; TLS on port 993 by default (imap_security=starttls for port 143). IDLE brings mail in at once; each mail kept is marked with the keyword $HotlineProcessed, never marked read.
+setup-email-3 = To answer: smtp_host (STARTTLS on port 587 by default; smtp_security=tls for 465), smtp_user, smtp_password and email_address (the published address, shown as "From").
+setup-email-4 = The receiving server's SPF, DKIM and DMARC results are kept with each mail; automatic mail, mailing lists and no-reply addresses are never answered automatically; bounces are recorded on the mail they return.
+channels-imap = A mailbox read over IMAP (IDLE), not a webhook
+field-channel_imap_host-required = imap_host (the IMAP server, e.g. imap.gmail.com) is needed.
+field-channel_imap_user-required = imap_user (the mailbox's login) is needed.
+field-channel_imap_password-required = imap_password or imap_oauth_token is needed to log in.
+field-channel_imap_security-invalid = imap_security is tls, starttls or plain.
+field-channel_imap_security-plain_not_local = Unencrypted (plain) only to a server on this machine.
+field-channel_smtp_security-invalid = smtp_security is tls, starttls or plain.
+field-channel_smtp_security-plain_not_local = Unencrypted (plain) only to a server on this machine.
+field-channel_imap_port-invalid = imap_port is a port number (1–65535).
+field-channel_smtp_port-invalid = smtp_port is a port number (1–65535).
+field-channel_email_address-invalid = email_address must be an e-mail address.
 channels-receives = Receives by
 channels-polling = Asking the platform itself (long polling, getUpdates)
 channels-checked = The platform last checked the webhook

@@ -927,6 +927,21 @@ setup-x-1 = Cần quyền Account Activity API của X; đăng ký webhook với
 setup-x-2 = consumer_secret là API Key Secret của ứng dụng: X kiểm tra webhook (CRC) khi đăng ký và mỗi giờ, và ký mỗi lần gửi bằng khóa này.
 setup-x-3 = Tin nhắn riêng (DM) và các bài nhắc tên tài khoản được nhận; bài nhắc tên là công khai và được đánh dấu như vậy.
 setup-x-4 = Để trả lời tin nhắn riêng: access_token của tài khoản (quyền dm.write, tweet.write).
+setup-email-1 = Hộp thư công bố (ví dụ Gmail của đơn vị): bật IMAP; với Gmail dùng OAuth 2.0 (imap_oauth_token) hoặc mật khẩu ứng dụng (imap_password) khi đã bật xác minh 2 bước.
+setup-email-2 = Nhập imap_host, imap_user và mật khẩu; mặc định TLS cổng 993 (imap_security=starttls cho cổng 143). Hệ thống dùng IDLE để nhận thư ngay, đánh dấu mỗi thư đã lưu bằng từ khóa $HotlineProcessed, không đánh dấu "đã đọc".
+setup-email-3 = Để trả lời: smtp_host (mặc định STARTTLS cổng 587; smtp_security=tls cho cổng 465), smtp_user, smtp_password và email_address (địa chỉ công bố, người nhận thấy ở dòng "Từ").
+setup-email-4 = Kết quả SPF, DKIM, DMARC của máy chủ nhận được ghi kèm mỗi thư; thư tự động, danh sách thư, địa chỉ no-reply không được trả lời tự động; thư bị trả về ghi vào trạng thái của thư đã gửi.
+channels-imap = Hộp thư đọc qua IMAP (IDLE), không qua webhook
+field-channel_imap_host-required = Cần imap_host (máy chủ IMAP, ví dụ imap.gmail.com).
+field-channel_imap_user-required = Cần imap_user (tên đăng nhập hộp thư).
+field-channel_imap_password-required = Cần imap_password hoặc imap_oauth_token để đăng nhập hộp thư.
+field-channel_imap_security-invalid = imap_security là tls, starttls hoặc plain.
+field-channel_imap_security-plain_not_local = Không mã hóa (plain) chỉ được dùng với máy chủ trên chính máy này.
+field-channel_smtp_security-invalid = smtp_security là tls, starttls hoặc plain.
+field-channel_smtp_security-plain_not_local = Không mã hóa (plain) chỉ được dùng với máy chủ trên chính máy này.
+field-channel_imap_port-invalid = imap_port là số cổng (1–65535).
+field-channel_smtp_port-invalid = smtp_port là số cổng (1–65535).
+field-channel_email_address-invalid = email_address phải là một địa chỉ thư điện tử.
 channels-receives = Cách nhận
 channels-polling = Hệ thống tự hỏi nền tảng (long polling, getUpdates)
 channels-checked = Nền tảng kiểm tra webhook lần gần nhất

@@ -60,7 +60,7 @@ pub struct AccountBlock {
     /// Direct messages on the platform may arrive end-to-end encrypted, unreadable here (X).
     pub may_encrypt: bool,
     /// How it receives, when it fetches instead of receiving a webhook.
-    pub fetches_updates: bool,
+    pub receives_by: Option<String>,
     /// When the platform last checked the webhook; empty when never.
     pub checked: String,
     pub api_base: String,
@@ -101,7 +101,13 @@ fn block(state: &AppState, ctx: &Ctx, view: AccountView) -> AccountBlock {
         public: hotline_domain::platform::PlatformSpec::of(view.platform)
             .is_some_and(|p| !p.private),
         may_encrypt: view.platform == hotline_domain::Channel::X,
-        fetches_updates: view.fetches_updates,
+        receives_by: view.fetches_updates.then(|| {
+            if view.platform == hotline_domain::Channel::Email {
+                ctx.tr.t("channels-imap")
+            } else {
+                ctx.tr.t("channels-polling")
+            }
+        }),
         checked: view.checked_at.map(vn_time).unwrap_or_default(),
         api_base: view.api_base,
         last_received: view

@@ -102,18 +102,17 @@ fn opens_history(line: &str) -> bool {
                 || lower.contains("thư gốc")))
 }
 
-/// The new text of a reply: the quoted history below it (a `>` block and the line that
-/// introduces it, or everything after an "Original Message" divider) is cut, when something
-/// is left.
+/// The new text of a reply: the quoted history below it (the line that introduces it and all
+/// after, or a `>` block that ends the mail) is cut, when something is left. Words written
+/// between quotes stay.
 pub fn without_history(body: &str) -> String {
     let lines: Vec<&str> = body.lines().collect();
-    let cut = lines.iter().enumerate().find_map(|(i, line)| {
-        if opens_history(line) {
-            return Some(i);
-        }
-        // A quoted block not introduced by a line of its own.
-        line.trim_start().starts_with('>').then_some(i)
-    });
+    let quoted = |line: &str| line.trim_start().starts_with('>') || line.trim().is_empty();
+    let trailing_quote = lines.len() - lines.iter().rev().take_while(|l| quoted(l)).count();
+    let cut = lines
+        .iter()
+        .position(|line| opens_history(line))
+        .or((trailing_quote < lines.len()).then_some(trailing_quote));
     let kept = match cut {
         Some(i) => lines.get(..i).unwrap_or_default().to_vec(),
         None => lines,
@@ -135,15 +134,35 @@ fn kind_of(mime: &str) -> &'static str {
     }
 }
 
-/// The bounce of a mail of ours: the failure of the message it names.
+/// A server's words with every e-mail address in them taken out (a bounce names the
+/// recipient; the reporter's address must not show in a delivery error).
+pub fn without_addresses(words: &str) -> String {
+    words
+        .split_whitespace()
+        .map(|w| if w.contains('@') { "…" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The bounce of a mail of ours: the failure of the message it names. Only a delivery-status
+/// report that says the delivery failed (not a read receipt, not a delay).
 fn bounce(message: &Message<'_>, raw: &[u8]) -> Option<InboundEvent> {
     let report = message.root_part().content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
             && ct
                 .subtype()
                 .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .attribute("report-type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
     });
-    if !report {
+    let failed = String::from_utf8_lossy(raw).lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("action")
+                && value.trim().eq_ignore_ascii_case("failed")
+        })
+    });
+    if !report || !failed {
         return None;
     }
     // The original's id is in its returned headers; the report's own is not it.
@@ -164,7 +183,7 @@ fn bounce(message: &Message<'_>, raw: &[u8]) -> Option<InboundEvent> {
             let (name, value) = line.split_once(':')?;
             (name.trim().eq_ignore_ascii_case("diagnostic-code")
                 || name.trim().eq_ignore_ascii_case("status"))
-            .then(|| text::clean_line(value))
+            .then(|| without_addresses(&text::clean_line(value)))
         })
         .unwrap_or_else(|| "undeliverable".into());
     Some(InboundEvent::Status {
@@ -413,7 +432,7 @@ Subject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=deliver
 --b\r\nContent-Type: text/plain\r\n\r\nKhong gui duoc.\r\n\
 --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.vn\r\n\r\n\
 Final-Recipient: rfc822; dan@example.vn\r\nAction: failed\r\nStatus: 5.1.1\r\n\
-Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 <dan@example.vn>: user unknown\r\n\
 --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <ours-1@hotline.example.vn>\r\nSubject: Re: x\r\n\
 --b--\r\n";
         match &parse(raw.as_bytes(), DateTime::UNIX_EPOCH).unwrap()[0] {
@@ -425,6 +444,7 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
                 assert_eq!(platform_message_id, "ours-1@hotline.example.vn");
                 assert_eq!(*delivery, Delivery::Failed);
                 assert!(error.as_deref().unwrap().contains("5.1.1"));
+                assert!(!error.as_deref().unwrap().contains("dan@example.vn"));
             }
             other => panic!("{other:?}"),
         }
@@ -441,6 +461,15 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
             "Mới."
         );
         assert_eq!(without_history("> chỉ có trích dẫn"), "> chỉ có trích dẫn");
+        assert_eq!(
+            without_history("> anh hỏi gì?\nTôi trả lời ở đây.\n> cũ hơn"),
+            "> anh hỏi gì?\nTôi trả lời ở đây.",
+            "words between quotes stay"
+        );
+        assert_eq!(
+            without_addresses("smtp; 550 5.1.1 <dan@example.vn>: user unknown"),
+            "smtp; 550 5.1.1 … user unknown"
+        );
         assert!(parse(b"", DateTime::UNIX_EPOCH).is_err());
         assert!(parse(b"Subject: no sender\r\n\r\nx", DateTime::UNIX_EPOCH).is_err());
     }

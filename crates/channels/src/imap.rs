@@ -22,8 +22,10 @@ use crate::SendError;
 pub const PROCESSED: &str = "$HotlineProcessed";
 /// How long connecting, logging in or one command may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
-/// Mails fetched per command.
-const FETCH_BATCH: usize = 20;
+/// Mails fetched per command (few, so that large ones fit the command's time).
+const FETCH_BATCH: usize = 5;
+/// How long fetching a batch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,19 +338,32 @@ impl Mailbox {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetched: Vec<_> = timed("FETCH", async {
+        let fetch = async {
             self.session
                 .uid_fetch(uid_set(&uids), "(UID BODY.PEEK[])")
                 .await?
                 .try_collect::<Vec<_>>()
                 .await
-        })
-        .await?;
+        };
+        let fetched = match tokio::time::timeout(FETCH_TIMEOUT, fetch).await {
+            Ok(Ok(fetched)) => fetched,
+            Ok(Err(e)) => return Err(unavailable("FETCH", e)),
+            Err(_) => return Err(unavailable("FETCH", "timed out")),
+        };
         let mut mails: Vec<(u32, Vec<u8>)> = fetched
             .iter()
             .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
             .collect();
         mails.sort_by_key(|(uid, _)| *uid);
+        // Every mail asked for, or none: the cursor moves past what is kept, and a mail the
+        // server did not give (expunged meanwhile, or unreadable) must not be passed over.
+        let given: Vec<u32> = mails.iter().map(|(uid, _)| *uid).collect();
+        if given != uids {
+            return Err(unavailable(
+                "FETCH",
+                format!("asked for {} mails, given {}", uids.len(), given.len()),
+            ));
+        }
         Ok(mails)
     }
 

@@ -10,16 +10,19 @@ use hotline_domain::Channel;
 use hotline_domain::inbound::InboundEvent;
 
 use crate::{
-    Outgoing, Refusal, SendError, Sender, Unreadable, email, meta, telegram, tiktok, x, zalo,
+    Outgoing, Refusal, SendError, Sender, Unreadable, email, meta, sms_gate, telegram, tiktok, x,
+    zalo,
 };
 
 /// The request headers deliveries are authenticated by, lowercase.
-pub const SIGNATURE_HEADERS: [&str; 5] = [
+pub const SIGNATURE_HEADERS: [&str; 7] = [
     "x-hub-signature-256",
     "x-zevent-signature",
     "x-telegram-bot-api-secret-token",
     "tiktok-signature",
     "x-twitter-webhooks-signature",
+    "x-signature",
+    "x-timestamp",
 ];
 
 /// A delivery's authenticating headers (those of [`SIGNATURE_HEADERS`] it has). `Debug`
@@ -101,6 +104,12 @@ pub fn verify(
             body,
             secret(secrets, "consumer_secret"),
         ),
+        Channel::Sms => sms_gate::verify(
+            (headers.get("x-signature"), headers.get("x-timestamp")),
+            body,
+            secret(secrets, "signing_key"),
+            now,
+        ),
         // Mail comes in over IMAP, never by a webhook.
         _ => Err(Refusal::Mismatch),
     }
@@ -164,6 +173,7 @@ pub fn parse(
         Channel::Tiktok => tiktok::parse(body, received),
         Channel::X => x::parse(body, received),
         Channel::Email => email::parse(body, received),
+        Channel::Sms => sms_gate::parse(body, received),
         other => meta::parse(other, body, received),
     }
 }
@@ -185,6 +195,15 @@ pub async fn send(
             crate::smtp::Mailer::for_account(sender.secrets)?
                 .reply(outgoing)
                 .await
+        }
+        Channel::Sms => {
+            sms_gate::Gateway::new(
+                sender.api_base,
+                secret(sender.secrets, "api_user"),
+                secret(sender.secrets, "api_password"),
+            )?
+            .send(outgoing.to, outgoing.text, sms_gate::Priority::Normal)
+            .await
         }
         _ => meta::send(http, sender, outgoing).await,
     }

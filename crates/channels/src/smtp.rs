@@ -136,8 +136,15 @@ impl Mailer {
             .to_owned();
         match self.transport.send(message).await {
             Ok(_) => Ok(id),
-            Err(e) if e.is_permanent() => Err(SendError::Refused(format!("SMTP: {e}"))),
-            Err(e) => Err(SendError::Unavailable(format!("SMTP: {e}"))),
+            // A relay's words often name the recipient: never kept.
+            Err(e) if e.is_permanent() => Err(SendError::Refused(format!(
+                "SMTP: {}",
+                crate::email::without_addresses(&e.to_string())
+            ))),
+            Err(e) => Err(SendError::Unavailable(format!(
+                "SMTP: {}",
+                crate::email::without_addresses(&e.to_string())
+            ))),
         }
     }
 }

@@ -737,20 +737,47 @@ impl Hotline {
         delivery: &PendingDelivery,
         sender_index: &[u8],
     ) -> CoreResult<bool> {
+        // Our own mail come back (a copy, a forward): never a report.
+        if let Some(from) = &message.sender_email
+            && self
+                .account_secrets(account)?
+                .get("email_address")
+                .is_some_and(|ours| ours.eq_ignore_ascii_case(from))
+        {
+            return Ok(false);
+        }
         let mut text = message_text(message);
         let open = self.store.open_reports_of_sender(sender_index).await?;
         // A mail that answers an earlier one, or names a case in its subject, goes onto that
         // report when it is one of the sender's own open reports (a stranger naming a case
-        // reaches nothing); else onto their newest open report.
-        let named = self.cases_named_by(account, message).await?;
-        let threaded = named
+        // reaches nothing); else onto their newest open report. A mail's `From` proves nothing
+        // unless the receiving server verified it (DMARC): an unproven sender goes onto a
+        // report only through a message of it they answer, whose id only its correspondent
+        // has; else a new report.
+        let (by_reference, by_subject) = self.cases_named_by(account, message).await?;
+        let proven = message.sender_email.is_none()
+            || message
+                .sender_check
+                .as_ref()
+                .is_some_and(hotline_domain::inbound::SenderCheck::passed);
+        let threaded = by_reference
             .iter()
             .find(|c| open.contains(c))
-            .or_else(|| open.first())
+            .or_else(|| {
+                proven
+                    .then(|| {
+                        by_subject
+                            .iter()
+                            .find(|c| open.contains(c))
+                            .or(open.first())
+                    })
+                    .flatten()
+            })
             .cloned();
+        let named: Vec<_> = by_reference.iter().chain(&by_subject).collect();
         // A case named that this message does not go onto (closed, or not the sender's): said,
         // for the officer to look at, never followed.
-        if let Some(case) = named.iter().find(|c| Some(*c) != threaded.as_ref()) {
+        if let Some(case) = named.iter().find(|c| Some(**c) != threaded.as_ref()) {
             text = format!("[Nhắc tới tin báo {case}]\n{text}");
         }
         if let Some(case) = threaded {
@@ -840,6 +867,10 @@ impl Hotline {
         // machine (an auto-reply answering ours would loop).
         if !message.public
             && !message.automated
+            && !message
+                .sender_check
+                .as_ref()
+                .is_some_and(hotline_domain::inbound::SenderCheck::failed)
             && let Some(code) = &submitted.follow_up_code
         {
             self.acknowledge(account, message, &submitted.case_number, &code.grouped())
@@ -849,12 +880,15 @@ impl Hotline {
     }
 
     /// The reports a message names: those of the messages it answers (a mail's `In-Reply-To`
-    /// and `References`) and a case number in its subject.
+    /// and `References`), and those of case numbers in its subject.
     async fn cases_named_by(
         &self,
         account: &ChannelAccount,
         message: &InboundMessage,
-    ) -> CoreResult<Vec<hotline_domain::CaseNumber>> {
+    ) -> CoreResult<(
+        Vec<hotline_domain::CaseNumber>,
+        Vec<hotline_domain::CaseNumber>,
+    )> {
         let mut cases = Vec::new();
         for id in message
             .reply_to
@@ -870,15 +904,17 @@ impl Hotline {
                 cases.push(case);
             }
         }
+        let mut in_subject = Vec::new();
         let subject = message.subject.as_deref().unwrap_or_default();
         for word in subject.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
             if let Some(case) = hotline_domain::CaseNumber::parse(word)
                 && !cases.contains(&case)
+                && !in_subject.contains(&case)
             {
-                cases.push(case);
+                in_subject.push(case);
             }
         }
-        Ok(cases)
+        Ok((cases, in_subject))
     }
 
     /// A number the citizen shared after their report began joins its sealed contact (and

@@ -21,7 +21,7 @@ use hotline_store::{OutboundMessage, SendOutcome, Visibility};
 use rand::Rng;
 
 /// The channels whose messages leave by this job.
-pub const PLATFORM_CHANNELS: [Channel; 9] = [
+pub const PLATFORM_CHANNELS: [Channel; 10] = [
     Channel::Whatsapp,
     Channel::Messenger,
     Channel::Instagram,
@@ -31,6 +31,7 @@ pub const PLATFORM_CHANNELS: [Channel; 9] = [
     Channel::Tiktok,
     Channel::X,
     Channel::Email,
+    Channel::Sms,
 ];
 /// Messages taken up per pass.
 const SEND_PER_PASS: u32 = 50;

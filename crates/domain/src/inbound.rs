@@ -62,14 +62,19 @@ pub struct SenderCheck {
 }
 
 impl SenderCheck {
-    /// Whether every check the server made passed, and it made at least one.
+    /// Whether the sender is proven: DMARC passed (SPF or DKIM aligned with the `From`
+    /// domain; a pass of SPF or DKIM alone proves only some domain) and nothing failed.
     pub fn passed(&self) -> bool {
-        let results: Vec<&str> = [&self.spf, &self.dkim, &self.dmarc]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        !results.is_empty() && results.iter().all(|r| *r == "pass")
+        self.dmarc.as_deref() == Some("pass")
+            && [&self.spf, &self.dkim]
+                .into_iter()
+                .flatten()
+                .all(|r| !matches!(r.as_str(), "fail" | "softfail" | "permerror"))
+    }
+
+    /// Whether the server found the sender forged (DMARC failed).
+    pub fn failed(&self) -> bool {
+        self.dmarc.as_deref() == Some("fail")
     }
 }
 

@@ -17,6 +17,7 @@ pub mod platform;
 pub mod report;
 pub mod roster;
 pub mod routing;
+pub mod sms;
 pub mod staff;
 pub mod submission;
 pub mod text;

@@ -109,6 +109,17 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         ids_name_the_sender: false,
     },
     PlatformSpec {
+        channel: Channel::Sms,
+        receive_keys: &["signing_key"],
+        // The gateway's API (the account's API base: SMSGate's cloud by default, a phone in
+        // local mode) and its credentials.
+        send_keys: &["api_user", "api_password"],
+        optional_keys: &[],
+        default_api_base: "https://api.sms-gate.app",
+        private: true,
+        ids_name_the_sender: false,
+    },
+    PlatformSpec {
         channel: Channel::Email,
         // A mailbox read over IMAP, with `imap_password` or `imap_oauth_token` (see
         // `problems`).

@@ -361,14 +361,19 @@ async fn watch_mailboxes(hotline: Hotline) {
     /// How long after a failure a mailbox is opened again.
     const AGAIN: std::time::Duration = std::time::Duration::from_secs(30);
     // Dropped with this task (at shutdown), the set stops every reader.
-    let mut readers: tokio::task::JoinSet<i64> = tokio::task::JoinSet::new();
-    let mut reading = std::collections::HashSet::new();
+    let mut readers: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
+    // Each reader's account by its task, so that one that panicked is opened again too.
+    let mut reading: std::collections::HashMap<tokio::task::Id, i64> =
+        std::collections::HashMap::new();
     let mut ended_at: std::collections::HashMap<i64, std::time::Instant> =
         std::collections::HashMap::new();
     loop {
-        while let Some(ended) = readers.try_join_next() {
-            if let Ok(id) = ended {
-                reading.remove(&id);
+        while let Some(ended) = readers.try_join_next_with_id() {
+            let task = match ended {
+                Ok((task, ())) => task,
+                Err(e) => e.id(),
+            };
+            if let Some(id) = reading.remove(&task) {
                 ended_at.insert(id, std::time::Instant::now());
             }
         }
@@ -376,17 +381,16 @@ async fn watch_mailboxes(hotline: Hotline) {
             Ok(accounts) => {
                 for id in accounts {
                     let resting = ended_at.get(&id).is_some_and(|at| at.elapsed() < AGAIN);
-                    if reading.contains(&id) || resting {
+                    if reading.values().any(|a| *a == id) || resting {
                         continue;
                     }
-                    reading.insert(id);
                     let hotline = hotline.clone();
-                    readers.spawn(async move {
+                    let task = readers.spawn(async move {
                         if let Err(e) = hotline.watch_mailbox(id, IDLE).await {
                             tracing::warn!(account = id, error = %e, "reading a mailbox failed; it is opened again soon");
                         }
-                        id
                     });
+                    reading.insert(task.id(), id);
                 }
             }
             Err(e) => tracing::error!(error = %e, "the mailboxes to read could not be listed"),

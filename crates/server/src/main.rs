@@ -219,6 +219,8 @@ const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
              (updates=polling: fetch with getUpdates instead of a webhook; no secret_token)
   tiktok     to receive: app_secret   to answer: access_token
   x          to receive: consumer_secret (answers the hourly CRC)   to answer: access_token
+  sms        to receive: signing_key (SMSGate's webhook signing key)
+             to answer: api_user, api_password (--api-base: the gateway, SMSGate's cloud by default)
   email      to receive: imap_host, imap_user, and imap_password or imap_oauth_token
              (imap_port, imap_security=tls|starttls|plain, imap_folder, imap_ca_pem: optional)
              to answer: smtp_host, email_address (smtp_port, smtp_security, smtp_user,

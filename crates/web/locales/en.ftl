@@ -931,6 +931,14 @@ setup-email-1 = The published mailbox (e.g. the unit's Gmail): turn IMAP on; wit
 setup-email-2 = Enter imap_host, imap_user and the password; TLS on port 993 by default (imap_security=starttls for port 143). IDLE brings mail in at once; each mail kept is marked with the keyword $HotlineProcessed, never marked read.
 setup-email-3 = To answer: smtp_host (STARTTLS on port 587 by default; smtp_security=tls for 465), smtp_user, smtp_password and email_address (the published address, shown as "From").
 setup-email-4 = The receiving server's SPF, DKIM and DMARC results are kept with each mail; automatic mail, mailing lists and no-reply addresses are never answered automatically; bounces are recorded on the mail they return.
+sms-count = This answer: #N text messages; without marks: #M.
+sms-rule = With Vietnamese marks: 70 characters a message (67 when joined); without: 160 (153).
+sms-unaccented = Send without marks (fewer messages; still readable)
+setup-sms-1 = On the phone running SMS Gateway (SMSGate), Settings → Webhooks: set the Signing key; enter the same as signing_key.
+setup-sms-2 = Register the sms:received webhook (and sms:sent, sms:delivered, sms:failed to record our messages' states) at the webhook address above, over https.
+setup-sms-3 = Other gateways send JSON with the fields id, from, text, received_at, signed the same way (X-Signature = HMAC-SHA256 of the body and X-Timestamp).
+setup-sms-4 = To answer: SMSGate's api_user and api_password; the API address is its cloud server by default, or the phone's in Local mode.
+field-channel_signing_key-required = signing_key (the webhook signing key set in SMS Gateway) is needed.
 channels-imap = A mailbox read over IMAP (IDLE), not a webhook
 field-channel_imap_host-required = imap_host (the IMAP server, e.g. imap.gmail.com) is needed.
 field-channel_imap_user-required = imap_user (the mailbox's login) is needed.

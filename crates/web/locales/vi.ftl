@@ -931,6 +931,14 @@ setup-email-1 = Hộp thư công bố (ví dụ Gmail của đơn vị): bật I
 setup-email-2 = Nhập imap_host, imap_user và mật khẩu; mặc định TLS cổng 993 (imap_security=starttls cho cổng 143). Hệ thống dùng IDLE để nhận thư ngay, đánh dấu mỗi thư đã lưu bằng từ khóa $HotlineProcessed, không đánh dấu "đã đọc".
 setup-email-3 = Để trả lời: smtp_host (mặc định STARTTLS cổng 587; smtp_security=tls cho cổng 465), smtp_user, smtp_password và email_address (địa chỉ công bố, người nhận thấy ở dòng "Từ").
 setup-email-4 = Kết quả SPF, DKIM, DMARC của máy chủ nhận được ghi kèm mỗi thư; thư tự động, danh sách thư, địa chỉ no-reply không được trả lời tự động; thư bị trả về ghi vào trạng thái của thư đã gửi.
+sms-count = Câu trả lời này: #N tin nhắn; nếu gửi không dấu: #M tin nhắn.
+sms-rule = Tin nhắn có dấu: 70 ký tự một tin (67 khi ghép); không dấu: 160 (153 khi ghép).
+sms-unaccented = Gửi không dấu (ít tin nhắn hơn; người nhận vẫn đọc được)
+setup-sms-1 = Trên điện thoại chạy SMS Gateway (SMSGate), mục Settings → Webhooks: đặt Signing key; nhập đúng khóa đó vào signing_key.
+setup-sms-2 = Đăng ký webhook sms:received (và sms:sent, sms:delivered, sms:failed để ghi trạng thái tin đã gửi) tới địa chỉ webhook ở trên, qua https.
+setup-sms-3 = Cổng SMS khác gửi JSON có các trường id, from, text, received_at, ký cùng cách (X-Signature = HMAC-SHA256 của thân và X-Timestamp).
+setup-sms-4 = Để trả lời: api_user, api_password của SMSGate; địa chỉ API mặc định là máy chủ đám mây, hoặc địa chỉ của điện thoại ở chế độ Local.
+field-channel_signing_key-required = Cần signing_key (khóa ký webhook đặt trong SMS Gateway).
 channels-imap = Hộp thư đọc qua IMAP (IDLE), không qua webhook
 field-channel_imap_host-required = Cần imap_host (máy chủ IMAP, ví dụ imap.gmail.com).
 field-channel_imap_user-required = Cần imap_user (tên đăng nhập hộp thư).

@@ -202,6 +202,10 @@ async fn inbox_script() -> Response {
     script(include_str!("../static/inbox.js"))
 }
 
+async fn sms_script() -> Response {
+    script(include_str!("../static/sms.js"))
+}
+
 /// One of our own scripts; pages work without them.
 fn script(source: &'static str) -> Response {
     let mut response = source.into_response();
@@ -456,6 +460,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/form.js", get(form_script))
         .route("/static/work.js", get(work_script))
         .route("/static/inbox.js", get(inbox_script))
+        .route("/static/sms.js", get(sms_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::metrics))

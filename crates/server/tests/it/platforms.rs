@@ -886,3 +886,193 @@ async fn telegram_long_polling_loses_and_doubles_nothing_across_a_restart_on_sql
 async fn telegram_long_polling_loses_and_doubles_nothing_across_a_restart_on_postgres() {
     telegram_long_polling_loses_and_doubles_nothing_across_a_restart(Backend::Postgres).await;
 }
+
+const SMS_KEY: &str = "smsgate-demo-signing-key-42";
+
+fn sms_signature(body: &[u8], at: u64) -> (String, String) {
+    let t = at.to_string();
+    (hex::encode(hmac_of(SMS_KEY, &[body, t.as_bytes()])), t)
+}
+
+async fn post_sms(server: &Server, body: &[u8], (signature, timestamp): (&str, &str)) -> u16 {
+    reqwest::Client::new()
+        .post(server.url("/hooks/sms/qn-sms"))
+        .header("content-type", "application/json")
+        .header("x-signature", signature)
+        .header("x-timestamp", timestamp)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn a_text_message_becomes_a_report_and_is_answered_by_sms(backend: Backend) {
+    use crate::harness::{browser, console_form, page, sign_in};
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    let platform = StandIn::start().await;
+    data.add_staff("qn.truc", Role::DutyOfficer, "22").await;
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let settings = settings(&[
+        ("signing_key", SMS_KEY),
+        ("api_user", "hotline"),
+        ("api_password", "gateway-pass"),
+    ]);
+    let input = hotline_core::channels::AccountInput {
+        platform: "sms",
+        name: "qn-sms",
+        unit: "22",
+        settings: &settings,
+        api_base: Some(&platform.base),
+    };
+    let view = service
+        .hotline
+        .add_channel_account(None, &input)
+        .await
+        .unwrap();
+    assert!(view.missing_send_keys.is_empty());
+    service.close().await;
+    let server = Server::start(data.config()).await;
+    let base = server.url("");
+    let base = base.trim_end_matches('/').to_owned();
+
+    // Refused: a bad signature, none, one ten minutes old. Nothing kept.
+    let body = fixture("sms_gateway/sms_received.json");
+    let (signature, now) = sms_signature(&body, unix_now());
+    let (stale_signature, stale) = sms_signature(&body, unix_now() - 600);
+    assert_eq!(post_sms(&server, &body, ("00", &now)).await, 401);
+    assert_eq!(
+        post_sms(&server, &body, (&stale_signature, &stale)).await,
+        401
+    );
+    let unsigned = reqwest::Client::new()
+        .post(server.url("/hooks/sms/qn-sms"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    assert_eq!(journalled(&data).await, 0);
+    // Delivered, then delivered again (the gateway retries): one report, one message.
+    for _ in 0..2 {
+        assert_eq!(post_sms(&server, &body, (&signature, &now)).await, 200);
+    }
+    let mut case = String::new();
+    eventually("the SMS report", async || {
+        let list = api_list(&base, "/api/v1/reports", &token).await;
+        if let Some(report) = list["items"].as_array().unwrap().first() {
+            case = report["case_number"].as_str().unwrap().to_owned();
+        }
+        !case.is_empty()
+    })
+    .await;
+    let document = async || api_list(&base, &format!("/api/v1/reports/{case}"), &token).await;
+    let report = document().await;
+    assert_eq!(report["channel"], "sms");
+    let shown = report.to_string();
+    assert!(!shown.contains("+84987654321") && !shown.contains("0987 654 321"));
+    // Acknowledged by SMS through the gateway, to the sender's number.
+    eventually("the acknowledgement", async || {
+        platform
+            .seen()
+            .iter()
+            .any(|s| s.path == "/3rdparty/v1/messages")
+    })
+    .await;
+    let sent: Vec<_> = platform
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "/3rdparty/v1/messages")
+        .collect();
+    assert_eq!(sent.len(), 1, "once, however often it was delivered");
+    assert_eq!(sent[0].body["phoneNumbers"], json!(["+84987654321"]));
+    assert!(
+        sent[0].body["textMessage"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&case)
+    );
+    assert_eq!(
+        sent[0].authorization.as_deref(),
+        Some("Basic aG90bGluZTpnYXRld2F5LXBhc3M=")
+    );
+    // The gateway reports it delivered: the state follows.
+    eventually("sent", async || {
+        document().await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["direction"] == "outbound" && m["delivery"] == "sent")
+    })
+    .await;
+    // The stand-in numbers what it accepts: the acknowledgement was its first request.
+    let gateway_id = "18001";
+    let delivered = json!({
+        "deviceId": "ffffffffceb0b1db0000018e937c815b",
+        "event": "sms:delivered",
+        "id": "delivery-report-1",
+        "payload": {"messageId": gateway_id, "phoneNumber": "+84987654321", "deliveredAt": "2026-11-20T21:20:00.000+07:00"},
+        "webhookId": "smsgate-delivered-01",
+    })
+    .to_string();
+    let (signature, now) = sms_signature(delivered.as_bytes(), unix_now());
+    assert_eq!(
+        post_sms(&server, delivered.as_bytes(), (&signature, &now)).await,
+        200
+    );
+    eventually("delivered", async || {
+        document().await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["direction"] == "outbound" && m["delivery"] == "delivered")
+    })
+    .await;
+
+    // The duty officer's reply box counts the messages; sent without marks, as chosen.
+    let officer = browser();
+    sign_in(&officer, &server, "qn.truc").await;
+    let shown = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(shown.contains("id=\"sms-count\""), "{shown}");
+    assert!(shown.contains("name=\"unaccented\""));
+    let answer = "Công an phường đã cử tổ tuần tra đến cổng bệnh viện.";
+    let r = officer
+        .post(server.url(&format!("/console/reports/{case}/reply")))
+        .form(&console_form(&officer, &server, &[("text", answer), ("unaccented", "1")]).await)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().as_u16() == 303,
+        "{}",
+        r.status()
+    );
+    eventually("the answer by SMS", async || {
+        platform.seen().iter().any(|s| {
+            s.path == "/3rdparty/v1/messages"
+                && s.body["textMessage"]["text"]
+                    == "Cong an phuong da cu to tuan tra den cong benh vien."
+        })
+    })
+    .await;
+    assert_eq!(
+        hotline_domain::sms::segments("Cong an phuong da cu to tuan tra den cong benh vien.").count,
+        1
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_text_message_becomes_a_report_and_is_answered_by_sms_on_sqlite() {
+    a_text_message_becomes_a_report_and_is_answered_by_sms(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_text_message_becomes_a_report_and_is_answered_by_sms_on_postgres() {
+    a_text_message_becomes_a_report_and_is_answered_by_sms(Backend::Postgres).await;
+}

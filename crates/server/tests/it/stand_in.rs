@@ -213,6 +213,12 @@ async fn answer(
             "data": {"id": format!("18610000000000{number}"), "text": body["text"]},
         }))
         .into_response(),
+        // SMSGate: accepted, with its id of the message.
+        None if path == "/3rdparty/v1/messages" => (
+            StatusCode::ACCEPTED,
+            Json(json!({"id": format!("1800{number}"), "state": "Pending"})),
+        )
+            .into_response(),
         None if body["messaging_product"] == "whatsapp" => Json(json!({
             "messaging_product": "whatsapp",
             "contacts": [{"input": body["to"], "wa_id": body["to"]}],

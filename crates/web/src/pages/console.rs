@@ -405,6 +405,8 @@ struct ReportPage {
     similar: Vec<SimilarLine>,
     /// Where an answer goes: the follow-up page, or the platform the report came from.
     reply_hint: String,
+    /// The report came by SMS: the reply box counts the messages an answer takes.
+    by_sms: bool,
     /// The reader's other reports from the same reporter: case number and channel.
     same_reporter: Vec<(String, String)>,
 }
@@ -673,9 +675,15 @@ pub async fn reply(
     Path(case): Path<String>,
     PostedForm(form): PostedForm,
 ) -> Response {
+    // An SMS answer sent without marks takes fewer messages (the box says how many).
+    let text = if form.get("unaccented") == "1" {
+        hotline_domain::sms::unaccented(form.get("text"))
+    } else {
+        form.get("text").to_owned()
+    };
     let done = state
         .hotline
-        .reply_to_reporter(&actor, &case, form.get("text"))
+        .reply_to_reporter(&actor, &case, &text)
         .await
         .map(|_| ());
     let shown = |message| Shown::refused(FormSlot::Reply, message);
@@ -1347,6 +1355,7 @@ async fn report_response(
         .collect();
     let page = ReportPage {
         reply_hint,
+        by_sms: summary.channel == hotline_domain::Channel::Sms,
         same_reporter,
         c: Chrome::new(ctx, Some(actor)),
         title: ctx

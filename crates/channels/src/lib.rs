@@ -3,6 +3,7 @@
 //! Every base URL is configurable so that tests (and operators behind a proxy) can point an
 //! adapter at a local stand-in.
 
+pub mod cti;
 pub mod email;
 pub mod imap;
 pub mod meta;

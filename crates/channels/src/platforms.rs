@@ -10,8 +10,8 @@ use hotline_domain::Channel;
 use hotline_domain::inbound::InboundEvent;
 
 use crate::{
-    Outgoing, Refusal, SendError, Sender, Unreadable, email, meta, sms_gate, telegram, tiktok, x,
-    zalo,
+    Outgoing, Refusal, SendError, Sender, Unreadable, cti, email, meta, sms_gate, telegram, tiktok,
+    x, zalo,
 };
 
 /// The request headers deliveries are authenticated by, lowercase.
@@ -110,6 +110,8 @@ pub fn verify(
             secret(secrets, "signing_key"),
             now,
         ),
+        // The PBX's secret token is in the webhook's path: the caller found the account by it.
+        Channel::Phone => Ok(()),
         // Mail comes in over IMAP, never by a webhook.
         _ => Err(Refusal::Mismatch),
     }
@@ -174,6 +176,7 @@ pub fn parse(
         Channel::X => x::parse(body, received),
         Channel::Email => email::parse(body, received),
         Channel::Sms => sms_gate::parse(body, received),
+        Channel::Phone => cti::parse(body),
         other => meta::parse(other, body, received),
     }
 }

@@ -337,7 +337,12 @@ impl Hotline {
             platform: account.platform,
             name: account.name.clone(),
             unit: account.unit.clone(),
-            webhook_path: format!("/hooks/{}/{}", account.platform, account.name),
+            // The PBX's path holds its secret token: shown as a placeholder, never the token.
+            webhook_path: if account.platform == Channel::Phone {
+                "/hooks/cti/<token>".to_owned()
+            } else {
+                format!("/hooks/{}/{}", spec.name(), account.name)
+            },
             keys: secrets.keys().cloned().collect(),
             missing_send_keys: spec
                 .send_keys
@@ -469,7 +474,12 @@ impl Hotline {
         headers: &DeliveryHeaders,
         body: &[u8],
     ) -> CoreResult<i64> {
-        let account = self.live_account(platform, name).await?;
+        // A PBX posts to `/hooks/cti/<token>`: the token finds (and proves) the account.
+        let account = if platform == "cti" {
+            self.cti_account(name).await?
+        } else {
+            self.live_account(platform, name).await?
+        };
         let secrets = self.account_secrets(&account)?;
         if let Err(refusal) =
             platforms::verify(account.platform, headers, body, &secrets, self.clock.now())
@@ -547,6 +557,19 @@ impl Hotline {
                                 let after = last_of_sender.insert(sender_index.clone(), next);
                                 Some(Turn {
                                     sender_index,
+                                    after,
+                                    done,
+                                })
+                            }
+                            // A call's steps in the order the PBX sent them: a hangup taken
+                            // before its answer would make an answered call a missed one.
+                            InboundEvent::Call(call) => {
+                                let key =
+                                    format!("call:{}:{}", account.id, call.call_id).into_bytes();
+                                let (done, next) = tokio::sync::oneshot::channel();
+                                let after = last_of_sender.insert(key.clone(), next);
+                                Some(Turn {
+                                    sender_index: key,
                                     after,
                                     done,
                                 })
@@ -716,6 +739,22 @@ impl Hotline {
                         )
                         .await?;
                     ignored += u32::from(!known);
+                }
+                (InboundEvent::Call(call), turn) => {
+                    let (after, done) = match turn {
+                        Some(Turn { after, done, .. }) => (after, Some(done)),
+                        None => (None, None),
+                    };
+                    if let Some(after) = after {
+                        let _ = after.await;
+                    }
+                    let taken = self.take_call(account, &call).await;
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
+                    taken?;
+                    messages += 1;
+                    pass.messages += 1;
                 }
                 (InboundEvent::Ignored(what), _) => {
                     tracing::debug!(%what, "delivery event of no use here");

@@ -552,6 +552,12 @@ const CHANNEL_ACCOUNTS: &[DemoAccountLine] = &[
         &[("app_secret", "tt-demo-client-secret-9f8e7d6c5b4a")],
     ),
     (
+        "sms",
+        "qn-sms",
+        &[("signing_key", "smsgate-demo-signing-key-42")],
+    ),
+    ("cti", "qn-pbx", &[("token", "DemoCtiToken0000000000000")]),
+    (
         "x",
         "qn-x",
         &[(

@@ -163,6 +163,43 @@ impl InboundMessage {
     }
 }
 
+/// What a PBX says of a call (the generic CTI contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStep {
+    /// It rings.
+    New,
+    /// Someone picked up.
+    Answer,
+    /// It ended; how, in `cause`.
+    Hangup,
+}
+
+/// One step of a call. `Debug` shows no number.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CallEvent {
+    pub step: CallStep,
+    /// The PBX's id of the call, the same for its steps.
+    pub call_id: String,
+    /// The caller's number as the PBX gives it; `None` when withheld.
+    pub from: Option<String>,
+    /// `in` or `out`.
+    pub inbound: bool,
+    /// Who answered (an extension, a login), when the PBX says.
+    pub answered_by: Option<String>,
+    /// How it ended: `normalClearing`, `busy`, `cancel`, `noAnswer`…
+    pub cause: Option<String>,
+}
+
+impl std::fmt::Debug for CallEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallEvent")
+            .field("step", &self.step)
+            .field("call_id", &self.call_id)
+            .field("cause", &self.cause)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One event of a delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InboundEvent {
@@ -173,6 +210,8 @@ pub enum InboundEvent {
         delivery: Delivery,
         error: Option<String>,
     },
+    /// A step of a call to the hotline's line.
+    Call(CallEvent),
     /// Of no use here (our own echoes, typing, a post published…): named for the counts.
     Ignored(String),
 }

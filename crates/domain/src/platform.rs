@@ -6,7 +6,10 @@ use crate::{Channel, DomainError, FieldError};
 /// What connecting one platform takes. Keys are named as the platform names its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlatformSpec {
+    /// The channel its reports come on.
     pub channel: Channel,
+    /// Its name in commands and paths (`whatsapp`; the telephone line's PBX is `cti`).
+    pub name: &'static str,
     /// Needed to receive (check deliveries, answer the handshake).
     pub receive_keys: &'static [&'static str],
     /// Needed, besides, to answer on the platform.
@@ -28,6 +31,7 @@ const META_GRAPH: &str = "https://graph.facebook.com";
 pub const PLATFORMS: &[PlatformSpec] = &[
     PlatformSpec {
         channel: Channel::Whatsapp,
+        name: "whatsapp",
         receive_keys: &["app_secret", "verify_token"],
         send_keys: &["access_token", "phone_number_id"],
         // An approved template asking the citizen to write back, sent when an answer waits
@@ -39,6 +43,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Messenger,
+        name: "messenger",
         receive_keys: &["app_secret", "verify_token"],
         send_keys: &["access_token", "page_id"],
         optional_keys: &[],
@@ -48,6 +53,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Instagram,
+        name: "instagram",
         receive_keys: &["app_secret", "verify_token"],
         send_keys: &["access_token"],
         // The professional account's id; `me` (the token's own account) when not given.
@@ -58,6 +64,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Threads,
+        name: "threads",
         receive_keys: &["app_secret", "verify_token"],
         send_keys: &["access_token"],
         optional_keys: &[],
@@ -67,6 +74,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Zalo,
+        name: "zalo",
         // The OA secret key checks deliveries (not the app secret, which refreshes tokens).
         receive_keys: &["app_id", "oa_secret_key"],
         send_keys: &["access_token"],
@@ -79,6 +87,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Telegram,
+        name: "telegram",
         // A webhook is checked by its secret token; polling fetches with the bot token (see
         // `problems`).
         receive_keys: &[],
@@ -91,6 +100,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Tiktok,
+        name: "tiktok",
         receive_keys: &["app_secret"],
         send_keys: &["access_token"],
         optional_keys: &[],
@@ -100,6 +110,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::X,
+        name: "x",
         receive_keys: &["consumer_secret"],
         send_keys: &["access_token"],
         optional_keys: &[],
@@ -110,6 +121,7 @@ pub const PLATFORMS: &[PlatformSpec] = &[
     },
     PlatformSpec {
         channel: Channel::Sms,
+        name: "sms",
         receive_keys: &["signing_key"],
         // The gateway's API (the account's API base: SMSGate's cloud by default, a phone in
         // local mode) and its credentials.
@@ -120,7 +132,20 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         ids_name_the_sender: false,
     },
     PlatformSpec {
+        channel: Channel::Phone,
+        name: "cti",
+        // The secret in the webhook's path (`/hooks/cti/<token>`): the PBX's only proof.
+        receive_keys: &["token"],
+        send_keys: &[],
+        optional_keys: &[],
+        // A PBX has no API here: it posts, nothing is sent to it.
+        default_api_base: "",
+        private: true,
+        ids_name_the_sender: false,
+    },
+    PlatformSpec {
         channel: Channel::Email,
+        name: "email",
         // A mailbox read over IMAP, with `imap_password` or `imap_oauth_token` (see
         // `problems`).
         receive_keys: &["imap_host", "imap_user"],
@@ -155,16 +180,16 @@ impl PlatformSpec {
         PLATFORMS.iter().find(|p| p.channel == channel)
     }
 
-    /// Parses a platform's name (`whatsapp`); `unknown_platform` for anything else.
+    /// Parses a platform's name (`whatsapp`, `cti`); `unknown_platform` for anything else.
     pub fn parse(name: &str) -> Result<&'static Self, DomainError> {
-        name.parse::<Channel>()
-            .ok()
-            .and_then(Self::of)
+        PLATFORMS
+            .iter()
+            .find(|p| p.name == name)
             .ok_or_else(|| DomainError::field("platform", "unknown_platform"))
     }
 
     pub fn name(&self) -> &'static str {
-        self.channel.as_str()
+        self.name
     }
 
     /// What else settings need beyond the keys each platform requires: a Telegram webhook
@@ -175,6 +200,17 @@ impl PlatformSpec {
         settings: &std::collections::BTreeMap<String, String>,
     ) -> Vec<FieldError> {
         let mut problems = Vec::new();
+        if self.channel == Channel::Phone
+            && settings.get("token").is_some_and(|token| {
+                token.len() < 24
+                    || !token
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+        {
+            // The token is all that guards the line's events: long, and safe in a path.
+            problems.push(FieldError::new("token", "invalid"));
+        }
         if self.channel == Channel::Email {
             if !settings.contains_key("imap_password") && !settings.contains_key("imap_oauth_token")
             {

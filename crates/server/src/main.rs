@@ -219,6 +219,7 @@ const CHANNEL_KEYS_HELP: &str = "Keys (--set KEY=VALUE):
              (updates=polling: fetch with getUpdates instead of a webhook; no secret_token)
   tiktok     to receive: app_secret   to answer: access_token
   x          to receive: consumer_secret (answers the hourly CRC)   to answer: access_token
+  cti        to receive: token (at least 24 characters; the PBX posts to /hooks/cti/<token>)
   sms        to receive: signing_key (SMSGate's webhook signing key)
              to answer: api_user, api_password (--api-base: the gateway, SMSGate's cloud by default)
   email      to receive: imap_host, imap_user, and imap_password or imap_oauth_token

@@ -122,6 +122,7 @@ macro_rules! for_any_sql_database {
 
 // After the macro, which they use.
 mod alerts;
+mod calls;
 mod channels;
 mod duty;
 mod notifications;
@@ -1084,6 +1085,8 @@ for_any_sql_database! {
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
             "DELETE FROM notes WHERE report_id = $1",
+            // Calls stay counted, without their report or caller.
+            "UPDATE calls SET report_id = NULL, caller_index = NULL WHERE report_id = $1",
             "DELETE FROM messages WHERE report_id = $1",
             "DELETE FROM reports WHERE id = $1",
         ] {

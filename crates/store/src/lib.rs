@@ -655,6 +655,40 @@ pub trait Channels: Send + Sync {
     ) -> StoreResult<DeliveryCounts>;
 }
 
+/// Calls to the hotline's line and the queue of those to call back.
+#[async_trait]
+pub trait Calls: Send + Sync {
+    /// Records a call's start, once per account and call id; `false` when it was recorded.
+    async fn start_call(&self, call: &NewCall) -> StoreResult<bool>;
+    async fn call(&self, account_id: i64, call_id: &str) -> StoreResult<Option<CallRecord>>;
+    async fn call_by_id(&self, id: i64) -> StoreResult<CallRecord>;
+    /// Records who answered, the first time.
+    async fn answer_call(
+        &self,
+        account_id: i64,
+        call_id: &str,
+        (at, by): (DateTime<Utc>, Option<&str>),
+    ) -> StoreResult<()>;
+    /// Records its end, the first time; a missed call goes on the callback queue.
+    async fn end_call(
+        &self,
+        account_id: i64,
+        call_id: &str,
+        (at, cause, missed): (DateTime<Utc>, Option<&str>, bool),
+    ) -> StoreResult<()>;
+    /// Calls waiting to be called back, longest waiting first.
+    async fn waiting_callbacks(&self, limit: u32) -> StoreResult<Vec<CallRecord>>;
+    /// Records a callback's outcome: `done` closes it, else it stays waiting, tried once more.
+    async fn record_callback(
+        &self,
+        id: i64,
+        (outcome, done): (&str, bool),
+        (staff, at): (StaffId, DateTime<Utc>),
+    ) -> StoreResult<()>;
+    /// Calls ringing or under way that began after `since`, newest first.
+    async fn live_calls(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>>;
+}
+
 /// Messages of ours that leave by a platform: officers' answers and acknowledgements, queued
 /// with the report (or in its intake) and sent by a job.
 #[async_trait]
@@ -767,6 +801,7 @@ pub trait Store:
     + Channels
     + Outbox
     + Media
+    + Calls
     + Audit
 {
 }
@@ -787,6 +822,7 @@ impl<T> Store for T where
         + Channels
         + Outbox
         + Media
+        + Calls
         + Audit
 {
 }

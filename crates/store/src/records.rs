@@ -1000,6 +1000,46 @@ impl std::fmt::Debug for NewChannelAccount {
     }
 }
 
+/// A call to start recording.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewCall {
+    pub account_id: i64,
+    pub call_id: String,
+    pub inbound: bool,
+    /// The blind index of the caller's number; `None` when withheld.
+    pub caller_index: Option<Vec<u8>>,
+    pub report: Option<ReportId>,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewCall")
+            .field("call_id", &self.call_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A call as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub call_id: String,
+    pub inbound: bool,
+    pub report: Option<ReportId>,
+    pub case_number: Option<CaseNumber>,
+    pub started_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answered_by: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub cause: Option<String>,
+    /// `none`, `waiting` (missed: someone must call back) or `done`.
+    pub callback: String,
+    pub callback_attempts: u32,
+    pub callback_outcome: Option<String>,
+}
+
 /// A connected platform account.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChannelAccount {

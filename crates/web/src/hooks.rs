@@ -79,6 +79,15 @@ pub async fn delivery(
         .receive_delivery(&platform, &account, &headers, &body)
         .await
     {
+        // The generic CTI contract reads a JSON answer: `{}` lets the call through.
+        Ok(_) if platform == "cti" => {
+            let mut response = (StatusCode::OK, "{}").into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
         Ok(_) => plain(StatusCode::OK, "EVENT_RECEIVED".to_owned()),
         Err(e) => refused(&e),
     }

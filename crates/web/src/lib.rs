@@ -310,6 +310,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/tong-hop", get(pages::digest))
         .route("/console/canh-bao", get(pages::alerts))
+        .route(
+            "/console/goi-lai",
+            get(pages::callbacks).post(pages::record_callback),
+        )
+        .route("/console/cuoc-goi", get(pages::live_calls))
         .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
         .route(
             "/console/thong-bao",

@@ -95,4 +95,40 @@
   if (every > 0) {
     setInterval(ask, every * 1000);
   }
+
+  // The screen-pop: a call ringing now, its caller's pseudonym and open reports.
+  var pop = document.getElementById("call-pop");
+  var calls = function () {
+    fetch("/console/cuoc-goi", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (live) {
+        if (!live) {
+          return;
+        }
+        var ringing = live.filter(function (call) { return !call.answered; });
+        pop.textContent = "";
+        pop.hidden = ringing.length === 0;
+        ringing.forEach(function (call) {
+          var line = document.createElement("p");
+          line.appendChild(document.createTextNode(pop.getAttribute("data-title") + " · " + call.since + " · " +
+            pop.getAttribute("data-reporter") + ": " + (call.reporter || pop.getAttribute("data-unknown"))));
+          if (call.open_reports.length) {
+            line.appendChild(document.createTextNode(" · " + pop.getAttribute("data-reports") + ":"));
+            call.open_reports.forEach(function (caseNumber) {
+              var link = document.createElement("a");
+              link.href = "/console/reports/" + encodeURIComponent(caseNumber);
+              link.textContent = caseNumber;
+              line.appendChild(document.createTextNode(" "));
+              line.appendChild(link);
+            });
+          }
+          pop.appendChild(line);
+        });
+      })
+      .catch(function () {});
+  };
+  if (pop) {
+    calls();
+    setInterval(calls, 5000);
+  }
 })();

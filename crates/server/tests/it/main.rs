@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod bad_input;
 mod browser;
+mod calls;
 mod capture;
 mod channels;
 mod cli;

@@ -83,7 +83,8 @@ struct AdminChannelsPage {
 }
 
 fn block(state: &AppState, ctx: &Ctx, view: AccountView) -> AccountBlock {
-    let platform = view.platform.as_str();
+    let platform = hotline_domain::platform::PlatformSpec::of(view.platform)
+        .map_or(view.platform.as_str(), |spec| spec.name());
     let steps = (1..=4)
         .map(|n| format!("setup-{platform}-{n}"))
         .filter(|key| ctx.tr.has(key))

@@ -2,6 +2,7 @@
 //! inbox and report page. They work without JavaScript.
 
 mod admin;
+mod calls;
 mod channels;
 mod citizen;
 mod console;
@@ -16,6 +17,7 @@ pub use inbox_filter::InboxQuery;
 mod staff;
 
 pub use admin::*;
+pub use calls::*;
 pub use channels::*;
 pub use citizen::*;
 pub use console::*;

@@ -1,0 +1,241 @@
+//! The telephone line end to end: the PBX's call events (JSON and form-encoded) at
+//! `/hooks/cti/<token>` become call records on the caller's report, a missed call waits on
+//! the callback queue until someone calls back, and the duty console hears of a ringing call
+//! with the caller's pseudonym and open reports, never the number.
+
+use crate::channels::{eventually, fixture, journalled};
+use crate::harness::{Backend, Data, Server, api_list, browser, console_form, page, sign_in};
+use hotline_domain::Role;
+use serde_json::Value;
+
+const TOKEN: &str = "DemoCtiToken0000000000000";
+
+async fn post(server: &Server, token: &str, body: &[u8], form: bool) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(server.url(&format!("/hooks/cti/{token}")))
+        .header(
+            "content-type",
+            if form {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            },
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.truc", Role::DutyOfficer, "22").await;
+    data.add_staff("ht.truc", Role::DutyOfficer, "42").await;
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let settings = vec![("token".to_owned(), TOKEN.to_owned())];
+    let input = hotline_core::channels::AccountInput {
+        platform: "cti",
+        name: "qn-pbx",
+        unit: "22",
+        settings: &settings,
+        api_base: None,
+    };
+    let view = service
+        .hotline
+        .add_channel_account(None, &input)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.webhook_path, "/hooks/cti/<token>",
+        "the token is never shown"
+    );
+    let short = vec![("token".to_owned(), "short".to_owned())];
+    let weak = hotline_core::channels::AccountInput {
+        name: "qn-pbx-2",
+        settings: &short,
+        ..input.clone()
+    };
+    assert!(
+        service
+            .hotline
+            .add_channel_account(None, &weak)
+            .await
+            .is_err()
+    );
+    service.close().await;
+    let server = Server::start(data.config()).await;
+    let base = server.url("");
+    let base = base.trim_end_matches('/').to_owned();
+
+    // An unknown token: 404, nothing kept.
+    let new_call = fixture("cti/new_call.json");
+    assert_eq!(
+        post(&server, "WrongToken000000000000000", &new_call, false)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(journalled(&data).await, 0);
+
+    // A call answered and ended: recorded on a new report, the caller's number sealed.
+    for name in ["new_call.json", "answer.json", "hangup.json"] {
+        let (status, body) = post(&server, TOKEN, &fixture(&format!("cti/{name}")), false).await;
+        assert_eq!((status, body.as_str()), (200, "{}"), "{name}");
+    }
+    let list = async || api_list(&base, "/api/v1/reports", &token).await;
+    let mut case = String::new();
+    eventually("the call's report", async || {
+        if let Some(report) = list().await["items"].as_array().unwrap().first() {
+            case = report["case_number"].as_str().unwrap().to_owned();
+        }
+        !case.is_empty()
+    })
+    .await;
+    let document =
+        async |case: &str| api_list(&base, &format!("/api/v1/reports/{case}"), &token).await;
+    eventually("the call recorded", async || {
+        document(&case).await["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"].as_str().unwrap().contains("người nghe: nam.hv"))
+    })
+    .await;
+    let report = document(&case).await;
+    assert_eq!(report["channel"], "phone");
+    let shown = report.to_string();
+    assert!(!shown.contains("84912345678") && !shown.contains("0912 345 678"));
+    let pseudonym = report["reporter"].as_str().unwrap().to_owned();
+
+    // The same caller rings again: the duty console's screen-pop names their pseudonym and
+    // their open report, never the number; another province's officer hears nothing of it.
+    let ring = String::from_utf8(new_call.clone())
+        .unwrap()
+        .replace("6f1d2c3b-4a59-4e7f-8b21-0c9d8e7f6a5b", "second-call");
+    assert_eq!(post(&server, TOKEN, ring.as_bytes(), false).await.0, 200);
+    let officer = browser();
+    sign_in(&officer, &server, "qn.truc").await;
+    let live = async |who: &reqwest::Client| -> Value {
+        who.get(server.url("/console/cuoc-goi"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    eventually("the screen-pop", async || {
+        live(&officer)
+            .await
+            .as_array()
+            .is_some_and(|calls| !calls.is_empty())
+    })
+    .await;
+    let pop = live(&officer).await;
+    assert_eq!(pop[0]["reporter"], pseudonym.as_str());
+    assert_eq!(pop[0]["open_reports"][0], case.as_str());
+    assert_eq!(pop[0]["answered"], false);
+    assert!(!pop.to_string().contains("912345678"));
+    let inbox = page(&officer, server.url("/console")).await;
+    assert!(inbox.contains("id=\"call-pop\""));
+    let other = browser();
+    sign_in(&other, &server, "ht.truc").await;
+    assert_eq!(live(&other).await, Value::Array(Vec::new()));
+
+    // A missed call, form-encoded, from a withheld number at night: on the callback queue.
+    let form = String::from_utf8(fixture("cti/new_call_form.txt")).unwrap();
+    let body = form
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .replace("from=84912345678", "from=anonymous")
+        .replace("6f1d2c3b-4a59-4e7f-8b21-0c9d8e7f6a5b", "missed-call");
+    assert_eq!(post(&server, TOKEN, body.as_bytes(), true).await.0, 200);
+    let hangup =
+        "event=hangup&from=anonymous&to=02083851234&direction=in&callId=missed-call&cause=noAnswer";
+    assert_eq!(post(&server, TOKEN, hangup.as_bytes(), true).await.0, 200);
+    // Delivered again, as PBX scripts retry: nothing doubles.
+    assert_eq!(post(&server, TOKEN, hangup.as_bytes(), true).await.0, 200);
+    eventually("on the callback queue", async || {
+        page(&officer, server.url("/console/goi-lai"))
+            .await
+            .contains("id=\"callbacks\"")
+    })
+    .await;
+    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    assert!(queue.contains("Cuộc gọi nhỡ chờ gọi lại"));
+    let id = queue
+        .split("id=\"callback-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(queue.matches("id=\"callback-").count(), 1, "{queue}");
+    let theirs = page(&other, server.url("/console/goi-lai")).await;
+    assert!(theirs.contains("id=\"callbacks-none\""), "not theirs");
+    let call_back = async |who: &reqwest::Client, outcome: &str| {
+        who.post(server.url("/console/goi-lai"))
+            .form(&console_form(who, &server, &[("id", &id), ("outcome", outcome)]).await)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        call_back(&other, "reached").await,
+        404,
+        "another province's call"
+    );
+    assert_eq!(call_back(&officer, "no_answer").await, 200);
+    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    assert!(
+        queue.contains(&format!("id=\"callback-{id}\"")),
+        "still waiting"
+    );
+    assert_eq!(call_back(&officer, "reached").await, 200);
+    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    assert!(
+        queue.contains("id=\"callbacks-none\""),
+        "called back: off the queue"
+    );
+    assert_eq!(call_back(&officer, "reached").await, 404, "once");
+    // The missed call's report says so, once.
+    let reports = list().await;
+    let missed = reports["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["case_number"].as_str().unwrap().to_owned())
+        .find(|c| *c != case)
+        .unwrap();
+    let texts: Vec<String> = document(&missed).await["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("Cuộc gọi nhỡ")).count(),
+        1,
+        "{texts:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn calls_are_recorded_and_missed_ones_wait_for_a_callback_on_sqlite() {
+    calls_are_recorded_and_missed_ones_wait_for_a_callback(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn calls_are_recorded_and_missed_ones_wait_for_a_callback_on_postgres() {
+    calls_are_recorded_and_missed_ones_wait_for_a_callback(Backend::Postgres).await;
+}

@@ -47,6 +47,18 @@ pub struct LiveCall {
     pub open_reports: Vec<CaseNumber>,
 }
 
+/// A call the duty officer may record the content of.
+#[derive(Debug, Clone)]
+pub struct RecentCall {
+    pub id: i64,
+    pub case_number: CaseNumber,
+    pub rang_at: DateTime<Utc>,
+    pub answered_by: Option<String>,
+}
+
+/// How far back the calls offered to record go.
+const RECENT: Duration = Duration::hours(12);
+
 /// How a callback went.
 pub const CALLBACK_OUTCOMES: [&str; 3] = ["reached", "no_answer", "wrong_number"];
 
@@ -295,6 +307,73 @@ impl Hotline {
             &format!("outcome={outcome}"),
         )
         .await
+    }
+
+    /// The calls to the line of the last hours, on reports the reader may see, newest first:
+    /// what quick capture offers to record the content of.
+    pub async fn recent_calls(&self, actor: &Actor) -> CoreResult<Vec<RecentCall>> {
+        let mut recent = Vec::new();
+        for call in self.store.calls_since(self.clock.now() - RECENT).await? {
+            let Some(case) = call.case_number else {
+                continue;
+            };
+            if call.inbound && self.sees(actor, Some(&case)).await? {
+                recent.push(RecentCall {
+                    id: call.id,
+                    case_number: case,
+                    rang_at: call.started_at,
+                    answered_by: call.answered_by,
+                });
+            }
+        }
+        Ok(recent)
+    }
+
+    /// The officer's record of a call: what the caller said and the recording, on the call's
+    /// report (the caller's number came with the call, sealed there; nobody types it).
+    pub(crate) async fn record_call_content(
+        &self,
+        actor: &Actor,
+        call_id: i64,
+        text: &str,
+        evidence: &[crate::evidence::Evidence],
+    ) -> CoreResult<CaseNumber> {
+        let call = match self.store.call_by_id(call_id).await {
+            Ok(call) => call,
+            Err(hotline_store::StoreError::NotFound) => return Err(CoreError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let case = call.case_number.ok_or(CoreError::NotFound)?;
+        // Within the officer's scope, or not found at all.
+        let detail = match self.store.report(&actor.visibility(), &case).await {
+            Ok(detail) => detail,
+            Err(hotline_store::StoreError::NotFound) => return Err(CoreError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let text = hotline_domain::text::clean(text);
+        if text.is_empty() {
+            return Err(DomainError::field("text", "required").into());
+        }
+        let added = Added {
+            direction: Direction::Inbound,
+            author: Some(actor),
+            text: &format!(
+                "[Nội dung cuộc gọi lúc {}, cán bộ ghi] {text}",
+                vn_clock(call.started_at)
+            ),
+            evidence,
+            event: "report.call_content_recorded",
+            via: None,
+        };
+        self.add_message(&detail, added).await?;
+        self.audit(
+            Some(actor.0.id),
+            "report.call_content_recorded",
+            case.as_str(),
+            &format!("files={}", evidence.len()),
+        )
+        .await?;
+        Ok(case)
     }
 
     /// Calls ringing or under way that the reader may see: for the screen-pop.

@@ -29,6 +29,9 @@ pub struct Capture {
     pub urgent: bool,
     /// Screenshots, recordings, already inspected.
     pub evidence: Vec<Evidence>,
+    /// The call to the line this records (its report gets the record; the caller's number
+    /// came with the call).
+    pub call: Option<i64>,
 }
 
 /// The channels a capture can name: what reaches a unit outside Hotline's own forms.
@@ -65,6 +68,17 @@ impl Hotline {
             .is_some_and(|at| at > self.clock.now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES))
         {
             return Err(DomainError::field("received_at", "in_future").into());
+        }
+        if let Some(call) = capture.call {
+            let case = self
+                .record_call_content(actor, call, &capture.text, &capture.evidence)
+                .await?;
+            return Ok(Submitted {
+                case_number: case,
+                follow_up_code: None,
+                danger: hotline_domain::danger::Danger::default(),
+                duplicate: false,
+            });
         }
         let caller = capture.caller.trim();
         let name = capture.name.trim();

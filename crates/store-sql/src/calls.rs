@@ -161,9 +161,27 @@ for_any_sql_database! {
     }
 
     async fn live_calls(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>> {
+        self.calls_after(since, "AND c.ended_at IS NULL", 20).await
+    }
+
+    async fn calls_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>> {
+        self.calls_after(since, "", 50).await
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl {
+    /// The calls that began after `since` (and meet `and`), newest first.
+    async fn calls_after(
+        &self,
+        since: DateTime<Utc>,
+        and: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<CallRecord>> {
         sqlx::query(&format!(
             "SELECT {CALL_COLUMNS} FROM calls c LEFT JOIN reports r ON r.id = c.report_id \
-             WHERE c.ended_at IS NULL AND c.started_at >= $1 ORDER BY c.started_at DESC LIMIT 20"
+             WHERE c.started_at >= $1 {and} ORDER BY c.started_at DESC LIMIT {limit}"
         ))
         .bind(since)
         .fetch_all(&self.pool)

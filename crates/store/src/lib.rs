@@ -687,6 +687,8 @@ pub trait Calls: Send + Sync {
     ) -> StoreResult<()>;
     /// Calls ringing or under way that began after `since`, newest first.
     async fn live_calls(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>>;
+    /// Every call that began after `since`, newest first (at most 50).
+    async fn calls_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>>;
 }
 
 /// Messages of ours that leave by a platform: officers' answers and acknowledgements, queued

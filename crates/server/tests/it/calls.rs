@@ -148,6 +148,66 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
     sign_in(&other, &server, "ht.truc").await;
     assert_eq!(live(&other).await, Value::Array(Vec::new()));
 
+    // The officer who took the first call records what was said, with the recording: quick
+    // capture offers the call, and the record goes on its report (the number came with it).
+    let form = page(&officer, server.url("/console/capture")).await;
+    assert!(form.contains("name=\"call\""), "{form}");
+    let call_option = form
+        .split("<option value=\"")
+        .filter_map(|o| o.split_once("\">"))
+        .find(|(_, label)| label.contains(&case))
+        .map(|(id, _)| id.to_owned())
+        .unwrap();
+    let action = {
+        let at = form.find("action=\"/console/capture?csrf=").unwrap() + "action=\"".len();
+        form[at..].split('"').next().unwrap().to_owned()
+    };
+    let recording = std::fs::read(format!(
+        "{}/../../fixtures/evidence/tagged.m4a",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let fields = [
+        ("call", call_option.as_str()),
+        ("channel", "phone"),
+        (
+            "text",
+            "Người gọi báo nhóm thanh niên tụ tập đua xe ở đường Trần Phú.",
+        ),
+    ];
+    let form = fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+            form.text((*k).to_owned(), (*v).to_owned())
+        })
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(recording).file_name("ghi-am.m4a"),
+        );
+    let recorded = officer
+        .post(server.url(&action))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status().as_u16(), 201);
+    let shown = recorded.text().await.unwrap();
+    assert!(
+        shown.contains("id=\"call-recorded\"") && shown.contains(&case),
+        "{shown}"
+    );
+    let report_page = page(&officer, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(report_page.contains("đua xe ở đường Trần Phú"));
+    assert!(
+        report_page.contains("<audio controls"),
+        "the recording plays in the console"
+    );
+    assert_eq!(
+        list().await["items"].as_array().unwrap().len(),
+        1,
+        "no new report"
+    );
+
     // A missed call, form-encoded, from a withheld number at night: on the callback queue.
     let form = String::from_utf8(fixture("cti/new_call_form.txt")).unwrap();
     let body = form

@@ -1519,6 +1519,8 @@ pub struct CaptureValues {
     pub commune: String,
     pub address: String,
     pub urgent: bool,
+    /// The call to the line recorded, if any.
+    pub call: String,
 }
 
 impl CaptureValues {
@@ -1528,6 +1530,7 @@ impl CaptureValues {
             received_date: form.get("received_date").to_owned(),
             received_time: form.get("received_time").to_owned(),
             caller: form.get("caller").to_owned(),
+            call: form.get("call").to_owned(),
             name: form.get("name").to_owned(),
             text: form.get("text").to_owned(),
             province: form.get("province_code").to_owned(),
@@ -1545,6 +1548,8 @@ struct CapturePage {
     form: CaptureValues,
     channels: Vec<ChannelOption>,
     provinces: Vec<super::ProvinceOption>,
+    /// Recent calls to the line: id, label, chosen.
+    calls: Vec<(i64, String, bool)>,
     errors: Vec<String>,
 }
 
@@ -1569,14 +1574,31 @@ struct CapturedPage {
     follow_up_code: String,
 }
 
-fn capture_page(
+async fn capture_page(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
     form: CaptureValues,
     errors: Vec<String>,
 ) -> CapturePage {
+    // Offered when there are any; a failure to list them leaves the form as it was.
+    let calls = state
+        .hotline
+        .recent_calls(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|call| {
+            let label = ctx.tr.t2(
+                "capture-call-line",
+                ("at", vn_time(call.rang_at)),
+                ("case", call.case_number.to_string()),
+            );
+            (call.id, label, form.call == call.id.to_string())
+        })
+        .collect();
     CapturePage {
+        calls,
         c: Chrome::new(ctx, Some(actor)),
         channels: hotline_core::capture::CAPTURE_CHANNELS
             .iter()
@@ -1605,7 +1627,7 @@ pub async fn capture_form(
         channel: Channel::Phone.as_str().to_owned(),
         ..CaptureValues::default()
     };
-    let page = capture_page(&state, &ctx, &actor, form, Vec::new());
+    let page = capture_page(&state, &ctx, &actor, form, Vec::new()).await;
     render(StatusCode::OK, &page, &ctx)
 }
 
@@ -1652,6 +1674,7 @@ pub async fn capture(
             address: values.address.clone(),
             urgent: values.urgent,
             evidence,
+            call: values.call.parse().ok(),
         };
         match state.hotline.capture(&actor, capture).await {
             Ok(done) => {
@@ -1672,6 +1695,6 @@ pub async fn capture(
         .iter()
         .map(|e| crate::error::field_message(&ctx.tr, &e.field, e.code))
         .collect();
-    let page = capture_page(&state, &ctx, &actor, values, messages);
+    let page = capture_page(&state, &ctx, &actor, values, messages).await;
     render(StatusCode::BAD_REQUEST, &page, &ctx)
 }

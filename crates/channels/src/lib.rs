@@ -148,18 +148,15 @@ pub(crate) async fn download(
     read_limited(response, max).await
 }
 
-/// The host of an `https://` link, lowercase; `None` for any other scheme or a link with
-/// credentials or a port.
-pub(crate) fn https_host(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty()
-        || authority.contains(['@', ':'])
-        || authority.bytes().any(|b| b.is_ascii_uppercase())
-    {
-        return None;
-    }
-    Some(authority)
+/// The host of an `https://` link, lowercase, as a URL parser reads it; `None` for any other
+/// scheme, or a link with credentials or a port of its own.
+pub(crate) fn https_host(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let plain = url.scheme() == "https"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.port().is_none();
+    plain.then(|| url.host_str().map(str::to_owned)).flatten()
 }
 
 /// A platform's id given as a JSON string or number (ids past 2^53 come as strings, and some

@@ -278,7 +278,7 @@ pub async fn send(
 /// Whether a file's link is X's own (the token goes with the request: nowhere else).
 pub fn is_media_link(url: &str) -> bool {
     crate::https_host(url).is_some_and(|host| {
-        matches!(host, "ton.twitter.com" | "ton.x.com") || host.ends_with(".twimg.com")
+        matches!(host.as_str(), "ton.twitter.com" | "ton.x.com") || host.ends_with(".twimg.com")
     })
 }
 

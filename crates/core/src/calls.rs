@@ -394,15 +394,7 @@ impl Hotline {
         let (reporter, open_reports) = match &call.case_number {
             Some(case) => {
                 let detail = self.store.report(&actor.visibility(), case).await?;
-                let reporter = detail.contact.and_then(|contact| {
-                    let basis = match &detail.contact_phone_index {
-                        Some(index) => format!("phone:{}", hex::encode(index)),
-                        None => format!("contact:{}", contact.0),
-                    };
-                    hotline_domain::Pseudonym::from_digest(
-                        &self.keys.blind_index("pseudonym", &basis),
-                    )
-                });
+                let reporter = self.reporter_pseudonym(&detail);
                 let mut open = vec![case.clone()];
                 if let Some(index) = &detail.contact_phone_index {
                     for other in self

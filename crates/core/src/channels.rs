@@ -73,14 +73,37 @@ pub struct AccountView {
 /// few enough that their writes (one at a time on SQLite) leave connections for everyone else.
 const PARALLEL_DELIVERIES: usize = 4;
 
-/// A message's turn among its sender's messages of one pass: it waits for the one before
-/// (`after`) and lets the next go when it is done (`done`, sent or dropped), so that a sender's
-/// messages thread into their report in the order received while other senders' go side by
+/// An event's turn among those of the same key in one pass (a sender's messages, a call's
+/// steps): it waits for the one before (`after`) and lets the next go when it is done (`done`,
+/// sent or dropped), so that they are taken in the order received while others go side by
 /// side.
 struct Turn {
-    sender_index: Vec<u8>,
+    key: Vec<u8>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
     done: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Turn {
+    /// The next turn of `key`, after the last one given.
+    fn next(
+        key: Vec<u8>,
+        last: &mut std::collections::HashMap<Vec<u8>, tokio::sync::oneshot::Receiver<()>>,
+    ) -> Self {
+        let (done, next) = tokio::sync::oneshot::channel();
+        let after = last.insert(key.clone(), next);
+        Self { key, after, done }
+    }
+
+    /// Runs `work` in this turn.
+    async fn run<T>(self, work: impl std::future::Future<Output = T>) -> T {
+        if let Some(after) = self.after {
+            // Done or dropped by the one before: either way its turn is over.
+            let _ = after.await;
+        }
+        let result = work.await;
+        let _ = self.done.send(());
+        result
+    }
 }
 
 /// A claimed delivery, opened and taken apart, ready to be taken in.
@@ -551,29 +574,16 @@ impl Hotline {
                     .into_iter()
                     .map(|event| {
                         let turn = match &event {
-                            InboundEvent::Message(message) => {
-                                let sender_index = self.sender_index(&account, message);
-                                let (done, next) = tokio::sync::oneshot::channel();
-                                let after = last_of_sender.insert(sender_index.clone(), next);
-                                Some(Turn {
-                                    sender_index,
-                                    after,
-                                    done,
-                                })
-                            }
+                            InboundEvent::Message(message) => Some(Turn::next(
+                                self.sender_index(&account, message),
+                                &mut last_of_sender,
+                            )),
                             // A call's steps in the order the PBX sent them: a hangup taken
                             // before its answer would make an answered call a missed one.
-                            InboundEvent::Call(call) => {
-                                let key =
-                                    format!("call:{}:{}", account.id, call.call_id).into_bytes();
-                                let (done, next) = tokio::sync::oneshot::channel();
-                                let after = last_of_sender.insert(key.clone(), next);
-                                Some(Turn {
-                                    sender_index: key,
-                                    after,
-                                    done,
-                                })
-                            }
+                            InboundEvent::Call(call) => Some(Turn::next(
+                                format!("call:{}:{}", account.id, call.call_id).into_bytes(),
+                                &mut last_of_sender,
+                            )),
                             _ => None,
                         };
                         (event, turn)
@@ -703,14 +713,10 @@ impl Hotline {
         for (event, turn) in events {
             match (event, turn) {
                 (InboundEvent::Message(message), Some(turn)) => {
-                    if let Some(after) = turn.after {
-                        // Sent or dropped by the message before: either way its turn is over.
-                        let _ = after.await;
-                    }
-                    let taken = self
-                        .take_in(account, &message, &prepared.delivery, &turn.sender_index)
+                    let sender_index = turn.key.clone();
+                    let taken = turn
+                        .run(self.take_in(account, &message, &prepared.delivery, &sender_index))
                         .await;
-                    let _ = turn.done.send(());
                     // Its files, once (a redelivery queues nothing new).
                     self.queue_media(account, &message).await?;
                     if taken? {
@@ -740,19 +746,8 @@ impl Hotline {
                         .await?;
                     ignored += u32::from(!known);
                 }
-                (InboundEvent::Call(call), turn) => {
-                    let (after, done) = match turn {
-                        Some(Turn { after, done, .. }) => (after, Some(done)),
-                        None => (None, None),
-                    };
-                    if let Some(after) = after {
-                        let _ = after.await;
-                    }
-                    let taken = self.take_call(account, &call).await;
-                    if let Some(done) = done {
-                        let _ = done.send(());
-                    }
-                    taken?;
+                (InboundEvent::Call(call), Some(turn)) => {
+                    turn.run(self.take_call(account, &call)).await?;
                     messages += 1;
                     pass.messages += 1;
                 }
@@ -760,8 +755,8 @@ impl Hotline {
                     tracing::debug!(%what, "delivery event of no use here");
                     ignored += 1;
                 }
-                // Every message was given its turn when the delivery was opened.
-                (InboundEvent::Message(_), None) => ignored += 1,
+                // Every message and call step was given its turn when the delivery was opened.
+                (InboundEvent::Message(_) | InboundEvent::Call(_), None) => ignored += 1,
             }
         }
         Ok(DeliveryOutcome::Done { messages, ignored })

@@ -117,6 +117,19 @@ pub struct InboxPage {
 }
 
 impl Hotline {
+    /// What staff call a report's reporter, when they left a contact: the same for the same
+    /// phone number on every report.
+    pub(crate) fn reporter_pseudonym(&self, detail: &ReportDetail) -> Option<Pseudonym> {
+        let contact = detail.contact?;
+        let basis = match &detail.contact_phone_index {
+            Some(index) => format!("phone:{}", hex::encode(index)),
+            None => format!("contact:{}", contact.0),
+        };
+        Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
+    }
+}
+
+impl Hotline {
     /// A page of the reports the actor may see that pass `filter`, in its order; audited like
     /// any list.
     pub async fn inbox(
@@ -411,13 +424,7 @@ impl Hotline {
         } else {
             Vec::new()
         };
-        let reporter = detail.contact.and_then(|contact| {
-            let basis = match &detail.contact_phone_index {
-                Some(index) => format!("phone:{}", hex::encode(index)),
-                None => format!("contact:{}", contact.0),
-            };
-            Pseudonym::from_digest(&self.keys.blind_index("pseudonym", &basis))
-        });
+        let reporter = self.reporter_pseudonym(&detail);
         let same_reporter = match &detail.contact_phone_index {
             Some(index) => self
                 .store

@@ -2,8 +2,7 @@
 //! (153 a part when split), anything else goes as UCS-2, 70 (67 a part). Vietnamese with its
 //! diacritics is UCS-2; the same words without them usually fit GSM-7 and need fewer parts.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+pub use crate::text::unaccented;
 
 /// GSM 03.38's basic alphabet (one septet each).
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
@@ -49,19 +48,6 @@ pub fn segments(text: &str) -> Segments {
         units.div_ceil(part)
     };
     Segments { unicode, count }
-}
-
-/// The text without its tones and marks (`đ` → `d`), case and lines kept: what a phone
-/// without Vietnamese fonts shows, and what fits GSM-7.
-pub fn unaccented(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' => 'd',
-            'Đ' => 'D',
-            other => other,
-        })
-        .collect()
 }
 
 #[cfg(test)]

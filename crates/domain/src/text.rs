@@ -25,19 +25,28 @@ pub fn clean_line(input: &str) -> String {
         .join(" ")
 }
 
-/// Folds text for matching: tones and marks removed, `đ` → `d`, lower case, white space
-/// collapsed. `Công an Phường  Buôn Ma Thuột` and `cong an phuong buon ma thuot` fold alike.
-pub fn fold(input: &str) -> String {
-    let stripped: String = input
+/// The text without its tones and marks (`đ` → `d`), case and lines kept: what a phone
+/// without Vietnamese fonts shows, and what fits an SMS's 7-bit alphabet.
+pub fn unaccented(input: &str) -> String {
+    input
         .nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
-            'đ' | 'Đ' => 'd',
+            'đ' => 'd',
+            'Đ' => 'D',
             other => other,
         })
-        .flat_map(char::to_lowercase)
-        .collect();
-    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+        .collect()
+}
+
+/// Folds text for matching: tones and marks removed, `đ` → `d`, lower case, white space
+/// collapsed. `Công an Phường  Buôn Ma Thuột` and `cong an phuong buon ma thuot` fold alike.
+pub fn fold(input: &str) -> String {
+    unaccented(input)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Most distinct words one text contributes to the search index.

@@ -106,6 +106,9 @@ pub struct ReportView {
     pub attachments: Vec<Attachment>,
     /// The member the report is handed to.
     pub assignee: Option<StaffMember>,
+    /// It came in on a platform account with an address to answer to: answers leave there
+    /// (a report captured by hand, or from a call, is answered on its follow-up page only).
+    pub answered_on_platform: bool,
 }
 
 /// A page of an inbox, and where the next one starts.
@@ -441,7 +444,9 @@ impl Hotline {
             Some(id) => Some(self.store.staff(id).await?),
             None => None,
         };
+        let answered_on_platform = self.store.reply_sealed(detail.summary.id).await?.is_some();
         Ok(ReportView {
+            answered_on_platform,
             hints,
             assignee,
             detail,

@@ -202,6 +202,14 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
         report_page.contains("<audio controls"),
         "the recording plays in the console"
     );
+    assert!(
+        !report_page.contains("event-report"),
+        "every event named in words"
+    );
+    assert!(
+        report_page.contains("Người báo tin đọc được câu trả lời này khi tra cứu"),
+        "a call is answered on the follow-up page, not by the exchange"
+    );
     assert_eq!(
         list().await["items"].as_array().unwrap().len(),
         1,

@@ -459,6 +459,10 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
     )
     .await;
     assert!(shown.contains("id=\"same-reporter\""), "{shown}");
+    assert!(
+        !shown.contains("event-report"),
+        "every event named in words"
+    );
     assert!(shown.contains(&web_case));
     assert!(!shown.contains("0912 345 678") && !shown.contains("84912345678"));
 

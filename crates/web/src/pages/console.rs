@@ -1337,7 +1337,9 @@ async fn report_response(
         },
         None => Vec::new(),
     };
-    let reply_hint = match hotline_domain::platform::PlatformSpec::of(summary.channel) {
+    let platform = hotline_domain::platform::PlatformSpec::of(summary.channel)
+        .filter(|_| view.answered_on_platform);
+    let reply_hint = match platform {
         Some(spec) if !spec.private || hotline_core::channels::began_in_public(&view) => {
             ctx.tr.t("reply-hint-public")
         }

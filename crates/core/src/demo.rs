@@ -567,6 +567,17 @@ const CHANNEL_ACCOUNTS: &[DemoAccountLine] = &[
     ),
 ];
 
+/// The public directory of Quảng Ninh, Phú Thọ, An Giang and Hà Tĩnh: invented people and
+/// numbers, each marked "hư cấu" (Phú Thọ's director came from Hà Tĩnh, whose entry keeps the
+/// history). Loaded as an import, the way an administrator would.
+const DIRECTORY: &str = include_str!("demo_directory.json");
+
+async fn load_directory(hotline: &Hotline) -> CoreResult<()> {
+    let document: crate::directory_files::DirectoryDocument = DIRECTORY.parse()?;
+    hotline.import_directory(&document, None).await?;
+    Ok(())
+}
+
 async fn load_channel_accounts(hotline: &Hotline) -> CoreResult<()> {
     for (platform, name, keys) in CHANNEL_ACCOUNTS {
         let settings: Vec<(String, String)> = keys
@@ -694,6 +705,7 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
     let now = hotline.clock.now();
     load_rosters(hotline, &members, now).await?;
     load_channel_accounts(hotline).await?;
+    load_directory(hotline).await?;
     let mut cases = Vec::new();
     // Oldest first, so case numbers grow with time as they would have.
     let mut reports: Vec<&DemoReport> = REPORTS.iter().collect();

@@ -11,6 +11,8 @@ pub mod channels;
 pub mod deadlines;
 pub mod demo;
 pub mod digest;
+pub mod directory;
+pub mod directory_files;
 pub mod duty;
 pub mod evidence;
 pub mod follow_up;
@@ -64,6 +66,9 @@ pub enum CoreError {
     /// The intake writer has stopped (the server is shutting down).
     #[error("service unavailable")]
     Unavailable,
+    /// A file to import (the directory) that does not read as one; names where.
+    #[error("the file is not valid: {0}")]
+    BadFile(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

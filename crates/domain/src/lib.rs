@@ -6,6 +6,7 @@ pub mod clock;
 pub mod codes;
 pub mod danger;
 pub mod deadline;
+pub mod directory;
 pub mod error;
 pub mod hints;
 pub mod ids;

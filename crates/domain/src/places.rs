@@ -57,6 +57,10 @@ const PROVINCE_FACTS: &[(u32, &str, &[&str])] = &[
     (96, "CM", &["Bạc Liêu"]),
 ];
 
+/// Names in `PROVINCE_FACTS` that people use for a province but that were never a province of
+/// their own: found by search, not listed as merged provinces.
+const ALIASES: &[&str] = &["Bà Rịa Vũng Tàu", "Sài Gòn"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Province {
     pub code: u32,
@@ -64,11 +68,25 @@ pub struct Province {
     pub name: String,
     /// The name without `Thành phố`/`Tỉnh`, as people say it.
     pub short_name: String,
+    /// The 2025 list's codename with hyphens (`quang-ninh`, `ha-noi`): the directory's address.
+    pub slug: String,
     pub division_type: String,
     /// Two to four capital letters used in case numbers (`QN-2026-000123`).
     pub case_prefix: &'static str,
     /// Provinces that were merged into this one on 1 July 2025.
     pub former: Vec<&'static str>,
+}
+
+impl Province {
+    /// The provinces merged into this one on 1 July 2025 (`Vĩnh Phúc`, `Hòa Bình`), without
+    /// the other names people give it.
+    pub fn merged_provinces(&self) -> Vec<&'static str> {
+        self.former
+            .iter()
+            .copied()
+            .filter(|f| !ALIASES.contains(f))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +104,7 @@ pub struct Commune {
 struct RawProvince {
     code: u32,
     name: String,
+    codename: String,
     division_type: String,
     wards: Vec<RawCommune>,
 }
@@ -168,6 +187,7 @@ impl Gazetteer {
                 code: p.code,
                 name,
                 short_name,
+                slug: p.codename.replace('_', "-"),
                 division_type: p.division_type,
                 case_prefix: prefix,
                 former: former.to_vec(),
@@ -208,6 +228,11 @@ impl Gazetteer {
         self.communes
             .iter()
             .filter(move |c| c.province_code == province_code)
+    }
+
+    /// The province whose directory address is `slug` (`quang-ninh`).
+    pub fn province_by_slug(&self, slug: &str) -> Option<&Province> {
+        self.provinces.iter().find(|p| p.slug == slug)
     }
 
     /// Finds a province by name, with or without diacritics or its `Tỉnh`/`Thành phố` prefix,
@@ -455,6 +480,9 @@ mod tests {
             Some("Hà Tĩnh")
         );
         assert_eq!(g.resolve_province("Atlantis"), None);
+        assert_eq!(g.province_by_slug("quang-ninh").map(|p| p.code), Some(22));
+        assert_eq!(g.province_by_slug("ho-chi-minh").map(|p| p.code), Some(79));
+        assert_eq!(g.province_by_slug("quang_ninh"), None);
     }
 
     #[test]

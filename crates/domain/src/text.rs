@@ -215,17 +215,32 @@ impl Phone {
         Self(e164)
     }
 
-    /// The way a Vietnamese reader expects to see it: `0912 345 678` for domestic numbers.
+    /// The way a Vietnamese reader expects to see it: `0912 345 678` for mobiles, `024 3826
+    /// 9999` for Hà Nội's and Hồ Chí Minh City's lines, `0203 3825 000` for other provinces'.
     pub fn national(&self) -> String {
         match self.0.strip_prefix("+84") {
             Some(rest) => {
                 let digits = format!("0{rest}");
-                let (a, b) = digits.split_at(digits.len().min(4));
-                let (b1, b2) = b.split_at(b.len().min(3));
-                [a, b1, b2]
-                    .iter()
+                let landline = digits.len() == 11 && digits.starts_with("02");
+                let groups: &[usize] =
+                    if landline && (digits.starts_with("024") || digits.starts_with("028")) {
+                        &[3, 4]
+                    } else if landline {
+                        &[4, 4]
+                    } else {
+                        &[4, 3]
+                    };
+                let mut parts = Vec::new();
+                let mut rest = digits.as_str();
+                for width in groups {
+                    let (head, tail) = rest.split_at(rest.len().min(*width));
+                    parts.push(head);
+                    rest = tail;
+                }
+                parts.push(rest);
+                parts
+                    .into_iter()
                     .filter(|s| !s.is_empty())
-                    .copied()
                     .collect::<Vec<_>>()
                     .join(" ")
             }

@@ -465,6 +465,10 @@ impl Config {
             follow_up_per_minute: self.follow_up_per_minute,
             follow_up_global_per_minute: self.follow_up_global_per_minute,
             inbox_poll_secs: self.inbox_poll_secs,
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.bind)),
         }
     }
 }

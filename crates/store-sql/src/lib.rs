@@ -124,6 +124,7 @@ macro_rules! for_any_sql_database {
 mod alerts;
 mod calls;
 mod channels;
+mod directory;
 mod duty;
 mod notifications;
 mod routing;

@@ -2,8 +2,10 @@
 //! records that cross it and `StoreError`. Backends implement every trait; the rest of the code
 //! holds an `Arc<dyn Store>` chosen once at start-up.
 
+mod directory;
 mod records;
 
+pub use directory::*;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -804,6 +806,7 @@ pub trait Store:
     + Outbox
     + Media
     + Calls
+    + Directory
     + Audit
 {
 }
@@ -825,6 +828,7 @@ impl<T> Store for T where
         + Outbox
         + Media
         + Calls
+        + Directory
         + Audit
 {
 }

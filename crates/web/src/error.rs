@@ -105,6 +105,9 @@ impl ApiError {
                 err.retry_after = Some(retry_after_secs);
                 err
             }
+            CoreError::BadFile(what) => {
+                Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx).detail(what)
+            }
             CoreError::Conflict(what) => Self::new(StatusCode::CONFLICT, "Conflict", ctx)
                 .detail(format!("{what} already exists")),
             CoreError::Unavailable => {
@@ -216,6 +219,7 @@ impl PageError {
                 Self::new(StatusCode::FORBIDDEN, "error-forbidden", ctx)
             }
             CoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-bad-request", ctx),
+            CoreError::BadFile(_) => Self::new(StatusCode::BAD_REQUEST, "error-bad-request", ctx),
             CoreError::WrongMasterKey => {
                 tracing::error!("master key mismatch");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx)

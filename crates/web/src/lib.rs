@@ -3,6 +3,7 @@
 //! policy.
 
 pub mod api;
+mod directory;
 pub mod error;
 pub mod extract;
 mod hooks;
@@ -49,6 +50,9 @@ pub struct WebConfig {
     pub follow_up_global_per_minute: u32,
     /// How often an open inbox asks for new reports, in seconds.
     pub inbox_poll_secs: u32,
+    /// Where citizens reach the server (`https://hotline.congan.gov.vn`), for addresses given
+    /// to others: the directory widget's snippet for a portal.
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -66,6 +70,7 @@ impl Default for WebConfig {
             follow_up_per_minute: 30,
             follow_up_global_per_minute: 1200,
             inbox_poll_secs: 20,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -251,6 +256,21 @@ fn trace_span(request: &Request) -> tracing::Span {
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
+        .route("/danh-ba", get(directory::directory_index))
+        .route("/danh-ba/kiem-tra", get(directory::directory_verify))
+        .route("/danh-ba/{province}", get(directory::directory_province))
+        .route(
+            "/danh-ba/{province}/widget",
+            get(directory::directory_widget),
+        )
+        .route(
+            "/danh-ba/{province}/qr/{file}",
+            get(directory::directory_qr),
+        )
+        .route(
+            "/danh-ba/{province}/vcard/{file}",
+            get(directory::directory_vcard),
+        )
         .route(
             "/gui-tin-bao",
             get(pages::report_form)
@@ -364,6 +384,35 @@ pub fn app(state: AppState) -> Router {
                 )),
         )
         .route("/console/reveal-log", get(pages::reveal_log))
+        .route("/console/admin/danh-ba", get(pages::admin_directory))
+        .route(
+            "/console/admin/danh-ba/{province}/lanh-dao",
+            post(pages::admin_directory_add_position),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/lanh-dao/ket-thuc",
+            post(pages::admin_directory_end_position),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/lien-he",
+            post(pages::admin_directory_add_contact),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/lien-he/sua",
+            post(pages::admin_directory_update_contact),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/lien-he/xoa",
+            post(pages::admin_directory_remove_contact),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/lien-he/kiem-tra",
+            post(pages::admin_directory_verify_contact),
+        )
+        .route(
+            "/console/admin/danh-ba/{province}/nhung",
+            post(pages::admin_directory_frame_origins),
+        )
         .route("/console/register", get(pages::register))
         .route(
             "/console/reports/{case}/giao-nhan/{number}",
@@ -444,6 +493,15 @@ pub fn app(state: AppState) -> Router {
             get(api::follow_up).post(api::follow_up_add),
         )
         .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/directory", get(directory::directory_feed))
+        .route(
+            "/api/v1/directory/verify",
+            get(directory::directory_verify_api),
+        )
+        .route(
+            "/api/v1/directory/{province}",
+            get(directory::directory_province_feed),
+        )
         .route(
             "/hooks/{platform}/{account}",
             get(hooks::handshake).post(hooks::delivery),

@@ -204,14 +204,20 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=63072000"),
         );
     }
-    let fixed = [
-        (
+    // A page that may be framed (the directory's widget) brings its own policy, naming the
+    // origins allowed to frame it; every other page may be framed by none.
+    if !headers.contains_key("content-security-policy") {
+        headers.insert(
             "content-security-policy",
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
+    let fixed = [
         ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
         // A case number in a staff page's address must not reach another site, nor our own
         // logs. Browsers then send `Origin: null` on our forms; `same_origin` decides on
         // `Sec-Fetch-Site`, which every current browser sends.

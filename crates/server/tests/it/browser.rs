@@ -701,3 +701,193 @@ async fn the_console_pages_pass_an_accessibility_scan() {
         found.join("\n")
     );
 }
+
+/// A portal's page at `127.0.0.1:<port>` that frames `widget`: served to every request, as a
+/// provincial portal's page would be.
+async fn portal(widget: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let body = format!(
+        "<!doctype html><html lang=vi><title>Cổng thông tin</title>\
+         <iframe id=hotline title=\"Đường dây nóng\" src=\"{widget}\" width=360 height=480></iframe></html>"
+    );
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (origin, task)
+}
+
+/// Whether the frame `#hotline` of the current page shows the widget, once it has loaded.
+async fn framed_widget_shown(session: &Session<'_>) -> bool {
+    session.find("#hotline").await;
+    session.call("POST", "/frame", Some(json!({"id": 0}))).await;
+    // A refused frame holds the browser's error page; either way the frame is done loading
+    // once its document is complete.
+    let mut shown = false;
+    for _ in 0..100 {
+        let state = session
+            .script(
+                "return [document.readyState, document.getElementById('directory-widget') !== null];",
+            )
+            .await;
+        if state[0] == "complete" {
+            shown = state[1] == true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    session.call("POST", "/frame/parent", Some(json!({}))).await;
+    shown
+}
+
+#[tokio::test]
+async fn the_directory_is_searched_and_read_on_a_phone() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start_with(data.config(), true).await;
+    let phone = driver.session(360).await;
+    for (query, slug) in [
+        ("quang ninh", "quang-ninh"),
+        ("Quảng Ninh", "quang-ninh"),
+        ("ha tinh", "ha-tinh"),
+        ("Hòa Bình", "phu-tho"),
+    ] {
+        phone.go(&server.url("/danh-ba")).await;
+        phone.type_into("#q", query).await;
+        phone.click("form.search button[type=submit]").await;
+        phone.find("#found").await;
+        let links = phone
+            .script(
+                "return [...document.querySelectorAll('ul.provinces a')].map(a => a.getAttribute('href'));",
+            )
+            .await;
+        assert_eq!(links, json!([format!("/danh-ba/{slug}")]), "{query}");
+    }
+    assert!(phone.text("p.merged").await.contains("Hòa Bình"));
+    phone.click("ul.provinces a").await;
+    phone.find("section.leader").await;
+    assert_eq!(
+        phone.title().await,
+        "Công an tỉnh Phú Thọ · Đường dây nóng Công an"
+    );
+
+    phone.go(&server.url("/danh-ba/quang-ninh")).await;
+    phone.find("section.leader").await;
+    let layout = phone
+        .script(
+            "const tap = document.querySelector('li.contact a.tap');
+             const box = tap.getBoundingClientRect();
+             return {scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+                     tap: tap.getAttribute('href'), right: box.right, height: box.height};",
+        )
+        .await;
+    assert!(
+        layout["scroll"].as_f64() <= layout["width"].as_f64(),
+        "nothing wider than the phone: {layout}"
+    );
+    assert_eq!(layout["tap"], "tel:+84912000101");
+    assert!(layout["right"].as_f64().unwrap() <= layout["width"].as_f64().unwrap());
+    assert!(
+        layout["height"].as_f64().unwrap() >= 40.0,
+        "a tap target a thumb can hit"
+    );
+    phone.click("li.contact details.qr summary").await;
+    // The code loads when its section opens.
+    let mut drawn = false;
+    for _ in 0..100 {
+        drawn = phone
+            .script(
+                "const img = document.querySelector('li.contact details.qr img'); \
+                 return img.complete && img.naturalWidth > 0;",
+            )
+            .await
+            == true;
+        if drawn {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(drawn, "the QR code is drawn");
+
+    phone.go(&server.url("/danh-ba/kiem-tra")).await;
+    phone.type_into("#q", "0912 000 191").await;
+    phone.click("form.search button[type=submit]").await;
+    assert!(phone.text("#verdict").await.contains("chỉ khác một chữ số"));
+
+    if let Some(axe) = axe_script() {
+        let mut found = Vec::new();
+        for path in [
+            "/danh-ba",
+            "/danh-ba?q=hoa+binh",
+            "/danh-ba/quang-ninh",
+            "/danh-ba/quang-ninh?lang=en",
+            "/danh-ba/ha-noi",
+            "/danh-ba/kiem-tra?q=0912000101",
+            "/danh-ba/kiem-tra?q=0912000191",
+            "/danh-ba/quang-ninh/widget",
+        ] {
+            phone.go(&server.url(path)).await;
+            phone
+                .script("document.querySelectorAll('details').forEach(d => d.open = true);")
+                .await;
+            for violation in phone.accessibility_violations(&axe).await {
+                found.push(format!("{path}: {violation}"));
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "accessibility violations:\n{}",
+            found.join("\n")
+        );
+    }
+    phone.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_widget_is_framed_by_an_allowed_origin_and_refused_by_another() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    Server::start_with(data.config(), true).await.stop().await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let admin = crate::harness::actor(&service, "demo.admin").await;
+    let server = Server::start(data.config()).await;
+    let widget = server.url("/danh-ba/quang-ninh/widget");
+    let (allowed, allowed_task) = portal(widget.clone()).await;
+    let (other, other_task) = portal(widget).await;
+    service
+        .hotline
+        .set_directory_frame_origins(&admin, 22, &allowed)
+        .await
+        .unwrap();
+    service.close().await;
+
+    let browser = driver.session(1280).await;
+    browser.go(&allowed).await;
+    assert!(
+        framed_widget_shown(&browser).await,
+        "the portal at {allowed} frames the widget"
+    );
+    browser.go(&other).await;
+    assert!(
+        !framed_widget_shown(&browser).await,
+        "a page at {other} may not frame it"
+    );
+    browser.close().await;
+    allowed_task.abort();
+    other_task.abort();
+    server.stop().await;
+}

@@ -17,6 +17,7 @@ mod capture;
 mod channels;
 mod cli;
 mod crash;
+mod directory;
 mod duty;
 mod email;
 mod evidence;

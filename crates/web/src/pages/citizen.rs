@@ -127,7 +127,7 @@ fn form_page(
     form: FormValues,
     errors: &[FieldError],
 ) -> ReportFormPage {
-    let provinces = province_options(state, &form.province);
+    let provinces = province_options(state, ctx, &form.province);
     let errors = errors
         .iter()
         .map(|e| FormErrorLine {
@@ -169,19 +169,34 @@ struct ReceiptPage {
     danger: Danger,
 }
 
-/// The provinces for a form's list, `selected` (a code as typed) marked.
-pub(super) fn province_options(state: &AppState, selected: &str) -> Vec<ProvinceOption> {
-    state
-        .hotline
-        .places
-        .provinces()
-        .iter()
-        .map(|p| ProvinceOption {
+/// The provinces for a form's list in alphabetical order, `selected` (a code as typed)
+/// marked; a province merged away in 2025 is listed under its own name too, choosing the
+/// province it joined ("Hòa Bình (nay thuộc Phú Thọ)").
+pub(super) fn province_options(state: &AppState, ctx: &Ctx, selected: &str) -> Vec<ProvinceOption> {
+    let mut options: Vec<ProvinceOption> = Vec::new();
+    for p in state.hotline.places.provinces() {
+        options.push(ProvinceOption {
             code: p.code,
             name: p.name.clone(),
             selected: selected == p.code.to_string(),
-        })
-        .collect()
+        });
+        for former in p.merged_provinces() {
+            options.push(ProvinceOption {
+                code: p.code,
+                name: ctx.tr.t2(
+                    "province-merged-option",
+                    ("former", former.to_owned()),
+                    ("current", p.short_name.clone()),
+                ),
+                selected: false,
+            });
+        }
+    }
+    options.sort_by_cached_key(|o| {
+        let name = o.name.strip_prefix("Thành phố ").unwrap_or(&o.name);
+        hotline_domain::text::fold(name)
+    });
+    options
 }
 
 /// A date (`YYYY-MM-DD`) and an optional time (`HH:MM`) in Vietnam's time; nothing when the

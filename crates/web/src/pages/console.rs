@@ -1610,7 +1610,7 @@ async fn capture_page(
                 selected: form.channel == c.as_str(),
             })
             .collect(),
-        provinces: super::province_options(state, &form.province),
+        provinces: super::province_options(state, ctx, &form.province),
         form,
         errors,
     }

@@ -6,6 +6,7 @@ mod calls;
 mod channels;
 mod citizen;
 mod console;
+mod directory_admin;
 mod duty;
 mod inbox_filter;
 mod notify;
@@ -21,6 +22,7 @@ pub use calls::*;
 pub use channels::*;
 pub use citizen::*;
 pub use console::*;
+pub use directory_admin::*;
 pub use duty::*;
 pub use notify::*;
 pub use register::*;
@@ -88,7 +90,7 @@ impl Chrome {
     }
 }
 
-fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

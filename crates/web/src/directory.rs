@@ -1,0 +1,872 @@
+//! The public hotline directory: the list of provinces with search, each province's page (with
+//! its QR codes and vCards), the widget a provincial portal frames, the "is this really the
+//! police?" check, and the JSON feed with its ETag.
+
+use crate::AppState;
+use crate::error::{ApiError, PageError};
+use crate::extract::{Ctx, url_pairs};
+use crate::pages::{Chrome, render};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use hotline_core::directory::{
+    ContactView, DirectorySearch, LeaderView, ProvinceDirectory, Verification, VerifiedContact,
+};
+use hotline_domain::VIETNAM;
+use hotline_domain::directory::{Card, ContactKind};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Longest query a search or a check reads.
+const MAX_QUERY: usize = 300;
+
+fn query_value(query: Option<&str>, name: &str) -> String {
+    query
+        .and_then(|q| url_pairs(q.as_bytes()).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == name))
+        .map(|(_, v)| v.chars().take(MAX_QUERY).collect::<String>())
+        .unwrap_or_default()
+}
+
+pub(crate) fn vn_day(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
+fn vn_moment(at: DateTime<Utc>) -> String {
+    at.with_timezone(&VIETNAM)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// A contact point as the templates show it.
+pub struct ContactRow {
+    pub id: i64,
+    pub kind: &'static str,
+    /// `Điện thoại`, `Zalo`…
+    pub kind_name: String,
+    pub display: String,
+    pub href: String,
+    /// `Gọi`, `Gửi thư`, `Mở Zalo`.
+    pub action: String,
+    /// Opens in a new tab (a web address), rather than dialling or writing.
+    pub external: bool,
+    pub label: String,
+    pub hours: String,
+    pub verified: String,
+    pub listening: bool,
+    /// schema.org property for the address (`telephone`, `email`, `url`).
+    pub itemprop: &'static str,
+}
+
+impl ContactRow {
+    pub fn new(ctx: &Ctx, c: &ContactView) -> Self {
+        let kind = c.address.kind;
+        let kind_name = ctx.tr.t(&format!("contact-kind-{}", kind.as_str()));
+        let action = match kind {
+            ContactKind::Phone => ctx.tr.t("contact-call"),
+            ContactKind::Email => ctx.tr.t("contact-write"),
+            _ => ctx.tr.t1("contact-open", "platform", kind_name.clone()),
+        };
+        Self {
+            id: c.id,
+            kind: kind.as_str(),
+            kind_name,
+            display: c.display.clone(),
+            href: c.href.clone(),
+            action,
+            external: !matches!(kind, ContactKind::Phone | ContactKind::Email),
+            label: c.label.clone().unwrap_or_default(),
+            hours: c
+                .hours
+                .clone()
+                .unwrap_or_else(|| ctx.tr.t("contact-all-hours")),
+            verified: c
+                .verified_on
+                .map(|d| ctx.tr.t1("contact-verified", "day", vn_day(d)))
+                .unwrap_or_default(),
+            listening: c.listening.is_some(),
+            itemprop: match kind {
+                ContactKind::Phone => "telephone",
+                ContactKind::Email => "email",
+                _ => "url",
+            },
+        }
+    }
+}
+
+pub struct LeaderRow {
+    pub position_id: i64,
+    pub name: String,
+    pub title: String,
+    pub unit_name: String,
+    /// The unit is not the provincial police itself.
+    pub below: bool,
+    pub since: String,
+    pub contacts: Vec<ContactRow>,
+}
+
+pub struct UnitRow {
+    pub unit_name: String,
+    pub lines: Vec<ContactRow>,
+}
+
+fn leader_rows(ctx: &Ctx, d: &ProvinceDirectory) -> Vec<LeaderRow> {
+    let own = hotline_domain::UnitCode::province(d.province.code);
+    d.leaders
+        .iter()
+        .map(|l: &LeaderView| LeaderRow {
+            position_id: l.position_id,
+            name: l.name_with_rank(),
+            title: l.title.clone(),
+            unit_name: l.unit_name.clone(),
+            below: l.unit != own,
+            since: vn_day(l.started_on),
+            contacts: l.contacts.iter().map(|c| ContactRow::new(ctx, c)).collect(),
+        })
+        .collect()
+}
+
+fn unit_rows(ctx: &Ctx, d: &ProvinceDirectory) -> Vec<UnitRow> {
+    d.units
+        .iter()
+        .map(|u| UnitRow {
+            unit_name: u.unit_name.clone(),
+            lines: u.lines.iter().map(|c| ContactRow::new(ctx, c)).collect(),
+        })
+        .collect()
+}
+
+/// "Includes the former provinces of …" for a province that absorbed others in 2025.
+fn merger_note(ctx: &Ctx, former: &[&str]) -> String {
+    if former.is_empty() {
+        String::new()
+    } else {
+        ctx.tr
+            .t1("directory-merged-from", "former", former.join(", "))
+    }
+}
+
+pub struct ProvinceItem {
+    pub slug: String,
+    pub police_name: String,
+    pub published: String,
+    pub merged: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory_index.html")]
+pub struct DirectoryIndexPage {
+    pub c: Chrome,
+    pub query: String,
+    pub merged: String,
+    pub provinces: Vec<ProvinceItem>,
+    pub found: String,
+}
+
+/// `/danh-ba`: every province, or those a search names (with or without diacritics; a
+/// province merged away in 2025 finds the one it joined).
+pub async fn directory_index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let q = query_value(query.as_deref(), "q");
+    let found: DirectorySearch = match state.hotline.search_directory(&q).await {
+        Ok(found) => found,
+        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+    };
+    let merged = found
+        .merged
+        .as_ref()
+        .map(|(former, into)| {
+            ctx.tr.t2(
+                "directory-merged-into",
+                ("former", former.clone()),
+                ("current", into.name.clone()),
+            )
+        })
+        .unwrap_or_default();
+    let provinces: Vec<ProvinceItem> = found
+        .provinces
+        .iter()
+        .map(|p| ProvinceItem {
+            slug: p.province.slug.clone(),
+            police_name: p.police_name.clone(),
+            published: if p.published == 0 {
+                ctx.tr.t("directory-none-published")
+            } else {
+                ctx.tr.t1("directory-published", "count", p.published)
+            },
+            merged: merger_note(&ctx, &p.province.merged_provinces()),
+        })
+        .collect();
+    let found_words = if q.trim().is_empty() {
+        String::new()
+    } else {
+        ctx.tr.t1("directory-found", "count", provinces.len())
+    };
+    render(
+        StatusCode::OK,
+        &DirectoryIndexPage {
+            c: Chrome::new(&ctx, None),
+            query: q,
+            merged,
+            provinces,
+            found: found_words,
+        },
+        &ctx,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "directory_province.html")]
+pub struct DirectoryProvincePage {
+    pub c: Chrome,
+    pub slug: String,
+    pub police_name: String,
+    pub province_name: String,
+    pub merged: String,
+    pub leaders: Vec<LeaderRow>,
+    pub units: Vec<UnitRow>,
+    pub updated: String,
+}
+
+async fn published(state: &AppState, ctx: &Ctx, slug: &str) -> Result<ProvinceDirectory, Response> {
+    let code = match state.hotline.directory_province(slug) {
+        Ok(p) => p.code,
+        Err(e) => return Err(PageError::from_core(e, ctx).into_response()),
+    };
+    state
+        .hotline
+        .province_directory(code, false)
+        .await
+        .map_err(|e| PageError::from_core(e, ctx).into_response())
+}
+
+fn updated_words(ctx: &Ctx, d: &ProvinceDirectory) -> String {
+    d.updated_at
+        .map(|at| ctx.tr.t1("directory-updated", "at", vn_moment(at)))
+        .unwrap_or_default()
+}
+
+/// `/danh-ba/<province>`: the leaders in post and the units' lines, each with its one-tap
+/// link, QR code and the day it was verified; vCards to save.
+pub async fn directory_province(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Response {
+    let d = match published(&state, &ctx, &slug).await {
+        Ok(d) => d,
+        Err(page) => return page,
+    };
+    render(
+        StatusCode::OK,
+        &DirectoryProvincePage {
+            c: Chrome::new(&ctx, None),
+            slug,
+            merged: merger_note(&ctx, &d.province.merged_provinces()),
+            police_name: d.police_name.clone(),
+            province_name: d.province.name.clone(),
+            leaders: leader_rows(&ctx, &d),
+            units: unit_rows(&ctx, &d),
+            updated: updated_words(&ctx, &d),
+        },
+        &ctx,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "directory_widget.html")]
+pub struct DirectoryWidget {
+    pub t: crate::i18n::Tr,
+    pub slug: String,
+    pub police_name: String,
+    pub leaders: Vec<LeaderRow>,
+    pub units: Vec<UnitRow>,
+    pub updated: String,
+}
+
+/// The `frame-ancestors` a widget is served with: the province's allowed origins, or none.
+fn widget_policy(origins: &[String]) -> String {
+    let ancestors = if origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        origins.join(" ")
+    };
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; \
+         base-uri 'none'; frame-ancestors {ancestors}"
+    )
+}
+
+/// `/danh-ba/<province>/widget`: the province's directory, compact, for its portal to frame;
+/// the only page that may be framed, and only by the origins its administrator allows.
+pub async fn directory_widget(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Response {
+    let d = match published(&state, &ctx, &slug).await {
+        Ok(d) => d,
+        Err(page) => return page,
+    };
+    let mut response = render(
+        StatusCode::OK,
+        &DirectoryWidget {
+            t: ctx.tr.clone(),
+            slug,
+            police_name: d.police_name.clone(),
+            leaders: leader_rows(&ctx, &d),
+            units: unit_rows(&ctx, &d),
+            updated: updated_words(&ctx, &d),
+        },
+        &ctx,
+    );
+    if let Ok(policy) = HeaderValue::from_str(&widget_policy(&d.frame_origins)) {
+        response
+            .headers_mut()
+            .insert("content-security-policy", policy);
+    }
+    response
+}
+
+fn public_file(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
+    let mut response = Response::new(body.into());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// `/danh-ba/<province>/qr/<id>.svg`: the QR code of a published contact point: its `tel:`,
+/// `mailto:` or profile address.
+pub async fn directory_qr(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, file)): Path<(String, String)>,
+) -> Response {
+    let d = match published(&state, &ctx, &slug).await {
+        Ok(d) => d,
+        Err(page) => return page,
+    };
+    let contact = file
+        .strip_suffix(".svg")
+        .and_then(|id| id.parse::<i64>().ok())
+        .and_then(|id| {
+            d.leaders
+                .iter()
+                .flat_map(|l| l.contacts.iter())
+                .chain(d.units.iter().flat_map(|u| u.lines.iter()))
+                .find(|c| c.id == id)
+        });
+    let Some(contact) = contact else {
+        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+    };
+    match qrcode::QrCode::new(contact.href.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(160, 160)
+                .quiet_zone(true)
+                .build();
+            public_file(svg, "image/svg+xml")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "QR code failed");
+            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", &ctx)
+                .into_response()
+        }
+    }
+}
+
+/// `/danh-ba/<province>/vcard/lanh-dao-<position>.vcf` (a leader with their contact points)
+/// or `…/duong-day-<id>.vcf` (a unit's line): a vCard 4.0 to save.
+pub async fn directory_vcard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, file)): Path<(String, String)>,
+) -> Response {
+    let d = match published(&state, &ctx, &slug).await {
+        Ok(d) => d,
+        Err(page) => return page,
+    };
+    let revision = d
+        .updated_at
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let number = |prefix: &str| {
+        file.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(".vcf"))
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let promise = ctx.tr.t1("vcard-note", "police", d.police_name.clone());
+    let card = if let Some(id) = number("lanh-dao-") {
+        d.leaders.iter().find(|l| l.position_id == id).map(|l| {
+            let (family, given) = l
+                .full_name
+                .split_once(' ')
+                .map_or((l.full_name.clone(), String::new()), |(f, g)| {
+                    (f.to_owned(), g.to_owned())
+                });
+            Card {
+                name: l.name_with_rank(),
+                person: Some((family, given)),
+                organisation: if l.unit_name == d.police_name {
+                    d.police_name.clone()
+                } else {
+                    format!("{};{}", d.police_name, l.unit_name)
+                },
+                title: Some(l.title.clone()),
+                addresses: l.contacts.iter().map(|c| c.address.clone()).collect(),
+                note: Some(promise.clone()),
+                revision: revision.clone(),
+                uid: format!("urn:hotline:directory:{}:position:{id}", d.province.code),
+            }
+        })
+    } else if let Some(id) = number("duong-day-") {
+        d.units.iter().find_map(|u| {
+            u.lines.iter().find(|c| c.id == id).map(|c| Card {
+                name: match &c.label {
+                    Some(label) => format!("{label} – {}", u.unit_name),
+                    None => u.unit_name.clone(),
+                },
+                person: None,
+                organisation: u.unit_name.clone(),
+                title: None,
+                addresses: vec![c.address.clone()],
+                note: Some(promise.clone()),
+                revision: revision.clone(),
+                uid: format!("urn:hotline:directory:{}:line:{id}", d.province.code),
+            })
+        })
+    } else {
+        None
+    };
+    let Some(card) = card else {
+        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+    };
+    let mut response = public_file(card.to_vcard(), "text/vcard; charset=utf-8");
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    response
+}
+
+pub struct VerifiedRow {
+    pub owner: String,
+    pub unit_name: String,
+    pub police_name: String,
+    pub slug: String,
+    pub kind_name: String,
+    pub display: String,
+    pub verified: String,
+}
+
+fn verified_row(ctx: &Ctx, v: &VerifiedContact) -> VerifiedRow {
+    VerifiedRow {
+        owner: v.owner.clone(),
+        unit_name: v.unit_name.clone(),
+        police_name: v.police_name.clone(),
+        slug: v.province_slug.clone(),
+        kind_name: ctx
+            .tr
+            .t(&format!("contact-kind-{}", v.address.kind.as_str())),
+        display: v.display.clone(),
+        verified: v
+            .verified_on
+            .map(|d| ctx.tr.t1("contact-verified", "day", vn_day(d)))
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "directory_verify.html")]
+pub struct DirectoryVerifyPage {
+    pub c: Chrome,
+    pub query: String,
+    pub asked: bool,
+    pub understood: bool,
+    pub official: bool,
+    pub matches: Vec<VerifiedRow>,
+    pub resembles: Vec<VerifiedRow>,
+}
+
+/// `/danh-ba/kiem-tra?q=`: whether a number, address, link or handle is an official published
+/// contact point, with advice against scams either way.
+pub async fn directory_verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let q = query_value(query.as_deref(), "q");
+    let asked = !q.trim().is_empty();
+    let answer = if asked {
+        match state.hotline.verify_contact(&q).await {
+            Ok(answer) => answer,
+            Err(e) => return PageError::from_core(e, &ctx).into_response(),
+        }
+    } else {
+        Verification::default()
+    };
+    render(
+        StatusCode::OK,
+        &DirectoryVerifyPage {
+            c: Chrome::new(&ctx, None),
+            query: q,
+            asked,
+            understood: answer.understood,
+            official: answer.official,
+            matches: answer
+                .matches
+                .iter()
+                .map(|v| verified_row(&ctx, v))
+                .collect(),
+            resembles: answer
+                .resembles
+                .iter()
+                .map(|v| verified_row(&ctx, v))
+                .collect(),
+        },
+        &ctx,
+    )
+}
+
+/// A published contact point in the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedContact {
+    pub kind: ContactKind,
+    /// Canonical: E.164 for phones (`+84358131313`), the profile's address for platforms.
+    pub address: String,
+    /// As a reader writes it (`0358 131 313`, `@congan.qn`).
+    pub display: String,
+    /// `tel:`, `mailto:` or the profile's address.
+    pub href: String,
+    #[schema(nullable)]
+    pub label: Option<String>,
+    /// When it is answered; `null` when `around_the_clock`.
+    #[schema(nullable)]
+    pub hours: Option<String>,
+    pub around_the_clock: bool,
+    /// The day it was last checked to reach its owner.
+    #[schema(nullable)]
+    pub verified_on: Option<NaiveDate>,
+    /// Whether messages sent to it reach Hotline (and so get a receipt code).
+    pub hotline_receives: bool,
+}
+
+/// A leader in post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedLeader {
+    pub name: String,
+    #[schema(nullable)]
+    pub rank: Option<String>,
+    pub title: String,
+    /// Unit code (`22`, `22-pa05`, `22/6688`).
+    pub unit: String,
+    pub unit_name: String,
+    pub since: NaiveDate,
+    pub contacts: Vec<FeedContact>,
+}
+
+/// A unit's own lines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedUnit {
+    pub unit: String,
+    pub unit_name: String,
+    pub lines: Vec<FeedContact>,
+}
+
+/// One province's published directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedProvince {
+    /// The directory's address (`quang-ninh`).
+    pub province: String,
+    /// GSO code (2025 list).
+    pub code: u32,
+    pub name: String,
+    pub police: String,
+    /// Provinces merged into this one on 1 July 2025.
+    pub former_provinces: Vec<String>,
+    /// The page (`/danh-ba/quang-ninh`).
+    pub page: String,
+    /// Counts up with every change.
+    pub revision: i64,
+    #[schema(nullable)]
+    pub updated_at: Option<DateTime<Utc>>,
+    pub leaders: Vec<FeedLeader>,
+    pub units: Vec<FeedUnit>,
+}
+
+/// Every province's published directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryFeed {
+    pub provinces: Vec<FeedProvince>,
+}
+
+fn feed_contact(c: &ContactView) -> FeedContact {
+    FeedContact {
+        kind: c.address.kind,
+        address: c.address.address.clone(),
+        display: c.display.clone(),
+        href: c.href.clone(),
+        label: c.label.clone(),
+        hours: c.hours.clone(),
+        around_the_clock: c.hours.is_none(),
+        verified_on: c.verified_on,
+        hotline_receives: c.listening.is_some(),
+    }
+}
+
+fn feed_province(d: &ProvinceDirectory) -> FeedProvince {
+    FeedProvince {
+        province: d.province.slug.clone(),
+        code: d.province.code,
+        name: d.province.name.clone(),
+        police: d.police_name.clone(),
+        former_provinces: d
+            .province
+            .merged_provinces()
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect(),
+        page: format!("/danh-ba/{}", d.province.slug),
+        revision: d.revision,
+        updated_at: d.updated_at,
+        leaders: d
+            .leaders
+            .iter()
+            .map(|l| FeedLeader {
+                name: l.full_name.clone(),
+                rank: l.rank.clone(),
+                title: l.title.clone(),
+                unit: l.unit.to_string(),
+                unit_name: l.unit_name.clone(),
+                since: l.started_on,
+                contacts: l.contacts.iter().map(feed_contact).collect(),
+            })
+            .collect(),
+        units: d
+            .units
+            .iter()
+            .map(|u| FeedUnit {
+                unit: u.unit.to_string(),
+                unit_name: u.unit_name.clone(),
+                lines: u.lines.iter().map(feed_contact).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Answers with the body, or `304 Not Modified` when the client holds this version.
+fn cacheable(headers: &HeaderMap, etag: &str, body: impl Serialize) -> Response {
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
+    let mut response = if held {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Json(body).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    // Published data: any portal's page may read it.
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// Every province's directory.
+///
+/// Public and cacheable: send the `ETag` back in `If-None-Match` to get `304` while nothing
+/// changed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory",
+    tag = "directory",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of a copy held")),
+    responses(
+        (status = 200, body = DirectoryFeed, headers(("ETag" = String, description = "Version of the directory"))),
+        (status = 304, description = "Not modified since the ETag given"),
+    )
+)]
+pub async fn directory_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Response {
+    match state.hotline.all_directories().await {
+        Ok(all) => {
+            let total: i64 = all.iter().map(|d| d.revision).sum();
+            let etag = format!("\"all-{total}\"");
+            let feed = DirectoryFeed {
+                provinces: all.iter().map(feed_province).collect(),
+            };
+            cacheable(&headers, &etag, feed)
+        }
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// One province's directory.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory/{province}",
+    tag = "directory",
+    params(
+        ("province" = String, Path, description = "The province's codename with hyphens: `quang-ninh`, `ha-noi`"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of a copy held"),
+    ),
+    responses(
+        (status = 200, body = FeedProvince, headers(("ETag" = String, description = "Version of the province's directory"))),
+        (status = 304, description = "Not modified since the ETag given"),
+        (status = 404, description = "No such province", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn directory_province_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    let code = match state.hotline.directory_province(&slug) {
+        Ok(p) => p.code,
+        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
+    };
+    match state.hotline.province_directory(code, false).await {
+        Ok(d) => cacheable(&headers, &d.etag(), feed_province(&d)),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// A published contact point a check matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedOwner {
+    /// `quang-ninh`.
+    pub province: String,
+    pub police: String,
+    pub unit_name: String,
+    /// Whose it is: `Đại tá …, Giám đốc`, or the line's label.
+    pub owner: String,
+    pub kind: ContactKind,
+    pub address: String,
+    pub display: String,
+    #[schema(nullable)]
+    pub verified_on: Option<NaiveDate>,
+}
+
+/// The answer to "is this really the police?".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyAnswer {
+    /// Whether it is an official published contact point.
+    pub official: bool,
+    /// Whether the text could be read as a number, address, link or handle.
+    pub understood: bool,
+    /// Whose contact point it is, when official.
+    pub matches: Vec<VerifiedOwner>,
+    /// Official numbers it is one digit (or two swapped) away from: a warning sign.
+    pub resembles: Vec<VerifiedOwner>,
+    /// What to do, in the language asked for.
+    pub advice: String,
+}
+
+fn verified_owner(v: &VerifiedContact) -> VerifiedOwner {
+    VerifiedOwner {
+        province: v.province_slug.clone(),
+        police: v.police_name.clone(),
+        unit_name: v.unit_name.clone(),
+        owner: v.owner.clone(),
+        kind: v.address.kind,
+        address: v.address.address.clone(),
+        display: v.display.clone(),
+        verified_on: v.verified_on,
+    }
+}
+
+/// Is this really the police?
+///
+/// Matches a phone number (any notation), e-mail address, profile link or handle against the
+/// published directory.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory/verify",
+    tag = "directory",
+    params(("q" = String, Query, description = "A number, e-mail address, link or handle, as pasted")),
+    responses(
+        (status = 200, body = VerifyAnswer),
+        (status = 400, description = "No `q`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn directory_verify_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let q = query_value(query.as_deref(), "q");
+    if q.trim().is_empty() {
+        let mut error = ApiError::new(StatusCode::BAD_REQUEST, "Invalid input", &ctx);
+        error.detail = Some(ctx.tr.t("verify-empty"));
+        return error.into_response();
+    }
+    match state.hotline.verify_contact(&q).await {
+        Ok(answer) => {
+            let advice = if answer.official {
+                ctx.tr.t("verify-advice-official")
+            } else if !answer.understood {
+                ctx.tr.t("verify-not-understood")
+            } else {
+                ctx.tr.t("verify-advice-unknown")
+            };
+            let mut response = Json(VerifyAnswer {
+                official: answer.official,
+                understood: answer.understood,
+                matches: answer.matches.iter().map(verified_owner).collect(),
+                resembles: answer.resembles.iter().map(verified_owner).collect(),
+                advice,
+            })
+            .into_response();
+            response.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            response
+        }
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_widget_may_be_framed_only_by_allowed_origins() {
+        assert!(widget_policy(&[]).ends_with("frame-ancestors 'none'"));
+        assert!(
+            widget_policy(&["https://congan.quangninh.gov.vn".into()])
+                .ends_with("frame-ancestors https://congan.quangninh.gov.vn")
+        );
+    }
+}

@@ -1,0 +1,451 @@
+//! The directory's administration (`/console/admin/danh-ba`): a province's leaders, lines,
+//! past positions and allowed frame origins, with a form for each change. Every change is
+//! audited and counted in the province's public "last updated" line.
+
+use super::{Chrome, PostedForm, StaffPage, render};
+use crate::AppState;
+use crate::directory::vn_day;
+use crate::error::{PageError, field_message};
+use crate::extract::{Ctx, Form, url_pairs};
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use hotline_core::directory::{ContactInput, ContactView, LeaderView, PositionInput};
+use hotline_core::{Actor, CoreError};
+use hotline_domain::directory::ContactKind;
+use hotline_domain::{DomainError, UnitCode};
+use http::StatusCode;
+
+pub struct AdminContact {
+    pub id: i64,
+    pub kind: &'static str,
+    pub kind_name: String,
+    pub display: String,
+    pub address: String,
+    pub label: String,
+    pub public: bool,
+    pub hours: String,
+    pub verified_on: String,
+    pub verified: String,
+    pub listening: String,
+    pub listening_id: String,
+    pub sort: i32,
+    pub unit: String,
+    pub position: String,
+}
+
+pub struct AdminLeader {
+    pub position_id: i64,
+    pub name: String,
+    pub title: String,
+    pub unit_name: String,
+    pub since: String,
+    pub until: String,
+    pub contacts: Vec<AdminContact>,
+}
+
+pub struct AdminUnitLines {
+    pub unit_name: String,
+    pub lines: Vec<AdminContact>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_directory.html")]
+pub struct AdminDirectoryPage {
+    pub c: Chrome,
+    pub slug: String,
+    pub police_name: String,
+    pub provinces: Vec<(String, String)>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub updated: String,
+    pub leaders: Vec<AdminLeader>,
+    pub units: Vec<AdminUnitLines>,
+    pub past: Vec<AdminLeader>,
+    pub unit_choices: Vec<(String, String)>,
+    pub people: Vec<(String, String)>,
+    pub accounts: Vec<(i64, String)>,
+    pub owners: Vec<(i64, String)>,
+    pub kinds: Vec<(&'static str, String)>,
+    pub origins: String,
+    pub widget_snippet: String,
+}
+
+fn admin_contact(
+    ctx: &Ctx,
+    c: &ContactView,
+    unit: &UnitCode,
+    position: Option<i64>,
+) -> AdminContact {
+    AdminContact {
+        id: c.id,
+        kind: c.address.kind.as_str(),
+        kind_name: ctx
+            .tr
+            .t(&format!("contact-kind-{}", c.address.kind.as_str())),
+        display: c.display.clone(),
+        address: c.address.address.clone(),
+        label: c.label.clone().unwrap_or_default(),
+        public: c.public,
+        hours: c.hours.clone().unwrap_or_default(),
+        verified_on: c.verified_on.map(|d| d.to_string()).unwrap_or_default(),
+        verified: c.verified_on.map(vn_day).unwrap_or_default(),
+        listening: c.listening.clone().unwrap_or_default(),
+        listening_id: c.listening_id.map(|id| id.to_string()).unwrap_or_default(),
+        sort: c.sort,
+        unit: unit.to_string(),
+        position: position.map(|p| p.to_string()).unwrap_or_default(),
+    }
+}
+
+fn admin_leader(ctx: &Ctx, l: &LeaderView) -> AdminLeader {
+    AdminLeader {
+        position_id: l.position_id,
+        name: l.name_with_rank(),
+        title: l.title.clone(),
+        unit_name: l.unit_name.clone(),
+        since: vn_day(l.started_on),
+        until: l.ended_on.map(vn_day).unwrap_or_default(),
+        contacts: l
+            .contacts
+            .iter()
+            .map(|c| admin_contact(ctx, c, &l.unit, Some(l.position_id)))
+            .collect(),
+    }
+}
+
+/// The province an administrator works on: the one asked for, else their own, else the first.
+fn chosen_province(state: &AppState, actor: &Actor, asked: &str) -> Option<(u32, String)> {
+    let places = &state.hotline.places;
+    places
+        .province_by_slug(asked)
+        .or_else(|| match actor.0.unit.shape() {
+            hotline_domain::unit::UnitShape::Province(p)
+            | hotline_domain::unit::UnitShape::Commune(p, _) => places.province(p),
+            _ => None,
+        })
+        .or_else(|| places.provinces().first())
+        .map(|p| (p.code, p.slug.clone()))
+}
+
+async fn directory_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    slug: &str,
+    (status, notice, error): (StatusCode, Option<String>, Option<String>),
+) -> Response {
+    let Some((code, slug)) = chosen_province(state, actor, slug) else {
+        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", ctx).into_response();
+    };
+    let admin = match state.hotline.directory_for_admin(actor, code).await {
+        Ok(admin) => admin,
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    let d = &admin.directory;
+    let leaders: Vec<AdminLeader> = d.leaders.iter().map(|l| admin_leader(ctx, l)).collect();
+    let owners = leaders
+        .iter()
+        .map(|l| (l.position_id, format!("{} · {}", l.name, l.title)))
+        .collect();
+    let page = AdminDirectoryPage {
+        c: Chrome::new(ctx, Some(actor)),
+        police_name: d.police_name.clone(),
+        provinces: state
+            .hotline
+            .places
+            .provinces()
+            .iter()
+            .map(|p| (p.slug.clone(), p.name.clone()))
+            .collect(),
+        notice,
+        error,
+        updated: d
+            .updated_at
+            .map(|at| ctx.tr.t1("directory-updated", "at", super::vn_time(at)))
+            .unwrap_or_default(),
+        units: d
+            .units
+            .iter()
+            .map(|u| AdminUnitLines {
+                unit_name: u.unit_name.clone(),
+                lines: u
+                    .lines
+                    .iter()
+                    .map(|c| admin_contact(ctx, c, &u.unit, None))
+                    .collect(),
+            })
+            .collect(),
+        past: d.past.iter().map(|l| admin_leader(ctx, l)).collect(),
+        leaders,
+        unit_choices: admin
+            .units
+            .iter()
+            .map(|(code, name)| (code.to_string(), name.clone()))
+            .collect(),
+        people: admin.people.clone(),
+        accounts: admin.accounts.clone(),
+        owners,
+        kinds: ContactKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.as_str(),
+                    ctx.tr.t(&format!("contact-kind-{}", k.as_str())),
+                )
+            })
+            .collect(),
+        origins: d.frame_origins.join("\n"),
+        widget_snippet: format!(
+            "<iframe src=\"{}/danh-ba/{slug}/widget\" title=\"{}\" width=\"360\" height=\"480\" loading=\"lazy\"></iframe>",
+            state.config.public_url.trim_end_matches('/'),
+            d.police_name
+        ),
+        slug,
+    };
+    render(status, &page, ctx)
+}
+
+/// `/console/admin/danh-ba[?tinh=<province>]`.
+pub async fn admin_directory(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let asked = query
+        .and_then(|q| url_pairs(q.as_bytes()).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "tinh"))
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    directory_page(&state, &ctx, &actor, &asked, (StatusCode::OK, None, None)).await
+}
+
+/// The page again after a change, with what happened or why not.
+async fn after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    slug: &str,
+    done: Result<&'static str, CoreError>,
+) -> Response {
+    let shown = match done {
+        Ok(key) => (StatusCode::OK, Some(ctx.tr.t(key)), None),
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => (
+            StatusCode::BAD_REQUEST,
+            None,
+            errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &e.field, e.code)),
+        ),
+        Err(e) => return PageError::from_core(e, ctx).into_response(),
+    };
+    directory_page(state, ctx, actor, slug, shown).await
+}
+
+fn province_code(state: &AppState, slug: &str) -> Result<u32, CoreError> {
+    state.hotline.directory_province(slug).map(|p| p.code)
+}
+
+fn id_field(form: &Form, name: &'static str) -> Result<i64, CoreError> {
+    form.get(name)
+        .trim()
+        .parse()
+        .map_err(|_| CoreError::NotFound)
+}
+
+fn contact_input(form: &Form) -> ContactInput<'_> {
+    ContactInput {
+        unit: form.get("unit"),
+        position: form.get("position"),
+        label: form.get("label"),
+        kind: form.get("kind"),
+        address: form.get("address"),
+        public: form.get("public") == "1",
+        hours: form.get("hours"),
+        verified_on: form.get("verified_on"),
+        listening: form.get("listening"),
+        sort: form.get("sort"),
+    }
+}
+
+/// Adds a position (a new person, or one already listed).
+pub async fn admin_directory_add_position(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = match province_code(&state, &slug) {
+        Ok(code) => state
+            .hotline
+            .add_directory_position(
+                &actor,
+                code,
+                &PositionInput {
+                    person_key: form.get("person_key"),
+                    full_name: form.get("full_name"),
+                    rank: form.get("rank"),
+                    unit: form.get("unit"),
+                    title: form.get("title"),
+                    started_on: form.get("started_on"),
+                    sort: form.get("sort"),
+                },
+            )
+            .await
+            .map(|_| "directory-admin-position-added"),
+        Err(e) => Err(e),
+    };
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// A change to one row (named by the form's `id`) of the province's directory, and the words
+/// that say it was done.
+async fn row_change(
+    state: &AppState,
+    slug: &str,
+    form: &Form,
+    change: impl AsyncFnOnce(u32, i64) -> Result<(), CoreError>,
+    done: &'static str,
+) -> Result<&'static str, CoreError> {
+    let code = province_code(state, slug)?;
+    let id = id_field(form, "id")?;
+    change(code, id).await.map(|()| done)
+}
+
+/// Ends a position.
+pub async fn admin_directory_end_position(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let hotline = &state.hotline;
+    let last_day = form.get("last_day");
+    let change = async |code, id| {
+        hotline
+            .end_directory_position(&actor, code, id, last_day)
+            .await
+    };
+    let done = row_change(
+        &state,
+        &slug,
+        &form,
+        change,
+        "directory-admin-position-ended",
+    )
+    .await;
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// Adds a contact point.
+pub async fn admin_directory_add_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = match province_code(&state, &slug) {
+        Ok(code) => state
+            .hotline
+            .add_directory_contact(&actor, code, &contact_input(&form))
+            .await
+            .map(|_| "directory-admin-contact-added"),
+        Err(e) => Err(e),
+    };
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// Rewrites a contact point.
+pub async fn admin_directory_update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let hotline = &state.hotline;
+    let input = contact_input(&form);
+    let change = async |code, id| {
+        hotline
+            .update_directory_contact(&actor, code, id, &input)
+            .await
+    };
+    let done = row_change(
+        &state,
+        &slug,
+        &form,
+        change,
+        "directory-admin-contact-changed",
+    )
+    .await;
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// Removes a contact point.
+pub async fn admin_directory_remove_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let hotline = &state.hotline;
+    let change = async |code, id| hotline.remove_directory_contact(&actor, code, id).await;
+    let done = row_change(
+        &state,
+        &slug,
+        &form,
+        change,
+        "directory-admin-contact-removed",
+    )
+    .await;
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// Records that a contact point was checked today.
+pub async fn admin_directory_verify_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let hotline = &state.hotline;
+    let change = async |code, id| {
+        hotline
+            .mark_directory_contact_verified(&actor, code, id)
+            .await
+    };
+    let done = row_change(
+        &state,
+        &slug,
+        &form,
+        change,
+        "directory-admin-contact-verified",
+    )
+    .await;
+    after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// Sets the origins allowed to frame the widget.
+pub async fn admin_directory_frame_origins(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(slug): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = match province_code(&state, &slug) {
+        Ok(code) => state
+            .hotline
+            .set_directory_frame_origins(&actor, code, form.get("origins"))
+            .await
+            .map(|_| "directory-admin-origins-set"),
+        Err(e) => Err(e),
+    };
+    after_change(&state, &ctx, &actor, &slug, done).await
+}

@@ -225,7 +225,10 @@ async fn an_oversized_file_is_refused_before_the_body_is_read() {
     // connection, but never pushed the whole body.
     if let Ok(response) = result {
         assert_eq!(response.status(), 413);
-        assert!(response.text().await.unwrap().contains("Tệp quá lớn"));
+        // The connection may close while the page is on its way.
+        if let Ok(page) = response.text().await {
+            assert!(page.contains("Tệp quá lớn"));
+        }
     }
     assert!(
         pulled.load(Ordering::SeqCst) < 60,

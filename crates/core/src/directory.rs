@@ -10,8 +10,8 @@ use hotline_domain::text::fold;
 use hotline_domain::unit::UnitShape;
 use hotline_domain::{DomainError, Province, Role, UnitCode, UnitKind, VIETNAM};
 use hotline_store::{
-    DirectoryChange, DirectoryContact, DirectoryPosition, DirectoryRows, NewDirectoryContact,
-    NewDirectoryPosition, StoreError, Unit,
+    ChannelAccount, DirectoryChange, DirectoryContact, DirectoryPosition, DirectoryRows,
+    NewDirectoryContact, NewDirectoryPosition, StoreError, Unit,
 };
 use std::collections::HashMap;
 
@@ -86,16 +86,20 @@ pub struct ProvinceDirectory {
     pub units: Vec<UnitLines>,
     /// Positions no longer held (for administrators; empty on public pages).
     pub past: Vec<LeaderView>,
+    /// The day in Vietnam it was read for: who is in post depends on it.
+    pub as_of: NaiveDate,
 }
 
 impl ProvinceDirectory {
-    pub fn is_empty(&self) -> bool {
-        self.leaders.is_empty() && self.units.is_empty()
-    }
-
-    /// A strong validator for the feed: changes with every change to the province.
+    /// The feed's validator: changes with every change to the province, and each day in
+    /// Vietnam (a position starts or ends on a day, with no change written).
     pub fn etag(&self) -> String {
-        format!("\"{}-{}\"", self.province.code, self.revision)
+        format!(
+            "\"{}-{}-{}\"",
+            self.province.code,
+            self.revision,
+            self.as_of.format("%Y%m%d")
+        )
     }
 }
 
@@ -234,8 +238,19 @@ pub fn frame_origin(input: &str) -> Result<String, DomainError> {
     let url = url::Url::parse(input.trim()).map_err(|_| bad())?;
     let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && local);
+    // Only a plain name or address: `*`, `;` or quotes in a host would widen or break the
+    // header it goes into.
+    let host_ok = match url.host() {
+        Some(url::Host::Domain(name)) => name.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        None => false,
+    };
     if !scheme_ok
-        || url.host_str().is_none()
+        || !host_ok
         || !matches!(url.path(), "" | "/")
         || url.query().is_some()
         || !url.username().is_empty()
@@ -243,6 +258,11 @@ pub fn frame_origin(input: &str) -> Result<String, DomainError> {
         return Err(bad());
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// How files and pages name a channel account: `zalo/qn-zalo`.
+pub(crate) fn account_label(account: &ChannelAccount) -> String {
+    format!("{}/{}", account.platform.as_str(), account.name.as_str())
 }
 
 /// Rank of a unit on a page: the provincial police first, then departments, then communes.
@@ -278,7 +298,7 @@ impl Hotline {
             .channel_accounts()
             .await?
             .into_iter()
-            .map(|a| (a.id, format!("{}/{}", a.platform.as_str(), a.name.as_str())))
+            .map(|a| (a.id, account_label(&a)))
             .collect())
     }
 
@@ -364,15 +384,17 @@ impl Hotline {
             .filter(|p| p.province == province.code)
             .collect();
         positions.sort_by_key(|p| (unit_rank(&p.unit), p.sort, p.id));
+        // Administrators also see positions that start later, with the people in post.
+        let ended = |p: &DirectoryPosition| p.ended_on.is_some_and(|end| end < today);
         let leaders = positions
             .iter()
-            .filter(|p| p.held_on(today))
+            .filter(|p| p.held_on(today) || (everything && !ended(p)))
             .filter_map(|p| leader(p))
             .collect();
         let past = if everything {
             positions
                 .iter()
-                .filter(|p| !p.held_on(today))
+                .filter(|p| ended(p))
                 .filter_map(|p| leader(p))
                 .collect()
         } else {
@@ -411,6 +433,7 @@ impl Hotline {
             leaders,
             units: unit_lines,
             past,
+            as_of: today,
         }
     }
 
@@ -478,7 +501,19 @@ impl Hotline {
             return Ok(Verification::default());
         }
         let all = self.all_directories().await?;
-        let mut published = Vec::new();
+        let mut published: Vec<VerifiedContact> = Vec::new();
+        let entry = |d: &ProvinceDirectory, unit_name: &str, owner: String, c: &ContactView| {
+            VerifiedContact {
+                province: d.province.code,
+                province_slug: d.province.slug.clone(),
+                police_name: d.police_name.clone(),
+                unit_name: unit_name.to_owned(),
+                owner,
+                address: c.address.clone(),
+                display: c.display.clone(),
+                verified_on: c.verified_on,
+            }
+        };
         for d in &all {
             for l in &d.leaders {
                 let title = if l.unit == UnitCode::province(d.province.code) {
@@ -486,62 +521,42 @@ impl Hotline {
                 } else {
                     format!("{}, {}", l.title, l.unit_name)
                 };
+                let owner = format!("{}, {title}", l.name_with_rank());
                 for c in &l.contacts {
-                    published.push((d, format!("{}, {title}", l.name_with_rank()), c));
+                    published.push(entry(d, &l.unit_name, owner.clone(), c));
                 }
             }
             for u in &d.units {
                 for c in &u.lines {
                     let owner = c.label.clone().unwrap_or_else(|| u.unit_name.clone());
-                    published.push((d, owner, c));
+                    published.push(entry(d, &u.unit_name, owner, c));
                 }
             }
         }
-        let verified = |(d, owner, c): &(&ProvinceDirectory, String, &ContactView)| {
-            let unit_name = d
-                .leaders
-                .iter()
-                .find(|l| l.contacts.iter().any(|x| x.id == c.id))
-                .map(|l| l.unit_name.clone())
-                .or_else(|| {
-                    d.units
-                        .iter()
-                        .find(|u| u.lines.iter().any(|x| x.id == c.id))
-                        .map(|u| u.unit_name.clone())
-                })
-                .unwrap_or_default();
-            VerifiedContact {
-                province: d.province.code,
-                province_slug: d.province.slug.clone(),
-                police_name: d.police_name.clone(),
-                unit_name,
-                owner: owner.clone(),
-                address: c.address.clone(),
-                display: c.display.clone(),
-                verified_on: c.verified_on,
-            }
-        };
-        let matches: Vec<VerifiedContact> = published
-            .iter()
-            .filter(|(_, _, c)| candidates.contains(&c.address))
-            .map(verified)
-            .collect();
         let phone = candidates
             .iter()
             .find(|c| c.kind == ContactKind::Phone)
             .and_then(ContactAddress::phone);
-        let near = match (&phone, matches.is_empty()) {
-            (Some(phone), true) => published
-                .iter()
-                .filter(|(_, _, c)| {
-                    c.address
+        let (matches, others): (Vec<_>, Vec<_>) = published
+            .into_iter()
+            .partition(|v| candidates.contains(&v.address));
+        let mut near: Vec<VerifiedContact> = match (&phone, matches.is_empty()) {
+            (Some(phone), true) => others
+                .into_iter()
+                .filter(|v| {
+                    v.address
                         .phone()
                         .is_some_and(|official| resembles(phone, &official))
                 })
-                .map(verified)
                 .collect(),
             _ => Vec::new(),
         };
+        // A number published as a phone and a Zalo account is one warning.
+        near.dedup_by(|a, b| {
+            a.owner == b.owner
+                && a.address.phone().is_some()
+                && a.address.phone() == b.address.phone()
+        });
         Ok(Verification {
             understood: true,
             official: !matches.is_empty(),
@@ -604,7 +619,7 @@ impl Hotline {
                     .get(&a.unit)
                     .is_some_and(|u| u.province_code == Some(province))
             })
-            .map(|a| (a.id, format!("{}/{}", a.platform.as_str(), a.name.as_str())))
+            .map(|a| (a.id, account_label(&a)))
             .collect();
         Ok(DirectoryAdmin {
             directory,
@@ -634,6 +649,21 @@ impl Hotline {
         } else {
             Err(DomainError::field("unit", "not_in_province").into())
         }
+    }
+
+    /// A position of `province`, present or past.
+    async fn stored_position(
+        &self,
+        province: u32,
+        id: i64,
+    ) -> CoreResult<Option<DirectoryPosition>> {
+        Ok(self
+            .store
+            .directory(Some(province))
+            .await?
+            .positions
+            .into_iter()
+            .find(|p| p.id == id))
     }
 
     pub(crate) async fn new_position(
@@ -684,26 +714,32 @@ impl Hotline {
                 let id = id
                     .parse::<i64>()
                     .map_err(|_| DomainError::field("listening", "unknown"))?;
-                match self.store.channel_account_by_id(id).await {
-                    Ok(_) => Some(id),
+                // Only an account of the province's own units.
+                let account = match self.store.channel_account_by_id(id).await {
+                    Ok(account) => account,
                     Err(StoreError::NotFound) => {
                         return Err(DomainError::field("listening", "unknown").into());
                     }
                     Err(e) => return Err(e.into()),
+                };
+                let units = self.unit_names().await?;
+                if units
+                    .get(&account.unit)
+                    .is_none_or(|u| u.province_code != Some(province))
+                {
+                    return Err(DomainError::field("listening", "unknown").into());
                 }
+                Some(id)
             }
         };
         // A position's contact points are its unit's.
         let unit = match position {
-            Some(id) => self
-                .store
-                .directory(Some(province))
-                .await?
-                .positions
-                .into_iter()
-                .find(|p| p.id == id)
-                .map(|p| p.unit)
-                .ok_or_else(|| DomainError::field("position", "unknown"))?,
+            Some(id) => {
+                self.stored_position(province, id)
+                    .await?
+                    .ok_or_else(|| DomainError::field("position", "unknown"))?
+                    .unit
+            }
             None => self.directory_unit(province, input.unit).await?,
         };
         Ok(NewDirectoryContact {
@@ -754,6 +790,18 @@ impl Hotline {
     ) -> CoreResult<i64> {
         self.directory_editor(actor, province).await?;
         let new = self.new_position(province, input).await?;
+        // Renaming a known person shows everywhere they hold or held a position: only for
+        // administrators of all those provinces.
+        let all = self.store.directory(None).await?;
+        if let Some(person) = all.people.iter().find(|p| p.key == new.person_key)
+            && (person.full_name != new.full_name || person.rank != new.rank)
+        {
+            for p in all.positions.iter().filter(|p| p.person_id == person.id) {
+                if self.directory_editor(actor, p.province).await.is_err() {
+                    return Err(DomainError::field("person_key", "elsewhere").into());
+                }
+            }
+        }
         let detail = format!(
             "position={{id}} person={} unit={} title={}",
             new.person_key, new.unit, new.title
@@ -778,6 +826,13 @@ impl Hotline {
     ) -> CoreResult<()> {
         self.directory_editor(actor, province).await?;
         let last_day = day("last_day", last_day)?;
+        let position = self
+            .stored_position(province, id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if last_day < position.started_on {
+            return Err(DomainError::field("last_day", "before_start").into());
+        }
         self.change_directory(
             actor,
             province,
@@ -927,6 +982,10 @@ mod tests {
             "*",
             "javascript:alert(1)",
             "https://user@portal.gov.vn",
+            "https://*",
+            "https://*.vn",
+            "https://a.gov.vn;sandbox",
+            "https://a'b.gov.vn",
         ] {
             assert!(frame_origin(bad).is_err(), "{bad}");
         }

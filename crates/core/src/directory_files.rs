@@ -315,7 +315,7 @@ impl Hotline {
             .channel_accounts()
             .await?
             .into_iter()
-            .map(|a| (a.id, format!("{}/{}", a.platform.as_str(), a.name.as_str())))
+            .map(|a| (a.id, crate::directory::account_label(&a)))
             .collect();
         let people: HashMap<i64, _> = rows.people.iter().map(|p| (p.id, p)).collect();
         let contact = |c: &hotline_store::DirectoryContact, unit: Option<String>| ContactDocument {
@@ -400,7 +400,7 @@ impl Hotline {
             .channel_accounts()
             .await?
             .into_iter()
-            .map(|a| (format!("{}/{}", a.platform.as_str(), a.name.as_str()), a.id))
+            .map(|a| (crate::directory::account_label(&a), a.id))
             .collect();
         let mut checked = Vec::new();
         for p in &document.provinces {
@@ -446,6 +446,9 @@ impl Hotline {
                 let index = i64::try_from(import.positions.len()).unwrap_or(i64::MAX);
                 for (j, c) in position.contacts.iter().enumerate() {
                     let place = format!("{place} contact {}", j + 1);
+                    if c.unit.as_ref().is_some_and(|u| *u != position.unit) {
+                        return Err(invalid(place, "a position's contact points are its unit's"));
+                    }
                     let mut contact = self
                         .contact_of(province, &position.unit, c, &accounts)
                         .await
@@ -472,16 +475,16 @@ impl Hotline {
             }
             checked.push((province, import));
         }
+        match self
+            .store
+            .replace_directory(&checked, self.clock.now())
+            .await
+        {
+            Err(StoreError::NotFound) => return Err(CoreError::NotFound),
+            other => other?,
+        }
         let mut summary = ImportSummary::default();
-        for (province, import) in checked {
-            match self
-                .store
-                .replace_directory(province, &import, self.clock.now())
-                .await
-            {
-                Err(StoreError::NotFound) => return Err(CoreError::NotFound),
-                other => other?,
-            }
+        for (province, import) in &checked {
             self.audit(
                 by,
                 "directory.imported",

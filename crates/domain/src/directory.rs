@@ -58,8 +58,8 @@ impl PhoneError {
     }
 }
 
-/// The fewest digits of a Vietnamese number with its leading 0 (short codes like 113 are not
-/// published contact points).
+/// Fewer digits than any Vietnamese subscriber number written in full (10 or 11 with its
+/// leading 0): short codes like 113 are not published contact points.
 const MIN_DIGITS: usize = 9;
 /// E.164 allows 15 digits; with a written `0084` prefix, 17.
 const MAX_DIGITS: usize = 17;
@@ -253,15 +253,7 @@ impl ContactAddress {
                 .to_owned(),
             ContactKind::Email => normal_email(input).ok_or_else(|| bad("email"))?,
             ContactKind::Zalo | ContactKind::Whatsapp => messenger_address(kind, input)?,
-            ContactKind::Web => {
-                let (host, path, query) = link_parts(input).ok_or_else(|| bad("link"))?;
-                let mut page = format!("https://{host}{path}");
-                if let Some(q) = query {
-                    page.push('?');
-                    page.push_str(&q);
-                }
-                page
-            }
+            ContactKind::Web => web_address(input).ok_or_else(|| bad("link"))?,
             _ => kind.profile(&handle_of(kind, input)?),
         };
         Ok(Self { kind, address })
@@ -387,6 +379,32 @@ impl ContactAddress {
     }
 }
 
+/// A web page: `https` unless `http` is written, the host in lower case without `www.`, the
+/// port kept, no trailing slash.
+fn web_address(input: &str) -> Option<String> {
+    let plain = input
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    let (host, path, query) = link_parts(input)?;
+    let with_scheme = if input.contains("://") {
+        input.to_owned()
+    } else {
+        format!("https://{input}")
+    };
+    let port = url::Url::parse(&with_scheme)
+        .ok()?
+        .port()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    let scheme = if plain { "http" } else { "https" };
+    let mut page = format!("{scheme}://{host}{port}{path}");
+    if let Some(q) = query {
+        page.push('?');
+        page.push_str(&q);
+    }
+    Some(page)
+}
+
 /// A Zalo or WhatsApp account: named by its phone number (`zalo.me/0912345678`,
 /// `wa.me/84912345678`) or, for a Zalo Official Account, its numeric id.
 fn messenger_address(kind: ContactKind, input: &str) -> Result<String, DomainError> {
@@ -413,14 +431,17 @@ fn messenger_address(kind: ContactKind, input: &str) -> Result<String, DomainErr
         Ok(phone) => {
             let digits = phone.e164().trim_start_matches('+');
             Ok(if kind == ContactKind::Zalo {
-                kind.profile(&format!("0{}", digits.trim_start_matches("84")))
+                kind.profile(&format!("0{}", digits.strip_prefix("84").unwrap_or(digits)))
             } else {
                 kind.profile(digits)
             })
         }
+        // An Official Account's id is long and never starts with 0: a mistyped number is not
+        // taken for one.
         Err(_)
             if kind == ContactKind::Zalo
-                && (10..=20).contains(&id.len())
+                && (15..=20).contains(&id.len())
+                && !id.starts_with('0')
                 && id.chars().all(|c| c.is_ascii_digit()) =>
         {
             Ok(kind.profile(&id))
@@ -500,7 +521,8 @@ pub struct Card {
     pub name: String,
     /// Family and given names of a person (Vietnamese order: the family name first).
     pub person: Option<(String, String)>,
-    pub organisation: String,
+    /// The organisation, then its units from the top (`Công an tỉnh Quảng Ninh`, `Phòng …`).
+    pub organisation: Vec<String>,
     pub title: Option<String>,
     pub addresses: Vec<ContactAddress>,
     pub note: Option<String>,
@@ -556,7 +578,8 @@ impl Card {
             }
             None => lines.push("KIND:org".to_owned()),
         }
-        lines.push(format!("ORG:{}", escape(&self.organisation)));
+        let organisation: Vec<String> = self.organisation.iter().map(|o| escape(o)).collect();
+        lines.push(format!("ORG:{}", organisation.join(";")));
         if let Some(title) = &self.title {
             lines.push(format!("TITLE:{}", escape(title)));
         }
@@ -662,6 +685,17 @@ mod tests {
                 "https://www.threads.com/@congan.qn",
             ),
             (Zalo, "0358.131.313", "https://zalo.me/0358131313"),
+            (Zalo, "0845 123 456", "https://zalo.me/0845123456"),
+            (
+                Zalo,
+                "https://zalo.me/84845123456",
+                "https://zalo.me/0845123456",
+            ),
+            (
+                Web,
+                "http://congan.example:8080/tin/",
+                "http://congan.example:8080/tin",
+            ),
             (
                 Zalo,
                 "https://zalo.me/84358131313",
@@ -707,6 +741,8 @@ mod tests {
             (Email, "duongdaynong.gov.vn", "email"),
             (Email, "a@b", "email"),
             (Zalo, "not a number", "messenger"),
+            (Zalo, "0158131313", "messenger"),
+            (Zalo, "8435813131", "messenger"),
             (Web, "javascript:alert(1)", "link"),
             (Phone, "+1 202 555 0143", "phone_foreign"),
             (Phone, "  ", "required"),
@@ -767,7 +803,7 @@ mod tests {
         let card = Card {
             name: "Nguyễn Văn Minh (dữ liệu minh họa)".into(),
             person: Some(("Nguyễn".into(), "Văn Minh".into())),
-            organisation: "Công an tỉnh Quảng Ninh".into(),
+            organisation: vec!["Công an tỉnh Quảng Ninh".into(), "Phòng Tham mưu; Văn phòng".into()],
             title: Some("Giám đốc; Đại tá, thường trực".into()),
             addresses: vec![
                 ContactAddress::parse(ContactKind::Phone, "0358.131.313").unwrap(),
@@ -780,6 +816,7 @@ mod tests {
         let text = card.to_vcard();
         assert!(text.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"));
         assert!(text.contains("TITLE:Giám đốc\\; Đại tá\\, thường trực\r\n"));
+        assert!(text.contains("ORG:Công an tỉnh Quảng Ninh;Phòng Tham mưu\\; Văn phòng\r\n"));
         assert!(text.contains("TEL;VALUE=uri;TYPE=voice:tel:+84358131313\r\n"));
         assert!(text.lines().all(|l| l.len() <= 75), "{text}");
         assert!(text.contains("\r\n "), "the long note is folded");

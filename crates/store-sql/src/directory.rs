@@ -164,7 +164,7 @@ for_any_sql_database! {
         let mut tx = self.begin_write().await?;
         let id = match change {
             DirectoryChange::AddPosition(new) => {
-                Self::insert_position(&mut tx, province_code, new).await?
+                Self::insert_position(&mut tx, province_code, new, at).await?
             }
             DirectoryChange::EndPosition { id, last_day } => Self::changed(
                 sqlx::query(
@@ -247,35 +247,38 @@ for_any_sql_database! {
 
     async fn replace_directory(
         &self,
-        province_code: u32,
-        import: &DirectoryImport,
+        imports: &[(u32, DirectoryImport)],
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let code = code_param(Some(province_code));
         let mut tx = self.begin_write().await?;
-        for table in ["directory_contacts", "directory_positions"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE province_code = $1"))
-                .bind(code)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        let mut ids = Vec::with_capacity(import.positions.len());
-        for new in &import.positions {
-            ids.push(Self::insert_position(&mut tx, province_code, new).await?);
-        }
-        for new in &import.contacts {
-            let position = match new.position {
-                Some(index) => Some(
-                    usize::try_from(index)
-                        .ok()
-                        .and_then(|i| ids.get(i))
-                        .copied()
-                        .ok_or(StoreError::NotFound)?,
-                ),
-                None => None,
-            };
-            Self::insert_contact(&mut tx, province_code, new, position).await?;
+        for (province_code, import) in imports {
+            let code = code_param(Some(*province_code));
+            for table in ["directory_contacts", "directory_positions"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE province_code = $1"))
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            let mut ids = Vec::with_capacity(import.positions.len());
+            for new in &import.positions {
+                ids.push(Self::insert_position(&mut tx, *province_code, new, at).await?);
+            }
+            for new in &import.contacts {
+                let position = match new.position {
+                    Some(index) => Some(
+                        usize::try_from(index)
+                            .ok()
+                            .and_then(|i| ids.get(i))
+                            .copied()
+                            .ok_or(StoreError::NotFound)?,
+                    ),
+                    None => None,
+                };
+                Self::insert_contact(&mut tx, *province_code, new, position).await?;
+            }
+            Self::set_origins(&mut tx, *province_code, &import.frame_origins).await?;
+            Self::bump(&mut tx, *province_code, at).await?;
         }
         sqlx::query(
             "DELETE FROM directory_people WHERE id NOT IN \
@@ -284,8 +287,6 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Self::set_origins(&mut tx, province_code, &import.frame_origins).await?;
-        Self::bump(&mut tx, province_code, at).await?;
         tx.commit().await.map_err(map_err)
     }
     }
@@ -313,12 +314,17 @@ for_any_sql_database! {
             .ok_or(StoreError::NotFound)
     }
 
+    /// Writes a position, and its person when the key is new; a person renamed (name or
+    /// rank) counts as a change to every province they hold or held a position in.
     async fn insert_position(
         tx: &mut sqlx::Transaction<'static, DB>,
         province_code: u32,
         new: &NewDirectoryPosition,
+        at: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        let existing = sqlx::query("SELECT id FROM directory_people WHERE person_key = $1")
+        let existing = sqlx::query(
+            "SELECT id, full_name, rank FROM directory_people WHERE person_key = $1",
+        )
             .bind(new.person_key.as_str())
             .fetch_optional(&mut **tx)
             .await
@@ -326,13 +332,31 @@ for_any_sql_database! {
         let person_id = match existing {
             Some(row) => {
                 let id = row.int("id")?;
-                sqlx::query("UPDATE directory_people SET full_name = $1, rank = $2 WHERE id = $3")
+                if row.text("full_name")? != new.full_name || row.text_opt("rank")? != new.rank {
+                    sqlx::query(
+                        "UPDATE directory_people SET full_name = $1, rank = $2 WHERE id = $3",
+                    )
                     .bind(new.full_name.as_str())
                     .bind(new.rank.as_deref())
                     .bind(id)
                     .execute(&mut **tx)
                     .await
                     .map_err(map_err)?;
+                    let provinces = sqlx::query(
+                        "SELECT DISTINCT province_code FROM directory_positions WHERE person_id = $1",
+                    )
+                    .bind(id)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    for row in provinces {
+                        let province = row
+                            .small_opt("province_code")?
+                            .and_then(|p| u32::try_from(p).ok())
+                            .ok_or_else(|| bad("province"))?;
+                        Self::bump(tx, province, at).await?;
+                    }
+                }
                 id
             }
             None => sqlx::query(

@@ -3684,7 +3684,7 @@ pub async fn the_directory_keeps_positions_contacts_and_a_revision_per_province(
         frame_origins: Vec::new(),
     };
     store
-        .replace_directory(22, &import, at(7, 0))
+        .replace_directory(&[(22, import)], at(7, 0))
         .await
         .unwrap();
     let rows = store.directory(Some(22)).await.unwrap();
@@ -3720,7 +3720,7 @@ pub async fn the_directory_keeps_positions_contacts_and_a_revision_per_province(
         frame_origins: Vec::new(),
     };
     assert!(matches!(
-        store.replace_directory(22, &bad, at(8, 0)).await,
+        store.replace_directory(&[(22, bad)], at(8, 0)).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(

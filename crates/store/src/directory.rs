@@ -14,7 +14,7 @@ use crate::StoreResult;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryPerson {
     pub id: i64,
-    /// A stable key that survives export and import (`p-1a2b3c4d`).
+    /// A stable key that survives export and import (`p-1a2b3c4d5e`).
     pub key: String,
     pub full_name: String,
     /// Their rank (`Đại tá`), where published.
@@ -117,7 +117,7 @@ pub struct NewDirectoryContact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DirectoryChange {
     /// Gives a person a position (creating the person when the key is new; their name and
-    /// rank as given).
+    /// rank as given, which renames a known person everywhere).
     AddPosition(NewDirectoryPosition),
     /// Ends a position after `last_day` (a director moved or retired; the history stays).
     EndPosition {
@@ -165,11 +165,11 @@ pub trait Directory: Send + Sync {
         change: &DirectoryChange,
         at: DateTime<Utc>,
     ) -> StoreResult<i64>;
-    /// Replaces `province`'s directory with `import`.
+    /// Replaces the directory of each province named with its import, all in one
+    /// transaction.
     async fn replace_directory(
         &self,
-        province: u32,
-        import: &DirectoryImport,
+        imports: &[(u32, DirectoryImport)],
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
 }

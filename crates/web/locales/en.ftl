@@ -1143,3 +1143,5 @@ directory-admin-contact-verified = Check recorded.
 directory-admin-origins-set = Allowed origins saved.
 field-position-unknown = No such position in the province being edited.
 province-merged-option = { $former } (now part of { $current })
+field-person_key-elsewhere = This person holds or held a position in another province: write the name and rank as they are (only administrators of every place they served may change them).
+field-last_day-before_start = The last day cannot be before the position started.

@@ -1143,3 +1143,5 @@ directory-admin-contact-verified = Đã ghi ngày kiểm tra.
 directory-admin-origins-set = Đã lưu các địa chỉ được phép nhúng.
 field-position-unknown = Không có chức vụ này trong tỉnh, thành phố đang sửa.
 province-merged-option = { $former } (nay thuộc { $current })
+field-person_key-elsewhere = Người này có chức vụ ở tỉnh, thành phố khác: họ tên và cấp bậc phải ghi đúng như đã có (chỉ quản trị viên của mọi nơi người đó công tác mới sửa được).
+field-last_day-before_start = Ngày kết thúc không được trước ngày bắt đầu giữ chức vụ.

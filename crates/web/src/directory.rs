@@ -420,9 +420,9 @@ pub async fn directory_vcard(
                 name: l.name_with_rank(),
                 person: Some((family, given)),
                 organisation: if l.unit_name == d.police_name {
-                    d.police_name.clone()
+                    vec![d.police_name.clone()]
                 } else {
-                    format!("{};{}", d.police_name, l.unit_name)
+                    vec![d.police_name.clone(), l.unit_name.clone()]
                 },
                 title: Some(l.title.clone()),
                 addresses: l.contacts.iter().map(|c| c.address.clone()).collect(),
@@ -439,7 +439,7 @@ pub async fn directory_vcard(
                     None => u.unit_name.clone(),
                 },
                 person: None,
-                organisation: u.unit_name.clone(),
+                organisation: vec![u.unit_name.clone()],
                 title: None,
                 addresses: vec![c.address.clone()],
                 note: Some(promise.clone()),
@@ -719,8 +719,14 @@ pub async fn directory_feed(
 ) -> Response {
     match state.hotline.all_directories().await {
         Ok(all) => {
+            // Revisions only grow, so their sum changes with any province's; the day counts
+            // as it does for one province.
             let total: i64 = all.iter().map(|d| d.revision).sum();
-            let etag = format!("\"all-{total}\"");
+            let day = all
+                .first()
+                .map(|d| d.as_of.format("%Y%m%d").to_string())
+                .unwrap_or_default();
+            let etag = format!("\"all-{total}-{day}\"");
             let feed = DirectoryFeed {
                 provinces: all.iter().map(feed_province).collect(),
             };

@@ -114,6 +114,14 @@ fn admin_leader(ctx: &Ctx, l: &LeaderView) -> AdminLeader {
     }
 }
 
+/// Text as it must be written inside a double-quoted HTML attribute of the portal's page.
+fn attribute_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The province an administrator works on: the one asked for, else their own, else the first.
 fn chosen_province(state: &AppState, actor: &Actor, asked: &str) -> Option<(u32, String)> {
     let places = &state.hotline.places;
@@ -198,8 +206,8 @@ async fn directory_page(
         origins: d.frame_origins.join("\n"),
         widget_snippet: format!(
             "<iframe src=\"{}/danh-ba/{slug}/widget\" title=\"{}\" width=\"360\" height=\"480\" loading=\"lazy\"></iframe>",
-            state.config.public_url.trim_end_matches('/'),
-            d.police_name
+            attribute_text(state.config.public_url.trim_end_matches('/')),
+            attribute_text(&d.police_name)
         ),
         slug,
     };

@@ -62,6 +62,14 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Read the public directory (the demo's) over HTTP: the province page, the feed fresh
+    /// and revalidated with its ETag, and the "is this really the police?" check.
+    Directory {
+        #[arg(long, default_value_t = 5_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// Write the same rows straight into SQLite.
     Floor {
         #[arg(long, default_value_t = 20_000)]
@@ -669,6 +677,140 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
         .collect()
 }
 
+/// `requests` GETs of `path` (with `If-None-Match: etag` when given) from `concurrency`
+/// clients; a request counts when its status is `expected`.
+async fn get_all(
+    url: &str,
+    etag: Option<&str>,
+    expected: u16,
+    requests: usize,
+    concurrency: usize,
+) -> anyhow::Result<Figures> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let started = Instant::now();
+    let per_worker = requests.div_ceil(concurrency.max(1));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|w| {
+            let (client, url) = (client.clone(), url.to_owned());
+            let etag = etag.map(str::to_owned);
+            let count = per_worker.min(requests.saturating_sub(w * per_worker));
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(count);
+                let mut failures = 0;
+                for _ in 0..count {
+                    let t = Instant::now();
+                    let mut request = client.get(&url);
+                    if let Some(tag) = &etag {
+                        request = request.header("if-none-match", tag);
+                    }
+                    let answered = match request.send().await {
+                        Ok(r) => r.status().as_u16() == expected && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if answered {
+                        latencies.push(t.elapsed());
+                    } else {
+                        failures += 1;
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut figures = Figures {
+        count: 0,
+        failures: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::with_capacity(requests),
+    };
+    for w in workers {
+        let (latencies, failures) = w.await?;
+        figures.count += latencies.len();
+        figures.failures += failures;
+        figures.latencies.extend(latencies);
+    }
+    figures.elapsed = started.elapsed();
+    Ok(figures)
+}
+
+async fn directory(requests: usize, concurrency: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = hotline_server::config::Config {
+        bind: ([127, 0, 0, 1], 0).into(),
+        data_dir: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hotline_server::launch_with_listener(
+        config,
+        listener,
+        true,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = reqwest::Client::new();
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let etag = client
+        .get(format!("{base}/api/v1/directory"))
+        .send()
+        .await?
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let runs: [(&str, String, Option<&str>, u16); 4] = [
+        (
+            "GET /danh-ba/quang-ninh",
+            format!("{base}/danh-ba/quang-ninh"),
+            None,
+            200,
+        ),
+        (
+            "GET /api/v1/directory (34 provinces)",
+            format!("{base}/api/v1/directory"),
+            None,
+            200,
+        ),
+        (
+            "GET /api/v1/directory with its ETag (304)",
+            format!("{base}/api/v1/directory"),
+            Some(&etag),
+            304,
+        ),
+        (
+            "GET /api/v1/directory/verify?q=0912.000.191",
+            format!("{base}/api/v1/directory/verify?q=0912.000.191"),
+            None,
+            200,
+        ),
+    ];
+    for (label, url, tag, expected) in runs {
+        get_all(&url, tag, expected, concurrency * 4, concurrency).await?;
+        let mut figures = get_all(&url, tag, expected, requests, concurrency).await?;
+        figures.print(
+            &format!("{label}, SQLite, concurrency {concurrency}"),
+            "requests",
+        );
+    }
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}
+
 async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
     for (label, per_commit) in [("one commit per report", 1), ("batched", batch.max(1))] {
         let dir = tempfile::tempdir()?;
@@ -741,6 +883,10 @@ async fn main() -> anyhow::Result<()> {
             token,
         } => intake(reports, concurrency, target, token).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Directory {
+            requests,
+            concurrency,
+        } => directory(requests, concurrency).await,
         Command::Webhooks {
             deliveries,
             concurrency,

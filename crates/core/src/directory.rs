@@ -94,12 +94,7 @@ impl ProvinceDirectory {
     /// The feed's validator: changes with every change to the province, and each day in
     /// Vietnam (a position starts or ends on a day, with no change written).
     pub fn etag(&self) -> String {
-        format!(
-            "\"{}-{}-{}\"",
-            self.province.code,
-            self.revision,
-            self.as_of.format("%Y%m%d")
-        )
+        directory_etag(&self.province.code.to_string(), self.revision, self.as_of)
     }
 }
 
@@ -258,6 +253,17 @@ pub fn frame_origin(input: &str) -> Result<String, DomainError> {
         return Err(bad());
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// `"<province or all>-<revision>-<day>"`. Revisions only grow, so the sum of every
+/// province's changes with any of them.
+fn directory_etag(scope: &str, revision: i64, day: NaiveDate) -> String {
+    format!("\"{scope}-{revision}-{}\"", day.format("%Y%m%d"))
+}
+
+/// The validator of the whole feed, from every province's directory as read.
+pub fn all_directories_etag(all: &[ProvinceDirectory], day: NaiveDate) -> String {
+    directory_etag("all", all.iter().map(|d| d.revision).sum(), day)
 }
 
 /// How files and pages name a channel account: `zalo/qn-zalo`.
@@ -435,6 +441,24 @@ impl Hotline {
             past,
             as_of: today,
         }
+    }
+
+    /// The feed's current validator, of one province or of all, read without the rows: a
+    /// client holding this version needs nothing more.
+    pub async fn directory_version(&self, province: Option<u32>) -> CoreResult<String> {
+        let states = self.store.directory_states().await?;
+        let today = self.vietnam_today();
+        Ok(match province {
+            Some(code) => directory_etag(
+                &code.to_string(),
+                states
+                    .iter()
+                    .find(|s| s.province == code)
+                    .map_or(0, |s| s.revision),
+                today,
+            ),
+            None => directory_etag("all", states.iter().map(|s| s.revision).sum(), today),
+        })
     }
 
     /// Every province's public directory (the whole feed), in the 2025 list's order.

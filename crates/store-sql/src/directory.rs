@@ -154,6 +154,16 @@ for_any_sql_database! {
         })
     }
 
+    async fn directory_states(&self) -> StoreResult<Vec<DirectoryProvince>> {
+        sqlx::query("SELECT * FROM directory_provinces ORDER BY province_code")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(province)
+            .collect()
+    }
+
     async fn change_directory(
         &self,
         province_code: u32,

@@ -3728,4 +3728,10 @@ pub async fn the_directory_keeps_positions_contacts_and_a_revision_per_province(
         2,
         "rolled back"
     );
+    let states = store.directory_states().await.unwrap();
+    assert_eq!(states, store.directory(None).await.unwrap().provinces);
+    assert_eq!(
+        states.iter().map(|s| (s.province, s.revision)).collect::<Vec<_>>(),
+        [(22, 7), (42, 1)]
+    );
 }

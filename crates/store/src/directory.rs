@@ -157,6 +157,9 @@ pub struct DirectoryImport {
 pub trait Directory: Send + Sync {
     /// The rows of `province`, or of every province.
     async fn directory(&self, province: Option<u32>) -> StoreResult<DirectoryRows>;
+    /// Each province's revision and last change, without its rows: enough to answer a
+    /// client that holds the current version.
+    async fn directory_states(&self) -> StoreResult<Vec<DirectoryProvince>>;
     /// Writes one change to `province`'s directory; returns the id of the row it wrote (0 for
     /// the frame origins). `NotFound` when the row changed is not the province's.
     async fn change_directory(

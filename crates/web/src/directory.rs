@@ -667,21 +667,20 @@ fn feed_province(d: &ProvinceDirectory) -> FeedProvince {
     }
 }
 
-/// Answers with the body, or `304 Not Modified` when the client holds this version.
-fn cacheable(headers: &HeaderMap, etag: &str, body: impl Serialize) -> Response {
-    let held = headers
+/// Whether the client's `If-None-Match` names `etag`.
+fn holds(headers: &HeaderMap, etag: &str) -> bool {
+    headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
                 .map(|t| t.trim().trim_start_matches("W/"))
                 .any(|t| t == etag || t == "*")
-        });
-    let mut response = if held {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        Json(body).into_response()
-    };
+        })
+}
+
+/// The feed's headers: its version, a minute's caching, readable from any portal's page.
+fn cacheable(mut response: Response, etag: &str) -> Response {
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, value);
@@ -696,6 +695,16 @@ fn cacheable(headers: &HeaderMap, etag: &str, body: impl Serialize) -> Response 
         HeaderValue::from_static("*"),
     );
     response
+}
+
+/// `304 Not Modified` when the client holds the current version (read without the rows).
+async fn not_modified(
+    state: &AppState,
+    headers: &HeaderMap,
+    province: Option<u32>,
+) -> Option<Response> {
+    let version = state.hotline.directory_version(province).await.ok()?;
+    holds(headers, &version).then(|| cacheable(StatusCode::NOT_MODIFIED.into_response(), &version))
 }
 
 /// Every province's directory.
@@ -717,20 +726,17 @@ pub async fn directory_feed(
     ctx: Ctx,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(response) = not_modified(&state, &headers, None).await {
+        return response;
+    }
     match state.hotline.all_directories().await {
         Ok(all) => {
-            // Revisions only grow, so their sum changes with any province's; the day counts
-            // as it does for one province.
-            let total: i64 = all.iter().map(|d| d.revision).sum();
-            let day = all
-                .first()
-                .map(|d| d.as_of.format("%Y%m%d").to_string())
-                .unwrap_or_default();
-            let etag = format!("\"all-{total}-{day}\"");
+            let day = all.first().map(|d| d.as_of).unwrap_or_default();
+            let etag = hotline_core::directory::all_directories_etag(&all, day);
             let feed = DirectoryFeed {
                 provinces: all.iter().map(feed_province).collect(),
             };
-            cacheable(&headers, &etag, feed)
+            cacheable(Json(feed).into_response(), &etag)
         }
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
@@ -761,8 +767,11 @@ pub async fn directory_province_feed(
         Ok(p) => p.code,
         Err(e) => return ApiError::from_core(e, &ctx).into_response(),
     };
+    if let Some(response) = not_modified(&state, &headers, Some(code)).await {
+        return response;
+    }
     match state.hotline.province_directory(code, false).await {
-        Ok(d) => cacheable(&headers, &d.etag(), feed_province(&d)),
+        Ok(d) => cacheable(Json(feed_province(&d)).into_response(), &d.etag()),
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
 }

@@ -3731,7 +3731,10 @@ pub async fn the_directory_keeps_positions_contacts_and_a_revision_per_province(
     let states = store.directory_states().await.unwrap();
     assert_eq!(states, store.directory(None).await.unwrap().provinces);
     assert_eq!(
-        states.iter().map(|s| (s.province, s.revision)).collect::<Vec<_>>(),
+        states
+            .iter()
+            .map(|s| (s.province, s.revision))
+            .collect::<Vec<_>>(),
         [(22, 7), (42, 1)]
     );
 }

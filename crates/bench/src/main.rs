@@ -195,6 +195,47 @@ async fn submit_all(
     Ok(figures)
 }
 
+/// The real server, started on an ephemeral port for a run.
+struct Running {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Starts the server (with the demo loaded when `demo`) and waits until it is ready.
+    async fn start(config: hotline_server::config::Config, demo: bool) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(hotline_server::launch_with_listener(
+            config,
+            listener,
+            demo,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let client = reqwest::Client::new();
+        while client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .map(|r| r.status() != 200)
+            .unwrap_or(true)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(Self { base, stop, task })
+    }
+
+    /// Stops it gracefully.
+    async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await?
+    }
+}
+
 async fn intake(
     reports: usize,
     concurrency: usize,
@@ -218,27 +259,8 @@ async fn intake(
         unproven_submissions_per_hour: 0,
         ..Default::default()
     };
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(hotline_server::launch_with_listener(
-        config,
-        listener,
-        false,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let client = reqwest::Client::new();
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let server = Running::start(config, false).await?;
+    let base = server.base.clone();
     // Warm the connection pool and the server's caches.
     submit_all(&base, None, concurrency * 4, concurrency).await?;
     let mut figures = submit_all(&base, None, reports, concurrency).await?;
@@ -246,8 +268,7 @@ async fn intake(
         &format!("HTTP intake, SQLite, concurrency {concurrency}"),
         "reports",
     );
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }
 
@@ -355,27 +376,8 @@ async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
         )
         .await?;
     service.close().await;
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(hotline_server::launch_with_listener(
-        config.clone(),
-        listener,
-        false,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let client = reqwest::Client::new();
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let server = Running::start(config.clone(), false).await?;
+    let base = server.base.clone();
     let warm_up = concurrency * 4;
     post_deliveries(&base, 0..warm_up, concurrency).await?;
     let mut figures = post_deliveries(&base, warm_up..warm_up + deliveries, concurrency).await?;
@@ -406,8 +408,7 @@ async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
         "taken apart: the last of {total} deliveries {:.1} s after the last acknowledgement",
         started.elapsed().as_secs_f64()
     );
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }
 
@@ -742,27 +743,9 @@ async fn directory(requests: usize, concurrency: usize) -> anyhow::Result<()> {
         data_dir: dir.path().to_path_buf(),
         ..Default::default()
     };
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(hotline_server::launch_with_listener(
-        config,
-        listener,
-        true,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = Running::start(config, true).await?;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let etag = client
         .get(format!("{base}/api/v1/directory"))
         .send()
@@ -806,8 +789,7 @@ async fn directory(requests: usize, concurrency: usize) -> anyhow::Result<()> {
             "requests",
         );
     }
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }
 

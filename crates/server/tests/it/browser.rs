@@ -311,22 +311,9 @@ async fn a_citizen_reports_from_a_phone_and_an_officer_reads_it() {
     desk.type_into("#username", "qn.director").await;
     desk.type_into("#password", DEMO_PASSWORD).await;
     desk.click("form.login button[type=submit]").await;
-    // A director enrols the second factor at the first sign-in: the app reads the key shown
-    // beside the QR code, and the code it shows confirms it.
+    // A director enrols the second factor at the first sign-in.
     desk.find(".qr svg").await;
-    let key = desk.text("code.secret").await.replace(' ', "");
-    let secret = totp_rs::Secret::try_from_base32(key)
-        .unwrap()
-        .as_bytes()
-        .to_vec();
-    let step = desk
-        .script("return Math.floor(Date.now() / 30000);")
-        .await
-        .as_u64()
-        .unwrap();
-    desk.type_into("#code", &crate::harness::totp_code(&secret, step))
-        .await;
-    desk.click("form.login button[type=submit]").await;
+    enrol_second_factor(&desk).await;
     let codes = desk.text("#recovery-codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");
     desk.click("a.button[href='/console']").await;
@@ -702,6 +689,25 @@ async fn the_console_pages_pass_an_accessibility_scan() {
     );
 }
 
+/// On the enrolment page a first sign-in leads to: the authenticator app reads the key shown
+/// beside the QR code, and the code it shows confirms it.
+async fn enrol_second_factor(session: &Session<'_>) {
+    let key = session.text("code.secret").await.replace(' ', "");
+    let secret = totp_rs::Secret::try_from_base32(key)
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    let step = session
+        .script("return Math.floor(Date.now() / 30000);")
+        .await
+        .as_u64()
+        .unwrap();
+    session
+        .type_into("#code", &crate::harness::totp_code(&secret, step))
+        .await;
+    session.click("form.login button[type=submit]").await;
+}
+
 /// A portal's page at `127.0.0.1:<port>` that frames `widget`: served to every request, as a
 /// provincial portal's page would be.
 async fn portal(widget: String) -> (String, tokio::task::JoinHandle<()>) {
@@ -845,6 +851,27 @@ async fn the_directory_is_searched_and_read_on_a_phone() {
                 found.push(format!("{path}: {violation}"));
             }
         }
+        // The administration page, every form open, as an administrator sees it on a phone.
+        phone.go(&server.url("/console")).await;
+        phone.type_into("#username", "demo.admin").await;
+        phone.type_into("#password", DEMO_PASSWORD).await;
+        phone.click("form.login button[type=submit]").await;
+        enrol_second_factor(&phone).await;
+        phone.find("#recovery-codes").await;
+        phone
+            .go(&server.url("/console/admin/danh-ba?tinh=ha-tinh"))
+            .await;
+        phone.find("section.past").await;
+        phone
+            .script("document.querySelectorAll('details').forEach(d => d.open = true);")
+            .await;
+        for violation in phone.accessibility_violations(&axe).await {
+            found.push(format!("/console/admin/danh-ba: {violation}"));
+        }
+        let fits = phone
+            .script("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await;
+        assert_eq!(fits, true, "the administration page fits the phone");
         assert!(
             found.is_empty(),
             "accessibility violations:\n{}",

@@ -204,16 +204,25 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=63072000"),
         );
     }
-    // A page that may be framed (the directory's widget) brings its own policy, naming the
-    // origins allowed to frame it; every other page may be framed by none.
-    if !headers.contains_key("content-security-policy") {
-        headers.insert(
-            "content-security-policy",
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            ),
-        );
+    // A handler may bring its own policy (an evidence file's sandbox, the directory widget's
+    // origins allowed to frame it). Only a policy that names who may frame a response lets
+    // it be framed; every other response may be framed by none.
+    let own = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let framed_by_none = match own {
+        None => Some(HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )),
+        Some(policy) if !policy.contains("frame-ancestors") => {
+            HeaderValue::from_str(&format!("{policy}; frame-ancestors 'none'")).ok()
+        }
+        Some(_) => None,
+    };
+    if let Some(policy) = framed_by_none {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     }
     let fixed = [

@@ -141,6 +141,12 @@ async fn evidence(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(shown.status(), 200);
+    let policy = shown.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("sandbox") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    assert_eq!(shown.headers()["x-frame-options"], "DENY");
     assert!(
         shown.headers()["content-disposition"]
             .to_str()

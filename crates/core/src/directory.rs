@@ -294,8 +294,9 @@ impl Hotline {
             .ok_or(CoreError::NotFound)
     }
 
-    async fn unit_names(&self) -> CoreResult<HashMap<UnitCode, Unit>> {
-        Ok(self.units.snapshot(false).await?.as_ref().clone())
+    /// The cached unit list, shared rather than copied.
+    async fn unit_names(&self) -> CoreResult<std::sync::Arc<HashMap<UnitCode, Unit>>> {
+        self.units.snapshot(false).await
     }
 
     async fn account_names(&self) -> CoreResult<HashMap<i64, String>> {

@@ -105,63 +105,30 @@ for_any_sql_database! {
     impl Directory {
     async fn directory(&self, province_code: Option<u32>) -> StoreResult<DirectoryRows> {
         let code = code_param(province_code);
-        let provinces = sqlx::query(&format!(
-            "SELECT * FROM directory_provinces WHERE {OF_PROVINCE} ORDER BY province_code"
-        ))
-        .bind(code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(province)
-        .collect::<StoreResult<_>>()?;
-        let positions = sqlx::query(&format!(
-            "SELECT * FROM directory_positions WHERE {OF_PROVINCE} ORDER BY sort, id"
-        ))
-        .bind(code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(position)
-        .collect::<StoreResult<_>>()?;
-        let people = sqlx::query(&format!(
-            "SELECT * FROM directory_people WHERE id IN \
-             (SELECT person_id FROM directory_positions WHERE {OF_PROVINCE}) ORDER BY id"
-        ))
-        .bind(code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(person)
-        .collect::<StoreResult<_>>()?;
-        let contacts = sqlx::query(&format!(
-            "SELECT * FROM directory_contacts WHERE {OF_PROVINCE} ORDER BY sort, id"
-        ))
-        .bind(code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(contact)
-        .collect::<StoreResult<_>>()?;
         Ok(DirectoryRows {
-            provinces,
-            people,
-            positions,
-            contacts,
+            provinces: self.rows_of(("directory_provinces", "province_code"), code, province)
+                .await?,
+            positions: self.rows_of(("directory_positions", "sort, id"), code, position)
+                .await?,
+            people: self
+                .fetch_rows(
+                    &format!(
+                        "SELECT * FROM directory_people WHERE id IN \
+                         (SELECT person_id FROM directory_positions WHERE {OF_PROVINCE}) \
+                         ORDER BY id"
+                    ),
+                    code,
+                    person,
+                )
+                .await?,
+            contacts: self.rows_of(("directory_contacts", "sort, id"), code, contact)
+                .await?,
         })
     }
 
     async fn directory_states(&self) -> StoreResult<Vec<DirectoryProvince>> {
-        sqlx::query("SELECT * FROM directory_provinces ORDER BY province_code")
-            .fetch_all(&self.pool)
+        self.rows_of(("directory_provinces", "province_code"), None, province)
             .await
-            .map_err(map_err)?
-            .iter()
-            .map(province)
-            .collect()
     }
 
     async fn change_directory(
@@ -304,6 +271,38 @@ for_any_sql_database! {
 
 for_any_sql_database! {
     impl {
+    /// Every row of `table` of the province `code` (of all when it is NULL) in `order`, read
+    /// by `read`.
+    async fn rows_of<T>(
+        &self,
+        (table, order): (&str, &str),
+        code: Option<i32>,
+        read: fn(&DB::Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.fetch_rows(
+            &format!("SELECT * FROM {table} WHERE {OF_PROVINCE} ORDER BY {order}"),
+            code,
+            read,
+        )
+        .await
+    }
+
+    async fn fetch_rows<T>(
+        &self,
+        sql: &str,
+        code: Option<i32>,
+        read: fn(&DB::Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        sqlx::query(sql)
+            .bind(code)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(read)
+            .collect()
+    }
+
     /// The id a statement returned, or `NotFound` when it touched no row of the province.
     fn changed(row: Option<DB::Row>) -> StoreResult<i64> {
         row.ok_or(StoreError::NotFound)?.int("id")

@@ -14,7 +14,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hotline_core::directory::{
     ContactView, DirectorySearch, LeaderView, ProvinceDirectory, Verification, VerifiedContact,
 };
-use hotline_domain::VIETNAM;
 use hotline_domain::directory::{Card, ContactKind};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -23,7 +22,8 @@ use utoipa::ToSchema;
 /// Longest query a search or a check reads.
 const MAX_QUERY: usize = 300;
 
-fn query_value(query: Option<&str>, name: &str) -> String {
+/// The value of `name` in a page's query, at most `MAX_QUERY` characters (empty when absent).
+pub(crate) fn query_value(query: Option<&str>, name: &str) -> String {
     query
         .and_then(|q| url_pairs(q.as_bytes()).ok())
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == name))
@@ -33,12 +33,6 @@ fn query_value(query: Option<&str>, name: &str) -> String {
 
 pub(crate) fn vn_day(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
-}
-
-fn vn_moment(at: DateTime<Utc>) -> String {
-    at.with_timezone(&VIETNAM)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
 }
 
 /// A contact point as the templates show it.
@@ -248,7 +242,10 @@ async fn published(state: &AppState, ctx: &Ctx, slug: &str) -> Result<ProvinceDi
 
 fn updated_words(ctx: &Ctx, d: &ProvinceDirectory) -> String {
     d.updated_at
-        .map(|at| ctx.tr.t1("directory-updated", "at", vn_moment(at)))
+        .map(|at| {
+            ctx.tr
+                .t1("directory-updated", "at", crate::pages::vn_time(at))
+        })
         .unwrap_or_default()
 }
 

@@ -6,7 +6,7 @@ use super::{Chrome, PostedForm, StaffPage, render};
 use crate::AppState;
 use crate::directory::vn_day;
 use crate::error::{PageError, field_message};
-use crate::extract::{Ctx, Form, url_pairs};
+use crate::extract::{Ctx, Form};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -221,11 +221,7 @@ pub async fn admin_directory(
     StaffPage(actor): StaffPage,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let asked = query
-        .and_then(|q| url_pairs(q.as_bytes()).ok())
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "tinh"))
-        .map(|(_, v)| v)
-        .unwrap_or_default();
+    let asked = crate::directory::query_value(query.as_deref(), "tinh");
     directory_page(&state, &ctx, &actor, &asked, (StatusCode::OK, None, None)).await
 }
 

@@ -133,46 +133,39 @@ impl Figures {
     }
 }
 
-async fn submit_all(
-    base: &str,
-    token: Option<&str>,
-    reports: usize,
+/// Runs requests `ids` from `concurrency` clients sharing one connection pool, each taking
+/// the next id; `request` says whether its answer was the one expected (read in full).
+async fn load<F, Fut>(
+    ids: std::ops::Range<usize>,
     concurrency: usize,
-) -> anyhow::Result<Figures> {
+    request: F,
+) -> anyhow::Result<Figures>
+where
+    F: Fn(reqwest::Client, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let body =
-        serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(ids.start));
     let started = Instant::now();
-    let per_worker = reports.div_ceil(concurrency.max(1));
     let workers: Vec<_> = (0..concurrency)
-        .map(|w| {
-            let (client, body, url) = (
-                client.clone(),
-                body.clone(),
-                format!("{base}/api/v1/reports"),
-            );
-            let token = token.map(str::to_owned);
-            let count = per_worker.min(reports.saturating_sub(w * per_worker));
+        .map(|_| {
+            let (client, next, end, request) =
+                (client.clone(), next.clone(), ids.end, request.clone());
             tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(count);
+                let mut latencies = Vec::new();
                 let mut failures = 0;
-                for _ in 0..count {
-                    let t = Instant::now();
-                    let mut request = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body.clone());
-                    if let Some(token) = &token {
-                        request = request.bearer_auth(token);
+                loop {
+                    let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if id >= end {
+                        break;
                     }
-                    match request.send().await {
-                        Ok(r) if r.status() == 201 => {
-                            let _ = r.bytes().await;
-                            latencies.push(t.elapsed());
-                        }
-                        _ => failures += 1,
+                    let t = Instant::now();
+                    if request(client.clone(), id).await {
+                        latencies.push(t.elapsed());
+                    } else {
+                        failures += 1;
                     }
                 }
                 (latencies, failures)
@@ -183,7 +176,7 @@ async fn submit_all(
         count: 0,
         failures: 0,
         elapsed: Duration::ZERO,
-        latencies: Vec::with_capacity(reports),
+        latencies: Vec::with_capacity(ids.len()),
     };
     for w in workers {
         let (latencies, failures) = w.await?;
@@ -193,6 +186,37 @@ async fn submit_all(
     }
     figures.elapsed = started.elapsed();
     Ok(figures)
+}
+
+/// Whether `sent` was answered with `status`, read in full.
+async fn answered(sent: reqwest::Result<reqwest::Response>, status: u16) -> bool {
+    match sent {
+        Ok(r) => r.status().as_u16() == status && r.bytes().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn submit_all(
+    base: &str,
+    token: Option<&str>,
+    reports: usize,
+    concurrency: usize,
+) -> anyhow::Result<Figures> {
+    let body =
+        serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
+    let url = format!("{base}/api/v1/reports");
+    let token = token.map(str::to_owned);
+    load(0..reports, concurrency, move |client, _| {
+        let mut request = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some(token) = &token {
+            request = request.bearer_auth(token);
+        }
+        async move { answered(request.send().await, 201).await }
+    })
+    .await
 }
 
 /// The real server, started on an ephemeral port for a run.
@@ -296,58 +320,17 @@ async fn post_deliveries(
     ids: std::ops::Range<usize>,
     concurrency: usize,
 ) -> anyhow::Result<Figures> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
     let url = format!("{base}/hooks/whatsapp/bench");
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(ids.start));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, url, next, end) = (client.clone(), url.clone(), next.clone(), ids.end);
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut failures = 0;
-                loop {
-                    let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if id >= end {
-                        break;
-                    }
-                    let (body, signature) = signed_delivery(id);
-                    let t = Instant::now();
-                    let sent = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("x-hub-signature-256", signature)
-                        .body(body)
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(r) if r.status() == 200 => {
-                            let _ = r.bytes().await;
-                            latencies.push(t.elapsed());
-                        }
-                        _ => failures += 1,
-                    }
-                }
-                (latencies, failures)
-            })
-        })
-        .collect();
-    let mut figures = Figures {
-        count: 0,
-        failures: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::with_capacity(ids.len()),
-    };
-    for w in workers {
-        let (latencies, failures) = w.await?;
-        figures.count += latencies.len();
-        figures.failures += failures;
-        figures.latencies.extend(latencies);
-    }
-    figures.elapsed = started.elapsed();
-    Ok(figures)
+    load(ids, concurrency, move |client, id| {
+        let (body, signature) = signed_delivery(id);
+        let request = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(body);
+        async move { answered(request.send().await, 200).await }
+    })
+    .await
 }
 
 async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
@@ -687,53 +670,15 @@ async fn get_all(
     requests: usize,
     concurrency: usize,
 ) -> anyhow::Result<Figures> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
-    let started = Instant::now();
-    let per_worker = requests.div_ceil(concurrency.max(1));
-    let workers: Vec<_> = (0..concurrency)
-        .map(|w| {
-            let (client, url) = (client.clone(), url.to_owned());
-            let etag = etag.map(str::to_owned);
-            let count = per_worker.min(requests.saturating_sub(w * per_worker));
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(count);
-                let mut failures = 0;
-                for _ in 0..count {
-                    let t = Instant::now();
-                    let mut request = client.get(&url);
-                    if let Some(tag) = &etag {
-                        request = request.header("if-none-match", tag);
-                    }
-                    let answered = match request.send().await {
-                        Ok(r) => r.status().as_u16() == expected && r.bytes().await.is_ok(),
-                        Err(_) => false,
-                    };
-                    if answered {
-                        latencies.push(t.elapsed());
-                    } else {
-                        failures += 1;
-                    }
-                }
-                (latencies, failures)
-            })
-        })
-        .collect();
-    let mut figures = Figures {
-        count: 0,
-        failures: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::with_capacity(requests),
-    };
-    for w in workers {
-        let (latencies, failures) = w.await?;
-        figures.count += latencies.len();
-        figures.failures += failures;
-        figures.latencies.extend(latencies);
-    }
-    figures.elapsed = started.elapsed();
-    Ok(figures)
+    let (url, etag) = (url.to_owned(), etag.map(str::to_owned));
+    load(0..requests, concurrency, move |client, _| {
+        let mut request = client.get(&url);
+        if let Some(tag) = &etag {
+            request = request.header("if-none-match", tag);
+        }
+        async move { answered(request.send().await, expected).await }
+    })
+    .await
 }
 
 async fn directory(requests: usize, concurrency: usize) -> anyhow::Result<()> {

@@ -70,6 +70,11 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Read triage hints from long (2 KB) reports, timing each call.
+    Hints {
+        #[arg(long, default_value_t = 20_000)]
+        runs: usize,
+    },
     /// Write the same rows straight into SQLite.
     Floor {
         #[arg(long, default_value_t = 20_000)]
@@ -738,6 +743,45 @@ async fn directory(requests: usize, concurrency: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn hints(runs: usize) -> anyhow::Result<()> {
+    let loaded = Instant::now();
+    let places = hotline_domain::Gazetteer::embedded()?;
+    println!(
+        "hints: the map loaded and its names compiled in {:.1} ms",
+        loaded.elapsed().as_secs_f64() * 1000.0
+    );
+    let texts = hotline_bench::texts::long_reports(2048);
+    // The first call compiles the phrases.
+    let compiled = Instant::now();
+    std::hint::black_box(hotline_domain::hints::hints("", &places));
+    println!(
+        "hints: phrases compiled in {:.1} ms",
+        compiled.elapsed().as_secs_f64() * 1000.0
+    );
+    let started = Instant::now();
+    let latencies = texts
+        .iter()
+        .cycle()
+        .take(runs)
+        .map(|text| {
+            let t = Instant::now();
+            std::hint::black_box(hotline_domain::hints::hints(text, &places));
+            t.elapsed()
+        })
+        .collect();
+    Figures {
+        count: runs,
+        failures: 0,
+        elapsed: started.elapsed(),
+        latencies,
+    }
+    .print_latency(&format!(
+        "hints of a 2 KB report ({} different texts)",
+        texts.len()
+    ));
+    Ok(())
+}
+
 async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
     for (label, per_commit) in [("one commit per report", 1), ("batched", batch.max(1))] {
         let dir = tempfile::tempdir()?;
@@ -810,6 +854,7 @@ async fn main() -> anyhow::Result<()> {
             token,
         } => intake(reports, concurrency, target, token).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Hints { runs } => hints(runs),
         Command::Directory {
             requests,
             concurrency,

@@ -73,6 +73,15 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("application/pdf", "pdf"),
 ];
 
+/// [`inspect`] on a blocking thread: stripping a large photo or video takes milliseconds that
+/// must not stall the requests sharing the executor. A file whose inspection panicked is
+/// refused like one that cannot be read.
+pub async fn inspect_off_executor(bytes: Vec<u8>) -> Result<Evidence, DomainError> {
+    tokio::task::spawn_blocking(move || inspect(bytes))
+        .await
+        .unwrap_or_else(|_| Err(DomainError::field("files", "type_not_allowed")))
+}
+
 /// Decides what `bytes` are and prepares them for keeping. Anything not in the list, or a
 /// photo too damaged to strip, is refused (`files`/`type_not_allowed`).
 pub fn inspect(bytes: Vec<u8>) -> Result<Evidence, DomainError> {

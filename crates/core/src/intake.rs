@@ -9,6 +9,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::DomainError;
 use hotline_domain::danger::Danger;
+use hotline_domain::hints::Hints;
 use hotline_domain::text::search_tokens;
 use hotline_domain::workflow::Stage;
 use hotline_domain::{
@@ -350,6 +351,19 @@ pub fn new_form_token() -> String {
     hex::encode(bytes)
 }
 
+/// A submission read and sealed, waiting to be routed.
+struct Prepared {
+    report: NewReport,
+    hints: Hints,
+    /// The province and commune the reporter chose.
+    place: (Option<u32>, Option<u32>),
+    owner: Option<UnitCode>,
+    channel_urgency: Urgency,
+    key_material: Option<Vec<u8>>,
+    follow_up_code: FollowUpCode,
+    danger: Danger,
+}
+
 /// What is sealed of a reporter's identity.
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct SealedIdentity {
@@ -398,22 +412,10 @@ impl Hotline {
         }
     }
 
-    /// The blind index of the words of a report's text and address.
-    pub(crate) fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
-        let words = match address {
-            Some(address) => format!("{text}\n{address}"),
-            None => text.to_owned(),
-        };
-        search_tokens(&words)
-            .iter()
-            .map(|word| self.keys.word_digest(word))
-            .collect()
-    }
-
-    /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers
-    /// it and writes it durably. Returns only once it is on disk.
-    #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
-    pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
+    /// The CPU-bound part of intake: validation, hints, the follow-up code, sealing and the
+    /// word index. The report's unit, case prefix, urgency, deadline and route are filled in
+    /// once it is routed.
+    fn prepare(&self, submission: Submission) -> CoreResult<Prepared> {
         let valid = submission.input.validate(&self.places)?;
         check_evidence(&submission.evidence)?;
         let form_token = submission
@@ -434,30 +436,17 @@ impl Hotline {
             Some(token) => Some(format!("form:{token}")),
             None => submission.platform_message_id,
         };
-        // Each report gets its own data key; only its wrapped form is stored.
-        let data_key = DataKey::generate();
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
-        let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
-        let danger = hotline_domain::danger::signals(&valid.text);
-        let hints = hotline_domain::hints::hints(&valid.text, &self.places);
-        let routed = self
-            .route_new(&valid, &hints, received_at, submission.owner.as_ref())
-            .await?;
-        let route = routed.basis();
-        let unit = routed.unit;
-        // A life in danger, or a crime happening now, goes up the duty officer's list at once:
-        // the text's urgency hint when it is more urgent than the channel's.
-        let urgency = if urgency_rank(hints.urgency) < urgency_rank(submission.urgency) {
-            hints.urgency
-        } else {
-            submission.urgency
-        };
         if valid
             .occurred_at
             .is_some_and(|at| at > received_at + chrono::Duration::minutes(10))
         {
             return Err(DomainError::field("occurred_at", "in_future").into());
         }
+        // Each report gets its own data key; only its wrapped form is stored.
+        let data_key = DataKey::generate();
+        let (key_id, wrapped_key) = self.keys.wrap(&data_key)?;
+        let (hints, danger) = hotline_domain::hints::read(&valid.text, &self.places);
         let ValidReport {
             text,
             province_code,
@@ -467,20 +456,15 @@ impl Hotline {
             occurred_at,
             protection_requested,
         } = valid;
-        let deadline = self.running_deadline(
-            None,
-            &ProcedureState::at(Stage::Received),
-            &unit.code,
-            received_at,
-        );
+        let received_year = vietnam_year(received_at);
         let report = NewReport {
             channel: submission.channel,
             account: submission.account,
             platform_message_id,
             received_at,
-            unit: unit.code,
-            case_prefix: unit.case_prefix,
-            case_year: vietnam_year(received_at),
+            unit: self.default_unit.clone(),
+            case_prefix: String::new(),
+            case_year: received_year,
             follow_up_digest: self.keys.follow_up_digest(follow_up_code.canonical()),
             summary_sealed: data_key.seal(summary_of(&text).as_bytes(), SUMMARY),
             text_sealed: data_key.seal(text.as_bytes(), MESSAGE_TEXT),
@@ -493,17 +477,82 @@ impl Hotline {
             contact: contact.map(|c| self.seal_contact(&data_key, c)),
             wrapped_key,
             key_id,
-            urgency,
-            deadline,
+            urgency: submission.urgency,
+            deadline: None,
             occurred_at,
             protection_requested,
             entered_by: submission.entered_by,
-            route,
+            route: String::new(),
             sender_index: submission.sender_index,
             reply_sealed: submission
                 .reply_to
                 .map(|to| data_key.seal(to.as_bytes(), REPLY_ADDRESS)),
         };
+        Ok(Prepared {
+            report,
+            hints,
+            place: (province_code, commune_code),
+            owner: submission.owner,
+            channel_urgency: submission.urgency,
+            key_material,
+            follow_up_code,
+            danger,
+        })
+    }
+
+    /// The blind index of the words of a report's text and address.
+    pub(crate) fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
+        let words = match address {
+            Some(address) => format!("{text}\n{address}"),
+            None => text.to_owned(),
+        };
+        search_tokens(&words)
+            .iter()
+            .map(|word| self.keys.word_digest(word))
+            .collect()
+    }
+
+    /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers
+    /// it and writes it durably. Returns only once it is on disk.
+    #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
+    pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
+        // Reading the text for hints, sealing it and its files and indexing its words take from
+        // a fraction of a millisecond to many (large files): never on the executor's threads.
+        let this = self.clone();
+        let prepared = tokio::task::spawn_blocking(move || this.prepare(submission))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))??;
+        let Prepared {
+            mut report,
+            hints,
+            place,
+            owner,
+            channel_urgency,
+            key_material,
+            follow_up_code,
+            danger,
+        } = prepared;
+        let routed = self
+            .route_new(place, &hints, report.received_at, owner.as_ref())
+            .await?;
+        report.route = routed.basis();
+        let unit = routed.unit;
+        // A life in danger, or a crime happening now, goes up the duty officer's list at once:
+        // the text's urgency hint when it is more urgent than the channel's.
+        report.urgency = if urgency_rank(hints.urgency) < urgency_rank(channel_urgency) {
+            hints.urgency
+        } else {
+            channel_urgency
+        };
+        report.deadline = self.running_deadline(
+            None,
+            &ProcedureState::at(Stage::Received),
+            &unit.code,
+            report.received_at,
+        );
+        report.unit = unit.code;
+        report.case_prefix = unit.case_prefix;
+        let channel = report.channel;
         let receipt = self.intake.write(report).await?;
         if receipt.duplicate {
             tracing::info!(case = %receipt.case_number, "redelivered message already taken in");
@@ -514,7 +563,7 @@ impl Hotline {
                 duplicate: true,
             });
         }
-        metrics::counter!("hotline_reports_accepted_total", "channel" => submission.channel.as_str())
+        metrics::counter!("hotline_reports_accepted_total", "channel" => channel.as_str())
             .increment(1);
         tracing::info!(case = %receipt.case_number, "report received");
         Ok(Submitted {

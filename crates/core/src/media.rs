@@ -4,7 +4,7 @@
 //! retried a few times, then recorded as failed with the reason; the message's text says what
 //! it carried either way.
 
-use crate::evidence::{EvidenceLimits, inspect};
+use crate::evidence::{EvidenceLimits, inspect_off_executor};
 use crate::intake::seal_evidence;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
@@ -169,8 +169,9 @@ impl Hotline {
                     .await?
             }
         };
-        let evidence =
-            inspect(bytes).map_err(|_| Failure::ForGood("not a kind of file kept".into()))?;
+        let evidence = inspect_off_executor(bytes)
+            .await
+            .map_err(|_| Failure::ForGood("not a kind of file kept".into()))?;
         let detail = self
             .store
             .report(&Visibility::Subtree("/".into()), &case)
@@ -179,7 +180,12 @@ impl Hotline {
             .data_key(&detail.summary)?
             .ok_or_else(|| Failure::ForGood("a report without a data key".into()))?;
         let kept = self.store.attachments(report).await?.len();
-        let files = seal_evidence(&key, std::slice::from_ref(&evidence), kept + 1);
+        // Sealing a file of up to 25 MB: off the executor too.
+        let files = tokio::task::spawn_blocking(move || {
+            seal_evidence(&key, std::slice::from_ref(&evidence), kept + 1)
+        })
+        .await
+        .map_err(|e| Failure::Again(format!("sealing a file: {e}")))?;
         self.store
             .add_attachments(report, message, &files, self.clock.now())
             .await?;

@@ -12,7 +12,7 @@ use hotline_domain::hints::Hints;
 use hotline_domain::routing::{
     FROM_THE_START, LegalScope, Route, RouteQuery, RoutingRule, RoutingTable, Target,
 };
-use hotline_domain::{DomainError, Topic, UnitCode, VIETNAM, ValidReport};
+use hotline_domain::{DomainError, Topic, UnitCode, VIETNAM};
 use hotline_store::{RoutingRuleRecord, Store, StoreError, Unit};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -109,13 +109,13 @@ impl Hotline {
     /// that owns the channel it came by, else the server's default unit.
     pub(crate) async fn route_new(
         &self,
-        report: &ValidReport,
+        (province_code, commune_code): (Option<u32>, Option<u32>),
         hints: &Hints,
         received_at: DateTime<Utc>,
         channel_owner: Option<&UnitCode>,
     ) -> CoreResult<Routed> {
-        let (province, commune) = match report.province_code {
-            Some(_) => (report.province_code, report.commune_code),
+        let (province, commune) = match province_code {
+            Some(_) => (province_code, commune_code),
             None if hints.confidence.place >= PLACE_CONFIDENCE_TO_ROUTE => {
                 (hints.province_code, hints.commune_code)
             }

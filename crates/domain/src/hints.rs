@@ -4,12 +4,15 @@
 //! officer, who accepts or corrects it; a missed emergency is the worst error, so urgency
 //! leans to the side of danger.
 
-use crate::danger;
+use crate::danger::{self, Danger};
+use crate::phrases::{Padded, PhraseId, PhraseSet, PhraseSetBuilder, padded_words};
 use crate::pii::{Segment, segments};
 use crate::places::Gazetteer;
 use crate::text::fold;
 use crate::{LegalType, Topic, Urgency};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// How sure each hint is, from 0 to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
@@ -799,44 +802,110 @@ const PEOPLE_AT_RISK: &[&str] = &[
     "nha dan",
 ];
 
+/// Phrases that make harm to the environment a crime.
+const UNLAWFUL: &[&str] = &["trai phep", "hoang da", "tang vat"];
+
+/// Something happening now ("đang"), just now ("vừa") or about to ("sắp", "tối nay").
+const NOW_WORDS: &[&str] = &[
+    "dang",
+    "vua",
+    "sap",
+    "toi nay",
+    "chieu nay",
+    "hien tai",
+    "van dang",
+];
+
+/// Abbreviations by their folded short form (the first listed wins).
+static SPELLED_OUT: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| ABBREVIATIONS.iter().rev().copied().collect());
+
 /// The text's folded words, abbreviations spelled out, between single spaces and padded with
 /// one at each end, so that a phrase matches as whole words with `" {phrase} "`.
 fn words_of(text: &str) -> String {
-    // "CA" in capitals is the police; "ca" in lower case may be a fish or a shift.
-    let spelled: Vec<String> = text
+    let mut padded = Padded::with_capacity(text.len());
+    for word in text
         .split(|c: char| !c.is_alphanumeric() && c != '/')
         .filter(|w| !w.is_empty())
-        .flat_map(|word| {
-            let folded = fold(word);
-            let expanded = match folded.as_str() {
-                "ca" if word != "CA" && word != "Ca" => "ca",
-                "a/c" => "anh chi",
-                other => ABBREVIATIONS
-                    .iter()
-                    .find(|(short, _)| *short == other)
-                    .map_or(other, |(_, long)| long),
-            };
-            expanded
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    format!(" {} ", spelled.join(" "))
+    {
+        let folded = fold(word);
+        // "CA" in capitals is the police; "ca" in lower case may be a fish or a shift.
+        let expanded = match folded.as_str() {
+            "ca" if word != "CA" && word != "Ca" => "ca",
+            "a/c" => "anh chi",
+            other => SPELLED_OUT.get(other).copied().unwrap_or(other),
+        };
+        for part in expanded.split(|c: char| !c.is_alphanumeric()) {
+            padded.push(part);
+        }
+    }
+    padded.finish()
 }
 
-fn holds(words: &str, phrase: &str) -> bool {
-    words.contains(&format!(" {phrase} "))
+/// Weighted phrases by id.
+type Weighted = Vec<(PhraseId, f32)>;
+
+/// Every phrase list of the hints, compiled once into one automaton.
+struct Compiled {
+    phrases: PhraseSet,
+    topics: Vec<(Topic, Weighted)>,
+    police: Vec<PhraseId>,
+    misconduct: Vec<PhraseId>,
+    complaint: Weighted,
+    prosecution_request: Weighted,
+    organisation: Weighted,
+    feedback: Weighted,
+    non_actionable: Weighted,
+    urgent: Vec<PhraseId>,
+    emergency: Vec<PhraseId>,
+    people_at_risk: Vec<PhraseId>,
+    unlawful: Vec<PhraseId>,
+    now_words: Vec<PhraseId>,
+    hurry: PhraseId,
 }
 
-fn score(words: &str, phrases: &[(&str, f32)]) -> f32 {
-    phrases
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let mut builder = PhraseSetBuilder::default();
+    let mut weighted = |phrases: &[(&str, f32)]| -> Weighted {
+        phrases.iter().map(|(p, w)| (builder.add(p), *w)).collect()
+    };
+    let topics = TOPICS
         .iter()
-        .filter(|(p, _)| holds(words, p))
-        .map(|(_, w)| w)
-        .sum()
-}
+        .map(|(topic, phrases)| (*topic, weighted(phrases)))
+        .collect();
+    let complaint = weighted(COMPLAINT);
+    let prosecution_request = weighted(PROSECUTION_REQUEST);
+    let organisation = weighted(ORGANISATION);
+    let feedback = weighted(FEEDBACK);
+    let non_actionable = weighted(NON_ACTIONABLE);
+    let mut plain =
+        |phrases: &[&str]| -> Vec<PhraseId> { phrases.iter().map(|p| builder.add(p)).collect() };
+    let police = plain(POLICE);
+    let misconduct = plain(MISCONDUCT);
+    let urgent = plain(URGENT);
+    let emergency = plain(EMERGENCY);
+    let people_at_risk = plain(PEOPLE_AT_RISK);
+    let unlawful = plain(UNLAWFUL);
+    let now_words = plain(NOW_WORDS);
+    let hurry = builder.add("gap");
+    Compiled {
+        phrases: builder.build(),
+        topics,
+        police,
+        misconduct,
+        complaint,
+        prosecution_request,
+        organisation,
+        feedback,
+        non_actionable,
+        urgent,
+        emergency,
+        people_at_risk,
+        unlawful,
+        now_words,
+        hurry,
+    }
+});
 
 /// The best of `scores` and how sure it is: its share of the total, damped when the total is
 /// small.
@@ -855,10 +924,28 @@ fn best<T: Copy>(scores: &[(T, f32)], fallback: T) -> (T, f32) {
 
 /// The hints `text` gives, places read from `places`.
 pub fn hints(text: &str, places: &Gazetteer) -> Hints {
+    read(text, places).0
+}
+
+/// The hints `text` gives and the danger it signals (as [`danger::signals`]). Reads the text
+/// once for all phrases and once for all place names; compiles its phrases on first use.
+pub fn read(text: &str, places: &Gazetteer) -> (Hints, Danger) {
+    let compiled = &*COMPILED;
     let words = words_of(text);
-    let topic_scores: Vec<(Topic, f32)> = TOPICS
+    let found = compiled.phrases.find(&words);
+    let score = |phrases: &Weighted| -> f32 {
+        phrases
+            .iter()
+            .filter(|(id, _)| found.holds(*id))
+            .map(|(_, w)| w)
+            .sum()
+    };
+    let any = |phrases: &[PhraseId]| phrases.iter().any(|id| found.holds(*id));
+    let count = |phrases: &[PhraseId]| phrases.iter().filter(|id| found.holds(**id)).count();
+    let topic_scores: Vec<(Topic, f32)> = compiled
+        .topics
         .iter()
-        .map(|(topic, phrases)| (*topic, score(&words, phrases)))
+        .map(|(topic, phrases)| (*topic, score(phrases)))
         .collect();
     let (topic, topic_confidence) = best(&topic_scores, Topic::Other);
     // Harm to the environment is a crime when it is done "trái phép" or to wildlife; noise and
@@ -873,14 +960,7 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         })
         .map(|(_, s)| s)
         .sum::<f32>()
-        + if ["trai phep", "hoang da", "tang vat"]
-            .iter()
-            .any(|w| holds(&words, w))
-        {
-            3.0
-        } else {
-            0.0
-        };
+        + if any(&compiled.unlawful) { 3.0 } else { 0.0 };
     let order: f32 = topic_scores
         .iter()
         .filter(|(t, _)| {
@@ -891,23 +971,23 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         })
         .map(|(_, s)| s)
         .sum();
-    let police = POLICE.iter().any(|p| holds(&words, p));
-    let misconduct = MISCONDUCT.iter().filter(|m| holds(&words, m)).count() as f32;
+    let police = any(&compiled.police);
+    let misconduct = count(&compiled.misconduct) as f32;
     // An officer's wrongdoing is the officer's conduct, whatever crime it also is.
     let conduct = if police && misconduct > 0.0 {
         3.0 + misconduct * 2.5
     } else {
         0.0
     };
-    let organisation = score(&words, ORGANISATION);
+    let organisation = score(&compiled.organisation);
     let question = text.contains('?') as u8 as f32;
     let length = words.split_whitespace().count();
     let legal_scores = [
         (LegalType::PoliceConduct, conduct),
-        (LegalType::Complaint, score(&words, COMPLAINT)),
+        (LegalType::Complaint, score(&compiled.complaint)),
         (
             LegalType::ProsecutionRequest,
-            score(&words, PROSECUTION_REQUEST) * if crime > 0.0 { 1.2 } else { 0.5 },
+            score(&compiled.prosecution_request) * if crime > 0.0 { 1.2 } else { 0.5 },
         ),
         // An organisation speaking of a crime: it informs rather than denounces.
         (
@@ -922,11 +1002,11 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         (LegalType::PublicOrder, order * 0.9),
         (
             LegalType::Feedback,
-            score(&words, FEEDBACK) * 1.5 + question * 1.5 - crime * 0.2,
+            score(&compiled.feedback) * 1.5 + question * 1.5 - crime * 0.2,
         ),
         (
             LegalType::NonActionable,
-            score(&words, NON_ACTIONABLE) + if length <= 3 { 2.0 } else { 0.0 }
+            score(&compiled.non_actionable) + if length <= 3 { 2.0 } else { 0.0 }
                 - (crime + order) * 0.5,
         ),
     ];
@@ -935,30 +1015,21 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
         .map(|(t, s)| (t, s.max(0.0)))
         .collect();
     let (legal_type, legal_confidence) = best(&legal_scores, LegalType::PublicOrder);
-    let signals = danger::signals(text);
+    let padded = padded_words(text);
+    let signals = danger::signals_in(text, &padded);
     // Violence to a person now, someone badly hurt, or one of the phrases of a life at risk; a
     // fire with people said to be in its way is one too, a fire with nobody said to be in it
     // is urgent (114 leads the receipt either way).
     let emergency = signals.life
         || signals.medical
-        || EMERGENCY.iter().any(|p| holds(&words, p))
-        || (signals.fire && PEOPLE_AT_RISK.iter().any(|p| holds(&words, p)));
-    // Something happening now ("đang"), just now ("vừa") or about to ("sắp", "tối nay") with a
-    // crime or a disturbance in it: there is still time to act.
-    let now_words = [
-        "dang",
-        "vua",
-        "sap",
-        "toi nay",
-        "chieu nay",
-        "hien tai",
-        "van dang",
-    ]
-    .iter()
-    .any(|w| holds(&words, w));
-    let urgent = URGENT.iter().filter(|p| holds(&words, p)).count()
+        || any(&compiled.emergency)
+        || (signals.fire && any(&compiled.people_at_risk));
+    // Something happening now, just now or about to with a crime or a disturbance in it: there
+    // is still time to act.
+    let now_words = any(&compiled.now_words);
+    let urgent = count(&compiled.urgent)
         + usize::from(now_words && crime + order + conduct > 0.0)
-        + usize::from(holds(&words, "gap"));
+        + usize::from(found.holds(compiled.hurry));
     let (urgency, urgency_confidence) = if emergency {
         (Urgency::Emergency, if signals.life { 0.8 } else { 0.6 })
     } else if urgent > 0 || signals.any() {
@@ -966,13 +1037,13 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
     } else {
         (Urgency::Normal, 0.7)
     };
-    let (province_code, commune_code) = places.place_in_text(text);
+    let (province_code, commune_code) = places.place_in_words(&padded);
     let place_confidence = match (province_code, commune_code) {
         (Some(_), Some(_)) => 0.9,
         (Some(_), None) => 0.8,
         _ => 0.3,
     };
-    Hints {
+    let hints = Hints {
         legal_type,
         topic,
         urgency,
@@ -985,7 +1056,8 @@ pub fn hints(text: &str, places: &Gazetteer) -> Hints {
             place: place_confidence,
         },
         pii: pii_spans(text),
-    }
+    };
+    (hints, signals)
 }
 
 fn round(x: f32) -> f32 {
@@ -1029,6 +1101,86 @@ pub fn pii_spans(text: &str) -> Vec<PiiSpan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The words as they were read before: every piece joined once the text was split.
+    fn words_by_joining(text: &str) -> String {
+        let spelled: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric() && c != '/')
+            .filter(|w| !w.is_empty())
+            .flat_map(|word| {
+                let folded = fold(word);
+                let expanded = match folded.as_str() {
+                    "ca" if word != "CA" && word != "Ca" => "ca",
+                    "a/c" => "anh chi",
+                    other => ABBREVIATIONS
+                        .iter()
+                        .find(|(short, _)| *short == other)
+                        .map_or(other, |(_, long)| long),
+                };
+                expanded
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        format!(" {} ", spelled.join(" "))
+    }
+
+    /// Every phrase of every list with the id it was compiled under.
+    fn listed_phrases(c: &Compiled) -> Vec<(&'static str, PhraseId)> {
+        let mut listed = Vec::new();
+        let mut weighted = |phrases: &[(&'static str, f32)], ids: &Weighted| {
+            assert_eq!(phrases.len(), ids.len());
+            listed.extend(
+                phrases
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .zip(ids.iter().map(|(id, _)| *id)),
+            );
+        };
+        for ((_, phrases), (_, ids)) in TOPICS.iter().zip(&c.topics) {
+            weighted(phrases, ids);
+        }
+        weighted(COMPLAINT, &c.complaint);
+        weighted(PROSECUTION_REQUEST, &c.prosecution_request);
+        weighted(ORGANISATION, &c.organisation);
+        weighted(FEEDBACK, &c.feedback);
+        weighted(NON_ACTIONABLE, &c.non_actionable);
+        for (phrases, ids) in [
+            (POLICE, &c.police),
+            (MISCONDUCT, &c.misconduct),
+            (URGENT, &c.urgent),
+            (EMERGENCY, &c.emergency),
+            (PEOPLE_AT_RISK, &c.people_at_risk),
+            (UNLAWFUL, &c.unlawful),
+            (NOW_WORDS, &c.now_words),
+        ] {
+            assert_eq!(phrases.len(), ids.len());
+            listed.extend(phrases.iter().copied().zip(ids.iter().copied()));
+        }
+        listed.push(("gap", c.hurry));
+        listed
+    }
+
+    #[test]
+    fn compiled_phrases_find_what_scanning_found_on_both_labelled_sets() {
+        let compiled = &*COMPILED;
+        let listed = listed_phrases(compiled);
+        assert!(listed.len() > 600, "every list is compiled");
+        for text in crate::phrases::test_texts() {
+            let words = words_of(&text);
+            assert_eq!(words, words_by_joining(&text), "{text}");
+            let found = compiled.phrases.find(&words);
+            for (phrase, id) in &listed {
+                assert_eq!(
+                    found.holds(*id),
+                    words.contains(&format!(" {phrase} ")),
+                    "{phrase:?} in {text:?}"
+                );
+            }
+        }
+    }
 
     fn g() -> Gazetteer {
         Gazetteer::embedded().unwrap()

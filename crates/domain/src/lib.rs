@@ -12,6 +12,7 @@ pub mod hints;
 pub mod ids;
 pub mod inbound;
 pub mod notify;
+pub mod phrases;
 pub mod pii;
 pub mod places;
 pub mod platform;

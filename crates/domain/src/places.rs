@@ -2,9 +2,10 @@
 //! code or by name with or without diacritics, and the provinces merged away in 2025 resolved to
 //! the province that absorbed them.
 
+use crate::phrases::{PhraseSet, PhraseSetBuilder, padded_words};
 use crate::text::{clean_line, fold};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The GSO list as shipped in `data/vn-admin-units-2025.json`.
 const EMBEDDED: &str = include_str!("../../../data/vn-admin-units-2025.json");
@@ -131,6 +132,8 @@ pub struct Gazetteer {
     communes: Vec<Commune>,
     commune_index: HashMap<u32, usize>,
     province_names: HashMap<String, u32>,
+    /// Every name [`Gazetteer::place_in_text`] looks for, compiled once.
+    names_in_text: PlaceNames,
 }
 
 fn strip_type(folded: &str, prefixes: &[&str]) -> String {
@@ -198,11 +201,13 @@ impl Gazetteer {
             .enumerate()
             .map(|(i, c)| (c.code, i))
             .collect();
+        let names_in_text = PlaceNames::compile(&province_names, &communes);
         Ok(Self {
             provinces,
             communes,
             commune_index,
             province_names,
+            names_in_text,
         })
     }
 
@@ -318,6 +323,74 @@ const LANDMARKS: &[(&str, u32)] = &[
 /// Commune types as people write them before a name (folded).
 const COMMUNE_WORDS: &[&str] = &["phuong", "xa", "dac khu", "p", "tt", "thi tran"];
 
+/// What a name found in a text stands for.
+#[derive(Debug, Clone, Copy)]
+enum PlaceName {
+    /// A province's name, a merged province's former name or a landmark in it; `len` is the
+    /// name's length, the longest found wins.
+    Province { code: u32, len: usize },
+    /// A commune written after its type ("phường hạ long"), by its index in `communes`.
+    TypedCommune(usize),
+    /// A commune's bare name of two words or more ("hạ long"), by its index.
+    BareCommune(usize),
+}
+
+/// The names of provinces, landmarks and communes compiled into one automaton.
+#[derive(Debug, Clone)]
+struct PlaceNames {
+    phrases: PhraseSet,
+    /// What each phrase stands for: one name may be several communes' (in other provinces).
+    meanings: Vec<Vec<PlaceName>>,
+}
+
+impl PlaceNames {
+    fn compile(province_names: &HashMap<String, u32>, communes: &[Commune]) -> Self {
+        let mut builder = PhraseSetBuilder::default();
+        let mut meanings: Vec<Vec<PlaceName>> = Vec::new();
+        let mut add = |phrase: &str, meaning: PlaceName| {
+            let id = builder.add(phrase);
+            if meanings.len() <= id {
+                meanings.resize_with(id + 1, Vec::new);
+            }
+            if let Some(slot) = meanings.get_mut(id) {
+                slot.push(meaning);
+            }
+        };
+        let mut names: Vec<(&str, u32)> = province_names
+            .iter()
+            .map(|(name, code)| (name.as_str(), *code))
+            .chain(LANDMARKS.iter().copied())
+            .filter(|(name, _)| name.len() >= 4)
+            .collect();
+        // A fixed order, so that of two names of one length the same one wins each time.
+        names.sort_unstable();
+        for (name, code) in names {
+            add(
+                name,
+                PlaceName::Province {
+                    code,
+                    len: name.len(),
+                },
+            );
+        }
+        for (index, commune) in communes.iter().enumerate() {
+            for word in COMMUNE_WORDS {
+                add(
+                    &format!("{word} {}", commune.folded_bare),
+                    PlaceName::TypedCommune(index),
+                );
+            }
+            if commune.folded_bare.contains(' ') && commune.folded_bare.len() >= 7 {
+                add(&commune.folded_bare, PlaceName::BareCommune(index));
+            }
+        }
+        Self {
+            phrases: builder.build(),
+            meanings,
+        }
+    }
+}
+
 impl Gazetteer {
     /// The province and commune a text names (`None` where it names none): a province by its
     /// name, a merged province's former name or a well-known place in it, with or without
@@ -325,12 +398,101 @@ impl Gazetteer {
     /// name of two words or more. Without a province, a commune written with its type that only
     /// one province has gives both.
     pub fn place_in_text(&self, text: &str) -> (Option<u32>, Option<u32>) {
-        let words: Vec<String> = fold(text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
+        self.place_in_words(&padded_words(text))
+    }
+
+    /// [`Gazetteer::place_in_text`] of a text whose words [`padded_words`] gave.
+    pub fn place_in_words(&self, padded: &str) -> (Option<u32>, Option<u32>) {
+        let found = self.names_in_text.phrases.find(padded);
+        // The longest name found wins: "ha noi" over "noi", "ba ria vung tau" over "vung tau".
+        let mut province: Option<(usize, u32)> = None;
+        // Commune indices, in the list's order.
+        let mut named = BTreeSet::new();
+        let mut typed = BTreeSet::new();
+        let meanings = found
+            .ids()
+            .filter_map(|id| self.names_in_text.meanings.get(id))
+            .flatten();
+        for meaning in meanings {
+            match *meaning {
+                PlaceName::Province { code, len } => {
+                    if province.is_none_or(|(longest, _)| len > longest) {
+                        province = Some((len, code));
+                    }
+                }
+                PlaceName::TypedCommune(index) => {
+                    typed.insert(index);
+                    named.insert(index);
+                }
+                PlaceName::BareCommune(index) => {
+                    named.insert(index);
+                }
+            }
+        }
+        match province.map(|(_, code)| code) {
+            Some(p) => {
+                let commune = named
+                    .iter()
+                    .filter_map(|i| self.communes.get(*i))
+                    .filter(|c| c.province_code == p)
+                    .max_by_key(|c| c.folded_bare.len())
+                    .map(|c| c.code);
+                (Some(p), commune)
+            }
+            None => {
+                let mut typed = typed.iter().filter_map(|i| self.communes.get(*i));
+                match (typed.next(), typed.next()) {
+                    (Some(one), None) => (Some(one.province_code), Some(one.code)),
+                    _ => (None, None),
+                }
+            }
+        }
+    }
+}
+
+/// Why a commune name did not resolve to one commune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommuneLookup {
+    Unknown,
+    Ambiguous,
+}
+
+impl Gazetteer {
+    /// The one commune of `province_code` that `name` designates: an exact name (with or
+    /// without its type, with or without diacritics), else the only name that starts with it.
+    pub fn find_commune(&self, province_code: u32, name: &str) -> Result<&Commune, CommuneLookup> {
+        let q = fold(name);
+        let q_bare = strip_type(&q, COMMUNE_PREFIXES);
+        let in_province = || self.communes_of(province_code);
+        let exact: Vec<&Commune> = in_province()
+            .filter(|c| c.folded == q || c.folded_bare == q_bare)
             .collect();
-        let padded = format!(" {} ", words.join(" "));
+        let candidates = if exact.is_empty() {
+            in_province()
+                .filter(|c| c.folded_bare.starts_with(&q_bare) || c.folded.starts_with(&q))
+                .collect()
+        } else {
+            exact
+        };
+        match candidates.as_slice() {
+            [one] => Ok(one),
+            [] => Err(CommuneLookup::Unknown),
+            _ => Err(CommuneLookup::Ambiguous),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Gazetteer {
+    /// The word-by-word reading that the compiled names replaced: the reference they are
+    /// tested against.
+    /// The province and commune a text names (`None` where it names none): a province by its
+    /// name, a merged province's former name or a well-known place in it, with or without
+    /// diacritics; then a commune of it written after "phường", "xã" or "đặc khu", or by a
+    /// name of two words or more. Without a province, a commune written with its type that only
+    /// one province has gives both.
+    pub(crate) fn place_in_text_by_scanning(&self, text: &str) -> (Option<u32>, Option<u32>) {
+        let padded = crate::phrases::padded_by_joining(text);
         let holds = |phrase: &str| padded.contains(&format!(" {phrase} "));
         // The longest name found wins: "ha noi" over "noi", "ba ria vung tau" over "vung tau".
         let mut province: Option<(usize, u32)> = None;
@@ -381,38 +543,6 @@ impl Gazetteer {
     }
 }
 
-/// Why a commune name did not resolve to one commune.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommuneLookup {
-    Unknown,
-    Ambiguous,
-}
-
-impl Gazetteer {
-    /// The one commune of `province_code` that `name` designates: an exact name (with or
-    /// without its type, with or without diacritics), else the only name that starts with it.
-    pub fn find_commune(&self, province_code: u32, name: &str) -> Result<&Commune, CommuneLookup> {
-        let q = fold(name);
-        let q_bare = strip_type(&q, COMMUNE_PREFIXES);
-        let in_province = || self.communes_of(province_code);
-        let exact: Vec<&Commune> = in_province()
-            .filter(|c| c.folded == q || c.folded_bare == q_bare)
-            .collect();
-        let candidates = if exact.is_empty() {
-            in_province()
-                .filter(|c| c.folded_bare.starts_with(&q_bare) || c.folded.starts_with(&q))
-                .collect()
-        } else {
-            exact
-        };
-        match candidates.as_slice() {
-            [one] => Ok(one),
-            [] => Err(CommuneLookup::Unknown),
-            _ => Err(CommuneLookup::Ambiguous),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +572,38 @@ mod tests {
             Some(91)
         );
         assert_eq!(g.place_in_text("Tôi muốn hỏi thủ tục").0, None);
+    }
+
+    #[test]
+    fn compiled_names_find_what_scanning_found() {
+        let g = gazetteer();
+        let mut placed = 0;
+        for text in crate::phrases::test_texts() {
+            let compiled = g.place_in_text(&text);
+            assert_eq!(compiled, g.place_in_text_by_scanning(&text), "{text:?}");
+            placed += usize::from(compiled.0.is_some());
+        }
+        assert!(placed > 100, "places are found: {placed}");
+    }
+
+    #[test]
+    fn the_longest_name_wins_and_a_typed_commune_alone_gives_its_province() {
+        let g = gazetteer();
+        let name = |code: Option<u32>| code.and_then(|c| g.commune(c)).map(|c| c.name.clone());
+        let (province, commune) = g.place_in_text("Bà Rịa Vũng Tàu");
+        assert_eq!(
+            province,
+            Some(79),
+            "the former province's name, not its commune's"
+        );
+        assert_eq!(name(commune).as_deref(), Some("Phường Vũng Tàu"));
+        let (province, commune) = g.place_in_text("o phuong ha long, quang ninh");
+        assert_eq!(province, Some(22));
+        assert_eq!(name(commune).as_deref(), Some("Phường Hạ Long"));
+        let (province, commune) = g.place_in_text("Có trộm ở phường Hoàn Kiếm");
+        assert_eq!(province, Some(1), "only Hà Nội has it");
+        assert_eq!(name(commune).as_deref(), Some("Phường Hoàn Kiếm"));
+        assert_eq!(g.place_in_text(""), (None, None));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Vietnamese text: NFC normalisation of everything that comes in, diacritic folding for
 //! matching, and phone numbers in E.164.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -42,11 +44,72 @@ pub fn unaccented(input: &str) -> String {
 /// Folds text for matching: tones and marks removed, `đ` → `d`, lower case, white space
 /// collapsed. `Công an Phường  Buôn Ma Thuột` and `cong an phuong buon ma thuot` fold alike.
 pub fn fold(input: &str) -> String {
+    let mut folded = String::with_capacity(input.len());
+    if fold_latin_into(input, &mut folded) {
+        folded
+    } else {
+        fold_by_decomposing(input)
+    }
+}
+
+/// The general rule of [`fold`]: decompose, drop the marks, lower the case, collapse spaces.
+fn fold_by_decomposing(input: &str) -> String {
     unaccented(input)
         .to_lowercase()
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Characters that [`fold_latin_into`] folds from a table: Latin-1 and Latin Extended A and B,
+/// the combining marks, and Latin Extended Additional (every Vietnamese letter with its tone).
+const FOLD_TABLE_RANGES: [(char, char); 3] = [
+    ('\u{80}', '\u{24F}'),
+    ('\u{300}', '\u{36F}'),
+    ('\u{1E00}', '\u{1EFF}'),
+];
+
+/// Each character of [`FOLD_TABLE_RANGES`] folded by the general rule, alone (marks fold to
+/// nothing), worked out once: folding a report's text is then a lookup per letter instead of
+/// a decomposition, a normalisation-table search and a case mapping.
+static FOLD_TABLE: LazyLock<HashMap<char, Box<str>>> = LazyLock::new(|| {
+    FOLD_TABLE_RANGES
+        .iter()
+        .flat_map(|(first, last)| *first..=*last)
+        .map(|c| {
+            let folded = unaccented(c.encode_utf8(&mut [0; 4])).to_lowercase();
+            (c, folded.into_boxed_str())
+        })
+        .collect()
+});
+
+/// Folds `input` into `out` character by character from [`FOLD_TABLE`], giving what the
+/// general rule gives; false (and `out` unspecified) when a character is outside the table,
+/// where the general rule's context matters (Greek's final sigma, other scripts).
+fn fold_latin_into(input: &str, out: &mut String) -> bool {
+    let table = &*FOLD_TABLE;
+    let mut space_pending = false;
+    let mut push = |c: char, out: &mut String| {
+        if c.is_whitespace() {
+            space_pending = !out.is_empty();
+        } else {
+            if space_pending {
+                out.push(' ');
+                space_pending = false;
+            }
+            out.push(c);
+        }
+    };
+    for c in input.chars() {
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase(), out);
+        } else if let Some(folded) = table.get(&c) {
+            folded.chars().for_each(|f| push(f, out));
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Most distinct words one text contributes to the search index.
@@ -252,6 +315,38 @@ impl Phone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_by_table_gives_what_decomposing_gives() {
+        for (first, last) in FOLD_TABLE_RANGES {
+            for c in first..=last {
+                let alone = c.to_string();
+                assert_eq!(
+                    fold(&alone),
+                    fold_by_decomposing(&alone),
+                    "{c:?} U+{:04X}",
+                    c as u32
+                );
+                let in_words = format!("  Xã {c}{c} Đà\u{A0}Nẵng\t{c}  ");
+                assert_eq!(
+                    fold(&in_words),
+                    fold_by_decomposing(&in_words),
+                    "{in_words:?}"
+                );
+            }
+        }
+        for text in crate::phrases::test_texts() {
+            assert_eq!(fold(&text), fold_by_decomposing(&text), "{text:?}");
+            let decomposed: String = text.nfd().collect();
+            assert_eq!(
+                fold(&decomposed),
+                fold_by_decomposing(&decomposed),
+                "{text:?}"
+            );
+        }
+        // Outside the table the general rule applies: Greek's final sigma.
+        assert_eq!(fold("ΟΔΟΣ Cầu"), "οδος cau");
+    }
 
     #[test]
     fn search_tokens_ignore_case_diacritics_and_punctuation() {

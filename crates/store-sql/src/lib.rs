@@ -24,7 +24,7 @@ use rows::{
     Columns, audit_record, event, member, message, note, report_summary, reveal_request, unit,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use rows::{map_commit_err, map_err};
 
@@ -96,7 +96,7 @@ macro_rules! for_any_sql_database {
     (@bounded [$($head:tt)*] [$($body:tt)*]) => {
         $($head)*
         where
-            DB: Database,
+            DB: Database + sqlx::database::HasStatementCache,
             for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
             for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
             for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
@@ -131,6 +131,73 @@ mod routing;
 
 /// Word digests inserted per statement (SQLite allows 32,766 parameters).
 const WORDS_PER_STATEMENT: usize = 500;
+/// Rows of an intake batch per statement, within the same limit: reports bind 22 values
+/// each, messages 7, events 4, register lines 8.
+const REPORTS_PER_STATEMENT: usize = 256;
+const MESSAGES_PER_STATEMENT: usize = 512;
+const EVENTS_PER_STATEMENT: usize = 1024;
+const REGISTER_LINES_PER_STATEMENT: usize = 512;
+
+/// Counts `$3` more case numbers of a prefix (`$1`) and year (`$2`); the last one taken.
+const CASE_COUNTER: &str = "INSERT INTO case_counters (prefix, year, last_sequence) \
+     VALUES ($1, $2, $3) ON CONFLICT (prefix, year) DO UPDATE \
+     SET last_sequence = case_counters.last_sequence + excluded.last_sequence \
+     RETURNING last_sequence AS last";
+/// Counts `$3` more register numbers of a unit (`$1`) and year (`$2`); the last one taken.
+const REGISTER_COUNTER: &str = "INSERT INTO register_counters (unit_code, year, last_number) \
+     VALUES ($1, $2, $3) ON CONFLICT (unit_code, year) DO UPDATE \
+     SET last_number = register_counters.last_number + excluded.last_number \
+     RETURNING last_number AS last";
+
+/// The columns of a new report's row; `Some` is SQL written in every row, `None` a value.
+const REPORT_VALUES: [Option<&str>; 23] = {
+    let mut columns = [None; 23];
+    columns[11] = Some("''");
+    columns
+};
+/// The columns of a new report's first message.
+const MESSAGE_VALUES: [Option<&str>; 9] = [
+    None,
+    Some("'inbound'"),
+    None,
+    None,
+    None,
+    Some("''"),
+    None,
+    None,
+    None,
+];
+/// The columns of a new report's `report.received` event.
+const EVENT_VALUES: [Option<&str>; 5] = [None, None, Some("'report.received'"), None, None];
+
+/// `rows` rows of a multi-row `VALUES`, each of `columns` (`Some` is SQL written as it is,
+/// `None` a parameter). Parameters in the database's own form: SQLite's anonymous `?` (its
+/// `$N` are named parameters, each looked up by name: quadratic in a statement of thousands),
+/// PostgreSQL's `$N`.
+fn values_rows<DB: Database>(rows: usize, columns: &[Option<&str>]) -> String {
+    let anonymous = DB::NAME == "SQLite";
+    let mut sql = String::with_capacity(rows * columns.len() * 5);
+    let mut param = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            match column {
+                Some(literal) => sql.push_str(literal),
+                None if anonymous => sql.push('?'),
+                None => {
+                    param += 1;
+                    sql.push('$');
+                    sql.push_str(&param.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
 
 /// GSO codes are five digits at most; PostgreSQL has no unsigned integers.
 pub fn code_param(code: Option<u32>) -> Option<i32> {
@@ -358,32 +425,58 @@ for_any_sql_database! {
             tx: &mut Transaction<'_, DB>,
             line: &RegisterLine<'_>,
         ) -> StoreResult<()> {
-            let number = sqlx::query(
-                "INSERT INTO register_counters (unit_code, year, last_number) VALUES ($1, $2, 1) \
-                 ON CONFLICT (unit_code, year) DO UPDATE \
-                 SET last_number = register_counters.last_number + 1 RETURNING last_number",
-            )
-            .bind(line.unit.as_str())
-            .bind(line.year)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(map_err)?
-            .int("last_number")?;
-            sqlx::query(
-                "INSERT INTO register_entries (unit_code, year, number, report_id, received_at, \
-                 officer_id, channel, transferred_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(line.unit.as_str())
-            .bind(line.year)
-            .bind(number)
-            .bind(line.report_id)
-            .bind(line.received_at)
-            .bind(line.officer.map(|s| s.0))
-            .bind(line.channel)
-            .bind(line.transferred_from.map(UnitCode::as_str))
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
+            Self::register_entries(tx, std::slice::from_ref(line)).await
+        }
+
+        /// Enters reports in their units' registers, each under its unit's next number of the
+        /// year in the order given: one counter statement per unit and year, the lines in few
+        /// statements.
+        async fn register_entries(
+            tx: &mut Transaction<'_, DB>,
+            lines: &[RegisterLine<'_>],
+        ) -> StoreResult<()> {
+            let mut wanted: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+            for line in lines {
+                *wanted.entry((line.unit.as_str(), line.year)).or_default() += 1;
+            }
+            let mut next = BTreeMap::new();
+            for ((unit, year), count) in wanted {
+                let first = Self::reserve(tx, REGISTER_COUNTER, unit, year, count).await?;
+                next.insert((unit, year), first);
+            }
+            let numbered = lines
+                .iter()
+                .map(|line| {
+                    let number = next
+                        .get_mut(&(line.unit.as_str(), line.year))
+                        .map(|n| {
+                            *n += 1;
+                            *n - 1
+                        })
+                        .ok_or_else(|| StoreError::Other("no register number reserved".into()))?;
+                    Ok((line, number))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            for chunk in numbered.chunks(REGISTER_LINES_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO register_entries (unit_code, year, number, report_id, received_at, \
+                     officer_id, channel, transferred_from) VALUES {}",
+                    values_rows::<DB>(chunk.len(), &[None; 8])
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for (line, number) in chunk {
+                    insert = insert
+                        .bind(line.unit.as_str())
+                        .bind(line.year)
+                        .bind(*number)
+                        .bind(line.report_id)
+                        .bind(line.received_at)
+                        .bind(line.officer.map(|s| s.0))
+                        .bind(line.channel)
+                        .bind(line.transferred_from.map(UnitCode::as_str));
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
             Ok(())
         }
 
@@ -592,130 +685,200 @@ for_any_sql_database! {
             year: i32,
             count: i64,
         ) -> StoreResult<i64> {
-            let last = sqlx::query(
-                "INSERT INTO case_counters (prefix, year, last_sequence) VALUES ($1, $2, $3) \
-                 ON CONFLICT (prefix, year) DO UPDATE \
-                 SET last_sequence = case_counters.last_sequence + excluded.last_sequence \
-                 RETURNING last_sequence",
-            )
-            .bind(prefix)
-            .bind(year)
-            .bind(count)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(map_err)?
-            .int("last_sequence")?;
+            Self::reserve(tx, CASE_COUNTER, prefix, year, count).await
+        }
+
+        /// Takes `count` consecutive numbers of the counter (`CASE_COUNTER` or
+        /// `REGISTER_COUNTER`) of `key` and `year` in one statement and returns the first.
+        async fn reserve(
+            tx: &mut Transaction<'_, DB>,
+            counter: &'static str,
+            key: &str,
+            year: i32,
+            count: i64,
+        ) -> StoreResult<i64> {
+            let last = sqlx::query(counter)
+                .bind(key)
+                .bind(year)
+                .bind(count)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?
+                .int("last")?;
             Ok(last - count + 1)
         }
 
-        /// Writes one new report, its contact, first message and event, under `sequence`.
-        async fn insert_report(
+        /// Writes the new reports of an intake batch, each with its contact, first message,
+        /// evidence, word index, `report.received` event and register line, under its case
+        /// number. A few statements of many rows each, not several per report: each statement is
+        /// a round trip to the database (for SQLite, to its connection's thread), and that, not
+        /// the disk, bounded intake.
+        async fn insert_reports(
             tx: &mut Transaction<'_, DB>,
-            report: &NewReport,
-            sequence: i64,
-        ) -> StoreResult<Receipt> {
-            let contact_id: Option<i64> = match &report.contact {
-                Some(c) => Some(
-                    sqlx::query(
-                        "INSERT INTO contacts (sealed, phone_index, created_at) VALUES ($1, $2, $3) \
-                         RETURNING id",
-                    )
-                    .bind(&c.sealed)
-                    .bind(&c.phone_index)
-                    .bind(report.received_at)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(map_err)?
-                    .int("id")?,
-                ),
-                None => None,
+            reports: &[(&NewReport, CaseNumber)],
+        ) -> StoreResult<Vec<Receipt>> {
+            // A contact's id is needed by its report; few reports name one.
+            let mut contact_ids = Vec::with_capacity(reports.len());
+            for (report, _) in reports {
+                contact_ids.push(match &report.contact {
+                    Some(c) => Some(
+                        sqlx::query(
+                            "INSERT INTO contacts (sealed, phone_index, created_at) \
+                             VALUES ($1, $2, $3) RETURNING id",
+                        )
+                        .bind(&c.sealed)
+                        .bind(&c.phone_index)
+                        .bind(report.received_at)
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err(map_err)?
+                        .int("id")?,
+                    ),
+                    None => None,
+                });
+            }
+            let rows: Vec<_> = reports.iter().zip(&contact_ids).collect();
+            // Rows come back in no promised order: each is matched by its case number.
+            let mut report_ids: HashMap<String, i64> = HashMap::with_capacity(reports.len());
+            for chunk in rows.chunks(REPORTS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, \
+                     unit_code, contact_id, anonymous, province_code, commune_code, address_sealed, \
+                     summary, created_at, updated_at, wrapped_key, summary_sealed, key_id, \
+                     occurred_at, protection_requested, deadline_rule, due_at, sender_index, \
+                     reply_sealed) VALUES {} RETURNING id, case_number",
+                    values_rows::<DB>(chunk.len(), &REPORT_VALUES)
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for ((report, case_number), contact_id) in chunk {
+                    insert = insert
+                        .bind(case_number.as_str())
+                        .bind(&report.follow_up_digest)
+                        .bind(report.channel.as_str())
+                        .bind(report.urgency.as_str())
+                        .bind(ReportStatus::Received.as_str())
+                        .bind(report.unit.as_str())
+                        .bind(**contact_id)
+                        .bind(report.anonymous)
+                        .bind(code_param(report.province_code))
+                        .bind(code_param(report.commune_code))
+                        .bind(&report.address_sealed)
+                        .bind(report.received_at)
+                        .bind(report.received_at)
+                        .bind(&report.wrapped_key)
+                        .bind(&report.summary_sealed)
+                        .bind(&report.key_id)
+                        .bind(report.occurred_at)
+                        .bind(report.protection_requested)
+                        .bind(report.deadline.map(|d| d.rule.as_str()))
+                        .bind(report.deadline.map(|d| d.due_at))
+                        .bind(&report.sender_index)
+                        .bind(&report.reply_sealed);
+                }
+                let inserted = insert.fetch_all(&mut **tx).await.map_err(map_err)?;
+                for row in inserted {
+                    report_ids.insert(row.text("case_number")?, row.int("id")?);
+                }
+            }
+            let report_id = |case_number: &CaseNumber| {
+                report_ids
+                    .get(case_number.as_str())
+                    .copied()
+                    .ok_or_else(|| StoreError::Other("an inserted report came back without its id".into()))
             };
-            let case_number = CaseNumber::new(&report.case_prefix, report.case_year, sequence);
-            let report_id = sqlx::query(
-                "INSERT INTO reports (case_number, follow_up_digest, channel, urgency, status, unit_code, \
-                 contact_id, anonymous, province_code, commune_code, address_sealed, summary, created_at, \
-                 updated_at, wrapped_key, summary_sealed, key_id, occurred_at, protection_requested, \
-                 deadline_rule, due_at, sender_index, reply_sealed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21, $22) RETURNING id",
-            )
-            .bind(case_number.as_str())
-            .bind(&report.follow_up_digest)
-            .bind(report.channel.as_str())
-            .bind(report.urgency.as_str())
-            .bind(ReportStatus::Received.as_str())
-            .bind(report.unit.as_str())
-            .bind(contact_id)
-            .bind(report.anonymous)
-            .bind(code_param(report.province_code))
-            .bind(code_param(report.commune_code))
-            .bind(&report.address_sealed)
-            .bind(report.received_at)
-            .bind(report.received_at)
-            .bind(&report.wrapped_key)
-            .bind(&report.summary_sealed)
-            .bind(&report.key_id)
-            .bind(report.occurred_at)
-            .bind(report.protection_requested)
-            .bind(report.deadline.map(|d| d.rule.as_str()))
-            .bind(report.deadline.map(|d| d.due_at))
-            .bind(&report.sender_index)
-            .bind(&report.reply_sealed)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(map_err)?
-            .int("id")?;
-            Self::insert_words(tx, report_id, &report.word_index).await?;
-            let message_id = sqlx::query(
-                "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, body, \
-                 body_sealed, author_id, created_at) VALUES ($1, 'inbound', $2, $3, $4, '', $5, $6, $7) \
-                 RETURNING id",
-            )
-            .bind(report_id)
-            .bind(report.channel.as_str())
-            .bind(&report.account)
-            .bind(&report.platform_message_id)
-            .bind(&report.text_sealed)
-            .bind(report.entered_by.map(|s| s.0))
-            .bind(report.received_at)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(map_err)?
-            .int("id")?;
-            Self::insert_attachments(tx, report_id, message_id, &report.attachments, report.received_at)
-                .await?;
-            sqlx::query(
-                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-                 VALUES ($1, $2, 'report.received', $3, $4)",
-            )
-            .bind(report_id)
-            .bind(report.entered_by.map(|s| s.0))
-            .bind(format!(
-                "channel={} unit={} route={}",
-                report.channel, report.unit, report.route
-            ))
-            .bind(report.received_at)
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
-            Self::register_entry(
-                tx,
-                &RegisterLine {
+            let ids = reports
+                .iter()
+                .map(|(_, case_number)| report_id(case_number))
+                .collect::<StoreResult<Vec<i64>>>()?;
+            let words: Vec<(i64, &Vec<u8>)> = reports
+                .iter()
+                .zip(&ids)
+                .flat_map(|((report, _), id)| report.word_index.iter().map(move |w| (*id, w)))
+                .collect();
+            for chunk in words.chunks(WORDS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO report_words (report_id, digest) VALUES {} \
+                     ON CONFLICT (digest, report_id) DO NOTHING",
+                    values_rows::<DB>(chunk.len(), &[None; 2])
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for (id, word) in chunk {
+                    insert = insert.bind(*id).bind(*word);
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
+            let with_ids: Vec<_> = reports.iter().zip(&ids).collect();
+            let mut message_ids: HashMap<i64, i64> = HashMap::with_capacity(reports.len());
+            for chunk in with_ids.chunks(MESSAGES_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO messages (report_id, direction, channel, account, \
+                     platform_message_id, body, body_sealed, author_id, created_at) VALUES {} \
+                     RETURNING id, report_id",
+                    values_rows::<DB>(chunk.len(), &MESSAGE_VALUES)
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for ((report, _), id) in chunk {
+                    insert = insert
+                        .bind(**id)
+                        .bind(report.channel.as_str())
+                        .bind(&report.account)
+                        .bind(&report.platform_message_id)
+                        .bind(&report.text_sealed)
+                        .bind(report.entered_by.map(|s| s.0))
+                        .bind(report.received_at);
+                }
+                let inserted = insert.fetch_all(&mut **tx).await.map_err(map_err)?;
+                for row in inserted {
+                    message_ids.insert(row.int("report_id")?, row.int("id")?);
+                }
+            }
+            for ((report, _), id) in with_ids.iter().filter(|((r, _), _)| !r.attachments.is_empty()) {
+                let message_id = message_ids.get(*id).copied().ok_or_else(|| {
+                    StoreError::Other("an inserted message came back without its id".into())
+                })?;
+                Self::insert_attachments(tx, **id, message_id, &report.attachments, report.received_at)
+                    .await?;
+            }
+            for chunk in with_ids.chunks(EVENTS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO events (report_id, actor_id, kind, detail, created_at) VALUES {}",
+                    values_rows::<DB>(chunk.len(), &EVENT_VALUES)
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for ((report, _), id) in chunk {
+                    insert = insert
+                        .bind(**id)
+                        .bind(report.entered_by.map(|s| s.0))
+                        .bind(format!(
+                            "channel={} unit={} route={}",
+                            report.channel, report.unit, report.route
+                        ))
+                        .bind(report.received_at);
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
+            let lines: Vec<RegisterLine<'_>> = with_ids
+                .iter()
+                .map(|((report, _), id)| RegisterLine {
                     unit: &report.unit,
                     year: report.case_year,
-                    report_id,
+                    report_id: **id,
                     received_at: report.received_at,
                     officer: report.entered_by,
                     channel: report.channel.as_str(),
                     transferred_from: None,
-                },
-            )
-            .await?;
-            Ok(Receipt {
-                report: ReportId(report_id),
-                case_number,
-                duplicate: false,
-            })
+                })
+                .collect();
+            Self::register_entries(tx, &lines).await?;
+            Ok(reports
+                .iter()
+                .zip(ids)
+                .map(|((_, case_number), id)| Receipt {
+                    report: ReportId(id),
+                    case_number: case_number.clone(),
+                    duplicate: false,
+                })
+                .collect())
         }
     }
 }
@@ -2003,24 +2166,30 @@ for_any_sql_database! {
             let first = Self::reserve_numbers(&mut tx, prefix, year, count).await?;
             next.insert((prefix, year), first);
         }
-        let mut receipts = Vec::with_capacity(batch.len());
-        for (report, known) in batch.iter().zip(known) {
-            let receipt = match known {
-                Some(receipt) => receipt,
-                None => {
-                    let key = (report.case_prefix.as_str(), report.case_year);
-                    let sequence = next
-                        .get_mut(&key)
-                        .map(|n| {
-                            *n += 1;
-                            *n - 1
-                        })
-                        .ok_or_else(|| StoreError::Other("no number reserved".into()))?;
-                    Self::insert_report(&mut tx, report, sequence).await?
-                }
-            };
-            receipts.push(receipt);
+        let mut fresh = Vec::with_capacity(batch.len());
+        for (report, _) in batch.iter().zip(&known).filter(|(_, k)| k.is_none()) {
+            let key = (report.case_prefix.as_str(), report.case_year);
+            let sequence = next
+                .get_mut(&key)
+                .map(|n| {
+                    *n += 1;
+                    *n - 1
+                })
+                .ok_or_else(|| StoreError::Other("no number reserved".into()))?;
+            fresh.push((
+                report,
+                CaseNumber::new(&report.case_prefix, report.case_year, sequence),
+            ));
         }
+        let mut inserted = Self::insert_reports(&mut tx, &fresh).await?.into_iter();
+        let receipts = known
+            .into_iter()
+            .map(|known| {
+                known
+                    .or_else(|| inserted.next())
+                    .ok_or_else(|| StoreError::Other("a report of the batch was not written".into()))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)
     }

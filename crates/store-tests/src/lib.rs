@@ -36,6 +36,7 @@ macro_rules! contract_tests {
             staff_accounts_sessions_and_tokens,
             a_second_factor_is_enrolled_taken_once_and_reset,
             intake_numbers_reports_without_gaps,
+            a_large_batch_writes_each_report_whole_under_its_own_number,
             redelivered_platform_messages_are_not_doubled,
             visibility_narrows_reads,
             an_inbox_filters_orders_pages_and_counts,
@@ -616,6 +617,128 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(r[0].case_number.as_str(), "QN-2026-000004");
+}
+
+/// A batch larger than one statement's rows, of two units and prefixes, some with a contact,
+/// one with a file: the rows written together come back each to its own report.
+pub async fn a_large_batch_writes_each_report_whole_under_its_own_number(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let count = 600;
+    let unit_of = |i: usize| {
+        if i.is_multiple_of(3) {
+            (UnitCode::province(42), "HT")
+        } else {
+            (UnitCode::province(22), "QN")
+        }
+    };
+    let batch: Vec<NewReport> = (0..count)
+        .map(|i| {
+            let (unit, prefix) = unit_of(i);
+            let mut r = report(unit, prefix, at(2, 0), &format!("tin số {i}"));
+            r.word_index = vec![
+                format!("digest-of-own-{i}").into_bytes(),
+                b"digest-of-shared".to_vec(),
+            ];
+            if i.is_multiple_of(7) {
+                r.contact = Some(NewContact {
+                    sealed: format!("identity {i}").into_bytes(),
+                    phone_index: Some(format!("phone {i}").into_bytes()),
+                });
+                r.anonymous = false;
+            }
+            if i == 301 {
+                r.attachments = vec![NewAttachment {
+                    file_name: "evidence-1.jpg".into(),
+                    content_type: "image/jpeg".into(),
+                    size_bytes: 3,
+                    sha256: "00".repeat(32),
+                    original_sha256: "11".repeat(32),
+                    metadata_removed: true,
+                    content_sealed: b"jpg".to_vec(),
+                }];
+            }
+            r
+        })
+        .collect();
+    let receipts = store.intake(&batch).await.unwrap();
+    assert_eq!(receipts.len(), count);
+    let (mut qn, mut ht) = (0, 0);
+    let all = Visibility::Subtree("/".into());
+    for (i, receipt) in receipts.iter().enumerate() {
+        let expected = if i.is_multiple_of(3) {
+            ht += 1;
+            CaseNumber::new("HT", 2026, ht)
+        } else {
+            qn += 1;
+            CaseNumber::new("QN", 2026, qn)
+        };
+        assert_eq!(
+            receipt.case_number, expected,
+            "report {i} numbered in batch order"
+        );
+        assert!(!receipt.duplicate);
+        let detail = store.report(&all, &receipt.case_number).await.unwrap();
+        assert_eq!(detail.summary.id, receipt.report);
+        assert_eq!(detail.summary.unit, unit_of(i).0);
+        let messages = store.messages(receipt.report).await.unwrap();
+        assert_eq!(messages.len(), 1, "report {i} has its first message");
+        assert_eq!(
+            messages[0].sealed_body.as_deref(),
+            Some(format!("sealed:tin số {i}").as_bytes()),
+            "report {i} has its own text"
+        );
+        let contact = match detail.contact {
+            Some(id) => store.sealed_contact(id).await.unwrap(),
+            None => None,
+        };
+        assert_eq!(
+            contact,
+            (i.is_multiple_of(7)).then(|| format!("identity {i}").into_bytes()),
+            "report {i} has its own contact"
+        );
+        let files = store.attachments(receipt.report).await.unwrap();
+        assert_eq!(files.len(), usize::from(i == 301), "report {i}'s files");
+        let events = store.events(receipt.report).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        if i == 301 {
+            assert_eq!(kinds, ["attachment.received", "report.received"]);
+        } else {
+            assert_eq!(kinds, ["report.received"], "report {i}'s event");
+        }
+        let found = store
+            .search_reports(&all, &[format!("digest-of-own-{i}").into_bytes()], 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            found.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [receipt.report],
+            "report {i}'s own word finds it alone"
+        );
+    }
+    let shared = store
+        .search_reports(&all, &[b"digest-of-shared".to_vec()], 1000)
+        .await
+        .unwrap();
+    assert_eq!(shared.len(), count);
+    // Each unit's register numbers its lines in batch order, each line its report.
+    for (unit, prefix, lines) in [
+        (UnitCode::province(22), "QN", qn),
+        (UnitCode::province(42), "HT", ht),
+    ] {
+        let register = store.register(&all, &unit, 2026, 0, 1000).await.unwrap();
+        assert_eq!(
+            register.iter().map(|e| e.number).collect::<Vec<_>>(),
+            (1..=lines).collect::<Vec<_>>()
+        );
+        for entry in register {
+            assert_eq!(
+                entry.case_number,
+                Some(CaseNumber::new(prefix, 2026, entry.number)),
+                "the register's line {} is its report's",
+                entry.number
+            );
+        }
+    }
 }
 
 pub async fn redelivered_platform_messages_are_not_doubled(store: Arc<dyn Store>) {

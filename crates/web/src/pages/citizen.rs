@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
-use hotline_core::evidence::{Evidence, EvidenceLimits, inspect};
+use hotline_core::evidence::{Evidence, EvidenceLimits, inspect_off_executor};
 use hotline_core::follow_up::FollowUpView;
 use hotline_core::form_guard::FormCheck;
 use hotline_core::{CoreError, Submission};
@@ -501,7 +501,7 @@ async fn read_upload(
         if evidence.len() == limits.max_files {
             return Err(refused(fields, "too_many", StatusCode::BAD_REQUEST));
         }
-        match inspect(bytes) {
+        match inspect_off_executor(bytes).await {
             Ok(file) => evidence.push(file),
             Err(_) => return Err(refused(fields, "type_not_allowed", StatusCode::BAD_REQUEST)),
         }

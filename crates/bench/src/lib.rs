@@ -1,0 +1,3 @@
+//! What the `hotline-bench` binary and the criterion benchmarks share.
+
+pub mod texts;

@@ -18,12 +18,12 @@ use hotline_domain::text::Phone;
 use hotline_domain::{Channel, ContactInput, Direction, DomainError, ReportInput, UnitCode};
 use hotline_store::{
     ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount, NewContact,
-    NewDelivery, PendingDelivery, ReportDetail, StoreError, Visibility,
+    NewDelivery, PendingDelivery, ReportDetail, StoreError, TakeApartWrite, Visibility,
 };
 use std::collections::BTreeMap;
 
 /// Deliveries taken up per pass.
-const DELIVERIES_PER_PASS: u32 = 100;
+const DELIVERIES_PER_PASS: u32 = 256;
 /// How long a node holds a delivery it took before another may take it (or it, restarted
 /// after a crash, takes it again): a delivery is taken apart in milliseconds.
 const CLAIM: Duration = Duration::seconds(20);
@@ -69,9 +69,11 @@ pub struct AccountView {
     pub fetches_updates: bool,
 }
 
-/// Deliveries taken apart at once: enough for new reports to share the intake's commits,
-/// few enough that their writes (one at a time on SQLite) leave connections for everyone else.
-const PARALLEL_DELIVERIES: usize = 4;
+/// Deliveries taken apart at once: enough that their writes share commits (the intake's and
+/// the take-apart writer's), few enough that the webhooks' own commits are not kept waiting
+/// behind large batches (measured: 256 at once took acknowledgements' p99 from 30 to 70 ms).
+/// A sender's messages still go one after the other.
+const PARALLEL_DELIVERIES: usize = 64;
 
 /// An event's turn among those of the same key in one pass (a sender's messages, a call's
 /// steps): it waits for the one before (`after`) and lets the next go when it is done (`done`,
@@ -538,16 +540,12 @@ impl Hotline {
     pub async fn run_deliveries(&self) -> CoreResult<DeliveryPass> {
         use futures_util::StreamExt;
         let now = self.clock.now();
-        let mut claimed = Vec::new();
-        for delivery in self.store.due_deliveries(now, DELIVERIES_PER_PASS).await? {
-            if self
-                .store
-                .claim_delivery(delivery.id, delivery.next_at, now + CLAIM)
-                .await?
-            {
-                claimed.push(delivery);
-            }
-        }
+        let due = self.store.due_deliveries(now, DELIVERIES_PER_PASS).await?;
+        let seen: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
+            due.iter().map(|d| (d.id, d.next_at)).collect();
+        let taken = self.store.claim_deliveries(&seen, now + CLAIM).await?;
+        let claimed: Vec<PendingDelivery> =
+            due.into_iter().filter(|d| taken.contains(&d.id)).collect();
         // Opened and taken apart in the order received, each message given its turn among its
         // sender's; then taken in side by side, so that new reports share the intake's
         // commits.
@@ -643,8 +641,12 @@ impl Hotline {
         if let DeliveryOutcome::Dead { error } | DeliveryOutcome::Retry { error, .. } = &outcome {
             tracing::warn!(delivery = delivery.id, %error, "a delivery could not be processed");
         }
-        self.store
-            .finish_delivery(delivery.id, &outcome, self.clock.now())
+        self.take_apart
+            .write(TakeApartWrite::Finish {
+                delivery: delivery.id,
+                outcome,
+                at: self.clock.now(),
+            })
             .await?;
         pass.processed = 1;
         Ok(pass)
@@ -831,20 +833,16 @@ impl Hotline {
                     &message.platform_message_id,
                 )),
             };
-            let taken = match self.add_message(&detail, added).await {
-                Ok(_) => true,
-                // Taken in before, perhaps by a pass that crashed before what follows: that is
-                // done again (each step is idempotent).
-                Err(CoreError::Conflict(_)) => false,
-                Err(e) => return Err(e),
-            };
+            // The citizen wrote: answers that waited for an open window may leave, even when
+            // the message was taken in before, perhaps by a pass that crashed before what
+            // follows (each step is idempotent).
+            let taken = self
+                .add_taken_apart_message(&detail, added, true)
+                .await?
+                .is_some();
             if let Some(phone) = shared_phone(message) {
                 self.add_shared_phone(&detail, &phone).await?;
             }
-            // The citizen wrote: answers that waited for an open window may leave.
-            self.store
-                .release_answers(detail.summary.id, self.clock.now())
-                .await?;
             self.deliveries_waiting.notify_one();
             return Ok(taken);
         }
@@ -1016,10 +1014,9 @@ impl Hotline {
             event: "report.acknowledged",
             via: Some((account.platform, account.name.as_str(), &key)),
         };
-        match self.add_message(&detail, added).await {
-            Ok(_) | Err(CoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // Taken in before (`None`) when a crash came between the report and this.
+        self.add_taken_apart_message(&detail, added, false).await?;
+        Ok(())
     }
 
     /// One round of fetching updates for the accounts that fetch instead of receiving a

@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use hotline_domain::submission::MAX_TEXT_CHARS;
 use hotline_domain::text::clean;
 use hotline_domain::{
-    CaseNumber, Channel, Delivery, Direction, DomainError, FollowUpCode, ReportStatus,
+    CaseNumber, Channel, Delivery, Direction, DomainError, FollowUpCode, MessageId, ReportStatus,
 };
-use hotline_store::{NewMessage, ReportDetail};
+use hotline_store::{NewMessage, ReportDetail, TakeApartWrite};
 
 /// A message to add to a report.
 pub(crate) struct Added<'a> {
@@ -181,6 +181,24 @@ impl Hotline {
         let (message, sent) = self.new_message(detail, added).await?;
         self.store.add_message(&message).await?;
         Ok(sent)
+    }
+
+    /// [`Hotline::add_message`] for taking deliveries apart: committed with the other writes
+    /// waiting (group commit); with `release_answers`, the report's answers waiting for the
+    /// citizen to write may leave. `None` when the message was taken in before.
+    pub(crate) async fn add_taken_apart_message(
+        &self,
+        detail: &ReportDetail,
+        added: Added<'_>,
+        release_answers: bool,
+    ) -> CoreResult<Option<MessageId>> {
+        let (message, _) = self.new_message(detail, added).await?;
+        self.take_apart
+            .write(TakeApartWrite::Message {
+                message,
+                release_answers_at: release_answers.then(|| self.clock.now()),
+            })
+            .await
     }
 
     /// An officer's answer to the reporter of `detail`, ready to store, and what it will be.

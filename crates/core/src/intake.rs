@@ -157,17 +157,18 @@ impl IntakeHandle {
     }
 }
 
-/// The writer tasks, of reports and of the delivery journal. They end once every handle is
-/// gone and their queues are drained; await [`IntakeWriter::finish`] on shutdown so that
-/// nothing accepted is dropped.
+/// The writer tasks, of reports, of the delivery journal and of taking deliveries apart. They
+/// end once every handle is gone and their queues are drained; await [`IntakeWriter::finish`]
+/// on shutdown so that nothing accepted is dropped.
 pub struct IntakeWriter {
     reports: JoinHandle<()>,
-    journal: Option<JoinHandle<()>>,
+    others: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 impl IntakeWriter {
-    pub(crate) fn with_journal(mut self, journal: JoinHandle<()>) -> Self {
-        self.journal = Some(journal);
+    /// Another writer to wait for on shutdown.
+    pub(crate) fn with(mut self, name: &'static str, writer: JoinHandle<()>) -> Self {
+        self.others.push((name, writer));
         self
     }
 
@@ -175,10 +176,10 @@ impl IntakeWriter {
         if let Err(e) = self.reports.await {
             tracing::error!(error = %e, "intake writer ended abnormally");
         }
-        if let Some(journal) = self.journal
-            && let Err(e) = journal.await
-        {
-            tracing::error!(error = %e, "journal writer ended abnormally");
+        for (name, writer) in self.others {
+            if let Err(e) = writer.await {
+                tracing::error!(error = %e, writer = name, "writer ended abnormally");
+            }
         }
     }
 }
@@ -217,7 +218,7 @@ pub(crate) fn spawn_writer(
         handle,
         IntakeWriter {
             reports: task,
-            journal: None,
+            others: Vec::new(),
         },
     )
 }
@@ -518,10 +519,23 @@ impl Hotline {
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
         // Reading the text for hints, sealing it and its files and indexing its words take from
         // a fraction of a millisecond to many (large files): never on the executor's threads.
-        let this = self.clone();
-        let prepared = tokio::task::spawn_blocking(move || this.prepare(submission))
+        // One per core at once, so that a flood does not take every core from the executor;
+        // the permit is held while preparing only, never while the report waits for its commit.
+        let permit = self
+            .preparing
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| CoreError::Internal(e.to_string()))??;
+            .map_err(|_| CoreError::Unavailable)?;
+        let this = self.clone();
+        // A panic's message may quote the report: never into the error or its log.
+        let prepared = tokio::task::spawn_blocking(move || {
+            let prepared = this.prepare(submission);
+            drop(permit);
+            prepared
+        })
+        .await
+        .map_err(|_| CoreError::Internal("preparing a report failed".into()))??;
         let Prepared {
             mut report,
             hints,

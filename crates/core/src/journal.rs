@@ -1,53 +1,78 @@
-//! The delivery journal's writer: like intake, one task commits whatever deliveries are
+//! The delivery journal's writers. Like intake, one task commits whatever deliveries are
 //! waiting in one transaction (group commit), so that thousands of webhook deliveries a second
-//! cost a handful of fsyncs, and each is answered only once its transaction is durable.
+//! cost a handful of fsyncs, and each is answered only once its transaction is durable. A
+//! second does the same for what taking deliveries apart writes: the messages onto their
+//! reports and how each delivery went.
 
 use crate::{CoreError, CoreResult};
-use hotline_store::{NewDelivery, Store, StoreResult};
+use hotline_domain::MessageId;
+use hotline_store::{NewDelivery, Store, StoreError, StoreResult, TakeApartWrite};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// Most deliveries written in one transaction.
+/// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
-/// Deliveries that may wait for the writer before the webhooks wait for room.
+/// Writes that may wait for their writer before those who write wait for room.
 const QUEUE: usize = 8192;
-/// Longest a webhook waits for its delivery to be written before answering 503 (the platform
-/// then delivers it again).
+/// Longest a write waits to be committed. A webhook then answers 503 (the platform delivers
+/// again); taking a delivery apart fails and is tried again, finding what was taken in before.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 
-struct Job {
-    delivery: NewDelivery,
-    reply: oneshot::Sender<StoreResult<i64>>,
+/// A write waiting for its writer, and where its outcome goes.
+type Job<W, R> = (W, oneshot::Sender<StoreResult<R>>);
+
+/// Where writes of `W` are sent to be committed together; each gets its own `R` back.
+pub(crate) struct GroupCommit<W, R> {
+    queue: mpsc::Sender<Job<W, R>>,
 }
 
-#[derive(Clone)]
-pub(crate) struct JournalHandle {
-    queue: mpsc::Sender<Job>,
+impl<W, R> Clone for GroupCommit<W, R> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+        }
+    }
 }
 
-impl JournalHandle {
-    pub(crate) async fn write(&self, delivery: NewDelivery) -> CoreResult<i64> {
+impl<W, R> GroupCommit<W, R> {
+    /// Commits `write` with whatever else is waiting; returns once it is durable.
+    pub(crate) async fn write(&self, write: W) -> CoreResult<R> {
         let (reply, answer) = oneshot::channel();
         let written = async {
             self.queue
-                .send(Job { delivery, reply })
+                .send((write, reply))
                 .await
                 .map_err(|_| CoreError::Unavailable)?;
             match answer.await {
                 Ok(result) => result.map_err(CoreError::from),
+                // The writer dropped the write: it stopped, or its commit panicked.
                 Err(_) => Err(CoreError::Unavailable),
             }
         };
+        // Timed out, the write may still land; whoever wrote it tries again and finds it.
         tokio::time::timeout(WRITE_TIMEOUT, written)
             .await
             .unwrap_or(Err(CoreError::Unavailable))
     }
 }
 
-pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<()>) {
-    let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE);
+/// Starts a writer task that takes every write waiting (up to [`MAX_BATCH`]) and hands them to
+/// `commit`, which commits them in one transaction and answers each. It ends once every
+/// [`GroupCommit`] is gone and its queue is drained.
+fn spawn_group_commit<W, R, F, Fut>(
+    batch_size_metric: &'static str,
+    commit: F,
+) -> (GroupCommit<W, R>, JoinHandle<()>)
+where
+    W: Send + 'static,
+    R: Send + 'static,
+    F: Fn(Vec<Job<W, R>>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let (queue, mut jobs) = mpsc::channel::<Job<W, R>>(QUEUE);
     let task = tokio::spawn(async move {
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
@@ -57,25 +82,82 @@ pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<
                     Err(_) => break,
                 }
             }
-            let (deliveries, replies): (Vec<NewDelivery>, Vec<_>) =
-                batch.into_iter().map(|j| (j.delivery, j.reply)).unzip();
-            metrics::histogram!("hotline_journal_batch_size").record(deliveries.len() as f64);
-            match store.journal_deliveries(&deliveries).await {
-                Ok(ids) => {
-                    for (reply, id) in replies.into_iter().zip(ids) {
-                        let _ = reply.send(Ok(id));
+            metrics::histogram!(batch_size_metric).record(batch.len() as f64);
+            commit(batch).await;
+        }
+    });
+    (GroupCommit { queue }, task)
+}
+
+/// Where webhooks journal their deliveries; each gets its id.
+pub(crate) type JournalHandle = GroupCommit<NewDelivery, i64>;
+
+pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<()>) {
+    spawn_group_commit(
+        "hotline_journal_batch_size",
+        move |batch: Vec<Job<NewDelivery, i64>>| {
+            let store = store.clone();
+            async move {
+                let (deliveries, replies): (Vec<NewDelivery>, Vec<_>) = batch.into_iter().unzip();
+                match store.journal_deliveries(&deliveries).await {
+                    Ok(ids) => {
+                        for (reply, id) in replies.into_iter().zip(ids) {
+                            let _ = reply.send(Ok(id));
+                        }
                     }
-                }
-                // Nothing was written: every webhook of the batch answers 503 and the
-                // platforms deliver again.
-                Err(e) => {
-                    tracing::error!(error = %e, deliveries = deliveries.len(), "journal batch failed");
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
+                    // Nothing was written: every webhook of the batch answers 503 and the
+                    // platforms deliver again.
+                    Err(e) => {
+                        tracing::error!(error = %e, deliveries = deliveries.len(), "journal batch failed");
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
                     }
                 }
             }
-        }
-    });
-    (JournalHandle { queue }, task)
+        },
+    )
+}
+
+/// Where taking deliveries apart sends its writes: a message's id, `None` when it was taken in
+/// before (and for a finished delivery).
+pub(crate) type TakeApartHandle = GroupCommit<TakeApartWrite, Option<MessageId>>;
+
+pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle, JoinHandle<()>) {
+    spawn_group_commit(
+        "hotline_take_apart_batch_size",
+        move |batch: Vec<Job<TakeApartWrite, Option<MessageId>>>| {
+            let store = store.clone();
+            async move {
+                let (writes, replies): (Vec<TakeApartWrite>, Vec<_>) = batch.into_iter().unzip();
+                match store.take_apart_writes(&writes).await {
+                    Ok(ids) => {
+                        for (reply, id) in replies.into_iter().zip(ids) {
+                            let _ = reply.send(Ok(id));
+                        }
+                    }
+                    // One write's data must not sink the others: each alone, in order.
+                    Err(StoreError::Other(_) | StoreError::Conflict(_) | StoreError::NotFound)
+                        if writes.len() > 1 =>
+                    {
+                        for (write, reply) in writes.iter().zip(replies) {
+                            let outcome = store
+                                .take_apart_writes(std::slice::from_ref(write))
+                                .await
+                                .and_then(|mut ids| ids.pop().ok_or(StoreError::NotFound));
+                            let _ = reply.send(outcome);
+                        }
+                    }
+                    // Unreachable database or an unknown commit outcome: nothing is answered as
+                    // written; each delivery is taken apart again later.
+                    Err(e) => {
+                        tracing::error!(error = %e, writes = writes.len(), "take-apart batch failed");
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        },
+    )
 }

@@ -153,6 +153,8 @@ pub struct Hotline {
     throttle: Arc<staff::LoginThrottle>,
     /// Password hashes computed at once, at most.
     hashing: Arc<tokio::sync::Semaphore>,
+    /// Submissions read and sealed at once, at most: one per core.
+    preparing: Arc<tokio::sync::Semaphore>,
     units: Arc<setup::UnitDirectory>,
     routing: Arc<routing::RoutingCache>,
     policy: Arc<Policy>,
@@ -163,6 +165,8 @@ pub struct Hotline {
     /// For the platforms' APIs.
     http: hotline_channels::HttpClient,
     journal: journal::JournalHandle,
+    /// Commits what taking deliveries apart writes, together.
+    take_apart: journal::TakeApartHandle,
 }
 
 impl Hotline {
@@ -177,7 +181,10 @@ impl Hotline {
     ) -> (Self, intake::IntakeWriter) {
         let (handle, writer) = intake::spawn_writer(store.clone(), keys.clone(), intake);
         let (journal, journal_writer) = journal::spawn_writer(store.clone());
-        let writer = writer.with_journal(journal_writer);
+        let (take_apart, take_apart_writer) = journal::spawn_take_apart_writer(store.clone());
+        let writer = writer
+            .with("journal", journal_writer)
+            .with("take-apart", take_apart_writer);
         let units = Arc::new(setup::UnitDirectory::new(store.clone()));
         let routing = Arc::new(routing::RoutingCache::new(store.clone()));
         let hotline = Self {
@@ -189,6 +196,9 @@ impl Hotline {
             intake: handle,
             throttle: Arc::new(staff::LoginThrottle::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),
+            preparing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
             units,
             routing,
             policy: Arc::new(Policy::default()),
@@ -196,6 +206,7 @@ impl Hotline {
             deliveries_waiting: Arc::new(tokio::sync::Notify::new()),
             http: hotline_channels::http_client().unwrap_or_default(),
             journal,
+            take_apart,
         };
         (hotline, writer)
     }

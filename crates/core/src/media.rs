@@ -185,7 +185,7 @@ impl Hotline {
             seal_evidence(&key, std::slice::from_ref(&evidence), kept + 1)
         })
         .await
-        .map_err(|e| Failure::Again(format!("sealing a file: {e}")))?;
+        .map_err(|_| Failure::Again("sealing the file failed".into()))?;
         self.store
             .add_attachments(report, message, &files, self.clock.now())
             .await?;

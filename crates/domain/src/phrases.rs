@@ -168,6 +168,7 @@ pub(crate) fn test_texts() -> Vec<String> {
             "đặc khu Phú Quốc, An Giang",
             "TP. HCM, tphcm, tp hcm",
             "Hà Nội, Nội Bài, Hà Nội Hà Nội",
+            "Tôi ở Hạ Long, quê Lào Cai, làm ở Hà Tĩnh",
             // Chat spellings, capitals and marks.
             "CA xa o dau, ko ai den, a/c cuu voi!!! sdt 0912345678",
             "Ca trực đêm nay ai? ca sĩ hát karaoke to",

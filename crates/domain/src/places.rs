@@ -356,15 +356,16 @@ impl PlaceNames {
                 slot.push(meaning);
             }
         };
-        let mut names: Vec<(&str, u32)> = province_names
+        // Province names before landmarks, each in a fixed order: of two names of one length
+        // found in a text, a province's wins over a landmark's, and the same one each time.
+        let mut names: Vec<(bool, &str, u32)> = province_names
             .iter()
-            .map(|(name, code)| (name.as_str(), *code))
-            .chain(LANDMARKS.iter().copied())
-            .filter(|(name, _)| name.len() >= 4)
+            .map(|(name, code)| (false, name.as_str(), *code))
+            .chain(LANDMARKS.iter().map(|(name, code)| (true, *name, *code)))
+            .filter(|(_, name, _)| name.len() >= 4)
             .collect();
-        // A fixed order, so that of two names of one length the same one wins each time.
         names.sort_unstable();
-        for (name, code) in names {
+        for (_, name, code) in names {
             add(
                 name,
                 PlaceName::Province {
@@ -496,11 +497,14 @@ impl Gazetteer {
         let holds = |phrase: &str| padded.contains(&format!(" {phrase} "));
         // The longest name found wins: "ha noi" over "noi", "ba ria vung tau" over "vung tau".
         let mut province: Option<(usize, u32)> = None;
-        let names = self
+        // Sorted: in a hash map's order, names of one length would win by chance.
+        let mut province_names: Vec<(&str, u32)> = self
             .province_names
             .iter()
             .map(|(name, code)| (name.as_str(), *code))
-            .chain(LANDMARKS.iter().copied());
+            .collect();
+        province_names.sort_unstable();
+        let names = province_names.into_iter().chain(LANDMARKS.iter().copied());
         for (name, code) in names {
             if name.len() >= 4 && holds(name) && province.is_none_or(|(len, _)| name.len() > len) {
                 province = Some((name.len(), code));
@@ -604,6 +608,8 @@ mod tests {
         assert_eq!(province, Some(1), "only Hà Nội has it");
         assert_eq!(name(commune).as_deref(), Some("Phường Hoàn Kiếm"));
         assert_eq!(g.place_in_text(""), (None, None));
+        // Names of one length: a province's before a landmark's ("lao cai", "ha long").
+        assert_eq!(g.place_in_text("Tôi ở Hạ Long, quê Lào Cai").0, Some(15));
     }
 
     #[test]

@@ -1,18 +1,36 @@
 //! Platform accounts, the journal of their deliveries, what leaves by them and the files their
 //! messages carry.
 
-use crate::SqlStore;
-use crate::rows::{Columns, map_err};
+use crate::rows::{Columns, map_commit_err, map_err};
+use crate::{SqlStore, values_rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::platform::AccountName;
 use hotline_domain::{CaseNumber, Channel, MessageId, ReportId};
 use hotline_store::{
     ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, Media, MediaOutcome,
-    NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, OutboundMessage, Outbox,
-    PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
+    NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, NewMessage, OutboundMessage,
+    Outbox, PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
+    TakeApartWrite,
 };
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
+use std::collections::{BTreeMap, HashMap};
+
+/// Messages taken apart written in one statement.
+const MESSAGES_TOGETHER: usize = 256;
+/// The columns of a message taken apart; `Some` is SQL written in every row.
+const TAKEN_APART_MESSAGE_VALUES: [Option<&str>; 10] = [
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some("''"),
+    None,
+    None,
+    None,
+    None,
+];
 
 const ACCOUNT_COLUMNS: &str = "id, platform, name, unit_code, secrets_sealed, api_base, \
      created_at, disabled_at, cursor, checked_at";
@@ -71,6 +89,217 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?;
         row.int("id")
+    }
+
+    /// Records how processing delivery `id` went.
+    async fn finish_one(
+        tx: &mut Transaction<'static, DB>,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let query = match outcome {
+            DeliveryOutcome::Done { messages, ignored } => sqlx::query(
+                // Events of no use here stay (sealed) for a look later; a body fully taken in
+                // has nothing left that is not in its reports.
+                "UPDATE deliveries SET state = 'done', \
+                 body_sealed = CASE WHEN $2 > 0 THEN body_sealed END, messages = $1, \
+                 ignored = $2, processed_at = $3, attempts = attempts + 1, last_error = NULL \
+                 WHERE id = $4",
+            )
+            .bind(i64::from(*messages))
+            .bind(i64::from(*ignored))
+            .bind(at)
+            .bind(id),
+            DeliveryOutcome::Retry { next_at, error } => sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, next_at = $1, last_error = $2 \
+                 WHERE id = $3",
+            )
+            .bind(*next_at)
+            .bind(error.clone())
+            .bind(id),
+            DeliveryOutcome::Dead { error } => sqlx::query(
+                "UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = $1 \
+                 WHERE id = $2",
+            )
+            .bind(error.clone())
+            .bind(id),
+        };
+        query.execute(&mut **tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    /// The report's answers waiting for the citizen to write may leave from `now`.
+    async fn release_answers_in(
+        tx: &mut Transaction<'static, DB>,
+        report: ReportId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE messages SET send_next_at = $1 WHERE report_id = $2 \
+             AND direction = 'outbound' AND delivery = 'queued' AND send_next_at > $1",
+        )
+        .bind(now)
+        .bind(report.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Inserts messages that each carry a platform id and no file, with their words and
+    /// events, in a few multi-row statements; each `(position, message)` taken in gets its id
+    /// back with its position. A message taken in before (the same platform id, in the store
+    /// or earlier in `messages`) writes nothing and is left out.
+    async fn insert_messages_together(
+        tx: &mut Transaction<'static, DB>,
+        messages: &[(usize, &NewMessage)],
+    ) -> StoreResult<Vec<(usize, MessageId)>> {
+        let mut inserted: HashMap<(String, String, String), i64> = HashMap::new();
+        for chunk in messages.chunks(MESSAGES_TOGETHER) {
+            let sql = format!(
+                "INSERT INTO messages (report_id, direction, channel, account, \
+                 platform_message_id, body, body_sealed, author_id, delivery, created_at) \
+                 VALUES {} ON CONFLICT (channel, account, platform_message_id) DO NOTHING \
+                 RETURNING id, channel, account, platform_message_id",
+                values_rows::<DB>(chunk.len(), &TAKEN_APART_MESSAGE_VALUES)
+            );
+            let mut insert = sqlx::query(&sql).persistent(false);
+            for (_, message) in chunk {
+                insert = insert
+                    .bind(message.report.0)
+                    .bind(message.direction.as_str())
+                    .bind(message.channel.as_str())
+                    .bind(&message.account)
+                    .bind(&message.platform_message_id)
+                    .bind(&message.body_sealed)
+                    .bind(message.author.map(|a| a.0))
+                    .bind(message.delivery.map(|d| d.as_str()))
+                    .bind(message.at);
+            }
+            for row in insert.fetch_all(&mut **tx).await.map_err(map_err)? {
+                let key = (
+                    row.text("channel")?,
+                    row.text("account")?,
+                    row.text("platform_message_id")?,
+                );
+                inserted.insert(key, row.int("id")?);
+            }
+        }
+        // Each id goes to the first message of its key: a repeat in the batch was taken in
+        // before it.
+        let taken: Vec<(usize, &NewMessage, i64)> = messages
+            .iter()
+            .filter_map(|(i, message)| {
+                let key = (
+                    message.channel.as_str().to_owned(),
+                    message.account.clone(),
+                    message.platform_message_id.clone()?,
+                );
+                inserted.remove(&key).map(|id| (*i, *message, id))
+            })
+            .collect();
+        let words: Vec<(i64, &Vec<u8>)> = taken
+            .iter()
+            .flat_map(|(_, message, _)| message.word_index.iter().map(|w| (message.report.0, w)))
+            .collect();
+        Self::insert_word_rows(tx, &words).await?;
+        for chunk in taken.chunks(MESSAGES_TOGETHER) {
+            let sql = format!(
+                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) VALUES {}",
+                values_rows::<DB>(chunk.len(), &[None, None, None, Some("''"), None])
+            );
+            let mut insert = sqlx::query(&sql).persistent(false);
+            for (_, message, _) in chunk {
+                insert = insert
+                    .bind(message.report.0)
+                    .bind(message.author.map(|a| a.0))
+                    .bind(message.event.as_str())
+                    .bind(message.at);
+            }
+            insert.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        // Each report's time of change is its last message's, as when written one by one.
+        let mut changed: BTreeMap<i64, DateTime<Utc>> = BTreeMap::new();
+        for (_, message, _) in &taken {
+            changed.insert(message.report.0, message.at);
+        }
+        let changed: Vec<(i64, DateTime<Utc>)> = changed.into_iter().collect();
+        for chunk in changed.chunks(MESSAGES_TOGETHER) {
+            let sql = format!(
+                "UPDATE reports SET updated_at = v.column2 FROM (VALUES {}) AS v \
+                 WHERE reports.id = v.column1",
+                values_rows::<DB>(chunk.len(), &[None; 2])
+            );
+            let mut update = sqlx::query(&sql).persistent(false);
+            for (report, at) in chunk {
+                update = update.bind(*report).bind(*at);
+            }
+            update.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        Ok(taken
+            .into_iter()
+            .map(|(i, _, id)| (i, MessageId(id)))
+            .collect())
+    }
+
+    /// [`Self::release_answers_in`] for many reports in one statement; a report named twice
+    /// releases from the earlier time, as two releases one after the other would.
+    async fn release_answers_together(
+        tx: &mut Transaction<'static, DB>,
+        releases: &[(i64, DateTime<Utc>)],
+    ) -> StoreResult<()> {
+        let mut earliest: BTreeMap<i64, DateTime<Utc>> = BTreeMap::new();
+        for (report, at) in releases {
+            earliest
+                .entry(*report)
+                .and_modify(|e| *e = (*e).min(*at))
+                .or_insert(*at);
+        }
+        let earliest: Vec<(i64, DateTime<Utc>)> = earliest.into_iter().collect();
+        for chunk in earliest.chunks(MESSAGES_TOGETHER) {
+            let sql = format!(
+                "UPDATE messages SET send_next_at = v.column2 FROM (VALUES {}) AS v \
+                 WHERE messages.report_id = v.column1 AND messages.direction = 'outbound' \
+                 AND messages.delivery = 'queued' AND messages.send_next_at > v.column2",
+                values_rows::<DB>(chunk.len(), &[None; 2])
+            );
+            let mut update = sqlx::query(&sql).persistent(false);
+            for (report, at) in chunk {
+                update = update.bind(*report).bind(*at);
+            }
+            update.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::finish_one`] of many deliveries taken apart (`Done`) in one statement.
+    async fn finish_done_together(
+        tx: &mut Transaction<'static, DB>,
+        done: &[(i64, u32, u32, DateTime<Utc>)],
+    ) -> StoreResult<()> {
+        for chunk in done.chunks(MESSAGES_TOGETHER) {
+            // Events of no use here stay (sealed) for a look later; a body fully taken in has
+            // nothing left that is not in its reports.
+            let sql = format!(
+                "UPDATE deliveries SET state = 'done', \
+                 body_sealed = CASE WHEN v.column3 > 0 THEN deliveries.body_sealed END, \
+                 messages = v.column2, ignored = v.column3, processed_at = v.column4, \
+                 attempts = deliveries.attempts + 1, last_error = NULL \
+                 FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
+                values_rows::<DB>(chunk.len(), &[None; 4])
+            );
+            let mut update = sqlx::query(&sql).persistent(false);
+            for (delivery, messages, ignored, at) in chunk {
+                update = update
+                    .bind(*delivery)
+                    .bind(i64::from(*messages))
+                    .bind(i64::from(*ignored))
+                    .bind(*at);
+            }
+            update.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        Ok(())
     }
     }
 }
@@ -237,60 +466,95 @@ for_any_sql_database! {
         .collect()
     }
 
-    async fn claim_delivery(
-        &self,
-        id: i64,
-        seen: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let claimed = sqlx::query(
-            "UPDATE deliveries SET next_at = $1 \
-             WHERE id = $2 AND state = 'queued' AND next_at = $3 RETURNING id",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(seen)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(claimed.is_some())
-    }
-
     async fn finish_delivery(
         &self,
         id: i64,
         outcome: &DeliveryOutcome,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let query = match outcome {
-            DeliveryOutcome::Done { messages, ignored } => sqlx::query(
-                // Events of no use here stay (sealed) for a look later; a body fully taken in
-                // has nothing left that is not in its reports.
-                "UPDATE deliveries SET state = 'done', \
-                 body_sealed = CASE WHEN $2 > 0 THEN body_sealed END, messages = $1, \
-                 ignored = $2, processed_at = $3, attempts = attempts + 1, last_error = NULL \
-                 WHERE id = $4",
+        let mut tx = self.begin_write().await?;
+        Self::finish_one(&mut tx, id, outcome, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        due: &[(i64, DateTime<Utc>)],
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for (id, seen) in due {
+            let taken = sqlx::query(
+                "UPDATE deliveries SET next_at = $1 \
+                 WHERE id = $2 AND state = 'queued' AND next_at = $3 RETURNING id",
             )
-            .bind(i64::from(*messages))
-            .bind(i64::from(*ignored))
-            .bind(at)
-            .bind(id),
-            DeliveryOutcome::Retry { next_at, error } => sqlx::query(
-                "UPDATE deliveries SET attempts = attempts + 1, next_at = $1, last_error = $2 \
-                 WHERE id = $3",
-            )
-            .bind(*next_at)
-            .bind(error.clone())
-            .bind(id),
-            DeliveryOutcome::Dead { error } => sqlx::query(
-                "UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = $1 \
-                 WHERE id = $2",
-            )
-            .bind(error.clone())
-            .bind(id),
-        };
-        query.execute(&self.pool).await.map_err(map_err)?;
-        Ok(())
+            .bind(until)
+            .bind(*id)
+            .bind(*seen)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if taken.is_some() {
+                claimed.push(*id);
+            }
+        }
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(claimed)
+    }
+
+    async fn take_apart_writes(
+        &self,
+        writes: &[TakeApartWrite],
+    ) -> StoreResult<Vec<Option<MessageId>>> {
+        let mut tx = self.begin_write().await?;
+        let mut ids: Vec<Option<MessageId>> = vec![None; writes.len()];
+        // Messages known by their platform id and carrying no file are written together, a
+        // few statements for the batch; the others one by one.
+        let mut together = Vec::new();
+        let mut releases = Vec::new();
+        let mut done = Vec::new();
+        for (i, write) in writes.iter().enumerate() {
+            match write {
+                TakeApartWrite::Message {
+                    message,
+                    release_answers_at,
+                } => {
+                    if message.platform_message_id.is_some() && message.attachments.is_empty() {
+                        together.push((i, message));
+                    } else if let Some(slot) = ids.get_mut(i) {
+                        *slot = match Self::insert_message(&mut tx, message).await {
+                            Ok(id) => Some(id),
+                            // Taken in before: nothing was written, the transaction goes on.
+                            Err(StoreError::Conflict(_)) => None,
+                            Err(e) => return Err(e),
+                        };
+                    }
+                    if let Some(at) = release_answers_at {
+                        releases.push((message.report.0, *at));
+                    }
+                }
+                TakeApartWrite::Finish {
+                    delivery,
+                    outcome: DeliveryOutcome::Done { messages, ignored },
+                    at,
+                } => done.push((*delivery, *messages, *ignored, *at)),
+                TakeApartWrite::Finish {
+                    delivery,
+                    outcome,
+                    at,
+                } => Self::finish_one(&mut tx, *delivery, outcome, *at).await?,
+            }
+        }
+        for (i, id) in Self::insert_messages_together(&mut tx, &together).await? {
+            if let Some(slot) = ids.get_mut(i) {
+                *slot = Some(id);
+            }
+        }
+        Self::release_answers_together(&mut tx, &releases).await?;
+        Self::finish_done_together(&mut tx, &done).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(ids)
     }
 
     async fn retry_delivery(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
@@ -487,16 +751,9 @@ for_any_sql_database! {
     }
 
     async fn release_answers(&self, report: ReportId, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE messages SET send_next_at = $1 WHERE report_id = $2 \
-             AND direction = 'outbound' AND delivery = 'queued' AND send_next_at > $1",
-        )
-        .bind(now)
-        .bind(report.0)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        let mut tx = self.begin_write().await?;
+        Self::release_answers_in(&mut tx, report, now).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>> {

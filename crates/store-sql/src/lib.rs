@@ -58,20 +58,31 @@ pub trait Dialect<DB: Database>: Send + Sync + 'static {
 /// A store on any sqlx database whose driver supports the types used here.
 pub struct SqlStore<DB: Database> {
     pool: Pool<DB>,
+    /// Where write transactions begin: the same pool, or (SQLite) one connection of its own.
+    writer: Pool<DB>,
     dialect: Box<dyn Dialect<DB>>,
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub fn new(pool: Pool<DB>, dialect: impl Dialect<DB>) -> Self {
         Self {
+            writer: pool.clone(),
             pool,
             dialect: Box::new(dialect),
         }
     }
 
+    /// The same store with its write transactions begun on `writer`. For SQLite, which lets
+    /// one writer in at a time, a pool of one connection: writers then wait their turn in
+    /// order, instead of in SQLite's busy handler, which sleeps 1 to 100 ms a try.
+    pub fn with_writer(mut self, writer: Pool<DB>) -> Self {
+        self.writer = writer;
+        self
+    }
+
     /// A transaction that will write (see [`Dialect::begin_write`]).
     async fn begin_write(&self) -> StoreResult<Transaction<'static, DB>> {
-        self.pool
+        self.writer
             .begin_with(self.dialect.begin_write())
             .await
             .map_err(map_err)
@@ -174,7 +185,7 @@ const EVENT_VALUES: [Option<&str>; 5] = [None, None, Some("'report.received'"), 
 /// `None` a parameter). Parameters in the database's own form: SQLite's anonymous `?` (its
 /// `$N` are named parameters, each looked up by name: quadratic in a statement of thousands),
 /// PostgreSQL's `$N`.
-fn values_rows<DB: Database>(rows: usize, columns: &[Option<&str>]) -> String {
+pub(crate) fn values_rows<DB: Database>(rows: usize, columns: &[Option<&str>]) -> String {
     let anonymous = DB::NAME == "SQLite";
     let mut sql = String::with_capacity(rows * columns.len() * 5);
     let mut param = 0;
@@ -583,18 +594,24 @@ for_any_sql_database! {
             report_id: i64,
             words: &[Vec<u8>],
         ) -> StoreResult<()> {
-            for chunk in words.chunks(WORDS_PER_STATEMENT) {
-                let values = (0..chunk.len())
-                    .map(|i| format!("(${}, $1)", i + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+            let rows: Vec<(i64, &Vec<u8>)> = words.iter().map(|w| (report_id, w)).collect();
+            Self::insert_word_rows(tx, &rows).await
+        }
+
+        /// Adds words, each to its report's search index, many rows per statement.
+        async fn insert_word_rows(
+            tx: &mut Transaction<'_, DB>,
+            rows: &[(i64, &Vec<u8>)],
+        ) -> StoreResult<()> {
+            for chunk in rows.chunks(WORDS_PER_STATEMENT) {
                 let sql = format!(
-                    "INSERT INTO report_words (digest, report_id) VALUES {values} \
-                     ON CONFLICT (digest, report_id) DO NOTHING"
+                    "INSERT INTO report_words (report_id, digest) VALUES {} \
+                     ON CONFLICT (digest, report_id) DO NOTHING",
+                    values_rows::<DB>(chunk.len(), &[None; 2])
                 );
-                let mut insert = sqlx::query(&sql).bind(report_id);
-                for word in chunk {
-                    insert = insert.bind(word.clone());
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for (id, word) in chunk {
+                    insert = insert.bind(*id).bind(*word);
                 }
                 insert.execute(&mut **tx).await.map_err(map_err)?;
             }
@@ -795,18 +812,7 @@ for_any_sql_database! {
                 .zip(&ids)
                 .flat_map(|((report, _), id)| report.word_index.iter().map(move |w| (*id, w)))
                 .collect();
-            for chunk in words.chunks(WORDS_PER_STATEMENT) {
-                let sql = format!(
-                    "INSERT INTO report_words (report_id, digest) VALUES {} \
-                     ON CONFLICT (digest, report_id) DO NOTHING",
-                    values_rows::<DB>(chunk.len(), &[None; 2])
-                );
-                let mut insert = sqlx::query(&sql).persistent(false);
-                for (id, word) in chunk {
-                    insert = insert.bind(*id).bind(*word);
-                }
-                insert.execute(&mut **tx).await.map_err(map_err)?;
-            }
+            Self::insert_word_rows(tx, &words).await?;
             let with_ids: Vec<_> = reports.iter().zip(&ids).collect();
             let mut message_ids: HashMap<i64, i64> = HashMap::with_capacity(reports.len());
             for chunk in with_ids.chunks(MESSAGES_PER_STATEMENT) {

@@ -56,10 +56,18 @@ async fn connect(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.clone())
+        .await
+        .map_err(map_err)?;
+    // One writer at a time, as SQLite allows: waiting for this one connection is a queue,
+    // not the busy handler's sleeps (up to the busy timeout, as before).
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
         .map_err(map_err)?;
-    Ok(SqlStore::new(pool, SqliteDialect))
+    Ok(SqlStore::new(pool, SqliteDialect).with_writer(writer))
 }
 
 struct SqliteDialect;

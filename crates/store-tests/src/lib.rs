@@ -59,6 +59,7 @@ macro_rules! contract_tests {
             a_time_limit_is_warned_of_once_per_kind_and_limit,
             alerts_queue_notifications_that_are_sent_once_and_kept_with_their_attempts,
             channel_accounts_and_their_journal_take_each_delivery_and_message_once,
+            taking_deliveries_apart_commits_messages_and_outcomes_together,
             an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_secrets,
             a_contact_shared_later_joins_its_report,
             a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback,
@@ -3009,6 +3010,114 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
     assert!(mine[0].case_number.is_none() && mine[0].attempts.is_empty());
 }
 
+/// What taking deliveries apart writes is committed together: each message once (a
+/// redelivered one comes back as taken in before, without failing the rest), the deliveries'
+/// outcomes with them, and nothing at all when one write fails.
+pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(store: Arc<dyn Store>) {
+    use hotline_domain::platform::AccountName;
+    use hotline_store::{DeliveryOutcome, NewChannelAccount, NewDelivery, TakeApartWrite};
+    setup_units(store.as_ref()).await;
+    let account = store
+        .add_channel_account(&NewChannelAccount {
+            platform: Channel::Whatsapp,
+            name: AccountName::parse("qn-whatsapp").unwrap(),
+            unit: UnitCode::province(22),
+            secrets_sealed: b"sealed secrets".to_vec(),
+            api_base: "https://graph.facebook.com".into(),
+            at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let deliveries = store
+        .journal_deliveries(&[
+            NewDelivery {
+                account_id: account,
+                body_sealed: b"sealed body 1".to_vec(),
+                at: at(2, 0),
+            },
+            NewDelivery {
+                account_id: account,
+                body_sealed: b"sealed body 2".to_vec(),
+                at: at(2, 0),
+            },
+        ])
+        .await
+        .unwrap();
+    let mut first = report(UnitCode::province(22), "QN", at(2, 0), "tin đầu");
+    first.channel = Channel::Whatsapp;
+    first.account = "qn-whatsapp".into();
+    first.platform_message_id = Some("wamid.0".into());
+    let receipt = store.intake(&[first]).await.unwrap().remove(0);
+    let message = |id: &str, report: ReportId| NewMessage {
+        report,
+        direction: Direction::Inbound,
+        channel: Channel::Whatsapp,
+        body_sealed: format!("sealed: {id}").into_bytes(),
+        word_index: vec![format!("digest-of-{id}").into_bytes()],
+        attachments: Vec::new(),
+        author: None,
+        delivery: None,
+        at: at(2, 1),
+        event: "report.reporter_added".into(),
+        account: "qn-whatsapp".into(),
+        platform_message_id: Some(id.into()),
+    };
+    let written = |message: NewMessage| TakeApartWrite::Message {
+        message,
+        release_answers_at: Some(at(2, 1)),
+    };
+    let done = |delivery: i64| TakeApartWrite::Finish {
+        delivery,
+        outcome: DeliveryOutcome::Done {
+            messages: 1,
+            ignored: 0,
+        },
+        at: at(2, 2),
+    };
+    let ids = store
+        .take_apart_writes(&[
+            written(message("wamid.1", receipt.report)),
+            written(message("wamid.1", receipt.report)),
+            written(message("wamid.0", receipt.report)),
+            done(deliveries[0]),
+        ])
+        .await
+        .unwrap();
+    assert!(ids[0].is_some(), "taken in");
+    assert_eq!(
+        ids[1..],
+        [None, None, None],
+        "taken in before, and a finish"
+    );
+    let messages = store.messages(receipt.report).await.unwrap();
+    assert_eq!(messages.len(), 2, "the report's first message and one more");
+    let found = store
+        .search_reports(
+            &Visibility::Subtree("/".into()),
+            &[b"digest-of-wamid.1".to_vec()],
+            5,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "its words are indexed with it");
+    let counts = store.delivery_counts(account, at(2, 3)).await.unwrap();
+    assert_eq!(counts.queued, 1, "the first delivery is done");
+
+    // A write that fails (a message onto a report that does not exist) takes the batch's
+    // other writes with it.
+    let failed = store
+        .take_apart_writes(&[
+            written(message("wamid.2", receipt.report)),
+            written(message("wamid.3", ReportId(i64::MAX))),
+            done(deliveries[1]),
+        ])
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(store.messages(receipt.report).await.unwrap().len(), 2);
+    let counts = store.delivery_counts(account, at(2, 3)).await.unwrap();
+    assert_eq!(counts.queued, 1, "the second delivery is still waiting");
+}
+
 pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_once(
     store: Arc<dyn Store>,
 ) {
@@ -3067,17 +3176,20 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         [first, second]
     );
     assert_eq!(due[0].body_sealed, b"sealed body 1");
-    assert!(
+    assert_eq!(
         store
-            .claim_delivery(first, due[0].next_at, at(2, 5))
+            .claim_deliveries(&[(first, due[0].next_at)], at(2, 5))
             .await
-            .unwrap()
+            .unwrap(),
+        [first]
     );
     assert!(
-        !store
-            .claim_delivery(first, due[0].next_at, at(2, 5))
+        store
+            .claim_deliveries(&[(first, due[0].next_at), (second, at(1, 0))], at(2, 5))
             .await
             .unwrap()
+            .is_empty(),
+        "taken already, and seen at another time"
     );
     store
         .finish_delivery(
@@ -3090,11 +3202,12 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         )
         .await
         .unwrap();
-    assert!(
+    assert_eq!(
         store
-            .claim_delivery(second, due[1].next_at, at(2, 5))
+            .claim_deliveries(&[(second, due[1].next_at)], at(2, 5))
             .await
-            .unwrap()
+            .unwrap(),
+        [second]
     );
     store
         .finish_delivery(

@@ -617,13 +617,20 @@ pub trait Channels: Send + Sync {
         now: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<PendingDelivery>>;
-    /// Takes a due delivery until `until`; `false` when another node took it.
-    async fn claim_delivery(
+    /// Takes the due deliveries `due` (each with the `next_at` it was seen with) until
+    /// `until`, in one transaction; the ids taken (not those another node took first).
+    async fn claim_deliveries(
         &self,
-        id: i64,
-        seen: DateTime<Utc>,
+        due: &[(i64, DateTime<Utc>)],
         until: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Vec<i64>>;
+    /// Commits what taking deliveries apart wrote, in order, in one transaction: for each
+    /// message its id, `None` when it was taken in before (the same platform message id), and
+    /// `None` for each finished delivery. Nothing is written when it fails.
+    async fn take_apart_writes(
+        &self,
+        writes: &[TakeApartWrite],
+    ) -> StoreResult<Vec<Option<MessageId>>>;
     /// Records how processing went. A finished delivery's body is dropped unless some of its
     /// events were of no use here: those are kept, sealed, for a look later.
     async fn finish_delivery(

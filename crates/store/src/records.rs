@@ -1100,6 +1100,23 @@ pub enum DeliveryOutcome {
     Dead { error: String },
 }
 
+/// A write of taking deliveries apart, committed with others (group commit).
+#[derive(Clone)]
+pub enum TakeApartWrite {
+    /// A message onto its report; with `release_answers_at`, the report's answers waiting for
+    /// the citizen to write may leave from then on.
+    Message {
+        message: NewMessage,
+        release_answers_at: Option<DateTime<Utc>>,
+    },
+    /// How processing a delivery went (see `Channels::finish_delivery`).
+    Finish {
+        delivery: i64,
+        outcome: DeliveryOutcome,
+        at: DateTime<Utc>,
+    },
+}
+
 /// A delivery as the channel's page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {

@@ -136,15 +136,29 @@ pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle
                             let _ = reply.send(Ok(id));
                         }
                     }
-                    // One write's data must not sink the others: each alone, in order.
+                    // One write's data must not sink the others: each alone, in order, for
+                    // those still waiting; once the database itself fails, the rest fail too.
                     Err(StoreError::Other(_) | StoreError::Conflict(_) | StoreError::NotFound)
                         if writes.len() > 1 =>
                     {
+                        let mut unavailable: Option<StoreError> = None;
                         for (write, reply) in writes.iter().zip(replies) {
-                            let outcome = store
-                                .take_apart_writes(std::slice::from_ref(write))
-                                .await
-                                .and_then(|mut ids| ids.pop().ok_or(StoreError::NotFound));
+                            if reply.is_closed() {
+                                continue;
+                            }
+                            let outcome = match &unavailable {
+                                Some(e) => Err(e.clone()),
+                                None => store
+                                    .take_apart_writes(std::slice::from_ref(write))
+                                    .await
+                                    .and_then(|mut ids| ids.pop().ok_or(StoreError::NotFound)),
+                            };
+                            if let Err(
+                                e @ (StoreError::Unavailable(_) | StoreError::Indeterminate(_)),
+                            ) = &outcome
+                            {
+                                unavailable = Some(e.clone());
+                            }
                             let _ = reply.send(outcome);
                         }
                     }

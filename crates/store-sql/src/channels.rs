@@ -105,7 +105,7 @@ for_any_sql_database! {
                 "UPDATE deliveries SET state = 'done', \
                  body_sealed = CASE WHEN $2 > 0 THEN body_sealed END, messages = $1, \
                  ignored = $2, processed_at = $3, attempts = attempts + 1, last_error = NULL \
-                 WHERE id = $4",
+                 WHERE id = $4 AND state = 'queued'",
             )
             .bind(i64::from(*messages))
             .bind(i64::from(*ignored))
@@ -113,14 +113,14 @@ for_any_sql_database! {
             .bind(id),
             DeliveryOutcome::Retry { next_at, error } => sqlx::query(
                 "UPDATE deliveries SET attempts = attempts + 1, next_at = $1, last_error = $2 \
-                 WHERE id = $3",
+                 WHERE id = $3 AND state = 'queued'",
             )
             .bind(*next_at)
             .bind(error.clone())
             .bind(id),
             DeliveryOutcome::Dead { error } => sqlx::query(
                 "UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = $1 \
-                 WHERE id = $2",
+                 WHERE id = $2 AND state = 'queued'",
             )
             .bind(error.clone())
             .bind(id),
@@ -227,7 +227,8 @@ for_any_sql_database! {
         let changed: Vec<(i64, DateTime<Utc>)> = changed.into_iter().collect();
         for chunk in changed.chunks(MESSAGES_TOGETHER) {
             let sql = format!(
-                "UPDATE reports SET updated_at = v.column2 FROM (VALUES {}) AS v \
+                "UPDATE reports SET updated_at = CASE WHEN reports.updated_at < v.column2 \
+                 THEN v.column2 ELSE reports.updated_at END FROM (VALUES {}) AS v \
                  WHERE reports.id = v.column1",
                 values_rows::<DB>(chunk.len(), &[None; 2])
             );
@@ -286,7 +287,8 @@ for_any_sql_database! {
                  body_sealed = CASE WHEN v.column3 > 0 THEN deliveries.body_sealed END, \
                  messages = v.column2, ignored = v.column3, processed_at = v.column4, \
                  attempts = deliveries.attempts + 1, last_error = NULL \
-                 FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
+                 FROM (VALUES {}) AS v WHERE deliveries.id = v.column1 \
+                 AND deliveries.state = 'queued'",
                 values_rows::<DB>(chunk.len(), &[None; 4])
             );
             let mut update = sqlx::query(&sql).persistent(false);
@@ -526,7 +528,8 @@ for_any_sql_database! {
                         *slot = match Self::insert_message(&mut tx, message).await {
                             Ok(id) => Some(id),
                             // Taken in before: nothing was written, the transaction goes on.
-                            Err(StoreError::Conflict(_)) => None,
+                            // Any other conflict failed a statement: the batch with it.
+                            Err(StoreError::Conflict(what)) if what == "message" => None,
                             Err(e) => return Err(e),
                         };
                     }

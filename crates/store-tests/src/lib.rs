@@ -3104,9 +3104,24 @@ pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(stor
     assert_eq!(counts.queued, 1, "the first delivery is done");
 
     // A write that fails (a message onto a report that does not exist) takes the batch's
-    // other writes with it.
+    // other writes with it, those written before it too.
+    let attempts = |records: Vec<hotline_store::DeliveryRecord>| {
+        records
+            .into_iter()
+            .map(|r| (r.id, r.attempts))
+            .collect::<Vec<_>>()
+    };
+    let before = attempts(store.deliveries_of(account, false, 10).await.unwrap());
     let failed = store
         .take_apart_writes(&[
+            TakeApartWrite::Finish {
+                delivery: deliveries[1],
+                outcome: DeliveryOutcome::Retry {
+                    next_at: at(3, 0),
+                    error: "a try".into(),
+                },
+                at: at(2, 2),
+            },
             written(message("wamid.2", receipt.report)),
             written(message("wamid.3", ReportId(i64::MAX))),
             done(deliveries[1]),
@@ -3114,8 +3129,28 @@ pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(stor
         .await;
     assert!(failed.is_err());
     assert_eq!(store.messages(receipt.report).await.unwrap().len(), 2);
+    assert_eq!(
+        attempts(store.deliveries_of(account, false, 10).await.unwrap()),
+        before,
+        "the retry written first was undone"
+    );
     let counts = store.delivery_counts(account, at(2, 3)).await.unwrap();
     assert_eq!(counts.queued, 1, "the second delivery is still waiting");
+
+    // A delivery finished is not finished again (another node's late outcome).
+    store
+        .take_apart_writes(&[TakeApartWrite::Finish {
+            delivery: deliveries[0],
+            outcome: DeliveryOutcome::Dead {
+                error: "late".into(),
+            },
+            at: at(2, 5),
+        }])
+        .await
+        .unwrap();
+    let records = store.deliveries_of(account, false, 10).await.unwrap();
+    let first = records.iter().find(|r| r.id == deliveries[0]).unwrap();
+    assert_eq!(first.state, "done");
 }
 
 pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_once(

@@ -632,7 +632,9 @@ pub trait Channels: Send + Sync {
         writes: &[TakeApartWrite],
     ) -> StoreResult<Vec<Option<MessageId>>>;
     /// Records how processing went. A finished delivery's body is dropped unless some of its
-    /// events were of no use here: those are kept, sealed, for a look later.
+    /// events were of no use here: those are kept, sealed, for a look later. A delivery no
+    /// longer queued (finished meanwhile, by another node whose claim outlived ours) is left
+    /// as it is.
     async fn finish_delivery(
         &self,
         id: i64,

@@ -19,6 +19,10 @@ use hotline_store::{Channels, NewReport, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The server's allocator, so that the in-process server is measured as it is shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "hotline-bench")]
 struct Cli {

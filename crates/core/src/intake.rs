@@ -196,7 +196,7 @@ pub(crate) fn spawn_writer(
         depth: depth.clone(),
     };
     let max_batch = config.max_batch.max(1);
-    let task = tokio::spawn(async move {
+    let task = crate::journal::on_own_thread("hotline-intake-writer", async move {
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
             while batch.len() < max_batch {

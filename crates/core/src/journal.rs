@@ -63,6 +63,7 @@ impl<W, R> GroupCommit<W, R> {
 /// `commit`, which commits them in one transaction and answers each. It ends once every
 /// [`GroupCommit`] is gone and its queue is drained.
 fn spawn_group_commit<W, R, F, Fut>(
+    thread_name: &'static str,
     batch_size_metric: &'static str,
     commit: F,
 ) -> (GroupCommit<W, R>, JoinHandle<()>)
@@ -73,7 +74,7 @@ where
     Fut: Future<Output = ()> + Send,
 {
     let (queue, mut jobs) = mpsc::channel::<Job<W, R>>(QUEUE);
-    let task = tokio::spawn(async move {
+    let task = on_own_thread(thread_name, async move {
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -89,11 +90,31 @@ where
     (GroupCommit { queue }, task)
 }
 
+/// Runs a writer loop on a thread of its own, so that its round trips to the database are not
+/// queued behind the requests that keep the executor's workers busy: a batch's statements go
+/// one after another, and each wait for a worker would lengthen every commit.
+pub(crate) fn on_own_thread<F>(name: &'static str, writer: F) -> JoinHandle<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name(name)
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(writer),
+            Err(e) => tracing::error!(error = %e, writer = name, "could not start a writer"),
+        }
+    })
+}
+
 /// Where webhooks journal their deliveries; each gets its id.
 pub(crate) type JournalHandle = GroupCommit<NewDelivery, i64>;
 
 pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<()>) {
     spawn_group_commit(
+        "hotline-journal-writer",
         "hotline_journal_batch_size",
         move |batch: Vec<Job<NewDelivery, i64>>| {
             let store = store.clone();
@@ -125,6 +146,7 @@ pub(crate) type TakeApartHandle = GroupCommit<TakeApartWrite, Option<MessageId>>
 
 pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle, JoinHandle<()>) {
     spawn_group_commit(
+        "hotline-take-apart-writer",
         "hotline_take_apart_batch_size",
         move |batch: Vec<Job<TakeApartWrite, Option<MessageId>>>| {
             let store = store.clone();

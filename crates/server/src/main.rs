@@ -11,6 +11,11 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Requests allocate and free many small buffers from both cores at once, where the system
+/// allocator's locks and consolidation showed as a tenth of intake's CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "hotline",

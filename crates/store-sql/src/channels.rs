@@ -673,7 +673,11 @@ for_any_sql_database! {
              FROM messages m JOIN reports r ON r.id = m.report_id \
              WHERE m.delivery = 'queued' AND m.direction = 'outbound' AND m.channel IN ({}) \
              AND r.reply_sealed IS NOT NULL \
-             AND (m.send_next_at IS NULL OR m.send_next_at <= $1) ORDER BY m.id LIMIT $2",
+             AND (m.send_next_at IS NULL OR m.send_next_at <= $1) \
+             AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.report_id = m.report_id \
+                 AND e.channel = m.channel AND e.direction = 'outbound' \
+                 AND e.delivery = 'queued' AND e.id < m.id) \
+             ORDER BY m.id LIMIT $2",
             names.join(", ")
         ))
         .bind(now)

@@ -708,7 +708,10 @@ pub trait Calls: Send + Sync {
 pub trait Outbox: Send + Sync {
     /// Queued outbound messages on `channels` due at `now` (never tried, or due again),
     /// oldest first; only of reports with an address to answer to (a report captured by hand
-    /// from a mail is answered on its follow-up page).
+    /// from a mail is answered on its follow-up page). A message is due only once every
+    /// earlier one to the same recipient (report and channel) has left or failed for good, so
+    /// that an answer never reaches a citizen before the acknowledgement with their case
+    /// number, even when several passes or nodes send at once or the first must be retried.
     async fn outbound_due(
         &self,
         channels: &[Channel],

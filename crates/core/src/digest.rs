@@ -101,7 +101,7 @@ impl Hotline {
                 .or_insert((s.legal_type, 0))
                 .1 += 1;
             by_urgency
-                .entry(hotline_store::urgency_rank(s.urgency))
+                .entry(s.urgency.rank())
                 .or_insert((s.urgency, 0))
                 .1 += 1;
             let line = spans

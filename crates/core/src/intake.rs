@@ -18,7 +18,6 @@ use hotline_domain::{
 };
 use hotline_store::{
     NewAttachment, NewContact, NewReport, ProcedureState, Receipt, Store, StoreError, StoreResult,
-    urgency_rank,
 };
 use hotline_vault::seal::DataKey;
 use sha2::{Digest, Sha256};
@@ -553,7 +552,7 @@ impl Hotline {
         let unit = routed.unit;
         // A life in danger, or a crime happening now, goes up the duty officer's list at once:
         // the text's urgency hint when it is more urgent than the channel's.
-        report.urgency = if urgency_rank(hints.urgency) < urgency_rank(channel_urgency) {
+        report.urgency = if hints.urgency.rank() < channel_urgency.rank() {
             hints.urgency
         } else {
             channel_urgency

@@ -85,6 +85,34 @@ string_enum!(
     }
 );
 
+impl Urgency {
+    /// Emergencies first (0) to low (3): the order of an inbox sorted by urgency, and which of
+    /// two urgencies is the more pressing. The one definition; SQL uses [`Urgency::rank_sql`].
+    pub fn rank(self) -> i64 {
+        match self {
+            Urgency::Emergency => 0,
+            Urgency::Urgent => 1,
+            Urgency::Normal => 2,
+            Urgency::Low => 3,
+        }
+    }
+
+    /// [`Urgency::rank`] as an SQL expression over a column holding the text form. The least
+    /// pressing is the `ELSE`: the expression must read exactly as the stores' index on it
+    /// (migration `0016_inbox_indexes.sql`), or the planner sorts without the index.
+    pub fn rank_sql(column: &str) -> String {
+        let (least, others) = match Urgency::ALL.split_last() {
+            Some(split) => split,
+            None => return "0".to_owned(),
+        };
+        let arms: String = others
+            .iter()
+            .map(|u| format!(" WHEN '{}' THEN {}", u.as_str(), u.rank()))
+            .collect();
+        format!("(CASE {column}{arms} ELSE {} END)", least.rank())
+    }
+}
+
 string_enum!(
     /// What a report is in law (LEGAL-VN.md §1): it decides the procedure, the time limits and
     /// who may see the reporter. The names are the API's and stay stable.
@@ -157,5 +185,17 @@ mod tests {
         }
         assert_eq!(Channel::ALL.len(), 14);
         assert!("fax".parse::<Channel>().is_err());
+    }
+
+    #[test]
+    fn emergencies_rank_first_in_rust_and_in_sql() {
+        let ranks: Vec<i64> = Urgency::ALL.iter().map(|u| u.rank()).collect();
+        assert_eq!(ranks, [0, 1, 2, 3]);
+        assert!(Urgency::Emergency.rank() < Urgency::Low.rank());
+        assert_eq!(
+            Urgency::rank_sql("r.urgency"),
+            "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
+             WHEN 'normal' THEN 2 ELSE 3 END)"
+        );
     }
 }

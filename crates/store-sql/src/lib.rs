@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{
     CaseNumber, Channel, Commune, ContactId, Delivery, Gazetteer, MessageId, ReportId,
-    ReportStatus, Role, StaffId, UnitCode,
+    ReportStatus, Role, StaffId, UnitCode, Urgency,
 };
 use hotline_store::{
     Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
@@ -228,10 +228,6 @@ const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assign
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id \
      LEFT JOIN reports m ON m.id = r.merged_into_id";
-
-/// A report's urgency as a rank, emergencies first (`urgency_rank` in the store crate).
-const URGENCY_RANK: &str = "(CASE r.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 \
-     WHEN 'normal' THEN 2 ELSE 3 END)";
 
 /// A register entry with its report's case number and type and its officer's name.
 const REGISTER_COLUMNS: &str = "e.number, CAST(e.year AS BIGINT) AS year, e.unit_code, \
@@ -2314,12 +2310,13 @@ for_any_sql_database! {
             ReportOrder::Urgency if filter.urgency.is_some() => ReportOrder::Newest,
             order => order,
         };
+        let urgency_rank = Urgency::rank_sql("r.urgency");
         let order = match effective {
             // Search results come newest recorded first, in the postings' own order.
             _ if !words.is_empty() => "w.report_id DESC".to_owned(),
             ReportOrder::Newest => "r.created_at DESC, r.id DESC".to_owned(),
             ReportOrder::Oldest => "r.created_at ASC, r.id ASC".to_owned(),
-            ReportOrder::Urgency => format!("{URGENCY_RANK} ASC, r.created_at DESC, r.id DESC"),
+            ReportOrder::Urgency => format!("{urgency_rank} ASC, r.created_at DESC, r.id DESC"),
             ReportOrder::Deadline => format!("{DEADLINE_RANK} ASC, {DEADLINE_AT} ASC, r.id ASC"),
         };
         if let Some(cursor) = filter.after.filter(|_| words.is_empty()) {
@@ -2331,7 +2328,7 @@ for_any_sql_database! {
                 ReportOrder::Urgency => {
                     let rank = next(Bind::Int(cursor.rank));
                     format!(
-                        "({URGENCY_RANK} > {rank} OR ({URGENCY_RANK} = {rank} \
+                        "({urgency_rank} > {rank} OR ({urgency_rank} = {rank} \
                          AND (r.created_at, r.id) < ({at}, {id})))"
                     )
                 }

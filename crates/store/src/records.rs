@@ -166,7 +166,7 @@ impl ReportCursor {
     /// The position just after `report` in `order`.
     pub fn after(report: &ReportSummary, order: ReportOrder) -> Self {
         let (rank, at) = match order {
-            ReportOrder::Urgency => (urgency_rank(report.urgency), report.created_at),
+            ReportOrder::Urgency => (report.urgency.rank(), report.created_at),
             ReportOrder::Deadline => match &report.deadline {
                 Some(due) => (0, due.due_at),
                 None => (1, report.created_at),
@@ -186,16 +186,6 @@ impl ReportCursor {
 pub struct Due {
     pub rule: DeadlineRule,
     pub due_at: DateTime<Utc>,
-}
-
-/// Emergencies first.
-pub fn urgency_rank(urgency: Urgency) -> i64 {
-    match urgency {
-        Urgency::Emergency => 0,
-        Urgency::Urgent => 1,
-        Urgency::Normal => 2,
-        Urgency::Low => 3,
-    }
 }
 
 /// How many visible reports hold one value of a field (`status`, `urgency`, `channel`,

@@ -896,11 +896,7 @@ fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
         .filter(|h| summary.commune_code.is_none() && h.province_code == province)
         .and_then(|h| h.commune_code);
     let urgency = match hinted.map(|h| h.urgency) {
-        Some(hint)
-            if hotline_store::urgency_rank(hint) < hotline_store::urgency_rank(summary.urgency) =>
-        {
-            hint
-        }
+        Some(hint) if hint.rank() < summary.urgency.rank() => hint,
         _ => summary.urgency,
     };
     TriageForm {

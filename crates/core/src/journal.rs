@@ -63,7 +63,7 @@ impl<W, R> GroupCommit<W, R> {
 /// `commit`, which commits them in one transaction and answers each. It ends once every
 /// [`GroupCommit`] is gone and its queue is drained.
 fn spawn_group_commit<W, R, F, Fut>(
-    thread_name: &'static str,
+    name: &'static str,
     batch_size_metric: &'static str,
     commit: F,
 ) -> (GroupCommit<W, R>, JoinHandle<()>)
@@ -71,10 +71,10 @@ where
     W: Send + 'static,
     R: Send + 'static,
     F: Fn(Vec<Job<W, R>>) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let (queue, mut jobs) = mpsc::channel::<Job<W, R>>(QUEUE);
-    let task = on_own_thread(thread_name, async move {
+    let task = on_own_thread(name, async move {
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -84,7 +84,11 @@ where
                 }
             }
             metrics::histogram!(batch_size_metric).record(batch.len() as f64);
-            commit(batch).await;
+            // A panic inside one commit drops that batch's replies (their callers are told to
+            // try again) but must not stop the writer for everyone after them.
+            if let Err(e) = tokio::spawn(commit(batch)).await {
+                tracing::error!(error = %e, writer = name, "a commit failed abnormally");
+            }
         }
     });
     (GroupCommit { queue }, task)
@@ -92,21 +96,22 @@ where
 
 /// Runs a writer loop on a thread of its own, so that its round trips to the database are not
 /// queued behind the requests that keep the executor's workers busy: a batch's statements go
-/// one after another, and each wait for a worker would lengthen every commit.
+/// one after another, and each wait for a worker would lengthen every commit. Should that
+/// thread's runtime not start, the loop runs on the executor instead, slower but never absent.
 pub(crate) fn on_own_thread<F>(name: &'static str, writer: F) -> JoinHandle<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || {
-        match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .thread_name(name)
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(writer),
-            Err(e) => tracing::error!(error = %e, writer = name, "could not start a writer"),
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => tokio::task::spawn_blocking(move || runtime.block_on(writer)),
+        Err(e) => {
+            tracing::error!(error = %e, writer = name, "no thread of its own for a writer; it shares the executor");
+            tokio::spawn(writer)
         }
-    })
+    }
 }
 
 /// Where webhooks journal their deliveries; each gets its id.

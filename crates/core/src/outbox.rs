@@ -105,6 +105,10 @@ impl Hotline {
                     pass.failed += 1;
                     tracing::warn!(message = message.id.0, %error, "could not be sent");
                 }
+                SendOutcome::Expired { error, .. } => {
+                    pass.failed += 1;
+                    tracing::warn!(message = message.id.0, %error, "could not be sent, nor those after it");
+                }
             }
             self.store.finish_outbound(message.id, &outcome).await?;
         }
@@ -330,7 +334,8 @@ impl Hotline {
 
     /// Past WhatsApp's window an answer cannot be sent as it is: the account's approved
     /// template asks the citizen to write back (once), and the answer waits for their next
-    /// message, which opens the window again, for up to 7 days.
+    /// message, which opens the window again, for up to 7 days. Answers written meanwhile wait
+    /// behind it (in order) and, if the citizen stays silent, fail with it.
     async fn ask_to_write_back(
         &self,
         message: &OutboundMessage,
@@ -350,7 +355,10 @@ impl Hotline {
             );
         };
         if message.attempts > 0 {
-            return failed("the citizen did not write back within 7 days of the template".into());
+            return Ok(SendOutcome::Expired {
+                account: account.name.as_str().to_owned(),
+                error: "the citizen did not write back within 7 days of the template".into(),
+            });
         }
         let language = secrets
             .get("template_language")

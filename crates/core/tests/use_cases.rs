@@ -2220,11 +2220,28 @@ async fn past_whatsapps_window_a_template_asks_the_citizen_to_write_back_and_the
     clock.set(clock.now() + Duration::hours(2));
     deliver("wamid.IN2", "Toi day").await;
     assert_eq!(h.run_outbox().await.unwrap().sent, 1);
+    {
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 3);
+        assert_eq!(sent[2]["type"], "text");
+        assert_eq!(
+            sent[2]["text"]["body"],
+            "Anh vui lòng cho biết số tài khoản đã chuyển tiền."
+        );
+    }
+    // Two more answers past the window: one template asks the citizen to write back, the
+    // second answer waits behind the first, and when the citizen stays silent for 7 days both
+    // fail together, without a second template.
+    clock.set(clock.now() + Duration::hours(30));
+    for text in ["Câu hỏi thứ hai.", "Câu hỏi thứ ba."] {
+        h.reply_to_reporter(&bca, &case, text).await.unwrap();
+    }
+    assert_eq!(h.run_outbox().await.unwrap().retried, 1);
+    assert_eq!(h.run_outbox().await.unwrap(), Default::default());
+    clock.set(clock.now() + Duration::days(7) + Duration::minutes(1));
+    assert_eq!(h.run_outbox().await.unwrap().failed, 1);
+    assert_eq!(h.run_outbox().await.unwrap(), Default::default());
     let sent = sent.lock().unwrap();
-    assert_eq!(sent.len(), 3);
-    assert_eq!(sent[2]["type"], "text");
-    assert_eq!(
-        sent[2]["text"]["body"],
-        "Anh vui lòng cho biết số tài khoản đã chuyển tiền."
-    );
+    assert_eq!(sent.len(), 4, "one template for both answers");
+    assert_eq!(sent[3]["type"], "template");
 }

@@ -752,6 +752,16 @@ for_any_sql_database! {
             .bind(error.clone())
             .bind(account.clone())
             .bind(id.0),
+            SendOutcome::Expired { account, error } => sqlx::query(
+                "UPDATE messages SET delivery = 'failed', send_error = $1, account = $2, \
+                 send_attempts = send_attempts + CASE WHEN id = $3 THEN 1 ELSE 0 END \
+                 WHERE direction = 'outbound' AND delivery = 'queued' AND id >= $3 \
+                 AND report_id = (SELECT report_id FROM messages WHERE id = $3) \
+                 AND channel = (SELECT channel FROM messages WHERE id = $3)",
+            )
+            .bind(error.clone())
+            .bind(account.clone())
+            .bind(id.0),
         };
         query.execute(&self.pool).await.map_err(map_err)?;
         Ok(())

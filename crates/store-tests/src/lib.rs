@@ -3255,6 +3255,39 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
         .await
         .unwrap();
     assert_eq!(due(at(2, 7)).await, [other, later]);
+
+    // The citizen was asked to write back and stayed silent: the waiting message and those
+    // queued behind it fail together, the other citizen's do not.
+    let last = store.add_message(&outbound(first, "last")).await.unwrap();
+    assert!(store.claim_outbound(later, None, at(2, 9)).await.unwrap());
+    store
+        .finish_outbound(
+            later,
+            &SendOutcome::Expired {
+                account: "qn-zalo".into(),
+                error: "silent for 7 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(due(at(2, 9)).await, [other]);
+    let failed: Vec<(MessageId, Option<Delivery>)> = store
+        .messages(first)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .map(|m| (m.id, m.delivery))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (ack, Some(Delivery::Sent)),
+            (answer, Some(Delivery::Failed)),
+            (later, Some(Delivery::Failed)),
+            (last, Some(Delivery::Failed)),
+        ]
+    );
 }
 
 pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_once(

@@ -712,6 +712,9 @@ pub trait Outbox: Send + Sync {
     /// earlier one to the same recipient (report and channel) has left or failed for good, so
     /// that an answer never reaches a citizen before the acknowledgement with their case
     /// number, even when several passes or nodes send at once or the first must be retried.
+    /// "Earlier" is the order of queueing (ids); the acknowledgement is queued just after its
+    /// report is written, so only an answer written within that moment (or, after a crash,
+    /// before the delivery is taken apart again) could come first.
     async fn outbound_due(
         &self,
         channels: &[Channel],

@@ -1161,6 +1161,10 @@ pub enum SendOutcome {
         account: Option<String>,
         error: String,
     },
+    /// The citizen was asked to write back and did not: this message and every later one
+    /// still queued to them (the same report and channel) fail for this reason together, as
+    /// none can leave and asking again would repeat the request once per answer.
+    Expired { account: String, error: String },
 }
 
 /// A file of a platform message to fetch.

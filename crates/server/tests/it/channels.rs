@@ -815,21 +815,56 @@ async fn answers_go_out_on_the_platform_the_report_came_from(backend: Backend) {
             .iter()
             .any(|s| s.path == "/v25.0/17841401234567890/messages")
     );
-    // The officer's answer on Instagram leaves at once, to the IGSID.
-    reply(&case, "Em đừng đi, hãy giữ lại tin nhắn và báo cho cha mẹ.").await;
-    eventually("the instagram answer", async || {
-        platform.seen().iter().any(|s| {
-            s.path == "/v25.0/17841401234567890/messages"
-                && s.body["message"]["text"]
-                    == "Em đừng đi, hãy giữ lại tin nhắn và báo cho cha mẹ."
-        })
+    // The officer answers at once: the answer waits behind the acknowledgement, which carries
+    // the case number. The citizen writes again, which brings the acknowledgement's retry
+    // forward; both leave, in the order written, to the IGSID.
+    let answer_text = "Em đừng đi, hãy giữ lại tin nhắn và báo cho cha mẹ.";
+    reply(&case, answer_text).await;
+    eventually("the answer queued behind the acknowledgement", async || {
+        deliveries(&case).await.len() == 2
     })
     .await;
-    let answer = platform
+    assert!(
+        deliveries(&case).await.iter().all(|(d, _)| d == "queued"),
+        "{:?}",
+        deliveries(&case).await
+    );
+    let again = String::from_utf8(body.clone()).unwrap();
+    let again = again.replace("Nzg5MAZDZD", "Nzg5MAZDZE").replace(
+        "Em c\\u1ea7n b\\u00e1o cho ai \\u1ea1?",
+        "Em g\\u1eedi th\\u00eam.",
+    );
+    assert_ne!(again.as_bytes(), body);
+    assert_eq!(
+        post_signed(&server, "/hooks/instagram/qn-instagram", again.as_bytes()).await,
+        200
+    );
+    eventually("the acknowledgement, then the answer", async || {
+        deliveries(&case)
+            .await
+            .iter()
+            .filter(|(d, _)| d == "sent")
+            .count()
+            == 2
+    })
+    .await;
+    let instagram: Vec<_> = platform
         .seen()
         .into_iter()
-        .rfind(|s| s.path == "/v25.0/17841401234567890/messages")
+        .filter(|s| s.path == "/v25.0/17841401234567890/messages")
+        .collect();
+    let carries_case = |s: &&crate::stand_in::Seen| {
+        s.body["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(case.as_str()))
+    };
+    let acknowledged = instagram.iter().rposition(|s| carries_case(&s)).unwrap();
+    let answered = instagram
+        .iter()
+        .position(|s| s.body["message"]["text"] == answer_text)
         .unwrap();
+    assert!(acknowledged < answered, "the case number first");
+    let answer = instagram[answered].clone();
     assert_eq!(answer.body["recipient"]["id"], "8123456789012345");
     assert_eq!(
         answer.authorization.as_deref(),

@@ -5,7 +5,7 @@ use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, Role, StaffId};
-use hotline_store::{AuditRecord, NewAuditEntry, StoreError};
+use hotline_store::{AuditRecord, Audited, NewAuditEntry, StoreError};
 use hotline_vault::audit::{AuditContent, ChainBreak, Head, Verifier, chain_hash};
 use std::collections::HashMap;
 
@@ -41,8 +41,9 @@ fn content(record: &AuditRecord) -> AuditContent<'_> {
 }
 
 impl Hotline {
-    /// Appends one event to the chain. `subject` names a case, an account or a unit, never a
-    /// reporter's identity.
+    /// Appends one event to the chain, on its own: for what has no write of its own to share
+    /// a transaction with (a read, a refusal, a sign-in). `subject` names a case, an account or
+    /// a unit, never a reporter's identity.
     pub async fn audit(
         &self,
         actor: Option<StaffId>,
@@ -50,6 +51,24 @@ impl Hotline {
         subject: &str,
         detail: &str,
     ) -> CoreResult<()> {
+        self.audited(actor, action, subject, detail, async |audit| {
+            Ok(self.store.append_audit(audit.entry, audit.seal).await?)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Runs `write` with the audit entry it must append in its own transaction, so that the
+    /// action and its record commit together or not at all (a crash between two commits
+    /// would leave an action without its record).
+    pub(crate) async fn audited<T>(
+        &self,
+        actor: Option<StaffId>,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        write: impl AsyncFnOnce(Audited<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
         let now = self.clock.now();
         // The chain hashes microseconds; keep no finer precision than the stores return.
         let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
@@ -72,9 +91,13 @@ impl Hotline {
             };
             chain_hash(previous, &content(&record)).to_vec()
         };
-        self.store.append_audit(&entry, &seal).await?;
+        let written = write(Audited {
+            entry: &entry,
+            seal: &seal,
+        })
+        .await?;
         tracing::info!(target: "audit", action, "audited");
-        Ok(())
+        Ok(written)
     }
 
     /// Walks the whole chain. `Ok(Ok(head))` when intact (checked against `expected_head` when

@@ -13,7 +13,7 @@ use hotline_domain::workflow::{
 };
 use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
 use hotline_store::{
-    ConductMark, NewNote, NewNotice, ProcedureState, StaffMember, StoreError, Triage,
+    ConductMark, Handover, NewNote, NewNotice, ProcedureState, StaffMember, StoreError, Triage,
 };
 
 /// What an officer is accused of, as far as it decides who handles it.
@@ -103,24 +103,33 @@ impl Hotline {
             None => None,
         };
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
-        self.store
-            .assign_report(
-                &actor.visibility(),
-                &case,
-                to.as_ref().map(|m| m.id),
-                actor.0.id,
-                self.clock.now(),
-            )
-            .await?;
-        self.audit(
+        let action = if to.is_some() {
+            "report.assigned"
+        } else {
+            "report.unassigned"
+        };
+        let detail = to
+            .as_ref()
+            .map(|m| format!("to={}", m.username))
+            .unwrap_or_default();
+        self.audited(
             Some(actor.0.id),
-            if to.is_some() {
-                "report.assigned"
-            } else {
-                "report.unassigned"
-            },
+            action,
             case.as_str(),
-            &to.map(|m| format!("to={}", m.username)).unwrap_or_default(),
+            &detail,
+            async |audit| {
+                Ok(self
+                    .store
+                    .assign_report(
+                        &actor.visibility(),
+                        &case,
+                        to.as_ref().map(|m| m.id),
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await?)
+            },
         )
         .await
     }
@@ -160,17 +169,7 @@ impl Hotline {
                 return Err(DomainError::field("unit", "accused").into());
             }
         }
-        self.store
-            .transfer_report(
-                &actor.visibility(),
-                &case,
-                &to.code,
-                &reason,
-                actor.0.id,
-                self.clock.now(),
-            )
-            .await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "report.transferred",
             case.as_str(),
@@ -178,6 +177,22 @@ impl Hotline {
                 "from={} to={} reason={reason}",
                 detail.summary.unit, to.code
             ),
+            async |audit| {
+                Ok(self
+                    .store
+                    .transfer_report(
+                        &actor.visibility(),
+                        &case,
+                        Handover {
+                            to: &to.code,
+                            reason: &reason,
+                        },
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await?)
+            },
         )
         .await?;
         match self.store.report(&actor.visibility(), &case).await {
@@ -419,20 +434,7 @@ impl Hotline {
                 Some((h.legal_type, h.topic, h.urgency))
             },
         };
-        self.store
-            .set_triage(
-                &actor.visibility(),
-                &case,
-                &triage,
-                actor.0.id,
-                self.clock.now(),
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
-                e => CoreError::from(e),
-            })?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "report.triaged",
             case.as_str(),
@@ -441,6 +443,22 @@ impl Hotline {
                 legal_type.map_or("-", LegalType::as_str),
                 topic.map_or("-", Topic::as_str),
             ),
+            async |audit| {
+                self.store
+                    .set_triage(
+                        &actor.visibility(),
+                        &case,
+                        &triage,
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
+                        e => CoreError::from(e),
+                    })
+            },
         )
         .await
     }
@@ -454,17 +472,22 @@ impl Hotline {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
-        self.store
-            .add_note(&NewNote {
-                report: detail.summary.id,
-                author: actor.0.id,
-                body_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
-                word_index: self.word_index(&text, None),
-                at: self.clock.now(),
-            })
-            .await?;
-        self.audit(Some(actor.0.id), "report.noted", case.as_str(), "")
-            .await
+        let note = NewNote {
+            report: detail.summary.id,
+            author: actor.0.id,
+            body_sealed: key.seal(text.as_bytes(), NOTE_TEXT),
+            word_index: self.word_index(&text, None),
+            at: self.clock.now(),
+        };
+        self.audited(
+            Some(actor.0.id),
+            "report.noted",
+            case.as_str(),
+            "",
+            async |audit| Ok(self.store.add_note(&note, audit).await?),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Joins the report `duplicate` to the report `into` (both the actor's to see): the
@@ -497,21 +520,30 @@ impl Hotline {
         if from.accused_unit != target.accused_unit {
             return Err(DomainError::field("into", "conduct").into());
         }
-        self.store
-            .merge_report(&visibility, &duplicate, &into, actor.0.id, self.clock.now())
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(what) if what == "same" => {
-                    DomainError::field("into", "same").into()
-                }
-                StoreError::Conflict(_) => DomainError::field("into", "merged").into(),
-                e => CoreError::from(e),
-            })?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "report.merged",
             duplicate.as_str(),
             &format!("into={into}"),
+            async |audit| {
+                self.store
+                    .merge_report(
+                        &visibility,
+                        &duplicate,
+                        &into,
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(what) if what == "same" => {
+                            DomainError::field("into", "same").into()
+                        }
+                        StoreError::Conflict(_) => DomainError::field("into", "merged").into(),
+                        e => CoreError::from(e),
+                    })
+            },
         )
         .await
     }

@@ -258,18 +258,28 @@ impl Hotline {
             return Err(CoreError::Forbidden);
         }
         let detail = self.store.report(&actor.visibility(), &case).await?;
-        let approved = self
-            .store
-            .approve_reveal(request, detail.summary.id, actor.0.id, self.clock.now())
-            .await?;
-        if !approved {
-            return Err(DomainError::field("request", "not_approvable").into());
-        }
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "identity.reveal_approved",
             case.as_str(),
             &format!("request {request}"),
+            async |audit| {
+                let approved = self
+                    .store
+                    .approve_reveal(
+                        request,
+                        detail.summary.id,
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await?;
+                if approved {
+                    Ok(())
+                } else {
+                    Err(DomainError::field("request", "not_approvable").into())
+                }
+            },
         )
         .await
     }

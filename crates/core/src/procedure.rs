@@ -149,18 +149,20 @@ impl Hotline {
                 })
                 .collect(),
         };
-        self.store
-            .take_step(&actor.visibility(), &case, &new)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
-                e => CoreError::from(e),
-            })?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "report.step",
             case.as_str(),
             &format!("action={action} to={}", after.stage),
+            async |audit| {
+                self.store
+                    .take_step(&actor.visibility(), &case, &new, audit)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
+                        e => CoreError::from(e),
+                    })
+            },
         )
         .await?;
         Ok(StepRecord {
@@ -253,25 +255,27 @@ impl Hotline {
             Recipient::Reporter => Some(self.answer(actor, &detail, &found.text).await?.0),
             Recipient::Procuracy => None,
         };
-        self.store
-            .mark_notice_sent(
-                &actor.visibility(),
-                &case_number,
-                &NoticeSent { notice, via, reply },
-                actor.0.id,
-                self.clock.now(),
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => DomainError::field("notice", "sent").into(),
-                e => CoreError::from(e),
-            })?;
-        let case = case_number;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             "report.notice_sent",
-            case.as_str(),
+            case_number.as_str(),
             &format!("kind={} recipient={}", found.kind, found.recipient),
+            async |audit| {
+                self.store
+                    .mark_notice_sent(
+                        &actor.visibility(),
+                        &case_number,
+                        &NoticeSent { notice, via, reply },
+                        actor.0.id,
+                        self.clock.now(),
+                        audit,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(_) => DomainError::field("notice", "sent").into(),
+                        e => CoreError::from(e),
+                    })
+            },
         )
         .await
     }

@@ -12,8 +12,8 @@ use hotline_domain::{
     ReportStatus, Role, StaffId, UnitCode, Urgency,
 };
 use hotline_store::{
-    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, ChainSeal, ConductMark, Event,
-    FacetCount, Handling, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
+    Admin, AssigneeFilter, Attachment, Audit, AuditRecord, Audited, ChainSeal, ConductMark, Event,
+    FacetCount, Handling, Handover, KeyBinding, LiveSession, Message, NewApiToken, NewAttachment,
     NewAuditEntry, NewContact, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff,
     NewStep, NewUnit, NewerReports, Note, Notice, NoticeSent, PurgeRule, Receipt, RegisterEntry,
     ReportDetail, ReportFilter, ReportOrder, ReportSummary, Reports, ResponseSample, Retention,
@@ -1084,7 +1084,9 @@ for_any_sql_database! {
         report: ReportId,
         approver: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let approved = sqlx::query(
             "UPDATE reveal_requests SET approved_by = $1, approved_at = $2 \
              WHERE id = $3 AND report_id = $4 AND requested_by <> $1 \
@@ -1094,10 +1096,15 @@ for_any_sql_database! {
         .bind(at)
         .bind(request)
         .bind(report.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(approved.is_some())
+        if approved.is_none() {
+            return Ok(false);
+        }
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(true)
     }
 
     async fn take_approved_reveal(
@@ -1316,6 +1323,7 @@ for_any_sql_database! {
         assignee: Option<StaffId>,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
@@ -1331,6 +1339,7 @@ for_any_sql_database! {
             None => ("report.unassigned", String::new()),
         };
         Self::record_event(&mut tx, id, actor, kind, &detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -1338,14 +1347,14 @@ for_any_sql_database! {
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        to: &UnitCode,
-        reason: &str,
+        handover: Handover<'_>,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
+        Self::hand_over(&mut tx, id, (handover.to, handover.reason), actor, at).await?;
         // The receiving unit starts the procedure afresh.
         sqlx::query(
             "UPDATE reports SET stage = 'received', extensions = 0, suspended_days = 0, \
@@ -1355,6 +1364,7 @@ for_any_sql_database! {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -1398,6 +1408,7 @@ for_any_sql_database! {
         triage: &Triage,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
@@ -1439,10 +1450,11 @@ for_any_sql_database! {
             ));
         }
         Self::record_event(&mut tx, id, actor, "report.triaged", &detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
-    async fn add_note(&self, note: &NewNote) -> StoreResult<i64> {
+    async fn add_note(&self, note: &NewNote, audit: Audited<'_>) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let id = sqlx::query(
             "INSERT INTO notes (report_id, author_id, body, body_sealed, created_at) \
@@ -1465,6 +1477,7 @@ for_any_sql_database! {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)?;
         Ok(id)
     }
@@ -1493,6 +1506,7 @@ for_any_sql_database! {
         into: &CaseNumber,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         if duplicate == into {
             return Err(StoreError::Conflict("same".into()));
@@ -1554,6 +1568,7 @@ for_any_sql_database! {
         let (from_detail, to_detail) = (format!("into={into}"), format!("from={duplicate}"));
         Self::record_event(&mut tx, from, actor, "report.merged_into", &from_detail, at).await?;
         Self::record_event(&mut tx, to, actor, "report.merged_from", &to_detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -1562,6 +1577,7 @@ for_any_sql_database! {
         visibility: &Visibility,
         case: &CaseNumber,
         step: &NewStep,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
@@ -1614,6 +1630,7 @@ for_any_sql_database! {
             detail.push_str(&format!(" number={}", number.replace(' ', "")));
         }
         Self::record_event(&mut tx, id, step.actor, "report.step", &detail, step.at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -1641,6 +1658,7 @@ for_any_sql_database! {
         sent: &NoticeSent,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let (notice, via) = (sent.notice, sent.via.as_str());
         let mut tx = self.begin_write().await?;
@@ -1680,6 +1698,7 @@ for_any_sql_database! {
         if let Some(reply) = &sent.reply {
             Self::insert_message(&mut tx, reply).await?;
         }
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -2824,18 +2843,18 @@ for_any_sql_database! {
 }
 
 for_any_sql_database! {
-    impl Audit {
-    async fn append_audit(
-        &self,
-        entry: &NewAuditEntry,
-        seal: ChainSeal<'_>,
+    impl {
+    /// Appends `audit` to the chain inside `tx`, the transaction of the action it records.
+    /// Moving the head first takes the write lock, so appends from every connection and node
+    /// queue here and each links to the one before it.
+    pub(crate) async fn append_audit_in(
+        tx: &mut Transaction<'static, DB>,
+        audit: Audited<'_>,
     ) -> StoreResult<AuditRecord> {
-        let mut tx = self.begin_write().await?;
-        // Moving the head first takes the write lock, so appends from every connection and
-        // node queue here and each links to the one before it.
+        let Audited { entry, seal } = audit;
         let head =
             sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
         let (seq, previous) = (head.int("seq")?, head.bytes("hash")?);
@@ -2851,15 +2870,14 @@ for_any_sql_database! {
         .bind(&entry.subject)
         .bind(&entry.detail)
         .bind(&hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(map_err)?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
             .bind(&hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
         Ok(AuditRecord {
             seq,
             at: entry.at,
@@ -2869,6 +2887,21 @@ for_any_sql_database! {
             detail: entry.detail.clone(),
             hash,
         })
+    }
+    }
+}
+
+for_any_sql_database! {
+    impl Audit {
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord> {
+        let mut tx = self.begin_write().await?;
+        let record = Self::append_audit_in(&mut tx, Audited { entry, seal }).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {

@@ -19,7 +19,7 @@ use hotline_domain::{
     ReportStatus, Role, StaffId, Topic, UnitCode, UnitKind, Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, ConductMark, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment,
+    AssigneeFilter, Audited, ConductMark, Due, FacetCount, KeyBinding, NewApiToken, NewAttachment,
     NewAuditEntry, NewContact, NewMessage, NewNote, NewNotice, NewReport, NewSession, NewStaff,
     NewStep, NewUnit, NoticeSent, ProcedureState, PurgeRule, ReportCursor, ReportFilter,
     ReportOrder, ReportSummary, Store, StoreError, Triage, Visibility, WrappedKey,
@@ -53,6 +53,7 @@ macro_rules! contract_tests {
             evidence_is_kept_sealed_with_its_report,
             triage_notes_and_merges_are_recorded_within_visibility,
             a_procedure_step_moves_the_report_once_and_is_recorded,
+            an_action_and_its_audit_record_commit_together,
             the_routing_table_is_seeded_once_and_changed_rule_by_rule,
             a_duty_roster_is_kept_per_unit_and_read_for_a_subtree,
             an_alert_chain_moves_once_per_level_and_stops_when_acknowledged,
@@ -95,6 +96,27 @@ impl Cleanup for tempfile::TempDir {
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+}
+
+/// The audit entry the contract's actions append; the chain's own story checks the hashes.
+static CONTRACT_ENTRY: std::sync::LazyLock<NewAuditEntry> =
+    std::sync::LazyLock::new(|| NewAuditEntry {
+        at: at(1, 0),
+        actor: None,
+        action: "contract.action".into(),
+        subject: String::new(),
+        detail: String::new(),
+    });
+
+fn seal_by_number(seq: i64, _previous: &[u8]) -> Vec<u8> {
+    seq.to_be_bytes().to_vec()
+}
+
+fn audited() -> Audited<'static> {
+    Audited {
+        entry: &CONTRACT_ENTRY,
+        seal: &seal_by_number,
+    }
 }
 
 fn binding(key_id: &str) -> KeyBinding {
@@ -1593,27 +1615,33 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
     );
     assert!(
         !store
-            .approve_reveal(id, receipt.report, asker.id, at(3, 3))
+            .approve_reveal(id, receipt.report, asker.id, at(3, 3), audited())
             .await
             .unwrap(),
         "no one approves their own request"
     );
     assert!(
         !store
-            .approve_reveal(id, ReportId(receipt.report.0 + 1), other.id, at(3, 3))
+            .approve_reveal(
+                id,
+                ReportId(receipt.report.0 + 1),
+                other.id,
+                at(3, 3),
+                audited()
+            )
             .await
             .unwrap(),
         "nor through another report"
     );
     assert!(
         store
-            .approve_reveal(id, receipt.report, other.id, at(3, 4))
+            .approve_reveal(id, receipt.report, other.id, at(3, 4), audited())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .approve_reveal(id, receipt.report, other.id, at(3, 5))
+            .approve_reveal(id, receipt.report, other.id, at(3, 5), audited())
             .await
             .unwrap()
     );
@@ -1974,12 +2002,12 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     };
     assert!(matches!(
         store
-            .set_triage(&theirs, &main.1, &triage, staff.id, at(3, 0))
+            .set_triage(&theirs, &main.1, &triage, staff.id, at(3, 0), audited())
             .await,
         Err(StoreError::NotFound)
     ));
     store
-        .set_triage(&mine, &main.1, &triage, staff.id, at(3, 0))
+        .set_triage(&mine, &main.1, &triage, staff.id, at(3, 0), audited())
         .await
         .unwrap();
     // A later correction is not what the officer first made of the hints.
@@ -1989,7 +2017,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         ..triage.clone()
     };
     store
-        .set_triage(&mine, &main.1, &corrected, staff.id, at(3, 1))
+        .set_triage(&mine, &main.1, &corrected, staff.id, at(3, 1), audited())
         .await
         .unwrap();
     let first = store.first_triages(at(1, 0)).await.unwrap();
@@ -2007,7 +2035,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         ..triage.clone()
     };
     store
-        .set_triage(&mine, &main.1, &restored, staff.id, at(3, 2))
+        .set_triage(&mine, &main.1, &restored, staff.id, at(3, 2), audited())
         .await
         .unwrap();
     let detail = store.report(&mine, &main.1).await.unwrap();
@@ -2085,7 +2113,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         word_index: vec![b"note-word".to_vec()],
         at: at(3, 1),
     };
-    store.add_note(&note).await.unwrap();
+    store.add_note(&note, audited()).await.unwrap();
     let notes = store.notes(main.0).await.unwrap();
     assert_eq!(notes.len(), 1);
     let first = notes.first().unwrap();
@@ -2100,28 +2128,42 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     // Merging: never across visibility, never into itself or into a merged report.
     assert!(matches!(
         store
-            .merge_report(&mine, &duplicate.1, &elsewhere.1, staff.id, at(4, 0))
+            .merge_report(
+                &mine,
+                &duplicate.1,
+                &elsewhere.1,
+                staff.id,
+                at(4, 0),
+                audited()
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
         store
-            .merge_report(&mine, &duplicate.1, &duplicate.1, staff.id, at(4, 0))
+            .merge_report(&mine, &duplicate.1, &duplicate.1, staff.id, at(4, 0), audited())
             .await,
         Err(StoreError::Conflict(what)) if what == "same"
     ));
     store
-        .merge_report(&mine, &another.1, &duplicate.1, staff.id, at(4, 0))
+        .merge_report(
+            &mine,
+            &another.1,
+            &duplicate.1,
+            staff.id,
+            at(4, 0),
+            audited(),
+        )
         .await
         .unwrap();
     // Joining `duplicate` to `main` brings what was joined to it along.
     store
-        .merge_report(&mine, &duplicate.1, &main.1, staff.id, at(4, 1))
+        .merge_report(&mine, &duplicate.1, &main.1, staff.id, at(4, 1), audited())
         .await
         .unwrap();
     assert!(matches!(
         store
-            .merge_report(&mine, &main.1, &duplicate.1, staff.id, at(4, 2))
+            .merge_report(&mine, &main.1, &duplicate.1, staff.id, at(4, 2), audited())
             .await,
         Err(StoreError::Conflict(what)) if what == "merged"
     ));
@@ -2154,6 +2196,94 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     assert!(store.purge_report(main.0, &rule).await.unwrap());
     let alone = store.report(&mine, &duplicate.1).await.unwrap();
     assert_eq!(alone.merged_into, None);
+}
+
+/// An action and its audit record commit together: when the process dies between the
+/// action's writes and its record (here the chain's seal panics), neither is kept; with its
+/// record, both are.
+pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store>) {
+    fn dies_while_sealing(_seq: i64, _previous: &[u8]) -> Vec<u8> {
+        panic!("the process dies between the action and its audit record")
+    }
+    setup_units(store.as_ref()).await;
+    let handler = store
+        .create_staff(&NewStaff {
+            username: "qn.handler".into(),
+            display_name: "qn.handler".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Handler,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let receipt = store
+        .intake(&[report(UnitCode::province(22), "QN", at(2, 0), "audited")])
+        .await
+        .unwrap()
+        .remove(0);
+    let everywhere = Visibility::Subtree("/".into());
+    let records_before = store.audit_entries(0, 100).await.unwrap().len();
+    let events_before = store.events(receipt.report).await.unwrap().len();
+
+    let dying = tokio::spawn({
+        let (store, everywhere, case) = (
+            store.clone(),
+            everywhere.clone(),
+            receipt.case_number.clone(),
+        );
+        async move {
+            store
+                .assign_report(
+                    &everywhere,
+                    &case,
+                    Some(handler.id),
+                    handler.id,
+                    at(2, 1),
+                    Audited {
+                        entry: &CONTRACT_ENTRY,
+                        seal: &dies_while_sealing,
+                    },
+                )
+                .await
+        }
+    })
+    .await;
+    assert!(dying.unwrap_err().is_panic());
+    let detail = store
+        .report(&everywhere, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.assignee, None, "the action was not kept");
+    assert_eq!(
+        store.events(receipt.report).await.unwrap().len(),
+        events_before
+    );
+    assert_eq!(
+        store.audit_entries(0, 100).await.unwrap().len(),
+        records_before,
+        "nor its record"
+    );
+
+    store
+        .assign_report(
+            &everywhere,
+            &receipt.case_number,
+            Some(handler.id),
+            handler.id,
+            at(2, 2),
+            audited(),
+        )
+        .await
+        .unwrap();
+    let detail = store
+        .report(&everywhere, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.assignee, Some(handler.id));
+    let records = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(records.len(), records_before + 1);
+    assert_eq!(records.last().unwrap().action, "contract.action");
 }
 
 pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<dyn Store>) {
@@ -2206,18 +2336,21 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             .take_step(
                 &Visibility::Unit(UnitCode::province(42)),
                 &receipt.case_number,
-                &step
+                &step,
+                audited()
             )
             .await,
         Err(StoreError::NotFound)
     ));
     store
-        .take_step(&mine, &receipt.case_number, &step)
+        .take_step(&mine, &receipt.case_number, &step, audited())
         .await
         .unwrap();
     assert!(
         matches!(
-            store.take_step(&mine, &receipt.case_number, &step).await,
+            store
+                .take_step(&mine, &receipt.case_number, &step, audited())
+                .await,
             Err(StoreError::Conflict(_))
         ),
         "the report is no longer where the step starts"
@@ -2230,7 +2363,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
     assert!(
         matches!(
             store
-                .take_step(&mine, &receipt.case_number, &stale_extension)
+                .take_step(&mine, &receipt.case_number, &stale_extension, audited())
                 .await,
             Err(StoreError::Conflict(_))
         ),
@@ -2270,7 +2403,8 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
                 &receipt.case_number,
                 &sent_by_web(drafted.id),
                 leader.id,
-                at(4, 0)
+                at(4, 0),
+                audited()
             )
             .await,
         Err(StoreError::NotFound)
@@ -2300,6 +2434,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             &with_answer,
             leader.id,
             at(4, 0),
+            audited(),
         )
         .await
         .unwrap();
@@ -2310,7 +2445,8 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
                 &receipt.case_number,
                 &with_answer,
                 leader.id,
-                at(4, 1)
+                at(4, 1),
+                audited()
             )
             .await,
         Err(StoreError::Conflict(_))
@@ -2769,6 +2905,7 @@ pub async fn a_time_limit_is_warned_of_once_per_kind_and_limit(store: Arc<dyn St
             Some(handler.id),
             handler.id,
             at(2, 12),
+            audited(),
         )
         .await
         .unwrap();

@@ -297,6 +297,7 @@ pub trait Reveals: Send + Sync {
         report: ReportId,
         approver: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<bool>;
     /// Takes (marks used) the oldest request of `requester` for `report` approved since
     /// `approved_since`; each approval opens one reveal.
@@ -352,6 +353,7 @@ pub trait Handling: Send + Sync {
         assignee: Option<StaffId>,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
     /// unassigned, back at the start of its procedure there; the event names both units and
@@ -360,10 +362,10 @@ pub trait Handling: Send + Sync {
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
-        to: &UnitCode,
-        reason: &str,
+        handover: Handover<'_>,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Classifies a visible report as about police conduct, naming the accused's unit and the
     /// time limit that now runs, and records the event: from then on nobody in that unit or
@@ -386,9 +388,10 @@ pub trait Handling: Send + Sync {
         triage: &Triage,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Adds an internal note to a report, with its words and its event.
-    async fn add_note(&self, note: &NewNote) -> StoreResult<i64>;
+    async fn add_note(&self, note: &NewNote, audit: Audited<'_>) -> StoreResult<i64>;
     /// A report's notes, oldest first.
     async fn notes(&self, report: ReportId) -> StoreResult<Vec<Note>>;
     /// Joins the visible report `duplicate` to the visible report `into`: it is closed and
@@ -401,6 +404,7 @@ pub trait Handling: Send + Sync {
         into: &CaseNumber,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Records a step of a visible report's procedure, in one transaction: the report moves
     /// to the step's stage and status, with its clock and limit, and the step and its event
@@ -410,6 +414,7 @@ pub trait Handling: Send + Sync {
         visibility: &Visibility,
         case: &CaseNumber,
         step: &NewStep,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// A report's procedure steps, oldest first.
     async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>>;
@@ -425,6 +430,7 @@ pub trait Handling: Send + Sync {
         sent: &NoticeSent,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// The reports joined to `report` that are visible under `visibility`, oldest first.
     async fn merged_reports(
@@ -436,6 +442,21 @@ pub trait Handling: Send + Sync {
 
 /// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
 pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
+
+/// Where a report goes and the written reason why (one line), for the handover record.
+#[derive(Debug, Clone, Copy)]
+pub struct Handover<'a> {
+    pub to: &'a UnitCode,
+    pub reason: &'a str,
+}
+
+/// The audit entry of an action, appended to the chain in the action's own transaction: both
+/// commit or neither.
+#[derive(Clone, Copy)]
+pub struct Audited<'a> {
+    pub entry: &'a NewAuditEntry,
+    pub seal: ChainSeal<'a>,
+}
 
 /// The append-only audit chain.
 #[async_trait]

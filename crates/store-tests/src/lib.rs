@@ -119,6 +119,21 @@ fn audited() -> Audited<'static> {
     }
 }
 
+/// A handler of Quảng Ninh's provincial police (units from `setup_units`).
+async fn handler_of_quang_ninh(store: &dyn Store) -> hotline_store::StaffMember {
+    store
+        .create_staff(&NewStaff {
+            username: "qn.handler".into(),
+            display_name: "qn.handler".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Handler,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap()
+}
+
 fn binding(key_id: &str) -> KeyBinding {
     KeyBinding {
         check: format!("check-of-{key_id}").into_bytes(),
@@ -2206,17 +2221,7 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
         panic!("the process dies between the action and its audit record")
     }
     setup_units(store.as_ref()).await;
-    let handler = store
-        .create_staff(&NewStaff {
-            username: "qn.handler".into(),
-            display_name: "qn.handler".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Handler,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
-        .await
-        .unwrap();
+    let handler = handler_of_quang_ninh(store.as_ref()).await;
     let receipt = store
         .intake(&[report(UnitCode::province(22), "QN", at(2, 0), "audited")])
         .await
@@ -2864,17 +2869,7 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
 pub async fn a_time_limit_is_warned_of_once_per_kind_and_limit(store: Arc<dyn Store>) {
     use hotline_store::DeadlineWarning;
     setup_units(store.as_ref()).await;
-    let handler = store
-        .create_staff(&NewStaff {
-            username: "qn.handler".into(),
-            display_name: "qn.handler".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Handler,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
-        .await
-        .unwrap();
+    let handler = handler_of_quang_ninh(store.as_ref()).await;
     let due = at(3, 12);
     let mut near = report(UnitCode::province(22), "QN", at(2, 3), "near");
     near.deadline = Some(Due {

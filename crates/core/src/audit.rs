@@ -60,7 +60,8 @@ impl Hotline {
 
     /// Runs `write` with the audit entry it must append in its own transaction, so that the
     /// action and its record commit together or not at all (a crash between two commits
-    /// would leave an action without its record).
+    /// would leave an action without its record). The action takes the entry's `at` as its
+    /// time, so the two agree.
     pub(crate) async fn audited<T>(
         &self,
         actor: Option<StaffId>,

@@ -125,7 +125,7 @@ impl Hotline {
                         &case,
                         to.as_ref().map(|m| m.id),
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await?)
@@ -188,7 +188,7 @@ impl Hotline {
                             reason: &reason,
                         },
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await?)
@@ -450,7 +450,7 @@ impl Hotline {
                         &case,
                         &triage,
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await
@@ -484,7 +484,13 @@ impl Hotline {
             "report.noted",
             case.as_str(),
             "",
-            async |audit| Ok(self.store.add_note(&note, audit).await?),
+            async |audit| {
+                let note = NewNote {
+                    at: audit.entry.at,
+                    ..note
+                };
+                Ok(self.store.add_note(&note, audit).await?)
+            },
         )
         .await
         .map(|_| ())
@@ -532,7 +538,7 @@ impl Hotline {
                         &duplicate,
                         &into,
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await

@@ -270,7 +270,7 @@ impl Hotline {
                         request,
                         detail.summary.id,
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await?;

@@ -267,7 +267,7 @@ impl Hotline {
                         &case_number,
                         &NoticeSent { notice, via, reply },
                         actor.0.id,
-                        self.clock.now(),
+                        audit.entry.at,
                         audit,
                     )
                     .await

@@ -2213,13 +2213,43 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     assert_eq!(alone.merged_into, None);
 }
 
+/// The sequence number of the chain's last entry.
+async fn last_record(store: &dyn Store) -> i64 {
+    store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |r| r.seq)
+}
+
+/// Runs `write` in a task of its own with an audit entry whose sealing panics, as if the
+/// process died between an action's writes and its record; the task ends in that panic.
+async fn dies_before_its_record<T, Written>(
+    store: &Arc<dyn Store>,
+    write: impl FnOnce(Arc<dyn Store>, Audited<'static>) -> Written,
+) where
+    T: std::fmt::Debug + Send + 'static,
+    Written: std::future::Future<Output = hotline_store::StoreResult<T>> + Send + 'static,
+{
+    fn dies_while_sealing(_seq: i64, _previous: &[u8]) -> Vec<u8> {
+        panic!("the process dies between the action and its audit record")
+    }
+    let dying = tokio::spawn(write(
+        store.clone(),
+        Audited {
+            entry: &CONTRACT_ENTRY,
+            seal: &dies_while_sealing,
+        },
+    ))
+    .await;
+    assert!(dying.unwrap_err().is_panic());
+}
+
 /// An action and its audit record commit together: when the process dies between the
 /// action's writes and its record (here the chain's seal panics), neither is kept; with its
 /// record, both are.
 pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store>) {
-    fn dies_while_sealing(_seq: i64, _previous: &[u8]) -> Vec<u8> {
-        panic!("the process dies between the action and its audit record")
-    }
     setup_units(store.as_ref()).await;
     let handler = handler_of_quang_ninh(store.as_ref()).await;
     let receipt = store
@@ -2231,30 +2261,20 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
     let records_before = store.audit_entries(0, 100).await.unwrap().len();
     let events_before = store.events(receipt.report).await.unwrap().len();
 
-    let dying = tokio::spawn({
-        let (store, everywhere, case) = (
-            store.clone(),
-            everywhere.clone(),
-            receipt.case_number.clone(),
-        );
-        async move {
-            store
-                .assign_report(
-                    &everywhere,
-                    &case,
-                    Some(handler.id),
-                    handler.id,
-                    at(2, 1),
-                    Audited {
-                        entry: &CONTRACT_ENTRY,
-                        seal: &dies_while_sealing,
-                    },
-                )
-                .await
-        }
+    let (everywhere_owned, case) = (everywhere.clone(), receipt.case_number.clone());
+    dies_before_its_record(&store, |store, audit| async move {
+        store
+            .assign_report(
+                &everywhere_owned,
+                &case,
+                Some(handler.id),
+                handler.id,
+                at(2, 1),
+                audit,
+            )
+            .await
     })
     .await;
-    assert!(dying.unwrap_err().is_panic());
     let detail = store
         .report(&everywhere, &receipt.case_number)
         .await
@@ -2289,6 +2309,52 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
     let records = store.audit_entries(0, 100).await.unwrap();
     assert_eq!(records.len(), records_before + 1);
     assert_eq!(records.last().unwrap().action, "contract.action");
+    let head = records.last().unwrap().seq;
+
+    // The same for the approval of a reveal: an approval without its record would let an
+    // identity open on an approval nobody can account for.
+    let asker = store
+        .create_staff(&NewStaff {
+            username: "qn.inspector".into(),
+            display_name: "qn.inspector".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Inspector,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let request = store
+        .request_reveal(
+            receipt.report,
+            asker.id,
+            "to call the witness back",
+            at(2, 3),
+        )
+        .await
+        .unwrap();
+    dies_before_its_record(&store, |store, audit| async move {
+        store
+            .approve_reveal(request, receipt.report, handler.id, at(2, 4), audit)
+            .await
+    })
+    .await;
+    let waiting = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(waiting[0].approved_by, None, "the approval was not kept");
+    assert_eq!(
+        last_record(store.as_ref()).await,
+        head,
+        "nor its record, and the chain's head did not move"
+    );
+    assert!(
+        store
+            .approve_reveal(request, receipt.report, handler.id, at(2, 5), audited())
+            .await
+            .unwrap()
+    );
+    let waiting = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(waiting[0].approved_by, Some(handler.id));
+    assert_eq!(last_record(store.as_ref()).await, head + 1);
 }
 
 pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<dyn Store>) {

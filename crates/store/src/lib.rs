@@ -451,8 +451,8 @@ pub struct Handover<'a> {
 }
 
 /// The audit entry of an action, appended to the chain in the action's own transaction: both
-/// commit or neither.
-#[derive(Clone, Copy)]
+/// commit or neither. Neither `Clone` nor `Copy`, so that one entry is appended once; its
+/// `at` is the action's time too.
 pub struct Audited<'a> {
     pub entry: &'a NewAuditEntry,
     pub seal: ChainSeal<'a>,

@@ -13,9 +13,13 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// A fresh id per request, in every log line of it and on every error page.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// The request's id (fresh for each request: see `app`), for its log lines and error pages.
+pub fn request_id_of(extensions: &http::Extensions) -> &str {
+    extensions
+        .get::<tower_http::request_id::RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default()
+}
 
 /// What every handler may want to know about the request.
 #[derive(Clone)]
@@ -87,11 +91,7 @@ impl FromRequestParts<AppState> for Ctx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let request_id = request_id_of(&parts.extensions).to_owned();
         let query: Vec<(String, String)> = parts
             .uri
             .query()

@@ -22,6 +22,8 @@ use http::{HeaderValue, StatusCode, header};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetRequestHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Settings of the HTTP layer.
@@ -266,10 +268,7 @@ fn trace_span(request: &Request) -> tracing::Span {
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or("unmatched", |p| p.as_str());
-    let id = request
-        .extensions()
-        .get::<extract::RequestId>()
-        .map_or("", |r| r.0.as_str());
+    let id = extract::request_id_of(request.extensions());
     tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
 }
 
@@ -558,6 +557,13 @@ pub fn app(state: AppState) -> Router {
                 .make_span_with(trace_span)
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
-        .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Every request gets a fresh id: an inbound `x-request-id` is not trusted, as it
+        // would let a client write into our logs or pass as another request.
+        .layer(SetRequestHeaderLayer::overriding(
+            http::HeaderName::from_static("x-request-id"),
+            |_: &Request| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok(),
+        ))
         .with_state(state)
 }

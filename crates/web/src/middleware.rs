@@ -1,9 +1,9 @@
-//! Middleware: request ids, language choice, metrics, readiness, the same-origin check on form
+//! Middleware: language choice, metrics, readiness, the same-origin check on form
 //! posts, and security headers.
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::{Ctx, RequestId, cookie};
+use crate::extract::{Ctx, cookie};
 use crate::i18n::Lang;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -13,18 +13,6 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 const LANG_COOKIE: &str = "lang";
-
-/// Gives every request a fresh id (an inbound `x-request-id` is not trusted: it would let a
-/// client write into our logs) and returns it in the response.
-pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().to_string();
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
-}
 
 /// `?lang=en` switches language and remembers it in a cookie; otherwise the cookie decides;
 /// Vietnamese by default.

@@ -216,6 +216,7 @@ async fn health_metrics_and_openapi() {
     assert!(doc["paths"]["/api/v1/reports"]["get"].is_object());
     let page = client
         .get(server.url("/no-such-page"))
+        .header("x-request-id", "chosen-by-the-client")
         .send()
         .await
         .unwrap();
@@ -235,6 +236,10 @@ async fn health_metrics_and_openapi() {
         assert!(csp.contains("frame-ancestors 'none'"));
     }
     let id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(
+        id != "chosen-by-the-client" && id.len() == 36,
+        "a fresh id of ours, not the client's: {id}"
+    );
     assert!(
         page.text().await.unwrap().contains(&id),
         "error pages show the request id"

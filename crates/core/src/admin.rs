@@ -123,13 +123,23 @@ impl Hotline {
                     CoreError::NotFound => DomainError::field("unit", "unknown").into(),
                     e => e,
                 })?;
-                self.store
-                    .update_staff(member.id, role, &unit.code, disabled)
-                    .await?;
-                (
-                    "staff.updated",
-                    format!("role={role} unit={} disabled={disabled}", unit.code),
-                )
+                // A role or unit given, or an account disabled, is recorded in the same
+                // transaction: no one gains clearance without the chain saying who gave it.
+                let detail = format!("role={role} unit={} disabled={disabled}", unit.code);
+                return self
+                    .audited(
+                        Some(actor.0.id),
+                        "staff.updated",
+                        &member.username,
+                        &detail,
+                        async |audit| {
+                            Ok(self
+                                .store
+                                .update_staff(member.id, role, &unit.code, disabled, audit)
+                                .await?)
+                        },
+                    )
+                    .await;
             }
             StaffChange::ResetSecondFactor => {
                 self.store.reset_second_factor(member.id).await?;

@@ -157,22 +157,31 @@ impl Hotline {
             return Err(CoreError::Forbidden);
         }
         let reason = written_reason(reason)?;
-        self.store
-            .set_legal_hold(
-                &actor.visibility(),
-                &case,
-                hold,
-                actor.0.id,
-                self.clock.now(),
-            )
-            .await?;
         let action = if hold {
             "report.legal_hold"
         } else {
             "report.legal_hold_released"
         };
-        self.audit(Some(actor.0.id), action, case.as_str(), &reason)
-            .await
+        self.audited(
+            Some(actor.0.id),
+            action,
+            case.as_str(),
+            &reason,
+            async |audit| {
+                Ok(self
+                    .store
+                    .set_legal_hold(
+                        &actor.visibility(),
+                        &case,
+                        hold,
+                        actor.0.id,
+                        audit.entry.at,
+                        audit,
+                    )
+                    .await?)
+            },
+        )
+        .await
     }
 }
 

@@ -1290,6 +1290,7 @@ for_any_sql_database! {
         hold: bool,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
@@ -1305,6 +1306,7 @@ for_any_sql_database! {
             "report.legal_hold_released"
         };
         Self::record_event(&mut tx, id, actor, kind, "", at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -2109,7 +2111,9 @@ for_any_sql_database! {
         role: Role,
         unit: &UnitCode,
         disabled: bool,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE staff SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 RETURNING id",
         )
@@ -2117,11 +2121,12 @@ for_any_sql_database! {
         .bind(unit.as_str())
         .bind(disabled)
         .bind(staff.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
-        .map(|_| ())
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()> {

@@ -408,7 +408,13 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
 
     // An administrator's changes take effect at once, on sessions and tokens too.
     store
-        .update_staff(member.id, Role::Handler, &UnitCode::province(42), false)
+        .update_staff(
+            member.id,
+            Role::Handler,
+            &UnitCode::province(42),
+            false,
+            audited(),
+        )
         .await
         .unwrap();
     let moved = store.api_token_staff("t1").await.unwrap();
@@ -427,13 +433,25 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         .await
         .unwrap();
     store
-        .update_staff(member.id, Role::Handler, &UnitCode::province(42), true)
+        .update_staff(
+            member.id,
+            Role::Handler,
+            &UnitCode::province(42),
+            true,
+            audited(),
+        )
         .await
         .unwrap();
     assert!(store.api_token_staff("t1").await.is_err(), "disabled");
     assert!(store.session_staff("s3", at(1, 9), at(1, 8)).await.is_err());
     store
-        .update_staff(member.id, Role::Handler, &UnitCode::province(42), false)
+        .update_staff(
+            member.id,
+            Role::Handler,
+            &UnitCode::province(42),
+            false,
+            audited(),
+        )
         .await
         .unwrap();
     store.revoke_api_tokens(member.id, at(1, 10)).await.unwrap();
@@ -444,7 +462,8 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
                 StaffId(999_999),
                 Role::Handler,
                 &UnitCode::province(42),
-                false
+                false,
+                audited()
             )
             .await,
         Err(StoreError::NotFound)
@@ -1482,7 +1501,14 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
     let elsewhere = Visibility::Unit(UnitCode::province(42));
     assert!(matches!(
         store
-            .set_legal_hold(&elsewhere, held, true, hotline_domain::StaffId(1), at(3, 0))
+            .set_legal_hold(
+                &elsewhere,
+                held,
+                true,
+                hotline_domain::StaffId(1),
+                at(3, 0),
+                audited()
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -1504,6 +1530,7 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
             true,
             staff.id,
             at(3, 0),
+            audited(),
         )
         .await
         .unwrap();
@@ -1580,7 +1607,7 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
 
     // Released, it is selected again.
     store
-        .set_legal_hold(&everything, held, false, staff.id, at(4, 0))
+        .set_legal_hold(&everything, held, false, staff.id, at(4, 0), audited())
         .await
         .unwrap();
     assert_eq!(store.retention_counts(&rule).await.unwrap(), (1, 0));

@@ -126,6 +126,7 @@ pub trait Staff: Send + Sync {
         role: Role,
         unit: &UnitCode,
         disabled: bool,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Revokes every API token of a member.
     async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()>;
@@ -334,6 +335,7 @@ pub trait Retention: Send + Sync {
         hold: bool,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Lets the backend reclaim what was deleted, so that no copy lingers in its files.
     async fn compact(&self) -> StoreResult<()>;

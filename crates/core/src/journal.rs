@@ -38,6 +38,11 @@ impl<W, R> Clone for GroupCommit<W, R> {
 }
 
 impl<W, R> GroupCommit<W, R> {
+    /// Whether its writer is still taking writes.
+    pub(crate) fn running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// Commits `write` with whatever else is waiting; returns once it is durable.
     pub(crate) async fn write(&self, write: W) -> CoreResult<R> {
         let (reply, answer) = oneshot::channel();

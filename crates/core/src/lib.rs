@@ -227,8 +227,15 @@ impl Hotline {
         self.deliveries_waiting.notified().await;
     }
 
-    /// Whether the intake writer is still taking reports.
-    pub fn intake_running(&self) -> bool {
-        self.intake.running()
+    /// The first writer that no longer takes writes (reports, the delivery journal, taking
+    /// deliveries apart), if any: a node without one cannot keep the promise of its 2xx.
+    pub fn stopped_writer(&self) -> Option<&'static str> {
+        [
+            ("intake", self.intake.running()),
+            ("journal", self.journal.running()),
+            ("take-apart", self.take_apart.running()),
+        ]
+        .into_iter()
+        .find_map(|(writer, running)| (!running).then_some(writer))
     }
 }

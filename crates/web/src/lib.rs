@@ -192,8 +192,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if !state.ready.load(Ordering::Acquire) {
         return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
     }
-    if !state.hotline.intake_running() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "intake stopped").into_response();
+    if let Some(writer) = state.hotline.stopped_writer() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{writer} stopped")).into_response();
     }
     match state.hotline.store.ping().await {
         Ok(()) => "ready".into_response(),

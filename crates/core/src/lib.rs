@@ -36,6 +36,7 @@ pub mod second_factor;
 pub mod setup;
 pub mod similar;
 pub mod staff;
+pub mod word_index;
 
 use hotline_domain::{Clock, DomainError, Gazetteer, UnitCode};
 use hotline_store::{Store, StoreError};

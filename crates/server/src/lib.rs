@@ -199,6 +199,7 @@ pub async fn launch_with_listener(
         config.retention.clone(),
         config.retention_every_secs,
     ));
+    let word_indexer = service.hotline.start_word_indexer();
     let deliveries = tokio::spawn(run_deliveries(service.hotline.clone()));
     let updates = tokio::spawn(fetch_updates(service.hotline.clone()));
     let mailboxes = tokio::spawn(watch_mailboxes(service.hotline.clone()));
@@ -234,6 +235,7 @@ pub async fn launch_with_listener(
     let _ = alerts.await;
     let _ = deliveries.await;
     let _ = updates.await;
+    word_indexer.stop().await;
     service.close().await;
     tracing::info!("stopped");
     let startup_error = startup_error

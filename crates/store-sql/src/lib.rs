@@ -142,6 +142,12 @@ mod routing;
 
 /// Word digests inserted per statement (SQLite allows 32,766 parameters).
 const WORDS_PER_STATEMENT: usize = 500;
+/// Reports' queued words inserted per statement.
+const PENDING_WORDS_PER_STATEMENT: usize = 512;
+/// Queued rows deleted per statement.
+const PENDING_IDS_PER_STATEMENT: usize = 1000;
+/// Queued rows a search's own indexing pass takes at once.
+const INDEX_PASS: u32 = 1000;
 /// Rows of an intake batch per statement, within the same limit: reports bind 22 values
 /// each, messages 7, events 4, register lines 8.
 const REPORTS_PER_STATEMENT: usize = 256;
@@ -583,8 +589,7 @@ for_any_sql_database! {
             Ok(())
         }
 
-        /// Adds words to a report's search index; words it has already are kept once. Many rows
-        /// per statement: a report has hundreds of words, an intake batch hundreds of reports.
+        /// Queues words for a report's search index (see [`Reports::index_pending_words`]).
         async fn insert_words(
             tx: &mut Transaction<'_, DB>,
             report_id: i64,
@@ -594,20 +599,33 @@ for_any_sql_database! {
             Self::insert_word_rows(tx, &rows).await
         }
 
-        /// Adds words, each to its report's search index, many rows per statement.
+        /// Queues words, each for its report's search index: one `pending_words` row per run
+        /// of the same report, its digests packed, many rows per statement. The words reach
+        /// `report_words` in the indexer's large sorted batches, not one B-tree insert each
+        /// inside the write that brought them.
         async fn insert_word_rows(
             tx: &mut Transaction<'_, DB>,
             rows: &[(i64, &Vec<u8>)],
         ) -> StoreResult<()> {
-            for chunk in rows.chunks(WORDS_PER_STATEMENT) {
+            let mut pending: Vec<(i64, Vec<u8>)> = Vec::new();
+            for (report_id, word) in rows {
+                match pending.last_mut() {
+                    Some((last, packed)) if last == report_id => pack_digest(packed, word)?,
+                    _ => {
+                        let mut packed = Vec::with_capacity(17 * 32);
+                        pack_digest(&mut packed, word)?;
+                        pending.push((*report_id, packed));
+                    }
+                }
+            }
+            for chunk in pending.chunks(PENDING_WORDS_PER_STATEMENT) {
                 let sql = format!(
-                    "INSERT INTO report_words (report_id, digest) VALUES {} \
-                     ON CONFLICT (digest, report_id) DO NOTHING",
+                    "INSERT INTO pending_words (report_id, digests) VALUES {}",
                     values_rows::<DB>(chunk.len(), &[None; 2])
                 );
                 let mut insert = sqlx::query(&sql).persistent(false);
-                for (id, word) in chunk {
-                    insert = insert.bind(*id).bind(*word);
+                for (id, packed) in chunk {
+                    insert = insert.bind(*id).bind(packed);
                 }
                 insert.execute(&mut **tx).await.map_err(map_err)?;
             }
@@ -883,6 +901,29 @@ for_any_sql_database! {
                 .collect())
         }
     }
+}
+
+/// Appends one word digest to a report's packed queue entry: its length in a byte, then it.
+fn pack_digest(packed: &mut Vec<u8>, digest: &[u8]) -> StoreResult<()> {
+    let length = u8::try_from(digest.len())
+        .map_err(|_| StoreError::Other("a word digest longer than 255 bytes".into()))?;
+    packed.push(length);
+    packed.extend_from_slice(digest);
+    Ok(())
+}
+
+/// The word digests of a packed queue entry, as [`pack_digest`] wrote them.
+fn unpack_digests(packed: &[u8]) -> StoreResult<Vec<&[u8]>> {
+    let mut digests = Vec::with_capacity(packed.len() / 17);
+    let mut rest = packed;
+    while let Some((&length, tail)) = rest.split_first() {
+        let (digest, after) = tail
+            .split_at_checked(usize::from(length))
+            .ok_or_else(|| StoreError::Other("a queued word entry is cut short".into()))?;
+        digests.push(digest);
+        rest = after;
+    }
+    Ok(digests)
 }
 
 fn key_binding(row: &impl Columns) -> StoreResult<KeyBinding> {
@@ -1256,6 +1297,7 @@ for_any_sql_database! {
             "DELETE FROM deadline_rounds WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
+            "DELETE FROM pending_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
             "DELETE FROM notes WHERE report_id = $1",
             // Calls stay counted, without their report or caller.
@@ -2242,6 +2284,65 @@ for_any_sql_database! {
             .await
     }
 
+    async fn index_pending_words(&self, entries: u32) -> StoreResult<u32> {
+        let mut tx = self.begin_write().await?;
+        // Another node's indexer skips what this one took, rather than wait for it.
+        let skip_taken = if DB::NAME == "PostgreSQL" {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let taken = sqlx::query(&format!(
+            "SELECT id, report_id, digests FROM pending_words ORDER BY id LIMIT $1{skip_taken}"
+        ))
+        .bind(i64::from(entries))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if taken.is_empty() {
+            return Ok(0);
+        }
+        let mut ids = Vec::with_capacity(taken.len());
+        let mut packed = Vec::with_capacity(taken.len());
+        for row in &taken {
+            ids.push(row.int("id")?);
+            packed.push((row.int("report_id")?, row.bytes("digests")?));
+        }
+        let mut words: Vec<(&[u8], i64)> = Vec::new();
+        for (report_id, digests) in &packed {
+            words.extend(unpack_digests(digests)?.into_iter().map(|d| (d, *report_id)));
+        }
+        // In the index's own order, each of its pages is written once per pass.
+        words.sort_unstable();
+        words.dedup();
+        for chunk in words.chunks(WORDS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO report_words (digest, report_id) VALUES {} \
+                 ON CONFLICT (digest, report_id) DO NOTHING",
+                values_rows::<DB>(chunk.len(), &[None; 2])
+            );
+            let mut insert = sqlx::query(&sql).persistent(false);
+            for (digest, id) in chunk {
+                insert = insert.bind(digest.to_vec()).bind(*id);
+            }
+            insert.execute(&mut *tx).await.map_err(map_err)?;
+        }
+        // Exactly the rows taken: one written meanwhile, even under a lower id, waits its turn.
+        for chunk in ids.chunks(PENDING_IDS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM pending_words WHERE id IN ({})",
+                values_rows::<DB>(chunk.len(), &[None])
+            );
+            let mut delete = sqlx::query(&sql).persistent(false);
+            for id in chunk {
+                delete = delete.bind(*id);
+            }
+            delete.execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)?;
+        u32::try_from(ids.len()).map_err(|_| StoreError::Other("too many queued words".into()))
+    }
+
     async fn inbox(
         &self,
         visibility: &Visibility,
@@ -2252,6 +2353,10 @@ for_any_sql_database! {
         let Some((clause, value)) = visibility_clause(visibility, 1) else {
             return Ok(Vec::new());
         };
+        if !words.is_empty() {
+            // A search sees every word written before it, queued or not.
+            while self.index_pending_words(INDEX_PASS).await? == INDEX_PASS {}
+        }
         // A search walks the postings of its rarest word, newest report first, and checks the
         // other words report by report: a common word stops after a page, a rare one reads
         // only its few postings.
@@ -2953,5 +3058,31 @@ for_any_sql_database! {
             .map(audit_record)
             .collect()
     }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{pack_digest, unpack_digests};
+
+    #[test]
+    fn queued_digests_come_back_as_they_were_packed() {
+        let digests: [&[u8]; 3] = [&[7; 16], b"", b"digest-of-xe"];
+        let mut packed = Vec::new();
+        for digest in digests {
+            pack_digest(&mut packed, digest).unwrap();
+        }
+        assert_eq!(unpack_digests(&packed).unwrap(), digests);
+        assert!(unpack_digests(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_cut_entry_or_an_oversized_digest_is_refused() {
+        let mut packed = Vec::new();
+        pack_digest(&mut packed, &[1; 16]).unwrap();
+        packed.pop();
+        assert!(unpack_digests(&packed).is_err());
+        assert!(pack_digest(&mut Vec::new(), &[0; 256]).is_err());
     }
 }

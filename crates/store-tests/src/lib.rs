@@ -49,6 +49,7 @@ macro_rules! contract_tests {
             a_purge_removes_what_its_rule_selects_and_spares_held_reports,
             a_reveal_request_is_approved_by_another_and_opens_one_reveal,
             search_finds_reports_holding_every_word_and_the_same_phone,
+            queued_words_reach_the_index_and_no_search_misses_them,
             the_reporter_finds_the_report_by_digest_and_the_conversation_grows,
             evidence_is_kept_sealed_with_its_report,
             triage_notes_and_merges_are_recorded_within_visibility,
@@ -1797,6 +1798,91 @@ pub async fn search_finds_reports_holding_every_word_and_the_same_phone(store: A
     assert!(
         store
             .reports_by_phone(&everything, b"phone-b", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let words = |list: &[&str]| -> Vec<Vec<u8>> {
+        list.iter()
+            .map(|w| format!("digest-of-{w}").into_bytes())
+            .collect()
+    };
+    let everything = Visibility::Subtree(String::new());
+    let mut theft = report(UnitCode::province(22), "QN", at(2, 0), "trộm xe");
+    theft.word_index = words(&["trom", "xe"]);
+    let mut fight = report(UnitCode::province(22), "QN", at(2, 1), "đánh nhau");
+    fight.word_index = words(&["danh", "nhau"]);
+    let receipts = store.intake(&[theft, fight]).await.unwrap();
+    let found = store
+        .search_reports(&everything, &words(&["trom"]), 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "a search moves the queued words first");
+    assert_eq!(
+        store.index_pending_words(10).await.unwrap(),
+        0,
+        "and leaves none queued"
+    );
+
+    // A follow-up's words join those the report has, one word twice kept once.
+    let added = NewMessage {
+        report: receipts[0].report,
+        direction: Direction::Inbound,
+        channel: Channel::Web,
+        body_sealed: b"sealed: at night".to_vec(),
+        word_index: words(&["dem", "xe"]),
+        attachments: Vec::new(),
+        author: None,
+        delivery: None,
+        at: at(3, 0),
+        event: "report.reporter_added".into(),
+        account: String::new(),
+        platform_message_id: None,
+    };
+    store.add_message(&added).await.unwrap();
+    let mut late = report(UnitCode::province(22), "QN", at(3, 1), "ban đêm");
+    late.word_index = words(&["dem"]);
+    let late = store.intake(&[late]).await.unwrap().remove(0);
+    assert_eq!(
+        store.index_pending_words(1).await.unwrap(),
+        1,
+        "oldest first"
+    );
+    assert_eq!(store.index_pending_words(10).await.unwrap(), 1);
+    assert_eq!(store.index_pending_words(10).await.unwrap(), 0);
+    let found = store
+        .search_reports(&everything, &words(&["dem"]), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [late.report, receipts[0].report],
+        "words of the report and of its follow-up, newest first"
+    );
+    let found = store
+        .search_reports(&everything, &words(&["xe", "dem"]), 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+
+    // A report purged before its words moved takes them along.
+    let mut gone = report(UnitCode::province(22), "QN", at(1, 0), "cũ");
+    gone.word_index = words(&["cu"]);
+    let gone = store.intake(&[gone]).await.unwrap().remove(0);
+    let rule = PurgeRule {
+        legal_type: None,
+        status: Some(ReportStatus::Received),
+        changed_before: at(1, 12),
+    };
+    assert!(store.purge_report(gone.report, &rule).await.unwrap());
+    assert_eq!(store.index_pending_words(10).await.unwrap(), 0);
+    assert!(
+        store
+            .search_reports(&everything, &words(&["cu"]), 10)
             .await
             .unwrap()
             .is_empty()

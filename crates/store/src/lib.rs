@@ -156,6 +156,11 @@ pub trait Reports: Send + Sync {
         words: &[Vec<u8>],
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>>;
+    /// Moves up to `entries` queued word entries into the search index, in one transaction;
+    /// returns how many it moved. Writes queue a report's words in their own transaction, one
+    /// entry each, and an indexer moves them in large batches right after; a search with words
+    /// first moves whatever is still queued, so it sees every word written before it.
+    async fn index_pending_words(&self, entries: u32) -> StoreResult<u32>;
     /// A page of the reports visible under `visibility` that pass `filter` and, when `words` are
     /// given, hold every one of them, in the filter's order, after its cursor.
     async fn inbox(

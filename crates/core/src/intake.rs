@@ -22,7 +22,7 @@ use hotline_store::{
 use hotline_vault::seal::DataKey;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -123,6 +123,8 @@ struct Job {
 pub(crate) struct IntakeHandle {
     queue: mpsc::Sender<Job>,
     depth: Arc<AtomicUsize>,
+    /// Reports handed to the writer since start: while it moves, intake is busy.
+    submitted: Arc<AtomicU64>,
 }
 
 impl IntakeHandle {
@@ -134,10 +136,17 @@ impl IntakeHandle {
         !self.queue.is_closed()
     }
 
+    /// The count of reports handed to the writer, shared: read it to tell a busy intake from
+    /// an idle one without keeping the writer alive.
+    pub(crate) fn submitted(&self) -> Arc<AtomicU64> {
+        self.submitted.clone()
+    }
+
     async fn write(&self, report: NewReport) -> CoreResult<Receipt> {
         let (reply, answer) = oneshot::channel();
         let queued_and_written = async {
             self.depth.fetch_add(1, Ordering::Relaxed);
+            self.submitted.fetch_add(1, Ordering::Relaxed);
             if self.queue.send(Job { report, reply }).await.is_err() {
                 self.depth.fetch_sub(1, Ordering::Relaxed);
                 return Err(CoreError::Unavailable);
@@ -193,6 +202,7 @@ pub(crate) fn spawn_writer(
     let handle = IntakeHandle {
         queue,
         depth: depth.clone(),
+        submitted: Arc::new(AtomicU64::new(0)),
     };
     let max_batch = config.max_batch.max(1);
     let task = crate::journal::on_own_thread("hotline-intake-writer", async move {

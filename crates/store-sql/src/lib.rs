@@ -2284,6 +2284,20 @@ for_any_sql_database! {
             .await
     }
 
+    async fn pending_word_entries(&self, bound: u32) -> StoreResult<u32> {
+        // The span of the queue's ids, read off its key's two ends rather than counted row by
+        // row every few milliseconds: entries leave oldest first, so the span is the count, or
+        // a little more while another node's pass is in flight.
+        let span = sqlx::query(
+            "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) AS n FROM pending_words",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .int("n")?;
+        Ok(u32::try_from(span.clamp(0, i64::from(bound))).unwrap_or(bound))
+    }
+
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32> {
         let mut tx = self.begin_write().await?;
         // Another node's indexer skips what this one took, rather than wait for it.

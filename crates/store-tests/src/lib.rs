@@ -1847,6 +1847,12 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
     let mut late = report(UnitCode::province(22), "QN", at(3, 1), "ban đêm");
     late.word_index = words(&["dem"]);
     let late = store.intake(&[late]).await.unwrap().remove(0);
+    assert_eq!(store.pending_word_entries(100).await.unwrap(), 2);
+    assert_eq!(
+        store.pending_word_entries(1).await.unwrap(),
+        1,
+        "counted up to a bound"
+    );
     assert_eq!(
         store.index_pending_words(1).await.unwrap(),
         1,
@@ -1854,6 +1860,7 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
     );
     assert_eq!(store.index_pending_words(10).await.unwrap(), 1);
     assert_eq!(store.index_pending_words(10).await.unwrap(), 0);
+    assert_eq!(store.pending_word_entries(100).await.unwrap(), 0);
     let found = store
         .search_reports(&everything, &words(&["dem"]), 10)
         .await

@@ -161,6 +161,8 @@ pub trait Reports: Send + Sync {
     /// entry each, and an indexer moves them in large batches right after; a search with words
     /// first moves whatever is still queued, so it sees every word written before it.
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32>;
+    /// About how many word entries wait to be indexed (never fewer), up to `bound`.
+    async fn pending_word_entries(&self, bound: u32) -> StoreResult<u32>;
     /// A page of the reports visible under `visibility` that pass `filter` and, when `words` are
     /// given, hold every one of them, in the filter's order, after its cursor.
     async fn inbox(

@@ -186,3 +186,46 @@ async fn search_on_sqlite() {
 async fn search_on_postgres() {
     searching(Backend::Postgres).await;
 }
+
+/// Intake queues a report's words; the server's indexer moves them into the index soon after,
+/// with no search to make it, and the search then finds them where they now are.
+async fn indexing_after_intake(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    let case = submit(&server, "Tụ tập đua xe trái phép trên cầu Bãi Cháy", 22).await;
+    let service = Service::open(&data.config()).await.unwrap();
+    let mut queued = u32::MAX;
+    for _ in 0..100 {
+        queued = service
+            .hotline
+            .store
+            .pending_word_entries(100)
+            .await
+            .unwrap();
+        if queued == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    service.close().await;
+    assert_eq!(queued, 0, "the indexer moved the report's words");
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let (status, page) = search(&director, &server, "dua xe cau bai chay").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&case), "found through the index");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_indexer_moves_words_soon_after_intake_on_sqlite() {
+    indexing_after_intake(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_indexer_moves_words_soon_after_intake_on_postgres() {
+    indexing_after_intake(Backend::Postgres).await;
+}

@@ -22,7 +22,7 @@ use hotline_store::{
 use hotline_vault::seal::DataKey;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -125,6 +125,9 @@ pub(crate) struct IntakeHandle {
     depth: Arc<AtomicUsize>,
     /// Reports handed to the writer since start: while it moves, intake is busy.
     submitted: Arc<AtomicU64>,
+    /// Set by the word indexer while too many word entries are queued: each intake commit
+    /// then also moves twice as many entries as it holds reports (see `word_index`).
+    index_on_commit: Arc<AtomicBool>,
 }
 
 impl IntakeHandle {
@@ -140,6 +143,11 @@ impl IntakeHandle {
     /// an idle one without keeping the writer alive.
     pub(crate) fn submitted(&self) -> Arc<AtomicU64> {
         self.submitted.clone()
+    }
+
+    /// The switch that has intake's commits move queued words too.
+    pub(crate) fn index_on_commit(&self) -> Arc<AtomicBool> {
+        self.index_on_commit.clone()
     }
 
     async fn write(&self, report: NewReport) -> CoreResult<Receipt> {
@@ -203,7 +211,9 @@ pub(crate) fn spawn_writer(
         queue,
         depth: depth.clone(),
         submitted: Arc::new(AtomicU64::new(0)),
+        index_on_commit: Arc::new(AtomicBool::new(false)),
     };
+    let index_on_commit = handle.index_on_commit();
     let max_batch = config.max_batch.max(1);
     let task = crate::journal::on_own_thread("hotline-intake-writer", async move {
         while let Some(first) = jobs.recv().await {
@@ -218,7 +228,13 @@ pub(crate) fn spawn_writer(
             metrics::gauge!("hotline_intake_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
             // A panic inside one commit drops that batch's replies (their submitters get 503)
             // but must not stop intake for everyone after them.
-            if let Err(e) = tokio::spawn(commit(store.clone(), keys.clone(), batch)).await {
+            let queued_words = if index_on_commit.load(Ordering::Relaxed) {
+                u32::try_from(batch.len() * 2).unwrap_or(u32::MAX)
+            } else {
+                0
+            };
+            let commit = commit(store.clone(), keys.clone(), batch, queued_words);
+            if let Err(e) = tokio::spawn(commit).await {
                 tracing::error!(error = %e, "intake commit failed abnormally");
             }
         }
@@ -232,11 +248,12 @@ pub(crate) fn spawn_writer(
     )
 }
 
-async fn commit(store: Arc<dyn Store>, keys: Arc<Keys>, batch: Vec<Job>) {
+/// Commits a batch of reports, and with them up to `queued_words` queued word entries.
+async fn commit(store: Arc<dyn Store>, keys: Arc<Keys>, batch: Vec<Job>, queued_words: u32) {
     let (mut reports, replies): (Vec<NewReport>, Vec<_>) =
         batch.into_iter().map(|j| (j.report, j.reply)).unzip();
     metrics::histogram!("hotline_intake_batch_size").record(reports.len() as f64);
-    match write_with_retry(store.as_ref(), &keys, &mut reports).await {
+    match write_with_retry(store.as_ref(), &keys, &mut reports, queued_words).await {
         Ok(receipts) => {
             for (reply, receipt) in replies.into_iter().zip(receipts) {
                 let _ = reply.send(Ok(receipt));
@@ -267,10 +284,11 @@ async fn write_with_retry(
     store: &dyn Store,
     keys: &Keys,
     reports: &mut [NewReport],
+    queued_words: u32,
 ) -> StoreResult<Vec<Receipt>> {
     let mut attempt = 0;
     loop {
-        match store.intake(reports).await {
+        match store.intake_indexing(reports, queued_words).await {
             Ok(receipts) => return Ok(receipts),
             // A rotation moved the store to a new master key: wrap again, under it, and retry.
             Err(StoreError::KeyChanged) if attempt + 1 < BATCH_ATTEMPTS => {

@@ -4,21 +4,24 @@
 //! whatever is still queued before it reads, so it never misses a word: the indexer only
 //! bounds what a search may have to move first.
 //!
-//! Moving words costs the database more than writing the reports did, and it holds the write
-//! lock meanwhile, so while citizens' reports keep coming it waits, unless the queue grows past
-//! [`BACKLOG_BOUND`]: a burst of reports is taken in at full speed and indexed right after.
+//! Moving words costs the database more than writing the reports did, and a pass holds the
+//! write lock meanwhile, so while citizens' reports keep coming the indexer waits: a burst is
+//! taken in at full speed and indexed right after. Should the queue grow past
+//! [`BACKLOG_BOUND`] meanwhile, intake's own commits carry queued words along until it is back
+//! under, which costs no commit of its own.
 
 use crate::Hotline;
+use hotline_store::Store;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// How often the indexer looks at intake and at the queue (also for what other nodes wrote).
 const POLL: Duration = Duration::from_millis(50);
-/// Queued entries (one a report, mostly) moved in one transaction: a few tens of
-/// milliseconds of the write lock.
+/// Queued entries (one a report, mostly) moved in one transaction while intake is idle: a
+/// few tens of milliseconds of the write lock.
 const PASS: u32 = 500;
 /// Queued entries allowed to wait while intake is busy: about a second of indexing, the most
 /// a search then spends moving them first.
@@ -46,6 +49,7 @@ impl Hotline {
     pub fn start_word_indexer(&self) -> WordIndexer {
         let store = self.store.clone();
         let submitted = self.intake.submitted();
+        let index_on_commit = self.intake.index_on_commit();
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         let task = crate::journal::on_own_thread("hotline-word-indexer", async move {
@@ -57,38 +61,49 @@ impl Hotline {
                     () = stopped.notified() => break,
                     _ = ticks.tick() => {}
                 }
-                let busy = intake_moved(&submitted, &mut seen);
-                if busy {
-                    match store.pending_word_entries(BACKLOG_BOUND).await {
-                        Ok(queued) if queued < BACKLOG_BOUND => continue,
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "counting queued words failed");
-                            continue;
-                        }
-                    }
-                }
-                // Busy and over the bound: one pass a poll. Idle: until the queue is empty or
-                // reports come in again.
-                loop {
-                    match store.index_pending_words(PASS).await {
-                        Ok(moved) => {
-                            metrics::counter!("hotline_word_entries_indexed_total")
-                                .increment(u64::from(moved));
-                            if moved < PASS || busy || intake_moved(&submitted, &mut seen) {
-                                break;
-                            }
-                        }
-                        // Still queued: a later pass, or the next search, moves them.
-                        Err(e) => {
-                            tracing::warn!(error = %e, "indexing queued words failed");
-                            break;
-                        }
-                    }
+                if intake_moved(&submitted, &mut seen) {
+                    keep_under_bound(store.as_ref(), &index_on_commit).await;
+                } else {
+                    index_on_commit.store(false, Ordering::Relaxed);
+                    drain_while_idle(store.as_ref(), &submitted, &mut seen).await;
                 }
             }
         });
         WordIndexer { stop, task }
+    }
+}
+
+/// While intake is busy: over [`BACKLOG_BOUND`], intake's own commits move queued words too,
+/// twice as many entries as they hold reports, with no commit or wait for the write lock of
+/// their own; under it, the words wait.
+async fn keep_under_bound(store: &dyn Store, index_on_commit: &AtomicBool) {
+    let over = match store.pending_word_entries(BACKLOG_BOUND).await {
+        Ok(queued) => queued >= BACKLOG_BOUND,
+        Err(e) => {
+            tracing::warn!(error = %e, "counting queued words failed");
+            false
+        }
+    };
+    index_on_commit.store(over, Ordering::Relaxed);
+}
+
+/// While intake is idle: passes until nothing is queued or reports come in again.
+async fn drain_while_idle(store: &dyn Store, submitted: &AtomicU64, seen: &mut u64) {
+    while index_pass(store, PASS).await && !intake_moved(submitted, seen) {}
+}
+
+/// One pass of up to `entries`; whether it was full (more may wait).
+async fn index_pass(store: &dyn Store, entries: u32) -> bool {
+    match store.index_pending_words(entries).await {
+        Ok(moved) => {
+            metrics::counter!("hotline_word_entries_indexed_total").increment(u64::from(moved));
+            moved == entries
+        }
+        // Still queued: a later pass, or the next search, moves them.
+        Err(e) => {
+            tracing::warn!(error = %e, "indexing queued words failed");
+            false
+        }
     }
 }
 

@@ -632,6 +632,68 @@ for_any_sql_database! {
             Ok(())
         }
 
+        /// Moves up to `entries` queued word entries, oldest first, into the search index
+        /// (see [`Reports::index_pending_words`]).
+        async fn move_pending_words(
+            tx: &mut Transaction<'_, DB>,
+            entries: u32,
+        ) -> StoreResult<u32> {
+            // Another node's indexer skips what this one took, rather than wait for it.
+            let skip_taken = if DB::NAME == "PostgreSQL" {
+                " FOR UPDATE SKIP LOCKED"
+            } else {
+                ""
+            };
+            let taken = sqlx::query(&format!(
+                "SELECT id, report_id, digests FROM pending_words ORDER BY id LIMIT $1{skip_taken}"
+            ))
+            .bind(i64::from(entries))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            if taken.is_empty() {
+                return Ok(0);
+            }
+            let mut ids = Vec::with_capacity(taken.len());
+            let mut packed = Vec::with_capacity(taken.len());
+            for row in &taken {
+                ids.push(row.int("id")?);
+                packed.push((row.int("report_id")?, row.bytes("digests")?));
+            }
+            let mut words: Vec<(&[u8], i64)> = Vec::new();
+            for (report_id, digests) in &packed {
+                words.extend(unpack_digests(digests)?.into_iter().map(|d| (d, *report_id)));
+            }
+            // In the index's own order, each of its pages is written once per pass.
+            words.sort_unstable();
+            words.dedup();
+            for chunk in words.chunks(WORDS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO report_words (digest, report_id) VALUES {} \
+                     ON CONFLICT (digest, report_id) DO NOTHING",
+                    values_rows::<DB>(chunk.len(), &[None; 2])
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for (digest, id) in chunk {
+                    insert = insert.bind(digest.to_vec()).bind(*id);
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
+            }
+            // Exactly the rows taken: one written meanwhile, even under a lower id, waits its turn.
+            for chunk in ids.chunks(PENDING_IDS_PER_STATEMENT) {
+                let sql = format!(
+                    "DELETE FROM pending_words WHERE id IN ({})",
+                    values_rows::<DB>(chunk.len(), &[None])
+                );
+                let mut delete = sqlx::query(&sql).persistent(false);
+                for id in chunk {
+                    delete = delete.bind(*id);
+                }
+                delete.execute(&mut **tx).await.map_err(map_err)?;
+            }
+            u32::try_from(ids.len()).map_err(|_| StoreError::Other("too many queued words".into()))
+        }
+
         /// Evidence files of a message, each with its `attachment.received` event.
         async fn insert_attachments(
             tx: &mut Transaction<'_, DB>,
@@ -2201,7 +2263,11 @@ for_any_sql_database! {
 
 for_any_sql_database! {
     impl Reports {
-    async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>> {
+    async fn intake_indexing(
+        &self,
+        batch: &[NewReport],
+        queued_words: u32,
+    ) -> StoreResult<Vec<Receipt>> {
         let mut tx = self.begin_write().await?;
         // Holds the binding's row until commit, so a rotation that moves the binding waits for
         // this batch, and no report is written under a key the rotation has already passed.
@@ -2258,6 +2324,9 @@ for_any_sql_database! {
                     .ok_or_else(|| StoreError::Other("a report of the batch was not written".into()))
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        if queued_words > 0 {
+            Self::move_pending_words(&mut tx, queued_words).await?;
+        }
         tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)
     }
@@ -2300,61 +2369,9 @@ for_any_sql_database! {
 
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32> {
         let mut tx = self.begin_write().await?;
-        // Another node's indexer skips what this one took, rather than wait for it.
-        let skip_taken = if DB::NAME == "PostgreSQL" {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let taken = sqlx::query(&format!(
-            "SELECT id, report_id, digests FROM pending_words ORDER BY id LIMIT $1{skip_taken}"
-        ))
-        .bind(i64::from(entries))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if taken.is_empty() {
-            return Ok(0);
-        }
-        let mut ids = Vec::with_capacity(taken.len());
-        let mut packed = Vec::with_capacity(taken.len());
-        for row in &taken {
-            ids.push(row.int("id")?);
-            packed.push((row.int("report_id")?, row.bytes("digests")?));
-        }
-        let mut words: Vec<(&[u8], i64)> = Vec::new();
-        for (report_id, digests) in &packed {
-            words.extend(unpack_digests(digests)?.into_iter().map(|d| (d, *report_id)));
-        }
-        // In the index's own order, each of its pages is written once per pass.
-        words.sort_unstable();
-        words.dedup();
-        for chunk in words.chunks(WORDS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO report_words (digest, report_id) VALUES {} \
-                 ON CONFLICT (digest, report_id) DO NOTHING",
-                values_rows::<DB>(chunk.len(), &[None; 2])
-            );
-            let mut insert = sqlx::query(&sql).persistent(false);
-            for (digest, id) in chunk {
-                insert = insert.bind(digest.to_vec()).bind(*id);
-            }
-            insert.execute(&mut *tx).await.map_err(map_err)?;
-        }
-        // Exactly the rows taken: one written meanwhile, even under a lower id, waits its turn.
-        for chunk in ids.chunks(PENDING_IDS_PER_STATEMENT) {
-            let sql = format!(
-                "DELETE FROM pending_words WHERE id IN ({})",
-                values_rows::<DB>(chunk.len(), &[None])
-            );
-            let mut delete = sqlx::query(&sql).persistent(false);
-            for id in chunk {
-                delete = delete.bind(*id);
-            }
-            delete.execute(&mut *tx).await.map_err(map_err)?;
-        }
+        let moved = Self::move_pending_words(&mut tx, entries).await?;
         tx.commit().await.map_err(map_commit_err)?;
-        u32::try_from(ids.len()).map_err(|_| StoreError::Other("too many queued words".into()))
+        Ok(moved)
     }
 
     async fn inbox(

@@ -1861,6 +1861,20 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
     assert_eq!(store.index_pending_words(10).await.unwrap(), 1);
     assert_eq!(store.index_pending_words(10).await.unwrap(), 0);
     assert_eq!(store.pending_word_entries(100).await.unwrap(), 0);
+
+    // An intake commit can carry queued entries along, oldest first.
+    let mut first = report(UnitCode::province(22), "QN", at(4, 0), "một");
+    first.word_index = words(&["mot"]);
+    store.intake(&[first]).await.unwrap();
+    let mut second = report(UnitCode::province(22), "QN", at(4, 1), "hai");
+    second.word_index = words(&["hai"]);
+    store.intake_indexing(&[second], 1).await.unwrap();
+    assert_eq!(
+        store.pending_word_entries(100).await.unwrap(),
+        1,
+        "the earlier entry moved, the batch's own waits"
+    );
+    assert_eq!(store.index_pending_words(10).await.unwrap(), 1);
     let found = store
         .search_reports(&everything, &words(&["dem"]), 10)
         .await

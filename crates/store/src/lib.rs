@@ -137,7 +137,17 @@ pub trait Reports: Send + Sync {
     /// Writes a batch of new reports in one transaction (group commit) and returns one outcome
     /// per input, in order. A report whose platform message id was already taken returns the
     /// existing report with `duplicate` set. Returns only after the transaction is durable.
-    async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>>;
+    async fn intake(&self, batch: &[NewReport]) -> StoreResult<Vec<Receipt>> {
+        self.intake_indexing(batch, 0).await
+    }
+    /// The same, and in the same transaction moves up to `queued_words` queued word entries
+    /// into the search index (see [`Reports::index_pending_words`]): while reports keep
+    /// coming, the index keeps up on intake's own commits.
+    async fn intake_indexing(
+        &self,
+        batch: &[NewReport],
+        queued_words: u32,
+    ) -> StoreResult<Vec<Receipt>>;
     /// Reports visible under `visibility`, newest first.
     async fn list_reports(
         &self,

@@ -873,7 +873,8 @@ async fn floor(reports: usize, batch: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Queued word entries the server's indexer moves per transaction.
+/// Queued word entries moved per transaction here: larger than the server's passes (500),
+/// which must not hold up intake for long, to show what the indexing itself costs.
 const INDEXER_PASS: u32 = 2_000;
 
 #[tokio::main]

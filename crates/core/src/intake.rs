@@ -226,14 +226,14 @@ pub(crate) fn spawn_writer(
             }
             depth.fetch_sub(batch.len(), Ordering::Relaxed);
             metrics::gauge!("hotline_intake_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
-            // A panic inside one commit drops that batch's replies (their submitters get 503)
-            // but must not stop intake for everyone after them.
             let queued_words = if index_on_commit.load(Ordering::Relaxed) {
                 u32::try_from(batch.len() * 2).unwrap_or(u32::MAX)
             } else {
                 0
             };
             let commit = commit(store.clone(), keys.clone(), batch, queued_words);
+            // A panic inside one commit drops that batch's replies (their submitters get 503)
+            // but must not stop intake for everyone after them.
             if let Err(e) = tokio::spawn(commit).await {
                 tracing::error!(error = %e, "intake commit failed abnormally");
             }
@@ -284,7 +284,7 @@ async fn write_with_retry(
     store: &dyn Store,
     keys: &Keys,
     reports: &mut [NewReport],
-    queued_words: u32,
+    mut queued_words: u32,
 ) -> StoreResult<Vec<Receipt>> {
     let mut attempt = 0;
     loop {
@@ -296,6 +296,12 @@ async fn write_with_retry(
                 follow_key_change(store, keys, reports)
                     .await
                     .map_err(|e| StoreError::Other(e.to_string()))?;
+            }
+            // Whatever went wrong with the queued words riding along must not cost the
+            // reports their commit: again without them.
+            Err(e) if queued_words > 0 => {
+                tracing::warn!(error = %e, "intake batch failed with queued words; retrying without");
+                queued_words = 0;
             }
             Err(StoreError::Unavailable(e)) if attempt + 1 < BATCH_ATTEMPTS => {
                 attempt += 1;

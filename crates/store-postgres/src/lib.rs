@@ -151,6 +151,34 @@ mod tests {
 
     hotline_store_tests::contract_tests!(fresh);
 
+    /// Another node's indexer holds the queued entry, its pass not yet committed: a search
+    /// waits for it rather than read the index without it, then finds the report.
+    #[tokio::test]
+    async fn a_search_waits_for_words_another_transaction_is_moving() {
+        use hotline_store_tests::{Cleanup, a_store_with_one_queued_report, found_by_word};
+        let Some((schema, store)) = fresh().await else {
+            return;
+        };
+        let store = std::sync::Arc::new(store);
+        let report = a_store_with_one_queued_report(store.as_ref(), "dua").await;
+        let mut other_pass = schema.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM pending_words FOR UPDATE SKIP LOCKED")
+            .fetch_all(&mut *other_pass)
+            .await
+            .unwrap();
+        let search = tokio::spawn({
+            let store = store.clone();
+            async move { found_by_word(store.as_ref(), "dua").await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!search.is_finished(), "the search waits for the held entry");
+        // That pass fails: the search moves the entry itself.
+        other_pass.rollback().await.unwrap();
+        assert_eq!(search.await.unwrap(), [report]);
+        drop(store);
+        schema.release().await;
+    }
+
     #[test]
     fn migration_versions_match_sqlite() {
         let sqlite = hotline_store_sqlite::migrations();

@@ -148,6 +148,8 @@ const PENDING_WORDS_PER_STATEMENT: usize = 512;
 const PENDING_IDS_PER_STATEMENT: usize = 1000;
 /// Queued rows a search's own indexing pass takes at once.
 const INDEX_PASS: u32 = 1000;
+/// A word digest as queued: its length byte and its 16 bytes.
+const PACKED_DIGEST_SIZE: usize = 17;
 /// Rows of an intake batch per statement, within the same limit: reports bind 22 values
 /// each, messages 7, events 4, register lines 8.
 const REPORTS_PER_STATEMENT: usize = 256;
@@ -607,17 +609,7 @@ for_any_sql_database! {
             tx: &mut Transaction<'_, DB>,
             rows: &[(i64, &Vec<u8>)],
         ) -> StoreResult<()> {
-            let mut pending: Vec<(i64, Vec<u8>)> = Vec::new();
-            for (report_id, word) in rows {
-                match pending.last_mut() {
-                    Some((last, packed)) if last == report_id => pack_digest(packed, word)?,
-                    _ => {
-                        let mut packed = Vec::with_capacity(17 * 32);
-                        pack_digest(&mut packed, word)?;
-                        pending.push((*report_id, packed));
-                    }
-                }
-            }
+            let pending = pack_runs(rows)?;
             for chunk in pending.chunks(PENDING_WORDS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO pending_words (report_id, digests) VALUES {}",
@@ -633,36 +625,49 @@ for_any_sql_database! {
         }
 
         /// Moves up to `entries` queued word entries, oldest first, into the search index
-        /// (see [`Reports::index_pending_words`]).
+        /// (see [`Reports::index_pending_words`]); returns how many it moved (an entry that
+        /// cannot be read stays, logged). `Taken::Skip` passes over entries another
+        /// transaction is moving (the indexers); `Taken::WaitUpTo(id)` waits for them and takes
+        /// only entries up to `id` (a search, which must see every word written before it).
         async fn move_pending_words(
             tx: &mut Transaction<'_, DB>,
             entries: u32,
+            taken: Taken,
         ) -> StoreResult<u32> {
-            // Another node's indexer skips what this one took, rather than wait for it.
-            let skip_taken = if DB::NAME == "PostgreSQL" {
-                " FOR UPDATE SKIP LOCKED"
-            } else {
-                ""
+            let postgres = DB::NAME == "PostgreSQL";
+            let (horizon, lock) = match taken {
+                Taken::Skip => (i64::MAX, if postgres { " FOR UPDATE SKIP LOCKED" } else { "" }),
+                Taken::WaitUpTo(id) => (id, if postgres { " FOR UPDATE" } else { "" }),
             };
-            let taken = sqlx::query(&format!(
-                "SELECT id, report_id, digests FROM pending_words ORDER BY id LIMIT $1{skip_taken}"
+            let rows = sqlx::query(&format!(
+                "SELECT id, report_id, digests FROM pending_words WHERE id <= $1 \
+                 ORDER BY id LIMIT $2{lock}"
             ))
+            .bind(horizon)
             .bind(i64::from(entries))
             .fetch_all(&mut **tx)
             .await
             .map_err(map_err)?;
-            if taken.is_empty() {
+            if rows.is_empty() {
                 return Ok(0);
             }
-            let mut ids = Vec::with_capacity(taken.len());
-            let mut packed = Vec::with_capacity(taken.len());
-            for row in &taken {
-                ids.push(row.int("id")?);
-                packed.push((row.int("report_id")?, row.bytes("digests")?));
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut packed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                packed.push((row.int("id")?, row.int("report_id")?, row.bytes("digests")?));
             }
             let mut words: Vec<(&[u8], i64)> = Vec::new();
-            for (report_id, digests) in &packed {
-                words.extend(unpack_digests(digests)?.into_iter().map(|d| (d, *report_id)));
+            for (id, report_id, digests) in &packed {
+                match unpack_digests(digests) {
+                    Ok(digests) => {
+                        ids.push(*id);
+                        words.extend(digests.into_iter().map(|d| (d, *report_id)));
+                    }
+                    // Left queued, for someone to look at, rather than hold up the rest.
+                    Err(e) => {
+                        tracing::error!(entry = id, error = %e, "a queued word entry cannot be read");
+                    }
+                }
             }
             // In the index's own order, each of its pages is written once per pass.
             words.sort_unstable();
@@ -692,6 +697,31 @@ for_any_sql_database! {
                 delete.execute(&mut **tx).await.map_err(map_err)?;
             }
             u32::try_from(ids.len()).map_err(|_| StoreError::Other("too many queued words".into()))
+        }
+
+        /// Moves every word entry queued before now into the search index, waiting for any
+        /// another transaction is moving, so that a search sees every word written before it.
+        /// Reads first, on the read pool: with nothing queued, a search writes nothing.
+        async fn move_words_written_before_now(&self) -> StoreResult<()> {
+            let Some(horizon) = sqlx::query("SELECT MAX(id) AS id FROM pending_words")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?
+                .int_opt("id")?
+            else {
+                return Ok(());
+            };
+            // Until a pass finds nothing to move: entries another transaction moved meanwhile
+            // drop out of a pass, so a short pass does not mean none are left.
+            loop {
+                let mut tx = self.begin_write().await?;
+                let moved =
+                    Self::move_pending_words(&mut tx, INDEX_PASS, Taken::WaitUpTo(horizon)).await?;
+                tx.commit().await.map_err(map_commit_err)?;
+                if moved == 0 {
+                    return Ok(());
+                }
+            }
         }
 
         /// Evidence files of a message, each with its `attachment.received` event.
@@ -965,6 +995,36 @@ for_any_sql_database! {
     }
 }
 
+/// Which queued word entries a move takes (see `move_pending_words`).
+#[derive(Clone, Copy)]
+enum Taken {
+    Skip,
+    WaitUpTo(i64),
+}
+
+/// One queued entry per run of the same report in `rows`: its digests sorted and each kept
+/// once, so that an entry does not tell which word followed which in the text.
+fn pack_runs(rows: &[(i64, &Vec<u8>)]) -> StoreResult<Vec<(i64, Vec<u8>)>> {
+    let mut runs: Vec<(i64, Vec<&[u8]>)> = Vec::new();
+    for (report_id, word) in rows {
+        match runs.last_mut() {
+            Some((last, digests)) if last == report_id => digests.push(word.as_slice()),
+            _ => runs.push((*report_id, vec![word.as_slice()])),
+        }
+    }
+    let mut pending = Vec::with_capacity(runs.len());
+    for (report_id, mut digests) in runs {
+        digests.sort_unstable();
+        digests.dedup();
+        let mut packed = Vec::with_capacity(digests.len() * PACKED_DIGEST_SIZE);
+        for digest in digests {
+            pack_digest(&mut packed, digest)?;
+        }
+        pending.push((report_id, packed));
+    }
+    Ok(pending)
+}
+
 /// Appends one word digest to a report's packed queue entry: its length in a byte, then it.
 fn pack_digest(packed: &mut Vec<u8>, digest: &[u8]) -> StoreResult<()> {
     let length = u8::try_from(digest.len())
@@ -976,7 +1036,7 @@ fn pack_digest(packed: &mut Vec<u8>, digest: &[u8]) -> StoreResult<()> {
 
 /// The word digests of a packed queue entry, as [`pack_digest`] wrote them.
 fn unpack_digests(packed: &[u8]) -> StoreResult<Vec<&[u8]>> {
-    let mut digests = Vec::with_capacity(packed.len() / 17);
+    let mut digests = Vec::with_capacity(packed.len() / PACKED_DIGEST_SIZE);
     let mut rest = packed;
     while let Some((&length, tail)) = rest.split_first() {
         let (digest, after) = tail
@@ -1358,8 +1418,10 @@ for_any_sql_database! {
             "DELETE FROM deadline_alerts WHERE report_id = $1",
             "DELETE FROM deadline_rounds WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
-            "DELETE FROM report_words WHERE report_id = $1",
+            // Queued words first: a move that holds them commits its index rows before this
+            // goes on, and the next statement removes those too.
             "DELETE FROM pending_words WHERE report_id = $1",
+            "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",
             "DELETE FROM notes WHERE report_id = $1",
             // Calls stay counted, without their report or caller.
@@ -2325,7 +2387,7 @@ for_any_sql_database! {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         if queued_words > 0 {
-            Self::move_pending_words(&mut tx, queued_words).await?;
+            Self::move_pending_words(&mut tx, queued_words, Taken::Skip).await?;
         }
         tx.commit().await.map_err(rows::map_commit_err)?;
         Ok(receipts)
@@ -2369,7 +2431,7 @@ for_any_sql_database! {
 
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32> {
         let mut tx = self.begin_write().await?;
-        let moved = Self::move_pending_words(&mut tx, entries).await?;
+        let moved = Self::move_pending_words(&mut tx, entries, Taken::Skip).await?;
         tx.commit().await.map_err(map_commit_err)?;
         Ok(moved)
     }
@@ -2385,8 +2447,7 @@ for_any_sql_database! {
             return Ok(Vec::new());
         };
         if !words.is_empty() {
-            // A search sees every word written before it, queued or not.
-            while self.index_pending_words(INDEX_PASS).await? == INDEX_PASS {}
+            self.move_words_written_before_now().await?;
         }
         // A search walks the postings of its rarest word, newest report first, and checks the
         // other words report by report: a common word stops after a page, a rare one reads
@@ -3095,7 +3156,7 @@ for_any_sql_database! {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::{pack_digest, unpack_digests};
+    use super::{pack_digest, pack_runs, unpack_digests};
 
     #[test]
     fn queued_digests_come_back_as_they_were_packed() {
@@ -3106,6 +3167,33 @@ mod tests {
         }
         assert_eq!(unpack_digests(&packed).unwrap(), digests);
         assert!(unpack_digests(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_entry_holds_its_reports_digests_sorted_and_once() {
+        let (xe, dem, trom) = (b"xe".to_vec(), b"dem".to_vec(), b"trom".to_vec());
+        let rows = [
+            (1, &trom),
+            (1, &xe),
+            (1, &dem),
+            (1, &xe),
+            (2, &xe),
+            (1, &trom),
+        ];
+        let entries = pack_runs(&rows).unwrap();
+        let read: Vec<(i64, Vec<&[u8]>)> = entries
+            .iter()
+            .map(|(id, packed)| (*id, unpack_digests(packed).unwrap()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (1, vec![&b"dem"[..], b"trom", b"xe"]),
+                (2, vec![&b"xe"[..]]),
+                (1, vec![&b"trom"[..]]),
+            ],
+            "one entry a run, not in the text's order"
+        );
     }
 
     #[test]

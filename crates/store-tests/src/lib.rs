@@ -1804,6 +1804,27 @@ pub async fn search_finds_reports_holding_every_word_and_the_same_phone(store: A
     );
 }
 
+/// For a backend's own tests of the word queue: a store with its units and one report queued
+/// under the word digest `digest-of-{word}`.
+pub async fn a_store_with_one_queued_report(store: &dyn Store, word: &str) -> ReportId {
+    setup_units(store).await;
+    let mut queued = report(UnitCode::province(22), "QN", at(2, 0), word);
+    queued.word_index = vec![format!("digest-of-{word}").into_bytes()];
+    store.intake(&[queued]).await.unwrap().remove(0).report
+}
+
+/// The reports a search for `word` finds, seeing everything.
+pub async fn found_by_word(store: &dyn Store, word: &str) -> Vec<ReportId> {
+    let digest = format!("digest-of-{word}").into_bytes();
+    store
+        .search_reports(&Visibility::Subtree(String::new()), &[digest], 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
 pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<dyn Store>) {
     setup_units(store.as_ref()).await;
     let words = |list: &[&str]| -> Vec<Vec<u8>> {

@@ -529,7 +529,9 @@ async fn inbox(
     let duty = hotline_core::Actor(member);
     let communes: Vec<u32> = hotline.places.communes_of(22).map(|c| c.code).collect();
 
-    // Load, many submissions in flight, as intake takes them.
+    // Load, many submissions in flight, as intake takes them, the words indexed as the server
+    // indexes them.
+    let indexer = hotline.start_word_indexer();
     let started = Instant::now();
     let per_worker = reports.div_ceil(concurrency.max(1));
     let loaders: Vec<_> = (0..concurrency)
@@ -562,6 +564,15 @@ async fn inbox(
         "{backend}: loaded {reports} reports in {:.0} s ({:.0} reports/s)",
         load.as_secs_f64(),
         reports as f64 / load.as_secs_f64()
+    );
+    let loaded = Instant::now();
+    while hotline.store.pending_word_entries(1).await? > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    indexer.stop().await;
+    println!(
+        "{backend}: their words all indexed {:.1} s after the last report",
+        loaded.elapsed().as_secs_f64()
     );
     if config.database_url.is_none() {
         let bytes: u64 = std::fs::read_dir(dir.path())?
@@ -612,6 +623,8 @@ async fn inbox(
         .await?;
         figures.print_latency(&format!("{backend}, {reports} reports: {label}"));
     }
+    // The writers end once every handle to the service is gone, this one too.
+    drop(hotline);
     service.close().await;
     Ok(())
 }

@@ -166,12 +166,33 @@ mod tests {
             .fetch_all(&mut *other_pass)
             .await
             .unwrap();
+        let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *other_pass)
+            .await
+            .unwrap();
         let search = tokio::spawn({
             let store = store.clone();
             async move { found_by_word(store.as_ref(), "dua").await }
         });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(!search.is_finished(), "the search waits for the held entry");
+        // The search's session shows up blocked by the transaction that holds the entry.
+        let mut waiting = false;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            waiting = sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                 WHERE $1 = ANY (pg_blocking_pids(pid)))",
+            )
+            .bind(holder)
+            .fetch_one(&schema.pool)
+            .await
+            .unwrap();
+            if waiting || search.is_finished() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(waiting, "the search waits for the held entry");
+        assert!(!search.is_finished());
         // That pass fails: the search moves the entry itself.
         other_pass.rollback().await.unwrap();
         assert_eq!(search.await.unwrap(), [report]);

@@ -298,8 +298,9 @@ async fn write_with_retry(
                     .map_err(|e| StoreError::Other(e.to_string()))?;
             }
             // Whatever went wrong with the queued words riding along must not cost the
-            // reports their commit: again without them.
-            Err(e) if queued_words > 0 => {
+            // reports their commit: again without them. Not when the commit's outcome is
+            // unknown: the reports may be in, and a second write would double them.
+            Err(e) if queued_words > 0 && !matches!(e, StoreError::Indeterminate(_)) => {
                 tracing::warn!(error = %e, "intake batch failed with queued words; retrying without");
                 queued_words = 0;
             }

@@ -10,7 +10,8 @@ use hotline_store::{
     AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, DeadlineAlertRecord, DeadlineWarning,
     DueSubject, StoreError, StoreResult,
 };
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
 use std::collections::BTreeMap;
 
 /// Reports still to act on: neither closed nor joined to another.
@@ -29,8 +30,8 @@ fn level_of(row: &impl Columns) -> StoreResult<u32> {
     u32::try_from(row.int("level")?).map_err(|_| StoreError::Other("a bad alert level".into()))
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     /// The alerts of one step, once per member and level, and the report's event. Returns how
     /// many members were alerted for the first time.
     async fn send_alerts(
@@ -80,11 +81,11 @@ for_any_sql_database! {
         .map_err(map_err)?;
         Ok(added)
     }
-    }
 }
 
-for_any_sql_database! {
-    impl Alerts {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Alerts for SqlStore<DB> {
     async fn reports_needing_alerts(&self, limit: u32) -> StoreResult<Vec<AlertSubject>> {
         sqlx::query(&format!(
             "SELECT r.id AS report_id, r.case_number, r.unit_code FROM reports r \
@@ -384,6 +385,5 @@ for_any_sql_database! {
             })
         })
         .collect()
-    }
     }
 }

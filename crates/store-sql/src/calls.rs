@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{ReportId, StaffId};
 use hotline_store::{CallRecord, Calls, NewCall, StoreError, StoreResult};
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+use hotline_store_sql_bounds::any_sql_database;
 
 const CALL_COLUMNS: &str = "c.id, c.account_id, c.call_id, c.direction, c.report_id, \
      r.case_number, c.started_at, c.answered_at, c.answered_by, c.ended_at, c.cause, \
@@ -35,8 +35,9 @@ fn call(row: &impl Columns) -> StoreResult<CallRecord> {
     })
 }
 
-for_any_sql_database! {
-    impl Calls {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Calls for SqlStore<DB> {
     async fn start_call(&self, new: &NewCall) -> StoreResult<bool> {
         let row = sqlx::query(
             "INSERT INTO calls (account_id, call_id, direction, caller_index, report_id, started_at) \
@@ -167,11 +168,10 @@ for_any_sql_database! {
     async fn calls_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>> {
         self.calls_after(since, "", 50).await
     }
-    }
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     /// The calls that began after `since` (and meet `and`), newest first.
     async fn calls_after(
         &self,
@@ -190,6 +190,5 @@ for_any_sql_database! {
         .iter()
         .map(call)
         .collect()
-    }
     }
 }

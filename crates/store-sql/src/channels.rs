@@ -13,7 +13,8 @@ use hotline_store::{
     Outbox, PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
     TakeApartWrite,
 };
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
 use std::collections::{BTreeMap, HashMap};
 
 /// Messages taken apart written in one statement.
@@ -71,8 +72,8 @@ fn delivery_record(row: &impl Columns) -> StoreResult<DeliveryRecord> {
     })
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     /// One delivery into the journal, queued at once.
     async fn journal_one(
         tx: &mut Transaction<'static, DB>,
@@ -303,11 +304,11 @@ for_any_sql_database! {
         }
         Ok(())
     }
-    }
 }
 
-for_any_sql_database! {
-    impl Channels {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Channels for SqlStore<DB> {
     async fn add_channel_account(&self, new: &NewChannelAccount) -> StoreResult<i64> {
         let row = sqlx::query(
             "INSERT INTO channel_accounts \
@@ -341,11 +342,7 @@ for_any_sql_database! {
         .collect()
     }
 
-    async fn channel_account(
-        &self,
-        platform: Channel,
-        name: &str,
-    ) -> StoreResult<ChannelAccount> {
+    async fn channel_account(&self, platform: Channel, name: &str) -> StoreResult<ChannelAccount> {
         let row = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM channel_accounts WHERE platform = $1 AND name = $2"
         ))
@@ -652,11 +649,11 @@ for_any_sql_database! {
             ignored: count(&row, "ignored")?,
         })
     }
-    }
 }
 
-for_any_sql_database! {
-    impl Outbox {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Outbox for SqlStore<DB> {
     async fn outbound_due(
         &self,
         channels: &[Channel],
@@ -666,7 +663,10 @@ for_any_sql_database! {
         if channels.is_empty() {
             return Ok(Vec::new());
         }
-        let names: Vec<String> = channels.iter().map(|c| format!("'{}'", c.as_str())).collect();
+        let names: Vec<String> = channels
+            .iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect();
         sqlx::query(&format!(
             "SELECT m.id, m.report_id, r.case_number, m.channel, m.account, m.body_sealed, \
              m.send_attempts, m.send_next_at, m.created_at \
@@ -784,11 +784,11 @@ for_any_sql_database! {
         .map_err(map_err)?
         .time_opt("last")
     }
-    }
 }
 
-for_any_sql_database! {
-    impl Media {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Media for SqlStore<DB> {
     async fn queue_media_fetch(&self, fetch: &NewMediaFetch) -> StoreResult<bool> {
         let queued = sqlx::query(
             "INSERT INTO media_fetches \
@@ -928,6 +928,5 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?;
         tx.commit().await.map_err(crate::rows::map_commit_err)
-    }
     }
 }

@@ -11,7 +11,7 @@ use hotline_store::{
     DirectoryPosition, DirectoryProvince, DirectoryRows, NewDirectoryContact, NewDirectoryPosition,
     StoreError, StoreResult,
 };
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+use hotline_store_sql_bounds::any_sql_database;
 
 const DATE: &str = "%Y-%m-%d";
 
@@ -101,14 +101,17 @@ fn contact(row: &impl Columns) -> StoreResult<DirectoryContact> {
 /// Rows of one province, or of all when the parameter is NULL.
 const OF_PROVINCE: &str = "($1 IS NULL OR province_code = $1)";
 
-for_any_sql_database! {
-    impl Directory {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Directory for SqlStore<DB> {
     async fn directory(&self, province_code: Option<u32>) -> StoreResult<DirectoryRows> {
         let code = code_param(province_code);
         Ok(DirectoryRows {
-            provinces: self.rows_of(("directory_provinces", "province_code"), code, province)
+            provinces: self
+                .rows_of(("directory_provinces", "province_code"), code, province)
                 .await?,
-            positions: self.rows_of(("directory_positions", "sort, id"), code, position)
+            positions: self
+                .rows_of(("directory_positions", "sort, id"), code, position)
                 .await?,
             people: self
                 .fetch_rows(
@@ -121,7 +124,8 @@ for_any_sql_database! {
                     person,
                 )
                 .await?,
-            contacts: self.rows_of(("directory_contacts", "sort, id"), code, contact)
+            contacts: self
+                .rows_of(("directory_contacts", "sort, id"), code, contact)
                 .await?,
         })
     }
@@ -266,11 +270,10 @@ for_any_sql_database! {
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
     }
-    }
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     /// Every row of `table` of the province `code` (of all when it is NULL) in `order`, read
     /// by `read`.
     async fn rows_of<T>(
@@ -331,13 +334,12 @@ for_any_sql_database! {
         new: &NewDirectoryPosition,
         at: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        let existing = sqlx::query(
-            "SELECT id, full_name, rank FROM directory_people WHERE person_key = $1",
-        )
-            .bind(new.person_key.as_str())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(map_err)?;
+        let existing =
+            sqlx::query("SELECT id, full_name, rank FROM directory_people WHERE person_key = $1")
+                .bind(new.person_key.as_str())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?;
         let person_id = match existing {
             Some(row) => {
                 let id = row.int("id")?;
@@ -460,6 +462,5 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?;
         Ok(())
-    }
     }
 }

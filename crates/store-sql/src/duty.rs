@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use hotline_domain::roster::{Pattern, Roster, Shift, Weekdays};
 use hotline_domain::{StaffId, UnitCode};
 use hotline_store::{Duty, NewDutyPattern, NewDutyShift, StoreError, StoreResult};
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+use hotline_store_sql_bounds::any_sql_database;
 use std::collections::BTreeMap;
 
 const DAY: &str = "%Y-%m-%d";
@@ -25,8 +25,9 @@ fn unit_of(text: String) -> StoreResult<UnitCode> {
     text.parse().map_err(|_| bad("unit"))
 }
 
-for_any_sql_database! {
-    impl Duty {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Duty for SqlStore<DB> {
     async fn rosters_under(
         &self,
         path: &str,
@@ -69,7 +70,11 @@ for_any_sql_database! {
                     .map_err(|_| bad("start"))?,
                 minutes: u32::try_from(row.int("minutes")?).map_err(|_| bad("length"))?,
                 from: day_of(&row.text("valid_from")?)?,
-                until: row.text_opt("valid_until")?.as_deref().map(day_of).transpose()?,
+                until: row
+                    .text_opt("valid_until")?
+                    .as_deref()
+                    .map(day_of)
+                    .transpose()?,
                 cancelled: cancelled_days.remove(&id).unwrap_or_default(),
             };
             rosters
@@ -202,6 +207,5 @@ for_any_sql_database! {
             .map_err(map_err)?
             .map(|_| ())
             .ok_or(StoreError::NotFound)
-    }
     }
 }

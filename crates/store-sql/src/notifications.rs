@@ -10,7 +10,8 @@ use hotline_store::{
     NewNotification, NotificationAttempt, NotificationOutcome, NotificationRecord, Notifications,
     PendingNotification, StoreError, StoreResult,
 };
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Transaction, Type};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
 
 fn bad(what: &str) -> StoreError {
     StoreError::Other(format!("a notification with a bad {what}"))
@@ -30,8 +31,8 @@ fn level_of(row: &impl Columns) -> StoreResult<Option<u32>> {
         .transpose()
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     /// Queues a notification about a report for `staff`, in the caller's transaction.
     pub(crate) async fn queue_report_notification(
         tx: &mut Transaction<'static, DB>,
@@ -58,11 +59,11 @@ for_any_sql_database! {
         .map_err(map_err)?;
         Ok(())
     }
-    }
 }
 
-for_any_sql_database! {
-    impl Notifications {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Notifications for SqlStore<DB> {
     async fn notify_addresses(&self, staff: StaffId) -> StoreResult<Vec<NotifyAddress>> {
         sqlx::query(
             "SELECT channel, address FROM notify_addresses WHERE staff_id = $1 ORDER BY position",
@@ -255,7 +256,11 @@ for_any_sql_database! {
                     level: level_of(row)?,
                     created_at: row.time("created_at")?,
                     state: row.text("state")?,
-                    sent_via: row.text_opt("sent_via")?.as_deref().map(channel_of).transpose()?,
+                    sent_via: row
+                        .text_opt("sent_via")?
+                        .as_deref()
+                        .map(channel_of)
+                        .transpose()?,
                     sent_at: row.time_opt("sent_at")?,
                     attempts: Vec::new(),
                 });
@@ -271,6 +276,5 @@ for_any_sql_database! {
             }
         }
         Ok(records)
-    }
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hotline_domain::StaffId;
 use hotline_domain::routing::{RoutingRule, Target};
 use hotline_store::{Routing, RoutingRuleRecord, StoreError, StoreResult};
-use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+use hotline_store_sql_bounds::any_sql_database;
 
 const DATE: &str = "%Y-%m-%d";
 
@@ -44,8 +44,9 @@ fn routing_rule(row: &impl Columns) -> StoreResult<RoutingRuleRecord> {
 const KEY_MATCH: &str = "effective_from = $1 AND COALESCE(province_code, 0) = COALESCE($2, 0) \
      AND legal_scope = $3 AND COALESCE(topic, '') = COALESCE($4, '')";
 
-for_any_sql_database! {
-    impl Routing {
+#[any_sql_database]
+#[async_trait]
+impl<DB> Routing for SqlStore<DB> {
     async fn routing_rules(&self) -> StoreResult<Vec<RoutingRuleRecord>> {
         sqlx::query(
             "SELECT * FROM routing_rules \
@@ -96,30 +97,29 @@ for_any_sql_database! {
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        let previous = match existing {
-            Some(row) => {
-                sqlx::query(
-                    "UPDATE routing_rules SET target = $1, changed_by = $2, changed_at = $3 \
+        let previous =
+            match existing {
+                Some(row) => {
+                    sqlx::query(
+                        "UPDATE routing_rules SET target = $1, changed_by = $2, changed_at = $3 \
                      WHERE id = $4",
-                )
-                .bind(rule.target.to_string())
-                .bind(by.0)
-                .bind(at)
-                .bind(row.int("id")?)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                Some(
-                    row.text("target")?
-                        .parse()
-                        .map_err(|_| StoreError::Other("a routing rule with a bad target".into()))?,
-                )
-            }
-            None => {
-                Self::insert_rule(&mut tx, rule, Some(by), at).await?;
-                None
-            }
-        };
+                    )
+                    .bind(rule.target.to_string())
+                    .bind(by.0)
+                    .bind(at)
+                    .bind(row.int("id")?)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    Some(row.text("target")?.parse().map_err(|_| {
+                        StoreError::Other("a routing rule with a bad target".into())
+                    })?)
+                }
+                None => {
+                    Self::insert_rule(&mut tx, rule, Some(by), at).await?;
+                    None
+                }
+            };
         tx.commit().await.map_err(map_err)?;
         Ok(previous)
     }
@@ -144,11 +144,12 @@ for_any_sql_database! {
         let mut dates: Vec<NaiveDate> = rules.iter().map(|r| r.effective_from).collect();
         dates.dedup();
         for day in dates {
-            let taken = sqlx::query("SELECT id FROM routing_rules WHERE effective_from = $1 LIMIT 1")
-                .bind(date_text(day))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let taken =
+                sqlx::query("SELECT id FROM routing_rules WHERE effective_from = $1 LIMIT 1")
+                    .bind(date_text(day))
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             if taken.is_some() {
                 return Err(StoreError::Conflict("version".into()));
             }
@@ -167,11 +168,10 @@ for_any_sql_database! {
             .map_err(map_err)?;
         Ok(done.len())
     }
-    }
 }
 
-for_any_sql_database! {
-    impl {
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
     async fn insert_rule(
         tx: &mut sqlx::Transaction<'static, DB>,
         rule: &RoutingRule,
@@ -194,6 +194,5 @@ for_any_sql_database! {
         .await
         .map_err(map_err)?;
         Ok(())
-    }
     }
 }

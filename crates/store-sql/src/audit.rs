@@ -1,0 +1,119 @@
+//! The audit chain: each entry linked to the one before it, appended in the transaction of the
+//! action it records.
+
+use crate::rows::{Columns, audit_record};
+use async_trait::async_trait;
+use hotline_store::{Audit, AuditRecord, Audited, ChainSeal, NewAuditEntry, StoreResult};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
+
+use crate::SqlStore;
+use crate::rows::map_err;
+
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
+    /// Appends `audit` to the chain inside `tx`, the transaction of the action it records.
+    /// Moving the head first takes the write lock, so appends from every connection and node
+    /// queue here and each links to the one before it.
+    pub(crate) async fn append_audit_in(
+        tx: &mut Transaction<'static, DB>,
+        audit: Audited<'_>,
+    ) -> StoreResult<AuditRecord> {
+        let Audited { entry, seal } = audit;
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+        let (seq, previous) = (head.int("seq")?, head.bytes("hash")?);
+        let hash = seal(seq, &previous);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(seq)
+        .bind(entry.at)
+        .bind(entry.actor.map(|a| a.0))
+        .bind(&entry.action)
+        .bind(&entry.subject)
+        .bind(&entry.detail)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        Ok(AuditRecord {
+            seq,
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action.clone(),
+            subject: entry.subject.clone(),
+            detail: entry.detail.clone(),
+            hash,
+        })
+    }
+}
+
+#[any_sql_database]
+#[async_trait]
+impl<DB> Audit for SqlStore<DB> {
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord> {
+        let mut tx = self.begin_write().await?;
+        let record = Self::append_audit_in(&mut tx, Audited { entry, seal }).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        sqlx::query(
+            "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(audit_record)
+        .collect()
+    }
+
+    async fn audit_by_action(
+        &self,
+        prefixes: &[&str],
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        if prefixes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Prefixes are the application's own action names; `%` and `_` never occur in them.
+        let matches = (2..prefixes.len() + 2)
+            .map(|n| format!("action LIKE ${n} || '%'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sql = format!(
+            "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \
+             WHERE {matches} ORDER BY seq DESC LIMIT $1"
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(limit));
+        for prefix in prefixes {
+            query = query.bind(*prefix);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(audit_record)
+            .collect()
+    }
+}

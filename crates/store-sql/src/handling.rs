@@ -1,0 +1,579 @@
+//! Handling a report: assignment, transfer, triage, notes, merging, procedure steps and notices.
+
+use crate::rows::{Columns, note, report_summary};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{CaseNumber, ReportId, StaffId, UnitCode};
+use hotline_store::{
+    Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note, Notice,
+    NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, Visibility,
+};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
+
+use crate::register::RegisterLine;
+use crate::report_query::{SUMMARY_COLUMNS, visibility_clause};
+use crate::rows;
+use crate::rows::{map_commit_err, map_err};
+use crate::{SqlStore, code_param};
+
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
+    /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
+    /// unassigned, entered in its register under the officer who handed it over, with the
+    /// event naming both units.
+    pub(crate) async fn hand_over(
+        tx: &mut Transaction<'_, DB>,
+        id: i64,
+        (to, reason): (&UnitCode, &str),
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let row = sqlx::query("SELECT unit_code, channel FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        let (from, channel) = (row.text("unit_code")?, row.text("channel")?);
+        sqlx::query(
+            "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
+                 updated_at = $2 WHERE id = $3",
+        )
+        .bind(to.as_str())
+        .bind(at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        let from_unit: UnitCode = from
+            .parse()
+            .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
+        Self::register_entry(
+            tx,
+            &RegisterLine {
+                unit: to,
+                year: hotline_domain::vietnam_year(at),
+                report_id: id,
+                received_at: at,
+                officer: Some(actor),
+                channel: &channel,
+                transferred_from: Some(&from_unit),
+            },
+        )
+        .await?;
+        // The reason comes last: it is free text, read as the rest of the line.
+        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+        let detail = format!("from={from} to={to} reason={reason}");
+        Self::record_event(tx, id, actor, "report.transferred", &detail, at).await
+    }
+
+    /// Writes drafted notices of a report.
+    pub(crate) async fn insert_notices(
+        tx: &mut Transaction<'_, DB>,
+        report_id: i64,
+        notices: &[NewNotice],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for notice in notices {
+            sqlx::query(
+                "INSERT INTO notices (report_id, kind, recipient, due_at, text_sealed, basis, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(report_id)
+            .bind(notice.kind.as_str())
+            .bind(notice.recipient.as_str())
+            .bind(notice.due_at)
+            .bind(notice.text_sealed.clone())
+            .bind(notice.basis.clone())
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    /// The id of a report visible under `visibility`, in a write transaction (which holds
+    /// it until commit); `NotFound` otherwise.
+    pub(crate) async fn visible_report_id(
+        tx: &mut Transaction<'_, DB>,
+        visibility: &Visibility,
+        case: &CaseNumber,
+    ) -> StoreResult<i64> {
+        let Some((clause, value)) = visibility_clause(visibility, 2) else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(&format!(
+            "SELECT r.id FROM reports r JOIN units u ON u.code = r.unit_code \
+                 WHERE r.case_number = $1 AND {clause}"
+        ))
+        .bind(case.as_str())
+        .bind(value)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?
+        .int("id")
+    }
+
+    /// Adds an event to a report's history.
+    pub(crate) async fn record_event(
+        tx: &mut Transaction<'_, DB>,
+        report_id: i64,
+        actor: StaffId,
+        kind: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(report_id)
+        .bind(actor.0)
+        .bind(kind)
+        .bind(detail)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+#[any_sql_database]
+#[async_trait]
+impl<DB> Handling for SqlStore<DB> {
+    async fn assign_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        assignee: Option<StaffId>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(assignee.map(|a| a.0))
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let (kind, detail) = match assignee {
+            Some(staff) => ("report.assigned", format!("staff={}", staff.0)),
+            None => ("report.unassigned", String::new()),
+        };
+        Self::record_event(&mut tx, id, actor, kind, &detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn transfer_report(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        handover: Handover<'_>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        Self::hand_over(&mut tx, id, (handover.to, handover.reason), actor, at).await?;
+        // The receiving unit starts the procedure afresh.
+        sqlx::query(
+            "UPDATE reports SET stage = 'received', extensions = 0, suspended_days = 0, \
+             suspended_since = NULL, clock_start = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn mark_police_conduct(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        mark: &ConductMark,
+        actor: StaffId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (accused_unit, deadline) = (&mark.accused_unit, mark.deadline);
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        if let Some(to) = &mark.move_to {
+            let reason =
+                "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
+            Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
+        }
+        sqlx::query(
+            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
+             deadline_rule = $3, due_at = $4, stage = $5 WHERE id = $2",
+        )
+        .bind(accused_unit.as_str())
+        .bind(id)
+        .bind(deadline.map(|d| d.rule.as_str()))
+        .bind(deadline.map(|d| d.due_at))
+        .bind(mark.stage.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
+        let detail = format!("accused_unit={accused_unit}");
+        Self::record_event(&mut tx, id, actor, "report.police_conduct", &detail, at).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn set_triage(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        triage: &Triage,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query(
+            "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
+             commune_code = $5, updated_at = $6, \
+             status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
+             deadline_rule = $8, due_at = $9, stage = $10 WHERE id = $7 AND stage = $11 \
+             RETURNING id",
+        )
+        .bind(triage.legal_type.map(|t| t.as_str()))
+        .bind(triage.topic.map(|t| t.as_str()))
+        .bind(triage.urgency.as_str())
+        .bind(code_param(triage.province_code))
+        .bind(code_param(triage.commune_code))
+        .bind(at)
+        .bind(id)
+        .bind(triage.deadline.map(|d| d.rule.as_str()))
+        .bind(triage.deadline.map(|d| d.due_at))
+        .bind(triage.stage.as_str())
+        .bind(triage.from_stage.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("stage".into()))?;
+        let mut detail = format!("urgency={}", triage.urgency);
+        if let Some(t) = triage.legal_type {
+            detail.push_str(&format!(" legal_type={t}"));
+        }
+        if let Some(t) = triage.topic {
+            detail.push_str(&format!(" topic={t}"));
+        }
+        if let Some(c) = triage.commune_code.or(triage.province_code) {
+            detail.push_str(&format!(" place={c}"));
+        }
+        if let Some((legal_type, topic, urgency)) = triage.hinted {
+            detail.push_str(&format!(
+                " hinted_legal_type={legal_type} hinted_topic={topic} hinted_urgency={urgency}"
+            ));
+        }
+        Self::record_event(&mut tx, id, actor, "report.triaged", &detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn add_note(&self, note: &NewNote, audit: Audited<'_>) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(
+            "INSERT INTO notes (report_id, author_id, body, body_sealed, created_at) \
+             VALUES ($1, $2, '', $3, $4) RETURNING id",
+        )
+        .bind(note.report.0)
+        .bind(note.author.0)
+        .bind(note.body_sealed.clone())
+        .bind(note.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .int("id")?;
+        Self::insert_words(&mut tx, note.report.0, &note.word_index).await?;
+        Self::record_event(
+            &mut tx,
+            note.report.0,
+            note.author,
+            "report.noted",
+            "",
+            note.at,
+        )
+        .await?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(note.at)
+            .bind(note.report.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
+    }
+
+    async fn notes(&self, report: ReportId) -> StoreResult<Vec<Note>> {
+        sqlx::query(
+            "SELECT n.id, n.author_id, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS author_name, \
+             n.body, n.body_sealed, n.created_at \
+             FROM notes n JOIN staff s ON s.id = n.author_id \
+             WHERE n.report_id = $1 ORDER BY n.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(note)
+        .collect()
+    }
+
+    async fn merge_report(
+        &self,
+        visibility: &Visibility,
+        duplicate: &CaseNumber,
+        into: &CaseNumber,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        if duplicate == into {
+            return Err(StoreError::Conflict("same".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let from = Self::visible_report_id(&mut tx, visibility, duplicate).await?;
+        let to = Self::visible_report_id(&mut tx, visibility, into).await?;
+        // Both rows locked before either is read again (PostgreSQL reads committed data only;
+        // SQLite already runs one writer at a time): two officers joining A into B and B into
+        // A at once cannot both succeed and leave a cycle.
+        sqlx::query("UPDATE reports SET updated_at = updated_at WHERE id IN ($1, $2)")
+            .bind(from.min(to))
+            .bind(from.max(to))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let duplicate_merged = sqlx::query("SELECT merged_into_id FROM reports WHERE id = $1")
+            .bind(from)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int_opt("merged_into_id")?;
+        if duplicate_merged.is_some() {
+            return Err(StoreError::Conflict("merged".into()));
+        }
+        let target_merged = sqlx::query("SELECT merged_into_id FROM reports WHERE id = $1")
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int_opt("merged_into_id")?;
+        if target_merged.is_some() {
+            return Err(StoreError::Conflict("merged".into()));
+        }
+        sqlx::query(
+            "UPDATE reports SET merged_into_id = $1, updated_at = $2 \
+             WHERE merged_into_id = $3 OR id = $3",
+        )
+        .bind(to)
+        .bind(at)
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE reports SET status = 'closed', stage = 'closed', deadline_rule = NULL, \
+             due_at = NULL WHERE id = $1",
+        )
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let (from_detail, to_detail) = (format!("into={into}"), format!("from={duplicate}"));
+        Self::record_event(&mut tx, from, actor, "report.merged_into", &from_detail, at).await?;
+        Self::record_event(&mut tx, to, actor, "report.merged_from", &to_detail, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn take_step(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        step: &NewStep,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        let after = &step.after;
+        let moved = sqlx::query(
+            "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
+             suspended_since = $5, clock_start = $6, deadline_rule = $7, due_at = $8, \
+             updated_at = $9 WHERE id = $10 AND stage = $11 AND extensions = $12 RETURNING id",
+        )
+        .bind(after.stage.as_str())
+        .bind(step.status.as_str())
+        .bind(i64::from(after.extensions))
+        .bind(i64::from(after.suspended_days))
+        .bind(after.suspended_since)
+        .bind(after.clock_start)
+        .bind(step.deadline.map(|d| d.rule.as_str()))
+        .bind(step.deadline.map(|d| d.due_at))
+        .bind(step.at)
+        .bind(id)
+        .bind(step.from.as_str())
+        .bind(i64::from(step.from_extensions))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.is_none() {
+            return Err(StoreError::Conflict("stage".into()));
+        }
+        sqlx::query(
+            "INSERT INTO procedure_steps (report_id, action, from_stage, to_stage, number, \
+             decided_on, signer, grounds_sealed, actor_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(step.action.as_str())
+        .bind(step.from.as_str())
+        .bind(after.stage.as_str())
+        .bind(step.number.clone())
+        .bind(step.decided_on.map(|d| d.to_string()))
+        .bind(step.signer.clone())
+        .bind(step.grounds_sealed.clone())
+        .bind(step.actor.0)
+        .bind(step.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        Self::insert_notices(&mut tx, id, &step.notices, step.at).await?;
+        let mut detail = format!("action={} to={}", step.action, after.stage);
+        if let Some(number) = &step.number {
+            // Decision numbers are written like `12/QĐ-CSHS`: no spaces, so the detail parses.
+            detail.push_str(&format!(" number={}", number.replace(' ', "")));
+        }
+        Self::record_event(&mut tx, id, step.actor, "report.step", &detail, step.at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn notices(&self, report: ReportId) -> StoreResult<Vec<Notice>> {
+        sqlx::query(
+            "SELECT n.id, n.kind, n.recipient, n.due_at, n.text_sealed, n.basis, n.sent_at, \
+             n.sent_via, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS sent_by \
+             FROM notices n LEFT JOIN staff s ON s.id = n.sent_by \
+             WHERE n.report_id = $1 ORDER BY n.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::notice)
+        .collect()
+    }
+
+    async fn mark_notice_sent(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        sent: &NoticeSent,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let (notice, via) = (sent.notice, sent.via.as_str());
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        // Claimed once: of two officers sending it at the same moment, one records it.
+        let claimed = sqlx::query(
+            "UPDATE notices SET sent_at = $1, sent_via = $2, sent_by = $3 \
+             WHERE id = $4 AND report_id = $5 AND sent_at IS NULL RETURNING kind, recipient",
+        )
+        .bind(at)
+        .bind(via)
+        .bind(actor.0)
+        .bind(notice)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = claimed else {
+            let exists = sqlx::query("SELECT id FROM notices WHERE id = $1 AND report_id = $2")
+                .bind(notice)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("sent".into()),
+                None => StoreError::NotFound,
+            });
+        };
+        let detail = format!(
+            "kind={} recipient={}",
+            row.text("kind")?,
+            row.text("recipient")?
+        );
+        Self::record_event(&mut tx, id, actor, "report.notice_sent", &detail, at).await?;
+        // Recorded as sent only with the answer that carries it.
+        if let Some(reply) = &sent.reply {
+            Self::insert_message(&mut tx, reply).await?;
+        }
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn steps(&self, report: ReportId) -> StoreResult<Vec<StepRecord>> {
+        sqlx::query(
+            "SELECT p.action, p.from_stage, p.to_stage, p.number, p.decided_on, p.signer, \
+             p.grounds_sealed, p.actor_id, p.created_at, \
+             CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS actor_name \
+             FROM procedure_steps p JOIN staff s ON s.id = p.actor_id \
+             WHERE p.report_id = $1 ORDER BY p.id",
+        )
+        .bind(report.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(rows::step_record)
+        .collect()
+    }
+
+    async fn merged_reports(
+        &self,
+        visibility: &Visibility,
+        report: ReportId,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        let Some((clause, value)) = visibility_clause(visibility, 2) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE r.merged_into_id = $1 AND {clause} ORDER BY r.id"
+        ))
+        .bind(report.0)
+        .bind(value)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(report_summary)
+        .collect()
+    }
+}

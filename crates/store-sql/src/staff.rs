@@ -1,0 +1,331 @@
+//! Staff, their sessions, second factors and API tokens.
+
+use crate::rows::{Columns, member};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{Role, StaffId, UnitCode};
+use hotline_store::{
+    Audited, LiveSession, NewApiToken, NewSession, NewStaff, SecondFactor, Staff, StaffLogin,
+    StaffMember, StoreError, StoreResult,
+};
+use hotline_store_sql_bounds::any_sql_database;
+
+use crate::SqlStore;
+use crate::rows::{map_commit_err, map_err};
+
+pub(crate) const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
+     u.name AS unit_name, u.path AS unit_path, s.disabled";
+
+#[any_sql_database]
+#[async_trait]
+impl<DB> Staff for SqlStore<DB> {
+    async fn create_staff(&self, new: &NewStaff) -> StoreResult<StaffMember> {
+        let id = sqlx::query(
+            "INSERT INTO staff (username, display_name, password_hash, role, unit_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(&new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.unit.as_str())
+        .bind(new.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match map_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("username".into()),
+            other => other,
+        })?
+        .int("id")?;
+        self.staff(StaffId(id)).await
+    }
+
+    async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS}, s.password_hash FROM staff s \
+             JOIN units u ON u.code = s.unit_code WHERE s.username = $1"
+        ))
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(StaffLogin {
+            member: member(&row)?,
+            password_hash: row.text("password_hash")?,
+        })
+    }
+
+    async fn staff(&self, id: StaffId) -> StoreResult<StaffMember> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff s JOIN units u ON u.code = s.unit_code WHERE s.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        member(&row)
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, staff_id, created_at, expires_at, last_seen_at, \
+             second_factor_pending) VALUES ($1, $2, $3, $4, $3, $5)",
+        )
+        .bind(&session.digest)
+        .bind(session.staff.0)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .bind(session.second_factor_pending)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn session_staff(
+        &self,
+        digest: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<LiveSession> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS}, x.second_factor_pending, x.last_seen_at FROM sessions x \
+             JOIN staff s ON s.id = x.staff_id JOIN units u ON u.code = s.unit_code \
+             WHERE x.digest = $1 AND x.expires_at > $2 AND x.last_seen_at >= $3 \
+             AND NOT s.disabled"
+        ))
+        .bind(digest)
+        .bind(now)
+        .bind(idle_since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        // Marked used at most once a minute: a page of requests is not a page of writes.
+        if now - row.time("last_seen_at")? > chrono::Duration::minutes(1) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE digest = $2")
+                .bind(now)
+                .bind(digest)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(LiveSession {
+            member: member(&row)?,
+            second_factor_pending: row.flag("second_factor_pending")?,
+        })
+    }
+
+    async fn delete_session(&self, digest: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor> {
+        let row = sqlx::query(
+            "SELECT totp_sealed, totp_pending_sealed, totp_last_step FROM staff WHERE id = $1",
+        )
+        .bind(staff.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(SecondFactor {
+            totp_sealed: row.bytes_opt("totp_sealed")?,
+            totp_pending_sealed: row.bytes_opt("totp_pending_sealed")?,
+            totp_last_step: row.int_opt("totp_last_step")?,
+        })
+    }
+
+    async fn set_pending_totp(&self, staff: StaffId, sealed: &[u8]) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET totp_pending_sealed = $1 WHERE id = $2")
+            .bind(sealed.to_vec())
+            .bind(staff.0)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn activate_totp(
+        &self,
+        staff: StaffId,
+        sealed: &[u8],
+        step: i64,
+        recovery_digests: &[String],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE staff SET totp_sealed = totp_pending_sealed, totp_pending_sealed = NULL, \
+             totp_last_step = $1 WHERE id = $2 AND totp_pending_sealed = $3 RETURNING id",
+        )
+        .bind(step)
+        .bind(staff.0)
+        .bind(sealed.to_vec())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.is_none() {
+            return Err(StoreError::Conflict("enrolment".into()));
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for digest in recovery_digests {
+            sqlx::query("INSERT INTO recovery_codes (staff_id, digest) VALUES ($1, $2)")
+                .bind(staff.0)
+                .bind(digest)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn take_totp_step(&self, staff: StaffId, step: i64) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE staff SET totp_last_step = $1 WHERE id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1) RETURNING id",
+        )
+        .bind(step)
+        .bind(staff.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(taken.is_some())
+    }
+
+    async fn take_recovery_code(
+        &self,
+        staff: StaffId,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 \
+             WHERE staff_id = $2 AND digest = $3 AND used_at IS NULL RETURNING staff_id",
+        )
+        .bind(now)
+        .bind(staff.0)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(taken.is_some())
+    }
+
+    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for statement in [
+            "UPDATE staff SET totp_sealed = NULL, totp_pending_sealed = NULL, \
+             totp_last_step = NULL WHERE id = $1",
+            "DELETE FROM recovery_codes WHERE staff_id = $1",
+            "DELETE FROM sessions WHERE staff_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(staff.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (digest, staff_id, label, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&token.digest)
+        .bind(token.staff.0)
+        .bind(&token.label)
+        .bind(token.created_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             JOIN units u ON u.code = s.unit_code \
+             WHERE t.digest = $1 AND t.revoked_at IS NULL AND NOT s.disabled"
+        ))
+        .bind(digest)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        member(&row)
+    }
+
+    async fn count_staff(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM staff")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("n")
+    }
+
+    async fn update_staff(
+        &self,
+        staff: StaffId,
+        role: Role,
+        unit: &UnitCode,
+        disabled: bool,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE staff SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 RETURNING id",
+        )
+        .bind(role.as_str())
+        .bind(unit.as_str())
+        .bind(disabled)
+        .bind(staff.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(staff.0)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>> {
+        sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff s JOIN units u ON u.code = s.unit_code \
+             WHERE u.path LIKE $1 || '%' ORDER BY s.username"
+        ))
+        .bind(unit_path)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(member)
+        .collect()
+    }
+}

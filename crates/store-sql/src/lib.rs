@@ -23,7 +23,7 @@ pub trait Dialect<DB: Database>: Send + Sync + 'static {
     fn begin_write(&self) -> &'static str {
         "BEGIN"
     }
-    /// Reclaims what deletions left in the backend's files (see [`Retention::compact`]).
+    /// Reclaims what deletions left in the backend's files (see [`Retention::compact`](hotline_store::Retention::compact)).
     async fn compact(&self, _pool: &Pool<DB>) -> StoreResult<()> {
         Ok(())
     }

@@ -1,0 +1,61 @@
+//! The audit chain and the entry an action writes with it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::StaffId;
+
+use crate::StoreResult;
+
+/// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
+pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
+
+/// The audit entry of an action, appended to the chain in the action's own transaction: both
+/// commit or neither. Neither `Clone` nor `Copy`, so that one entry is appended once; its
+/// `at` is the action's time too.
+pub struct Audited<'a> {
+    pub entry: &'a NewAuditEntry,
+    pub seal: ChainSeal<'a>,
+}
+
+/// The append-only audit chain.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    /// Appends an entry: takes the next sequence number and the previous hash under a lock
+    /// (concurrent appends from several nodes queue), stores the hash that `seal` computes from
+    /// them, and moves the head.
+    async fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord>;
+    /// Entries after sequence number `after`, in order, at most `limit`.
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The newest entries whose action starts with one of `prefixes`, newest first.
+    async fn audit_by_action(&self, prefixes: &[&str], limit: u32)
+    -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// A security-relevant event to append to the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// Whole microseconds (the chain hashes this precision).
+    pub at: DateTime<Utc>,
+    pub actor: Option<StaffId>,
+    /// What happened: `staff.signed_in`, `report.opened`, …
+    pub action: String,
+    /// What it happened to: a case number, a username; never a reporter's identity.
+    pub subject: String,
+    pub detail: String,
+}
+
+/// An entry of the audit chain as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<StaffId>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub hash: Vec<u8>,
+}

@@ -1,0 +1,54 @@
+//! Requests to reveal a reporter's identity, their approvals and their use.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{ReportId, StaffId};
+
+use crate::{Audited, StoreResult};
+
+/// Reveals that wait for a second person's approval.
+#[async_trait]
+pub trait Reveals: Send + Sync {
+    /// Records a request by `by`, or returns the one still waiting from them for this report.
+    async fn request_reveal(
+        &self,
+        report: ReportId,
+        by: StaffId,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Requests of a report not yet used, oldest first.
+    async fn open_reveal_requests(&self, report: ReportId) -> StoreResult<Vec<RevealRequest>>;
+    /// Approves a waiting request of `report` by someone other than its asker; false when there
+    /// is no such request.
+    async fn approve_reveal(
+        &self,
+        request: i64,
+        report: ReportId,
+        approver: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<bool>;
+    /// Takes (marks used) the oldest request of `requester` for `report` approved since
+    /// `approved_since`; each approval opens one reveal.
+    async fn take_approved_reveal(
+        &self,
+        report: ReportId,
+        requester: StaffId,
+        approved_since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<RevealRequest>>;
+}
+
+/// A request to reveal an identity that policy makes wait for a second person's approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealRequest {
+    pub id: i64,
+    pub requested_by: StaffId,
+    /// The asker's display name (their username when they have none).
+    pub requester: String,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+    pub approved_by: Option<StaffId>,
+    pub approved_at: Option<DateTime<Utc>>,
+}

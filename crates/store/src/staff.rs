@@ -1,0 +1,144 @@
+//! Staff members, their sessions, second factors and API tokens.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::{Role, StaffId, UnitCode};
+
+use crate::{Audited, StoreResult};
+
+#[async_trait]
+pub trait Staff: Send + Sync {
+    async fn create_staff(&self, staff: &NewStaff) -> StoreResult<StaffMember>;
+    async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin>;
+    async fn staff(&self, id: StaffId) -> StoreResult<StaffMember>;
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// The member behind a live session: not expired, used since `idle_since`, its member not
+    /// disabled; `NotFound` otherwise. Marks the session used at `now`.
+    async fn session_staff(
+        &self,
+        digest: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> StoreResult<LiveSession>;
+    async fn delete_session(&self, digest: &str) -> StoreResult<()>;
+    /// Ends every session of a member ("sign out everywhere", a reset second factor).
+    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
+    async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor>;
+    /// Keeps a secret shown for enrolment until a code confirms it.
+    async fn set_pending_totp(&self, staff: StaffId, sealed: &[u8]) -> StoreResult<()>;
+    /// Makes the pending secret (which must still be `sealed`) the one in use, with `step` as
+    /// its first code taken, and replaces the recovery codes, in one transaction. `Conflict`
+    /// when another enrolment replaced the pending secret meanwhile.
+    async fn activate_totp(
+        &self,
+        staff: StaffId,
+        sealed: &[u8],
+        step: i64,
+        recovery_digests: &[String],
+    ) -> StoreResult<()>;
+    /// Takes the code of time step `step`: `false` when a code of that step or a later one was
+    /// already taken (a code is good once).
+    async fn take_totp_step(&self, staff: StaffId, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code: `false` when it is unknown or already used.
+    async fn take_recovery_code(
+        &self,
+        staff: StaffId,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Forgets a member's second factor and recovery codes and ends their sessions: they
+    /// enrol again at their next sign-in.
+    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()>;
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
+    async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
+    async fn count_staff(&self) -> StoreResult<i64>;
+    /// Members of the unit with this path and of the units below it, by username.
+    async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>>;
+    /// Changes a member's role, unit and whether they are disabled. A disabled member's
+    /// sessions and tokens stop working at once.
+    async fn update_staff(
+        &self,
+        staff: StaffId,
+        role: Role,
+        unit: &UnitCode,
+        disabled: bool,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
+    /// Revokes every API token of a member.
+    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()>;
+}
+
+#[derive(Clone)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: StaffId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub disabled: bool,
+}
+
+/// A member with the password hash, only for signing in.
+#[derive(Clone)]
+pub struct StaffLogin {
+    pub member: StaffMember,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub digest: String,
+    pub staff: StaffId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Made by the password alone: good only for giving the second factor.
+    pub second_factor_pending: bool,
+}
+
+/// A live session and its member.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub member: StaffMember,
+    /// The second factor is still to be given.
+    pub second_factor_pending: bool,
+}
+
+/// A member's second factor as stored: secrets sealed under the store's key.
+#[derive(Clone, Default)]
+pub struct SecondFactor {
+    /// The TOTP secret in use; `None` until enrolled.
+    pub totp_sealed: Option<Vec<u8>>,
+    /// A secret shown for enrolment, not yet confirmed with a code.
+    pub totp_pending_sealed: Option<Vec<u8>>,
+    /// The last time step a code was taken for.
+    pub totp_last_step: Option<i64>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("enrolled", &self.totp_sealed.is_some())
+            .field("totp_last_step", &self.totp_last_step)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub digest: String,
+    pub staff: StaffId,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+}

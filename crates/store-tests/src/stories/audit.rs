@@ -1,0 +1,224 @@
+//! The audit chain, and actions committed with their records.
+
+use crate::fixtures::{CONTRACT_ENTRY, at, audited, handler_of_quang_ninh, report, setup_units};
+use chrono::Duration;
+use hotline_domain::{Role, UnitCode};
+use hotline_store::{Audited, NewAuditEntry, NewStaff, Store, Visibility};
+use std::sync::Arc;
+
+/// A stand-in for the chain hash: the sequence number followed by the start of the previous
+/// hash, so the test can see which entry each one was linked to.
+pub(crate) fn test_seal(seq: i64, previous: &[u8]) -> Vec<u8> {
+    let mut hash = seq.to_be_bytes().to_vec();
+    hash.extend(previous.iter().take(8));
+    hash
+}
+
+pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    assert!(store.audit_entries(0, 10).await.unwrap().is_empty());
+    let tasks: Vec<_> = (0..6)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    let entry = NewAuditEntry {
+                        at: at(9, 0) + Duration::seconds(t * 10 + i),
+                        actor: None,
+                        action: ["report.opened", "identity.revealed", "text.item_revealed"]
+                            [(i % 3) as usize]
+                            .into(),
+                        subject: format!("QN-2026-{:06}", t * 10 + i),
+                        detail: String::new(),
+                    };
+                    let record = store.append_audit(&entry, &test_seal).await.unwrap();
+                    assert_eq!(record.subject, entry.subject);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 30);
+    let reveals = store
+        .audit_by_action(&["identity.", "text.item_"], 100)
+        .await
+        .unwrap();
+    assert_eq!(reveals.len(), 18, "two of every three kinds");
+    assert!(
+        reveals.windows(2).all(|w| w[0].seq > w[1].seq),
+        "newest first"
+    );
+    assert!(reveals.iter().all(|e| e.action != "report.opened"));
+    assert_eq!(
+        store
+            .audit_by_action(&["identity."], 4)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(store.audit_by_action(&[], 4).await.unwrap().is_empty());
+    let mut previous = vec![0u8; 32];
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e.seq, i as i64 + 1, "no gaps, in order");
+        assert_eq!(
+            e.hash,
+            test_seal(e.seq, &previous),
+            "entry {} links to the one before",
+            e.seq
+        );
+        previous = e.hash.clone();
+    }
+    let page = store.audit_entries(10, 5).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [11, 12, 13, 14, 15]
+    );
+}
+
+/// The sequence number of the chain's last entry.
+pub(crate) async fn last_record(store: &dyn Store) -> i64 {
+    store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |r| r.seq)
+}
+
+/// Runs `write` in a task of its own with an audit entry whose sealing panics, as if the
+/// process died between an action's writes and its record; the task ends in that panic.
+pub(crate) async fn dies_before_its_record<T, Written>(
+    store: &Arc<dyn Store>,
+    write: impl FnOnce(Arc<dyn Store>, Audited<'static>) -> Written,
+) where
+    T: std::fmt::Debug + Send + 'static,
+    Written: std::future::Future<Output = hotline_store::StoreResult<T>> + Send + 'static,
+{
+    fn dies_while_sealing(_seq: i64, _previous: &[u8]) -> Vec<u8> {
+        panic!("the process dies between the action and its audit record")
+    }
+    let dying = tokio::spawn(write(
+        store.clone(),
+        Audited {
+            entry: &CONTRACT_ENTRY,
+            seal: &dies_while_sealing,
+        },
+    ))
+    .await;
+    assert!(dying.unwrap_err().is_panic());
+}
+
+/// An action and its audit record commit together: when the process dies between the
+/// action's writes and its record (here the chain's seal panics), neither is kept; with its
+/// record, both are.
+pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let handler = handler_of_quang_ninh(store.as_ref()).await;
+    let receipt = store
+        .intake(&[report(UnitCode::province(22), "QN", at(2, 0), "audited")])
+        .await
+        .unwrap()
+        .remove(0);
+    let everywhere = Visibility::Subtree("/".into());
+    let records_before = store.audit_entries(0, 100).await.unwrap().len();
+    let events_before = store.events(receipt.report).await.unwrap().len();
+
+    let (everywhere_owned, case) = (everywhere.clone(), receipt.case_number.clone());
+    dies_before_its_record(&store, |store, audit| async move {
+        store
+            .assign_report(
+                &everywhere_owned,
+                &case,
+                Some(handler.id),
+                handler.id,
+                at(2, 1),
+                audit,
+            )
+            .await
+    })
+    .await;
+    let detail = store
+        .report(&everywhere, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.assignee, None, "the action was not kept");
+    assert_eq!(
+        store.events(receipt.report).await.unwrap().len(),
+        events_before
+    );
+    assert_eq!(
+        store.audit_entries(0, 100).await.unwrap().len(),
+        records_before,
+        "nor its record"
+    );
+
+    store
+        .assign_report(
+            &everywhere,
+            &receipt.case_number,
+            Some(handler.id),
+            handler.id,
+            at(2, 2),
+            audited(),
+        )
+        .await
+        .unwrap();
+    let detail = store
+        .report(&everywhere, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.assignee, Some(handler.id));
+    let records = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(records.len(), records_before + 1);
+    assert_eq!(records.last().unwrap().action, "contract.action");
+    let head = records.last().unwrap().seq;
+
+    // The same for the approval of a reveal: an approval without its record would let an
+    // identity open on an approval nobody can account for.
+    let asker = store
+        .create_staff(&NewStaff {
+            username: "qn.inspector".into(),
+            display_name: "qn.inspector".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Inspector,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    let request = store
+        .request_reveal(
+            receipt.report,
+            asker.id,
+            "to call the witness back",
+            at(2, 3),
+        )
+        .await
+        .unwrap();
+    dies_before_its_record(&store, |store, audit| async move {
+        store
+            .approve_reveal(request, receipt.report, handler.id, at(2, 4), audit)
+            .await
+    })
+    .await;
+    let waiting = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(waiting[0].approved_by, None, "the approval was not kept");
+    assert_eq!(
+        last_record(store.as_ref()).await,
+        head,
+        "nor its record, and the chain's head did not move"
+    );
+    assert!(
+        store
+            .approve_reveal(request, receipt.report, handler.id, at(2, 5), audited())
+            .await
+            .unwrap()
+    );
+    let waiting = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(waiting[0].approved_by, Some(handler.id));
+    assert_eq!(last_record(store.as_ref()).await, head + 1);
+}

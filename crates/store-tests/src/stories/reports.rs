@@ -1,0 +1,580 @@
+//! Reading reports: visibility, the inbox, the reporter's own view, evidence.
+
+use crate::fixtures::{at, first_commune_of_22, report, setup_units};
+use chrono::Duration;
+use hotline_domain::workflow::Stage;
+use hotline_domain::{
+    CaseNumber, Channel, Delivery, Direction, LegalType, ReportStatus, Role, UnitCode, Urgency,
+};
+use hotline_store::{
+    AssigneeFilter, ConductMark, NewAttachment, NewMessage, NewReport, NewStaff, PurgeRule,
+    ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Visibility,
+};
+use std::sync::Arc;
+
+pub async fn visibility_narrows_reads(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    store
+        .intake(&[
+            report(UnitCode::province(22), "QN", at(6, 0), "tỉnh"),
+            report(commune.clone(), "QN", at(6, 1), "xã"),
+            report(UnitCode::province(42), "HT", at(6, 2), "hà tĩnh"),
+        ])
+        .await
+        .unwrap();
+    let count = |v: Visibility| {
+        let store = store.clone();
+        async move { store.list_reports(&v, 100).await.unwrap().len() }
+    };
+    assert_eq!(count(Visibility::Subtree("/bca/".into())).await, 3);
+    assert_eq!(count(Visibility::Subtree("/bca/22/".into())).await, 2);
+    assert_eq!(count(Visibility::Unit(UnitCode::province(22))).await, 1);
+    assert_eq!(count(Visibility::Unit(commune)).await, 1);
+    assert_eq!(count(Visibility::Nothing).await, 0);
+    let ht = CaseNumber::parse("HT-2026-000001").unwrap();
+    assert!(matches!(
+        store
+            .report(&Visibility::Subtree("/bca/22/".into()), &ht)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.report(&Visibility::Nothing, &ht).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .report(&Visibility::Subtree("/bca/42/".into()), &ht)
+            .await
+            .is_ok()
+    );
+}
+
+pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_below(
+    store: Arc<dyn Store>,
+) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    store
+        .intake(&[
+            report(commune.clone(), "QN", at(6, 0), "công an xã nhận tiền"),
+            report(UnitCode::province(22), "QN", at(6, 1), "giám đốc tỉnh"),
+        ])
+        .await
+        .unwrap();
+    let about_commune = CaseNumber::parse("QN-2026-000001").unwrap();
+    let about_director = CaseNumber::parse("QN-2026-000002").unwrap();
+    let inspector = store
+        .create_staff(&NewStaff {
+            username: "thanh.tra".into(),
+            display_name: "Thanh tra".into(),
+            password_hash: "$argon2id$fake".into(),
+            role: Role::Inspector,
+            unit: UnitCode::province(22),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap()
+        .id;
+    let everything = Visibility::Subtree("/bca/".into());
+    let province = Visibility::Subtree("/bca/22/".into());
+    let commune_tree = Visibility::Subtree(store.unit(&commune).await.unwrap().path);
+    let commune_only = Visibility::Unit(commune.clone());
+    for v in [&province, &commune_tree, &commune_only] {
+        assert!(
+            store.report(v, &about_commune).await.is_ok(),
+            "not yet classified"
+        );
+    }
+    store
+        .mark_police_conduct(
+            &commune_only,
+            &about_commune,
+            &ConductMark {
+                accused_unit: commune.clone(),
+                move_to: None,
+                stage: Stage::InformationOnly,
+                deadline: None,
+                notices: Vec::new(),
+            },
+            inspector,
+            at(6, 5),
+        )
+        .await
+        .unwrap();
+    let detail = store.report(&province, &about_commune).await.unwrap();
+    assert_eq!(detail.summary.legal_type, Some(LegalType::PoliceConduct));
+    assert_eq!(detail.accused_unit.as_ref(), Some(&commune));
+    for v in [&commune_tree, &commune_only] {
+        assert!(
+            matches!(
+                store.report(v, &about_commune).await,
+                Err(StoreError::NotFound)
+            ),
+            "the accused unit cannot read it: {v:?}"
+        );
+        assert!(store.list_reports(v, 10).await.unwrap().is_empty());
+    }
+    assert!(
+        matches!(
+            store
+                .mark_police_conduct(
+                    &commune_only,
+                    &about_commune,
+                    &ConductMark {
+                        accused_unit: commune.clone(),
+                        move_to: None,
+                        stage: Stage::InformationOnly,
+                        deadline: None,
+                        notices: Vec::new(),
+                    },
+                    inspector,
+                    at(6, 6)
+                )
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "nor touch it"
+    );
+
+    // The provincial director accused: only the ministry reads it.
+    store
+        .mark_police_conduct(
+            &province,
+            &about_director,
+            &ConductMark {
+                accused_unit: UnitCode::province(22),
+                move_to: None,
+                stage: Stage::InformationOnly,
+                deadline: None,
+                notices: Vec::new(),
+            },
+            inspector,
+            at(6, 7),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.report(&province, &about_director).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .report(&Visibility::Unit(UnitCode::province(22)), &about_director)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.report(&everything, &about_director).await.is_ok());
+    let listed: Vec<_> = store
+        .list_reports(&province, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case_number)
+        .collect();
+    assert_eq!(
+        listed,
+        [about_commune],
+        "the province still reads the one about a commune"
+    );
+}
+
+pub async fn an_inbox_filters_orders_pages_and_counts(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    let mut batch = Vec::new();
+    for i in 0..9 {
+        let unit = if i % 3 == 0 {
+            commune.clone()
+        } else {
+            UnitCode::province(22)
+        };
+        let mut r = report(
+            unit,
+            "QN",
+            at(8, 0) + Duration::minutes(i),
+            &format!("r{i}"),
+        );
+        r.urgency = match i % 3 {
+            0 => Urgency::Emergency,
+            1 => Urgency::Normal,
+            _ => Urgency::Urgent,
+        };
+        if i == 4 {
+            r.channel = Channel::Web;
+        }
+        r.word_index = vec![format!("w{}", i % 2).into_bytes()];
+        batch.push(r);
+    }
+    store.intake(&batch).await.unwrap();
+    store
+        .intake(&[report(UnitCode::province(42), "HT", at(8, 1), "elsewhere")])
+        .await
+        .unwrap();
+    let province = Visibility::Subtree("/bca/22/".into());
+    let numbers = |reports: Vec<ReportSummary>| -> Vec<u32> {
+        reports
+            .iter()
+            .map(|r| r.case_number.as_str()[8..].parse().unwrap())
+            .collect()
+    };
+    let page = |filter: ReportFilter, words: Vec<Vec<u8>>, limit: u32| {
+        let (store, province) = (store.clone(), province.clone());
+        async move {
+            store
+                .inbox(&province, &filter, &words, limit)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Newest first, in pages that do not shift.
+    let first = page(ReportFilter::default(), Vec::new(), 4).await;
+    assert_eq!(numbers(first.clone()), [9, 8, 7, 6]);
+    let after = ReportCursor::after(first.last().unwrap(), ReportOrder::Newest);
+    let second = page(
+        ReportFilter {
+            after: Some(after),
+            ..ReportFilter::default()
+        },
+        Vec::new(),
+        4,
+    )
+    .await;
+    assert_eq!(numbers(second), [5, 4, 3, 2]);
+    let oldest = page(
+        ReportFilter {
+            order: ReportOrder::Oldest,
+            ..ReportFilter::default()
+        },
+        Vec::new(),
+        3,
+    )
+    .await;
+    assert_eq!(numbers(oldest), [1, 2, 3]);
+
+    // Emergencies first, newest first within each urgency; the cursor crosses urgencies.
+    let by_urgency = |after| ReportFilter {
+        order: ReportOrder::Urgency,
+        after,
+        ..ReportFilter::default()
+    };
+    let top = page(by_urgency(None), Vec::new(), 4).await;
+    assert_eq!(numbers(top.clone()), [7, 4, 1, 9]);
+    let cursor = ReportCursor::after(top.last().unwrap(), ReportOrder::Urgency);
+    let rest = page(by_urgency(Some(cursor)), Vec::new(), 10).await;
+    assert_eq!(numbers(rest), [6, 3, 8, 5, 2]);
+
+    // Filters narrow, alone and together, and with words.
+    let only = |filter: ReportFilter| page(filter, Vec::new(), 20);
+    let emergencies = only(ReportFilter {
+        urgency: Some(Urgency::Emergency),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(emergencies), [7, 4, 1]);
+    let web = only(ReportFilter {
+        channel: Some(Channel::Web),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(web), [5]);
+    let in_commune = only(ReportFilter {
+        unit: Some(commune.clone()),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(in_commune), [7, 4, 1]);
+    let window = only(ReportFilter {
+        received_from: Some(at(8, 0) + Duration::minutes(2)),
+        received_before: Some(at(8, 0) + Duration::minutes(5)),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(window), [5, 4, 3]);
+    let unassigned_urgent = only(ReportFilter {
+        urgency: Some(Urgency::Urgent),
+        assignee: Some(AssigneeFilter::Unassigned),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(numbers(unassigned_urgent), [9, 6, 3]);
+    let nobody = only(ReportFilter {
+        assignee: Some(AssigneeFilter::Staff(hotline_domain::StaffId(1))),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert!(nobody.is_empty());
+    let new_ones = only(ReportFilter {
+        status: Some(ReportStatus::Received),
+        ..ReportFilter::default()
+    })
+    .await;
+    assert_eq!(new_ones.len(), 9);
+    let words = page(
+        ReportFilter {
+            urgency: Some(Urgency::Emergency),
+            ..ReportFilter::default()
+        },
+        vec![b"w0".to_vec()],
+        20,
+    )
+    .await;
+    assert_eq!(numbers(words), [7, 1], "emergencies holding the word");
+
+    // Counts per value, within the reader's scope only.
+    let counts = store.report_counts(&province).await.unwrap();
+    let count = |field: &str, value: &str| {
+        counts
+            .iter()
+            .find(|c| c.field == field && c.value == value)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(count("urgency", "emergency"), 3);
+    assert_eq!(count("urgency", "urgent"), 3);
+    assert_eq!(count("channel", "web"), 1);
+    assert_eq!(count("channel", "api"), 8);
+    assert_eq!(count("status", "received"), 9);
+    assert!(
+        store
+            .report_counts(&Visibility::Nothing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // What arrived since a point, for an inbox left open.
+    let since = first[1].id.0;
+    let newer = store.newer_reports(&province, since).await.unwrap();
+    assert_eq!(
+        (newer.count, newer.urgent, newer.newest),
+        (1, 1, Some(first[0].id.0))
+    );
+    let none = store.newer_reports(&province, first[0].id.0).await.unwrap();
+    assert_eq!((none.count, none.newest), (0, None));
+}
+
+pub async fn lists_are_newest_first_and_limited(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let batch: Vec<NewReport> = (0..10)
+        .map(|i| {
+            report(
+                UnitCode::province(22),
+                "QN",
+                at(7, 0) + Duration::minutes(i),
+                &format!("r{i}"),
+            )
+        })
+        .collect();
+    store.intake(&batch).await.unwrap();
+    let list = store
+        .list_reports(&Visibility::Subtree("/".into()), 3)
+        .await
+        .unwrap();
+    let summaries: Vec<&[u8]> = list
+        .iter()
+        .map(|r| r.sealed_summary.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            &b"sealed-summary:r9"[..],
+            b"sealed-summary:r8",
+            b"sealed-summary:r7"
+        ]
+    );
+    assert!(
+        list.iter().all(|r| r.summary.is_empty()),
+        "no plaintext is stored"
+    );
+    assert_eq!(list[0].unit_name, "Công an tỉnh Quảng Ninh");
+}
+
+pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
+    store: Arc<dyn Store>,
+) {
+    setup_units(store.as_ref()).await;
+    let first = report(UnitCode::province(22), "QN", at(2, 0), "lần đầu");
+    let digest = first.follow_up_digest.clone();
+    let receipt = store.intake(&[first]).await.unwrap().remove(0);
+    let found = store.report_by_follow_up(&digest).await.unwrap();
+    assert_eq!(found.summary.case_number, receipt.case_number);
+    assert!(matches!(
+        store.report_by_follow_up("no-such-digest").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let added = NewMessage {
+        report: receipt.report,
+        direction: Direction::Inbound,
+        channel: Channel::Web,
+        body_sealed: b"sealed: more details".to_vec(),
+        word_index: vec![b"digest-of-bienso".to_vec()],
+        attachments: vec![NewAttachment {
+            file_name: "evidence-1.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+            sha256: "stored".into(),
+            original_sha256: "received".into(),
+            metadata_removed: false,
+            content_sealed: b"sealed pdf".to_vec(),
+        }],
+        author: None,
+        delivery: None,
+        at: at(3, 0),
+        event: "report.reporter_added".into(),
+        account: String::new(),
+        platform_message_id: None,
+    };
+    store.add_message(&added).await.unwrap();
+    let messages = store.messages(receipt.report).await.unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1].sealed_body.as_deref(),
+        Some(&b"sealed: more details"[..])
+    );
+    assert_eq!(messages[1].author, None);
+    let events: Vec<_> = store
+        .events(receipt.report)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "report.received",
+            "attachment.received",
+            "report.reporter_added"
+        ]
+    );
+    let files = store.attachments(receipt.report).await.unwrap();
+    assert_eq!(files.len(), 1, "the files come with the message");
+    assert_eq!(
+        store
+            .attachment_content(receipt.report, files[0].id)
+            .await
+            .unwrap(),
+        b"sealed pdf"
+    );
+    let everything = Visibility::Subtree(String::new());
+    let detail = store
+        .report(&everything, &receipt.case_number)
+        .await
+        .unwrap();
+    assert_eq!(detail.updated_at, at(3, 0));
+    let found = store
+        .search_reports(&everything, &[b"digest-of-bienso".to_vec()], 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "the new words are searchable");
+    // Words the report already had are not doubled.
+    store.add_message(&added).await.unwrap();
+
+    // An answer is delivered, then read once the reporter has seen it; inbound messages have
+    // no delivery state and stay so.
+    let answer = NewMessage {
+        direction: Direction::Outbound,
+        body_sealed: b"sealed: thank you".to_vec(),
+        word_index: Vec::new(),
+        attachments: Vec::new(),
+        delivery: Some(Delivery::Delivered),
+        at: at(4, 0),
+        event: "report.replied".into(),
+        ..added
+    };
+    store.add_message(&answer).await.unwrap();
+    let states = |messages: Vec<hotline_store::Message>| {
+        messages
+            .into_iter()
+            .map(|m| (m.direction, m.delivery))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(store.messages(receipt.report).await.unwrap()).last(),
+        Some(&(Direction::Outbound, Some(Delivery::Delivered)))
+    );
+    store.mark_replies_read(receipt.report).await.unwrap();
+    let after = states(store.messages(receipt.report).await.unwrap());
+    assert_eq!(
+        after.last(),
+        Some(&(Direction::Outbound, Some(Delivery::Read)))
+    );
+    assert!(
+        after
+            .iter()
+            .filter(|(d, _)| *d == Direction::Inbound)
+            .all(|(_, delivery)| delivery.is_none())
+    );
+}
+
+pub async fn evidence_is_kept_sealed_with_its_report(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let file = |n: usize, content_type: &str| NewAttachment {
+        file_name: format!("evidence-{n}.bin"),
+        content_type: content_type.into(),
+        size_bytes: 1000 + n as i64,
+        sha256: format!("stored-{n}"),
+        original_sha256: format!("received-{n}"),
+        metadata_removed: n == 1,
+        content_sealed: format!("sealed file {n}").into_bytes(),
+    };
+    let mut with_files = report(UnitCode::province(22), "QN", at(2, 0), "ảnh");
+    with_files.attachments = vec![file(1, "image/jpeg"), file(2, "application/pdf")];
+    let plain = report(UnitCode::province(22), "QN", at(2, 1), "không ảnh");
+    let receipts = store.intake(&[with_files, plain]).await.unwrap();
+    let listed = store.attachments(receipts[0].report).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].file_name, "evidence-1.bin");
+    assert_eq!(listed[0].content_type, "image/jpeg");
+    assert!(listed[0].metadata_removed && !listed[1].metadata_removed);
+    assert_eq!(listed[1].size_bytes, 1002);
+    assert_eq!(
+        store
+            .attachment_content(receipts[0].report, listed[1].id)
+            .await
+            .unwrap(),
+        b"sealed file 2"
+    );
+    assert!(
+        matches!(
+            store
+                .attachment_content(receipts[1].report, listed[1].id)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "only through its own report"
+    );
+    assert!(
+        store
+            .attachments(receipts[1].report)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history: Vec<_> = store
+        .events(receipts[0].report)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "attachment.received")
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].contains("sha256_received=received-1"));
+
+    let rule = PurgeRule {
+        legal_type: None,
+        status: Some(ReportStatus::Received),
+        changed_before: at(10, 0),
+    };
+    assert!(store.purge_report(receipts[0].report, &rule).await.unwrap());
+    assert!(matches!(
+        store
+            .attachment_content(receipts[0].report, listed[0].id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}

@@ -4,6 +4,7 @@
 //! and units, not reports, and every change is audited.
 
 use crate::{Actor, CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::text::clean_line;
 use hotline_domain::{DomainError, Role, UnitCode, UnitKind};
 use hotline_store::{NewUnit, StaffMember, StoreError, Unit};
@@ -84,7 +85,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "staff.created_by_administrator",
+            AuditAction::StaffCreatedByAdministrator,
             &member.username,
             &format!("role={role} unit={}", member.unit),
         )
@@ -129,7 +130,7 @@ impl Hotline {
                 return self
                     .audited(
                         Some(actor.0.id),
-                        "staff.updated",
+                        AuditAction::StaffUpdated,
                         &member.username,
                         &detail,
                         async |audit| {
@@ -143,17 +144,17 @@ impl Hotline {
             }
             StaffChange::ResetSecondFactor => {
                 self.store.reset_second_factor(member.id).await?;
-                ("staff.second_factor_reset", String::new())
+                (AuditAction::StaffSecondFactorReset, String::new())
             }
             StaffChange::EndSessions => {
                 self.store.delete_sessions_of(member.id).await?;
-                ("staff.sessions_ended", String::new())
+                (AuditAction::StaffSessionsEnded, String::new())
             }
             StaffChange::RevokeTokens => {
                 self.store
                     .revoke_api_tokens(member.id, self.clock.now())
                     .await?;
-                ("token.revoked", String::new())
+                (AuditAction::TokenRevoked, String::new())
             }
         };
         self.audit(Some(actor.0.id), action, &member.username, &detail)
@@ -236,7 +237,7 @@ impl Hotline {
         self.units.invalidate();
         self.audit(
             Some(actor.0.id),
-            "unit.created",
+            AuditAction::UnitCreated,
             unit.code.as_str(),
             &format!("parent={} kind={}", parent.code, unit.kind),
         )
@@ -259,7 +260,7 @@ impl Hotline {
         // Unit names appear in notices to reporters and the procuracy: both are kept.
         self.audit(
             Some(actor.0.id),
-            "unit.renamed",
+            AuditAction::UnitRenamed,
             unit.code.as_str(),
             &format!("from={} to={name}", unit.name),
         )

@@ -12,6 +12,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::{CaseNumber, Role, StaffId, UnitCode};
 use hotline_store::{
     AlertRecord, AlertStep, AlertSubject, DeadlineAlertRecord, DeadlineWarning, StaffMember,
@@ -259,7 +260,7 @@ impl Hotline {
         }
         self.audit(
             Some(actor.0.id),
-            "alert.acknowledged",
+            AuditAction::AlertAcknowledged,
             case.as_str(),
             &format!("level={}", alerted.level),
         )

@@ -4,7 +4,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, Role, StaffId};
+use hotline_domain::{AuditAction, CaseNumber, Role, StaffId};
 use hotline_store::{AuditRecord, Audited, NewAuditEntry, StoreError};
 use hotline_vault::audit::{AuditContent, ChainBreak, Head, Verifier, chain_hash};
 use std::collections::HashMap;
@@ -13,9 +13,6 @@ use std::collections::HashMap;
 const VERIFY_PAGE: u32 = 1000;
 /// Most entries one reveal log shows.
 pub const MAX_REVEAL_LOG: u32 = 500;
-
-/// Actions of the reveal log: identities and masked items, asked, approved, shown, refused.
-const REVEAL_ACTIONS: &[&str] = &["identity.", "text.item_"];
 
 /// One line of the reveal log: who revealed (or asked to reveal) what, when and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +44,7 @@ impl Hotline {
     pub async fn audit(
         &self,
         actor: Option<StaffId>,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         detail: &str,
     ) -> CoreResult<()> {
@@ -65,7 +62,7 @@ impl Hotline {
     pub(crate) async fn audited<T>(
         &self,
         actor: Option<StaffId>,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         detail: &str,
         write: impl AsyncFnOnce(Audited<'_>) -> CoreResult<T>,
@@ -76,7 +73,7 @@ impl Hotline {
         let entry = NewAuditEntry {
             at,
             actor,
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
             subject: subject.to_owned(),
             detail: detail.to_owned(),
         };
@@ -97,7 +94,7 @@ impl Hotline {
             seal: &seal,
         })
         .await?;
-        tracing::info!(target: "audit", action, "audited");
+        tracing::info!(target: "audit", action = action.as_str(), "audited");
         Ok(written)
     }
 
@@ -131,7 +128,7 @@ impl Hotline {
         }
         let entries = self
             .store
-            .audit_by_action(REVEAL_ACTIONS, limit.clamp(1, MAX_REVEAL_LOG))
+            .audit_by_action(AuditAction::REVEAL_PREFIXES, limit.clamp(1, MAX_REVEAL_LOG))
             .await?;
         let every_unit = actor.0.role == Role::Auditor;
         let visibility = actor.visibility();
@@ -185,7 +182,7 @@ impl Hotline {
         }
         self.audit(
             Some(actor.0.id),
-            "reveals.listed",
+            AuditAction::RevealsListed,
             actor.0.unit.as_str(),
             &format!("count={}", log.len()),
         )

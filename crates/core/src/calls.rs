@@ -9,6 +9,8 @@ use crate::intake::Submission;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
+use hotline_domain::AuditAction;
+use hotline_domain::ReportEvent;
 use hotline_domain::clock::VIETNAM;
 use hotline_domain::inbound::{CallEvent, CallStep};
 use hotline_domain::text::Phone;
@@ -186,7 +188,7 @@ impl Hotline {
             author: None,
             text: &text,
             evidence: &[],
-            event: "report.call_recorded",
+            event: ReportEvent::CallRecorded,
             via: Some((Channel::Phone, account.name.as_str(), &key)),
         };
         match self.add_message(&detail, added).await {
@@ -302,7 +304,7 @@ impl Hotline {
             .map_or_else(|| format!("call/{id}"), ToString::to_string);
         self.audit(
             Some(actor.0.id),
-            "call.called_back",
+            AuditAction::CallCalledBack,
             &subject,
             &format!("outcome={outcome}"),
         )
@@ -362,13 +364,13 @@ impl Hotline {
                 vn_clock(call.started_at)
             ),
             evidence,
-            event: "report.call_content_recorded",
+            event: ReportEvent::CallContentRecorded,
             via: None,
         };
         self.add_message(&detail, added).await?;
         self.audit(
             Some(actor.0.id),
-            "report.call_content_recorded",
+            AuditAction::ReportCallContentRecorded,
             case.as_str(),
             &format!("files={}", evidence.len()),
         )

@@ -6,6 +6,7 @@
 use crate::evidence::Evidence;
 use crate::{Actor, CoreError, CoreResult, Hotline, Submission, Submitted};
 use chrono::{DateTime, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::text::Phone;
 use hotline_domain::{Channel, ContactInput, DomainError, ReportInput, Urgency};
 
@@ -115,7 +116,7 @@ impl Hotline {
         let submitted = self.submit(submission).await?;
         self.audit(
             Some(actor.0.id),
-            "report.captured",
+            AuditAction::ReportCaptured,
             submitted.case_number.as_str(),
             &format!("channel={}", capture.channel),
         )

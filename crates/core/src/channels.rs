@@ -12,6 +12,8 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
 use hotline_channels::platforms::{self, HandshakeRefusal};
 pub use hotline_channels::platforms::{DeliveryHeaders, HandshakeAnswer};
+use hotline_domain::AuditAction;
+use hotline_domain::ReportEvent;
 use hotline_domain::inbound::{InboundEvent, InboundMessage};
 use hotline_domain::platform::{AccountName, PlatformSpec};
 use hotline_domain::text::Phone;
@@ -342,7 +344,7 @@ impl Hotline {
         let keys: Vec<&str> = secrets.keys().map(String::as_str).collect();
         self.audit(
             actor.map(|a| a.0.id),
-            "channel.account_added",
+            AuditAction::ChannelAccountAdded,
             &format!("{}/{name}", spec.name()),
             &format!("unit={unit} keys={}", keys.join(",")),
         )
@@ -826,7 +828,7 @@ impl Hotline {
                 author: None,
                 text: &text,
                 evidence: &[],
-                event: "report.reporter_added",
+                event: ReportEvent::ReporterAdded,
                 via: Some((
                     account.platform,
                     account.name.as_str(),
@@ -1011,7 +1013,7 @@ impl Hotline {
             author: None,
             text: &text,
             evidence: &[],
-            event: "report.acknowledged",
+            event: ReportEvent::Acknowledged,
             via: Some((account.platform, account.name.as_str(), &key)),
         };
         // Taken in before (`None`) when a crash came between the report and this.
@@ -1128,7 +1130,7 @@ impl Hotline {
         self.store.retry_delivery(id, self.clock.now()).await?;
         self.audit(
             Some(actor.0.id),
-            "channel.delivery_retried",
+            AuditAction::ChannelDeliveryRetried,
             &format!("{platform}/{name}"),
             &format!("delivery={id}"),
         )

@@ -6,6 +6,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::{Channel, LegalType, Role, UnitCode, Urgency};
 use hotline_store::ResponseSample;
 use std::collections::BTreeMap;
@@ -122,7 +123,7 @@ impl Hotline {
         }
         self.audit(
             Some(actor.0.id),
-            "report.digest",
+            AuditAction::ReportDigest,
             &format!("days={days}"),
             &format!("reports={}", received.len()),
         )

@@ -5,6 +5,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::directory::{ContactAddress, ContactKind, resembles};
 use hotline_domain::text::fold;
 use hotline_domain::unit::UnitShape;
@@ -785,7 +786,7 @@ impl Hotline {
         actor: &Actor,
         province: u32,
         change: DirectoryChange,
-        (action, detail): (&str, String),
+        (action, detail): (AuditAction, String),
     ) -> CoreResult<i64> {
         let id = match self
             .store
@@ -835,7 +836,7 @@ impl Hotline {
             actor,
             province,
             DirectoryChange::AddPosition(new),
-            ("directory.position_added", detail),
+            (AuditAction::DirectoryPositionAdded, detail),
         )
         .await
     }
@@ -863,7 +864,7 @@ impl Hotline {
             province,
             DirectoryChange::EndPosition { id, last_day },
             (
-                "directory.position_ended",
+                AuditAction::DirectoryPositionEnded,
                 format!("position={id} last_day={last_day}"),
             ),
         )
@@ -888,7 +889,7 @@ impl Hotline {
             actor,
             province,
             DirectoryChange::AddContact(new),
-            ("directory.contact_added", detail),
+            (AuditAction::DirectoryContactAdded, detail),
         )
         .await
     }
@@ -911,7 +912,7 @@ impl Hotline {
             actor,
             province,
             DirectoryChange::UpdateContact { id, contact },
-            ("directory.contact_changed", detail),
+            (AuditAction::DirectoryContactChanged, detail),
         )
         .await
         .map(drop)
@@ -929,7 +930,10 @@ impl Hotline {
             actor,
             province,
             DirectoryChange::RemoveContact { id },
-            ("directory.contact_removed", format!("contact={id}")),
+            (
+                AuditAction::DirectoryContactRemoved,
+                format!("contact={id}"),
+            ),
         )
         .await
         .map(drop)
@@ -949,7 +953,7 @@ impl Hotline {
             province,
             DirectoryChange::MarkVerified { id, day },
             (
-                "directory.contact_verified",
+                AuditAction::DirectoryContactVerified,
                 format!("contact={id} day={day}"),
             ),
         )
@@ -980,7 +984,7 @@ impl Hotline {
             actor,
             province,
             DirectoryChange::SetFrameOrigins(origins.clone()),
-            ("directory.frame_origins_set", detail),
+            (AuditAction::DirectoryFrameOriginsSet, detail),
         )
         .await?;
         Ok(origins)

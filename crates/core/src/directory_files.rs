@@ -8,6 +8,7 @@
 use crate::directory::day;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::NaiveDate;
+use hotline_domain::AuditAction;
 use hotline_domain::directory::ContactKind;
 use hotline_domain::{DomainError, StaffId, UnitCode};
 use hotline_store::{DirectoryImport, NewDirectoryContact, NewDirectoryPosition, StoreError};
@@ -487,7 +488,7 @@ impl Hotline {
         for (province, import) in &checked {
             self.audit(
                 by,
-                "directory.imported",
+                AuditAction::DirectoryImported,
                 &format!("directory:{province}"),
                 &format!(
                     "positions={} contacts={} origins={}",

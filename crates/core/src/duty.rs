@@ -4,6 +4,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::roster::{Roster, Shift, Weekdays, check_minutes};
 use hotline_domain::{DomainError, Role, StaffId, UnitCode, VIETNAM};
 use hotline_store::{NewDutyPattern, NewDutyShift, StaffMember, StoreError, Unit};
@@ -290,7 +291,7 @@ impl Hotline {
         let days: Vec<String> = weekdays.numbers().iter().map(u32::to_string).collect();
         self.audit(
             Some(actor.0.id),
-            "roster.pattern_added",
+            AuditAction::RosterPatternAdded,
             unit.code.as_str(),
             &format!(
                 "pattern={id} staff={} days={} starts={} minutes={minutes} from={from} until={}",
@@ -322,7 +323,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "roster.pattern_ended",
+            AuditAction::RosterPatternEnded,
             unit.code.as_str(),
             &format!("pattern={id} until={last_day}"),
         )
@@ -344,7 +345,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "roster.occurrence_cancelled",
+            AuditAction::RosterOccurrenceCancelled,
             unit.code.as_str(),
             &format!("pattern={id} day={day}"),
         )
@@ -378,7 +379,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "roster.shift_added",
+            AuditAction::RosterShiftAdded,
             unit.code.as_str(),
             &format!(
                 "shift={id} staff={} starts={} minutes={minutes}",
@@ -395,7 +396,7 @@ impl Hotline {
         self.store.delete_duty_shift(&unit.code, id).await?;
         self.audit(
             Some(actor.0.id),
-            "roster.shift_removed",
+            AuditAction::RosterShiftRemoved,
             unit.code.as_str(),
             &format!("shift={id}"),
         )

@@ -7,6 +7,8 @@ use crate::reports::message_text;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::AuditAction;
+use hotline_domain::ReportEvent;
 use hotline_domain::submission::MAX_TEXT_CHARS;
 use hotline_domain::text::clean;
 use hotline_domain::{
@@ -20,7 +22,7 @@ pub(crate) struct Added<'a> {
     pub(crate) author: Option<&'a Actor>,
     pub(crate) text: &'a str,
     pub(crate) evidence: &'a [Evidence],
-    pub(crate) event: &'static str,
+    pub(crate) event: ReportEvent,
     /// Where an inbound message came from, when not the follow-up page: channel, account and
     /// the platform's id of the message.
     pub(crate) via: Option<(Channel, &'a str, &'a str)>,
@@ -148,7 +150,7 @@ impl Hotline {
             author: None,
             text: &text,
             evidence,
-            event: "report.reporter_added",
+            event: ReportEvent::ReporterAdded,
             via: None,
         };
         self.add_message(&detail, added).await.map(|_| ())
@@ -168,8 +170,13 @@ impl Hotline {
         self.store.add_message(&message).await?;
         // A platform's answer leaves at once.
         self.deliveries_waiting.notify_one();
-        self.audit(Some(actor.0.id), "report.replied", case.as_str(), "")
-            .await?;
+        self.audit(
+            Some(actor.0.id),
+            AuditAction::ReportReplied,
+            case.as_str(),
+            "",
+        )
+        .await?;
         Ok(sent)
     }
 
@@ -214,7 +221,7 @@ impl Hotline {
             author: Some(actor),
             text: &text,
             evidence: &[],
-            event: "report.replied",
+            event: ReportEvent::Replied,
             via: None,
         };
         self.new_message(detail, added).await
@@ -246,7 +253,7 @@ impl Hotline {
             attachments: seal_evidence(&key, added.evidence, kept + 1),
             author: added.author.map(|a| a.0.id),
             at,
-            event: added.event.to_owned(),
+            event: added.event,
             account: added
                 .via
                 .map(|(_, account, _)| account.to_owned())

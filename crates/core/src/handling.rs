@@ -7,7 +7,9 @@ use crate::follow_up::accepted_text;
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::deadline::span_end;
+use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{
     PETITION_OFFER, PROCURACY_REFERRAL, Procedure, RequiredNotice, Stage,
 };
@@ -104,9 +106,9 @@ impl Hotline {
         };
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let action = if to.is_some() {
-            "report.assigned"
+            AuditAction::ReportAssigned
         } else {
-            "report.unassigned"
+            AuditAction::ReportUnassigned
         };
         let detail = to
             .as_ref()
@@ -171,7 +173,7 @@ impl Hotline {
         }
         self.audited(
             Some(actor.0.id),
-            "report.transferred",
+            AuditAction::ReportTransferred,
             case.as_str(),
             &format!(
                 "from={} to={} reason={reason}",
@@ -308,7 +310,7 @@ impl Hotline {
         if let Some(to) = &competent {
             self.audit(
                 Some(actor.0.id),
-                "report.transferred",
+                AuditAction::ReportTransferred,
                 case.as_str(),
                 &format!(
                     "from={} to={to} reason=conflict of interest",
@@ -319,7 +321,7 @@ impl Hotline {
         }
         self.audit(
             Some(actor.0.id),
-            "report.police_conduct",
+            AuditAction::ReportPoliceConduct,
             case.as_str(),
             &format!("accused_unit={accused} nature={}", nature.as_str()),
         )
@@ -431,12 +433,16 @@ impl Hotline {
             hinted: {
                 let text = self.first_message_text(&detail.summary).await?;
                 let h = hotline_domain::hints::hints(&text, &self.places);
-                Some((h.legal_type, h.topic, h.urgency))
+                Some(OfferedHints {
+                    legal_type: h.legal_type,
+                    topic: h.topic,
+                    urgency: h.urgency,
+                })
             },
         };
         self.audited(
             Some(actor.0.id),
-            "report.triaged",
+            AuditAction::ReportTriaged,
             case.as_str(),
             &format!(
                 "legal_type={} topic={} urgency={urgency}",
@@ -481,7 +487,7 @@ impl Hotline {
         };
         self.audited(
             Some(actor.0.id),
-            "report.noted",
+            AuditAction::ReportNoted,
             case.as_str(),
             "",
             async |audit| {
@@ -528,7 +534,7 @@ impl Hotline {
         }
         self.audited(
             Some(actor.0.id),
-            "report.merged",
+            AuditAction::ReportMerged,
             duplicate.as_str(),
             &format!("into={into}"),
             async |audit| {

@@ -2,9 +2,9 @@
 //! type, topic and urgency they chose are the ones the text suggested, and what they corrected
 //! them to. The figures that say whether the hints help, and which rules to improve.
 
-use crate::reports::detail_value;
 use crate::{CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::{LegalType, ReportEvent, Topic};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -61,19 +61,28 @@ impl Hotline {
             ..HintAcceptance::default()
         };
         for (_, event) in self.store.first_triages(since).await? {
-            let value = |key: &str| detail_value(&event.detail, key);
             // Triages recorded before hints were kept say nothing about them.
-            if value("hinted_urgency").is_none() {
+            let ReportEvent::Triaged {
+                urgency,
+                legal_type,
+                topic,
+                hinted: Some(hinted),
+                ..
+            } = event.what
+            else {
                 continue;
-            }
+            };
             figures.triaged += 1;
+            figures.legal_type.count(
+                Some(hinted.legal_type.as_str()),
+                legal_type.map(LegalType::as_str),
+            );
             figures
-                .legal_type
-                .count(value("hinted_legal_type"), value("legal_type"));
-            figures.topic.count(value("hinted_topic"), value("topic"));
+                .topic
+                .count(Some(hinted.topic.as_str()), topic.map(Topic::as_str));
             figures
                 .urgency
-                .count(value("hinted_urgency"), value("urgency"));
+                .count(Some(hinted.urgency.as_str()), Some(urgency.as_str()));
         }
         Ok(figures)
     }

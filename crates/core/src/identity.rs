@@ -5,6 +5,7 @@ use crate::intake::{IDENTITY, SealedIdentity};
 use crate::reports::message_text;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::pii::{self, Segment};
 use hotline_domain::text::{Phone, clean_line};
 use hotline_domain::{CaseNumber, DomainError};
@@ -82,7 +83,7 @@ impl Hotline {
             reason,
             detail,
         } = self
-            .clear_to_reveal(actor, case, reason, "identity.reveal_refused")
+            .clear_to_reveal(actor, case, reason, AuditAction::IdentityRevealRefused)
             .await?;
         let contact = detail.contact.ok_or(CoreError::NotFound)?;
         let Some(recorded) = self.second_approval(actor, &detail, &case, &reason).await? else {
@@ -104,7 +105,7 @@ impl Hotline {
         // Audited before it is shown: no reveal without its record.
         self.audit(
             Some(actor.0.id),
-            "identity.revealed",
+            AuditAction::IdentityRevealed,
             case.as_str(),
             &recorded,
         )
@@ -133,7 +134,7 @@ impl Hotline {
             reason,
             detail,
         } = self
-            .clear_to_reveal(actor, case, reason, "text.item_reveal_refused")
+            .clear_to_reveal(actor, case, reason, AuditAction::TextItemRevealRefused)
             .await?;
         let message = self
             .store
@@ -156,7 +157,7 @@ impl Hotline {
         };
         self.audit(
             Some(actor.0.id),
-            "text.item_revealed",
+            AuditAction::TextItemRevealed,
             case.as_str(),
             &format!("message {} item {item}: {recorded}", message.id.0),
         )
@@ -175,7 +176,7 @@ impl Hotline {
         actor: &Actor,
         case: &str,
         reason: &str,
-        refused: &str,
+        refused: AuditAction,
     ) -> CoreResult<Cleared> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         if !actor.0.role.may_reveal_identity() {
@@ -225,7 +226,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "identity.reveal_requested",
+            AuditAction::IdentityRevealRequested,
             case.as_str(),
             &format!("{reason} [request {request}]"),
         )
@@ -250,7 +251,7 @@ impl Hotline {
         if !actor.0.role.may_reveal_identity() {
             self.audit(
                 Some(actor.0.id),
-                "identity.approval_refused",
+                AuditAction::IdentityApprovalRefused,
                 case.as_str(),
                 "no clearance",
             )
@@ -260,7 +261,7 @@ impl Hotline {
         let detail = self.store.report(&actor.visibility(), &case).await?;
         self.audited(
             Some(actor.0.id),
-            "identity.reveal_approved",
+            AuditAction::IdentityRevealApproved,
             case.as_str(),
             &format!("request {request}"),
             async |audit| {

@@ -8,6 +8,7 @@
 
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::ReportId;
 use hotline_store::{KeyBinding, Store, WrappedKey};
 use hotline_vault::keys::{IndexKey, KeyError, KeyRing, MasterKey};
@@ -218,7 +219,7 @@ impl Hotline {
         }
         self.audit(
             None,
-            "keys.rotation_started",
+            AuditAction::KeysRotationStarted,
             target.id(),
             &format!("from={from}"),
         )
@@ -257,7 +258,7 @@ impl Hotline {
         }
         self.audit(
             None,
-            "keys.rotated",
+            AuditAction::KeysRotated,
             target.id(),
             &format!("from={from} data_keys={rewrapped}"),
         )

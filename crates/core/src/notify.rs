@@ -13,6 +13,7 @@ use hotline_channels::SendError;
 use hotline_channels::sms_gate::{Gateway, Priority};
 use hotline_channels::smtp::Mailer;
 use hotline_channels::telegram::BotApi;
+use hotline_domain::AuditAction;
 use hotline_domain::notify::{MAX_ADDRESSES, NotificationKind, NotifyAddress, NotifyChannel};
 use hotline_domain::{CaseNumber, DomainError, Role, Urgency, VIETNAM};
 use hotline_store::{
@@ -448,7 +449,7 @@ impl Hotline {
         let channels: Vec<&str> = addresses.iter().map(|a| a.channel.as_str()).collect();
         self.audit(
             Some(actor.0.id),
-            "staff.notify_addresses",
+            AuditAction::StaffNotifyAddresses,
             &actor.0.username,
             &format!("channels={}", channels.join(",")),
         )

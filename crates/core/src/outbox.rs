@@ -16,6 +16,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
 use hotline_channels::SendError;
 use hotline_channels::{Outgoing, Sender, platforms};
+use hotline_domain::AuditAction;
 use hotline_domain::Channel;
 use hotline_store::{OutboundMessage, SendOutcome, Visibility};
 use rand::Rng;
@@ -301,7 +302,7 @@ impl Hotline {
                 Ok(true) => {
                     self.audit(
                         None,
-                        "channel.token_refreshed",
+                        AuditAction::ChannelTokenRefreshed,
                         &format!("{}/{}", account.platform, account.name),
                         &format!("expires_in={}", tokens.expires_in_secs),
                     )

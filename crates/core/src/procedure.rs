@@ -6,6 +6,7 @@ use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::NaiveDate;
+use hotline_domain::AuditAction;
 use hotline_domain::deadline::span_end;
 use hotline_domain::text::clean_line;
 use hotline_domain::workflow::{
@@ -151,7 +152,7 @@ impl Hotline {
         };
         self.audited(
             Some(actor.0.id),
-            "report.step",
+            AuditAction::ReportStep,
             case.as_str(),
             &format!("action={action} to={}", after.stage),
             async |audit| {
@@ -257,7 +258,7 @@ impl Hotline {
         };
         self.audited(
             Some(actor.0.id),
-            "report.notice_sent",
+            AuditAction::ReportNoticeSent,
             case_number.as_str(),
             &format!("kind={} recipient={}", found.kind, found.recipient),
             async |audit| {

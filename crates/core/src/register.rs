@@ -4,6 +4,7 @@
 
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::{CaseNumber, DomainError, UnitCode};
 use hotline_store::RegisterEntry;
 
@@ -40,7 +41,7 @@ impl Hotline {
             .await?;
         self.audit(
             Some(actor.0.id),
-            "register.read",
+            AuditAction::RegisterRead,
             unit.as_str(),
             &format!("year={year} count={}", entries.len()),
         )

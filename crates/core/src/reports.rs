@@ -4,9 +4,10 @@ use crate::intake::{ADDRESS, ATTACHMENT, MESSAGE_TEXT, NOTE_TEXT, SUMMARY};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
-use hotline_domain::{CaseNumber, Channel, Pseudonym};
+use hotline_domain::{CaseNumber, Channel, Pseudonym, ReportEvent};
 use hotline_store::StoreError;
 use hotline_store::{
     Attachment, Event, FacetCount, Message, NewerReports, Note, ReportCursor, ReportDetail,
@@ -79,9 +80,6 @@ pub struct TimelineEntry {
     pub item: TimelineItem,
 }
 
-/// Events the timeline shows through their message or note instead.
-const SHOWN_BY_ENTRY: &[&str] = &["report.reporter_added", "report.replied", "report.noted"];
-
 /// A report with its conversation and history, as the console shows it.
 #[derive(Debug, Clone)]
 pub struct ReportView {
@@ -153,7 +151,7 @@ impl Hotline {
         // Lists show the start of each report's text: an access to sensitive data (R24).
         self.audit(
             Some(actor.0.id),
-            "reports.listed",
+            AuditAction::ReportsListed,
             actor.0.unit.as_str(),
             &format!("count={}", reports.len()),
         )
@@ -238,7 +236,7 @@ impl Hotline {
             if !actor.0.role.may_reveal_identity() {
                 self.audit(
                     Some(actor.0.id),
-                    "reports.phone_search_refused",
+                    AuditAction::ReportsPhoneSearchRefused,
                     actor.0.unit.as_str(),
                     "no clearance",
                 )
@@ -266,7 +264,7 @@ impl Hotline {
         self.open_summaries(&mut reports)?;
         self.audit(
             Some(actor.0.id),
-            "reports.searched",
+            AuditAction::ReportsSearched,
             actor.0.unit.as_str(),
             &format!("by={how} results={}", reports.len()),
         )
@@ -330,7 +328,7 @@ impl Hotline {
             .map_err(|_| CoreError::Internal("a sealed attachment does not open".into()))?;
         self.audit(
             Some(actor.0.id),
-            "attachment.downloaded",
+            AuditAction::AttachmentDownloaded,
             case.as_str(),
             &info.file_name,
         )
@@ -355,8 +353,13 @@ impl Hotline {
     pub async fn report(&self, actor: &Actor, case: &str) -> CoreResult<ReportView> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
-        self.audit(Some(actor.0.id), "report.opened", case.as_str(), "")
-            .await?;
+        self.audit(
+            Some(actor.0.id),
+            AuditAction::ReportOpened,
+            case.as_str(),
+            "",
+        )
+        .await?;
         let mut detail = detail;
         // The report it was joined to is named only to those who may read that one too.
         if let Some(into) = &detail.merged_into {
@@ -519,16 +522,20 @@ impl Hotline {
             ));
         }
         for event in events {
-            if SHOWN_BY_ENTRY.contains(&event.kind.as_str()) {
+            // The timeline shows these through their message or note.
+            if matches!(
+                event.what,
+                ReportEvent::ReporterAdded | ReportEvent::Replied | ReportEvent::Noted
+            ) {
                 continue;
             }
             let actor = match event.actor {
                 Some(id) => name_of(id.0).await?,
                 None => None,
             };
-            let assignee = match detail_value(&event.detail, "staff").and_then(|v| v.parse().ok()) {
-                Some(id) => name_of(id).await?,
-                None => None,
+            let assignee = match event.what {
+                ReportEvent::Assigned { staff } => name_of(staff.0).await?,
+                _ => None,
             };
             entries.push((
                 2,
@@ -615,13 +622,4 @@ fn open_text(key: &DataKey, sealed: Option<&[u8]>, what: &[u8]) -> CoreResult<Op
                 .map_err(|_| CoreError::Internal("sealed text is not UTF-8".into()))
         })
         .transpose()
-}
-
-/// The value of `key` in an event's `key=value key=value` detail.
-pub fn detail_value<'a>(detail: &'a str, key: &str) -> Option<&'a str> {
-    detail
-        .split(' ')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
 }

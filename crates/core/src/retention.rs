@@ -7,6 +7,7 @@ use crate::identity::written_reason;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
+use hotline_domain::AuditAction;
 use hotline_domain::{CaseNumber, ReportId, ReportStatus};
 use hotline_store::PurgeRule;
 use serde::{Deserialize, Serialize};
@@ -133,7 +134,7 @@ impl Hotline {
                 .join(" ");
             self.audit(
                 None,
-                "retention.purged",
+                AuditAction::RetentionPurged,
                 "retention",
                 &format!("reports={total} {detail}"),
             )
@@ -158,9 +159,9 @@ impl Hotline {
         }
         let reason = written_reason(reason)?;
         let action = if hold {
-            "report.legal_hold"
+            AuditAction::ReportLegalHold
         } else {
-            "report.legal_hold_released"
+            AuditAction::ReportLegalHoldReleased
         };
         self.audited(
             Some(actor.0.id),

@@ -8,6 +8,7 @@
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::hints::Hints;
 use hotline_domain::routing::{
     FROM_THE_START, LegalScope, Route, RouteQuery, RoutingRule, RoutingTable, Target,
@@ -231,7 +232,7 @@ impl Hotline {
         self.routing.invalidate();
         self.audit(
             Some(actor.0.id),
-            "routing.rule_set",
+            AuditAction::RoutingRuleSet,
             &rule_subject(&rule),
             &format!(
                 "target={} previous={}",
@@ -258,7 +259,7 @@ impl Hotline {
         self.routing.invalidate();
         self.audit(
             Some(actor.0.id),
-            "routing.rule_removed",
+            AuditAction::RoutingRuleRemoved,
             &rule_subject(&removed),
             &format!("target={}", removed.target),
         )
@@ -302,7 +303,7 @@ impl Hotline {
         self.routing.invalidate();
         self.audit(
             Some(actor.0.id),
-            "routing.version_added",
+            AuditAction::RoutingVersionAdded,
             &day.to_string(),
             &format!("copied_from={current} rules={}", copy.len()),
         )
@@ -327,7 +328,7 @@ impl Hotline {
         self.routing.invalidate();
         self.audit(
             Some(actor.0.id),
-            "routing.version_removed",
+            AuditAction::RoutingVersionRemoved,
             &day.to_string(),
             &format!("rules={removed}"),
         )

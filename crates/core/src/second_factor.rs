@@ -5,6 +5,7 @@
 
 use crate::staff::SignedIn;
 use crate::{Actor, CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::DomainError;
 use hotline_store::StaffMember;
 use rand::RngCore;
@@ -202,7 +203,7 @@ impl Hotline {
         let Some(step) = step.and_then(|s| i64::try_from(s).ok()) else {
             self.audit(
                 Some(member.id),
-                "staff.second_factor_failed",
+                AuditAction::StaffSecondFactorFailed,
                 &member.username,
                 "enrolment",
             )
@@ -221,7 +222,7 @@ impl Hotline {
         self.second_factor_given(&member, ip);
         self.audit(
             Some(member.id),
-            "staff.second_factor_enrolled",
+            AuditAction::StaffSecondFactorEnrolled,
             &member.username,
             "",
         )
@@ -274,7 +275,7 @@ impl Hotline {
         let Some(by) = accepted else {
             self.audit(
                 Some(member.id),
-                "staff.second_factor_failed",
+                AuditAction::StaffSecondFactorFailed,
                 &member.username,
                 "",
             )
@@ -295,7 +296,7 @@ impl Hotline {
         self.store.reset_second_factor(login.member.id).await?;
         self.audit(
             None,
-            "staff.second_factor_reset",
+            AuditAction::StaffSecondFactorReset,
             &login.member.username,
             "",
         )
@@ -307,7 +308,7 @@ impl Hotline {
         self.store.delete_sessions_of(actor.0.id).await?;
         self.audit(
             Some(actor.0.id),
-            "staff.signed_out_everywhere",
+            AuditAction::StaffSignedOutEverywhere,
             &actor.0.username,
             "",
         )
@@ -327,7 +328,7 @@ impl Hotline {
         let (token, expires_at) = self.new_session(&member, false).await?;
         self.audit(
             Some(member.id),
-            "staff.signed_in",
+            AuditAction::StaffSignedIn,
             &member.username,
             &format!("second_factor={by}"),
         )

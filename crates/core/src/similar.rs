@@ -4,6 +4,7 @@
 
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
+use hotline_domain::AuditAction;
 use hotline_domain::CaseNumber;
 use hotline_domain::text::search_tokens;
 use hotline_store::{ReportFilter, ReportSummary};
@@ -116,7 +117,7 @@ impl Hotline {
         if !similar.is_empty() {
             self.audit(
                 Some(actor.0.id),
-                "reports.listed",
+                AuditAction::ReportsListed,
                 case.as_str(),
                 &format!("similar={}", similar.len()),
             )

@@ -4,6 +4,7 @@
 use crate::second_factor::SecondFactorStep;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
+use hotline_domain::AuditAction;
 use hotline_domain::staff::ReportScope;
 use hotline_domain::{DomainError, Role, UnitCode};
 use hotline_store::{
@@ -190,7 +191,7 @@ impl Hotline {
             .await?;
         self.audit(
             None,
-            "staff.created",
+            AuditAction::StaffCreated,
             &member.username,
             &format!("role={role} unit={}", member.unit),
         )
@@ -241,7 +242,7 @@ impl Hotline {
                 // Only an existing account is named: what was typed for an unknown one could
                 // be a password in the wrong field.
                 let subject = failed.map(|l| l.member.username).unwrap_or_default();
-                self.audit(None, "staff.sign_in_failed", &subject, "")
+                self.audit(None, AuditAction::StaffSignInFailed, &subject, "")
                     .await?;
                 return Err(CoreError::Unauthenticated);
             }
@@ -261,9 +262,9 @@ impl Hotline {
         };
         let (token, expires_at) = self.new_session(&member, second_factor.is_some()).await?;
         let event = if second_factor.is_some() {
-            "staff.password_accepted"
+            AuditAction::StaffPasswordAccepted
         } else {
-            "staff.signed_in"
+            AuditAction::StaffSignedIn
         };
         self.audit(Some(member.id), event, &member.username, "")
             .await?;
@@ -323,8 +324,13 @@ impl Hotline {
             .delete_session(&hotline_vault::token_digest(token))
             .await?;
         if let Some(Actor(member)) = actor {
-            self.audit(Some(member.id), "staff.signed_out", &member.username, "")
-                .await?;
+            self.audit(
+                Some(member.id),
+                AuditAction::StaffSignedOut,
+                &member.username,
+                "",
+            )
+            .await?;
         }
         Ok(())
     }
@@ -357,8 +363,13 @@ impl Hotline {
                 created_at: self.clock.now(),
             })
             .await?;
-        self.audit(None, "token.created", &login.member.username, label)
-            .await?;
+        self.audit(
+            None,
+            AuditAction::TokenCreated,
+            &login.member.username,
+            label,
+        )
+        .await?;
         Ok(token)
     }
 }

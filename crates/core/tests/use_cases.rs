@@ -909,7 +909,9 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     assert_eq!(unit_of(&at_province).await, "22");
     let view = h.report(&inspector, &case).await.unwrap();
     assert!(
-        view.events.iter().any(|e| e.kind == "report.transferred"),
+        view.events
+            .iter()
+            .any(|e| e.what.kind_str() == "report.transferred"),
         "the handover is in its history"
     );
     assert_eq!(
@@ -1041,8 +1043,8 @@ async fn new_reports_land_where_the_routing_table_in_force_sends_them() {
         let route = view
             .events
             .iter()
-            .find(|e| e.kind == "report.received")
-            .map(|e| e.detail.clone())
+            .find(|e| e.what.kind_str() == "report.received")
+            .map(|e| e.what.detail())
             .unwrap();
         (view.detail.summary.unit.to_string(), route)
     };
@@ -1593,8 +1595,8 @@ async fn an_urgent_report_at_3_am_climbs_until_someone_acknowledges_it() {
         .unwrap()
         .events
         .into_iter()
-        .filter(|e| e.kind.starts_with("report.alert"))
-        .map(|e| format!("{} {}", e.kind, e.detail))
+        .filter(|e| e.what.kind_str().starts_with("report.alert"))
+        .map(|e| e.what.to_string())
         .collect();
     assert_eq!(
         events,
@@ -1690,8 +1692,8 @@ async fn a_time_limit_warns_the_assignee_before_and_the_leaders_once_it_has_pass
         .unwrap()
         .events
         .into_iter()
-        .filter(|e| e.kind == "report.deadline_alerted")
-        .map(|e| e.detail)
+        .filter(|e| e.what.kind_str() == "report.deadline_alerted")
+        .map(|e| e.what.detail())
         .collect();
     assert_eq!(
         events,

@@ -24,6 +24,7 @@ pub mod staff;
 pub mod submission;
 pub mod text;
 pub mod unit;
+pub mod vocabulary;
 pub mod workflow;
 
 pub use clock::{Clock, FixedClock, SystemClock, VIETNAM, vietnam_year};
@@ -35,3 +36,4 @@ pub use report::{Channel, Delivery, Direction, LegalType, ReportStatus, Topic, U
 pub use staff::Role;
 pub use submission::{ContactInput, ReportInput, ValidContact, ValidReport};
 pub use unit::{UnitCode, UnitKind};
+pub use vocabulary::{AuditAction, ReportEvent, ReportEventKind};

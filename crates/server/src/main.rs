@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hotline_domain::{Role, UnitCode};
+use hotline_domain::{AuditAction, Role, UnitCode};
 use hotline_server::config::{Config, LogFormat, Overrides};
 use hotline_server::{Service, keys, launch_with_listener, telemetry};
 use hotline_vault::audit::Head;
@@ -632,7 +632,7 @@ async fn main() -> anyhow::Result<()> {
             if written.is_ok() {
                 service
                     .hotline
-                    .audit(None, "store.backed_up", "backup", &file_name(&to))
+                    .audit(None, AuditAction::StoreBackedUp, "backup", &file_name(&to))
                     .await?;
             }
             service.close().await;
@@ -669,7 +669,12 @@ async fn main() -> anyhow::Result<()> {
                 let service = Service::open(&config).await?;
                 let recorded = service
                     .hotline
-                    .audit(None, "keys.exported", ring.newest().id(), &file_name(&to))
+                    .audit(
+                        None,
+                        AuditAction::KeysExported,
+                        ring.newest().id(),
+                        &file_name(&to),
+                    )
                     .await;
                 service.close().await;
                 recorded?;

@@ -5,7 +5,7 @@ use crate::rows::{Columns, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::notify::NotificationKind;
-use hotline_domain::{CaseNumber, ReportId, StaffId};
+use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId};
 use hotline_store::{
     AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, DeadlineAlertRecord, DeadlineWarning,
     DueSubject, StoreError, StoreResult,
@@ -68,17 +68,11 @@ impl<DB> SqlStore<DB> {
                 .await?;
             }
         }
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, 'report.alerted', $3, $4)",
-        )
-        .bind(step.report.0)
-        .bind(actor.map(|a| a.0))
-        .bind(format!("level={} alerted={added}", step.level))
-        .bind(step.at)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        let event = ReportEvent::Alerted {
+            level: step.level,
+            alerted: u64::try_from(added).unwrap_or(u64::MAX),
+        };
+        Self::record_event(tx, step.report.0, actor, &event, step.at).await?;
         Ok(added)
     }
 }
@@ -218,17 +212,8 @@ impl<DB> Alerts for SqlStore<DB> {
             return Ok(false);
         };
         let level = level_of(&row)?;
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, 'report.alert_acknowledged', $3, $4)",
-        )
-        .bind(report.0)
-        .bind(by.0)
-        .bind(format!("level={level}"))
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let event = ReportEvent::AlertAcknowledged { level };
+        Self::record_event(&mut tx, report.0, by, &event, at).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
@@ -313,16 +298,11 @@ impl<DB> Alerts for SqlStore<DB> {
             }
         }
         if added > 0 {
-            sqlx::query(
-                "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-                 VALUES ($1, NULL, 'report.deadline_alerted', $2, $3)",
-            )
-            .bind(warning.report.0)
-            .bind(format!("kind={} alerted={added}", warning.kind))
-            .bind(warning.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            let event = ReportEvent::DeadlineAlerted {
+                kind: warning.kind.to_owned(),
+                alerted: u64::try_from(added).unwrap_or(u64::MAX),
+            };
+            Self::record_event(&mut tx, warning.report.0, None, &event, warning.at).await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(added)

@@ -6,7 +6,7 @@ use crate::{SqlStore, values_rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::platform::AccountName;
-use hotline_domain::{CaseNumber, Channel, MessageId, ReportId};
+use hotline_domain::{CaseNumber, Channel, MessageId, ReportEvent, ReportId};
 use hotline_store::{
     ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, Media, MediaOutcome,
     NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, NewMessage, OutboundMessage,
@@ -208,14 +208,15 @@ impl<DB> SqlStore<DB> {
         for chunk in taken.chunks(MESSAGES_TOGETHER) {
             let sql = format!(
                 "INSERT INTO events (report_id, actor_id, kind, detail, created_at) VALUES {}",
-                values_rows::<DB>(chunk.len(), &[None, None, None, Some("''"), None])
+                values_rows::<DB>(chunk.len(), &[None; 5])
             );
             let mut insert = sqlx::query(&sql).persistent(false);
             for (_, message, _) in chunk {
                 insert = insert
                     .bind(message.report.0)
                     .bind(message.author.map(|a| a.0))
-                    .bind(message.event.as_str())
+                    .bind(message.event.kind_str())
+                    .bind(message.event.detail())
                     .bind(message.at);
             }
             insert.execute(&mut **tx).await.map_err(map_err)?;
@@ -917,16 +918,10 @@ impl<DB> Media for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::insert_attachments(&mut tx, report.0, message.0, files, at).await?;
-        sqlx::query(
-            "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, NULL, 'report.media_fetched', $2, $3)",
-        )
-        .bind(report.0)
-        .bind(format!("files={}", files.len()))
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let event = ReportEvent::MediaFetched {
+            files: u64::try_from(files.len()).unwrap_or(u64::MAX),
+        };
+        Self::record_event(&mut tx, report.0, None, &event, at).await?;
         tx.commit().await.map_err(crate::rows::map_commit_err)
     }
 }

@@ -3,7 +3,7 @@
 use crate::rows::{Columns, note, report_summary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ReportId, StaffId, UnitCode};
+use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note, Notice,
     NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, Visibility,
@@ -61,10 +61,12 @@ impl<DB> SqlStore<DB> {
             },
         )
         .await?;
-        // The reason comes last: it is free text, read as the rest of the line.
-        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
-        let detail = format!("from={from} to={to} reason={reason}");
-        Self::record_event(tx, id, actor, "report.transferred", &detail, at).await
+        let event = ReportEvent::Transferred {
+            from: from_unit,
+            to: to.clone(),
+            reason: reason.to_owned(),
+        };
+        Self::record_event(tx, id, actor, &event, at).await
     }
 
     /// Writes drafted notices of a report.
@@ -120,9 +122,8 @@ impl<DB> SqlStore<DB> {
     pub(crate) async fn record_event(
         tx: &mut Transaction<'_, DB>,
         report_id: i64,
-        actor: StaffId,
-        kind: &str,
-        detail: &str,
+        actor: impl Into<Option<StaffId>>,
+        event: &ReportEvent,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
@@ -130,9 +131,9 @@ impl<DB> SqlStore<DB> {
                  VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(report_id)
-        .bind(actor.0)
-        .bind(kind)
-        .bind(detail)
+        .bind(actor.into().map(|a| a.0))
+        .bind(event.kind_str())
+        .bind(event.detail())
         .bind(at)
         .execute(&mut **tx)
         .await
@@ -162,11 +163,11 @@ impl<DB> Handling for SqlStore<DB> {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        let (kind, detail) = match assignee {
-            Some(staff) => ("report.assigned", format!("staff={}", staff.0)),
-            None => ("report.unassigned", String::new()),
+        let event = match assignee {
+            Some(staff) => ReportEvent::Assigned { staff },
+            None => ReportEvent::Unassigned,
         };
-        Self::record_event(&mut tx, id, actor, kind, &detail, at).await?;
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -225,8 +226,10 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?;
         Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
-        let detail = format!("accused_unit={accused_unit}");
-        Self::record_event(&mut tx, id, actor, "report.police_conduct", &detail, at).await?;
+        let event = ReportEvent::PoliceConduct {
+            accused_unit: accused_unit.clone(),
+        };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -263,22 +266,14 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("stage".into()))?;
-        let mut detail = format!("urgency={}", triage.urgency);
-        if let Some(t) = triage.legal_type {
-            detail.push_str(&format!(" legal_type={t}"));
-        }
-        if let Some(t) = triage.topic {
-            detail.push_str(&format!(" topic={t}"));
-        }
-        if let Some(c) = triage.commune_code.or(triage.province_code) {
-            detail.push_str(&format!(" place={c}"));
-        }
-        if let Some((legal_type, topic, urgency)) = triage.hinted {
-            detail.push_str(&format!(
-                " hinted_legal_type={legal_type} hinted_topic={topic} hinted_urgency={urgency}"
-            ));
-        }
-        Self::record_event(&mut tx, id, actor, "report.triaged", &detail, at).await?;
+        let event = ReportEvent::Triaged {
+            urgency: triage.urgency,
+            legal_type: triage.legal_type,
+            topic: triage.topic,
+            place: triage.commune_code.or(triage.province_code),
+            hinted: triage.hinted,
+        };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -302,8 +297,7 @@ impl<DB> Handling for SqlStore<DB> {
             &mut tx,
             note.report.0,
             note.author,
-            "report.noted",
-            "",
+            &ReportEvent::Noted,
             note.at,
         )
         .await?;
@@ -401,9 +395,12 @@ impl<DB> Handling for SqlStore<DB> {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        let (from_detail, to_detail) = (format!("into={into}"), format!("from={duplicate}"));
-        Self::record_event(&mut tx, from, actor, "report.merged_into", &from_detail, at).await?;
-        Self::record_event(&mut tx, to, actor, "report.merged_from", &to_detail, at).await?;
+        let into = ReportEvent::MergedInto { into: into.clone() };
+        let merged_from = ReportEvent::MergedFrom {
+            from: duplicate.clone(),
+        };
+        Self::record_event(&mut tx, from, actor, &into, at).await?;
+        Self::record_event(&mut tx, to, actor, &merged_from, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -460,12 +457,12 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?;
         Self::insert_notices(&mut tx, id, &step.notices, step.at).await?;
-        let mut detail = format!("action={} to={}", step.action, after.stage);
-        if let Some(number) = &step.number {
-            // Decision numbers are written like `12/QĐ-CSHS`: no spaces, so the detail parses.
-            detail.push_str(&format!(" number={}", number.replace(' ', "")));
-        }
-        Self::record_event(&mut tx, id, step.actor, "report.step", &detail, step.at).await?;
+        let event = ReportEvent::Step {
+            action: step.action,
+            to: after.stage,
+            number: step.number.clone(),
+        };
+        Self::record_event(&mut tx, id, step.actor, &event, step.at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -524,12 +521,15 @@ impl<DB> Handling for SqlStore<DB> {
                 None => StoreError::NotFound,
             });
         };
-        let detail = format!(
-            "kind={} recipient={}",
-            row.text("kind")?,
-            row.text("recipient")?
-        );
-        Self::record_event(&mut tx, id, actor, "report.notice_sent", &detail, at).await?;
+        let unreadable = |what: &str| StoreError::Other(format!("a notice with a bad {what}"));
+        let event = ReportEvent::NoticeSent {
+            kind: row.text("kind")?.parse().map_err(|_| unreadable("kind"))?,
+            recipient: row
+                .text("recipient")?
+                .parse()
+                .map_err(|_| unreadable("recipient"))?,
+        };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
         // Recorded as sent only with the answer that carries it.
         if let Some(reply) = &sent.reply {
             Self::insert_message(&mut tx, reply).await?;

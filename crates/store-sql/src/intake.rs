@@ -3,7 +3,7 @@
 
 use crate::rows::Columns;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, MessageId, ReportId, ReportStatus};
+use hotline_domain::{CaseNumber, MessageId, ReportEvent, ReportEventKind, ReportId, ReportStatus};
 use hotline_store::{NewAttachment, NewMessage, NewReport, Receipt, StoreError, StoreResult};
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -15,7 +15,7 @@ use crate::rows::map_err;
 use crate::{SqlStore, code_param, values_rows};
 
 /// Rows of an intake batch per statement, within the same limit: reports bind 22 values
-/// each, messages 7, events 4, register lines 8.
+/// each, messages 7, events 5, register lines 8.
 pub(crate) const REPORTS_PER_STATEMENT: usize = 256;
 
 pub(crate) const MESSAGES_PER_STATEMENT: usize = 512;
@@ -47,10 +47,6 @@ pub(crate) const MESSAGE_VALUES: [Option<&str>; 9] = [
     None,
     None,
 ];
-
-/// The columns of a new report's `report.received` event.
-pub(crate) const EVENT_VALUES: [Option<&str>; 5] =
-    [None, None, Some("'report.received'"), None, None];
 
 #[any_sql_database]
 impl<DB> SqlStore<DB> {
@@ -86,11 +82,12 @@ impl<DB> SqlStore<DB> {
         Self::insert_words(tx, message.report.0, &message.word_index).await?;
         sqlx::query(
             "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-             VALUES ($1, $2, $3, '', $4)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(message.report.0)
         .bind(message.author.map(|a| a.0))
-        .bind(message.event.as_str())
+        .bind(message.event.kind_str())
+        .bind(message.event.detail())
         .bind(message.at)
         .execute(&mut **tx)
         .await
@@ -132,17 +129,20 @@ impl<DB> SqlStore<DB> {
                 .map_err(map_err)?;
             sqlx::query(
                 "INSERT INTO events (report_id, actor_id, kind, detail, created_at) \
-                     VALUES ($1, NULL, 'attachment.received', $2, $3)",
+                     VALUES ($1, NULL, $2, $3, $4)",
             )
             .bind(report_id)
-            .bind(format!(
-                "{} type={} size={} sha256_received={} metadata_removed={}",
-                file.file_name,
-                file.content_type,
-                file.size_bytes,
-                file.original_sha256,
-                file.metadata_removed
-            ))
+            .bind(ReportEventKind::AttachmentReceived.as_str())
+            .bind(
+                ReportEvent::AttachmentReceived {
+                    file_name: file.file_name.clone(),
+                    content_type: file.content_type.clone(),
+                    size: u64::try_from(file.size_bytes).unwrap_or_default(),
+                    sha256_received: file.original_sha256.clone(),
+                    metadata_removed: file.metadata_removed,
+                }
+                .detail(),
+            )
             .bind(at)
             .execute(&mut **tx)
             .await
@@ -345,17 +345,22 @@ impl<DB> SqlStore<DB> {
         for chunk in with_ids.chunks(EVENTS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO events (report_id, actor_id, kind, detail, created_at) VALUES {}",
-                values_rows::<DB>(chunk.len(), &EVENT_VALUES)
+                values_rows::<DB>(chunk.len(), &[None; 5])
             );
             let mut insert = sqlx::query(&sql).persistent(false);
             for ((report, _), id) in chunk {
                 insert = insert
                     .bind(**id)
                     .bind(report.entered_by.map(|s| s.0))
-                    .bind(format!(
-                        "channel={} unit={} route={}",
-                        report.channel, report.unit, report.route
-                    ))
+                    .bind(ReportEventKind::Received.as_str())
+                    .bind(
+                        ReportEvent::Received {
+                            channel: report.channel,
+                            unit: report.unit.clone(),
+                            route: report.route.clone(),
+                        }
+                        .detail(),
+                    )
                     .bind(report.received_at);
             }
             insert.execute(&mut **tx).await.map_err(map_err)?;

@@ -5,7 +5,8 @@ use crate::rows::{Columns, event, message, report_summary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{
-    CaseNumber, Channel, ContactId, Delivery, MessageId, ReportId, UnitCode, Urgency,
+    CaseNumber, Channel, ContactId, Delivery, MessageId, ReportEventKind, ReportId, UnitCode,
+    Urgency,
 };
 use hotline_store::{
     AssigneeFilter, Attachment, Event, FacetCount, Message, NewContact, NewMessage, NewReport,
@@ -685,11 +686,12 @@ impl<DB> Reports for SqlStore<DB> {
     async fn first_triages(&self, since: DateTime<Utc>) -> StoreResult<Vec<(ReportId, Event)>> {
         sqlx::query(
             "SELECT e.report_id, e.kind, e.actor_id, e.detail, e.created_at FROM events e \
-             WHERE e.kind = 'report.triaged' AND e.created_at >= $1 \
+             WHERE e.kind = $1 AND e.created_at >= $2 \
              AND e.id = (SELECT MIN(f.id) FROM events f \
-                         WHERE f.report_id = e.report_id AND f.kind = 'report.triaged') \
+                         WHERE f.report_id = e.report_id AND f.kind = $1) \
              ORDER BY e.id",
         )
+        .bind(ReportEventKind::Triaged.as_str())
         .bind(since)
         .fetch_all(&self.pool)
         .await

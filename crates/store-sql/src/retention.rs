@@ -3,7 +3,7 @@
 use crate::rows::Columns;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ReportId, StaffId};
+use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId};
 use hotline_store::{Audited, PurgeRule, Retention, StoreResult, Visibility};
 use hotline_store_sql_bounds::any_sql_database;
 
@@ -169,12 +169,12 @@ impl<DB> Retention for SqlStore<DB> {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        let kind = if hold {
-            "report.legal_hold"
+        let event = if hold {
+            ReportEvent::LegalHold
         } else {
-            "report.legal_hold_released"
+            ReportEvent::LegalHoldReleased
         };
-        Self::record_event(&mut tx, id, actor, kind, "", at).await?;
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }

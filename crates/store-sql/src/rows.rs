@@ -1,7 +1,7 @@
 //! Turning rows into records, and sqlx errors into `StoreError`.
 
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ContactId, MessageId, ReportId, StaffId, UnitCode};
+use hotline_domain::{CaseNumber, ContactId, MessageId, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     AuditRecord, Due, Event, Message, Note, Notice, ProcedureState, RegisterEntry, ReportDetail,
     ReportSummary, RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
@@ -264,9 +264,8 @@ pub fn message(row: &impl Columns) -> StoreResult<Message> {
 
 pub fn event(row: &impl Columns) -> StoreResult<Event> {
     Ok(Event {
-        kind: row.text("kind")?,
+        what: ReportEvent::read(&row.text("kind")?, &row.text("detail")?),
         actor: row.int_opt("actor_id")?.map(StaffId),
-        detail: row.text("detail")?,
         created_at: row.time("created_at")?,
     })
 }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, LegalType, ReportId, ReportStatus, StaffId, Topic, UnitCode, Urgency,
@@ -290,7 +291,7 @@ pub struct Triage {
     pub from_stage: Stage,
     /// What the text suggested (legal type, topic, urgency), kept with the event to measure
     /// how often officers accept the hints.
-    pub hinted: Option<(LegalType, Topic, Urgency)>,
+    pub hinted: Option<OfferedHints>,
 }
 
 /// An internal note on a report: for staff only, never shown to the reporter.

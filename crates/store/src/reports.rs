@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::deadline::DeadlineRule;
 use hotline_domain::{
-    CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportId,
-    ReportStatus, StaffId, Topic, UnitCode, Urgency,
+    CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportEvent,
+    ReportId, ReportStatus, StaffId, Topic, UnitCode, Urgency,
 };
 
 use crate::{ProcedureState, StoreResult};
@@ -436,8 +436,8 @@ pub struct NewMessage {
     /// Where an outbound message stands; `None` for inbound ones.
     pub delivery: Option<Delivery>,
     pub at: DateTime<Utc>,
-    /// The event recorded with it (`report.reporter_added`, `report.replied`).
-    pub event: String,
+    /// The event recorded with it ([`ReportEvent::ReporterAdded`], [`ReportEvent::Replied`]).
+    pub event: ReportEvent,
     /// The channel account it came in on or leaves by (empty for the web and the API).
     pub account: String,
     /// The platform's id of an inbound message: the same id is taken in once.
@@ -482,9 +482,8 @@ impl std::fmt::Debug for Message {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub kind: String,
+    pub what: ReportEvent,
     pub actor: Option<StaffId>,
-    pub detail: String,
     pub created_at: DateTime<Utc>,
 }
 

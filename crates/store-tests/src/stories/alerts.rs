@@ -122,7 +122,7 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
             .is_empty()
     );
     let events = store.events(receipts[0].report).await.unwrap();
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.what.kind_str()).collect();
     assert_eq!(
         kinds,
         [

@@ -1,6 +1,7 @@
 //! Channel accounts, the delivery journal and taking deliveries apart.
 
 use crate::fixtures::{at, report, setup_units};
+use hotline_domain::ReportEvent;
 use hotline_domain::{Channel, Delivery, Direction, ReportId, UnitCode};
 use hotline_store::{NewAttachment, NewContact, NewMessage, Store, StoreError, Visibility};
 use std::sync::Arc;
@@ -183,7 +184,7 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         author: None,
         delivery: None,
         at: at(2, 4),
-        event: "report.reporter_added".into(),
+        event: ReportEvent::ReporterAdded,
         account: "qn-whatsapp".into(),
         platform_message_id: Some("wamid.2".into()),
     };
@@ -439,7 +440,7 @@ pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(stor
         author: None,
         delivery: None,
         at: at(2, 1),
-        event: "report.reporter_added".into(),
+        event: ReportEvent::ReporterAdded,
         account: "qn-whatsapp".into(),
         platform_message_id: Some(id.into()),
     };

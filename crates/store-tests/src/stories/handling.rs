@@ -1,7 +1,9 @@
 //! Handling: triage, notes, merges, procedure steps.
 
 use crate::fixtures::{at, audited, first_commune_of_22, report, setup_units};
+use hotline_domain::ReportEvent;
 use hotline_domain::deadline::DeadlineRule;
+use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     Channel, Delivery, Direction, LegalType, ReportStatus, Role, Topic, UnitCode, Urgency,
@@ -57,11 +59,11 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         deadline: Some(due),
         stage: Stage::Triaged,
         from_stage: Stage::Received,
-        hinted: Some((
-            LegalType::CrimeDenunciation,
-            Topic::Gambling,
-            Urgency::Normal,
-        )),
+        hinted: Some(OfferedHints {
+            legal_type: LegalType::CrimeDenunciation,
+            topic: Topic::Gambling,
+            urgency: Urgency::Normal,
+        }),
     };
     assert!(matches!(
         store
@@ -87,11 +89,11 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].0, main.0);
     assert!(
-        first[0].1.detail.contains(" topic=drugs"),
+        first[0].1.what.detail().contains(" topic=drugs"),
         "{}",
-        first[0].1.detail
+        first[0].1.what.detail()
     );
-    assert!(first[0].1.detail.contains("hinted_topic=gambling"));
+    assert!(first[0].1.what.detail().contains("hinted_topic=gambling"));
     assert!(store.first_triages(at(3, 1)).await.unwrap().is_empty());
     let restored = Triage {
         from_stage: Stage::Triaged,
@@ -150,10 +152,12 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     }
     let events = store.events(main.0).await.unwrap();
     let last = events.last().unwrap();
-    assert_eq!(last.kind, "report.triaged");
-    assert!(last.detail.contains("topic=drugs") && last.detail.contains("urgency=urgent"));
+    assert_eq!(last.what.kind_str(), "report.triaged");
     assert!(
-        last.detail.contains("hinted_topic=gambling"),
+        last.what.detail().contains("topic=drugs") && last.what.detail().contains("urgency=urgent")
+    );
+    assert!(
+        last.what.detail().contains("hinted_topic=gambling"),
         "the hint is kept beside the officer's choice"
     );
     let filter = ReportFilter {
@@ -368,8 +372,8 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
     assert_eq!(taken.grounds_sealed, b"sealed grounds");
     assert_eq!(taken.actor_name, "Lãnh đạo");
     let event = store.events(receipt.report).await.unwrap().pop().unwrap();
-    assert_eq!(event.kind, "report.step");
-    assert!(event.detail.contains("number=12/QĐ-CSHS"));
+    assert_eq!(event.what.kind_str(), "report.step");
+    assert!(event.what.detail().contains("number=12/QĐ-CSHS"));
 
     // The notice the step drafted, sent once.
     let notices = store.notices(receipt.report).await.unwrap();
@@ -403,7 +407,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         author: Some(leader.id),
         delivery: Some(Delivery::Delivered),
         at: at(4, 0),
-        event: "report.replied".into(),
+        event: ReportEvent::Replied,
         account: String::new(),
         platform_message_id: None,
     };

@@ -75,7 +75,7 @@ pub async fn intake_numbers_reports_without_gaps(store: Arc<dyn Store>) {
     assert_eq!(detail.occurred_at, Some(at(3, 22)));
     assert_eq!(messages[0].direction, Direction::Inbound);
     let events = store.events(detail.summary.id).await.unwrap();
-    assert_eq!(events[0].kind, "report.received");
+    assert_eq!(events[0].what.kind_str(), "report.received");
     assert_eq!(store.count_reports().await.unwrap(), 5);
 
     // A batch that fails (unknown unit) writes nothing, and takes no number.
@@ -172,7 +172,7 @@ pub async fn a_large_batch_writes_each_report_whole_under_its_own_number(store: 
         let files = store.attachments(receipt.report).await.unwrap();
         assert_eq!(files.len(), usize::from(i == 301), "report {i}'s files");
         let events = store.events(receipt.report).await.unwrap();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.what.kind_str()).collect();
         if i == 301 {
             assert_eq!(kinds, ["attachment.received", "report.received"]);
         } else {

@@ -1,6 +1,7 @@
 //! Messages to reporters, in the order written.
 
 use crate::fixtures::{at, report, setup_units};
+use hotline_domain::ReportEvent;
 use hotline_domain::{Channel, Delivery, Direction, MessageId, ReportId, UnitCode};
 use hotline_store::{NewMessage, Store};
 use std::sync::Arc;
@@ -34,7 +35,7 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
         author: None,
         delivery: Some(Delivery::Queued),
         at: at(2, 3),
-        event: "report.answered".into(),
+        event: ReportEvent::Replied,
         account: String::new(),
         platform_message_id: None,
     };

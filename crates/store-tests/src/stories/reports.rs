@@ -2,6 +2,7 @@
 
 use crate::fixtures::{at, first_commune_of_22, report, setup_units};
 use chrono::Duration;
+use hotline_domain::ReportEvent;
 use hotline_domain::workflow::Stage;
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, LegalType, ReportStatus, Role, UnitCode, Urgency,
@@ -423,7 +424,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         author: None,
         delivery: None,
         at: at(3, 0),
-        event: "report.reporter_added".into(),
+        event: ReportEvent::ReporterAdded,
         account: String::new(),
         platform_message_id: None,
     };
@@ -440,7 +441,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.what.kind_str().to_owned())
         .collect();
     assert_eq!(
         events,
@@ -482,7 +483,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         attachments: Vec::new(),
         delivery: Some(Delivery::Delivered),
         at: at(4, 0),
-        event: "report.replied".into(),
+        event: ReportEvent::Replied,
         ..added
     };
     store.add_message(&answer).await.unwrap();
@@ -559,8 +560,8 @@ pub async fn evidence_is_kept_sealed_with_its_report(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "attachment.received")
-        .map(|e| e.detail)
+        .filter(|e| e.what.kind_str() == "attachment.received")
+        .map(|e| e.what.detail())
         .collect();
     assert_eq!(history.len(), 2);
     assert!(history[0].contains("sha256_received=received-1"));

@@ -115,7 +115,7 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.what.kind_str().to_owned())
         .collect();
     assert_eq!(history, ["report.received", "report.legal_hold"]);
     // The unit's register keeps a line for each report, purged ones without their report.

@@ -1,6 +1,7 @@
 //! Search and the word index behind it.
 
 use crate::fixtures::{at, report, setup_units};
+use hotline_domain::ReportEvent;
 use hotline_domain::{Channel, Direction, ReportId, ReportStatus, UnitCode};
 use hotline_store::{NewContact, NewMessage, PurgeRule, Store, Visibility};
 use std::sync::Arc;
@@ -145,7 +146,7 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
         author: None,
         delivery: None,
         at: at(3, 0),
-        event: "report.reporter_added".into(),
+        event: ReportEvent::ReporterAdded,
         account: String::new(),
         platform_message_id: None,
     };

@@ -94,7 +94,7 @@ fn block(state: &AppState, ctx: &Ctx, view: AccountView) -> AccountBlock {
         platform,
         platform_label: ctx.tr.t(&format!("channel-{platform}")),
         name: view.name.to_string(),
-        unit: super::console::unit_label(state, ctx, &view.unit),
+        unit: super::unit_names::unit_label(state, ctx, &view.unit),
         webhook_path: view.webhook_path,
         steps,
         keys: view.keys.join(", "),

@@ -391,7 +391,7 @@ async fn alerts_page(
         .into_iter()
         .map(|a| AlertLine {
             case: a.subject.case_number.to_string(),
-            unit: super::console::unit_label(state, ctx, &a.subject.unit),
+            unit: super::unit_names::unit_label(state, ctx, &a.subject.unit),
             urgency: a.urgency.as_str(),
             urgency_label: ctx.tr.t(&format!("urgency-{}", a.urgency)),
             level: ctx.tr.t(&format!("alert-level-{}", a.level)),
@@ -545,7 +545,7 @@ pub async fn digest(
         .chain(digest.unacknowledged.iter().map(|s| &s.unit))
     {
         if !unit_names.contains_key(unit) {
-            let name = super::console::unit_named(&state, &ctx, unit).await;
+            let name = super::unit_names::unit_named(&state, &ctx, unit).await;
             unit_names.insert(unit.clone(), name);
         }
     }

@@ -3,29 +3,36 @@
 
 mod admin;
 mod calls;
+mod capture;
 mod channels;
 mod citizen;
-mod console;
 mod directory_admin;
 mod duty;
+mod inbox;
 mod inbox_filter;
 mod notify;
 mod register;
+mod report;
+mod reveal_log;
 mod routing;
 mod timeline;
+mod unit_names;
 
 pub use inbox_filter::InboxQuery;
 mod staff;
 
 pub use admin::*;
 pub use calls::*;
+pub use capture::*;
 pub use channels::*;
 pub use citizen::*;
-pub use console::*;
 pub use directory_admin::*;
 pub use duty::*;
+pub use inbox::*;
 pub use notify::*;
 pub use register::*;
+pub use report::*;
+pub use reveal_log::*;
 pub use routing::*;
 pub use staff::*;
 

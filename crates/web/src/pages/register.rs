@@ -1,7 +1,7 @@
 //! The receipt register of a unit, and a report's printable receipt record (biên bản tiếp
 //! nhận) with the fields of LEGAL-VN.md §4.
 
-use super::console::unit_label;
+use super::unit_names::unit_label;
 use super::{Chrome, StaffPage, render, vn_time};
 use crate::AppState;
 use crate::error::PageError;
@@ -10,7 +10,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use hotline_core::reports::{Part, TimelineItem, detail_value};
+use hotline_core::reports::{Part, TimelineItem};
+use hotline_domain::ReportEvent;
 use hotline_domain::VIETNAM;
 use hotline_store::RegisterEntry;
 use http::StatusCode;
@@ -278,24 +279,16 @@ pub async fn handover_record(
         .timeline
         .iter()
         .filter_map(|entry| match &entry.item {
-            TimelineItem::Event(e)
-                if e.event.kind == "report.transferred" && entry.joined.is_none() =>
-            {
-                Some(e)
-            }
+            TimelineItem::Event(view) if entry.joined.is_none() => match &view.event.what {
+                ReportEvent::Transferred { from, to, reason } => Some((view, from, to, reason)),
+                _ => None,
+            },
             _ => None,
         })
         .nth(number.saturating_sub(1))
         .filter(|_| number > 0);
-    let Some(transfer) = transfer else {
+    let Some((transfer, from, to, reason)) = transfer else {
         return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
-    };
-    let detail = &transfer.event.detail;
-    let unit_name = async |key: &str| -> String {
-        match detail_value(detail, key).and_then(|c| c.parse().ok()) {
-            Some(code) => super::console::unit_named(&state, &ctx, &code).await,
-            None => String::new(),
-        }
     };
     let summary = &view.detail.summary;
     let page = HandoverRecordPage {
@@ -304,13 +297,10 @@ pub async fn handover_record(
         number,
         at: vn_time(transfer.event.created_at),
         at_iso: transfer.event.created_at.to_rfc3339(),
-        from_name: unit_name("from").await,
-        to_name: unit_name("to").await,
+        from_name: super::unit_names::unit_named(&state, &ctx, from).await,
+        to_name: super::unit_names::unit_named(&state, &ctx, to).await,
         by: transfer.actor.clone().unwrap_or_default(),
-        reason: detail
-            .split_once(" reason=")
-            .map(|(_, reason)| reason.to_owned())
-            .unwrap_or_default(),
+        reason: reason.clone(),
         received: vn_time(summary.created_at),
         channel: ctx.tr.t(&format!("channel-{}", summary.channel)),
         messages: view.messages.len(),

@@ -83,7 +83,10 @@ fn target_label(state: &AppState, ctx: &Ctx, target: &Target) -> String {
             "name",
             name.to_uppercase(),
         ),
-        Target::Unit(code) => format!("{} ({code})", super::console::unit_label(state, ctx, code)),
+        Target::Unit(code) => format!(
+            "{} ({code})",
+            super::unit_names::unit_label(state, ctx, code)
+        ),
         other => ctx.tr.t(&format!("routing-target-{}", other.kind())),
     }
 }

@@ -4,8 +4,8 @@
 use super::vn_time;
 use crate::AppState;
 use crate::extract::Ctx;
-use hotline_core::reports::{EventView, Part, TimelineEntry, TimelineItem, detail_value};
-use hotline_domain::UnitCode;
+use hotline_core::reports::{EventView, Part, TimelineEntry, TimelineItem};
+use hotline_domain::{CaseNumber, ReportEvent, UnitCode};
 
 /// One entry as the page shows it.
 pub enum TimelineLine {
@@ -112,12 +112,12 @@ pub fn lines(
                 at_iso: view.event.created_at.to_rfc3339(),
                 what: event_text(state, ctx, view, readable),
                 actor: view.actor.clone(),
-                record: (view.event.kind == "report.transferred" && entry.joined.is_none()).then(
-                    || {
-                        transfers += 1;
-                        transfers
-                    },
-                ),
+                record: (matches!(view.event.what, ReportEvent::Transferred { .. })
+                    && entry.joined.is_none())
+                .then(|| {
+                    transfers += 1;
+                    transfers
+                }),
             }),
         })
         .collect()
@@ -126,85 +126,91 @@ pub fn lines(
 /// What an event says: its kind, and what its detail points at by name.
 /// `readable`: the case numbers of other reports the reader may see, the only ones named.
 fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]) -> String {
-    let event = &view.event;
-    let kind = ctx.tr.t(&format!("event-{}", event.kind));
-    let value = |key: &str| detail_value(&event.detail, key);
-    let unit = |key: &str| {
-        value(key)
-            .and_then(|code| code.parse::<UnitCode>().ok())
-            .map(|code| super::console::unit_label(state, ctx, &code))
+    let what = &view.event.what;
+    let kind = ctx.tr.t(&format!("event-{}", what.kind_str()));
+    let unit = |code: &UnitCode| super::unit_names::unit_label(state, ctx, code);
+    let readable_case = |case: &CaseNumber| {
+        let case = case.to_string();
+        readable.contains(&case).then_some(case)
     };
-    let more = match event.kind.as_str() {
-        "report.assigned" => view.assignee.clone(),
-        "report.transferred" => match (unit("from"), unit("to")) {
-            (Some(from), Some(to)) => Some(format!("{from} → {to}")),
-            _ => None,
-        },
-        "report.police_conduct" => unit("accused_unit"),
-        "report.alerted" | "report.alert_acknowledged" => {
-            value("level").map(|level| ctx.tr.t(&format!("alert-level-{level}")))
+    let more = match what {
+        ReportEvent::Assigned { .. } => view.assignee.clone(),
+        ReportEvent::Transferred { from, to, .. } => Some(format!("{} → {}", unit(from), unit(to))),
+        ReportEvent::PoliceConduct { accused_unit } => Some(unit(accused_unit)),
+        ReportEvent::Alerted { level, .. } | ReportEvent::AlertAcknowledged { level } => {
+            Some(ctx.tr.t(&format!("alert-level-{level}")))
         }
-        "report.deadline_alerted" => {
-            value("kind").map(|kind| ctx.tr.t(&format!("deadline-alert-{kind}")))
+        ReportEvent::DeadlineAlerted { kind, .. } => {
+            Some(ctx.tr.t(&format!("deadline-alert-{kind}")))
         }
-        "report.received" => value("route").map(|route| {
+        ReportEvent::Received {
+            unit: held, route, ..
+        } => {
             let text = route_text(ctx, route);
             // The unit the rule names may not exist yet: say where the report went instead.
-            match unit("unit") {
-                Some(held) if landed_elsewhere(route, value("unit").unwrap_or_default()) => {
-                    format!("{text}. {}", ctx.tr.t1("routing-landed", "unit", held))
-                }
-                _ => text,
-            }
-        }),
-        "report.step" => value("action").map(|action| {
+            Some(if landed_elsewhere(route, held.as_str()) {
+                format!(
+                    "{text}. {}",
+                    ctx.tr.t1("routing-landed", "unit", unit(held))
+                )
+            } else {
+                text
+            })
+        }
+        ReportEvent::Step { action, to, number } => {
             let mut text = ctx.tr.t(&format!("action-{action}"));
-            if let Some(number) = value("number") {
+            if let Some(number) = number {
                 text.push_str(&format!(" ({number})"));
             }
-            if let Some(stage) = value("to") {
-                text.push_str(&format!(" → {}", ctx.tr.t(&format!("stage-{stage}"))));
-            }
-            text
-        }),
-        "report.notice_sent" => match (value("kind"), value("recipient")) {
-            (Some(kind), Some(to)) => Some(format!(
-                "{} · {}",
-                ctx.tr.t(&format!("notice-{kind}")),
-                ctx.tr.t(&format!("notice-to-{to}"))
-            )),
-            _ => None,
-        },
-        "report.merged_into" => value("into")
-            .filter(|case| readable.iter().any(|r| r == case))
-            .map(str::to_owned),
-        "report.merged_from" => value("from")
-            .filter(|case| readable.iter().any(|r| r == case))
-            .map(str::to_owned),
-        "report.triaged" => {
+            text.push_str(&format!(" → {}", ctx.tr.t(&format!("stage-{to}"))));
+            Some(text)
+        }
+        ReportEvent::NoticeSent { kind, recipient } => Some(format!(
+            "{} · {}",
+            ctx.tr.t(&format!("notice-{kind}")),
+            ctx.tr.t(&format!("notice-to-{recipient}"))
+        )),
+        ReportEvent::MergedInto { into } => readable_case(into),
+        ReportEvent::MergedFrom { from } => readable_case(from),
+        ReportEvent::Triaged {
+            urgency,
+            legal_type,
+            topic,
+            place,
+            ..
+        } => {
             let mut parts = Vec::new();
-            if let Some(t) = value("legal_type") {
+            if let Some(t) = legal_type {
                 parts.push(ctx.tr.t(&format!("legal_type-{t}")));
             }
-            if let Some(t) = value("topic") {
+            if let Some(t) = topic {
                 parts.push(ctx.tr.t(&format!("topic-{t}")));
             }
-            if let Some(u) = value("urgency") {
-                parts.push(ctx.tr.t(&format!("urgency-{u}")));
-            }
-            if let Some(place) = value("place").and_then(|p| p.parse::<u32>().ok()) {
+            parts.push(ctx.tr.t(&format!("urgency-{urgency}")));
+            if let Some(place) = place {
                 let places = &state.hotline.places;
                 if let Some(name) = places
-                    .commune(place)
+                    .commune(*place)
                     .map(|c| c.name.clone())
-                    .or_else(|| places.province(place).map(|p| p.name.clone()))
+                    .or_else(|| places.province(*place).map(|p| p.name.clone()))
                 {
                     parts.push(name);
                 }
             }
-            (!parts.is_empty()).then(|| parts.join(", "))
+            Some(parts.join(", "))
         }
-        _ => None,
+        ReportEvent::Acknowledged
+        | ReportEvent::Unassigned
+        | ReportEvent::Noted
+        | ReportEvent::LegalHold
+        | ReportEvent::LegalHoldReleased
+        | ReportEvent::ReporterAdded
+        | ReportEvent::Replied
+        | ReportEvent::CallRecorded
+        | ReportEvent::CallContentRecorded
+        | ReportEvent::MediaFetched { .. }
+        | ReportEvent::AttachmentReceived { .. }
+        | ReportEvent::Unrecognised { .. } => None,
     };
     match more {
         Some(more) => format!("{kind}: {more}"),

@@ -1,0 +1,207 @@
+//! Capturing a report taken by phone or in person, entered by the officer who took it.
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::Ctx;
+use crate::extract::Form;
+use crate::pages::{Chrome, StaffPage, render, vn_time};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use hotline_core::{Actor, CoreError};
+use hotline_domain::Channel;
+use hotline_domain::DomainError;
+use http::StatusCode;
+
+/// What the officer typed on the capture form, echoed back when it must be corrected.
+#[derive(Default)]
+pub struct CaptureValues {
+    pub channel: String,
+    pub received_date: String,
+    pub received_time: String,
+    pub caller: String,
+    pub name: String,
+    pub text: String,
+    pub province: String,
+    pub commune: String,
+    pub address: String,
+    pub urgent: bool,
+    /// The call to the line recorded, if any.
+    pub call: String,
+}
+
+impl CaptureValues {
+    pub(crate) fn from_form(form: &Form) -> Self {
+        Self {
+            channel: form.get("channel").to_owned(),
+            received_date: form.get("received_date").to_owned(),
+            received_time: form.get("received_time").to_owned(),
+            caller: form.get("caller").to_owned(),
+            call: form.get("call").to_owned(),
+            name: form.get("name").to_owned(),
+            text: form.get("text").to_owned(),
+            province: form.get("province_code").to_owned(),
+            commune: form.get("commune").to_owned(),
+            address: form.get("address").to_owned(),
+            urgent: form.get("urgent") == "1",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "capture.html")]
+pub(crate) struct CapturePage {
+    c: Chrome,
+    form: CaptureValues,
+    channels: Vec<ChannelOption>,
+    provinces: Vec<super::ProvinceOption>,
+    /// Recent calls to the line: id, label, chosen.
+    calls: Vec<(i64, String, bool)>,
+    errors: Vec<String>,
+}
+
+/// A member one can hand a report to.
+pub struct MemberOption {
+    pub username: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ChannelOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "captured.html")]
+pub(crate) struct CapturedPage {
+    c: Chrome,
+    case_number: String,
+    follow_up_code: String,
+}
+
+pub(crate) async fn capture_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    form: CaptureValues,
+    errors: Vec<String>,
+) -> CapturePage {
+    // Offered when there are any; a failure to list them leaves the form as it was.
+    let calls = state
+        .hotline
+        .recent_calls(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|call| {
+            let label = ctx.tr.t2(
+                "capture-call-line",
+                ("at", vn_time(call.rang_at)),
+                ("case", call.case_number.to_string()),
+            );
+            (call.id, label, form.call == call.id.to_string())
+        })
+        .collect();
+    CapturePage {
+        calls,
+        c: Chrome::new(ctx, Some(actor)),
+        channels: hotline_core::capture::CAPTURE_CHANNELS
+            .iter()
+            .map(|c| ChannelOption {
+                value: c.as_str(),
+                label: ctx.tr.t(&format!("capture-channel-{c}")),
+                selected: form.channel == c.as_str(),
+            })
+            .collect(),
+        provinces: super::province_options(state, ctx, &form.province),
+        form,
+        errors,
+    }
+}
+
+/// The quick-capture form: a call, a visit or a message to a personal account, recorded.
+pub async fn capture_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+) -> Response {
+    if actor.visibility() == hotline_store::Visibility::Nothing {
+        return PageError::new(StatusCode::FORBIDDEN, "error-forbidden", &ctx).into_response();
+    }
+    let form = CaptureValues {
+        channel: Channel::Phone.as_str().to_owned(),
+        ..CaptureValues::default()
+    };
+    let page = capture_page(&state, &ctx, &actor, form, Vec::new()).await;
+    render(StatusCode::OK, &page, &ctx)
+}
+
+/// Records the capture as a report and shows its case number and follow-up code once, to be
+/// read out to the caller.
+pub async fn capture(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    request: axum::extract::Request,
+) -> Response {
+    let (form, evidence, refused) =
+        match super::read_form(&state, request, super::Files::Take).await {
+            Ok((form, evidence)) => (form, evidence, None),
+            Err(super::Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+            Err(super::Upload::Refused { form, error, .. }) => (form, Vec::new(), Some(error)),
+        };
+    let values = CaptureValues::from_form(&form);
+    let mut errors: Vec<hotline_domain::FieldError> = refused.into_iter().collect();
+    let received_at = match super::vietnam_moment(&values.received_date, &values.received_time) {
+        Ok(at) => at,
+        Err(()) => {
+            errors.push(hotline_domain::FieldError::new("received_at", "invalid"));
+            None
+        }
+    };
+    let place = super::place_of(&state, &form);
+    let (province_code, commune_code) = match place {
+        Ok(place) => place,
+        Err(mut wrong) => {
+            errors.append(&mut wrong);
+            (None, None)
+        }
+    };
+    let outcome = if errors.is_empty() {
+        let capture = hotline_core::capture::Capture {
+            channel: values.channel.parse().unwrap_or(Channel::Web),
+            received_at,
+            caller: values.caller.clone(),
+            name: values.name.clone(),
+            text: values.text.clone(),
+            province_code,
+            commune_code,
+            address: values.address.clone(),
+            urgent: values.urgent,
+            evidence,
+            call: values.call.parse().ok(),
+        };
+        match state.hotline.capture(&actor, capture).await {
+            Ok(done) => {
+                let page = CapturedPage {
+                    c: Chrome::new(&ctx, Some(&actor)),
+                    case_number: done.case_number.to_string(),
+                    follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+                };
+                return render(StatusCode::CREATED, &page, &ctx);
+            }
+            Err(CoreError::Domain(DomainError::Invalid(found))) => found,
+            Err(e) => return PageError::from_core(e, &ctx).into_response(),
+        }
+    } else {
+        errors
+    };
+    let messages = outcome
+        .iter()
+        .map(|e| crate::error::field_message(&ctx.tr, &e.field, e.code))
+        .collect();
+    let page = capture_page(&state, &ctx, &actor, values, messages).await;
+    render(StatusCode::BAD_REQUEST, &page, &ctx)
+}

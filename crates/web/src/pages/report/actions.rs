@@ -1,0 +1,387 @@
+//! What an officer does on a report's page: answer, triage, take a procedure's step, send a
+//! notice, note, merge, hold, assign, transfer, mark as police conduct, reveal.
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::Ctx;
+use crate::pages::report::view::{FormSlot, IdentityLines, Shown, report_response};
+use crate::pages::{PostedForm, StaffPage, first_field_message};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hotline_core::handling::TriageInput;
+use hotline_core::identity::ItemReveal;
+use hotline_core::procedure::StepInput;
+use hotline_core::{Actor, CoreError, Reveal};
+use hotline_domain::DomainError;
+use http::StatusCode;
+
+/// The answer form's target: the officer's message to the reporter, then the report again.
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    // An SMS answer sent without marks takes fewer messages (the box says how many).
+    let text = if form.get("unaccented") == "1" {
+        hotline_domain::sms::unaccented(form.get("text"))
+    } else {
+        form.get("text").to_owned()
+    };
+    let done = state
+        .hotline
+        .reply_to_reporter(&actor, &case, &text)
+        .await
+        .map(|_| ());
+    let shown = |message| Shown::refused(FormSlot::Reply, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The triage form's target: the officer's classification, then the report again.
+pub async fn triage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let input = TriageInput {
+        legal_type: form.get("legal_type"),
+        topic: form.get("topic"),
+        urgency: form.get("urgency"),
+        commune: form.get("commune"),
+    };
+    let done = state.hotline.triage(&actor, &case, &input).await;
+    let shown = |message| Shown::refused(FormSlot::Triage, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// A procedure step's form target: the step with its decision or note, then the report again.
+pub async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let input = StepInput {
+        action: form.get("action"),
+        number: form.get("number"),
+        decided_on: form.get("decided_on"),
+        signer: form.get("signer"),
+        grounds: form.get("grounds"),
+    };
+    let done = state
+        .hotline
+        .take_step(&actor, &case, &input)
+        .await
+        .map(|_| ());
+    let shown = |message| Shown::refused(FormSlot::Step, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-step-role").await
+}
+
+/// A notice's form target: sends it (to the reporter on their channel) or records how it went
+/// to the procuracy, then the report again.
+pub async fn send_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path((case, notice)): Path<(String, i64)>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .send_notice(&actor, &case, notice, form.get("via"))
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Step, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The note form's target: an internal note on the report, then the report again.
+pub async fn note(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .add_note(&actor, &case, form.get("text"))
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Note, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The merge form's target: joins this report, a duplicate, to the one named; then that one.
+pub async fn merge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let into = form.get("into").trim().to_uppercase();
+    match state.hotline.merge(&actor, &case, &into).await {
+        Ok(()) => Redirect::to(&format!("/console/reports/{into}")).into_response(),
+        Err(e) => {
+            let shown = |message| Shown::refused(FormSlot::Merge, message);
+            report_form_failed(
+                &state,
+                &ctx,
+                &actor,
+                &case,
+                e,
+                shown,
+                "error-no-merge-authority",
+            )
+            .await
+        }
+    }
+}
+
+/// The legal-hold form's target: puts the report on hold or releases it, then shows the
+/// report again.
+pub async fn legal_hold(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let hold = form.get("hold") == "1";
+    let done = state
+        .hotline
+        .set_legal_hold(&actor, &case, hold, form.get("reason"))
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Hold, message);
+    back_to_report(
+        &state,
+        &ctx,
+        &actor,
+        &case,
+        done,
+        shown,
+        "error-no-hold-authority",
+    )
+    .await
+}
+
+/// The report page's form that hands the report to a member, or takes it back.
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .assign(&actor, &case, Some(form.get("assignee")))
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Assign, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The report page's form that hands the report over to another unit.
+pub async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = state
+        .hotline
+        .transfer(&actor, &case, form.get("unit"), form.get("reason"))
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Transfer, message);
+    to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
+}
+
+/// After a change that can take a report out of the reader's sight: back to the report while
+/// they can read it, else to the inbox; the page again with why when it failed.
+pub(crate) async fn to_report_if_still_seen(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    done: Result<bool, CoreError>,
+    shown: impl FnOnce(String) -> Shown,
+) -> Response {
+    match done {
+        Ok(true) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
+        Ok(false) => Redirect::to("/console").into_response(),
+        Err(e) => report_form_failed(state, ctx, actor, case, e, shown, "error-forbidden").await,
+    }
+}
+
+/// The report page's form about police conduct: names the accused's unit. The report then
+/// leaves the reader's sight when they are in that unit or below it, so the inbox follows.
+pub async fn police_conduct(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let done = match form.get("nature").parse() {
+        Ok(nature) => {
+            state
+                .hotline
+                .mark_police_conduct(&actor, &case, form.get("accused_unit"), nature)
+                .await
+        }
+        Err(e) => Err(CoreError::Domain(e)),
+    };
+    let shown = |message| Shown::refused(FormSlot::Conduct, message);
+    to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
+}
+
+/// After a form on the report page: back to the report when it worked, else
+/// [`report_form_failed`].
+pub(crate) async fn back_to_report(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    done: Result<(), CoreError>,
+    shown: impl FnOnce(String) -> Shown,
+    forbidden: &'static str,
+) -> Response {
+    match done {
+        Ok(()) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
+        Err(e) => report_form_failed(state, ctx, actor, case, e, shown, forbidden).await,
+    }
+}
+
+/// After a form on the report page failed: the page again with the message beside that form,
+/// or an error page.
+pub(crate) async fn report_form_failed(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    case: &str,
+    error: CoreError,
+    shown: impl FnOnce(String) -> Shown,
+    forbidden: &'static str,
+) -> Response {
+    match error {
+        CoreError::Domain(DomainError::Invalid(errors)) => {
+            let errors = shown(first_field_message(ctx, &errors));
+            report_response(state, ctx, actor, case, StatusCode::BAD_REQUEST, errors).await
+        }
+        CoreError::Forbidden => {
+            PageError::new(StatusCode::FORBIDDEN, forbidden, ctx).into_response()
+        }
+        e => PageError::from_core(e, ctx).into_response(),
+    }
+}
+
+/// The approval form's target: approves another member's request to reveal an identity.
+pub async fn approve_reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let request = form.get("request").parse().unwrap_or(0);
+    let done = state.hotline.approve_reveal(&actor, &case, request).await;
+    let shown = |message| Shown::refused(FormSlot::Reveal, message);
+    back_to_report(
+        &state,
+        &ctx,
+        &actor,
+        &case,
+        done,
+        shown,
+        "error-no-clearance",
+    )
+    .await
+}
+
+/// The target of a masked item's form: shows the item in place (never in a URL), or the page
+/// again with why not.
+pub async fn reveal_text_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    let (Ok(message), Ok(item)) = (form.get("message").parse(), form.get("item").parse()) else {
+        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    };
+    match state
+        .hotline
+        .reveal_text_item(&actor, &case, message, item, form.get("reason"))
+        .await
+    {
+        Ok(ItemReveal::Shown {
+            message,
+            item,
+            value,
+        }) => {
+            let shown = Shown {
+                item: Some((message, item, value)),
+                item_notice: Some(ctx.tr.t("item-revealed")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::OK, shown).await
+        }
+        Ok(ItemReveal::AwaitingApproval) => {
+            let shown = Shown {
+                item_notice: Some(ctx.tr.t("reveal-requested")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::ACCEPTED, shown).await
+        }
+        Err(e) => {
+            let shown = |message| Shown::refused(FormSlot::Item, message);
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
+        }
+    }
+}
+
+/// The reveal form's target: shows the identity on the report page (never in a URL), or the
+/// page again with why not.
+pub async fn reveal_identity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm,
+) -> Response {
+    match state
+        .hotline
+        .reveal_identity(&actor, &case, form.get("reason"))
+        .await
+    {
+        Ok(Reveal::AwaitingApproval) => {
+            let shown = Shown {
+                notice: Some(ctx.tr.t("reveal-requested")),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::ACCEPTED, shown).await
+        }
+        Ok(Reveal::Shown(identity)) => {
+            let shown = |v: Option<String>| v.unwrap_or_else(|| ctx.tr.t("reveal-none"));
+            let lines = IdentityLines {
+                name: shown(identity.name),
+                phone: shown(identity.phone),
+                email: shown(identity.email),
+            };
+            let shown = Shown {
+                identity: Some(lines),
+                ..Shown::default()
+            };
+            report_response(&state, &ctx, &actor, &case, StatusCode::OK, shown).await
+        }
+        Err(e) => {
+            let shown = |message| Shown::refused(FormSlot::Reveal, message);
+            report_form_failed(&state, &ctx, &actor, &case, e, shown, "error-no-clearance").await
+        }
+    }
+}

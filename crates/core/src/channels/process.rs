@@ -1,87 +1,51 @@
-//! Platform channels: accounts connected by an administrator, deliveries made durable before
-//! the platform hears "200", and the job that takes them apart into reports. A delivery is
-//! checked (signature on the raw bytes) before anything is kept, journalled sealed, and then
-//! processed from the journal: idempotently, because platforms deliver the same message again
-//! on timeouts and for days. Each citizen is a blind index of (platform, account, sender):
-//! their messages thread into their open report, or open a new one once it is closed.
+//! Taking deliveries apart: the journal's pending deliveries opened, threaded into their
+//! sender's open report or a new one, acknowledged on their channel; retried when they fail.
 
+use super::receive::delivery_context;
 use crate::follow_up::Added;
 use crate::intake::{IDENTITY, SealedIdentity, Submission};
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::Duration;
-use hotline_channels::platforms::{self, HandshakeRefusal};
-pub use hotline_channels::platforms::{DeliveryHeaders, HandshakeAnswer};
+use hotline_channels::platforms;
 use hotline_domain::AuditAction;
 use hotline_domain::ReportEvent;
 use hotline_domain::inbound::{InboundEvent, InboundMessage};
-use hotline_domain::platform::{AccountName, PlatformSpec};
+use hotline_domain::platform::PlatformSpec;
 use hotline_domain::text::Phone;
-use hotline_domain::{Channel, ContactInput, Direction, DomainError, ReportInput, UnitCode};
+use hotline_domain::{Channel, ContactInput, Direction, ReportInput};
 use hotline_store::{
-    ChannelAccount, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount, NewContact,
-    NewDelivery, PendingDelivery, ReportDetail, StoreError, TakeApartWrite, Visibility,
+    ChannelAccount, DeliveryOutcome, NewContact, PendingDelivery, ReportDetail, TakeApartWrite,
+    Visibility,
 };
 use std::collections::BTreeMap;
 
 /// Deliveries taken up per pass.
-const DELIVERIES_PER_PASS: u32 = 256;
+pub(super) const DELIVERIES_PER_PASS: u32 = 256;
+
 /// How long a node holds a delivery it took before another may take it (or it, restarted
 /// after a crash, takes it again): a delivery is taken apart in milliseconds.
-const CLAIM: Duration = Duration::seconds(20);
+pub(super) const CLAIM: Duration = Duration::seconds(20);
+
 /// Waits after the first, second… failed attempt; after the last, a dead letter.
-const RETRY_WAITS: [Duration; 4] = [
+pub(super) const RETRY_WAITS: [Duration; 4] = [
     Duration::seconds(30),
     Duration::minutes(2),
     Duration::minutes(10),
     Duration::hours(1),
 ];
 
-/// An account to connect, as the command line or the console gives it.
-#[derive(Clone)]
-pub struct AccountInput<'a> {
-    pub platform: &'a str,
-    pub name: &'a str,
-    pub unit: &'a str,
-    /// `KEY=VALUE` settings: the platform's secrets and ids.
-    pub settings: &'a [(String, String)],
-    /// The platform API's base URL; the platform's own when `None`.
-    pub api_base: Option<&'a str>,
-}
-
-/// A connected account as administrators see it: never its secrets.
-#[derive(Debug, Clone)]
-pub struct AccountView {
-    pub platform: Channel,
-    pub name: AccountName,
-    pub unit: UnitCode,
-    pub webhook_path: String,
-    /// The keys it has, by name only.
-    pub keys: Vec<String>,
-    /// Keys it lacks to answer on the platform; empty when it can.
-    pub missing_send_keys: Vec<&'static str>,
-    pub api_base: String,
-    pub counts: DeliveryCounts,
-    /// Its latest failed deliveries.
-    pub dead: Vec<DeliveryRecord>,
-    /// When the platform last checked the webhook and got the right answer.
-    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// It fetches what comes (a mailbox over IMAP, Telegram's long polling) instead of
-    /// receiving a webhook.
-    pub fetches_updates: bool,
-}
-
 /// Deliveries taken apart at once: enough that their writes share commits (the intake's and
 /// the take-apart writer's), few enough that the webhooks' own commits are not kept waiting
 /// behind large batches (measured: 256 at once took acknowledgements' p99 from 30 to 70 ms).
 /// A sender's messages still go one after the other.
-const PARALLEL_DELIVERIES: usize = 64;
+pub(super) const PARALLEL_DELIVERIES: usize = 64;
 
 /// An event's turn among those of the same key in one pass (a sender's messages, a call's
 /// steps): it waits for the one before (`after`) and lets the next go when it is done (`done`,
 /// sent or dropped), so that they are taken in the order received while others go side by
 /// side.
-struct Turn {
+pub(super) struct Turn {
     key: Vec<u8>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
     done: tokio::sync::oneshot::Sender<()>,
@@ -111,20 +75,11 @@ impl Turn {
 }
 
 /// A claimed delivery, opened and taken apart, ready to be taken in.
-struct Prepared {
+pub(super) struct Prepared {
     delivery: PendingDelivery,
     account: ChannelAccount,
     /// Its events, messages with their turn; or why it cannot be read.
     events: Result<Vec<(InboundEvent, Option<Turn>)>, String>,
-}
-
-/// What one round of fetching updates did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FetchRound {
-    /// Accounts that fetch their updates.
-    pub accounts: usize,
-    pub updates: usize,
-    pub failed: usize,
 }
 
 /// What one pass over the journal did.
@@ -139,16 +94,8 @@ pub struct DeliveryPass {
     pub dead: usize,
 }
 
-fn secrets_context(platform: Channel, name: &AccountName) -> Vec<u8> {
-    format!("hotline/v1/channel-account/{platform}/{name}").into_bytes()
-}
-
-fn delivery_context(account_id: i64) -> Vec<u8> {
-    format!("hotline/v1/delivery/{account_id}").into_bytes()
-}
-
 /// How a public post's link is marked in the text of its message.
-const PUBLIC_POST_MARK: &str = "[Bài đăng công khai:";
+pub(super) const PUBLIC_POST_MARK: &str = "[Bài đăng công khai:";
 
 /// Whether a report began as a public post (a Threads reply, an X mention): answers to it are
 /// public too.
@@ -160,7 +107,7 @@ pub fn began_in_public(view: &crate::reports::ReportView) -> bool {
 }
 
 /// The text a message is kept as: its words, then what else it carried, described.
-fn message_text(message: &InboundMessage) -> String {
+pub(super) fn message_text(message: &InboundMessage) -> String {
     let mut parts = Vec::new();
     if let Some(subject) = &message.subject {
         parts.push(format!("[Tiêu đề: {subject}]"));
@@ -237,7 +184,7 @@ fn message_text(message: &InboundMessage) -> String {
 
 /// The phone number a platform gave for the sender (WhatsApp's `wa_id`, a number shared on
 /// Telegram), in E.164, when it reads as one.
-fn shared_phone(message: &InboundMessage) -> Option<String> {
+pub(super) fn shared_phone(message: &InboundMessage) -> Option<String> {
     let digits = message.sender_phone.as_deref()?;
     let international = format!("+{}", digits.trim().trim_start_matches('+'));
     Phone::parse(&international).map(|p| p.e164().to_owned())
@@ -257,286 +204,6 @@ pub(crate) struct ReplyAddress {
 }
 
 impl Hotline {
-    /// Connects a platform account. An administrator may connect one for their unit or a unit
-    /// below it; `None` is the operator at the command line. Audited with the keys' names only.
-    pub async fn add_channel_account(
-        &self,
-        actor: Option<&Actor>,
-        input: &AccountInput<'_>,
-    ) -> CoreResult<AccountView> {
-        if let Some(actor) = actor {
-            Self::require_administrator(actor)?;
-        }
-        let mut errors = Vec::new();
-        let mut invalid = |e: DomainError| {
-            if let DomainError::Invalid(mut fields) = e {
-                errors.append(&mut fields);
-            }
-        };
-        let spec = PlatformSpec::parse(input.platform)
-            .map_err(&mut invalid)
-            .ok();
-        let name = AccountName::parse(input.name).map_err(&mut invalid).ok();
-        let unit = match input.unit.parse::<UnitCode>() {
-            Ok(unit) => match self.store.unit(&unit).await {
-                Ok(held) => Some((unit, held.path)),
-                Err(StoreError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            Err(_) => None,
-        };
-        if unit.is_none() {
-            errors.push(hotline_domain::FieldError::new("unit", "unknown_unit"));
-        }
-        if let (Some(actor), Some((_, path))) = (actor, &unit)
-            && !path.starts_with(&actor.0.unit_path)
-        {
-            return Err(CoreError::NotFound);
-        }
-        let mut secrets = BTreeMap::new();
-        if let Some(spec) = spec {
-            for (key, value) in input.settings {
-                let (key, value) = (key.trim(), value.trim());
-                if !spec.knows(key) {
-                    errors.push(hotline_domain::FieldError::new(key, "unknown_key"));
-                } else if value.is_empty() || value.len() > 4096 {
-                    errors.push(hotline_domain::FieldError::new(key, "invalid"));
-                } else {
-                    secrets.insert(key.to_owned(), value.to_owned());
-                }
-            }
-            for key in spec.receive_keys {
-                if !secrets.contains_key(*key) {
-                    errors.push(hotline_domain::FieldError::new(*key, "required"));
-                }
-            }
-            errors.extend(spec.problems(&secrets));
-        }
-        let api_base = input
-            .api_base
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .or(spec.map(|s| s.default_api_base))
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_owned();
-        // Mail has no HTTP API to point elsewhere.
-        if spec.is_some_and(|s| !s.default_api_base.is_empty())
-            && !(api_base.starts_with("https://") || api_base.starts_with("http://"))
-        {
-            errors.push(hotline_domain::FieldError::new("api_base", "invalid"));
-        }
-        let (Some(spec), Some(name), Some((unit, _)), true) = (spec, name, unit, errors.is_empty())
-        else {
-            return Err(DomainError::Invalid(errors).into());
-        };
-        let sealed = self.seal_secrets(spec.channel, &name, &secrets)?;
-        self.store
-            .add_channel_account(&NewChannelAccount {
-                platform: spec.channel,
-                name: name.clone(),
-                unit: unit.clone(),
-                secrets_sealed: sealed,
-                api_base,
-                at: self.clock.now(),
-            })
-            .await?;
-        let keys: Vec<&str> = secrets.keys().map(String::as_str).collect();
-        self.audit(
-            actor.map(|a| a.0.id),
-            AuditAction::ChannelAccountAdded,
-            &format!("{}/{name}", spec.name()),
-            &format!("unit={unit} keys={}", keys.join(",")),
-        )
-        .await?;
-        let account = self
-            .store
-            .channel_account(spec.channel, name.as_str())
-            .await?;
-        self.account_view(&account).await
-    }
-
-    async fn account_view(&self, account: &ChannelAccount) -> CoreResult<AccountView> {
-        let secrets = self.account_secrets(account)?;
-        let spec = PlatformSpec::of(account.platform)
-            .ok_or_else(|| CoreError::Internal("an account on an unknown platform".into()))?;
-        Ok(AccountView {
-            platform: account.platform,
-            name: account.name.clone(),
-            unit: account.unit.clone(),
-            // The PBX's path holds its secret token: shown as a placeholder, never the token.
-            webhook_path: if account.platform == Channel::Phone {
-                "/hooks/cti/<token>".to_owned()
-            } else {
-                format!("/hooks/{}/{}", spec.name(), account.name)
-            },
-            keys: secrets.keys().cloned().collect(),
-            missing_send_keys: spec
-                .send_keys
-                .iter()
-                .copied()
-                .filter(|k| !secrets.contains_key(*k))
-                .collect(),
-            api_base: account.api_base.clone(),
-            counts: self
-                .store
-                .delivery_counts(account.id, self.clock.now())
-                .await?,
-            dead: self.store.deliveries_of(account.id, true, 20).await?,
-            checked_at: account.checked_at,
-            fetches_updates: account.platform == Channel::Email
-                || secrets.get("updates").map(String::as_str)
-                    == Some(hotline_domain::platform::TELEGRAM_POLLING),
-        })
-    }
-
-    /// The accounts of the actor's unit and those below it: administrators only; every account
-    /// for the operator at the command line (`None`).
-    pub async fn channel_accounts(&self, actor: Option<&Actor>) -> CoreResult<Vec<AccountView>> {
-        let scope = match actor {
-            Some(actor) => {
-                Self::require_administrator(actor)?;
-                actor.0.unit_path.as_str()
-            }
-            None => "/",
-        };
-        let mut views = Vec::new();
-        for account in self.store.channel_accounts().await? {
-            if self.units_path(&account.unit).await?.starts_with(scope) {
-                views.push(self.account_view(&account).await?);
-            }
-        }
-        Ok(views)
-    }
-
-    async fn units_path(&self, code: &UnitCode) -> CoreResult<String> {
-        Ok(self.store.unit(code).await?.path)
-    }
-
-    fn seal_secrets(
-        &self,
-        platform: Channel,
-        name: &AccountName,
-        secrets: &BTreeMap<String, String>,
-    ) -> CoreResult<Vec<u8>> {
-        let plaintext = serde_json::to_vec(secrets)
-            .map_err(|e| CoreError::Internal(format!("account secrets: {e}")))?;
-        Ok(self
-            .keys
-            .channel_secrets()
-            .seal(&plaintext, &secrets_context(platform, name)))
-    }
-
-    pub(crate) fn seal_account_secrets(
-        &self,
-        account: &ChannelAccount,
-        secrets: &BTreeMap<String, String>,
-    ) -> CoreResult<Vec<u8>> {
-        self.seal_secrets(account.platform, &account.name, secrets)
-    }
-
-    pub(crate) fn account_secrets(
-        &self,
-        account: &ChannelAccount,
-    ) -> CoreResult<BTreeMap<String, String>> {
-        let plaintext = self
-            .keys
-            .channel_secrets()
-            .open(
-                &account.secrets_sealed,
-                &secrets_context(account.platform, &account.name),
-            )
-            .map_err(|_| CoreError::Internal("an account's secrets do not open".into()))?;
-        serde_json::from_slice(&plaintext)
-            .map_err(|e| CoreError::Internal(format!("an account's secrets: {e}")))
-    }
-
-    /// A live account by its webhook's path; `NotFound` for anything else.
-    async fn live_account(&self, platform: &str, name: &str) -> CoreResult<ChannelAccount> {
-        let platform = PlatformSpec::parse(platform)
-            .map_err(|_| CoreError::NotFound)?
-            .channel;
-        match self.store.channel_account(platform, name).await {
-            Ok(account) if !account.disabled => Ok(account),
-            Ok(_) | Err(StoreError::NotFound) => Err(CoreError::NotFound),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// A platform's check of its webhook (Meta's subscription, X's hourly CRC): the answer,
-    /// or `Forbidden` for a wrong token; `NotFound` on a platform that checks in no such way.
-    /// Each answered check is recorded, for the channel page.
-    pub async fn channel_handshake(
-        &self,
-        platform: &str,
-        name: &str,
-        query: &BTreeMap<String, String>,
-    ) -> CoreResult<HandshakeAnswer> {
-        let account = self.live_account(platform, name).await?;
-        let secrets = self.account_secrets(&account)?;
-        match platforms::handshake(account.platform, query, &secrets) {
-            Ok(answer) => {
-                // For the channel page only: the platform's check is answered regardless.
-                if let Err(e) = self
-                    .store
-                    .record_channel_check(account.id, self.clock.now())
-                    .await
-                {
-                    tracing::warn!(account = %account.name, error = %e, "a webhook check was not recorded");
-                }
-                Ok(answer)
-            }
-            Err(HandshakeRefusal::Mismatch) => Err(CoreError::Forbidden),
-            Err(HandshakeRefusal::NotUsed) => Err(CoreError::NotFound),
-        }
-    }
-
-    /// Checks a delivery's signature on its raw bytes and journals it, sealed. Returns once it
-    /// is durable: only then may the platform be told it arrived. A bad or missing signature
-    /// is `Unauthenticated`, and nothing is kept.
-    pub async fn receive_delivery(
-        &self,
-        platform: &str,
-        name: &str,
-        headers: &DeliveryHeaders,
-        body: &[u8],
-    ) -> CoreResult<i64> {
-        // A PBX posts to `/hooks/cti/<token>`: the token finds (and proves) the account.
-        let account = if platform == "cti" {
-            self.cti_account(name).await?
-        } else {
-            self.live_account(platform, name).await?
-        };
-        let secrets = self.account_secrets(&account)?;
-        if let Err(refusal) =
-            platforms::verify(account.platform, headers, body, &secrets, self.clock.now())
-        {
-            tracing::info!(platform = %account.platform, account = %account.name, %refusal, "a delivery was refused");
-            metrics::counter!("hotline_deliveries_refused_total", "platform" => account.platform.as_str())
-                .increment(1);
-            return Err(CoreError::Unauthenticated);
-        }
-        let id = self
-            .journal
-            .write(self.sealed_delivery(&account, body))
-            .await?;
-        metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
-            .increment(1);
-        self.deliveries_waiting.notify_one();
-        Ok(id)
-    }
-
-    pub(crate) fn sealed_delivery(&self, account: &ChannelAccount, body: &[u8]) -> NewDelivery {
-        NewDelivery {
-            account_id: account.id,
-            body_sealed: self
-                .keys
-                .channel_secrets()
-                .seal(body, &delivery_context(account.id)),
-            at: self.clock.now(),
-        }
-    }
-
     /// One pass over the journal: each due delivery is claimed, taken apart and its messages
     /// taken in. A failure is retried with growing waits, then kept as a dead letter.
     pub async fn run_deliveries(&self) -> CoreResult<DeliveryPass> {
@@ -615,7 +282,10 @@ impl Hotline {
     }
 
     /// Takes one prepared delivery apart and records how it went.
-    async fn take_apart_and_record(&self, prepared: Prepared) -> CoreResult<DeliveryPass> {
+    pub(super) async fn take_apart_and_record(
+        &self,
+        prepared: Prepared,
+    ) -> CoreResult<DeliveryPass> {
         let mut pass = DeliveryPass::default();
         let delivery = prepared.delivery.clone();
         let outcome = match self.take_apart(prepared, &mut pass).await {
@@ -656,7 +326,7 @@ impl Hotline {
 
     /// Opens a delivery and takes it apart; why not, when it cannot be read (which will not
     /// change: a dead letter at once, kept for a look).
-    fn open_delivery(
+    pub(super) fn open_delivery(
         &self,
         account: &ChannelAccount,
         delivery: &PendingDelivery,
@@ -687,7 +357,11 @@ impl Hotline {
     /// Who wrote, as kept on their report. On a platform with private messages, what a
     /// citizen posts in public (an X mention) is a report of its own: answers to a report go
     /// all public or all private, never a private message answered under a public post.
-    fn sender_index(&self, account: &ChannelAccount, message: &InboundMessage) -> Vec<u8> {
+    pub(super) fn sender_index(
+        &self,
+        account: &ChannelAccount,
+        message: &InboundMessage,
+    ) -> Vec<u8> {
         let in_public =
             message.public && PlatformSpec::of(account.platform).is_some_and(|spec| spec.private);
         let scope = if in_public { ":public" } else { "" };
@@ -700,7 +374,7 @@ impl Hotline {
         )
     }
 
-    async fn take_apart(
+    pub(super) async fn take_apart(
         &self,
         prepared: Prepared,
         pass: &mut DeliveryPass,
@@ -768,7 +442,7 @@ impl Hotline {
 
     /// Takes one message in: onto its sender's open report, or as a new report. `false` when it
     /// was taken in before.
-    async fn take_in(
+    pub(super) async fn take_in(
         &self,
         account: &ChannelAccount,
         message: &InboundMessage,
@@ -915,7 +589,7 @@ impl Hotline {
 
     /// The reports a message names: those of the messages it answers (a mail's `In-Reply-To`
     /// and `References`), and those of case numbers in its subject.
-    async fn cases_named_by(
+    pub(super) async fn cases_named_by(
         &self,
         account: &ChannelAccount,
         message: &InboundMessage,
@@ -953,7 +627,11 @@ impl Hotline {
 
     /// A number the citizen shared after their report began joins its sealed contact (and
     /// its blind index, so that their reports on other channels are recognised).
-    async fn add_shared_phone(&self, detail: &ReportDetail, phone: &str) -> CoreResult<()> {
+    pub(super) async fn add_shared_phone(
+        &self,
+        detail: &ReportDetail,
+        phone: &str,
+    ) -> CoreResult<()> {
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
@@ -985,7 +663,7 @@ impl Hotline {
     }
 
     /// Queues the acknowledgement of a new platform report, once.
-    async fn acknowledge(
+    pub(super) async fn acknowledge(
         &self,
         account: &ChannelAccount,
         message: &InboundMessage,
@@ -1019,86 +697,6 @@ impl Hotline {
         // Taken in before (`None`) when a crash came between the report and this.
         self.add_taken_apart_message(&detail, added, false).await?;
         Ok(())
-    }
-
-    /// One round of fetching updates for the accounts that fetch instead of receiving a
-    /// webhook (Telegram's `getUpdates`), side by side, each waiting up to `wait_secs` for an
-    /// update. What arrives is journalled with the account's next offset in one transaction,
-    /// before Telegram is asked past it: a crash loses nothing and fetches nothing twice. An
-    /// account that fails is logged and tried again next round.
-    pub async fn fetch_updates(&self, wait_secs: u32) -> CoreResult<FetchRound> {
-        let mut polling = Vec::new();
-        for account in self.store.channel_accounts().await? {
-            if account.platform != Channel::Telegram || account.disabled {
-                continue;
-            }
-            let secrets = self.account_secrets(&account)?;
-            if secrets.get("updates").map(String::as_str)
-                == Some(hotline_domain::platform::TELEGRAM_POLLING)
-            {
-                polling.push((account, secrets));
-            }
-        }
-        let rounds = polling
-            .iter()
-            .map(|(account, secrets)| self.fetch_updates_of(account, secrets, wait_secs));
-        let mut round = FetchRound {
-            accounts: polling.len(),
-            ..FetchRound::default()
-        };
-        for (fetched, (account, _)) in futures_util::future::join_all(rounds)
-            .await
-            .into_iter()
-            .zip(&polling)
-        {
-            match fetched {
-                Ok(n) => round.updates += n,
-                Err(e) => {
-                    round.failed += 1;
-                    tracing::warn!(account = %account.name, error = %e, "fetching updates failed");
-                }
-            }
-        }
-        Ok(round)
-    }
-
-    async fn fetch_updates_of(
-        &self,
-        account: &ChannelAccount,
-        secrets: &BTreeMap<String, String>,
-        wait_secs: u32,
-    ) -> CoreResult<usize> {
-        let sender = hotline_channels::Sender {
-            platform: account.platform,
-            api_base: &account.api_base,
-            secrets,
-        };
-        let offset = account
-            .cursor
-            .as_deref()
-            .and_then(|c| c.parse::<i64>().ok());
-        let batch = hotline_channels::telegram::get_updates(&self.http, &sender, offset, wait_secs)
-            .await
-            .map_err(|e| CoreError::Internal(format!("getUpdates: {e}")))?;
-        let (Some(next), false) = (batch.next_offset, batch.updates.is_empty()) else {
-            return Ok(0);
-        };
-        let deliveries: Vec<NewDelivery> = batch
-            .updates
-            .iter()
-            .map(|update| self.sealed_delivery(account, update))
-            .collect();
-        self.store
-            .journal_fetched(
-                account.id,
-                &deliveries,
-                (account.cursor.as_deref(), &next.to_string()),
-            )
-            .await?;
-        metrics::counter!("hotline_deliveries_accepted_total", "platform" => account.platform.as_str())
-            .increment(deliveries.len() as u64);
-        self.deliveries_waiting.notify_one();
-        Ok(deliveries.len())
     }
 
     /// Puts a dead delivery of an account in the actor's scope back in the queue. Audited.

@@ -1,0 +1,157 @@
+//! The reporter's follow-up: their report's answers, read and added to with the follow-up code.
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Ctx, parse_json, read_body, require_content_type};
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hotline_domain::ReportStatus;
+use http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A message added by the reporter.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMessage {
+    /// More information, in the reporter's words; at most 20,000 characters.
+    pub text: String,
+}
+
+/// Where a report stands, for its reporter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUp {
+    pub case_number: String,
+    pub status: ReportStatus,
+    /// The status in plain Vietnamese, as the follow-up page says it.
+    pub status_text: String,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The reporter's messages (`inbound`) and officers' answers (`outbound`), oldest first.
+    pub messages: Vec<FollowUpMessage>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpMessage {
+    pub direction: hotline_domain::Direction,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The header that carries the follow-up code (never the URL).
+pub(super) const FOLLOW_UP_CODE: &str = "x-follow-up-code";
+
+pub(super) fn follow_up_code(headers: &HeaderMap) -> &str {
+    headers
+        .get(FOLLOW_UP_CODE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+pub(super) fn follow_up_body(ctx: &Ctx, view: hotline_core::follow_up::FollowUpView) -> FollowUp {
+    FollowUp {
+        case_number: view.case_number.to_string(),
+        status: view.status,
+        status_text: crate::pages::citizen_status(ctx, &view),
+        received_at: view.received_at,
+        updated_at: view.updated_at,
+        messages: view
+            .messages
+            .into_iter()
+            .map(|m| FollowUpMessage {
+                direction: m.direction,
+                text: m.text,
+                at: m.at,
+            })
+            .collect(),
+    }
+}
+
+/// Follow a report up.
+///
+/// With the follow-up code given at submission. A wrong code and an unknown case number get
+/// the same answer; look-ups are limited per address and overall.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{case_number}/follow-up",
+    tag = "follow-up",
+    params(
+        ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
+        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code"),
+    ),
+    responses(
+        (status = 200, body = FollowUp),
+        (status = 404, description = "No report with this case number and code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many look-ups; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn follow_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+) -> Response {
+    if let Err(e) = state.check_follow_up(ctx.client_ip) {
+        return ApiError::from_core(e, &ctx).into_response();
+    }
+    let code = follow_up_code(&headers);
+    match state.hotline.follow_up(&case, code).await {
+        Ok(view) => Json(follow_up_body(&ctx, view)).into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}
+
+/// Add information to a report.
+///
+/// The reporter's message joins the report's conversation; officers see it at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{case_number}/follow-up",
+    tag = "follow-up",
+    params(
+        ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
+        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code"),
+    ),
+    request_body = AddMessage,
+    responses(
+        (status = 201, description = "Added; the report as it stands now", body = FollowUp),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No report with this case number and code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many look-ups; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn follow_up_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Path(case): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(e) = state.check_follow_up(ctx.client_ip) {
+        return ApiError::from_core(e, &ctx).into_response();
+    }
+    let parsed = require_content_type(&headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<AddMessage>(&bytes));
+    let added = match parsed {
+        Ok(added) => added,
+        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
+    };
+    let code = follow_up_code(&headers);
+    let result = match state
+        .hotline
+        .add_reporter_message(&case, code, &added.text, &[])
+        .await
+    {
+        Ok(()) => state.hotline.follow_up(&case, code).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(view) => (StatusCode::CREATED, Json(follow_up_body(&ctx, view))).into_response(),
+        Err(e) => ApiError::from_core(e, &ctx).into_response(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The JSON API (`/api/v1`): the generic channel any integration can submit through, the report
+//! list for scripts, and the OpenAPI document generated from these definitions.
+
+mod follow_up;
+mod handling;
+mod reports;
+mod search;
+
+pub use follow_up::*;
+pub use handling::*;
+pub use reports::*;
+pub use search::*;
+
+use crate::AppState;
+use crate::error::{ApiError, InvalidParam, Problem};
+use crate::extract::{Ctx, parse_json, read_body, require_content_type, url_pairs};
+use axum::Json;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hotline_core::reports::MAX_LIST_LIMIT;
+use hotline_core::{Actor, CoreError};
+use http::{HeaderMap, StatusCode, header};
+use utoipa::OpenApi;
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+async fn api_actor(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &Ctx,
+) -> Result<Option<Actor>, ApiError> {
+    match bearer(headers) {
+        None => Ok(None),
+        Some(token) => state
+            .hotline
+            .api_actor(token)
+            .await
+            .map(Some)
+            .map_err(|e| ApiError::from_core(e, ctx)),
+    }
+}
+
+/// The staff member behind the bearer token; a request without one is refused.
+async fn staff_actor(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Actor, Response> {
+    match api_actor(state, headers, ctx).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(ApiError::from_core(CoreError::Unauthenticated, ctx).into_response()),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+/// A staff member's JSON command: the member behind the token and the parsed body, or the
+/// answer that refuses it.
+async fn staff_command<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Actor, T), Response> {
+    let actor = staff_actor(state, headers, ctx).await?;
+    require_content_type(headers, "application/json")
+        .and_then(|()| read_body(body))
+        .and_then(|bytes| parse_json::<T>(&bytes))
+        .map(|command| (actor, command))
+        .map_err(|e| ApiError::from_body(e, ctx).into_response())
+}
+
+fn bad_limit(ctx: &Ctx) -> Response {
+    let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", ctx).detail(format!(
+        "limit must be a whole number from 1 to {MAX_LIST_LIMIT}"
+    ));
+    err.errors.push(InvalidParam {
+        field: "limit".into(),
+        code: "invalid".into(),
+        message: format!("1..={MAX_LIST_LIMIT}"),
+    });
+    err.into_response()
+}
+
+fn list_limit(query: Option<&str>) -> Result<u32, ()> {
+    let pairs = url_pairs(query.unwrap_or_default().as_bytes()).map_err(|_| ())?;
+    match pairs.iter().rev().find(|(k, _)| k == "limit") {
+        None => Ok(50),
+        Some((_, v)) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIST_LIMIT).contains(&n) => Ok(n),
+            _ => Err(()),
+        },
+    }
+}
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hotline API",
+        description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
+    ),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "reports", description = "Reports from any channel"),
+        (name = "follow-up", description = "The reporter's view of their report, with the follow-up code"),
+        (name = "directory", description = "The public hotline directory: published contact points, and checking one")
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(list_limit(None), Ok(50));
+        assert_eq!(list_limit(Some("limit=500")), Ok(500));
+        assert_eq!(list_limit(Some("limit=0")), Err(()));
+        assert_eq!(list_limit(Some("limit=501")), Err(()));
+        assert_eq!(list_limit(Some("limit=x")), Err(()));
+    }
+
+    /// The document outside tools check the API against: a change to it is deliberate, made
+    /// by running this test with `HOTLINE_UPDATE_OPENAPI=1` and committing `docs/openapi.json`.
+    #[test]
+    fn the_openapi_document_is_the_one_in_docs() {
+        #![allow(clippy::expect_used)]
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+        let current = ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the document serialises")
+            + "\n";
+        if std::env::var_os("HOTLINE_UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).expect("docs/openapi.json is writable");
+        }
+        let kept = std::fs::read_to_string(&path).expect("docs/openapi.json is readable");
+        assert!(
+            kept == current,
+            "the API's OpenAPI document changed: if that is meant, run this test with \
+             HOTLINE_UPDATE_OPENAPI=1 and commit docs/openapi.json"
+        );
+    }
+}

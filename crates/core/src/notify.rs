@@ -254,9 +254,9 @@ impl Hotline {
                     }
                     Err(e) => return Err(e),
                 };
-                (About::Digest(&digest), "/console/tong-hop".to_owned())
+                (About::Digest(&digest), "/console/digest".to_owned())
             }
-            NotificationKind::Test => (About::Test, "/console/thong-bao".to_owned()),
+            NotificationKind::Test => (About::Test, "/console/notifications".to_owned()),
             NotificationKind::ChannelSilent | NotificationKind::ChannelFailing => {
                 let account = due.detail.as_deref().unwrap_or_default();
                 let about = if due.kind == NotificationKind::ChannelSilent {
@@ -267,7 +267,7 @@ impl Hotline {
                 } else {
                     About::ChannelFailing { account }
                 };
-                (about, "/console/admin/kenh".to_owned())
+                (about, "/console/admin/channels".to_owned())
             }
             _ => match (about(due), &due.case_number) {
                 (Some(about), Some(case)) => (about, format!("/console/reports/{case}")),

@@ -1908,7 +1908,7 @@ async fn each_director_gets_one_digest_a_day_from_the_configured_hour() {
     assert_eq!(h.run_notifications().await.unwrap(), Default::default());
     let text = sent.lock().unwrap()[0]["text"].as_str().unwrap().to_owned();
     assert!(text.starts_with("digest received 1"), "{text}");
-    assert!(text.contains("/console/tong-hop"));
+    assert!(text.contains("/console/digest"));
     // The next morning, another.
     clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 0, 5, 0).unwrap());
     assert_eq!(h.run_notifications().await.unwrap().digests_queued, 1);
@@ -2124,7 +2124,7 @@ async fn administrators_hear_once_a_day_of_a_busy_channel_gone_quiet() {
         text.starts_with("silent messenger/qn-facebook 24"),
         "{text}"
     );
-    assert!(text.contains("/console/admin/kenh"));
+    assert!(text.contains("/console/admin/channels"));
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod extract;
 mod hooks;
 pub mod i18n;
 mod middleware;
+pub mod moved;
 pub mod notify_words;
 pub mod pages;
 pub mod rate;
@@ -341,39 +342,48 @@ pub fn app(state: AppState) -> Router {
             post(pages::admin_rename_unit),
         )
         .route(
-            "/console/admin/kenh",
+            "/console/admin/channels",
             get(pages::admin_channels).post(pages::admin_add_channel),
         )
         .route(
-            "/console/admin/kenh/thu-lai",
+            "/console/admin/channels/retry",
             post(pages::admin_retry_delivery),
         )
-        .route("/console/tong-hop", get(pages::digest))
-        .route("/console/canh-bao", get(pages::alerts))
+        .route("/console/digest", get(pages::digest))
+        .route("/console/alerts", get(pages::alerts))
         .route(
-            "/console/goi-lai",
+            "/console/callbacks",
             get(pages::callbacks).post(pages::record_callback),
         )
-        .route("/console/cuoc-goi", get(pages::live_calls))
-        .route("/console/canh-bao/nhan", post(pages::acknowledge_alert))
+        .route("/console/calls", get(pages::live_calls))
         .route(
-            "/console/thong-bao",
+            "/console/alerts/acknowledge",
+            post(pages::acknowledge_alert),
+        )
+        .route(
+            "/console/notifications",
             get(pages::notify_settings).post(pages::save_notify_settings),
         )
-        .route("/console/thong-bao/thu", post(pages::test_notify_settings))
-        .route("/console/truc", get(pages::duty_now))
-        .route("/console/truc/don-vi", get(pages::roster))
-        .route("/console/truc/mau", post(pages::roster_add_pattern))
         .route(
-            "/console/truc/mau/ket-thuc",
+            "/console/notifications/test",
+            post(pages::test_notify_settings),
+        )
+        .route("/console/duty", get(pages::duty_now))
+        .route("/console/duty/roster", get(pages::roster))
+        .route("/console/duty/patterns", post(pages::roster_add_pattern))
+        .route(
+            "/console/duty/patterns/end",
             post(pages::roster_end_pattern),
         )
         .route(
-            "/console/truc/mau/nghi",
+            "/console/duty/patterns/skip-day",
             post(pages::roster_cancel_occurrence),
         )
-        .route("/console/truc/ca", post(pages::roster_add_shift))
-        .route("/console/truc/ca/xoa", post(pages::roster_delete_shift))
+        .route("/console/duty/shifts", post(pages::roster_add_shift))
+        .route(
+            "/console/duty/shifts/remove",
+            post(pages::roster_delete_shift),
+        )
         .route(
             "/console/admin/routing",
             get(pages::admin_routing).post(pages::admin_put_routing_rule),
@@ -404,42 +414,42 @@ pub fn app(state: AppState) -> Router {
                 )),
         )
         .route("/console/reveal-log", get(pages::reveal_log))
-        .route("/console/admin/danh-ba", get(pages::admin_directory))
+        .route("/console/admin/directory", get(pages::admin_directory))
         .route(
-            "/console/admin/danh-ba/{province}/lanh-dao",
+            "/console/admin/directory/{province}/positions",
             post(pages::admin_directory_add_position),
         )
         .route(
-            "/console/admin/danh-ba/{province}/lanh-dao/ket-thuc",
+            "/console/admin/directory/{province}/positions/end",
             post(pages::admin_directory_end_position),
         )
         .route(
-            "/console/admin/danh-ba/{province}/lien-he",
+            "/console/admin/directory/{province}/contacts",
             post(pages::admin_directory_add_contact),
         )
         .route(
-            "/console/admin/danh-ba/{province}/lien-he/sua",
+            "/console/admin/directory/{province}/contacts/update",
             post(pages::admin_directory_update_contact),
         )
         .route(
-            "/console/admin/danh-ba/{province}/lien-he/xoa",
+            "/console/admin/directory/{province}/contacts/remove",
             post(pages::admin_directory_remove_contact),
         )
         .route(
-            "/console/admin/danh-ba/{province}/lien-he/kiem-tra",
+            "/console/admin/directory/{province}/contacts/verify",
             post(pages::admin_directory_verify_contact),
         )
         .route(
-            "/console/admin/danh-ba/{province}/nhung",
+            "/console/admin/directory/{province}/frame-origins",
             post(pages::admin_directory_frame_origins),
         )
         .route("/console/register", get(pages::register))
         .route(
-            "/console/reports/{case}/giao-nhan/{number}",
+            "/console/reports/{case}/handover/{number}",
             get(pages::handover_record),
         )
         .route(
-            "/console/reports/{case}/bien-ban",
+            "/console/reports/{case}/receipt-record",
             get(pages::receipt_record),
         )
         .route("/console/reports/{case}", get(pages::report_page))
@@ -526,14 +536,14 @@ pub fn app(state: AppState) -> Router {
             "/hooks/{platform}/{account}",
             get(hooks::handshake).post(hooks::delivery),
         );
-    let gated =
-        pages
-            .merge(api)
-            .fallback(pages::not_found)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                middleware::readiness,
-            ));
+    let gated = pages
+        .merge(api)
+        .merge(moved::routes())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::readiness,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

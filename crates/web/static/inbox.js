@@ -99,7 +99,7 @@
   // The screen-pop: a call ringing now, its caller's pseudonym and open reports.
   var pop = document.getElementById("call-pop");
   var calls = function () {
-    fetch("/console/cuoc-goi", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch("/console/calls", { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (live) {
         if (!live) {

@@ -859,14 +859,14 @@ async fn the_directory_is_searched_and_read_on_a_phone() {
         enrol_second_factor(&phone).await;
         phone.find("#recovery-codes").await;
         phone
-            .go(&server.url("/console/admin/danh-ba?tinh=ha-tinh"))
+            .go(&server.url("/console/admin/directory?tinh=ha-tinh"))
             .await;
         phone.find("section.past").await;
         phone
             .script("document.querySelectorAll('details').forEach(d => d.open = true);")
             .await;
         for violation in phone.accessibility_violations(&axe).await {
-            found.push(format!("/console/admin/danh-ba: {violation}"));
+            found.push(format!("/console/admin/directory: {violation}"));
         }
         let fits = phone
             .script("return document.documentElement.scrollWidth <= window.innerWidth;")

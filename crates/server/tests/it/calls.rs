@@ -122,7 +122,7 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
     let officer = browser();
     sign_in(&officer, &server, "qn.truc").await;
     let live = async |who: &reqwest::Client| -> Value {
-        who.get(server.url("/console/cuoc-goi"))
+        who.get(server.url("/console/calls"))
             .send()
             .await
             .unwrap()
@@ -232,12 +232,12 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
     // Delivered again, as PBX scripts retry: nothing doubles.
     assert_eq!(post(&server, TOKEN, hangup.as_bytes(), true).await.0, 200);
     eventually("on the callback queue", async || {
-        page(&officer, server.url("/console/goi-lai"))
+        page(&officer, server.url("/console/callbacks"))
             .await
             .contains("id=\"callbacks\"")
     })
     .await;
-    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    let queue = page(&officer, server.url("/console/callbacks")).await;
     assert!(queue.contains("Cuộc gọi nhỡ chờ gọi lại"));
     let id = queue
         .split("id=\"callback-")
@@ -246,10 +246,10 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
         .unwrap()
         .to_owned();
     assert_eq!(queue.matches("id=\"callback-").count(), 1, "{queue}");
-    let theirs = page(&other, server.url("/console/goi-lai")).await;
+    let theirs = page(&other, server.url("/console/callbacks")).await;
     assert!(theirs.contains("id=\"callbacks-none\""), "not theirs");
     let call_back = async |who: &reqwest::Client, outcome: &str| {
-        who.post(server.url("/console/goi-lai"))
+        who.post(server.url("/console/callbacks"))
             .form(&console_form(who, &server, &[("id", &id), ("outcome", outcome)]).await)
             .send()
             .await
@@ -263,13 +263,13 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
         "another province's call"
     );
     assert_eq!(call_back(&officer, "no_answer").await, 200);
-    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    let queue = page(&officer, server.url("/console/callbacks")).await;
     assert!(
         queue.contains(&format!("id=\"callback-{id}\"")),
         "still waiting"
     );
     assert_eq!(call_back(&officer, "reached").await, 200);
-    let queue = page(&officer, server.url("/console/goi-lai")).await;
+    let queue = page(&officer, server.url("/console/callbacks")).await;
     assert!(
         queue.contains("id=\"callbacks-none\""),
         "called back: off the queue"

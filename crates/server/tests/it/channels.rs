@@ -448,7 +448,7 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
     let server = Server::start(data.config()).await;
     let admin = browser();
     sign_in(&admin, &server, "qn.admin").await;
-    let shown = page(&admin, server.url("/console/admin/kenh")).await;
+    let shown = page(&admin, server.url("/console/admin/channels")).await;
     assert!(shown.contains("id=\"channels-none\""));
     let post = async |client: &reqwest::Client, path: &str, fields: &[(&str, &str)]| {
         let r = client
@@ -461,7 +461,7 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
     };
     let (status, shown) = post(
         &admin,
-        "/console/admin/kenh",
+        "/console/admin/channels",
         &[
             ("platform", "whatsapp"),
             ("account", "QN WhatsApp"),
@@ -482,7 +482,7 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
         ("app_secret", SECRET),
         ("verify_token", VERIFY),
     ];
-    let (status, shown) = post(&admin, "/console/admin/kenh", &fields).await;
+    let (status, shown) = post(&admin, "/console/admin/channels", &fields).await;
     assert_eq!(status, 200, "{shown}");
     assert!(shown.contains("Đã kết nối. Địa chỉ webhook: /hooks/whatsapp/qn-whatsapp"));
     assert!(
@@ -493,16 +493,16 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
         !shown.contains(SECRET) && !shown.contains(VERIFY),
         "secrets are never shown"
     );
-    let (status, _) = post(&admin, "/console/admin/kenh", &fields).await;
+    let (status, _) = post(&admin, "/console/admin/channels", &fields).await;
     assert_eq!(status, 409);
     // Another province's administrator neither sees it nor connects one for Quảng Ninh.
     let other = browser();
     sign_in(&other, &server, "ht.admin").await;
-    let theirs_page = page(&other, server.url("/console/admin/kenh")).await;
+    let theirs_page = page(&other, server.url("/console/admin/channels")).await;
     assert!(!theirs_page.contains("id=\"account-whatsapp-qn-whatsapp\""));
     let mut theirs = fields;
     theirs[1] = ("account", "ht-for-qn");
-    let (status, _) = post(&other, "/console/admin/kenh", &theirs).await;
+    let (status, _) = post(&other, "/console/admin/channels", &theirs).await;
     assert_eq!(status, 404);
 
     // A signed delivery that cannot be read becomes a dead letter with its reason; retried by
@@ -513,12 +513,12 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
         200
     );
     eventually("a dead letter", async || {
-        page(&admin, server.url("/console/admin/kenh"))
+        page(&admin, server.url("/console/admin/channels"))
             .await
             .contains("class=\"dead-letters\"")
     })
     .await;
-    let shown = page(&admin, server.url("/console/admin/kenh")).await;
+    let shown = page(&admin, server.url("/console/admin/channels")).await;
     assert!(shown.contains("unreadable delivery"), "{shown}");
     let id = shown
         .split("name=\"id\" value=\"")
@@ -528,7 +528,7 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
         .to_owned();
     let (status, _) = post(
         &other,
-        "/console/admin/kenh/thu-lai",
+        "/console/admin/channels/retry",
         &[
             ("platform", "whatsapp"),
             ("account", "qn-whatsapp"),
@@ -539,7 +539,7 @@ async fn an_administrator_connects_an_account_on_its_page_and_retries_a_failed_d
     assert_eq!(status, 404, "not theirs");
     let (status, shown) = post(
         &admin,
-        "/console/admin/kenh/thu-lai",
+        "/console/admin/channels/retry",
         &[
             ("platform", "whatsapp"),
             ("account", "qn-whatsapp"),

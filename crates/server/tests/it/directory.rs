@@ -516,7 +516,11 @@ async fn administered(backend: Backend) {
             .unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
     };
-    let shown = page(&admin, server.url("/console/admin/danh-ba?tinh=quang-ninh")).await;
+    let shown = page(
+        &admin,
+        server.url("/console/admin/directory?tinh=quang-ninh"),
+    )
+    .await;
     assert!(
         shown.contains("Phạm Quang Khải") && shown.contains("0203 3825 000"),
         "internal lines shown to administrators"
@@ -525,7 +529,7 @@ async fn administered(backend: Backend) {
     // A contact point written any way is stored canonically; bad ones say why.
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/quang-ninh/lien-he",
+        "/console/admin/directory/quang-ninh/contacts",
         &[
             ("unit", "22-pa05"),
             ("kind", "facebook"),
@@ -553,7 +557,7 @@ async fn administered(backend: Backend) {
     ] {
         let (status, shown) = post(
             &admin,
-            "/console/admin/danh-ba/quang-ninh/lien-he",
+            "/console/admin/directory/quang-ninh/contacts",
             &[
                 ("unit", "22"),
                 ("kind", kind),
@@ -567,7 +571,7 @@ async fn administered(backend: Backend) {
     }
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/quang-ninh/lien-he",
+        "/console/admin/directory/quang-ninh/contacts",
         &[
             ("unit", "42"),
             ("kind", "phone"),
@@ -585,14 +589,14 @@ async fn administered(backend: Backend) {
     };
     let (status, _) = post(
         &admin,
-        "/console/admin/danh-ba/quang-ninh/lanh-dao/ket-thuc",
+        "/console/admin/directory/quang-ninh/positions/end",
         &[("id", &position), ("last_day", "2026-11-28")],
     )
     .await;
     assert_eq!(status, 200);
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/ha-tinh/lanh-dao",
+        "/console/admin/directory/ha-tinh/positions",
         &[
             ("person_key", "demo-qn-gd"),
             ("full_name", "Phạm Quang Khải (hư cấu)"),
@@ -608,25 +612,29 @@ async fn administered(backend: Backend) {
     assert!(!qn.contains("Phạm Quang Khải"));
     let ht = page(&browser(), server.url("/danh-ba/ha-tinh")).await;
     assert!(ht.contains("Phạm Quang Khải") && ht.contains("Phó Giám đốc"));
-    let history = page(&admin, server.url("/console/admin/danh-ba?tinh=quang-ninh")).await;
+    let history = page(
+        &admin,
+        server.url("/console/admin/directory?tinh=quang-ninh"),
+    )
+    .await;
     assert!(history.contains("Chức vụ đã kết thúc") && history.contains("28/11/2026"));
 
     // A position cannot end before it began; a province's line cannot name another's account.
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/ha-tinh/lanh-dao/ket-thuc",
+        "/console/admin/directory/ha-tinh/positions/end",
         &[("id", &position), ("last_day", "2000-01-01")],
     )
     .await;
     assert_eq!(status, 404, "{position} is Quảng Ninh's: {shown}");
-    let ht_page = page(&admin, server.url("/console/admin/danh-ba?tinh=ha-tinh")).await;
+    let ht_page = page(&admin, server.url("/console/admin/directory?tinh=ha-tinh")).await;
     let ht_position = {
         let at = ht_page.find("lanh-dao/ket-thuc").unwrap();
         attribute_after(&ht_page[at..], "name=\"id\"", "value").unwrap()
     };
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/ha-tinh/lanh-dao/ket-thuc",
+        "/console/admin/directory/ha-tinh/positions/end",
         &[("id", &ht_position), ("last_day", "2000-01-01")],
     )
     .await;
@@ -640,7 +648,7 @@ async fn administered(backend: Backend) {
     };
     let (status, shown) = post(
         &admin,
-        "/console/admin/danh-ba/ha-tinh/lien-he",
+        "/console/admin/directory/ha-tinh/contacts",
         &[
             ("unit", "42"),
             ("kind", "zalo"),
@@ -656,14 +664,14 @@ async fn administered(backend: Backend) {
     // Frame origins: only origins; each change audited.
     let (status, _) = post(
         &admin,
-        "/console/admin/danh-ba/quang-ninh/nhung",
+        "/console/admin/directory/quang-ninh/frame-origins",
         &[("origins", "https://congan.quangninh.gov.vn/tin-tuc")],
     )
     .await;
     assert_eq!(status, 400);
     let (status, _) = post(
         &admin,
-        "/console/admin/danh-ba/quang-ninh/nhung",
+        "/console/admin/directory/quang-ninh/frame-origins",
         &[(
             "origins",
             "https://CongAn.QuangNinh.gov.vn\nhttps://portal.example",
@@ -689,7 +697,7 @@ async fn administered(backend: Backend) {
     sign_in(&ht_admin, &server, "ht.admin").await;
     let (status, shown) = post(
         &ht_admin,
-        "/console/admin/danh-ba/ha-tinh/lanh-dao",
+        "/console/admin/directory/ha-tinh/positions",
         &[
             ("person_key", "demo-qn-gd"),
             ("full_name", "Tên khác (hư cấu)"),
@@ -702,14 +710,14 @@ async fn administered(backend: Backend) {
     assert_eq!(status, 400, "renaming someone who served in Quảng Ninh");
     assert!(shown.contains("có chức vụ ở tỉnh, thành phố khác"));
     let r = ht_admin
-        .get(server.url("/console/admin/danh-ba?tinh=quang-ninh"))
+        .get(server.url("/console/admin/directory?tinh=quang-ninh"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let (status, _) = post(
         &ht_admin,
-        "/console/admin/danh-ba/quang-ninh/lien-he/xoa",
+        "/console/admin/directory/quang-ninh/contacts/remove",
         &[("id", "1")],
     )
     .await;
@@ -717,13 +725,13 @@ async fn administered(backend: Backend) {
     let officer = browser();
     sign_in(&officer, &server, "demo.qn.trucban").await;
     let r = officer
-        .get(server.url("/console/admin/danh-ba"))
+        .get(server.url("/console/admin/directory"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let forged = admin
-        .post(server.url("/console/admin/danh-ba/quang-ninh/lien-he/xoa"))
+        .post(server.url("/console/admin/directory/quang-ninh/contacts/remove"))
         .form(&[("id", "1")])
         .send()
         .await

@@ -22,10 +22,10 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     };
     let leader = browser();
     sign_in(&leader, &server, "qn.leader").await;
-    let now = page(&leader, server.url("/console/truc")).await;
+    let now = page(&leader, server.url("/console/duty")).await;
     assert!(now.contains("Ai đang trực"));
     assert!(now.contains("Chưa có lịch trực"), "a gap is shown as one");
-    let roster = page(&leader, server.url("/console/truc/don-vi?unit=22")).await;
+    let roster = page(&leader, server.url("/console/duty/roster?unit=22")).await;
     assert!(roster.contains("id=\"roster-gaps\""));
     assert!(roster.contains("id=\"new-pattern\""));
 
@@ -45,10 +45,10 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     for pair in too_long.iter_mut().filter(|(k, _)| *k == "hours") {
         pair.1 = "30";
     }
-    let (status, shown) = post(&leader, "/console/truc/mau", &too_long).await;
+    let (status, shown) = post(&leader, "/console/duty/patterns", &too_long).await;
     assert_eq!(status, 400);
     assert!(shown.contains("Một ca dài từ vài phút đến 24 giờ"));
-    let (status, shown) = post(&leader, "/console/truc/mau", &fields).await;
+    let (status, shown) = post(&leader, "/console/duty/patterns", &fields).await;
     assert_eq!(status, 200, "{shown}");
     assert!(shown.contains("Đã cập nhật lịch trực."));
     assert!(shown.contains("id=\"roster-patterns\""));
@@ -59,14 +59,14 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
 
     let desk = browser();
     sign_in(&desk, &server, "qn.duty").await;
-    let now = page(&desk, server.url("/console/truc")).await;
+    let now = page(&desk, server.url("/console/duty")).await;
     assert!(now.contains("(qn.duty)"), "on duty now");
-    let roster = page(&desk, server.url("/console/truc/don-vi?unit=22")).await;
+    let roster = page(&desk, server.url("/console/duty/roster?unit=22")).await;
     assert!(
         !roster.contains("id=\"new-pattern\""),
         "the desk reads, leaders change"
     );
-    let (status, _) = post(&desk, "/console/truc/mau", &fields).await;
+    let (status, _) = post(&desk, "/console/duty/patterns", &fields).await;
     assert_eq!(status, 403);
 
     // An urgent report reaches the officer on duty at the next pass of the alert job, run here
@@ -80,16 +80,16 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     service.hotline.run_alerts().await.unwrap();
     service.close().await;
-    let alerts = page(&desk, server.url("/console/canh-bao")).await;
+    let alerts = page(&desk, server.url("/console/alerts")).await;
     assert!(alerts.contains("id=\"alerts-pending\""), "{alerts}");
     assert!(alerts.contains(&case));
-    let (status, shown) = post(&desk, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    let (status, shown) = post(&desk, "/console/alerts/acknowledge", &[("case", &case)]).await;
     assert_eq!(status, 200);
     assert!(shown.contains("cảnh báo dừng chuyển cấp"));
     assert!(shown.contains("id=\"alerts-done\""));
-    let (status, _) = post(&desk, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    let (status, _) = post(&desk, "/console/alerts/acknowledge", &[("case", &case)]).await;
     assert_eq!(status, 409, "once");
-    let (status, _) = post(&leader, "/console/canh-bao/nhan", &[("case", &case)]).await;
+    let (status, _) = post(&leader, "/console/alerts/acknowledge", &[("case", &case)]).await;
     assert_eq!(status, 404, "only those alerted answer for it");
     let report = page(&desk, server.url(&format!("/console/reports/{case}"))).await;
     assert!(
@@ -100,7 +100,7 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
     let other = browser();
     sign_in(&other, &server, "ht.leader").await;
     let r = other
-        .get(server.url("/console/truc/don-vi?unit=22"))
+        .get(server.url("/console/duty/roster?unit=22"))
         .send()
         .await
         .unwrap();
@@ -109,7 +109,7 @@ async fn a_leader_keeps_the_roster_and_the_desk_sees_who_is_on_duty() {
         404,
         "another province's roster is not theirs to see"
     );
-    let (status, _) = post(&other, "/console/truc/mau", &fields).await;
+    let (status, _) = post(&other, "/console/duty/patterns", &fields).await;
     assert_eq!(status, 404);
     server.stop().await;
 }
@@ -151,9 +151,9 @@ async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
     let server = Server::start(config.clone()).await;
     let desk = browser();
     sign_in(&desk, &server, "qn.duty").await;
-    let alerts = page(&desk, server.url("/console/canh-bao")).await;
-    assert!(alerts.contains("href=\"/console/thong-bao\""));
-    let settings = page(&desk, server.url("/console/thong-bao")).await;
+    let alerts = page(&desk, server.url("/console/alerts")).await;
+    assert!(alerts.contains("href=\"/console/notifications\""));
+    let settings = page(&desk, server.url("/console/notifications")).await;
     assert!(settings.contains("id=\"notify-form\""));
     assert!(settings.contains("Chưa có thông báo nào."));
 
@@ -167,7 +167,7 @@ async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
         (r.status().as_u16(), r.text().await.unwrap())
     };
     let (status, shown) = post(
-        "/console/thong-bao",
+        "/console/notifications",
         &[
             ("channel0", "email"),
             ("address0", "khong-phai-dia-chi"),
@@ -187,7 +187,7 @@ async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
         "what was typed is kept"
     );
     let (status, shown) = post(
-        "/console/thong-bao",
+        "/console/notifications",
         &[
             ("channel0", "email"),
             ("address0", "truc.ban@example.invalid"),
@@ -198,7 +198,7 @@ async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
     .await;
     assert_eq!(status, 200, "{shown}");
     assert!(shown.contains("Đã lưu các địa chỉ nhận thông báo."));
-    let (status, shown) = post("/console/thong-bao/thu", &[]).await;
+    let (status, shown) = post("/console/notifications/test", &[]).await;
     assert_eq!(status, 200);
     assert!(shown.contains("Đã xếp lịch gửi thử"));
 
@@ -208,8 +208,8 @@ async fn an_officer_sets_where_alerts_reach_them_and_sees_how_each_went() {
     assert_eq!((pass.sent, pass.fell_back), (1, 1));
     let text = sent.lock().unwrap()[0]["text"].as_str().unwrap().to_owned();
     assert!(text.starts_with("[Hotline] Thử nhận thông báo"), "{text}");
-    assert!(text.contains("https://hotline.example.invalid/console/thong-bao"));
-    let settings = page(&desk, server.url("/console/thong-bao")).await;
+    assert!(text.contains("https://hotline.example.invalid/console/notifications"));
+    let settings = page(&desk, server.url("/console/notifications")).await;
     assert!(settings.contains("Đã gửi qua Telegram"), "{settings}");
     assert!(
         settings.contains("class=\"attempt-failed\""),

@@ -295,7 +295,7 @@ async fn a_report_is_handed_over_to_another_unit_with_a_reason() {
         "the handover is in the history"
     );
     // Its handover record, for both units to sign (R3, R6).
-    let record_link = format!("/console/reports/{case}/giao-nhan/1");
+    let record_link = format!("/console/reports/{case}/handover/1");
     assert!(report.contains(&record_link));
     let record = page(&ht, server.url(&record_link)).await;
     assert!(record.contains("Biên bản giao nhận tin báo"));
@@ -309,7 +309,7 @@ async fn a_report_is_handed_over_to_another_unit_with_a_reason() {
             .contains("(42)")
     );
     let r = ht
-        .get(server.url(&format!("/console/reports/{case}/giao-nhan/2")))
+        .get(server.url(&format!("/console/reports/{case}/handover/2")))
         .send()
         .await
         .unwrap();

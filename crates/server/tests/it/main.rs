@@ -27,6 +27,7 @@ mod harness;
 mod inbox;
 mod keys;
 mod mail_servers;
+mod moved;
 mod permissions;
 mod platforms;
 mod procedure;

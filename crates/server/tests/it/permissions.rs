@@ -325,7 +325,7 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET receipt record",
-                status_of(c.get(server.url(&format!("{report_path}/bien-ban")))).await,
+                status_of(c.get(server.url(&format!("{report_path}/receipt-record")))).await,
                 hidden(200),
             ),
             (
@@ -335,7 +335,7 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET handover record (no transfer yet)",
-                status_of(c.get(server.url(&format!("{report_path}/giao-nhan/1")))).await,
+                status_of(c.get(server.url(&format!("{report_path}/handover/1")))).await,
                 404,
             ),
             (
@@ -349,7 +349,7 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET channel accounts",
-                status_of(c.get(server.url("/console/admin/kenh"))).await,
+                status_of(c.get(server.url("/console/admin/channels"))).await,
                 if m.role == Role::Administrator {
                     200
                 } else {
@@ -358,19 +358,19 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET who is on duty",
-                status_of(c.get(server.url("/console/truc"))).await,
+                status_of(c.get(server.url("/console/duty"))).await,
                 if m.role == Role::Auditor { 403 } else { 200 },
             ),
             (
                 "GET Quảng Ninh's roster",
-                status_of(c.get(server.url("/console/truc/don-vi?unit=22"))).await,
+                status_of(c.get(server.url("/console/duty/roster?unit=22"))).await,
                 if m.in_scope { 200 } else { 404 },
             ),
             (
                 // No officer named: refused on its merits where role and scope allow it.
                 "POST Quảng Ninh's roster",
                 status_of(
-                    c.post(server.url("/console/truc/mau"))
+                    c.post(server.url("/console/duty/patterns"))
                         .form(&console_form(c, &server, &[("unit", "22")]).await),
                 )
                 .await,
@@ -385,7 +385,7 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET digest",
-                status_of(c.get(server.url("/console/tong-hop?days=7"))).await,
+                status_of(c.get(server.url("/console/digest?days=7"))).await,
                 if matches!(m.role, Role::Director | Role::UnitLeader | Role::Inspector) {
                     200
                 } else {
@@ -394,12 +394,12 @@ async fn matrix(backend: Backend) {
             ),
             (
                 "GET alerts",
-                status_of(c.get(server.url("/console/canh-bao"))).await,
+                status_of(c.get(server.url("/console/alerts"))).await,
                 200,
             ),
             (
                 "GET own notification settings",
-                status_of(c.get(server.url("/console/thong-bao"))).await,
+                status_of(c.get(server.url("/console/notifications"))).await,
                 200,
             ),
             (

@@ -470,7 +470,7 @@ async fn deliveries_of_four_more_platforms_become_reports_once(backend: Backend)
     let admin = crate::harness::browser();
     data.add_staff("qn.admin", Role::Administrator, "22").await;
     crate::harness::sign_in(&admin, &server, "qn.admin").await;
-    let shown = crate::harness::page(&admin, server.url("/console/admin/kenh")).await;
+    let shown = crate::harness::page(&admin, server.url("/console/admin/channels")).await;
     assert!(shown.contains("id=\"encrypted-qn-x\""), "{shown}");
     assert!(shown.contains("X Chat"));
     assert!(shown.contains("Nền tảng kiểm tra webhook lần gần nhất"));

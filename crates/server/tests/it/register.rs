@@ -91,7 +91,7 @@ async fn registers(backend: Backend) {
     // The receipt record: the register entry, the facts, blank lines for the identity.
     let record = page(
         &qn,
-        server.url(&format!("/console/reports/{first}/bien-ban")),
+        server.url(&format!("/console/reports/{first}/receipt-record")),
     )
     .await;
     assert!(record.contains("BIÊN BẢN TIẾP NHẬN"));
@@ -103,7 +103,7 @@ async fn registers(backend: Backend) {
     );
     assert!(record.contains("NGƯỜI BÁO TIN (ký"));
     let elsewhere = ht
-        .get(server.url(&format!("/console/reports/{first}/bien-ban")))
+        .get(server.url(&format!("/console/reports/{first}/receipt-record")))
         .send()
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! The directory's administration (`/console/admin/danh-ba`): a province's leaders, lines,
+//! The directory's administration (`/console/admin/directory`): a province's leaders, lines,
 //! past positions and allowed frame origins, with a form for each change. Every change is
 //! audited and counted in the province's public "last updated" line.
 
@@ -214,7 +214,7 @@ async fn directory_page(
     render(status, &page, ctx)
 }
 
-/// `/console/admin/danh-ba[?tinh=<province>]`.
+/// `/console/admin/directory[?tinh=<province>]`.
 pub async fn admin_directory(
     State(state): State<AppState>,
     ctx: Ctx,

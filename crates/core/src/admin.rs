@@ -80,17 +80,8 @@ impl Hotline {
             .trim()
             .parse()
             .map_err(|_| DomainError::field("unit", "unknown"))?;
-        let member = self
-            .add_staff(username, display_name, role, &unit, password)
-            .await?;
-        self.audit(
-            Some(actor.0.id),
-            AuditAction::StaffCreatedByAdministrator,
-            &member.username,
-            &format!("role={role} unit={}", member.unit),
-        )
-        .await?;
-        Ok(member)
+        self.create_member(username, display_name, role, &unit, password, Some(actor))
+            .await
     }
 
     /// Applies `change` to the member `username`. An administrator cannot change their own
@@ -107,7 +98,9 @@ impl Hotline {
             .staff_by_username(&username.trim().to_lowercase())
             .await?
             .member;
-        let (action, detail) = match change {
+        let subject = member.username.as_str();
+        let by = Some(actor.0.id);
+        match change {
             StaffChange::Update {
                 role,
                 unit,
@@ -127,38 +120,44 @@ impl Hotline {
                 // A role or unit given, or an account disabled, is recorded in the same
                 // transaction: no one gains clearance without the chain saying who gave it.
                 let detail = format!("role={role} unit={} disabled={disabled}", unit.code);
-                return self
-                    .audited(
-                        Some(actor.0.id),
-                        AuditAction::StaffUpdated,
-                        &member.username,
-                        &detail,
-                        async |audit| {
-                            Ok(self
-                                .store
-                                .update_staff(member.id, role, &unit.code, disabled, audit)
-                                .await?)
-                        },
-                    )
-                    .await;
+                self.audited(
+                    by,
+                    AuditAction::StaffUpdated,
+                    subject,
+                    &detail,
+                    async |audit| {
+                        Ok(self
+                            .store
+                            .update_staff(member.id, role, &unit.code, disabled, audit)
+                            .await?)
+                    },
+                )
+                .await
             }
             StaffChange::ResetSecondFactor => {
-                self.store.reset_second_factor(member.id).await?;
-                (AuditAction::StaffSecondFactorReset, String::new())
+                let action = AuditAction::StaffSecondFactorReset;
+                self.audited(by, action, subject, "", async |audit| {
+                    Ok(self.store.reset_second_factor(member.id, audit).await?)
+                })
+                .await
             }
             StaffChange::EndSessions => {
-                self.store.delete_sessions_of(member.id).await?;
-                (AuditAction::StaffSessionsEnded, String::new())
+                let action = AuditAction::StaffSessionsEnded;
+                self.audited(by, action, subject, "", async |audit| {
+                    Ok(self.store.delete_sessions_of(member.id, audit).await?)
+                })
+                .await
             }
             StaffChange::RevokeTokens => {
-                self.store
-                    .revoke_api_tokens(member.id, self.clock.now())
-                    .await?;
-                (AuditAction::TokenRevoked, String::new())
+                self.audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {
+                    Ok(self
+                        .store
+                        .revoke_api_tokens(member.id, audit.at(), audit)
+                        .await?)
+                })
+                .await
             }
-        };
-        self.audit(Some(actor.0.id), action, &member.username, &detail)
-            .await
+        }
     }
 }
 

@@ -49,7 +49,7 @@ impl Hotline {
         detail: &str,
     ) -> CoreResult<()> {
         self.audited(actor, action, subject, detail, async |audit| {
-            Ok(self.store.append_audit(audit.entry, audit.seal).await?)
+            Ok(self.store.append_audit(audit).await?)
         })
         .await
         .map(|_| ())
@@ -67,17 +67,31 @@ impl Hotline {
         detail: &str,
         write: impl AsyncFnOnce(Audited<'_>) -> CoreResult<T>,
     ) -> CoreResult<T> {
+        self.audited_all(&[(actor, action, subject, detail)], write)
+            .await
+    }
+
+    /// [`Hotline::audited`] for an action the chain records as several entries, in order (a
+    /// marking that also hands the report over records both), each with its actor.
+    pub(crate) async fn audited_all<T>(
+        &self,
+        records: &[(Option<StaffId>, AuditAction, &str, &str)],
+        write: impl AsyncFnOnce(Audited<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
         let now = self.clock.now();
         // The chain hashes microseconds; keep no finer precision than the stores return.
         let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-        let entry = NewAuditEntry {
-            at,
-            actor,
-            action: action.as_str().to_owned(),
-            subject: subject.to_owned(),
-            detail: detail.to_owned(),
-        };
-        let seal = |seq: i64, previous: &[u8]| {
+        let entries: Vec<NewAuditEntry> = records
+            .iter()
+            .map(|(actor, action, subject, detail)| NewAuditEntry {
+                at,
+                actor: *actor,
+                action: action.as_str().to_owned(),
+                subject: (*subject).to_owned(),
+                detail: (*detail).to_owned(),
+            })
+            .collect();
+        let seal = |entry: &NewAuditEntry, seq: i64, previous: &[u8]| {
             let record = AuditRecord {
                 seq,
                 at: entry.at,
@@ -90,11 +104,13 @@ impl Hotline {
             chain_hash(previous, &content(&record)).to_vec()
         };
         let written = write(Audited {
-            entry: &entry,
+            entries: &entries,
             seal: &seal,
         })
         .await?;
-        tracing::info!(target: "audit", action = action.as_str(), "audited");
+        for (_, action, _, _) in records {
+            tracing::info!(target: "audit", action = action.as_str(), "audited");
+        }
         Ok(written)
     }
 

@@ -127,7 +127,7 @@ impl Hotline {
                         &case,
                         to.as_ref().map(|m| m.id),
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await?)
@@ -190,7 +190,7 @@ impl Hotline {
                             reason: &reason,
                         },
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await?)
@@ -266,7 +266,6 @@ impl Hotline {
         // The actor may read the report (above); what follows may take it out of their sight,
         // so it runs on the whole store.
         let everywhere = hotline_store::Visibility::Subtree(String::new());
-        let now = self.clock.now();
         // Never left with the accused, their unit or those under them (R20, R21): the report
         // goes up to the unit above the accused's (a commune police's or a department's case to
         // the provincial director, the provincial police's to the ministry).
@@ -282,49 +281,51 @@ impl Hotline {
             held.summary.unit_name = self.store.unit(&home).await?.name;
         }
         let accused = accused.code;
-        self.store
-            .mark_police_conduct(
-                &everywhere,
-                &case,
-                &ConductMark {
-                    notices: match nature {
-                        ConductNature::JudicialCrime => {
-                            vec![self.drafted_notice(&held, &PROCURACY_REFERRAL)?]
-                        }
-                        ConductNature::Discipline => self.petition_offer(&held, &conduct_state)?,
-                    },
-                    move_to: competent.clone(),
-                    accused_unit: accused.clone(),
-                    stage: conduct_state.stage,
-                    deadline: self.running_deadline(
-                        Some(LegalType::PoliceConduct),
-                        &conduct_state,
-                        &home,
-                        detail.summary.created_at,
-                    ),
-                },
-                actor.0.id,
-                now,
+        let mark = ConductMark {
+            notices: match nature {
+                ConductNature::JudicialCrime => {
+                    vec![self.drafted_notice(&held, &PROCURACY_REFERRAL)?]
+                }
+                ConductNature::Discipline => self.petition_offer(&held, &conduct_state)?,
+            },
+            move_to: competent.clone(),
+            accused_unit: accused.clone(),
+            stage: conduct_state.stage,
+            deadline: self.running_deadline(
+                Some(LegalType::PoliceConduct),
+                &conduct_state,
+                &home,
+                detail.summary.created_at,
+            ),
+        };
+        let transfer = competent.as_ref().map(|to| {
+            format!(
+                "from={} to={to} reason=conflict of interest",
+                detail.summary.unit
             )
-            .await?;
-        if let Some(to) = &competent {
-            self.audit(
+        });
+        let conduct = format!("accused_unit={accused} nature={}", nature.as_str());
+        let mut records = Vec::with_capacity(2);
+        if let Some(transfer) = &transfer {
+            records.push((
                 Some(actor.0.id),
                 AuditAction::ReportTransferred,
                 case.as_str(),
-                &format!(
-                    "from={} to={to} reason=conflict of interest",
-                    detail.summary.unit
-                ),
-            )
-            .await?;
+                transfer.as_str(),
+            ));
         }
-        self.audit(
+        records.push((
             Some(actor.0.id),
             AuditAction::ReportPoliceConduct,
             case.as_str(),
-            &format!("accused_unit={accused} nature={}", nature.as_str()),
-        )
+            conduct.as_str(),
+        ));
+        self.audited_all(&records, async |audit| {
+            Ok(self
+                .store
+                .mark_police_conduct(&everywhere, &case, &mark, actor.0.id, audit.at(), audit)
+                .await?)
+        })
         .await?;
         match self.store.report(&actor.visibility(), &case).await {
             Ok(_) => Ok(true),
@@ -456,7 +457,7 @@ impl Hotline {
                         &case,
                         &triage,
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await
@@ -492,7 +493,7 @@ impl Hotline {
             "",
             async |audit| {
                 let note = NewNote {
-                    at: audit.entry.at,
+                    at: audit.at(),
                     ..note
                 };
                 Ok(self.store.add_note(&note, audit).await?)
@@ -544,7 +545,7 @@ impl Hotline {
                         &duplicate,
                         &into,
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await

@@ -267,13 +267,7 @@ impl Hotline {
             async |audit| {
                 let approved = self
                     .store
-                    .approve_reveal(
-                        request,
-                        detail.summary.id,
-                        actor.0.id,
-                        audit.entry.at,
-                        audit,
-                    )
+                    .approve_reveal(request, detail.summary.id, actor.0.id, audit.at(), audit)
                     .await?;
                 if approved {
                     Ok(())

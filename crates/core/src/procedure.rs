@@ -268,7 +268,7 @@ impl Hotline {
                         &case_number,
                         &NoticeSent { notice, via, reply },
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await

@@ -176,7 +176,7 @@ impl Hotline {
                         &case,
                         hold,
                         actor.0.id,
-                        audit.entry.at,
+                        audit.at(),
                         audit,
                     )
                     .await?)

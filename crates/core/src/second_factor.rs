@@ -293,24 +293,29 @@ impl Hotline {
             .store
             .staff_by_username(&username.trim().to_lowercase())
             .await?;
-        self.store.reset_second_factor(login.member.id).await?;
-        self.audit(
+        self.audited(
             None,
             AuditAction::StaffSecondFactorReset,
             &login.member.username,
             "",
+            async |audit| {
+                Ok(self
+                    .store
+                    .reset_second_factor(login.member.id, audit)
+                    .await?)
+            },
         )
         .await
     }
 
     /// Ends every session of the member, this one included.
     pub async fn sign_out_everywhere(&self, actor: &Actor) -> CoreResult<()> {
-        self.store.delete_sessions_of(actor.0.id).await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::StaffSignedOutEverywhere,
             &actor.0.username,
             "",
+            async |audit| Ok(self.store.delete_sessions_of(actor.0.id, audit).await?),
         )
         .await
     }

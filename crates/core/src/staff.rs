@@ -159,6 +159,21 @@ impl Hotline {
         unit: &UnitCode,
         password: &str,
     ) -> CoreResult<StaffMember> {
+        self.create_member(username, display_name, role, unit, password, None)
+            .await
+    }
+
+    /// [`Hotline::add_staff`], recorded also under the administrator who created the member
+    /// (`by`), in the same transaction.
+    pub(crate) async fn create_member(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        unit: &UnitCode,
+        password: &str,
+        by: Option<&Actor>,
+    ) -> CoreResult<StaffMember> {
         let username = username.trim().to_lowercase();
         if !valid_username(&username) {
             return Err(DomainError::field("username", "invalid").into());
@@ -174,29 +189,37 @@ impl Hotline {
         .await?
         .map_err(|e| CoreError::Internal(e.to_string()))?;
         let display_name = hotline_domain::text::clean_line(display_name);
-        let member = self
-            .store
-            .create_staff(&NewStaff {
-                display_name: if display_name.is_empty() {
-                    username.clone()
-                } else {
-                    display_name
-                },
-                username,
-                password_hash,
-                role,
-                unit: unit.code,
-                created_at: self.clock.now(),
-            })
-            .await?;
-        self.audit(
+        let detail = format!("role={role} unit={}", unit.code);
+        let mut records = vec![(
             None,
             AuditAction::StaffCreated,
-            &member.username,
-            &format!("role={role} unit={}", member.unit),
-        )
-        .await?;
-        Ok(member)
+            username.as_str(),
+            detail.as_str(),
+        )];
+        if let Some(admin) = by {
+            records.push((
+                Some(admin.0.id),
+                AuditAction::StaffCreatedByAdministrator,
+                username.as_str(),
+                detail.as_str(),
+            ));
+        }
+        let new = NewStaff {
+            display_name: if display_name.is_empty() {
+                username.clone()
+            } else {
+                display_name
+            },
+            username: username.clone(),
+            password_hash,
+            role,
+            unit: unit.code.clone(),
+            created_at: self.clock.now(),
+        };
+        self.audited_all(&records, async |audit| {
+            Ok(self.store.create_staff(&new, audit).await?)
+        })
+        .await
     }
 
     /// Checks a username and password. Every failure looks the same to the caller, and

@@ -3,7 +3,9 @@
 
 use crate::rows::{Columns, audit_record};
 use async_trait::async_trait;
-use hotline_store::{Audit, AuditRecord, Audited, ChainSeal, NewAuditEntry, StoreResult};
+use hotline_store::{
+    Audit, AuditRecord, Audited, ChainSeal, NewAuditEntry, StoreError, StoreResult,
+};
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
 
@@ -12,21 +14,33 @@ use crate::rows::map_err;
 
 #[any_sql_database]
 impl<DB> SqlStore<DB> {
-    /// Appends `audit` to the chain inside `tx`, the transaction of the action it records.
-    /// Moving the head first takes the write lock, so appends from every connection and node
-    /// queue here and each links to the one before it.
+    /// Appends `audit`'s entries to the chain inside `tx`, the transaction of the action they
+    /// record; the last one's record. Moving the head first takes the write lock, so appends
+    /// from every connection and node queue here and each links to the one before it.
     pub(crate) async fn append_audit_in(
         tx: &mut Transaction<'static, DB>,
         audit: Audited<'_>,
     ) -> StoreResult<AuditRecord> {
-        let Audited { entry, seal } = audit;
+        let Audited { entries, seal } = audit;
+        let mut last = None;
+        for entry in entries {
+            last = Some(Self::append_one(tx, entry, seal).await?);
+        }
+        last.ok_or_else(|| StoreError::Other("an action audited without an entry".into()))
+    }
+
+    async fn append_one(
+        tx: &mut Transaction<'static, DB>,
+        entry: &NewAuditEntry,
+        seal: ChainSeal<'_>,
+    ) -> StoreResult<AuditRecord> {
         let head =
             sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
         let (seq, previous) = (head.int("seq")?, head.bytes("hash")?);
-        let hash = seal(seq, &previous);
+        let hash = seal(entry, seq, &previous);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -61,13 +75,9 @@ impl<DB> SqlStore<DB> {
 #[any_sql_database]
 #[async_trait]
 impl<DB> Audit for SqlStore<DB> {
-    async fn append_audit(
-        &self,
-        entry: &NewAuditEntry,
-        seal: ChainSeal<'_>,
-    ) -> StoreResult<AuditRecord> {
+    async fn append_audit(&self, audit: Audited<'_>) -> StoreResult<AuditRecord> {
         let mut tx = self.begin_write().await?;
-        let record = Self::append_audit_in(&mut tx, Audited { entry, seal }).await?;
+        let record = Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record)
     }

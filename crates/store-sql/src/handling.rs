@@ -204,6 +204,7 @@ impl<DB> Handling for SqlStore<DB> {
         mark: &ConductMark,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let (accused_unit, deadline) = (&mark.accused_unit, mark.deadline);
         let mut tx = self.begin_write().await?;
@@ -230,6 +231,7 @@ impl<DB> Handling for SqlStore<DB> {
             accused_unit: accused_unit.clone(),
         };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 

@@ -19,7 +19,8 @@ pub(crate) const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.rol
 #[any_sql_database]
 #[async_trait]
 impl<DB> Staff for SqlStore<DB> {
-    async fn create_staff(&self, new: &NewStaff) -> StoreResult<StaffMember> {
+    async fn create_staff(&self, new: &NewStaff, audit: Audited<'_>) -> StoreResult<StaffMember> {
+        let mut tx = self.begin_write().await?;
         let id = sqlx::query(
             "INSERT INTO staff (username, display_name, password_hash, role, unit_code, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -30,13 +31,15 @@ impl<DB> Staff for SqlStore<DB> {
         .bind(new.role.as_str())
         .bind(new.unit.as_str())
         .bind(new.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| match map_err(e) {
             StoreError::Conflict(_) => StoreError::Conflict("username".into()),
             other => other,
         })?
         .int("id")?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
         self.staff(StaffId(id)).await
     }
 
@@ -124,13 +127,15 @@ impl<DB> Staff for SqlStore<DB> {
             .map_err(map_err)
     }
 
-    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()> {
+    async fn delete_sessions_of(&self, staff: StaffId, audit: Audited<'_>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
             .bind(staff.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map(|_| ())
-            .map_err(map_err)
+            .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor> {
@@ -227,7 +232,7 @@ impl<DB> Staff for SqlStore<DB> {
         Ok(taken.is_some())
     }
 
-    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()> {
+    async fn reset_second_factor(&self, staff: StaffId, audit: Audited<'_>) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         for statement in [
             "UPDATE staff SET totp_sealed = NULL, totp_pending_sealed = NULL, \
@@ -241,6 +246,7 @@ impl<DB> Staff for SqlStore<DB> {
                 .await
                 .map_err(map_err)?;
         }
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 
@@ -303,16 +309,23 @@ impl<DB> Staff for SqlStore<DB> {
         tx.commit().await.map_err(map_commit_err)
     }
 
-    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn revoke_api_tokens(
+        &self,
+        staff: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
         )
         .bind(at)
         .bind(staff.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(map_err)
+        .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>> {

@@ -18,28 +18,28 @@ pub(crate) static CONTRACT_ENTRY: std::sync::LazyLock<NewAuditEntry> =
         detail: String::new(),
     });
 
-pub(crate) fn seal_by_number(seq: i64, _previous: &[u8]) -> Vec<u8> {
+pub(crate) fn seal_by_number(_entry: &NewAuditEntry, seq: i64, _previous: &[u8]) -> Vec<u8> {
     seq.to_be_bytes().to_vec()
 }
 
 pub(crate) fn audited() -> Audited<'static> {
-    Audited {
-        entry: &CONTRACT_ENTRY,
-        seal: &seal_by_number,
-    }
+    Audited::one(&CONTRACT_ENTRY, &seal_by_number)
 }
 
 /// A handler of Quảng Ninh's provincial police (units from `setup_units`).
 pub(crate) async fn handler_of_quang_ninh(store: &dyn Store) -> hotline_store::StaffMember {
     store
-        .create_staff(&NewStaff {
-            username: "qn.handler".into(),
-            display_name: "qn.handler".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Handler,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.handler".into(),
+                display_name: "qn.handler".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Handler,
+                unit: UnitCode::province(22),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap()
 }

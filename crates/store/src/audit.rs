@@ -6,28 +6,41 @@ use hotline_domain::StaffId;
 
 use crate::StoreResult;
 
-/// Computes an audit entry's chain hash from its sequence number and the previous entry's hash.
-pub type ChainSeal<'a> = &'a (dyn Fn(i64, &[u8]) -> Vec<u8> + Send + Sync);
+/// Computes an audit entry's chain hash from the entry, its sequence number and the previous
+/// entry's hash.
+pub type ChainSeal<'a> = &'a (dyn Fn(&NewAuditEntry, i64, &[u8]) -> Vec<u8> + Send + Sync);
 
-/// The audit entry of an action, appended to the chain in the action's own transaction: both
-/// commit or neither. Neither `Clone` nor `Copy`, so that one entry is appended once; its
-/// `at` is the action's time too.
+/// The audit entries of an action (usually one), appended to the chain in the action's own
+/// transaction: all commit with it or none. Neither `Clone` nor `Copy`, so that they are
+/// appended once; their `at` is the action's time too.
 pub struct Audited<'a> {
-    pub entry: &'a NewAuditEntry,
+    pub entries: &'a [NewAuditEntry],
     pub seal: ChainSeal<'a>,
+}
+
+impl<'a> Audited<'a> {
+    /// The entry of an action that has one.
+    pub fn one(entry: &'a NewAuditEntry, seal: ChainSeal<'a>) -> Self {
+        Self {
+            entries: std::slice::from_ref(entry),
+            seal,
+        }
+    }
+
+    /// The action's time: its first entry's.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.entries.first().map(|e| e.at).unwrap_or_default()
+    }
 }
 
 /// The append-only audit chain.
 #[async_trait]
 pub trait Audit: Send + Sync {
-    /// Appends an entry: takes the next sequence number and the previous hash under a lock
-    /// (concurrent appends from several nodes queue), stores the hash that `seal` computes from
-    /// them, and moves the head.
-    async fn append_audit(
-        &self,
-        entry: &NewAuditEntry,
-        seal: ChainSeal<'_>,
-    ) -> StoreResult<AuditRecord>;
+    /// Appends the entries of an action that writes nothing else: each takes the next sequence
+    /// number and the previous hash under a lock (concurrent appends from several nodes queue),
+    /// stores the hash that the seal computes from them, and moves the head. The last one's
+    /// record.
+    async fn append_audit(&self, audit: Audited<'_>) -> StoreResult<AuditRecord>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// The newest entries whose action starts with one of `prefixes`, newest first.

@@ -48,6 +48,7 @@ pub trait Handling: Send + Sync {
         mark: &ConductMark,
         actor: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Records an officer's classification of a visible report; a report still `received`
     /// becomes `triaged`. The event names the values set. `Conflict("stage")` when a step

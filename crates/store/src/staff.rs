@@ -8,7 +8,7 @@ use crate::{Audited, StoreResult};
 
 #[async_trait]
 pub trait Staff: Send + Sync {
-    async fn create_staff(&self, staff: &NewStaff) -> StoreResult<StaffMember>;
+    async fn create_staff(&self, staff: &NewStaff, audit: Audited<'_>) -> StoreResult<StaffMember>;
     async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin>;
     async fn staff(&self, id: StaffId) -> StoreResult<StaffMember>;
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
@@ -22,7 +22,7 @@ pub trait Staff: Send + Sync {
     ) -> StoreResult<LiveSession>;
     async fn delete_session(&self, digest: &str) -> StoreResult<()>;
     /// Ends every session of a member ("sign out everywhere", a reset second factor).
-    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
+    async fn delete_sessions_of(&self, staff: StaffId, audit: Audited<'_>) -> StoreResult<()>;
     async fn second_factor(&self, staff: StaffId) -> StoreResult<SecondFactor>;
     /// Keeps a secret shown for enrolment until a code confirms it.
     async fn set_pending_totp(&self, staff: StaffId, sealed: &[u8]) -> StoreResult<()>;
@@ -48,7 +48,7 @@ pub trait Staff: Send + Sync {
     ) -> StoreResult<bool>;
     /// Forgets a member's second factor and recovery codes and ends their sessions: they
     /// enrol again at their next sign-in.
-    async fn reset_second_factor(&self, staff: StaffId) -> StoreResult<()>;
+    async fn reset_second_factor(&self, staff: StaffId, audit: Audited<'_>) -> StoreResult<()>;
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
     async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
     async fn count_staff(&self) -> StoreResult<i64>;
@@ -65,7 +65,12 @@ pub trait Staff: Send + Sync {
         audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Revokes every API token of a member.
-    async fn revoke_api_tokens(&self, staff: StaffId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn revoke_api_tokens(
+        &self,
+        staff: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
 }
 
 #[derive(Clone)]

@@ -19,8 +19,14 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
         unit: UnitCode::province(22),
         created_at: at(1, 8),
     };
-    let duty = store.create_staff(&member("qn.duty")).await.unwrap();
-    let leader = store.create_staff(&member("qn.leader")).await.unwrap();
+    let duty = store
+        .create_staff(&member("qn.duty"), audited())
+        .await
+        .unwrap();
+    let leader = store
+        .create_staff(&member("qn.leader"), audited())
+        .await
+        .unwrap();
     let mut urgent = report(UnitCode::province(22), "QN", at(2, 3), "urgent");
     urgent.urgency = Urgency::Emergency;
     let normal = report(UnitCode::province(22), "QN", at(2, 4), "normal");

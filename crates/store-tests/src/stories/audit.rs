@@ -3,12 +3,14 @@
 use crate::fixtures::{CONTRACT_ENTRY, at, audited, handler_of_quang_ninh, report, setup_units};
 use chrono::Duration;
 use hotline_domain::{Role, UnitCode};
-use hotline_store::{Audited, NewAuditEntry, NewStaff, Store, Visibility};
+use hotline_store::{
+    Audited, NewApiToken, NewAuditEntry, NewSession, NewStaff, Store, StoreError, Visibility,
+};
 use std::sync::Arc;
 
 /// A stand-in for the chain hash: the sequence number followed by the start of the previous
 /// hash, so the test can see which entry each one was linked to.
-pub(crate) fn test_seal(seq: i64, previous: &[u8]) -> Vec<u8> {
+pub(crate) fn test_seal(_entry: &NewAuditEntry, seq: i64, previous: &[u8]) -> Vec<u8> {
     let mut hash = seq.to_be_bytes().to_vec();
     hash.extend(previous.iter().take(8));
     hash
@@ -31,7 +33,10 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
                         subject: format!("QN-2026-{:06}", t * 10 + i),
                         detail: String::new(),
                     };
-                    let record = store.append_audit(&entry, &test_seal).await.unwrap();
+                    let record = store
+                        .append_audit(Audited::one(&entry, &test_seal))
+                        .await
+                        .unwrap();
                     assert_eq!(record.subject, entry.subject);
                 }
             })
@@ -66,7 +71,7 @@ pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: 
         assert_eq!(e.seq, i as i64 + 1, "no gaps, in order");
         assert_eq!(
             e.hash,
-            test_seal(e.seq, &previous),
+            test_seal(&CONTRACT_ENTRY, e.seq, &previous),
             "entry {} links to the one before",
             e.seq
         );
@@ -98,15 +103,12 @@ pub(crate) async fn dies_before_its_record<T, Written>(
     T: std::fmt::Debug + Send + 'static,
     Written: std::future::Future<Output = hotline_store::StoreResult<T>> + Send + 'static,
 {
-    fn dies_while_sealing(_seq: i64, _previous: &[u8]) -> Vec<u8> {
+    fn dies_while_sealing(_entry: &NewAuditEntry, _seq: i64, _previous: &[u8]) -> Vec<u8> {
         panic!("the process dies between the action and its audit record")
     }
     let dying = tokio::spawn(write(
         store.clone(),
-        Audited {
-            entry: &CONTRACT_ENTRY,
-            seal: &dies_while_sealing,
-        },
+        Audited::one(&CONTRACT_ENTRY, &dies_while_sealing),
     ))
     .await;
     assert!(dying.unwrap_err().is_panic());
@@ -175,19 +177,21 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
     let records = store.audit_entries(0, 100).await.unwrap();
     assert_eq!(records.len(), records_before + 1);
     assert_eq!(records.last().unwrap().action, "contract.action");
-    let head = records.last().unwrap().seq;
 
     // The same for the approval of a reveal: an approval without its record would let an
     // identity open on an approval nobody can account for.
     let asker = store
-        .create_staff(&NewStaff {
-            username: "qn.inspector".into(),
-            display_name: "qn.inspector".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Inspector,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.inspector".into(),
+                display_name: "qn.inspector".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Inspector,
+                unit: UnitCode::province(22),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let request = store
@@ -199,6 +203,7 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
         )
         .await
         .unwrap();
+    let head = last_record(store.as_ref()).await;
     dies_before_its_record(&store, |store, audit| async move {
         store
             .approve_reveal(request, receipt.report, handler.id, at(2, 4), audit)
@@ -221,4 +226,93 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
     let waiting = store.open_reveal_requests(receipt.report).await.unwrap();
     assert_eq!(waiting[0].approved_by, Some(handler.id));
     assert_eq!(last_record(store.as_ref()).await, head + 1);
+}
+
+/// What gives or takes away access commits with its record, or not at all: a member created,
+/// their sessions ended, their tokens revoked, their second factor reset.
+pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let new_member = || NewStaff {
+        username: "qn.officer".into(),
+        display_name: "qn.officer".into(),
+        password_hash: "$argon2id$fake".into(),
+        role: Role::Handler,
+        unit: UnitCode::province(22),
+        created_at: at(1, 8),
+    };
+    let head = last_record(store.as_ref()).await;
+    dies_before_its_record(&store, |store, audit| async move {
+        store.create_staff(&new_member(), audit).await
+    })
+    .await;
+    assert!(
+        matches!(
+            store.staff_by_username("qn.officer").await,
+            Err(StoreError::NotFound)
+        ),
+        "no member without the record of their creation"
+    );
+    assert_eq!(last_record(store.as_ref()).await, head);
+    let member = store.create_staff(&new_member(), audited()).await.unwrap();
+    assert_eq!(last_record(store.as_ref()).await, head + 1);
+
+    store
+        .create_session(&NewSession {
+            digest: "live".into(),
+            staff: member.id,
+            created_at: at(1, 8),
+            expires_at: at(1, 20),
+            second_factor_pending: false,
+        })
+        .await
+        .unwrap();
+    store
+        .create_api_token(&NewApiToken {
+            digest: "token".into(),
+            staff: member.id,
+            label: "script".into(),
+            created_at: at(1, 8),
+        })
+        .await
+        .unwrap();
+    store.set_pending_totp(member.id, b"secret").await.unwrap();
+    store
+        .activate_totp(member.id, b"secret", 100, &[])
+        .await
+        .unwrap();
+    let session_lives = || async {
+        store
+            .session_staff("live", at(1, 9), at(1, 8))
+            .await
+            .is_ok()
+    };
+
+    let id = member.id;
+    dies_before_its_record(&store, |store, audit| async move {
+        store.delete_sessions_of(id, audit).await
+    })
+    .await;
+    assert!(session_lives().await, "sessions end only with their record");
+    dies_before_its_record(&store, |store, audit| async move {
+        store.revoke_api_tokens(id, at(1, 10), audit).await
+    })
+    .await;
+    assert_eq!(store.api_token_staff("token").await.unwrap().id, id);
+    dies_before_its_record(&store, |store, audit| async move {
+        store.reset_second_factor(id, audit).await
+    })
+    .await;
+    assert!(store.second_factor(id).await.unwrap().totp_sealed.is_some());
+    assert_eq!(last_record(store.as_ref()).await, head + 1);
+
+    store.delete_sessions_of(id, audited()).await.unwrap();
+    assert!(!session_lives().await);
+    store
+        .revoke_api_tokens(id, at(1, 10), audited())
+        .await
+        .unwrap();
+    assert!(store.api_token_staff("token").await.is_err());
+    store.reset_second_factor(id, audited()).await.unwrap();
+    assert!(store.second_factor(id).await.unwrap().totp_sealed.is_none());
+    assert_eq!(last_record(store.as_ref()).await, head + 4);
 }

@@ -1,6 +1,6 @@
 //! Calls and callbacks.
 
-use crate::fixtures::{at, report, setup_units};
+use crate::fixtures::{at, audited, report, setup_units};
 use hotline_domain::{Channel, Role, UnitCode};
 use hotline_store::{NewStaff, Store, StoreError};
 use std::sync::Arc;
@@ -12,14 +12,17 @@ pub async fn a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback(
     use hotline_store::{NewCall, NewChannelAccount};
     setup_units(store.as_ref()).await;
     let staff = store
-        .create_staff(&NewStaff {
-            username: "qn.truc".into(),
-            display_name: "Trực ban".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::DutyOfficer,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.truc".into(),
+                display_name: "Trực ban".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::DutyOfficer,
+                unit: UnitCode::province(22),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap()
         .id;

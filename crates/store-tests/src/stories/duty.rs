@@ -1,6 +1,6 @@
 //! The duty roster.
 
-use crate::fixtures::{at, first_commune_of_22, setup_units};
+use crate::fixtures::{at, audited, first_commune_of_22, setup_units};
 use hotline_domain::{Role, StaffId, UnitCode};
 use hotline_store::{NewStaff, Store, StoreError};
 use std::sync::Arc;
@@ -19,16 +19,16 @@ pub async fn a_duty_roster_is_kept_per_unit_and_read_for_a_subtree(store: Arc<dy
         created_at: at(1, 8),
     };
     let qn = store
-        .create_staff(&officer("qn.duty", UnitCode::province(22)))
+        .create_staff(&officer("qn.duty", UnitCode::province(22)), audited())
         .await
         .unwrap();
     let commune = UnitCode::commune(22, first_commune_of_22());
     let xa = store
-        .create_staff(&officer("xa.duty", commune.clone()))
+        .create_staff(&officer("xa.duty", commune.clone()), audited())
         .await
         .unwrap();
     let ht = store
-        .create_staff(&officer("ht.duty", UnitCode::province(42)))
+        .create_staff(&officer("ht.duty", UnitCode::province(42)), audited())
         .await
         .unwrap();
     let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();

@@ -33,14 +33,17 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
             .unwrap()
     });
     let staff = store
-        .create_staff(&NewStaff {
-            username: "qn.duty".into(),
-            display_name: "Trực ban Quảng Ninh".into(),
-            password_hash: "x".into(),
-            role: Role::DutyOfficer,
-            unit: qn.clone(),
-            created_at: at(1, 0),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.duty".into(),
+                display_name: "Trực ban Quảng Ninh".into(),
+                password_hash: "x".into(),
+                role: Role::DutyOfficer,
+                unit: qn.clone(),
+                created_at: at(1, 0),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let mine = Visibility::Unit(qn.clone());
@@ -283,14 +286,17 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         .unwrap()
         .remove(0);
     let leader = store
-        .create_staff(&NewStaff {
-            username: "qn.leader".into(),
-            display_name: "Lãnh đạo".into(),
-            password_hash: "x".into(),
-            role: Role::UnitLeader,
-            unit: qn.clone(),
-            created_at: at(1, 0),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.leader".into(),
+                display_name: "Lãnh đạo".into(),
+                password_hash: "x".into(),
+                role: Role::UnitLeader,
+                unit: qn.clone(),
+                created_at: at(1, 0),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let mine = Visibility::Unit(qn.clone());

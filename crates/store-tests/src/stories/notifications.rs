@@ -1,6 +1,6 @@
 //! Notifications sent once, with their attempts.
 
-use crate::fixtures::{at, report, setup_units};
+use crate::fixtures::{at, audited, report, setup_units};
 use hotline_domain::{Role, StaffId, UnitCode, Urgency};
 use hotline_store::{NewStaff, Store};
 use std::sync::Arc;
@@ -19,8 +19,14 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
         unit: UnitCode::province(22),
         created_at: at(1, 8),
     };
-    let duty = store.create_staff(&member("qn.duty")).await.unwrap();
-    let other = store.create_staff(&member("qn.other")).await.unwrap();
+    let duty = store
+        .create_staff(&member("qn.duty"), audited())
+        .await
+        .unwrap();
+    let other = store
+        .create_staff(&member("qn.other"), audited())
+        .await
+        .unwrap();
     // Addresses are kept in order and replaced whole.
     let mail = NotifyAddress::parse(NotifyChannel::Email, "a@example.invalid", "a").unwrap();
     let chat = NotifyAddress::parse(NotifyChannel::Telegram, "42", "a").unwrap();

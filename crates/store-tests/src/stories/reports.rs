@@ -1,6 +1,6 @@
 //! Reading reports: visibility, the inbox, the reporter's own view, evidence.
 
-use crate::fixtures::{at, first_commune_of_22, report, setup_units};
+use crate::fixtures::{at, audited, first_commune_of_22, report, setup_units};
 use chrono::Duration;
 use hotline_domain::ReportEvent;
 use hotline_domain::workflow::Stage;
@@ -67,14 +67,17 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     let about_commune = CaseNumber::parse("QN-2026-000001").unwrap();
     let about_director = CaseNumber::parse("QN-2026-000002").unwrap();
     let inspector = store
-        .create_staff(&NewStaff {
-            username: "thanh.tra".into(),
-            display_name: "Thanh tra".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Inspector,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "thanh.tra".into(),
+                display_name: "Thanh tra".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Inspector,
+                unit: UnitCode::province(22),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap()
         .id;
@@ -101,6 +104,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             },
             inspector,
             at(6, 5),
+            audited(),
         )
         .await
         .unwrap();
@@ -131,7 +135,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                         notices: Vec::new(),
                     },
                     inspector,
-                    at(6, 6)
+                    at(6, 6),
+                    audited()
                 )
                 .await,
             Err(StoreError::NotFound)
@@ -153,6 +158,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             },
             inspector,
             at(6, 7),
+            audited(),
         )
         .await
         .unwrap();

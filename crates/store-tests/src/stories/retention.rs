@@ -42,14 +42,17 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
         Err(StoreError::NotFound)
     ));
     let staff = store
-        .create_staff(&NewStaff {
-            username: "qn.leader".into(),
-            display_name: String::new(),
-            password_hash: "x".into(),
-            role: Role::UnitLeader,
-            unit: qn.clone(),
-            created_at: at(1, 0),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "qn.leader".into(),
+                display_name: String::new(),
+                password_hash: "x".into(),
+                role: Role::UnitLeader,
+                unit: qn.clone(),
+                created_at: at(1, 0),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     store

@@ -21,8 +21,14 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
         unit: qn.clone(),
         created_at: at(1, 0),
     };
-    let asker = store.create_staff(&member("qn.a", "Trần A")).await.unwrap();
-    let other = store.create_staff(&member("qn.b", "")).await.unwrap();
+    let asker = store
+        .create_staff(&member("qn.a", "Trần A"), audited())
+        .await
+        .unwrap();
+    let other = store
+        .create_staff(&member("qn.b", ""), audited())
+        .await
+        .unwrap();
 
     let id = store
         .request_reveal(receipt.report, asker.id, "xác minh nhân chứng", at(3, 0))

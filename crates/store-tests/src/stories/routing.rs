@@ -1,6 +1,6 @@
 //! The routing table.
 
-use crate::fixtures::{at, setup_units};
+use crate::fixtures::{at, audited, setup_units};
 use hotline_domain::{Role, Topic, UnitCode};
 use hotline_store::{NewStaff, Store, StoreError};
 use std::sync::Arc;
@@ -11,14 +11,17 @@ pub async fn the_routing_table_is_seeded_once_and_changed_rule_by_rule(store: Ar
     };
     setup_units(store.as_ref()).await;
     let admin = store
-        .create_staff(&NewStaff {
-            username: "quan.tri".into(),
-            display_name: "Quản trị".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Administrator,
-            unit: UnitCode::ministry(),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "quan.tri".into(),
+                display_name: "Quản trị".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Administrator,
+                unit: UnitCode::ministry(),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let defaults = RoutingTable::defaults();

@@ -15,12 +15,12 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         unit: UnitCode::province(22),
         created_at: at(1, 8),
     };
-    let member = store.create_staff(&new).await.unwrap();
+    let member = store.create_staff(&new, audited()).await.unwrap();
     assert_eq!(member.role, Role::DutyOfficer);
     assert_eq!(member.unit_path, "/bca/22/");
     assert_eq!(member.unit_name, "Công an tỉnh Quảng Ninh");
     assert!(matches!(
-        store.create_staff(&new).await,
+        store.create_staff(&new, audited()).await,
         Err(StoreError::Conflict(what)) if what == "username"
     ));
     let login = store.staff_by_username("truc.ban").await.unwrap();
@@ -129,7 +129,10 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    store.revoke_api_tokens(member.id, at(1, 10)).await.unwrap();
+    store
+        .revoke_api_tokens(member.id, at(1, 10), audited())
+        .await
+        .unwrap();
     assert!(store.api_token_staff("t1").await.is_err(), "revoked");
     assert!(matches!(
         store
@@ -154,14 +157,17 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
 pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Store>) {
     setup_units(store.as_ref()).await;
     let member = store
-        .create_staff(&NewStaff {
-            username: "lanh.dao".into(),
-            display_name: "Lãnh đạo".into(),
-            password_hash: "$argon2id$fake".into(),
-            role: Role::Director,
-            unit: UnitCode::province(22),
-            created_at: at(1, 8),
-        })
+        .create_staff(
+            &NewStaff {
+                username: "lanh.dao".into(),
+                display_name: "Lãnh đạo".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Director,
+                unit: UnitCode::province(22),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let session = |digest: &str, pending: bool| NewSession {
@@ -242,7 +248,10 @@ pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Sto
     );
 
     store.create_session(&session("s1", false)).await.unwrap();
-    store.delete_sessions_of(member.id).await.unwrap();
+    store
+        .delete_sessions_of(member.id, audited())
+        .await
+        .unwrap();
     for digest in ["p1", "s1"] {
         assert!(
             store
@@ -252,7 +261,10 @@ pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Sto
         );
     }
     store.create_session(&session("s2", false)).await.unwrap();
-    store.reset_second_factor(member.id).await.unwrap();
+    store
+        .reset_second_factor(member.id, audited())
+        .await
+        .unwrap();
     let factor = store.second_factor(member.id).await.unwrap();
     assert!(factor.totp_sealed.is_none() && factor.totp_last_step.is_none());
     assert!(

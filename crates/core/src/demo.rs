@@ -630,20 +630,30 @@ async fn load_rosters(
         let (Some(staff), Some(by)) = (members.get(username), members.get("demo.admin")) else {
             continue;
         };
+        let pattern = hotline_store::NewDutyPattern {
+            unit: unit.parse()?,
+            staff: *staff,
+            weekdays: hotline_domain::roster::Weekdays::of(days)?,
+            starts: chrono::NaiveTime::from_hms_opt(*hour, *minute, 0)
+                .ok_or_else(|| CoreError::Internal("a demo shift's start".into()))?,
+            minutes: *minutes,
+            from: yesterday,
+            until: None,
+            by: *by,
+            at: now,
+        };
+        let detail = format!(
+            "pattern={} staff={username} demo",
+            hotline_store::CREATED_ID
+        );
         hotline
-            .store
-            .add_duty_pattern(&hotline_store::NewDutyPattern {
-                unit: unit.parse()?,
-                staff: *staff,
-                weekdays: hotline_domain::roster::Weekdays::of(days)?,
-                starts: chrono::NaiveTime::from_hms_opt(*hour, *minute, 0)
-                    .ok_or_else(|| CoreError::Internal("a demo shift's start".into()))?,
-                minutes: *minutes,
-                from: yesterday,
-                until: None,
-                by: *by,
-                at: now,
-            })
+            .audited(
+                Some(*by),
+                hotline_domain::AuditAction::RosterPatternAdded,
+                unit,
+                &detail,
+                async |audit| Ok(hotline.store.add_duty_pattern(&pattern, audit).await?),
+            )
             .await?;
     }
     Ok(())

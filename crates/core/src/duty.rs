@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, 
 use hotline_domain::AuditAction;
 use hotline_domain::roster::{Roster, Shift, Weekdays, check_minutes};
 use hotline_domain::{DomainError, Role, StaffId, UnitCode, VIETNAM};
-use hotline_store::{NewDutyPattern, NewDutyShift, StaffMember, StoreError, Unit};
+use hotline_store::{CREATED_ID, NewDutyPattern, NewDutyShift, StaffMember, StoreError, Unit};
 use std::collections::HashMap;
 
 /// Days a roster page shows from its first.
@@ -274,34 +274,34 @@ impl Hotline {
         if until.is_some_and(|until| until < from) {
             return Err(DomainError::field("until", "before_from").into());
         }
-        let id = self
-            .store
-            .add_duty_pattern(&NewDutyPattern {
-                unit: unit.code.clone(),
-                staff: member.id,
-                weekdays,
-                starts,
-                minutes,
-                from,
-                until,
-                by: actor.0.id,
-                at: now,
-            })
-            .await?;
+        let pattern = NewDutyPattern {
+            unit: unit.code.clone(),
+            staff: member.id,
+            weekdays,
+            starts,
+            minutes,
+            from,
+            until,
+            by: actor.0.id,
+            at: now,
+        };
         let days: Vec<String> = weekdays.numbers().iter().map(u32::to_string).collect();
-        self.audit(
+        let detail = format!(
+            "pattern={CREATED_ID} staff={} days={} starts={} minutes={minutes} from={from} until={}",
+            member.username,
+            days.join(","),
+            starts.format("%H:%M"),
+            until.map_or("-".to_owned(), |d| d.to_string())
+        );
+        self.audited(
             Some(actor.0.id),
             AuditAction::RosterPatternAdded,
             unit.code.as_str(),
-            &format!(
-                "pattern={id} staff={} days={} starts={} minutes={minutes} from={from} until={}",
-                member.username,
-                days.join(","),
-                starts.format("%H:%M"),
-                until.map_or("-".to_owned(), |d| d.to_string())
-            ),
+            &detail,
+            async |audit| Ok(self.store.add_duty_pattern(&pattern, audit).await?),
         )
         .await
+        .map(|_| ())
     }
 
     /// Ends a pattern after `last_day` (the day before today when empty): its past stays as
@@ -318,14 +318,17 @@ impl Hotline {
             "" => self.clock.now().with_timezone(&VIETNAM).date_naive() - Duration::days(1),
             text => parse_day(text, "until")?,
         };
-        self.store
-            .end_duty_pattern(&unit.code, id, last_day)
-            .await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::RosterPatternEnded,
             unit.code.as_str(),
             &format!("pattern={id} until={last_day}"),
+            async |audit| {
+                Ok(self
+                    .store
+                    .end_duty_pattern(&unit.code, id, last_day, audit)
+                    .await?)
+            },
         )
         .await
     }
@@ -340,14 +343,17 @@ impl Hotline {
     ) -> CoreResult<()> {
         let unit = self.roster_unit(actor, unit).await?;
         let day = parse_day(day, "day")?;
-        self.store
-            .cancel_duty_occurrence(&unit.code, id, day, actor.0.id, self.clock.now())
-            .await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::RosterOccurrenceCancelled,
             unit.code.as_str(),
             &format!("pattern={id} day={day}"),
+            async |audit| {
+                Ok(self
+                    .store
+                    .cancel_duty_occurrence(&unit.code, id, day, actor.0.id, audit)
+                    .await?)
+            },
         )
         .await
     }
@@ -366,39 +372,39 @@ impl Hotline {
             .and_then(vietnam_instant)
             .ok_or_else(|| DomainError::field("starts", "invalid"))?;
         let minutes = minutes_of(input.hours)?;
-        let id = self
-            .store
-            .add_duty_shift(&NewDutyShift {
-                unit: unit.code.clone(),
-                staff: member.id,
-                starts_at,
-                ends_at: starts_at + Duration::minutes(i64::from(minutes)),
-                by: actor.0.id,
-                at: self.clock.now(),
-            })
-            .await?;
-        self.audit(
+        let shift = NewDutyShift {
+            unit: unit.code.clone(),
+            staff: member.id,
+            starts_at,
+            ends_at: starts_at + Duration::minutes(i64::from(minutes)),
+            by: actor.0.id,
+            at: self.clock.now(),
+        };
+        let detail = format!(
+            "shift={CREATED_ID} staff={} starts={} minutes={minutes}",
+            member.username,
+            starts_at.to_rfc3339()
+        );
+        self.audited(
             Some(actor.0.id),
             AuditAction::RosterShiftAdded,
             unit.code.as_str(),
-            &format!(
-                "shift={id} staff={} starts={} minutes={minutes}",
-                member.username,
-                starts_at.to_rfc3339()
-            ),
+            &detail,
+            async |audit| Ok(self.store.add_duty_shift(&shift, audit).await?),
         )
         .await
+        .map(|_| ())
     }
 
     /// Removes a one-off shift. Audited.
     pub async fn delete_duty_shift(&self, actor: &Actor, unit: &str, id: i64) -> CoreResult<()> {
         let unit = self.roster_unit(actor, unit).await?;
-        self.store.delete_duty_shift(&unit.code, id).await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::RosterShiftRemoved,
             unit.code.as_str(),
             &format!("shift={id}"),
+            async |audit| Ok(self.store.delete_duty_shift(&unit.code, id, audit).await?),
         )
         .await
     }

@@ -4,7 +4,7 @@
 use crate::rows::{Columns, audit_record};
 use async_trait::async_trait;
 use hotline_store::{
-    Audit, AuditRecord, Audited, ChainSeal, NewAuditEntry, StoreError, StoreResult,
+    Audit, AuditRecord, Audited, CREATED_ID, ChainSeal, NewAuditEntry, StoreError, StoreResult,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -27,6 +27,31 @@ impl<DB> SqlStore<DB> {
             last = Some(Self::append_one(tx, entry, seal).await?);
         }
         last.ok_or_else(|| StoreError::Other("an action audited without an entry".into()))
+    }
+
+    /// [`Self::append_audit_in`] for an action that created the row `id`: written into each
+    /// entry's detail where it says [`CREATED_ID`].
+    pub(crate) async fn append_audit_created(
+        tx: &mut Transaction<'static, DB>,
+        audit: Audited<'_>,
+        id: i64,
+    ) -> StoreResult<AuditRecord> {
+        let entries: Vec<NewAuditEntry> = audit
+            .entries
+            .iter()
+            .map(|entry| NewAuditEntry {
+                detail: entry.detail.replace(CREATED_ID, &id.to_string()),
+                ..entry.clone()
+            })
+            .collect();
+        Self::append_audit_in(
+            tx,
+            Audited {
+                entries: &entries,
+                seal: audit.seal,
+            },
+        )
+        .await
     }
 
     async fn append_one(

@@ -1,12 +1,12 @@
 //! The duty roster's patterns, cancellations and one-off shifts.
 
 use crate::SqlStore;
-use crate::rows::{Columns, map_err};
+use crate::rows::{Columns, map_commit_err, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use hotline_domain::roster::{Pattern, Roster, Shift, Weekdays};
 use hotline_domain::{StaffId, UnitCode};
-use hotline_store::{Duty, NewDutyPattern, NewDutyShift, StoreError, StoreResult};
+use hotline_store::{Audited, Duty, NewDutyPattern, NewDutyShift, StoreError, StoreResult};
 use hotline_store_sql_bounds::any_sql_database;
 use std::collections::BTreeMap;
 
@@ -108,8 +108,9 @@ impl<DB> Duty for SqlStore<DB> {
         Ok(rosters.into_iter().collect())
     }
 
-    async fn add_duty_pattern(&self, p: &NewDutyPattern) -> StoreResult<i64> {
-        sqlx::query(
+    async fn add_duty_pattern(&self, p: &NewDutyPattern, audit: Audited<'_>) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(
             "INSERT INTO duty_patterns (unit_code, staff_id, weekdays, starts, minutes, \
              valid_from, valid_until, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -123,10 +124,13 @@ impl<DB> Duty for SqlStore<DB> {
         .bind(p.until.map(|d| d.format(DAY).to_string()))
         .bind(p.by.0)
         .bind(p.at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?
-        .int("id")
+        .int("id")?;
+        Self::append_audit_created(&mut tx, audit, id).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
     }
 
     async fn end_duty_pattern(
@@ -134,7 +138,9 @@ impl<DB> Duty for SqlStore<DB> {
         unit: &UnitCode,
         id: i64,
         last_day: NaiveDate,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE duty_patterns SET valid_until = $1 WHERE id = $2 AND unit_code = $3 \
              RETURNING id",
@@ -142,11 +148,12 @@ impl<DB> Duty for SqlStore<DB> {
         .bind(last_day.format(DAY).to_string())
         .bind(id)
         .bind(unit.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
-        .map(|_| ())
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn cancel_duty_occurrence(
@@ -155,8 +162,9 @@ impl<DB> Duty for SqlStore<DB> {
         id: i64,
         day: NaiveDate,
         by: StaffId,
-        at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
+        let at = audit.at();
         let mut tx = self.begin_write().await?;
         let known = sqlx::query("SELECT id FROM duty_patterns WHERE id = $1 AND unit_code = $2")
             .bind(id)
@@ -178,11 +186,13 @@ impl<DB> Duty for SqlStore<DB> {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
-    async fn add_duty_shift(&self, s: &NewDutyShift) -> StoreResult<i64> {
-        sqlx::query(
+    async fn add_duty_shift(&self, s: &NewDutyShift, audit: Audited<'_>) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = sqlx::query(
             "INSERT INTO duty_shifts (unit_code, staff_id, starts_at, ends_at, created_by, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -192,20 +202,30 @@ impl<DB> Duty for SqlStore<DB> {
         .bind(s.ends_at)
         .bind(s.by.0)
         .bind(s.at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?
-        .int("id")
+        .int("id")?;
+        Self::append_audit_created(&mut tx, audit, id).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
     }
 
-    async fn delete_duty_shift(&self, unit: &UnitCode, id: i64) -> StoreResult<()> {
+    async fn delete_duty_shift(
+        &self,
+        unit: &UnitCode,
+        id: i64,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM duty_shifts WHERE id = $1 AND unit_code = $2 RETURNING id")
             .bind(id)
             .bind(unit.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 }

@@ -45,6 +45,7 @@ macro_rules! contract_tests {
             a_procedure_step_moves_the_report_once_and_is_recorded,
             an_action_and_its_audit_record_commit_together,
             access_changes_commit_with_their_audit_records,
+            a_roster_change_commits_with_its_record_naming_what_it_made,
             the_routing_table_is_seeded_once_and_changed_rule_by_rule,
             a_duty_roster_is_kept_per_unit_and_read_for_a_subtree,
             an_alert_chain_moves_once_per_level_and_stops_when_acknowledged,

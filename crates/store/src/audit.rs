@@ -58,8 +58,13 @@ pub struct NewAuditEntry {
     pub action: String,
     /// What it happened to: a case number, a username; never a reporter's identity.
     pub subject: String,
+    /// [`CREATED_ID`] in it stands for the id of the row the action creates, which the store
+    /// writes in when it appends the entry in that action's transaction.
     pub detail: String,
 }
+
+/// Stands for the id of the row an audited action creates, in its entry's detail.
+pub const CREATED_ID: &str = "{id}";
 
 /// An entry of the audit chain as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hotline_domain::roster::Roster;
 use hotline_domain::{StaffId, UnitCode};
 
-use crate::StoreResult;
+use crate::{Audited, StoreResult};
 
 /// The duty roster (see `hotline_domain::roster`). Each change is one statement.
 #[async_trait]
@@ -17,13 +17,19 @@ pub trait Duty: Send + Sync {
         path: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(UnitCode, Roster)>>;
-    async fn add_duty_pattern(&self, pattern: &NewDutyPattern) -> StoreResult<i64>;
+    /// Each change to a roster commits with its audit entries (see [`Audited`]).
+    async fn add_duty_pattern(
+        &self,
+        pattern: &NewDutyPattern,
+        audit: Audited<'_>,
+    ) -> StoreResult<i64>;
     /// Ends a pattern of `unit` after `last_day`; `NotFound` when it is not that unit's.
     async fn end_duty_pattern(
         &self,
         unit: &UnitCode,
         id: i64,
         last_day: NaiveDate,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Cancels the occurrence of a pattern of `unit` on `day` (once; again changes nothing).
     async fn cancel_duty_occurrence(
@@ -32,11 +38,16 @@ pub trait Duty: Send + Sync {
         id: i64,
         day: NaiveDate,
         by: StaffId,
-        at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
-    async fn add_duty_shift(&self, shift: &NewDutyShift) -> StoreResult<i64>;
+    async fn add_duty_shift(&self, shift: &NewDutyShift, audit: Audited<'_>) -> StoreResult<i64>;
     /// Removes a one-off shift of `unit`; `NotFound` when it is not that unit's.
-    async fn delete_duty_shift(&self, unit: &UnitCode, id: i64) -> StoreResult<()>;
+    async fn delete_duty_shift(
+        &self,
+        unit: &UnitCode,
+        id: i64,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
 }
 
 /// A weekly pattern of duty shifts, as written.

@@ -1,10 +1,13 @@
 //! The audit chain, and actions committed with their records.
 
-use crate::fixtures::{CONTRACT_ENTRY, at, audited, handler_of_quang_ninh, report, setup_units};
+use crate::fixtures::{
+    CONTRACT_ENTRY, at, audited, handler_of_quang_ninh, report, seal_by_number, setup_units,
+};
 use chrono::Duration;
 use hotline_domain::{Role, UnitCode};
 use hotline_store::{
-    Audited, NewApiToken, NewAuditEntry, NewSession, NewStaff, Store, StoreError, Visibility,
+    Audited, CREATED_ID, NewApiToken, NewAuditEntry, NewDutyPattern, NewSession, NewStaff, Store,
+    StoreError, Visibility,
 };
 use std::sync::Arc;
 
@@ -315,4 +318,53 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
     store.reset_second_factor(id, audited()).await.unwrap();
     assert!(store.second_factor(id).await.unwrap().totp_sealed.is_none());
     assert_eq!(last_record(store.as_ref()).await, head + 4);
+}
+
+/// A roster's change commits with its record, and the record names the row the change made.
+pub async fn a_roster_change_commits_with_its_record_naming_what_it_made(store: Arc<dyn Store>) {
+    use chrono::{NaiveDate, NaiveTime};
+    use hotline_domain::roster::Weekdays;
+    setup_units(store.as_ref()).await;
+    let handler = handler_of_quang_ninh(store.as_ref()).await;
+    let pattern = NewDutyPattern {
+        unit: UnitCode::province(22),
+        staff: handler.id,
+        weekdays: Weekdays::of(&[1, 3, 5]).unwrap(),
+        starts: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+        minutes: 720,
+        from: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        until: None,
+        by: handler.id,
+        at: at(1, 9),
+    };
+    let rosters = async || {
+        store
+            .rosters_under("/", at(1, 0))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, roster)| roster.patterns.len())
+            .sum::<usize>()
+    };
+    let head = last_record(store.as_ref()).await;
+    let dying = pattern.clone();
+    dies_before_its_record(&store, |store, audit| async move {
+        store.add_duty_pattern(&dying, audit).await
+    })
+    .await;
+    assert_eq!(rosters().await, 0, "no pattern without its record");
+    assert_eq!(last_record(store.as_ref()).await, head);
+
+    let entry = NewAuditEntry {
+        detail: format!("pattern={CREATED_ID} staff=qn.handler"),
+        ..CONTRACT_ENTRY.clone()
+    };
+    let id = store
+        .add_duty_pattern(&pattern, Audited::one(&entry, &seal_by_number))
+        .await
+        .unwrap();
+    assert_eq!(rosters().await, 1);
+    let records = store.audit_entries(head, 10).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].detail, format!("pattern={id} staff=qn.handler"));
 }

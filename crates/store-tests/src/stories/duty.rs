@@ -44,41 +44,44 @@ pub async fn a_duty_roster_is_kept_per_unit_and_read_for_a_subtree(store: Arc<dy
         at: at(1, 9),
     };
     let night = store
-        .add_duty_pattern(&pattern(&UnitCode::province(22), qn.id))
+        .add_duty_pattern(&pattern(&UnitCode::province(22), qn.id), audited())
         .await
         .unwrap();
     store
-        .add_duty_pattern(&pattern(&commune, xa.id))
+        .add_duty_pattern(&pattern(&commune, xa.id), audited())
         .await
         .unwrap();
     store
-        .add_duty_pattern(&pattern(&UnitCode::province(42), ht.id))
+        .add_duty_pattern(&pattern(&UnitCode::province(42), ht.id), audited())
         .await
         .unwrap();
     store
-        .cancel_duty_occurrence(&UnitCode::province(22), night, day(4), qn.id, at(1, 10))
+        .cancel_duty_occurrence(&UnitCode::province(22), night, day(4), qn.id, audited())
         .await
         .unwrap();
     // Twice is once; another unit's pattern is not found.
     store
-        .cancel_duty_occurrence(&UnitCode::province(22), night, day(4), qn.id, at(1, 10))
+        .cancel_duty_occurrence(&UnitCode::province(22), night, day(4), qn.id, audited())
         .await
         .unwrap();
     assert!(matches!(
         store
-            .cancel_duty_occurrence(&UnitCode::province(42), night, day(6), qn.id, at(1, 10))
+            .cancel_duty_occurrence(&UnitCode::province(42), night, day(6), qn.id, audited())
             .await,
         Err(StoreError::NotFound)
     ));
     let shift = store
-        .add_duty_shift(&NewDutyShift {
-            unit: UnitCode::province(22),
-            staff: qn.id,
-            starts_at: at(4, 13),
-            ends_at: at(4, 19),
-            by: qn.id,
-            at: at(1, 11),
-        })
+        .add_duty_shift(
+            &NewDutyShift {
+                unit: UnitCode::province(22),
+                staff: qn.id,
+                starts_at: at(4, 13),
+                ends_at: at(4, 19),
+                by: qn.id,
+                at: at(1, 11),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let rosters = store.rosters_under("/bca/22/", at(1, 0)).await.unwrap();
@@ -106,19 +109,21 @@ pub async fn a_duty_roster_is_kept_per_unit_and_read_for_a_subtree(store: Arc<dy
     let later = store.rosters_under("/bca/22/", at(5, 0)).await.unwrap();
     assert!(later.iter().all(|(_, r)| r.shifts.is_empty()));
     store
-        .end_duty_pattern(&UnitCode::province(22), night, day(10))
+        .end_duty_pattern(&UnitCode::province(22), night, day(10), audited())
         .await
         .unwrap();
     assert!(matches!(
-        store.end_duty_pattern(&commune, night, day(10)).await,
+        store
+            .end_duty_pattern(&commune, night, day(10), audited())
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.delete_duty_shift(&commune, shift).await,
+        store.delete_duty_shift(&commune, shift, audited()).await,
         Err(StoreError::NotFound)
     ));
     store
-        .delete_duty_shift(&UnitCode::province(22), shift)
+        .delete_duty_shift(&UnitCode::province(22), shift, audited())
         .await
         .unwrap();
     let rosters = store.rosters_under("/bca/22/", at(1, 0)).await.unwrap();

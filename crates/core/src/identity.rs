@@ -9,7 +9,7 @@ use hotline_domain::AuditAction;
 use hotline_domain::pii::{self, Segment};
 use hotline_domain::text::{Phone, clean_line};
 use hotline_domain::{CaseNumber, DomainError};
-use hotline_store::ReportDetail;
+use hotline_store::{CREATED_ID, ReportDetail};
 
 /// A reason must say something.
 pub const MIN_REASON_CHARS: usize = 10;
@@ -220,15 +220,17 @@ impl Hotline {
                 request.id
             )));
         }
-        let request = self
-            .store
-            .request_reveal(report, actor.0.id, reason, now)
-            .await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::IdentityRevealRequested,
             case.as_str(),
-            &format!("{reason} [request {request}]"),
+            &format!("{reason} [request {CREATED_ID}]"),
+            async |audit| {
+                Ok(self
+                    .store
+                    .request_reveal(report, actor.0.id, reason, audit.at(), audit)
+                    .await?)
+            },
         )
         .await?;
         Ok(None)

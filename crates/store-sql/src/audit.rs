@@ -30,7 +30,7 @@ impl<DB> SqlStore<DB> {
     }
 
     /// [`Self::append_audit_in`] for an action that created the row `id`: written into each
-    /// entry's detail where it says [`CREATED_ID`].
+    /// entry's detail where it last says [`CREATED_ID`].
     pub(crate) async fn append_audit_created(
         tx: &mut Transaction<'static, DB>,
         audit: Audited<'_>,
@@ -40,7 +40,14 @@ impl<DB> SqlStore<DB> {
             .entries
             .iter()
             .map(|entry| NewAuditEntry {
-                detail: entry.detail.replace(CREATED_ID, &id.to_string()),
+                detail: match entry.detail.rfind(CREATED_ID) {
+                    Some(at) => {
+                        let mut detail = entry.detail.clone();
+                        detail.replace_range(at..at + CREATED_ID.len(), &id.to_string());
+                        detail
+                    }
+                    None => entry.detail.clone(),
+                },
                 ..entry.clone()
             })
             .collect();

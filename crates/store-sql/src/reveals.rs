@@ -23,6 +23,7 @@ impl<DB> Reveals for SqlStore<DB> {
         by: StaffId,
         reason: &str,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let waiting = sqlx::query(
@@ -49,6 +50,7 @@ impl<DB> Reveals for SqlStore<DB> {
             .map_err(map_err)?
             .int("id")?,
         };
+        Self::append_audit_created(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_commit_err)?;
         Ok(id)
     }

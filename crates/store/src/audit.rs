@@ -58,8 +58,10 @@ pub struct NewAuditEntry {
     pub action: String,
     /// What it happened to: a case number, a username; never a reporter's identity.
     pub subject: String,
-    /// [`CREATED_ID`] in it stands for the id of the row the action creates, which the store
-    /// writes in when it appends the entry in that action's transaction.
+    /// [`CREATED_ID`], at its last occurrence, stands for the id of the row the action creates,
+    /// which the store writes in when it appends the entry in that action's transaction. Free
+    /// text (a reason) goes before it, so that a reason that happens to hold it is kept as
+    /// written.
     pub detail: String,
 }
 

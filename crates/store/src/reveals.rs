@@ -16,6 +16,7 @@ pub trait Reveals: Send + Sync {
         by: StaffId,
         reason: &str,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<i64>;
     /// Requests of a report not yet used, oldest first.
     async fn open_reveal_requests(&self, report: ReportId) -> StoreResult<Vec<RevealRequest>>;

@@ -197,12 +197,28 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
         )
         .await
         .unwrap();
+    let (report_id, asker_id) = (receipt.report, asker.id);
+    dies_before_its_record(&store, |store, audit| async move {
+        store
+            .request_reveal(report_id, asker_id, "to call back", at(2, 3), audit)
+            .await
+    })
+    .await;
+    assert!(
+        store
+            .open_reveal_requests(receipt.report)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no request to reveal without its record"
+    );
     let request = store
         .request_reveal(
             receipt.report,
             asker.id,
             "to call the witness back",
             at(2, 3),
+            audited(),
         )
         .await
         .unwrap();

@@ -31,11 +31,17 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
         .unwrap();
 
     let id = store
-        .request_reveal(receipt.report, asker.id, "xác minh nhân chứng", at(3, 0))
+        .request_reveal(
+            receipt.report,
+            asker.id,
+            "xác minh nhân chứng",
+            at(3, 0),
+            audited(),
+        )
         .await
         .unwrap();
     let again = store
-        .request_reveal(receipt.report, asker.id, "lần nữa", at(3, 1))
+        .request_reveal(receipt.report, asker.id, "lần nữa", at(3, 1), audited())
         .await
         .unwrap();
     assert_eq!(id, again, "one waiting request per person");

@@ -251,19 +251,24 @@ impl Hotline {
         if !self.can_read(&actor.0, &case).await? {
             return Err(CoreError::NotFound);
         }
-        if !self
-            .store
-            .acknowledge_alert_chain(alerted.subject.report, actor.0.id, self.clock.now())
-            .await?
-        {
+        let report = alerted.subject.report;
+        let acknowledged = self
+            .audited(
+                Some(actor.0.id),
+                AuditAction::AlertAcknowledged,
+                case.as_str(),
+                &format!("level={}", alerted.level),
+                async |audit| {
+                    Ok(self
+                        .store
+                        .acknowledge_alert_chain(report, actor.0.id, audit.at(), audit)
+                        .await?)
+                },
+            )
+            .await?;
+        if !acknowledged {
             return Err(hotline_domain::DomainError::field("alert", "acknowledged").into());
         }
-        self.audit(
-            Some(actor.0.id),
-            AuditAction::AlertAcknowledged,
-            case.as_str(),
-            &format!("level={}", alerted.level),
-        )
-        .await
+        Ok(())
     }
 }

@@ -191,7 +191,7 @@ impl Hotline {
             event: ReportEvent::CallRecorded,
             via: Some((Channel::Phone, account.name.as_str(), &key)),
         };
-        match self.add_message(&detail, added).await {
+        match self.add_message(&detail, added, None).await {
             Ok(_) | Err(CoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -294,19 +294,21 @@ impl Hotline {
         if call.callback != "waiting" || !self.sees(actor, call.case_number.as_ref()).await? {
             return Err(CoreError::NotFound);
         }
-        let now = self.clock.now();
-        self.store
-            .record_callback(id, (outcome, outcome != "no_answer"), (actor.0.id, now))
-            .await?;
         let subject = call
             .case_number
             .as_ref()
             .map_or_else(|| format!("call/{id}"), ToString::to_string);
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::CallCalledBack,
             &subject,
             &format!("outcome={outcome}"),
+            async |audit| {
+                Ok(self
+                    .store
+                    .record_callback(id, (outcome, outcome != "no_answer"), actor.0.id, audit)
+                    .await?)
+            },
         )
         .await
     }
@@ -367,12 +369,12 @@ impl Hotline {
             event: ReportEvent::CallContentRecorded,
             via: None,
         };
-        self.add_message(&detail, added).await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::ReportCallContentRecorded,
             case.as_str(),
             &format!("files={}", evidence.len()),
+            async |audit| self.add_message(&detail, added, Some(audit)).await,
         )
         .await?;
         Ok(case)

@@ -14,7 +14,7 @@ use hotline_domain::text::clean;
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, DomainError, FollowUpCode, MessageId, ReportStatus,
 };
-use hotline_store::{NewMessage, ReportDetail, TakeApartWrite};
+use hotline_store::{Audited, NewMessage, ReportDetail, TakeApartWrite};
 
 /// A message to add to a report.
 pub(crate) struct Added<'a> {
@@ -153,7 +153,7 @@ impl Hotline {
             event: ReportEvent::ReporterAdded,
             via: None,
         };
-        self.add_message(&detail, added).await.map(|_| ())
+        self.add_message(&detail, added, None).await.map(|_| ())
     }
 
     /// An officer answers the reporter; the answer appears on the follow-up page (and, for
@@ -167,26 +167,28 @@ impl Hotline {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
         let (message, sent) = self.answer(actor, &detail, text).await?;
-        self.store.add_message(&message).await?;
-        // A platform's answer leaves at once.
-        self.deliveries_waiting.notify_one();
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::ReportReplied,
             case.as_str(),
             "",
+            async |audit| Ok(self.store.add_message(&message, Some(audit)).await?),
         )
         .await?;
+        // A platform's answer leaves at once.
+        self.deliveries_waiting.notify_one();
         Ok(sent)
     }
 
+    /// Adds a message to the report of `detail`; with `audit`, committed with its record.
     pub(crate) async fn add_message(
         &self,
         detail: &ReportDetail,
         added: Added<'_>,
+        audit: Option<Audited<'_>>,
     ) -> CoreResult<SentReply> {
         let (message, sent) = self.new_message(detail, added).await?;
-        self.store.add_message(&message).await?;
+        self.store.add_message(&message, audit).await?;
         Ok(sent)
     }
 

@@ -443,15 +443,18 @@ impl Hotline {
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors).into());
         }
-        self.store
-            .set_notify_addresses(actor.0.id, &addresses)
-            .await?;
         let channels: Vec<&str> = addresses.iter().map(|a| a.channel.as_str()).collect();
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::StaffNotifyAddresses,
             &actor.0.username,
             &format!("channels={}", channels.join(",")),
+            async |audit| {
+                Ok(self
+                    .store
+                    .set_notify_addresses(actor.0.id, &addresses, audit)
+                    .await?)
+            },
         )
         .await
     }

@@ -216,17 +216,20 @@ impl Hotline {
             .iter()
             .map(|code| hotline_vault::token_digest(&canonical_recovery_code(code)))
             .collect();
-        self.store
-            .activate_totp(member.id, &sealed, step, &digests)
-            .await?;
-        self.second_factor_given(&member, ip);
-        self.audit(
+        self.audited(
             Some(member.id),
             AuditAction::StaffSecondFactorEnrolled,
             &member.username,
             "",
+            async |audit| {
+                Ok(self
+                    .store
+                    .activate_totp(member.id, &sealed, step, &digests, audit)
+                    .await?)
+            },
         )
         .await?;
+        self.second_factor_given(&member, ip);
         let signed_in = self.complete_sign_in(token, member, "enrolment").await?;
         Ok(Enrolled {
             signed_in,

@@ -1,14 +1,14 @@
 //! Urgent reports' alert chains and the alerts they sent.
 
 use crate::SqlStore;
-use crate::rows::{Columns, map_err};
+use crate::rows::{Columns, map_commit_err, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::notify::NotificationKind;
 use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId};
 use hotline_store::{
-    AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, DeadlineAlertRecord, DeadlineWarning,
-    DueSubject, StoreError, StoreResult,
+    AlertChain, AlertRecord, AlertStep, AlertSubject, Alerts, Audited, DeadlineAlertRecord,
+    DeadlineWarning, DueSubject, StoreError, StoreResult,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -196,6 +196,7 @@ impl<DB> Alerts for SqlStore<DB> {
         report: ReportId,
         by: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
@@ -214,7 +215,8 @@ impl<DB> Alerts for SqlStore<DB> {
         let level = level_of(&row)?;
         let event = ReportEvent::AlertAcknowledged { level };
         Self::record_event(&mut tx, report.0, by, &event, at).await?;
-        tx.commit().await.map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
         Ok(true)
     }
 

@@ -1,11 +1,11 @@
 //! Calls to the hotline's line and the queue of missed calls to call back.
 
 use crate::SqlStore;
-use crate::rows::{Columns, map_err};
+use crate::rows::{Columns, map_commit_err, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{ReportId, StaffId};
-use hotline_store::{CallRecord, Calls, NewCall, StoreError, StoreResult};
+use hotline_store::{Audited, CallRecord, Calls, NewCall, StoreError, StoreResult};
 use hotline_store_sql_bounds::any_sql_database;
 
 const CALL_COLUMNS: &str = "c.id, c.account_id, c.call_id, c.direction, c.report_id, \
@@ -143,8 +143,11 @@ impl<DB> Calls for SqlStore<DB> {
         &self,
         id: i64,
         (outcome, done): (&str, bool),
-        (staff, at): (StaffId, DateTime<Utc>),
+        staff: StaffId,
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
+        let at = audit.at();
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE calls SET callback = $1, callback_outcome = $2, callback_by = $3, \
              callback_at = $4, callback_attempts = callback_attempts + 1 \
@@ -155,10 +158,12 @@ impl<DB> Calls for SqlStore<DB> {
         .bind(staff.0)
         .bind(at)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        changed.map(drop).ok_or(StoreError::NotFound)
+        changed.ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn live_calls(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>> {

@@ -1,14 +1,14 @@
 //! The notification outbox, its attempts, and where members want to be told.
 
 use crate::SqlStore;
-use crate::rows::{Columns, case_number, map_err};
+use crate::rows::{Columns, case_number, map_commit_err, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::notify::{NotificationKind, NotifyAddress, NotifyChannel};
 use hotline_domain::{ReportId, StaffId};
 use hotline_store::{
-    NewNotification, NotificationAttempt, NotificationOutcome, NotificationRecord, Notifications,
-    PendingNotification, StoreError, StoreResult,
+    Audited, NewNotification, NotificationAttempt, NotificationOutcome, NotificationRecord,
+    Notifications, PendingNotification, StoreError, StoreResult,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -86,6 +86,7 @@ impl<DB> Notifications for SqlStore<DB> {
         &self,
         staff: StaffId,
         addresses: &[NotifyAddress],
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM notify_addresses WHERE staff_id = $1")
@@ -106,7 +107,8 @@ impl<DB> Notifications for SqlStore<DB> {
             .await
             .map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn queue_notification(&self, notification: &NewNotification) -> StoreResult<bool> {

@@ -9,9 +9,9 @@ use hotline_domain::{
     Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, Attachment, Event, FacetCount, Message, NewContact, NewMessage, NewReport,
-    NewerReports, Receipt, RegisterEntry, ReportDetail, ReportFilter, ReportOrder, ReportSummary,
-    Reports, ResponseSample, StoreError, StoreResult, Visibility,
+    AssigneeFilter, Attachment, Audited, Event, FacetCount, Message, NewContact, NewMessage,
+    NewReport, NewerReports, Receipt, RegisterEntry, ReportDetail, ReportFilter, ReportOrder,
+    ReportSummary, Reports, ResponseSample, StoreError, StoreResult, Visibility,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use std::collections::BTreeMap;
@@ -535,9 +535,16 @@ impl<DB> Reports for SqlStore<DB> {
         rows::report_detail(&row)
     }
 
-    async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId> {
+    async fn add_message(
+        &self,
+        message: &NewMessage,
+        audit: Option<Audited<'_>>,
+    ) -> StoreResult<MessageId> {
         let mut tx = self.begin_write().await?;
         let id = Self::insert_message(&mut tx, message).await?;
+        if let Some(audit) = audit {
+            Self::append_audit_in(&mut tx, audit).await?;
+        }
         tx.commit().await.map_err(map_commit_err)?;
         Ok(id)
     }

@@ -169,6 +169,7 @@ impl<DB> Staff for SqlStore<DB> {
         sealed: &[u8],
         step: i64,
         recovery_digests: &[String],
+        audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
@@ -197,6 +198,7 @@ impl<DB> Staff for SqlStore<DB> {
                 .await
                 .map_err(map_err)?;
         }
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
 

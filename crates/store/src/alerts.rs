@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ReportId, StaffId, UnitCode, Urgency};
 
-use crate::StoreResult;
+use crate::{Audited, StoreResult};
 
 /// Urgent reports' alert chains: who was alerted at which level, and who acknowledged.
 /// Moving a chain is compare-and-set, so that several nodes ticking at once alert each level
@@ -30,6 +30,7 @@ pub trait Alerts: Send + Sync {
         report: ReportId,
         by: StaffId,
         at: DateTime<Utc>,
+        audit: Audited<'_>,
     ) -> StoreResult<bool>;
     /// A member's alerts, newest first.
     async fn alerts_for(&self, staff: StaffId, limit: u32) -> StoreResult<Vec<AlertRecord>>;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ReportId, StaffId};
 
-use crate::StoreResult;
+use crate::{Audited, StoreResult};
 
 /// Calls to the hotline's line and the queue of those to call back.
 #[async_trait]
@@ -34,7 +34,8 @@ pub trait Calls: Send + Sync {
         &self,
         id: i64,
         (outcome, done): (&str, bool),
-        (staff, at): (StaffId, DateTime<Utc>),
+        staff: StaffId,
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Calls ringing or under way that began after `since`, newest first.
     async fn live_calls(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallRecord>>;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::notify::{NotificationKind, NotifyAddress, NotifyChannel};
 use hotline_domain::{CaseNumber, StaffId, Urgency};
 
-use crate::StoreResult;
+use crate::{Audited, StoreResult};
 
 /// Notifications outside the console. Alerts and time-limit warnings queue theirs in their own
 /// transaction (see [`Alerts`](crate::Alerts)); the sending job takes them from here.
@@ -18,6 +18,7 @@ pub trait Notifications: Send + Sync {
         &self,
         staff: StaffId,
         addresses: &[NotifyAddress],
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Queues a notification; `false` when one with the same key was queued before.
     async fn queue_notification(&self, notification: &NewNotification) -> StoreResult<bool>;

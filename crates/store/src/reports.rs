@@ -9,7 +9,7 @@ use hotline_domain::{
     ReportId, ReportStatus, StaffId, Topic, UnitCode, Urgency,
 };
 
-use crate::{ProcedureState, StoreResult};
+use crate::{Audited, ProcedureState, StoreResult};
 
 #[async_trait]
 pub trait Reports: Send + Sync {
@@ -97,7 +97,13 @@ pub trait Reports: Send + Sync {
     /// the reporter's proof. `NotFound` otherwise.
     async fn report_by_follow_up(&self, digest: &str) -> StoreResult<ReportDetail>;
     /// Adds a message to a report, with its words and its event, and marks the report updated.
-    async fn add_message(&self, message: &NewMessage) -> StoreResult<MessageId>;
+    /// With `audit`, an officer's message (an answer, a call's content) commits with its
+    /// record.
+    async fn add_message(
+        &self,
+        message: &NewMessage,
+        audit: Option<Audited<'_>>,
+    ) -> StoreResult<MessageId>;
     /// The reporter has seen the answers delivered to them: each becomes `read`.
     async fn mark_replies_read(&self, report: ReportId) -> StoreResult<()>;
     /// The reports, neither closed nor merged, that came from the platform sender with this

@@ -35,6 +35,7 @@ pub trait Staff: Send + Sync {
         sealed: &[u8],
         step: i64,
         recovery_digests: &[String],
+        audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Takes the code of time step `step`: `false` when a code of that step or a later one was
     /// already taken (a code is good once).

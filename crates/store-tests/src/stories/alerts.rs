@@ -88,13 +88,13 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
     assert!(mine[0].acknowledged_at.is_none());
     assert!(
         store
-            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6))
+            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6), audited())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6))
+            .acknowledge_alert_chain(receipts[0].report, leader.id, at(2, 6), audited())
             .await
             .unwrap()
     );

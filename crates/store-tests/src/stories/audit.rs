@@ -294,9 +294,10 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
         })
         .await
         .unwrap();
+    // Enrolling is recorded too: one more entry.
     store.set_pending_totp(member.id, b"secret").await.unwrap();
     store
-        .activate_totp(member.id, b"secret", 100, &[])
+        .activate_totp(member.id, b"secret", 100, &[], audited())
         .await
         .unwrap();
     let session_lives = || async {
@@ -322,7 +323,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
     })
     .await;
     assert!(store.second_factor(id).await.unwrap().totp_sealed.is_some());
-    assert_eq!(last_record(store.as_ref()).await, head + 1);
+    assert_eq!(last_record(store.as_ref()).await, head + 2);
 
     store.delete_sessions_of(id, audited()).await.unwrap();
     assert!(!session_lives().await);
@@ -333,7 +334,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
     assert!(store.api_token_staff("token").await.is_err());
     store.reset_second_factor(id, audited()).await.unwrap();
     assert!(store.second_factor(id).await.unwrap().totp_sealed.is_none());
-    assert_eq!(last_record(store.as_ref()).await, head + 4);
+    assert_eq!(last_record(store.as_ref()).await, head + 5);
 }
 
 /// A roster's change commits with its record, and the record names the row the change made.

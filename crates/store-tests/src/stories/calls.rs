@@ -87,7 +87,7 @@ pub async fn a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback(
     assert_eq!(waiting.len(), 1);
     let missed = waiting[0].id;
     store
-        .record_callback(missed, ("no_answer", false), (staff, at(3, 0)))
+        .record_callback(missed, ("no_answer", false), staff, audited())
         .await
         .unwrap();
     assert_eq!(
@@ -95,13 +95,13 @@ pub async fn a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback(
         1
     );
     store
-        .record_callback(missed, ("reached", true), (staff, at(3, 1)))
+        .record_callback(missed, ("reached", true), staff, audited())
         .await
         .unwrap();
     assert!(store.waiting_callbacks(10).await.unwrap().is_empty());
     assert!(matches!(
         store
-            .record_callback(missed, ("reached", true), (staff, at(3, 2)))
+            .record_callback(missed, ("reached", true), staff, audited())
             .await,
         Err(StoreError::NotFound)
     ));

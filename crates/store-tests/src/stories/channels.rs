@@ -188,9 +188,9 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         account: "qn-whatsapp".into(),
         platform_message_id: Some("wamid.2".into()),
     };
-    store.add_message(&follow).await.unwrap();
+    store.add_message(&follow, None).await.unwrap();
     assert!(matches!(
-        store.add_message(&follow).await,
+        store.add_message(&follow, None).await,
         Err(StoreError::Conflict(_))
     ));
     let first_again = NewMessage {
@@ -198,7 +198,7 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         ..follow.clone()
     };
     assert!(matches!(
-        store.add_message(&first_again).await,
+        store.add_message(&first_again, None).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.messages(receipt.report).await.unwrap().len(), 2);
@@ -212,7 +212,7 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         account: String::new(),
         ..follow
     };
-    let answer_id = store.add_message(&answer).await.unwrap();
+    let answer_id = store.add_message(&answer, None).await.unwrap();
     let due = store
         .outbound_due(&[Channel::Whatsapp, Channel::Messenger], at(2, 5), 10)
         .await

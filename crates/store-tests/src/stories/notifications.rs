@@ -31,11 +31,11 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
     let mail = NotifyAddress::parse(NotifyChannel::Email, "a@example.invalid", "a").unwrap();
     let chat = NotifyAddress::parse(NotifyChannel::Telegram, "42", "a").unwrap();
     store
-        .set_notify_addresses(duty.id, &[chat.clone(), mail.clone()])
+        .set_notify_addresses(duty.id, &[chat.clone(), mail.clone()], audited())
         .await
         .unwrap();
     store
-        .set_notify_addresses(duty.id, &[mail.clone(), chat.clone()])
+        .set_notify_addresses(duty.id, &[mail.clone(), chat.clone()], audited())
         .await
         .unwrap();
     assert_eq!(store.notify_addresses(duty.id).await.unwrap(), [mail, chat]);

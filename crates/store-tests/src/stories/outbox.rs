@@ -40,10 +40,16 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
         platform_message_id: None,
     };
     let first = receipts[0].report;
-    let ack = store.add_message(&outbound(first, "ack")).await.unwrap();
-    let answer = store.add_message(&outbound(first, "answer")).await.unwrap();
+    let ack = store
+        .add_message(&outbound(first, "ack"), None)
+        .await
+        .unwrap();
+    let answer = store
+        .add_message(&outbound(first, "answer"), None)
+        .await
+        .unwrap();
     let other = store
-        .add_message(&outbound(receipts[1].report, "other's ack"))
+        .add_message(&outbound(receipts[1].report, "other's ack"), None)
         .await
         .unwrap();
     let due = async |now| -> Vec<MessageId> {
@@ -93,7 +99,10 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
     assert_eq!(due(at(2, 6)).await, [answer, other]);
 
     // A message that failed for good no longer holds back the next.
-    let later = store.add_message(&outbound(first, "later")).await.unwrap();
+    let later = store
+        .add_message(&outbound(first, "later"), None)
+        .await
+        .unwrap();
     assert!(store.claim_outbound(answer, None, at(2, 8)).await.unwrap());
     assert_eq!(due(at(2, 7)).await, [other]);
     store
@@ -110,7 +119,10 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
 
     // The citizen was asked to write back and stayed silent: the waiting message and those
     // queued behind it fail together, the other citizen's do not.
-    let last = store.add_message(&outbound(first, "last")).await.unwrap();
+    let last = store
+        .add_message(&outbound(first, "last"), None)
+        .await
+        .unwrap();
     assert!(store.claim_outbound(later, None, at(2, 9)).await.unwrap());
     store
         .finish_outbound(

@@ -434,7 +434,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         account: String::new(),
         platform_message_id: None,
     };
-    store.add_message(&added).await.unwrap();
+    store.add_message(&added, None).await.unwrap();
     let messages = store.messages(receipt.report).await.unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(
@@ -478,7 +478,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         .unwrap();
     assert_eq!(found.len(), 1, "the new words are searchable");
     // Words the report already had are not doubled.
-    store.add_message(&added).await.unwrap();
+    store.add_message(&added, None).await.unwrap();
 
     // An answer is delivered, then read once the reporter has seen it; inbound messages have
     // no delivery state and stay so.
@@ -492,7 +492,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         event: ReportEvent::Replied,
         ..added
     };
-    store.add_message(&answer).await.unwrap();
+    store.add_message(&answer, None).await.unwrap();
     let states = |messages: Vec<hotline_store::Message>| {
         messages
             .into_iter()

@@ -150,7 +150,7 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
         account: String::new(),
         platform_message_id: None,
     };
-    store.add_message(&added).await.unwrap();
+    store.add_message(&added, None).await.unwrap();
     let mut late = report(UnitCode::province(22), "QN", at(3, 1), "ban đêm");
     late.word_index = words(&["dem"]);
     let late = store.intake(&[late]).await.unwrap().remove(0);

@@ -200,14 +200,14 @@ pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Sto
     assert!(
         matches!(
             store
-                .activate_totp(member.id, b"first", 100, &recovery)
+                .activate_totp(member.id, b"first", 100, &recovery, audited())
                 .await,
             Err(StoreError::Conflict(_))
         ),
         "only the secret still offered is activated"
     );
     store
-        .activate_totp(member.id, b"second", 100, &recovery)
+        .activate_totp(member.id, b"second", 100, &recovery, audited())
         .await
         .unwrap();
     let factor = store.second_factor(member.id).await.unwrap();

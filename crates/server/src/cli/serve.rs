@@ -1,0 +1,21 @@
+//! Serving, and bringing the schema up to date.
+
+use super::shutdown_signal;
+use anyhow::Context;
+use hotline_server::Service;
+use hotline_server::config::Config;
+use hotline_server::launch_with_listener;
+
+pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    launch_with_listener(config, listener, demo, shutdown_signal()).await
+}
+
+pub(super) async fn migrate(config: Config) -> anyhow::Result<()> {
+    let service = Service::open(&config).await?;
+    service.close().await;
+    println!("database is up to date");
+    Ok(())
+}

@@ -378,19 +378,18 @@ impl Hotline {
             .staff_by_username(&username.trim().to_lowercase())
             .await?;
         let (token, digest) = hotline_vault::new_token();
-        self.store
-            .create_api_token(&NewApiToken {
-                digest,
-                staff: login.member.id,
-                label: label.to_owned(),
-                created_at: self.clock.now(),
-            })
-            .await?;
-        self.audit(
+        let new = NewApiToken {
+            digest,
+            staff: login.member.id,
+            label: label.to_owned(),
+            created_at: self.clock.now(),
+        };
+        self.audited(
             None,
             AuditAction::TokenCreated,
             &login.member.username,
             label,
+            async |audit| Ok(self.store.create_api_token(&new, audit).await?),
         )
         .await?;
         Ok(token)

@@ -60,7 +60,8 @@ pub struct OfferedHints {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportEvent {
     /// Intake took it in: on which channel, for which unit, by which routing rule
-    /// (`hotline_core::routing::Routed::basis`).
+    /// (`hotline_core::routing::Routed::basis`; empty for reports received before it was
+    /// recorded).
     Received {
         channel: Channel,
         unit: UnitCode,
@@ -287,7 +288,8 @@ impl ReportEvent {
             K::Received => Self::Received {
                 channel: d.parse("channel")?,
                 unit: d.parse("unit")?,
-                route: d.rest("route")?.to_owned(),
+                // Reports received before routing was recorded have none.
+                route: d.rest("route").unwrap_or_default().to_owned(),
             },
             K::Acknowledged => Self::Acknowledged,
             K::Assigned => Self::Assigned {
@@ -619,6 +621,14 @@ mod tests {
         assert_eq!(
             ReportEvent::read("report.assigned", "staff=12"),
             ReportEvent::Assigned { staff: StaffId(12) }
+        );
+        assert_eq!(
+            ReportEvent::read("report.received", "channel=web unit=22"),
+            ReportEvent::Received {
+                channel: Channel::Web,
+                unit: "22".parse().unwrap(),
+                route: String::new(),
+            }
         );
         assert_eq!(
             ReportEvent::read("report.alerted", "level=1 alerted=1").to_string(),

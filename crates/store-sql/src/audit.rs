@@ -137,7 +137,9 @@ impl<DB> Audit for SqlStore<DB> {
         if prefixes.is_empty() {
             return Ok(Vec::new());
         }
-        // Prefixes are the application's own action names; `%` and `_` never occur in them.
+        // Prefixes are the application's own action names (`AuditAction::REVEAL_PREFIXES`):
+        // `%` never occurs in them, and the `_` of `text.item_`, one character to LIKE, selects
+        // no other action.
         let matches = (2..prefixes.len() + 2)
             .map(|n| format!("action LIKE ${n} || '%'"))
             .collect::<Vec<_>>()

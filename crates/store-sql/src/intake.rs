@@ -14,12 +14,10 @@ use crate::rows;
 use crate::rows::map_err;
 use crate::{SqlStore, code_param, values_rows};
 
-/// Rows of an intake batch per statement, within the same limit: reports bind 22 values
-/// each, messages 7, events 5, register lines 8.
+/// Rows of an intake batch per statement, within SQLite's 32,766 parameters: reports bind 22
+/// values each, messages 7, events 5, register lines 8 (`crate::register`).
 pub(crate) const REPORTS_PER_STATEMENT: usize = 256;
-
 pub(crate) const MESSAGES_PER_STATEMENT: usize = 512;
-
 pub(crate) const EVENTS_PER_STATEMENT: usize = 1024;
 
 /// Counts `$3` more case numbers of a prefix (`$1`) and year (`$2`); the last one taken.

@@ -252,7 +252,8 @@ impl<DB> Staff for SqlStore<DB> {
         tx.commit().await.map_err(map_commit_err)
     }
 
-    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {
+    async fn create_api_token(&self, token: &NewApiToken, audit: Audited<'_>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (digest, staff_id, label, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -260,10 +261,11 @@ impl<DB> Staff for SqlStore<DB> {
         .bind(token.staff.0)
         .bind(&token.label)
         .bind(token.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(map_err)
+        .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember> {

@@ -50,7 +50,7 @@ pub trait Staff: Send + Sync {
     /// Forgets a member's second factor and recovery codes and ends their sessions: they
     /// enrol again at their next sign-in.
     async fn reset_second_factor(&self, staff: StaffId, audit: Audited<'_>) -> StoreResult<()>;
-    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()>;
+    async fn create_api_token(&self, token: &NewApiToken, audit: Audited<'_>) -> StoreResult<()>;
     async fn api_token_staff(&self, digest: &str) -> StoreResult<StaffMember>;
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Members of the unit with this path and of the units below it, by username.

@@ -101,6 +101,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 fn moved(new: &str, params: &RawPathParams, query: Option<&str>) -> Response {
     let mut location = new.to_owned();
     for (name, value) in params {
+        // A segment of dots would move the redirect up the path: no old link held one.
+        if value.is_empty() || value.chars().all(|c| c == '.') {
+            return StatusCode::NOT_FOUND.into_response();
+        }
         let encoded = utf8_percent_encode(value, SEGMENT).to_string();
         location = location.replace(&format!("{{{name}}}"), &encoded);
     }

@@ -56,6 +56,9 @@ async fn old_console_paths_answer_308_to_their_new_names() {
             "/console/admin/directory/a%2F%2Fb/frame-origins".to_owned()
         )
     );
+    // Nor can it climb the path: a segment of dots is not one an old link held.
+    let (status, _) = location_of(get("/console/reports/%2E%2E/bien-ban").await.unwrap()).await;
+    assert_eq!(status, 404);
     // A form posted to an old path is sent on with its method (308, not 303).
     let posted = client
         .post(server.url("/console/canh-bao/nhan"))

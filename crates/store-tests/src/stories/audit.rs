@@ -286,15 +286,18 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
         .await
         .unwrap();
     store
-        .create_api_token(&NewApiToken {
-            digest: "token".into(),
-            staff: member.id,
-            label: "script".into(),
-            created_at: at(1, 8),
-        })
+        .create_api_token(
+            &NewApiToken {
+                digest: "token".into(),
+                staff: member.id,
+                label: "script".into(),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
-    // Enrolling is recorded too: one more entry.
+    // Issuing the token and enrolling are recorded too: two more entries.
     store.set_pending_totp(member.id, b"secret").await.unwrap();
     store
         .activate_totp(member.id, b"secret", 100, &[], audited())
@@ -323,7 +326,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
     })
     .await;
     assert!(store.second_factor(id).await.unwrap().totp_sealed.is_some());
-    assert_eq!(last_record(store.as_ref()).await, head + 2);
+    assert_eq!(last_record(store.as_ref()).await, head + 3);
 
     store.delete_sessions_of(id, audited()).await.unwrap();
     assert!(!session_lives().await);
@@ -334,7 +337,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
     assert!(store.api_token_staff("token").await.is_err());
     store.reset_second_factor(id, audited()).await.unwrap();
     assert!(store.second_factor(id).await.unwrap().totp_sealed.is_none());
-    assert_eq!(last_record(store.as_ref()).await, head + 5);
+    assert_eq!(last_record(store.as_ref()).await, head + 6);
 }
 
 /// A roster's change commits with its record, and the record names the row the change made.

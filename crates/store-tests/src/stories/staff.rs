@@ -70,12 +70,15 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
     );
 
     store
-        .create_api_token(&NewApiToken {
-            digest: "t1".into(),
-            staff: member.id,
-            label: "script".into(),
-            created_at: at(1, 8),
-        })
+        .create_api_token(
+            &NewApiToken {
+                digest: "t1".into(),
+                staff: member.id,
+                label: "script".into(),
+                created_at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     assert_eq!(store.api_token_staff("t1").await.unwrap().id, member.id);

@@ -143,6 +143,7 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         ReportEvent::DeadlineAlerted { kind, .. } => {
             Some(ctx.tr.t(&format!("deadline-alert-{kind}")))
         }
+        ReportEvent::Received { route, .. } if route.is_empty() => None,
         ReportEvent::Received {
             unit: held, route, ..
         } => {

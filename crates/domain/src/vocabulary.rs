@@ -207,7 +207,7 @@ impl ReportEvent {
                 channel,
                 unit,
                 route,
-            } => format!("channel={channel} unit={unit} route={route}"),
+            } => Self::received_detail(*channel, unit, route),
             Self::Assigned { staff } => format!("staff={staff}"),
             Self::Transferred { from, to, reason } => {
                 // The reason is free text, read back as the rest of the line: one line of it.
@@ -268,6 +268,12 @@ impl ReportEvent {
             ),
             Self::Unrecognised { detail, .. } => detail.clone(),
         }
+    }
+
+    /// The detail of [`ReportEvent::Received`], written from borrowed parts: intake writes one
+    /// per report and need not copy them into an event first.
+    pub fn received_detail(channel: Channel, unit: &UnitCode, route: &str) -> String {
+        format!("channel={channel} unit={unit} route={route}")
     }
 
     /// An event as stored; what cannot be read is [`ReportEvent::Unrecognised`].

@@ -351,14 +351,11 @@ impl<DB> SqlStore<DB> {
                     .bind(**id)
                     .bind(report.entered_by.map(|s| s.0))
                     .bind(ReportEventKind::Received.as_str())
-                    .bind(
-                        ReportEvent::Received {
-                            channel: report.channel,
-                            unit: report.unit.clone(),
-                            route: report.route.clone(),
-                        }
-                        .detail(),
-                    )
+                    .bind(ReportEvent::received_detail(
+                        report.channel,
+                        &report.unit,
+                        &report.route,
+                    ))
                     .bind(report.received_at);
             }
             insert.execute(&mut **tx).await.map_err(map_err)?;

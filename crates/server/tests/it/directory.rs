@@ -584,7 +584,7 @@ async fn administered(backend: Backend) {
 
     // The director moves to Hà Tĩnh: the position ends, the same person takes a new one.
     let position = {
-        let at = shown.find("lanh-dao/ket-thuc").unwrap();
+        let at = shown.find("positions/end").unwrap();
         attribute_after(&shown[at..], "name=\"id\"", "value").unwrap()
     };
     let (status, _) = post(
@@ -629,7 +629,7 @@ async fn administered(backend: Backend) {
     assert_eq!(status, 404, "{position} is Quảng Ninh's: {shown}");
     let ht_page = page(&admin, server.url("/console/admin/directory?tinh=ha-tinh")).await;
     let ht_position = {
-        let at = ht_page.find("lanh-dao/ket-thuc").unwrap();
+        let at = ht_page.find("positions/end").unwrap();
         attribute_after(&ht_page[at..], "name=\"id\"", "value").unwrap()
     };
     let (status, shown) = post(

@@ -6,12 +6,10 @@ use crate::{SqlStore, values_rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::platform::AccountName;
-use hotline_domain::{CaseNumber, Channel, MessageId, ReportEvent, ReportId};
+use hotline_domain::{Channel, MessageId, ReportId};
 use hotline_store::{
-    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, Media, MediaOutcome,
-    NewAttachment, NewChannelAccount, NewDelivery, NewMediaFetch, NewMessage, OutboundMessage,
-    Outbox, PendingDelivery, PendingMediaFetch, SendOutcome, StoreError, StoreResult,
-    TakeApartWrite,
+    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
+    NewDelivery, NewMessage, PendingDelivery, StoreError, StoreResult, TakeApartWrite,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -36,15 +34,15 @@ const TAKEN_APART_MESSAGE_VALUES: [Option<&str>; 10] = [
 const ACCOUNT_COLUMNS: &str = "id, platform, name, unit_code, secrets_sealed, api_base, \
      created_at, disabled_at, cursor, checked_at";
 
-fn bad(what: &str) -> StoreError {
+pub(crate) fn bad(what: &str) -> StoreError {
     StoreError::Other(format!("a channel account with a bad {what}"))
 }
 
-fn count(row: &impl Columns, column: &str) -> StoreResult<u32> {
+pub(crate) fn count(row: &impl Columns, column: &str) -> StoreResult<u32> {
     u32::try_from(row.int(column)?).map_err(|_| bad(column))
 }
 
-fn account(row: &impl Columns) -> StoreResult<ChannelAccount> {
+pub(crate) fn account(row: &impl Columns) -> StoreResult<ChannelAccount> {
     Ok(ChannelAccount {
         id: row.int("id")?,
         platform: row.text("platform")?.parse().map_err(|_| bad("platform"))?,
@@ -131,7 +129,7 @@ impl<DB> SqlStore<DB> {
     }
 
     /// The report's answers waiting for the citizen to write may leave from `now`.
-    async fn release_answers_in(
+    pub(crate) async fn release_answers_in(
         tx: &mut Transaction<'static, DB>,
         report: ReportId,
         now: DateTime<Utc>,
@@ -649,279 +647,5 @@ impl<DB> Channels for SqlStore<DB> {
             dead: count(&row, "dead")?,
             ignored: count(&row, "ignored")?,
         })
-    }
-}
-
-#[any_sql_database]
-#[async_trait]
-impl<DB> Outbox for SqlStore<DB> {
-    async fn outbound_due(
-        &self,
-        channels: &[Channel],
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<OutboundMessage>> {
-        if channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        let names: Vec<String> = channels
-            .iter()
-            .map(|c| format!("'{}'", c.as_str()))
-            .collect();
-        sqlx::query(&format!(
-            "SELECT m.id, m.report_id, r.case_number, m.channel, m.account, m.body_sealed, \
-             m.send_attempts, m.send_next_at, m.created_at \
-             FROM messages m JOIN reports r ON r.id = m.report_id \
-             WHERE m.delivery = 'queued' AND m.direction = 'outbound' AND m.channel IN ({}) \
-             AND r.reply_sealed IS NOT NULL \
-             AND (m.send_next_at IS NULL OR m.send_next_at <= $1) \
-             AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.report_id = m.report_id \
-                 AND e.channel = m.channel AND e.direction = 'outbound' \
-                 AND e.delivery = 'queued' AND e.id < m.id) \
-             ORDER BY m.id LIMIT $2",
-            names.join(", ")
-        ))
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|row| {
-            Ok(OutboundMessage {
-                id: MessageId(row.int("id")?),
-                report: ReportId(row.int("report_id")?),
-                case_number: crate::rows::case_number(row.text("case_number")?)?,
-                channel: row.text("channel")?.parse().map_err(|_| bad("channel"))?,
-                account: row.text("account")?,
-                body_sealed: row.bytes_opt("body_sealed")?.unwrap_or_default(),
-                attempts: count(row, "send_attempts")?,
-                next_at: row.time_opt("send_next_at")?,
-                created_at: row.time("created_at")?,
-            })
-        })
-        .collect()
-    }
-
-    async fn claim_outbound(
-        &self,
-        id: MessageId,
-        seen: Option<DateTime<Utc>>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let claimed = match seen {
-            Some(seen) => sqlx::query(
-                "UPDATE messages SET send_next_at = $1 \
-                 WHERE id = $2 AND delivery = 'queued' AND send_next_at = $3 RETURNING id",
-            )
-            .bind(until)
-            .bind(id.0)
-            .bind(seen),
-            None => sqlx::query(
-                "UPDATE messages SET send_next_at = $1 \
-                 WHERE id = $2 AND delivery = 'queued' AND send_next_at IS NULL RETURNING id",
-            )
-            .bind(until)
-            .bind(id.0),
-        }
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(claimed.is_some())
-    }
-
-    async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome) -> StoreResult<()> {
-        let query = match outcome {
-            SendOutcome::Sent { account, sent_id } => sqlx::query(
-                "UPDATE messages SET delivery = 'sent', account = $1, sent_id = $2, \
-                 send_error = NULL, send_attempts = send_attempts + 1 WHERE id = $3",
-            )
-            .bind(account.clone())
-            .bind(sent_id.clone())
-            .bind(id.0),
-            SendOutcome::Retry { next_at, error } => sqlx::query(
-                "UPDATE messages SET send_next_at = $1, send_error = $2, \
-                 send_attempts = send_attempts + 1 WHERE id = $3",
-            )
-            .bind(*next_at)
-            .bind(error.clone())
-            .bind(id.0),
-            SendOutcome::Failed { account, error } => sqlx::query(
-                "UPDATE messages SET delivery = 'failed', send_error = $1, \
-                 account = COALESCE($2, account), send_attempts = send_attempts + 1 WHERE id = $3",
-            )
-            .bind(error.clone())
-            .bind(account.clone())
-            .bind(id.0),
-            SendOutcome::Expired { account, error } => sqlx::query(
-                "UPDATE messages SET delivery = 'failed', send_error = $1, account = $2, \
-                 send_attempts = send_attempts + CASE WHEN id = $3 THEN 1 ELSE 0 END \
-                 WHERE direction = 'outbound' AND delivery = 'queued' AND id >= $3 \
-                 AND report_id = (SELECT report_id FROM messages WHERE id = $3) \
-                 AND channel = (SELECT channel FROM messages WHERE id = $3)",
-            )
-            .bind(error.clone())
-            .bind(account.clone())
-            .bind(id.0),
-        };
-        query.execute(&self.pool).await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn release_answers(&self, report: ReportId, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        Self::release_answers_in(&mut tx, report, now).await?;
-        tx.commit().await.map_err(map_commit_err)
-    }
-
-    async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>> {
-        sqlx::query(
-            "SELECT MAX(created_at) AS last FROM messages \
-             WHERE report_id = $1 AND direction = 'inbound'",
-        )
-        .bind(report.0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?
-        .time_opt("last")
-    }
-}
-
-#[any_sql_database]
-#[async_trait]
-impl<DB> Media for SqlStore<DB> {
-    async fn queue_media_fetch(&self, fetch: &NewMediaFetch) -> StoreResult<bool> {
-        let queued = sqlx::query(
-            "INSERT INTO media_fetches \
-             (account_id, platform_message_id, position, ref_sealed, state, next_at) \
-             VALUES ($1, $2, $3, $4, 'queued', $5) \
-             ON CONFLICT (account_id, platform_message_id, position) DO NOTHING RETURNING id",
-        )
-        .bind(fetch.account_id)
-        .bind(&fetch.platform_message_id)
-        .bind(i64::from(fetch.position))
-        .bind(fetch.ref_sealed.clone())
-        .bind(fetch.at)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(queued.is_some())
-    }
-
-    async fn due_media_fetches(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<PendingMediaFetch>> {
-        sqlx::query(
-            "SELECT id, account_id, platform_message_id, position, ref_sealed, attempts, next_at \
-             FROM media_fetches WHERE state = 'queued' AND next_at <= $1 \
-             ORDER BY next_at, id LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|row| {
-            Ok(PendingMediaFetch {
-                id: row.int("id")?,
-                account_id: row.int("account_id")?,
-                platform_message_id: row.text("platform_message_id")?,
-                position: count(row, "position")?,
-                ref_sealed: row.bytes("ref_sealed")?,
-                attempts: count(row, "attempts")?,
-                next_at: row.time("next_at")?,
-            })
-        })
-        .collect()
-    }
-
-    async fn claim_media_fetch(
-        &self,
-        id: i64,
-        seen: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let claimed = sqlx::query(
-            "UPDATE media_fetches SET next_at = $1 \
-             WHERE id = $2 AND state = 'queued' AND next_at = $3 RETURNING id",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(seen)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(claimed.is_some())
-    }
-
-    async fn finish_media_fetch(&self, id: i64, outcome: &MediaOutcome) -> StoreResult<()> {
-        let query = match outcome {
-            MediaOutcome::Kept => sqlx::query(
-                "UPDATE media_fetches SET state = 'kept', attempts = attempts + 1, \
-                 last_error = NULL WHERE id = $1",
-            )
-            .bind(id),
-            MediaOutcome::Retry { next_at, error } => sqlx::query(
-                "UPDATE media_fetches SET attempts = attempts + 1, next_at = $1, last_error = $2 \
-                 WHERE id = $3",
-            )
-            .bind(*next_at)
-            .bind(error.clone())
-            .bind(id),
-            MediaOutcome::Failed { error } => sqlx::query(
-                "UPDATE media_fetches SET state = 'failed', attempts = attempts + 1, \
-                 last_error = $1 WHERE id = $2",
-            )
-            .bind(error.clone())
-            .bind(id),
-        };
-        query.execute(&self.pool).await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn message_by_platform_id(
-        &self,
-        channel: Channel,
-        account: &str,
-        platform_message_id: &str,
-    ) -> StoreResult<Option<(ReportId, CaseNumber, MessageId)>> {
-        sqlx::query(
-            "SELECT m.id, m.report_id, r.case_number FROM messages m \
-             JOIN reports r ON r.id = m.report_id \
-             WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
-        )
-        .bind(channel.as_str())
-        .bind(account)
-        .bind(platform_message_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(|row| {
-            Ok((
-                ReportId(row.int("report_id")?),
-                crate::rows::case_number(row.text("case_number")?)?,
-                MessageId(row.int("id")?),
-            ))
-        })
-        .transpose()
-    }
-
-    async fn add_attachments(
-        &self,
-        report: ReportId,
-        message: MessageId,
-        files: &[NewAttachment],
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        Self::insert_attachments(&mut tx, report.0, message.0, files, at).await?;
-        let event = ReportEvent::MediaFetched {
-            files: u64::try_from(files.len()).unwrap_or(u64::MAX),
-        };
-        Self::record_event(&mut tx, report.0, None, &event, at).await?;
-        tx.commit().await.map_err(crate::rows::map_commit_err)
     }
 }

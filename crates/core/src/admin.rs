@@ -216,31 +216,34 @@ impl Hotline {
         .then(|| format!("{}-{suffix}", parent.code).parse().ok())
         .flatten()
         .ok_or_else(|| DomainError::field("code", "invalid"))?;
+        let new = NewUnit {
+            code,
+            name,
+            kind: UnitKind::Department,
+            parent: Some(parent.code.clone()),
+            province_code: parent.province_code,
+            commune_code: None,
+            case_prefix: parent.case_prefix.clone(),
+        };
         let unit = self
-            .store
-            .create_unit(&NewUnit {
-                code,
-                name,
-                kind: UnitKind::Department,
-                parent: Some(parent.code.clone()),
-                province_code: parent.province_code,
-                commune_code: None,
-                case_prefix: parent.case_prefix.clone(),
-            })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => DomainError::field("code", "taken").into(),
-                e => CoreError::from(e),
-            })?;
+            .audited(
+                Some(actor.0.id),
+                AuditAction::UnitCreated,
+                new.code.as_str(),
+                &format!("parent={} kind={}", parent.code, new.kind),
+                async |audit| {
+                    self.store
+                        .create_unit(&new, audit)
+                        .await
+                        .map_err(|e| match e {
+                            StoreError::Conflict(_) => DomainError::field("code", "taken").into(),
+                            e => CoreError::from(e),
+                        })
+                },
+            )
+            .await?;
         // Routing may name it: new reports should find it at once, not after the cache ages.
         self.units.invalidate();
-        self.audit(
-            Some(actor.0.id),
-            AuditAction::UnitCreated,
-            unit.code.as_str(),
-            &format!("parent={} kind={}", parent.code, unit.kind),
-        )
-        .await?;
         Ok(unit)
     }
 
@@ -253,17 +256,17 @@ impl Hotline {
             return Err(DomainError::field("code", "not_below_province").into());
         }
         let name = unit_name(name)?;
-        self.store.rename_unit(&unit.code, &name).await?;
-        // Pages name units from the cached list: the new name shows at once.
-        self.units.invalidate();
         // Unit names appear in notices to reporters and the procuracy: both are kept.
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::UnitRenamed,
             unit.code.as_str(),
             &format!("from={} to={name}", unit.name),
+            async |audit| Ok(self.store.rename_unit(&unit.code, &name, audit).await?),
         )
         .await?;
+        // Pages name units from the cached list: the new name shows at once.
+        self.units.invalidate();
         Ok(Unit { name, ..unit })
     }
 }

@@ -3,20 +3,22 @@
 use crate::rows::{Columns, unit};
 use async_trait::async_trait;
 use hotline_domain::UnitCode;
-use hotline_store::{NewUnit, StoreError, StoreResult, Unit, Units};
+use hotline_store::{Audited, NewUnit, StoreError, StoreResult, Unit, Units};
 use hotline_store_sql_bounds::any_sql_database;
 
-use crate::rows::map_err;
+use crate::rows::{map_commit_err, map_err};
 use crate::{SqlStore, code_param};
 
 #[any_sql_database]
 impl<DB> SqlStore<DB> {
     /// Inserts a unit under its parent, its path the parent's and its code; a unit with
-    /// that code already is kept as it is, and is an error unless `existing_is_fine`.
+    /// that code already is kept as it is, and is an error unless `existing_is_fine`. With
+    /// `audit`, a unit inserted commits with its record.
     pub(crate) async fn insert_unit(
         &self,
         new: &NewUnit,
         existing_is_fine: bool,
+        audit: Option<Audited<'_>>,
     ) -> StoreResult<Unit> {
         let mut tx = self.begin_write().await?;
         let parent_path: String = match &new.parent {
@@ -44,10 +46,14 @@ impl<DB> SqlStore<DB> {
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
-        if inserted.is_none() && !existing_is_fine {
-            return Err(StoreError::Conflict("code".into()));
+        match (inserted, audit) {
+            (None, _) if !existing_is_fine => return Err(StoreError::Conflict("code".into())),
+            (Some(_), Some(audit)) => {
+                Self::append_audit_in(&mut tx, audit).await?;
+            }
+            _ => {}
         }
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
         self.unit(&new.code).await
     }
 }
@@ -56,22 +62,29 @@ impl<DB> SqlStore<DB> {
 #[async_trait]
 impl<DB> Units for SqlStore<DB> {
     async fn ensure_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
-        self.insert_unit(new, true).await
+        self.insert_unit(new, true, None).await
     }
 
-    async fn create_unit(&self, new: &NewUnit) -> StoreResult<Unit> {
-        self.insert_unit(new, false).await
+    async fn create_unit(&self, new: &NewUnit, audit: Audited<'_>) -> StoreResult<Unit> {
+        self.insert_unit(new, false, Some(audit)).await
     }
 
-    async fn rename_unit(&self, code: &UnitCode, name: &str) -> StoreResult<()> {
+    async fn rename_unit(
+        &self,
+        code: &UnitCode,
+        name: &str,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE units SET name = $1 WHERE code = $2 RETURNING code")
             .bind(name)
             .bind(code.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn unit(&self, code: &UnitCode) -> StoreResult<Unit> {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hotline_domain::{UnitCode, UnitKind};
 
-use crate::StoreResult;
+use crate::{Audited, StoreResult};
 
 #[async_trait]
 pub trait Units: Send + Sync {
@@ -12,9 +12,10 @@ pub trait Units: Send + Sync {
     async fn unit(&self, code: &UnitCode) -> StoreResult<Unit>;
     async fn list_units(&self) -> StoreResult<Vec<Unit>>;
     /// Creates a unit under an existing parent; `Conflict("code")` when the code is taken.
-    async fn create_unit(&self, unit: &NewUnit) -> StoreResult<Unit>;
+    async fn create_unit(&self, unit: &NewUnit, audit: Audited<'_>) -> StoreResult<Unit>;
     /// Gives a unit a new name; `NotFound` when there is no such unit.
-    async fn rename_unit(&self, code: &UnitCode, name: &str) -> StoreResult<()>;
+    async fn rename_unit(&self, code: &UnitCode, name: &str, audit: Audited<'_>)
+    -> StoreResult<()>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

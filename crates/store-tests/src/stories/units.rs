@@ -1,6 +1,6 @@
 //! Places and the tree of units.
 
-use crate::fixtures::{first_commune_of_22, setup_units};
+use crate::fixtures::{audited, first_commune_of_22, setup_units};
 use hotline_domain::{Gazetteer, UnitCode, UnitKind};
 use hotline_store::{NewUnit, Store, StoreError};
 use std::sync::Arc;
@@ -66,18 +66,18 @@ pub async fn units_form_a_tree(store: Arc<dyn Store>) {
         commune_code: None,
         case_prefix: "QN".into(),
     };
-    let created = store.create_unit(&department).await.unwrap();
+    let created = store.create_unit(&department, audited()).await.unwrap();
     assert!(
         created
             .path
             .starts_with(&store.unit(&UnitCode::province(22)).await.unwrap().path)
     );
     assert!(matches!(
-        store.create_unit(&department).await,
+        store.create_unit(&department, audited()).await,
         Err(StoreError::Conflict(_))
     ));
     store
-        .rename_unit(&department.code, "Phòng PC02")
+        .rename_unit(&department.code, "Phòng PC02", audited())
         .await
         .unwrap();
     let renamed = store.unit(&department.code).await.unwrap();
@@ -86,7 +86,9 @@ pub async fn units_form_a_tree(store: Arc<dyn Store>) {
         ("Phòng PC02", created.path)
     );
     assert!(matches!(
-        store.rename_unit(&"77".parse().unwrap(), "x").await,
+        store
+            .rename_unit(&"77".parse().unwrap(), "x", audited())
+            .await,
         Err(StoreError::NotFound)
     ));
 }

@@ -8,8 +8,10 @@ use crate::extract::{Ctx, url_pairs};
 use crate::pages::{Chrome, render};
 use askama::Template;
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use hotline_core::directory::{
     ContactView, DirectorySearch, LeaderView, ProvinceDirectory, Verification, VerifiedContact,
@@ -867,6 +869,25 @@ pub async fn directory_verify_api(
         }
         Err(e) => ApiError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// The public directory's pages, cards and codes.
+pub(crate) fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/danh-ba", get(directory_index))
+        .route("/danh-ba/kiem-tra", get(directory_verify))
+        .route("/danh-ba/{province}", get(directory_province))
+        .route("/danh-ba/{province}/widget", get(directory_widget))
+        .route("/danh-ba/{province}/qr/{file}", get(directory_qr))
+        .route("/danh-ba/{province}/vcard/{file}", get(directory_vcard))
+}
+
+/// The directory's feed for other sites and apps.
+pub(crate) fn feed_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/directory", get(directory_feed))
+        .route("/api/v1/directory/verify", get(directory_verify_api))
+        .route("/api/v1/directory/{province}", get(directory_province_feed))
 }
 
 #[cfg(test)]

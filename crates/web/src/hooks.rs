@@ -4,10 +4,12 @@
 //! kept; an unknown account is 404. Bodies are never logged.
 
 use crate::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hotline_core::CoreError;
 use hotline_core::channels::{DeliveryHeaders, HandshakeAnswer};
 use std::collections::BTreeMap;
@@ -91,4 +93,9 @@ pub async fn delivery(
         Ok(_) => plain(StatusCode::OK, "EVENT_RECEIVED".to_owned()),
         Err(e) => refused(&e),
     }
+}
+
+/// Platforms' webhooks: the handshake and deliveries.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/hooks/{platform}/{account}", get(handshake).post(delivery))
 }

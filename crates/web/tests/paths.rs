@@ -6,31 +6,43 @@
 use regex::Regex;
 use std::path::Path;
 
-/// The router's paths, as `lib.rs` and `moved.rs` write them (`{name}` a parameter).
+/// The router's paths: each module's `.route("…")`, and the old paths `moved.rs` redirects
+/// (`{name}` a parameter).
 fn routes(src: &Path) -> Vec<Regex> {
-    let literal = Regex::new(r#""(/[a-z0-9/{}._-]*)""#).unwrap();
-    ["lib.rs", "moved.rs"]
+    let routed = Regex::new(r#"\.route\(\s*"(/[^"]*)""#).unwrap();
+    let moved = Regex::new(r#"\(\s*"(/console[^"]*)",\s*"/console"#).unwrap();
+    let mut paths = Vec::new();
+    for file in rust_files(src) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        paths.extend(routed.captures_iter(&text).map(|c| c[1].to_owned()));
+        paths.extend(moved.captures_iter(&text).map(|c| c[1].to_owned()));
+    }
+    let parameter = Regex::new(r"\\\{[a-z_]+\\\}").unwrap();
+    paths
         .iter()
-        .flat_map(|file| {
-            let text = std::fs::read_to_string(src.join(file)).unwrap();
-            literal
-                .captures_iter(&text)
-                .map(|c| c[1].to_owned())
-                .collect::<Vec<_>>()
-        })
-        .map(|route| {
-            let pattern = Regex::new(r"\{[a-z_]+\}")
-                .unwrap()
-                .replace_all(
-                    &regex::escape(&route)
-                        .replace(r"\{", "{")
-                        .replace(r"\}", "}"),
-                    "[^/]+",
-                )
+        .map(|path| {
+            let pattern = parameter
+                .replace_all(&regex::escape(path), "[^/]+")
                 .into_owned();
             Regex::new(&format!("^{pattern}$")).unwrap()
         })
         .collect()
+}
+
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
 }
 
 /// Console paths named in `dir`'s files with one of `extensions`, with what is filled in

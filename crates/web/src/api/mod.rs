@@ -15,8 +15,10 @@ use crate::AppState;
 use crate::error::{ApiError, InvalidParam, Problem};
 use crate::extract::{Ctx, parse_json, read_body, require_content_type, url_pairs};
 use axum::Json;
+use axum::Router;
 use axum::extract::rejection::BytesRejection;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use bytes::Bytes;
 use hotline_core::reports::MAX_LIST_LIMIT;
 use hotline_core::{Actor, CoreError};
@@ -128,6 +130,27 @@ pub struct ApiDoc;
 
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The JSON API's routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports", get(list_reports).post(create_report))
+        .route("/api/v1/reports/{case}", get(get_report))
+        .route("/api/v1/reports/{case}/replies", post(create_reply))
+        .route("/api/v1/reports/{case}/triage", post(create_triage))
+        .route(
+            "/api/v1/reports/{case}/police-conduct",
+            post(create_conduct_mark),
+        )
+        .route("/api/v1/reports/{case}/steps", post(create_step))
+        .route("/api/v1/reports/{case}/notices/{notice}", post(send_notice))
+        .route("/api/v1/search", get(search))
+        .route(
+            "/api/v1/reports/{case}/follow-up",
+            get(follow_up).post(follow_up_add),
+        )
+        .route("/api/v1/openapi.json", get(openapi))
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use hotline_core::admin::StaffChange;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::{DomainError, Role, UnitKind};
@@ -310,4 +312,19 @@ pub async fn admin_rename_unit(
         .await
         .map(|unit| ctx.tr.t1("units-renamed", "name", unit.name));
     after_unit_change(&state, &ctx, &actor, done).await
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/admin/staff",
+            get(admin_staff).post(admin_create_staff),
+        )
+        .route(
+            "/console/admin/units",
+            get(admin_units).post(admin_create_unit),
+        )
+        .route("/console/admin/units/rename", post(admin_rename_unit))
+        .route("/console/admin/staff/{username}", post(admin_change_staff))
 }

@@ -8,8 +8,10 @@ use crate::error::PageError;
 use crate::extract::Ctx;
 use askama::Template;
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hotline_core::calls::CALLBACK_OUTCOMES;
 use hotline_core::{Actor, CoreError};
 use http::StatusCode;
@@ -134,4 +136,11 @@ pub async fn live_calls(
         .into_response(),
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/callbacks", get(callbacks).post(record_callback))
+        .route("/console/calls", get(live_calls))
 }

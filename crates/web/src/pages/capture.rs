@@ -6,8 +6,11 @@ use crate::extract::Ctx;
 use crate::extract::Form;
 use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::Channel;
 use hotline_domain::DomainError;
@@ -204,4 +207,15 @@ pub async fn capture(
         .collect();
     let page = capture_page(&state, &ctx, &actor, values, messages).await;
     render(StatusCode::BAD_REQUEST, &page, &ctx)
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    Router::new().route(
+        "/console/capture",
+        get(capture_form).post(capture).layer(DefaultBodyLimit::max(
+            hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                + state.config.max_body_bytes,
+        )),
+    )
 }

@@ -8,8 +8,10 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use hotline_core::channels::{AccountInput, AccountView};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::DomainError;
@@ -253,4 +255,14 @@ pub async fn admin_retry_delivery(
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/admin/channels",
+            get(admin_channels).post(admin_add_channel),
+        )
+        .route("/console/admin/channels/retry", post(admin_retry_delivery))
 }

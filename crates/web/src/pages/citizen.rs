@@ -5,8 +5,11 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::{BodyError, Ctx, Form};
 use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect_off_executor};
 use hotline_core::follow_up::FollowUpView;
@@ -731,4 +734,28 @@ pub async fn communes_of(
         http::HeaderValue::from_static("public, max-age=86400"),
     );
     response
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route(
+            "/gui-tin-bao",
+            get(report_form)
+                .post(submit_report)
+                .layer(DefaultBodyLimit::max(
+                    hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                        + state.config.max_body_bytes,
+                )),
+        )
+        .route("/tra-cuu", get(follow_up_form).post(follow_up))
+        .route(
+            "/tra-cuu/bo-sung",
+            post(follow_up_add).layer(DefaultBodyLimit::max(
+                hotline_core::evidence::EvidenceLimits::default().max_total_bytes
+                    + state.config.max_body_bytes,
+            )),
+        )
+        .route("/dia-gioi/{province}", get(communes_of))
 }

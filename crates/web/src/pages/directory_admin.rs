@@ -8,8 +8,10 @@ use crate::directory::vn_day;
 use crate::error::{PageError, field_message};
 use crate::extract::{Ctx, Form};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use hotline_core::directory::{ContactInput, ContactView, LeaderView, PositionInput};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::directory::ContactKind;
@@ -452,4 +454,38 @@ pub async fn admin_directory_frame_origins(
         Err(e) => Err(e),
     };
     after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/admin/directory", get(admin_directory))
+        .route(
+            "/console/admin/directory/{province}/positions",
+            post(admin_directory_add_position),
+        )
+        .route(
+            "/console/admin/directory/{province}/positions/end",
+            post(admin_directory_end_position),
+        )
+        .route(
+            "/console/admin/directory/{province}/contacts",
+            post(admin_directory_add_contact),
+        )
+        .route(
+            "/console/admin/directory/{province}/contacts/update",
+            post(admin_directory_update_contact),
+        )
+        .route(
+            "/console/admin/directory/{province}/contacts/remove",
+            post(admin_directory_remove_contact),
+        )
+        .route(
+            "/console/admin/directory/{province}/contacts/verify",
+            post(admin_directory_verify_contact),
+        )
+        .route(
+            "/console/admin/directory/{province}/frame-origins",
+            post(admin_directory_frame_origins),
+        )
 }

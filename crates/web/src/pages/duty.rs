@@ -6,8 +6,10 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::Duration;
 use hotline_core::duty::{PatternInput, ROSTER_DAYS, RosterView, ShiftInput};
 use hotline_core::{Actor, CoreError};
@@ -604,4 +606,22 @@ pub async fn digest(
             .collect(),
     };
     render(StatusCode::OK, &page, &ctx)
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/digest", get(digest))
+        .route("/console/alerts", get(alerts))
+        .route("/console/alerts/acknowledge", post(acknowledge_alert))
+        .route("/console/duty", get(duty_now))
+        .route("/console/duty/roster", get(roster))
+        .route("/console/duty/patterns", post(roster_add_pattern))
+        .route("/console/duty/patterns/end", post(roster_end_pattern))
+        .route(
+            "/console/duty/patterns/skip-day",
+            post(roster_cancel_occurrence),
+        )
+        .route("/console/duty/shifts", post(roster_add_shift))
+        .route("/console/duty/shifts/remove", post(roster_delete_shift))
 }

@@ -7,8 +7,10 @@ use crate::extract::Ctx;
 use crate::pages::inbox_filter::InboxQuery;
 use crate::pages::{Chrome, PostedForm, StaffPage, render, vn_time};
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::{Channel, LegalType, ReportStatus, Topic, Urgency};
@@ -290,4 +292,12 @@ pub(crate) fn inbox_page(
         poll_secs: 0,
     };
     render(status, &page, ctx)
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(inbox))
+        .route("/console/search", post(search))
+        .route("/console/inbox/updates", get(inbox_updates))
 }

@@ -164,3 +164,22 @@ fn first_field_message(ctx: &Ctx, errors: &[hotline_domain::FieldError]) -> Stri
 pub async fn not_found(ctx: Ctx) -> Response {
     PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response()
 }
+
+/// Every page's routes, module by module.
+pub(crate) fn routes(state: &AppState) -> axum::Router<AppState> {
+    axum::Router::new()
+        .merge(citizen::routes(state))
+        .merge(staff::routes())
+        .merge(inbox::routes())
+        .merge(admin::routes())
+        .merge(channels::routes())
+        .merge(duty::routes())
+        .merge(calls::routes())
+        .merge(notify::routes())
+        .merge(routing::routes())
+        .merge(capture::routes(state))
+        .merge(reveal_log::routes())
+        .merge(directory_admin::routes())
+        .merge(register::routes())
+        .merge(report::routes())
+}

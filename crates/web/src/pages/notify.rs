@@ -6,8 +6,10 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::DomainError;
 use hotline_domain::notify::{MAX_ADDRESSES, NotifyChannel};
@@ -239,4 +241,14 @@ pub async fn test_notify_settings(
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/notifications",
+            get(notify_settings).post(save_notify_settings),
+        )
+        .route("/console/notifications/test", post(test_notify_settings))
 }

@@ -7,8 +7,10 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Ctx, url_pairs};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use chrono::Datelike;
 use hotline_core::reports::{Part, TimelineItem};
 use hotline_domain::ReportEvent;
@@ -318,4 +320,18 @@ pub async fn handover_record(
             .collect(),
     };
     render(StatusCode::OK, &page, &ctx)
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/register", get(register))
+        .route(
+            "/console/reports/{case}/handover/{number}",
+            get(handover_record),
+        )
+        .route(
+            "/console/reports/{case}/receipt-record",
+            get(receipt_record),
+        )
 }

@@ -6,8 +6,10 @@ use crate::error::PageError;
 use crate::extract::Ctx;
 use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hotline_core::CoreError;
 use http::StatusCode;
 
@@ -60,4 +62,9 @@ pub async fn reveal_log(
         }
         Err(e) => PageError::from_core(e, &ctx).into_response(),
     }
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/console/reveal-log", get(reveal_log))
 }

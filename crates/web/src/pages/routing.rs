@@ -6,8 +6,10 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use hotline_core::routing::RuleInput;
 use hotline_core::{Actor, CoreError};
@@ -375,4 +377,25 @@ pub async fn admin_delete_routing_version(
         .await
         .map(|()| ctx.tr.t("routing-version-removed"));
     after_routing_change(&state, &ctx, &actor, done).await
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/admin/routing",
+            get(admin_routing).post(admin_put_routing_rule),
+        )
+        .route(
+            "/console/admin/routing/delete",
+            post(admin_delete_routing_rule),
+        )
+        .route(
+            "/console/admin/routing/versions",
+            post(admin_add_routing_version),
+        )
+        .route(
+            "/console/admin/routing/versions/delete",
+            post(admin_delete_routing_version),
+        )
 }

@@ -5,8 +5,10 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Ctx, cookie};
 use askama::Template;
+use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use hotline_core::second_factor::{Enrolment, SecondFactorStep};
 use hotline_core::{Actor, CoreError, SignedIn};
 use http::request::Parts;
@@ -297,4 +299,16 @@ impl axum::extract::OptionalFromRequestParts<AppState> for StaffPage {
                 .ok(),
         )
     }
+}
+
+/// This module's pages and the forms they post.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/sign-in", get(login_form).post(login))
+        .route("/console/sign-out", post(logout))
+        .route(
+            "/console/second-factor",
+            get(second_factor_form).post(second_factor),
+        )
+        .route("/console/sign-out-everywhere", post(logout_everywhere))
 }

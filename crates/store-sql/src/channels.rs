@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use hotline_domain::platform::AccountName;
 use hotline_domain::{Channel, MessageId, ReportId};
 use hotline_store::{
-    ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord, NewChannelAccount,
-    NewDelivery, NewMessage, PendingDelivery, StoreError, StoreResult, TakeApartWrite,
+    Audited, ChannelAccount, Channels, DeliveryCounts, DeliveryOutcome, DeliveryRecord,
+    NewChannelAccount, NewDelivery, NewMessage, PendingDelivery, StoreError, StoreResult,
+    TakeApartWrite,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -308,7 +309,12 @@ impl<DB> SqlStore<DB> {
 #[any_sql_database]
 #[async_trait]
 impl<DB> Channels for SqlStore<DB> {
-    async fn add_channel_account(&self, new: &NewChannelAccount) -> StoreResult<i64> {
+    async fn add_channel_account(
+        &self,
+        new: &NewChannelAccount,
+        audit: Audited<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO channel_accounts \
              (platform, name, unit_code, secrets_sealed, api_base, created_at) \
@@ -320,13 +326,15 @@ impl<DB> Channels for SqlStore<DB> {
         .bind(new.secrets_sealed.clone())
         .bind(&new.api_base)
         .bind(new.at)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        match row {
-            Some(row) => row.int("id"),
-            None => Err(StoreError::Conflict("account".into())),
-        }
+        let id = row
+            .ok_or_else(|| StoreError::Conflict("account".into()))?
+            .int("id")?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
     }
 
     async fn channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
@@ -556,17 +564,20 @@ impl<DB> Channels for SqlStore<DB> {
         Ok(ids)
     }
 
-    async fn retry_delivery(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        let done = sqlx::query(
+    async fn retry_delivery(&self, id: i64, audit: Audited<'_>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
             "UPDATE deliveries SET state = 'queued', next_at = $1, attempts = 0 \
              WHERE id = $2 AND state = 'dead' RETURNING id",
         )
-        .bind(at)
+        .bind(audit.at())
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)?;
-        done.map(drop).ok_or(StoreError::NotFound)
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
     }
 
     async fn deliveries_of(

@@ -5,14 +5,18 @@ use chrono::{DateTime, Utc};
 use hotline_domain::platform::AccountName;
 use hotline_domain::{Channel, MessageId, UnitCode};
 
-use crate::{NewMessage, StoreResult};
+use crate::{Audited, NewMessage, StoreResult};
 
 /// Platform accounts and the journal of what they deliver. A delivery is journalled before the
 /// platform is told it arrived, and taken apart later.
 #[async_trait]
 pub trait Channels: Send + Sync {
     /// `Conflict("account")` when the platform has an account of that name.
-    async fn add_channel_account(&self, account: &NewChannelAccount) -> StoreResult<i64>;
+    async fn add_channel_account(
+        &self,
+        account: &NewChannelAccount,
+        audit: Audited<'_>,
+    ) -> StoreResult<i64>;
     async fn channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
     async fn channel_account(&self, platform: Channel, name: &str) -> StoreResult<ChannelAccount>;
     async fn channel_account_by_id(&self, id: i64) -> StoreResult<ChannelAccount>;
@@ -69,7 +73,7 @@ pub trait Channels: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Puts a dead delivery back in the queue; `NotFound` when it is not dead.
-    async fn retry_delivery(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn retry_delivery(&self, id: i64, audit: Audited<'_>) -> StoreResult<()>;
     /// An account's latest deliveries, newest first; only dead ones when `dead_only`.
     async fn deliveries_of(
         &self,

@@ -123,22 +123,21 @@ impl Hotline {
             return Err(DomainError::Invalid(errors).into());
         };
         let sealed = self.seal_secrets(spec.channel, &name, &secrets)?;
-        self.store
-            .add_channel_account(&NewChannelAccount {
-                platform: spec.channel,
-                name: name.clone(),
-                unit: unit.clone(),
-                secrets_sealed: sealed,
-                api_base,
-                at: self.clock.now(),
-            })
-            .await?;
+        let new = NewChannelAccount {
+            platform: spec.channel,
+            name: name.clone(),
+            unit: unit.clone(),
+            secrets_sealed: sealed,
+            api_base,
+            at: self.clock.now(),
+        };
         let keys: Vec<&str> = secrets.keys().map(String::as_str).collect();
-        self.audit(
+        self.audited(
             actor.map(|a| a.0.id),
             AuditAction::ChannelAccountAdded,
             &format!("{}/{name}", spec.name()),
             &format!("unit={unit} keys={}", keys.join(",")),
+            async |audit| Ok(self.store.add_channel_account(&new, audit).await?),
         )
         .await?;
         let account = self

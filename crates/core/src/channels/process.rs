@@ -725,12 +725,12 @@ impl Hotline {
         {
             return Err(CoreError::NotFound);
         }
-        self.store.retry_delivery(id, self.clock.now()).await?;
-        self.audit(
+        self.audited(
             Some(actor.0.id),
             AuditAction::ChannelDeliveryRetried,
             &format!("{platform}/{name}"),
             &format!("delivery={id}"),
+            async |audit| Ok(self.store.retry_delivery(id, audit).await?),
         )
         .await
     }

@@ -27,14 +27,17 @@ pub async fn a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback(
         .unwrap()
         .id;
     let account = store
-        .add_channel_account(&NewChannelAccount {
-            platform: Channel::Phone,
-            name: AccountName::parse("qn-pbx").unwrap(),
-            unit: UnitCode::province(22),
-            secrets_sealed: b"sealed".to_vec(),
-            api_base: String::new(),
-            at: at(1, 8),
-        })
+        .add_channel_account(
+            &NewChannelAccount {
+                platform: Channel::Phone,
+                name: AccountName::parse("qn-pbx").unwrap(),
+                unit: UnitCode::province(22),
+                secrets_sealed: b"sealed".to_vec(),
+                api_base: String::new(),
+                at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let receipt = store

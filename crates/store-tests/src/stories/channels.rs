@@ -1,6 +1,6 @@
 //! Channel accounts, the delivery journal and taking deliveries apart.
 
-use crate::fixtures::{at, report, setup_units};
+use crate::fixtures::{at, audited, report, setup_units};
 use hotline_domain::ReportEvent;
 use hotline_domain::{Channel, Delivery, Direction, ReportId, UnitCode};
 use hotline_store::{NewAttachment, NewContact, NewMessage, Store, StoreError, Visibility};
@@ -20,16 +20,16 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         api_base: "https://graph.facebook.com".into(),
         at: at(1, 8),
     };
-    let id = store.add_channel_account(&new).await.unwrap();
+    let id = store.add_channel_account(&new, audited()).await.unwrap();
     assert!(matches!(
-        store.add_channel_account(&new).await,
+        store.add_channel_account(&new, audited()).await,
         Err(StoreError::Conflict(_))
     ));
     let other = NewChannelAccount {
         platform: Channel::Messenger,
         ..new.clone()
     };
-    store.add_channel_account(&other).await.unwrap();
+    store.add_channel_account(&other, audited()).await.unwrap();
     let account = store
         .channel_account(Channel::Whatsapp, "qn-whatsapp")
         .await
@@ -134,9 +134,9 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         store.delivery_counts(id, at(2, 4)).await.unwrap().last_hour,
         2
     );
-    store.retry_delivery(second, at(3, 0)).await.unwrap();
+    store.retry_delivery(second, audited()).await.unwrap();
     assert!(matches!(
-        store.retry_delivery(second, at(3, 0)).await,
+        store.retry_delivery(second, audited()).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
@@ -400,14 +400,17 @@ pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(stor
     use hotline_store::{DeliveryOutcome, NewChannelAccount, NewDelivery, TakeApartWrite};
     setup_units(store.as_ref()).await;
     let account = store
-        .add_channel_account(&NewChannelAccount {
-            platform: Channel::Whatsapp,
-            name: AccountName::parse("qn-whatsapp").unwrap(),
-            unit: UnitCode::province(22),
-            secrets_sealed: b"sealed secrets".to_vec(),
-            api_base: "https://graph.facebook.com".into(),
-            at: at(1, 8),
-        })
+        .add_channel_account(
+            &NewChannelAccount {
+                platform: Channel::Whatsapp,
+                name: AccountName::parse("qn-whatsapp").unwrap(),
+                unit: UnitCode::province(22),
+                secrets_sealed: b"sealed secrets".to_vec(),
+                api_base: "https://graph.facebook.com".into(),
+                at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let deliveries = store
@@ -542,14 +545,17 @@ pub async fn an_account_keeps_its_cursor_with_what_it_fetched_and_its_rotated_se
     use hotline_store::NewChannelAccount;
     setup_units(store.as_ref()).await;
     let id = store
-        .add_channel_account(&NewChannelAccount {
-            platform: Channel::Telegram,
-            name: AccountName::parse("qn-telegram").unwrap(),
-            unit: UnitCode::province(22),
-            secrets_sealed: b"sealed v1".to_vec(),
-            api_base: "https://api.telegram.org".into(),
-            at: at(1, 8),
-        })
+        .add_channel_account(
+            &NewChannelAccount {
+                platform: Channel::Telegram,
+                name: AccountName::parse("qn-telegram").unwrap(),
+                unit: UnitCode::province(22),
+                secrets_sealed: b"sealed v1".to_vec(),
+                api_base: "https://api.telegram.org".into(),
+                at: at(1, 8),
+            },
+            audited(),
+        )
         .await
         .unwrap();
     let account = store.channel_account_by_id(id).await.unwrap();

@@ -7,7 +7,7 @@
 //!
 //! Moving words costs the database more than writing the reports did, and a pass holds the
 //! write lock meanwhile, so while citizens' reports come in fast the indexer waits: a burst is
-//! taken in at full speed and indexed right after. Should the queue reach [`BACKLOG_BOUND`]
+//! taken in at full speed and indexed right after. Should the queue reach `BACKLOG_BOUND`
 //! meanwhile, intake's own commits carry queued words along until it is back under, which
 //! costs no commit of its own.
 
@@ -37,17 +37,32 @@ const AFTER_FAILURE: Duration = Duration::from_secs(2);
 pub struct WordIndexer {
     stopping: Arc<AtomicBool>,
     stop: Arc<Notify>,
-    task: JoinHandle<()>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl WordIndexer {
     /// Stops the indexer after its current pass; what is still queued stays queued, durable.
-    pub async fn stop(self) {
-        self.stopping.store(true, Ordering::Relaxed);
-        self.stop.notify_one();
-        if let Err(e) = self.task.await {
+    pub async fn stop(mut self) {
+        self.signal_stop();
+        let Some(task) = self.task.take() else {
+            return;
+        };
+        if let Err(e) = task.await {
             tracing::error!(error = %e, "the word indexer ended abnormally");
         }
+    }
+
+    fn signal_stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.stop.notify_one();
+    }
+}
+
+/// Dropped without [`WordIndexer::stop`] (its server's task cancelled, a test that panicked),
+/// the indexer still ends its thread: a runtime waits for that thread before it can close.
+impl Drop for WordIndexer {
+    fn drop(&mut self) {
+        self.signal_stop();
     }
 }
 
@@ -91,7 +106,7 @@ impl Hotline {
         WordIndexer {
             stopping,
             stop,
-            task,
+            task: Some(task),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! SIGKILL mid-stream. After a restart every report that got a 201 is present, none twice, and
 //! case numbers have no gaps.
 
-use crate::harness::{run_cli, stderr_of, stdout_of};
+use crate::harness::{Backend, Data, Server, run_cli, stderr_of, stdout_of};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -511,4 +511,16 @@ async fn a_burst_of_deliveries_through_a_kill_9_is_taken_in_exactly_once() {
     db.close().await;
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+#[should_panic(expected = "a test that fails while its server runs")]
+/// A server dropped without its graceful stop (here by a panicking test) lets its runtime
+/// close: the word indexer's thread ends with its handle, so the test fails instead of hanging.
+async fn a_test_that_fails_while_its_server_runs_ends() {
+    let Some(data) = Data::new(Backend::Sqlite).await else {
+        panic!("a test that fails while its server runs (no store)");
+    };
+    let _server = Server::start(data.config()).await;
+    panic!("a test that fails while its server runs");
 }

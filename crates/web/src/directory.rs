@@ -168,12 +168,9 @@ pub async fn directory_index(
     State(state): State<AppState>,
     ctx: Ctx,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let q = query_value(query.as_deref(), "q");
-    let found: DirectorySearch = match state.hotline.search_directory(&q).await {
-        Ok(found) => found,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+    let found: DirectorySearch = state.hotline.search_directory(&q).await?;
     let merged = found
         .merged
         .as_ref()
@@ -213,7 +210,6 @@ pub async fn directory_index(
             provinces,
             found: found_words,
         },
-        &ctx,
     )
 }
 
@@ -230,16 +226,9 @@ pub struct DirectoryProvincePage {
     pub updated: String,
 }
 
-async fn published(state: &AppState, ctx: &Ctx, slug: &str) -> Result<ProvinceDirectory, Response> {
-    let code = match state.hotline.directory_province(slug) {
-        Ok(p) => p.code,
-        Err(e) => return Err(PageError::from_core(e, ctx).into_response()),
-    };
-    state
-        .hotline
-        .province_directory(code, false)
-        .await
-        .map_err(|e| PageError::from_core(e, ctx).into_response())
+async fn published(state: &AppState, slug: &str) -> Result<ProvinceDirectory, PageError> {
+    let code = state.hotline.directory_province(slug)?.code;
+    Ok(state.hotline.province_directory(code, false).await?)
 }
 
 fn updated_words(ctx: &Ctx, d: &ProvinceDirectory) -> String {
@@ -257,11 +246,8 @@ pub async fn directory_province(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-) -> Response {
-    let d = match published(&state, &ctx, &slug).await {
-        Ok(d) => d,
-        Err(page) => return page,
-    };
+) -> Result<Response, PageError> {
+    let d = published(&state, &slug).await?;
     render(
         StatusCode::OK,
         &DirectoryProvincePage {
@@ -274,7 +260,6 @@ pub async fn directory_province(
             units: unit_rows(&ctx, &d),
             updated: updated_words(&ctx, &d),
         },
-        &ctx,
     )
 }
 
@@ -308,11 +293,8 @@ pub async fn directory_widget(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-) -> Response {
-    let d = match published(&state, &ctx, &slug).await {
-        Ok(d) => d,
-        Err(page) => return page,
-    };
+) -> Result<Response, PageError> {
+    let d = published(&state, &slug).await?;
     let mut response = render(
         StatusCode::OK,
         &DirectoryWidget {
@@ -323,14 +305,13 @@ pub async fn directory_widget(
             units: unit_rows(&ctx, &d),
             updated: updated_words(&ctx, &d),
         },
-        &ctx,
-    );
+    )?;
     if let Ok(policy) = HeaderValue::from_str(&widget_policy(&d.frame_origins)) {
         response
             .headers_mut()
             .insert("content-security-policy", policy);
     }
-    response
+    Ok(response)
 }
 
 fn public_file(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
@@ -348,13 +329,9 @@ fn public_file(body: impl Into<axum::body::Body>, content_type: &'static str) ->
 /// `mailto:` or profile address.
 pub async fn directory_qr(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path((slug, file)): Path<(String, String)>,
-) -> Response {
-    let d = match published(&state, &ctx, &slug).await {
-        Ok(d) => d,
-        Err(page) => return page,
-    };
+) -> Result<Response, PageError> {
+    let d = published(&state, &slug).await?;
     let contact = file
         .strip_suffix(".svg")
         .and_then(|id| id.parse::<i64>().ok())
@@ -366,7 +343,7 @@ pub async fn directory_qr(
                 .find(|c| c.id == id)
         });
     let Some(contact) = contact else {
-        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+        return Err(PageError::not_found());
     };
     match qrcode::QrCode::new(contact.href.as_bytes()) {
         Ok(code) => {
@@ -375,12 +352,14 @@ pub async fn directory_qr(
                 .min_dimensions(160, 160)
                 .quiet_zone(true)
                 .build();
-            public_file(svg, "image/svg+xml")
+            Ok(public_file(svg, "image/svg+xml"))
         }
         Err(e) => {
             tracing::error!(error = %e, "QR code failed");
-            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", &ctx)
-                .into_response()
+            Err(PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal",
+            ))
         }
     }
 }
@@ -391,11 +370,8 @@ pub async fn directory_vcard(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, file)): Path<(String, String)>,
-) -> Response {
-    let d = match published(&state, &ctx, &slug).await {
-        Ok(d) => d,
-        Err(page) => return page,
-    };
+) -> Result<Response, PageError> {
+    let d = published(&state, &slug).await?;
     let revision = d
         .updated_at
         .unwrap_or_default()
@@ -450,7 +426,7 @@ pub async fn directory_vcard(
         None
     };
     let Some(card) = card else {
-        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+        return Err(PageError::not_found());
     };
     let mut response = public_file(card.to_vcard(), "text/vcard; charset=utf-8");
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
@@ -458,7 +434,7 @@ pub async fn directory_vcard(
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, disposition);
     }
-    response
+    Ok(response)
 }
 
 pub struct VerifiedRow {
@@ -506,14 +482,11 @@ pub async fn directory_verify(
     State(state): State<AppState>,
     ctx: Ctx,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let q = query_value(query.as_deref(), "q");
     let asked = !q.trim().is_empty();
     let answer = if asked {
-        match state.hotline.verify_contact(&q).await {
-            Ok(answer) => answer,
-            Err(e) => return PageError::from_core(e, &ctx).into_response(),
-        }
+        state.hotline.verify_contact(&q).await?
     } else {
         Verification::default()
     };
@@ -536,7 +509,6 @@ pub async fn directory_verify(
                 .map(|v| verified_row(&ctx, v))
                 .collect(),
         },
-        &ctx,
     )
 }
 
@@ -722,23 +694,18 @@ async fn not_modified(
 )]
 pub async fn directory_feed(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, ApiError> {
     if let Some(response) = not_modified(&state, &headers, None).await {
-        return response;
+        return Ok(response);
     }
-    match state.hotline.all_directories().await {
-        Ok(all) => {
-            let day = all.first().map(|d| d.as_of).unwrap_or_default();
-            let etag = hotline_core::directory::all_directories_etag(&all, day);
-            let feed = DirectoryFeed {
-                provinces: all.iter().map(feed_province).collect(),
-            };
-            cacheable(Json(feed).into_response(), &etag)
-        }
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    let all = state.hotline.all_directories().await?;
+    let day = all.first().map(|d| d.as_of).unwrap_or_default();
+    let etag = hotline_core::directory::all_directories_etag(&all, day);
+    let feed = DirectoryFeed {
+        provinces: all.iter().map(feed_province).collect(),
+    };
+    Ok(cacheable(Json(feed).into_response(), &etag))
 }
 
 /// One province's directory.
@@ -758,21 +725,18 @@ pub async fn directory_feed(
 )]
 pub async fn directory_province_feed(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     Path(slug): Path<String>,
-) -> Response {
-    let code = match state.hotline.directory_province(&slug) {
-        Ok(p) => p.code,
-        Err(e) => return ApiError::from_core(e, &ctx).into_response(),
-    };
+) -> Result<Response, ApiError> {
+    let code = state.hotline.directory_province(&slug)?.code;
     if let Some(response) = not_modified(&state, &headers, Some(code)).await {
-        return response;
+        return Ok(response);
     }
-    match state.hotline.province_directory(code, false).await {
-        Ok(d) => cacheable(Json(feed_province(&d)).into_response(), &d.etag()),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    let d = state.hotline.province_directory(code, false).await?;
+    Ok(cacheable(
+        Json(feed_province(&d)).into_response(),
+        &d.etag(),
+    ))
 }
 
 /// A published contact point a check matched.
@@ -837,38 +801,31 @@ pub async fn directory_verify_api(
     State(state): State<AppState>,
     ctx: Ctx,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, ApiError> {
     let q = query_value(query.as_deref(), "q");
     if q.trim().is_empty() {
-        let mut error = ApiError::new(StatusCode::BAD_REQUEST, "Invalid input", &ctx);
-        error.detail = Some(ctx.tr.t("verify-empty"));
-        return error.into_response();
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid input")
+            .detail(ctx.tr.t("verify-empty")));
     }
-    match state.hotline.verify_contact(&q).await {
-        Ok(answer) => {
-            let advice = if answer.official {
-                ctx.tr.t("verify-advice-official")
-            } else if !answer.understood {
-                ctx.tr.t("verify-not-understood")
-            } else {
-                ctx.tr.t("verify-advice-unknown")
-            };
-            let mut response = Json(VerifyAnswer {
-                official: answer.official,
-                understood: answer.understood,
-                matches: answer.matches.iter().map(verified_owner).collect(),
-                resembles: answer.resembles.iter().map(verified_owner).collect(),
-                advice,
-            })
-            .into_response();
-            response.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-            response
-        }
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    let answer = state.hotline.verify_contact(&q).await?;
+    let advice = if answer.official {
+        ctx.tr.t("verify-advice-official")
+    } else if !answer.understood {
+        ctx.tr.t("verify-not-understood")
+    } else {
+        ctx.tr.t("verify-advice-unknown")
+    };
+    Ok((
+        [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        Json(VerifyAnswer {
+            official: answer.official,
+            understood: answer.understood,
+            matches: answer.matches.iter().map(verified_owner).collect(),
+            resembles: answer.resembles.iter().map(verified_owner).collect(),
+            advice,
+        }),
+    )
+        .into_response())
 }
 
 /// The public directory's pages, cards and codes.

@@ -1,11 +1,14 @@
 //! Errors mapped to HTTP in one place: RFC 9457 problem details on the API, a Vietnamese (or
-//! English) error page on pages. A 5xx never shows internals, only the request id that the log
-//! line also carries.
+//! English) error page on pages. A handler returns what went wrong and nothing else
+//! (`?` on a `CoreError` is enough); `middleware::render_errors` writes the answer in the
+//! request's language and with its id. A 5xx never shows internals, only the request id that
+//! the log line also carries.
 
 use crate::extract::{BodyError, Ctx};
 use crate::i18n::Tr;
 use askama::Template;
-use axum::response::{Html, IntoResponse, Response};
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
 use hotline_core::CoreError;
 use hotline_domain::{DomainError, FieldError};
 use http::{HeaderValue, StatusCode, header};
@@ -35,24 +38,32 @@ pub struct Problem {
     pub errors: Vec<InvalidParam>,
 }
 
+/// An invalid field as a handler names it; its sentence comes from the reader's catalogue
+/// unless the handler wrote one.
+#[derive(Debug, Clone)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: Option<String>,
+}
+
 /// An error on an API route.
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub title: &'static str,
     pub detail: Option<String>,
-    pub errors: Vec<InvalidParam>,
-    pub request_id: String,
+    pub errors: Vec<FieldProblem>,
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, title: &'static str, ctx: &Ctx) -> Self {
+    pub fn new(status: StatusCode, title: &'static str) -> Self {
         Self {
             status,
             title,
             detail: None,
             errors: Vec::new(),
-            request_id: ctx.request_id.clone(),
             retry_after: None,
         }
     }
@@ -62,74 +73,120 @@ impl ApiError {
         self
     }
 
-    pub fn from_body(e: BodyError, ctx: &Ctx) -> Self {
-        let status = e.status();
-        match e {
-            BodyError::TooLarge => Self::new(status, "Payload too large", ctx)
-                .detail("The request body is larger than this server accepts."),
-            BodyError::Unreadable => Self::new(status, "Unreadable body", ctx),
-            BodyError::BadEncoding => {
-                Self::new(status, "Invalid encoding", ctx).detail("The body is not valid UTF-8.")
-            }
-            BodyError::UnsupportedMediaType => Self::new(status, "Unsupported media type", ctx)
-                .detail("Send Content-Type: application/json."),
-            BodyError::Malformed { field, detail } => {
-                let mut err = Self::new(status, "Malformed request", ctx).detail(detail.clone());
-                err.errors.push(InvalidParam {
-                    field,
-                    code: "malformed".into(),
-                    message: detail,
-                });
-                err
-            }
-        }
+    /// Names a field that is wrong, with the sentence to show for it.
+    pub fn field(mut self, field: &str, code: &str, message: impl Into<String>) -> Self {
+        self.errors.push(FieldProblem {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: Some(message.into()),
+        });
+        self
     }
 
-    pub fn from_core(e: CoreError, ctx: &Ctx) -> Self {
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The problem document, in the reader's language, with the request's id.
+    pub(crate) fn render(self, ctx: &Ctx, response: &mut Response) {
+        let problem = Problem {
+            kind: "about:blank".into(),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            request_id: ctx.request_id.clone(),
+            errors: self
+                .errors
+                .into_iter()
+                .map(|f| InvalidParam {
+                    message: f
+                        .message
+                        .unwrap_or_else(|| field_message(&ctx.tr, &f.field, &f.code)),
+                    field: f.field,
+                    code: f.code,
+                })
+                .collect(),
+        };
+        *response.body_mut() = Body::from(serde_json::to_vec(&problem).unwrap_or_default());
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        let status = e.status();
+        match e {
+            BodyError::TooLarge => Self::new(status, "Payload too large")
+                .detail("The request body is larger than this server accepts."),
+            BodyError::Unreadable => Self::new(status, "Unreadable body"),
+            BodyError::BadEncoding => {
+                Self::new(status, "Invalid encoding").detail("The body is not valid UTF-8.")
+            }
+            BodyError::UnsupportedMediaType => Self::new(status, "Unsupported media type")
+                .detail("Send Content-Type: application/json."),
+            BodyError::Malformed { field, detail } => Self::new(status, "Malformed request")
+                .detail(detail.clone())
+                .field(&field, "malformed", detail),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
         match e {
             CoreError::Domain(DomainError::Invalid(fields)) => {
-                let mut err = Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx)
+                let mut err = Self::new(StatusCode::BAD_REQUEST, "Invalid input")
                     .detail("One or more fields are invalid.");
-                err.errors = fields.iter().map(|f| invalid_param(f, &ctx.tr)).collect();
+                err.errors = fields.iter().map(field_problem).collect();
                 err
             }
             CoreError::Domain(other) => {
-                Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx).detail(other.to_string())
+                Self::new(StatusCode::BAD_REQUEST, "Invalid input").detail(other.to_string())
             }
-            CoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "Not found", ctx),
-            CoreError::Forbidden => Self::new(StatusCode::FORBIDDEN, "Forbidden", ctx),
-            CoreError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", ctx)
+            CoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "Not found"),
+            CoreError::Forbidden => Self::new(StatusCode::FORBIDDEN, "Forbidden"),
+            CoreError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized")
                 .detail("A valid bearer token is required."),
             CoreError::Throttled { retry_after_secs } => {
-                let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", ctx);
-                err.retry_after = Some(retry_after_secs);
-                err
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+                    .retry_after(retry_after_secs)
             }
             CoreError::BadFile(what) => {
-                Self::new(StatusCode::BAD_REQUEST, "Invalid input", ctx).detail(what)
+                Self::new(StatusCode::BAD_REQUEST, "Invalid input").detail(what)
             }
-            CoreError::Conflict(what) => Self::new(StatusCode::CONFLICT, "Conflict", ctx)
-                .detail(format!("{what} already exists")),
+            CoreError::Conflict(what) => {
+                Self::new(StatusCode::CONFLICT, "Conflict").detail(format!("{what} already exists"))
+            }
             CoreError::Unavailable => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", ctx)
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")
             }
             CoreError::WrongMasterKey => {
                 tracing::error!("master key mismatch");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", ctx)
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
             }
             CoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", ctx)
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
             }
         }
     }
 }
 
-fn invalid_param(f: &FieldError, tr: &Tr) -> InvalidParam {
-    InvalidParam {
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        CoreError::Domain(e).into()
+    }
+}
+
+fn field_problem(f: &FieldError) -> FieldProblem {
+    FieldProblem {
         field: f.field.clone(),
         code: f.code.to_owned(),
-        message: field_message(tr, &f.field, f.code),
+        message: None,
     }
 }
 
@@ -143,28 +200,25 @@ pub fn field_message(tr: &Tr, field: &str, code: &str) -> String {
     }
 }
 
+/// The status and headers now; the body once `render_errors` knows the request.
+fn unrendered<E: Clone + Send + Sync + 'static>(
+    status: StatusCode,
+    retry_after: Option<u64>,
+    error: E,
+) -> Response {
+    let mut response = status.into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response.extensions_mut().insert(error);
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = Problem {
-            kind: "about:blank".into(),
-            title: self.title.into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            request_id: self.request_id,
-            errors: self.errors,
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (self.status, body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        response
+        unrendered(self.status, self.retry_after, self)
     }
 }
 
@@ -177,56 +231,84 @@ struct ErrorPage<'a> {
 }
 
 /// An error on a page route, rendered as a page in the reader's language.
+#[derive(Debug, Clone)]
 pub struct PageError {
     pub status: StatusCode,
     pub message_key: &'static str,
-    pub ctx: Ctx,
     pub retry_after: Option<u64>,
 }
 
 impl PageError {
-    pub fn new(status: StatusCode, message_key: &'static str, ctx: &Ctx) -> Self {
+    pub fn new(status: StatusCode, message_key: &'static str) -> Self {
         Self {
             status,
             message_key,
-            ctx: ctx.clone(),
             retry_after: None,
         }
     }
 
-    pub fn from_body(e: BodyError, ctx: &Ctx) -> Self {
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "error-not-found")
+    }
+
+    pub fn bad_request() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "error-bad-request")
+    }
+
+    pub fn forbidden(message_key: &'static str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message_key)
+    }
+
+    /// The error page, in the reader's language, with the request's id.
+    pub(crate) fn render(self, ctx: &Ctx, response: &mut Response) {
+        let page = ErrorPage {
+            c: crate::pages::Chrome::new(ctx, None),
+            message: &ctx.tr.t(self.message_key),
+            request_id: &ctx.request_id,
+        };
+        let (body, content_type) = match page.render() {
+            Ok(html) => (html, "text/html; charset=utf-8"),
+            Err(_) => (ctx.request_id.clone(), "text/plain; charset=utf-8"),
+        };
+        *response.body_mut() = Body::from(body);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+}
+
+impl From<BodyError> for PageError {
+    fn from(e: BodyError) -> Self {
         let key = match e {
             BodyError::TooLarge => "error-too-large",
             BodyError::BadEncoding => "error-bad-encoding",
             _ => "error-bad-request",
         };
-        Self::new(e.status(), key, ctx)
+        Self::new(e.status(), key)
     }
+}
 
-    pub fn from_core(e: CoreError, ctx: &Ctx) -> Self {
+impl From<CoreError> for PageError {
+    fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "error-not-found", ctx),
-            CoreError::Domain(_) => Self::new(StatusCode::BAD_REQUEST, "error-bad-request", ctx),
+            CoreError::NotFound => Self::not_found(),
+            CoreError::Domain(_) | CoreError::BadFile(_) => Self::bad_request(),
+            CoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-bad-request"),
             CoreError::Unavailable => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", ctx)
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
             }
-            CoreError::Throttled { retry_after_secs } => {
-                let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited", ctx);
-                err.retry_after = Some(retry_after_secs);
-                err
-            }
-            CoreError::Forbidden | CoreError::Unauthenticated => {
-                Self::new(StatusCode::FORBIDDEN, "error-forbidden", ctx)
-            }
-            CoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-bad-request", ctx),
-            CoreError::BadFile(_) => Self::new(StatusCode::BAD_REQUEST, "error-bad-request", ctx),
+            CoreError::Throttled { retry_after_secs } => Self {
+                retry_after: Some(retry_after_secs),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited")
+            },
+            CoreError::Forbidden | CoreError::Unauthenticated => Self::forbidden("error-forbidden"),
             CoreError::WrongMasterKey => {
                 tracing::error!("master key mismatch");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx)
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
             CoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx)
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         }
     }
@@ -234,20 +316,39 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = ErrorPage {
-            c: crate::pages::Chrome::new(&self.ctx, None),
-            message: &self.ctx.tr.t(self.message_key),
-            request_id: &self.ctx.request_id,
+        unrendered(self.status, self.retry_after, self)
+    }
+}
+
+/// A platform's delivery or webhook check refused: a plain status line, as platforms read
+/// nothing more.
+#[derive(Debug)]
+pub struct HookRefusal(StatusCode);
+
+impl From<CoreError> for HookRefusal {
+    fn from(error: CoreError) -> Self {
+        let status = match error {
+            CoreError::NotFound => StatusCode::NOT_FOUND,
+            CoreError::Forbidden => StatusCode::FORBIDDEN,
+            CoreError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            // Nothing was kept: the platform will deliver again.
+            CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => {
+                tracing::error!(error = %error, "a delivery could not be kept");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
-        let mut response = match page.render() {
-            Ok(html) => (self.status, Html(html)).into_response(),
-            Err(_) => (self.status, self.ctx.request_id.clone()).into_response(),
-        };
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        Self(status)
+    }
+}
+
+impl IntoResponse for HookRefusal {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, self.0.canonical_reason().unwrap_or("")).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         response
     }
 }

@@ -258,17 +258,22 @@ impl Form {
         self.0.get(field).map_or("", String::as_str)
     }
 
-    /// A field that must be absent, empty or a whole number.
-    pub fn number(&self, field: &str) -> Result<Option<u32>, BodyError> {
-        let value = self.get(field).trim();
-        if value.is_empty() {
-            return Ok(None);
-        }
-        value.parse().map(Some).map_err(|_| BodyError::Malformed {
-            field: field.to_owned(),
-            detail: "not a number".into(),
+    /// The form read into `T`, a struct naming the fields it takes (each a `String`, or a
+    /// checkbox through [`checked`]); fields it does not name are ignored.
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, BodyError> {
+        let fields = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+            self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        serde_path_to_error::deserialize(fields).map_err(|e| BodyError::Malformed {
+            field: e.path().to_string(),
+            detail: e.into_inner().to_string(),
         })
     }
+}
+
+/// A checkbox: ticked when posted as `1`.
+pub fn checked<'de, D: serde::Deserializer<'de>>(field: D) -> Result<bool, D::Error> {
+    Ok(<String as serde::Deserialize>::deserialize(field)? == "1")
 }
 
 #[cfg(test)]
@@ -312,6 +317,28 @@ mod tests {
         assert_eq!(pairs[2], ("empty".into(), String::new()));
         assert_eq!(url_pairs(b"text=%C3%28"), Err(BodyError::BadEncoding));
         assert_eq!(url_pairs(b"text=\xff"), Err(BodyError::BadEncoding));
+    }
+
+    #[test]
+    fn a_form_reads_into_its_own_type() {
+        #[derive(serde::Deserialize, Default, Debug, PartialEq)]
+        #[serde(default)]
+        struct Posted {
+            text: String,
+            #[serde(deserialize_with = "checked")]
+            urgent: bool,
+            #[serde(flatten)]
+            rest: HashMap<String, String>,
+        }
+        let form = Form::parse("text=a+b&urgent=1&text=c&d1=on&csrf=x".as_bytes()).unwrap();
+        let posted: Posted = form.read().unwrap();
+        assert_eq!(posted.text, "c", "the last value of a field wins");
+        assert!(posted.urgent);
+        assert_eq!(posted.rest.get("d1").map(String::as_str), Some("on"));
+        let empty: Posted = Form::parse(b"").unwrap().read().unwrap();
+        assert_eq!(empty, Posted::default());
+        let unticked: Posted = Form::parse(b"urgent=0").unwrap().read().unwrap();
+        assert!(!unticked.urgent);
     }
 
     #[test]

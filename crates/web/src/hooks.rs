@@ -4,38 +4,22 @@
 //! kept; an unknown account is 404. Bodies are never logged.
 
 use crate::AppState;
+use crate::error::HookRefusal;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hotline_core::CoreError;
 use hotline_core::channels::{DeliveryHeaders, HandshakeAnswer};
 use std::collections::BTreeMap;
 
-fn plain(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+fn plain(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-fn refused(error: &CoreError) -> Response {
-    let status = match error {
-        CoreError::NotFound => StatusCode::NOT_FOUND,
-        CoreError::Forbidden => StatusCode::FORBIDDEN,
-        CoreError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        // Nothing was kept: the platform will deliver again.
-        CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = %error, "a delivery could not be kept");
-    }
-    plain(status, status.canonical_reason().unwrap_or("").to_owned())
+fn json(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// The platform's check: Meta's `hub.mode`, `hub.verify_token`, `hub.challenge`; X's
@@ -44,23 +28,15 @@ pub async fn handshake(
     State(state): State<AppState>,
     Path((platform, account)): Path<(String, String)>,
     Query(query): Query<BTreeMap<String, String>>,
-) -> Response {
-    match state
+) -> Result<Response, HookRefusal> {
+    let answer = state
         .hotline
         .channel_handshake(&platform, &account, &query)
-        .await
-    {
-        Ok(HandshakeAnswer::Text(challenge)) => plain(StatusCode::OK, challenge),
-        Ok(HandshakeAnswer::Json(document)) => {
-            let mut response = (StatusCode::OK, document).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Err(e) => refused(&e),
-    }
+        .await?;
+    Ok(match answer {
+        HandshakeAnswer::Text(challenge) => plain(challenge),
+        HandshakeAnswer::Json(document) => json(document),
+    })
 }
 
 /// A delivery: verified on its raw bytes, journalled, then acknowledged.
@@ -69,30 +45,23 @@ pub async fn delivery(
     Path((platform, account)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, HookRefusal> {
     let headers = DeliveryHeaders::from_lookup(|name| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     });
-    match state
+    state
         .hotline
         .receive_delivery(&platform, &account, &headers, &body)
-        .await
-    {
-        // The generic CTI contract reads a JSON answer: `{}` lets the call through.
-        Ok(_) if platform == "cti" => {
-            let mut response = (StatusCode::OK, "{}").into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Ok(_) => plain(StatusCode::OK, "EVENT_RECEIVED".to_owned()),
-        Err(e) => refused(&e),
-    }
+        .await?;
+    // The generic CTI contract reads a JSON answer: `{}` lets the call through.
+    Ok(if platform == "cti" {
+        json("{}".to_owned())
+    } else {
+        plain("EVENT_RECEIVED".to_owned())
+    })
 }
 
 /// Platforms' webhooks: the handshake and deliveries.

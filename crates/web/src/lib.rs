@@ -281,10 +281,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::staff_form_token,
         ))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::same_origin,
-        ));
+        .route_layer(axum::middleware::from_fn(middleware::same_origin));
     let api = api::routes()
         .merge(directory::feed_routes())
         .merge(hooks::routes());
@@ -308,6 +305,10 @@ pub fn app(state: AppState) -> Router {
         .route("/static/sms.js", get(sms_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::render_errors,
+        ))
         .layer(axum::middleware::from_fn(middleware::metrics))
         .layer(axum::middleware::from_fn(middleware::language))
         .layer(axum::middleware::from_fn_with_state(

@@ -2,7 +2,7 @@
 //! posts, and security headers.
 
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{ApiError, PageError};
 use crate::extract::{Ctx, cookie};
 use crate::i18n::Lang;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
+use tower_http::request_id::RequestId;
 
 const LANG_COOKIE: &str = "lang";
 
@@ -61,22 +62,76 @@ pub async fn readiness(State(state): State<AppState>, request: Request, next: Ne
     if state.ready.load(Ordering::Acquire) {
         return next.run(request).await;
     }
-    let (mut parts, body) = request.into_parts();
-    let ctx = Ctx::from_request_parts(&mut parts, &state)
-        .await
-        .unwrap_or_else(|never| match never {});
-    let mut response =
-        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", &ctx).into_response();
-    drop(body);
+    PageError {
+        retry_after: Some(5),
+        ..PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
+    }
+    .into_response()
+}
+
+/// Writes the body of an error a handler returned (`ApiError`, `PageError`): they carry only
+/// what went wrong, and the answer needs the request's language, id and session, which this
+/// layer keeps aside while the request runs.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let asked = Asked::of(&request);
+    let mut response = next.run(request).await;
+    if let Some(problem) = response.extensions_mut().remove::<ApiError>() {
+        problem.render(&asked.ctx(&state).await, &mut response);
+    } else if let Some(page) = response.extensions_mut().remove::<PageError>() {
+        page.render(&asked.ctx(&state).await, &mut response);
+    }
     response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    response
+}
+
+/// What an error's answer needs of the request (cheap to keep: shared buffers).
+struct Asked {
+    uri: http::Uri,
+    cookies: Vec<HeaderValue>,
+    extensions: http::Extensions,
+}
+
+impl Asked {
+    fn of(request: &Request) -> Self {
+        let mut extensions = http::Extensions::new();
+        if let Some(lang) = request.extensions().get::<Lang>() {
+            extensions.insert(*lang);
+        }
+        if let Some(id) = request.extensions().get::<RequestId>() {
+            extensions.insert(id.clone());
+        }
+        Self {
+            uri: request.uri().clone(),
+            cookies: request
+                .headers()
+                .get_all(header::COOKIE)
+                .iter()
+                .cloned()
+                .collect(),
+            extensions,
+        }
+    }
+
+    async fn ctx(self, state: &AppState) -> Ctx {
+        let mut request = Request::new(axum::body::Body::empty());
+        *request.uri_mut() = self.uri;
+        for cookie in self.cookies {
+            request.headers_mut().append(header::COOKIE, cookie);
+        }
+        *request.extensions_mut() = self.extensions;
+        let (mut parts, _) = request.into_parts();
+        Ctx::from_request_parts(&mut parts, state)
+            .await
+            .unwrap_or_else(|never| match never {})
+    }
 }
 
 /// Refuses a form post that a browser says came from another site: a baseline against
 /// cross-site request forgery, on top of `SameSite=Strict` session cookies.
-pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn same_origin(request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
@@ -102,12 +157,8 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
         (None, None) => true,
     };
     if !allowed {
-        let (mut parts, _) = request.into_parts();
-        let ctx = Ctx::from_request_parts(&mut parts, &state)
-            .await
-            .unwrap_or_else(|never| match never {});
         tracing::warn!(target: "audit", "cross-site form post refused");
-        return PageError::new(StatusCode::FORBIDDEN, "error-forbidden", &ctx).into_response();
+        return PageError::forbidden("error-forbidden").into_response();
     }
     next.run(request).await
 }
@@ -128,7 +179,7 @@ pub async fn staff_form_token(
     {
         return next.run(request).await;
     }
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let Some(session) = crate::extract::cookie(&parts, crate::pages::session_cookie_name(&state))
         .map(str::to_owned)
     else {
@@ -149,11 +200,8 @@ pub async fn staff_form_token(
         if in_address {
             return next.run(Request::from_parts(parts, body)).await;
         }
-        let ctx = Ctx::from_request_parts(&mut parts, &state)
-            .await
-            .unwrap_or_else(|never| match never {});
         tracing::warn!(target: "audit", "staff form post without its session's token refused");
-        return PageError::new(StatusCode::FORBIDDEN, "error-form-token", &ctx).into_response();
+        return PageError::forbidden("error-form-token").into_response();
     }
     let bytes = axum::body::to_bytes(body, state.config.max_body_bytes).await;
     let token_ok = bytes.as_ref().ok().and_then(|bytes| {
@@ -167,11 +215,8 @@ pub async fn staff_form_token(
                 .await
         }
         _ => {
-            let ctx = Ctx::from_request_parts(&mut parts, &state)
-                .await
-                .unwrap_or_else(|never| match never {});
             tracing::warn!(target: "audit", "staff form post without its session's token refused");
-            PageError::new(StatusCode::FORBIDDEN, "error-form-token", &ctx).into_response()
+            PageError::forbidden("error-form-token").into_response()
         }
     }
 }

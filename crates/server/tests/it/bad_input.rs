@@ -403,3 +403,61 @@ async fn a_staff_post_without_its_sessions_form_token_changes_nothing() {
     assert!(shown.contains(reply));
     f.server.stop().await;
 }
+
+/// An error carries only what went wrong; its answer is written for the request it answers:
+/// the id the response header and the log carry, and the reader's language.
+#[tokio::test]
+async fn an_error_answers_in_the_readers_language_with_its_request_id() {
+    let f = fixture(0).await;
+
+    let r = f
+        .client
+        .get(f.server.url("/api/v1/reports/QN-2026-000001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["request_id"], id.as_str());
+    assert_eq!(problem["title"], "Unauthorized");
+
+    for (lang, words) in [
+        ("vi", "Không tìm thấy trang này."),
+        ("en", "This page does not exist."),
+    ] {
+        let r = f
+            .client
+            .get(f.server.url(&format!("/khong-co-trang-nay?lang={lang}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let page = r.text().await.unwrap();
+        assert!(page.contains(words), "{lang}: {page}");
+        assert!(page.contains(&id), "the page names its request id");
+    }
+
+    // A field's sentence comes from the reader's catalogue.
+    let r = f
+        .client
+        .post(f.server.url("/api/v1/reports?lang=en"))
+        .bearer_auth(&f.token)
+        .header("content-type", "application/json")
+        .body(r#"{"text": "Có người đánh nhau ở chợ", "province_code": 999}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let problem: Value = r.json().await.unwrap();
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.is_empty() && message.is_ascii(), "{message}");
+}

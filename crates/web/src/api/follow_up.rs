@@ -94,15 +94,11 @@ pub async fn follow_up(
     ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
-) -> Response {
-    if let Err(e) = state.check_follow_up(ctx.client_ip) {
-        return ApiError::from_core(e, &ctx).into_response();
-    }
+) -> Result<Json<FollowUp>, ApiError> {
+    state.check_follow_up(ctx.client_ip)?;
     let code = follow_up_code(&headers);
-    match state.hotline.follow_up(&case, code).await {
-        Ok(view) => Json(follow_up_body(&ctx, view)).into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    let view = state.hotline.follow_up(&case, code).await?;
+    Ok(Json(follow_up_body(&ctx, view)))
 }
 
 /// Add information to a report.
@@ -130,28 +126,15 @@ pub async fn follow_up_add(
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    if let Err(e) = state.check_follow_up(ctx.client_ip) {
-        return ApiError::from_core(e, &ctx).into_response();
-    }
-    let parsed = require_content_type(&headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|bytes| parse_json::<AddMessage>(&bytes));
-    let added = match parsed {
-        Ok(added) => added,
-        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
-    };
+) -> Result<Response, ApiError> {
+    state.check_follow_up(ctx.client_ip)?;
+    require_content_type(&headers, "application/json")?;
+    let added = parse_json::<AddMessage>(&read_body(body)?)?;
     let code = follow_up_code(&headers);
-    let result = match state
+    state
         .hotline
         .add_reporter_message(&case, code, &added.text, &[])
-        .await
-    {
-        Ok(()) => state.hotline.follow_up(&case, code).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(view) => (StatusCode::CREATED, Json(follow_up_body(&ctx, view))).into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    let view = state.hotline.follow_up(&case, code).await?;
+    Ok((StatusCode::CREATED, Json(follow_up_body(&ctx, view))).into_response())
 }

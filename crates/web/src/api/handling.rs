@@ -5,13 +5,12 @@ use super::reports::{DeadlineItem, ReportMessage, report_item};
 use super::staff_command;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use hotline_core::{Actor, CoreError};
+use hotline_core::Actor;
 use hotline_domain::{ReportStatus, Urgency};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -28,21 +27,18 @@ pub struct CreateReply {
 /// Where a report stands after `action` (none for a classification).
 pub(super) async fn where_it_stands(
     state: &AppState,
-    ctx: &Ctx,
     actor: &Actor,
     case: &str,
     action: Option<hotline_domain::workflow::Action>,
-) -> Response {
-    match state.hotline.report(actor, case).await {
-        Ok(view) => Json(StepTaken {
-            action,
-            stage: view.detail.procedure.stage,
-            status: view.detail.summary.status,
-            deadline: report_item(view.detail.summary).deadline,
-        })
-        .into_response(),
-        Err(e) => ApiError::from_core(e, ctx).into_response(),
-    }
+) -> Result<Response, ApiError> {
+    let view = state.hotline.report(actor, case).await?;
+    Ok(Json(StepTaken {
+        action,
+        stage: view.detail.procedure.stage,
+        status: view.detail.summary.status,
+        deadline: report_item(view.detail.summary).deadline,
+    })
+    .into_response())
 }
 
 /// Answer the reporter.
@@ -66,34 +62,27 @@ pub(super) async fn where_it_stands(
 )]
 pub async fn create_reply(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (actor, reply) = match staff_command::<CreateReply>(&state, &ctx, &headers, body).await {
-        Ok(command) => command,
-        Err(response) => return response,
-    };
-    match state
+) -> Result<Response, ApiError> {
+    let (actor, reply) = staff_command::<CreateReply>(&state, &headers, body).await?;
+    let sent = state
         .hotline
         .reply_to_reporter(&actor, &case, &reply.text)
-        .await
-    {
-        Ok(sent) => (
-            StatusCode::CREATED,
-            Json(ReportMessage {
-                direction: hotline_domain::Direction::Outbound,
-                channel: sent.channel,
-                text: sent.text,
-                created_at: sent.at,
-                delivery: Some(sent.delivery),
-                send_error: None,
-            }),
-        )
-            .into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportMessage {
+            direction: hotline_domain::Direction::Outbound,
+            channel: sent.channel,
+            text: sent.text,
+            created_at: sent.at,
+            delivery: Some(sent.delivery),
+            send_error: None,
+        }),
+    )
+        .into_response())
 }
 
 /// An officer's classification of a report.
@@ -130,15 +119,11 @@ pub struct CreateTriage {
 )]
 pub async fn create_triage(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (actor, triage) = match staff_command::<CreateTriage>(&state, &ctx, &headers, body).await {
-        Ok(command) => command,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let (actor, triage) = staff_command::<CreateTriage>(&state, &headers, body).await?;
     let commune = triage
         .commune_code
         .map(|c| c.to_string())
@@ -149,10 +134,8 @@ pub async fn create_triage(
         urgency: triage.urgency.as_str(),
         commune: &commune,
     };
-    match state.hotline.triage(&actor, &case, &input).await {
-        Ok(()) => where_it_stands(&state, &ctx, &actor, &case, None).await,
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    state.hotline.triage(&actor, &case, &input).await?;
+    where_it_stands(&state, &actor, &case, None).await
 }
 
 /// The accused's unit of a report about police conduct.
@@ -192,28 +175,17 @@ pub struct CreateConductMark {
 )]
 pub async fn create_conduct_mark(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (actor, mark) = match staff_command::<CreateConductMark>(&state, &ctx, &headers, body).await
-    {
-        Ok(command) => command,
-        Err(response) => return response,
-    };
-    let nature = match mark.nature.parse() {
-        Ok(nature) => nature,
-        Err(e) => return ApiError::from_core(CoreError::Domain(e), &ctx).into_response(),
-    };
-    match state
+) -> Result<Response, ApiError> {
+    let (actor, mark) = staff_command::<CreateConductMark>(&state, &headers, body).await?;
+    let nature = mark.nature.parse().map_err(ApiError::from)?;
+    state
         .hotline
         .mark_police_conduct(&actor, &case, &mark.accused_unit, nature)
-        .await
-    {
-        Ok(_) => where_it_stands(&state, &ctx, &actor, &case, None).await,
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    where_it_stands(&state, &actor, &case, None).await
 }
 
 /// A step of a report's legal procedure.
@@ -266,15 +238,11 @@ pub struct StepTaken {
 )]
 pub async fn create_step(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (actor, step) = match staff_command::<CreateStep>(&state, &ctx, &headers, body).await {
-        Ok(command) => command,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let (actor, step) = staff_command::<CreateStep>(&state, &headers, body).await?;
     let input = hotline_core::procedure::StepInput {
         action: step.action.as_str(),
         number: &step.number,
@@ -282,10 +250,8 @@ pub async fn create_step(
         signer: &step.signer,
         grounds: &step.grounds,
     };
-    match state.hotline.take_step(&actor, &case, &input).await {
-        Ok(taken) => where_it_stands(&state, &ctx, &actor, &case, Some(taken.action)).await,
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+    let taken = state.hotline.take_step(&actor, &case, &input).await?;
+    where_it_stands(&state, &actor, &case, Some(taken.action)).await
 }
 
 /// How a notice went out.
@@ -321,21 +287,14 @@ pub struct SendNotice {
 )]
 pub async fn send_notice(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path((case, notice)): axum::extract::Path<(String, i64)>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (actor, send) = match staff_command::<SendNotice>(&state, &ctx, &headers, body).await {
-        Ok(command) => command,
-        Err(response) => return response,
-    };
-    match state
+) -> Result<Response, ApiError> {
+    let (actor, send) = staff_command::<SendNotice>(&state, &headers, body).await?;
+    state
         .hotline
         .send_notice(&actor, &case, notice, &send.via)
-        .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

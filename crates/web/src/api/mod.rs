@@ -13,11 +13,10 @@ pub use search::*;
 
 use crate::AppState;
 use crate::error::{ApiError, InvalidParam, Problem};
-use crate::extract::{Ctx, parse_json, read_body, require_content_type, url_pairs};
+use crate::extract::{parse_json, read_body, require_content_type, url_pairs};
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::BytesRejection;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use hotline_core::reports::MAX_LIST_LIMIT;
@@ -34,57 +33,39 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-async fn api_actor(
-    state: &AppState,
-    headers: &HeaderMap,
-    ctx: &Ctx,
-) -> Result<Option<Actor>, ApiError> {
+async fn api_actor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, ApiError> {
     match bearer(headers) {
         None => Ok(None),
-        Some(token) => state
-            .hotline
-            .api_actor(token)
-            .await
-            .map(Some)
-            .map_err(|e| ApiError::from_core(e, ctx)),
+        Some(token) => Ok(Some(state.hotline.api_actor(token).await?)),
     }
 }
 
 /// The staff member behind the bearer token; a request without one is refused.
-async fn staff_actor(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Actor, Response> {
-    match api_actor(state, headers, ctx).await {
-        Ok(Some(actor)) => Ok(actor),
-        Ok(None) => Err(ApiError::from_core(CoreError::Unauthenticated, ctx).into_response()),
-        Err(e) => Err(e.into_response()),
-    }
+async fn staff_actor(state: &AppState, headers: &HeaderMap) -> Result<Actor, ApiError> {
+    api_actor(state, headers)
+        .await?
+        .ok_or_else(|| CoreError::Unauthenticated.into())
 }
 
 /// A staff member's JSON command: the member behind the token and the parsed body, or the
 /// answer that refuses it.
 async fn staff_command<T: serde::de::DeserializeOwned>(
     state: &AppState,
-    ctx: &Ctx,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(Actor, T), Response> {
-    let actor = staff_actor(state, headers, ctx).await?;
-    require_content_type(headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|bytes| parse_json::<T>(&bytes))
-        .map(|command| (actor, command))
-        .map_err(|e| ApiError::from_body(e, ctx).into_response())
+) -> Result<(Actor, T), ApiError> {
+    let actor = staff_actor(state, headers).await?;
+    require_content_type(headers, "application/json")?;
+    let command = parse_json::<T>(&read_body(body)?)?;
+    Ok((actor, command))
 }
 
-fn bad_limit(ctx: &Ctx) -> Response {
-    let mut err = ApiError::new(StatusCode::BAD_REQUEST, "Invalid query", ctx).detail(format!(
-        "limit must be a whole number from 1 to {MAX_LIST_LIMIT}"
-    ));
-    err.errors.push(InvalidParam {
-        field: "limit".into(),
-        code: "invalid".into(),
-        message: format!("1..={MAX_LIST_LIMIT}"),
-    });
-    err.into_response()
+fn bad_limit() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "Invalid query")
+        .detail(format!(
+            "limit must be a whole number from 1 to {MAX_LIST_LIMIT}"
+        ))
+        .field("limit", "invalid", format!("1..={MAX_LIST_LIMIT}"))
 }
 
 fn list_limit(query: Option<&str>) -> Result<u32, ()> {

@@ -118,28 +118,20 @@ pub async fn create_report(
     ctx: Ctx,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let integration = match api_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, ApiError> {
+    let integration = api_actor(&state, &headers).await?;
     // Without a token, the API is a form without its proof of work: the stricter limit too.
     if integration.is_none()
         && let Err(wait) = state
             .check_submission(ctx.client_ip)
             .and_then(|()| state.check_unproven_submission(ctx.client_ip))
     {
-        let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &ctx);
-        err.retry_after = Some(wait);
-        return err.into_response();
+        return Err(
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests").retry_after(wait),
+        );
     }
-    let parsed = require_content_type(&headers, "application/json")
-        .and_then(|()| read_body(body))
-        .and_then(|b| parse_json::<CreateReport>(&b));
-    let request = match parsed {
-        Ok(r) => r,
-        Err(e) => return ApiError::from_body(e, &ctx).into_response(),
-    };
+    require_content_type(&headers, "application/json")?;
+    let request = parse_json::<CreateReport>(&read_body(body)?)?;
     let input = ReportInput {
         text: request.text,
         province_code: request.province_code,
@@ -154,21 +146,18 @@ pub async fn create_report(
         occurred_at: request.occurred_at,
         protection_requested: request.protection_requested,
     };
-    match state
+    let done = state
         .hotline
         .submit(Submission::new(input, Channel::Api))
-        .await
-    {
-        Ok(done) => (
-            StatusCode::CREATED,
-            Json(ReportCreated {
-                case_number: done.case_number.to_string(),
-                follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
-            }),
-        )
-            .into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportCreated {
+            case_number: done.case_number.to_string(),
+            follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+        }),
+    )
+        .into_response())
 }
 
 /// List reports.
@@ -188,24 +177,15 @@ pub async fn create_report(
 )]
 pub async fn list_reports(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     uri: http::Uri,
-) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let Ok(limit) = list_limit(uri.query()) else {
-        return bad_limit(&ctx);
-    };
-    match state.hotline.list_reports(&actor, limit).await {
-        Ok(reports) => Json(ReportList {
-            items: reports.into_iter().map(report_item).collect(),
-        })
-        .into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+) -> Result<Json<ReportList>, ApiError> {
+    let actor = staff_actor(&state, &headers).await?;
+    let limit = list_limit(uri.query()).map_err(|()| bad_limit())?;
+    let reports = state.hotline.list_reports(&actor, limit).await?;
+    Ok(Json(ReportList {
+        items: reports.into_iter().map(report_item).collect(),
+    }))
 }
 
 pub(super) fn report_item(r: hotline_store::ReportSummary) -> ReportItem {
@@ -319,23 +299,14 @@ pub struct ReportAttachment {
 )]
 pub async fn get_report(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
-) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let (view, notices) = match (
-        state.hotline.report(&actor, &case).await,
-        state.hotline.notices(&actor, &case).await,
-    ) {
-        (Ok(view), Ok(notices)) => (view, notices),
-        (Err(e), _) | (_, Err(e)) => return ApiError::from_core(e, &ctx).into_response(),
-    };
+) -> Result<Json<ReportDocument>, ApiError> {
+    let actor = staff_actor(&state, &headers).await?;
+    let view = state.hotline.report(&actor, &case).await?;
+    let notices = state.hotline.notices(&actor, &case).await?;
     let detail = view.detail;
-    Json(ReportDocument {
+    Ok(Json(ReportDocument {
         triage: view.hints,
         notices: notices
             .into_iter()
@@ -382,6 +353,5 @@ pub async fn get_report(
             })
             .collect(),
         report: report_item(detail.summary),
-    })
-    .into_response()
+    }))
 }

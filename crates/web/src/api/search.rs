@@ -4,10 +4,9 @@ use super::reports::{ReportItem, report_item};
 use super::{bad_limit, list_limit, staff_actor};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{Ctx, url_pairs};
+use crate::extract::url_pairs;
 use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,19 +39,15 @@ use utoipa::ToSchema;
 )]
 pub async fn search(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     uri: http::Uri,
-) -> Response {
-    let actor = match staff_actor(&state, &headers, &ctx).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
+) -> Result<Json<SearchResults>, ApiError> {
+    let actor = staff_actor(&state, &headers).await?;
     let (Ok(limit), Ok(pairs)) = (
         list_limit(uri.query()),
         url_pairs(uri.query().unwrap_or_default().as_bytes()),
     ) else {
-        return bad_limit(&ctx);
+        return Err(bad_limit());
     };
     let query = pairs
         .iter()
@@ -63,27 +58,23 @@ pub async fn search(
     // The console's filters narrow the search here too (`status`, `urgency`, `channel`, …).
     let filter = crate::pages::InboxQuery::from_query(uri.query())
         .filter(actor.0.id, state.hotline.clock.now());
-    match state
+    let hits = state
         .hotline
         .search_reports(&actor, query, &filter, limit)
-        .await
-    {
-        Ok(hits) => Json(SearchResults {
-            items: hits
-                .into_iter()
-                .map(|hit| SearchItem {
-                    snippet: hit
-                        .snippet
-                        .into_iter()
-                        .map(|(text, matched)| SnippetPart { text, matched })
-                        .collect(),
-                    report: report_item(hit.report),
-                })
-                .collect(),
-        })
-        .into_response(),
-        Err(e) => ApiError::from_core(e, &ctx).into_response(),
-    }
+        .await?;
+    Ok(Json(SearchResults {
+        items: hits
+            .into_iter()
+            .map(|hit| SearchItem {
+                snippet: hit
+                    .snippet
+                    .into_iter()
+                    .map(|(text, matched)| SnippetPart { text, matched })
+                    .collect(),
+                report: report_item(hit.report),
+            })
+            .collect(),
+    }))
 }
 
 /// Reports found by a search, newest first.

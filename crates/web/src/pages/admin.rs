@@ -5,15 +5,17 @@ use super::{Chrome, PostedForm, StaffPage, render};
 use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
+use crate::extract::checked;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hotline_core::admin::StaffChange;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::{DomainError, Role, UnitKind};
 use http::StatusCode;
+use serde::Deserialize;
 
 pub struct StaffLine {
     pub username: String,
@@ -50,11 +52,8 @@ async fn staff_page(
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
-) -> Response {
-    let rows = match state.hotline.staff_list(actor).await {
-        Ok(rows) => rows,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let rows = state.hotline.staff_list(actor).await?;
     let page = AdminStaffPage {
         c: Chrome::new(ctx, Some(actor)),
         staff: rows
@@ -84,7 +83,7 @@ async fn staff_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The staff list, for administrators.
@@ -92,13 +91,13 @@ pub async fn admin_staff(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     staff_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
 }
 
 /// What a change on an administration page shows with the list again (status, notice,
 /// error), or the error page. Field errors are worded from `field-{prefix}{field}-{code}`.
-type Shown = Result<(StatusCode, Option<String>, Option<String>), Box<Response>>;
+type Shown = Result<(StatusCode, Option<String>, Option<String>), PageError>;
 
 fn shown(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Shown {
     match done {
@@ -115,7 +114,7 @@ fn shown(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Shown {
             None,
             Some(ctx.tr.t("admin-username-taken")),
         )),
-        Err(e) => Err(Box::new(PageError::from_core(e, ctx).into_response())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -125,11 +124,20 @@ async fn after_change(
     ctx: &Ctx,
     actor: &Actor,
     done: Result<String, CoreError>,
-) -> Response {
-    match shown(ctx, done, "") {
-        Ok((status, notice, error)) => staff_page(state, ctx, actor, status, notice, error).await,
-        Err(page) => *page,
-    }
+) -> Result<Response, PageError> {
+    let (status, notice, error) = shown(ctx, done, "")?;
+    staff_page(state, ctx, actor, status, notice, error).await
+}
+
+/// The fields of [`admin_create_staff`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminCreateStaffForm {
+    role: String,
+    username: String,
+    name: String,
+    unit: String,
+    password: String,
 }
 
 /// Creates a member.
@@ -137,24 +145,35 @@ pub async fn admin_create_staff(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let done = match form.get("role").parse::<Role>() {
+    PostedForm(form): PostedForm<AdminCreateStaffForm>,
+) -> Result<Response, PageError> {
+    let done = match form.role.parse::<Role>() {
         Ok(role) => state
             .hotline
             .create_staff(
                 &actor,
-                form.get("username"),
-                form.get("name"),
+                &form.username,
+                &form.name,
                 role,
-                form.get("unit"),
-                form.get("password"),
+                &form.unit,
+                &form.password,
             )
             .await
             .map(|member| ctx.tr.t1("admin-created", "username", member.username)),
         Err(_) => Err(DomainError::field("role", "unknown").into()),
     };
     after_change(&state, &ctx, &actor, done).await
+}
+
+/// The fields of [`admin_change_staff`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminChangeStaffForm {
+    action: String,
+    role: String,
+    unit: String,
+    #[serde(deserialize_with = "checked")]
+    disabled: bool,
 }
 
 /// Changes a member: role, unit, disabled; or resets their second factor, ends their
@@ -164,14 +183,14 @@ pub async fn admin_change_staff(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(username): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let change = match form.get("action") {
-        "update" => match form.get("role").parse::<Role>() {
+    PostedForm(form): PostedForm<AdminChangeStaffForm>,
+) -> Result<Response, PageError> {
+    let change = match form.action.as_str() {
+        "update" => match form.role.parse::<Role>() {
             Ok(role) => Some(StaffChange::Update {
                 role,
-                unit: form.get("unit").to_owned(),
-                disabled: form.get("disabled") == "1",
+                unit: form.unit.to_owned(),
+                disabled: form.disabled,
             }),
             Err(_) => None,
         },
@@ -181,7 +200,7 @@ pub async fn admin_change_staff(
         _ => None,
     };
     let Some(change) = change else {
-        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+        return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request"));
     };
     let done = state
         .hotline
@@ -219,11 +238,8 @@ async fn units_page(
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
-) -> Response {
-    let units = match state.hotline.units_list(actor).await {
-        Ok(units) => units,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let units = state.hotline.units_list(actor).await?;
     // By path, a parent comes before its children.
     let mut depths: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for u in &units {
@@ -254,7 +270,7 @@ async fn units_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The units an administrator manages.
@@ -262,7 +278,7 @@ pub async fn admin_units(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     units_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
 }
 
@@ -272,11 +288,18 @@ async fn after_unit_change(
     ctx: &Ctx,
     actor: &Actor,
     done: Result<String, CoreError>,
-) -> Response {
-    match shown(ctx, done, "unit_") {
-        Ok((status, notice, error)) => units_page(state, ctx, actor, status, notice, error).await,
-        Err(page) => *page,
-    }
+) -> Result<Response, PageError> {
+    let (status, notice, error) = shown(ctx, done, "unit_")?;
+    units_page(state, ctx, actor, status, notice, error).await
+}
+
+/// The fields of [`admin_create_unit`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminCreateUnitForm {
+    parent: String,
+    suffix: String,
+    name: String,
 }
 
 /// Creates a department.
@@ -284,19 +307,22 @@ pub async fn admin_create_unit(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminCreateUnitForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .create_department(
-            &actor,
-            form.get("parent"),
-            form.get("suffix"),
-            form.get("name"),
-        )
+        .create_department(&actor, &form.parent, &form.suffix, &form.name)
         .await
         .map(|unit| ctx.tr.t1("units-created", "name", unit.name));
     after_unit_change(&state, &ctx, &actor, done).await
+}
+
+/// The fields of [`admin_rename_unit`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminRenameUnitForm {
+    code: String,
+    name: String,
 }
 
 /// Renames a unit below the province.
@@ -304,11 +330,11 @@ pub async fn admin_rename_unit(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminRenameUnitForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .rename_unit(&actor, form.get("code"), form.get("name"))
+        .rename_unit(&actor, &form.code, &form.name)
         .await
         .map(|unit| ctx.tr.t1("units-renamed", "name", unit.name));
     after_unit_change(&state, &ctx, &actor, done).await

@@ -15,6 +15,7 @@ use axum::routing::get;
 use hotline_core::calls::CALLBACK_OUTCOMES;
 use hotline_core::{Actor, CoreError};
 use http::StatusCode;
+use serde::Deserialize;
 
 pub struct WaitingLine {
     pub id: i64,
@@ -41,11 +42,8 @@ async fn callbacks_page(
     actor: &Actor,
     status: StatusCode,
     (notice, error): (Option<String>, Option<String>),
-) -> Response {
-    let waiting = match state.hotline.callbacks(actor).await {
-        Ok(waiting) => waiting,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let waiting = state.hotline.callbacks(actor).await?;
     let page = CallbacksPage {
         c: Chrome::new(ctx, Some(actor)),
         waiting: waiting
@@ -70,7 +68,7 @@ async fn callbacks_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The missed calls waiting for a callback in the member's scope.
@@ -78,8 +76,16 @@ pub async fn callbacks(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     callbacks_page(&state, &ctx, &actor, StatusCode::OK, (None, None)).await
+}
+
+/// The fields of [`record_callback`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RecordCallbackForm {
+    id: String,
+    outcome: String,
 }
 
 /// Records how a callback went.
@@ -87,21 +93,21 @@ pub async fn record_callback(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let Ok(id) = form.get("id").parse::<i64>() else {
-        return PageError::from_core(CoreError::NotFound, &ctx).into_response();
+    PostedForm(form): PostedForm<RecordCallbackForm>,
+) -> Result<Response, PageError> {
+    let Ok(id) = form.id.parse::<i64>() else {
+        return Err(PageError::from(CoreError::NotFound));
     };
     match state
         .hotline
-        .record_callback(&actor, id, form.get("outcome"))
+        .record_callback(&actor, id, &form.outcome)
         .await
     {
         Ok(()) => {
             let notice = ctx.tr.t("callbacks-recorded");
             callbacks_page(&state, &ctx, &actor, StatusCode::OK, (Some(notice), None)).await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -117,25 +123,22 @@ pub struct LiveCallJson {
 /// The calls ringing or under way in the member's scope, for the screen-pop.
 pub async fn live_calls(
     State(state): State<AppState>,
-    ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
-    match state.hotline.live_calls(&actor).await {
-        Ok(calls) => Json(
-            calls
-                .into_iter()
-                .map(|call| LiveCallJson {
-                    case_number: call.case_number.map(|c| c.to_string()),
-                    since: vn_time(call.since),
-                    answered: call.answered,
-                    reporter: call.reporter,
-                    open_reports: call.open_reports.iter().map(ToString::to_string).collect(),
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let calls = state.hotline.live_calls(&actor).await?;
+    Ok(Json(
+        calls
+            .into_iter()
+            .map(|call| LiveCallJson {
+                case_number: call.case_number.map(|c| c.to_string()),
+                since: vn_time(call.since),
+                answered: call.answered,
+                reporter: call.reporter,
+                open_reports: call.open_reports.iter().map(ToString::to_string).collect(),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// This module's pages and the forms they post.

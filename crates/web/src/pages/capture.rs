@@ -3,21 +3,23 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Ctx;
-use crate::extract::Form;
+use crate::extract::checked;
 use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::Channel;
 use hotline_domain::DomainError;
 use http::StatusCode;
+use serde::Deserialize;
 
 /// What the officer typed on the capture form, echoed back when it must be corrected.
-#[derive(Default)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct CaptureValues {
     pub channel: String,
     pub received_date: String,
@@ -25,30 +27,14 @@ pub struct CaptureValues {
     pub caller: String,
     pub name: String,
     pub text: String,
+    #[serde(rename = "province_code")]
     pub province: String,
     pub commune: String,
     pub address: String,
+    #[serde(deserialize_with = "checked")]
     pub urgent: bool,
     /// The call to the line recorded, if any.
     pub call: String,
-}
-
-impl CaptureValues {
-    pub(crate) fn from_form(form: &Form) -> Self {
-        Self {
-            channel: form.get("channel").to_owned(),
-            received_date: form.get("received_date").to_owned(),
-            received_time: form.get("received_time").to_owned(),
-            caller: form.get("caller").to_owned(),
-            call: form.get("call").to_owned(),
-            name: form.get("name").to_owned(),
-            text: form.get("text").to_owned(),
-            province: form.get("province_code").to_owned(),
-            commune: form.get("commune").to_owned(),
-            address: form.get("address").to_owned(),
-            urgent: form.get("urgent") == "1",
-        }
-    }
 }
 
 #[derive(Template)]
@@ -129,16 +115,16 @@ pub async fn capture_form(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     if actor.visibility() == hotline_store::Visibility::Nothing {
-        return PageError::new(StatusCode::FORBIDDEN, "error-forbidden", &ctx).into_response();
+        return Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden"));
     }
     let form = CaptureValues {
         channel: Channel::Phone.as_str().to_owned(),
         ..CaptureValues::default()
     };
     let page = capture_page(&state, &ctx, &actor, form, Vec::new()).await;
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 /// Records the capture as a report and shows its case number and follow-up code once, to be
@@ -148,14 +134,14 @@ pub async fn capture(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     request: axum::extract::Request,
-) -> Response {
+) -> Result<Response, PageError> {
     let (form, evidence, refused) =
         match super::read_form(&state, request, super::Files::Take).await {
             Ok((form, evidence)) => (form, evidence, None),
-            Err(super::Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+            Err(super::Upload::Body(e)) => return Err(PageError::from(e)),
             Err(super::Upload::Refused { form, error, .. }) => (form, Vec::new(), Some(error)),
         };
-    let values = CaptureValues::from_form(&form);
+    let values = form.read::<CaptureValues>()?;
     let mut errors: Vec<hotline_domain::FieldError> = refused.into_iter().collect();
     let received_at = match super::vietnam_moment(&values.received_date, &values.received_time) {
         Ok(at) => at,
@@ -164,7 +150,7 @@ pub async fn capture(
             None
         }
     };
-    let place = super::place_of(&state, &form);
+    let place = super::place_of(&state, &values.province, &values.commune);
     let (province_code, commune_code) = match place {
         Ok(place) => place,
         Err(mut wrong) => {
@@ -193,10 +179,10 @@ pub async fn capture(
                     case_number: done.case_number.to_string(),
                     follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
                 };
-                return render(StatusCode::CREATED, &page, &ctx);
+                return render(StatusCode::CREATED, &page);
             }
             Err(CoreError::Domain(DomainError::Invalid(found))) => found,
-            Err(e) => return PageError::from_core(e, &ctx).into_response(),
+            Err(e) => return Err(PageError::from(e)),
         }
     } else {
         errors
@@ -206,7 +192,7 @@ pub async fn capture(
         .map(|e| crate::error::field_message(&ctx.tr, &e.field, e.code))
         .collect();
     let page = capture_page(&state, &ctx, &actor, values, messages).await;
-    render(StatusCode::BAD_REQUEST, &page, &ctx)
+    render(StatusCode::BAD_REQUEST, &page)
 }
 
 /// This module's pages and the forms they post.

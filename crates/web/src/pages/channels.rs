@@ -10,13 +10,15 @@ use crate::extract::Ctx;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hotline_core::channels::{AccountInput, AccountView};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::DomainError;
 use hotline_domain::platform::PLATFORMS;
 use http::StatusCode;
+use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Every key an account form may carry, in the order the platforms list them.
 fn keys() -> Vec<&'static str> {
@@ -139,11 +141,8 @@ async fn channels_page(
     actor: &Actor,
     status: StatusCode,
     (notice, errors): (Option<String>, Vec<String>),
-) -> Response {
-    let accounts = match state.hotline.channel_accounts(Some(actor)).await {
-        Ok(accounts) => accounts,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let accounts = state.hotline.channel_accounts(Some(actor)).await?;
     let page = AdminChannelsPage {
         c: Chrome::new(ctx, Some(actor)),
         accounts: accounts
@@ -158,7 +157,7 @@ async fn channels_page(
         notice,
         errors,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The accounts in the administrator's scope.
@@ -166,8 +165,21 @@ pub async fn admin_channels(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     channels_page(&state, &ctx, &actor, StatusCode::OK, (None, Vec::new())).await
+}
+
+/// The fields of [`admin_add_channel`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminAddChannelForm {
+    /// The platform's own settings, named by [`keys`].
+    #[serde(flatten)]
+    settings: HashMap<String, String>,
+    platform: String,
+    account: String,
+    unit: String,
+    api_base: String,
 }
 
 /// Connects an account.
@@ -175,19 +187,21 @@ pub async fn admin_add_channel(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminAddChannelForm>,
+) -> Result<Response, PageError> {
     let settings: Vec<(String, String)> = keys()
         .into_iter()
-        .filter(|k| !form.get(k).trim().is_empty())
-        .map(|k| (k.to_owned(), form.get(k).to_owned()))
+        .filter_map(|k| {
+            let value = form.settings.get(k).filter(|v| !v.trim().is_empty())?;
+            Some((k.to_owned(), value.clone()))
+        })
         .collect();
     let input = AccountInput {
-        platform: form.get("platform"),
-        name: form.get("account").trim(),
-        unit: form.get("unit").trim(),
+        platform: &form.platform,
+        name: form.account.trim(),
+        unit: form.unit.trim(),
         settings: &settings,
-        api_base: Some(form.get("api_base")),
+        api_base: Some(&form.api_base),
     };
     match state
         .hotline
@@ -223,8 +237,17 @@ pub async fn admin_add_channel(
             let errors = vec![ctx.tr.t("channels-exists")];
             channels_page(&state, &ctx, &actor, StatusCode::CONFLICT, (None, errors)).await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
+}
+
+/// The fields of [`admin_retry_delivery`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminRetryDeliveryForm {
+    id: String,
+    platform: String,
+    account: String,
 }
 
 /// Puts a failed delivery back in the queue.
@@ -232,14 +255,14 @@ pub async fn admin_retry_delivery(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let Ok(id) = form.get("id").trim().parse::<i64>() else {
-        return PageError::from_core(CoreError::NotFound, &ctx).into_response();
+    PostedForm(form): PostedForm<AdminRetryDeliveryForm>,
+) -> Result<Response, PageError> {
+    let Ok(id) = form.id.trim().parse::<i64>() else {
+        return Err(PageError::from(CoreError::NotFound));
     };
     match state
         .hotline
-        .retry_delivery(&actor, form.get("platform"), form.get("account"), id)
+        .retry_delivery(&actor, &form.platform, &form.account, id)
         .await
     {
         Ok(()) => {
@@ -253,7 +276,7 @@ pub async fn admin_retry_delivery(
             )
             .await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{Chrome, PostedForm, first_field_message, render, vn_time};
 use crate::AppState;
 use crate::error::{PageError, field_message};
-use crate::extract::{BodyError, Ctx, Form};
+use crate::extract::{BodyError, Ctx, Form, checked};
 use askama::Template;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +19,7 @@ use hotline_domain::VIETNAM;
 use hotline_domain::danger::Danger;
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
 use http::{StatusCode, header};
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -26,19 +27,21 @@ struct HomePage {
     c: Chrome,
 }
 
-pub async fn home(ctx: Ctx) -> Response {
+pub async fn home(ctx: Ctx) -> Result<Response, PageError> {
     render(
         StatusCode::OK,
         &HomePage {
             c: Chrome::new(&ctx, None),
         },
-        &ctx,
     )
 }
 
 /// What the citizen typed, echoed back when the form has to be corrected.
+#[derive(Deserialize)]
+#[serde(default)]
 pub struct FormValues {
     pub text: String,
+    #[serde(rename = "province_code")]
     pub province: String,
     pub commune: String,
     pub address: String,
@@ -48,9 +51,11 @@ pub struct FormValues {
     pub email: String,
     /// Makes a resent form one report (see `Submission::form_token`).
     pub token: String,
+    #[serde(deserialize_with = "checked")]
     pub occurred_now: bool,
     pub occurred_date: String,
     pub occurred_time: String,
+    #[serde(deserialize_with = "checked")]
     pub protection: bool,
 }
 
@@ -79,26 +84,23 @@ impl FormValues {
         self.identity == "contact"
     }
 
-    fn from_form(form: &Form) -> Self {
-        Self {
-            text: form.get("text").to_owned(),
-            province: form.get("province_code").to_owned(),
-            commune: form.get("commune").to_owned(),
-            address: form.get("address").to_owned(),
-            identity: form.get("identity").to_owned(),
-            name: form.get("name").to_owned(),
-            phone: form.get("phone").to_owned(),
-            email: form.get("email").to_owned(),
-            token: match form.get("token") {
-                token if hotline_core::intake::is_form_token(token) => token.to_owned(),
-                _ => hotline_core::intake::new_form_token(),
-            },
-            occurred_now: form.get("occurred_now") == "1",
-            occurred_date: form.get("occurred_date").to_owned(),
-            occurred_time: form.get("occurred_time").to_owned(),
-            protection: form.get("protection") == "1",
+    /// The fields as posted; a token that is not one of ours is replaced by a new one.
+    fn posted(mut self) -> Self {
+        if !hotline_core::intake::is_form_token(&self.token) {
+            self.token = hotline_core::intake::new_form_token();
         }
+        self
     }
+}
+
+/// The report form's guards: the field people never see, and the form's stamp and proof of
+/// work (see `hotline_core::form_guard`).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct FormGuard {
+    website: String,
+    stamp: String,
+    work: String,
 }
 
 pub struct ProvinceOption {
@@ -158,9 +160,9 @@ fn form_page(
     }
 }
 
-pub async fn report_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub async fn report_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let page = form_page(&state, &ctx, FormValues::default(), &[]);
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]
@@ -222,25 +224,29 @@ pub(super) fn vietnam_moment(date: &str, time: &str) -> Result<Option<DateTime<U
 }
 
 /// When it happened: "now", or a date (and a time) in Vietnam's time; nothing when not said.
-fn occurred_at(state: &AppState, form: &Form) -> Result<Option<DateTime<Utc>>, ()> {
-    if form.get("occurred_now") == "1" {
+fn occurred_at(state: &AppState, form: &FormValues) -> Result<Option<DateTime<Utc>>, ()> {
+    if form.occurred_now {
         return Ok(Some(state.hotline.clock.now()));
     }
-    vietnam_moment(form.get("occurred_date"), form.get("occurred_time"))
+    vietnam_moment(&form.occurred_date, &form.occurred_time)
 }
 
-/// The province and commune a form names (`province_code`, and `commune` typed by name, with
-/// or without diacritics).
+/// The province and commune a form names (`province_code`, absent or a number, and `commune`
+/// typed by name, with or without diacritics).
 pub(super) fn place_of(
     state: &AppState,
-    form: &Form,
+    province_code: &str,
+    commune_name: &str,
 ) -> Result<(Option<u32>, Option<u32>), Vec<FieldError>> {
     let mut errors = Vec::new();
-    let province_code = form.number("province_code").unwrap_or_else(|_| {
-        errors.push(FieldError::new("province_code", "unknown"));
-        None
-    });
-    let commune_name = form.get("commune").trim();
+    let province_code = match province_code.trim() {
+        "" => None,
+        code => code.parse().map(Some).unwrap_or_else(|_| {
+            errors.push(FieldError::new("province_code", "unknown"));
+            None
+        }),
+    };
+    let commune_name = commune_name.trim();
     let commune_code = if commune_name.is_empty() {
         None
     } else if let Some(p) = province_code {
@@ -267,40 +273,45 @@ pub(super) fn place_of(
 }
 
 /// Turns the form into a submission; a commune typed by name is looked up in the province.
-fn form_input(state: &AppState, form: &Form) -> Result<ReportInput, Vec<FieldError>> {
-    let (province_code, commune_code, mut errors) = match place_of(state, form) {
-        Ok((province, commune)) => (province, commune, Vec::new()),
-        Err(errors) => (None, None, errors),
-    };
+fn form_input(state: &AppState, form: &FormValues) -> Result<ReportInput, Vec<FieldError>> {
+    let (province_code, commune_code, mut errors) =
+        match place_of(state, &form.province, &form.commune) {
+            Ok((province, commune)) => (province, commune, Vec::new()),
+            Err(errors) => (None, None, errors),
+        };
     let occurred_at = occurred_at(state, form).unwrap_or_else(|()| {
         errors.push(FieldError::new("occurred_at", "invalid"));
         None
     });
-    let with_contact = form.get("identity") == "contact";
+    let with_contact = form.with_contact();
     // Contact fields are ignored unless the reporter chose to leave them: an autofilled field
     // must not undo a choice of anonymity.
     let contact = with_contact.then(|| ContactInput {
-        name: Some(form.get("name").to_owned()),
-        phone: Some(form.get("phone").to_owned()),
-        email: Some(form.get("email").to_owned()),
+        name: Some(form.name.clone()),
+        phone: Some(form.phone.clone()),
+        email: Some(form.email.clone()),
     });
     if errors.is_empty() {
         Ok(ReportInput {
-            text: form.get("text").to_owned(),
+            text: form.text.clone(),
             province_code,
             commune_code,
-            address: Some(form.get("address").to_owned()),
+            address: Some(form.address.clone()),
             contact,
             anonymous: Some(!with_contact),
             occurred_at,
-            protection_requested: form.get("protection") == "1",
+            protection_requested: form.protection,
         })
     } else {
         Err(errors)
     }
 }
 
-pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
+pub async fn submit_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    request: Request,
+) -> Result<Response, PageError> {
     // Over the limit, only the typed fields are read: they come back, the files are not taken.
     let limited = state.check_submission(ctx.client_ip).err();
     let files = if limited.is_some() {
@@ -310,28 +321,31 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
     };
     let (form, evidence) = match read_form(&state, request, files).await {
         Ok(read) => read,
-        Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+        Err(Upload::Body(e)) => return Err(PageError::from(e)),
         Err(Upload::Refused {
             form,
             error,
             status,
         }) => {
-            let page = form_page(&state, &ctx, FormValues::from_form(&form), &[error]);
-            return render(status, &page, &ctx);
+            let values = form.read::<FormValues>().unwrap_or_default().posted();
+            let page = form_page(&state, &ctx, values, &[error]);
+            return render(status, &page);
         }
     };
     if let Some(wait) = limited {
-        return rate_limited(&state, &ctx, FormValues::from_form(&form), wait);
+        let values = form.read::<FormValues>().unwrap_or_default().posted();
+        return rate_limited(&state, &ctx, values, wait);
     }
+    let guard = form.read::<FormGuard>()?;
     // A field people never see: only a form-filling robot puts something in it.
-    if !form.get("website").is_empty() {
+    if !guard.website.is_empty() {
         tracing::warn!(target: "audit", "report form refused: honeypot field filled");
-        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+        return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request"));
     }
-    let values = FormValues::from_form(&form);
+    let values = form.read::<FormValues>()?.posted();
     let refused = match state
         .hotline
-        .check_form(&values.token, form.get("stamp"), form.get("work"))
+        .check_form(&values.token, &guard.stamp, &guard.work)
     {
         FormCheck::Unstamped => Some("expired"),
         FormCheck::TooFast => Some("too_fast"),
@@ -346,13 +360,13 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
     if let Some(code) = refused {
         tracing::info!(reason = code, "report form turned back: not as handed out");
         let page = form_page(&state, &ctx, values, &[FieldError::new("form", code)]);
-        return render(StatusCode::BAD_REQUEST, &page, &ctx);
+        return render(StatusCode::BAD_REQUEST, &page);
     }
-    let input = match form_input(&state, &form) {
+    let input = match form_input(&state, &values) {
         Ok(input) => input,
         Err(errors) => {
             let page = form_page(&state, &ctx, values, &errors);
-            return render(StatusCode::BAD_REQUEST, &page, &ctx);
+            return render(StatusCode::BAD_REQUEST, &page);
         }
     };
     let mut submission = Submission::new(input, Channel::Web);
@@ -366,18 +380,23 @@ pub async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Req
                 follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
                 danger: done.danger,
             };
-            render(StatusCode::CREATED, &page, &ctx)
+            render(StatusCode::CREATED, &page)
         }
         Err(CoreError::Domain(DomainError::Invalid(errors))) => {
             let page = form_page(&state, &ctx, values, &errors);
-            render(StatusCode::BAD_REQUEST, &page, &ctx)
+            render(StatusCode::BAD_REQUEST, &page)
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
 /// The form again, filled as sent, saying when to try again (and that 113 does not wait).
-fn rate_limited(state: &AppState, ctx: &Ctx, values: FormValues, wait_secs: u64) -> Response {
+fn rate_limited(
+    state: &AppState,
+    ctx: &Ctx,
+    values: FormValues,
+    wait_secs: u64,
+) -> Result<Response, PageError> {
     let mut page = form_page(state, ctx, values, &[]);
     page.errors.push(FormErrorLine {
         anchor: "text",
@@ -387,12 +406,12 @@ fn rate_limited(state: &AppState, ctx: &Ctx, values: FormValues, wait_secs: u64)
             wait_secs.div_ceil(60).max(1),
         ),
     });
-    let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page, ctx);
+    let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
     response.headers_mut().insert(
         header::RETRY_AFTER,
         http::HeaderValue::from(wait_secs.max(1)),
     );
-    response
+    Ok(response)
 }
 
 /// Whether a multipart form's files are read.
@@ -575,12 +594,8 @@ fn follow_up_lines(ctx: &Ctx, view: FollowUpView) -> FollowUpLines {
     }
 }
 
-fn follow_up_page(ctx: &Ctx, status: StatusCode, page: FollowUpPage) -> Response {
-    render(status, &page, ctx)
-}
-
 /// The follow-up page: case number and code.
-pub async fn follow_up_form(ctx: Ctx) -> Response {
+pub async fn follow_up_form(ctx: Ctx) -> Result<Response, PageError> {
     let page = FollowUpPage {
         c: Chrome::new(&ctx, None),
         case_number: String::new(),
@@ -590,7 +605,24 @@ pub async fn follow_up_form(ctx: Ctx) -> Response {
         notice: None,
         text: String::new(),
     };
-    follow_up_page(&ctx, StatusCode::OK, page)
+    render(StatusCode::OK, &page)
+}
+
+/// The fields of [`follow_up`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct FollowUpForm {
+    case: String,
+    code: String,
+}
+
+/// The fields of [`follow_up_add`]'s form (with the files it may carry).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct FollowUpAddForm {
+    case: String,
+    code: String,
+    text: String,
 }
 
 /// Shows where the report stands. Posted, so the code stays out of addresses and history; a
@@ -598,9 +630,9 @@ pub async fn follow_up_form(ctx: Ctx) -> Response {
 pub async fn follow_up(
     State(state): State<AppState>,
     ctx: Ctx,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let (case, code) = (form.get("case").trim(), form.get("code").trim());
+    PostedForm(form): PostedForm<FollowUpForm>,
+) -> Result<Response, PageError> {
+    let (case, code) = (form.case.trim(), form.code.trim());
     let looked_up = match state.check_follow_up(ctx.client_ip) {
         Ok(()) => state.hotline.follow_up(case, code).await,
         Err(e) => Err(e),
@@ -609,21 +641,22 @@ pub async fn follow_up(
 }
 
 /// The reporter adds information, then sees the report again.
-pub async fn follow_up_add(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
+pub async fn follow_up_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    request: Request,
+) -> Result<Response, PageError> {
     let (form, evidence, refused) = match read_form(&state, request, Files::Take).await {
         Ok((form, evidence)) => (form, evidence, None),
-        Err(Upload::Body(e)) => return PageError::from_body(e, &ctx).into_response(),
+        Err(Upload::Body(e)) => return Err(PageError::from(e)),
         Err(Upload::Refused {
             form,
             error,
             status,
         }) => (form, Vec::new(), Some((error, status))),
     };
-    let (case, code, text) = (
-        form.get("case").trim(),
-        form.get("code").trim(),
-        form.get("text"),
-    );
+    let added = form.read::<FollowUpAddForm>()?;
+    let (case, code, text) = (added.case.trim(), added.code.trim(), added.text.as_str());
     if let Err(e) = state.check_follow_up(ctx.client_ip) {
         return follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned());
     }
@@ -662,7 +695,7 @@ pub async fn follow_up_add(State(state): State<AppState>, ctx: Ctx, request: Req
                 notice: None,
                 text: text.to_owned(),
             };
-            follow_up_page(&ctx, status, page)
+            render(status, &page)
         }
     }
 }
@@ -674,7 +707,7 @@ fn follow_up_outcome(
     looked_up: Result<FollowUpView, CoreError>,
     notice: Option<String>,
     text: String,
-) -> Response {
+) -> Result<Response, PageError> {
     match looked_up {
         Ok(view) => {
             let page = FollowUpPage {
@@ -686,7 +719,7 @@ fn follow_up_outcome(
                 notice,
                 text,
             };
-            follow_up_page(ctx, StatusCode::OK, page)
+            render(StatusCode::OK, &page)
         }
         Err(CoreError::NotFound) => {
             let page = FollowUpPage {
@@ -698,9 +731,9 @@ fn follow_up_outcome(
                 notice: None,
                 text: String::new(),
             };
-            follow_up_page(ctx, StatusCode::NOT_FOUND, page)
+            render(StatusCode::NOT_FOUND, &page)
         }
-        Err(e) => PageError::from_core(e, ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -714,12 +747,11 @@ pub struct CommuneChoice {
 
 pub async fn communes_of(
     State(state): State<AppState>,
-    ctx: Ctx,
     axum::extract::Path(province): axum::extract::Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let places = &state.hotline.places;
     let Some(province) = province.parse().ok().and_then(|code| places.province(code)) else {
-        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+        return Err(PageError::new(StatusCode::NOT_FOUND, "error-not-found"));
     };
     let choices: Vec<CommuneChoice> = places
         .communes_of(province.code)
@@ -733,7 +765,7 @@ pub async fn communes_of(
         header::CACHE_CONTROL,
         http::HeaderValue::from_static("public, max-age=86400"),
     );
-    response
+    Ok(response)
 }
 
 /// This module's pages and the forms they post.

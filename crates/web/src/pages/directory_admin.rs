@@ -6,17 +6,18 @@ use super::{Chrome, PostedForm, StaffPage, render};
 use crate::AppState;
 use crate::directory::vn_day;
 use crate::error::{PageError, field_message};
-use crate::extract::{Ctx, Form};
+use crate::extract::{Ctx, checked};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hotline_core::directory::{ContactInput, ContactView, LeaderView, PositionInput};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::directory::ContactKind;
 use hotline_domain::{DomainError, UnitCode};
 use http::StatusCode;
+use serde::Deserialize;
 
 pub struct AdminContact {
     pub id: i64,
@@ -144,14 +145,11 @@ async fn directory_page(
     actor: &Actor,
     slug: &str,
     (status, notice, error): (StatusCode, Option<String>, Option<String>),
-) -> Response {
+) -> Result<Response, PageError> {
     let Some((code, slug)) = chosen_province(state, actor, slug) else {
-        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", ctx).into_response();
+        return Err(PageError::new(StatusCode::NOT_FOUND, "error-not-found"));
     };
-    let admin = match state.hotline.directory_for_admin(actor, code).await {
-        Ok(admin) => admin,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+    let admin = state.hotline.directory_for_admin(actor, code).await?;
     let d = &admin.directory;
     let leaders: Vec<AdminLeader> = d.leaders.iter().map(|l| admin_leader(ctx, l)).collect();
     let owners = leaders
@@ -213,7 +211,7 @@ async fn directory_page(
         ),
         slug,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// `/console/admin/directory[?tinh=<province>]`.
@@ -222,7 +220,7 @@ pub async fn admin_directory(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let asked = crate::directory::query_value(query.as_deref(), "tinh");
     directory_page(&state, &ctx, &actor, &asked, (StatusCode::OK, None, None)).await
 }
@@ -234,7 +232,7 @@ async fn after_change(
     actor: &Actor,
     slug: &str,
     done: Result<&'static str, CoreError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let shown = match done {
         Ok(key) => (StatusCode::OK, Some(ctx.tr.t(key)), None),
         Err(CoreError::Domain(DomainError::Invalid(errors))) => (
@@ -244,7 +242,7 @@ async fn after_change(
                 .first()
                 .map(|e| field_message(&ctx.tr, &e.field, e.code)),
         ),
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
+        Err(e) => return Err(PageError::from(e)),
     };
     directory_page(state, ctx, actor, slug, shown).await
 }
@@ -253,26 +251,59 @@ fn province_code(state: &AppState, slug: &str) -> Result<u32, CoreError> {
     state.hotline.directory_province(slug).map(|p| p.code)
 }
 
-fn id_field(form: &Form, name: &'static str) -> Result<i64, CoreError> {
-    form.get(name)
-        .trim()
-        .parse()
-        .map_err(|_| CoreError::NotFound)
+/// The form that names one row of the directory by its `id`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RowForm {
+    id: String,
 }
 
-fn contact_input(form: &Form) -> ContactInput<'_> {
-    ContactInput {
-        unit: form.get("unit"),
-        position: form.get("position"),
-        label: form.get("label"),
-        kind: form.get("kind"),
-        address: form.get("address"),
-        public: form.get("public") == "1",
-        hours: form.get("hours"),
-        verified_on: form.get("verified_on"),
-        listening: form.get("listening"),
-        sort: form.get("sort"),
+/// The fields of a contact point's form, to add one or rewrite the row `id`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    id: String,
+    unit: String,
+    position: String,
+    label: String,
+    kind: String,
+    address: String,
+    #[serde(deserialize_with = "checked")]
+    public: bool,
+    hours: String,
+    verified_on: String,
+    listening: String,
+    sort: String,
+}
+
+impl ContactForm {
+    fn input(&self) -> ContactInput<'_> {
+        ContactInput {
+            unit: &self.unit,
+            position: &self.position,
+            label: &self.label,
+            kind: &self.kind,
+            address: &self.address,
+            public: self.public,
+            hours: &self.hours,
+            verified_on: &self.verified_on,
+            listening: &self.listening,
+            sort: &self.sort,
+        }
     }
+}
+
+/// The fields of [`admin_directory_add_position`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDirectoryAddPositionForm {
+    person_key: String,
+    full_name: String,
+    rank: String,
+    unit: String,
+    title: String,
+    started_on: String,
+    sort: String,
 }
 
 /// Adds a position (a new person, or one already listed).
@@ -281,8 +312,8 @@ pub async fn admin_directory_add_position(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminDirectoryAddPositionForm>,
+) -> Result<Response, PageError> {
     let done = match province_code(&state, &slug) {
         Ok(code) => state
             .hotline
@@ -290,13 +321,13 @@ pub async fn admin_directory_add_position(
                 &actor,
                 code,
                 &PositionInput {
-                    person_key: form.get("person_key"),
-                    full_name: form.get("full_name"),
-                    rank: form.get("rank"),
-                    unit: form.get("unit"),
-                    title: form.get("title"),
-                    started_on: form.get("started_on"),
-                    sort: form.get("sort"),
+                    person_key: &form.person_key,
+                    full_name: &form.full_name,
+                    rank: &form.rank,
+                    unit: &form.unit,
+                    title: &form.title,
+                    started_on: &form.started_on,
+                    sort: &form.sort,
                 },
             )
             .await
@@ -311,13 +342,21 @@ pub async fn admin_directory_add_position(
 async fn row_change(
     state: &AppState,
     slug: &str,
-    form: &Form,
+    id: &str,
     change: impl AsyncFnOnce(u32, i64) -> Result<(), CoreError>,
     done: &'static str,
 ) -> Result<&'static str, CoreError> {
     let code = province_code(state, slug)?;
-    let id = id_field(form, "id")?;
+    let id = id.trim().parse().map_err(|_| CoreError::NotFound)?;
     change(code, id).await.map(|()| done)
+}
+
+/// The fields of [`admin_directory_end_position`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDirectoryEndPositionForm {
+    id: String,
+    last_day: String,
 }
 
 /// Ends a position.
@@ -326,10 +365,10 @@ pub async fn admin_directory_end_position(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminDirectoryEndPositionForm>,
+) -> Result<Response, PageError> {
     let hotline = &state.hotline;
-    let last_day = form.get("last_day");
+    let last_day = &form.last_day;
     let change = async |code, id| {
         hotline
             .end_directory_position(&actor, code, id, last_day)
@@ -338,7 +377,7 @@ pub async fn admin_directory_end_position(
     let done = row_change(
         &state,
         &slug,
-        &form,
+        &form.id,
         change,
         "directory-admin-position-ended",
     )
@@ -352,12 +391,12 @@ pub async fn admin_directory_add_contact(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<ContactForm>,
+) -> Result<Response, PageError> {
     let done = match province_code(&state, &slug) {
         Ok(code) => state
             .hotline
-            .add_directory_contact(&actor, code, &contact_input(&form))
+            .add_directory_contact(&actor, code, &form.input())
             .await
             .map(|_| "directory-admin-contact-added"),
         Err(e) => Err(e),
@@ -371,10 +410,10 @@ pub async fn admin_directory_update_contact(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<ContactForm>,
+) -> Result<Response, PageError> {
     let hotline = &state.hotline;
-    let input = contact_input(&form);
+    let input = form.input();
     let change = async |code, id| {
         hotline
             .update_directory_contact(&actor, code, id, &input)
@@ -383,7 +422,7 @@ pub async fn admin_directory_update_contact(
     let done = row_change(
         &state,
         &slug,
-        &form,
+        &form.id,
         change,
         "directory-admin-contact-changed",
     )
@@ -397,14 +436,14 @@ pub async fn admin_directory_remove_contact(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<RowForm>,
+) -> Result<Response, PageError> {
     let hotline = &state.hotline;
     let change = async |code, id| hotline.remove_directory_contact(&actor, code, id).await;
     let done = row_change(
         &state,
         &slug,
-        &form,
+        &form.id,
         change,
         "directory-admin-contact-removed",
     )
@@ -418,8 +457,8 @@ pub async fn admin_directory_verify_contact(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<RowForm>,
+) -> Result<Response, PageError> {
     let hotline = &state.hotline;
     let change = async |code, id| {
         hotline
@@ -429,12 +468,19 @@ pub async fn admin_directory_verify_contact(
     let done = row_change(
         &state,
         &slug,
-        &form,
+        &form.id,
         change,
         "directory-admin-contact-verified",
     )
     .await;
     after_change(&state, &ctx, &actor, &slug, done).await
+}
+
+/// The fields of [`admin_directory_frame_origins`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDirectoryFrameOriginsForm {
+    origins: String,
 }
 
 /// Sets the origins allowed to frame the widget.
@@ -443,12 +489,12 @@ pub async fn admin_directory_frame_origins(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(slug): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminDirectoryFrameOriginsForm>,
+) -> Result<Response, PageError> {
     let done = match province_code(&state, &slug) {
         Ok(code) => state
             .hotline
-            .set_directory_frame_origins(&actor, code, form.get("origins"))
+            .set_directory_frame_origins(&actor, code, &form.origins)
             .await
             .map(|_| "directory-admin-origins-set"),
         Err(e) => Err(e),

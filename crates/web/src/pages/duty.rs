@@ -8,7 +8,7 @@ use crate::extract::Ctx;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Duration;
 use hotline_core::duty::{PatternInput, ROSTER_DAYS, RosterView, ShiftInput};
@@ -16,6 +16,7 @@ use hotline_core::{Actor, CoreError};
 use hotline_domain::{DomainError, VIETNAM};
 use http::StatusCode;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub struct DutyLine {
     pub code: String,
@@ -39,11 +40,8 @@ pub async fn duty_now(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
-    let units = match state.hotline.on_duty_now(&actor).await {
-        Ok(units) => units,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let units = state.hotline.on_duty_now(&actor).await?;
     let page = DutyNowPage {
         c: Chrome::new(&ctx, Some(&actor)),
         at: vn_time(state.hotline.clock.now()),
@@ -62,7 +60,7 @@ pub async fn duty_now(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 pub struct ShiftLine {
@@ -133,7 +131,7 @@ fn roster_page(
     view: RosterView,
     status: StatusCode,
     (notice, error): (Option<String>, Option<String>),
-) -> Response {
+) -> Result<Response, PageError> {
     let day = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&VIETNAM).date_naive();
     let today = day(view.from);
     let name_of = |id| {
@@ -205,7 +203,7 @@ fn roster_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// A unit's roster for a week.
@@ -214,14 +212,14 @@ pub async fn roster(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Query(query): Query<RosterQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     match state
         .hotline
         .roster_view(&actor, &query.unit, query.from.as_deref())
         .await
     {
         Ok(view) => roster_page(&ctx, &actor, view, StatusCode::OK, (None, None)),
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -232,7 +230,7 @@ async fn after_roster_change(
     actor: &Actor,
     unit: &str,
     done: Result<(), CoreError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (status, shown) = match done {
         Ok(()) => (StatusCode::OK, (Some(ctx.tr.t("roster-saved")), None)),
         Err(CoreError::Domain(DomainError::Invalid(errors))) => (
@@ -244,19 +242,32 @@ async fn after_roster_change(
                     .map(|e| field_message(&ctx.tr, &format!("roster_{}", e.field), e.code)),
             ),
         ),
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
+        Err(e) => return Err(PageError::from(e)),
     };
     match state.hotline.roster_view(actor, unit, None).await {
         Ok(view) => roster_page(ctx, actor, view, status, shown),
-        Err(e) => PageError::from_core(e, ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
-fn id_of(form: &crate::extract::Form) -> Result<i64, CoreError> {
-    form.get("id")
-        .trim()
-        .parse()
-        .map_err(|_| CoreError::NotFound)
+/// The row a roster form names; an id that is not one names nothing.
+fn id_of(id: &str) -> Result<i64, CoreError> {
+    id.trim().parse().map_err(|_| CoreError::NotFound)
+}
+
+/// The fields of [`roster_add_pattern`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RosterAddPatternForm {
+    username: String,
+    /// The weekdays ticked: `d1` (Monday) to `d7` (Sunday).
+    #[serde(flatten)]
+    weekdays: HashMap<String, String>,
+    starts: String,
+    hours: String,
+    from: String,
+    until: String,
+    unit: String,
 }
 
 /// Adds a weekly pattern.
@@ -264,21 +275,34 @@ pub async fn roster_add_pattern(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<RosterAddPatternForm>,
+) -> Result<Response, PageError> {
     let input = PatternInput {
-        username: form.get("username"),
+        username: &form.username,
         weekdays: (1..=7)
-            .filter(|d| !form.get(&format!("d{d}")).is_empty())
+            .filter(|d| {
+                form.weekdays
+                    .get(&format!("d{d}"))
+                    .is_some_and(|ticked| !ticked.is_empty())
+            })
             .collect(),
-        starts: form.get("starts"),
-        hours: form.get("hours"),
-        from: form.get("from"),
-        until: form.get("until"),
+        starts: &form.starts,
+        hours: &form.hours,
+        from: &form.from,
+        until: &form.until,
     };
-    let unit = form.get("unit");
+    let unit = &form.unit;
     let done = state.hotline.add_duty_pattern(&actor, unit, &input).await;
     after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// The fields of [`roster_end_pattern`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RosterEndPatternForm {
+    id: String,
+    unit: String,
+    until: String,
 }
 
 /// Ends a pattern.
@@ -286,18 +310,27 @@ pub async fn roster_end_pattern(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let unit = form.get("unit");
+    PostedForm(form): PostedForm<RosterEndPatternForm>,
+) -> Result<Response, PageError> {
+    let unit = &form.unit;
     let done = async {
-        let id = id_of(&form)?;
+        let id = id_of(&form.id)?;
         state
             .hotline
-            .end_duty_pattern(&actor, unit, id, form.get("until"))
+            .end_duty_pattern(&actor, unit, id, &form.until)
             .await
     }
     .await;
     after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// The fields of [`roster_cancel_occurrence`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RosterCancelOccurrenceForm {
+    id: String,
+    unit: String,
+    day: String,
 }
 
 /// Cancels one occurrence of a pattern.
@@ -305,18 +338,28 @@ pub async fn roster_cancel_occurrence(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let unit = form.get("unit");
+    PostedForm(form): PostedForm<RosterCancelOccurrenceForm>,
+) -> Result<Response, PageError> {
+    let unit = &form.unit;
     let done = async {
-        let id = id_of(&form)?;
+        let id = id_of(&form.id)?;
         state
             .hotline
-            .cancel_duty_occurrence(&actor, unit, id, form.get("day"))
+            .cancel_duty_occurrence(&actor, unit, id, &form.day)
             .await
     }
     .await;
     after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// The fields of [`roster_add_shift`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RosterAddShiftForm {
+    unit: String,
+    username: String,
+    starts: String,
+    hours: String,
 }
 
 /// Adds a one-off shift.
@@ -324,16 +367,24 @@ pub async fn roster_add_shift(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let unit = form.get("unit");
+    PostedForm(form): PostedForm<RosterAddShiftForm>,
+) -> Result<Response, PageError> {
+    let unit = &form.unit;
     let input = ShiftInput {
-        username: form.get("username"),
-        starts: form.get("starts"),
-        hours: form.get("hours"),
+        username: &form.username,
+        starts: &form.starts,
+        hours: &form.hours,
     };
     let done = state.hotline.add_duty_shift(&actor, unit, &input).await;
     after_roster_change(&state, &ctx, &actor, unit, done).await
+}
+
+/// The fields of [`roster_delete_shift`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RosterDeleteShiftForm {
+    id: String,
+    unit: String,
 }
 
 /// Removes a one-off shift.
@@ -341,11 +392,11 @@ pub async fn roster_delete_shift(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let unit = form.get("unit");
+    PostedForm(form): PostedForm<RosterDeleteShiftForm>,
+) -> Result<Response, PageError> {
+    let unit = &form.unit;
     let done = async {
-        let id = id_of(&form)?;
+        let id = id_of(&form.id)?;
         state.hotline.delete_duty_shift(&actor, unit, id).await
     }
     .await;
@@ -381,13 +432,13 @@ async fn alerts_page(
     actor: &Actor,
     status: StatusCode,
     (notice, error): (Option<String>, Option<String>),
-) -> Response {
+) -> Result<Response, PageError> {
     let (alerts, deadlines) = match (
         state.hotline.my_alerts(actor).await,
         state.hotline.my_deadline_alerts(actor).await,
     ) {
         (Ok(alerts), Ok(deadlines)) => (alerts, deadlines),
-        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, ctx).into_response(),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::from(e)),
     };
     let (pending, done): (Vec<_>, Vec<_>) = alerts
         .into_iter()
@@ -426,7 +477,7 @@ async fn alerts_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The signed-in member's alerts about urgent reports, those waiting for an answer first.
@@ -434,8 +485,15 @@ pub async fn alerts(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     alerts_page(&state, &ctx, &actor, StatusCode::OK, (None, None)).await
+}
+
+/// The fields of [`acknowledge_alert`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AcknowledgeAlertForm {
+    case: String,
 }
 
 /// Acknowledges an urgent report's alert: the chain stops climbing.
@@ -443,9 +501,9 @@ pub async fn acknowledge_alert(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let case = form.get("case").to_owned();
+    PostedForm(form): PostedForm<AcknowledgeAlertForm>,
+) -> Result<Response, PageError> {
+    let case = form.case.to_owned();
     match state.hotline.acknowledge_alert(&actor, &case).await {
         Ok(()) => {
             let notice = ctx.tr.t1("alert-acknowledged", "case", case);
@@ -462,7 +520,7 @@ pub async fn acknowledge_alert(
             )
             .await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -532,12 +590,9 @@ pub async fn digest(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Query(query): Query<DigestQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let days = query.days.unwrap_or(1);
-    let digest = match state.hotline.digest(&actor, days).await {
-        Ok(digest) => digest,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+    let digest = state.hotline.digest(&actor, days).await?;
     let days = (digest.now - digest.since).num_days();
     let mut unit_names = std::collections::HashMap::new();
     for unit in digest
@@ -605,7 +660,7 @@ pub async fn digest(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 /// This module's pages and the forms they post.

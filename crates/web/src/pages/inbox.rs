@@ -16,6 +16,8 @@ use hotline_core::{Actor, CoreError};
 use hotline_domain::{Channel, LegalType, ReportStatus, Topic, Urgency};
 use hotline_store::ReportSummary;
 use http::{StatusCode, header};
+use serde::Deserialize;
+use std::collections::HashMap;
 
 /// One report as a row of the inbox, labelled in the reader's language.
 pub struct Row {
@@ -101,7 +103,7 @@ pub async fn inbox(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     uri: http::Uri,
-) -> Response {
+) -> Result<Response, PageError> {
     let filters = InboxQuery::from_query(uri.query());
     let filter = filters.filter(actor.0.id, state.hotline.clock.now());
     let (page, counts) = match (
@@ -109,18 +111,15 @@ pub async fn inbox(
         state.hotline.inbox_counts(&actor).await,
     ) {
         (Ok(page), Ok(counts)) => (page, counts),
-        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, &ctx).into_response(),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::from(e)),
     };
-    let units = match state.hotline.units_in_scope(&actor).await {
-        Ok(units) => units,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+    let units = state.hotline.units_in_scope(&actor).await?;
     let now = state.hotline.clock.now();
     let rows = page.reports.iter().map(|r| row(&ctx, r, now)).collect();
     let next_href = page.next.as_ref().map(|cursor| filters.next_href(cursor));
     let newest = match state.hotline.newer_reports(&actor, 0).await {
         Ok(newer) => newer.newest.unwrap_or_default(),
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+        Err(e) => return Err(PageError::from(e)),
     };
     let page = InboxPage {
         c: Chrome::new(&ctx, Some(&actor)),
@@ -134,7 +133,7 @@ pub async fn inbox(
         newest,
         poll_secs: state.config.inbox_poll_secs,
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 pub(crate) fn choices(
@@ -192,10 +191,9 @@ pub(crate) fn choices(
 /// newest it shows, and how many of them are urgent. JSON, for its own script.
 pub async fn inbox_updates(
     State(state): State<AppState>,
-    ctx: Ctx,
     StaffPage(actor): StaffPage,
     uri: http::Uri,
-) -> Response {
+) -> Result<Response, PageError> {
     let after = crate::extract::url_pairs(uri.query().unwrap_or_default().as_bytes())
         .unwrap_or_default()
         .into_iter()
@@ -214,10 +212,20 @@ pub async fn inbox_updates(
                 header::CACHE_CONTROL,
                 http::HeaderValue::from_static("no-store"),
             );
-            response
+            Ok(response)
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
+}
+
+/// The fields of [`search`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SearchForm {
+    q: String,
+    /// The inbox's filters, narrowing the search.
+    #[serde(flatten)]
+    filters: HashMap<String, String>,
 }
 
 /// The search form's target. A POST, so that what was searched for (a phone number, a name in
@@ -226,10 +234,10 @@ pub async fn search(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let query = form.get("q").to_owned();
-    let filters = InboxQuery::from_form(&form);
+    PostedForm(form): PostedForm<SearchForm>,
+) -> Result<Response, PageError> {
+    let query = form.q.to_owned();
+    let filters = InboxQuery::from_fields(&form.filters);
     let filter = filters.filter(actor.0.id, state.hotline.clock.now());
     match state
         .hotline
@@ -266,7 +274,7 @@ pub async fn search(
                 filters,
             )
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -278,7 +286,7 @@ pub(crate) fn inbox_page(
     search_error: Option<String>,
     status: StatusCode,
     filters: InboxQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = InboxPage {
         c: Chrome::new(ctx, Some(actor)),
         can_read: actor.visibility() != hotline_store::Visibility::Nothing,
@@ -291,7 +299,7 @@ pub(crate) fn inbox_page(
         newest: 0,
         poll_secs: 0,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// This module's pages and the forms they post.

@@ -2,12 +2,13 @@
 //! leniently (a value the console never offers is ignored, not an error page), written back for
 //! the form, the next page and the search.
 
-use crate::extract::{Form, url_pairs};
+use crate::extract::url_pairs;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use hotline_domain::{
     Channel, LegalType, ReportStatus, StaffId, Topic, UnitCode, Urgency, VIETNAM,
 };
 use hotline_store::{AssigneeFilter, ReportCursor, ReportFilter, ReportOrder};
+use std::collections::HashMap;
 
 /// The filters as chosen, in the form's own words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,9 +48,9 @@ const FIELDS: [&str; 11] = [
 ];
 
 impl InboxQuery {
-    /// Reads the fields from a posted form.
-    pub fn from_form(form: &Form) -> Self {
-        Self::read(|name| form.get(name).to_owned())
+    /// Reads the fields from a posted form's fields.
+    pub fn from_fields(fields: &HashMap<String, String>) -> Self {
+        Self::read(|name| fields.get(name).cloned().unwrap_or_default())
     }
 
     fn read(field: impl Fn(&str) -> String) -> Self {

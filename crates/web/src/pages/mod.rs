@@ -40,7 +40,6 @@ use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::{Ctx, Form, read_body};
 use askama::Template;
-use axum::extract::rejection::BytesRejection;
 use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -97,12 +96,15 @@ impl Chrome {
     }
 }
 
-pub(crate) fn render(status: StatusCode, page: &impl Template, ctx: &Ctx) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Result<Response, PageError> {
     match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => Ok((status, Html(html)).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal", ctx).into_response()
+            Err(PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal",
+            ))
         }
     }
 }
@@ -125,31 +127,20 @@ fn due_time(due_at: DateTime<Utc>) -> String {
     }
 }
 
-/// A posted form, or the error page for a body that is not one.
-fn form_of(body: Result<Bytes, BytesRejection>, ctx: &Ctx) -> Result<Form, Box<Response>> {
-    read_body(body)
-        .and_then(|b| Form::parse(&b))
-        .map_err(|e| Box::new(PageError::from_body(e, ctx).into_response()))
-}
+/// A posted form read into its own type `T`, as a page handler's last argument: a body that
+/// is not one (too large, not UTF-8, malformed) answers with the error page in the reader's
+/// language before the handler runs.
+pub struct PostedForm<T>(pub T);
 
-/// A posted form, as a page handler's last argument: a body that is not one (too large, not
-/// UTF-8, malformed) answers with the error page in the reader's language before the handler
-/// runs.
-pub struct PostedForm(pub Form);
-
-impl axum::extract::FromRequest<AppState> for PostedForm {
-    type Rejection = Response;
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<AppState> for PostedForm<T> {
+    type Rejection = PageError;
 
     async fn from_request(
         request: axum::extract::Request,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        use axum::extract::FromRequestParts;
-        let (mut parts, body) = request.into_parts();
-        let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await;
-        let request = axum::extract::Request::from_parts(parts, body);
-        let bytes = Bytes::from_request(request, state).await;
-        form_of(bytes, &ctx).map(PostedForm).map_err(|page| *page)
+        let bytes = read_body(Bytes::from_request(request, state).await)?;
+        Ok(PostedForm(Form::parse(&bytes)?.read()?))
     }
 }
 
@@ -161,8 +152,8 @@ fn first_field_message(ctx: &Ctx, errors: &[hotline_domain::FieldError]) -> Stri
 }
 
 /// Pages answer unknown paths with the not-found page.
-pub async fn not_found(ctx: Ctx) -> Response {
-    PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response()
+pub async fn not_found() -> PageError {
+    PageError::not_found()
 }
 
 /// Every page's routes, module by module.

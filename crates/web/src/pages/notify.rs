@@ -8,12 +8,14 @@ use crate::extract::Ctx;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::DomainError;
 use hotline_domain::notify::{MAX_ADDRESSES, NotifyChannel};
 use http::StatusCode;
+use serde::Deserialize;
+use std::collections::HashMap;
 
 pub struct AddressRow {
     pub channel: &'static str,
@@ -48,13 +50,13 @@ async fn notify_page(
     status: StatusCode,
     entered: Option<Vec<AddressRow>>,
     (notice, errors): (Option<String>, Vec<String>),
-) -> Response {
+) -> Result<Response, PageError> {
     let (addresses, sent) = match (
         state.hotline.my_notify_addresses(actor).await,
         state.hotline.my_notifications(actor).await,
     ) {
         (Ok(a), Ok(s)) => (a, s),
-        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, ctx).into_response(),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::from(e)),
     };
     let mut rows = entered.unwrap_or_else(|| {
         addresses
@@ -117,7 +119,7 @@ async fn notify_page(
         notice,
         errors,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// Why an attempt failed, in the reader's language, with the platform's own words after it.
@@ -140,7 +142,7 @@ pub async fn notify_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     notify_page(
         &state,
         &ctx,
@@ -152,20 +154,25 @@ pub async fn notify_settings(
     .await
 }
 
+/// The fields of [`save_notify_settings`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SaveNotifySettingsForm {
+    /// `channel0`, `address0`, `channel1`, …, in the order given.
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
+}
+
 /// Saves the member's addresses, in the order given.
 pub async fn save_notify_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<SaveNotifySettingsForm>,
+) -> Result<Response, PageError> {
+    let field = |name: &str| form.rows.get(name).cloned().unwrap_or_default();
     let entries: Vec<(String, String)> = (0..MAX_ADDRESSES)
-        .map(|i| {
-            (
-                form.get(&format!("channel{i}")).to_owned(),
-                form.get(&format!("address{i}")).to_owned(),
-            )
-        })
+        .map(|i| (field(&format!("channel{i}")), field(&format!("address{i}"))))
         .collect();
     match state
         .hotline
@@ -215,7 +222,7 @@ pub async fn save_notify_settings(
             )
             .await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -224,8 +231,7 @@ pub async fn test_notify_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(_form): PostedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     match state.hotline.test_my_notifications(&actor).await {
         Ok(()) => {
             let notice = Some(ctx.tr.t("notify-test-queued"));
@@ -239,7 +245,7 @@ pub async fn test_notify_settings(
             )
             .await
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

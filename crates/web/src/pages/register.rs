@@ -9,7 +9,7 @@ use crate::extract::{Ctx, url_pairs};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::Datelike;
 use hotline_core::reports::{Part, TimelineItem};
@@ -89,7 +89,7 @@ pub async fn register(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     uri: http::Uri,
-) -> Response {
+) -> Result<Response, PageError> {
     let pairs = url_pairs(uri.query().unwrap_or_default().as_bytes()).unwrap_or_default();
     let get = |name: &str| {
         pairs
@@ -103,18 +103,11 @@ pub async fn register(
     let year = get("year").parse().unwrap_or(this_year);
     let after = get("after").parse().unwrap_or(0);
     let unit = get("unit");
-    let entries = match state
+    let entries = state
         .hotline
         .register(&actor, Some(unit.as_str()), year, after)
-        .await
-    {
-        Ok(entries) => entries,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
-    let units = match state.hotline.units_in_scope(&actor).await {
-        Ok(units) => units,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+        .await?;
+    let units = state.hotline.units_in_scope(&actor).await?;
     let unit = if unit.trim().is_empty() {
         actor.0.unit.to_string()
     } else {
@@ -153,7 +146,7 @@ pub async fn register(
         year,
         next_href,
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]
@@ -180,13 +173,13 @@ pub async fn receipt_record(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (view, entries) = match (
         state.hotline.report(&actor, &case).await,
         state.hotline.register_entries(&actor, &case).await,
     ) {
         (Ok(view), Ok(entries)) => (view, entries),
-        (Err(e), _) | (_, Err(e)) => return PageError::from_core(e, &ctx).into_response(),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::from(e)),
     };
     let detail = &view.detail;
     let summary = &detail.summary;
@@ -242,7 +235,7 @@ pub async fn receipt_record(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]
@@ -272,11 +265,8 @@ pub async fn handover_record(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path((case, number)): Path<(String, usize)>,
-) -> Response {
-    let view = match state.hotline.report(&actor, &case).await {
-        Ok(view) => view,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let view = state.hotline.report(&actor, &case).await?;
     let transfer = view
         .timeline
         .iter()
@@ -290,7 +280,7 @@ pub async fn handover_record(
         .nth(number.saturating_sub(1))
         .filter(|_| number > 0);
     let Some((transfer, from, to, reason)) = transfer else {
-        return PageError::new(StatusCode::NOT_FOUND, "error-not-found", &ctx).into_response();
+        return Err(PageError::new(StatusCode::NOT_FOUND, "error-not-found"));
     };
     let summary = &view.detail.summary;
     let page = HandoverRecordPage {
@@ -319,7 +309,7 @@ pub async fn handover_record(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 /// This module's pages and the forms they post.

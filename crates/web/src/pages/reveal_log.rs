@@ -8,7 +8,7 @@ use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use hotline_core::CoreError;
 use http::StatusCode;
@@ -34,7 +34,7 @@ pub async fn reveal_log(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
+) -> Result<Response, PageError> {
     match state
         .hotline
         .reveal_log(&actor, hotline_core::audit::MAX_REVEAL_LOG)
@@ -55,12 +55,12 @@ pub async fn reveal_log(
                     })
                     .collect(),
             };
-            render(StatusCode::OK, &page, &ctx)
+            render(StatusCode::OK, &page)
         }
         Err(CoreError::Forbidden) => {
-            PageError::new(StatusCode::FORBIDDEN, "error-no-log-access", &ctx).into_response()
+            Err(PageError::new(StatusCode::FORBIDDEN, "error-no-log-access"))
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

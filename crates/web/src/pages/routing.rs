@@ -8,7 +8,7 @@ use crate::extract::Ctx;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use hotline_core::routing::RuleInput;
@@ -17,6 +17,7 @@ use hotline_domain::routing::{FROM_THE_START, LegalScope, RoutingTable, Target};
 use hotline_domain::{DomainError, Topic, VIETNAM};
 use hotline_store::RoutingRuleRecord;
 use http::StatusCode;
+use serde::Deserialize;
 
 pub struct RuleLine {
     pub id: i64,
@@ -107,7 +108,7 @@ async fn routing_page(
     (status, query): (StatusCode, RoutingQuery),
     notice: Option<String>,
     error: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (preview, error) = if query.try_day.is_empty()
         && query.try_legal_type.is_empty()
         && query.try_topic.is_empty()
@@ -163,13 +164,10 @@ async fn routing_page(
                     .first()
                     .map(|e| field_message(&ctx.tr, &format!("routing_{}", e.field), e.code)),
             ),
-            Err(e) => return PageError::from_core(e, ctx).into_response(),
+            Err(e) => return Err(PageError::from(e)),
         }
     };
-    let rules = match state.hotline.routing_rules(actor).await {
-        Ok(rules) => rules,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+    let rules = state.hotline.routing_rules(actor).await?;
     let table = RoutingTable::new(rules.iter().map(|r| r.rule.clone()).collect());
     let today = state
         .hotline
@@ -261,7 +259,7 @@ async fn routing_page(
         notice,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// The routing table, and where a report would go when the query asks.
@@ -270,7 +268,7 @@ pub async fn admin_routing(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     axum::extract::Query(query): axum::extract::Query<RoutingQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     routing_page(&state, &ctx, &actor, (StatusCode::OK, query), None, None).await
 }
 
@@ -280,7 +278,7 @@ async fn after_routing_change(
     ctx: &Ctx,
     actor: &Actor,
     done: Result<String, CoreError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (status, notice, error) = match done {
         Ok(notice) => (StatusCode::OK, Some(notice), None),
         Err(CoreError::Domain(DomainError::Invalid(errors))) => (
@@ -290,7 +288,7 @@ async fn after_routing_change(
                 .first()
                 .map(|e| field_message(&ctx.tr, &format!("routing_{}", e.field), e.code)),
         ),
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
+        Err(e) => return Err(PageError::from(e)),
     };
     routing_page(
         state,
@@ -303,24 +301,36 @@ async fn after_routing_change(
     .await
 }
 
+/// The fields of [`admin_put_routing_rule`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminPutRoutingRuleForm {
+    version: String,
+    province: String,
+    scope: String,
+    topic: String,
+    target: String,
+    argument: String,
+}
+
 /// Adds a rule or changes a rule's target.
 pub async fn admin_put_routing_rule(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminPutRoutingRuleForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
         .put_routing_rule(
             &actor,
             &RuleInput {
-                version: form.get("version"),
-                province: form.get("province"),
-                scope: form.get("scope"),
-                topic: form.get("topic"),
-                target_kind: form.get("target"),
-                target_argument: form.get("argument"),
+                version: &form.version,
+                province: &form.province,
+                scope: &form.scope,
+                topic: &form.topic,
+                target_kind: &form.target,
+                target_argument: &form.argument,
             },
         )
         .await
@@ -328,15 +338,22 @@ pub async fn admin_put_routing_rule(
     after_routing_change(&state, &ctx, &actor, done).await
 }
 
+/// The fields of [`admin_delete_routing_rule`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDeleteRoutingRuleForm {
+    id: String,
+}
+
 /// Removes a rule.
 pub async fn admin_delete_routing_rule(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let Ok(id) = form.get("id").parse::<i64>() else {
-        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    PostedForm(form): PostedForm<AdminDeleteRoutingRuleForm>,
+) -> Result<Response, PageError> {
+    let Ok(id) = form.id.parse::<i64>() else {
+        return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request"));
     };
     let done = state
         .hotline
@@ -346,16 +363,23 @@ pub async fn admin_delete_routing_rule(
     after_routing_change(&state, &ctx, &actor, done).await
 }
 
+/// The fields of [`admin_add_routing_version`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminAddRoutingVersionForm {
+    version: String,
+}
+
 /// Starts a new version as a copy of the one in force on its date.
 pub async fn admin_add_routing_version(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminAddRoutingVersionForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .add_routing_version(&actor, form.get("version"))
+        .add_routing_version(&actor, &form.version)
         .await
         .map(|day| {
             ctx.tr
@@ -364,16 +388,23 @@ pub async fn admin_add_routing_version(
     after_routing_change(&state, &ctx, &actor, done).await
 }
 
+/// The fields of [`admin_delete_routing_version`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDeleteRoutingVersionForm {
+    version: String,
+}
+
 /// Removes a version not yet in force.
 pub async fn admin_delete_routing_version(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AdminDeleteRoutingVersionForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .delete_routing_version(&actor, form.get("version"))
+        .delete_routing_version(&actor, &form.version)
         .await
         .map(|()| ctx.tr.t("routing-version-removed"));
     after_routing_change(&state, &ctx, &actor, done).await

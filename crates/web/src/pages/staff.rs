@@ -13,6 +13,7 @@ use hotline_core::second_factor::{Enrolment, SecondFactorStep};
 use hotline_core::{Actor, CoreError, SignedIn};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -22,16 +23,16 @@ struct LoginPage {
     error: Option<String>,
 }
 
-pub async fn login_form(ctx: Ctx, staff: Option<StaffPage>) -> Response {
+pub async fn login_form(ctx: Ctx, staff: Option<StaffPage>) -> Result<Response, PageError> {
     if staff.is_some() {
-        return Redirect::to("/console").into_response();
+        return Ok(Redirect::to("/console").into_response());
     }
     let page = LoginPage {
         c: Chrome::new(&ctx, None),
         username: String::new(),
         error: None,
     };
-    render(StatusCode::OK, &page, &ctx)
+    render(StatusCode::OK, &page)
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
@@ -47,15 +48,23 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The fields of [`login`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let username = form.get("username").trim().to_owned();
+    PostedForm(form): PostedForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let username = form.username.trim().to_owned();
     match state
         .hotline
-        .sign_in(&username, form.get("password"), ctx.client_ip)
+        .sign_in(&username, &form.password, ctx.client_ip)
         .await
     {
         Ok(signed_in) => {
@@ -64,7 +73,11 @@ pub async fn login(
             } else {
                 "/console"
             };
-            with_session(&state, Redirect::to(next).into_response(), &signed_in)
+            Ok(with_session(
+                &state,
+                Redirect::to(next).into_response(),
+                &signed_in,
+            ))
         }
         Err(e @ (CoreError::Unauthenticated | CoreError::Throttled { .. })) => {
             let (status, error) = match e {
@@ -79,9 +92,9 @@ pub async fn login(
                 username,
                 error: Some(error),
             };
-            render(status, &page, &ctx)
+            render(status, &page)
         }
-        Err(e) => PageError::from_core(e, &ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -111,7 +124,11 @@ struct RecoveryCodesPage {
 }
 
 /// The second factor's page: the code, or, for a member without one, the enrolment.
-pub async fn second_factor_form(State(state): State<AppState>, ctx: Ctx, parts: Parts) -> Response {
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    parts: Parts,
+) -> Result<Response, PageError> {
     second_factor_page(&state, &ctx, &parts, None, StatusCode::OK).await
 }
 
@@ -121,20 +138,20 @@ async fn second_factor_page(
     parts: &Parts,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(token) = cookie(parts, session_cookie_name(state)) else {
-        return Redirect::to("/console/sign-in").into_response();
+        return Ok(Redirect::to("/console/sign-in").into_response());
     };
     let pending = match state.hotline.pending_sign_in(token).await {
         Ok(pending) => pending,
-        Err(CoreError::Unauthenticated) => return after_sign_in_ended(state, token).await,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
+        Err(CoreError::Unauthenticated) => return Ok(after_sign_in_ended(state, token).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let enrolment = match pending.step {
         SecondFactorStep::Code => None,
         SecondFactorStep::Enrol => match state.hotline.begin_enrolment(token).await {
             Ok(enrolment) => Some(enrolment),
-            Err(e) => return PageError::from_core(e, ctx).into_response(),
+            Err(e) => return Err(PageError::from(e)),
         },
     };
     let page = SecondFactorPage {
@@ -142,7 +159,7 @@ async fn second_factor_page(
         enrolment,
         error,
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }
 
 /// Where a browser goes whose session is not waiting for a second factor: the console when it
@@ -155,22 +172,29 @@ async fn after_sign_in_ended(state: &AppState, token: &str) -> Response {
     }
 }
 
+/// The fields of [`second_factor`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SecondFactorForm {
+    code: String,
+}
+
 /// Checks the second factor (or confirms an enrolment) and completes the sign-in.
 pub async fn second_factor(
     State(state): State<AppState>,
     ctx: Ctx,
     parts: Parts,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<SecondFactorForm>,
+) -> Result<Response, PageError> {
     let Some(token) = cookie(&parts, session_cookie_name(&state)) else {
-        return Redirect::to("/console/sign-in").into_response();
+        return Ok(Redirect::to("/console/sign-in").into_response());
     };
     let pending = match state.hotline.pending_sign_in(token).await {
         Ok(pending) => pending,
-        Err(CoreError::Unauthenticated) => return after_sign_in_ended(&state, token).await,
-        Err(e) => return PageError::from_core(e, &ctx).into_response(),
+        Err(CoreError::Unauthenticated) => return Ok(after_sign_in_ended(&state, token).await),
+        Err(e) => return Err(PageError::from(e)),
     };
-    let code = form.get("code");
+    let code = &form.code;
     let failed = match pending.step {
         SecondFactorStep::Enrol => {
             match state
@@ -183,11 +207,11 @@ pub async fn second_factor(
                         c: Chrome::new(&ctx, None),
                         codes: enrolled.recovery_codes,
                     };
-                    return with_session(
+                    return Ok(with_session(
                         &state,
-                        render(StatusCode::OK, &page, &ctx),
+                        render(StatusCode::OK, &page)?,
                         &enrolled.signed_in,
-                    );
+                    ));
                 }
                 Err(e) => e,
             }
@@ -199,11 +223,11 @@ pub async fn second_factor(
                 .await
             {
                 Ok(signed_in) => {
-                    return with_session(
+                    return Ok(with_session(
                         &state,
                         Redirect::to("/console").into_response(),
                         &signed_in,
-                    );
+                    ));
                 }
                 Err(e) => e,
             }
@@ -217,7 +241,7 @@ pub async fn second_factor(
         CoreError::Unauthenticated | CoreError::Domain(_) => {
             (StatusCode::UNAUTHORIZED, ctx.tr.t("second-failed"))
         }
-        e => return PageError::from_core(e, &ctx).into_response(),
+        e => return Err(PageError::from(e)),
     };
     second_factor_page(&state, &ctx, &parts, Some(error), status).await
 }
@@ -225,17 +249,10 @@ pub async fn second_factor(
 /// Ends every session of the signed-in member, this one included.
 pub async fn logout_everywhere(
     State(state): State<AppState>,
-    ctx: Ctx,
     StaffPage(actor): StaffPage,
-) -> Response {
-    if let Err(e) = state.hotline.sign_out_everywhere(&actor).await {
-        return PageError::from_core(e, &ctx).into_response();
-    }
-    let mut response = Redirect::to("/console/sign-in").into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
-    response
+) -> Result<Response, PageError> {
+    state.hotline.sign_out_everywhere(&actor).await?;
+    Ok(signed_out(&state, "/console/sign-in"))
 }
 
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
@@ -244,10 +261,15 @@ pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
     {
         tracing::warn!(error = %e, "sign-out failed");
     }
-    let mut response = Redirect::to("/").into_response();
+    signed_out(&state, "/")
+}
+
+/// Sends the browser to `to` with its session cookie cleared.
+fn signed_out(state: &AppState, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+        .insert(header::SET_COOKIE, session_cookie(state, "", 0));
     response
 }
 
@@ -276,12 +298,7 @@ impl FromRequestParts<AppState> for StaffPage {
                 };
                 Err(Redirect::to(next).into_response())
             }
-            Err(e) => {
-                let ctx = Ctx::from_request_parts(parts, state)
-                    .await
-                    .unwrap_or_else(|never| match never {});
-                Err(PageError::from_core(e, &ctx).into_response())
-            }
+            Err(e) => Err(PageError::from(e).into_response()),
         }
     }
 }

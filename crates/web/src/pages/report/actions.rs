@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Ctx;
+use crate::extract::checked;
 use crate::pages::report::view::{FormSlot, IdentityLines, Shown, report_response};
 use crate::pages::{PostedForm, StaffPage, first_field_message};
 use axum::extract::{Path, State};
@@ -14,6 +15,16 @@ use hotline_core::procedure::StepInput;
 use hotline_core::{Actor, CoreError, Reveal};
 use hotline_domain::DomainError;
 use http::StatusCode;
+use serde::Deserialize;
+
+/// The fields of [`reply`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ReplyForm {
+    #[serde(deserialize_with = "checked")]
+    unaccented: bool,
+    text: String,
+}
 
 /// The answer form's target: the officer's message to the reporter, then the report again.
 pub async fn reply(
@@ -21,13 +32,13 @@ pub async fn reply(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<ReplyForm>,
+) -> Result<Response, PageError> {
     // An SMS answer sent without marks takes fewer messages (the box says how many).
-    let text = if form.get("unaccented") == "1" {
-        hotline_domain::sms::unaccented(form.get("text"))
+    let text = if form.unaccented {
+        hotline_domain::sms::unaccented(&form.text)
     } else {
-        form.get("text").to_owned()
+        form.text.to_owned()
     };
     let done = state
         .hotline
@@ -38,23 +49,44 @@ pub async fn reply(
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
 }
 
+/// The fields of [`triage`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TriageForm {
+    legal_type: String,
+    topic: String,
+    urgency: String,
+    commune: String,
+}
+
 /// The triage form's target: the officer's classification, then the report again.
 pub async fn triage(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<TriageForm>,
+) -> Result<Response, PageError> {
     let input = TriageInput {
-        legal_type: form.get("legal_type"),
-        topic: form.get("topic"),
-        urgency: form.get("urgency"),
-        commune: form.get("commune"),
+        legal_type: &form.legal_type,
+        topic: &form.topic,
+        urgency: &form.urgency,
+        commune: &form.commune,
     };
     let done = state.hotline.triage(&actor, &case, &input).await;
     let shown = |message| Shown::refused(FormSlot::Triage, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The fields of [`step`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct StepForm {
+    action: String,
+    number: String,
+    decided_on: String,
+    signer: String,
+    grounds: String,
 }
 
 /// A procedure step's form target: the step with its decision or note, then the report again.
@@ -63,14 +95,14 @@ pub async fn step(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<StepForm>,
+) -> Result<Response, PageError> {
     let input = StepInput {
-        action: form.get("action"),
-        number: form.get("number"),
-        decided_on: form.get("decided_on"),
-        signer: form.get("signer"),
-        grounds: form.get("grounds"),
+        action: &form.action,
+        number: &form.number,
+        decided_on: &form.decided_on,
+        signer: &form.signer,
+        grounds: &form.grounds,
     };
     let done = state
         .hotline
@@ -81,6 +113,13 @@ pub async fn step(
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-step-role").await
 }
 
+/// The fields of [`send_notice`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SendNoticeForm {
+    via: String,
+}
+
 /// A notice's form target: sends it (to the reporter on their channel) or records how it went
 /// to the procuracy, then the report again.
 pub async fn send_notice(
@@ -88,14 +127,21 @@ pub async fn send_notice(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path((case, notice)): Path<(String, i64)>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<SendNoticeForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .send_notice(&actor, &case, notice, form.get("via"))
+        .send_notice(&actor, &case, notice, &form.via)
         .await;
     let shown = |message| Shown::refused(FormSlot::Step, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The fields of [`note`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct NoteForm {
+    text: String,
 }
 
 /// The note form's target: an internal note on the report, then the report again.
@@ -104,14 +150,18 @@ pub async fn note(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let done = state
-        .hotline
-        .add_note(&actor, &case, form.get("text"))
-        .await;
+    PostedForm(form): PostedForm<NoteForm>,
+) -> Result<Response, PageError> {
+    let done = state.hotline.add_note(&actor, &case, &form.text).await;
     let shown = |message| Shown::refused(FormSlot::Note, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The fields of [`merge`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct MergeForm {
+    into: String,
 }
 
 /// The merge form's target: joins this report, a duplicate, to the one named; then that one.
@@ -120,11 +170,11 @@ pub async fn merge(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let into = form.get("into").trim().to_uppercase();
+    PostedForm(form): PostedForm<MergeForm>,
+) -> Result<Response, PageError> {
+    let into = form.into.trim().to_uppercase();
     match state.hotline.merge(&actor, &case, &into).await {
-        Ok(()) => Redirect::to(&format!("/console/reports/{into}")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/console/reports/{into}")).into_response()),
         Err(e) => {
             let shown = |message| Shown::refused(FormSlot::Merge, message);
             report_form_failed(
@@ -141,6 +191,15 @@ pub async fn merge(
     }
 }
 
+/// The fields of [`legal_hold`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct LegalHoldForm {
+    #[serde(deserialize_with = "checked")]
+    hold: bool,
+    reason: String,
+}
+
 /// The legal-hold form's target: puts the report on hold or releases it, then shows the
 /// report again.
 pub async fn legal_hold(
@@ -148,12 +207,12 @@ pub async fn legal_hold(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let hold = form.get("hold") == "1";
+    PostedForm(form): PostedForm<LegalHoldForm>,
+) -> Result<Response, PageError> {
+    let hold = form.hold;
     let done = state
         .hotline
-        .set_legal_hold(&actor, &case, hold, form.get("reason"))
+        .set_legal_hold(&actor, &case, hold, &form.reason)
         .await;
     let shown = |message| Shown::refused(FormSlot::Hold, message);
     back_to_report(
@@ -168,20 +227,35 @@ pub async fn legal_hold(
     .await
 }
 
+/// The fields of [`assign`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AssignForm {
+    assignee: String,
+}
+
 /// The report page's form that hands the report to a member, or takes it back.
 pub async fn assign(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<AssignForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .assign(&actor, &case, Some(form.get("assignee")))
+        .assign(&actor, &case, Some(&form.assignee))
         .await;
     let shown = |message| Shown::refused(FormSlot::Assign, message);
     back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
+/// The fields of [`transfer`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TransferForm {
+    unit: String,
+    reason: String,
 }
 
 /// The report page's form that hands the report over to another unit.
@@ -190,11 +264,11 @@ pub async fn transfer(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<TransferForm>,
+) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .transfer(&actor, &case, form.get("unit"), form.get("reason"))
+        .transfer(&actor, &case, &form.unit, &form.reason)
         .await;
     let shown = |message| Shown::refused(FormSlot::Transfer, message);
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
@@ -209,12 +283,20 @@ pub(crate) async fn to_report_if_still_seen(
     case: &str,
     done: Result<bool, CoreError>,
     shown: impl FnOnce(String) -> Shown,
-) -> Response {
+) -> Result<Response, PageError> {
     match done {
-        Ok(true) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
-        Ok(false) => Redirect::to("/console").into_response(),
+        Ok(true) => Ok(Redirect::to(&format!("/console/reports/{case}")).into_response()),
+        Ok(false) => Ok(Redirect::to("/console").into_response()),
         Err(e) => report_form_failed(state, ctx, actor, case, e, shown, "error-forbidden").await,
     }
+}
+
+/// The fields of [`police_conduct`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct PoliceConductForm {
+    nature: String,
+    accused_unit: String,
 }
 
 /// The report page's form about police conduct: names the accused's unit. The report then
@@ -224,13 +306,13 @@ pub async fn police_conduct(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let done = match form.get("nature").parse() {
+    PostedForm(form): PostedForm<PoliceConductForm>,
+) -> Result<Response, PageError> {
+    let done = match form.nature.parse() {
         Ok(nature) => {
             state
                 .hotline
-                .mark_police_conduct(&actor, &case, form.get("accused_unit"), nature)
+                .mark_police_conduct(&actor, &case, &form.accused_unit, nature)
                 .await
         }
         Err(e) => Err(CoreError::Domain(e)),
@@ -249,9 +331,9 @@ pub(crate) async fn back_to_report(
     done: Result<(), CoreError>,
     shown: impl FnOnce(String) -> Shown,
     forbidden: &'static str,
-) -> Response {
+) -> Result<Response, PageError> {
     match done {
-        Ok(()) => Redirect::to(&format!("/console/reports/{case}")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/console/reports/{case}")).into_response()),
         Err(e) => report_form_failed(state, ctx, actor, case, e, shown, forbidden).await,
     }
 }
@@ -266,17 +348,22 @@ pub(crate) async fn report_form_failed(
     error: CoreError,
     shown: impl FnOnce(String) -> Shown,
     forbidden: &'static str,
-) -> Response {
+) -> Result<Response, PageError> {
     match error {
         CoreError::Domain(DomainError::Invalid(errors)) => {
             let errors = shown(first_field_message(ctx, &errors));
             report_response(state, ctx, actor, case, StatusCode::BAD_REQUEST, errors).await
         }
-        CoreError::Forbidden => {
-            PageError::new(StatusCode::FORBIDDEN, forbidden, ctx).into_response()
-        }
-        e => PageError::from_core(e, ctx).into_response(),
+        CoreError::Forbidden => Err(PageError::new(StatusCode::FORBIDDEN, forbidden)),
+        e => Err(PageError::from(e)),
     }
+}
+
+/// The fields of [`approve_reveal`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ApproveRevealForm {
+    request: String,
 }
 
 /// The approval form's target: approves another member's request to reveal an identity.
@@ -285,9 +372,9 @@ pub async fn approve_reveal(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let request = form.get("request").parse().unwrap_or(0);
+    PostedForm(form): PostedForm<ApproveRevealForm>,
+) -> Result<Response, PageError> {
+    let request = form.request.parse().unwrap_or(0);
     let done = state.hotline.approve_reveal(&actor, &case, request).await;
     let shown = |message| Shown::refused(FormSlot::Reveal, message);
     back_to_report(
@@ -302,6 +389,15 @@ pub async fn approve_reveal(
     .await
 }
 
+/// The fields of [`reveal_text_item`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RevealTextItemForm {
+    message: String,
+    item: String,
+    reason: String,
+}
+
 /// The target of a masked item's form: shows the item in place (never in a URL), or the page
 /// again with why not.
 pub async fn reveal_text_item(
@@ -309,14 +405,14 @@ pub async fn reveal_text_item(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
-    let (Ok(message), Ok(item)) = (form.get("message").parse(), form.get("item").parse()) else {
-        return PageError::new(StatusCode::BAD_REQUEST, "error-bad-request", &ctx).into_response();
+    PostedForm(form): PostedForm<RevealTextItemForm>,
+) -> Result<Response, PageError> {
+    let (Ok(message), Ok(item)) = (form.message.parse(), form.item.parse()) else {
+        return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request"));
     };
     match state
         .hotline
-        .reveal_text_item(&actor, &case, message, item, form.get("reason"))
+        .reveal_text_item(&actor, &case, message, item, &form.reason)
         .await
     {
         Ok(ItemReveal::Shown {
@@ -345,6 +441,13 @@ pub async fn reveal_text_item(
     }
 }
 
+/// The fields of [`reveal_identity`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct RevealIdentityForm {
+    reason: String,
+}
+
 /// The reveal form's target: shows the identity on the report page (never in a URL), or the
 /// page again with why not.
 pub async fn reveal_identity(
@@ -352,11 +455,11 @@ pub async fn reveal_identity(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-    PostedForm(form): PostedForm,
-) -> Response {
+    PostedForm(form): PostedForm<RevealIdentityForm>,
+) -> Result<Response, PageError> {
     match state
         .hotline
-        .reveal_identity(&actor, &case, form.get("reason"))
+        .reveal_identity(&actor, &case, &form.reason)
         .await
     {
         Ok(Reveal::AwaitingApproval) => {

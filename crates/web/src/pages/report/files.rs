@@ -2,7 +2,6 @@
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Ctx;
 use crate::pages::StaffPage;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -33,21 +32,19 @@ pub(crate) fn human_size(bytes: i64) -> String {
 /// Downloads an evidence file: as an attachment under our own name, never rendered here.
 pub async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path((case, attachment)): Path<(String, i64)>,
-) -> Response {
-    evidence_file(&state, &ctx, &actor, &case, attachment, false).await
+) -> Result<Response, PageError> {
+    evidence_file(&state, &actor, &case, attachment, false).await
 }
 
 /// An evidence file shown on the report page itself: photos, recordings and videos only.
 pub async fn view_file(
     State(state): State<AppState>,
-    ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path((case, attachment)): Path<(String, i64)>,
-) -> Response {
-    evidence_file(&state, &ctx, &actor, &case, attachment, true).await
+) -> Result<Response, PageError> {
+    evidence_file(&state, &actor, &case, attachment, true).await
 }
 
 /// How a file of `content_type` can be shown in a page; `other` for a download only (a PDF
@@ -63,19 +60,18 @@ pub(crate) fn preview_of(content_type: &str) -> &'static str {
 
 pub(crate) async fn evidence_file(
     state: &AppState,
-    ctx: &Ctx,
     actor: &Actor,
     case: &str,
     attachment: i64,
     inline: bool,
-) -> Response {
+) -> Result<Response, PageError> {
     match state
         .hotline
         .download_attachment(actor, case, attachment)
         .await
     {
         Ok((info, _)) if inline && preview_of(&info.content_type) == "other" => {
-            PageError::new(StatusCode::NOT_FOUND, "error-not-found", ctx).into_response()
+            Err(PageError::new(StatusCode::NOT_FOUND, "error-not-found"))
         }
         Ok((info, content)) => {
             let disposition = format!(
@@ -91,8 +87,8 @@ pub(crate) async fn evidence_file(
                     "default-src 'none'; sandbox".to_owned(),
                 ),
             ];
-            (headers, content).into_response()
+            Ok((headers, content).into_response())
         }
-        Err(e) => PageError::from_core(e, ctx).into_response(),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -12,7 +12,7 @@ use crate::pages::unit_names::unit_label;
 use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hotline_core::reports::ReportView;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::workflow::Procedure;
@@ -191,7 +191,7 @@ pub async fn report_page(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(case): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     report_response(
         &state,
         &ctx,
@@ -495,11 +495,8 @@ pub(crate) async fn report_response(
     case: &str,
     status: StatusCode,
     shown: Shown,
-) -> Response {
-    let view = match state.hotline.report(actor, case).await {
-        Ok(view) => view,
-        Err(e) => return PageError::from_core(e, ctx).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let view = state.hotline.report(actor, case).await?;
     let summary = &view.detail.summary;
     // The refused form's message, read beside each form while the rest of `shown` moves.
     let refused = Shown {
@@ -507,10 +504,7 @@ pub(crate) async fn report_response(
         ..Shown::default()
     };
     let departments = match summary.province_code {
-        Some(p) => match state.hotline.departments_of(p).await {
-            Ok(departments) => departments,
-            Err(e) => return PageError::from_core(e, ctx).into_response(),
-        },
+        Some(p) => state.hotline.departments_of(p).await?,
         None => Vec::new(),
     };
     let platform = hotline_domain::platform::PlatformSpec::of(summary.channel)
@@ -540,10 +534,7 @@ pub(crate) async fn report_response(
             .tr
             .t1("report-title", "case", summary.case_number.to_string()),
         row: row(ctx, summary, state.hotline.clock.now()),
-        procedure: match procedure_lines(state, ctx, actor, &view).await {
-            Ok(lines) => lines,
-            Err(e) => return PageError::from_core(e, ctx).into_response(),
-        },
+        procedure: procedure_lines(state, ctx, actor, &view).await?,
         step_error: refused.error_at(FormSlot::Step),
         deadline: summary.deadline.map(|d| DeadlineLine {
             rule: ctx.tr.t(&format!("deadline-rule-{}", d.rule)),
@@ -605,7 +596,7 @@ pub(crate) async fn report_response(
                         })
                         .collect(),
                 ),
-                Err(e) => return PageError::from_core(e, ctx).into_response(),
+                Err(e) => return Err(PageError::from(e)),
             }
         } else {
             None
@@ -674,12 +665,12 @@ pub(crate) async fn report_response(
                         likeness: format!("{:.0} %", s.likeness * 100.0),
                     })
                     .collect(),
-                Err(e) => return PageError::from_core(e, ctx).into_response(),
+                Err(e) => return Err(PageError::from(e)),
             }
         } else {
             Vec::new()
         },
         merge_error: refused.error_at(FormSlot::Merge),
     };
-    render(status, &page, ctx)
+    render(status, &page)
 }

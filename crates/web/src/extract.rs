@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::i18n::{Lang, Tr};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum_extra::extract::cookie::CookieJar;
 use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
@@ -71,16 +72,10 @@ pub fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
     })
 }
 
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// The session's token, from its cookie.
+pub fn session_token<'a>(jar: &'a CookieJar, state: &AppState) -> Option<&'a str> {
+    jar.get(crate::pages::session_cookie_name(state))
+        .map(|cookie| cookie.value())
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -114,7 +109,7 @@ impl FromRequestParts<AppState> for Ctx {
             request_id,
             client_ip: client_ip(parts, state.config.trusted_proxy_header.as_deref()),
             path,
-            csrf: cookie(parts, crate::pages::session_cookie_name(state))
+            csrf: session_token(&CookieJar::from_headers(&parts.headers), state)
                 .map(|session| state.hotline.csrf_token(session))
                 .unwrap_or_default(),
         })

@@ -3,11 +3,12 @@
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
-use crate::extract::{Ctx, cookie};
+use crate::extract::{Ctx, session_token};
 use crate::i18n::Lang;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -24,20 +25,23 @@ pub async fn language(mut request: Request, next: Next) -> Response {
             .find_map(|p| p.strip_prefix("lang="))
             .and_then(Lang::parse)
     });
-    let remembered = cookie(&parts, LANG_COOKIE).and_then(Lang::parse);
+    let remembered = CookieJar::from_headers(&parts.headers)
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()));
     let lang = chosen.or(remembered).unwrap_or_default();
     request = Request::from_parts(parts, body);
     request.extensions_mut().insert(lang);
-    let mut response = next.run(request).await;
-    if let Some(lang) = chosen
-        && let Ok(value) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
-        ))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    let response = next.run(request).await;
+    match chosen {
+        Some(lang) => {
+            let remember = Cookie::build((LANG_COOKIE, lang.code()))
+                .path("/")
+                .max_age(cookie::time::Duration::days(365))
+                .same_site(SameSite::Lax);
+            (CookieJar::new().add(remember), response).into_response()
+        }
+        None => response,
     }
-    response
 }
 
 /// Counts requests and their latency per route and status.
@@ -180,8 +184,8 @@ pub async fn staff_form_token(
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let Some(session) = crate::extract::cookie(&parts, crate::pages::session_cookie_name(&state))
-        .map(str::to_owned)
+    let Some(session) =
+        session_token(&CookieJar::from_headers(&parts.headers), &state).map(str::to_owned)
     else {
         // Without a session the handler sends the browser to the sign-in page.
         return next.run(Request::from_parts(parts, body)).await;

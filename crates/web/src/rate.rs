@@ -1,13 +1,17 @@
-//! Per-address limits on citizens' submissions: a token bucket per client address.
+//! Per-address limits on citizens' submissions and look-ups: `governor`'s keyed GCRA limiter,
+//! with an IPv6 subscriber's /64 counted as one client and the table of addresses bounded.
 
-use std::collections::HashMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
+use std::num::NonZeroU32;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-/// Addresses tracked before idle ones are forgotten.
+/// Addresses tracked before those back at a full allowance are forgotten.
 const PRUNE_ABOVE: usize = 50_000;
-/// Addresses tracked at most; past it (after pruning) the table starts afresh.
+/// Addresses tracked at most; past it (after pruning) the table starts afresh, so that a
+/// flood from ever new addresses cannot spend the memory.
 const HARD_CAP: usize = 200_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
@@ -39,16 +43,11 @@ impl ClientAndOverall {
     }
 }
 
+/// A limit per client address; without a quota, no limit.
 pub struct RateLimiter {
-    /// Tokens added a second; 0 disables the limit.
-    per_second: f64,
-    burst: u32,
-    state: Mutex<Buckets>,
-}
-
-struct Buckets {
-    by_client: HashMap<IpAddr, (f64, Instant)>,
-    pruned_at: Instant,
+    quota: Option<Quota>,
+    by_client: RwLock<DefaultKeyedRateLimiter<IpAddr>>,
+    pruned_at: Mutex<Instant>,
 }
 
 /// One IPv6 subscriber usually holds a whole /64: count it as one client.
@@ -68,56 +67,58 @@ fn client_key(ip: IpAddr) -> IpAddr {
 impl RateLimiter {
     /// `per_minute` a minute on average, with up to `burst` at once; 0 disables.
     pub fn per_minute(per_minute: u32, burst: u32) -> Self {
-        Self::with_rate(f64::from(per_minute) / 60.0, burst)
+        Self::one_every(Duration::from_secs(60).checked_div(per_minute), burst)
     }
 
     /// `per_hour` an hour on average, with up to `burst` at once; 0 disables.
     pub fn per_hour(per_hour: u32, burst: u32) -> Self {
-        Self::with_rate(f64::from(per_hour) / 3600.0, burst)
+        Self::one_every(Duration::from_secs(3600).checked_div(per_hour), burst)
     }
 
-    fn with_rate(per_second: f64, burst: u32) -> Self {
+    fn one_every(period: Option<Duration>, burst: u32) -> Self {
+        let quota = period
+            .and_then(Quota::with_period)
+            .map(|quota| quota.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)));
+        // Without a quota nothing is ever kept; the table only keeps the type whole.
+        let table_quota = quota.unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
         Self {
-            per_second,
-            burst: burst.max(1),
-            state: Mutex::new(Buckets {
-                by_client: HashMap::new(),
-                pruned_at: Instant::now(),
-            }),
+            quota,
+            by_client: RwLock::new(DefaultKeyedRateLimiter::keyed(table_quota)),
+            pruned_at: Mutex::new(Instant::now()),
         }
     }
 
-    /// Takes one token for `ip`, or says how many seconds until one is free.
+    /// Takes one submission's allowance for `ip`, or says how many seconds until there is one.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.per_second == 0.0 {
+        let Some(quota) = self.quota else {
             return Ok(());
+        };
+        self.prune(quota);
+        let by_client = self.by_client.read().unwrap_or_else(|e| e.into_inner());
+        by_client.check_key(&client_key(ip)).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
+    }
+
+    /// Forgets addresses back at their full allowance, now and then rather than on every
+    /// call, so the table stays bounded without a scan per request.
+    fn prune(&self, quota: Quota) {
+        let Ok(mut pruned_at) = self.pruned_at.try_lock() else {
+            return;
+        };
+        if pruned_at.elapsed() < PRUNE_EVERY {
+            return;
         }
-        let rate = self.per_second;
-        let burst = f64::from(self.burst);
-        let now = Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget addresses whose bucket has refilled, now and then rather than on every call,
-        // so the table stays bounded without a scan per request.
-        if state.by_client.len() > PRUNE_ABOVE && state.pruned_at.elapsed() > PRUNE_EVERY {
-            state
-                .by_client
-                .retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
-            state.pruned_at = now;
+        *pruned_at = Instant::now();
+        let mut by_client = self.by_client.write().unwrap_or_else(|e| e.into_inner());
+        if by_client.len() <= PRUNE_ABOVE {
+            return;
         }
-        if state.by_client.len() > HARD_CAP {
-            state.by_client.clear();
-        }
-        let (tokens, at) = state
-            .by_client
-            .entry(client_key(ip))
-            .or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / rate).ceil() as u64)
+        by_client.retain_recent();
+        by_client.shrink_to_fit();
+        if by_client.len() > HARD_CAP {
+            *by_client = DefaultKeyedRateLimiter::keyed(quota);
         }
     }
 }
@@ -161,5 +162,17 @@ mod tests {
         assert!(limiter.check(first).is_ok());
         assert!(limiter.check(same_64).is_err());
         assert!(limiter.check(other_64).is_ok());
+    }
+
+    #[test]
+    fn a_flood_from_ever_new_addresses_cannot_grow_the_table_past_its_cap() {
+        let limiter = RateLimiter::per_minute(6, 1);
+        for n in 0..=(HARD_CAP as u32) {
+            let _ = limiter.check(IpAddr::V4(Ipv4Addr::from(n)));
+        }
+        assert!(limiter.by_client.read().unwrap().len() > HARD_CAP);
+        *limiter.pruned_at.lock().unwrap() = Instant::now() - PRUNE_EVERY;
+        let _ = limiter.check(IpAddr::V4(Ipv4Addr::new(10, 9, 9, 9)));
+        assert_eq!(limiter.by_client.read().unwrap().len(), 1);
     }
 }

@@ -3,16 +3,17 @@
 use super::{Chrome, PostedForm, render, session_cookie_name};
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::{Ctx, cookie};
+use crate::extract::{Ctx, session_token};
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hotline_core::second_factor::{Enrolment, SecondFactorStep};
 use hotline_core::{Actor, CoreError, SignedIn};
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -35,17 +36,14 @@ pub async fn login_form(ctx: Ctx, staff: Option<StaffPage>) -> Result<Response, 
     render(StatusCode::OK, &page)
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}",
-        session_cookie_name(state)
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((session_cookie_name(state), value.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .secure(state.config.secure_cookies)
+        .build()
 }
 
 /// The fields of [`login`]'s form.
@@ -99,13 +97,10 @@ pub async fn login(
 }
 
 /// `response` with the cookie of a new session.
-fn with_session(state: &AppState, mut response: Response, signed_in: &SignedIn) -> Response {
+fn with_session(state: &AppState, response: Response, signed_in: &SignedIn) -> Response {
     let max_age = (signed_in.expires_at - state.hotline.clock.now()).num_seconds();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(state, &signed_in.token, max_age),
-    );
-    response
+    let jar = CookieJar::new().add(session_cookie(state, &signed_in.token, max_age));
+    (jar, response).into_response()
 }
 
 #[derive(Template)]
@@ -127,19 +122,19 @@ struct RecoveryCodesPage {
 pub async fn second_factor_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    parts: Parts,
+    jar: CookieJar,
 ) -> Result<Response, PageError> {
-    second_factor_page(&state, &ctx, &parts, None, StatusCode::OK).await
+    second_factor_page(&state, &ctx, &jar, None, StatusCode::OK).await
 }
 
 async fn second_factor_page(
     state: &AppState,
     ctx: &Ctx,
-    parts: &Parts,
+    jar: &CookieJar,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let Some(token) = cookie(parts, session_cookie_name(state)) else {
+    let Some(token) = session_token(jar, state) else {
         return Ok(Redirect::to("/console/sign-in").into_response());
     };
     let pending = match state.hotline.pending_sign_in(token).await {
@@ -183,10 +178,10 @@ pub struct SecondFactorForm {
 pub async fn second_factor(
     State(state): State<AppState>,
     ctx: Ctx,
-    parts: Parts,
+    jar: CookieJar,
     PostedForm(form): PostedForm<SecondFactorForm>,
 ) -> Result<Response, PageError> {
-    let Some(token) = cookie(&parts, session_cookie_name(&state)) else {
+    let Some(token) = session_token(&jar, &state) else {
         return Ok(Redirect::to("/console/sign-in").into_response());
     };
     let pending = match state.hotline.pending_sign_in(token).await {
@@ -243,7 +238,7 @@ pub async fn second_factor(
         }
         e => return Err(PageError::from(e)),
     };
-    second_factor_page(&state, &ctx, &parts, Some(error), status).await
+    second_factor_page(&state, &ctx, &jar, Some(error), status).await
 }
 
 /// Ends every session of the signed-in member, this one included.
@@ -255,8 +250,8 @@ pub async fn logout_everywhere(
     Ok(signed_out(&state, "/console/sign-in"))
 }
 
-pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
-    if let Some(token) = cookie(&parts, session_cookie_name(&state))
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(token) = session_token(&jar, &state)
         && let Err(e) = state.hotline.sign_out(token).await
     {
         tracing::warn!(error = %e, "sign-out failed");
@@ -266,11 +261,8 @@ pub async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
 
 /// Sends the browser to `to` with its session cookie cleared.
 fn signed_out(state: &AppState, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(state, "", 0));
-    response
+    let jar = CookieJar::new().add(session_cookie(state, "", 0));
+    (jar, Redirect::to(to)).into_response()
 }
 
 /// A signed-in staff member; pages that take it cannot run without one. Anyone else is sent to
@@ -284,7 +276,8 @@ impl FromRequestParts<AppState> for StaffPage {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(parts, session_cookie_name(state)) else {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = session_token(&jar, state) else {
             return Err(Redirect::to("/console/sign-in").into_response());
         };
         match state.hotline.session(token).await {

@@ -12,6 +12,7 @@ pub mod sms_gate;
 pub mod smtp;
 pub mod telegram;
 pub mod tiktok;
+mod wire;
 pub mod x;
 pub mod zalo;
 
@@ -167,16 +168,6 @@ pub(crate) fn id_of(value: &serde_json::Value) -> Option<String> {
         serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// A time in Unix milliseconds given as a string or a number.
-pub(crate) fn millis_of(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
-    let ms = match value {
-        serde_json::Value::String(s) => s.trim().parse::<i64>().ok()?,
-        serde_json::Value::Number(n) => n.as_i64()?,
-        _ => return None,
-    };
-    chrono::DateTime::from_timestamp_millis(ms)
 }
 
 /// How long one request to a platform may take before it counts as failed.

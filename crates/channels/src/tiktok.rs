@@ -7,10 +7,12 @@
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use hotline_domain::inbound::{InboundEvent, InboundMessage, MediaRef};
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
-use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, id_of, key, millis_of};
+use crate::wire::{Scalar, lenient};
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// How far a signature's time may be from ours, either way.
 pub const SIGNATURE_WINDOW_SECS: i64 = 300;
@@ -49,67 +51,134 @@ pub fn verify(
     Ok(())
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
-}
-
 /// Where an image is, for the media endpoint: the business account, conversation, message and
 /// media ids.
 fn media_handle(business: &str, conversation: &str, message: &str, media: &str) -> String {
     serde_json::json!([business, conversation, message, media]).to_string()
 }
 
+/// A delivery as TikTok writes it: an envelope, and the message in its `content` (a JSON
+/// document in a string, or the object itself).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Envelope {
+    event: Scalar,
+    user_openid: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    content: Option<Content>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Content {
+    Embedded(String),
+    Object(Box<Message>),
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Message {
+    message_id: Scalar,
+    conversation_id: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    from_user: FromUser,
+    /// The sender's display name.
+    from: Scalar,
+    timestamp: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    referenced_message_info: Referenced,
+    #[serde(rename = "type")]
+    kind: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    text: Body,
+    #[serde(deserialize_with = "lenient")]
+    image: Image,
+    #[serde(deserialize_with = "lenient")]
+    share_post: SharePost,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct FromUser {
+    id: Scalar,
+    role: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Referenced {
+    referenced_message_id: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Body {
+    body: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Image {
+    media_id: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SharePost {
+    embed_url: Scalar,
+}
+
 /// Takes a delivery apart: the envelope, then the message in its `content`.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    let envelope: Value =
+    let envelope: Envelope =
         serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
-    let event = str_at(&envelope, "/event")
+    let event = envelope
+        .event
+        .text()
         .ok_or_else(|| Unreadable("no event".into()))?
         .to_owned();
     if event != "im_receive_msg" {
         return Ok(vec![InboundEvent::Ignored(event)]);
     }
-    let business =
-        str_at(&envelope, "/user_openid").ok_or_else(|| Unreadable("no user_openid".into()))?;
-    let content: Value = match envelope.get("content") {
-        Some(Value::String(inner)) => serde_json::from_str(inner)
+    let business = envelope
+        .user_openid
+        .text()
+        .ok_or_else(|| Unreadable("no user_openid".into()))?;
+    let content: Message = match envelope.content {
+        Some(Content::Embedded(inner)) => serde_json::from_str(&inner)
             .map_err(|e| Unreadable(format!("content is not JSON: {e}")))?,
-        Some(object @ Value::Object(_)) => object.clone(),
-        _ => return Err(Unreadable("no content".into())),
+        Some(Content::Object(object)) => *object,
+        None => return Err(Unreadable("no content".into())),
     };
     // Our own messages come back as events too.
-    if str_at(&content, "/from_user/role") == Some("business_account") {
+    if content.from_user.role.text() == Some("business_account") {
         return Ok(vec![InboundEvent::Ignored("own message".into())]);
     }
     let id = content
-        .get("message_id")
-        .and_then(id_of)
+        .message_id
+        .id()
         .ok_or_else(|| Unreadable("a message without message_id".into()))?;
     let conversation = content
-        .get("conversation_id")
-        .and_then(id_of)
+        .conversation_id
+        .id()
         .ok_or_else(|| Unreadable("a message without conversation_id".into()))?;
     let sender = content
-        .pointer("/from_user/id")
-        .and_then(id_of)
+        .from_user
+        .id
+        .id()
         .unwrap_or_else(|| conversation.clone());
-    let at = content
-        .get("timestamp")
-        .and_then(millis_of)
-        .unwrap_or(received);
+    let at = content.timestamp.millis().unwrap_or(received);
     let mut message = InboundMessage::new(&id, &sender, at, "");
-    message.sender_name = str_at(&content, "/from").map(str::to_owned);
+    message.sender_name = content.from.text().map(str::to_owned);
     message.answer_to = Some(serde_json::json!([business, conversation]).to_string());
-    message.reply_to = content
-        .pointer("/referenced_message_info/referenced_message_id")
-        .and_then(id_of);
-    match str_at(&content, "/type").unwrap_or_default() {
+    message.reply_to = content.referenced_message_info.referenced_message_id.id();
+    match content.kind.text().unwrap_or_default() {
         "text" => {
             message.text =
-                hotline_domain::text::clean(str_at(&content, "/text/body").unwrap_or_default());
+                hotline_domain::text::clean(content.text.body.text().unwrap_or_default());
         }
         "image" => {
-            if let Some(media) = str_at(&content, "/image/media_id") {
+            if let Some(media) = content.image.media_id.text() {
                 message.media.push(MediaRef {
                     kind: "image",
                     media_id: Some(media_handle(business, &conversation, &id, media)),
@@ -121,7 +190,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             }
         }
         "share_post" => {
-            let link = str_at(&content, "/share_post/embed_url").unwrap_or_default();
+            let link = content.share_post.embed_url.text().unwrap_or_default();
             message.text = hotline_domain::text::clean(&format!("[Chia sẻ video] {link}"));
         }
         "sticker" => message.media.push(MediaRef {
@@ -137,23 +206,57 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
     Ok(vec![InboundEvent::Message(Box::new(message))])
 }
 
+/// A Business API answer: a code, why, and the `data` asked for.
+#[derive(Default, Deserialize)]
+#[serde(default, bound = "T: Deserialize<'de> + Default")]
+struct Answer<T> {
+    code: Scalar,
+    message: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    data: T,
+}
+
+/// What sending a message answers.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Sent {
+    message_id: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    message: SentMessage,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SentMessage {
+    message_id: Scalar,
+}
+
+/// What the media endpoint answers.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MediaLink {
+    download_url: Scalar,
+}
+
 /// Reads a Business API answer: its `data`, or why not.
-async fn business_answer(response: reqwest::Response) -> Result<Value, SendError> {
+async fn business_answer<T: DeserializeOwned + Default>(
+    response: reqwest::Response,
+) -> Result<T, SendError> {
     let status = response.status();
     if status.is_server_error() {
         return Err(SendError::Unavailable(format!("TikTok answered {status}")));
     }
-    let answer: Value = response
+    let answer: Answer<T> = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
-    let code = answer.get("code").and_then(Value::as_i64).unwrap_or(-1);
+    let code = answer.code.integer().unwrap_or(-1);
     let what = format!(
         "TikTok {code}: {}",
-        str_at(&answer, "/message").unwrap_or_default()
+        answer.message.text().unwrap_or_default()
     );
     match code {
-        0 if status.is_success() => Ok(answer.get("data").cloned().unwrap_or(Value::Null)),
+        0 if status.is_success() => Ok(answer.data),
         // Too many requests.
         40100 => Err(SendError::RateLimited(std::time::Duration::from_secs(60))),
         // The access token is invalid or has expired.
@@ -191,13 +294,13 @@ pub async fn send(
         &body,
     )
     .await?;
-    let data = business_answer(response).await?;
+    let sent: Sent = business_answer(response).await?;
     // TikTok reports no delivery states to match an id against: without one, the message is
     // sent all the same.
-    Ok(data
-        .get("message_id")
-        .or_else(|| data.pointer("/message/message_id"))
-        .and_then(id_of)
+    Ok(sent
+        .message_id
+        .id()
+        .or_else(|| sent.message.message_id.id())
         .unwrap_or_else(|| "sent".to_owned()))
 }
 
@@ -228,8 +331,10 @@ pub async fn fetch_media(
         }),
     )
     .await?;
-    let data = business_answer(response).await?;
-    let link = str_at(&data, "/download_url")
+    let found: MediaLink = business_answer(response).await?;
+    let link = found
+        .download_url
+        .text()
         .ok_or_else(|| SendError::Refused("no link to the file".into()))?;
     crate::download(http.get(link), max).await
 }

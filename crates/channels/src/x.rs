@@ -10,10 +10,13 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use hotline_domain::inbound::{InboundEvent, InboundMessage, MediaRef};
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use sha2::Sha256;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, id_of, key, millis_of};
+use crate::wire::{Scalar, lenient};
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// What an encrypted direct message is counted as.
 pub const ENCRYPTED: &str = "encrypted direct message";
@@ -60,54 +63,179 @@ pub fn verify(signature: Option<&str>, body: &[u8], consumer_secret: &str) -> Re
         .map_err(|_| Refusal::Mismatch)
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
+/// A delivery as the Account Activity API writes it: the fields the hotline reads.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Envelope {
+    for_user_id: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    direct_message_events: Vec<DirectMessageEvent>,
+    #[serde(deserialize_with = "lenient")]
+    tweet_create_events: Vec<Tweet>,
+    /// The people the events name, by id.
+    #[serde(deserialize_with = "lenient")]
+    users: HashMap<String, User>,
+    event_type: Scalar,
+    /// The X Activity API's envelope, whose chat events carry ciphertext only.
+    #[serde(deserialize_with = "lenient")]
+    data: Activity,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct User {
+    name: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Activity {
+    event_type: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    payload: ActivityPayload,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ActivityPayload {
+    encrypted_content: Option<IgnoredAny>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct DirectMessageEvent {
+    #[serde(rename = "type")]
+    kind: Scalar,
+    id: Scalar,
+    created_timestamp: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    message_create: Option<MessageCreate>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MessageCreate {
+    sender_id: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    message_data: MessageData,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MessageData {
+    text: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    attachment: Attachment,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Attachment {
+    #[serde(deserialize_with = "lenient")]
+    media: Option<Media>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Media {
+    #[serde(rename = "type")]
+    kind: Scalar,
+    media_url_https: Scalar,
+    /// The media's short link, at the end of the text.
+    url: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    video_info: VideoInfo,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct VideoInfo {
+    #[serde(deserialize_with = "lenient")]
+    variants: Vec<Variant>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Variant {
+    url: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Tweet {
+    id_str: Scalar,
+    id: Scalar,
+    timestamp_ms: Scalar,
+    text: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    extended_tweet: ExtendedTweet,
+    #[serde(deserialize_with = "lenient")]
+    user: TweetUser,
+    in_reply_to_status_id_str: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ExtendedTweet {
+    full_text: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct TweetUser {
+    id_str: Scalar,
+    id: Scalar,
+    name: Scalar,
 }
 
 fn direct_message(
-    event: &Value,
-    envelope: &Value,
+    event: &DirectMessageEvent,
+    users: &HashMap<String, User>,
     ours: Option<&str>,
     received: DateTime<Utc>,
 ) -> Result<InboundEvent, Unreadable> {
-    if str_at(event, "/type") != Some("message_create") {
+    if event.kind.text() != Some("message_create") {
         return Ok(InboundEvent::Ignored(
-            str_at(event, "/type").unwrap_or("event").to_owned(),
+            event.kind.text().unwrap_or("event").to_owned(),
         ));
     }
     let create = event
-        .get("message_create")
+        .message_create
+        .as_ref()
         .ok_or_else(|| Unreadable("a message without message_create".into()))?;
     let sender = create
-        .get("sender_id")
-        .and_then(id_of)
+        .sender_id
+        .id()
         .ok_or_else(|| Unreadable("a message without sender_id".into()))?;
     if Some(sender.as_str()) == ours {
         return Ok(InboundEvent::Ignored("own message".into()));
     }
     let id = event
-        .get("id")
-        .and_then(id_of)
+        .id
+        .id()
         .ok_or_else(|| Unreadable("a message without id".into()))?;
-    let at = event
-        .get("created_timestamp")
-        .and_then(millis_of)
-        .unwrap_or(received);
-    let data = create.get("message_data").cloned().unwrap_or(Value::Null);
-    let mut message =
-        InboundMessage::new(&id, &sender, at, str_at(&data, "/text").unwrap_or_default());
-    message.sender_name = str_at(envelope, &format!("/users/{sender}/name")).map(str::to_owned);
-    if let Some(media) = data.pointer("/attachment/media") {
-        let kind = match str_at(media, "/type") {
+    let at = event.created_timestamp.millis().unwrap_or(received);
+    let data = &create.message_data;
+    let mut message = InboundMessage::new(&id, &sender, at, data.text.text().unwrap_or_default());
+    message.sender_name = users
+        .get(&sender)
+        .and_then(|user| user.name.text())
+        .map(str::to_owned);
+    if let Some(media) = &data.attachment.media {
+        let kind = match media.kind.text() {
             Some("video" | "animated_gif") => "video",
             _ => "image",
         };
-        let url = str_at(media, "/video_info/variants/0/url")
+        let url = media
+            .video_info
+            .variants
+            .first()
+            .and_then(|variant| variant.url.text())
             .filter(|_| kind == "video")
-            .or_else(|| str_at(media, "/media_url_https"))
+            .or_else(|| media.media_url_https.text())
             .map(str::to_owned);
         // X puts the media's short link at the end of the text.
-        if let Some(short) = str_at(media, "/url") {
+        if let Some(short) = media.url.text() {
             message.text = message.text.replace(short, "").trim().to_owned();
         }
         message.media.push(MediaRef {
@@ -123,86 +251,115 @@ fn direct_message(
 }
 
 fn mention(
-    tweet: &Value,
+    tweet: &Tweet,
     ours: Option<&str>,
     received: DateTime<Utc>,
 ) -> Result<InboundEvent, Unreadable> {
     let author = tweet
-        .pointer("/user/id_str")
-        .and_then(id_of)
-        .or_else(|| tweet.pointer("/user/id").and_then(id_of))
+        .user
+        .id_str
+        .id()
+        .or_else(|| tweet.user.id.id())
         .ok_or_else(|| Unreadable("a post without its author".into()))?;
     if Some(author.as_str()) == ours {
         return Ok(InboundEvent::Ignored("own post".into()));
     }
     let id = tweet
-        .get("id_str")
-        .and_then(id_of)
-        .or_else(|| tweet.get("id").and_then(id_of))
+        .id_str
+        .id()
+        .or_else(|| tweet.id.id())
         .ok_or_else(|| Unreadable("a post without id".into()))?;
-    let at = tweet
-        .get("timestamp_ms")
-        .and_then(millis_of)
-        .unwrap_or(received);
-    let text = str_at(tweet, "/extended_tweet/full_text")
-        .or_else(|| str_at(tweet, "/text"))
+    let at = tweet.timestamp_ms.millis().unwrap_or(received);
+    let text = tweet
+        .extended_tweet
+        .full_text
+        .text()
+        .or_else(|| tweet.text.text())
         .unwrap_or_default();
     let mut message = InboundMessage::new(&id, &author, at, text);
-    message.sender_name = str_at(tweet, "/user/name").map(str::to_owned);
+    message.sender_name = tweet.user.name.text().map(str::to_owned);
     message.public = true;
     // The link without the author's handle: staff see the post, not who wrote it, until they
     // open it.
     message.permalink = Some(format!("https://x.com/i/status/{id}"));
-    message.reply_to = tweet.get("in_reply_to_status_id_str").and_then(id_of);
+    message.reply_to = tweet.in_reply_to_status_id_str.id();
     Ok(InboundEvent::Message(Box::new(message)))
 }
 
 /// Takes a delivery apart: direct messages, mentions; anything else (follows, likes, our own
 /// posts, encrypted chats) counted as of no use here.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    let envelope: Value =
-        serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
-    let Some(fields) = envelope.as_object() else {
+    // serde would read a list as a struct's fields in order: an envelope is an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
         return Err(Unreadable("not a JSON object".into()));
-    };
-    let ours = envelope.get("for_user_id").and_then(id_of);
-    let mut events = Vec::new();
-    if let Some(Value::Array(list)) = envelope.get("direct_message_events") {
-        for event in list {
-            events.push(direct_message(event, &envelope, ours.as_deref(), received)?);
-        }
     }
-    if let Some(Value::Array(list)) = envelope.get("tweet_create_events") {
-        for tweet in list {
-            events.push(mention(tweet, ours.as_deref(), received)?);
-        }
+    let envelope: Envelope =
+        serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    let ours = envelope.for_user_id.id();
+    let mut events = Vec::new();
+    for event in &envelope.direct_message_events {
+        events.push(direct_message(
+            event,
+            &envelope.users,
+            ours.as_deref(),
+            received,
+        )?);
+    }
+    for tweet in &envelope.tweet_create_events {
+        events.push(mention(tweet, ours.as_deref(), received)?);
     }
     // X Activity API chat events carry ciphertext only.
-    let chat = str_at(&envelope, "/data/event_type")
-        .or_else(|| str_at(&envelope, "/event_type"))
+    let chat = envelope
+        .data
+        .event_type
+        .text()
+        .or_else(|| envelope.event_type.text())
         .is_some_and(|t| t.starts_with("chat."));
-    if chat
-        || envelope
-            .pointer("/data/payload/encrypted_content")
-            .is_some()
-    {
+    if chat || envelope.data.payload.encrypted_content.is_some() {
         events.push(InboundEvent::Ignored(ENCRYPTED.into()));
     }
     if events.is_empty() {
+        // Named by its kind of events (`follow_events`, `favorite_events`, …).
+        let fields: BTreeMap<String, IgnoredAny> = serde_json::from_slice(body).unwrap_or_default();
         let kind = fields
-            .keys()
+            .into_keys()
             .find(|k| k.ends_with("_events"))
-            .cloned()
             .unwrap_or_else(|| "event".into());
         events.push(InboundEvent::Ignored(kind));
     }
     Ok(events)
 }
 
-/// Reads an X API answer: the id at `id_at`, or why not.
+/// An X API answer: what was made, or why not.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Answer {
+    #[serde(deserialize_with = "lenient")]
+    data: Made,
+    detail: Scalar,
+    title: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    errors: Vec<AnswerError>,
+}
+
+/// What a post or a direct message made: its id.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Made {
+    id: Scalar,
+    dm_event_id: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct AnswerError {
+    message: Scalar,
+}
+
+/// Reads an X API answer: the id `made` picks, or why not.
 async fn answer(
     response: reqwest::Response,
-    id_at: &str,
+    made: fn(&Made) -> &Scalar,
     now: DateTime<Utc>,
 ) -> Result<String, SendError> {
     let status = response.status();
@@ -211,18 +368,18 @@ async fn answer(
         .get("x-rate-limit-reset")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let body: Answer = response.json().await.unwrap_or_default();
     if status.is_success() {
-        return body
-            .pointer(id_at)
-            .and_then(id_of)
+        return made(&body.data)
+            .id()
             .ok_or_else(|| SendError::Unavailable("an answer without an id".into()));
     }
     let what = format!(
         "X {status}: {}",
-        str_at(&body, "/detail")
-            .or_else(|| str_at(&body, "/title"))
-            .or_else(|| str_at(&body, "/errors/0/message"))
+        body.detail
+            .text()
+            .or_else(|| body.title.text())
+            .or_else(|| body.errors.first().and_then(|e| e.message.text()))
             .unwrap_or_default()
     );
     match status.as_u16() {
@@ -258,7 +415,7 @@ pub async fn send(
             }),
         )
         .await?;
-        return answer(response, "/data/id", now).await;
+        return answer(response, |made| &made.id, now).await;
     }
     if !outgoing.to.bytes().all(|b| b.is_ascii_digit()) || outgoing.to.is_empty() {
         return Err(SendError::Refused("not an X user id".into()));
@@ -272,7 +429,7 @@ pub async fn send(
         &serde_json::json!({ "text": outgoing.text }),
     )
     .await?;
-    answer(response, "/data/dm_event_id", now).await
+    answer(response, |made| &made.dm_event_id, now).await
 }
 
 /// Whether a file's link is X's own (the token goes with the request: nowhere else).

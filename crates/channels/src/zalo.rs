@@ -8,16 +8,24 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::inbound::{InboundEvent, InboundMessage, MediaRef, SharedLocation};
 use hotline_domain::{Delivery, text};
-use serde_json::Value;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, id_of, key, millis_of};
+use crate::wire::{Scalar, lenient};
+use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// Where Zalo's OAuth server lives; an account whose API base is not Zalo's own (a proxy, a
 /// stand-in) is asked for tokens at its API base, which must forward `/v4/oa/access_token`.
 pub const OAUTH_BASE: &str = "https://oauth.zaloapp.com";
 const DEFAULT_API_BASE: &str = "https://openapi.zalo.me";
+
+/// What a delivery's signature covers besides the body itself.
+#[derive(Deserialize)]
+struct Signed {
+    #[serde(default)]
+    timestamp: Scalar,
+}
 
 /// Checks `X-ZEvent-Signature: mac=<hex>` against the raw body.
 pub fn verify(
@@ -33,12 +41,8 @@ pub fn verify(
         .and_then(|h| hex::decode(h).ok())
         .ok_or(Refusal::Mismatch)?;
     // The timestamp signed is the body's, as written there.
-    let value: Value = serde_json::from_slice(body).map_err(|_| Refusal::Mismatch)?;
-    let timestamp = match value.get("timestamp") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(Refusal::Mismatch),
-    };
+    let signed: Signed = serde_json::from_slice(body).map_err(|_| Refusal::Mismatch)?;
+    let timestamp = signed.timestamp.as_written().ok_or(Refusal::Mismatch)?;
     if app_id.is_empty() || oa_secret_key.is_empty() {
         return Err(Refusal::Mismatch);
     }
@@ -55,27 +59,73 @@ pub fn verify(
     }
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
+/// A delivery (webhook event) as Zalo writes it: the fields the hotline reads (the rest are ignored).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Webhook {
+    event_name: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    sender: Party,
+    timestamp: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    message: Message,
 }
 
-fn coordinate(value: Option<&Value>) -> Option<f64> {
-    match value? {
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
-    }
-    .filter(|c: &f64| c.is_finite())
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Party {
+    id: Scalar,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Message {
+    msg_id: Scalar,
+    /// Receipts name several messages at once.
+    #[serde(deserialize_with = "lenient")]
+    msg_ids: Option<Vec<Scalar>>,
+    text: Scalar,
+    quote_msg_id: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    attachments: Vec<Attachment>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Attachment {
+    #[serde(rename = "type")]
+    kind: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    payload: Payload,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Payload {
+    url: Scalar,
+    name: Scalar,
+    title: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    coordinates: Coordinates,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Coordinates {
+    latitude: Scalar,
+    longitude: Scalar,
 }
 
 /// Takes a delivery apart: one event per body.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    let value: Value =
+    let delivery: Webhook =
         serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
-    let event = str_at(&value, "/event_name")
+    let event = delivery
+        .event_name
+        .text()
         .ok_or_else(|| Unreadable("no event_name".into()))?
         .to_owned();
-    let message = value.get("message").cloned().unwrap_or(Value::Null);
+    let message = delivery.message;
     match event.as_str() {
         "user_received_message" | "user_seen_message" => {
             let delivery = if event == "user_seen_message" {
@@ -83,9 +133,9 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             } else {
                 Delivery::Delivered
             };
-            let ids: Vec<String> = match message.get("msg_ids") {
-                Some(Value::Array(ids)) => ids.iter().filter_map(id_of).collect(),
-                _ => message.get("msg_id").and_then(id_of).into_iter().collect(),
+            let ids: Vec<String> = match &message.msg_ids {
+                Some(ids) => ids.iter().filter_map(Scalar::id).collect(),
+                None => message.msg_id.id().into_iter().collect(),
             };
             return Ok(ids
                 .into_iter()
@@ -100,32 +150,21 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
         _ => {}
     }
     let id = message
-        .get("msg_id")
-        .and_then(id_of)
+        .msg_id
+        .id()
         .ok_or_else(|| Unreadable("a message without msg_id".into()))?;
-    let sender = value
-        .pointer("/sender/id")
-        .and_then(id_of)
+    let sender = delivery
+        .sender
+        .id
+        .id()
         .ok_or_else(|| Unreadable("a message without sender".into()))?;
-    let at = value
-        .get("timestamp")
-        .and_then(millis_of)
-        .unwrap_or(received);
-    let mut inbound = InboundMessage::new(
-        &id,
-        &sender,
-        at,
-        str_at(&message, "/text").unwrap_or_default(),
-    );
-    inbound.reply_to = message.get("quote_msg_id").and_then(id_of);
-    let attachments = match message.get("attachments") {
-        Some(Value::Array(list)) => list.clone(),
-        _ => Vec::new(),
-    };
-    for attachment in &attachments {
-        let kind = str_at(attachment, "/type").unwrap_or_default();
-        let payload = attachment.get("payload").cloned().unwrap_or(Value::Null);
-        let url = str_at(&payload, "/url").map(str::to_owned);
+    let at = delivery.timestamp.millis().unwrap_or(received);
+    let mut inbound =
+        InboundMessage::new(&id, &sender, at, message.text.text().unwrap_or_default());
+    inbound.reply_to = message.quote_msg_id.id();
+    for attachment in &message.attachments {
+        let payload = &attachment.payload;
+        let url = payload.url.text().map(str::to_owned);
         let media = |kind: &'static str, file_name: Option<String>| MediaRef {
             kind,
             media_id: None,
@@ -134,14 +173,13 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
             file_name,
             data: None,
         };
-        match kind {
+        match attachment.kind.text().unwrap_or_default() {
             "image" | "gif" => inbound.media.push(media("image", None)),
             "audio" => inbound.media.push(media("voice", None)),
             "video" => inbound.media.push(media("video", None)),
-            "file" => inbound.media.push(media(
-                "document",
-                str_at(&payload, "/name").map(text::clean_line),
-            )),
+            "file" => inbound
+                .media
+                .push(media("document", payload.name.text().map(text::clean_line))),
             // A sticker is the platform's picture, not evidence: described, not fetched.
             "sticker" => inbound.media.push(MediaRef {
                 kind: "sticker",
@@ -152,8 +190,8 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
                 data: None,
             }),
             "location" => {
-                let latitude = coordinate(payload.pointer("/coordinates/latitude"));
-                let longitude = coordinate(payload.pointer("/coordinates/longitude"));
+                let latitude = payload.coordinates.latitude.float();
+                let longitude = payload.coordinates.longitude.float();
                 if let (Some(latitude), Some(longitude)) = (latitude, longitude) {
                     inbound.location = Some(SharedLocation {
                         latitude,
@@ -164,7 +202,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
                 }
             }
             "link" => {
-                let shared: Vec<&str> = [str_at(&payload, "/title"), url.as_deref()]
+                let shared: Vec<&str> = [payload.title.text(), url.as_deref()]
                     .into_iter()
                     .flatten()
                     .collect();
@@ -243,21 +281,47 @@ pub async fn send(
     if status.is_server_error() || status.as_u16() == 429 {
         return Err(SendError::Unavailable(format!("Zalo answered {status}")));
     }
-    let answer: Value = response
+    let answer: Answer = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
-    let code = answer.get("error").and_then(Value::as_i64).unwrap_or(-1);
+    let code = answer.error.integer().unwrap_or(-1);
     if code != 0 {
-        return Err(refusal(
-            code,
-            str_at(&answer, "/message").unwrap_or_default(),
-        ));
+        return Err(refusal(code, answer.message.text().unwrap_or_default()));
     }
     answer
-        .pointer("/data/message_id")
-        .and_then(id_of)
+        .data
+        .message_id
+        .id()
         .ok_or_else(|| SendError::Unavailable("an answer without a message id".into()))
+}
+
+/// The OA API's answer to a message sent.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Answer {
+    error: Scalar,
+    message: Scalar,
+    #[serde(deserialize_with = "lenient")]
+    data: Sent,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Sent {
+    message_id: Scalar,
+}
+
+/// The OAuth server's answer to a refresh.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Refreshed {
+    access_token: Scalar,
+    refresh_token: Scalar,
+    expires_in: Scalar,
+    error: Scalar,
+    error_description: Scalar,
+    message: Scalar,
 }
 
 /// A fresh pair of tokens.
@@ -302,35 +366,24 @@ pub async fn refresh(
             "Zalo OAuth answered {status}"
         )));
     }
-    let answer: Value = response
+    let answer: Refreshed = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
-    let token = |name: &str| {
-        str_at(&answer, &format!("/{name}"))
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    match (token("access_token"), token("refresh_token")) {
+    let token = |value: &Scalar| value.text().filter(|t| !t.is_empty()).map(str::to_owned);
+    match (token(&answer.access_token), token(&answer.refresh_token)) {
         (Some(access_token), Some(refresh_token)) => Ok(Tokens {
             access_token,
             refresh_token,
-            expires_in_secs: answer
-                .get("expires_in")
-                .and_then(|v| match v {
-                    Value::String(s) => s.parse().ok(),
-                    other => other.as_i64(),
-                })
-                .unwrap_or(90_000),
+            expires_in_secs: answer.expires_in.integer().unwrap_or(90_000),
         }),
         _ => Err(SendError::Refused(format!(
             "Zalo refused to refresh the token: {} {}",
+            answer.error.as_written().unwrap_or_default(),
             answer
-                .get("error")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            str_at(&answer, "/error_description")
-                .or_else(|| str_at(&answer, "/message"))
+                .error_description
+                .text()
+                .or_else(|| answer.message.text())
                 .unwrap_or_default()
         ))),
     }

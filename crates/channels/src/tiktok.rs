@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
-use crate::wire::{Scalar, lenient};
+use crate::wire::{Object, Scalar, object, optional};
 use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// How far a signature's time may be from ours, either way.
@@ -64,7 +64,7 @@ fn media_handle(business: &str, conversation: &str, message: &str, media: &str) 
 struct Envelope {
     event: Scalar,
     user_openid: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "optional")]
     content: Option<Content>,
 }
 
@@ -72,7 +72,7 @@ struct Envelope {
 #[serde(untagged)]
 enum Content {
     Embedded(String),
-    Object(Box<Message>),
+    Object(Box<Object<Message>>),
 }
 
 #[derive(Default, Deserialize)]
@@ -80,20 +80,20 @@ enum Content {
 struct Message {
     message_id: Scalar,
     conversation_id: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     from_user: FromUser,
     /// The sender's display name.
     from: Scalar,
     timestamp: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     referenced_message_info: Referenced,
     #[serde(rename = "type")]
     kind: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     text: Body,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     image: Image,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     share_post: SharePost,
 }
 
@@ -130,7 +130,7 @@ struct SharePost {
 
 /// Takes a delivery apart: the envelope, then the message in its `content`.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    let envelope: Envelope =
+    let Object(envelope): Object<Envelope> =
         serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
     let event = envelope
         .event
@@ -145,9 +145,12 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
         .text()
         .ok_or_else(|| Unreadable("no user_openid".into()))?;
     let content: Message = match envelope.content {
-        Some(Content::Embedded(inner)) => serde_json::from_str(&inner)
-            .map_err(|e| Unreadable(format!("content is not JSON: {e}")))?,
-        Some(Content::Object(object)) => *object,
+        Some(Content::Embedded(inner)) => {
+            serde_json::from_str::<Object<Message>>(&inner)
+                .map_err(|e| Unreadable(format!("content is not JSON: {e}")))?
+                .0
+        }
+        Some(Content::Object(object)) => object.0,
         None => return Err(Unreadable("no content".into())),
     };
     // Our own messages come back as events too.
@@ -212,7 +215,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
 struct Answer<T> {
     code: Scalar,
     message: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     data: T,
 }
 
@@ -221,7 +224,7 @@ struct Answer<T> {
 #[serde(default)]
 struct Sent {
     message_id: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     message: SentMessage,
 }
 
@@ -246,11 +249,11 @@ async fn business_answer<T: DeserializeOwned + Default>(
     if status.is_server_error() {
         return Err(SendError::Unavailable(format!("TikTok answered {status}")));
     }
-    let answer: Answer<T> = response
+    let Object(answer): Object<Answer<T>> = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
-    let code = answer.code.integer().unwrap_or(-1);
+    let code = answer.code.code().unwrap_or(-1);
     let what = format!(
         "TikTok {code}: {}",
         answer.message.text().unwrap_or_default()

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::wire::{Scalar, lenient};
+use crate::wire::{Object, Scalar, object, objects, objects_by_key, optional_object};
 use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// What an encrypted direct message is counted as.
@@ -68,16 +68,16 @@ pub fn verify(signature: Option<&str>, body: &[u8], consumer_secret: &str) -> Re
 #[serde(default)]
 struct Envelope {
     for_user_id: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects")]
     direct_message_events: Vec<DirectMessageEvent>,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects")]
     tweet_create_events: Vec<Tweet>,
     /// The people the events name, by id.
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects_by_key")]
     users: HashMap<String, User>,
     event_type: Scalar,
     /// The X Activity API's envelope, whose chat events carry ciphertext only.
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     data: Activity,
 }
 
@@ -91,14 +91,14 @@ struct User {
 #[serde(default)]
 struct Activity {
     event_type: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     payload: ActivityPayload,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct ActivityPayload {
-    encrypted_content: Option<IgnoredAny>,
+    encrypted_content: Scalar,
 }
 
 #[derive(Default, Deserialize)]
@@ -108,7 +108,7 @@ struct DirectMessageEvent {
     kind: Scalar,
     id: Scalar,
     created_timestamp: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "optional_object")]
     message_create: Option<MessageCreate>,
 }
 
@@ -116,7 +116,7 @@ struct DirectMessageEvent {
 #[serde(default)]
 struct MessageCreate {
     sender_id: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     message_data: MessageData,
 }
 
@@ -124,14 +124,14 @@ struct MessageCreate {
 #[serde(default)]
 struct MessageData {
     text: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     attachment: Attachment,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct Attachment {
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "optional_object")]
     media: Option<Media>,
 }
 
@@ -143,14 +143,14 @@ struct Media {
     media_url_https: Scalar,
     /// The media's short link, at the end of the text.
     url: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     video_info: VideoInfo,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct VideoInfo {
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects")]
     variants: Vec<Variant>,
 }
 
@@ -167,9 +167,9 @@ struct Tweet {
     id: Scalar,
     timestamp_ms: Scalar,
     text: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     extended_tweet: ExtendedTweet,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     user: TweetUser,
     in_reply_to_status_id_str: Scalar,
 }
@@ -289,11 +289,7 @@ fn mention(
 /// Takes a delivery apart: direct messages, mentions; anything else (follows, likes, our own
 /// posts, encrypted chats) counted as of no use here.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    // serde would read a list as a struct's fields in order: an envelope is an object.
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err(Unreadable("not a JSON object".into()));
-    }
-    let envelope: Envelope =
+    let Object(envelope): Object<Envelope> =
         serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
     let ours = envelope.for_user_id.id();
     let mut events = Vec::new();
@@ -315,7 +311,7 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
         .text()
         .or_else(|| envelope.event_type.text())
         .is_some_and(|t| t.starts_with("chat."));
-    if chat || envelope.data.payload.encrypted_content.is_some() {
+    if chat || envelope.data.payload.encrypted_content.is_present() {
         events.push(InboundEvent::Ignored(ENCRYPTED.into()));
     }
     if events.is_empty() {
@@ -334,11 +330,11 @@ pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct Answer {
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     data: Made,
     detail: Scalar,
     title: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects")]
     errors: Vec<AnswerError>,
 }
 
@@ -368,7 +364,10 @@ async fn answer(
         .get("x-rate-limit-reset")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let body: Answer = response.json().await.unwrap_or_default();
+    let body = response
+        .json::<Object<Answer>>()
+        .await
+        .map_or_else(|_| Answer::default(), |Object(answer)| answer);
     if status.is_success() {
         return made(&body.data)
             .id()
@@ -587,5 +586,25 @@ mod tests {
             InboundEvent::Ignored(what) if what == "follow_events"
         ));
         assert!(parse(b"[]", chrono::DateTime::UNIX_EPOCH).is_err());
+    }
+
+    #[test]
+    fn an_odd_element_loses_nothing_else() {
+        let body = r#"{"for_user_id":"1","direct_message_events":[null,{"type":"message_create","id":"9","created_timestamp":"1700000000000","message_create":{"sender_id":"2","message_data":{"text":"cứu"}}}],"users":{"2":{"name":"A"},"3":7}}"#;
+        let events = parse(body.as_bytes(), chrono::DateTime::UNIX_EPOCH).unwrap();
+        assert!(matches!(&events[0], InboundEvent::Ignored(what) if what == "event"));
+        let InboundEvent::Message(message) = &events[1] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(message.text, "cứu");
+        assert_eq!(message.sender_name.as_deref(), Some("A"));
+        // A post that cannot be read is a dead letter staff see, not silence.
+        let posts = r#"{"for_user_id":"1","tweet_create_events":[null,{"id_str":"5","text":"@cand","user":{"id_str":"2"}}]}"#;
+        assert!(parse(posts.as_bytes(), chrono::DateTime::UNIX_EPOCH).is_err());
+        let null_cipher = br#"{"data":{"payload":{"encrypted_content":null}}}"#;
+        assert!(matches!(
+            &parse(null_cipher, chrono::DateTime::UNIX_EPOCH).unwrap()[0],
+            InboundEvent::Ignored(what) if what == ENCRYPTED
+        ));
     }
 }

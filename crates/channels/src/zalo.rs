@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::wire::{Scalar, lenient};
+use crate::wire::{Object, Scalar, object, objects, scalars};
 use crate::{Outgoing, Refusal, SendError, Sender, Unreadable, key};
 
 /// Where Zalo's OAuth server lives; an account whose API base is not Zalo's own (a proxy, a
@@ -41,7 +41,8 @@ pub fn verify(
         .and_then(|h| hex::decode(h).ok())
         .ok_or(Refusal::Mismatch)?;
     // The timestamp signed is the body's, as written there.
-    let signed: Signed = serde_json::from_slice(body).map_err(|_| Refusal::Mismatch)?;
+    let Object(signed): Object<Signed> =
+        serde_json::from_slice(body).map_err(|_| Refusal::Mismatch)?;
     let timestamp = signed.timestamp.as_written().ok_or(Refusal::Mismatch)?;
     if app_id.is_empty() || oa_secret_key.is_empty() {
         return Err(Refusal::Mismatch);
@@ -64,10 +65,10 @@ pub fn verify(
 #[serde(default)]
 struct Webhook {
     event_name: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     sender: Party,
     timestamp: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     message: Message,
 }
 
@@ -82,11 +83,11 @@ struct Party {
 struct Message {
     msg_id: Scalar,
     /// Receipts name several messages at once.
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "scalars")]
     msg_ids: Option<Vec<Scalar>>,
     text: Scalar,
     quote_msg_id: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "objects")]
     attachments: Vec<Attachment>,
 }
 
@@ -95,7 +96,7 @@ struct Message {
 struct Attachment {
     #[serde(rename = "type")]
     kind: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     payload: Payload,
 }
 
@@ -105,7 +106,7 @@ struct Payload {
     url: Scalar,
     name: Scalar,
     title: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     coordinates: Coordinates,
 }
 
@@ -118,7 +119,7 @@ struct Coordinates {
 
 /// Takes a delivery apart: one event per body.
 pub fn parse(body: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, Unreadable> {
-    let delivery: Webhook =
+    let Object(delivery): Object<Webhook> =
         serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
     let event = delivery
         .event_name
@@ -281,11 +282,11 @@ pub async fn send(
     if status.is_server_error() || status.as_u16() == 429 {
         return Err(SendError::Unavailable(format!("Zalo answered {status}")));
     }
-    let answer: Answer = response
+    let Object(answer): Object<Answer> = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
-    let code = answer.error.integer().unwrap_or(-1);
+    let code = answer.error.code().unwrap_or(-1);
     if code != 0 {
         return Err(refusal(code, answer.message.text().unwrap_or_default()));
     }
@@ -302,7 +303,7 @@ pub async fn send(
 struct Answer {
     error: Scalar,
     message: Scalar,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "object")]
     data: Sent,
 }
 
@@ -366,7 +367,7 @@ pub async fn refresh(
             "Zalo OAuth answered {status}"
         )));
     }
-    let answer: Refreshed = response
+    let Object(answer): Object<Refreshed> = response
         .json()
         .await
         .map_err(|_| SendError::Unavailable(format!("unreadable answer ({status})")))?;
@@ -535,6 +536,19 @@ mod tests {
         ));
         assert!(parse(b"{}", received).is_err());
         assert!(parse(br#"{"event_name":"user_send_text","message":{}}"#, received).is_err());
+    }
+
+    #[test]
+    fn an_odd_attachment_or_a_list_for_an_object_loses_nothing_else() {
+        let body = br#"{"app_id":"1","sender":{"id":"9"},"event_name":"user_send_image","message":{"msg_id":"m1","text":"","attachments":[{"type":"image","payload":{"url":"https://f.zdn.vn/a.jpg"}},null,"x"]},"timestamp":"1700000000000"}"#;
+        let InboundEvent::Message(message) = &parse(body, DateTime::UNIX_EPOCH).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(message.media.len(), 1);
+        let listed = br#"["user_send_text",{"id":"84"},"1700000000000",{"msg_id":"m","text":"x"}]"#;
+        assert!(parse(listed, DateTime::UNIX_EPOCH).is_err());
+        let sender_listed = br#"{"event_name":"user_send_text","sender":["9"],"message":{"msg_id":"m","text":"x"},"timestamp":"1"}"#;
+        assert!(parse(sender_listed, DateTime::UNIX_EPOCH).is_err());
     }
 
     #[test]

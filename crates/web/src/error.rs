@@ -200,13 +200,14 @@ pub fn field_message(tr: &Tr, field: &str, code: &str) -> String {
     }
 }
 
-/// The status and headers now; the body once `render_errors` knows the request.
+/// The status and headers now; the body once `render_errors` knows the request (until then,
+/// and on a router without that layer, the status's reason in plain text).
 fn unrendered<E: Clone + Send + Sync + 'static>(
     status: StatusCode,
     retry_after: Option<u64>,
     error: E,
 ) -> Response {
-    let mut response = status.into_response();
+    let mut response = (status, status.canonical_reason().unwrap_or_default()).into_response();
     if let Some(secs) = retry_after {
         response
             .headers_mut()

@@ -1,15 +1,16 @@
-//! Middleware: language choice, metrics, readiness, the same-origin check on form
-//! posts, and security headers.
+//! Middleware: language choice, metrics, readiness, the writing of errors handlers return,
+//! the same-origin check and the session's form token on form posts, and security headers.
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::{Ctx, session_token};
 use crate::i18n::Lang;
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use http::{HeaderValue, Method, StatusCode, header};
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tower_http::request_id::RequestId;
@@ -81,7 +82,7 @@ pub async fn render_errors(
     request: Request,
     next: Next,
 ) -> Response {
-    let asked = Asked::of(&request);
+    let asked = Asked::of(&request, &state);
     let mut response = next.run(request).await;
     if let Some(problem) = response.extensions_mut().remove::<ApiError>() {
         problem.render(&asked.ctx(&state).await, &mut response);
@@ -91,15 +92,17 @@ pub async fn render_errors(
     response
 }
 
-/// What an error's answer needs of the request (cheap to keep: shared buffers).
+/// What an error's answer needs of the request: what `Ctx` reads (cheap to keep: shared
+/// buffers).
 struct Asked {
     uri: http::Uri,
-    cookies: Vec<HeaderValue>,
+    /// The cookies, and the trusted proxy's header when one is configured.
+    headers: Vec<(http::HeaderName, HeaderValue)>,
     extensions: http::Extensions,
 }
 
 impl Asked {
-    fn of(request: &Request) -> Self {
+    fn of(request: &Request, state: &AppState) -> Self {
         let mut extensions = http::Extensions::new();
         if let Some(lang) = request.extensions().get::<Lang>() {
             extensions.insert(*lang);
@@ -107,14 +110,29 @@ impl Asked {
         if let Some(id) = request.extensions().get::<RequestId>() {
             extensions.insert(id.clone());
         }
+        if let Some(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+            extensions.insert(*peer);
+        }
+        let proxy = state
+            .config
+            .trusted_proxy_header
+            .as_deref()
+            .and_then(|name| http::HeaderName::try_from(name).ok());
+        let headers = [Some(header::COOKIE), proxy]
+            .into_iter()
+            .flatten()
+            .flat_map(|name| {
+                request
+                    .headers()
+                    .get_all(&name)
+                    .iter()
+                    .map(move |value| (name.clone(), value.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Self {
             uri: request.uri().clone(),
-            cookies: request
-                .headers()
-                .get_all(header::COOKIE)
-                .iter()
-                .cloned()
-                .collect(),
+            headers,
             extensions,
         }
     }
@@ -122,8 +140,8 @@ impl Asked {
     async fn ctx(self, state: &AppState) -> Ctx {
         let mut request = Request::new(axum::body::Body::empty());
         *request.uri_mut() = self.uri;
-        for cookie in self.cookies {
-            request.headers_mut().append(header::COOKIE, cookie);
+        for (name, value) in self.headers {
+            request.headers_mut().append(name, value);
         }
         *request.extensions_mut() = self.extensions;
         let (mut parts, _) = request.into_parts();

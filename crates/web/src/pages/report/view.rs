@@ -60,7 +60,7 @@ pub(crate) struct ReportPage {
     reply_error: Option<String>,
     note_error: Option<String>,
     attachments: Vec<AttachmentLine>,
-    triage: TriageForm,
+    triage: TriageSection,
     triage_error: Option<String>,
     deadline: Option<DeadlineLine>,
     procedure: Option<ProcedureLines>,
@@ -138,7 +138,7 @@ pub(crate) struct DeadlineLine {
 }
 
 /// The triage form's choices, the report's values selected.
-pub(crate) struct TriageForm {
+pub(crate) struct TriageSection {
     /// What the text suggests, with how sure each hint is.
     hint: Option<String>,
     legal_type: String,
@@ -330,7 +330,7 @@ pub(crate) async fn procedure_lines(
 }
 
 /// The triage form as the report stands.
-pub(crate) fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageForm {
+pub(crate) fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> TriageSection {
     let detail = &view.detail;
     let summary = &detail.summary;
     let province = summary.province_code.or(match summary.unit.shape() {
@@ -355,7 +355,7 @@ pub(crate) fn triage_form(state: &AppState, ctx: &Ctx, view: &ReportView) -> Tri
         Some(hint) if hint.rank() < summary.urgency.rank() => hint,
         _ => summary.urgency,
     };
-    TriageForm {
+    TriageSection {
         hint: view.hints.as_ref().map(|h| {
             format!(
                 "{} ({:.0} %) · {} ({:.0} %) · {} ({:.0} %)",

@@ -93,47 +93,36 @@ pub async fn render_errors(
 }
 
 /// What an error's answer needs of the request: what `Ctx` reads (cheap to keep: shared
-/// buffers).
+/// buffers, and nothing allocated for a request without cookies).
 struct Asked {
     uri: http::Uri,
     /// The cookies, and the trusted proxy's header when one is configured.
     headers: Vec<(http::HeaderName, HeaderValue)>,
-    extensions: http::Extensions,
+    lang: Option<Lang>,
+    id: Option<RequestId>,
+    peer: Option<ConnectInfo<SocketAddr>>,
 }
 
 impl Asked {
     fn of(request: &Request, state: &AppState) -> Self {
-        let mut extensions = http::Extensions::new();
-        if let Some(lang) = request.extensions().get::<Lang>() {
-            extensions.insert(*lang);
-        }
-        if let Some(id) = request.extensions().get::<RequestId>() {
-            extensions.insert(id.clone());
-        }
-        if let Some(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            extensions.insert(*peer);
-        }
         let proxy = state
             .config
             .trusted_proxy_header
             .as_deref()
             .and_then(|name| http::HeaderName::try_from(name).ok());
-        let headers = [Some(header::COOKIE), proxy]
-            .into_iter()
-            .flatten()
-            .flat_map(|name| {
-                request
-                    .headers()
-                    .get_all(&name)
-                    .iter()
-                    .map(move |value| (name.clone(), value.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let mut headers = Vec::new();
+        for name in [Some(header::COOKIE), proxy].into_iter().flatten() {
+            for value in request.headers().get_all(&name) {
+                headers.push((name.clone(), value.clone()));
+            }
+        }
+        let extensions = request.extensions();
         Self {
             uri: request.uri().clone(),
             headers,
-            extensions,
+            lang: extensions.get::<Lang>().copied(),
+            id: extensions.get::<RequestId>().cloned(),
+            peer: extensions.get::<ConnectInfo<SocketAddr>>().copied(),
         }
     }
 
@@ -143,7 +132,16 @@ impl Asked {
         for (name, value) in self.headers {
             request.headers_mut().append(name, value);
         }
-        *request.extensions_mut() = self.extensions;
+        let extensions = request.extensions_mut();
+        if let Some(lang) = self.lang {
+            extensions.insert(lang);
+        }
+        if let Some(id) = self.id {
+            extensions.insert(id);
+        }
+        if let Some(peer) = self.peer {
+            extensions.insert(peer);
+        }
         let (mut parts, _) = request.into_parts();
         Ctx::from_request_parts(&mut parts, state)
             .await

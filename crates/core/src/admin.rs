@@ -45,11 +45,11 @@ impl Hotline {
         }
     }
 
-    /// Every member, by username.
+    /// The members of the administrator's unit and the units below it, by username.
     pub async fn staff_list(&self, actor: &Actor) -> CoreResult<Vec<StaffRow>> {
         Self::require_administrator(actor)?;
         let mut rows = Vec::new();
-        for member in self.store.staff_under("/").await? {
+        for member in self.store.staff_under(&actor.0.unit_path).await? {
             let second_factor = self
                 .store
                 .second_factor(member.id)
@@ -64,8 +64,8 @@ impl Hotline {
         Ok(rows)
     }
 
-    /// Creates a member with a first password, to be handed to them; audited under the
-    /// administrator's name.
+    /// Creates a member, in a unit the administrator manages, with a first password to be
+    /// handed to them; audited under the administrator's name.
     pub async fn create_staff(
         &self,
         actor: &Actor,
@@ -76,16 +76,15 @@ impl Hotline {
         password: &str,
     ) -> CoreResult<StaffMember> {
         Self::require_administrator(actor)?;
-        let unit: UnitCode = unit
-            .trim()
-            .parse()
-            .map_err(|_| DomainError::field("unit", "unknown"))?;
+        let unit = self.managed_unit(actor, unit, "unit").await?.code;
         self.create_member(username, display_name, role, &unit, password, Some(actor))
             .await
     }
 
-    /// Applies `change` to the member `username`. An administrator cannot change their own
-    /// role or disable themselves: the system must keep one who can undo it.
+    /// Applies `change` to the member `username`, who must be in a unit the administrator
+    /// manages (anyone else is not found). Nobody changes their own role, unit or status, nor
+    /// resets their own second factor: the system keeps one who can undo it, and a rogue
+    /// administrator cannot carry themselves elsewhere.
     pub async fn change_staff(
         &self,
         actor: &Actor,
@@ -98,6 +97,10 @@ impl Hotline {
             .staff_by_username(&username.trim().to_lowercase())
             .await?
             .member;
+        if !member.unit_path.starts_with(&actor.0.unit_path) {
+            return Err(CoreError::NotFound);
+        }
+        let oneself = member.id == actor.0.id;
         let subject = member.username.as_str();
         let by = Some(actor.0.id);
         match change {
@@ -106,19 +109,19 @@ impl Hotline {
                 unit,
                 disabled,
             } => {
-                if member.id == actor.0.id && (role != member.role || disabled) {
+                let unit = self.managed_unit(actor, &unit, "unit").await?;
+                let unchanged =
+                    role == member.role && unit.code == member.unit && disabled == member.disabled;
+                if unchanged {
+                    return Ok(());
+                }
+                if oneself {
                     return Err(DomainError::field("username", "self").into());
                 }
-                let unit: UnitCode = unit
-                    .trim()
-                    .parse()
-                    .map_err(|_| DomainError::field("unit", "unknown"))?;
-                let unit = self.resolve_unit(&unit).await.map_err(|e| match e {
-                    CoreError::NotFound => DomainError::field("unit", "unknown").into(),
-                    e => e,
-                })?;
                 // A role or unit given, or an account disabled, is recorded in the same
-                // transaction: no one gains clearance without the chain saying who gave it.
+                // transaction: no one gains clearance without the chain saying who gave it. The
+                // member's sessions and tokens end with it: their next sign-in asks for what the
+                // new role needs.
                 let detail = format!("role={role} unit={} disabled={disabled}", unit.code);
                 self.audited(
                     by,
@@ -133,6 +136,9 @@ impl Hotline {
                     },
                 )
                 .await
+            }
+            StaffChange::ResetSecondFactor if oneself => {
+                Err(DomainError::field("username", "self").into())
             }
             StaffChange::ResetSecondFactor => {
                 let action = AuditAction::StaffSecondFactorReset;
@@ -185,10 +191,11 @@ impl Hotline {
     ) -> CoreResult<Unit> {
         let unknown = || CoreError::from(DomainError::field(field, "unknown"));
         let code: UnitCode = code.trim().parse().map_err(|_| unknown())?;
-        match self.store.unit(&code).await {
+        // A commune's police of the 2025 list is made when first named.
+        match self.resolve_unit(&code).await {
             Ok(unit) if unit.path.starts_with(&actor.0.unit_path) => Ok(unit),
-            Ok(_) | Err(StoreError::NotFound) => Err(unknown()),
-            Err(e) => Err(e.into()),
+            Ok(_) | Err(CoreError::NotFound | CoreError::Domain(_)) => Err(unknown()),
+            Err(e) => Err(e),
         }
     }
 

@@ -333,7 +333,9 @@ impl Hotline {
         self.store
             .delete_session(&hotline_vault::token_digest(token))
             .await?;
-        let (token, expires_at) = self.new_session(&member, false).await?;
+        let (token, expires_at) = self
+            .new_session(&member, crate::staff::SessionOpenedBy::SecondFactor)
+            .await?;
         self.audit(
             Some(member.id),
             AuditAction::StaffSignedIn,

@@ -66,6 +66,17 @@ impl std::fmt::Debug for SignedIn {
     }
 }
 
+/// How a session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionOpenedBy {
+    /// The password, for a member whose role needs nothing more.
+    Password,
+    /// The password, good only for giving the second factor next.
+    PasswordAwaitingSecondFactor,
+    /// The second factor, after the password.
+    SecondFactor,
+}
+
 #[derive(Default)]
 pub(crate) struct LoginThrottle {
     attempts: Mutex<HashMap<String, (u32, Instant)>>,
@@ -283,7 +294,12 @@ impl Hotline {
             (false, true) => Some(SecondFactorStep::Enrol),
             (false, false) => None,
         };
-        let (token, expires_at) = self.new_session(&member, second_factor.is_some()).await?;
+        let opened_by = if second_factor.is_some() {
+            SessionOpenedBy::PasswordAwaitingSecondFactor
+        } else {
+            SessionOpenedBy::Password
+        };
+        let (token, expires_at) = self.new_session(&member, opened_by).await?;
         let event = if second_factor.is_some() {
             AuditAction::StaffPasswordAccepted
         } else {
@@ -303,7 +319,7 @@ impl Hotline {
     pub(crate) async fn new_session(
         &self,
         member: &StaffMember,
-        second_factor_pending: bool,
+        opened_by: SessionOpenedBy,
     ) -> CoreResult<(String, DateTime<Utc>)> {
         let (token, digest) = hotline_vault::new_token();
         let now = self.clock.now();
@@ -314,16 +330,19 @@ impl Hotline {
                 staff: member.id,
                 created_at: now,
                 expires_at,
-                second_factor_pending,
+                second_factor_pending: opened_by == SessionOpenedBy::PasswordAwaitingSecondFactor,
+                second_factor_passed: opened_by == SessionOpenedBy::SecondFactor,
             })
             .await?;
         Ok((token, expires_at))
     }
 
-    /// The member behind a session cookie, if the session is live and complete.
+    /// The member behind a session cookie, if the session is live and complete, and was
+    /// opened by a second factor when the member's role (now, not at sign-in) needs one.
     pub async fn session(&self, token: &str) -> CoreResult<Actor> {
         let live = self.live_session(token).await?;
-        if live.second_factor_pending {
+        let unproven = live.member.role.needs_second_factor() && !live.second_factor_passed;
+        if live.second_factor_pending || unproven {
             return Err(CoreError::Unauthenticated);
         }
         Ok(Actor(live.member))

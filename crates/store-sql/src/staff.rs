@@ -72,13 +72,14 @@ impl<DB> Staff for SqlStore<DB> {
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (digest, staff_id, created_at, expires_at, last_seen_at, \
-             second_factor_pending) VALUES ($1, $2, $3, $4, $3, $5)",
+             second_factor_pending, second_factor_passed) VALUES ($1, $2, $3, $4, $3, $5, $6)",
         )
         .bind(&session.digest)
         .bind(session.staff.0)
         .bind(session.created_at)
         .bind(session.expires_at)
         .bind(session.second_factor_pending)
+        .bind(session.second_factor_passed)
         .execute(&self.pool)
         .await
         .map(|_| ())
@@ -92,7 +93,8 @@ impl<DB> Staff for SqlStore<DB> {
         idle_since: DateTime<Utc>,
     ) -> StoreResult<LiveSession> {
         let row = sqlx::query(&format!(
-            "SELECT {MEMBER_COLUMNS}, x.second_factor_pending, x.last_seen_at FROM sessions x \
+            "SELECT {MEMBER_COLUMNS}, x.second_factor_pending, x.second_factor_passed, \
+             x.last_seen_at FROM sessions x \
              JOIN staff s ON s.id = x.staff_id JOIN units u ON u.code = s.unit_code \
              WHERE x.digest = $1 AND x.expires_at > $2 AND x.last_seen_at >= $3 \
              AND NOT s.disabled"
@@ -115,6 +117,7 @@ impl<DB> Staff for SqlStore<DB> {
         Ok(LiveSession {
             member: member(&row)?,
             second_factor_pending: row.flag("second_factor_pending")?,
+            second_factor_passed: row.flag("second_factor_passed")?,
         })
     }
 
@@ -309,6 +312,19 @@ impl<DB> Staff for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(audit.at())
+        .bind(staff.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }

@@ -55,8 +55,9 @@ pub trait Staff: Send + Sync {
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Members of the unit with this path and of the units below it, by username.
     async fn staff_under(&self, unit_path: &str) -> StoreResult<Vec<StaffMember>>;
-    /// Changes a member's role, unit and whether they are disabled. A disabled member's
-    /// sessions and tokens stop working at once.
+    /// Changes a member's role, unit and whether they are disabled, and, in the same
+    /// transaction, ends their sessions and revokes their API tokens (at `audit.at()`): what
+    /// they could do is decided again at their next sign-in.
     async fn update_staff(
         &self,
         staff: StaffId,
@@ -111,6 +112,8 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
     /// Made by the password alone: good only for giving the second factor.
     pub second_factor_pending: bool,
+    /// Made after a second factor was given.
+    pub second_factor_passed: bool,
 }
 
 /// A live session and its member.
@@ -119,6 +122,8 @@ pub struct LiveSession {
     pub member: StaffMember,
     /// The second factor is still to be given.
     pub second_factor_pending: bool,
+    /// The session was opened by a second factor.
+    pub second_factor_passed: bool,
 }
 
 /// A member's second factor as stored: secrets sealed under the store's key.

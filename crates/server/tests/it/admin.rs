@@ -2,7 +2,9 @@
 //! departments and name units; every change takes effect at once and is in the audit chain;
 //! nobody else reaches these pages.
 
-use crate::harness::{Backend, Data, Server, browser, console_form, element_text, page, sign_in};
+use crate::harness::{
+    Backend, Data, Server, browser, console_form, console_post, element_text, page, sign_in,
+};
 use hotline_domain::Role;
 
 #[tokio::test]
@@ -16,14 +18,8 @@ async fn an_administrator_creates_changes_and_disables_members() {
     sign_in(&admin, &server, "bca.admin").await;
     let list = page(&admin, server.url("/console/admin/staff")).await;
     assert!(list.contains("qn.director") && list.contains("Giám đốc"));
-    let post = async |path: &str, fields: &[(&str, &str)]| -> (u16, String) {
-        let r = admin
-            .post(server.url(path))
-            .form(&console_form(&admin, &server, fields).await)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+    let post = async |path: &str, fields: &[(&str, &str)]| {
+        console_post(&admin, &server, path, fields).await
     };
 
     let (status, shown) = post(
@@ -63,7 +59,8 @@ async fn an_administrator_creates_changes_and_disables_members() {
     .await;
     assert_eq!(status, 400, "an unknown unit");
 
-    // The new member signs in; a change of unit takes effect at once; disabling ends it.
+    // The new member signs in; a change of unit ends their session, and the next one is in
+    // the new unit; disabling ends it too.
     let duty = browser();
     sign_in(&duty, &server, "qn.trucban").await;
     let (status, _) = post(
@@ -76,6 +73,9 @@ async fn an_administrator_creates_changes_and_disables_members() {
     )
     .await;
     assert_eq!(status, 200);
+    let r = duty.get(server.url("/console")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/console/sign-in", "signed out");
+    sign_in(&duty, &server, "qn.trucban").await;
     let inbox = page(&duty, server.url("/console")).await;
     assert!(inbox.contains("Hà Tĩnh"), "now in Hà Tĩnh");
     let (status, _) = post(
@@ -104,6 +104,22 @@ async fn an_administrator_creates_changes_and_disables_members() {
     .await;
     assert_eq!(status, 400);
     assert!(shown.contains("Không thể tự đổi vai trò"));
+    let (status, _) = post(
+        "/console/admin/staff/bca.admin",
+        &[
+            ("action", "update"),
+            ("role", "administrator"),
+            ("unit", "22"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "nor move themselves");
+    let (status, _) = post(
+        "/console/admin/staff/bca.admin",
+        &[("action", "reset-second-factor")],
+    )
+    .await;
+    assert_eq!(status, 400, "nor reset their own second factor");
 
     // A lost phone: the director enrols again.
     let (status, _) = post(
@@ -215,14 +231,8 @@ async fn a_provincial_administrator_creates_departments_and_names_units_of_the_p
     let server = Server::start(data.config()).await;
     let admin = browser();
     sign_in(&admin, &server, "qn.admin").await;
-    let post = async |path: &str, fields: &[(&str, &str)]| -> (u16, String) {
-        let r = admin
-            .post(server.url(path))
-            .form(&console_form(&admin, &server, fields).await)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+    let post = async |path: &str, fields: &[(&str, &str)]| {
+        console_post(&admin, &server, path, fields).await
     };
     let list = page(&admin, server.url("/console/admin/units")).await;
     assert!(list.contains(&format!("<code>{commune_unit}</code>")));

@@ -335,6 +335,22 @@ pub async fn console_form(
     sent
 }
 
+/// Posts a staff form to `path` as its page would; the status and the page answered.
+pub async fn console_post(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let r = client
+        .post(server.url(path))
+        .form(&console_form(client, server, fields).await)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 /// `GET /api/v1/reports` at `base` (with its query) under a bearer token, as JSON.
 pub async fn api_list(base: &str, path_and_query: &str, token: &str) -> serde_json::Value {
     reqwest::Client::new()

@@ -25,6 +25,7 @@ mod flow;
 mod follow_up;
 mod harness;
 mod inbox;
+mod insiders;
 mod keys;
 mod mail_servers;
 mod moved;

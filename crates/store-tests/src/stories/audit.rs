@@ -282,6 +282,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
             created_at: at(1, 8),
             expires_at: at(1, 20),
             second_factor_pending: false,
+            second_factor_passed: false,
         })
         .await
         .unwrap();

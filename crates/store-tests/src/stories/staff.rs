@@ -38,6 +38,7 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
             created_at: at(1, 8),
             expires_at: at(1, 20),
             second_factor_pending: false,
+            second_factor_passed: false,
         })
         .await
         .unwrap();
@@ -84,7 +85,17 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
     assert_eq!(store.api_token_staff("t1").await.unwrap().id, member.id);
     assert!(store.api_token_staff("t2").await.is_err());
 
-    // An administrator's changes take effect at once, on sessions and tokens too.
+    // A change of role, unit or status ends the member's sessions and revokes their tokens in
+    // its own transaction: what they may do is decided again when they sign in again.
+    let session = |digest: &str| NewSession {
+        digest: digest.into(),
+        staff: member.id,
+        created_at: at(1, 8),
+        expires_at: at(1, 20),
+        second_factor_pending: false,
+        second_factor_passed: false,
+    };
+    store.create_session(&session("s3")).await.unwrap();
     store
         .update_staff(
             member.id,
@@ -95,21 +106,30 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let moved = store.api_token_staff("t1").await.unwrap();
+    assert!(store.api_token_staff("t1").await.is_err(), "revoked");
+    assert!(store.session_staff("s3", at(1, 9), at(1, 8)).await.is_err());
+    let moved = store.staff(member.id).await.unwrap();
     assert_eq!(
-        (moved.role, moved.unit),
-        (Role::Handler, UnitCode::province(42))
+        (moved.role, moved.unit, moved.disabled),
+        (Role::Handler, UnitCode::province(42), false)
     );
     store
-        .create_session(&NewSession {
-            digest: "s3".into(),
-            staff: member.id,
-            created_at: at(1, 8),
-            expires_at: at(1, 20),
-            second_factor_pending: false,
-        })
+        .create_api_token(
+            &NewApiToken {
+                digest: "t3".into(),
+                staff: member.id,
+                label: "script".into(),
+                created_at: at(1, 9),
+            },
+            audited(),
+        )
         .await
         .unwrap();
+    assert_eq!(
+        store.api_token_staff("t3").await.unwrap().role,
+        Role::Handler
+    );
+    store.create_session(&session("s4")).await.unwrap();
     store
         .update_staff(
             member.id,
@@ -120,8 +140,8 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    assert!(store.api_token_staff("t1").await.is_err(), "disabled");
-    assert!(store.session_staff("s3", at(1, 9), at(1, 8)).await.is_err());
+    assert!(store.api_token_staff("t3").await.is_err(), "disabled");
+    assert!(store.session_staff("s4", at(1, 9), at(1, 8)).await.is_err());
     store
         .update_staff(
             member.id,
@@ -132,11 +152,14 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    assert!(
+        store.api_token_staff("t3").await.is_err(),
+        "enabled again, the old token stays revoked"
+    );
     store
         .revoke_api_tokens(member.id, at(1, 10), audited())
         .await
         .unwrap();
-    assert!(store.api_token_staff("t1").await.is_err(), "revoked");
     assert!(matches!(
         store
             .update_staff(
@@ -179,15 +202,14 @@ pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Sto
         created_at: at(1, 8),
         expires_at: at(1, 20),
         second_factor_pending: pending,
+        second_factor_passed: !pending,
     };
     store.create_session(&session("p1", true)).await.unwrap();
-    assert!(
-        store
-            .session_staff("p1", at(1, 9), at(1, 8))
-            .await
-            .unwrap()
-            .second_factor_pending
-    );
+    let waiting = store.session_staff("p1", at(1, 9), at(1, 8)).await.unwrap();
+    assert!(waiting.second_factor_pending && !waiting.second_factor_passed);
+    store.create_session(&session("c1", false)).await.unwrap();
+    let complete = store.session_staff("c1", at(1, 9), at(1, 8)).await.unwrap();
+    assert!(!complete.second_factor_pending && complete.second_factor_passed);
     assert!(
         store
             .second_factor(member.id)

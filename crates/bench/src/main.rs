@@ -241,9 +241,11 @@ impl Running {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let base = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // The bench reads no metrics: none are served.
         let task = tokio::spawn(hotline_server::launch_with_listener(
             config,
             listener,
+            None,
             demo,
             async {
                 let _ = stopped.await;

@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address the HTTP server listens on.
     pub bind: SocketAddr,
+    /// Address `/metrics` is served on, apart from the public one: per-route counters would
+    /// let anyone watching tell when a report was filed or an identity revealed. Loopback by
+    /// default; an address another node already holds leaves this node without metrics (said
+    /// in the log), not without service.
+    pub metrics_bind: SocketAddr,
     /// Folder holding the embedded database (and, later, keys and attachments).
     pub data_dir: PathBuf,
     /// `postgres://…` for PostgreSQL, `sqlite:…` for a SQLite file elsewhere; empty for the
@@ -127,6 +132,7 @@ pub enum LogFormat {
 /// Every key of the configuration, as written in `hotline.toml` and after `HOTLINE_`.
 const KEYS: &[&str] = &[
     "bind",
+    "metrics_bind",
     "data_dir",
     "database_url",
     "default_unit",
@@ -171,6 +177,7 @@ impl Default for Config {
         let form = hotline_core::form_guard::FormGuard::default();
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_bind: SocketAddr::from(([127, 0, 0, 1], 9464)),
             data_dir: PathBuf::from("hotline-data"),
             database_url: None,
             default_unit: "bca".into(),
@@ -219,6 +226,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("data_dir", &self.data_dir)
             .field(
                 "database_url",

@@ -142,12 +142,13 @@ impl Service {
     }
 }
 
-/// Migrates the store and opens its master key, then serves on `listener` until `shutdown`
-/// completes, finishes in-flight requests and drains intake. While any demo data loads, only
-/// health answers; `/readyz` turns 200 when it is done.
+/// Migrates the store and opens its master key, then serves on `listener` (and `/metrics` on
+/// `metrics`, when given) until `shutdown` completes, finishes in-flight requests and drains
+/// intake. While any demo data loads, only health answers; `/readyz` turns 200 when it is done.
 pub async fn launch_with_listener(
     config: Config,
     listener: TcpListener,
+    metrics: Option<TcpListener>,
     demo: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -156,6 +157,13 @@ pub async fn launch_with_listener(
     keys::warn_if_beside_the_data(&config);
     let ready = Arc::new(AtomicBool::new(false));
     let state = hotline_web::AppState::new(service.hotline.clone(), config.web(), ready.clone())?;
+    let metrics = metrics.map(|listener| {
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "metrics listening");
+        }
+        let app = hotline_web::metrics_app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await })
+    });
     let app = hotline_web::app(state);
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = service.hotline.store.backend(), "listening");
@@ -223,6 +231,10 @@ pub async fn launch_with_listener(
     .await?;
     setup.abort();
     let _ = setup.await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+        let _ = metrics.await;
+    }
     head_exporter.abort();
     let _ = head_exporter.await;
     retention.abort();

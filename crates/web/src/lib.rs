@@ -273,6 +273,14 @@ fn trace_span(request: &Request) -> tracing::Span {
     tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
 }
 
+/// `/metrics` (Prometheus text), served on its own address (see the server's `metrics_bind`),
+/// never beside the public pages.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let pages = pages::routes(&state)
@@ -296,7 +304,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(stylesheet))
         .route("/static/receipt.js", get(receipt_script))
         .route("/static/form.js", get(form_script))

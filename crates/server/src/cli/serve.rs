@@ -10,7 +10,14 @@ pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    launch_with_listener(config, listener, demo, shutdown_signal()).await
+    let metrics = match tokio::net::TcpListener::bind(config.metrics_bind).await {
+        Ok(metrics) => Some(metrics),
+        Err(e) => {
+            tracing::warn!(address = %config.metrics_bind, error = %e, "metrics not served: cannot listen there");
+            None
+        }
+    };
+    launch_with_listener(config, listener, metrics, demo, shutdown_signal()).await
 }
 
 pub(super) async fn migrate(config: Config) -> anyhow::Result<()> {

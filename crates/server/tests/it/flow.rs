@@ -205,11 +205,15 @@ async fn health_metrics_and_openapi() {
         .send()
         .await
         .unwrap();
-    let metrics = page(&client, server.url("/metrics")).await;
+    let metrics = page(&client, format!("{}/metrics", server.metrics_base)).await;
     assert!(metrics.contains("hotline_reports_accepted_total"));
     assert!(metrics.contains("hotline_http_requests_total"));
     assert!(metrics.contains("route=\"/api/v1/reports\""));
     assert!(metrics.contains("hotline_intake_queue_depth"));
+    // Not beside the public pages: per-route counts would tell the accused when a report
+    // about them was filed or a reveal made.
+    let r = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
     let doc = json_of(&client, server.url("/api/v1/openapi.json")).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/api/v1/reports"]["post"].is_object());

@@ -131,6 +131,8 @@ pub async fn actor(service: &Service, username: &str) -> hotline_core::Actor {
 
 pub struct Server {
     pub base: String,
+    /// Where `/metrics` is served, apart from the public address.
+    pub metrics_base: String,
     /// Names the store behind the server, for the second factors enrolled in it.
     store: String,
     stop: Option<oneshot::Sender<()>>,
@@ -145,11 +147,14 @@ impl Server {
     pub async fn start_with(config: Config, demo: bool) -> Self {
         let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
         let store = format!("{:?} {:?}", config.data_dir, config.database_url);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(hotline_server::launch_with_listener(
             config,
             listener,
+            Some(metrics),
             demo,
             async {
                 let _ = stopped.await;
@@ -157,6 +162,7 @@ impl Server {
         ));
         let server = Self {
             base,
+            metrics_base,
             store,
             stop: Some(stop),
             task: Some(task),

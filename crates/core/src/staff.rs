@@ -246,7 +246,8 @@ impl Hotline {
         // not kept as a counter key (it could be any size).
         let plausible = valid_username(&username);
         let account_key = format!("u:{username}");
-        let ip_key = format!("ip:{ip}");
+        // An IPv6 subscriber holds a whole /64: counted as one, as the form's limits do.
+        let ip_key = format!("ip:{}", hotline_domain::client::client_of(ip));
         self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
         if plausible {
             self.throttle

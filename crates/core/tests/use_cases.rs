@@ -238,6 +238,30 @@ async fn sign_in_does_not_say_which_part_was_wrong_and_backs_off() {
     assert!(h.session(&ok.token).await.is_err());
 }
 
+/// Guesses from one IPv6 subscriber's /64 count as one address's, however many of its
+/// addresses they come from (issue 25, finding 13).
+#[tokio::test]
+async fn sign_in_guesses_from_one_ipv6_slash_64_count_together() {
+    let (_d, h, _) = hotline().await;
+    let from = |n: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, n));
+    // Unknown names, so only the address counts.
+    let mut throttled = None;
+    for n in 1..=40u16 {
+        if let Err(CoreError::Throttled { .. }) =
+            h.sign_in(&format!("khong.co{n}"), "sai", from(n)).await
+        {
+            throttled = Some(n);
+            break;
+        }
+    }
+    assert!(throttled.is_some_and(|n| n <= 21), "{throttled:?}");
+    let elsewhere = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
+    assert!(matches!(
+        h.sign_in("khong.co", "sai", elsewhere).await,
+        Err(CoreError::Unauthenticated)
+    ));
+}
+
 #[tokio::test]
 async fn sessions_expire() {
     let (_d, h, clock) = hotline().await;

@@ -2,6 +2,7 @@
 //! Vietnamese text handling every other crate relies on. Nothing here performs I/O.
 
 pub mod calendar;
+pub mod client;
 pub mod clock;
 pub mod codes;
 pub mod danger;

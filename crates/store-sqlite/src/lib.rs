@@ -11,6 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -99,19 +100,34 @@ impl Dialect<Sqlite> for SqliteDialect {
     }
 
     async fn backup_to(&self, pool: &SqlitePool, path: &Path) -> StoreResult<()> {
-        if path.exists() {
-            return Err(StoreError::Conflict(path.display().to_string()));
-        }
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Other("the backup path is not UTF-8".into()))?;
+        // The copy holds password hashes and sealed reports: owner-only from its first byte,
+        // whatever the umask. VACUUM INTO fills an empty file.
+        let made = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match made {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Conflict(path.display().to_string()));
+            }
+            Err(e) => return Err(StoreError::Other(format!("cannot create the backup: {e}"))),
+        }
         // VACUUM INTO writes a consistent, compacted copy while readers and writers go on.
-        sqlx::query("VACUUM INTO $1")
+        let written = sqlx::query("VACUUM INTO $1")
             .bind(target)
             .execute(pool)
             .await
             .map(|_| ())
-            .map_err(map_err)
+            .map_err(map_err);
+        if written.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        written
     }
 
     async fn insert_communes(

@@ -3,7 +3,8 @@
 
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
-use std::net::{IpAddr, Ipv6Addr};
+use hotline_domain::client::client_of;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Mutex, RwLock, TryLockError};
 use std::time::{Duration, Instant};
@@ -50,20 +51,6 @@ pub struct RateLimiter {
     pruned_at: Mutex<Instant>,
 }
 
-/// One IPv6 subscriber usually holds a whole /64: count it as one client.
-fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
-
 impl RateLimiter {
     /// `per_minute` a minute on average, with up to `burst` at once; 0 disables.
     pub fn per_minute(per_minute: u32, burst: u32) -> Self {
@@ -95,7 +82,7 @@ impl RateLimiter {
         };
         let (answer, tracked) = {
             let by_client = self.by_client.read().unwrap_or_else(|e| e.into_inner());
-            let answer = by_client.check_key(&client_key(ip)).map_err(|not_until| {
+            let answer = by_client.check_key(&client_of(ip)).map_err(|not_until| {
                 let wait = not_until.wait_time_from(by_client.clock().now());
                 wait.as_secs_f64().ceil().max(1.0) as u64
             });

@@ -360,6 +360,20 @@ async fn backup_and_restore_with_the_exported_key_bring_everything_back() {
     // Backed up while the server runs.
     let backed_up = hotline(&source, &["backup", "--to", backup.to_str().unwrap()], &[]);
     assert!(backed_up.status.success(), "{}", stderr(&backed_up));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "password hashes and sealed reports: owner only"
+        );
+    }
+    let again = hotline(&source, &["backup", "--to", backup.to_str().unwrap()], &[]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
     server.stop().await;
     let exported = hotline_with_stdin(
         &source,

@@ -37,6 +37,20 @@ pub enum StaffChange {
 }
 
 impl Hotline {
+    /// Whether `actor` may give `role`. Roles that see identities, the reveal log of every
+    /// unit, or administer are given only by the ministry's administrators until a second
+    /// administrator's approval exists (issue 25): otherwise one rogue administrator could
+    /// mint the two cleared accounts a four-eyes reveal needs, or an administrator to act for
+    /// them.
+    fn may_grant(actor: &Actor, role: Role) -> CoreResult<()> {
+        let powerful =
+            role.may_reveal_identity() || matches!(role, Role::Administrator | Role::Auditor);
+        if powerful && actor.0.unit != UnitCode::ministry() {
+            return Err(DomainError::field("role", "needs_ministry").into());
+        }
+        Ok(())
+    }
+
     pub(crate) fn require_administrator(actor: &Actor) -> CoreResult<()> {
         if actor.0.role == Role::Administrator {
             Ok(())
@@ -76,6 +90,7 @@ impl Hotline {
         password: &str,
     ) -> CoreResult<StaffMember> {
         Self::require_administrator(actor)?;
+        Self::may_grant(actor, role)?;
         let unit = self.managed_unit(actor, unit, "unit").await?.code;
         self.create_member(username, display_name, role, &unit, password, Some(actor))
             .await
@@ -101,6 +116,13 @@ impl Hotline {
             return Err(CoreError::NotFound);
         }
         let oneself = member.id == actor.0.id;
+        // The unit's own leaders and administrators answer to a higher unit, not to a peer: a
+        // rogue administrator must not disable, demote or take over the director above them.
+        let peer = member.unit_path == actor.0.unit_path
+            && (member.role.needs_second_factor() || member.role == Role::Auditor);
+        if peer && !oneself && actor.0.unit != UnitCode::ministry() {
+            return Err(DomainError::field("username", "peer").into());
+        }
         let subject = member.username.as_str();
         let by = Some(actor.0.id);
         match change {
@@ -110,6 +132,9 @@ impl Hotline {
                 disabled,
             } => {
                 let unit = self.managed_unit(actor, &unit, "unit").await?;
+                if role != member.role {
+                    Self::may_grant(actor, role)?;
+                }
                 let unchanged =
                     role == member.role && unit.code == member.unit && disabled == member.disabled;
                 if unchanged {

@@ -223,6 +223,31 @@ impl Hotline {
                 .collect());
         }
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
+        // What is masked for a reader is not searchable by them in any form: a phone, ID or
+        // account number or an e-mail address anywhere in the query needs clearance, as
+        // written, as folded (marks that folding drops would split a number for the masker)
+        // and as the words the index is asked for.
+        let holds_personal = [query.clone(), hotline_domain::text::fold(&query)]
+            .iter()
+            .any(|form| {
+                hotline_domain::pii::segments(form)
+                    .iter()
+                    .any(|segment| matches!(segment, hotline_domain::pii::Segment::Personal(_)))
+            })
+            || search_tokens(&query)
+                .iter()
+                .any(|token| token.chars().filter(char::is_ascii_digit).count() >= 9);
+        let by_phone = Phone::parse(&query).filter(|_| is_number_only(&query));
+        if (holds_personal || by_phone.is_some()) && !actor.0.role.may_reveal_identity() {
+            self.audit(
+                Some(actor.0.id),
+                AuditAction::ReportsPhoneSearchRefused,
+                actor.0.unit.as_str(),
+                "no clearance",
+            )
+            .await?;
+            return Err(CoreError::Forbidden);
+        }
         let visibility = actor.visibility();
         let searched_words = search_tokens(&query);
         let (mut reports, how) = if let Some(case) = CaseNumber::parse(&query) {
@@ -232,17 +257,7 @@ impl Hotline {
                 Err(e) => return Err(e.into()),
             };
             (found, "case".to_owned())
-        } else if let Some(phone) = Phone::parse(&query).filter(|_| is_number_only(&query)) {
-            if !actor.0.role.may_reveal_identity() {
-                self.audit(
-                    Some(actor.0.id),
-                    AuditAction::ReportsPhoneSearchRefused,
-                    actor.0.unit.as_str(),
-                    "no clearance",
-                )
-                .await?;
-                return Err(CoreError::Forbidden);
-            }
+        } else if let Some(phone) = by_phone {
             let index = self.keys.blind_index("phone", phone.e164());
             let found = self
                 .store

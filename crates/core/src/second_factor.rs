@@ -361,13 +361,16 @@ impl Hotline {
     fn count_second_factor_try(&self, member: &StaffMember, ip: IpAddr) -> CoreResult<()> {
         self.throttle
             .attempt(&format!("2fa:{}", member.id.0), FREE_FAILURES)?;
-        self.throttle
-            .attempt(&format!("2fa-ip:{ip}"), FREE_FAILURES * 4)
+        self.throttle.attempt(
+            &format!("2fa-ip:{}", hotline_domain::client::client_of(ip)),
+            FREE_FAILURES * 4,
+        )
     }
 
     fn second_factor_given(&self, member: &StaffMember, ip: IpAddr) {
         self.throttle.clear(&format!("2fa:{}", member.id.0));
-        self.throttle.succeeded(&format!("2fa-ip:{ip}"));
+        self.throttle
+            .succeeded(&format!("2fa-ip:{}", hotline_domain::client::client_of(ip)));
     }
 
     fn unix_now(&self) -> u64 {

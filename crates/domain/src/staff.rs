@@ -60,9 +60,9 @@ impl Role {
     }
 
     /// Whether signing in takes a second factor (TOTP) after the password: every role that can
-    /// see identities or administers the system.
+    /// see identities, reads the reveal log of every unit, or administers the system.
     pub fn needs_second_factor(self) -> bool {
-        self.may_reveal_identity() || self == Role::Administrator
+        self.may_reveal_identity() || matches!(self, Role::Administrator | Role::Auditor)
     }
 
     pub fn report_scope(self) -> ReportScope {

@@ -91,7 +91,8 @@ async fn a_provincial_administrator_acts_only_inside_the_province() {
 #[tokio::test]
 async fn a_promoted_member_signs_in_again_with_a_second_factor() {
     let data = Data::new(Backend::Sqlite).await.unwrap();
-    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("bca.admin", Role::Administrator, "bca")
+        .await;
     data.add_staff("qn.handler", Role::Handler, "22").await;
     let token = data.token("qn.handler").await;
     let server = Server::start(data.config()).await;
@@ -106,7 +107,7 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
     assert_eq!(r.status(), 200);
 
     let admin = browser();
-    sign_in(&admin, &server, "qn.admin").await;
+    sign_in(&admin, &server, "bca.admin").await;
     let r = admin
         .post(server.url("/console/admin/staff/qn.handler"))
         .form(
@@ -172,4 +173,90 @@ async fn a_session_without_a_second_factor_does_not_serve_a_role_that_needs_one(
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/console/sign-in");
     server.stop().await;
+}
+
+/// One rogue provincial administrator must not mint the cleared accounts a four-eyes reveal
+/// needs, an administrator to act for them, or an auditor who reads every unit's reveal log;
+/// nor disable or take over the director above them.
+#[tokio::test]
+async fn a_provincial_administrator_grants_no_cleared_role_and_leaves_the_director_alone() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "qn.admin").await;
+    let post = async |path: &str, fields: &[(&str, &str)]| {
+        console_post(&admin, &server, path, fields).await
+    };
+    for role in [
+        "director",
+        "unit_leader",
+        "inspector",
+        "auditor",
+        "administrator",
+    ] {
+        let (status, page) = post(
+            "/console/admin/staff",
+            &[
+                ("username", &format!("moi.{}", role.replace('_', "."))),
+                ("role", role),
+                ("unit", "22"),
+                ("password", hotline_core::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(status, 400, "{role} made");
+        assert!(page.contains("chỉ do quản trị viên của Bộ cấp"), "{role}");
+        let (status, _) = post(
+            "/console/admin/staff/qn.handler",
+            &[("action", "update"), ("role", role), ("unit", "22")],
+        )
+        .await;
+        assert_eq!(status, 400, "promoted to {role}");
+    }
+    for action in ["reset-second-factor", "end-sessions", "revoke-tokens"] {
+        let (status, _) = post("/console/admin/staff/qn.director", &[("action", action)]).await;
+        assert_eq!(status, 400, "{action} on the director");
+    }
+    let (status, _) = post(
+        "/console/admin/staff/qn.director",
+        &[
+            ("action", "update"),
+            ("role", "director"),
+            ("unit", "22"),
+            ("disabled", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "the director disabled");
+    // What stays theirs: members without clearance in the province.
+    let (status, _) = post(
+        "/console/admin/staff",
+        &[
+            ("username", "qn.trucban2"),
+            ("role", "duty_officer"),
+            ("unit", "22"),
+            ("password", hotline_core::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    server.stop().await;
+
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let store = &service.hotline.store;
+    let director = store.staff_by_username("qn.director").await.unwrap().member;
+    assert!(!director.disabled);
+    assert_eq!(
+        store
+            .staff_by_username("qn.handler")
+            .await
+            .unwrap()
+            .member
+            .role,
+        Role::Handler
+    );
+    service.close().await;
 }

@@ -33,7 +33,7 @@ use utoipa::ToSchema;
         (status = 200, body = SearchResults),
         (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A phone-number search without clearance", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A query holding a phone, ID or account number or an e-mail address, from a member without clearance", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

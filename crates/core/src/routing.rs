@@ -206,7 +206,9 @@ impl Hotline {
 
     /// Adds a rule, or gives an existing one (same version, province, scope and topic) a new
     /// target. The version must exist; a district police target only in a version before
-    /// their abolition. Audited with the target replaced.
+    /// their abolition; a unit target only within the administrator's own subtree (a
+    /// province's reports, about police conduct too, are not sent to another province by
+    /// that province's administrator). Audited with the target replaced.
     pub async fn put_routing_rule(&self, actor: &Actor, input: &RuleInput<'_>) -> CoreResult<()> {
         Self::require_administrator(actor)?;
         let rule = self.rule_from(input)?;
@@ -218,8 +220,8 @@ impl Hotline {
         }
         if let Target::Unit(code) = &rule.target {
             match self.store.unit(code).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => {
+                Ok(unit) if unit.path.starts_with(&actor.0.unit_path) => {}
+                Ok(_) | Err(StoreError::NotFound) => {
                     return Err(DomainError::field("unit", "unknown").into());
                 }
                 Err(e) => return Err(e.into()),

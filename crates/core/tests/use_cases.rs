@@ -1198,6 +1198,13 @@ async fn the_routing_table_is_changed_only_by_those_who_may_and_every_change_is_
     h.put_routing_rule(&quang_ninh, &rule("22", "department", "pc02"))
         .await
         .unwrap();
+    // Nor send the province's reports to a unit of another province (issue 25).
+    member_of(&h, "ht.handler", Role::Handler, "42").await;
+    assert!(invalid(
+        h.put_routing_rule(&quang_ninh, &rule("22", "unit", "42"))
+            .await,
+        "unit"
+    ));
     assert!(forbidden(
         h.add_routing_version(&quang_ninh, "2027-06-01")
             .await

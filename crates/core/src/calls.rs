@@ -45,7 +45,8 @@ pub struct LiveCall {
     pub answered: bool,
     /// The caller's pseudonym, when their number is known.
     pub reporter: Option<String>,
-    /// Their other open reports the reader may see.
+    /// The report the call is on, then, for members who may reveal identities, the caller's
+    /// other open reports the reader may see.
     pub open_reports: Vec<CaseNumber>,
 }
 
@@ -400,7 +401,12 @@ impl Hotline {
                 let detail = self.store.report(&actor.visibility(), case).await?;
                 let reporter = self.reporter_pseudonym(&detail);
                 let mut open = vec![case.clone()];
-                if let Some(index) = &detail.contact_phone_index {
+                // The caller's other reports are a search by their number: only for members
+                // who may reveal identities (a spoofed number must not show a reporter's
+                // other reports to the whole duty desk).
+                if actor.0.role.may_reveal_identity()
+                    && let Some(index) = &detail.contact_phone_index
+                {
                     for other in self
                         .store
                         .reports_by_phone(&actor.visibility(), index, 20)

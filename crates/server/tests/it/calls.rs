@@ -29,6 +29,17 @@ async fn post(server: &Server, token: &str, body: &[u8], form: bool) -> (u16, St
     (status, response.text().await.unwrap())
 }
 
+/// Quảng Ninh's telephone exchange, as its administrator connects it.
+fn quang_ninh_pbx(settings: &[(String, String)]) -> hotline_core::channels::AccountInput<'_> {
+    hotline_core::channels::AccountInput {
+        platform: "cti",
+        name: "qn-pbx",
+        unit: "22",
+        settings,
+        api_base: None,
+    }
+}
+
 async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend) {
     let Some(data) = Data::new(backend).await else {
         return;
@@ -39,13 +50,7 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback(backend: Backend
     let token = data.token("bca.director").await;
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     let settings = vec![("token".to_owned(), TOKEN.to_owned())];
-    let input = hotline_core::channels::AccountInput {
-        platform: "cti",
-        name: "qn-pbx",
-        unit: "22",
-        settings: &settings,
-        api_base: None,
-    };
+    let input = quang_ninh_pbx(&settings);
     let view = service
         .hotline
         .add_channel_account(None, &input)
@@ -306,4 +311,77 @@ async fn calls_are_recorded_and_missed_ones_wait_for_a_callback_on_sqlite() {
 #[tokio::test]
 async fn calls_are_recorded_and_missed_ones_wait_for_a_callback_on_postgres() {
     calls_are_recorded_and_missed_ones_wait_for_a_callback(Backend::Postgres).await;
+}
+
+/// A number that rings (or is spoofed) shows the caller's other reports only to members who
+/// may reveal identities: the list is a search by that number (issue 25, finding 12).
+#[tokio::test]
+async fn a_ringing_number_shows_its_other_reports_only_to_members_who_may_reveal() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.truc", Role::DutyOfficer, "22").await;
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let settings = vec![("token".to_owned(), TOKEN.to_owned())];
+    service
+        .hotline
+        .add_channel_account(None, &quang_ninh_pbx(&settings))
+        .await
+        .unwrap();
+    service.close().await;
+    let server = Server::start(data.config()).await;
+    let mut cases = Vec::new();
+    for text in ["Trộm xe máy trước cổng chợ", "Lại mất trộm ở chợ đêm qua"] {
+        let created: Value = reqwest::Client::new()
+            .post(server.url("/api/v1/reports"))
+            .json(&serde_json::json!({"text": text, "province_code": 22,
+                                      "contact": {"phone": "0912 345 678"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cases.push(created["case_number"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        post(&server, TOKEN, &fixture("cti/new_call.json"), false)
+            .await
+            .0,
+        200
+    );
+    let live = async |who: &reqwest::Client| -> Value {
+        let mut calls = Value::Null;
+        eventually("the screen-pop", async || {
+            calls = who
+                .get(server.url("/console/calls"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            calls.as_array().is_some_and(|c| !c.is_empty())
+        })
+        .await;
+        calls
+    };
+    let duty = browser();
+    sign_in(&duty, &server, "qn.truc").await;
+    let pop = live(&duty).await;
+    let shown: Vec<&str> = pop[0]["open_reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(shown, [cases[1].as_str()], "the call's own report only");
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let pop = live(&director).await;
+    let shown = pop[0]["open_reports"].to_string();
+    assert!(
+        shown.contains(&cases[0]) && shown.contains(&cases[1]),
+        "{shown}"
+    );
+    server.stop().await;
 }

@@ -1,13 +1,16 @@
 //! Administration of staff and units: administrators create members, change their role or
 //! unit, disable them, reset a lost second factor, end their sessions and revoke their API
 //! tokens; they create departments and name the units below the province. They manage people
-//! and units, not reports, and every change is audited.
+//! and units, not reports, and every change is audited. Roles that see identities, read every
+//! unit's reveal log or administer are given by two administrators: one asks, another approves.
 
 use crate::{Actor, CoreError, CoreResult, Hotline};
 use hotline_domain::AuditAction;
 use hotline_domain::text::clean_line;
 use hotline_domain::{DomainError, Role, UnitCode, UnitKind};
-use hotline_store::{NewUnit, StaffMember, StoreError, Unit};
+use hotline_store::{
+    CREATED_ID, NewStaffGrant, NewUnit, StaffGrant, StaffMember, StoreError, Unit,
+};
 
 /// Longest unit name, in characters.
 const MAX_UNIT_NAME_CHARS: usize = 200;
@@ -36,21 +39,18 @@ pub enum StaffChange {
     RevokeTokens,
 }
 
-impl Hotline {
-    /// Whether `actor` may give `role`. Roles that see identities, the reveal log of every
-    /// unit, or administer are given only by the ministry's administrators until a second
-    /// administrator's approval exists (issue 25): otherwise one rogue administrator could
-    /// mint the two cleared accounts a four-eyes reveal needs, or an administrator to act for
-    /// them.
-    fn may_grant(actor: &Actor, role: Role) -> CoreResult<()> {
-        let powerful =
-            role.may_reveal_identity() || matches!(role, Role::Administrator | Role::Auditor);
-        if powerful && actor.0.unit != UnitCode::ministry() {
-            return Err(DomainError::field("role", "needs_ministry").into());
-        }
-        Ok(())
-    }
+/// How long a grant waits for a second administrator before it lapses.
+pub const STAFF_GRANT_VALID: chrono::Duration = chrono::Duration::days(7);
 
+/// What became of an administrator's change: done, or waiting for a second administrator's
+/// approval (the grant's id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Granted<T> {
+    Done(T),
+    AwaitingApproval(i64),
+}
+
+impl Hotline {
     pub(crate) fn require_administrator(actor: &Actor) -> CoreResult<()> {
         if actor.0.role == Role::Administrator {
             Ok(())
@@ -79,7 +79,8 @@ impl Hotline {
     }
 
     /// Creates a member, in a unit the administrator manages, with a first password to be
-    /// handed to them; audited under the administrator's name.
+    /// handed to them; audited under the administrator's name. A role that takes two
+    /// administrators waits for the second one's approval instead.
     pub async fn create_staff(
         &self,
         actor: &Actor,
@@ -88,24 +89,70 @@ impl Hotline {
         role: Role,
         unit: &str,
         password: &str,
-    ) -> CoreResult<StaffMember> {
+    ) -> CoreResult<Granted<StaffMember>> {
         Self::require_administrator(actor)?;
-        Self::may_grant(actor, role)?;
         let unit = self.managed_unit(actor, unit, "unit").await?.code;
-        self.create_member(username, display_name, role, &unit, password, Some(actor))
-            .await
+        if !role.needs_two_administrators() {
+            return self
+                .create_member(username, display_name, role, &unit, password, Some(actor))
+                .await
+                .map(Granted::Done);
+        }
+        let new = self
+            .new_member(username, display_name, role, &unit, password)
+            .await?;
+        let grant = NewStaffGrant {
+            username: new.username,
+            staff: None,
+            display_name: new.display_name,
+            password_hash: Some(new.password_hash),
+            role,
+            unit,
+            disabled: false,
+            requested_by: actor.0.id,
+            requested_at: new.created_at,
+            expires_at: new.created_at + STAFF_GRANT_VALID,
+        };
+        self.request_grant(actor, &grant).await
+    }
+
+    async fn request_grant<T>(
+        &self,
+        actor: &Actor,
+        grant: &NewStaffGrant,
+    ) -> CoreResult<Granted<T>> {
+        let detail = format!(
+            "role={} unit={} disabled={} [grant {CREATED_ID}]",
+            grant.role, grant.unit, grant.disabled
+        );
+        self.audited(
+            Some(actor.0.id),
+            AuditAction::StaffGrantRequested,
+            &grant.username,
+            &detail,
+            async |audit| match self.store.request_staff_grant(grant, audit).await {
+                Ok(id) => Ok(Granted::AwaitingApproval(id)),
+                Err(StoreError::Conflict(what)) if what == "grant" => {
+                    Err(DomainError::field("username", "grant_waiting").into())
+                }
+                Err(e) => Err(e.into()),
+            },
+        )
+        .await
     }
 
     /// Applies `change` to the member `username`, who must be in a unit the administrator
     /// manages (anyone else is not found). Nobody changes their own role, unit or status, nor
-    /// resets their own second factor: the system keeps one who can undo it, and a rogue
-    /// administrator cannot carry themselves elsewhere.
+    /// resets their own second factor (forbidden): the system keeps one who can undo it, and a
+    /// rogue administrator cannot carry themselves elsewhere. A change that gives a role
+    /// taking two administrators (or carries such a member to another unit, or enables them
+    /// again) waits for the second one's approval.
     pub async fn change_staff(
         &self,
         actor: &Actor,
         username: &str,
         change: StaffChange,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Granted<()>> {
         Self::require_administrator(actor)?;
         let member = self
             .store
@@ -131,17 +178,40 @@ impl Hotline {
                 unit,
                 disabled,
             } => {
-                let unit = self.managed_unit(actor, &unit, "unit").await?;
-                if role != member.role {
-                    Self::may_grant(actor, role)?;
+                if oneself {
+                    // Saving one's own line unchanged is no change; anything else is refused
+                    // before the unit is even looked at.
+                    let same_unit = unit.trim().parse::<UnitCode>().ok() == Some(member.unit);
+                    return if same_unit && role == member.role && disabled == member.disabled {
+                        Ok(Granted::Done(()))
+                    } else {
+                        Err(CoreError::Forbidden)
+                    };
                 }
+                let unit = self.managed_unit(actor, &unit, "unit").await?;
                 let unchanged =
                     role == member.role && unit.code == member.unit && disabled == member.disabled;
                 if unchanged {
-                    return Ok(());
+                    return Ok(Granted::Done(()));
                 }
-                if oneself {
-                    return Err(DomainError::field("username", "self").into());
+                let gives_power = role.needs_two_administrators()
+                    && !disabled
+                    && (role != member.role || unit.code != member.unit || member.disabled);
+                if gives_power {
+                    let now = self.clock.now();
+                    let grant = NewStaffGrant {
+                        username: member.username.clone(),
+                        staff: Some(member.id),
+                        display_name: member.display_name.clone(),
+                        password_hash: None,
+                        role,
+                        unit: unit.code,
+                        disabled,
+                        requested_by: actor.0.id,
+                        requested_at: now,
+                        expires_at: now + STAFF_GRANT_VALID,
+                    };
+                    return self.request_grant(actor, &grant).await;
                 }
                 // A role or unit given, or an account disabled, is recorded in the same
                 // transaction: no one gains clearance without the chain saying who gave it. The
@@ -161,16 +231,16 @@ impl Hotline {
                     },
                 )
                 .await
+                .map(Granted::Done)
             }
-            StaffChange::ResetSecondFactor if oneself => {
-                Err(DomainError::field("username", "self").into())
-            }
+            StaffChange::ResetSecondFactor if oneself => Err(CoreError::Forbidden),
             StaffChange::ResetSecondFactor => {
                 let action = AuditAction::StaffSecondFactorReset;
                 self.audited(by, action, subject, "", async |audit| {
                     Ok(self.store.reset_second_factor(member.id, audit).await?)
                 })
                 .await
+                .map(Granted::Done)
             }
             StaffChange::EndSessions => {
                 let action = AuditAction::StaffSessionsEnded;
@@ -178,17 +248,93 @@ impl Hotline {
                     Ok(self.store.delete_sessions_of(member.id, audit).await?)
                 })
                 .await
+                .map(Granted::Done)
             }
-            StaffChange::RevokeTokens => {
-                self.audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {
+            StaffChange::RevokeTokens => self
+                .audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {
                     Ok(self
                         .store
                         .revoke_api_tokens(member.id, audit.at(), audit)
                         .await?)
                 })
                 .await
-            }
+                .map(Granted::Done),
         }
+    }
+
+    /// Grants waiting for a decision in the administrator's unit and below, oldest first.
+    pub async fn staff_grants(&self, actor: &Actor) -> CoreResult<Vec<StaffGrant>> {
+        Self::require_administrator(actor)?;
+        Ok(self
+            .store
+            .open_staff_grants(&actor.0.unit_path, self.clock.now())
+            .await?)
+    }
+
+    /// Approves or refuses a waiting grant. The decider manages the grant's unit (and the
+    /// member's present one); an approval comes from an administrator other than the asker
+    /// and the member it concerns, and applies the grant in the same transaction. The asker
+    /// may withdraw (refuse) their own. Audited either way.
+    pub async fn decide_staff_grant(
+        &self,
+        actor: &Actor,
+        id: i64,
+        approve: bool,
+    ) -> CoreResult<()> {
+        Self::require_administrator(actor)?;
+        let grant = self.store.staff_grant(id).await?;
+        let manages = |path: &str| path.starts_with(&actor.0.unit_path);
+        let member = match grant.staff {
+            Some(staff) => Some(self.store.staff(staff).await?),
+            None => None,
+        };
+        if !manages(&grant.unit_path) || member.as_ref().is_some_and(|m| !manages(&m.unit_path)) {
+            return Err(CoreError::NotFound);
+        }
+        if approve && (grant.requested_by == actor.0.id || grant.staff == Some(actor.0.id)) {
+            return Err(CoreError::Forbidden);
+        }
+        let detail = format!(
+            "grant {id} role={} unit={} disabled={}",
+            grant.role, grant.unit, grant.disabled
+        );
+        let applied = if grant.staff.is_some() {
+            AuditAction::StaffUpdated
+        } else {
+            AuditAction::StaffCreated
+        };
+        let decision = if approve {
+            AuditAction::StaffGrantApproved
+        } else {
+            AuditAction::StaffGrantRefused
+        };
+        let mut records = vec![(
+            Some(actor.0.id),
+            decision,
+            grant.username.as_str(),
+            detail.as_str(),
+        )];
+        if approve {
+            records.push((
+                Some(actor.0.id),
+                applied,
+                grant.username.as_str(),
+                detail.as_str(),
+            ));
+        }
+        self.audited_all(&records, async |audit| {
+            match self
+                .store
+                .decide_staff_grant(id, actor.0.id, approve, audit)
+                .await
+            {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(DomainError::field("grant", "not_waiting").into()),
+                Err(StoreError::Conflict(_)) => Err(DomainError::field("username", "taken").into()),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
     }
 }
 

@@ -46,6 +46,12 @@ const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ),
     ("demo.bca", "Lãnh đạo Bộ (demo)", Role::Director, "bca"),
     (
+        "demo.qn.quantri",
+        "Quản trị CA Quảng Ninh (demo)",
+        Role::Administrator,
+        "22",
+    ),
+    (
         "demo.qn.giamdoc",
         "Giám đốc CA Quảng Ninh (demo)",
         Role::Director,
@@ -713,6 +719,19 @@ pub async fn load(hotline: &Hotline) -> CoreResult<Vec<DemoAccount>> {
         });
     }
     let now = hotline.clock.now();
+    // A deputy director asked for by the ministry's administrator waits for the province's
+    // administrator to approve: roles that see identities take two administrators.
+    let admin = Actor(hotline.store.staff_by_username("demo.admin").await?.member);
+    hotline
+        .create_staff(
+            &admin,
+            "demo.qn.phogiamdoc",
+            "Phó Giám đốc CA Quảng Ninh (demo)",
+            Role::UnitLeader,
+            "22",
+            DEMO_PASSWORD,
+        )
+        .await?;
     load_rosters(hotline, &members, now).await?;
     load_channel_accounts(hotline).await?;
     load_directory(hotline).await?;

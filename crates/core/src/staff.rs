@@ -185,6 +185,40 @@ impl Hotline {
         password: &str,
         by: Option<&Actor>,
     ) -> CoreResult<StaffMember> {
+        let new = self
+            .new_member(username, display_name, role, unit, password)
+            .await?;
+        let detail = format!("role={role} unit={}", new.unit);
+        let mut records = vec![(
+            None,
+            AuditAction::StaffCreated,
+            new.username.as_str(),
+            detail.as_str(),
+        )];
+        if let Some(admin) = by {
+            records.push((
+                Some(admin.0.id),
+                AuditAction::StaffCreatedByAdministrator,
+                new.username.as_str(),
+                detail.as_str(),
+            ));
+        }
+        self.audited_all(&records, async |audit| {
+            Ok(self.store.create_staff(&new, audit).await?)
+        })
+        .await
+    }
+
+    /// A member as they will be stored: username and password checked, the unit resolved, the
+    /// password hashed off the executor.
+    pub(crate) async fn new_member(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        unit: &UnitCode,
+        password: &str,
+    ) -> CoreResult<NewStaff> {
         let username = username.trim().to_lowercase();
         if !valid_username(&username) {
             return Err(DomainError::field("username", "invalid").into());
@@ -200,37 +234,18 @@ impl Hotline {
         .await?
         .map_err(|e| CoreError::Internal(e.to_string()))?;
         let display_name = hotline_domain::text::clean_line(display_name);
-        let detail = format!("role={role} unit={}", unit.code);
-        let mut records = vec![(
-            None,
-            AuditAction::StaffCreated,
-            username.as_str(),
-            detail.as_str(),
-        )];
-        if let Some(admin) = by {
-            records.push((
-                Some(admin.0.id),
-                AuditAction::StaffCreatedByAdministrator,
-                username.as_str(),
-                detail.as_str(),
-            ));
-        }
-        let new = NewStaff {
+        Ok(NewStaff {
             display_name: if display_name.is_empty() {
                 username.clone()
             } else {
                 display_name
             },
-            username: username.clone(),
+            username,
             password_hash,
             role,
-            unit: unit.code.clone(),
+            unit: unit.code,
             created_at: self.clock.now(),
-        };
-        self.audited_all(&records, async |audit| {
-            Ok(self.store.create_staff(&new, audit).await?)
         })
-        .await
     }
 
     /// Checks a username and password. Every failure looks the same to the caller, and

@@ -61,6 +61,12 @@ impl Role {
 
     /// Whether signing in takes a second factor (TOTP) after the password: every role that can
     /// see identities, reads the reveal log of every unit, or administers the system.
+    /// Whether giving the role takes two administrators (issue 25): it sees identities, reads
+    /// every unit's reveal log or administers, so one rogue administrator must not mint it.
+    pub fn needs_two_administrators(self) -> bool {
+        self.needs_second_factor()
+    }
+
     pub fn needs_second_factor(self) -> bool {
         self.may_reveal_identity() || matches!(self, Role::Administrator | Role::Auditor)
     }

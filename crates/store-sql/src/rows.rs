@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ContactId, MessageId, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     AuditRecord, Due, Event, Message, Note, Notice, ProcedureState, RegisterEntry, ReportDetail,
-    ReportSummary, RevealRequest, StaffMember, StepRecord, StoreError, StoreResult, Unit,
+    ReportSummary, RevealRequest, StaffGrant, StaffMember, StepRecord, StoreError, StoreResult,
+    Unit,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::str::FromStr;
@@ -309,5 +310,29 @@ pub fn notice(row: &impl Columns) -> StoreResult<Notice> {
         sent_at: row.time_opt("sent_at")?,
         sent_via: row.text_opt("sent_via")?,
         sent_by: row.text_opt("sent_by")?,
+    })
+}
+
+pub fn staff_grant(row: &impl Columns) -> StoreResult<StaffGrant> {
+    let decided = row.time_opt("decided_at")?.is_some();
+    Ok(StaffGrant {
+        id: row.int("id")?,
+        username: row.text("username")?,
+        staff: row.int_opt("staff_id")?.map(StaffId),
+        display_name: row.text("display_name")?,
+        role: parsed(row, "role")?,
+        unit: parsed(row, "unit_code")?,
+        unit_name: row.text("unit_name")?,
+        unit_path: row.text("unit_path")?,
+        disabled: row.flag("disabled")?,
+        requested_by: StaffId(row.int("requested_by")?),
+        requester: row.text("requester")?,
+        requested_at: row.time("requested_at")?,
+        expires_at: row.time("expires_at")?,
+        approved: if decided {
+            Some(row.flag("approved")?)
+        } else {
+            None
+        },
     })
 }

@@ -1,14 +1,15 @@
 //! Staff, their sessions, second factors and API tokens.
 
-use crate::rows::{Columns, member};
+use crate::rows::{Columns, member, staff_grant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{Role, StaffId, UnitCode};
 use hotline_store::{
-    Audited, LiveSession, NewApiToken, NewSession, NewStaff, SecondFactor, Staff, StaffLogin,
-    StaffMember, StoreError, StoreResult,
+    Audited, LiveSession, NewApiToken, NewSession, NewStaff, NewStaffGrant, SecondFactor, Staff,
+    StaffGrant, StaffLogin, StaffMember, StoreError, StoreResult,
 };
 use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
 
 use crate::SqlStore;
 use crate::rows::{map_commit_err, map_err};
@@ -16,11 +17,20 @@ use crate::rows::{map_commit_err, map_err};
 pub(crate) const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
      u.name AS unit_name, u.path AS unit_path, s.disabled";
 
+const GRANT_COLUMNS: &str = "g.id, g.username, g.staff_id, g.display_name, g.role, g.unit_code, \
+     u.name AS unit_name, u.path AS unit_path, g.disabled, g.requested_by, \
+     COALESCE(NULLIF(r.display_name, ''), r.username) AS requester, g.requested_at, \
+     g.expires_at, g.decided_at, g.approved";
+
+const GRANT_FROM: &str = "staff_grants g JOIN units u ON u.code = g.unit_code \
+     JOIN staff r ON r.id = g.requested_by";
+
 #[any_sql_database]
-#[async_trait]
-impl<DB> Staff for SqlStore<DB> {
-    async fn create_staff(&self, new: &NewStaff, audit: Audited<'_>) -> StoreResult<StaffMember> {
-        let mut tx = self.begin_write().await?;
+impl<DB> SqlStore<DB> {
+    async fn insert_staff(
+        tx: &mut Transaction<'static, DB>,
+        new: &NewStaff,
+    ) -> StoreResult<StaffId> {
         let id = sqlx::query(
             "INSERT INTO staff (username, display_name, password_hash, role, unit_code, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -31,16 +41,63 @@ impl<DB> Staff for SqlStore<DB> {
         .bind(new.role.as_str())
         .bind(new.unit.as_str())
         .bind(new.created_at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(|e| match map_err(e) {
             StoreError::Conflict(_) => StoreError::Conflict("username".into()),
             other => other,
         })?
         .int("id")?;
+        Ok(StaffId(id))
+    }
+
+    /// Gives a member their role, unit and status, and ends their sessions and API tokens:
+    /// what they may do is decided again at their next sign-in.
+    async fn change_member(
+        tx: &mut Transaction<'static, DB>,
+        staff: StaffId,
+        role: Role,
+        unit: &UnitCode,
+        disabled: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE staff SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 RETURNING id",
+        )
+        .bind(role.as_str())
+        .bind(unit.as_str())
+        .bind(disabled)
+        .bind(staff.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+            .bind(staff.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(staff.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+#[any_sql_database]
+#[async_trait]
+impl<DB> Staff for SqlStore<DB> {
+    async fn create_staff(&self, new: &NewStaff, audit: Audited<'_>) -> StoreResult<StaffMember> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::insert_staff(&mut tx, new).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)?;
-        self.staff(StaffId(id)).await
+        self.staff(id).await
     }
 
     async fn staff_by_username(&self, username: &str) -> StoreResult<StaffLogin> {
@@ -301,30 +358,7 @@ impl<DB> Staff for SqlStore<DB> {
         audit: Audited<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE staff SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 RETURNING id",
-        )
-        .bind(role.as_str())
-        .bind(unit.as_str())
-        .bind(disabled)
-        .bind(staff.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
-            .bind(staff.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(audit.at())
-        .bind(staff.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        Self::change_member(&mut tx, staff, role, unit, disabled, audit.at()).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -360,5 +394,141 @@ impl<DB> Staff for SqlStore<DB> {
         .iter()
         .map(member)
         .collect()
+    }
+
+    async fn request_staff_grant(
+        &self,
+        grant: &NewStaffGrant,
+        audit: Audited<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        if grant.staff.is_none() {
+            let taken = sqlx::query("SELECT id FROM staff WHERE username = $1")
+                .bind(&grant.username)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict("username".into()));
+            }
+        }
+        let waiting = sqlx::query(
+            "SELECT id FROM staff_grants WHERE username = $1 AND decided_at IS NULL \
+             AND expires_at > $2",
+        )
+        .bind(&grant.username)
+        .bind(grant.requested_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if waiting.is_some() {
+            return Err(StoreError::Conflict("grant".into()));
+        }
+        let id = sqlx::query(
+            "INSERT INTO staff_grants (username, staff_id, display_name, password_hash, role, \
+             unit_code, disabled, requested_by, requested_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(&grant.username)
+        .bind(grant.staff.map(|s| s.0))
+        .bind(&grant.display_name)
+        .bind(grant.password_hash.as_deref())
+        .bind(grant.role.as_str())
+        .bind(grant.unit.as_str())
+        .bind(grant.disabled)
+        .bind(grant.requested_by.0)
+        .bind(grant.requested_at)
+        .bind(grant.expires_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .int("id")?;
+        Self::append_audit_created(&mut tx, audit, id).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(id)
+    }
+
+    async fn open_staff_grants(
+        &self,
+        unit_path: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StaffGrant>> {
+        sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM {GRANT_FROM} WHERE g.decided_at IS NULL \
+             AND g.expires_at > $1 AND u.path LIKE $2 || '%' ORDER BY g.id"
+        ))
+        .bind(now)
+        .bind(unit_path)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(staff_grant)
+        .collect()
+    }
+
+    async fn staff_grant(&self, id: i64) -> StoreResult<StaffGrant> {
+        let row = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM {GRANT_FROM} WHERE g.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        staff_grant(&row)
+    }
+
+    async fn decide_staff_grant(
+        &self,
+        id: i64,
+        by: StaffId,
+        approve: bool,
+        audit: Audited<'_>,
+    ) -> StoreResult<bool> {
+        let at = audit.at();
+        let mut tx = self.begin_write().await?;
+        let decided = sqlx::query(
+            "UPDATE staff_grants SET decided_by = $1, decided_at = $2, approved = $3 \
+             WHERE id = $4 AND decided_at IS NULL AND expires_at > $2 \
+             AND (NOT $3 OR requested_by <> $1) \
+             RETURNING username, staff_id, display_name, password_hash, role, unit_code, disabled",
+        )
+        .bind(by.0)
+        .bind(at)
+        .bind(approve)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(grant) = decided else {
+            return Ok(false);
+        };
+        if approve {
+            let bad = |what: &str| StoreError::Other(format!("a staff grant with a bad {what}"));
+            let role: Role = grant.text("role")?.parse().map_err(|_| bad("role"))?;
+            let unit: UnitCode = grant.text("unit_code")?.parse().map_err(|_| bad("unit"))?;
+            let disabled = grant.flag("disabled")?;
+            match grant.int_opt("staff_id")? {
+                Some(staff) => {
+                    Self::change_member(&mut tx, StaffId(staff), role, &unit, disabled, at).await?
+                }
+                None => {
+                    let new = NewStaff {
+                        username: grant.text("username")?,
+                        display_name: grant.text("display_name")?,
+                        password_hash: grant
+                            .text_opt("password_hash")?
+                            .ok_or_else(|| bad("password"))?,
+                        role,
+                        unit,
+                        created_at: at,
+                    };
+                    Self::insert_staff(&mut tx, &new).await?;
+                }
+            }
+        }
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(true)
     }
 }

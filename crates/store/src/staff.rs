@@ -73,6 +73,71 @@ pub trait Staff: Send + Sync {
         at: DateTime<Utc>,
         audit: Audited<'_>,
     ) -> StoreResult<()>;
+    /// Holds a grant for a second administrator's decision. `Conflict("username")` when a new
+    /// member's username is taken, `Conflict("grant")` when the username already has a grant
+    /// waiting.
+    async fn request_staff_grant(
+        &self,
+        grant: &NewStaffGrant,
+        audit: Audited<'_>,
+    ) -> StoreResult<i64>;
+    /// Grants still waiting at `now` whose unit lies under `unit_path`, oldest first.
+    async fn open_staff_grants(
+        &self,
+        unit_path: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StaffGrant>>;
+    /// One grant, decided or not.
+    async fn staff_grant(&self, id: i64) -> StoreResult<StaffGrant>;
+    /// Decides a grant still waiting at `at`; an approval must come from someone other than
+    /// its asker, and applies the grant in the same transaction: the new member is created,
+    /// or the member is changed and their sessions and API tokens end. `false` when the
+    /// grant no longer waits (or the approver asked for it).
+    async fn decide_staff_grant(
+        &self,
+        id: i64,
+        by: StaffId,
+        approve: bool,
+        audit: Audited<'_>,
+    ) -> StoreResult<bool>;
+}
+
+/// A role given (to a new member or to one who exists) that waits for a second administrator.
+#[derive(Clone)]
+pub struct NewStaffGrant {
+    pub username: String,
+    /// The member changed; `None` for a new member.
+    pub staff: Option<StaffId>,
+    pub display_name: String,
+    /// A new member's first password, hashed.
+    pub password_hash: Option<String>,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub disabled: bool,
+    pub requested_by: StaffId,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A grant as the administrators who may decide it see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffGrant {
+    pub id: i64,
+    pub username: String,
+    pub staff: Option<StaffId>,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub disabled: bool,
+    pub requested_by: StaffId,
+    /// The asker's display name (their username when they have none).
+    pub requester: String,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `Some(true)` approved, `Some(false)` refused, `None` still waiting or expired.
+    pub approved: Option<bool>,
 }
 
 #[derive(Clone)]

@@ -102,8 +102,8 @@ async fn an_administrator_creates_changes_and_disables_members() {
         &[("action", "update"), ("role", "handler"), ("unit", "bca")],
     )
     .await;
-    assert_eq!(status, 400);
-    assert!(shown.contains("Không thể tự đổi vai trò"));
+    assert_eq!(status, 403);
+    assert!(shown.contains("Việc này cần một quản trị viên khác"));
     let (status, _) = post(
         "/console/admin/staff/bca.admin",
         &[
@@ -113,13 +113,13 @@ async fn an_administrator_creates_changes_and_disables_members() {
         ],
     )
     .await;
-    assert_eq!(status, 400, "nor move themselves");
+    assert_eq!(status, 403, "nor move themselves");
     let (status, _) = post(
         "/console/admin/staff/bca.admin",
         &[("action", "reset-second-factor")],
     )
     .await;
-    assert_eq!(status, 400, "nor reset their own second factor");
+    assert_eq!(status, 403, "nor reset their own second factor");
 
     // A lost phone: the director enrols again.
     let (status, _) = post(

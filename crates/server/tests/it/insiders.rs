@@ -4,6 +4,7 @@
 
 use crate::harness::{Backend, Data, Server, browser, console_form, console_post, page, sign_in};
 use hotline_domain::Role;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_provincial_administrator_acts_only_inside_the_province() {
@@ -69,7 +70,7 @@ async fn a_provincial_administrator_acts_only_inside_the_province() {
         ],
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 403);
     server.stop().await;
 
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
@@ -92,6 +93,8 @@ async fn a_provincial_administrator_acts_only_inside_the_province() {
 async fn a_promoted_member_signs_in_again_with_a_second_factor() {
     let data = Data::new(Backend::Sqlite).await.unwrap();
     data.add_staff("bca.admin", Role::Administrator, "bca")
+        .await;
+    data.add_staff("bca.admin2", Role::Administrator, "bca")
         .await;
     data.add_staff("qn.handler", Role::Handler, "22").await;
     let token = data.token("qn.handler").await;
@@ -122,6 +125,23 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let r = handler.get(server.url("/console")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "served until a second administrator approves"
+    );
+    let second = browser();
+    sign_in(&second, &server, "bca.admin2").await;
+    let grant = grant_ids(&page(&second, server.url("/console/admin/staff")).await)[0];
+    let (status, _) = console_post(
+        &second,
+        &server,
+        &format!("/console/admin/staff-grants/{grant}"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(status, 200);
 
     // The session made by the password alone no longer serves; nor does the token.
     let r = handler.get(server.url("/console")).send().await.unwrap();
@@ -176,12 +196,17 @@ async fn a_session_without_a_second_factor_does_not_serve_a_role_that_needs_one(
 }
 
 /// One rogue provincial administrator must not mint the cleared accounts a four-eyes reveal
-/// needs, an administrator to act for them, or an auditor who reads every unit's reveal log;
-/// nor disable or take over the director above them.
-#[tokio::test]
-async fn a_provincial_administrator_grants_no_cleared_role_and_leaves_the_director_alone() {
-    let data = Data::new(Backend::Sqlite).await.unwrap();
+/// needs, an administrator to act for them, or an auditor who reads every unit's reveal log:
+/// each waits for a second administrator. Nor does a rogue administrator disable or take over
+/// the director above them.
+async fn a_cleared_role_waits_for_a_second_administrator(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
     data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("qn.admin2", Role::Administrator, "22").await;
+    data.add_staff("bca.admin", Role::Administrator, "bca")
+        .await;
     data.add_staff("qn.director", Role::Director, "22").await;
     data.add_staff("qn.handler", Role::Handler, "22").await;
     let server = Server::start(data.config()).await;
@@ -190,13 +215,14 @@ async fn a_provincial_administrator_grants_no_cleared_role_and_leaves_the_direct
     let post = async |path: &str, fields: &[(&str, &str)]| {
         console_post(&admin, &server, path, fields).await
     };
-    for role in [
+    let roles = [
         "director",
         "unit_leader",
         "inspector",
         "auditor",
         "administrator",
-    ] {
+    ];
+    for role in roles {
         let (status, page) = post(
             "/console/admin/staff",
             &[
@@ -207,15 +233,147 @@ async fn a_provincial_administrator_grants_no_cleared_role_and_leaves_the_direct
             ],
         )
         .await;
-        assert_eq!(status, 400, "{role} made");
-        assert!(page.contains("chỉ do quản trị viên của Bộ cấp"), "{role}");
+        assert_eq!(status, 200, "{role} asked for");
+        assert!(
+            page.contains("chỉ có hiệu lực khi một quản trị viên khác"),
+            "{role}"
+        );
+    }
+    let (status, _) = post(
+        "/console/admin/staff/qn.handler",
+        &[("action", "update"), ("role", "inspector"), ("unit", "22")],
+    )
+    .await;
+    assert_eq!(status, 200, "a promotion asked for");
+    // One grant waits per member.
+    let (status, _) = post(
+        "/console/admin/staff/qn.handler",
+        &[("action", "update"), ("role", "director"), ("unit", "22")],
+    )
+    .await;
+    assert_eq!(status, 400, "a second grant for the same member");
+    let list = page(&admin, server.url("/console/admin/staff")).await;
+    let grants = grant_ids(&list);
+    assert_eq!(grants.len(), roles.len() + 1);
+    // The asker approves none of them.
+    for grant in &grants {
         let (status, _) = post(
-            "/console/admin/staff/qn.handler",
-            &[("action", "update"), ("role", role), ("unit", "22")],
+            &format!("/console/admin/staff-grants/{grant}"),
+            &[("decision", "approve")],
         )
         .await;
-        assert_eq!(status, 400, "promoted to {role}");
+        assert_eq!(status, 403, "approved by its asker");
     }
+
+    // Nothing was given yet.
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let store = service.hotline.store.clone();
+    for role in roles {
+        let name = format!("moi.{}", role.replace('_', "."));
+        assert!(
+            matches!(
+                store.staff_by_username(&name).await,
+                Err(hotline_store::StoreError::NotFound)
+            ),
+            "{name} exists before approval"
+        );
+    }
+    assert_eq!(
+        store
+            .staff_by_username("qn.handler")
+            .await
+            .unwrap()
+            .member
+            .role,
+        Role::Handler
+    );
+
+    // A second administrator approves the promotion and one new director, refuses the
+    // administrator; the asker withdraws the auditor.
+    let second = browser();
+    sign_in(&second, &server, "qn.admin2").await;
+    let decide = async |client: &reqwest::Client, grant: i64, decision: &str| {
+        console_post(
+            client,
+            &server,
+            &format!("/console/admin/staff-grants/{grant}"),
+            &[("decision", decision)],
+        )
+        .await
+        .0
+    };
+    let (director, auditor, administrator, promotion) =
+        (grants[0], grants[3], grants[4], grants[5]);
+    assert_eq!(decide(&second, promotion, "approve").await, 200);
+    assert_eq!(decide(&second, director, "approve").await, 200);
+    assert_eq!(
+        decide(&second, director, "approve").await,
+        400,
+        "approved twice"
+    );
+    assert_eq!(decide(&second, administrator, "refuse").await, 200);
+    assert_eq!(decide(&admin, auditor, "refuse").await, 200);
+    assert_eq!(decide(&admin, administrator, "approve").await, 403);
+    assert_eq!(
+        decide(&second, administrator, "approve").await,
+        400,
+        "refused stays refused"
+    );
+    assert_eq!(
+        store
+            .staff_by_username("qn.handler")
+            .await
+            .unwrap()
+            .member
+            .role,
+        Role::Inspector
+    );
+    assert_eq!(
+        store
+            .staff_by_username("moi.director")
+            .await
+            .unwrap()
+            .member
+            .role,
+        Role::Director
+    );
+    for name in ["moi.administrator", "moi.auditor"] {
+        assert!(store.staff_by_username(name).await.is_err(), "{name}");
+    }
+
+    // A grant about an administrator is not theirs to approve.
+    let ministry = browser();
+    sign_in(&ministry, &server, "bca.admin").await;
+    let (status, _) = console_post(
+        &ministry,
+        &server,
+        "/console/admin/staff/qn.admin2",
+        &[
+            ("action", "update"),
+            ("role", "administrator"),
+            ("unit", "22-pc02"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "an unknown department");
+    let (status, _) = console_post(
+        &ministry,
+        &server,
+        "/console/admin/staff/qn.admin2",
+        &[("action", "update"), ("role", "director"), ("unit", "22")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let own = *grant_ids(&page(&second, server.url("/console/admin/staff")).await)
+        .last()
+        .unwrap();
+    assert_eq!(
+        decide(&second, own, "approve").await,
+        403,
+        "approved by its member"
+    );
+
+    // The director above stays out of reach.
     for action in ["reset-second-factor", "end-sessions", "revoke-tokens"] {
         let (status, _) = post("/console/admin/staff/qn.director", &[("action", action)]).await;
         assert_eq!(status, 400, "{action} on the director");
@@ -231,32 +389,195 @@ async fn a_provincial_administrator_grants_no_cleared_role_and_leaves_the_direct
     )
     .await;
     assert_eq!(status, 400, "the director disabled");
-    // What stays theirs: members without clearance in the province.
-    let (status, _) = post(
-        "/console/admin/staff",
-        &[
-            ("username", "qn.trucban2"),
-            ("role", "duty_officer"),
-            ("unit", "22"),
-            ("password", hotline_core::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200);
-    server.stop().await;
-
-    let service = hotline_server::Service::open(&data.config()).await.unwrap();
-    let store = &service.hotline.store;
-    let director = store.staff_by_username("qn.director").await.unwrap().member;
-    assert!(!director.disabled);
-    assert_eq!(
-        store
-            .staff_by_username("qn.handler")
+    assert!(
+        !store
+            .staff_by_username("qn.director")
             .await
             .unwrap()
             .member
-            .role,
-        Role::Handler
+            .disabled
     );
+
+    // The chain names who asked and who approved.
+    let actions: Vec<String> = store
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "staff.grant_requested",
+        "staff.grant_approved",
+        "staff.grant_refused",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}");
+    }
+    server.stop().await;
     service.close().await;
+}
+
+#[tokio::test]
+async fn a_cleared_role_waits_for_a_second_administrator_on_sqlite() {
+    a_cleared_role_waits_for_a_second_administrator(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_cleared_role_waits_for_a_second_administrator_on_postgres() {
+    a_cleared_role_waits_for_a_second_administrator(Backend::Postgres).await;
+}
+
+/// The grants an administration page lists, in its order.
+fn grant_ids(page: &str) -> Vec<i64> {
+    page.split("/console/admin/staff-grants/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .fold(Vec::new(), |mut ids, id| {
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+            ids
+        })
+}
+
+/// Staff administration over the API keeps the console's rules: the caller's subtree, not
+/// oneself, a second administrator for cleared roles, and a changed member's token ends.
+async fn staff_administration_over_the_api_keeps_the_console_rules(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    data.add_staff("ht.handler", Role::Handler, "42").await;
+    let admin = data.token("qn.admin").await;
+    let handler = data.token("qn.handler").await;
+    let server = Server::start(data.config()).await;
+    let client = reqwest::Client::new();
+    let call = async |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
+        let mut request = client.request(method, server.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    use reqwest::Method;
+
+    let (status, list) = call(Method::GET, "/api/v1/staff", &admin, None).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = list["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["qn.admin", "qn.handler"]);
+    let (status, _) = call(Method::GET, "/api/v1/staff", &handler, None).await;
+    assert_eq!(status, 403, "a handler lists no staff");
+    let (status, _) = call(Method::GET, "/api/v1/staff", "not-a-token", None).await;
+    assert_eq!(status, 401);
+
+    let new = |username: &str, role: &str, unit: &str| {
+        json!({"username": username, "role": role, "unit": unit, "name": "Cán bộ thử (hư cấu)",
+               "password": hotline_core::demo::DEMO_PASSWORD})
+    };
+    let (status, made) = call(
+        Method::POST,
+        "/api/v1/staff",
+        &admin,
+        Some(new("qn.moi", "duty_officer", "22")),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["role"], "duty_officer");
+    let (status, made) = call(
+        Method::POST,
+        "/api/v1/staff",
+        &admin,
+        Some(new("qn.lanhdao", "director", "22")),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(made["pending_approval"], true);
+    let (status, _) = call(
+        Method::POST,
+        "/api/v1/staff",
+        &admin,
+        Some(new("ht.moi", "handler", "42")),
+    )
+    .await;
+    assert_eq!(status, 400, "a member made in another province");
+
+    let (status, changed) = call(
+        Method::PATCH,
+        "/api/v1/staff/qn.handler",
+        &admin,
+        Some(json!({"role": "inspector"})),
+    )
+    .await;
+    assert_eq!(
+        (status, changed["pending_approval"].clone()),
+        (202, json!(true))
+    );
+    let (status, _) = call(
+        Method::PATCH,
+        "/api/v1/staff/ht.handler",
+        &admin,
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(status, 404, "outside the caller's subtree");
+    let (status, _) = call(
+        Method::PATCH,
+        "/api/v1/staff/qn.admin",
+        &admin,
+        Some(json!({"unit": "bca"})),
+    )
+    .await;
+    assert_eq!(status, 403, "on oneself");
+    let (status, _) = call(
+        Method::PATCH,
+        "/api/v1/staff/qn.admin",
+        &admin,
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(status, 403, "on oneself");
+
+    // A change of unit ends the member's token.
+    let (status, _) = call(Method::GET, "/api/v1/reports", &handler, None).await;
+    assert_eq!(status, 200);
+    let (status, changed) = call(
+        Method::PATCH,
+        "/api/v1/staff/qn.handler",
+        &admin,
+        Some(json!({"role": "duty_officer"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(changed["role"], "duty_officer");
+    let (status, _) = call(Method::GET, "/api/v1/reports", &handler, None).await;
+    assert_eq!(status, 401, "the changed member's token");
+
+    let (status, list) = call(Method::GET, "/api/v1/staff", &admin, None).await;
+    assert_eq!(status, 200);
+    let waiting: Vec<&str> = list["pending_approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting, ["qn.lanhdao", "qn.handler"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn staff_administration_over_the_api_keeps_the_console_rules_on_sqlite() {
+    staff_administration_over_the_api_keeps_the_console_rules(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn staff_administration_over_the_api_keeps_the_console_rules_on_postgres() {
+    staff_administration_over_the_api_keeps_the_console_rules(Backend::Postgres).await;
 }

@@ -5,11 +5,13 @@ mod follow_up;
 mod handling;
 mod reports;
 mod search;
+mod staff;
 
 pub use follow_up::*;
 pub use handling::*;
 pub use reports::*;
 pub use search::*;
+pub use staff::*;
 
 use crate::AppState;
 use crate::error::{ApiError, InvalidParam, Problem};
@@ -17,7 +19,7 @@ use crate::extract::{parse_json, read_body, require_content_type, url_pairs};
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::BytesRejection;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use bytes::Bytes;
 use hotline_core::reports::MAX_LIST_LIMIT;
 use hotline_core::{Actor, CoreError};
@@ -98,12 +100,13 @@ impl utoipa::Modify for BearerScheme {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam)),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api, list_staff, create_staff, change_staff),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam, StaffList, StaffItem, StaffGrantItem, CreateStaff, ChangeStaff, PendingApproval)),
     modifiers(&BearerScheme),
     tags(
         (name = "reports", description = "Reports from any channel"),
         (name = "follow-up", description = "The reporter's view of their report, with the follow-up code"),
+        (name = "staff", description = "Staff administration, for administrators' tokens, under the console's rules"),
         (name = "directory", description = "The public hotline directory: published contact points, and checking one")
     )
 )]
@@ -127,6 +130,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reports/{case}/steps", post(create_step))
         .route("/api/v1/reports/{case}/notices/{notice}", post(send_notice))
         .route("/api/v1/search", get(search))
+        .route("/api/v1/staff", get(list_staff).post(create_staff))
+        .route("/api/v1/staff/{username}", patch(change_staff))
         .route(
             "/api/v1/reports/{case}/follow-up",
             get(follow_up).post(follow_up_add),

@@ -1,7 +1,7 @@
 //! The administrators' pages: the staff list, new members, and changes to a member; the units,
 //! new departments, and names.
 
-use super::{Chrome, PostedForm, StaffPage, render};
+use super::{Chrome, PostedForm, StaffPage, render, vn_time};
 use crate::AppState;
 use crate::error::{PageError, field_message};
 use crate::extract::Ctx;
@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use hotline_core::admin::StaffChange;
+use hotline_core::admin::{Granted, StaffChange};
 use hotline_core::{Actor, CoreError};
 use hotline_domain::{DomainError, Role, UnitKind};
 use http::StatusCode;
@@ -28,6 +28,23 @@ pub struct StaffLine {
     pub second_factor: bool,
 }
 
+/// A role given that waits for a second administrator.
+pub struct GrantLine {
+    pub id: i64,
+    pub username: String,
+    /// The grant creates the member.
+    pub new_member: bool,
+    pub role_label: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub disabled: bool,
+    pub requester: String,
+    pub requested_at: String,
+    pub expires_at: String,
+    /// Asked for by the reader (or about them): they may withdraw it, not approve it.
+    pub own: bool,
+}
+
 pub struct RoleOption {
     pub value: &'static str,
     pub label: String,
@@ -38,6 +55,7 @@ pub struct RoleOption {
 struct AdminStaffPage {
     c: Chrome,
     staff: Vec<StaffLine>,
+    grants: Vec<GrantLine>,
     roles: Vec<RoleOption>,
     /// The one-click changes, as (action, label).
     actions: Vec<(&'static str, String)>,
@@ -54,8 +72,25 @@ async fn staff_page(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let rows = state.hotline.staff_list(actor).await?;
+    let grants = state.hotline.staff_grants(actor).await?;
     let page = AdminStaffPage {
         c: Chrome::new(ctx, Some(actor)),
+        grants: grants
+            .into_iter()
+            .map(|g| GrantLine {
+                id: g.id,
+                new_member: g.staff.is_none(),
+                own: g.requested_by == actor.0.id || g.staff == Some(actor.0.id),
+                role_label: ctx.tr.t(&format!("role-{}", g.role)),
+                username: g.username,
+                unit: g.unit.to_string(),
+                unit_name: g.unit_name,
+                disabled: g.disabled,
+                requester: g.requester,
+                requested_at: vn_time(g.requested_at),
+                expires_at: vn_time(g.expires_at),
+            })
+            .collect(),
         staff: rows
             .into_iter()
             .map(|row| StaffLine {
@@ -114,6 +149,12 @@ fn shown(ctx: &Ctx, done: Result<String, CoreError>, prefix: &str) -> Shown {
             None,
             Some(ctx.tr.t("admin-username-taken")),
         )),
+        // After the administrator check, what is refused is acting on oneself.
+        Err(CoreError::Forbidden) => Ok((
+            StatusCode::FORBIDDEN,
+            None,
+            Some(ctx.tr.t("admin-not-yourself")),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -159,7 +200,14 @@ pub async fn admin_create_staff(
                 &form.password,
             )
             .await
-            .map(|member| ctx.tr.t1("admin-created", "username", member.username)),
+            .map(|granted| match granted {
+                Granted::Done(member) => ctx.tr.t1("admin-created", "username", member.username),
+                Granted::AwaitingApproval(_) => ctx.tr.t1(
+                    "admin-awaiting",
+                    "username",
+                    form.username.trim().to_lowercase(),
+                ),
+            }),
         Err(_) => Err(DomainError::field("role", "unknown").into()),
     };
     after_change(&state, &ctx, &actor, done).await
@@ -206,7 +254,46 @@ pub async fn admin_change_staff(
         .hotline
         .change_staff(&actor, &username, change)
         .await
-        .map(|()| ctx.tr.t1("admin-changed", "username", username.clone()));
+        .map(|granted| match granted {
+            Granted::Done(()) => ctx.tr.t1("admin-changed", "username", username.clone()),
+            Granted::AwaitingApproval(_) => {
+                ctx.tr.t1("admin-awaiting", "username", username.clone())
+            }
+        });
+    after_change(&state, &ctx, &actor, done).await
+}
+
+/// The fields of [`admin_decide_grant`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AdminDecideGrantForm {
+    decision: String,
+}
+
+/// Approves or refuses (withdraws) a role waiting for a second administrator.
+pub async fn admin_decide_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(id): Path<i64>,
+    PostedForm(form): PostedForm<AdminDecideGrantForm>,
+) -> Result<Response, PageError> {
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request")),
+    };
+    let done = state
+        .hotline
+        .decide_staff_grant(&actor, id, approve)
+        .await
+        .map(|()| {
+            ctx.tr.t(if approve {
+                "admin-grant-approved"
+            } else {
+                "admin-grant-refused"
+            })
+        });
     after_change(&state, &ctx, &actor, done).await
 }
 
@@ -353,4 +440,5 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/console/admin/units/rename", post(admin_rename_unit))
         .route("/console/admin/staff/{username}", post(admin_change_staff))
+        .route("/console/admin/staff-grants/{id}", post(admin_decide_grant))
 }

@@ -1,0 +1,22 @@
+-- Roles that see identities, read every unit's reveal log or administer are given only when a
+-- second administrator approves (issue 25): one rogue administrator cannot mint the two cleared
+-- accounts a four-eyes reveal needs. A grant waits here until approved, refused or expired; a
+-- new member's first password waits as its hash.
+
+CREATE TABLE staff_grants (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    username       TEXT    NOT NULL,
+    staff_id       INTEGER REFERENCES staff (id),
+    display_name   TEXT    NOT NULL,
+    password_hash  TEXT,
+    role           TEXT    NOT NULL,
+    unit_code      TEXT    NOT NULL REFERENCES units (code),
+    disabled       INTEGER NOT NULL,
+    requested_by   INTEGER NOT NULL REFERENCES staff (id),
+    requested_at   TEXT    NOT NULL,
+    expires_at     TEXT    NOT NULL,
+    decided_by     INTEGER REFERENCES staff (id),
+    decided_at     TEXT,
+    approved       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX staff_grants_open ON staff_grants (username) WHERE decided_at IS NULL;

@@ -47,6 +47,51 @@ pub enum Reveal {
     AwaitingApproval,
 }
 
+/// What a reveal shows, and so what an approval opens: one approval, one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevealTarget {
+    /// The reporter's name, number and address as they left them.
+    Identity,
+    /// The `item`-th personal item (from 0) masked in a message.
+    Item { message: i64, item: usize },
+    /// The report as a match of a search by a phone number or e-mail address, named by a
+    /// keyed digest of what was searched (never the number itself).
+    ContactSearch { digest: String },
+}
+
+impl std::fmt::Display for RevealTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RevealTarget::Identity => f.write_str("identity"),
+            RevealTarget::Item { message, item } => write!(f, "item:{message}:{item}"),
+            RevealTarget::ContactSearch { digest } => write!(f, "search:{digest}"),
+        }
+    }
+}
+
+impl std::str::FromStr for RevealTarget {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        if s == "identity" {
+            return Ok(RevealTarget::Identity);
+        }
+        if let Some(rest) = s.strip_prefix("item:") {
+            let (message, item) = rest.split_once(':').ok_or(())?;
+            return Ok(RevealTarget::Item {
+                message: message.parse().map_err(|_| ())?,
+                item: item.parse().map_err(|_| ())?,
+            });
+        }
+        match s.strip_prefix("search:") {
+            Some(digest) if !digest.is_empty() => Ok(RevealTarget::ContactSearch {
+                digest: digest.to_owned(),
+            }),
+            _ => Err(()),
+        }
+    }
+}
+
 impl std::fmt::Debug for RevealedIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RevealedIdentity(…)")
@@ -86,7 +131,11 @@ impl Hotline {
             .clear_to_reveal(actor, case, reason, AuditAction::IdentityRevealRefused)
             .await?;
         let contact = detail.contact.ok_or(CoreError::NotFound)?;
-        let Some(recorded) = self.second_approval(actor, &detail, &case, &reason).await? else {
+        let target = RevealTarget::Identity;
+        let Some(recorded) = self
+            .second_approval(actor, &detail, &case, &target, &reason)
+            .await?
+        else {
             return Ok(Reveal::AwaitingApproval);
         };
         let sealed = self
@@ -152,7 +201,14 @@ impl Hotline {
             })
             .nth(item)
             .ok_or(CoreError::NotFound)?;
-        let Some(recorded) = self.second_approval(actor, &detail, &case, &reason).await? else {
+        let target = RevealTarget::Item {
+            message: message.id.0,
+            item,
+        };
+        let Some(recorded) = self
+            .second_approval(actor, &detail, &case, &target, &reason)
+            .await?
+        else {
             return Ok(ItemReveal::AwaitingApproval);
         };
         self.audit(
@@ -193,14 +249,15 @@ impl Hotline {
         })
     }
 
-    /// Where policy wants a second approval: takes the actor's approved request (and returns
-    /// the reason to record, naming it), or files a request and returns `None`. Elsewhere the
-    /// reason as given.
-    async fn second_approval(
+    /// Where policy wants a second approval: takes the actor's approved request for `target`
+    /// (and returns the reason to record: the one the approver read, naming the request), or
+    /// files a request and returns `None`. Elsewhere the reason as given.
+    pub(crate) async fn second_approval(
         &self,
         actor: &Actor,
         detail: &ReportDetail,
         case: &CaseNumber,
+        target: &RevealTarget,
         reason: &str,
     ) -> CoreResult<Option<String>> {
         if !self.needs_second_approval(detail.summary.legal_type) {
@@ -209,26 +266,27 @@ impl Hotline {
         let now = self.clock.now();
         let since = now - self.policy.reveal_approval_valid;
         let report = detail.summary.id;
+        let target = target.to_string();
         if let Some(request) = self
             .store
-            .take_approved_reveal(report, actor.0.id, since, now)
+            .take_approved_reveal(report, actor.0.id, &target, since, now)
             .await?
         {
             let approver = request.approved_by.map_or(0, |s| s.0);
             return Ok(Some(format!(
-                "{reason} [request {}, approved by {approver}]",
-                request.id
+                "{} [request {}, {target}, approved by {approver}]",
+                request.reason, request.id
             )));
         }
         self.audited(
             Some(actor.0.id),
             AuditAction::IdentityRevealRequested,
             case.as_str(),
-            &format!("{reason} [request {CREATED_ID}]"),
+            &format!("{reason} [request {CREATED_ID}, {target}]"),
             async |audit| {
                 Ok(self
                     .store
-                    .request_reveal(report, actor.0.id, reason, audit.at(), audit)
+                    .request_reveal(report, actor.0.id, &target, reason, audit.at(), audit)
                     .await?)
             },
         )

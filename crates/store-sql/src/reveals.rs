@@ -11,8 +11,8 @@ use crate::SqlStore;
 use crate::rows::{map_commit_err, map_err};
 
 pub(crate) const REVEAL_REQUEST_COLUMNS: &str = "q.id, q.requested_by, \
-     COALESCE(NULLIF(s.display_name, ''), s.username) AS requester, q.reason, q.requested_at, \
-     q.approved_by, q.approved_at";
+     COALESCE(NULLIF(s.display_name, ''), s.username) AS requester, q.target, q.reason, \
+     q.requested_at, q.approved_by, q.approved_at";
 
 #[any_sql_database]
 #[async_trait]
@@ -21,6 +21,7 @@ impl<DB> Reveals for SqlStore<DB> {
         &self,
         report: ReportId,
         by: StaffId,
+        target: &str,
         reason: &str,
         at: DateTime<Utc>,
         audit: Audited<'_>,
@@ -28,21 +29,23 @@ impl<DB> Reveals for SqlStore<DB> {
         let mut tx = self.begin_write().await?;
         let waiting = sqlx::query(
             "SELECT id FROM reveal_requests WHERE report_id = $1 AND requested_by = $2 \
-             AND approved_by IS NULL AND used_at IS NULL ORDER BY id LIMIT 1",
+             AND target = $3 AND approved_by IS NULL AND used_at IS NULL ORDER BY id LIMIT 1",
         )
         .bind(report.0)
         .bind(by.0)
+        .bind(target)
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
         let id = match waiting {
             Some(row) => row.int("id")?,
             None => sqlx::query(
-                "INSERT INTO reveal_requests (report_id, requested_by, reason, requested_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO reveal_requests (report_id, requested_by, target, reason, \
+                 requested_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(report.0)
             .bind(by.0)
+            .bind(target)
             .bind(reason)
             .bind(at)
             .fetch_one(&mut *tx)
@@ -103,6 +106,7 @@ impl<DB> Reveals for SqlStore<DB> {
         &self,
         report: ReportId,
         requester: StaffId,
+        target: &str,
         approved_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<RevealRequest>> {
@@ -110,11 +114,13 @@ impl<DB> Reveals for SqlStore<DB> {
         let taken = sqlx::query(
             "UPDATE reveal_requests SET used_at = $1 WHERE id = \
              (SELECT id FROM reveal_requests WHERE report_id = $2 AND requested_by = $3 \
-              AND approved_at >= $4 AND used_at IS NULL ORDER BY id LIMIT 1) RETURNING id",
+              AND target = $4 AND approved_at >= $5 AND used_at IS NULL ORDER BY id LIMIT 1) \
+             RETURNING id",
         )
         .bind(at)
         .bind(report.0)
         .bind(requester.0)
+        .bind(target)
         .bind(approved_since)
         .fetch_optional(&mut *tx)
         .await

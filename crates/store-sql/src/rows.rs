@@ -238,6 +238,7 @@ pub fn reveal_request(row: &impl Columns) -> StoreResult<RevealRequest> {
         id: row.int("id")?,
         requested_by: StaffId(row.int("requested_by")?),
         requester: row.text("requester")?,
+        target: row.text("target")?,
         reason: row.text("reason")?,
         requested_at: row.time("requested_at")?,
         approved_by: row.int_opt("approved_by")?.map(StaffId),

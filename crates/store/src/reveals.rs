@@ -9,11 +9,13 @@ use crate::{Audited, StoreResult};
 /// Reveals that wait for a second person's approval.
 #[async_trait]
 pub trait Reveals: Send + Sync {
-    /// Records a request by `by`, or returns the one still waiting from them for this report.
+    /// Records a request by `by` to see `target` of a report, or returns the one still
+    /// waiting from them for that target.
     async fn request_reveal(
         &self,
         report: ReportId,
         by: StaffId,
+        target: &str,
         reason: &str,
         at: DateTime<Utc>,
         audit: Audited<'_>,
@@ -30,12 +32,13 @@ pub trait Reveals: Send + Sync {
         at: DateTime<Utc>,
         audit: Audited<'_>,
     ) -> StoreResult<bool>;
-    /// Takes (marks used) the oldest request of `requester` for `report` approved since
-    /// `approved_since`; each approval opens one reveal.
+    /// Takes (marks used) the oldest request of `requester` for `target` of `report` approved
+    /// since `approved_since`; each approval opens one reveal, of the target it names.
     async fn take_approved_reveal(
         &self,
         report: ReportId,
         requester: StaffId,
+        target: &str,
         approved_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<RevealRequest>>;
@@ -48,6 +51,8 @@ pub struct RevealRequest {
     pub requested_by: StaffId,
     /// The asker's display name (their username when they have none).
     pub requester: String,
+    /// What it asks to see: `identity`, `item:<message>:<n>` or `search:<digest>`.
+    pub target: String,
     pub reason: String,
     pub requested_at: DateTime<Utc>,
     pub approved_by: Option<StaffId>,

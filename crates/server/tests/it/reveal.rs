@@ -351,3 +351,59 @@ async fn a_reveal_about_police_conduct_needs_a_second_approval_on_sqlite() {
 async fn a_reveal_about_police_conduct_needs_a_second_approval_on_postgres() {
     second_approval(Backend::Postgres).await;
 }
+
+/// An approval opens what it names and nothing else: a witness's number approved does not
+/// open the reporter's identity (issue 25, finding 6); the approver reads which it is.
+async fn an_approval_opens_only_what_it_names(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.inspector", Role::Inspector, "22").await;
+    let server = Server::start(data.config()).await;
+    let case = report_with_identity(
+        &server,
+        "Tố cáo cán bộ nhận tiền; nhân chứng là anh Hòa, số 0987 654 321",
+    )
+    .await;
+    classify(&data, backend, &case, "police_conduct").await;
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let report = page(&director, server.url(&format!("/console/reports/{case}"))).await;
+    let message = form_value(&report, "message");
+    let reason = "Mời nhân chứng đến làm việc";
+    let (status, _) = reveal_item(&director, &server, &case, &message, "0", reason).await;
+    assert_eq!(status, 202, "the witness's number waits for approval");
+
+    let inspector = browser();
+    sign_in(&inspector, &server, "qn.inspector").await;
+    let view = page(&inspector, server.url(&format!("/console/reports/{case}"))).await;
+    assert!(
+        view.contains(&format!("Mục thứ 1 bị che trong tin nhắn số {message}")),
+        "the approver reads what will be revealed"
+    );
+    let request = form_value(&view, "request");
+    assert_eq!(approve(&inspector, &server, &case, &request).await, 303);
+
+    // The approval of the witness's number does not open the reporter's identity.
+    let (status, body) = reveal(&director, &server, &case, reason).await;
+    assert_eq!(status, 202);
+    assert!(!body.contains(NAME));
+    let (status, body) = reveal_item(&director, &server, &case, &message, "0", reason).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("0987 654 321"));
+    let (status, body) = reveal_item(&director, &server, &case, &message, "0", reason).await;
+    assert_eq!(status, 202, "used once");
+    assert!(!body.contains("0987 654 321"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_approval_opens_only_what_it_names_on_sqlite() {
+    an_approval_opens_only_what_it_names(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_approval_opens_only_what_it_names_on_postgres() {
+    an_approval_opens_only_what_it_names(Backend::Postgres).await;
+}

@@ -200,7 +200,14 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
     let (report_id, asker_id) = (receipt.report, asker.id);
     dies_before_its_record(&store, |store, audit| async move {
         store
-            .request_reveal(report_id, asker_id, "to call back", at(2, 3), audit)
+            .request_reveal(
+                report_id,
+                asker_id,
+                "identity",
+                "to call back",
+                at(2, 3),
+                audit,
+            )
             .await
     })
     .await;
@@ -216,6 +223,7 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
         .request_reveal(
             receipt.report,
             asker.id,
+            "item:1:0",
             "to call the witness back",
             at(2, 3),
             audited(),

@@ -34,6 +34,7 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
         .request_reveal(
             receipt.report,
             asker.id,
+            "item:7:0",
             "xác minh nhân chứng",
             at(3, 0),
             audited(),
@@ -41,19 +42,39 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
         .await
         .unwrap();
     let again = store
-        .request_reveal(receipt.report, asker.id, "lần nữa", at(3, 1), audited())
+        .request_reveal(
+            receipt.report,
+            asker.id,
+            "item:7:0",
+            "lần nữa",
+            at(3, 1),
+            audited(),
+        )
         .await
         .unwrap();
-    assert_eq!(id, again, "one waiting request per person");
+    assert_eq!(id, again, "one waiting request per person and target");
+    let identity = store
+        .request_reveal(
+            receipt.report,
+            asker.id,
+            "identity",
+            "gọi lại người báo",
+            at(3, 1),
+            audited(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(identity, id, "another target is another request");
     let open = store.open_reveal_requests(receipt.report).await.unwrap();
-    assert_eq!(open.len(), 1);
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0].target, "item:7:0");
     assert_eq!(open[0].requester, "Trần A");
     assert_eq!(open[0].reason, "xác minh nhân chứng");
     assert_eq!(open[0].approved_by, None);
 
     assert!(
         store
-            .take_approved_reveal(receipt.report, asker.id, at(1, 0), at(3, 2))
+            .take_approved_reveal(receipt.report, asker.id, "item:7:0", at(1, 0), at(3, 2))
             .await
             .unwrap()
             .is_none(),
@@ -93,14 +114,22 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
     );
     assert!(
         store
-            .take_approved_reveal(receipt.report, asker.id, at(3, 5), at(3, 6))
+            .take_approved_reveal(receipt.report, asker.id, "identity", at(3, 0), at(3, 6))
+            .await
+            .unwrap()
+            .is_none(),
+        "an approval opens only the target it names"
+    );
+    assert!(
+        store
+            .take_approved_reveal(receipt.report, asker.id, "item:7:0", at(3, 5), at(3, 6))
             .await
             .unwrap()
             .is_none(),
         "an approval older than the window does not count"
     );
     let taken = store
-        .take_approved_reveal(receipt.report, asker.id, at(3, 0), at(3, 6))
+        .take_approved_reveal(receipt.report, asker.id, "item:7:0", at(3, 0), at(3, 6))
         .await
         .unwrap()
         .unwrap();
@@ -108,17 +137,13 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
     assert_eq!(taken.approved_by, Some(other.id));
     assert!(
         store
-            .take_approved_reveal(receipt.report, asker.id, at(3, 0), at(3, 7))
+            .take_approved_reveal(receipt.report, asker.id, "item:7:0", at(3, 0), at(3, 7))
             .await
             .unwrap()
             .is_none(),
         "one approval, one reveal"
     );
-    assert!(
-        store
-            .open_reveal_requests(receipt.report)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let open = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, identity, "the other target still waits");
 }

@@ -13,6 +13,7 @@ use crate::pages::{Chrome, StaffPage, render, vn_time};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use hotline_core::identity::RevealTarget;
 use hotline_core::reports::ReportView;
 use hotline_core::{Actor, CoreError};
 use hotline_domain::workflow::Procedure;
@@ -159,6 +160,8 @@ pub(crate) struct TriageSection {
 /// A request to reveal an identity, as listed for members with clearance.
 pub struct RequestLine {
     pub id: i64,
+    /// What an approval would let the asker see.
+    pub what: String,
     pub who: String,
     pub at: String,
     pub at_iso: String,
@@ -567,6 +570,15 @@ pub(crate) async fn report_response(
             .iter()
             .map(|r| RequestLine {
                 id: r.id,
+                what: match r.target.parse() {
+                    Ok(RevealTarget::Item { message, item }) => ctx.tr.t2(
+                        "reveal-target-item",
+                        ("item", (item + 1).to_string()),
+                        ("message", message.to_string()),
+                    ),
+                    Ok(RevealTarget::ContactSearch { .. }) => ctx.tr.t("reveal-target-search"),
+                    Ok(RevealTarget::Identity) | Err(()) => ctx.tr.t("reveal-target-identity"),
+                },
                 who: r.requester.clone(),
                 at: vn_time(r.requested_at),
                 at_iso: r.requested_at.to_rfc3339(),

@@ -618,7 +618,7 @@ async fn inbox(
     ] {
         let mut figures = timed(rounds, || async {
             hotline
-                .search_reports(&duty, query, &newest, 50)
+                .search_reports(&duty, query, None, &newest, 50)
                 .await
                 .map(|_| ())
         })

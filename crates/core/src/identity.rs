@@ -294,6 +294,94 @@ impl Hotline {
         Ok(None)
     }
 
+    /// Makes a search by a phone number or e-mail address a reveal: each match is recorded
+    /// in the reveal log under its case with the reason and a keyed digest of what was
+    /// searched (never the number); a match that policy keeps behind a second approval is
+    /// shown only under an approval of this search for it, and otherwise leaves `reports`
+    /// with a request filed. Returns how many wait for approval.
+    pub(crate) async fn reveal_contact_matches(
+        &self,
+        actor: &Actor,
+        searched: &str,
+        reason: &str,
+        reports: &mut Vec<hotline_store::ReportSummary>,
+    ) -> CoreResult<usize> {
+        let index = self.keys.blind_index("contact-search", searched);
+        let digest = hex::encode(index.iter().take(16).copied().collect::<Vec<u8>>());
+        let target = RevealTarget::ContactSearch { digest }.to_string();
+        let now = self.clock.now();
+        let since = now - self.policy.reveal_approval_valid;
+        let mut shown = Vec::with_capacity(reports.len());
+        let mut records: Vec<(String, String)> = Vec::new();
+        let mut waiting = Vec::new();
+        for report in reports.drain(..) {
+            let case = report.case_number.to_string();
+            if !self.needs_second_approval(report.legal_type) {
+                records.push((case, format!("{reason} [{target}]")));
+                shown.push(report);
+                continue;
+            }
+            match self
+                .store
+                .take_approved_reveal(report.id, actor.0.id, &target, since, now)
+                .await?
+            {
+                Some(request) => {
+                    let approver = request.approved_by.map_or(0, |s| s.0);
+                    records.push((
+                        case,
+                        format!(
+                            "{} [request {}, {target}, approved by {approver}]",
+                            request.reason, request.id
+                        ),
+                    ));
+                    shown.push(report);
+                }
+                None => waiting.push(report),
+            }
+        }
+        // Recorded before anything is shown: no reveal without its record. A search that
+        // matched nothing is recorded under the searcher's unit.
+        if records.is_empty() {
+            records.push((
+                actor.0.unit.to_string(),
+                format!("{reason} [{target}, no match shown]"),
+            ));
+        }
+        let entries: Vec<_> = records
+            .iter()
+            .map(|(subject, detail)| {
+                (
+                    Some(actor.0.id),
+                    AuditAction::IdentitySearchedByContact,
+                    subject.as_str(),
+                    detail.as_str(),
+                )
+            })
+            .collect();
+        self.audited_all(&entries, async |audit| {
+            Ok(self.store.append_audit(audit).await?)
+        })
+        .await?;
+        for report in &waiting {
+            self.audited(
+                Some(actor.0.id),
+                AuditAction::IdentityRevealRequested,
+                report.case_number.as_str(),
+                &format!("{reason} [request {CREATED_ID}, {target}]"),
+                async |audit| {
+                    Ok(self
+                        .store
+                        .request_reveal(report.id, actor.0.id, &target, reason, audit.at(), audit)
+                        .await?)
+                },
+            )
+            .await?;
+        }
+        *reports = shown;
+        Ok(waiting.len())
+    }
+
     /// Whether a report of `legal_type` needs a second person's approval for a reveal.
     pub fn needs_second_approval(&self, legal_type: Option<hotline_domain::LegalType>) -> bool {
         legal_type.is_some_and(|t| {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::AuditAction;
 use hotline_domain::pii::Segment;
 use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
-use hotline_domain::{CaseNumber, Channel, Pseudonym, ReportEvent};
+use hotline_domain::{CaseNumber, Channel, DomainError, Pseudonym, ReportEvent};
 use hotline_store::StoreError;
 use hotline_store::{
     Attachment, Event, FacetCount, Message, NewerReports, Note, ReportCursor, ReportDetail,
@@ -32,6 +32,16 @@ pub enum Part {
 pub struct MessageView {
     pub message: Message,
     pub parts: Vec<Part>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOutcome {
+    pub hits: Vec<SearchHit>,
+    /// Matches of a search by phone number or e-mail that policy keeps behind a second
+    /// approval (reports about police conduct): a request for each now waits for it, and the
+    /// same search shows them once approved.
+    pub awaiting_approval: usize,
 }
 
 /// A report found by a search, with the passage that matched.
@@ -207,20 +217,25 @@ impl Hotline {
         &self,
         actor: &Actor,
         query: &str,
+        reason: Option<&str>,
         filter: &ReportFilter,
         limit: u32,
-    ) -> CoreResult<Vec<SearchHit>> {
+    ) -> CoreResult<SearchOutcome> {
         let query = clean_line(query);
         if query.is_empty() {
             let page = self.inbox(actor, filter, limit).await?;
-            return Ok(page
+            let hits = page
                 .reports
                 .into_iter()
                 .map(|report| SearchHit {
                     report,
                     snippet: Vec::new(),
                 })
-                .collect());
+                .collect();
+            return Ok(SearchOutcome {
+                hits,
+                awaiting_approval: 0,
+            });
         }
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
         // What is masked for a reader is not searchable by them in any form: a phone, ID or
@@ -238,7 +253,10 @@ impl Hotline {
                 .iter()
                 .any(|token| token.chars().filter(char::is_ascii_digit).count() >= 9);
         let by_phone = Phone::parse(&query).filter(|_| is_number_only(&query));
-        if (holds_personal || by_phone.is_some()) && !actor.0.role.may_reveal_identity() {
+        // A case number alone is looked up as one, never searched as words or a number.
+        let contact_search =
+            (holds_personal || by_phone.is_some()) && CaseNumber::parse(&query).is_none();
+        if contact_search && !actor.0.role.may_reveal_identity() {
             self.audit(
                 Some(actor.0.id),
                 AuditAction::ReportsPhoneSearchRefused,
@@ -248,6 +266,15 @@ impl Hotline {
             .await?;
             return Err(CoreError::Forbidden);
         }
+        // A search by a number or an address ties it to reports: a reveal, with its reason.
+        let contact_reason = if contact_search {
+            match reason.map(str::trim).filter(|r| !r.is_empty()) {
+                None => return Err(DomainError::field("reason", "required").into()),
+                Some(reason) => Some(crate::identity::written_reason(reason)?),
+            }
+        } else {
+            None
+        };
         let visibility = actor.visibility();
         let searched_words = search_tokens(&query);
         let (mut reports, how) = if let Some(case) = CaseNumber::parse(&query) {
@@ -257,7 +284,7 @@ impl Hotline {
                 Err(e) => return Err(e.into()),
             };
             (found, "case".to_owned())
-        } else if let Some(phone) = by_phone {
+        } else if let Some(phone) = &by_phone {
             let index = self.keys.blind_index("phone", phone.e164());
             let found = self
                 .store
@@ -284,6 +311,17 @@ impl Hotline {
             &format!("by={how} results={}", reports.len()),
         )
         .await?;
+        let awaiting_approval = match contact_reason {
+            Some(reason) => {
+                let searched = match &by_phone {
+                    Some(phone) => phone.e164().to_owned(),
+                    None => search_tokens(&query).join(" "),
+                };
+                self.reveal_contact_matches(actor, &searched, &reason, &mut reports)
+                    .await?
+            }
+            None => 0,
+        };
         let by_words = how.starts_with("words");
         let mut hits = Vec::with_capacity(reports.len());
         for report in reports {
@@ -294,7 +332,10 @@ impl Hotline {
             };
             hits.push(SearchHit { report, snippet });
         }
-        Ok(hits)
+        Ok(SearchOutcome {
+            hits,
+            awaiting_approval,
+        })
     }
 
     /// Where `words` stand in a report: its first message that holds one of them, oldest

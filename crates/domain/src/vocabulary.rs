@@ -447,6 +447,7 @@ string_enum!(
         IdentityRevealRefused => "identity.reveal_refused",
         IdentityRevealRequested => "identity.reveal_requested",
         IdentityRevealed => "identity.revealed",
+        IdentitySearchedByContact => "identity.searched_by_contact",
         KeysExported => "keys.exported",
         KeysRotated => "keys.rotated",
         KeysRotationStarted => "keys.rotation_started",
@@ -690,6 +691,7 @@ mod tests {
                 "identity.reveal_refused",
                 "identity.reveal_requested",
                 "identity.revealed",
+                "identity.searched_by_contact",
                 "text.item_reveal_refused",
                 "text.item_revealed"
             ]

@@ -312,7 +312,7 @@ async fn logs_carry_no_identity_and_no_report_text() {
         ),
         (
             format!("{base}/console/search"),
-            vec![csrf, ("q", "0912 345 678")],
+            vec![csrf, ("q", "0912 345 678"), reason],
         ),
     ] {
         let r = officer.post(&path).form(&form).send().await.unwrap();

@@ -407,3 +407,112 @@ async fn an_approval_opens_only_what_it_names_on_sqlite() {
 async fn an_approval_opens_only_what_it_names_on_postgres() {
     an_approval_opens_only_what_it_names(Backend::Postgres).await;
 }
+
+/// A search by phone number is a reveal: cleared members give a reason (400 naming it
+/// otherwise), and a report about police conduct matches only under a second approval of
+/// that search (issue 25, finding 4).
+async fn a_search_by_phone_number_is_a_reveal(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.inspector", Role::Inspector, "22").await;
+    let token = data.token("qn.director").await;
+    let server = Server::start(data.config()).await;
+    let ordinary = report_with_identity(&server, "Trộm xe máy trước cổng chợ").await;
+    let conduct = report_with_identity(&server, "Tố cáo cán bộ trạm kiểm soát nhận tiền").await;
+    classify(&data, backend, &conduct, "police_conduct").await;
+    let client = reqwest::Client::new();
+    let search = async |query: &str| {
+        let r = client
+            .get(server.url("/api/v1/search"))
+            .query(&[("q", query)])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let cases = |found: &Value| -> Vec<String> {
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["case_number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (status, problem) = search("0912345678").await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"][0]["field"], "reason", "{problem}");
+    let (status, _) = search("0912345678&reason=ngắn").await;
+    assert_eq!(status, 400, "a query is not a reason");
+    let reasoned = "0912345678";
+    let with_reason = async |why: &str| {
+        let r = client
+            .get(server.url("/api/v1/search"))
+            .query(&[("q", reasoned), ("reason", why)])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let why = "Xác minh người tố cáo nhiều lần";
+    let (status, found) = with_reason(why).await;
+    assert_eq!(status, 200);
+    assert_eq!(cases(&found), [ordinary.as_str()]);
+    assert_eq!(found["awaiting_approval"], 1);
+
+    // Another member with clearance approves that search's match; the same search shows it
+    // once.
+    let inspector = browser();
+    sign_in(&inspector, &server, "qn.inspector").await;
+    let view = page(
+        &inspector,
+        server.url(&format!("/console/reports/{conduct}")),
+    )
+    .await;
+    assert!(view.contains("kết quả tìm theo số điện thoại hoặc e-mail") && !view.contains("0912"));
+    let request = form_value(&view, "request");
+    assert_eq!(approve(&inspector, &server, &conduct, &request).await, 303);
+    let (_, found) = with_reason(why).await;
+    let mut shown = cases(&found);
+    shown.sort_unstable();
+    let mut both = vec![ordinary.clone(), conduct.clone()];
+    both.sort_unstable();
+    assert_eq!(shown, both);
+    assert_eq!(found["awaiting_approval"], 0);
+    let (_, found) = with_reason(why).await;
+    assert_eq!(
+        cases(&found),
+        [ordinary.as_str()],
+        "one approval, one showing"
+    );
+    server.stop().await;
+
+    let service = Service::open(&data.config()).await.unwrap();
+    let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    service.close().await;
+    let log: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e.action == "identity.searched_by_contact")
+        .map(|e| (e.subject.as_str(), e.detail.as_str()))
+        .collect();
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert!(
+        log.iter()
+            .any(|(case, detail)| *case == conduct && detail.contains("approved by"))
+    );
+    assert!(log.iter().all(|(_, detail)| !detail.contains("0912")));
+}
+
+#[tokio::test]
+async fn a_search_by_phone_number_is_a_reveal_on_sqlite() {
+    a_search_by_phone_number_is_a_reveal(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_search_by_phone_number_is_a_reveal_on_postgres() {
+    a_search_by_phone_number_is_a_reveal(Backend::Postgres).await;
+}

@@ -28,9 +28,19 @@ async fn submit_as(server: &Server, text: &str, province: u32, who: (&str, &str)
 }
 
 async fn search(client: &reqwest::Client, server: &Server, query: &str) -> (u16, String) {
+    search_with_reason(client, server, query, "").await
+}
+
+async fn search_with_reason(
+    client: &reqwest::Client,
+    server: &Server,
+    query: &str,
+    reason: &str,
+) -> (u16, String) {
+    let fields = [("q", query), ("reason", reason)];
     let r = client
         .post(server.url("/console/search"))
-        .form(&crate::harness::console_form(client, server, &[("q", query)]).await)
+        .form(&crate::harness::console_form(client, server, &fields).await)
         .send()
         .await
         .unwrap();
@@ -74,7 +84,8 @@ async fn searching(backend: Backend) {
         !page.contains(&elsewhere),
         "another province's report is not found"
     );
-    let (_, page) = search(&director, &server, &gambling).await;
+    let (status, page) = search(&director, &server, &gambling).await;
+    assert_eq!(status, 200, "a case number is no contact search");
     assert!(
         page.contains(&gambling) && !page.contains(&theft),
         "by case number"
@@ -103,8 +114,13 @@ async fn searching(backend: Backend) {
         "another reporter, another pseudonym"
     );
 
-    // The same reporter across reports, by phone: members with clearance only.
-    let (_, page) = search(&director, &server, "0912.345.678").await;
+    // The same reporter across reports, by phone: members with clearance only, and with a
+    // reason, for it is a reveal (issue 25, finding 4).
+    let (status, page) = search(&director, &server, "0912.345.678").await;
+    assert_eq!(status, 400, "a search by phone without a reason");
+    assert!(page.contains("hãy ghi lý do") && !page.contains(&theft));
+    let why = "Xác minh người báo tin nhiều vụ";
+    let (_, page) = search_with_reason(&director, &server, "0912.345.678", why).await;
     assert!(page.contains(&theft) && page.contains(&gambling) && !page.contains(&elsewhere));
     let handler = browser();
     sign_in(&handler, &server, "qn.handler").await;
@@ -130,7 +146,7 @@ async fn searching(backend: Backend) {
         assert_eq!(status, 403, "{disguised}");
         assert!(!page.contains(&fraud));
     }
-    let (status, page) = search(&director, &server, "0123456789012 chợ").await;
+    let (status, page) = search_with_reason(&director, &server, "0123456789012 chợ", why).await;
     assert_eq!(status, 200);
     assert!(page.contains(&fraud), "a member with clearance finds it");
 
@@ -198,6 +214,21 @@ async fn searching(backend: Backend) {
             .count(),
         4
     );
+    // Each match of a search by number is a reveal under its case, with the reason and a
+    // keyed digest of the number, never the number.
+    let revealed: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "identity.searched_by_contact")
+        .collect();
+    let mut cases: Vec<&str> = revealed.iter().map(|e| e.subject.as_str()).collect();
+    cases.sort_unstable();
+    let mut expected = vec![theft.as_str(), gambling.as_str(), fraud.as_str()];
+    expected.sort_unstable();
+    assert_eq!(cases, expected);
+    assert!(revealed.iter().all(|e| e.detail.starts_with(why)
+        && e.detail.contains("[search:")
+        && !e.detail.contains("0912")
+        && !e.detail.contains("84912")));
 }
 
 #[tokio::test]

@@ -203,7 +203,18 @@ async fn staff_api(backend: Backend) {
         .get(Some(&qn_handler), "/api/v1/search?q=0912345678")
         .await;
     assert_eq!(status, 403, "a phone-number search needs clearance");
-    let (status, found) = api.get(Some(&qn), "/api/v1/search?q=0912345678").await;
+    let (status, problem) = api.get(Some(&qn), "/api/v1/search?q=0912345678").await;
+    assert_eq!(
+        status, 400,
+        "a phone-number search is a reveal, with a reason"
+    );
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let (status, found) = api
+        .get(
+            Some(&qn),
+            "/api/v1/search?q=0912345678&reason=G%E1%BB%8Di%20l%E1%BA%A1i%20x%C3%A1c%20minh",
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     let (status, _) = api.get(Some(&qn), "/api/v1/search?q=x&limit=0").await;

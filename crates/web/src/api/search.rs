@@ -15,13 +15,17 @@ use utoipa::ToSchema;
 ///
 /// Reports within the caller's scope holding every word of `q`, with or without diacritics
 /// and in any case; a case number finds that report; a phone number finds its owner's reports
-/// (only for roles with clearance: 403 otherwise). Newest first. Audited, without the terms.
+/// (only for roles with clearance: 403 otherwise). A query holding a phone number or e-mail
+/// address is a reveal: it needs a `reason` (400 naming it otherwise), each match is in the
+/// reveal log, and matches about police conduct wait for a second approval. Newest first.
+/// Audited, without the terms.
 #[utoipa::path(
     get,
     path = "/api/v1/search",
     tag = "reports",
     params(
         ("q" = String, Query, description = "Words, a case number or a phone number"),
+        ("reason" = Option<String>, Query, description = "Why, 10 to 500 characters: required for a search holding a phone number or e-mail address, which is a reveal"),
         ("status" = Option<String>, Query, description = "Only reports in this status"),
         ("urgency" = Option<String>, Query, description = "Only reports of this urgency"),
         ("channel" = Option<String>, Query, description = "Only reports from this channel"),
@@ -31,7 +35,7 @@ use utoipa::ToSchema;
     ),
     responses(
         (status = 200, body = SearchResults),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad query, or a search by phone number or e-mail without a reason", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A query holding a phone, ID or account number or an e-mail address, from a member without clearance", body = Problem, content_type = "application/problem+json"),
     ),
@@ -55,15 +59,22 @@ pub async fn search(
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
+    let reason = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.as_str());
     // The console's filters narrow the search here too (`status`, `urgency`, `channel`, …).
     let filter = crate::pages::InboxQuery::from_query(uri.query())
         .filter(actor.0.id, state.hotline.clock.now());
-    let hits = state
+    let found = state
         .hotline
-        .search_reports(&actor, query, &filter, limit)
+        .search_reports(&actor, query, reason, &filter, limit)
         .await?;
     Ok(Json(SearchResults {
-        items: hits
+        awaiting_approval: found.awaiting_approval,
+        items: found
+            .hits
             .into_iter()
             .map(|hit| SearchItem {
                 snippet: hit
@@ -81,6 +92,10 @@ pub async fn search(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResults {
     pub items: Vec<SearchItem>,
+    /// For a search by phone number or e-mail: matches about police conduct kept behind a
+    /// second approval (a request for each now waits; the same search shows them once
+    /// approved). 0 otherwise.
+    pub awaiting_approval: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

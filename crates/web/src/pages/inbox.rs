@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use hotline_core::{Actor, CoreError};
-use hotline_domain::{Channel, LegalType, ReportStatus, Topic, Urgency};
+use hotline_domain::{Channel, DomainError, LegalType, ReportStatus, Topic, Urgency};
 use hotline_store::ReportSummary;
 use http::{StatusCode, header};
 use serde::Deserialize;
@@ -67,6 +67,10 @@ pub(crate) struct InboxPage {
     /// The search, when the list answers one.
     query: Option<String>,
     search_error: Option<String>,
+    /// What a search by a number or address left waiting for a second approval.
+    search_notice: Option<String>,
+    /// The reader may search by a phone number or e-mail address (with a reason).
+    may_search_contacts: bool,
     filters: InboxQuery,
     choices: FilterChoices,
     /// The next page, when there is one.
@@ -127,6 +131,8 @@ pub async fn inbox(
         rows,
         query: None,
         search_error: None,
+        search_notice: None,
+        may_search_contacts: actor.0.role.may_reveal_identity(),
         choices: choices(&ctx, &counts, units),
         filters,
         next_href,
@@ -223,6 +229,8 @@ pub async fn inbox_updates(
 #[serde(default)]
 pub struct SearchForm {
     q: String,
+    /// Why, for a search by a phone number or e-mail address (a reveal).
+    reason: String,
     /// The inbox's filters, narrowing the search.
     #[serde(flatten)]
     filters: HashMap<String, String>,
@@ -239,42 +247,55 @@ pub async fn search(
     let query = form.q.to_owned();
     let filters = InboxQuery::from_fields(&form.filters);
     let filter = filters.filter(actor.0.id, state.hotline.clock.now());
+    let reason = Some(form.reason.as_str()).filter(|r| !r.trim().is_empty());
     match state
         .hotline
-        .search_reports(&actor, &query, &filter, 200)
+        .search_reports(&actor, &query, reason, &filter, 200)
         .await
     {
-        Ok(hits) => {
-            let rows = hits
+        Ok(found) => {
+            let rows = found
+                .hits
                 .into_iter()
                 .map(|hit| Row {
                     snippet: hit.snippet,
                     ..row(&ctx, &hit.report, state.hotline.clock.now())
                 })
                 .collect();
+            let notice = (found.awaiting_approval > 0).then(|| {
+                ctx.tr
+                    .t1("search-awaiting-approval", "count", found.awaiting_approval)
+            });
             inbox_page(
                 &ctx,
                 &actor,
                 rows,
                 Some(query),
-                None,
+                (None, notice),
                 StatusCode::OK,
                 filters,
             )
         }
-        Err(CoreError::Forbidden) => {
-            let error = ctx.tr.t("search-phone-needs-clearance");
+        Err(e) => {
+            let (status, error) = match e {
+                CoreError::Forbidden => (StatusCode::FORBIDDEN, "search-phone-needs-clearance"),
+                CoreError::Domain(DomainError::Invalid(ref errors))
+                    if errors.iter().any(|e| e.field == "reason") =>
+                {
+                    (StatusCode::BAD_REQUEST, "search-contact-needs-reason")
+                }
+                e => return Err(PageError::from(e)),
+            };
             inbox_page(
                 &ctx,
                 &actor,
                 Vec::new(),
                 Some(query),
-                Some(error),
-                StatusCode::FORBIDDEN,
+                (Some(ctx.tr.t(error)), None),
+                status,
                 filters,
             )
         }
-        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -283,7 +304,7 @@ pub(crate) fn inbox_page(
     actor: &Actor,
     rows: Vec<Row>,
     query: Option<String>,
-    search_error: Option<String>,
+    (search_error, search_notice): (Option<String>, Option<String>),
     status: StatusCode,
     filters: InboxQuery,
 ) -> Result<Response, PageError> {
@@ -293,6 +314,8 @@ pub(crate) fn inbox_page(
         rows,
         query,
         search_error,
+        search_notice,
+        may_search_contacts: actor.0.role.may_reveal_identity(),
         filters,
         choices: FilterChoices::default(),
         next_href: None,

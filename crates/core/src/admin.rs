@@ -179,14 +179,8 @@ impl Hotline {
                 disabled,
             } => {
                 if oneself {
-                    // Saving one's own line unchanged is no change; anything else is refused
-                    // before the unit is even looked at.
-                    let same_unit = unit.trim().parse::<UnitCode>().ok() == Some(member.unit);
-                    return if same_unit && role == member.role && disabled == member.disabled {
-                        Ok(Granted::Done(()))
-                    } else {
-                        Err(CoreError::Forbidden)
-                    };
+                    // Refused before the unit is even looked at.
+                    return Err(CoreError::Forbidden);
                 }
                 let unit = self.managed_unit(actor, &unit, "unit").await?;
                 let unchanged =
@@ -292,7 +286,24 @@ impl Hotline {
             return Err(CoreError::NotFound);
         }
         if approve && (grant.requested_by == actor.0.id || grant.staff == Some(actor.0.id)) {
+            self.audit(
+                Some(actor.0.id),
+                AuditAction::StaffGrantRefused,
+                &grant.username,
+                &format!("grant {id}: approval by its asker or its member refused"),
+            )
+            .await?;
             return Err(CoreError::Forbidden);
+        }
+        // A grant outlives no change to its asker: one disabled, demoted or moved away since
+        // asking has it approved no more.
+        let asker = self.store.staff(grant.requested_by).await?;
+        if approve
+            && (asker.disabled
+                || asker.role != Role::Administrator
+                || !grant.unit_path.starts_with(&asker.unit_path))
+        {
+            return Err(DomainError::field("grant", "not_waiting").into());
         }
         let detail = format!(
             "grant {id} role={} unit={} disabled={}",

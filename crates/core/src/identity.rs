@@ -298,14 +298,14 @@ impl Hotline {
     /// in the reveal log under its case with the reason and a keyed digest of what was
     /// searched (never the number); a match that policy keeps behind a second approval is
     /// shown only under an approval of this search for it, and otherwise leaves `reports`
-    /// with a request filed. Returns how many wait for approval.
+    /// with a request filed.
     pub(crate) async fn reveal_contact_matches(
         &self,
         actor: &Actor,
         searched: &str,
         reason: &str,
         reports: &mut Vec<hotline_store::ReportSummary>,
-    ) -> CoreResult<usize> {
+    ) -> CoreResult<()> {
         let index = self.keys.blind_index("contact-search", searched);
         let digest = hex::encode(index.iter().take(16).copied().collect::<Vec<u8>>());
         let target = RevealTarget::ContactSearch { digest }.to_string();
@@ -379,7 +379,7 @@ impl Hotline {
             .await?;
         }
         *reports = shown;
-        Ok(waiting.len())
+        Ok(())
     }
 
     /// Whether a report of `legal_type` needs a second person's approval for a reveal.

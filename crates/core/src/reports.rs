@@ -38,10 +38,10 @@ pub struct MessageView {
 #[derive(Debug, Clone, Default)]
 pub struct SearchOutcome {
     pub hits: Vec<SearchHit>,
-    /// Matches of a search by phone number or e-mail that policy keeps behind a second
-    /// approval (reports about police conduct): a request for each now waits for it, and the
-    /// same search shows them once approved.
-    pub awaiting_approval: usize,
+    /// A search by phone number or e-mail: any match that policy keeps behind a second
+    /// approval (a report about police conduct) now waits for it, and the same search shows
+    /// it once approved. Whether there is any such match is not told.
+    pub by_contact: bool,
 }
 
 /// A report found by a search, with the passage that matched.
@@ -234,7 +234,7 @@ impl Hotline {
                 .collect();
             return Ok(SearchOutcome {
                 hits,
-                awaiting_approval: 0,
+                by_contact: false,
             });
         }
         let limit = limit.clamp(1, MAX_LIST_LIMIT);
@@ -311,17 +311,15 @@ impl Hotline {
             &format!("by={how} results={}", reports.len()),
         )
         .await?;
-        let awaiting_approval = match contact_reason {
-            Some(reason) => {
-                let searched = match &by_phone {
-                    Some(phone) => phone.e164().to_owned(),
-                    None => search_tokens(&query).join(" "),
-                };
-                self.reveal_contact_matches(actor, &searched, &reason, &mut reports)
-                    .await?
-            }
-            None => 0,
-        };
+        let by_contact = contact_reason.is_some();
+        if let Some(reason) = contact_reason {
+            let searched = match &by_phone {
+                Some(phone) => phone.e164().to_owned(),
+                None => search_tokens(&query).join(" "),
+            };
+            self.reveal_contact_matches(actor, &searched, &reason, &mut reports)
+                .await?;
+        }
         let by_words = how.starts_with("words");
         let mut hits = Vec::with_capacity(reports.len());
         for report in reports {
@@ -332,10 +330,7 @@ impl Hotline {
             };
             hits.push(SearchHit { report, snippet });
         }
-        Ok(SearchOutcome {
-            hits,
-            awaiting_approval,
-        })
+        Ok(SearchOutcome { hits, by_contact })
     }
 
     /// Where `words` stand in a report: its first message that holds one of them, oldest
@@ -481,8 +476,19 @@ impl Hotline {
         let timeline = self
             .timeline(&messages, joined_messages, &notes, &events)
             .await?;
+        // A member's own request to see this report as a match of their contact search is
+        // not shown to them: it would tell them which report the number is tied to before
+        // anyone approved it.
         let reveal_requests = if actor.0.role.may_reveal_identity() {
-            self.store.open_reveal_requests(detail.summary.id).await?
+            let mut requests = self.store.open_reveal_requests(detail.summary.id).await?;
+            requests.retain(|r| {
+                !(r.requested_by == actor.0.id
+                    && matches!(
+                        r.target.parse(),
+                        Ok(crate::identity::RevealTarget::ContactSearch { .. })
+                    ))
+            });
+            requests
         } else {
             Vec::new()
         };
@@ -493,7 +499,11 @@ impl Hotline {
                 .reports_by_phone(&actor.visibility(), index, 20)
                 .await?
                 .into_iter()
-                .filter(|other| other.id != detail.summary.id)
+                // A report kept behind a second approval is not tied to this one by its
+                // number: that is the contact search's reveal, with its approval.
+                .filter(|other| {
+                    other.id != detail.summary.id && !self.needs_second_approval(other.legal_type)
+                })
                 .map(|other| (other.case_number, other.channel))
                 .collect(),
             None => Vec::new(),

@@ -77,6 +77,18 @@ impl<DB> SqlStore<DB> {
             .execute(&mut **tx)
             .await
             .map_err(map_err)?;
+        // A grant still waiting for the member was asked of the member as they were: it
+        // lapses, so an approval never undoes this change (a member disabled for cause stays
+        // disabled).
+        sqlx::query(
+            "UPDATE staff_grants SET decided_at = $1, approved = FALSE \
+             WHERE staff_id = $2 AND decided_at IS NULL",
+        )
+        .bind(at)
+        .bind(staff.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
         sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
         )
@@ -412,18 +424,17 @@ impl<DB> Staff for SqlStore<DB> {
                 return Err(StoreError::Conflict("username".into()));
             }
         }
-        let waiting = sqlx::query(
-            "SELECT id FROM staff_grants WHERE username = $1 AND decided_at IS NULL \
-             AND expires_at > $2",
+        // A lapsed grant is closed; one still waiting keeps the username (the unique index
+        // holds on every node).
+        sqlx::query(
+            "UPDATE staff_grants SET decided_at = $2, approved = FALSE \
+             WHERE username = $1 AND decided_at IS NULL AND expires_at <= $2",
         )
         .bind(&grant.username)
         .bind(grant.requested_at)
-        .fetch_optional(&mut *tx)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        if waiting.is_some() {
-            return Err(StoreError::Conflict("grant".into()));
-        }
         let id = sqlx::query(
             "INSERT INTO staff_grants (username, staff_id, display_name, password_hash, role, \
              unit_code, disabled, requested_by, requested_at, expires_at) \
@@ -441,7 +452,10 @@ impl<DB> Staff for SqlStore<DB> {
         .bind(grant.expires_at)
         .fetch_one(&mut *tx)
         .await
-        .map_err(map_err)?
+        .map_err(|e| match map_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("grant".into()),
+            other => other,
+        })?
         .int("id")?;
         Self::append_audit_created(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_commit_err)?;

@@ -19,4 +19,5 @@ CREATE TABLE staff_grants (
     decided_at     TEXT,
     approved       INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX staff_grants_open ON staff_grants (username) WHERE decided_at IS NULL;
+-- One grant waits per username, on every node: a lapsed one is closed before another is asked.
+CREATE UNIQUE INDEX staff_grants_open ON staff_grants (username) WHERE decided_at IS NULL;

@@ -72,7 +72,7 @@ pub async fn search(
         .search_reports(&actor, query, reason, &filter, limit)
         .await?;
     Ok(Json(SearchResults {
-        awaiting_approval: found.awaiting_approval,
+        by_contact: found.by_contact,
         items: found
             .hits
             .into_iter()
@@ -92,10 +92,10 @@ pub async fn search(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResults {
     pub items: Vec<SearchItem>,
-    /// For a search by phone number or e-mail: matches about police conduct kept behind a
-    /// second approval (a request for each now waits; the same search shows them once
-    /// approved). 0 otherwise.
-    pub awaiting_approval: usize,
+    /// A search by phone number or e-mail (a reveal): any match about police conduct is
+    /// kept behind a second approval (a request now waits; the same search shows it once
+    /// approved); whether there is one is not told.
+    pub by_contact: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -262,10 +262,9 @@ pub async fn search(
                     ..row(&ctx, &hit.report, state.hotline.clock.now())
                 })
                 .collect();
-            let notice = (found.awaiting_approval > 0).then(|| {
-                ctx.tr
-                    .t1("search-awaiting-approval", "count", found.awaiting_approval)
-            });
+            let notice = found
+                .by_contact
+                .then(|| ctx.tr.t("search-awaiting-approval"));
             inbox_page(
                 &ctx,
                 &actor,

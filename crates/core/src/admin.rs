@@ -98,6 +98,8 @@ impl Hotline {
                 .await
                 .map(Granted::Done);
         }
+        // The asker's password is checked as any other, and then forgotten: the approval
+        // gives the member one the asker never sees.
         let new = self
             .new_member(username, display_name, role, &unit, password)
             .await?;
@@ -105,7 +107,6 @@ impl Hotline {
             username: new.username,
             staff: None,
             display_name: new.display_name,
-            password_hash: Some(new.password_hash),
             role,
             unit,
             disabled: false,
@@ -197,7 +198,6 @@ impl Hotline {
                         username: member.username.clone(),
                         staff: Some(member.id),
                         display_name: member.display_name.clone(),
-                        password_hash: None,
                         role,
                         unit: unit.code,
                         disabled,
@@ -269,12 +269,17 @@ impl Hotline {
     /// member's present one); an approval comes from an administrator other than the asker
     /// and the member it concerns, and applies the grant in the same transaction. The asker
     /// may withdraw (refuse) their own. Audited either way.
+    ///
+    /// An approval returns the member's username and first password, shown once to the
+    /// approver, who hands
+    /// it over in person: the member's old password and second factor are gone, so an asker
+    /// who made or held the account cannot use it once it is cleared.
     pub async fn decide_staff_grant(
         &self,
         actor: &Actor,
         id: i64,
         approve: bool,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Option<(String, String)>> {
         Self::require_administrator(actor)?;
         let grant = self.store.staff_grant(id).await?;
         let manages = |path: &str| path.starts_with(&actor.0.unit_path);
@@ -333,13 +338,37 @@ impl Hotline {
                 detail.as_str(),
             ));
         }
+        let first_password = approve.then(|| {
+            let (random, _) = hotline_vault::new_token();
+            [0, 4, 8, 12]
+                .iter()
+                .filter_map(|at| random.get(*at..at + 4))
+                .collect::<Vec<_>>()
+                .join("-")
+        });
+        let first_password_hash = match &first_password {
+            Some(password) => {
+                let password = password.clone();
+                Some(
+                    crate::staff::off_executor(&self.hashing, move || {
+                        hotline_vault::hash_password(&password)
+                    })
+                    .await?
+                    .map_err(|e| CoreError::Internal(e.to_string()))?,
+                )
+            }
+            None => None,
+        };
         self.audited_all(&records, async |audit| {
+            let hash = first_password_hash.as_deref();
             match self
                 .store
-                .decide_staff_grant(id, actor.0.id, approve, audit)
+                .decide_staff_grant(id, actor.0.id, hash, audit)
                 .await
             {
-                Ok(true) => Ok(()),
+                Ok(true) => Ok(first_password
+                    .clone()
+                    .map(|password| (grant.username.clone(), password))),
                 Ok(false) => Err(DomainError::field("grant", "not_waiting").into()),
                 Err(StoreError::Conflict(_)) => Err(DomainError::field("username", "taken").into()),
                 Err(e) => Err(e.into()),

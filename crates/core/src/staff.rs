@@ -146,7 +146,7 @@ fn valid_username(username: &str) -> bool {
 
 /// Runs password hashing off the executor, a few at a time: each run takes 19 MiB and tens of
 /// milliseconds, and a flood of sign-ins must not take all memory and threads.
-async fn off_executor<T: Send + 'static>(
+pub(crate) async fn off_executor<T: Send + 'static>(
     permits: &Semaphore,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> CoreResult<T> {
@@ -185,9 +185,11 @@ impl Hotline {
         password: &str,
         by: Option<&Actor>,
     ) -> CoreResult<StaffMember> {
-        let new = self
+        let mut new = self
             .new_member(username, display_name, role, unit, password)
             .await?;
+        // An administrator chose it; the operator's own command-line accounts are theirs.
+        new.must_change_password = by.is_some();
         let detail = format!("role={role} unit={}", new.unit);
         let mut records = vec![(
             None,
@@ -245,6 +247,7 @@ impl Hotline {
             role,
             unit: unit.code,
             created_at: self.clock.now(),
+            must_change_password: false,
         })
     }
 
@@ -391,6 +394,62 @@ impl Hotline {
             .await?;
         }
         Ok(())
+    }
+
+    /// Changes the signed-in member's password to one of their own: the current one is
+    /// checked (failures wait as at sign-in), the new one is long enough and new. Their other
+    /// sessions end; this one goes on. Audited.
+    pub async fn change_own_password(
+        &self,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> CoreResult<()> {
+        let Actor(member) = self.session(token).await?;
+        let account_key = format!("u:{}", member.username);
+        self.throttle
+            .attempt(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
+        let login = self.store.staff_by_username(&member.username).await?;
+        let (typed, phc) = (current.to_owned(), login.password_hash);
+        let matches = off_executor(&self.hashing, move || {
+            hotline_vault::verify_password(&typed, &phc)
+        })
+        .await?;
+        if !matches {
+            self.audit(
+                Some(member.id),
+                AuditAction::StaffPasswordChangeFailed,
+                &member.username,
+                "",
+            )
+            .await?;
+            return Err(DomainError::field("current", "wrong").into());
+        }
+        self.throttle.clear(&account_key);
+        if new.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(DomainError::field("password", "too_short").into());
+        }
+        if new == current {
+            return Err(DomainError::field("password", "unchanged").into());
+        }
+        let new = new.to_owned();
+        let hash = off_executor(&self.hashing, move || hotline_vault::hash_password(&new))
+            .await?
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let keep = hotline_vault::token_digest(token);
+        self.audited(
+            Some(member.id),
+            AuditAction::StaffPasswordChanged,
+            &member.username,
+            "",
+            async |audit| {
+                Ok(self
+                    .store
+                    .set_own_password(member.id, &hash, &keep, audit)
+                    .await?)
+            },
+        )
+        .await
     }
 
     /// The member behind an API bearer token.

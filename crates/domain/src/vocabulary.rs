@@ -489,6 +489,8 @@ string_enum!(
         StaffGrantRequested => "staff.grant_requested",
         StaffNotifyAddresses => "staff.notify_addresses",
         StaffPasswordAccepted => "staff.password_accepted",
+        StaffPasswordChangeFailed => "staff.password_change_failed",
+        StaffPasswordChanged => "staff.password_changed",
         StaffSecondFactorEnrolled => "staff.second_factor_enrolled",
         StaffSecondFactorFailed => "staff.second_factor_failed",
         StaffSecondFactorReset => "staff.second_factor_reset",

@@ -145,6 +145,7 @@ pub fn member(row: &impl Columns) -> StoreResult<StaffMember> {
         unit_name: row.text("unit_name")?,
         unit_path: row.text("unit_path")?,
         disabled: row.flag("disabled")?,
+        must_change_password: row.flag("must_change_password")?,
     })
 }
 

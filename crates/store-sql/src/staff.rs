@@ -15,7 +15,7 @@ use crate::SqlStore;
 use crate::rows::{map_commit_err, map_err};
 
 pub(crate) const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
-     u.name AS unit_name, u.path AS unit_path, s.disabled";
+     u.name AS unit_name, u.path AS unit_path, s.disabled, s.must_change_password";
 
 const GRANT_COLUMNS: &str = "g.id, g.username, g.staff_id, g.display_name, g.role, g.unit_code, \
      u.name AS unit_name, u.path AS unit_path, g.disabled, g.requested_by, \
@@ -32,8 +32,8 @@ impl<DB> SqlStore<DB> {
         new: &NewStaff,
     ) -> StoreResult<StaffId> {
         let id = sqlx::query(
-            "INSERT INTO staff (username, display_name, password_hash, role, unit_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO staff (username, display_name, password_hash, role, unit_code, \
+             created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&new.username)
         .bind(&new.display_name)
@@ -41,6 +41,7 @@ impl<DB> SqlStore<DB> {
         .bind(new.role.as_str())
         .bind(new.unit.as_str())
         .bind(new.created_at)
+        .bind(new.must_change_password)
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| match map_err(e) {
@@ -408,6 +409,34 @@ impl<DB> Staff for SqlStore<DB> {
         .collect()
     }
 
+    async fn set_own_password(
+        &self,
+        staff: StaffId,
+        password_hash: &str,
+        keep_session: &str,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE staff SET password_hash = $1, must_change_password = FALSE WHERE id = $2 \
+             RETURNING id",
+        )
+        .bind(password_hash)
+        .bind(staff.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND digest <> $2")
+            .bind(staff.0)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
     async fn request_staff_grant(
         &self,
         grant: &NewStaffGrant,
@@ -436,14 +465,13 @@ impl<DB> Staff for SqlStore<DB> {
         .await
         .map_err(map_err)?;
         let id = sqlx::query(
-            "INSERT INTO staff_grants (username, staff_id, display_name, password_hash, role, \
-             unit_code, disabled, requested_by, requested_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO staff_grants (username, staff_id, display_name, role, unit_code, \
+             disabled, requested_by, requested_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&grant.username)
         .bind(grant.staff.map(|s| s.0))
         .bind(&grant.display_name)
-        .bind(grant.password_hash.as_deref())
         .bind(grant.role.as_str())
         .bind(grant.unit.as_str())
         .bind(grant.disabled)
@@ -496,16 +524,17 @@ impl<DB> Staff for SqlStore<DB> {
         &self,
         id: i64,
         by: StaffId,
-        approve: bool,
+        first_password_hash: Option<&str>,
         audit: Audited<'_>,
     ) -> StoreResult<bool> {
         let at = audit.at();
+        let approve = first_password_hash.is_some();
         let mut tx = self.begin_write().await?;
         let decided = sqlx::query(
             "UPDATE staff_grants SET decided_by = $1, decided_at = $2, approved = $3 \
              WHERE id = $4 AND decided_at IS NULL AND expires_at > $2 \
              AND (NOT $3 OR requested_by <> $1) \
-             RETURNING username, staff_id, display_name, password_hash, role, unit_code, disabled",
+             RETURNING username, staff_id, display_name, role, unit_code, disabled",
         )
         .bind(by.0)
         .bind(at)
@@ -517,25 +546,39 @@ impl<DB> Staff for SqlStore<DB> {
         let Some(grant) = decided else {
             return Ok(false);
         };
-        if approve {
+        if let Some(first_password_hash) = first_password_hash {
             let bad = |what: &str| StoreError::Other(format!("a staff grant with a bad {what}"));
             let role: Role = grant.text("role")?.parse().map_err(|_| bad("role"))?;
             let unit: UnitCode = grant.text("unit_code")?.parse().map_err(|_| bad("unit"))?;
             let disabled = grant.flag("disabled")?;
             match grant.int_opt("staff_id")? {
                 Some(staff) => {
-                    Self::change_member(&mut tx, StaffId(staff), role, &unit, disabled, at).await?
+                    Self::change_member(&mut tx, StaffId(staff), role, &unit, disabled, at).await?;
+                    sqlx::query(
+                        "UPDATE staff SET password_hash = $1, must_change_password = TRUE, \
+                         totp_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = NULL \
+                         WHERE id = $2",
+                    )
+                    .bind(first_password_hash)
+                    .bind(staff)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
+                        .bind(staff)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
                 }
                 None => {
                     let new = NewStaff {
                         username: grant.text("username")?,
                         display_name: grant.text("display_name")?,
-                        password_hash: grant
-                            .text_opt("password_hash")?
-                            .ok_or_else(|| bad("password"))?,
+                        password_hash: first_password_hash.to_owned(),
                         role,
                         unit,
                         created_at: at,
+                        must_change_password: true,
                     };
                     Self::insert_staff(&mut tx, &new).await?;
                 }

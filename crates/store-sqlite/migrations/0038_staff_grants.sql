@@ -1,14 +1,14 @@
 -- Roles that see identities, read every unit's reveal log or administer are given only when a
 -- second administrator approves (issue 25): one rogue administrator cannot mint the two cleared
--- accounts a four-eyes reveal needs. A grant waits here until approved, refused or expired; a
--- new member's first password waits as its hash.
+-- accounts a four-eyes reveal needs. A grant waits here until approved, refused or expired. No
+-- password waits with it: the approval gives the member a first password of its own, which the
+-- approver hands over and the member changes at once.
 
 CREATE TABLE staff_grants (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     username       TEXT    NOT NULL,
     staff_id       INTEGER REFERENCES staff (id),
     display_name   TEXT    NOT NULL,
-    password_hash  TEXT,
     role           TEXT    NOT NULL,
     unit_code      TEXT    NOT NULL REFERENCES units (code),
     disabled       INTEGER NOT NULL,

@@ -37,6 +37,7 @@ pub(crate) async fn handler_of_quang_ninh(store: &dyn Store) -> hotline_store::S
                 role: Role::Handler,
                 unit: UnitCode::province(22),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )

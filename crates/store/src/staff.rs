@@ -73,6 +73,15 @@ pub trait Staff: Send + Sync {
         at: DateTime<Utc>,
         audit: Audited<'_>,
     ) -> StoreResult<()>;
+    /// Sets the member's own password and ends their other sessions (every one but
+    /// `keep_session`, by digest).
+    async fn set_own_password(
+        &self,
+        staff: StaffId,
+        password_hash: &str,
+        keep_session: &str,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
     /// Holds a grant for a second administrator's decision. `Conflict("username")` when a new
     /// member's username is taken, `Conflict("grant")` when the username already has a grant
     /// waiting.
@@ -89,15 +98,17 @@ pub trait Staff: Send + Sync {
     ) -> StoreResult<Vec<StaffGrant>>;
     /// One grant, decided or not.
     async fn staff_grant(&self, id: i64) -> StoreResult<StaffGrant>;
-    /// Decides a grant still waiting at `at`; an approval must come from someone other than
-    /// its asker, and applies the grant in the same transaction: the new member is created,
-    /// or the member is changed and their sessions and API tokens end. `false` when the
-    /// grant no longer waits (or the approver asked for it).
+    /// Decides a grant still waiting at `at`: approved (with the first password's hash) or
+    /// refused (`None`); an approval must come from someone other than its asker, and applies the grant in the same transaction: the new member is created,
+    /// or the member is changed and their sessions and API tokens end. An approval also gives
+    /// the member `first_password_hash` (the approver hands it over), to be changed at their
+    /// next sign-in, and forgets their second factor: nothing the asker set survives. `false`
+    /// when the grant no longer waits (or the approver asked for it).
     async fn decide_staff_grant(
         &self,
         id: i64,
         by: StaffId,
-        approve: bool,
+        approve: Option<&str>,
         audit: Audited<'_>,
     ) -> StoreResult<bool>;
 }
@@ -109,8 +120,6 @@ pub struct NewStaffGrant {
     /// The member changed; `None` for a new member.
     pub staff: Option<StaffId>,
     pub display_name: String,
-    /// A new member's first password, hashed.
-    pub password_hash: Option<String>,
     pub role: Role,
     pub unit: UnitCode,
     pub disabled: bool,
@@ -148,6 +157,8 @@ pub struct NewStaff {
     pub role: Role,
     pub unit: UnitCode,
     pub created_at: DateTime<Utc>,
+    /// Someone else chose the password: the member changes it at their next sign-in.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +171,9 @@ pub struct StaffMember {
     pub unit_name: String,
     pub unit_path: String,
     pub disabled: bool,
+    /// Their password was chosen by someone else: the console serves them only the page to
+    /// change it.
+    pub must_change_password: bool,
 }
 
 /// A member with the password hash, only for signing in.

@@ -63,6 +63,22 @@ async fn an_administrator_creates_changes_and_disables_members() {
     // the new unit; disabling ends it too.
     let duty = browser();
     sign_in(&duty, &server, "qn.trucban").await;
+    // The administrator chose the password: the member makes it their own first.
+    let r = duty.get(server.url("/console")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/console/password");
+    let own = "mat khau rieng cua truc ban";
+    let (status, _) = console_post(
+        &duty,
+        &server,
+        "/console/password",
+        &[
+            ("current", hotline_core::demo::DEMO_PASSWORD),
+            ("password", own),
+            ("repeat", own),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
     let (status, _) = post(
         "/console/admin/staff/qn.trucban",
         &[
@@ -75,7 +91,13 @@ async fn an_administrator_creates_changes_and_disables_members() {
     assert_eq!(status, 200);
     let r = duty.get(server.url("/console")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/console/sign-in", "signed out");
-    sign_in(&duty, &server, "qn.trucban").await;
+    let r = duty
+        .post(server.url("/console/sign-in"))
+        .form(&[("username", "qn.trucban"), ("password", own)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
     let inbox = page(&duty, server.url("/console")).await;
     assert!(inbox.contains("Hà Tĩnh"), "now in Hà Tĩnh");
     let (status, _) = post(

@@ -134,7 +134,7 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
     let second = browser();
     sign_in(&second, &server, "bca.admin2").await;
     let grant = grant_ids(&page(&second, server.url("/console/admin/staff")).await)[0];
-    let (status, _) = console_post(
+    let (status, approved) = console_post(
         &second,
         &server,
         &format!("/console/admin/staff-grants/{grant}"),
@@ -142,6 +142,7 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
     )
     .await;
     assert_eq!(status, 200);
+    let first_password = issued_password(&approved);
 
     // The session made by the password alone no longer serves; nor does the token.
     let r = handler.get(server.url("/console")).send().await.unwrap();
@@ -154,7 +155,8 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    // Signing in again asks for the second factor the new role needs.
+    // The password the member had is gone with the promotion: the one the approver hands
+    // over opens the account, and signing in asks for the second factor the new role needs.
     let r = handler
         .post(server.url("/console/sign-in"))
         .form(&[
@@ -164,8 +166,27 @@ async fn a_promoted_member_signs_in_again_with_a_second_factor() {
         .send()
         .await
         .unwrap();
+    assert_ne!(r.status(), 303, "the password from before the promotion");
+    let r = handler
+        .post(server.url("/console/sign-in"))
+        .form(&[("username", "qn.handler"), ("password", &first_password)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/console/second-factor");
     server.stop().await;
+}
+
+/// The first password an approval gives, as the approver's page shows it once.
+fn issued_password(page: &str) -> String {
+    let marker = "<code class=\"secret\">";
+    let start = page
+        .find(marker)
+        .expect("an approval shows the first password")
+        + marker.len();
+    let password: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    assert_eq!(password.len(), 19, "{password}");
+    password
 }
 
 /// A role changed under a live session by anything but the administration pages (a restored
@@ -305,7 +326,20 @@ async fn a_cleared_role_waits_for_a_second_administrator(backend: Backend) {
     let (director, auditor, administrator, promotion) =
         (grants[0], grants[3], grants[4], grants[5]);
     assert_eq!(decide(&second, promotion, "approve").await, 200);
-    assert_eq!(decide(&second, director, "approve").await, 200);
+    let (status, approved) = console_post(
+        &second,
+        &server,
+        &format!("/console/admin/staff-grants/{director}"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let first_password = issued_password(&approved);
+    let list = page(&admin, server.url("/console/admin/staff")).await;
+    assert!(
+        !list.contains(&first_password),
+        "shown to its approver once"
+    );
     assert_eq!(
         decide(&second, director, "approve").await,
         400,
@@ -328,14 +362,16 @@ async fn a_cleared_role_waits_for_a_second_administrator(backend: Backend) {
             .role,
         Role::Inspector
     );
-    assert_eq!(
-        store
-            .staff_by_username("moi.director")
-            .await
-            .unwrap()
-            .member
-            .role,
-        Role::Director
+    let login = store.staff_by_username("moi.director").await.unwrap();
+    assert_eq!(login.member.role, Role::Director);
+    assert!(login.member.must_change_password);
+    assert!(
+        hotline_vault::verify_password(&first_password, &login.password_hash),
+        "the approver's password opens it"
+    );
+    assert!(
+        !hotline_vault::verify_password(hotline_core::demo::DEMO_PASSWORD, &login.password_hash),
+        "the asker's does not"
     );
     for name in ["moi.administrator", "moi.auditor"] {
         assert!(store.staff_by_username(name).await.is_err(), "{name}");
@@ -584,4 +620,120 @@ async fn staff_administration_over_the_api_keeps_the_console_rules_on_sqlite() {
 #[tokio::test]
 async fn staff_administration_over_the_api_keeps_the_console_rules_on_postgres() {
     staff_administration_over_the_api_keeps_the_console_rules(Backend::Postgres).await;
+}
+
+/// An administrator chooses a new member's first password; the member makes it their own
+/// before the console serves them anything, and the administrator's no longer opens the
+/// account (issue 25, finding 1).
+async fn a_member_replaces_the_password_an_administrator_chose(backend: Backend) {
+    let Some(data) = Data::new(backend).await else {
+        return;
+    };
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "qn.admin").await;
+    let chosen = "Mat-khau-quan-tri-chon";
+    let (status, _) = console_post(
+        &admin,
+        &server,
+        "/console/admin/staff",
+        &[
+            ("username", "qn.moi"),
+            ("role", "duty_officer"),
+            ("unit", "22"),
+            ("password", chosen),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let sign_in_with = async |password: &str| {
+        let client = browser();
+        let r = client
+            .post(server.url("/console/sign-in"))
+            .form(&[("username", "qn.moi"), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), client)
+    };
+    let (status, member) = sign_in_with(chosen).await;
+    assert_eq!(status, 303);
+    for path in ["/console", "/console/duty", "/console/capture"] {
+        let r = member.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(r.headers()["location"], "/console/password", "{path}");
+    }
+    let form = page(&member, server.url("/console/password")).await;
+    assert!(form.contains("do quản trị viên đặt"));
+    let change = async |current: &str, new: &str, repeat: &str| {
+        console_post(
+            &member,
+            &server,
+            "/console/password",
+            &[("current", current), ("password", new), ("repeat", repeat)],
+        )
+        .await
+    };
+    let own = "cum tu rieng cua toi 2026";
+    let (status, shown) = change("sai-mat-khau-1", own, own).await;
+    assert_eq!(status, 400);
+    assert!(shown.contains("Mật khẩu hiện tại không đúng"));
+    let (status, shown) = change(chosen, own, "cum tu khac").await;
+    assert_eq!(status, 400);
+    assert!(shown.contains("không giống nhau"));
+    let (status, _) = change(chosen, chosen, chosen).await;
+    assert_eq!(status, 400, "the same password again");
+    let (status, _) = change(chosen, "ngan", "ngan").await;
+    assert_eq!(status, 400, "too short");
+    let r = member
+        .post(server.url("/console/password"))
+        .form(
+            &crate::harness::console_form(
+                &member,
+                &server,
+                &[("current", chosen), ("password", own), ("repeat", own)],
+            )
+            .await,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = member.get(server.url("/console")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "served once the password is their own");
+
+    let (status, _) = sign_in_with(chosen).await;
+    assert_ne!(
+        status, 303,
+        "the administrator's password no longer opens it"
+    );
+    let (status, _) = sign_in_with(own).await;
+    assert_eq!(status, 303);
+    server.stop().await;
+
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let actions: Vec<String> = service
+        .hotline
+        .store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    service.close().await;
+    assert!(actions.iter().any(|a| a == "staff.password_changed"));
+    assert!(actions.iter().any(|a| a == "staff.password_change_failed"));
+}
+
+#[tokio::test]
+async fn a_member_replaces_the_password_an_administrator_chose_on_sqlite() {
+    a_member_replaces_the_password_an_administrator_chose(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_member_replaces_the_password_an_administrator_chose_on_postgres() {
+    a_member_replaces_the_password_an_administrator_chose(Backend::Postgres).await;
 }

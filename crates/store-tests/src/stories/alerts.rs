@@ -18,6 +18,7 @@ pub async fn an_alert_chain_moves_once_per_level_and_stops_when_acknowledged(
         role: Role::DutyOfficer,
         unit: UnitCode::province(22),
         created_at: at(1, 8),
+        must_change_password: false,
     };
     let duty = store
         .create_staff(&member("qn.duty"), audited())

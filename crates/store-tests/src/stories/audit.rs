@@ -192,6 +192,7 @@ pub async fn an_action_and_its_audit_record_commit_together(store: Arc<dyn Store
                 role: Role::Inspector,
                 unit: UnitCode::province(22),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )
@@ -266,6 +267,7 @@ pub async fn access_changes_commit_with_their_audit_records(store: Arc<dyn Store
         role: Role::Handler,
         unit: UnitCode::province(22),
         created_at: at(1, 8),
+        must_change_password: false,
     };
     let head = last_record(store.as_ref()).await;
     dies_before_its_record(&store, |store, audit| async move {

@@ -20,6 +20,7 @@ pub async fn a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback(
                 role: Role::DutyOfficer,
                 unit: UnitCode::province(22),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )

@@ -17,6 +17,7 @@ pub async fn a_duty_roster_is_kept_per_unit_and_read_for_a_subtree(store: Arc<dy
         role: Role::DutyOfficer,
         unit,
         created_at: at(1, 8),
+        must_change_password: false,
     };
     let qn = store
         .create_staff(&officer("qn.duty", UnitCode::province(22)), audited())

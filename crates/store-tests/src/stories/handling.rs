@@ -41,6 +41,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
                 role: Role::DutyOfficer,
                 unit: qn.clone(),
                 created_at: at(1, 0),
+                must_change_password: false,
             },
             audited(),
         )
@@ -294,6 +295,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
                 role: Role::UnitLeader,
                 unit: qn.clone(),
                 created_at: at(1, 0),
+                must_change_password: false,
             },
             audited(),
         )

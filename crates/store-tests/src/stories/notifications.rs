@@ -18,6 +18,7 @@ pub async fn alerts_queue_notifications_that_are_sent_once_and_kept_with_their_a
         role: Role::DutyOfficer,
         unit: UnitCode::province(22),
         created_at: at(1, 8),
+        must_change_password: false,
     };
     let duty = store
         .create_staff(&member("qn.duty"), audited())

@@ -75,6 +75,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 role: Role::Inspector,
                 unit: UnitCode::province(22),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )

@@ -50,6 +50,7 @@ pub async fn a_purge_removes_what_its_rule_selects_and_spares_held_reports(store
                 role: Role::UnitLeader,
                 unit: qn.clone(),
                 created_at: at(1, 0),
+                must_change_password: false,
             },
             audited(),
         )

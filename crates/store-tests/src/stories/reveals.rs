@@ -20,6 +20,7 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
         role: Role::Director,
         unit: qn.clone(),
         created_at: at(1, 0),
+        must_change_password: false,
     };
     let asker = store
         .create_staff(&member("qn.a", "Trần A"), audited())

@@ -19,6 +19,7 @@ pub async fn the_routing_table_is_seeded_once_and_changed_rule_by_rule(store: Ar
                 role: Role::Administrator,
                 unit: UnitCode::ministry(),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )

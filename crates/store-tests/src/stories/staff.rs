@@ -14,6 +14,7 @@ pub async fn staff_accounts_sessions_and_tokens(store: Arc<dyn Store>) {
         role: Role::DutyOfficer,
         unit: UnitCode::province(22),
         created_at: at(1, 8),
+        must_change_password: false,
     };
     let member = store.create_staff(&new, audited()).await.unwrap();
     assert_eq!(member.role, Role::DutyOfficer);
@@ -191,6 +192,7 @@ pub async fn a_second_factor_is_enrolled_taken_once_and_reset(store: Arc<dyn Sto
                 role: Role::Director,
                 unit: UnitCode::province(22),
                 created_at: at(1, 8),
+                must_change_password: false,
             },
             audited(),
         )

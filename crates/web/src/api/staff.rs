@@ -81,7 +81,9 @@ pub struct CreateStaff {
     pub unit: String,
     #[serde(default)]
     pub name: String,
-    /// The first password, at least 10 characters.
+    /// The first password, at least 10 characters, which the member changes at their first
+    /// sign-in. For a role taking two administrators it is checked and not kept: the approval
+    /// gives the member a password the approver hands over.
     pub password: String,
 }
 

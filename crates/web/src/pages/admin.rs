@@ -60,6 +60,9 @@ struct AdminStaffPage {
     /// The one-click changes, as (action, label).
     actions: Vec<(&'static str, String)>,
     notice: Option<String>,
+    /// A first password the approval of a grant just gave, for the approver to hand over:
+    /// (username, password), shown this once.
+    issued: Option<(String, String)>,
     error: Option<String>,
 }
 
@@ -68,7 +71,7 @@ async fn staff_page(
     ctx: &Ctx,
     actor: &Actor,
     status: StatusCode,
-    notice: Option<String>,
+    (notice, issued): (Option<String>, Option<(String, String)>),
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let rows = state.hotline.staff_list(actor).await?;
@@ -116,6 +119,7 @@ async fn staff_page(
             .map(|action| (action, ctx.tr.t(&format!("admin-{action}"))))
             .collect(),
         notice,
+        issued,
         error,
     };
     render(status, &page)
@@ -127,7 +131,7 @@ pub async fn admin_staff(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
 ) -> Result<Response, PageError> {
-    staff_page(&state, &ctx, &actor, StatusCode::OK, None, None).await
+    staff_page(&state, &ctx, &actor, StatusCode::OK, (None, None), None).await
 }
 
 /// What a change on an administration page shows with the list again (status, notice,
@@ -167,7 +171,7 @@ async fn after_change(
     done: Result<String, CoreError>,
 ) -> Result<Response, PageError> {
     let (status, notice, error) = shown(ctx, done, "")?;
-    staff_page(state, ctx, actor, status, notice, error).await
+    staff_page(state, ctx, actor, status, (notice, None), error).await
 }
 
 /// The fields of [`admin_create_staff`]'s form.
@@ -283,18 +287,17 @@ pub async fn admin_decide_grant(
         "refuse" => false,
         _ => return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request")),
     };
-    let done = state
-        .hotline
-        .decide_staff_grant(&actor, id, approve)
-        .await
-        .map(|()| {
-            ctx.tr.t(if approve {
-                "admin-grant-approved"
-            } else {
-                "admin-grant-refused"
-            })
-        });
-    after_change(&state, &ctx, &actor, done).await
+    let decided = state.hotline.decide_staff_grant(&actor, id, approve).await;
+    let issued = decided.as_ref().ok().cloned().flatten();
+    let done = decided.map(|_| {
+        ctx.tr.t(if approve {
+            "admin-grant-approved"
+        } else {
+            "admin-grant-refused"
+        })
+    });
+    let (status, notice, error) = shown(&ctx, done, "")?;
+    staff_page(&state, &ctx, &actor, status, (notice, issued), error).await
 }
 
 pub struct UnitLine {

@@ -2,7 +2,7 @@
 
 use super::{Chrome, PostedForm, render, session_cookie_name};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, field_message};
 use crate::extract::{Ctx, session_token};
 use askama::Template;
 use axum::Router;
@@ -241,6 +241,103 @@ pub async fn second_factor(
     second_factor_page(&state, &ctx, &jar, Some(error), status).await
 }
 
+#[derive(Template)]
+#[template(path = "own_password.html")]
+struct OwnPasswordPage {
+    c: Chrome,
+    /// Someone else chose the password: nothing else is served until it changes.
+    forced: bool,
+    error: Option<String>,
+}
+
+/// The signed-in member behind the session cookie and its token, whether or not their
+/// password is their own yet; or where to send the browser.
+async fn own_session<'a>(
+    state: &AppState,
+    jar: &'a CookieJar,
+) -> Result<(&'a str, Actor), Response> {
+    let Some(token) = session_token(jar, state) else {
+        return Err(Redirect::to("/console/sign-in").into_response());
+    };
+    match state.hotline.session(token).await {
+        Ok(actor) => Ok((token, actor)),
+        Err(CoreError::Unauthenticated) => Err(after_sign_in_ended(state, token).await),
+        Err(e) => Err(PageError::from(e).into_response()),
+    }
+}
+
+fn own_password_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = OwnPasswordPage {
+        c: Chrome::new(ctx, Some(actor)),
+        forced: actor.0.must_change_password,
+        error,
+    };
+    render(status, &page)
+}
+
+/// The page to change one's own password.
+pub async fn own_password_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    match own_session(&state, &jar).await {
+        Ok((_, actor)) => own_password_page(&ctx, &actor, None, StatusCode::OK),
+        Err(elsewhere) => Ok(elsewhere),
+    }
+}
+
+/// The fields of [`own_password`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct OwnPasswordForm {
+    current: String,
+    password: String,
+    repeat: String,
+}
+
+/// Changes one's own password; the console again once done.
+pub async fn own_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    PostedForm(form): PostedForm<OwnPasswordForm>,
+) -> Result<Response, PageError> {
+    let (token, actor) = match own_session(&state, &jar).await {
+        Ok(session) => session,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    if form.password != form.repeat {
+        let error = ctx.tr.t("password-mismatch");
+        return own_password_page(&ctx, &actor, Some(error), StatusCode::BAD_REQUEST);
+    }
+    let (status, error) = match state
+        .hotline
+        .change_own_password(token, &form.current, &form.password)
+        .await
+    {
+        Ok(()) => return Ok(Redirect::to("/console").into_response()),
+        Err(CoreError::Throttled { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            ctx.tr.t1("login-throttled", "seconds", retry_after_secs),
+        ),
+        Err(CoreError::Domain(hotline_domain::DomainError::Invalid(errors))) => (
+            StatusCode::BAD_REQUEST,
+            errors
+                .first()
+                .map(|e| field_message(&ctx.tr, &e.field, e.code))
+                .unwrap_or_default(),
+        ),
+        Err(e) => return Err(PageError::from(e)),
+    };
+    own_password_page(&ctx, &actor, Some(error), status)
+}
+
 /// Ends every session of the signed-in member, this one included.
 pub async fn logout_everywhere(
     State(state): State<AppState>,
@@ -281,6 +378,10 @@ impl FromRequestParts<AppState> for StaffPage {
             return Err(Redirect::to("/console/sign-in").into_response());
         };
         match state.hotline.session(token).await {
+            // A password someone else chose opens only the page to change it.
+            Ok(actor) if actor.0.must_change_password => {
+                Err(Redirect::to("/console/password").into_response())
+            }
             Ok(actor) => Ok(StaffPage(actor)),
             Err(CoreError::Unauthenticated) => {
                 // A session made by the password alone is sent on to its second factor.
@@ -321,4 +422,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(second_factor_form).post(second_factor),
         )
         .route("/console/sign-out-everywhere", post(logout_everywhere))
+        .route(
+            "/console/password",
+            get(own_password_form).post(own_password),
+        )
 }

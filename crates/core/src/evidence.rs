@@ -96,7 +96,7 @@ pub fn inspect(bytes: Vec<u8>) -> Result<Evidence, DomainError> {
         .ok_or_else(refused)?;
     let original_sha256 = hex::encode(Sha256::digest(&bytes));
     let (bytes, metadata_removed) = match content_type {
-        "image/jpeg" => (strip_jpeg(&bytes).ok_or_else(refused)?, true),
+        "image/jpeg" => strip_jpeg(&bytes).ok_or_else(refused)?,
         "image/png" => (strip_png(&bytes).ok_or_else(refused)?, true),
         "image/webp" => (strip_webp(&bytes).ok_or_else(refused)?, true),
         "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/m4a" | "audio/x-m4a" => {
@@ -213,17 +213,84 @@ fn is_timed_metadata_track(trak: &[u8]) -> bool {
 }
 
 /// Drops EXIF and XMP (APP1), IPTC (APP13), the other application segments that cameras fill
-/// with maker notes, and comments. Keeps JFIF (APP0), the colour profile (APP2) and Adobe's
-/// colour transform (APP14), which decoding needs.
-fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+/// with maker notes, the multi-picture index (MPF, in APP2) and comments. Keeps JFIF (APP0),
+/// the colour profile (APP2 `ICC_PROFILE`) and Adobe's colour transform (APP14), which
+/// decoding needs. Cuts the file at the end of the primary image: a multi-picture JPEG's
+/// further images, a motion photo's video and vendors' trailers each carry their own
+/// position and serial, and only the first picture is shown. Segments between the scans of
+/// a progressive image are dropped too when they are metadata.
+///
+/// `Some((bytes, true))`; `Some((bytes, false))` when the image's end could not be found,
+/// so something after it may remain; `None` when it does not parse.
+fn strip_jpeg(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
     let mut jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
     jpeg.segments_mut().retain(|segment| {
         let marker = segment.marker();
         let application = (markers::APP1..=markers::APP15).contains(&marker);
-        let kept = matches!(marker, markers::APP2 | markers::APP14);
-        marker != markers::COM && (!application || kept)
+        let colour = match marker {
+            markers::APP2 => segment.contents().starts_with(b"ICC_PROFILE\0"),
+            markers::APP14 => true,
+            _ => false,
+        };
+        marker != markers::COM && (!application || colour)
     });
-    Some(jpeg.encoder().bytes().to_vec())
+    let mut whole = true;
+    for segment in jpeg.segments_mut() {
+        if segment.marker() != markers::SOS {
+            continue;
+        }
+        // The parser keeps all that follows the first scan header as its entropy.
+        let encoded = segment.clone().encoder().bytes();
+        let (entropy, ended) = primary_image_rest(encoded.get(segment.len()..).unwrap_or_default());
+        whole = ended;
+        *segment = img_parts::jpeg::JpegSegment::new_with_entropy(
+            markers::SOS,
+            segment.contents().clone(),
+            Bytes::from(entropy),
+        );
+    }
+    Some((jpeg.encoder().bytes().to_vec(), whole))
+}
+
+/// What follows a JPEG's first scan header that belongs to its primary image: the scans and
+/// the tables between them up to its end-of-image marker, without application segments and
+/// comments; and whether that marker was found.
+fn primary_image_rest(rest: &[u8]) -> (Vec<u8>, bool) {
+    let mut kept = Vec::with_capacity(rest.len());
+    let mut copied_up_to = 0;
+    let mut at = 0;
+    while let (Some(&byte), Some(&marker)) = (rest.get(at), rest.get(at + 1)) {
+        if byte != 0xFF {
+            at += 1;
+            continue;
+        }
+        match marker {
+            // A stuffed 0xFF in the data, a restart marker, a fill byte.
+            0x00 | 0xD0..=0xD7 => at += 2,
+            0xFF => at += 1,
+            markers::EOI => {
+                kept.extend_from_slice(rest.get(copied_up_to..at + 2).unwrap_or_default());
+                return (kept, true);
+            }
+            _ => {
+                // A segment between scans (tables, the next scan's header, metadata): its
+                // length follows the marker.
+                let (Some(&high), Some(&low)) = (rest.get(at + 2), rest.get(at + 3)) else {
+                    break;
+                };
+                let end = at + 2 + usize::from(u16::from_be_bytes([high, low]));
+                let metadata =
+                    (markers::APP1..=markers::APP15).contains(&marker) || marker == markers::COM;
+                if metadata {
+                    kept.extend_from_slice(rest.get(copied_up_to..at).unwrap_or_default());
+                    copied_up_to = end.min(rest.len());
+                }
+                at = end;
+            }
+        }
+    }
+    kept.extend_from_slice(rest.get(copied_up_to..).unwrap_or_default());
+    (kept, false)
 }
 
 /// Drops EXIF, text chunks (author, comments, software) and the modification time.
@@ -288,6 +355,56 @@ mod tests {
             scan(&stored),
             scan(&Jpeg::from_bytes(Bytes::from(tiny_jpeg())).unwrap())
         );
+    }
+
+    /// A multi-picture JPEG (a phone's depth map or preview) whose second image carries the
+    /// position, with a motion photo's video after it: only the first picture is kept.
+    #[test]
+    fn a_second_picture_and_a_motion_trailer_leave_with_their_metadata() {
+        let mut first = Jpeg::from_bytes(Bytes::from(tiny_jpeg())).unwrap();
+        first.segments_mut().insert(
+            1,
+            JpegSegment::new_with_contents(
+                markers::APP2,
+                Bytes::from_static(b"MPF\x00MM\x00\x2a index of 2 images"),
+            ),
+        );
+        let mut second = Jpeg::from_bytes(Bytes::from(tiny_jpeg())).unwrap();
+        second.set_exif(Some(Bytes::from_static(
+            b"MM\x00\x2aGPSLatitude 21.0285 Serial DemoPhone-0042",
+        )));
+        let mut upload = first.encoder().bytes().to_vec();
+        upload.extend_from_slice(&second.encoder().bytes());
+        upload.extend_from_slice(b"\x00\x00\x00\x18ftypmp42 MotionPhoto loci 21.0285 Nguyen");
+        let kept = inspect(upload).unwrap();
+        assert!(kept.metadata_removed);
+        let text = String::from_utf8_lossy(&kept.bytes);
+        for identifying in ["21.0285", "DemoPhone", "Nguyen", "MPF", "ftyp", "Exif"] {
+            assert!(!text.contains(identifying), "{identifying} is left");
+        }
+        let stripped = Jpeg::from_bytes(Bytes::from(tiny_jpeg())).unwrap();
+        let stripped = strip_jpeg(&stripped.encoder().bytes()).unwrap().0;
+        assert_eq!(kept.bytes, stripped, "the primary image, as it was");
+        assert!(kept.bytes.ends_with(&[0xFF, markers::EOI]));
+    }
+
+    /// Metadata between the scans of a progressive image is dropped; tables and scans stay.
+    #[test]
+    fn segments_between_scans_are_read_by_their_length() {
+        let mut rest = vec![0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56];
+        let table = [0xFF, 0xC4, 0x00, 0x04, 0xAA, 0xBB];
+        let comment = [0xFF, markers::COM, 0x00, 0x06, b'O', b'w', b'n', b'r'];
+        rest.extend_from_slice(&comment);
+        rest.extend_from_slice(&table);
+        rest.extend_from_slice(&[0x78, 0xFF, 0xD9, b'G', b'P', b'S']);
+        let (kept, ended) = primary_image_rest(&rest);
+        assert!(ended);
+        let mut expected = vec![0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56];
+        expected.extend_from_slice(&table);
+        expected.extend_from_slice(&[0x78, 0xFF, 0xD9]);
+        assert_eq!(kept, expected);
+        let (kept, ended) = primary_image_rest(&[0x12, 0x34]);
+        assert_eq!((kept.as_slice(), ended), ([0x12, 0x34].as_slice(), false));
     }
 
     #[test]

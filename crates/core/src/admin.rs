@@ -338,7 +338,13 @@ impl Hotline {
                 detail.as_str(),
             ));
         }
-        let first_password = approve.then(|| {
+        // A new member, or one stepping up to such a role, gets a first password the asker
+        // never saw, and no second factor the asker could have enrolled. A member who holds
+        // such a role already (moved, or enabled again) keeps their own.
+        let steps_up = member
+            .as_ref()
+            .is_none_or(|m| m.role != grant.role || !m.role.needs_two_administrators());
+        let first_password = (approve && steps_up).then(|| {
             let (random, _) = hotline_vault::new_token();
             [0, 4, 8, 12]
                 .iter()
@@ -363,7 +369,7 @@ impl Hotline {
             let hash = first_password_hash.as_deref();
             match self
                 .store
-                .decide_staff_grant(id, actor.0.id, hash, audit)
+                .decide_staff_grant(id, actor.0.id, approve, hash, audit)
                 .await
             {
                 Ok(true) => Ok(first_password

@@ -226,13 +226,14 @@ fn strip_jpeg(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
     let mut jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
     jpeg.segments_mut().retain(|segment| {
         let marker = segment.marker();
-        let application = (markers::APP1..=markers::APP15).contains(&marker);
-        let colour = match marker {
+        let application = (markers::APP0..=markers::APP15).contains(&marker);
+        let needed = match marker {
+            markers::APP0 => segment.contents().starts_with(b"JFIF\0"),
             markers::APP2 => segment.contents().starts_with(b"ICC_PROFILE\0"),
-            markers::APP14 => true,
+            markers::APP14 => segment.contents().starts_with(b"Adobe"),
             _ => false,
         };
-        marker != markers::COM && (!application || colour)
+        marker != markers::COM && (!application || needed)
     });
     let mut whole = true;
     for segment in jpeg.segments_mut() {
@@ -272,20 +273,27 @@ fn primary_image_rest(rest: &[u8]) -> (Vec<u8>, bool) {
                 kept.extend_from_slice(rest.get(copied_up_to..at + 2).unwrap_or_default());
                 return (kept, true);
             }
-            _ => {
-                // A segment between scans (tables, the next scan's header, metadata): its
-                // length follows the marker.
+            // A segment between scans whose length follows the marker: frame and table
+            // segments, the next scan's header, application segments, comments.
+            0xC0..=0xCF | 0xDA..=0xDF | 0xE0..=0xEF | markers::COM => {
                 let (Some(&high), Some(&low)) = (rest.get(at + 2), rest.get(at + 3)) else {
                     break;
                 };
                 let end = at + 2 + usize::from(u16::from_be_bytes([high, low]));
-                let metadata =
-                    (markers::APP1..=markers::APP15).contains(&marker) || marker == markers::COM;
+                let metadata = (markers::APP0..=markers::APP15).contains(&marker)
+                    || marker == markers::COM
+                    || marker == 0xC8;
                 if metadata {
                     kept.extend_from_slice(rest.get(copied_up_to..at).unwrap_or_default());
                     copied_up_to = end.min(rest.len());
                 }
                 at = end;
+            }
+            // Anything else (another image's start, a reserved marker) is not this image's:
+            // it is cut there, and nothing promises what it held is gone.
+            _ => {
+                kept.extend_from_slice(rest.get(copied_up_to..at).unwrap_or_default());
+                return (kept, false);
             }
         }
     }
@@ -405,6 +413,10 @@ mod tests {
         assert_eq!(kept, expected);
         let (kept, ended) = primary_image_rest(&[0x12, 0x34]);
         assert_eq!((kept.as_slice(), ended), ([0x12, 0x34].as_slice(), false));
+        // An image that starts where this one's end was lost is not walked into.
+        let appended = [0x12, 0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x08, b'G', b'P', b'S'];
+        let (kept, ended) = primary_image_rest(&appended);
+        assert_eq!((kept.as_slice(), ended), ([0x12].as_slice(), false));
     }
 
     #[test]

@@ -524,11 +524,11 @@ impl<DB> Staff for SqlStore<DB> {
         &self,
         id: i64,
         by: StaffId,
+        approve: bool,
         first_password_hash: Option<&str>,
         audit: Audited<'_>,
     ) -> StoreResult<bool> {
         let at = audit.at();
-        let approve = first_password_hash.is_some();
         let mut tx = self.begin_write().await?;
         let decided = sqlx::query(
             "UPDATE staff_grants SET decided_by = $1, decided_at = $2, approved = $3 \
@@ -546,7 +546,7 @@ impl<DB> Staff for SqlStore<DB> {
         let Some(grant) = decided else {
             return Ok(false);
         };
-        if let Some(first_password_hash) = first_password_hash {
+        if approve {
             let bad = |what: &str| StoreError::Other(format!("a staff grant with a bad {what}"));
             let role: Role = grant.text("role")?.parse().map_err(|_| bad("role"))?;
             let unit: UnitCode = grant.text("unit_code")?.parse().map_err(|_| bad("unit"))?;
@@ -554,27 +554,14 @@ impl<DB> Staff for SqlStore<DB> {
             match grant.int_opt("staff_id")? {
                 Some(staff) => {
                     Self::change_member(&mut tx, StaffId(staff), role, &unit, disabled, at).await?;
-                    sqlx::query(
-                        "UPDATE staff SET password_hash = $1, must_change_password = TRUE, \
-                         totp_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = NULL \
-                         WHERE id = $2",
-                    )
-                    .bind(first_password_hash)
-                    .bind(staff)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
-                        .bind(staff)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
                 }
                 None => {
                     let new = NewStaff {
                         username: grant.text("username")?,
                         display_name: grant.text("display_name")?,
-                        password_hash: first_password_hash.to_owned(),
+                        password_hash: first_password_hash
+                            .ok_or_else(|| bad("first password"))?
+                            .to_owned(),
                         role,
                         unit,
                         created_at: at,
@@ -582,6 +569,25 @@ impl<DB> Staff for SqlStore<DB> {
                     };
                     Self::insert_staff(&mut tx, &new).await?;
                 }
+            }
+            if let (Some(staff), Some(first_password_hash)) =
+                (grant.int_opt("staff_id")?, first_password_hash)
+            {
+                sqlx::query(
+                    "UPDATE staff SET password_hash = $1, must_change_password = TRUE, \
+                         totp_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = NULL \
+                         WHERE id = $2",
+                )
+                .bind(first_password_hash)
+                .bind(staff)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
+                    .bind(staff)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             }
         }
         Self::append_audit_in(&mut tx, audit).await?;

@@ -98,17 +98,19 @@ pub trait Staff: Send + Sync {
     ) -> StoreResult<Vec<StaffGrant>>;
     /// One grant, decided or not.
     async fn staff_grant(&self, id: i64) -> StoreResult<StaffGrant>;
-    /// Decides a grant still waiting at `at`: approved (with the first password's hash) or
-    /// refused (`None`); an approval must come from someone other than its asker, and applies the grant in the same transaction: the new member is created,
-    /// or the member is changed and their sessions and API tokens end. An approval also gives
-    /// the member `first_password_hash` (the approver hands it over), to be changed at their
-    /// next sign-in, and forgets their second factor: nothing the asker set survives. `false`
-    /// when the grant no longer waits (or the approver asked for it).
+    /// Decides a grant still waiting at `at`; an approval must come from someone other than its
+    /// asker, and applies the grant in the same transaction: the new member is created,
+    /// or the member is changed and their sessions and API tokens end. With
+    /// `first_password_hash` (always for a new member) the approval also gives the member that
+    /// password (the approver hands it over), to be changed at their next sign-in, and forgets
+    /// their second factor. `false` when the grant no longer waits (or the approver asked for
+    /// it).
     async fn decide_staff_grant(
         &self,
         id: i64,
         by: StaffId,
-        approve: Option<&str>,
+        approve: bool,
+        first_password_hash: Option<&str>,
         audit: Audited<'_>,
     ) -> StoreResult<bool>;
 }

@@ -434,6 +434,40 @@ async fn a_cleared_role_waits_for_a_second_administrator(backend: Backend) {
             .disabled
     );
 
+    // A member who holds such a role already, moved elsewhere, keeps their own password and
+    // second factor: the approver gets nothing to hand over.
+    let (status, _) = console_post(
+        &ministry,
+        &server,
+        "/console/admin/staff/qn.director",
+        &[
+            ("action", "update"),
+            ("role", "director"),
+            ("unit", "22/6688"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let moved = *grant_ids(&page(&second, server.url("/console/admin/staff")).await)
+        .last()
+        .unwrap();
+    let (status, approved) = console_post(
+        &second,
+        &server,
+        &format!("/console/admin/staff-grants/{moved}"),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!approved.contains("<code class=\"secret\">"));
+    let login = store.staff_by_username("qn.director").await.unwrap();
+    assert_eq!(login.member.unit.to_string(), "22/6688");
+    assert!(!login.member.must_change_password);
+    assert!(hotline_vault::verify_password(
+        hotline_core::demo::DEMO_PASSWORD,
+        &login.password_hash
+    ));
+
     // The chain names who asked and who approved.
     let actions: Vec<String> = store
         .audit_entries(0, 10_000)

@@ -241,7 +241,6 @@ impl Hotline {
         submission.account = account.name.as_str().to_owned();
         submission.platform_message_id = Some(format!("call:{}", call.call_id));
         submission.owner = Some(account.unit.clone());
-        submission.code_key = Some(format!("cti:{}:{}", account.id, call.call_id));
         let submitted = self.submit(submission).await?;
         let detail = self
             .store

@@ -43,6 +43,9 @@ pub enum FormCheck {
 
 /// Seconds a stamp may seem to come from the future: servers of one store disagree a little.
 const CLOCK_SKEW_SECS: i64 = 60;
+/// How long a form handed out may be sent back: a citizen may write in the evening and send
+/// in the morning; a stamp harvested once does not serve a robot for ever.
+pub const STAMP_VALID_SECS: i64 = 24 * 3600;
 /// Longest proof-of-work answer taken: a `u64` in decimal.
 const MAX_NONCE_DIGITS: usize = 20;
 
@@ -61,17 +64,9 @@ impl Hotline {
     /// Checks a form's stamp against its token, and its proof of work (`work`, the answer the
     /// form's script found) against the stamp.
     pub fn check_form(&self, token: &str, stamp: &str, work: &str) -> FormCheck {
-        let Some(issued) = stamp.split_once('.').and_then(|(issued, seal)| {
-            let issued = issued.parse::<i64>().ok()?;
-            let expected = self.stamp_seal(token, issued);
-            hotline_vault::digests_match(&expected, seal).then_some(issued)
-        }) else {
+        let Some(age) = self.stamp_age(token, stamp) else {
             return FormCheck::Unstamped;
         };
-        let age = self.clock.now().timestamp() - issued;
-        if age < -CLOCK_SKEW_SECS {
-            return FormCheck::Unstamped;
-        }
         if age < i64::from(self.policy.form.min_fill_secs) {
             return FormCheck::TooFast;
         }
@@ -79,6 +74,28 @@ impl Hotline {
         FormCheck::Stamped {
             work_done: bits == 0 || work_solves(stamp, work, bits),
         }
+    }
+
+    /// Whether `token` was handed out here with `stamp`, not too long ago. Only such a token
+    /// comes back on a form returned for correction: stamping whatever token a client sends
+    /// would let it choose the tokens its reports are kept under.
+    pub fn form_token_issued(&self, token: &str, stamp: &str) -> bool {
+        self.stamp_age(token, stamp).is_some()
+    }
+
+    /// Seconds since `stamp` was made for `token`; `None` when this store did not seal it for
+    /// that token, or it is from the future or too old.
+    fn stamp_age(&self, token: &str, stamp: &str) -> Option<i64> {
+        let (issued, seal) = stamp.split_once('.')?;
+        let issued = issued.parse::<i64>().ok()?;
+        let expected = self.stamp_seal(token, issued);
+        if !hotline_vault::digests_match(&expected, seal) {
+            return None;
+        }
+        let age = self.clock.now().timestamp() - issued;
+        (-CLOCK_SKEW_SECS..=STAMP_VALID_SECS)
+            .contains(&age)
+            .then_some(age)
     }
 
     /// The token that staff forms carry for a session: a keyed hash of the session's secret, so

@@ -52,9 +52,9 @@ impl Default for IntakeConfig {
     }
 }
 
-/// A report as it reaches intake from any channel. Its `Debug` shows no text or identity
-/// (see `ReportInput`).
-#[derive(Debug, Clone)]
+/// A report as it reaches intake from any channel. Its `Debug` shows no text, identity or
+/// platform id.
+#[derive(Clone)]
 pub struct Submission {
     pub input: ReportInput,
     pub channel: Channel,
@@ -66,10 +66,8 @@ pub struct Submission {
     pub received_at: Option<DateTime<Utc>>,
     /// The unit whose line or account took it in: its home when the report names no place.
     pub owner: Option<UnitCode>,
-    /// A token the web form carries (random, made when the form was shown). The same token
-    /// makes one report however often it is sent, and the same follow-up code each time, so a
-    /// receipt lost to a double tap can be shown again.
-    pub form_token: Option<String>,
+    /// The citizens' web form as sent: the same form sent again is one report.
+    pub form: Option<FormSent>,
     /// Evidence files, already inspected (see [`crate::evidence::inspect`]).
     pub evidence: Vec<Evidence>,
     /// Blind index of the platform sender, to thread their next messages into this report.
@@ -79,6 +77,19 @@ pub struct Submission {
     /// What the follow-up code is derived from, so that a redelivery of the same message gets
     /// the same code again (the platform's message id); a random code when `None`.
     pub code_key: Option<String>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("input", &self.input)
+            .field("channel", &self.channel)
+            .field("account", &self.account)
+            .field("urgency", &self.urgency)
+            .field("owner", &self.owner)
+            .field("evidence", &self.evidence)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Submission {
@@ -92,7 +103,7 @@ impl Submission {
             entered_by: None,
             received_at: None,
             owner: None,
-            form_token: None,
+            form: None,
             evidence: Vec::new(),
             sender_index: None,
             reply_to: None,
@@ -101,12 +112,38 @@ impl Submission {
     }
 }
 
+/// A citizen's web form as sent: its token (random, made when the form was handed out) and
+/// what was typed into it. Sent again with the same content (a double tap, a connection lost
+/// on the way back) it is one report, whose receipt is shown again for a short while; with
+/// other content under the same token, a report of its own. Neither token nor content is
+/// kept: only keyed digests, so that a copy of the database cannot be sent again to read a
+/// receipt.
+#[derive(Clone)]
+pub struct FormSent {
+    pub token: String,
+    /// The form's fields in a fixed order (the same form gives the same string); the files'
+    /// digests are added by intake.
+    pub fields: String,
+}
+
+impl std::fmt::Debug for FormSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormSent").finish_non_exhaustive()
+    }
+}
+
+/// How long a form sent again gets its receipt again: a double tap or a lost answer comes
+/// within minutes. Later it may be someone else at the same browser sending the form back
+/// from its history: they are told the report was taken in, and nothing of it.
+pub const FORM_RECEIPT_AGAIN: chrono::Duration = chrono::Duration::hours(1);
+
 /// What the reporter is told.
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub case_number: CaseNumber,
     /// The secret for following the report up; `None` for a redelivery of a message already
-    /// taken in, whose code was given the first time (a resent form gets its code again).
+    /// taken in, whose code was given the first time (a form sent again within
+    /// [`FORM_RECEIPT_AGAIN`] gets its code again).
     pub follow_up_code: Option<FollowUpCode>,
     /// What the text suggests about danger now; the receipt leads with the numbers to call.
     pub danger: Danger,
@@ -397,6 +434,7 @@ struct Prepared {
     key_material: Option<Vec<u8>>,
     follow_up_code: FollowUpCode,
     danger: Danger,
+    from_form: bool,
 }
 
 /// What is sealed of a reporter's identity.
@@ -453,23 +491,24 @@ impl Hotline {
     fn prepare(&self, submission: Submission) -> CoreResult<Prepared> {
         let valid = submission.input.validate(&self.places)?;
         check_evidence(&submission.evidence)?;
-        let form_token = submission
-            .form_token
-            .as_deref()
-            .filter(|t| is_form_token(t));
-        let key_material = match (form_token, submission.code_key.as_deref()) {
-            (Some(token), _) => Some(self.keys.blind_index("form-token", token)),
-            (None, Some(key)) => Some(self.keys.blind_index("platform-message", key)),
-            (None, None) => None,
+        let form = submission
+            .form
+            .as_ref()
+            .filter(|form| is_form_token(&form.token))
+            .map(|form| self.form_digests(form, &submission.evidence));
+        let from_form = form.is_some();
+        let (platform_message_id, key_material) = match (form, submission.code_key.as_deref()) {
+            (Some((id, material)), _) => (Some(id), Some(material)),
+            (None, Some(key)) => (
+                submission.platform_message_id,
+                Some(self.keys.blind_index("platform-message", key)),
+            ),
+            (None, None) => (submission.platform_message_id, None),
         };
         let follow_up_code = match &key_material {
             Some(material) => FollowUpCode::from_key_material(material)
                 .ok_or_else(|| CoreError::Internal("short key material".into()))?,
             None => FollowUpCode::generate(&mut rand::thread_rng()),
-        };
-        let platform_message_id = match form_token {
-            Some(token) => Some(format!("form:{token}")),
-            None => submission.platform_message_id,
         };
         let received_at = submission.received_at.unwrap_or_else(|| self.clock.now());
         if valid
@@ -532,7 +571,24 @@ impl Hotline {
             key_material,
             follow_up_code,
             danger,
+            from_form,
         })
+    }
+
+    /// What a form sent is kept as (`form:` and a keyed digest of its token, fields and files)
+    /// and what its follow-up code is derived from (another keyed digest of the same).
+    fn form_digests(&self, form: &FormSent, evidence: &[Evidence]) -> (String, Vec<u8>) {
+        let mut sent = format!("{}\0{}", form.token, form.fields);
+        for file in evidence {
+            sent.push('\0');
+            sent.push_str(&file.original_sha256);
+        }
+        let mut id = self.keys.blind_index("form-sent", &sent);
+        id.truncate(16);
+        (
+            format!("form:{}", hex::encode(id)),
+            self.keys.blind_index("form-receipt", &sent),
+        )
     }
 
     /// The blind index of the words of a report's text and address.
@@ -579,6 +635,7 @@ impl Hotline {
             key_material,
             follow_up_code,
             danger,
+            from_form,
         } = prepared;
         let routed = self
             .route_new(place, &hints, report.received_at, owner.as_ref())
@@ -604,9 +661,11 @@ impl Hotline {
         let receipt = self.intake.write(report).await?;
         if receipt.duplicate {
             tracing::info!(case = %receipt.case_number, "redelivered message already taken in");
+            let shown_again =
+                !from_form || self.clock.now() < receipt.received_at + FORM_RECEIPT_AGAIN;
             return Ok(Submitted {
                 case_number: receipt.case_number,
-                follow_up_code: key_material.map(|_| follow_up_code),
+                follow_up_code: key_material.filter(|_| shown_again).map(|_| follow_up_code),
                 danger,
                 duplicate: true,
             });

@@ -82,7 +82,7 @@ impl Hotline {
             self.store
                 .queue_media_fetch(&NewMediaFetch {
                     account_id: account.id,
-                    platform_message_id: message.platform_message_id.clone(),
+                    platform_message_id: self.platform_id(account, &message.platform_message_id),
                     position,
                     ref_sealed: self
                         .keys

@@ -201,7 +201,7 @@ impl Hotline {
         Ok(match sent {
             Ok(sent_id) => SendOutcome::Sent {
                 account: account.name.as_str().to_owned(),
-                sent_id,
+                sent_id: self.platform_id(&account, &sent_id),
             },
             Err(SendError::RateLimited(wait)) if message.attempts + 1 < MOST_ATTEMPTS => {
                 SendOutcome::Retry {

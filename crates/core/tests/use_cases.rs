@@ -388,6 +388,58 @@ async fn a_form_stamp_is_too_fast_until_the_minimum_has_passed_and_proven_by_its
         hotline.check_form(&token, &stamp, &work),
         FormCheck::Unstamped
     );
+    assert!(!hotline.form_token_issued(&token, &stamp));
+    // A day after it was handed out, the form has expired: a harvested stamp does not last.
+    clock.advance(chrono::Duration::seconds(3600));
+    clock.advance(chrono::Duration::seconds(
+        hotline_core::form_guard::STAMP_VALID_SECS - 3,
+    ));
+    assert!(hotline.form_token_issued(&token, &stamp));
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        hotline.check_form(&token, &stamp, &work),
+        FormCheck::Unstamped
+    );
+    assert!(!hotline.form_token_issued(&token, &stamp));
+    assert!(!hotline.form_token_issued(&other, &stamp));
+}
+
+#[tokio::test]
+async fn a_form_sent_again_gets_its_receipt_only_for_the_same_content_and_for_a_while() {
+    use hotline_core::intake::{FORM_RECEIPT_AGAIN, FormSent, new_form_token};
+    let (_d, h, clock) = hotline().await;
+    let token = new_form_token();
+    let send = async |words: &str, fields: &str| {
+        let mut submission = Submission::new(text(words), Channel::Web);
+        submission.form = Some(FormSent {
+            token: token.clone(),
+            fields: fields.to_owned(),
+        });
+        h.submit(submission).await.unwrap()
+    };
+    let first = send("Có người lạ đi lại trong ngõ", "{\"text\":1}").await;
+    assert!(!first.duplicate);
+    let code = first.follow_up_code.clone().unwrap();
+
+    clock.advance(FORM_RECEIPT_AGAIN - chrono::Duration::seconds(1));
+    let double_tap = send("Có người lạ đi lại trong ngõ", "{\"text\":1}").await;
+    assert!(double_tap.duplicate);
+    assert_eq!(double_tap.case_number, first.case_number);
+    assert_eq!(double_tap.follow_up_code, Some(code.clone()));
+
+    let other = send("Có người lạ đi lại trong ngõ", "{\"text\":2}").await;
+    assert!(!other.duplicate, "other content under the same token");
+    assert_ne!(other.case_number, first.case_number);
+    assert_ne!(other.follow_up_code, Some(code));
+
+    clock.advance(chrono::Duration::seconds(1));
+    let late = send("Có người lạ đi lại trong ngõ", "{\"text\":1}").await;
+    assert!(late.duplicate, "still one report");
+    assert_eq!(
+        late.follow_up_code, None,
+        "but its receipt is not shown again"
+    );
+    assert_eq!(h.store.count_reports().await.unwrap(), 2);
 }
 
 #[tokio::test]

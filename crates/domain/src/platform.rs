@@ -20,9 +20,6 @@ pub struct PlatformSpec {
     pub default_api_base: &'static str,
     /// Replies reach only the sender (`false` for public comments and mentions).
     pub private: bool,
-    /// Its message ids carry the sender's own id (Telegram's `<chat>:<n>`): kept only as a
-    /// keyed digest.
-    pub ids_name_the_sender: bool,
 }
 
 const META_GRAPH: &str = "https://graph.facebook.com";
@@ -39,7 +36,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["reengage_template", "template_language"],
         default_api_base: META_GRAPH,
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Messenger,
@@ -49,7 +45,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: META_GRAPH,
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Instagram,
@@ -60,7 +55,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["ig_user_id"],
         default_api_base: "https://graph.instagram.com",
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Threads,
@@ -70,7 +64,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: "https://graph.threads.net",
         private: false,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Zalo,
@@ -83,7 +76,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["refresh_token", "app_secret"],
         default_api_base: "https://openapi.zalo.me",
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Telegram,
@@ -96,7 +88,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &["secret_token", "updates"],
         default_api_base: "https://api.telegram.org",
         private: true,
-        ids_name_the_sender: true,
     },
     PlatformSpec {
         channel: Channel::Tiktok,
@@ -106,7 +97,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: "https://business-api.tiktok.com",
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::X,
@@ -117,7 +107,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         default_api_base: "https://api.x.com",
         // Direct messages; mentions are public, message by message.
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Sms,
@@ -129,7 +118,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         optional_keys: &[],
         default_api_base: "https://api.sms-gate.app",
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Phone,
@@ -141,7 +129,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         // A PBX has no API here: it posts, nothing is sent to it.
         default_api_base: "",
         private: true,
-        ids_name_the_sender: false,
     },
     PlatformSpec {
         channel: Channel::Email,
@@ -165,7 +152,6 @@ pub const PLATFORMS: &[PlatformSpec] = &[
         // Mail has no HTTP API.
         default_api_base: "",
         private: true,
-        ids_name_the_sender: false,
     },
 ];
 

@@ -103,7 +103,9 @@ impl Service {
         )
         .await?;
         let keys = keys::open_keys(config, store.as_ref()).await?;
-        Self::start(config, store, places, keys)
+        let service = Self::start(config, store, places, keys)?;
+        service.hotline.key_platform_ids().await?;
+        Ok(service)
     }
 
     fn start(

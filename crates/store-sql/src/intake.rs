@@ -158,7 +158,8 @@ impl<DB> SqlStore<DB> {
             return Ok(None);
         };
         let existing = sqlx::query(
-            "SELECT r.id, r.case_number FROM messages m JOIN reports r ON r.id = m.report_id \
+            "SELECT r.id, r.case_number, r.created_at FROM messages m \
+                 JOIN reports r ON r.id = m.report_id \
                  WHERE m.channel = $1 AND m.account = $2 AND m.platform_message_id = $3",
         )
         .bind(report.channel.as_str())
@@ -173,6 +174,7 @@ impl<DB> SqlStore<DB> {
                     report: ReportId(row.int("id")?),
                     case_number: rows::case_number(row.text("case_number")?)?,
                     duplicate: true,
+                    received_at: row.time("created_at")?,
                 })
             })
             .transpose()
@@ -376,10 +378,11 @@ impl<DB> SqlStore<DB> {
         Ok(reports
             .iter()
             .zip(ids)
-            .map(|((_, case_number), id)| Receipt {
+            .map(|((report, case_number), id)| Receipt {
                 report: ReportId(id),
                 case_number: case_number.clone(),
                 duplicate: false,
+                received_at: report.received_at,
             })
             .collect())
     }

@@ -1,15 +1,16 @@
 //! Media a platform delivered by reference, fetched after the delivery was acknowledged.
 
 use crate::SqlStore;
-use crate::channels::count;
+use crate::channels::{bad, count};
 use crate::rows::{Columns, map_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, Channel, MessageId, ReportEvent, ReportId};
 use hotline_store::{
-    Media, MediaOutcome, NewAttachment, NewMediaFetch, PendingMediaFetch, StoreResult,
+    Media, MediaOutcome, NewAttachment, NewMediaFetch, PendingMediaFetch, StoreResult, UnkeyedIds,
 };
 use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
 
 #[any_sql_database]
 #[async_trait]
@@ -133,6 +134,85 @@ impl<DB> Media for SqlStore<DB> {
         .transpose()
     }
 
+    async fn unkeyed_platform_ids(&self, limit: u32) -> StoreResult<Vec<UnkeyedIds>> {
+        sqlx::query(
+            "SELECT m.id, m.channel, m.account, m.platform_message_id, m.sent_id \
+             FROM unkeyed_platform_ids u JOIN messages m ON m.id = u.message_id \
+             ORDER BY u.message_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(UnkeyedIds {
+                message: MessageId(row.int("id")?),
+                channel: row.text("channel")?.parse().map_err(|_| bad("channel"))?,
+                account: row.text("account")?,
+                platform_message_id: row.text_opt("platform_message_id")?,
+                sent_id: row.text_opt("sent_id")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn key_platform_ids(&self, keyed: &[UnkeyedIds]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for ids in keyed {
+            let list = "DELETE FROM unkeyed_platform_ids WHERE message_id = $1 RETURNING 1";
+            if Self::taken_off(&mut tx, list, ids.message.0).await? {
+                sqlx::query(
+                    "UPDATE messages SET platform_message_id = $1, sent_id = $2 WHERE id = $3",
+                )
+                .bind(&ids.platform_message_id)
+                .bind(&ids.sent_id)
+                .bind(ids.message.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+        }
+        tx.commit().await.map_err(crate::rows::map_commit_err)
+    }
+
+    async fn unkeyed_media_fetches(&self, limit: u32) -> StoreResult<Vec<(i64, i64, String)>> {
+        sqlx::query(
+            "SELECT f.id, f.account_id, f.platform_message_id \
+             FROM unkeyed_media_fetches u JOIN media_fetches f ON f.id = u.fetch_id \
+             ORDER BY u.fetch_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.int("id")?,
+                row.int("account_id")?,
+                row.text("platform_message_id")?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn key_media_fetches(&self, keyed: &[(i64, String)]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (fetch, digest) in keyed {
+            let list = "DELETE FROM unkeyed_media_fetches WHERE fetch_id = $1 RETURNING 1";
+            if Self::taken_off(&mut tx, list, *fetch).await? {
+                sqlx::query("UPDATE media_fetches SET platform_message_id = $1 WHERE id = $2")
+                    .bind(digest)
+                    .bind(fetch)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        tx.commit().await.map_err(crate::rows::map_commit_err)
+    }
+
     async fn add_attachments(
         &self,
         report: ReportId,
@@ -147,5 +227,19 @@ impl<DB> Media for SqlStore<DB> {
         };
         Self::record_event(&mut tx, report.0, None, &event, at).await?;
         tx.commit().await.map_err(crate::rows::map_commit_err)
+    }
+}
+
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
+    /// Takes a row off a list of ids still to key (`list`, a `DELETE … RETURNING`): `false`
+    /// when another node took it first, so that nothing is keyed twice.
+    async fn taken_off(tx: &mut Transaction<'_, DB>, list: &str, id: i64) -> StoreResult<bool> {
+        Ok(sqlx::query(list)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .is_some())
     }
 }

@@ -31,6 +31,15 @@ pub trait Media: Send + Sync {
         account: &str,
         platform_message_id: &str,
     ) -> StoreResult<Option<(ReportId, CaseNumber, MessageId)>>;
+    /// Messages whose platform ids were kept in clear before ids were keyed, up to `limit`.
+    async fn unkeyed_platform_ids(&self, limit: u32) -> StoreResult<Vec<UnkeyedIds>>;
+    /// Replaces those ids with their keyed digests, each message once (another node may be
+    /// doing the same).
+    async fn key_platform_ids(&self, keyed: &[UnkeyedIds]) -> StoreResult<()>;
+    /// File fetches whose message id was kept in clear: (fetch, account, id), up to `limit`.
+    async fn unkeyed_media_fetches(&self, limit: u32) -> StoreResult<Vec<(i64, i64, String)>>;
+    /// Replaces those ids with their keyed digests: (fetch, digest).
+    async fn key_media_fetches(&self, keyed: &[(i64, String)]) -> StoreResult<()>;
     /// Keeps files with a message, with an event on its report.
     async fn add_attachments(
         &self,
@@ -76,4 +85,14 @@ pub enum MediaOutcome {
     },
     /// Not to be had (gone, refused, not evidence we keep): the reason stays.
     Failed { error: String },
+}
+
+/// The platform ids of a message kept from before they were keyed (and, handed back, keyed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnkeyedIds {
+    pub message: MessageId,
+    pub channel: Channel,
+    pub account: String,
+    pub platform_message_id: Option<String>,
+    pub sent_id: Option<String>,
 }

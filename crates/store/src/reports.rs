@@ -330,6 +330,8 @@ pub struct Receipt {
     pub case_number: CaseNumber,
     /// The platform message had been taken in before; nothing new was written.
     pub duplicate: bool,
+    /// When the report was received: the first time, for a message taken in before.
+    pub received_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

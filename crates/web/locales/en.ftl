@@ -44,6 +44,8 @@ receipt-case = Case number
 receipt-code = Secret follow-up code
 receipt-keep = Write the follow-up code down or take a screenshot. It is the only way to follow up and add information; we cannot issue it again.
 receipt-again = Send another report
+receipt-taken-before-title = This report was already received
+receipt-taken-before = This form was sent before and the report is saved. To protect whoever sent it, the case number and follow-up code are shown again only for a short while after it was first sent. If you sent it and lost the code, send a new report saying it adds to the earlier one.
 
 field-text-required = Please describe what happened.
 field-text-too_long = The text is too long (at most 20,000 characters).

@@ -44,6 +44,8 @@ receipt-case = Số hồ sơ
 receipt-code = Mã tra cứu bí mật
 receipt-keep = Hãy chép lại hoặc chụp màn hình mã tra cứu. Mã này là cách duy nhất để bạn theo dõi và bổ sung thông tin; chúng tôi không thể cấp lại mã.
 receipt-again = Gửi tin báo khác
+receipt-taken-before-title = Tin báo này đã được tiếp nhận
+receipt-taken-before = Biểu mẫu này đã được gửi trước đây và tin báo đã được lưu. Vì an toàn cho người báo tin, số hồ sơ và mã tra cứu chỉ hiện lại trong thời gian ngắn sau lần gửi đầu. Nếu bạn là người gửi và đã mất mã, hãy gửi tin báo mới, ghi rõ là bổ sung cho tin báo trước.
 
 field-text-required = Vui lòng nhập nội dung sự việc.
 field-text-too_long = Nội dung quá dài (tối đa 20.000 ký tự).

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod fetch;
+mod keyed_ids;
 mod process;
 mod receive;
 

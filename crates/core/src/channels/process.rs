@@ -336,22 +336,22 @@ impl Hotline {
             .channel_secrets()
             .open(&delivery.body_sealed, &delivery_context(account.id))
             .map_err(|_| "the delivery does not open".to_owned())?;
-        let mut events = platforms::parse(account.platform, &body, delivery.received_at)
-            .map_err(|e| e.to_string())?;
-        if PlatformSpec::of(account.platform).is_some_and(|spec| spec.ids_name_the_sender) {
-            for event in &mut events {
-                if let InboundEvent::Message(message) = event {
-                    message.platform_message_id = hex::encode(self.keys.blind_index(
-                        "platform-message-id",
-                        &format!(
-                            "{}:{}:{}",
-                            account.platform, account.id, message.platform_message_id
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(events)
+        platforms::parse(account.platform, &body, delivery.received_at).map_err(|e| e.to_string())
+    }
+
+    /// A platform's id of a message (received or sent) as it is kept and looked up: a keyed
+    /// digest. Ids can name the sender (a WhatsApp `wamid` holds their number, a Telegram id
+    /// their chat, a mail's Message-ID their host); the id itself goes only, sealed, into the
+    /// address an answer is threaded to.
+    pub(crate) fn platform_id(&self, account: &ChannelAccount, raw: &str) -> String {
+        self.platform_id_of(account.platform, account.id, raw)
+    }
+
+    pub(crate) fn platform_id_of(&self, platform: Channel, account_id: i64, raw: &str) -> String {
+        hex::encode(self.keys.blind_index(
+            "platform-message-id",
+            &format!("{platform}:{account_id}:{raw}"),
+        ))
     }
 
     /// Who wrote, as kept on their report. On a platform with private messages, what a
@@ -417,7 +417,7 @@ impl Hotline {
                         .update_sent_delivery(
                             account.platform,
                             account.name.as_str(),
-                            &platform_message_id,
+                            &self.platform_id(account, &platform_message_id),
                             state,
                             error.as_deref(),
                         )
@@ -459,6 +459,7 @@ impl Hotline {
             return Ok(false);
         }
         let mut text = message_text(message);
+        let stored_id = self.platform_id(account, &message.platform_message_id);
         let open = self.store.open_reports_of_sender(sender_index).await?;
         // A mail that answers an earlier one, or names a case in its subject, goes onto that
         // report when it is one of the sender's own open reports (a stranger naming a case
@@ -503,11 +504,7 @@ impl Hotline {
                 text: &text,
                 evidence: &[],
                 event: ReportEvent::ReporterAdded,
-                via: Some((
-                    account.platform,
-                    account.name.as_str(),
-                    &message.platform_message_id,
-                )),
+                via: Some((account.platform, account.name.as_str(), &stored_id)),
             };
             // The citizen wrote: answers that waited for an open window may leave, even when
             // the message was taken in before, perhaps by a pass that crashed before what
@@ -557,7 +554,7 @@ impl Hotline {
             account.platform,
         );
         submission.account = account.name.as_str().to_owned();
-        submission.platform_message_id = Some(message.platform_message_id.clone());
+        submission.platform_message_id = Some(stored_id.clone());
         submission.owner = Some(account.unit.clone());
         submission.received_at = Some(delivery.received_at);
         submission.sender_index = Some(sender_index.to_vec());
@@ -565,10 +562,16 @@ impl Hotline {
             serde_json::to_string(&reply)
                 .map_err(|e| CoreError::Internal(format!("reply address: {e}")))?,
         );
-        submission.code_key = Some(format!(
-            "{}:{}:{}",
-            account.platform, account.id, message.platform_message_id
-        ));
+        // The code comes from the id itself under the index key: kept nowhere, so a copy of
+        // the database gives nothing to derive it from. Telegram's ids were keyed (and its
+        // codes derived from the keyed id) before the others': the same again, so that a
+        // message taken in before is acknowledged with its own code.
+        let code_from = if account.platform == Channel::Telegram {
+            &stored_id
+        } else {
+            &message.platform_message_id
+        };
+        submission.code_key = Some(format!("{}:{}:{code_from}", account.platform, account.id));
         let submitted = self.submit(submission).await?;
         // Queued once, even when a crash came between the report and its acknowledgement and
         // the delivery is taken apart again: the same message gives the same code. Never to a
@@ -581,7 +584,7 @@ impl Hotline {
                 .is_some_and(hotline_domain::inbound::SenderCheck::failed)
             && let Some(code) = &submitted.follow_up_code
         {
-            self.acknowledge(account, message, &submitted.case_number, &code.grouped())
+            self.acknowledge(account, &stored_id, &submitted.case_number, &code.grouped())
                 .await?;
         }
         Ok(!submitted.duplicate)
@@ -605,7 +608,11 @@ impl Hotline {
         {
             if let Some((_, case, _)) = self
                 .store
-                .message_by_platform_id(account.platform, account.name.as_str(), id)
+                .message_by_platform_id(
+                    account.platform,
+                    account.name.as_str(),
+                    &self.platform_id(account, id),
+                )
                 .await?
                 && !cases.contains(&case)
             {
@@ -662,11 +669,11 @@ impl Hotline {
         Ok(())
     }
 
-    /// Queues the acknowledgement of a new platform report, once.
+    /// Queues the acknowledgement of a new platform report (received as `stored_id`), once.
     pub(super) async fn acknowledge(
         &self,
         account: &ChannelAccount,
-        message: &InboundMessage,
+        stored_id: &str,
         case: &hotline_domain::CaseNumber,
         code: &str,
     ) -> CoreResult<()> {
@@ -685,7 +692,7 @@ impl Hotline {
             .store
             .report(&Visibility::Subtree("/".into()), case)
             .await?;
-        let key = format!("ack:{}", message.platform_message_id);
+        let key = format!("ack:{stored_id}");
         let added = Added {
             direction: Direction::Outbound,
             author: None,

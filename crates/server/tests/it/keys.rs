@@ -125,11 +125,21 @@ const TEXT: &str = "Tố giác đường dây đánh bạc Quasimodo ở bến c
 /// Bytes that only an evidence file holds.
 const EVIDENCE: &str = "EVIDENCE-BYTES-7781";
 
-/// Submits a report with a full identity, and one from the form with a PDF, and returns the
-/// data of the stopped server.
-async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate::harness::Data> {
+/// A store that was used, and what of its use must not be found in its files: the form's
+/// token and the WhatsApp message's id (its sender's number) besides the fixed
+/// [`holds_secret`] needles.
+struct Used {
+    data: crate::harness::Data,
+    secrets: Vec<String>,
+}
+
+/// Submits a report with a full identity, one from the form with a PDF and one by WhatsApp,
+/// and returns the data of the stopped server.
+async fn report_with_identity(backend: crate::harness::Backend) -> Option<Used> {
     let data = crate::harness::Data::new(backend).await?;
+    crate::stolen_copy::connect_whatsapp(&data).await;
     let server = crate::harness::Server::start(data.config()).await;
+    crate::stolen_copy::deliver_whatsapp(&server).await;
     let created = reqwest::Client::new()
         .post(server.url("/api/v1/reports"))
         .json(&json!({
@@ -145,6 +155,8 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
     let pdf = format!("%PDF-1.7\n1 0 obj\n<< /Title ({EVIDENCE}) >>\nendobj\n%%EOF");
     let client = reqwest::Client::new();
     let fields = crate::harness::report_form(&client, &server, &[("text", TEXT)]).await;
+    let form_token = fields[0].1.clone();
+    assert_eq!(fields[0].0, "token");
     let form = crate::harness::multipart_of(fields).part(
         "files",
         reqwest::multipart::Part::bytes(pdf.into_bytes()).file_name("bien-ban.pdf"),
@@ -156,8 +168,26 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<crate:
         .await
         .unwrap();
     assert_eq!(with_file.status(), 201);
+    crate::channels::eventually("the WhatsApp message is a report", async || {
+        let service = hotline_server::Service::open(&data.config()).await.unwrap();
+        let reports = service.hotline.store.count_reports().await.unwrap();
+        service.close().await;
+        reports == 3
+    })
+    .await;
     server.stop().await;
-    Some(data)
+    Some(Used {
+        data,
+        secrets: vec![form_token, crate::stolen_copy::WAMID.to_owned()],
+    })
+}
+
+/// The first of the fixed needles, or of `secrets`, that `bytes` hold.
+fn holds_any(bytes: &[u8], secrets: &[String]) -> Option<String> {
+    let found = |n: &str| bytes.windows(n.len()).any(|w| w == n.as_bytes());
+    holds_secret(bytes)
+        .map(str::to_owned)
+        .or_else(|| secrets.iter().find(|s| found(s)).cloned())
 }
 
 fn holds_secret(bytes: &[u8]) -> Option<&'static str> {
@@ -181,7 +211,7 @@ fn holds_secret(bytes: &[u8]) -> Option<&'static str> {
 
 #[tokio::test]
 async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it() {
-    let data = report_with_identity(crate::harness::Backend::Sqlite)
+    let Used { data, secrets } = report_with_identity(crate::harness::Backend::Sqlite)
         .await
         .unwrap();
     let mut scanned = Vec::new();
@@ -191,7 +221,7 @@ async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it(
             continue;
         };
         assert_eq!(
-            holds_secret(&bytes),
+            holds_any(&bytes, &secrets),
             None,
             "{} holds an identity",
             entry.display()
@@ -225,7 +255,9 @@ async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it(
 
 #[tokio::test]
 async fn a_postgres_dump_holds_no_identity_nor_text() {
-    let Some(data) = report_with_identity(crate::harness::Backend::Postgres).await else {
+    let Some(Used { data, secrets }) =
+        report_with_identity(crate::harness::Backend::Postgres).await
+    else {
         return;
     };
     let url = std::env::var("HOTLINE_TEST_POSTGRES_URL").unwrap();
@@ -240,7 +272,7 @@ async fn a_postgres_dump_holds_no_identity_nor_text() {
         String::from_utf8_lossy(&dump.stderr)
     );
     assert!(String::from_utf8_lossy(&dump.stdout).contains("contacts"));
-    assert_eq!(holds_secret(&dump.stdout), None);
+    assert_eq!(holds_any(&dump.stdout, &secrets), None);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -41,4 +41,5 @@ mod search;
 mod second_factor;
 mod staff_api;
 mod stand_in;
+mod stolen_copy;
 mod triage;

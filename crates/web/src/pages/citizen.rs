@@ -14,12 +14,13 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use hotline_core::evidence::{Evidence, EvidenceLimits, inspect_off_executor};
 use hotline_core::follow_up::FollowUpView;
 use hotline_core::form_guard::FormCheck;
+use hotline_core::intake::FormSent;
 use hotline_core::{CoreError, Submission};
 use hotline_domain::VIETNAM;
 use hotline_domain::danger::Danger;
 use hotline_domain::{Channel, CommuneLookup, ContactInput, DomainError, FieldError, ReportInput};
 use http::{StatusCode, header};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -37,7 +38,7 @@ pub async fn home(ctx: Ctx) -> Result<Response, PageError> {
 }
 
 /// What the citizen typed, echoed back when the form has to be corrected.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(default)]
 pub struct FormValues {
     pub text: String,
@@ -49,8 +50,13 @@ pub struct FormValues {
     pub name: String,
     pub phone: String,
     pub email: String,
-    /// Makes a resent form one report (see `Submission::form_token`).
+    /// Makes a form sent again one report (see `hotline_core::intake::FormSent`).
+    #[serde(skip_serializing)]
     pub token: String,
+    /// The stamp the form was handed out with, kept when it is handed back for correction so
+    /// that correcting it does not make it new (see `hotline_core::form_guard`).
+    #[serde(skip_serializing)]
+    pub stamp: String,
     #[serde(deserialize_with = "checked")]
     pub occurred_now: bool,
     pub occurred_date: String,
@@ -71,6 +77,7 @@ impl Default for FormValues {
             phone: String::new(),
             email: String::new(),
             token: hotline_core::intake::new_form_token(),
+            stamp: String::new(),
             occurred_now: false,
             occurred_date: String::new(),
             occurred_time: String::new(),
@@ -84,12 +91,24 @@ impl FormValues {
         self.identity == "contact"
     }
 
-    /// The fields as posted; a token that is not one of ours is replaced by a new one.
-    fn posted(mut self) -> Self {
-        if !hotline_core::intake::is_form_token(&self.token) {
+    /// The fields as posted in `form`. Its token comes back only when this store handed it
+    /// out with the form's stamp; any other gets a new one, so that no client chooses the
+    /// token its report is kept under.
+    fn posted(mut self, state: &AppState) -> Self {
+        if !state.hotline.form_token_issued(&self.token, &self.stamp) {
             self.token = hotline_core::intake::new_form_token();
+            self.stamp.clear();
         }
         self
+    }
+
+    /// The form as intake tells it apart: its token and its fields in a fixed order.
+    fn sent(&self) -> FormSent {
+        FormSent {
+            token: self.token.clone(),
+            // Strings and booleans always serialise.
+            fields: serde_json::to_string(self).unwrap_or_default(),
+        }
     }
 }
 
@@ -152,7 +171,11 @@ fn form_page(
         .collect();
     ReportFormPage {
         c: Chrome::new(ctx, None),
-        stamp: state.hotline.form_stamp(&form.token),
+        stamp: if form.stamp.is_empty() {
+            state.hotline.form_stamp(&form.token)
+        } else {
+            form.stamp.clone()
+        },
         work_bits: state.hotline.form_work_bits(),
         form,
         provinces,
@@ -327,13 +350,13 @@ pub async fn submit_report(
             error,
             status,
         }) => {
-            let values = form.read::<FormValues>().unwrap_or_default().posted();
+            let values = form.read::<FormValues>().unwrap_or_default().posted(&state);
             let page = form_page(&state, &ctx, values, &[error]);
             return render(status, &page);
         }
     };
     if let Some(wait) = limited {
-        let values = form.read::<FormValues>().unwrap_or_default().posted();
+        let values = form.read::<FormValues>().unwrap_or_default().posted(&state);
         return rate_limited(&state, &ctx, values, wait);
     }
     let guard = form.read::<FormGuard>()?;
@@ -342,7 +365,7 @@ pub async fn submit_report(
         tracing::warn!(target: "audit", "report form refused: honeypot field filled");
         return Err(PageError::new(StatusCode::BAD_REQUEST, "error-bad-request"));
     }
-    let values = form.read::<FormValues>()?.posted();
+    let values = form.read::<FormValues>()?.posted(&state);
     let refused = match state
         .hotline
         .check_form(&values.token, &guard.stamp, &guard.work)
@@ -370,17 +393,27 @@ pub async fn submit_report(
         }
     };
     let mut submission = Submission::new(input, Channel::Web);
-    submission.form_token = Some(values.token.clone());
+    submission.form = Some(values.sent());
     submission.evidence = evidence;
     match state.hotline.submit(submission).await {
         Ok(done) => {
+            // Sent again within its receipt's while, the same answer as the first time; later,
+            // said taken in with nothing of it shown.
+            let (status, case_number, follow_up_code) = match done.follow_up_code {
+                Some(code) => (
+                    StatusCode::CREATED,
+                    done.case_number.to_string(),
+                    code.grouped(),
+                ),
+                None => (StatusCode::OK, String::new(), String::new()),
+            };
             let page = ReceiptPage {
                 c: Chrome::new(&ctx, None),
-                case_number: done.case_number.to_string(),
-                follow_up_code: done.follow_up_code.map(|c| c.grouped()).unwrap_or_default(),
+                case_number,
+                follow_up_code,
                 danger: done.danger,
             };
-            render(StatusCode::CREATED, &page)
+            render(status, &page)
         }
         Err(CoreError::Domain(DomainError::Invalid(errors))) => {
             let page = form_page(&state, &ctx, values, &errors);

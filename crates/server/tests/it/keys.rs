@@ -235,7 +235,8 @@ async fn the_sqlite_data_folder_holds_no_identity_nor_text_and_the_key_opens_it(
     let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let (wrapped, sealed): (Vec<u8>, Vec<u8>) = sqlx::query_as(
-        "SELECT r.wrapped_key, c.sealed FROM reports r JOIN contacts c ON c.id = r.contact_id",
+        "SELECT r.wrapped_key, c.sealed FROM reports r JOIN contacts c ON c.id = r.contact_id \
+         WHERE r.channel = 'api'",
     )
     .fetch_one(&pool)
     .await

@@ -6,7 +6,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::{AuditAction, CaseNumber, Role, StaffId};
 use hotline_store::{AuditRecord, Audited, NewAuditEntry, StoreError};
-use hotline_vault::audit::{AuditContent, ChainBreak, Head, Verifier, chain_hash};
+use hotline_vault::audit::{AuditContent, ChainBreak, Head, Verifier};
 use std::collections::HashMap;
 
 /// Entries read per page while verifying.
@@ -91,6 +91,7 @@ impl Hotline {
                 detail: (*detail).to_owned(),
             })
             .collect();
+        let chain_key = self.keys.audit_chain();
         let seal = |entry: &NewAuditEntry, seq: i64, previous: &[u8]| {
             let record = AuditRecord {
                 seq,
@@ -101,7 +102,7 @@ impl Hotline {
                 detail: entry.detail.clone(),
                 hash: Vec::new(),
             };
-            chain_hash(previous, &content(&record)).to_vec()
+            chain_key.hash(previous, &content(&record)).to_vec()
         };
         let written = write(Audited {
             entries: &entries,
@@ -114,13 +115,37 @@ impl Hotline {
         Ok(written)
     }
 
+    /// Begins the keyed part of a chain older than its key with its marker
+    /// (`hotline_vault::audit::KEYED_MARKER`), once: when a node first opens the store after
+    /// migration 0042, before anything else is appended.
+    pub async fn mark_keyed_audit_chain(&self) -> CoreResult<()> {
+        let keyed_from = self.store.audit_keyed_from().await?;
+        if keyed_from <= 1 {
+            return Ok(());
+        }
+        // Only where the chain ends just before it: anywhere else the marker would mark nothing.
+        let around = self.store.audit_entries(keyed_from - 2, 2).await?;
+        let seqs: Vec<i64> = around.iter().map(|entry| entry.seq).collect();
+        if seqs != [keyed_from - 1] {
+            return Ok(());
+        }
+        self.audit(
+            None,
+            AuditAction::AuditChainKeyed,
+            "audit",
+            &format!("from={keyed_from}"),
+        )
+        .await
+    }
+
     /// Walks the whole chain. `Ok(Ok(head))` when intact (checked against `expected_head` when
     /// one was exported), `Ok(Err(break))` naming the first broken entry.
     pub async fn verify_audit(
         &self,
         expected_head: Option<Head>,
     ) -> CoreResult<Result<Option<Head>, ChainBreak>> {
-        let mut verifier = Verifier::new(expected_head);
+        let keyed_from = self.store.audit_keyed_from().await?;
+        let mut verifier = Verifier::new(expected_head, self.keys.audit_chain(), keyed_from);
         let mut after = 0;
         loop {
             let page = self.store.audit_entries(after, VERIFY_PAGE).await?;

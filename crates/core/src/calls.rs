@@ -15,7 +15,7 @@ use hotline_domain::clock::VIETNAM;
 use hotline_domain::inbound::{CallEvent, CallStep};
 use hotline_domain::text::Phone;
 use hotline_domain::{
-    CaseNumber, Channel, ContactInput, Direction, DomainError, ReportInput, ReportStatus,
+    CaseNumber, Channel, ContactInput, Direction, DomainError, ReportInput, ReportStatus, UnitCode,
 };
 use hotline_store::{CallRecord, ChannelAccount, NewCall, Visibility};
 
@@ -198,8 +198,10 @@ impl Hotline {
         }
     }
 
-    /// The report a call goes on: the caller's newest open one, or, for a call to the line, a
-    /// new one with their number sealed (a withheld number opens one without a contact).
+    /// The report a call goes on: the caller's newest open one in the line's province (a
+    /// number is easily spoofed: a call to one province's line never reaches a report of
+    /// another), or, for a call to the line, a new one with their number sealed (a withheld
+    /// number opens one without a contact).
     async fn report_for_call(
         &self,
         account: &ChannelAccount,
@@ -208,9 +210,14 @@ impl Hotline {
     ) -> CoreResult<Option<hotline_domain::ReportId>> {
         if let Some(phone) = phone {
             let index = self.keys.blind_index("phone", phone.e164());
+            let line = self.store.unit(&account.unit).await?;
+            let province = match line.province_code {
+                Some(code) => self.store.unit(&UnitCode::province(code)).await?.path,
+                None => line.path,
+            };
             let open = self
                 .store
-                .reports_by_phone(&Visibility::Subtree("/".into()), &index, 20)
+                .reports_by_phone(&Visibility::Subtree(province), &index, 20)
                 .await?
                 .into_iter()
                 .find(|r| r.status != ReportStatus::Closed);

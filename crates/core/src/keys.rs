@@ -173,6 +173,11 @@ impl Keys {
         self.index.form_stamp(message)
     }
 
+    /// The key of the audit chain's hashes.
+    pub fn audit_chain(&self) -> hotline_vault::audit::ChainKey {
+        self.index.audit_chain()
+    }
+
     /// The search index entry of one folded word: a keyed hash cut to 128 bits, plenty to keep
     /// the words of a few million reports apart.
     pub fn word_digest(&self, word: &str) -> Vec<u8> {

@@ -116,6 +116,9 @@ pub struct Policy {
     /// The answer to the first message of a new report on a private platform channel;
     /// `{case}` and `{code}` stand for its case number and follow-up code. Empty: none.
     pub acknowledgement: String,
+    /// Whether channel accounts may point at an API other than their platform's (or this
+    /// machine's): their credentials go there.
+    pub allow_custom_api_base: bool,
 }
 
 /// The acknowledgement sent unless the configuration says otherwise.
@@ -137,6 +140,7 @@ impl Default for Policy {
                 .collect(),
             deadline_warning: chrono::Duration::hours(24),
             acknowledgement: DEFAULT_ACKNOWLEDGEMENT.to_owned(),
+            allow_custom_api_base: false,
         }
     }
 }

@@ -202,9 +202,14 @@ impl Hotline {
         max: usize,
     ) -> Result<Vec<u8>, Failure> {
         let secrets = self.account_secrets(account)?;
+        let api_base = self.api_base_of(account).ok_or_else(|| {
+            Failure::ForGood(
+                "the account's API address is not allowed (allow_custom_api_base)".into(),
+            )
+        })?;
         let sender = Sender {
             platform: account.platform,
-            api_base: &account.api_base,
+            api_base,
             secrets: &secrets,
         };
         platforms::fetch_media(

@@ -245,9 +245,14 @@ impl Hotline {
         outgoing: &Outgoing<'_>,
         public: bool,
     ) -> Result<String, SendError> {
+        let api_base = self.api_base_of(account).ok_or_else(|| {
+            SendError::Refused(
+                "the account's API address is not allowed (allow_custom_api_base)".into(),
+            )
+        })?;
         let sender = Sender {
             platform: account.platform,
-            api_base: &account.api_base,
+            api_base,
             secrets,
         };
         platforms::send(&self.http, &sender, outgoing, (public, self.clock.now())).await
@@ -271,22 +276,26 @@ impl Hotline {
         if stored.get("access_token") != used.get("access_token") {
             return Ok(Refreshed::Fresh(stored));
         }
-        let tokens =
-            match hotline_channels::zalo::refresh(&self.http, &current.api_base, &stored).await {
-                Ok(tokens) => tokens,
-                Err(e @ (SendError::Unavailable(_) | SendError::RateLimited(_))) => {
-                    return Ok(Refreshed::Unavailable(e.to_string()));
+        let Some(api_base) = self.api_base_of(&current) else {
+            return Ok(Refreshed::Refused(
+                "the account's API address is not allowed (allow_custom_api_base)".into(),
+            ));
+        };
+        let tokens = match hotline_channels::zalo::refresh(&self.http, api_base, &stored).await {
+            Ok(tokens) => tokens,
+            Err(e @ (SendError::Unavailable(_) | SendError::RateLimited(_))) => {
+                return Ok(Refreshed::Unavailable(e.to_string()));
+            }
+            Err(e) => {
+                // Refused: perhaps because another node spent the refresh token first.
+                let again = self.store.channel_account_by_id(account.id).await?;
+                let theirs = self.account_secrets(&again)?;
+                if theirs.get("access_token") != used.get("access_token") {
+                    return Ok(Refreshed::Fresh(theirs));
                 }
-                Err(e) => {
-                    // Refused: perhaps because another node spent the refresh token first.
-                    let again = self.store.channel_account_by_id(account.id).await?;
-                    let theirs = self.account_secrets(&again)?;
-                    if theirs.get("access_token") != used.get("access_token") {
-                        return Ok(Refreshed::Fresh(theirs));
-                    }
-                    return Ok(Refreshed::Refused(e.to_string()));
-                }
-            };
+                return Ok(Refreshed::Refused(e.to_string()));
+            }
+        };
         let spent = stored.get("refresh_token").cloned();
         let (mut expected, mut base) = (current.secrets_sealed, stored);
         for _ in 0..KEEP_TOKEN_TRIES {
@@ -364,9 +373,15 @@ impl Hotline {
         let language = secrets
             .get("template_language")
             .map_or("vi", String::as_str);
+        let Some(api_base) = self.api_base_of(account) else {
+            return Ok(SendOutcome::Failed {
+                account: Some(account.name.as_str().to_owned()),
+                error: "the account's API address is not allowed (allow_custom_api_base)".into(),
+            });
+        };
         let sender = Sender {
             platform: account.platform,
-            api_base: &account.api_base,
+            api_base,
             secrets,
         };
         match hotline_channels::meta::send_template(

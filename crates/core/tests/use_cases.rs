@@ -11,7 +11,7 @@
 use chrono::{TimeZone, Utc};
 use hotline_core::{CoreError, Hotline, IntakeConfig, Submission, demo, setup};
 use hotline_domain::{
-    Channel, Clock, ContactInput, FixedClock, Gazetteer, ReportInput, Role, UnitCode,
+    Channel, Clock, ContactInput, DomainError, FixedClock, Gazetteer, ReportInput, Role, UnitCode,
 };
 use hotline_store::Store;
 use std::net::{IpAddr, Ipv4Addr};
@@ -2329,4 +2329,55 @@ async fn past_whatsapps_window_a_template_asks_the_citizen_to_write_back_and_the
     let sent = sent.lock().unwrap();
     assert_eq!(sent.len(), 4, "one template for both answers");
     assert_eq!(sent[3]["type"], "template");
+}
+
+#[tokio::test]
+async fn an_account_sends_its_credentials_elsewhere_only_with_the_operators_leave() {
+    let (_d, h, _clock) = hotline().await;
+    let settings: Vec<(String, String)> = [("app_secret", "s3cret"), ("verify_token", "v")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let input = |name: &'static str, api_base: &'static str| hotline_core::channels::AccountInput {
+        platform: "whatsapp",
+        name,
+        unit: "22",
+        settings: &settings,
+        api_base: Some(api_base),
+    };
+    // A rogue administrator points the account at a host of theirs: refused, nothing made.
+    match h
+        .add_channel_account(None, &input("qn-whatsapp", "https://graph.example.net"))
+        .await
+    {
+        Err(CoreError::Domain(DomainError::Invalid(errors))) => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code),
+                ("api_base", "not_allowed")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.store.channel_accounts().await.unwrap().is_empty());
+    // The platform's own API, or this machine (a stand-in, a local gateway), need no leave.
+    for (name, base) in [
+        ("qn-whatsapp", "https://graph.facebook.com"),
+        ("qn-whatsapp-test", "http://127.0.0.1:8099"),
+    ] {
+        h.add_channel_account(None, &input(name, base))
+            .await
+            .unwrap();
+    }
+    let allowed = h.with_policy(hotline_core::Policy {
+        allow_custom_api_base: true,
+        ..hotline_core::Policy::default()
+    });
+    allowed
+        .add_channel_account(
+            None,
+            &input("qn-whatsapp-proxy", "https://graph.example.net"),
+        )
+        .await
+        .unwrap();
 }

@@ -158,6 +158,23 @@ pub const PLATFORMS: &[PlatformSpec] = &[
 /// Hosts a mail connection may reach without TLS: this machine only.
 pub const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
+/// Whether `address` is an API base on this machine: `http(s)://` a loopback host and port,
+/// nothing more (a path or query would let it choose which local service and route get an
+/// account's token).
+pub fn is_loopback_address(address: &str) -> bool {
+    url::Url::parse(address).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url
+                .host_str()
+                .is_some_and(|host| LOOPBACK_HOSTS.contains(&host.trim_matches(['[', ']'])))
+    })
+}
+
 /// How a Telegram account receives: Telegram's webhook (the default) or fetching updates.
 pub const TELEGRAM_POLLING: &str = "polling";
 
@@ -176,6 +193,13 @@ impl PlatformSpec {
 
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Whether an account may send its credentials to the API at `base` without the operator's
+    /// explicit leave (`allow_custom_api_base`): the platform's own API, or this machine (a
+    /// stand-in under test, a gateway on the same server).
+    pub fn api_base_is_known(&self, base: &str) -> bool {
+        base == self.default_api_base || is_loopback_address(base)
     }
 
     /// What else settings need beyond the keys each platform requires: a Telegram webhook
@@ -352,6 +376,31 @@ mod tests {
         assert!(AccountName::parse("qn-whatsapp_1").is_ok());
         for bad in ["", "QN", "a/b", "a b", &"x".repeat(41), "../x"] {
             assert!(AccountName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_this_machines_bare_addresses_and_the_platforms_own_api_need_no_leave() {
+        let whatsapp = PlatformSpec::of(Channel::Whatsapp).unwrap();
+        for base in [
+            "https://graph.facebook.com",
+            "http://127.0.0.1:8099",
+            "http://localhost:8099/",
+            "http://[::1]:8099",
+        ] {
+            assert!(whatsapp.api_base_is_known(base), "{base}");
+        }
+        for base in [
+            "https://graph.facebook.com.evil.example",
+            "https://evil.example",
+            "http://127.0.0.1:8080/console/route?",
+            "http://127.0.0.1:8080/?x=",
+            "http://127.0.0.1@evil.example",
+            "http://user:pw@127.0.0.1:8099",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(!whatsapp.api_base_is_known(base), "{base}");
         }
     }
 }

@@ -430,6 +430,7 @@ string_enum!(
     AuditAction (|_| DomainError::field("action", "unknown")) {
         AlertAcknowledged => "alert.acknowledged",
         AttachmentDownloaded => "attachment.downloaded",
+        AuditChainKeyed => "audit.chain_keyed",
         CallCalledBack => "call.called_back",
         ChannelAccountAdded => "channel.account_added",
         ChannelDeliveryRetried => "channel.delivery_retried",

@@ -61,8 +61,9 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The master key itself (64 hex digits), e.g. from `HOTLINE_MASTER_KEY`; wins over the file.
     pub master_key: Option<String>,
-    /// A file to which `serve` appends the verified audit head (`TIME SEQ:HASH`) at start and then
-    /// every `audit_head_every_secs`; best on another disk or a mount that only appends.
+    /// The file to which `serve` appends the verified audit head (`TIME SEQ:HASH`) at start and
+    /// then every `audit_head_every_secs`, and `audit verify` after each check; default
+    /// `<data_dir>/audit-heads`. Best on another disk or a mount that only appends.
     pub audit_head_file: Option<PathBuf>,
     pub audit_head_every_secs: u64,
     /// Retention rules (`[[retention]]` tables in `hotline.toml`); none by default, and then
@@ -106,6 +107,9 @@ pub struct Config {
     /// The answer to a citizen's first message on a private platform channel; `{case}` and
     /// `{code}` stand for the case number and the follow-up code. Empty: none is sent.
     pub acknowledgement_text: String,
+    /// Whether administrators may point a channel account at an API other than its platform's
+    /// or this machine's (its credentials go there); off by default.
+    pub allow_custom_api_base: bool,
 }
 
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
@@ -169,6 +173,7 @@ const KEYS: &[&str] = &[
     "notify_sms_gateway_password",
     "digest_hour",
     "acknowledgement_text",
+    "allow_custom_api_base",
 ];
 
 impl Default for Config {
@@ -218,6 +223,7 @@ impl Default for Config {
             notify_sms_gateway_password: None,
             digest_hour: 7,
             acknowledgement_text: hotline_core::DEFAULT_ACKNOWLEDGEMENT.into(),
+            allow_custom_api_base: false,
         }
     }
 }
@@ -297,6 +303,7 @@ impl std::fmt::Debug for Config {
             )
             .field("digest_hour", &self.digest_hour)
             .field("acknowledgement_text", &self.acknowledgement_text)
+            .field("allow_custom_api_base", &self.allow_custom_api_base)
             .finish()
     }
 }
@@ -314,6 +321,13 @@ fn set(value: &Option<String>) -> Option<&str> {
 }
 
 impl Config {
+    /// Where the audit chain's heads are recorded (see `audit_head_file`).
+    pub fn audit_heads_path(&self) -> PathBuf {
+        self.audit_head_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-heads"))
+    }
+
     /// The calendar deadlines count on: the rule and the configured schedule.
     pub fn working_calendar(&self) -> Calendar {
         Calendar::with_schedule(self.calendar.iter().map(|day| (day.date, day.kind)))
@@ -410,6 +424,7 @@ impl Config {
                 .collect(),
             deadline_warning: chrono::Duration::hours(i64::from(self.deadline_warning_hours)),
             acknowledgement: self.acknowledgement_text.clone(),
+            allow_custom_api_base: self.allow_custom_api_base,
         }
     }
 

@@ -104,6 +104,7 @@ impl Service {
         .await?;
         let keys = keys::open_keys(config, store.as_ref()).await?;
         let service = Self::start(config, store, places, keys)?;
+        service.hotline.mark_keyed_audit_chain().await?;
         service.hotline.key_platform_ids().await?;
         Ok(service)
     }
@@ -201,7 +202,7 @@ pub async fn launch_with_listener(
 
     let head_exporter = tokio::spawn(export_audit_head(
         service.hotline.clone(),
-        config.audit_head_file.clone(),
+        config.audit_heads_path(),
         config.audit_head_every_secs,
     ));
     let retention = tokio::spawn(apply_retention(
@@ -263,24 +264,26 @@ pub async fn launch_with_listener(
 }
 
 /// Verifies the audit chain at start and then every `every_secs`, and records its head in the
-/// log and, when configured, appended to a file kept away from the database: a log cut at its
-/// end still verifies on its own, but not against a head kept elsewhere.
-async fn export_audit_head(hotline: Hotline, file: Option<std::path::PathBuf>, every_secs: u64) {
-    use hotline_domain::Clock;
+/// log and appended to `file` (kept away from the database, best): a log cut at its end still
+/// verifies on its own, but not against a head kept elsewhere.
+async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_secs: u64) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
     loop {
         ticks.tick().await;
-        match hotline.verify_audit(None).await {
+        // Held to the furthest head recorded: a chain cut or rewritten since does not verify,
+        // and nothing is recorded for it.
+        let recorded = match recorded_audit_head(&file) {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the recorded audit heads");
+                None
+            }
+        };
+        match hotline.verify_audit(recorded).await {
             Ok(Ok(Some(head))) => {
                 tracing::info!(target: "audit", head = %head, "audit chain verified");
-                if let Some(path) = &file {
-                    let line = format!(
-                        "{} {head}\n",
-                        hotline_domain::SystemClock.now().to_rfc3339()
-                    );
-                    if let Err(e) = append_line(path, &line) {
-                        tracing::error!(error = %e, path = %path.display(), "cannot record the audit head");
-                    }
+                if let Err(e) = record_audit_head(&file, &head) {
+                    tracing::error!(error = %e, path = %file.display(), "cannot record the audit head");
                 }
             }
             Ok(Ok(None)) => {}
@@ -430,14 +433,41 @@ async fn run_alerts(hotline: Hotline, every_secs: u64) {
     }
 }
 
-fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+/// Appends `head` to the heads file at `path`, as `TIME SEQ:HASH`.
+pub fn record_audit_head(
+    path: &std::path::Path,
+    head: &hotline_vault::audit::Head,
+) -> std::io::Result<()> {
+    use hotline_domain::Clock;
     use std::io::Write;
+    let line = format!(
+        "{} {head}\n",
+        hotline_domain::SystemClock.now().to_rfc3339()
+    );
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
     file.write_all(line.as_bytes())?;
     file.sync_all()
+}
+
+/// The furthest head recorded in the heads file at `path` (the highest sequence number: a
+/// forged chain verified and recorded later, shorter, does not take its place); `None` when
+/// there is none yet. Lines that are not heads (a write cut short, a note) are passed over.
+pub fn recorded_audit_head(
+    path: &std::path::Path,
+) -> anyhow::Result<Option<hotline_vault::audit::Head>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|line| line.split_whitespace().last())
+        .filter_map(hotline_vault::audit::Head::parse)
+        .max_by_key(|head| head.seq))
 }
 
 fn print_demo_accounts(address: SocketAddr, accounts: &[hotline_core::demo::DemoAccount]) {

@@ -114,6 +114,14 @@ impl<DB> Audit for SqlStore<DB> {
         Ok(record)
     }
 
+    async fn audit_keyed_from(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT keyed_from FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("keyed_from")
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         sqlx::query(
             "SELECT seq, at, actor_id, action, subject, detail, hash FROM audit_log \

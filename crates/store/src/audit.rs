@@ -41,6 +41,9 @@ pub trait Audit: Send + Sync {
     /// stores the hash that the seal computes from them, and moves the head. The last one's
     /// record.
     async fn append_audit(&self, audit: Audited<'_>) -> StoreResult<AuditRecord>;
+    /// The first entry whose hash is keyed: entries before it were written before the chain
+    /// was keyed.
+    async fn audit_keyed_from(&self) -> StoreResult<i64>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// The newest entries whose action starts with one of `prefixes`, newest first.

@@ -19,6 +19,7 @@ use sha2::Sha256;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
+use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -61,7 +62,7 @@ fn export_key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
 
 /// 256 bits that protect everything sealed. Never printed, never stored in the database.
 /// The purpose keys are derived once, when the key is made or read, not on every use.
-#[derive(Clone)]
+#[derive(Clone, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct MasterKey {
     secret: [u8; 32],
     key_check: [u8; 32],
@@ -85,6 +86,7 @@ enum Purpose {
     FormStamp,
     StaffSecrets,
     ChannelSecrets,
+    AuditChain,
 }
 
 impl Purpose {
@@ -97,6 +99,7 @@ impl Purpose {
             Purpose::FormStamp => b"hotline/v1/form-stamp",
             Purpose::StaffSecrets => b"hotline/v1/staff-secrets",
             Purpose::ChannelSecrets => b"hotline/v1/channel-secrets",
+            Purpose::AuditChain => b"hotline/v1/audit-chain",
         }
     }
 }
@@ -149,8 +152,11 @@ impl MasterKey {
 
     /// Reads the hex form (white space around it is ignored).
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
-        let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?);
+        let bytes: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::Malformed)?;
         Ok(Self::from_secret(bytes))
     }
 
@@ -206,9 +212,14 @@ impl MasterKey {
             .next()
             .and_then(|l| hex::decode(l).ok())
             .ok_or(KeyError::Unreadable)?;
-        let bytes = seal::open(&export_key(passphrase, &salt)?, &sealed, EXPORTED_KEY)
+        let bytes = Zeroizing::new(
+            seal::open(&export_key(passphrase, &salt)?, &sealed, EXPORTED_KEY)
+                .map_err(|_| KeyError::Unreadable)?,
+        );
+        let bytes: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
             .map_err(|_| KeyError::Unreadable)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Unreadable)?;
         Ok(Self::from_secret(bytes))
     }
 
@@ -219,8 +230,11 @@ impl MasterKey {
 
     /// Recovers a data key sealed by [`MasterKey::wrap`] under this master key.
     pub fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<DataKey, SealError> {
-        let bytes = seal::open(&self.wrap, wrapped, WRAPPED_KEY)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::Unreadable)?;
+        let bytes = Zeroizing::new(seal::open(&self.wrap, wrapped, WRAPPED_KEY)?);
+        let bytes: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SealError::Unreadable)?;
         Ok(DataKey(bytes))
     }
 
@@ -237,15 +251,18 @@ impl MasterKey {
 
     /// Recovers an index key sealed by [`MasterKey::wrap_index_key`] under this master key.
     pub fn unwrap_index_key(&self, wrapped: &[u8]) -> Result<IndexKey, SealError> {
-        let bytes = seal::open(&self.wrap, wrapped, WRAPPED_INDEX_KEY)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::Unreadable)?;
+        let bytes = Zeroizing::new(seal::open(&self.wrap, wrapped, WRAPPED_INDEX_KEY)?);
+        let bytes: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SealError::Unreadable)?;
         Ok(IndexKey::from_secret(bytes))
     }
 }
 
 /// The key of a store's keyed hashes: follow-up digests and blind indexes. Random, made once
 /// per store, kept there wrapped by the master key.
-#[derive(Clone)]
+#[derive(Clone, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct IndexKey {
     secret: [u8; 32],
     follow_up: [u8; 32],
@@ -253,6 +270,7 @@ pub struct IndexKey {
     form_stamp: [u8; 32],
     staff_secrets: [u8; 32],
     channel_secrets: [u8; 32],
+    audit_chain: [u8; 32],
 }
 
 impl std::fmt::Debug for IndexKey {
@@ -269,6 +287,7 @@ impl IndexKey {
             form_stamp: derive(&secret, Purpose::FormStamp),
             staff_secrets: derive(&secret, Purpose::StaffSecrets),
             channel_secrets: derive(&secret, Purpose::ChannelSecrets),
+            audit_chain: derive(&secret, Purpose::AuditChain),
             secret,
         }
     }
@@ -311,6 +330,12 @@ impl IndexKey {
     pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
         mac(&self.form_stamp, message)
     }
+
+    /// The key of the audit chain's hashes (see [`crate::audit`]). Of the index key, not of a
+    /// master key, so that a rotation of the master key leaves the chain verifiable.
+    pub fn audit_chain(&self) -> crate::audit::ChainKey {
+        crate::audit::ChainKey(self.audit_chain)
+    }
 }
 
 /// The master keys a server knows, newest first. It holds one key, except during a rotation,
@@ -343,10 +368,10 @@ impl KeyRing {
     }
 
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+        let text = Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        })?);
         Self::from_text(&text)
     }
 

@@ -18,6 +18,7 @@ pub enum SealError {
 
 /// The key that seals one report's sensitive data. Stored only wrapped by the master key;
 /// destroying the wrapped copy destroys the data (crypto-shredding).
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct DataKey(pub(crate) [u8; 32]);
 
 impl std::fmt::Debug for DataKey {

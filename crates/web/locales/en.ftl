@@ -939,6 +939,7 @@ field-channel_unit-unknown_unit = No unit has this code.
 field-channel_app_secret-required = app_secret (the app's secret) is needed to check signatures.
 field-channel_verify_token-required = verify_token (a string you choose, entered the same on the platform) is needed.
 field-channel_api_base-invalid = The API address starts with https:// or http://.
+field-channel_api_base-not_allowed = This API address is neither the platform's nor this server's, and the account's credentials would go there. It takes allow_custom_api_base in the operator's configuration.
 setup-whatsapp-1 = On developers.facebook.com, open the app → WhatsApp → Configuration.
 setup-whatsapp-2 = Callback URL: the webhook address above; Verify token: the verify_token stored; "Verify and save".
 setup-whatsapp-3 = Subscribe the WhatsApp Business account to the "messages" field.

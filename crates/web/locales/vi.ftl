@@ -939,6 +939,7 @@ field-channel_unit-unknown_unit = Không có đơn vị với mã này.
 field-channel_app_secret-required = Cần app_secret (App Secret của ứng dụng) để kiểm tra chữ ký.
 field-channel_verify_token-required = Cần verify_token (chuỗi xác minh tự đặt, nhập giống hệt trên nền tảng).
 field-channel_api_base-invalid = Địa chỉ API phải bắt đầu bằng https:// hoặc http://.
+field-channel_api_base-not_allowed = Địa chỉ API này không phải của nền tảng (hay của máy chủ này): thông tin xác thực của tài khoản sẽ gửi tới đó. Chỉ dùng được khi người vận hành bật allow_custom_api_base trong cấu hình.
 setup-whatsapp-1 = Trên developers.facebook.com, mở ứng dụng → WhatsApp → Configuration.
 setup-whatsapp-2 = Callback URL: địa chỉ webhook ở trên; Verify token: đúng verify_token đã lưu; bấm "Verify and save".
 setup-whatsapp-3 = Đăng ký trường (webhook field) "messages" cho tài khoản WhatsApp Business.

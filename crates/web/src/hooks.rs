@@ -64,7 +64,37 @@ pub async fn delivery(
     })
 }
 
+/// A PBX's call event with its token in `Authorization: Bearer …`, out of the address and so
+/// out of reverse proxies' access logs (`/hooks/cti/<token>` still works for PBXs that cannot
+/// set a header). No token, or one of no line: 401, nothing kept.
+pub async fn cti_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HookRefusal> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| HookRefusal::from(hotline_core::CoreError::Unauthenticated))?;
+    state
+        .hotline
+        .receive_delivery("cti", token, &DeliveryHeaders::default(), &body)
+        .await
+        .map_err(|e| match e {
+            hotline_core::CoreError::NotFound => hotline_core::CoreError::Unauthenticated,
+            other => other,
+        })?;
+    Ok(json("{}".to_owned()))
+}
+
 /// Platforms' webhooks: the handshake and deliveries.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/hooks/{platform}/{account}", get(handshake).post(delivery))
+    Router::new()
+        .route("/hooks/cti", axum::routing::post(cti_delivery))
+        .route("/hooks/{platform}/{account}", get(handshake).post(delivery))
 }

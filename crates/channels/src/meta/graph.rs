@@ -181,6 +181,38 @@ pub async fn send(
     graph_answer(response, id_at).await
 }
 
+/// Where Meta serves the files of messages: its CDNs (and WhatsApp's media host).
+const MEDIA_DOMAINS: [&str; 5] = [
+    "fbcdn.net",
+    "fbsbx.com",
+    "cdninstagram.com",
+    "whatsapp.net",
+    "facebook.com",
+];
+
+/// Whether a file link may be fetched (with the account's token, for WhatsApp): over https
+/// from Meta's own hosts, or from the host of the account's API (a stand-in, or a base the
+/// operator allowed). A delivery or an answer naming any other host gets nothing fetched.
+fn media_link_allowed(link: &str, api_base: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(link) else {
+        return false;
+    };
+    let of_the_api = reqwest::Url::parse(api_base).is_ok_and(|base| {
+        base.host_str() == url.host_str()
+            && base.port_or_known_default() == url.port_or_known_default()
+            && base.scheme() == url.scheme()
+    });
+    let of_meta = url.scheme() == "https"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.host_str().is_some_and(|host| {
+            MEDIA_DOMAINS
+                .iter()
+                .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        });
+    of_the_api || of_meta
+}
+
 /// Fetches a file a message carries: WhatsApp's through its media endpoint (a short-lived
 /// link, then the file, both with the account's token), Messenger's and Instagram's from the
 /// link in the message. At most `max` bytes.
@@ -218,6 +250,9 @@ pub async fn fetch_media(
         (_, _, Some(url)) => (url.to_owned(), None),
         _ => return Err(SendError::Refused("nowhere to fetch the file from".into())),
     };
+    if !media_link_allowed(&link, base) {
+        return Err(SendError::Refused("a file link outside Meta".into()));
+    }
     let mut request = http.get(&link);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -230,4 +265,41 @@ pub async fn fetch_media(
         return Err(fetch_failure(response.status()));
     }
     read_limited(response, max).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_fetched_only_from_meta_or_the_accounts_own_api() {
+        let graph = "https://graph.facebook.com";
+        for link in [
+            "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",
+            "https://scontent.xx.fbcdn.net/v/t1.15752-9/1.jpg",
+            "https://scontent-sin6-1.cdninstagram.com/v/1.jpg",
+            "https://mmg.whatsapp.net/d/f/1.enc",
+        ] {
+            assert!(media_link_allowed(link, graph), "{link}");
+        }
+        for link in [
+            "https://evil.example/fbcdn.net/1.jpg",
+            "https://fbcdn.net.evil.example/1.jpg",
+            "http://scontent.xx.fbcdn.net/1.jpg",
+            "https://user:pw@scontent.xx.fbcdn.net/1.jpg",
+            "https://127.0.0.1:9/1.jpg",
+            "not a link",
+        ] {
+            assert!(!media_link_allowed(link, graph), "{link}");
+        }
+        let stand_in = "http://127.0.0.1:40123";
+        assert!(media_link_allowed(
+            "http://127.0.0.1:40123/media/1",
+            stand_in
+        ));
+        assert!(!media_link_allowed(
+            "http://127.0.0.1:40124/media/1",
+            stand_in
+        ));
+    }
 }

@@ -113,10 +113,16 @@ impl Hotline {
             .trim_end_matches('/')
             .to_owned();
         // Mail has no HTTP API to point elsewhere.
-        if spec.is_some_and(|s| !s.default_api_base.is_empty())
-            && !(api_base.starts_with("https://") || api_base.starts_with("http://"))
-        {
-            errors.push(hotline_domain::FieldError::new("api_base", "invalid"));
+        if spec.is_some_and(|s| !s.default_api_base.is_empty()) {
+            if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+                errors.push(hotline_domain::FieldError::new("api_base", "invalid"));
+            } else if spec.is_some_and(|s| !s.api_base_is_known(&api_base))
+                && !self.policy.allow_custom_api_base
+            {
+                // The account's credentials go wherever its API is: an administrator may not
+                // send them elsewhere unless the operator allowed it.
+                errors.push(hotline_domain::FieldError::new("api_base", "not_allowed"));
+            }
         }
         let (Some(spec), Some(name), Some((unit, _)), true) = (spec, name, unit, errors.is_empty())
         else {
@@ -198,6 +204,19 @@ impl Hotline {
             }
         }
         Ok(views)
+    }
+
+    /// The account's API base, where its credentials go; `None` when it is neither its
+    /// platform's own nor this machine's and the operator has not allowed others (an account
+    /// made before that rule, or a row edited in the database): nothing is sent there.
+    pub(crate) fn api_base_of<'a>(&self, account: &'a ChannelAccount) -> Option<&'a str> {
+        let allowed = self.policy.allow_custom_api_base
+            || PlatformSpec::of(account.platform)
+                .is_none_or(|spec| spec.api_base_is_known(&account.api_base));
+        if !allowed {
+            tracing::warn!(platform = %account.platform, account = %account.name, "the account's API address is not allowed: nothing is sent there");
+        }
+        allowed.then_some(account.api_base.as_str())
     }
 
     pub(super) async fn units_path(&self, code: &UnitCode) -> CoreResult<String> {

@@ -62,9 +62,10 @@ impl Hotline {
         secrets: &BTreeMap<String, String>,
         wait_secs: u32,
     ) -> CoreResult<usize> {
+        let api_base = self.api_base_of(account).ok_or(CoreError::Forbidden)?;
         let sender = hotline_channels::Sender {
             platform: account.platform,
-            api_base: &account.api_base,
+            api_base,
             secrets,
         };
         let offset = account

@@ -8,10 +8,12 @@ use hotline_vault::audit::Head;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the whole chain; names the first entry altered, removed or reordered.
+    /// Check the whole chain; names the first entry altered, removed or reordered, checks it
+    /// against the furthest head recorded in the heads file (`audit_head_file`) and records
+    /// its head there.
     Verify {
-        /// A head exported earlier (`SEQ:HASH`, as printed by `hotline audit head`), to also
-        /// detect entries removed from the end.
+        /// A head exported earlier (`SEQ:HASH`, as printed by `hotline audit head`), to check
+        /// against instead of the heads file's: entries removed from the end show.
         #[arg(long)]
         head: Option<String>,
     },
@@ -20,12 +22,14 @@ pub enum AuditCommand {
 }
 
 pub(super) async fn run(command: AuditCommand, config: Config) -> anyhow::Result<()> {
+    let heads = config.audit_heads_path();
     let expected = match &command {
         AuditCommand::Verify { head: Some(text) } => Some(
             Head::parse(text)
                 .context("--head takes SEQ:HASH as printed by `hotline audit head`")?,
         ),
-        _ => None,
+        AuditCommand::Verify { head: None } => hotline_server::recorded_audit_head(&heads)?,
+        AuditCommand::Head => None,
     };
     let service = Service::open(&config).await?;
     let verdict = service.hotline.verify_audit(expected).await;
@@ -34,7 +38,11 @@ pub(super) async fn run(command: AuditCommand, config: Config) -> anyhow::Result
         (AuditCommand::Verify { .. }, Ok(head)) => {
             match head {
                 Some(head) => {
-                    println!("audit chain intact: {} entries; head {head}", head.seq)
+                    println!("audit chain intact: {} entries; head {head}", head.seq);
+                    // Checked either way; a heads file this user cannot write is said, not fatal.
+                    if let Err(e) = hotline_server::record_audit_head(&heads, &head) {
+                        eprintln!("cannot record the head in {}: {e}", heads.display());
+                    }
                 }
                 None => println!("audit chain intact: no entries yet"),
             }

@@ -96,6 +96,19 @@ fn user_add_on_a_fresh_folder_then_a_token_for_scripts() {
     assert!(
         String::from_utf8_lossy(&truncated.stderr).contains("entries were removed from the end")
     );
+    // Each check recorded its head in the data folder's heads file, and the next check, given
+    // no head, holds the chain to the last one there.
+    let heads = std::fs::read_to_string(data.join("audit-heads")).unwrap();
+    assert_eq!(heads.lines().count(), 2, "{heads}");
+    assert!(heads.lines().all(|l| l.ends_with(&head)), "{heads}");
+    std::fs::write(
+        data.join("audit-heads"),
+        format!("{heads}2026-12-06T00:00:00+00:00 {future_head}\n"),
+    )
+    .unwrap();
+    let behind = hotline(&data, &["audit", "verify"], None);
+    assert!(!behind.status.success());
+    assert!(String::from_utf8_lossy(&behind.stderr).contains("entries were removed from the end"));
 }
 
 #[test]

@@ -22,6 +22,11 @@ pub(crate) fn test_seal(_entry: &NewAuditEntry, seq: i64, previous: &[u8]) -> Ve
 pub async fn audit_entries_link_in_order_even_when_appended_concurrently(store: Arc<dyn Store>) {
     setup_units(store.as_ref()).await;
     assert!(store.audit_entries(0, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.audit_keyed_from().await.unwrap(),
+        1,
+        "a store made keyed is keyed from its first entry"
+    );
     let tasks: Vec<_> = (0..6)
         .map(|t| {
             let store = store.clone();

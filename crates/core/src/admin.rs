@@ -37,6 +37,9 @@ pub enum StaffChange {
     ResetSecondFactor,
     EndSessions,
     RevokeTokens,
+    /// Lifts the waits repeated failed sign-ins put on the account (from every address): the
+    /// way back in for a member whose account others locked by guessing.
+    UnlockSignIn,
 }
 
 /// How long a grant waits for a second administrator before it lapses.
@@ -243,6 +246,12 @@ impl Hotline {
                 })
                 .await
                 .map(Granted::Done)
+            }
+            StaffChange::UnlockSignIn => {
+                self.throttle.clear_account(&member.username);
+                self.audit(by, AuditAction::StaffSignInUnlocked, subject, "")
+                    .await
+                    .map(Granted::Done)
             }
             StaffChange::RevokeTokens => self
                 .audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {

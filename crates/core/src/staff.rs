@@ -24,7 +24,14 @@ pub const SESSION_LIFETIME_HOURS: i64 = 12;
 pub const SESSION_IDLE_MINUTES: i64 = 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Failures allowed before each further attempt must wait, doubling each time.
-const FREE_FAILURES_PER_ACCOUNT: u32 = 5;
+/// Failures of one account from one address before it must wait: a guesser's own address.
+const FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 5;
+/// Failures of one account from everywhere before it must wait everywhere: many addresses
+/// guessing together. High, so that someone who wants a director locked out must send many
+/// (and an administrator can lift it: `StaffChange::UnlockSignIn`).
+const FREE_FAILURES_PER_ACCOUNT: u32 = 50;
+/// Failures of a member typing their own current password to change it, in a session.
+const FREE_PASSWORD_CHANGE_FAILURES: u32 = 5;
 const FREE_FAILURES_PER_IP: u32 = 20;
 const MAX_BACKOFF_SECS: u64 = 15 * 60;
 
@@ -129,6 +136,22 @@ impl LoginThrottle {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
+
+    /// Forgets every counter of an account (`u:<username>`, from everywhere and from each
+    /// address), so that its member may sign in again at once.
+    pub(crate) fn clear_account(&self, username: &str) {
+        let everywhere = account_key(username);
+        let from_an_address = format!("{everywhere}@");
+        self.attempts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|key, _| *key != everywhere && !key.starts_with(&from_an_address));
+    }
+}
+
+/// The sign-in counter of an account, from everywhere.
+fn account_key(username: &str) -> String {
+    format!("u:{username}")
 }
 
 /// A hash to check against when the account does not exist, so both paths cost the same.
@@ -263,13 +286,19 @@ impl Hotline {
         // A name that cannot exist is checked against nothing, but costs the same time, and is
         // not kept as a counter key (it could be any size).
         let plausible = valid_username(&username);
-        let account_key = format!("u:{username}");
         // An IPv6 subscriber holds a whole /64: counted as one, as the form's limits do.
-        let ip_key = format!("ip:{}", hotline_domain::client::client_of(ip));
+        let client = hotline_domain::client::client_of(ip);
+        let ip_key = format!("ip:{client}");
+        let account_everywhere = account_key(&username);
+        // The account from this address waits first: a guesser locks out only their own
+        // address, not the member elsewhere.
+        let account_here = format!("{account_everywhere}@{client}");
         self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
         if plausible {
             self.throttle
-                .attempt(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
+                .attempt(&account_here, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)?;
+            self.throttle
+                .attempt(&account_everywhere, FREE_FAILURES_PER_ACCOUNT)?;
         }
 
         let login = if plausible {
@@ -300,7 +329,8 @@ impl Hotline {
                 return Err(CoreError::Unauthenticated);
             }
         };
-        self.throttle.clear(&account_key);
+        self.throttle.clear(&account_here);
+        self.throttle.succeeded(&account_everywhere);
         self.throttle.succeeded(&ip_key);
         let enrolled = self
             .store
@@ -406,9 +436,9 @@ impl Hotline {
         new: &str,
     ) -> CoreResult<()> {
         let Actor(member) = self.session(token).await?;
-        let account_key = format!("u:{}", member.username);
+        let changing_key = format!("pw:{}", member.username);
         self.throttle
-            .attempt(&account_key, FREE_FAILURES_PER_ACCOUNT)?;
+            .attempt(&changing_key, FREE_PASSWORD_CHANGE_FAILURES)?;
         let login = self.store.staff_by_username(&member.username).await?;
         let (typed, phc) = (current.to_owned(), login.password_hash);
         let matches = off_executor(&self.hashing, move || {
@@ -425,7 +455,7 @@ impl Hotline {
             .await?;
             return Err(DomainError::field("current", "wrong").into());
         }
-        self.throttle.clear(&account_key);
+        self.throttle.clear(&changing_key);
         if new.chars().count() < MIN_PASSWORD_CHARS {
             return Err(DomainError::field("password", "too_short").into());
         }
@@ -459,6 +489,9 @@ impl Hotline {
             .api_token_staff(&hotline_vault::token_digest(token))
             .await
         {
+            // A member still on the password an administrator chose acts nowhere until they
+            // set their own, by API no more than in the console (issue 25, finding 1).
+            Ok(member) if member.must_change_password => Err(CoreError::Forbidden),
             Ok(member) => Ok(Actor(member)),
             Err(StoreError::NotFound) => Err(CoreError::Unauthenticated),
             Err(e) => Err(e.into()),
@@ -507,6 +540,40 @@ mod tests {
         assert!(t.attempt("u:b", FREE_FAILURES_PER_ACCOUNT).is_ok());
         t.clear("u:a");
         assert!(t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+    }
+
+    #[test]
+    fn an_accounts_counters_are_forgotten_together() {
+        let t = LoginThrottle::default();
+        for key in [
+            "u:a",
+            "u:a@192.0.2.1",
+            "u:a@2001:db8::/64",
+            "u:ab",
+            "u:ab@192.0.2.1",
+        ] {
+            for _ in 0..FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS {
+                assert!(
+                    t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                        .is_ok()
+                );
+            }
+        }
+        t.clear_account("a");
+        for key in ["u:a", "u:a@192.0.2.1", "u:a@2001:db8::/64"] {
+            assert!(
+                t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                    .is_ok(),
+                "{key}"
+            );
+        }
+        for key in ["u:ab", "u:ab@192.0.2.1"] {
+            assert!(
+                t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                    .is_err(),
+                "{key}: another account's"
+            );
+        }
     }
 
     #[test]

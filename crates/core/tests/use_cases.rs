@@ -2381,3 +2381,58 @@ async fn an_account_sends_its_credentials_elsewhere_only_with_the_operators_leav
         .await
         .unwrap();
 }
+
+/// Someone who wants a director kept out guesses at the account: from one address they lock
+/// out only that address; from many together they lock the account everywhere, and an
+/// administrator lifts it (issue 25, finding 13).
+#[tokio::test]
+async fn a_member_locked_out_by_others_guesses_has_a_way_back_in() {
+    use hotline_core::admin::StaffChange;
+    let (_d, h, _) = hotline().await;
+    h.add_staff(
+        "qn.giamdoc",
+        "",
+        Role::Director,
+        &"22".parse().unwrap(),
+        "mat-khau-rat-dai-01",
+    )
+    .await
+    .unwrap();
+    let admin = member_of(&h, "bca.quantri", Role::Administrator, "bca").await;
+    let attacker = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+    let own = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
+    let mut throttled_after = None;
+    for n in 1..=10 {
+        if let Err(CoreError::Throttled { .. }) =
+            h.sign_in("qn.giamdoc", "doan-sai", attacker).await
+        {
+            throttled_after = Some(n);
+            break;
+        }
+    }
+    assert_eq!(
+        throttled_after,
+        Some(6),
+        "five guesses, then the guesser's address waits"
+    );
+    h.sign_in("qn.giamdoc", "mat-khau-rat-dai-01", own)
+        .await
+        .expect("the member, from their own address, is not kept out");
+    // Many addresses, one guess each: the account waits everywhere.
+    for n in 1..=60u8 {
+        let from = IpAddr::V4(Ipv4Addr::new(203, 0, 113, n));
+        if let Err(CoreError::Throttled { .. }) = h.sign_in("qn.giamdoc", "doan-sai", from).await {
+            break;
+        }
+    }
+    assert!(matches!(
+        h.sign_in("qn.giamdoc", "mat-khau-rat-dai-01", own).await,
+        Err(CoreError::Throttled { .. })
+    ));
+    h.change_staff(&admin, "qn.giamdoc", StaffChange::UnlockSignIn)
+        .await
+        .unwrap();
+    h.sign_in("qn.giamdoc", "mat-khau-rat-dai-01", own)
+        .await
+        .expect("lifted by an administrator");
+}

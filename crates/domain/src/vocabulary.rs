@@ -497,6 +497,7 @@ string_enum!(
         StaffSecondFactorReset => "staff.second_factor_reset",
         StaffSessionsEnded => "staff.sessions_ended",
         StaffSignInFailed => "staff.sign_in_failed",
+        StaffSignInUnlocked => "staff.sign_in_unlocked",
         StaffSignedIn => "staff.signed_in",
         StaffSignedOut => "staff.signed_out",
         StaffSignedOutEverywhere => "staff.signed_out_everywhere",

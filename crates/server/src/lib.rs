@@ -267,9 +267,14 @@ pub async fn launch_with_listener(
 /// log and appended to `file` (kept away from the database, best): a log cut at its end still
 /// verifies on its own, but not against a head kept elsewhere.
 async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_secs: u64) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
+    let every = std::time::Duration::from_secs(every_secs.max(1));
+    // A new store's chain is empty at start: its first head is recorded within the minute
+    // after its first entry, not a period later.
+    let until_first = every.min(std::time::Duration::from_secs(60));
+    let mut wait = std::time::Duration::ZERO;
     loop {
-        ticks.tick().await;
+        tokio::time::sleep(wait).await;
+        wait = every;
         // Held to the furthest head recorded: a chain cut or rewritten since does not verify,
         // and nothing is recorded for it.
         let recorded = match recorded_audit_head(&file) {
@@ -286,7 +291,7 @@ async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_sec
                     tracing::error!(error = %e, path = %file.display(), "cannot record the audit head");
                 }
             }
-            Ok(Ok(None)) => {}
+            Ok(Ok(None)) => wait = until_first,
             Ok(Err(broken)) => tracing::error!(target: "audit", %broken, "AUDIT CHAIN BROKEN"),
             Err(e) => tracing::error!(error = %e, "cannot verify the audit chain"),
         }

@@ -375,6 +375,7 @@ admin-save = Save
 admin-reset-second-factor = Reset the second factor
 admin-end-sessions = End every session
 admin-revoke-tokens = Revoke API tokens
+admin-unlock-sign-in = Unlock sign-in
 admin-new = Create a staff account
 admin-username-hint = Lower-case letters without diacritics, digits, dots or dashes; 3 to 64 characters.
 admin-password = First password

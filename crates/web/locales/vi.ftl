@@ -375,6 +375,7 @@ admin-save = Lưu
 admin-reset-second-factor = Đặt lại xác thực hai lớp
 admin-end-sessions = Kết thúc mọi phiên
 admin-revoke-tokens = Thu hồi khóa API
+admin-unlock-sign-in = Mở khóa đăng nhập
 admin-new = Tạo tài khoản cán bộ
 admin-username-hint = Chữ thường không dấu, số, dấu chấm hoặc gạch; 3 đến 64 ký tự.
 admin-password = Mật khẩu ban đầu

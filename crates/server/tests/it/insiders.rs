@@ -699,6 +699,19 @@ async fn a_member_replaces_the_password_an_administrator_chose(backend: Backend)
         assert_eq!(r.status(), 303, "{path}");
         assert_eq!(r.headers()["location"], "/console/password", "{path}");
     }
+    // Nor does a token acting for them serve anything until then.
+    let token = data.token("qn.moi").await;
+    let by_api = async || {
+        reqwest::Client::new()
+            .get(server.url("/api/v1/reports"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(by_api().await, 403);
     let form = page(&member, server.url("/console/password")).await;
     assert!(form.contains("do quản trị viên đặt"));
     let change = async |current: &str, new: &str, repeat: &str| {
@@ -737,6 +750,7 @@ async fn a_member_replaces_the_password_an_administrator_chose(backend: Backend)
     assert_eq!(r.status(), 303);
     let r = member.get(server.url("/console")).send().await.unwrap();
     assert_eq!(r.status(), 200, "served once the password is their own");
+    assert_eq!(by_api().await, 200);
 
     let (status, _) = sign_in_with(chosen).await;
     assert_ne!(

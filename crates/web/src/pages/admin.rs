@@ -114,10 +114,15 @@ async fn staff_page(
                 label: ctx.tr.t(&format!("role-{r}")),
             })
             .collect(),
-        actions: ["reset-second-factor", "end-sessions", "revoke-tokens"]
-            .into_iter()
-            .map(|action| (action, ctx.tr.t(&format!("admin-{action}"))))
-            .collect(),
+        actions: [
+            "reset-second-factor",
+            "end-sessions",
+            "revoke-tokens",
+            "unlock-sign-in",
+        ]
+        .into_iter()
+        .map(|action| (action, ctx.tr.t(&format!("admin-{action}"))))
+        .collect(),
         notice,
         issued,
         error,
@@ -249,6 +254,7 @@ pub async fn admin_change_staff(
         "reset-second-factor" => Some(StaffChange::ResetSecondFactor),
         "end-sessions" => Some(StaffChange::EndSessions),
         "revoke-tokens" => Some(StaffChange::RevokeTokens),
+        "unlock-sign-in" => Some(StaffChange::UnlockSignIn),
         _ => None,
     };
     let Some(change) = change else {

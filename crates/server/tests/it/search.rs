@@ -201,10 +201,20 @@ async fn searching(backend: Backend) {
     assert_eq!(searches.len(), 11, "every search but the refused ones");
     assert!(searches.iter().any(|e| e.detail == "by=phone results=2"));
     assert!(searches.iter().any(|e| e.detail == "by=words=3 results=1"));
+    // Keyed digests of what was searched (64 hex digits, random per store) may hold any
+    // digits: the words around them may not.
+    let clear_words = |detail: &str| {
+        detail
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !(w.len() >= 32 && w.bytes().all(|b| b.is_ascii_hexdigit())))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert!(
-        entries
-            .iter()
-            .all(|e| !e.detail.contains("buon") && !e.detail.contains("0912")),
+        entries.iter().all(|e| {
+            let words = clear_words(&e.detail);
+            !words.contains("buon") && !words.contains("0912")
+        }),
         "the chain records that a search ran, not what was searched for"
     );
     assert_eq!(

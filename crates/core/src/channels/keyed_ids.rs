@@ -2,10 +2,9 @@
 //! digests once, when a node opens the store, before any delivery is taken apart, so that a
 //! redelivery of an older message is still known and still one report.
 
-use crate::{CoreResult, Hotline};
+use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::Channel;
-use hotline_store::UnkeyedIds;
-use std::collections::HashMap;
+use hotline_store::{ChannelAccount, UnkeyedIds};
 
 /// Rows keyed per transaction.
 const BATCH: u32 = 500;
@@ -14,31 +13,25 @@ impl Hotline {
     /// Keys every platform id still kept in clear; how many messages and file fetches were.
     pub async fn key_platform_ids(&self) -> CoreResult<usize> {
         let mut keyed = 0;
-        let mut accounts: Option<HashMap<(Channel, String), i64>> = None;
+        // Read once, and only when something is left to key: most starts key nothing.
+        let mut known: Option<Vec<ChannelAccount>> = None;
         loop {
             let rows = self.store.unkeyed_platform_ids(BATCH).await?;
             if rows.is_empty() {
                 break;
             }
-            let accounts = match &mut accounts {
-                Some(accounts) => accounts,
-                None => accounts.insert(
-                    self.store
-                        .channel_accounts()
-                        .await?
-                        .into_iter()
-                        .map(|a| ((a.platform, a.name.as_str().to_owned()), a.id))
-                        .collect(),
-                ),
-            };
+            if known.is_none() {
+                known = Some(self.store.channel_accounts().await?);
+            }
+            let accounts = known.as_deref().unwrap_or_default();
             let rows: Vec<UnkeyedIds> = rows
                 .into_iter()
                 .map(|row| {
                     // An account no longer known: its messages can be looked up by nobody.
                     let account = accounts
-                        .get(&(row.channel, row.account.clone()))
-                        .copied()
-                        .unwrap_or(-1);
+                        .iter()
+                        .find(|a| a.platform == row.channel && a.name.as_str() == row.account)
+                        .map_or(-1, |a| a.id);
                     // Telegram's message ids were keyed before the others (but for the
                     // first ones taken in): those already keyed stay.
                     let key = |raw: &str| {
@@ -69,9 +62,18 @@ impl Hotline {
             if fetches.is_empty() {
                 break;
             }
+            if known.is_none() {
+                known = Some(self.store.channel_accounts().await?);
+            }
+            let accounts = known.as_deref().unwrap_or_default();
             let mut keyed_fetches = Vec::with_capacity(fetches.len());
             for (fetch, account_id, raw) in fetches {
-                let platform = self.store.channel_account_by_id(account_id).await?.platform;
+                // A fetch's account is kept (a foreign key): found.
+                let platform = accounts
+                    .iter()
+                    .find(|a| a.id == account_id)
+                    .map(|a| a.platform)
+                    .ok_or(CoreError::NotFound)?;
                 let keyed = if platform == Channel::Telegram && is_keyed(&raw) {
                     raw
                 } else {

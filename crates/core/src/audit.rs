@@ -218,7 +218,7 @@ impl Hotline {
                 who,
                 action: entry.action,
                 case: entry.subject,
-                detail: entry.detail,
+                detail: self.open_reasons(&entry.detail),
             });
         }
         self.audit(

@@ -197,11 +197,7 @@ impl Hotline {
             },
         )
         .await?;
-        match self.store.report(&actor.visibility(), &case).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        self.still_seen(actor, &case).await
     }
 
     /// Classifies a report the actor may see as about police conduct, naming the accused's
@@ -298,28 +294,14 @@ impl Hotline {
                 detail.summary.created_at,
             ),
         };
-        let transfer = competent.as_ref().map(|to| {
-            format!(
-                "from={} to={to} reason=conflict of interest",
-                detail.summary.unit
-            )
-        });
+        let transfer = conflict_handover(&detail.summary.unit, competent.as_ref());
         let conduct = format!("accused_unit={accused} nature={}", nature.as_str());
-        let mut records = Vec::with_capacity(2);
-        if let Some(transfer) = &transfer {
-            records.push((
-                Some(actor.0.id),
-                AuditAction::ReportTransferred,
-                case.as_str(),
-                transfer.as_str(),
-            ));
-        }
-        records.push((
-            Some(actor.0.id),
-            AuditAction::ReportPoliceConduct,
-            case.as_str(),
-            conduct.as_str(),
-        ));
+        let records = handed_up_records(
+            actor,
+            &case,
+            transfer.as_deref(),
+            (AuditAction::ReportPoliceConduct, &conduct),
+        );
         self.audited_all(&records, async |audit| {
             Ok(self
                 .store
@@ -327,11 +309,90 @@ impl Hotline {
                 .await?)
         })
         .await?;
-        match self.store.report(&actor.visibility(), &case).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e.into()),
+        self.still_seen(actor, &case).await
+    }
+
+    /// Names `accused_unit` as the accused's unit of a report about police conduct in place
+    /// of the one named, which was wrong: marking names it once, so that nobody re-marking
+    /// could walk the report back to the accused, and only a director, unit leader or
+    /// inspector whose unit is above both the named unit and the new one may correct it, with
+    /// a written reason. The report is handed up when the new accused's unit or one under it
+    /// holds it. Audited, with an event on the report. Returns whether the actor can still
+    /// read it (always: they are above the new accused).
+    pub async fn correct_accused_unit(
+        &self,
+        actor: &Actor,
+        case: &str,
+        accused_unit: &str,
+        reason: &str,
+    ) -> CoreResult<bool> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        if !actor.0.role.may_correct_accused() {
+            return Err(CoreError::Forbidden);
         }
+        let named = detail
+            .accused_unit
+            .clone()
+            .ok_or_else(|| DomainError::field("accused_unit", "not_named"))?;
+        let reason = crate::identity::written_reason(reason)?;
+        let new: hotline_domain::UnitCode = accused_unit
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::field("accused_unit", "unknown"))?;
+        if new == named {
+            return Err(DomainError::field("accused_unit", "same").into());
+        }
+        // Strictly below the actor, both of them: a leader above both units decides, and
+        // neither naming their own unit nor one beside it can take the report out of their
+        // sight or hand it to a unit they do not lead.
+        let below_actor = |unit: &hotline_store::Unit| {
+            unit.path.starts_with(&actor.0.unit_path) && unit.path != actor.0.unit_path
+        };
+        if !below_actor(&self.store.unit(&named).await?) {
+            return Err(CoreError::Forbidden);
+        }
+        let new = self.resolve_unit(&new).await.map_err(|e| match e {
+            CoreError::NotFound => DomainError::field("accused_unit", "unknown").into(),
+            e => e,
+        })?;
+        if !below_actor(&new) {
+            return Err(DomainError::field("accused_unit", "outside").into());
+        }
+        let holder = self.store.unit(&detail.summary.unit).await?;
+        let move_to = match &new.parent {
+            Some(parent) if holder.path.starts_with(&new.path) => Some(parent.clone()),
+            _ => None,
+        };
+        let correction = hotline_store::AccusedCorrection {
+            from: &named,
+            to: &new.code,
+            move_to: move_to.as_ref(),
+            reason: &reason,
+        };
+        let corrected = format!("from={named} to={} reason={reason}", new.code);
+        let transfer = conflict_handover(&detail.summary.unit, move_to.as_ref());
+        let records = handed_up_records(
+            actor,
+            &case,
+            transfer.as_deref(),
+            (AuditAction::ReportAccusedCorrected, &corrected),
+        );
+        self.audited_all(&records, async |audit| {
+            Ok(self
+                .store
+                .correct_accused_unit(
+                    &actor.visibility(),
+                    &case,
+                    &correction,
+                    actor.0.id,
+                    audit.at(),
+                    audit,
+                )
+                .await?)
+        })
+        .await?;
+        self.still_seen(actor, &case).await
     }
 
     /// Records the actor's classification of a report they can see: legal type, topic,
@@ -597,4 +658,45 @@ impl Hotline {
             basis: required.basis.to_owned(),
         })
     }
+}
+
+impl Hotline {
+    /// Whether `actor` can still read `case` after a change that may take it out of sight.
+    async fn still_seen(&self, actor: &Actor, case: &CaseNumber) -> CoreResult<bool> {
+        match self.store.report(&actor.visibility(), case).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The chain's detail of a report handed up from `from` to `to` for a conflict of interest,
+/// when it is.
+fn conflict_handover(
+    from: &hotline_domain::UnitCode,
+    to: Option<&hotline_domain::UnitCode>,
+) -> Option<String> {
+    to.map(|to| format!("from={from} to={to} reason=conflict of interest"))
+}
+
+/// The chain's records of a change about police conduct: the handover first, where there is
+/// one, then the change.
+fn handed_up_records<'a>(
+    actor: &Actor,
+    case: &'a CaseNumber,
+    handover: Option<&'a str>,
+    (action, detail): (AuditAction, &'a str),
+) -> Vec<(
+    Option<hotline_domain::StaffId>,
+    AuditAction,
+    &'a str,
+    &'a str,
+)> {
+    let by = Some(actor.0.id);
+    handover
+        .map(|handover| (by, AuditAction::ReportTransferred, case.as_str(), handover))
+        .into_iter()
+        .chain(std::iter::once((by, action, case.as_str(), detail)))
+        .collect()
 }

@@ -11,6 +11,12 @@ use hotline_domain::text::{Phone, clean_line};
 use hotline_domain::{CaseNumber, DomainError};
 use hotline_store::{CREATED_ID, ReportDetail};
 
+/// How a sealed reason stands in the text that carries it (a request's reason, an audit
+/// entry's detail): the prefix, then the sealed reason in unpadded base64url, one word.
+const SEALED_REASON: &str = "sealed:";
+/// What a sealed reason is bound to: it opens as nothing else.
+const REASON_CONTEXT: &[u8] = b"reveal-reason";
+
 /// A reason must say something.
 pub const MIN_REASON_CHARS: usize = 10;
 pub const MAX_REASON_CHARS: usize = 500;
@@ -112,6 +118,67 @@ pub(crate) fn written_reason(reason: &str) -> CoreResult<String> {
 }
 
 impl Hotline {
+    /// A reason sealed for the store: why a member looked may tell what a report is about,
+    /// so a copy of the database holds it only sealed (issue 25, finding 14).
+    pub(crate) fn seal_reason(&self, reason: &str) -> String {
+        use base64::Engine as _;
+        let sealed = self
+            .keys
+            .reveal_reasons()
+            .seal(reason.as_bytes(), REASON_CONTEXT);
+        format!(
+            "{SEALED_REASON}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
+        )
+    }
+
+    /// `text` with each sealed reason in it opened, for a member entitled to read it. Text
+    /// written before reasons were sealed reads as it was written.
+    pub(crate) fn open_reasons(&self, text: &str) -> String {
+        use base64::Engine as _;
+        let key = self.keys.reveal_reasons();
+        text.split(' ')
+            .map(|word| {
+                let Some(sealed) = word.strip_prefix(SEALED_REASON) else {
+                    return word.to_owned();
+                };
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(sealed)
+                    .ok()
+                    .and_then(|sealed| key.open(&sealed, REASON_CONTEXT).ok())
+                    .and_then(|reason| String::from_utf8(reason).ok())
+                    .unwrap_or_else(|| "(a sealed reason that does not open)".to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Seals every reveal request's reason still kept in clear (written before reasons were
+    /// sealed), once, when a node opens the store; how many were. The audit chain's older
+    /// entries keep theirs: rewriting them would break the chain (docs/security.md).
+    pub async fn seal_reveal_reasons(&self) -> CoreResult<usize> {
+        const BATCH: u32 = 500;
+        let mut sealed = 0;
+        loop {
+            let rows = self
+                .store
+                .unsealed_reveal_reasons(SEALED_REASON, BATCH)
+                .await?;
+            if rows.is_empty() {
+                return Ok(sealed);
+            }
+            for (id, clear) in rows {
+                if self
+                    .store
+                    .seal_reveal_reason(id, &clear, &self.seal_reason(&clear))
+                    .await?
+                {
+                    sealed += 1;
+                }
+            }
+        }
+    }
+
     /// Opens the identity the reporter left with `case`. Refused (and the refusal audited)
     /// without clearance; refused without a reason; `NotFound` for a report out of scope or
     /// without an identity. Where policy asks for a second approval (by default for reports
@@ -251,7 +318,7 @@ impl Hotline {
 
     /// Where policy wants a second approval: takes the actor's approved request for `target`
     /// (and returns the reason to record: the one the approver read, naming the request), or
-    /// files a request and returns `None`. Elsewhere the reason as given.
+    /// files a request and returns `None`. Elsewhere the reason as given. Sealed either way.
     pub(crate) async fn second_approval(
         &self,
         actor: &Actor,
@@ -260,8 +327,9 @@ impl Hotline {
         target: &RevealTarget,
         reason: &str,
     ) -> CoreResult<Option<String>> {
+        let reason = self.seal_reason(reason);
         if !self.needs_second_approval(detail.summary.legal_type) {
-            return Ok(Some(reason.to_owned()));
+            return Ok(Some(reason));
         }
         let now = self.clock.now();
         let since = now - self.policy.reveal_approval_valid;
@@ -286,7 +354,7 @@ impl Hotline {
             async |audit| {
                 Ok(self
                     .store
-                    .request_reveal(report, actor.0.id, &target, reason, audit.at(), audit)
+                    .request_reveal(report, actor.0.id, &target, &reason, audit.at(), audit)
                     .await?)
             },
         )
@@ -309,6 +377,8 @@ impl Hotline {
         let index = self.keys.blind_index("contact-search", searched);
         let digest = hex::encode(index.iter().take(16).copied().collect::<Vec<u8>>());
         let target = RevealTarget::ContactSearch { digest }.to_string();
+        let reason = self.seal_reason(reason);
+        let reason = reason.as_str();
         let now = self.clock.now();
         let since = now - self.policy.reveal_approval_valid;
         let mut shown = Vec::with_capacity(reports.len());

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::DomainError;
 use hotline_domain::danger::Danger;
 use hotline_domain::hints::Hints;
-use hotline_domain::text::search_tokens;
+use hotline_domain::text::{IndexTerms, index_terms};
 use hotline_domain::workflow::Stage;
 use hotline_domain::{
     CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, UnitCode, Urgency, ValidContact,
@@ -591,16 +591,24 @@ impl Hotline {
         )
     }
 
-    /// The blind index of the words of a report's text and address.
+    /// The blind index of a report's text and address: its words, and its personal items
+    /// apart (`hotline_domain::text::index_terms`).
     pub(crate) fn word_index(&self, text: &str, address: Option<&str>) -> Vec<Vec<u8>> {
-        let words = match address {
-            Some(address) => format!("{text}\n{address}"),
-            None => text.to_owned(),
+        let terms = match address {
+            Some(address) => index_terms(&format!("{text}\n{address}")),
+            None => index_terms(text),
         };
-        search_tokens(&words)
+        self.digests_of(&terms)
+    }
+
+    /// The index entries of `terms`.
+    pub(crate) fn digests_of(&self, terms: &IndexTerms) -> Vec<Vec<u8>> {
+        let words = terms.words.iter().map(|word| self.keys.word_digest(word));
+        let personal = terms
+            .personal
             .iter()
-            .map(|word| self.keys.word_digest(word))
-            .collect()
+            .map(|term| self.keys.personal_digest(term));
+        words.chain(personal).collect()
     }
 
     /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers

@@ -169,6 +169,10 @@ impl Keys {
         self.index.channel_secrets()
     }
 
+    pub fn reveal_reasons(&self) -> hotline_vault::seal::DataKey {
+        self.index.reveal_reasons()
+    }
+
     pub fn form_stamp(&self, message: &[u8]) -> Vec<u8> {
         self.index.form_stamp(message)
     }
@@ -176,6 +180,14 @@ impl Keys {
     /// The key of the audit chain's hashes.
     pub fn audit_chain(&self) -> hotline_vault::audit::ChainKey {
         self.index.audit_chain()
+    }
+
+    /// The search index entry of one personal item (as `hotline_domain::text::personal_term`
+    /// gives it): of another kind than words, so that no word search finds it.
+    pub fn personal_digest(&self, term: &str) -> Vec<u8> {
+        let mut digest = self.index.blind_index("personal", term);
+        digest.truncate(16);
+        digest
     }
 
     /// The search index entry of one folded word: a keyed hash cut to 128 bits, plenty to keep

@@ -6,7 +6,7 @@ use crate::{CoreError, CoreResult, Hotline};
 use chrono::{DateTime, Utc};
 use hotline_domain::AuditAction;
 use hotline_domain::pii::Segment;
-use hotline_domain::text::{Phone, SnippetPiece, clean_line, search_tokens, snippet};
+use hotline_domain::text::{Phone, SnippetPiece, clean_line, index_terms, search_tokens, snippet};
 use hotline_domain::{CaseNumber, Channel, DomainError, Pseudonym, ReportEvent};
 use hotline_store::StoreError;
 use hotline_store::{
@@ -285,17 +285,23 @@ impl Hotline {
             };
             (found, "case".to_owned())
         } else if let Some(phone) = &by_phone {
+            // The reports its owner left it on, then those whose text names it.
             let index = self.keys.blind_index("phone", phone.e164());
-            let found = self
+            let mut found = self
                 .store
                 .reports_by_phone(&visibility, &index, limit)
                 .await?;
+            let named = [self.keys.personal_digest(phone.e164())];
+            for report in self.store.inbox(&visibility, filter, &named, limit).await? {
+                if found.len() < limit as usize && !found.iter().any(|f| f.id == report.id) {
+                    found.push(report);
+                }
+            }
             (found, "phone".to_owned())
         } else {
-            let words: Vec<_> = searched_words
-                .iter()
-                .map(|word| self.keys.word_digest(word))
-                .collect();
+            // Personal items are indexed apart from words; only a contact search (cleared,
+            // with a reason, above) gets here with any.
+            let words = self.digests_of(&index_terms(&query));
             let found = if words.is_empty() {
                 Vec::new()
             } else {
@@ -488,6 +494,9 @@ impl Hotline {
                         Ok(crate::identity::RevealTarget::ContactSearch { .. })
                     ))
             });
+            for request in &mut requests {
+                request.reason = self.open_reasons(&request.reason);
+            }
             requests
         } else {
             Vec::new()
@@ -678,7 +687,11 @@ pub(crate) fn message_text(key: Option<&DataKey>, message: &Message) -> CoreResu
 }
 
 /// Opens a sealed text; `None` when nothing was sealed (the plaintext column then holds it).
-fn open_text(key: &DataKey, sealed: Option<&[u8]>, what: &[u8]) -> CoreResult<Option<String>> {
+pub(crate) fn open_text(
+    key: &DataKey,
+    sealed: Option<&[u8]>,
+    what: &[u8],
+) -> CoreResult<Option<String>> {
     sealed
         .map(|sealed| {
             let bytes = key

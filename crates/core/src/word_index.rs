@@ -153,3 +153,91 @@ async fn drain(
         }
     }
 }
+
+/// Reports re-indexed per pass of [`Hotline::reindex_personal_items`].
+const REINDEX_BATCH: u32 = 100;
+
+impl Hotline {
+    /// Indexes again every report whose index was written before personal items were indexed
+    /// apart from words (migration 0043): from all its texts (its text and address, every
+    /// message, every note), so that no number stays searchable by its pieces. Runs once
+    /// after start, in the background: until a report's turn, its number's pieces still find
+    /// it. Returns how many reports it indexed.
+    pub async fn reindex_personal_items(&self) -> crate::CoreResult<usize> {
+        let everything = hotline_store::Visibility::Subtree(String::new());
+        let mut done = 0;
+        loop {
+            let cases = self.store.reports_to_reindex(REINDEX_BATCH).await?;
+            if cases.is_empty() {
+                if done > 0 {
+                    tracing::info!(reports = done, "reports indexed again, numbers apart");
+                }
+                return Ok(done);
+            }
+            for case in cases {
+                let horizon = self.store.queued_words_horizon().await?;
+                let detail = self.store.report(&everything, &case).await?;
+                let texts = self.texts_of(&detail).await?;
+                // Opening and hashing a report's texts takes a while: not on the executor.
+                let keys = self.keys.clone();
+                let words = tokio::task::spawn_blocking(move || {
+                    let mut words: Vec<Vec<u8>> = texts
+                        .iter()
+                        .flat_map(|text| {
+                            let terms = hotline_domain::text::index_terms(text);
+                            let personal = terms.personal.iter().map(|t| keys.personal_digest(t));
+                            terms
+                                .words
+                                .iter()
+                                .map(|w| keys.word_digest(w))
+                                .chain(personal)
+                                .collect::<Vec<_>>()
+                        })
+                        .collect();
+                    words.sort_unstable();
+                    words.dedup();
+                    words
+                })
+                .await
+                .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
+                self.store
+                    .replace_word_index(detail.summary.id, &words, horizon)
+                    .await?;
+                done += 1;
+            }
+        }
+    }
+
+    /// Every text of a report its index is made of, opened.
+    async fn texts_of(
+        &self,
+        detail: &hotline_store::ReportDetail,
+    ) -> crate::CoreResult<Vec<String>> {
+        let key = self.data_key(&detail.summary)?;
+        let mut texts = Vec::new();
+        if let Some(key) = &key
+            && let Some(address) = crate::reports::open_text(
+                key,
+                detail.sealed_address.as_deref(),
+                crate::intake::ADDRESS,
+            )?
+        {
+            texts.push(address);
+        }
+        for message in self.store.messages(detail.summary.id).await? {
+            texts.push(crate::reports::message_text(key.as_ref(), &message)?);
+        }
+        for note in self.store.notes(detail.summary.id).await? {
+            let opened = match &key {
+                Some(key) => crate::reports::open_text(
+                    key,
+                    note.sealed_body.as_deref(),
+                    crate::intake::NOTE_TEXT,
+                )?,
+                None => None,
+            };
+            texts.push(opened.unwrap_or(note.body));
+        }
+        Ok(texts)
+    }
+}

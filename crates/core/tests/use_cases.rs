@@ -997,6 +997,107 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     );
 }
 
+/// Issue 25, finding 14: the first marker's accused unit is not final. A leader above both
+/// the unit named and the right one corrects it, with a reason, audited; nobody else can.
+#[tokio::test]
+async fn an_accused_unit_named_in_error_is_corrected_only_by_a_leader_above_both() {
+    let (_d, h, _) = hotline().await;
+    let places = Gazetteer::embedded().unwrap();
+    let mut communes = places.communes_of(22).map(|c| c.code);
+    let (named, right) = (communes.next().unwrap(), communes.next().unwrap());
+    let (named_unit, right_unit) = (UnitCode::commune(22, named), UnitCode::commune(22, right));
+    for unit in [&named_unit, &right_unit] {
+        h.resolve_unit(unit).await.unwrap();
+    }
+    let director = member(&h, "qn.director", Role::Director).await;
+    let handler = member_of(&h, "xa.handler", Role::Handler, right_unit.as_str()).await;
+    let right_leader = member_of(&h, "xa.leader", Role::UnitLeader, right_unit.as_str()).await;
+    // A report held by the right commune's police, marked against the wrong commune: the
+    // right commune keeps reading a report about its own officer.
+    let mut input = text("Quán karaoke hát to đến 2 giờ sáng, báo nhiều lần không ai xử lý");
+    input.province_code = Some(22);
+    input.commune_code = Some(right);
+    let case = h
+        .submit(Submission::new(input, Channel::Web))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    h.mark_police_conduct(&director, &case, named_unit.as_str(), Default::default())
+        .await
+        .unwrap();
+    let held = async |case: &str| h.report(&director, case).await.unwrap().detail;
+    assert_eq!(held(&case).await.summary.unit, right_unit);
+    assert!(matches!(
+        h.mark_police_conduct(&director, &case, right_unit.as_str(), Default::default())
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+    let reason = "Ghi nhận nhầm xã, cán bộ bị phản ánh thuộc xã khác";
+
+    // The unit that would be walled off cannot do it, nor can a handler, nor anyone naming
+    // a unit that is not strictly under them, nor without a reason.
+    assert!(matches!(
+        h.correct_accused_unit(&right_leader, &case, right_unit.as_str(), reason)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.correct_accused_unit(&handler, &case, right_unit.as_str(), reason)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    for (unit, why) in [
+        ("22", "outside"),
+        ("bca", "outside"),
+        (named_unit.as_str(), "same"),
+    ] {
+        match h.correct_accused_unit(&director, &case, unit, reason).await {
+            Err(CoreError::Domain(e)) => assert!(format!("{e:?}").contains(why), "{e:?}"),
+            other => panic!("{unit}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        h.correct_accused_unit(&director, &case, right_unit.as_str(), "nhầm")
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+    let unchanged = held(&case).await;
+    assert_eq!(unchanged.accused_unit.as_ref(), Some(&named_unit));
+    assert_eq!(unchanged.summary.unit, right_unit);
+
+    // The director above both corrects it: the right commune is walled off and the report
+    // goes up to the province.
+    assert!(
+        h.correct_accused_unit(&director, &case, right_unit.as_str(), reason)
+            .await
+            .unwrap()
+    );
+    let corrected = held(&case).await;
+    assert_eq!(corrected.accused_unit.as_ref(), Some(&right_unit));
+    assert_eq!(corrected.summary.unit.as_str(), "22");
+    assert!(matches!(
+        h.report(&right_leader, &case).await,
+        Err(CoreError::NotFound)
+    ));
+    let view = h.report(&director, &case).await.unwrap();
+    assert!(view.events.iter().any(|e| matches!(
+        &e.what,
+        hotline_domain::ReportEvent::AccusedCorrected { from, to, reason: why }
+            if *from == named_unit && *to == right_unit && why == reason
+    )));
+    let audit = h
+        .store
+        .audit_by_action(&["report.accused_corrected", "report.transferred"], 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"report.accused_corrected") && actions.contains(&"report.transferred")
+    );
+    assert!(audit.iter().all(|e| e.actor == Some(director.0.id)));
+}
+
 #[tokio::test]
 async fn merging_never_crosses_the_wall_nor_skips_a_procedure_and_marking_is_once() {
     let (_d, h, _) = hotline().await;

@@ -36,6 +36,12 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether the role may name another accused's unit on a report about police conduct
+    /// when the one named was wrong: a leader or inspector above both (issue 25, finding 14).
+    pub fn may_correct_accused(self) -> bool {
+        matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
+    }
+
     /// Whether the role may list who revealed which identities and items, and why: auditors
     /// for every unit, leaders and inspectors for the reports in their scope.
     pub fn may_read_reveal_log(self) -> bool {

@@ -130,6 +130,59 @@ pub fn search_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the search index keeps of a text: its ordinary words, as [`search_tokens`] gives
+/// them, and apart from them its personal items (phone, ID and account numbers, e-mail
+/// addresses: what the masker masks), each whole and normalised by [`personal_term`]. A
+/// number is never indexed as its pieces, so a reader who may not see it cannot find it
+/// piece by piece; its whole form is searched only with clearance (issue 25, finding 5).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IndexTerms {
+    pub words: Vec<String>,
+    pub personal: Vec<String>,
+}
+
+/// The [`IndexTerms`] of `text`. Items are spotted in the text without its marks (case kept,
+/// so that case numbers stay words): a mark that folding drops could otherwise split a number
+/// into words that search finds.
+pub fn index_terms(text: &str) -> IndexTerms {
+    let unmarked = unaccented(text);
+    let mut seen = std::collections::HashSet::new();
+    let mut terms = IndexTerms::default();
+    for segment in crate::pii::segments(&unmarked) {
+        match segment {
+            crate::pii::Segment::Plain(plain) => {
+                for word in search_tokens(plain) {
+                    if terms.words.len() + terms.personal.len() >= MAX_SEARCH_TOKENS {
+                        return terms;
+                    }
+                    if seen.insert(word.clone()) {
+                        terms.words.push(word);
+                    }
+                }
+            }
+            crate::pii::Segment::Personal(item) => {
+                let term = personal_term(item);
+                if seen.insert(term.clone()) {
+                    terms.personal.push(term);
+                }
+            }
+        }
+    }
+    terms
+}
+
+/// A personal item as the index keeps it: a phone number in E.164 (`0912 345 678` and
+/// `+84 912 345 678` are one), an e-mail address folded, any other number its digits.
+pub fn personal_term(item: &str) -> String {
+    if item.contains('@') {
+        return fold(item.trim());
+    }
+    match Phone::parse(item.trim()) {
+        Some(phone) => phone.e164().to_owned(),
+        None => item.chars().filter(char::is_ascii_digit).collect(),
+    }
+}
+
 /// A piece of a search snippet: text, and whether it is one of the words searched for.
 pub type SnippetPiece = (String, bool);
 
@@ -346,6 +399,33 @@ mod tests {
         }
         // Outside the table the general rule applies: Greek's final sigma.
         assert_eq!(fold("ΟΔΟΣ Cầu"), "οδος cau");
+    }
+
+    #[test]
+    fn personal_items_are_indexed_whole_and_apart_from_the_words() {
+        let terms = index_terms(
+            "Gọi 0912 345 678 hoặc +84.912.345.678, thư Lan.Nguyen@Example.VN, CCCD 001234567890",
+        );
+        assert_eq!(terms.words, ["goi", "hoac", "thu", "cccd"]);
+        assert_eq!(
+            terms.personal,
+            ["+84912345678", "lan.nguyen@example.vn", "001234567890"]
+        );
+        assert!(
+            !terms
+                .words
+                .iter()
+                .any(|w| w.chars().any(|c| c.is_ascii_digit())),
+            "no piece of a number is a word"
+        );
+        // A mark inside a number, which folding drops, does not split it into words.
+        let marked = index_terms("số 0912\u{0301}345678");
+        assert_eq!(marked.words, ["so"]);
+        assert_eq!(marked.personal, ["+84912345678"]);
+        assert_eq!(personal_term("0912-345-678"), "+84912345678");
+        assert_eq!(personal_term("1234 5678 9012"), "123456789012");
+        // A case number stays a word: it is ours to show.
+        assert_eq!(index_terms("QN-2026-000123").personal, Vec::<String>::new());
     }
 
     #[test]

@@ -28,6 +28,7 @@ string_enum!(
         Unassigned => "report.unassigned",
         Transferred => "report.transferred",
         PoliceConduct => "report.police_conduct",
+        AccusedCorrected => "report.accused_corrected",
         Triaged => "report.triaged",
         Noted => "report.noted",
         MergedInto => "report.merged_into",
@@ -81,6 +82,12 @@ pub enum ReportEvent {
     /// Marked as a report about the conduct of an officer of `accused_unit`.
     PoliceConduct {
         accused_unit: UnitCode,
+    },
+    /// A leader above both named `to` as the accused's unit in place of `from`.
+    AccusedCorrected {
+        from: UnitCode,
+        to: UnitCode,
+        reason: String,
     },
     Triaged {
         urgency: Urgency,
@@ -170,6 +177,7 @@ impl ReportEvent {
             Self::Unassigned => K::Unassigned,
             Self::Transferred { .. } => K::Transferred,
             Self::PoliceConduct { .. } => K::PoliceConduct,
+            Self::AccusedCorrected { .. } => K::AccusedCorrected,
             Self::Triaged { .. } => K::Triaged,
             Self::Noted => K::Noted,
             Self::MergedInto { .. } => K::MergedInto,
@@ -209,8 +217,9 @@ impl ReportEvent {
                 route,
             } => Self::received_detail(*channel, unit, route),
             Self::Assigned { staff } => format!("staff={staff}"),
-            Self::Transferred { from, to, reason } => {
-                // The reason is free text, read back as the rest of the line: one line of it.
+            // The reason is free text, read back as the rest of the line: one line of it.
+            Self::Transferred { from, to, reason }
+            | Self::AccusedCorrected { from, to, reason } => {
                 let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 format!("from={from} to={to} reason={reason}")
             }
@@ -309,6 +318,11 @@ impl ReportEvent {
             },
             K::PoliceConduct => Self::PoliceConduct {
                 accused_unit: d.parse("accused_unit")?,
+            },
+            K::AccusedCorrected => Self::AccusedCorrected {
+                from: d.parse("from")?,
+                to: d.parse("to")?,
+                reason: d.rest("reason").unwrap_or_default().to_owned(),
             },
             K::Triaged => Self::Triaged {
                 urgency: d.parse("urgency")?,
@@ -453,6 +467,7 @@ string_enum!(
         KeysRotated => "keys.rotated",
         KeysRotationStarted => "keys.rotation_started",
         RegisterRead => "register.read",
+        ReportAccusedCorrected => "report.accused_corrected",
         ReportAssigned => "report.assigned",
         ReportCallContentRecorded => "report.call_content_recorded",
         ReportCaptured => "report.captured",
@@ -549,6 +564,11 @@ mod tests {
             },
             ReportEvent::PoliceConduct {
                 accused_unit: unit("22/ha-long"),
+            },
+            ReportEvent::AccusedCorrected {
+                from: unit("22/ha-long"),
+                to: unit("22/cam-pha"),
+                reason: "nhầm phường khi ghi nhận".into(),
             },
             ReportEvent::Triaged {
                 urgency: Urgency::Urgent,

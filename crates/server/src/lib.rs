@@ -106,6 +106,7 @@ impl Service {
         let service = Self::start(config, store, places, keys)?;
         service.hotline.mark_keyed_audit_chain().await?;
         service.hotline.key_platform_ids().await?;
+        service.hotline.seal_reveal_reasons().await?;
         Ok(service)
     }
 
@@ -211,6 +212,7 @@ pub async fn launch_with_listener(
         config.retention_every_secs,
     ));
     let word_indexer = service.hotline.start_word_indexer();
+    let reindex = tokio::spawn(reindex_personal_items(service.hotline.clone()));
     let deliveries = tokio::spawn(run_deliveries(service.hotline.clone()));
     let updates = tokio::spawn(fetch_updates(service.hotline.clone()));
     let mailboxes = tokio::spawn(watch_mailboxes(service.hotline.clone()));
@@ -242,6 +244,8 @@ pub async fn launch_with_listener(
     let _ = head_exporter.await;
     retention.abort();
     let _ = retention.await;
+    reindex.abort();
+    let _ = reindex.await;
     alerts.abort();
     deliveries.abort();
     updates.abort();
@@ -260,6 +264,20 @@ pub async fn launch_with_listener(
     match startup_error {
         Some(e) => Err(e.context("start-up failed")),
         None => Ok(()),
+    }
+}
+
+/// Indexes again the reports indexed before personal items were kept apart from words, once;
+/// a failure is retried a minute later (what is done stays done).
+async fn reindex_personal_items(hotline: Hotline) {
+    loop {
+        match hotline.reindex_personal_items().await {
+            Ok(_) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "indexing reports again failed; retrying in a minute");
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        }
     }
 }
 

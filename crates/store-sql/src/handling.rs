@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
-    Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note, Notice,
-    NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, Visibility,
+    AccusedCorrection, Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note,
+    Notice, NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, Visibility,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -214,21 +214,62 @@ impl<DB> Handling for SqlStore<DB> {
                 "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
             Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
         }
+        // Once named, only a correction renames it: two marks at once leave the first.
         sqlx::query(
             "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
-             deadline_rule = $3, due_at = $4, stage = $5 WHERE id = $2",
+             deadline_rule = $3, due_at = $4, stage = $5 \
+             WHERE id = $2 AND accused_unit_code IS NULL RETURNING id",
         )
         .bind(accused_unit.as_str())
         .bind(id)
         .bind(deadline.map(|d| d.rule.as_str()))
         .bind(deadline.map(|d| d.due_at))
         .bind(mark.stage.as_str())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)?;
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
         Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
         let event = ReportEvent::PoliceConduct {
             accused_unit: accused_unit.clone(),
+        };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn correct_accused_unit(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        correction: &AccusedCorrection<'_>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query(
+            "UPDATE reports SET accused_unit_code = $1, updated_at = $2 \
+             WHERE id = $3 AND accused_unit_code = $4 RETURNING id",
+        )
+        .bind(correction.to.as_str())
+        .bind(at)
+        .bind(id)
+        .bind(correction.from.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
+        if let Some(to) = correction.move_to {
+            let reason =
+                "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
+            Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
+        }
+        let event = ReportEvent::AccusedCorrected {
+            from: correction.from.clone(),
+            to: correction.to.clone(),
+            reason: correction.reason.to_owned(),
         };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;

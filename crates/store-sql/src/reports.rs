@@ -130,6 +130,60 @@ impl<DB> Reports for SqlStore<DB> {
         Ok(u32::try_from(span.clamp(0, i64::from(bound))).unwrap_or(bound))
     }
 
+    async fn reports_to_reindex(&self, limit: u32) -> StoreResult<Vec<CaseNumber>> {
+        sqlx::query(
+            "SELECT r.case_number FROM reindex_reports x JOIN reports r ON r.id = x.report_id \
+             ORDER BY x.report_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            CaseNumber::parse(&row.text("case_number")?)
+                .ok_or_else(|| StoreError::Other("a malformed case number".into()))
+        })
+        .collect()
+    }
+
+    async fn queued_words_horizon(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM pending_words")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("id")
+    }
+
+    async fn replace_word_index(
+        &self,
+        report: ReportId,
+        words: &[Vec<u8>],
+        horizon: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        // An indexer moving this report's entries holds them: waiting for it here means its
+        // rows are committed, and so seen, before they are removed below.
+        sqlx::query("DELETE FROM pending_words WHERE report_id = $1 AND id <= $2")
+            .bind(report.0)
+            .bind(horizon)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for statement in [
+            "DELETE FROM report_words WHERE report_id = $1",
+            "DELETE FROM reindex_reports WHERE report_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(report.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        Self::insert_words(&mut tx, report.0, words).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32> {
         let mut tx = self.begin_write().await?;
         let moved = Self::move_pending_words(&mut tx, entries, Taken::Skip).await?;

@@ -142,4 +142,38 @@ impl<DB> Reveals for SqlStore<DB> {
         tx.commit().await.map_err(map_commit_err)?;
         Ok(request)
     }
+
+    async fn unsealed_reveal_reasons(
+        &self,
+        sealed_prefix: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        sqlx::query(
+            "SELECT id, reason FROM reveal_requests WHERE reason NOT LIKE $1 \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(format!("{sealed_prefix}%"))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| Ok((row.int("id")?, row.text("reason")?)))
+        .collect()
+    }
+
+    async fn seal_reveal_reason(&self, id: i64, clear: &str, sealed: &str) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE reveal_requests SET reason = $1 WHERE id = $2 AND reason = $3 RETURNING id",
+        )
+        .bind(sealed)
+        .bind(id)
+        .bind(clear)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(changed.is_some())
+    }
 }

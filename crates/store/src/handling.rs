@@ -40,12 +40,24 @@ pub trait Handling: Send + Sync {
     ) -> StoreResult<()>;
     /// Classifies a visible report as about police conduct, naming the accused's unit and the
     /// time limit that now runs, and records the event: from then on nobody in that unit or
-    /// below it can read it.
+    /// below it can read it. `Conflict("accused_unit")` when one is named already.
     async fn mark_police_conduct(
         &self,
         visibility: &Visibility,
         case: &CaseNumber,
         mark: &ConductMark,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
+    /// Names `correction.to` as the accused's unit of a visible report in place of
+    /// `correction.from`, handing it up where the new accused's subtree holds it, and records
+    /// the event. `Conflict("accused_unit")` when the report no longer names `from`.
+    async fn correct_accused_unit(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        correction: &AccusedCorrection<'_>,
         actor: StaffId,
         at: DateTime<Utc>,
         audit: Audited<'_>,
@@ -131,6 +143,17 @@ pub struct ConductMark {
     pub deadline: Option<Due>,
     /// The notices marking it requires (the offer of a signed petition, R15), drafted.
     pub notices: Vec<NewNotice>,
+}
+
+/// A leader's correction of the accused's unit named on a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccusedCorrection<'a> {
+    pub from: &'a UnitCode,
+    pub to: &'a UnitCode,
+    /// The unit the report is handed up to when the new accused's unit or one under it holds
+    /// it (in the same transaction).
+    pub move_to: Option<&'a UnitCode>,
+    pub reason: &'a str,
 }
 
 /// A notice to send, drafted.

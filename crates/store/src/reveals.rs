@@ -42,6 +42,16 @@ pub trait Reveals: Send + Sync {
         approved_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<RevealRequest>>;
+    /// Up to `limit` requests whose reason does not start with `sealed_prefix` (written
+    /// before reasons were sealed): their ids and reasons, oldest first.
+    async fn unsealed_reveal_reasons(
+        &self,
+        sealed_prefix: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String)>>;
+    /// Replaces request `id`'s reason `clear` with `sealed`; false when it no longer reads
+    /// `clear` (another node sealed it first).
+    async fn seal_reveal_reason(&self, id: i64, clear: &str, sealed: &str) -> StoreResult<bool>;
 }
 
 /// A request to reveal an identity that policy makes wait for a second person's approval.

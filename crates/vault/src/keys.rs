@@ -87,6 +87,7 @@ enum Purpose {
     StaffSecrets,
     ChannelSecrets,
     AuditChain,
+    RevealReasons,
 }
 
 impl Purpose {
@@ -100,6 +101,7 @@ impl Purpose {
             Purpose::StaffSecrets => b"hotline/v1/staff-secrets",
             Purpose::ChannelSecrets => b"hotline/v1/channel-secrets",
             Purpose::AuditChain => b"hotline/v1/audit-chain",
+            Purpose::RevealReasons => b"hotline/v1/reveal-reasons",
         }
     }
 }
@@ -271,6 +273,7 @@ pub struct IndexKey {
     staff_secrets: [u8; 32],
     channel_secrets: [u8; 32],
     audit_chain: [u8; 32],
+    reveal_reasons: [u8; 32],
 }
 
 impl std::fmt::Debug for IndexKey {
@@ -288,6 +291,7 @@ impl IndexKey {
             staff_secrets: derive(&secret, Purpose::StaffSecrets),
             channel_secrets: derive(&secret, Purpose::ChannelSecrets),
             audit_chain: derive(&secret, Purpose::AuditChain),
+            reveal_reasons: derive(&secret, Purpose::RevealReasons),
             secret,
         }
     }
@@ -323,6 +327,13 @@ impl IndexKey {
     /// before they are taken apart.
     pub fn channel_secrets(&self) -> DataKey {
         DataKey(self.channel_secrets)
+    }
+
+    /// The key that seals the reasons members give for a reveal, in its requests and in the
+    /// audit chain: a reason may say what a report is about. Of the index key, so that the
+    /// chain's reasons outlive a rotation of the master key.
+    pub fn reveal_reasons(&self) -> DataKey {
+        DataKey(self.reveal_reasons)
     }
 
     /// The seal of a form handed to a citizen: every server of one store can check the stamps

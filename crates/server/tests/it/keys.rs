@@ -121,13 +121,15 @@ async fn follow_up_codes_are_stored_as_keyed_hashes() {
 const NAME: &str = "Nguyễn Văn Bímật";
 const EMAIL: &str = "nguoi.bao.bimat@example.vn";
 const TEXT: &str = "Tố giác đường dây đánh bạc Quasimodo ở bến cá";
+/// Why a member revealed the identity: it says what the report is about.
+const REASON: &str = "Xác minh nguồn tin Quasimodo-lý-do";
 
 /// Bytes that only an evidence file holds.
 const EVIDENCE: &str = "EVIDENCE-BYTES-7781";
 
 /// A store that was used, and what of its use must not be found in its files: the form's
 /// token and the WhatsApp message's id (its sender's number) besides the fixed
-/// [`holds_secret`] needles.
+/// [`holds_secret`] needles (among them a reveal's reason).
 struct Used {
     data: crate::harness::Data,
     secrets: Vec<String>,
@@ -137,6 +139,8 @@ struct Used {
 /// and returns the data of the stopped server.
 async fn report_with_identity(backend: crate::harness::Backend) -> Option<Used> {
     let data = crate::harness::Data::new(backend).await?;
+    data.add_staff("qn.director", hotline_domain::Role::Director, "22")
+        .await;
     crate::stolen_copy::connect_whatsapp(&data).await;
     let server = crate::harness::Server::start(data.config()).await;
     crate::stolen_copy::deliver_whatsapp(&server).await;
@@ -152,6 +156,19 @@ async fn report_with_identity(backend: crate::harness::Backend) -> Option<Used> 
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
+    let case = created.json::<Value>().await.unwrap()["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A reveal, then (once the report is about police conduct) a request for one: each
+    // keeps its reason, sealed.
+    let director = crate::harness::browser();
+    crate::harness::sign_in(&director, &server, "qn.director").await;
+    let (status, _) = crate::reveal::reveal(&director, &server, &case, REASON).await;
+    assert_eq!(status, 200);
+    crate::reveal::classify(&data, backend, &case, "police_conduct").await;
+    let (status, _) = crate::reveal::reveal(&director, &server, &case, REASON).await;
+    assert_eq!(status, 202);
     let pdf = format!("%PDF-1.7\n1 0 obj\n<< /Title ({EVIDENCE}) >>\nendobj\n%%EOF");
     let client = reqwest::Client::new();
     let fields = crate::harness::report_form(&client, &server, &[("text", TEXT)]).await;
@@ -192,8 +209,9 @@ fn holds_any(bytes: &[u8], secrets: &[String]) -> Option<String> {
 
 fn holds_secret(bytes: &[u8]) -> Option<&'static str> {
     // The folded words too: the search index holds keyed hashes of them, never the words.
-    let needles: [&str; 10] = [
+    let needles: [&str; 11] = [
         EVIDENCE,
+        REASON,
         NAME,
         "Bímật",
         "912345678",

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 const NAME: &str = "Phạm Thị Kín Đáo";
 
-async fn reveal(
+pub(crate) async fn reveal(
     client: &reqwest::Client,
     server: &Server,
     case: &str,
@@ -132,6 +132,7 @@ async fn reveal_rules(backend: Backend) {
     let log_url = server.url("/console/reveal-log");
     let log = page(&director, log_url.clone()).await;
     assert!(log.contains(&case) && log.contains("Cần gọi lại để xác minh địa điểm"));
+    assert!(log.contains("Gọi lại người báo tin để xác minh"));
     assert!(log.contains("Xem danh tính") && log.contains("Xem mục bị che trong tin báo"));
     assert!(!log.contains(NAME) && !log.contains("0987 654 321"));
     let auditor = browser();
@@ -156,7 +157,12 @@ async fn reveal_rules(backend: Backend) {
         .collect();
     assert_eq!(revealed.len(), 1, "one reveal, one entry");
     assert_eq!(revealed[0].subject, case);
-    assert_eq!(revealed[0].detail, "Cần gọi lại để xác minh địa điểm");
+    // The chain keeps each reason sealed; the reveal log above read it opened.
+    assert!(revealed[0].detail.starts_with("sealed:"));
+    assert!(
+        entries.iter().all(|e| !e.detail.contains("xác minh")),
+        "no reason in clear"
+    );
     assert_eq!(
         entries
             .iter()
@@ -167,15 +173,13 @@ async fn reveal_rules(backend: Backend) {
     let items: Vec<_> = entries
         .iter()
         .filter(|e| e.action.starts_with("text.item_reveal"))
-        .map(|e| (e.action.as_str(), e.detail.as_str()))
+        .map(|e| (e.action.as_str(), e.detail.split(':').next().unwrap()))
         .collect();
+    let revealed_item = format!("message {message} item 0");
     assert_eq!(
         items,
         [
-            (
-                "text.item_revealed",
-                format!("message {message} item 0: Gọi lại người báo tin để xác minh").as_str()
-            ),
+            ("text.item_revealed", revealed_item.as_str()),
             ("text.item_reveal_refused", "no clearance"),
         ]
     );
@@ -217,7 +221,7 @@ async fn reveal_rules_on_postgres() {
 
 /// Classifies a report as the legal workflow will, straight in the database (the workflow's
 /// own way to set it arrives with the legal types).
-async fn classify(data: &Data, backend: Backend, case: &str, legal_type: &str) {
+pub(crate) async fn classify(data: &Data, backend: Backend, case: &str, legal_type: &str) {
     let sql = "UPDATE reports SET legal_type = $1 WHERE case_number = $2";
     match backend {
         Backend::Sqlite => {
@@ -313,11 +317,35 @@ async fn second_approval(backend: Backend) {
     let (status, body) = reveal(&director, &server, &case, reason).await;
     assert_eq!(status, 202, "one approval opens one reveal");
     assert!(!body.contains(NAME));
+    // The reason reads in the reveal log, and only there: the store keeps it sealed.
+    let log = page(&inspector, server.url("/console/reveal-log")).await;
+    assert!(log.contains(reason) && log.contains("approved by"));
     server.stop().await;
 
     let service = Service::open(&data.config()).await.unwrap();
     let entries = service.hotline.store.audit_entries(0, 1000).await.unwrap();
+    let report = service
+        .hotline
+        .store
+        .report(
+            &hotline_store::Visibility::Subtree(String::new()),
+            &hotline_domain::CaseNumber::parse(&case).unwrap(),
+        )
+        .await
+        .unwrap();
+    let requests = service
+        .hotline
+        .store
+        .open_reveal_requests(report.summary.id)
+        .await
+        .unwrap();
     service.close().await;
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|r| r.reason.starts_with("sealed:")));
+    assert!(
+        entries.iter().all(|e| !e.detail.contains("mời người")),
+        "no reason in clear in the chain"
+    );
     let actions: Vec<&str> = entries
         .iter()
         .filter(|e| e.subject == case && e.action.starts_with("identity."))
@@ -339,7 +367,7 @@ async fn second_approval(backend: Backend) {
         .iter()
         .find(|e| e.action == "identity.revealed")
         .unwrap();
-    assert!(revealed.detail.starts_with(reason) && revealed.detail.contains("approved by"));
+    assert!(revealed.detail.starts_with("sealed:") && revealed.detail.contains("approved by"));
 }
 
 #[tokio::test]
@@ -517,4 +545,51 @@ async fn a_search_by_phone_number_is_a_reveal_on_sqlite() {
 #[tokio::test]
 async fn a_search_by_phone_number_is_a_reveal_on_postgres() {
     a_search_by_phone_number_is_a_reveal(Backend::Postgres).await;
+}
+
+/// A request's reason written before reasons were sealed is sealed when a node next opens
+/// the store, and still reads for the member who is to approve it.
+#[tokio::test]
+async fn a_reason_kept_in_clear_before_is_sealed_once() {
+    let Some(data) = Data::new(Backend::Sqlite).await else {
+        return;
+    };
+    data.add_staff("qn.director", Role::Director, "22").await;
+    data.add_staff("qn.inspector", Role::Inspector, "22").await;
+    let server = Server::start(data.config()).await;
+    let case = report_with_identity(&server, "Tố cáo cán bộ trạm kiểm soát").await;
+    classify(&data, Backend::Sqlite, &case, "police_conduct").await;
+    let director = browser();
+    sign_in(&director, &server, "qn.director").await;
+    let (status, _) = reveal(&director, &server, &case, "Mời người tố cáo làm việc").await;
+    assert_eq!(status, 202);
+    server.stop().await;
+
+    let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
+    let stored = async || -> String {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let reason = sqlx::query_scalar("SELECT reason FROM reveal_requests")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        reason
+    };
+    assert!(stored().await.starts_with("sealed:"));
+    // As a store written before reasons were sealed held it.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE reveal_requests SET reason = 'Lý do ghi trước khi niêm phong'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let server = Server::start(data.config()).await;
+    let inspector = browser();
+    sign_in(&inspector, &server, "qn.inspector").await;
+    let view = page(&inspector, server.url(&format!("/console/reports/{case}"))).await;
+    server.stop().await;
+    assert!(view.contains("Lý do ghi trước khi niêm phong"));
+    let sealed = stored().await;
+    assert!(sealed.starts_with("sealed:") && !sealed.contains("niêm phong"));
 }

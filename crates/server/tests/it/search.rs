@@ -149,6 +149,39 @@ async fn searching(backend: Backend) {
     let (status, page) = search_with_reason(&director, &server, "0123456789012 chợ", why).await;
     assert_eq!(status, 200);
     assert!(page.contains(&fraud), "a member with clearance finds it");
+    // Nor piece by piece: a number and an e-mail address in a report are indexed whole and
+    // apart from its words, so their pieces find nothing.
+    let pieces = submit(
+        &server,
+        "Nhân chứng gọi 0936 888 777, thư lan.nguyen@example.vn, ở bến xe",
+        22,
+    )
+    .await;
+    for piece in [
+        "0936",
+        "888 777",
+        "0936 bến",
+        "lan nguyen",
+        "example",
+        "nguyen example vn",
+    ] {
+        let (status, page) = search(&handler, &server, piece).await;
+        assert_eq!(status, 200, "{piece}");
+        assert!(!page.contains(&pieces), "{piece}");
+    }
+    let (_, page) = search(&handler, &server, "bến xe nhân chứng").await;
+    assert!(page.contains(&pieces), "its words still find it");
+    let (_, page) =
+        search_with_reason(&director, &server, "lan.nguyen@example.vn bến xe", why).await;
+    assert!(
+        page.contains(&pieces),
+        "the whole address finds it, with clearance"
+    );
+    let (_, page) = search_with_reason(&director, &server, "0936.888.777", why).await;
+    assert!(
+        page.contains(&pieces),
+        "so does the whole number its text names"
+    );
 
     let other = browser();
     sign_in(&other, &server, "ht.director").await;
@@ -198,7 +231,7 @@ async fn searching(backend: Backend) {
         .iter()
         .filter(|e| e.action == "reports.searched")
         .collect();
-    assert_eq!(searches.len(), 11, "every search but the refused ones");
+    assert_eq!(searches.len(), 20, "every search but the refused ones");
     assert!(searches.iter().any(|e| e.detail == "by=phone results=2"));
     assert!(searches.iter().any(|e| e.detail == "by=words=3 results=1"));
     // Keyed digests of what was searched (64 hex digits, random per store) may hold any
@@ -232,13 +265,31 @@ async fn searching(backend: Backend) {
         .collect();
     let mut cases: Vec<&str> = revealed.iter().map(|e| e.subject.as_str()).collect();
     cases.sort_unstable();
-    let mut expected = vec![theft.as_str(), gambling.as_str(), fraud.as_str()];
+    let mut expected = vec![
+        theft.as_str(),
+        gambling.as_str(),
+        fraud.as_str(),
+        pieces.as_str(),
+        pieces.as_str(),
+    ];
     expected.sort_unstable();
     assert_eq!(cases, expected);
-    assert!(revealed.iter().all(|e| e.detail.starts_with(why)
-        && e.detail.contains("[search:")
-        && !e.detail.contains("0912")
-        && !e.detail.contains("84912")));
+    // The reason sealed (the reveal log opens it), the rest as it reads.
+    let unsealed = |detail: &str| {
+        detail
+            .split(' ')
+            .filter(|w| !w.starts_with("sealed:"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(revealed.iter().all(|e| {
+        let words = clear_words(&unsealed(&e.detail));
+        e.detail.starts_with("sealed:")
+            && !e.detail.contains(why)
+            && e.detail.contains("[search:")
+            && !words.contains("0912")
+            && !words.contains("84912")
+    }));
 }
 
 #[tokio::test]
@@ -292,4 +343,81 @@ async fn the_indexer_moves_words_soon_after_intake_on_sqlite() {
 #[tokio::test]
 async fn the_indexer_moves_words_soon_after_intake_on_postgres() {
     indexing_after_intake(Backend::Postgres).await;
+}
+
+/// A store indexed before numbers were kept apart from words (migration 0043) has its
+/// reports indexed again once a server starts: the number's pieces find them no more.
+#[tokio::test]
+async fn reports_indexed_before_lose_their_number_pieces_once_a_server_starts() {
+    let Some(data) = Data::new(Backend::Sqlite).await else {
+        return;
+    };
+    data.add_staff("qn.handler", Role::Handler, "22").await;
+    let server = Server::start(data.config()).await;
+    let case = submit(&server, "Nhân chứng gọi 0936 888 777 ở bến xe", 22).await;
+    server.stop().await;
+
+    // As the index of a store written before held it: the number's pieces as words, and the
+    // report listed for indexing again, as migration 0043 lists every report.
+    let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let wrapped_index: Vec<u8> = sqlx::query_scalar("SELECT index_key FROM vault_meta")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let ring =
+        hotline_vault::keys::KeyRing::load(&data.dir.path().join("keys/master.key")).unwrap();
+    let index = ring.newest().unwrap_index_key(&wrapped_index).unwrap();
+    let piece = |word: &str| index.blind_index("word", word)[..16].to_vec();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM reports WHERE case_number = $1")
+        .bind(&case)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for word in ["0936", "888", "777"] {
+        sqlx::query("INSERT INTO report_words (digest, report_id) VALUES ($1, $2)")
+            .bind(piece(word))
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO reindex_reports (report_id) VALUES ($1)")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let service = Service::open(&data.config()).await.unwrap();
+    let everything = hotline_store::Visibility::Subtree(String::new());
+    let before = service
+        .hotline
+        .store
+        .search_reports(&everything, &[piece("0936")], 10)
+        .await
+        .unwrap();
+    service.close().await;
+    assert_eq!(before.len(), 1, "the old index finds it by a piece");
+
+    let server = Server::start(data.config()).await;
+    crate::channels::eventually("the report is indexed again", async || {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reindex_reports")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        left == 0
+    })
+    .await;
+    let handler = browser();
+    sign_in(&handler, &server, "qn.handler").await;
+    for query in ["0936", "888 777"] {
+        let (status, page) = search(&handler, &server, query).await;
+        assert_eq!(status, 200);
+        assert!(!page.contains(&case), "{query}");
+    }
+    let (_, page) = search(&handler, &server, "bến xe").await;
+    assert!(page.contains(&case), "its words still find it");
+    server.stop().await;
 }

@@ -8,8 +8,9 @@ use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, LegalType, ReportStatus, Role, UnitCode, Urgency,
 };
 use hotline_store::{
-    AssigneeFilter, ConductMark, NewAttachment, NewMessage, NewReport, NewStaff, PurgeRule,
-    ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError, Visibility,
+    AccusedCorrection, AssigneeFilter, ConductMark, NewAttachment, NewMessage, NewReport, NewStaff,
+    PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError,
+    Visibility,
 };
 use std::sync::Arc;
 
@@ -183,9 +184,81 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .collect();
     assert_eq!(
         listed,
-        [about_commune],
+        std::slice::from_ref(&about_commune),
         "the province still reads the one about a commune"
     );
+
+    // Once named, a second mark changes nothing; a correction renames it, once.
+    let mark_again = ConductMark {
+        accused_unit: UnitCode::province(22),
+        move_to: None,
+        stage: Stage::InformationOnly,
+        deadline: None,
+        notices: Vec::new(),
+    };
+    assert!(matches!(
+        store
+            .mark_police_conduct(
+                &province,
+                &about_commune,
+                &mark_again,
+                inspector,
+                at(6, 8),
+                audited()
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let elsewhere = UnitCode::province(42);
+    let correction = |from| AccusedCorrection {
+        from,
+        to: &elsewhere,
+        move_to: None,
+        reason: "ghi nhận nhầm xã",
+    };
+    assert!(matches!(
+        store
+            .correct_accused_unit(
+                &province,
+                &about_commune,
+                &correction(&elsewhere),
+                inspector,
+                at(6, 9),
+                audited()
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .correct_accused_unit(
+            &province,
+            &about_commune,
+            &correction(&commune),
+            inspector,
+            at(6, 9),
+            audited(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store.report(&commune_only, &about_commune).await.is_ok(),
+        "the unit named in error reads it again"
+    );
+    let detail = store.report(&province, &about_commune).await.unwrap();
+    assert_eq!(detail.accused_unit.as_ref(), Some(&elsewhere));
+    assert!(matches!(
+        store
+            .correct_accused_unit(
+                &province,
+                &about_commune,
+                &correction(&commune),
+                inspector,
+                at(6, 10),
+                audited()
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 pub async fn an_inbox_filters_orders_pages_and_counts(store: Arc<dyn Store>) {

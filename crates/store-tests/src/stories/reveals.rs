@@ -148,3 +148,78 @@ pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store:
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].id, identity, "the other target still waits");
 }
+
+pub async fn reasons_in_clear_are_listed_and_sealed_once(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let qn = UnitCode::province(22);
+    let receipt = store
+        .intake(&[report(qn.clone(), "QN", at(2, 0), "tố cáo cán bộ")])
+        .await
+        .unwrap()
+        .remove(0);
+    let asker = store
+        .create_staff(
+            &NewStaff {
+                username: "qn.a".into(),
+                display_name: String::new(),
+                password_hash: "x".into(),
+                role: Role::Director,
+                unit: qn.clone(),
+                created_at: at(1, 0),
+                must_change_password: false,
+            },
+            audited(),
+        )
+        .await
+        .unwrap();
+    let request = |target: &'static str, reason: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .request_reveal(
+                    receipt.report,
+                    asker.id,
+                    target,
+                    reason,
+                    at(3, 0),
+                    audited(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let clear = request("identity", "gọi lại người báo").await;
+    request("item:7:0", "sealed:AAAA").await;
+
+    let unsealed = store.unsealed_reveal_reasons("sealed:", 10).await.unwrap();
+    assert_eq!(unsealed, [(clear, "gọi lại người báo".to_owned())]);
+    assert!(
+        !store
+            .seal_reveal_reason(clear, "another reason", "sealed:BBBB")
+            .await
+            .unwrap(),
+        "only the reason it read"
+    );
+    assert!(
+        store
+            .seal_reveal_reason(clear, "gọi lại người báo", "sealed:BBBB")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .seal_reveal_reason(clear, "gọi lại người báo", "sealed:CCCC")
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .unsealed_reveal_reasons("sealed:", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let open = store.open_reveal_requests(receipt.report).await.unwrap();
+    assert_eq!(open[0].reason, "sealed:BBBB");
+}

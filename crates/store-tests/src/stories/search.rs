@@ -216,3 +216,63 @@ pub async fn queued_words_reach_the_index_and_no_search_misses_them(store: Arc<d
             .is_empty()
     );
 }
+
+pub async fn a_report_indexed_again_keeps_only_its_new_words_and_later_ones(store: Arc<dyn Store>) {
+    setup_units(store.as_ref()).await;
+    let words = |list: &[&str]| -> Vec<Vec<u8>> {
+        list.iter()
+            .map(|w| format!("digest-of-{w}").into_bytes())
+            .collect()
+    };
+    let found = async |word: &str| {
+        store
+            .search_reports(&Visibility::Subtree(String::new()), &words(&[word]), 10)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert!(
+        store.reports_to_reindex(10).await.unwrap().is_empty(),
+        "a new store has nothing indexed the old way"
+    );
+    let mut fraud = report(UnitCode::province(22), "QN", at(2, 0), "lừa đảo");
+    fraud.word_index = words(&["lua", "0936", "888"]);
+    let receipt = store.intake(&[fraud]).await.unwrap().remove(0);
+    assert_eq!(found("0936").await, 1);
+    let message = |list: &[&str], minute| NewMessage {
+        report: receipt.report,
+        direction: Direction::Inbound,
+        channel: Channel::Web,
+        body_sealed: b"sealed".to_vec(),
+        word_index: words(list),
+        attachments: Vec::new(),
+        author: None,
+        delivery: None,
+        at: at(3, minute),
+        event: ReportEvent::ReporterAdded,
+        account: String::new(),
+        platform_message_id: None,
+    };
+    // Queued before the texts were read: the new words cover it.
+    store
+        .add_message(&message(&["777"], 0), None)
+        .await
+        .unwrap();
+    let horizon = store.queued_words_horizon().await.unwrap();
+    assert!(horizon > 0);
+    // Queued after: kept.
+    store
+        .add_message(&message(&["sau"], 1), None)
+        .await
+        .unwrap();
+    store
+        .replace_word_index(receipt.report, &words(&["lua", "personal"]), horizon)
+        .await
+        .unwrap();
+    for gone in ["0936", "888", "777"] {
+        assert_eq!(found(gone).await, 0, "{gone}");
+    }
+    for kept in ["lua", "personal", "sau"] {
+        assert_eq!(found(kept).await, 1, "{kept}");
+    }
+}

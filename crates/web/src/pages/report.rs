@@ -41,6 +41,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/console/reports/{case}/police-conduct",
             post(police_conduct),
         )
+        .route(
+            "/console/reports/{case}/accused-unit",
+            post(correct_accused_unit),
+        )
         .route("/console/reports/{case}/files/{attachment}", get(download))
         .route(
             "/console/reports/{case}/files/{attachment}/view",

@@ -137,6 +137,9 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         ReportEvent::Assigned { .. } => view.assignee.clone(),
         ReportEvent::Transferred { from, to, .. } => Some(format!("{} → {}", unit(from), unit(to))),
         ReportEvent::PoliceConduct { accused_unit } => Some(unit(accused_unit)),
+        ReportEvent::AccusedCorrected { from, to, reason } => {
+            Some(format!("{} → {}: {reason}", unit(from), unit(to)))
+        }
         ReportEvent::Alerted { level, .. } | ReportEvent::AlertAcknowledged { level } => {
             Some(ctx.tr.t(&format!("alert-level-{level}")))
         }

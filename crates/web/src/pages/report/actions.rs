@@ -321,6 +321,31 @@ pub async fn police_conduct(
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
+/// The fields of [`correct_accused_unit`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AccusedCorrectionForm {
+    accused_unit: String,
+    reason: String,
+}
+
+/// The report page's form that names another accused's unit when the one named was wrong:
+/// a leader above both, with a reason.
+pub async fn correct_accused_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm<AccusedCorrectionForm>,
+) -> Result<Response, PageError> {
+    let done = state
+        .hotline
+        .correct_accused_unit(&actor, &case, &form.accused_unit, &form.reason)
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Conduct, message);
+    to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
+}
+
 /// After a form on the report page: back to the report when it worked, else
 /// [`report_form_failed`].
 pub(crate) async fn back_to_report(

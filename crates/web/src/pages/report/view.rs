@@ -54,6 +54,8 @@ pub(crate) struct ReportPage {
     /// Units that can be named as the accused's: the report's province and its communes.
     accused_choices: Vec<(String, String)>,
     conduct_error: Option<String>,
+    /// The reader may name another accused's unit (they lead a unit above it).
+    accused_correctable: bool,
     timeline: Vec<TimelineLine>,
     can_reveal_items: bool,
     item_notice: Option<String>,
@@ -628,6 +630,8 @@ pub(crate) async fn report_response(
             .map(|code| unit_label(state, ctx, code)),
         accused_choices: accused_choices(state, ctx, summary.province_code, &departments),
         conduct_error: refused.error_at(FormSlot::Conduct),
+        accused_correctable: view.detail.accused_unit.is_some()
+            && actor.0.role.may_correct_accused(),
         timeline: crate::pages::timeline::lines(
             state,
             ctx,

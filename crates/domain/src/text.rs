@@ -145,7 +145,12 @@ pub struct IndexTerms {
 /// so that case numbers stay words): a mark that folding drops could otherwise split a number
 /// into words that search finds.
 pub fn index_terms(text: &str) -> IndexTerms {
-    let unmarked = unaccented(text);
+    // Most texts come precomposed, without a mark of their own: those are read as they are.
+    let unmarked = if text.chars().any(is_combining_mark) {
+        std::borrow::Cow::Owned(unaccented(text))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut seen = std::collections::HashSet::new();
     let mut terms = IndexTerms::default();
     for segment in crate::pii::segments(&unmarked) {

@@ -217,8 +217,8 @@ impl Hotline {
                 at: entry.at,
                 who,
                 action: entry.action,
+                detail: self.open_reasons(&entry.detail, &entry.subject),
                 case: entry.subject,
-                detail: self.open_reasons(&entry.detail),
             });
         }
         self.audit(

@@ -165,6 +165,8 @@ impl Hotline {
         if to.code == detail.summary.unit {
             return Err(DomainError::field("unit", "same").into());
         }
+        // The store refuses any unit ever named as the accused (a correction leaves the one
+        // named before walled off); the current one is told apart here already.
         if let Some(accused) = &detail.accused_unit {
             let accused = self.store.unit(accused).await?;
             if to.path.starts_with(&accused.path) {
@@ -180,8 +182,7 @@ impl Hotline {
                 detail.summary.unit, to.code
             ),
             async |audit| {
-                Ok(self
-                    .store
+                self.store
                     .transfer_report(
                         &actor.visibility(),
                         &case,
@@ -193,7 +194,13 @@ impl Hotline {
                         audit.at(),
                         audit,
                     )
-                    .await?)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(what) if what == "accused" => {
+                            CoreError::from(DomainError::field("unit", "accused"))
+                        }
+                        e => e.into(),
+                    })
             },
         )
         .await?;
@@ -317,8 +324,9 @@ impl Hotline {
     /// could walk the report back to the accused, and only a director, unit leader or
     /// inspector whose unit is above both the named unit and the new one may correct it, with
     /// a written reason. The report is handed up when the new accused's unit or one under it
-    /// holds it. Audited, with an event on the report. Returns whether the actor can still
-    /// read it (always: they are above the new accused).
+    /// holds it, and is never handed back into the unit named before (it stays walled off, so
+    /// that no single leader can lift a wall). Audited, with an event on the report. Returns
+    /// whether the actor can still read it (always: they are above the new accused).
     pub async fn correct_accused_unit(
         &self,
         actor: &Actor,
@@ -367,6 +375,7 @@ impl Hotline {
         let correction = hotline_store::AccusedCorrection {
             from: &named,
             to: &new.code,
+            holder: &detail.summary.unit,
             move_to: move_to.as_ref(),
             reason: &reason,
         };

@@ -14,8 +14,9 @@ use hotline_store::{CREATED_ID, ReportDetail};
 /// How a sealed reason stands in the text that carries it (a request's reason, an audit
 /// entry's detail): the prefix, then the sealed reason in unpadded base64url, one word.
 const SEALED_REASON: &str = "sealed:";
-/// What a sealed reason is bound to: it opens as nothing else.
-const REASON_CONTEXT: &[u8] = b"reveal-reason";
+/// What a sealed reason is bound to, before the case (or unit) it is recorded under: it
+/// opens as nothing else, and under no other case.
+const REASON_CONTEXT: &str = "reveal-reason";
 
 /// A reason must say something.
 pub const MIN_REASON_CHARS: usize = 10;
@@ -117,26 +118,34 @@ pub(crate) fn written_reason(reason: &str) -> CoreResult<String> {
     Ok(reason)
 }
 
+/// The context a reason recorded under `subject` is sealed in.
+fn reason_context(subject: &str) -> String {
+    format!("{REASON_CONTEXT}\0{subject}")
+}
+
 impl Hotline {
-    /// A reason sealed for the store: why a member looked may tell what a report is about,
-    /// so a copy of the database holds it only sealed (issue 25, finding 14).
-    pub(crate) fn seal_reason(&self, reason: &str) -> String {
+    /// A reason sealed for the store, bound to the case (or unit) it is recorded under: why a
+    /// member looked may tell what a report is about, so a copy of the database holds it only
+    /// sealed (issue 25, finding 14), and a sealed reason moved to another record does not
+    /// open there.
+    pub(crate) fn seal_reason(&self, reason: &str, subject: &str) -> String {
         use base64::Engine as _;
         let sealed = self
             .keys
             .reveal_reasons()
-            .seal(reason.as_bytes(), REASON_CONTEXT);
+            .seal(reason.as_bytes(), reason_context(subject).as_bytes());
         format!(
             "{SEALED_REASON}{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
         )
     }
 
-    /// `text` with each sealed reason in it opened, for a member entitled to read it. Text
-    /// written before reasons were sealed reads as it was written.
-    pub(crate) fn open_reasons(&self, text: &str) -> String {
+    /// `text`, recorded under `subject`, with each sealed reason in it opened, for a member
+    /// entitled to read it. Text written before reasons were sealed reads as it was written.
+    pub(crate) fn open_reasons(&self, text: &str, subject: &str) -> String {
         use base64::Engine as _;
         let key = self.keys.reveal_reasons();
+        let context = reason_context(subject);
         text.split(' ')
             .map(|word| {
                 let Some(sealed) = word.strip_prefix(SEALED_REASON) else {
@@ -145,7 +154,7 @@ impl Hotline {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(sealed)
                     .ok()
-                    .and_then(|sealed| key.open(&sealed, REASON_CONTEXT).ok())
+                    .and_then(|sealed| key.open(&sealed, context.as_bytes()).ok())
                     .and_then(|reason| String::from_utf8(reason).ok())
                     .unwrap_or_else(|| "(a sealed reason that does not open)".to_owned())
             })
@@ -167,10 +176,10 @@ impl Hotline {
             if rows.is_empty() {
                 return Ok(sealed);
             }
-            for (id, clear) in rows {
+            for (id, case, clear) in rows {
                 if self
                     .store
-                    .seal_reveal_reason(id, &clear, &self.seal_reason(&clear))
+                    .seal_reveal_reason(id, &clear, &self.seal_reason(&clear, &case))
                     .await?
                 {
                     sealed += 1;
@@ -327,7 +336,7 @@ impl Hotline {
         target: &RevealTarget,
         reason: &str,
     ) -> CoreResult<Option<String>> {
-        let reason = self.seal_reason(reason);
+        let reason = self.seal_reason(reason, case.as_str());
         if !self.needs_second_approval(detail.summary.legal_type) {
             return Ok(Some(reason));
         }
@@ -377,8 +386,6 @@ impl Hotline {
         let index = self.keys.blind_index("contact-search", searched);
         let digest = hex::encode(index.iter().take(16).copied().collect::<Vec<u8>>());
         let target = RevealTarget::ContactSearch { digest }.to_string();
-        let reason = self.seal_reason(reason);
-        let reason = reason.as_str();
         let now = self.clock.now();
         let since = now - self.policy.reveal_approval_valid;
         let mut shown = Vec::with_capacity(reports.len());
@@ -387,7 +394,8 @@ impl Hotline {
         for report in reports.drain(..) {
             let case = report.case_number.to_string();
             if !self.needs_second_approval(report.legal_type) {
-                records.push((case, format!("{reason} [{target}]")));
+                let sealed = self.seal_reason(reason, &case);
+                records.push((case, format!("{sealed} [{target}]")));
                 shown.push(report);
                 continue;
             }
@@ -413,10 +421,9 @@ impl Hotline {
         // Recorded before anything is shown: no reveal without its record. A search that
         // matched nothing is recorded under the searcher's unit.
         if records.is_empty() {
-            records.push((
-                actor.0.unit.to_string(),
-                format!("{reason} [{target}, no match shown]"),
-            ));
+            let unit = actor.0.unit.to_string();
+            let sealed = self.seal_reason(reason, &unit);
+            records.push((unit, format!("{sealed} [{target}, no match shown]")));
         }
         let entries: Vec<_> = records
             .iter()
@@ -434,15 +441,16 @@ impl Hotline {
         })
         .await?;
         for report in &waiting {
+            let sealed = self.seal_reason(reason, report.case_number.as_str());
             self.audited(
                 Some(actor.0.id),
                 AuditAction::IdentityRevealRequested,
                 report.case_number.as_str(),
-                &format!("{reason} [request {CREATED_ID}, {target}]"),
+                &format!("{sealed} [request {CREATED_ID}, {target}]"),
                 async |audit| {
                     Ok(self
                         .store
-                        .request_reveal(report.id, actor.0.id, &target, reason, audit.at(), audit)
+                        .request_reveal(report.id, actor.0.id, &target, &sealed, audit.at(), audit)
                         .await?)
                 },
             )

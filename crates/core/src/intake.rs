@@ -603,12 +603,7 @@ impl Hotline {
 
     /// The index entries of `terms`.
     pub(crate) fn digests_of(&self, terms: &IndexTerms) -> Vec<Vec<u8>> {
-        let words = terms.words.iter().map(|word| self.keys.word_digest(word));
-        let personal = terms
-            .personal
-            .iter()
-            .map(|term| self.keys.personal_digest(term));
-        words.chain(personal).collect()
+        self.keys.term_digests(terms)
     }
 
     /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers

@@ -190,6 +190,13 @@ impl Keys {
         digest
     }
 
+    /// The search index entries of a text's terms: its words, then its personal items.
+    pub fn term_digests(&self, terms: &hotline_domain::text::IndexTerms) -> Vec<Vec<u8>> {
+        let words = terms.words.iter().map(|word| self.word_digest(word));
+        let personal = terms.personal.iter().map(|term| self.personal_digest(term));
+        words.chain(personal).collect()
+    }
+
     /// The search index entry of one folded word: a keyed hash cut to 128 bits, plenty to keep
     /// the words of a few million reports apart.
     pub fn word_digest(&self, word: &str) -> Vec<u8> {

@@ -495,7 +495,8 @@ impl Hotline {
                     ))
             });
             for request in &mut requests {
-                request.reason = self.open_reasons(&request.reason);
+                request.reason =
+                    self.open_reasons(&request.reason, detail.summary.case_number.as_str());
             }
             requests
         } else {

@@ -6,7 +6,7 @@ use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::AuditAction;
 use hotline_domain::CaseNumber;
-use hotline_domain::text::search_tokens;
+use hotline_domain::text::index_terms;
 use hotline_store::{ReportFilter, ReportSummary};
 use std::collections::HashSet;
 
@@ -35,8 +35,11 @@ pub struct Similar {
     pub likeness: f32,
 }
 
+/// The words two reports are compared by: never a number or address the masker hides, lest
+/// a reader without clearance see reports tied by one.
 fn words(text: &str) -> HashSet<String> {
-    search_tokens(text)
+    index_terms(text)
+        .words
         .into_iter()
         .filter(|w| !COMMON.contains(&w.as_str()))
         .collect()

@@ -165,47 +165,62 @@ impl Hotline {
     /// it. Returns how many reports it indexed.
     pub async fn reindex_personal_items(&self) -> crate::CoreResult<usize> {
         let everything = hotline_store::Visibility::Subtree(String::new());
-        let mut done = 0;
+        let (mut done, mut failed) = (0, 0);
+        let mut after = hotline_domain::ReportId(0);
         loop {
-            let cases = self.store.reports_to_reindex(REINDEX_BATCH).await?;
-            if cases.is_empty() {
-                if done > 0 {
-                    tracing::info!(reports = done, "reports indexed again, numbers apart");
+            let batch = self.store.reports_to_reindex(after, REINDEX_BATCH).await?;
+            let Some((last, _)) = batch.last() else {
+                if done + failed > 0 {
+                    tracing::info!(
+                        reports = done,
+                        failed,
+                        "reports indexed again, numbers apart"
+                    );
                 }
                 return Ok(done);
-            }
-            for case in cases {
-                let horizon = self.store.queued_words_horizon().await?;
-                let detail = self.store.report(&everything, &case).await?;
-                let texts = self.texts_of(&detail).await?;
-                // Opening and hashing a report's texts takes a while: not on the executor.
-                let keys = self.keys.clone();
-                let words = tokio::task::spawn_blocking(move || {
-                    let mut words: Vec<Vec<u8>> = texts
-                        .iter()
-                        .flat_map(|text| {
-                            let terms = hotline_domain::text::index_terms(text);
-                            let personal = terms.personal.iter().map(|t| keys.personal_digest(t));
-                            terms
-                                .words
-                                .iter()
-                                .map(|w| keys.word_digest(w))
-                                .chain(personal)
-                                .collect::<Vec<_>>()
-                        })
-                        .collect();
-                    words.sort_unstable();
-                    words.dedup();
-                    words
-                })
-                .await
-                .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
-                self.store
-                    .replace_word_index(detail.summary.id, &words, horizon)
-                    .await?;
-                done += 1;
+            };
+            after = *last;
+            for (report, case) in batch {
+                // One report that cannot be read does not hold up the others: it stays listed,
+                // for the next start, and is named in the log by its number only.
+                match self.reindex_report(&everything, report, &case).await {
+                    Ok(()) => done += 1,
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!(case = %case, error = %e, "a report cannot be indexed again");
+                    }
+                }
             }
         }
+    }
+
+    /// Indexes one report again from all its texts.
+    async fn reindex_report(
+        &self,
+        everything: &hotline_store::Visibility,
+        report: hotline_domain::ReportId,
+        case: &hotline_domain::CaseNumber,
+    ) -> crate::CoreResult<()> {
+        let covered = self.store.queued_word_entries(report).await?;
+        let detail = self.store.report(everything, case).await?;
+        let texts = self.texts_of(&detail).await?;
+        // Opening and hashing a report's texts takes a while: not on the executor.
+        let keys = self.keys.clone();
+        let words = tokio::task::spawn_blocking(move || {
+            let mut words: Vec<Vec<u8>> = texts
+                .iter()
+                .flat_map(|text| keys.term_digests(&hotline_domain::text::index_terms(text)))
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        })
+        .await
+        .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
+        self.store
+            .replace_word_index(report, &words, &covered)
+            .await?;
+        Ok(())
     }
 
     /// Every text of a report its index is made of, opened.

@@ -1086,6 +1086,15 @@ async fn an_accused_unit_named_in_error_is_corrected_only_by_a_leader_above_both
         hotline_domain::ReportEvent::AccusedCorrected { from, to, reason: why }
             if *from == named_unit && *to == right_unit && why == reason
     )));
+    // Nor does the unit named in error get it back: no single leader lifts a wall.
+    for walled in [&named_unit, &right_unit] {
+        assert!(matches!(
+            h.transfer(&director, &case, walled.as_str(), "chuyển về xã xử lý")
+                .await,
+            Err(CoreError::Domain(_))
+        ));
+    }
+    assert_eq!(held(&case).await.summary.unit.as_str(), "22");
     let audit = h
         .store
         .audit_by_action(&["report.accused_corrected", "report.transferred"], 10)

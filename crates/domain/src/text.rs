@@ -141,27 +141,32 @@ pub struct IndexTerms {
     pub personal: Vec<String>,
 }
 
-/// The [`IndexTerms`] of `text`. Items are spotted in the text without its marks (case kept,
-/// so that case numbers stay words): a mark that folding drops could otherwise split a number
-/// into words that search finds.
+/// The [`IndexTerms`] of `text`. Items are spotted as the masker spots them, in the text as
+/// written; a word that folding makes nine digits or more long (a number split by a mark the
+/// masker stops at) is a personal item too, as the search gate counts it.
 pub fn index_terms(text: &str) -> IndexTerms {
-    // Most texts come precomposed, without a mark of their own: those are read as they are.
-    let unmarked = if text.chars().any(is_combining_mark) {
-        std::borrow::Cow::Owned(unaccented(text))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    };
     let mut seen = std::collections::HashSet::new();
     let mut terms = IndexTerms::default();
-    for segment in crate::pii::segments(&unmarked) {
+    for segment in crate::pii::segments(text) {
         match segment {
             crate::pii::Segment::Plain(plain) => {
                 for word in search_tokens(plain) {
                     if terms.words.len() + terms.personal.len() >= MAX_SEARCH_TOKENS {
                         return terms;
                     }
-                    if seen.insert(word.clone()) {
-                        terms.words.push(word);
+                    let digits = word.chars().filter(char::is_ascii_digit).count();
+                    let (term, personal) = if digits >= 9 && digits == word.chars().count() {
+                        (personal_term(&word), true)
+                    } else {
+                        (word, false)
+                    };
+                    if !seen.insert(term.clone()) {
+                        continue;
+                    }
+                    if personal {
+                        terms.personal.push(term);
+                    } else {
+                        terms.words.push(term);
                     }
                 }
             }
@@ -177,14 +182,16 @@ pub fn index_terms(text: &str) -> IndexTerms {
 }
 
 /// A personal item as the index keeps it: a phone number in E.164 (`0912 345 678` and
-/// `+84 912 345 678` are one), an e-mail address folded, any other number its digits.
+/// `+84 912 345 678` are one), an e-mail address folded, any other number its digits, in
+/// ASCII where compatibility normalisation gives them (full-width `０９１２…` too).
 pub fn personal_term(item: &str) -> String {
+    let item: String = item.trim().nfkc().collect();
     if item.contains('@') {
-        return fold(item.trim());
+        return fold(&item);
     }
-    match Phone::parse(item.trim()) {
+    match Phone::parse(&item) {
         Some(phone) => phone.e164().to_owned(),
-        None => item.chars().filter(char::is_ascii_digit).collect(),
+        None => item.chars().filter(|c| c.is_numeric()).collect(),
     }
 }
 
@@ -423,10 +430,14 @@ mod tests {
                 .any(|w| w.chars().any(|c| c.is_ascii_digit())),
             "no piece of a number is a word"
         );
-        // A mark inside a number, which folding drops, does not split it into words.
+        // A mark inside a number, which folding drops, does not make it a word.
         let marked = index_terms("số 0912\u{0301}345678");
         assert_eq!(marked.words, ["so"]);
         assert_eq!(marked.personal, ["+84912345678"]);
+        // Nor do other digits make every number one.
+        assert_eq!(personal_term("０９１２ ３４５ ６７８"), "+84912345678");
+        assert_eq!(personal_term("١٢٣٤٥٦٧٨٩"), "١٢٣٤٥٦٧٨٩");
+        assert_ne!(personal_term("１２３４５６７８９０１２"), "");
         assert_eq!(personal_term("0912-345-678"), "+84912345678");
         assert_eq!(personal_term("1234 5678 9012"), "123456789012");
         // A case number stays a word: it is ours to show.

@@ -19,6 +19,20 @@ use crate::{SqlStore, code_param};
 
 #[any_sql_database]
 impl<DB> SqlStore<DB> {
+    /// Records `unit` as named the accused of report `id`: it is never handed back into it.
+    async fn wall_off(tx: &mut Transaction<'_, DB>, id: i64, unit: &UnitCode) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO accused_walls (report_id, unit_code) VALUES ($1, $2) \
+             ON CONFLICT (report_id, unit_code) DO NOTHING",
+        )
+        .bind(id)
+        .bind(unit.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
     /// unassigned, entered in its register under the officer who handed it over, with the
     /// event naming both units.
@@ -183,6 +197,28 @@ impl<DB> Handling for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        // Never into a unit once named as the accused, nor below it, whatever the caller read:
+        // the report's row is locked first, so a mark or correction committed meanwhile counts.
+        if DB::NAME == "PostgreSQL" {
+            sqlx::query("SELECT id FROM reports WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let walled = sqlx::query(
+            "SELECT 1 AS hit FROM accused_walls w JOIN units au ON au.code = w.unit_code \
+             JOIN units dest ON dest.code = $2 \
+             WHERE w.report_id = $1 AND dest.path LIKE au.path || '%'",
+        )
+        .bind(id)
+        .bind(handover.to.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if walled.is_some() {
+            return Err(StoreError::Conflict("accused".into()));
+        }
         Self::hand_over(&mut tx, id, (handover.to, handover.reason), actor, at).await?;
         // The receiving unit starts the procedure afresh.
         sqlx::query(
@@ -229,6 +265,7 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
+        Self::wall_off(&mut tx, id, accused_unit).await?;
         Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
         let event = ReportEvent::PoliceConduct {
             accused_unit: accused_unit.clone(),
@@ -249,18 +286,22 @@ impl<DB> Handling for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        // Where the caller read it held, or not at all: whether it is handed up was decided
+        // from that.
         sqlx::query(
             "UPDATE reports SET accused_unit_code = $1, updated_at = $2 \
-             WHERE id = $3 AND accused_unit_code = $4 RETURNING id",
+             WHERE id = $3 AND accused_unit_code = $4 AND unit_code = $5 RETURNING id",
         )
         .bind(correction.to.as_str())
         .bind(at)
         .bind(id)
         .bind(correction.from.as_str())
+        .bind(correction.holder.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
+        Self::wall_off(&mut tx, id, correction.to).await?;
         if let Some(to) = correction.move_to {
             let reason =
                 "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";

@@ -130,46 +130,63 @@ impl<DB> Reports for SqlStore<DB> {
         Ok(u32::try_from(span.clamp(0, i64::from(bound))).unwrap_or(bound))
     }
 
-    async fn reports_to_reindex(&self, limit: u32) -> StoreResult<Vec<CaseNumber>> {
+    async fn reports_to_reindex(
+        &self,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<(ReportId, CaseNumber)>> {
         sqlx::query(
-            "SELECT r.case_number FROM reindex_reports x JOIN reports r ON r.id = x.report_id \
-             ORDER BY x.report_id LIMIT $1",
+            "SELECT x.report_id, r.case_number FROM reindex_reports x \
+             JOIN reports r ON r.id = x.report_id WHERE x.report_id > $1 \
+             ORDER BY x.report_id LIMIT $2",
         )
+        .bind(after.0)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?
         .iter()
         .map(|row| {
-            CaseNumber::parse(&row.text("case_number")?)
-                .ok_or_else(|| StoreError::Other("a malformed case number".into()))
+            let case = CaseNumber::parse(&row.text("case_number")?)
+                .ok_or_else(|| StoreError::Other("a malformed case number".into()))?;
+            Ok((ReportId(row.int("report_id")?), case))
         })
         .collect()
     }
 
-    async fn queued_words_horizon(&self) -> StoreResult<i64> {
-        sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM pending_words")
-            .fetch_one(&self.pool)
+    async fn queued_word_entries(&self, report: ReportId) -> StoreResult<Vec<i64>> {
+        sqlx::query("SELECT id FROM pending_words WHERE report_id = $1 ORDER BY id")
+            .bind(report.0)
+            .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
-            .int("id")
+            .iter()
+            .map(|row| row.int("id"))
+            .collect()
     }
 
     async fn replace_word_index(
         &self,
         report: ReportId,
         words: &[Vec<u8>],
-        horizon: i64,
+        covered: &[i64],
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        // An indexer moving this report's entries holds them: waiting for it here means its
-        // rows are committed, and so seen, before they are removed below.
-        sqlx::query("DELETE FROM pending_words WHERE report_id = $1 AND id <= $2")
-            .bind(report.0)
-            .bind(horizon)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        // Exactly the entries its words were read after: ids do not follow commit order on
+        // PostgreSQL, so an entry under the newest of them may have committed later. An
+        // indexer moving one holds it; waiting for it means its index rows are committed, and
+        // so seen, before they are removed below.
+        for chunk in covered.chunks(crate::words::PENDING_IDS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM pending_words WHERE id IN ({})",
+                crate::values_rows::<DB>(chunk.len(), &[None])
+            );
+            let mut delete = sqlx::query(&sql).persistent(false);
+            for id in chunk {
+                delete = delete.bind(*id);
+            }
+            delete.execute(&mut *tx).await.map_err(map_err)?;
+        }
         for statement in [
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM reindex_reports WHERE report_id = $1",

@@ -124,6 +124,7 @@ impl<DB> Retention for SqlStore<DB> {
             // Queued words first: a move that holds them commits its index rows before this
             // goes on, and the next statement removes those too.
             "DELETE FROM reindex_reports WHERE report_id = $1",
+            "DELETE FROM accused_walls WHERE report_id = $1",
             "DELETE FROM pending_words WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",

@@ -147,18 +147,26 @@ impl<DB> Reveals for SqlStore<DB> {
         &self,
         sealed_prefix: &str,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String)>> {
+    ) -> StoreResult<Vec<(i64, String, String)>> {
+        // Compared exactly: SQLite's LIKE ignores case.
         sqlx::query(
-            "SELECT id, reason FROM reveal_requests WHERE reason NOT LIKE $1 \
-             ORDER BY id LIMIT $2",
+            "SELECT q.id, r.case_number, q.reason FROM reveal_requests q \
+             JOIN reports r ON r.id = q.report_id \
+             WHERE substr(q.reason, 1, length($1)) <> $1 ORDER BY q.id LIMIT $2",
         )
-        .bind(format!("{sealed_prefix}%"))
+        .bind(sealed_prefix)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?
         .iter()
-        .map(|row| Ok((row.int("id")?, row.text("reason")?)))
+        .map(|row| {
+            Ok((
+                row.int("id")?,
+                row.text("case_number")?,
+                row.text("reason")?,
+            ))
+        })
         .collect()
     }
 

@@ -28,7 +28,8 @@ pub trait Handling: Send + Sync {
     ) -> StoreResult<()>;
     /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
     /// unassigned, back at the start of its procedure there; the event names both units and
-    /// keeps the written reason (one line), for the handover record.
+    /// keeps the written reason (one line), for the handover record. `Conflict("accused")`
+    /// into a unit ever named as the report's accused, or one below it.
     async fn transfer_report(
         &self,
         visibility: &Visibility,
@@ -52,7 +53,8 @@ pub trait Handling: Send + Sync {
     ) -> StoreResult<()>;
     /// Names `correction.to` as the accused's unit of a visible report in place of
     /// `correction.from`, handing it up where the new accused's subtree holds it, and records
-    /// the event. `Conflict("accused_unit")` when the report no longer names `from`.
+    /// the event. `from` stays walled off: no transfer goes into it again. `Conflict
+    /// ("accused_unit")` when the report no longer names `from` or `holder` holds it no more.
     async fn correct_accused_unit(
         &self,
         visibility: &Visibility,
@@ -150,6 +152,8 @@ pub struct ConductMark {
 pub struct AccusedCorrection<'a> {
     pub from: &'a UnitCode,
     pub to: &'a UnitCode,
+    /// The unit the caller read holding the report: `Conflict` if another holds it now.
+    pub holder: &'a UnitCode,
     /// The unit the report is handed up to when the new accused's unit or one under it holds
     /// it (in the same transaction).
     pub move_to: Option<&'a UnitCode>,

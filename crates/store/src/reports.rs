@@ -52,20 +52,23 @@ pub trait Reports: Send + Sync {
     async fn index_pending_words(&self, entries: u32) -> StoreResult<u32>;
     /// About how many word entries wait to be indexed (never fewer), up to `bound`.
     async fn pending_word_entries(&self, bound: u32) -> StoreResult<u32>;
-    /// The case numbers of up to `limit` reports whose search index was written before
-    /// personal items were indexed apart from words (migration 0043), oldest first.
-    async fn reports_to_reindex(&self, limit: u32) -> StoreResult<Vec<CaseNumber>>;
-    /// The newest queued word entry's id, 0 when none: a report's words read after it cover
-    /// every entry of that report up to it.
-    async fn queued_words_horizon(&self) -> StoreResult<i64>;
+    /// Up to `limit` reports after `after` (a report id) whose search index was written before
+    /// personal items were indexed apart from words (migration 0043), in id order.
+    async fn reports_to_reindex(
+        &self,
+        after: ReportId,
+        limit: u32,
+    ) -> StoreResult<Vec<(ReportId, CaseNumber)>>;
+    /// The ids of `report`'s queued word entries: its words read after this cover them.
+    async fn queued_word_entries(&self, report: ReportId) -> StoreResult<Vec<i64>>;
     /// Replaces `report`'s search index with `words` (queued, as any write's), read from all
-    /// its texts after `horizon` was taken: its index rows and its entries queued up to
-    /// `horizon` go, later ones stay. Takes it off the list of [`Self::reports_to_reindex`].
+    /// its texts after `covered` (its queued entries then) was taken: its index rows and those
+    /// entries go, entries queued since stay. Takes it off [`Self::reports_to_reindex`]'s list.
     async fn replace_word_index(
         &self,
         report: ReportId,
         words: &[Vec<u8>],
-        horizon: i64,
+        covered: &[i64],
     ) -> StoreResult<()>;
     /// A page of the reports visible under `visibility` that pass `filter` and, when `words` are
     /// given, hold every one of them, in the filter's order, after its cursor.

@@ -43,12 +43,12 @@ pub trait Reveals: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<Option<RevealRequest>>;
     /// Up to `limit` requests whose reason does not start with `sealed_prefix` (written
-    /// before reasons were sealed): their ids and reasons, oldest first.
+    /// before reasons were sealed): their ids, case numbers and reasons, oldest first.
     async fn unsealed_reveal_reasons(
         &self,
         sealed_prefix: &str,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String)>>;
+    ) -> StoreResult<Vec<(i64, String, String)>>;
     /// Replaces request `id`'s reason `clear` with `sealed`; false when it no longer reads
     /// `clear` (another node sealed it first).
     async fn seal_reveal_reason(&self, id: i64, clear: &str, sealed: &str) -> StoreResult<bool>;

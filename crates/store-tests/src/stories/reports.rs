@@ -210,30 +210,36 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         Err(StoreError::Conflict(_))
     ));
     let elsewhere = UnitCode::province(42);
-    let correction = |from| AccusedCorrection {
+    let correction = |from, holder| AccusedCorrection {
         from,
         to: &elsewhere,
+        holder,
         move_to: None,
         reason: "ghi nhận nhầm xã",
     };
-    assert!(matches!(
-        store
-            .correct_accused_unit(
-                &province,
-                &about_commune,
-                &correction(&elsewhere),
-                inspector,
-                at(6, 9),
-                audited()
-            )
-            .await,
-        Err(StoreError::Conflict(_))
-    ));
+    for (from, holder) in [(&elsewhere, &commune), (&commune, &elsewhere)] {
+        assert!(
+            matches!(
+                store
+                    .correct_accused_unit(
+                        &province,
+                        &about_commune,
+                        &correction(from, holder),
+                        inspector,
+                        at(6, 9),
+                        audited()
+                    )
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "only from the accused named and where the caller read it held"
+        );
+    }
     store
         .correct_accused_unit(
             &province,
             &about_commune,
-            &correction(&commune),
+            &correction(&commune, &commune),
             inspector,
             at(6, 9),
             audited(),
@@ -242,8 +248,33 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .unwrap();
     assert!(
         store.report(&commune_only, &about_commune).await.is_ok(),
-        "the unit named in error reads it again"
+        "what reads it follows the accused named now"
     );
+    // No report is ever handed into a unit once named as its accused, nor the one named now.
+    for (to, walled) in [
+        (&commune, true),
+        (&elsewhere, true),
+        (&UnitCode::province(22), false),
+    ] {
+        let handed = store
+            .transfer_report(
+                &province,
+                &about_commune,
+                hotline_store::Handover {
+                    to,
+                    reason: "chuyển xử lý",
+                },
+                inspector,
+                at(6, 10),
+                audited(),
+            )
+            .await;
+        assert_eq!(
+            matches!(&handed, Err(StoreError::Conflict(what)) if what == "accused"),
+            walled,
+            "{to}: {handed:?}"
+        );
+    }
     let detail = store.report(&province, &about_commune).await.unwrap();
     assert_eq!(detail.accused_unit.as_ref(), Some(&elsewhere));
     assert!(matches!(
@@ -251,9 +282,9 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             .correct_accused_unit(
                 &province,
                 &about_commune,
-                &correction(&commune),
+                &correction(&commune, &UnitCode::province(22)),
                 inspector,
-                at(6, 10),
+                at(6, 11),
                 audited()
             )
             .await,

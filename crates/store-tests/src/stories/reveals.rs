@@ -192,7 +192,14 @@ pub async fn reasons_in_clear_are_listed_and_sealed_once(store: Arc<dyn Store>) 
     request("item:7:0", "sealed:AAAA").await;
 
     let unsealed = store.unsealed_reveal_reasons("sealed:", 10).await.unwrap();
-    assert_eq!(unsealed, [(clear, "gọi lại người báo".to_owned())]);
+    assert_eq!(
+        unsealed,
+        [(
+            clear,
+            "QN-2026-000001".to_owned(),
+            "gọi lại người báo".to_owned()
+        )]
+    );
     assert!(
         !store
             .seal_reveal_reason(clear, "another reason", "sealed:BBBB")

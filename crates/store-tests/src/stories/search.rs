@@ -232,7 +232,11 @@ pub async fn a_report_indexed_again_keeps_only_its_new_words_and_later_ones(stor
             .len()
     };
     assert!(
-        store.reports_to_reindex(10).await.unwrap().is_empty(),
+        store
+            .reports_to_reindex(ReportId(0), 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "a new store has nothing indexed the old way"
     );
     let mut fraud = report(UnitCode::province(22), "QN", at(2, 0), "lừa đảo");
@@ -258,15 +262,19 @@ pub async fn a_report_indexed_again_keeps_only_its_new_words_and_later_ones(stor
         .add_message(&message(&["777"], 0), None)
         .await
         .unwrap();
-    let horizon = store.queued_words_horizon().await.unwrap();
-    assert!(horizon > 0);
+    let covered = store.queued_word_entries(receipt.report).await.unwrap();
+    assert_eq!(
+        covered.len(),
+        1,
+        "the message's: the search moved the report's own"
+    );
     // Queued after: kept.
     store
         .add_message(&message(&["sau"], 1), None)
         .await
         .unwrap();
     store
-        .replace_word_index(receipt.report, &words(&["lua", "personal"]), horizon)
+        .replace_word_index(receipt.report, &words(&["lua", "personal"]), &covered)
         .await
         .unwrap();
     for gone in ["0936", "888", "777"] {

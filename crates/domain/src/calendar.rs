@@ -1,4 +1,5 @@
-//! Vietnam's working calendar: weekends, public holidays (Labour Code 2019 Art. 112), Tết and the
+//! Vietnam's working calendar: weekends, public holidays (Labour Code 2019 Art. 112(1)) and the
+//! days off in place of those on a weekend (Art. 111(3)), Tết and the
 //! Hùng Kings' day from the Vietnamese lunar calendar, and the government's yearly swaps of
 //! working and rest days, which an administrator supplies.
 //!
@@ -141,8 +142,8 @@ pub enum DayKind {
     Rest,
 }
 
-/// The calendar deadlines count on: rest days are Saturdays, Sundays, public holidays (with a
-/// substitute working day off when a fixed one falls on a weekend) and what the yearly schedule
+/// The calendar deadlines count on: rest days are Saturdays, Sundays, public holidays (with the
+/// next working day off for each one that falls on a weekend) and what the yearly schedule
 /// says; the schedule wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
@@ -203,35 +204,36 @@ fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-/// The public holidays of a year by the Labour Code 2019 Art. 112, before the government's
+/// The public holidays of a year by the Labour Code 2019 Art. 112(1), before the government's
 /// schedule: New Year's Day; Tết (the last day of the lunar year and the first four of the new
 /// one, the usual five days); the Hùng Kings' day (10th of the 3rd lunar month); 30 April and
-/// 1 May; National Day, 2 September, and the day before it. A fixed-date holiday on a weekend is
-/// made up on the next working day (Art. 112(3)).
+/// 1 May; National Day, 2 September, and the day before it. When one of them falls on a weekly
+/// rest day (Saturday or Sunday, for public servants), the next working day is off in its
+/// place (Art. 111(3)), Tết's and the Hùng Kings' day included.
 pub fn public_holidays(year: i32) -> Vec<NaiveDate> {
-    let fixed: Vec<NaiveDate> = [(1, 1), (4, 30), (5, 1), (9, 1), (9, 2)]
+    let mut holidays: Vec<NaiveDate> = [(1, 1), (4, 30), (5, 1), (9, 1), (9, 2)]
         .into_iter()
         .filter_map(|(m, d)| NaiveDate::from_ymd_opt(year, m, d))
         .collect();
-    let mut days = fixed.clone();
     if let Some(tet) = tet(year) {
-        days.extend((0..5).filter_map(|i| tet.checked_add_days(Days::new(i))?.pred_opt()));
+        holidays.extend((0..5).filter_map(|i| tet.checked_add_days(Days::new(i))?.pred_opt()));
     }
-    days.extend(lunar_to_solar(10, 3, year));
-    for holiday in fixed {
-        if is_weekend(holiday) {
-            let mut substitute = holiday;
-            while let Some(next) = substitute.succ_opt() {
-                substitute = next;
-                if !is_weekend(substitute) && !days.contains(&substitute) {
-                    days.push(substitute);
-                    break;
-                }
+    holidays.extend(lunar_to_solar(10, 3, year));
+    holidays.sort();
+    holidays.dedup();
+    // In order, so that two holidays on one weekend (Tết's) take the next two working days.
+    let mut days = holidays.clone();
+    for holiday in holidays.iter().filter(|day| is_weekend(**day)) {
+        let mut substitute = *holiday;
+        while let Some(next) = substitute.succ_opt() {
+            substitute = next;
+            if !is_weekend(substitute) && !days.contains(&substitute) {
+                days.push(substitute);
+                break;
             }
         }
     }
     days.sort();
-    days.dedup();
     days
 }
 

@@ -51,6 +51,9 @@ pub struct RuleText {
     /// Who grants each extension, in order.
     pub extended_by: &'static [&'static str],
     pub pauses: bool,
+    /// The limit that runs anew from a resumption, where the law sets one (and the clock does
+    /// not simply go on from where it stopped).
+    pub after_resumption: Option<(Span, &'static str)>,
     /// The texts and articles, as cited in LEGAL-VN.md.
     pub basis: &'static str,
     /// LEGAL-VN.md's rows.
@@ -68,6 +71,7 @@ impl DeadlineRule {
                     "Viện trưởng Viện kiểm sát (một lần, thêm không quá 2 tháng)",
                 ],
                 pauses: true,
+                after_resumption: Some((Months(1), "BLTTHS 2015 Điều 149")),
                 basis: "BLTTHS 2015 Điều 147 khoản 1, 2; TTLT 01/2017 Điều 11",
                 requirement: "R7, R8, R9",
             },
@@ -75,6 +79,7 @@ impl DeadlineRule {
                 spans: &[Hours(24)],
                 extended_by: &[],
                 pauses: false,
+                after_resumption: None,
                 basis: "TT 28/2020/TT-BCA Điều 8, 9",
                 requirement: "R4",
             },
@@ -82,6 +87,7 @@ impl DeadlineRule {
                 spans: &[Hours(24), Hours(48)],
                 extended_by: &["xã vùng sâu, vùng xa, hải đảo (TTLT 01/2017 Điều 8)"],
                 pauses: false,
+                after_resumption: None,
                 basis: "BLTTHS 2015 Điều 146 khoản 3; TTLT 01/2017 Điều 8",
                 requirement: "R3",
             },
@@ -89,6 +95,7 @@ impl DeadlineRule {
                 spans: &[WorkingDays(3)],
                 extended_by: &[],
                 pauses: false,
+                after_resumption: None,
                 basis: "TTLT 01/2017 Điều 14 khoản 1; BLTTHS 2015 Điều 146 khoản 2",
                 requirement: "R5",
             },
@@ -96,6 +103,7 @@ impl DeadlineRule {
                 spans: &[WorkingDays(7), WorkingDays(10)],
                 extended_by: &["cần xác minh ở nhiều địa điểm (Luật Tố cáo Điều 24 khoản 1)"],
                 pauses: false,
+                after_resumption: None,
                 basis: "Luật Tố cáo 2018 Điều 24 khoản 1, 2",
                 requirement: "R16",
             },
@@ -106,6 +114,7 @@ impl DeadlineRule {
                     "người giải quyết tố cáo, vụ việc đặc biệt phức tạp (gia hạn lần hai)",
                 ],
                 pauses: true,
+                after_resumption: None,
                 basis: "Luật Tố cáo 2018 Điều 30, 34; NĐ 31/2019/NĐ-CP",
                 requirement: "R18",
             },
@@ -113,6 +122,7 @@ impl DeadlineRule {
                 spans: &[Days(10)],
                 extended_by: &[],
                 pauses: false,
+                after_resumption: None,
                 basis: "Luật Khiếu nại 2011 Điều 27",
                 requirement: "R22",
             },
@@ -120,6 +130,7 @@ impl DeadlineRule {
                 spans: &[Hours(24)],
                 extended_by: &[],
                 pauses: false,
+                after_resumption: None,
                 basis: "BLTTHS 2015 Điều 145 khoản 3, Điều 163 khoản 3; QĐ 565/QĐ-VKSTC Điều 4",
                 requirement: "R6, R14",
             },
@@ -127,6 +138,7 @@ impl DeadlineRule {
                 spans: &[Days(30), Days(45)],
                 extended_by: &["vụ việc phức tạp (Luật Khiếu nại Điều 28)"],
                 pauses: false,
+                after_resumption: None,
                 basis: "Luật Khiếu nại 2011 Điều 28",
                 requirement: "R22",
             },
@@ -185,6 +197,28 @@ pub fn deadline(
         return Err(DeadlineError::NoSuspension { rule });
     }
     let (due_at, last_day) = span_end(span, from, suspended_days, calendar)?;
+    Ok(Deadline {
+        rule,
+        span,
+        due_at,
+        last_day,
+    })
+}
+
+/// When `rule`'s time runs out for a matter resumed at `resumed`: the limit the law sets from
+/// a resumption (R9: a source of crime, at most one month from the decision to resume, BLTTHS
+/// 2015 Điều 149), whatever was left before the suspension. `NoSuspension` for a rule that
+/// sets none.
+pub fn deadline_after_resumption(
+    rule: DeadlineRule,
+    resumed: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<Deadline, DeadlineError> {
+    let (span, _) = rule
+        .text()
+        .after_resumption
+        .ok_or(DeadlineError::NoSuspension { rule })?;
+    let (due_at, last_day) = span_end(span, resumed, 0, calendar)?;
     Ok(Deadline {
         rule,
         span,
@@ -292,16 +326,64 @@ mod tests {
             day(2026, 2, 24),
             "Friday 13, Monday 23, Tuesday 24"
         );
-        // Tết 2025: 28 January to 1 February (and Sunday 2).
+        // Tết 2025 by the law alone: 28 January to Saturday 1 February, made up on Monday 3.
         assert_eq!(
             last_day(DeadlineRule::ReceiptNotice, at(2025, 1, 24, 9, 0), 0, 0),
-            day(2025, 2, 4)
+            day(2025, 2, 5)
         );
-        // Tết 2024 (Saturday 10 February): rest from Friday 9 to Tuesday 13 February.
+        // Tết 2024 (Saturday 10 February) by the law alone: rest from Friday 9 to Tuesday 13
+        // February, and Wednesday 14 and Thursday 15 for the two days on the weekend.
         assert_eq!(
             last_day(DeadlineRule::DenunciationIntake, at(2024, 2, 7, 9, 0), 0, 0),
-            day(2024, 2, 21)
+            day(2024, 2, 23)
         );
+    }
+
+    #[test]
+    fn a_resumed_source_of_crime_has_one_month_from_its_resumption() {
+        // Received 1 January 2027, extended twice (due Saturday 1 May, a holiday: Tuesday 4),
+        // suspended 6 May, resumed 15 May: due 15 June, not before the resumption (R9).
+        let resumed = deadline_after_resumption(
+            DeadlineRule::CrimeSource,
+            at(2027, 5, 15, 10, 0),
+            &Calendar::default(),
+        )
+        .unwrap();
+        assert_eq!(resumed.last_day, Some(day(2027, 6, 15)));
+        assert_eq!(resumed.span, Span::Months(1));
+        assert_eq!(
+            deadline_after_resumption(
+                DeadlineRule::ReceiptNotice,
+                at(2027, 5, 15, 10, 0),
+                &Calendar::default()
+            ),
+            Err(DeadlineError::NoSuspension {
+                rule: DeadlineRule::ReceiptNotice
+            })
+        );
+    }
+
+    #[test]
+    fn a_holiday_on_a_weekend_gives_the_next_working_day_off() {
+        // Labour Code 2019 Art. 111(3), for every holiday of Art. 112(1): Tết 2027 (Saturday 6
+        // February) rests 5 to 9 February and Wednesday 10 and Thursday 11 in place of its
+        // weekend; Tết 2028 (Wednesday 26 January) rests 25 to Saturday 29, and Monday 31; the
+        // Hùng Kings' day 2026 falls on Sunday 26 April, and Monday 27 is off.
+        use DeadlineRule::*;
+        for (rule, from, due) in [
+            (ReceiptNotice, (2027, 2, 3), (2027, 2, 15)),
+            (DenunciationIntake, (2027, 2, 3), (2027, 2, 19)),
+            (ComplaintAcceptance, (2027, 2, 1), (2027, 2, 12)),
+            (ReceiptNotice, (2028, 1, 21), (2028, 2, 2)),
+            (ComplaintAcceptance, (2028, 1, 21), (2028, 2, 1)),
+            (ReceiptNotice, (2026, 4, 23), (2026, 4, 29)),
+        ] {
+            assert_eq!(
+                last_day(rule, at(from.0, from.1, from.2, 9, 0), 0, 0),
+                day(due.0, due.1, due.2),
+                "{rule} from {from:?}"
+            );
+        }
     }
 
     #[test]

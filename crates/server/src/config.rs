@@ -315,6 +315,34 @@ pub struct ScheduledDay {
     pub kind: DayKind,
 }
 
+/// A day of a yearly schedule the government published (the file names the document that
+/// set it, `basis`, for its reader).
+#[derive(Debug, Deserialize)]
+struct PublishedDay {
+    date: chrono::NaiveDate,
+    kind: DayKind,
+}
+
+/// The schedules the government published, as shipped.
+const PUBLISHED_CALENDAR: &str = include_str!("published_calendar.toml");
+
+/// The published schedules shipped with this version (checked by a test, so never empty).
+fn published_schedule() -> Vec<(chrono::NaiveDate, DayKind)> {
+    #[derive(Deserialize)]
+    struct Published {
+        day: Vec<PublishedDay>,
+    }
+    toml::from_str::<Published>(PUBLISHED_CALENDAR)
+        .map(|published| {
+            published
+                .day
+                .into_iter()
+                .map(|d| (d.date, d.kind))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A setting given and not blank.
 fn set(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.trim().is_empty())
@@ -328,9 +356,14 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("audit-heads"))
     }
 
-    /// The calendar deadlines count on: the rule and the configured schedule.
+    /// The calendar deadlines count on: the law's rule, the schedules the government has
+    /// published (shipped, `published_calendar.toml`), and the configured schedule on top.
     pub fn working_calendar(&self) -> Calendar {
-        Calendar::with_schedule(self.calendar.iter().map(|day| (day.date, day.kind)))
+        Calendar::with_schedule(
+            published_schedule()
+                .into_iter()
+                .chain(self.calendar.iter().map(|day| (day.date, day.kind))),
+        )
     }
 }
 
@@ -617,6 +650,54 @@ mod tests {
             assert!(Config::default().retention.is_empty(), "off by default");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_published_schedules_count_as_the_government_set_them() {
+        let calendar = Config::default().working_calendar();
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Tết 2024: 8 to 14 February off, the 15th worked (VPCP 8662/VPCP-KGVX).
+        let off: Vec<u32> = (5..=16)
+            .filter(|d| !calendar.is_working_day(day(2024, 2, *d)))
+            .collect();
+        assert_eq!(off, [8, 9, 10, 11, 12, 13, 14]);
+        // A limit across it: receipt_notice from Wednesday 7 February 2024 is Monday 19.
+        let from = crate::deadline::parse_start("2024-02-07T09:00").unwrap();
+        let due = hotline_domain::deadline::deadline(
+            hotline_domain::deadline::DeadlineRule::ReceiptNotice,
+            from,
+            0,
+            0,
+            &calendar,
+        )
+        .unwrap();
+        assert_eq!(due.last_day, Some(day(2024, 2, 19)));
+        // The swaps: Saturdays worked, weekdays off.
+        assert!(calendar.is_working_day(day(2024, 5, 4)));
+        assert!(!calendar.is_working_day(day(2024, 4, 29)));
+        assert!(!calendar.is_working_day(day(2025, 1, 27)));
+        assert!(calendar.is_working_day(day(2025, 2, 3)));
+        assert!(!calendar.is_working_day(day(2026, 1, 2)));
+        assert!(calendar.is_working_day(day(2026, 1, 10)));
+        assert!(!calendar.is_working_day(day(2026, 8, 31)));
+        // Every shipped day parses, names its basis and departs from the law's rule.
+        let law = Calendar::default();
+        let published = published_schedule();
+        assert!(!published.is_empty(), "the shipped file parses");
+        let file: toml::Value = toml::from_str(PUBLISHED_CALENDAR).unwrap();
+        let days = file["day"].as_array().unwrap();
+        assert_eq!(days.len(), published.len());
+        assert!(
+            days.iter()
+                .all(|d| d["basis"].as_str().is_some_and(|b| !b.is_empty()))
+        );
+        for (date, kind) in published {
+            assert_eq!(
+                law.is_working_day(date),
+                kind == DayKind::Rest,
+                "{date} is listed but is already so by law"
+            );
+        }
     }
 
     #[test]

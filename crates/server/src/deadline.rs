@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use hotline_domain::VIETNAM;
 use hotline_domain::calendar::Calendar;
-use hotline_domain::deadline::{DeadlineRule, Span, deadline};
+use hotline_domain::deadline::{DeadlineRule, Span, deadline, deadline_after_resumption};
 
 /// Reads a start in Vietnam's time: `2026-03-02`, `2026-03-02T21:15` or `2026-03-02 21:15`.
 pub fn parse_start(text: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -24,12 +24,22 @@ pub fn parse_start(text: &str) -> anyhow::Result<DateTime<Utc>> {
         .ok_or_else(|| anyhow::anyhow!("{text} is not a time in Vietnam"))
 }
 
+/// What happened to a matter since it started, as far as its time limit counts it.
+#[derive(Debug, Clone, Default)]
+pub struct Counted {
+    /// Extensions granted so far.
+    pub extensions: u32,
+    /// Days it was suspended in all, for a rule whose clock stops.
+    pub suspended_days: u32,
+    /// The day it was resumed (as `--from` is written), for a rule whose limit runs anew.
+    pub resumed_on: Option<String>,
+}
+
 /// The deadline of `rule` for a matter started at `from`, with its legal basis, as printed.
 pub fn explain(
     rule: &str,
     from: DateTime<Utc>,
-    extensions: u32,
-    suspended_days: u32,
+    counted: &Counted,
     calendar: &Calendar,
 ) -> anyhow::Result<String> {
     let rule: DeadlineRule = rule.parse().map_err(|_| {
@@ -37,7 +47,22 @@ pub fn explain(
         anyhow::anyhow!("unknown rule {rule}: one of {}", known.join(", "))
     })?;
     let text = rule.text();
-    let due = deadline(rule, from, extensions, suspended_days, calendar)?;
+    let (extensions, suspended_days) = (counted.extensions, counted.suspended_days);
+    // The limit before any suspension, checked even when a resumption replaces it: too many
+    // extensions are refused either way.
+    let before = deadline(rule, from, extensions, suspended_days, calendar)?;
+    let resumed = match &counted.resumed_on {
+        None => None,
+        Some(day) => {
+            let resumed = parse_start(day)
+                .map_err(|_| anyhow::anyhow!("--resumed-on takes a date, 2027-05-15"))?;
+            if resumed < from {
+                anyhow::bail!("--resumed-on is before --from");
+            }
+            Some((resumed, deadline_after_resumption(rule, resumed, calendar)?))
+        }
+    };
+    let due = resumed.as_ref().map_or(before, |(_, due)| due.clone());
     let local = |at: DateTime<Utc>| at.with_timezone(&VIETNAM).format("%Y-%m-%d %H:%M");
     let limit = match due.span {
         Span::Hours(n) => format!("{n} hours, from the moment it starts"),
@@ -75,6 +100,13 @@ pub fn explain(
             "suspended:   {suspended_days} day(s), added to the time"
         ));
     }
+    if let (Some((resumed, due)), Some((_, basis))) = (&resumed, text.after_resumption) {
+        lines.push(format!(
+            "resumed:     {} (Asia/Ho_Chi_Minh): at most {} from the resumption ({basis})",
+            local(*resumed),
+            due.span
+        ));
+    }
     lines.push(match due.last_day {
         Some(day) => format!(
             "due:         {} 24:00 (Asia/Ho_Chi_Minh), {}",
@@ -95,19 +127,30 @@ mod tests {
     #[test]
     fn the_printout_names_the_day_and_the_basis() {
         let from = parse_start("2026-02-12T09:30").unwrap();
-        let shown = explain("receipt_notice", from, 0, 0, &Calendar::default()).unwrap();
+        let shown = explain(
+            "receipt_notice",
+            from,
+            &Counted::default(),
+            &Calendar::default(),
+        )
+        .unwrap();
         assert!(
             shown.contains("due:         2026-02-24 24:00 (Asia/Ho_Chi_Minh), Tuesday"),
             "{shown}"
         );
         assert!(shown.contains("TTLT 01/2017 Điều 14"));
-        let shown = explain("crime_classification", from, 0, 0, &Calendar::default()).unwrap();
+        let shown = explain(
+            "crime_classification",
+            from,
+            &Counted::default(),
+            &Calendar::default(),
+        )
+        .unwrap();
         assert!(shown.contains("due:         2026-02-13 09:30"), "{shown}");
         let shown = explain(
             "crime_source",
             parse_start("2026-05-04").unwrap(),
-            2,
-            3,
+            &counted(2, 3),
             &Calendar::default(),
         )
         .unwrap();
@@ -115,8 +158,46 @@ mod tests {
             shown.contains("extension 2: Viện trưởng Viện kiểm sát"),
             "{shown}"
         );
-        assert!(explain("fast", from, 0, 0, &Calendar::default()).is_err());
-        assert!(explain("receipt_notice", from, 1, 0, &Calendar::default()).is_err());
+        assert!(explain("fast", from, &Counted::default(), &Calendar::default()).is_err());
+        assert!(explain("receipt_notice", from, &counted(1, 0), &Calendar::default()).is_err());
         assert!(parse_start("12/02/2026").is_err());
+    }
+
+    fn counted(extensions: u32, suspended_days: u32) -> Counted {
+        Counted {
+            extensions,
+            suspended_days,
+            resumed_on: None,
+        }
+    }
+
+    #[test]
+    fn a_resumption_sets_the_limit_anew() {
+        // R9, BLTTHS 2015 Điều 149: not 11 May 2027 (before the resumption) but 15 June.
+        let resumed = Counted {
+            extensions: 2,
+            suspended_days: 0,
+            resumed_on: Some("2027-05-15".into()),
+        };
+        let shown = explain(
+            "crime_source",
+            parse_start("2027-01-01").unwrap(),
+            &resumed,
+            &Calendar::default(),
+        )
+        .unwrap();
+        assert!(shown.contains("due:         2027-06-15 24:00"), "{shown}");
+        assert!(shown.contains("BLTTHS 2015 Điều 149"), "{shown}");
+        let early = Counted {
+            resumed_on: Some("2026-12-31".into()),
+            ..resumed.clone()
+        };
+        let from = parse_start("2027-01-01").unwrap();
+        assert!(explain("crime_source", from, &early, &Calendar::default()).is_err());
+        let elsewhere = Counted {
+            extensions: 0,
+            ..resumed
+        };
+        assert!(explain("receipt_notice", from, &elsewhere, &Calendar::default()).is_err());
     }
 }

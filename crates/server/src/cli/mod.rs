@@ -119,6 +119,10 @@ pub enum Command {
         /// Days the matter was suspended in all (rules whose clock stops).
         #[arg(long, default_value_t = 0)]
         suspended_days: u32,
+        /// The day the matter was resumed after a suspension, for a rule whose limit runs anew
+        /// from it (crime_source: at most one month, BLTTHS 2015 Điều 149).
+        #[arg(long)]
+        resumed_on: Option<String>,
     },
     /// Triage hints for one report: reads its text on standard input and prints one JSON
     /// object (legal type, topic, urgency, province and commune, confidence, where personal
@@ -162,7 +166,15 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             from,
             extensions,
             suspended_days,
-        } => deadline::deadline(config, rule, from, extensions, suspended_days).await,
+            resumed_on,
+        } => {
+            let counted = hotline_server::deadline::Counted {
+                extensions,
+                suspended_days,
+                resumed_on,
+            };
+            deadline::deadline(config, rule, from, counted).await
+        }
         Command::Triage => triage::triage().await,
         Command::HintAcceptance { since } => triage::hint_acceptance(config, since).await,
         Command::Config { command } => config::run(command, config).await,

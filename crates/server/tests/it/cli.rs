@@ -284,6 +284,23 @@ fn deadline_works_a_limit_out_by_hand_without_a_data_folder() {
         "{}",
         stdout(&out)
     );
+    // A source of crime resumed after a suspension: one month from the resumption (R9).
+    let out = run(&[
+        "--rule",
+        "crime_source",
+        "--from",
+        "2027-01-01",
+        "--extensions",
+        "2",
+        "--resumed-on",
+        "2027-05-15",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("due:         2027-06-15 24:00"),
+        "{}",
+        stdout(&out)
+    );
     for bad in [
         vec!["--rule", "soon", "--from", "2026-05-04"],
         vec!["--rule", "crime_source", "--from", "4/5/2026"],

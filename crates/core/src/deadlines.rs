@@ -4,7 +4,7 @@
 
 use crate::Hotline;
 use chrono::{DateTime, Utc};
-use hotline_domain::deadline::{DeadlineRule, deadline};
+use hotline_domain::deadline::{DeadlineRule, deadline, deadline_after_resumption};
 use hotline_domain::unit::UnitShape;
 use hotline_domain::workflow::{Procedure, Stage};
 use hotline_domain::{LegalType, ReportStatus, UnitCode};
@@ -14,6 +14,9 @@ use hotline_store::{Due, ProcedureState};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
     Receipt,
+    /// The receipt of the petition: of the report itself when it came as one (in person, or
+    /// a petition handed in), else the day a petition was recorded (LTC Art. 22, LKN Art. 8).
+    Petition,
     /// The acceptance of a denunciation or a complaint (LTC Art. 30, LKN Art. 28).
     Acceptance,
 }
@@ -43,7 +46,7 @@ pub fn rule_for(
             Some((DeadlineRule::CrimeSource, Start::Receipt))
         }
         (Some(Procedure::Denunciation), Triaged | PreProcessing) => {
-            Some((DeadlineRule::DenunciationIntake, Start::Receipt))
+            Some((DeadlineRule::DenunciationIntake, Start::Petition))
         }
         // A crime in judicial work goes to the procuracy's investigation body at once (R14).
         (Some(Procedure::Denunciation), ToProcuracy) => {
@@ -53,7 +56,7 @@ pub fn rule_for(
             Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
         }
         (Some(Procedure::Complaint), Triaged) => {
-            Some((DeadlineRule::ComplaintAcceptance, Start::Receipt))
+            Some((DeadlineRule::ComplaintAcceptance, Start::Petition))
         }
         (Some(Procedure::Complaint), Accepted | Verifying) => {
             Some((DeadlineRule::ComplaintDecision, Start::Acceptance))
@@ -86,9 +89,24 @@ impl Hotline {
         let (rule, start) = rule_for(Procedure::of(legal_type), state.stage, at_commune)?;
         let from = match start {
             Start::Receipt => received_at,
-            Start::Acceptance => state.clock_start.unwrap_or(received_at),
+            Start::Acceptance | Start::Petition => state.clock_start.unwrap_or(received_at),
         };
         let text = rule.text();
+        // A source of crime resumed after a suspension has its own limit from the resumption
+        // (R9, BLTTHS 2015 Art. 149), whatever was left before: the resumption sets
+        // `clock_start` and has counted the days suspended.
+        if let (Some(_), Some(resumed), true) = (
+            text.after_resumption,
+            state.clock_start,
+            state.suspended_days > 0,
+        ) {
+            return deadline_after_resumption(rule, resumed, &self.policy.calendar)
+                .ok()
+                .map(|d| Due {
+                    rule,
+                    due_at: d.due_at,
+                });
+        }
         let extensions = state
             .extensions
             .min(u32::try_from(text.spans.len().saturating_sub(1)).unwrap_or(0));

@@ -90,16 +90,25 @@ impl Hotline {
             Action::Extend => after.extensions += 1,
             Action::Suspend => after.suspended_since = Some(now),
             Action::Resume => {
+                // Days on the calendar in Vietnam: suspended and resumed the same day is none.
                 if let Some(since) = state.suspended_since {
-                    let days = (now - since).num_days().max(0) + 1;
+                    let day =
+                        |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&VIETNAM).date_naive();
+                    let days = (day(now) - day(since)).num_days().max(0);
                     after.suspended_days += u32::try_from(days).unwrap_or(u32::MAX);
                 }
                 after.suspended_since = None;
+                // A source of crime has its limit anew from the resumption (R9).
+                if procedure == Procedure::CrimeReport {
+                    after.clock_start = Some(now);
+                }
             }
             Action::Accept if procedure != Procedure::CrimeReport => {
                 after.clock_start = Some(now);
             }
             Action::Reopen => after.clock_start = Some(now),
+            // The law's time runs from the petition, not from the message before it.
+            Action::RecordPetition => after.clock_start = Some(now),
             _ => {}
         }
         let key = self

@@ -674,7 +674,15 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         .await
         .unwrap();
     let detail = at(&case).await;
-    assert_eq!(detail.procedure.suspended_days, 10);
+    assert_eq!(detail.procedure.suspended_days, 9);
+    // Suspended 6 May, resumed 15 May: one month from the resumption, 15 June 2027 (R9,
+    // BLTTHS 2015 Art. 149), not 11 May, before it was resumed.
+    let due = detail.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeSource);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 6, 15, 17, 0, 0).unwrap()
+    );
     h.take_step(&head, &case, &decision("decide_no_prosecute", "8/QĐ"))
         .await
         .unwrap();
@@ -771,19 +779,44 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
         due.due_at,
         Utc.with_ymd_and_hms(2027, 2, 3, 17, 0, 0).unwrap()
     );
+    // Suspended and resumed the same day: no day is added (LTC Art. 34).
+    h.take_step(&head, &chat, &decision("suspend", "11a/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&head, &chat, &decision("resume", "11b/QĐ"))
+        .await
+        .unwrap();
+    let resumed = stage(&chat).await;
+    assert_eq!(resumed.procedure.suspended_days, 0);
+    assert_eq!(resumed.summary.deadline, Some(due));
     h.take_step(&head, &chat, &decision("conclude", "11/KL"))
         .await
         .unwrap();
     h.take_step(&head, &chat, &note("close")).await.unwrap();
     assert_eq!(stage(&chat).await.procedure.stage, Stage::Closed);
 
-    // A complaint: accepted within ten days, decided within thirty of acceptance.
+    // A complaint: by the web form it is information, with no clock, until a petition is
+    // signed or the person comes in (LKN Art. 8); then accepted within ten days of it,
+    // decided within thirty of acceptance.
     let complaint = reported(&h, "Khiếu nại quyết định xử phạt", Channel::Web).await;
     h.triage(&duty, &complaint, &classify("complaint"))
         .await
         .unwrap();
-    let due = stage(&complaint).await.summary.deadline.unwrap();
+    let informed = stage(&complaint).await;
+    assert_eq!(informed.procedure.stage, Stage::InformationOnly);
+    assert_eq!(informed.summary.deadline, None);
+    clock.advance(chrono::Duration::days(20));
+    h.take_step(&duty, &complaint, &note("record_petition"))
+        .await
+        .unwrap();
+    let petition = stage(&complaint).await;
+    assert_eq!(petition.procedure.stage, Stage::Triaged);
+    let due = petition.summary.deadline.unwrap();
     assert_eq!(due.rule, DeadlineRule::ComplaintAcceptance);
+    assert!(
+        due.due_at > clock.now() + chrono::Duration::days(9),
+        "ten days from the petition, not from the message"
+    );
     h.take_step(&head, &complaint, &decision("accept", "12/TL"))
         .await
         .unwrap();

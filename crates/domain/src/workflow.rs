@@ -453,6 +453,22 @@ const DENUNCIATION: &[Step] = &[
 /// C: administrative complaints (LKN 2011).
 const COMPLAINT: &[Step] = &[
     step(
+        S::InformationOnly,
+        A::RecordPetition,
+        S::Triaged,
+        OFFICERS,
+        Note,
+        "Luật Khiếu nại Điều 8",
+    ),
+    step(
+        S::InformationOnly,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "Luật Khiếu nại Điều 8",
+    ),
+    step(
         S::Triaged,
         A::Accept,
         S::Accepted,
@@ -589,14 +605,14 @@ impl Procedure {
 
     /// The stage a report enters once classified in this procedure, having come on `channel`.
     /// A denunciation is valid in law only as a signed petition or made in person (LTC Art.
-    /// 22, 23): one recorded at the desk (quick capture of a visit or a petition handed in)
-    /// starts its handling; one by message, call, form or mail is information with
-    /// denunciation content (R15) until the person signs a petition or comes in
-    /// (`record_petition`).
+    /// 22, 23), and so is a complaint (LKN Art. 8): one recorded at the desk (quick capture of
+    /// a visit or a petition handed in) starts its handling; one by message, call, form or
+    /// mail is information (R15) until the person signs a petition or comes in
+    /// (`record_petition`), and no time limit of those laws runs until then.
     pub fn entry(self, channel: Channel) -> Stage {
         match (self, channel) {
-            (Procedure::Denunciation, Channel::Capture) => Stage::Triaged,
-            (Procedure::Denunciation, _) => Stage::InformationOnly,
+            (Procedure::Denunciation | Procedure::Complaint, Channel::Capture) => Stage::Triaged,
+            (Procedure::Denunciation | Procedure::Complaint, _) => Stage::InformationOnly,
             _ => Stage::Triaged,
         }
     }

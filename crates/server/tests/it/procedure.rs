@@ -307,14 +307,28 @@ async fn walked(backend: Backend) {
         22,
     )
     .await;
-    let (status, _) = post(
+    let (status, body) = post(
         &server,
         &duty,
         &format!("/api/v1/reports/{complaint}/triage"),
         json!({"legal_type": "complaint", "urgency": "normal"}),
     )
     .await;
-    assert_eq!(status, 200);
+    // Written by API, it is information until a petition is signed or the person comes in
+    // (LKN Art. 8): no clock until then.
+    assert_eq!((status, body["deadline"].is_null()), (200, true), "{body}");
+    let (status, body) = post(
+        &server,
+        &duty,
+        &format!("/api/v1/reports/{complaint}/steps"),
+        note("record_petition"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["stage"].as_str()),
+        (200, Some("triaged")),
+        "{body}"
+    );
     let leader = browser();
     sign_in(&leader, &server, "qn.head").await;
     let shown = page(&leader, server.url(&format!("/console/reports/{case}"))).await;

@@ -93,13 +93,9 @@ impl Hotline {
         };
         let text = rule.text();
         // A source of crime resumed after a suspension has its own limit from the resumption
-        // (R9, BLTTHS 2015 Art. 149), whatever was left before: the resumption sets
-        // `clock_start` and has counted the days suspended.
-        if let (Some(_), Some(resumed), true) = (
-            text.after_resumption,
-            state.clock_start,
-            state.suspended_days > 0,
-        ) {
+        // (R9, BLTTHS 2015 Art. 149), whatever was left before: only a resumption sets a crime
+        // report's `clock_start` (a suspension and resumption the same day included).
+        if let (Some(_), Some(resumed)) = (text.after_resumption, state.clock_start) {
             return deadline_after_resumption(rule, resumed, &self.policy.calendar)
                 .ok()
                 .map(|d| Due {

@@ -106,7 +106,11 @@ impl Hotline {
             Action::Accept if procedure != Procedure::CrimeReport => {
                 after.clock_start = Some(now);
             }
-            Action::Reopen => after.clock_start = Some(now),
+            // A crime report's clock marks its resumption only (R9): reopened, it counts from
+            // receipt until reopening has a limit of its own.
+            Action::Reopen => {
+                after.clock_start = (procedure != Procedure::CrimeReport).then_some(now);
+            }
             // The law's time runs from the petition, not from the message before it.
             Action::RecordPetition => after.clock_start = Some(now),
             _ => {}

@@ -587,6 +587,48 @@ fn note(action: &str) -> hotline_core::procedure::StepInput<'_> {
     }
 }
 
+/// R9: a source of crime suspended and resumed the same day (no day suspended) still has its
+/// month from the resumption, not the limit from receipt that had run out before it could be
+/// suspended (R8).
+#[tokio::test]
+async fn a_crime_source_resumed_the_same_day_has_its_month_from_the_resumption() {
+    use hotline_domain::deadline::DeadlineRule;
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let case = reported(&h, "Bị trộm xe máy trước cửa nhà", Channel::Web).await;
+    h.triage(&duty, &case, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    for (step, number) in [
+        ("accept", Some("1/QĐ")),
+        ("begin_verification", None),
+        ("extend", Some("2/QĐ")),
+        ("extend", Some("3/QĐ-VKS")),
+    ] {
+        let input = match number {
+            Some(number) => decision(step, number),
+            None => note(step),
+        };
+        h.take_step(&head, &case, &input).await.unwrap();
+    }
+    clock.advance(chrono::Duration::days(125));
+    for (step, number) in [("suspend", "4/QĐ"), ("resume", "5/QĐ")] {
+        h.take_step(&head, &case, &decision(step, number))
+            .await
+            .unwrap();
+    }
+    let detail = h.report(&head, &case).await.unwrap().detail;
+    assert_eq!(detail.procedure.suspended_days, 0);
+    let due = detail.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeSource);
+    // Resumed Thursday 6 May 2027: due Sunday 6 June, moved to Monday 7.
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 6, 7, 17, 0, 0).unwrap()
+    );
+}
+
 #[tokio::test]
 async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
     use hotline_domain::deadline::DeadlineRule;

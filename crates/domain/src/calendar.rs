@@ -207,7 +207,9 @@ fn is_weekend(date: NaiveDate) -> bool {
 /// The public holidays of a year by the Labour Code 2019 Art. 112(1), before the government's
 /// schedule: New Year's Day; Tết (the last day of the lunar year and the first four of the new
 /// one, the usual five days); the Hùng Kings' day (10th of the 3rd lunar month); 30 April and
-/// 1 May; National Day, 2 September, and the day before it. When one of them falls on a weekly
+/// 1 May; National Day, 2 September, and a day next to it, before or after (Art. 112(1)(đ);
+/// the day before by default: the Prime Minister fixes it, and Tết's days, each year, Art.
+/// 112(3), in the published schedule). When one of them falls on a weekly
 /// rest day (Saturday or Sunday, for public servants), the next working day is off in its
 /// place (Art. 111(3)), Tết's and the Hùng Kings' day included.
 pub fn public_holidays(year: i32) -> Vec<NaiveDate> {

@@ -607,7 +607,7 @@ impl Procedure {
     /// A denunciation is valid in law only as a signed petition or made in person (LTC Art.
     /// 22, 23), and so is a complaint (LKN Art. 8): one recorded at the desk (quick capture of
     /// a visit or a petition handed in) starts its handling; one by message, call, form or
-    /// mail is information (R15) until the person signs a petition or comes in
+    /// mail is information (R15 for a denunciation) until the person signs a petition or comes in
     /// (`record_petition`), and no time limit of those laws runs until then.
     pub fn entry(self, channel: Channel) -> Stage {
         match (self, channel) {

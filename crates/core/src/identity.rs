@@ -167,19 +167,23 @@ impl Hotline {
     /// entries keep theirs: rewriting them would break the chain (docs/security.md).
     pub async fn seal_reveal_reasons(&self) -> CoreResult<usize> {
         const BATCH: u32 = 500;
-        let mut sealed = 0;
+        let (mut sealed, mut after) = (0, 0);
         loop {
             let rows = self
                 .store
-                .unsealed_reveal_reasons(SEALED_REASON, BATCH)
+                .unsealed_reveal_reasons(SEALED_REASON, after, BATCH)
                 .await?;
-            if rows.is_empty() {
+            let Some(last) = rows.last() else {
                 return Ok(sealed);
-            }
-            for (id, case, clear) in rows {
+            };
+            // Onwards from the last one read: a row another node rewrote meanwhile is not
+            // read again.
+            after = last.id;
+            for row in rows {
+                let sealed_reason = self.seal_reason(&row.reason, &row.case);
                 if self
                     .store
-                    .seal_reveal_reason(id, &clear, &self.seal_reason(&clear, &case))
+                    .seal_reveal_reason(row.id, &row.reason, &sealed_reason)
                     .await?
                 {
                     sealed += 1;

@@ -121,10 +121,10 @@ impl<DB> Retention for SqlStore<DB> {
             "DELETE FROM deadline_alerts WHERE report_id = $1",
             "DELETE FROM deadline_rounds WHERE report_id = $1",
             "DELETE FROM reveal_requests WHERE report_id = $1",
-            // Queued words first: a move that holds them commits its index rows before this
-            // goes on, and the next statement removes those too.
             "DELETE FROM reindex_reports WHERE report_id = $1",
             "DELETE FROM accused_walls WHERE report_id = $1",
+            // Queued words first: a move that holds them commits its index rows before this
+            // goes on, and the next statement removes those too.
             "DELETE FROM pending_words WHERE report_id = $1",
             "DELETE FROM report_words WHERE report_id = $1",
             "DELETE FROM attachments WHERE report_id = $1",

@@ -4,7 +4,7 @@ use crate::rows::{Columns, reveal_request};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::{ReportId, StaffId};
-use hotline_store::{Audited, RevealRequest, Reveals, StoreResult};
+use hotline_store::{Audited, RevealRequest, Reveals, StoreResult, UnsealedReason};
 use hotline_store_sql_bounds::any_sql_database;
 
 use crate::SqlStore;
@@ -146,26 +146,28 @@ impl<DB> Reveals for SqlStore<DB> {
     async fn unsealed_reveal_reasons(
         &self,
         sealed_prefix: &str,
+        after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String, String)>> {
+    ) -> StoreResult<Vec<UnsealedReason>> {
         // Compared exactly: SQLite's LIKE ignores case.
         sqlx::query(
             "SELECT q.id, r.case_number, q.reason FROM reveal_requests q \
              JOIN reports r ON r.id = q.report_id \
-             WHERE substr(q.reason, 1, length($1)) <> $1 ORDER BY q.id LIMIT $2",
+             WHERE q.id > $2 AND substr(q.reason, 1, length($1)) <> $1 ORDER BY q.id LIMIT $3",
         )
         .bind(sealed_prefix)
+        .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?
         .iter()
         .map(|row| {
-            Ok((
-                row.int("id")?,
-                row.text("case_number")?,
-                row.text("reason")?,
-            ))
+            Ok(UnsealedReason {
+                id: row.int("id")?,
+                case: row.text("case_number")?,
+                reason: row.text("reason")?,
+            })
         })
         .collect()
     }

@@ -42,13 +42,14 @@ pub trait Reveals: Send + Sync {
         approved_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<RevealRequest>>;
-    /// Up to `limit` requests whose reason does not start with `sealed_prefix` (written
-    /// before reasons were sealed): their ids, case numbers and reasons, oldest first.
+    /// Up to `limit` requests after request `after` whose reason does not start with
+    /// `sealed_prefix` (written before reasons were sealed), oldest first.
     async fn unsealed_reveal_reasons(
         &self,
         sealed_prefix: &str,
+        after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String, String)>>;
+    ) -> StoreResult<Vec<UnsealedReason>>;
     /// Replaces request `id`'s reason `clear` with `sealed`; false when it no longer reads
     /// `clear` (another node sealed it first).
     async fn seal_reveal_reason(&self, id: i64, clear: &str, sealed: &str) -> StoreResult<bool>;
@@ -67,4 +68,21 @@ pub struct RevealRequest {
     pub requested_at: DateTime<Utc>,
     pub approved_by: Option<StaffId>,
     pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// A reveal request's reason kept in clear, with the case it is about.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UnsealedReason {
+    pub id: i64,
+    pub case: String,
+    pub reason: String,
+}
+
+impl std::fmt::Debug for UnsealedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnsealedReason")
+            .field("id", &self.id)
+            .field("case", &self.case)
+            .finish_non_exhaustive()
+    }
 }

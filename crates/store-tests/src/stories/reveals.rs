@@ -2,7 +2,7 @@
 
 use crate::fixtures::{at, audited, report, setup_units};
 use hotline_domain::{ReportId, Role, UnitCode};
-use hotline_store::{NewStaff, Store};
+use hotline_store::{NewStaff, Store, UnsealedReason};
 use std::sync::Arc;
 
 pub async fn a_reveal_request_is_approved_by_another_and_opens_one_reveal(store: Arc<dyn Store>) {
@@ -191,14 +191,25 @@ pub async fn reasons_in_clear_are_listed_and_sealed_once(store: Arc<dyn Store>) 
     let clear = request("identity", "gọi lại người báo").await;
     request("item:7:0", "sealed:AAAA").await;
 
-    let unsealed = store.unsealed_reveal_reasons("sealed:", 10).await.unwrap();
+    let unsealed = store
+        .unsealed_reveal_reasons("sealed:", 0, 10)
+        .await
+        .unwrap();
     assert_eq!(
         unsealed,
-        [(
-            clear,
-            "QN-2026-000001".to_owned(),
-            "gọi lại người báo".to_owned()
-        )]
+        [UnsealedReason {
+            id: clear,
+            case: "QN-2026-000001".to_owned(),
+            reason: "gọi lại người báo".to_owned()
+        }]
+    );
+    assert!(
+        store
+            .unsealed_reveal_reasons("sealed:", clear, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "read onwards from the one given"
     );
     assert!(
         !store
@@ -222,7 +233,7 @@ pub async fn reasons_in_clear_are_listed_and_sealed_once(store: Arc<dyn Store>) 
     );
     assert!(
         store
-            .unsealed_reveal_reasons("sealed:", 10)
+            .unsealed_reveal_reasons("sealed:", 0, 10)
             .await
             .unwrap()
             .is_empty()

@@ -10,57 +10,43 @@ use hotline_domain::workflow::{Procedure, Stage};
 use hotline_domain::{LegalType, ReportStatus, UnitCode};
 use hotline_store::{Due, ProcedureState};
 
-/// Where a limit's time starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    Receipt,
-    /// The receipt of the petition: of the report itself when it came as one (in person, or
-    /// a petition handed in), else the day a petition was recorded (LTC Art. 22, LKN Art. 8).
-    Petition,
-    /// The acceptance of a denunciation or a complaint (LTC Art. 30, LKN Art. 28).
-    Acceptance,
-}
-
 /// The rule that runs at `stage` of `procedure` for a report held by a commune police
 /// (`at_commune`) or another unit: classification within 24 hours (R4) until the report has a
 /// procedure; at a commune police, a crime source's hand-over within 24 hours (R3); a crime
-/// source's limit from receipt (R7); a denunciation's intake
-/// (R16), then its settlement from acceptance (R18); a complaint's acceptance, then its decision
-/// from acceptance (R22). Information with denunciation content (R15), public-order reports
-/// (R23), suspended matters (the clock stops) and decided or closed ones have none.
+/// source's limit (R7), also once it came into the crime flow from a denunciation (R20); a
+/// denunciation's intake (R16), then its settlement (R18); a complaint's acceptance, then its
+/// decision (R22). Information with denunciation content (R15), public-order reports (R23),
+/// suspended matters (the clock stops) and decided or closed ones have none. Each counts from
+/// the report's receipt, or from the day its procedure's time started afresh
+/// (`ProcedureState::clock_start`: a petition, an acceptance, a reopening, the receipt by the
+/// crime flow or by the competent unit).
 pub fn rule_for(
     procedure: Option<Procedure>,
     stage: Stage,
     at_commune: bool,
-) -> Option<(DeadlineRule, Start)> {
+) -> Option<DeadlineRule> {
     use Stage::*;
     match (procedure, stage) {
         (_, Closed) => None,
-        (None, _) | (_, Received) => Some((DeadlineRule::CrimeClassification, Start::Receipt)),
+        (None, _) | (_, Received) => Some(DeadlineRule::CrimeClassification),
         // Commune police hand a crime source to the investigation body within 24 hours (R3),
         // unless its head is assigned to investigate it (Law 99/2025) and accepts it.
-        (Some(Procedure::CrimeReport), Triaged) if at_commune => {
-            Some((DeadlineRule::CommuneTransfer, Start::Receipt))
+        (Some(Procedure::CrimeReport), Triaged | ToCrimeFlow) if at_commune => {
+            Some(DeadlineRule::CommuneTransfer)
         }
-        (Some(Procedure::CrimeReport), Triaged | Accepted | Verifying) => {
-            Some((DeadlineRule::CrimeSource, Start::Receipt))
+        (Some(Procedure::CrimeReport), Triaged | ToCrimeFlow | Accepted | Verifying) => {
+            Some(DeadlineRule::CrimeSource)
         }
         (Some(Procedure::Denunciation), Triaged | PreProcessing) => {
-            Some((DeadlineRule::DenunciationIntake, Start::Petition))
+            Some(DeadlineRule::DenunciationIntake)
         }
         // A crime in judicial work goes to the procuracy's investigation body at once (R14).
-        (Some(Procedure::Denunciation), ToProcuracy) => {
-            Some((DeadlineRule::ProcuracyReferral, Start::Receipt))
-        }
+        (Some(Procedure::Denunciation), ToProcuracy) => Some(DeadlineRule::ProcuracyReferral),
         (Some(Procedure::Denunciation), Accepted | Verifying) => {
-            Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
+            Some(DeadlineRule::DenunciationSettlement)
         }
-        (Some(Procedure::Complaint), Triaged) => {
-            Some((DeadlineRule::ComplaintAcceptance, Start::Petition))
-        }
-        (Some(Procedure::Complaint), Accepted | Verifying) => {
-            Some((DeadlineRule::ComplaintDecision, Start::Acceptance))
-        }
+        (Some(Procedure::Complaint), Triaged) => Some(DeadlineRule::ComplaintAcceptance),
+        (Some(Procedure::Complaint), Accepted | Verifying) => Some(DeadlineRule::ComplaintDecision),
         _ => None,
     }
 }
@@ -86,16 +72,13 @@ impl Hotline {
         received_at: DateTime<Utc>,
     ) -> Option<Due> {
         let at_commune = matches!(unit.shape(), UnitShape::Commune(..));
-        let (rule, start) = rule_for(Procedure::of(legal_type), state.stage, at_commune)?;
-        let from = match start {
-            Start::Receipt => received_at,
-            Start::Acceptance | Start::Petition => state.clock_start.unwrap_or(received_at),
-        };
+        let rule = rule_for(Procedure::of(legal_type), state.stage, at_commune)?;
+        let from = state.clock_start.unwrap_or(received_at);
         let text = rule.text();
-        // A source of crime resumed after a suspension has its own limit from the resumption
-        // (R9, BLTTHS 2015 Art. 149), whatever was left before: only a resumption sets a crime
-        // report's `clock_start` (a suspension and resumption the same day included).
-        if let (Some(_), Some(resumed)) = (text.after_resumption, state.clock_start) {
+        // A source of crime resumed after a suspension, or whose suspension the procuracy
+        // annulled, has one month from then (R8, R9; BLTTHS 2015 Art. 148, 149), whatever was
+        // left before.
+        if let (Some(_), Some(resumed)) = (text.after_resumption, state.resumed_at) {
             return deadline_after_resumption(rule, resumed, &self.policy.calendar)
                 .ok()
                 .map(|d| Due {
@@ -122,7 +105,7 @@ mod tests {
 
     #[test]
     fn each_procedure_and_stage_has_its_rule() {
-        let rule = |p, s| rule_for(p, s, false).map(|(r, _)| r);
+        let rule = |p, s| rule_for(p, s, false);
         assert_eq!(
             rule(None, Stage::Received),
             Some(DeadlineRule::CrimeClassification)
@@ -137,8 +120,13 @@ mod tests {
             Some(DeadlineRule::DenunciationIntake)
         );
         assert_eq!(
-            rule_for(Some(Procedure::Denunciation), Stage::Verifying, false),
-            Some((DeadlineRule::DenunciationSettlement, Start::Acceptance))
+            rule(Some(Procedure::Denunciation), Stage::Verifying),
+            Some(DeadlineRule::DenunciationSettlement)
+        );
+        assert_eq!(
+            rule(Some(Procedure::CrimeReport), Stage::ToCrimeFlow),
+            Some(DeadlineRule::CrimeSource),
+            "a denunciation found to be a crime has a crime source's limit"
         );
         assert_eq!(
             rule(Some(Procedure::Denunciation), Stage::InformationOnly),
@@ -152,11 +140,11 @@ mod tests {
         assert_eq!(rule(None, Stage::Closed), None);
         assert_eq!(
             rule_for(Some(Procedure::CrimeReport), Stage::Triaged, true),
-            Some((DeadlineRule::CommuneTransfer, Start::Receipt)),
+            Some(DeadlineRule::CommuneTransfer),
             "a commune police hands a crime source over within 24 hours"
         );
         assert_eq!(
-            rule_for(Some(Procedure::CrimeReport), Stage::Verifying, true).map(|(r, _)| r),
+            rule_for(Some(Procedure::CrimeReport), Stage::Verifying, true),
             Some(DeadlineRule::CrimeSource)
         );
         assert_eq!(status_of(Stage::Verifying), ReportStatus::InProgress);

@@ -138,7 +138,9 @@ impl Hotline {
 
     /// Hands a report the actor may see over to another unit, with a written reason: it becomes
     /// that unit's, `transferred` and unassigned, and stays the same report (its history goes
-    /// with it). Never into the accused unit of a report about police conduct. Leaders, the
+    /// with it), where it stood in its procedure with the extensions granted; before acceptance
+    /// its time starts again from the receipt there. Never into the accused unit of a report
+    /// about police conduct; never a closed report, nor one referred to the procuracy. Leaders, the
     /// duty desk and inspectors do this; audited with the reason. Returns whether the actor
     /// can still read it.
     pub async fn transfer(
@@ -158,13 +160,37 @@ impl Hotline {
             .trim()
             .parse()
             .map_err(|_| DomainError::field("unit", "unknown"))?;
-        let to = self.resolve_unit(&to).await.map_err(|e| match e {
-            CoreError::NotFound => DomainError::field("unit", "unknown").into(),
-            e => e,
-        })?;
+        let to = self.known_unit(&to, "unit").await?;
         if to.code == detail.summary.unit {
             return Err(DomainError::field("unit", "same").into());
         }
+        let state = detail.procedure;
+        // A closed report is not restarted elsewhere, nor one referred to the procuracy's
+        // investigation body, which only the procuracy path moves on (R14).
+        if matches!(state.stage, Stage::Closed | Stage::ToProcuracy) {
+            return Err(DomainError::field("unit", "stage").into());
+        }
+        // Before acceptance the competent unit's time runs from its receipt (BLTTHS Art. 147(1),
+        // LTC Art. 24, LKN Art. 27); once accepted, the time already running goes on.
+        let clock_start = matches!(
+            state.stage,
+            Stage::Received
+                | Stage::Triaged
+                | Stage::InformationOnly
+                | Stage::PreProcessing
+                | Stage::ToCrimeFlow
+        )
+        .then(|| self.clock.now());
+        let there = ProcedureState {
+            clock_start: clock_start.or(state.clock_start),
+            ..state
+        };
+        let deadline = self.running_deadline(
+            detail.summary.legal_type,
+            &there,
+            &to.code,
+            detail.summary.created_at,
+        );
         // The store refuses any unit ever named as the accused (a correction leaves the one
         // named before walled off); the current one is told apart here already.
         if let Some(accused) = &detail.accused_unit {
@@ -189,6 +215,9 @@ impl Hotline {
                         Handover {
                             to: &to.code,
                             reason: &reason,
+                            stage: state.stage,
+                            clock_start,
+                            deadline,
                         },
                         actor.0.id,
                         audit.at(),
@@ -199,6 +228,7 @@ impl Hotline {
                         StoreError::Conflict(what) if what == "accused" => {
                             CoreError::from(DomainError::field("unit", "accused"))
                         }
+                        StoreError::Conflict(_) => DomainError::field("unit", "moved").into(),
                         e => e.into(),
                     })
             },
@@ -239,28 +269,13 @@ impl Hotline {
         if detail.accused_unit.is_some() {
             return Err(hotline_domain::DomainError::field("accused_unit", "already").into());
         }
-        // A report about an officer follows the Law on Denunciations from the start; one whose
-        // procedure has begun keeps its stage.
-        let conduct_state = match (nature, detail.procedure.stage) {
-            (
-                ConductNature::JudicialCrime,
-                Stage::Received | Stage::Triaged | Stage::InformationOnly | Stage::PreProcessing,
-            ) => ProcedureState::at(Stage::ToProcuracy),
-            // Once handled as something else, the referral is a decision of its own.
-            (ConductNature::JudicialCrime, _) => {
-                return Err(DomainError::field("nature", "in_procedure").into());
-            }
-            (_, Stage::Received | Stage::Triaged | Stage::InformationOnly) => {
-                ProcedureState::at(Procedure::Denunciation.entry(detail.summary.channel))
-            }
-            _ => detail.procedure,
-        };
-        let accused = self.resolve_unit(&accused).await.map_err(|e| match e {
-            CoreError::NotFound => {
-                hotline_domain::DomainError::field("accused_unit", "unknown").into()
-            }
-            e => e,
-        })?;
+        let (legal_type, conduct_state) = conduct_procedure(
+            nature,
+            detail.summary.legal_type,
+            detail.procedure,
+            detail.summary.channel,
+        )?;
+        let accused = self.known_unit(&accused, "accused_unit").await?;
         // Every unit is under the ministry: naming it would hide the report from everyone.
         // Reports about the ministry's own leadership are not this system's to handle.
         if accused.parent.is_none() {
@@ -293,9 +308,10 @@ impl Hotline {
             },
             move_to: competent.clone(),
             accused_unit: accused.clone(),
+            legal_type,
             stage: conduct_state.stage,
             deadline: self.running_deadline(
-                Some(LegalType::PoliceConduct),
+                Some(legal_type),
                 &conduct_state,
                 &home,
                 detail.summary.created_at,
@@ -360,10 +376,7 @@ impl Hotline {
         if !below_actor(&self.store.unit(&named).await?) {
             return Err(CoreError::Forbidden);
         }
-        let new = self.resolve_unit(&new).await.map_err(|e| match e {
-            CoreError::NotFound => DomainError::field("accused_unit", "unknown").into(),
-            e => e,
-        })?;
+        let new = self.known_unit(&new, "accused_unit").await?;
         if !below_actor(&new) {
             return Err(DomainError::field("accused_unit", "outside").into());
         }
@@ -379,7 +392,12 @@ impl Hotline {
             move_to: move_to.as_ref(),
             reason: &reason,
         };
-        let corrected = format!("from={named} to={} reason={reason}", new.code);
+        let corrected = hotline_domain::ReportEvent::AccusedCorrected {
+            from: named.clone(),
+            to: new.code.clone(),
+            reason: reason.clone(),
+        }
+        .detail();
         let transfer = conflict_handover(&detail.summary.unit, move_to.as_ref());
         let records = handed_up_records(
             actor,
@@ -402,6 +420,93 @@ impl Hotline {
         })
         .await?;
         self.still_seen(actor, &case).await
+    }
+
+    /// Corrects the legal type of a report about police conduct, locked once the accused's
+    /// unit is named: only a director, unit leader or inspector whose unit is strictly above
+    /// the accused's may, with a written reason. Before its procedure starts the report enters
+    /// the new type's; once started, only a type of the same procedure (a denunciation with
+    /// the signs of a crime goes by `send_to_crime_flow`, which keeps its record). Audited,
+    /// with an event on the report.
+    pub async fn correct_legal_type(
+        &self,
+        actor: &Actor,
+        case: &str,
+        legal_type: &str,
+        reason: &str,
+    ) -> CoreResult<()> {
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        let detail = self.store.report(&actor.visibility(), &case).await?;
+        if !actor.0.role.may_correct_accused() {
+            return Err(CoreError::Forbidden);
+        }
+        let (Some(accused), Some(from)) = (&detail.accused_unit, detail.summary.legal_type) else {
+            return Err(DomainError::field("legal_type", "not_locked").into());
+        };
+        let accused = self.store.unit(accused).await?;
+        if !accused.path.starts_with(&actor.0.unit_path) || accused.path == actor.0.unit_path {
+            return Err(CoreError::Forbidden);
+        }
+        let reason = crate::identity::written_reason(reason)?;
+        let to: LegalType = legal_type
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::field("legal_type", "unknown"))?;
+        if to == from {
+            return Err(DomainError::field("legal_type", "same").into());
+        }
+        let state = detail.procedure;
+        let stage = if matches!(
+            state.stage,
+            Stage::Received | Stage::Triaged | Stage::InformationOnly
+        ) {
+            Procedure::of(Some(to)).map_or(Stage::Triaged, |p| p.entry(detail.summary.channel))
+        } else if Procedure::of(Some(to)) == Procedure::of(Some(from)) {
+            state.stage
+        } else {
+            return Err(DomainError::field("legal_type", "in_procedure").into());
+        };
+        let correction = hotline_store::TypeCorrection {
+            from,
+            to,
+            from_stage: state.stage,
+            stage,
+            deadline: self.running_deadline(
+                Some(to),
+                &ProcedureState { stage, ..state },
+                &detail.summary.unit,
+                detail.summary.created_at,
+            ),
+            reason: &reason,
+        };
+        let event = hotline_domain::ReportEvent::LegalTypeCorrected {
+            from,
+            to,
+            reason: reason.clone(),
+        };
+        self.audited(
+            Some(actor.0.id),
+            AuditAction::ReportLegalTypeCorrected,
+            case.as_str(),
+            &event.detail(),
+            async |audit| {
+                self.store
+                    .correct_legal_type(
+                        &actor.visibility(),
+                        &case,
+                        &correction,
+                        actor.0.id,
+                        audit.at(),
+                        audit,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(_) => DomainError::field("legal_type", "moved").into(),
+                        e => CoreError::from(e),
+                    })
+            },
+        )
+        .await
     }
 
     /// Records the actor's classification of a report they can see: legal type, topic,
@@ -434,13 +539,14 @@ impl Hotline {
                 }
             },
         };
-        // Once the accused's unit is named, the report stays hidden from it: the type stays.
+        // Once the accused's unit is named the type is locked, so that no triage can walk the
+        // report out of its procedure; a leader above corrects it (`correct_legal_type`).
         let legal_type = match detail.accused_unit {
-            Some(_) if legal_type.is_some_and(|t| t != LegalType::PoliceConduct) => {
+            Some(_) if legal_type.is_some_and(|t| Some(t) != detail.summary.legal_type) => {
                 wrong("legal_type", "conduct_kept");
                 None
             }
-            Some(_) => Some(LegalType::PoliceConduct),
+            Some(_) => detail.summary.legal_type,
             None => legal_type,
         };
         let topic = match input.topic.trim() {
@@ -658,7 +764,11 @@ impl Hotline {
         let due_at = span_end(required.within, now, 0, &self.policy.calendar)
             .map(|(due, _)| due)
             .unwrap_or(now);
-        let text = crate::procedure::draft(required, &detail.summary, None, None);
+        let received = detail
+            .procedure
+            .clock_start
+            .unwrap_or(detail.summary.created_at);
+        let text = crate::procedure::draft(required, &detail.summary, received, None, None);
         Ok(NewNotice {
             kind: required.kind,
             recipient: required.to,
@@ -670,6 +780,21 @@ impl Hotline {
 }
 
 impl Hotline {
+    /// The unit `code` names for the form's `field` (a commune police is created on first
+    /// use); an unknown one is that field's error.
+    async fn known_unit(
+        &self,
+        code: &hotline_domain::UnitCode,
+        field: &'static str,
+    ) -> CoreResult<hotline_store::Unit> {
+        self.resolve_unit(code).await.map_err(|e| match e {
+            CoreError::NotFound | CoreError::Domain(DomainError::UnknownUnit(_)) => {
+                DomainError::field(field, "unknown").into()
+            }
+            e => e,
+        })
+    }
+
     /// Whether `actor` can still read `case` after a change that may take it out of sight.
     async fn still_seen(&self, actor: &Actor, case: &CaseNumber) -> CoreResult<bool> {
         match self.store.report(&actor.visibility(), case).await {
@@ -680,13 +805,54 @@ impl Hotline {
     }
 }
 
+/// The legal type and procedure of a report once marked as about police conduct. A crime stays
+/// in the criminal procedure and a complaint in the Law on Complaints, where they stand (R1,
+/// R20): the mark changes who may see and settle them, not their procedure. Anything else is a
+/// denunciation about an officer from the start of the Law on Denunciations (information until
+/// a petition, R15), unless closed already; a crime in judicial work goes to the procuracy
+/// (R14) unless its handling as something else has begun.
+fn conduct_procedure(
+    nature: ConductNature,
+    legal_type: Option<LegalType>,
+    state: ProcedureState,
+    channel: hotline_domain::Channel,
+) -> CoreResult<(LegalType, ProcedureState)> {
+    let before_procedure = matches!(
+        state.stage,
+        Stage::Received | Stage::Triaged | Stage::InformationOnly | Stage::PreProcessing
+    );
+    match (nature, Procedure::of(legal_type), legal_type) {
+        (ConductNature::JudicialCrime, _, _) if before_procedure => Ok((
+            LegalType::PoliceConduct,
+            ProcedureState::at(Stage::ToProcuracy),
+        )),
+        // Once handled as something else, the referral is a decision of its own.
+        (ConductNature::JudicialCrime, _, _) => {
+            Err(DomainError::field("nature", "in_procedure").into())
+        }
+        (_, Some(Procedure::CrimeReport | Procedure::Complaint), Some(kept)) => Ok((kept, state)),
+        (_, _, Some(kept)) if state.stage == Stage::Closed => Ok((kept, state)),
+        _ => Ok((
+            LegalType::PoliceConduct,
+            ProcedureState::at(Procedure::Denunciation.entry(channel)),
+        )),
+    }
+}
+
 /// The chain's detail of a report handed up from `from` to `to` for a conflict of interest,
 /// when it is.
 fn conflict_handover(
     from: &hotline_domain::UnitCode,
     to: Option<&hotline_domain::UnitCode>,
 ) -> Option<String> {
-    to.map(|to| format!("from={from} to={to} reason=conflict of interest"))
+    to.map(|to| {
+        hotline_domain::ReportEvent::Transferred {
+            from: from.clone(),
+            to: to.clone(),
+            reason: hotline_domain::workflow::CONFLICT_HANDOVER_REASON.to_owned(),
+        }
+        .detail()
+    })
 }
 
 /// The chain's records of a change about police conduct: the handover first, where there is

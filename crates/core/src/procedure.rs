@@ -5,15 +5,15 @@
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use hotline_domain::AuditAction;
-use hotline_domain::deadline::span_end;
+use hotline_domain::deadline::{days_suspended, span_end};
 use hotline_domain::text::clean_line;
 use hotline_domain::workflow::{
-    Action, NoticeKind, Procedure, Recipient, Record, RequiredNotice, StepError, notices_for,
-    step_for,
+    Action, NoticeKind, Party, Procedure, Recipient, Record, RequiredNotice, Stage, StepError,
+    notices_for, step_for,
 };
-use hotline_domain::{CaseNumber, DomainError, FieldError, VIETNAM};
+use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, VIETNAM};
 use hotline_store::{
     NewNotice, NewStep, Notice, NoticeSent, ProcedureState, ReportSummary, StepRecord, StoreError,
 };
@@ -82,39 +82,12 @@ impl Hotline {
         {
             return Err(DomainError::field("action", "too_early").into());
         }
-        let mut after = ProcedureState {
-            stage: step.to,
-            ..state
-        };
-        match action {
-            Action::Extend => after.extensions += 1,
-            Action::Suspend => after.suspended_since = Some(now),
-            Action::Resume => {
-                // Days on the calendar in Vietnam: suspended and resumed the same day is none.
-                if let Some(since) = state.suspended_since {
-                    let day =
-                        |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&VIETNAM).date_naive();
-                    let days = (day(now) - day(since)).num_days().max(0);
-                    after.suspended_days += u32::try_from(days).unwrap_or(u32::MAX);
-                }
-                after.suspended_since = None;
-                // A source of crime has its limit anew from the resumption (R9).
-                if procedure == Procedure::CrimeReport {
-                    after.clock_start = Some(now);
-                }
-            }
-            Action::Accept if procedure != Procedure::CrimeReport => {
-                after.clock_start = Some(now);
-            }
-            // A crime report's clock marks its resumption only (R9): reopened, it counts from
-            // receipt until reopening has a limit of its own.
-            Action::Reopen => {
-                after.clock_start = (procedure != Procedure::CrimeReport).then_some(now);
-            }
-            // The law's time runs from the petition, not from the message before it.
-            Action::RecordPetition => after.clock_start = Some(now),
-            _ => {}
-        }
+        let (after, switch_to) =
+            procedure_after(procedure, action, &state, step.to, now, record.decided_on)?;
+        let legal_type = switch_to.or(detail.summary.legal_type);
+        // Notices counted from receipt count from the receipt by this procedure: the petition,
+        // the day the report came into the crime flow or reached the competent unit.
+        let received = state.clock_start.unwrap_or(detail.summary.created_at);
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
@@ -123,9 +96,10 @@ impl Hotline {
             from_extensions: state.extensions,
             action,
             after,
+            switch_to,
             status: crate::deadlines::status_of(after.stage),
             deadline: self.running_deadline(
-                detail.summary.legal_type,
+                legal_type,
                 &after,
                 &detail.summary.unit,
                 detail.summary.created_at,
@@ -139,17 +113,14 @@ impl Hotline {
             notices: notices_for(procedure, action)
                 .iter()
                 .map(|required| {
-                    let from = if required.from_receipt {
-                        detail.summary.created_at
-                    } else {
-                        now
-                    };
+                    let from = if required.from_receipt { received } else { now };
                     let due_at = span_end(required.within, from, 0, &self.policy.calendar)
                         .map(|(due, _)| due)
                         .unwrap_or(from);
                     let text = draft(
                         required,
                         &detail.summary,
+                        received,
                         record.number.as_deref(),
                         record.decided_on,
                     );
@@ -295,11 +266,86 @@ impl Hotline {
     }
 }
 
+/// Where a step leaves a report's procedure and clock, and the legal type it gives the report
+/// when it moves it into another procedure.
+fn procedure_after(
+    procedure: Procedure,
+    action: Action,
+    state: &ProcedureState,
+    to: Stage,
+    now: DateTime<Utc>,
+    decided_on: Option<NaiveDate>,
+) -> CoreResult<(ProcedureState, Option<LegalType>)> {
+    let mut after = ProcedureState {
+        stage: to,
+        ..*state
+    };
+    let crime = procedure == Procedure::CrimeReport;
+    // A decision to resume, or the procuracy's annulling a suspension, counts from its date,
+    // not before the suspension.
+    let decided = || {
+        let dated = decided_on.and_then(|day| {
+            VIETNAM
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+                .single()
+                .map(|at| at.with_timezone(&Utc))
+        });
+        dated
+            .into_iter()
+            .chain(state.suspended_since)
+            .max()
+            .unwrap_or(now)
+    };
+    match action {
+        // After a resumption the month from it is all the time there is (BLTTHS Art. 149).
+        Action::Extend | Action::ExtendByProcuracy if crime && state.resumed_at.is_some() => {
+            return Err(DomainError::field("action", "after_resumption").into());
+        }
+        Action::Extend | Action::ExtendByProcuracy => after.extensions += 1,
+        Action::Suspend => after.suspended_since = Some(now),
+        Action::Resume | Action::AnnulSuspension => {
+            if let Some(since) = state.suspended_since {
+                after.suspended_days = after
+                    .suspended_days
+                    .saturating_add(days_suspended(since, now));
+            }
+            after.suspended_since = None;
+            // A source of crime has one month from then (R8, R9).
+            if crime {
+                after.resumed_at = Some(decided());
+            }
+        }
+        Action::Accept if !crime => after.clock_start = Some(now),
+        // Verification reopened after a complaint or an annulled decision is a verification
+        // of its own, from the reopening (R13).
+        Action::Reopen if crime => {
+            after = ProcedureState {
+                clock_start: Some(now),
+                ..ProcedureState::at(to)
+            };
+        }
+        Action::Reopen => after.clock_start = Some(now),
+        // The law's time runs from the petition, not from the message before it.
+        Action::RecordPetition => after.clock_start = Some(now),
+        // A crime denounced goes on as a source of crime received today (R20, BLTTHS 145).
+        Action::SendToCrimeFlow => {
+            let into = ProcedureState {
+                clock_start: Some(now),
+                ..ProcedureState::at(to)
+            };
+            return Ok((into, Some(LegalType::CrimeDenunciation)));
+        }
+        _ => {}
+    }
+    Ok((after, None))
+}
+
 /// A notice's draft, in the words of an official letter; it names the report by its case
 /// number and never its reporter.
 pub(crate) fn draft(
     required: &RequiredNotice,
     report: &ReportSummary,
+    received: DateTime<Utc>,
     number: Option<&str>,
     decided_on: Option<NaiveDate>,
 ) -> String {
@@ -309,7 +355,7 @@ pub(crate) fn draft(
         }
         _ => String::new(),
     };
-    let received = report.created_at.with_timezone(&VIETNAM).format("%d/%m/%Y");
+    let received = received.with_timezone(&VIETNAM).format("%d/%m/%Y");
     let case = &report.case_number;
     let what = match required.kind {
         NoticeKind::Receipt => format!(
@@ -361,26 +407,26 @@ pub(crate) fn draft(
              trong quyết định"
         ),
     };
+    let party = Party::of(report.legal_type);
     let to = match required.to {
         Recipient::Procuracy => match required.kind {
             NoticeKind::ProcuracyReferral => {
-                "Kính gửi: Cơ quan điều tra Viện kiểm sát nhân dân tối cao."
+                "Kính gửi: Cơ quan điều tra Viện kiểm sát nhân dân tối cao.".to_owned()
             }
-            _ => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.",
+            _ => "Kính gửi: Viện kiểm sát nhân dân có thẩm quyền.".to_owned(),
         },
         Recipient::Reporter => match required.kind {
-            NoticeKind::DenunciationAccepted
-            | NoticeKind::DenunciationForwarded
-            | NoticeKind::DenunciationConcluded => "Gửi người tố cáo.",
-            NoticeKind::ComplaintAccepted | NoticeKind::ComplaintRefused => "Gửi người khiếu nại.",
-            _ => "Gửi người báo tin.",
+            // Offered a petition, they are not yet a denouncer in law (R15).
+            NoticeKind::PetitionOffer => "Gửi người báo tin.".to_owned(),
+            _ => format!("Gửi {}.", party.in_letters()),
         },
     };
     let rights = match (required.to, required.kind) {
-        (Recipient::Reporter, NoticeKind::NoProsecution) => {
-            " Người báo tin có quyền khiếu nại quyết định này trong thời hạn 15 ngày."
-        }
-        _ => "",
+        (Recipient::Reporter, NoticeKind::NoProsecution) => format!(
+            " {} có quyền khiếu nại quyết định này trong thời hạn 15 ngày (BLTTHS Điều 158, 469, 470).",
+            hotline_domain::text::capitalised(party.in_letters())
+        ),
+        _ => String::new(),
     };
     format!(
         "{to} {unit} thông báo: {what}.{rights} Căn cứ: {basis}.",

@@ -550,6 +550,19 @@ async fn member_of(h: &Hotline, username: &str, role: Role, unit: &str) -> hotli
     )
 }
 
+/// The police of Quảng Ninh's first commune, created.
+async fn first_commune_police(h: &Hotline) -> UnitCode {
+    let commune = Gazetteer::embedded()
+        .unwrap()
+        .communes_of(22)
+        .next()
+        .unwrap()
+        .code;
+    let unit = UnitCode::commune(22, commune);
+    h.resolve_unit(&unit).await.unwrap();
+    unit
+}
+
 async fn reported(h: &Hotline, text_of: &str, channel: Channel) -> String {
     let mut input = text(text_of);
     input.province_code = Some(22);
@@ -604,7 +617,7 @@ async fn a_crime_source_resumed_the_same_day_has_its_month_from_the_resumption()
         ("accept", Some("1/QĐ")),
         ("begin_verification", None),
         ("extend", Some("2/QĐ")),
-        ("extend", Some("3/QĐ-VKS")),
+        ("extend_by_procuracy", Some("3/QĐ-VKS")),
     ] {
         let input = match number {
             Some(number) => decision(step, number),
@@ -626,6 +639,45 @@ async fn a_crime_source_resumed_the_same_day_has_its_month_from_the_resumption()
     assert_eq!(
         due.due_at,
         Utc.with_ymd_and_hms(2027, 6, 7, 17, 0, 0).unwrap()
+    );
+}
+
+/// R8: the procuracy annulling a suspension gives verification one month more, from its
+/// decision, recorded by the officers as received.
+#[tokio::test]
+async fn a_suspension_the_procuracy_annuls_leaves_one_month() {
+    use hotline_domain::workflow::Stage;
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let case = reported(&h, "Bị lừa đảo chiếm đoạt tiền qua mạng", Channel::Web).await;
+    h.triage(&duty, &case, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.take_step(&head, &case, &decision("accept", "1/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&head, &case, &note("begin_verification"))
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::days(21));
+    h.take_step(&head, &case, &decision("suspend", "2/QĐ"))
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::days(10));
+    // Dated 1 February 2027 by the procuracy, recorded on 1 February.
+    let annulled = hotline_core::procedure::StepInput {
+        decided_on: "2027-02-01",
+        signer: "Viện trưởng VKSND tỉnh (demo)",
+        ..decision("annul_suspension", "5/QĐ-VKS")
+    };
+    h.take_step(&duty, &case, &annulled).await.unwrap();
+    let detail = h.report(&head, &case).await.unwrap().detail;
+    assert_eq!(detail.procedure.stage, Stage::Verifying);
+    // One month from 1 February: Monday 1 March 2027.
+    assert_eq!(
+        detail.summary.deadline.unwrap().due_at,
+        Utc.with_ymd_and_hms(2027, 3, 1, 17, 0, 0).unwrap()
     );
 }
 
@@ -697,11 +749,17 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         due.due_at,
         Utc.with_ymd_and_hms(2027, 3, 1, 17, 0, 0).unwrap()
     );
-    h.take_step(&head, &case, &decision("extend", "4/QĐ-VKS"))
+    assert!(
+        h.take_step(&head, &case, &decision("extend", "4/QĐ"))
+            .await
+            .is_err(),
+        "the second extension is the procuracy's (R7)"
+    );
+    h.take_step(&duty, &case, &decision("extend_by_procuracy", "4/QĐ-VKS"))
         .await
         .unwrap();
     assert!(
-        h.take_step(&head, &case, &decision("extend", "5/QĐ"))
+        h.take_step(&duty, &case, &decision("extend_by_procuracy", "5/QĐ-VKS"))
             .await
             .is_err(),
         "no third extension"
@@ -712,9 +770,11 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         .unwrap();
     assert_eq!(at(&case).await.summary.deadline, None, "the clock stops");
     clock.advance(chrono::Duration::days(9));
-    h.take_step(&head, &case, &decision("resume", "7/QĐ"))
-        .await
-        .unwrap();
+    let resumed = hotline_core::procedure::StepInput {
+        decided_on: "2027-05-15",
+        ..decision("resume", "7/QĐ")
+    };
+    h.take_step(&head, &case, &resumed).await.unwrap();
     let detail = at(&case).await;
     assert_eq!(detail.procedure.suspended_days, 9);
     // Suspended 6 May, resumed 15 May: one month from the resumption, 15 June 2027 (R9,
@@ -725,13 +785,40 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         due.due_at,
         Utc.with_ymd_and_hms(2027, 6, 15, 17, 0, 0).unwrap()
     );
+    assert!(
+        matches!(
+            h.take_step(&head, &case, &decision("extend", "8/QĐ")).await,
+            Err(CoreError::Domain(_))
+        ),
+        "the month from a resumption is not extended"
+    );
     h.take_step(&head, &case, &decision("decide_no_prosecute", "8/QĐ"))
         .await
         .unwrap();
     h.take_step(&duty, &case, &note("receive_complaint"))
         .await
         .unwrap();
-    h.take_step(&head, &case, &decision("close", "9/QĐ"))
+    // The decision annulled on the complaint: verification reopens with a time of its own
+    // from the reopening (R13), not overdue at once as counted from receipt.
+    clock.advance(chrono::Duration::days(20));
+    h.take_step(&head, &case, &decision("reopen", "9/QĐ"))
+        .await
+        .unwrap();
+    let detail = at(&case).await;
+    assert_eq!(detail.procedure.stage, Stage::Verifying);
+    assert_eq!(
+        (detail.procedure.extensions, detail.procedure.resumed_at),
+        (0, None)
+    );
+    // Reopened 4 June 2027: 20 days on, Thursday 24 June.
+    assert_eq!(
+        detail.summary.deadline.unwrap().due_at,
+        Utc.with_ymd_and_hms(2027, 6, 24, 17, 0, 0).unwrap()
+    );
+    h.take_step(&head, &case, &decision("decide_no_prosecute", "10/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&head, &case, &decision("close", "11/QĐ"))
         .await
         .unwrap();
     let detail = at(&case).await;
@@ -739,8 +826,112 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
     assert_eq!(detail.summary.status, hotline_domain::ReportStatus::Closed);
     assert_eq!(detail.summary.deadline, None);
     let steps = h.steps(&head, &case).await.unwrap();
-    assert_eq!(steps.len(), 9);
+    assert_eq!(steps.len(), 11);
     assert!(steps.iter().all(|s| s.grounds.contains("(demo)")));
+}
+
+/// R6, LKN Art. 27: a transfer to the competent unit keeps the report where it stands in its
+/// procedure, with the extensions granted (so no ceiling is renewed); before acceptance the
+/// time runs from the receipt there. A closed report is not restarted by a transfer.
+#[tokio::test]
+async fn a_transfer_keeps_the_procedure_and_starts_only_the_receiving_units_time() {
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_domain::workflow::Stage;
+    let (_d, h, clock) = hotline().await;
+    let competent = first_commune_police(&h).await;
+    let director = member(&h, "qn.director", Role::Director).await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let detail = async |case: &str| h.report(&director, case).await.unwrap().detail;
+
+    // A complaint handed in at the desk, sent on after four days to the competent unit: its
+    // ten days of acceptance run from there (Monday 4 January 2027 to Thursday 14).
+    let mut input = text("Khiếu nại quyết định xử phạt vi phạm hành chính của đội cảnh sát");
+    input.province_code = Some(22);
+    let complaint = h
+        .submit(Submission::new(input, Channel::Capture))
+        .await
+        .unwrap()
+        .case_number
+        .to_string();
+    h.triage(&duty, &complaint, &classify("complaint"))
+        .await
+        .unwrap();
+    assert_eq!(detail(&complaint).await.procedure.stage, Stage::Triaged);
+    clock.advance(chrono::Duration::days(3));
+    h.transfer(
+        &director,
+        &complaint,
+        competent.as_str(),
+        "chuyển đơn vị có thẩm quyền",
+    )
+    .await
+    .unwrap();
+    let moved = detail(&complaint).await;
+    assert_eq!(
+        moved.procedure.stage,
+        Stage::Triaged,
+        "not back to received"
+    );
+    let due = moved.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::ComplaintAcceptance);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 14, 17, 0, 0).unwrap()
+    );
+
+    // A crime source extended twice keeps both extensions when sent on: no third.
+    let crime = reported(&h, "Bị trộm két sắt trong nhà", Channel::Web).await;
+    h.triage(&duty, &crime, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.take_step(&director, &crime, &decision("accept", "1/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&director, &crime, &note("begin_verification"))
+        .await
+        .unwrap();
+    for (step, number) in [("extend", "2/QĐ"), ("extend_by_procuracy", "3/QĐ-VKS")] {
+        h.take_step(&director, &crime, &decision(step, number))
+            .await
+            .unwrap();
+    }
+    let before = detail(&crime).await;
+    h.transfer(
+        &director,
+        &crime,
+        competent.as_str(),
+        "chuyển đơn vị có thẩm quyền",
+    )
+    .await
+    .unwrap();
+    let after = detail(&crime).await;
+    assert_eq!(after.procedure, before.procedure);
+    assert_eq!(after.summary.deadline, before.summary.deadline);
+    assert!(matches!(
+        h.take_step(&director, &crime, &decision("extend_by_procuracy", "4/QĐ"))
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+
+    // Closed, it stays closed.
+    let closed = reported(&h, "Xin cảm ơn các anh đã giúp đỡ", Channel::Web).await;
+    h.triage(&duty, &closed, &classify("feedback"))
+        .await
+        .unwrap();
+    h.take_step(&director, &closed, &note("close"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.transfer(
+            &director,
+            &closed,
+            competent.as_str(),
+            "chuyển đơn vị có thẩm quyền"
+        )
+        .await,
+        Err(CoreError::Domain(_))
+    ));
+    assert_eq!(detail(&closed).await.procedure.stage, Stage::Closed);
 }
 
 #[tokio::test]
@@ -1070,6 +1261,178 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         hotline_domain::workflow::Stage::InformationOnly,
         "a web form is no signed petition"
     );
+}
+
+/// Issue 26, R1, R14, R20: a crime by a police officer never leaves the criminal procedure. One
+/// that came by chat, held as information about an officer, goes into the crime flow as a source
+/// of crime received that day, with its own limit, register line and receipt notices; one
+/// already handled as a crime keeps its procedure when marked, to the end; the legal type is
+/// locked once marked, and only a leader above the accused corrects it, audited.
+#[tokio::test]
+async fn a_crime_by_an_officer_stays_in_the_criminal_procedure() {
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_domain::workflow::{NoticeKind, Recipient, Stage};
+    use hotline_domain::{LegalType, ReportStatus};
+    let (_d, h, clock) = hotline().await;
+    let accused = first_commune_police(&h).await;
+    let director = member(&h, "qn.director", Role::Director).await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let at_commune = member_of(&h, "xa.leader", Role::UnitLeader, accused.as_str()).await;
+    let detail = async |case: &str| h.report(&director, case).await.unwrap().detail;
+
+    // By Zalo, about the commune police: information until a petition (R15)...
+    let chat = reported(
+        &h,
+        "Công an xã đánh người bị tạm giữ gây thương tích",
+        Channel::Zalo,
+    )
+    .await;
+    h.mark_police_conduct(&director, &chat, accused.as_str(), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(detail(&chat).await.procedure.stage, Stage::InformationOnly);
+    // ...but a crime needs none: it goes into the crime flow, decided by a leader.
+    assert!(matches!(
+        h.take_step(&duty, &chat, &decision("send_to_crime_flow", "1/QĐ"))
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    clock.advance(chrono::Duration::days(3));
+    h.take_step(&director, &chat, &decision("send_to_crime_flow", "1/QĐ"))
+        .await
+        .unwrap();
+    let moved = detail(&chat).await;
+    assert_eq!(moved.summary.legal_type, Some(LegalType::CrimeDenunciation));
+    assert_eq!(moved.procedure.stage, Stage::ToCrimeFlow);
+    assert_eq!(
+        moved.accused_unit.as_ref(),
+        Some(&accused),
+        "still walled off"
+    );
+    assert!(h.report(&at_commune, &chat).await.is_err());
+    // Its own limit, from the day it came into the crime flow (Monday 4 January 2027): 20
+    // days, Sunday 24 January, moved to Monday 25.
+    let due = moved.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::CrimeSource);
+    assert_eq!(
+        due.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 25, 17, 0, 0).unwrap()
+    );
+    // A register line of its own, received that day, in the holder's register.
+    let lines = h.register_entries(&director, &chat).await.unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let last = lines.iter().max_by_key(|l| l.received_at).unwrap();
+    assert_eq!(last.received_at, clock.now());
+    // Accepted as a source of crime, its receipt notices count from that day.
+    h.take_step(&director, &chat, &decision("accept", "2/QĐ"))
+        .await
+        .unwrap();
+    let notices = h.notices(&director, &chat).await.unwrap();
+    let receipt = notices
+        .iter()
+        .find(|n| n.kind == NoticeKind::Receipt)
+        .unwrap();
+    // Three working days from Monday 4 January: Thursday 7.
+    assert_eq!(
+        receipt.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 7, 17, 0, 0).unwrap()
+    );
+    let to_reporter = notices
+        .iter()
+        .find(|n| n.kind == NoticeKind::Receipt && n.recipient == Recipient::Reporter)
+        .unwrap();
+    assert!(
+        to_reporter.text.starts_with("Gửi người tố giác."),
+        "{}",
+        to_reporter.text
+    );
+    assert!(to_reporter.text.contains("tiếp nhận ngày 04/01/2027"));
+    let steps = h.steps(&director, &chat).await.unwrap();
+    assert_eq!(
+        steps.iter().map(|s| (s.from, s.to)).collect::<Vec<_>>(),
+        [
+            (Stage::InformationOnly, Stage::ToCrimeFlow),
+            (Stage::ToCrimeFlow, Stage::Accepted)
+        ]
+    );
+
+    // A crime report decided already keeps its procedure when marked, and closes.
+    let crime = reported(&h, "Bị cướp giật túi xách ở chợ", Channel::Web).await;
+    h.triage(&duty, &crime, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.take_step(&director, &crime, &decision("accept", "3/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(&director, &crime, &note("begin_verification"))
+        .await
+        .unwrap();
+    h.take_step(&director, &crime, &decision("decide_prosecute", "4/QĐ"))
+        .await
+        .unwrap();
+    h.mark_police_conduct(&director, &crime, accused.as_str(), Default::default())
+        .await
+        .unwrap();
+    let marked = detail(&crime).await;
+    assert_eq!(
+        marked.summary.legal_type,
+        Some(LegalType::CrimeDenunciation)
+    );
+    assert_eq!(marked.procedure.stage, Stage::DecidedProsecute);
+    // Locked: triage cannot walk it out of its procedure.
+    assert!(matches!(
+        h.triage(&duty, &crime, &classify("public_order")).await,
+        Err(CoreError::Domain(_))
+    ));
+    h.triage(&duty, &crime, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    // Only a leader above the accused corrects the type, with a reason, within its procedure.
+    assert!(matches!(
+        h.correct_legal_type(&duty, &crime, "crime_information", "ghi nhận nhầm loại tin")
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.correct_legal_type(&director, &crime, "complaint", "ghi nhận nhầm loại tin")
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+    assert!(matches!(
+        h.correct_legal_type(&director, &crime, "crime_information", "")
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+    h.correct_legal_type(
+        &director,
+        &crime,
+        "crime_information",
+        "ghi nhận nhầm loại tin",
+    )
+    .await
+    .unwrap();
+    let view = h.report(&director, &crime).await.unwrap();
+    assert_eq!(
+        view.detail.summary.legal_type,
+        Some(LegalType::CrimeInformation)
+    );
+    assert!(
+        view.events
+            .iter()
+            .any(|e| e.what.kind_str() == "report.legal_type_corrected"),
+        "the correction is in its history"
+    );
+    let chain = h.store.audit_entries(0, 1000).await.unwrap();
+    assert!(chain.iter().any(|e| {
+        e.action == "report.legal_type_corrected"
+            && e.subject == crime
+            && e.detail
+                .contains("from=crime_denunciation to=crime_information")
+    }));
+    h.take_step(&director, &crime, &note("close"))
+        .await
+        .unwrap();
+    assert_eq!(detail(&crime).await.summary.status, ReportStatus::Closed);
 }
 
 /// Issue 25, finding 14: the first marker's accused unit is not final. A leader above both

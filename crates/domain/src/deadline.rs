@@ -50,6 +50,8 @@ pub struct RuleText {
     pub spans: &'static [Span],
     /// Who grants each extension, in order.
     pub extended_by: &'static [&'static str],
+    /// Whether a suspension stops the clock and the time goes on, the days suspended added,
+    /// once it is lifted.
     pub pauses: bool,
     /// The limit that runs anew from a resumption, where the law sets one (and the clock does
     /// not simply go on from where it stopped).
@@ -70,7 +72,8 @@ impl DeadlineRule {
                     "Thủ trưởng Cơ quan điều tra (tổng cộng không quá 2 tháng)",
                     "Viện trưởng Viện kiểm sát (một lần, thêm không quá 2 tháng)",
                 ],
-                pauses: true,
+                // Suspended, it has no limit; resumed, a new one (below) from that day.
+                pauses: false,
                 after_resumption: Some((Months(1), "BLTTHS 2015 Điều 149")),
                 basis: "BLTTHS 2015 Điều 147 khoản 1, 2; TTLT 01/2017 Điều 11",
                 requirement: "R7, R8, R9",
@@ -227,6 +230,45 @@ pub fn deadline_after_resumption(
     })
 }
 
+/// What happened to a matter since its time started, as far as its limit counts it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// Extensions granted so far.
+    pub extensions: u32,
+    /// Days it was suspended in all, for a rule whose clock stops and goes on.
+    pub suspended_days: u32,
+    /// When it was resumed (or its suspension annulled), for a rule whose limit runs anew.
+    pub resumed_at: Option<DateTime<Utc>>,
+}
+
+/// The limit running for `rule` on a matter whose time started at `from`: where the rule sets
+/// one, the limit from its resumption (R8, R9), whatever was left before; otherwise the limit of
+/// the extensions granted, with the days suspended added.
+pub fn running(
+    rule: DeadlineRule,
+    from: DateTime<Utc>,
+    counted: &Counted,
+    calendar: &Calendar,
+) -> Result<Deadline, DeadlineError> {
+    match (rule.text().after_resumption, counted.resumed_at) {
+        (Some(_), Some(resumed)) => deadline_after_resumption(rule, resumed, calendar),
+        _ => deadline(
+            rule,
+            from,
+            counted.extensions,
+            counted.suspended_days,
+            calendar,
+        ),
+    }
+}
+
+/// The days a matter suspended at `since` and going on at `until` stood still: calendar days in
+/// Vietnam, none when both fall on the same day.
+pub fn days_suspended(since: DateTime<Utc>, until: DateTime<Utc>) -> u32 {
+    let day = |at: DateTime<Utc>| at.with_timezone(&VIETNAM).date_naive();
+    u32::try_from((day(until) - day(since)).num_days().max(0)).unwrap_or(u32::MAX)
+}
+
 /// When `span` counted from `from` runs out, with `suspended_days` added, and its last day for
 /// a day-based span.
 pub fn span_end(
@@ -364,6 +406,68 @@ mod tests {
     }
 
     #[test]
+    fn the_running_limit_is_the_resumptions_once_resumed() {
+        let counted = |extensions, resumed_at| Counted {
+            extensions,
+            suspended_days: 0,
+            resumed_at,
+        };
+        let calendar = Calendar::default();
+        let received = at(2027, 1, 1, 9, 0);
+        let twice = running(
+            DeadlineRule::CrimeSource,
+            received,
+            &counted(2, None),
+            &calendar,
+        );
+        assert_eq!(twice.unwrap().last_day, Some(day(2027, 5, 4)));
+        let resumed = running(
+            DeadlineRule::CrimeSource,
+            received,
+            &counted(2, Some(at(2027, 5, 15, 10, 0))),
+            &calendar,
+        );
+        assert_eq!(resumed.unwrap().last_day, Some(day(2027, 6, 15)));
+        // A month from the 31st ends on the month's last day, a Sunday here: Monday 1 March.
+        let month_end = running(
+            DeadlineRule::CrimeSource,
+            received,
+            &counted(0, Some(at(2027, 1, 31, 10, 0))),
+            &calendar,
+        );
+        assert_eq!(month_end.unwrap().last_day, Some(day(2027, 3, 1)));
+        // A rule with no limit of its own after a resumption goes on as before.
+        let settlement = running(
+            DeadlineRule::DenunciationSettlement,
+            received,
+            &counted(0, Some(at(2027, 5, 15, 10, 0))),
+            &calendar,
+        );
+        assert_eq!(settlement.unwrap().last_day, Some(day(2027, 2, 1)));
+    }
+
+    #[test]
+    fn days_suspended_are_calendar_days_in_vietnam() {
+        // 23:30 and 00:30 the next night in Vietnam are one day apart, 16:30 and 17:30 UTC.
+        assert_eq!(
+            days_suspended(at(2027, 5, 6, 9, 0), at(2027, 5, 6, 17, 0)),
+            0
+        );
+        assert_eq!(
+            days_suspended(at(2027, 5, 6, 23, 30), at(2027, 5, 7, 0, 30)),
+            1
+        );
+        assert_eq!(
+            days_suspended(at(2027, 5, 6, 9, 0), at(2027, 5, 15, 9, 0)),
+            9
+        );
+        assert_eq!(
+            days_suspended(at(2027, 5, 6, 9, 0), at(2027, 5, 1, 9, 0)),
+            0
+        );
+    }
+
+    #[test]
     fn a_holiday_on_a_weekend_gives_the_next_working_day_off() {
         // Labour Code 2019 Art. 111(3), for every holiday of Art. 112(1): Tết 2027 (Saturday 6
         // February) rests 5 to 9 February and Wednesday 10 and Thursday 11 in place of its
@@ -414,9 +518,19 @@ mod tests {
     #[test]
     fn a_suspension_stops_the_clock_only_where_the_law_says_so() {
         let from = at(2026, 5, 4, 8, 0);
+        // A denunciation's settlement goes on after a suspension, the days added (LTC Art. 34).
         assert_eq!(
-            last_day(DeadlineRule::CrimeSource, from, 0, 10),
-            day(2026, 6, 3)
+            last_day(DeadlineRule::DenunciationSettlement, from, 0, 10),
+            day(2026, 6, 15),
+            "30 days and 10 end Saturday 13 June: Monday 15"
+        );
+        // A source of crime's starts anew from its resumption (BLTTHS Art. 149): the days it
+        // stood still are not added to anything.
+        assert_eq!(
+            deadline(DeadlineRule::CrimeSource, from, 0, 10, &Calendar::default()),
+            Err(DeadlineError::NoSuspension {
+                rule: DeadlineRule::CrimeSource
+            })
         );
         assert_eq!(
             deadline(

@@ -29,6 +29,7 @@ string_enum!(
         Transferred => "report.transferred",
         PoliceConduct => "report.police_conduct",
         AccusedCorrected => "report.accused_corrected",
+        LegalTypeCorrected => "report.legal_type_corrected",
         Triaged => "report.triaged",
         Noted => "report.noted",
         MergedInto => "report.merged_into",
@@ -87,6 +88,13 @@ pub enum ReportEvent {
     AccusedCorrected {
         from: UnitCode,
         to: UnitCode,
+        reason: String,
+    },
+    /// A leader above the accused corrected the locked legal type of a report about police
+    /// conduct.
+    LegalTypeCorrected {
+        from: LegalType,
+        to: LegalType,
         reason: String,
     },
     Triaged {
@@ -178,6 +186,7 @@ impl ReportEvent {
             Self::Transferred { .. } => K::Transferred,
             Self::PoliceConduct { .. } => K::PoliceConduct,
             Self::AccusedCorrected { .. } => K::AccusedCorrected,
+            Self::LegalTypeCorrected { .. } => K::LegalTypeCorrected,
             Self::Triaged { .. } => K::Triaged,
             Self::Noted => K::Noted,
             Self::MergedInto { .. } => K::MergedInto,
@@ -220,6 +229,10 @@ impl ReportEvent {
             // The reason is free text, read back as the rest of the line: one line of it.
             Self::Transferred { from, to, reason }
             | Self::AccusedCorrected { from, to, reason } => {
+                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+                format!("from={from} to={to} reason={reason}")
+            }
+            Self::LegalTypeCorrected { from, to, reason } => {
                 let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 format!("from={from} to={to} reason={reason}")
             }
@@ -320,6 +333,11 @@ impl ReportEvent {
                 accused_unit: d.parse("accused_unit")?,
             },
             K::AccusedCorrected => Self::AccusedCorrected {
+                from: d.parse("from")?,
+                to: d.parse("to")?,
+                reason: d.rest("reason").unwrap_or_default().to_owned(),
+            },
+            K::LegalTypeCorrected => Self::LegalTypeCorrected {
                 from: d.parse("from")?,
                 to: d.parse("to")?,
                 reason: d.rest("reason").unwrap_or_default().to_owned(),
@@ -473,6 +491,7 @@ string_enum!(
         ReportCaptured => "report.captured",
         ReportDigest => "report.digest",
         ReportLegalHold => "report.legal_hold",
+        ReportLegalTypeCorrected => "report.legal_type_corrected",
         ReportLegalHoldReleased => "report.legal_hold_released",
         ReportMerged => "report.merged",
         ReportNoted => "report.noted",
@@ -569,6 +588,11 @@ mod tests {
                 from: unit("22/ha-long"),
                 to: unit("22/cam-pha"),
                 reason: "nhầm phường khi ghi nhận".into(),
+            },
+            ReportEvent::LegalTypeCorrected {
+                from: LegalType::PoliceConduct,
+                to: LegalType::CrimeDenunciation,
+                reason: "hành vi có dấu hiệu tội phạm".into(),
             },
             ReportEvent::Triaged {
                 urgency: Urgency::Urgent,

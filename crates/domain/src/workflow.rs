@@ -74,8 +74,10 @@ string_enum!(
         Refuse => "refuse",
         BeginVerification => "begin_verification",
         Extend => "extend",
+        ExtendByProcuracy => "extend_by_procuracy",
         Suspend => "suspend",
         Resume => "resume",
+        AnnulSuspension => "annul_suspension",
         DecideProsecute => "decide_prosecute",
         DecideNoProsecute => "decide_no_prosecute",
         ReceiveComplaint => "receive_complaint",
@@ -119,8 +121,9 @@ pub struct Step {
 
 /// Heads of units: the head of the investigation body, the provincial director, the unit leader.
 const LEADERS: &[Role] = &[Role::Director, Role::UnitLeader];
-/// Leaders and the inspectorate, who settle denunciations about officers.
-const SETTLERS: &[Role] = &[Role::Director, Role::UnitLeader, Role::Inspector];
+/// Who verifies a denunciation about officers: the settling leader, or the inspectorate they
+/// assign (LTC Art. 31); its decisions are the head's (Art. 29, 35).
+const VERIFIERS: &[Role] = &[Role::Director, Role::UnitLeader, Role::Inspector];
 /// Everyone who works reports.
 const OFFICERS: &[Role] = &[
     Role::Director,
@@ -179,6 +182,16 @@ const CRIME_REPORT: &[Step] = &[
         Decision,
         "BLTTHS Điều 147 khoản 2, 3",
     ),
+    // The second extension is the procuracy's (R7): officers record it as received, with the
+    // procuracy's number, date and signer.
+    step(
+        S::Verifying,
+        A::ExtendByProcuracy,
+        S::Verifying,
+        OFFICERS,
+        Decision,
+        "BLTTHS Điều 147 khoản 2",
+    ),
     step(
         S::Verifying,
         A::Suspend,
@@ -194,6 +207,26 @@ const CRIME_REPORT: &[Step] = &[
         LEADERS,
         Decision,
         "BLTTHS Điều 149",
+    ),
+    // The procuracy annulled the suspension: verification goes on, one month at most (R8).
+    // The decision is the procuracy's; officers record it as received.
+    step(
+        S::Suspended,
+        A::AnnulSuspension,
+        S::Verifying,
+        OFFICERS,
+        Decision,
+        "BLTTHS Điều 148 (sửa đổi 2021)",
+    ),
+    // A denunciation found to be a crime (R20) is accepted as a source of crime, as one
+    // classified on receipt.
+    step(
+        S::ToCrimeFlow,
+        A::Accept,
+        S::Accepted,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 145, 146, 147; TT 28/2020 Điều 9",
     ),
     step(
         S::Verifying,
@@ -267,6 +300,14 @@ pub const PROCURACY_REFERRAL: RequiredNotice = notice(
     PROCURACY_REFERRAL_BASIS,
 );
 
+/// Why a report about an officer held by the accused's unit, or one under it, is handed up to
+/// the unit above (R20, R21): the handover's reason, in its history, register and audit.
+pub const CONFLICT_HANDOVER_REASON: &str =
+    "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
+
+/// Why a denunciation with the signs of a crime is handled as a source of crime (R20).
+pub const CRIME_FLOW_BASIS: &str = "NĐ 22/2019 Điều 5; BLTTHS Điều 144, 145";
+
 /// B: denunciations about officers (LTC 2018; NĐ 22/2019 as amended by NĐ 224/2025).
 const DENUNCIATION: &[Step] = &[
     step(
@@ -289,7 +330,7 @@ const DENUNCIATION: &[Step] = &[
         S::InformationOnly,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "Luật Tố cáo Điều 25",
     ),
@@ -297,7 +338,7 @@ const DENUNCIATION: &[Step] = &[
         S::PreProcessing,
         A::NotProcess,
         S::NotProcessed,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 25",
     ),
@@ -305,23 +346,15 @@ const DENUNCIATION: &[Step] = &[
         S::PreProcessing,
         A::Forward,
         S::Forwarded,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 24 khoản 2",
     ),
     step(
         S::PreProcessing,
-        A::SendToCrimeFlow,
-        S::ToCrimeFlow,
-        SETTLERS,
-        Decision,
-        "NĐ 22/2019 Điều 5; BLTTHS Chương XXXIII",
-    ),
-    step(
-        S::PreProcessing,
         A::Accept,
         S::Accepted,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 29",
     ),
@@ -329,7 +362,7 @@ const DENUNCIATION: &[Step] = &[
         S::Accepted,
         A::BeginVerification,
         S::Verifying,
-        SETTLERS,
+        VERIFIERS,
         Note,
         "Luật Tố cáo Điều 31",
     ),
@@ -337,7 +370,7 @@ const DENUNCIATION: &[Step] = &[
         S::Verifying,
         A::Extend,
         S::Verifying,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 30",
     ),
@@ -345,7 +378,7 @@ const DENUNCIATION: &[Step] = &[
         S::Verifying,
         A::Suspend,
         S::Suspended,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 34",
     ),
@@ -353,7 +386,7 @@ const DENUNCIATION: &[Step] = &[
         S::Suspended,
         A::Resume,
         S::Verifying,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 34",
     ),
@@ -361,7 +394,7 @@ const DENUNCIATION: &[Step] = &[
         S::Verifying,
         A::Stop,
         S::Stopped,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 33, 34",
     ),
@@ -369,7 +402,7 @@ const DENUNCIATION: &[Step] = &[
         S::Verifying,
         A::Conclude,
         S::Concluded,
-        SETTLERS,
+        LEADERS,
         Decision,
         "Luật Tố cáo Điều 35",
     ),
@@ -377,7 +410,7 @@ const DENUNCIATION: &[Step] = &[
         S::NotProcessed,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "Luật Tố cáo Điều 25",
     ),
@@ -385,7 +418,7 @@ const DENUNCIATION: &[Step] = &[
         S::Forwarded,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "Luật Tố cáo Điều 24 khoản 2",
     ),
@@ -393,9 +426,53 @@ const DENUNCIATION: &[Step] = &[
         S::ToCrimeFlow,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "BLTTHS Chương XXXIII",
+    ),
+    // A denunciation with the signs of a crime leaves the Law on Denunciations for the crime
+    // flow (R20): from wherever it stands before a conclusion, by chat or call included (a
+    // source of crime needs no signed petition, BLTTHS 144), the report itself goes on as a
+    // source of crime received that day.
+    step(
+        S::InformationOnly,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::Triaged,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::PreProcessing,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::Accepted,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::Verifying,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
     ),
     // A crime in judicial work by an investigator or detention staff is investigated by the
     // Supreme Procuracy's investigation body, never by the police (R14): once found, the file
@@ -404,7 +481,7 @@ const DENUNCIATION: &[Step] = &[
         S::InformationOnly,
         A::ReferToProcuracy,
         S::ToProcuracy,
-        SETTLERS,
+        LEADERS,
         Decision,
         PROCURACY_REFERRAL_BASIS,
     ),
@@ -412,7 +489,7 @@ const DENUNCIATION: &[Step] = &[
         S::Triaged,
         A::ReferToProcuracy,
         S::ToProcuracy,
-        SETTLERS,
+        LEADERS,
         Decision,
         PROCURACY_REFERRAL_BASIS,
     ),
@@ -420,7 +497,7 @@ const DENUNCIATION: &[Step] = &[
         S::PreProcessing,
         A::ReferToProcuracy,
         S::ToProcuracy,
-        SETTLERS,
+        LEADERS,
         Decision,
         PROCURACY_REFERRAL_BASIS,
     ),
@@ -428,7 +505,7 @@ const DENUNCIATION: &[Step] = &[
         S::ToProcuracy,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         PROCURACY_REFERRAL_BASIS,
     ),
@@ -436,7 +513,7 @@ const DENUNCIATION: &[Step] = &[
         S::Stopped,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "Luật Tố cáo Điều 34",
     ),
@@ -444,7 +521,7 @@ const DENUNCIATION: &[Step] = &[
         S::Concluded,
         A::Close,
         S::Closed,
-        SETTLERS,
+        LEADERS,
         Note,
         "Luật Tố cáo Điều 35, 40",
     ),
@@ -619,6 +696,45 @@ impl Procedure {
 }
 
 string_enum!(
+    /// Who brought a report, as the law names them (the words of its receipt record and its
+    /// notices): a person reporting a crime (tố giác, BLTTHS Art. 144(2)); whoever gives
+    /// information about one (tin báo, Art. 144(3)), and anyone whose report is not classified
+    /// or has no procedure in law; a body requesting prosecution (kiến nghị khởi tố, Art.
+    /// 144(4)); a person denouncing an officer (tố cáo, LTC Art. 2); a complainant (LKN Art. 2).
+    Party (|_| DomainError::field("party", "unknown")) {
+        CrimeDenouncer => "crime_denouncer",
+        Informant => "informant",
+        RequestingBody => "requesting_body",
+        Denouncer => "denouncer",
+        Complainant => "complainant",
+    }
+);
+
+impl Party {
+    /// Who brought a report of `legal_type`.
+    pub fn of(legal_type: Option<LegalType>) -> Self {
+        match legal_type {
+            Some(LegalType::CrimeDenunciation) => Party::CrimeDenouncer,
+            Some(LegalType::ProsecutionRequest) => Party::RequestingBody,
+            Some(LegalType::PoliceConduct) => Party::Denouncer,
+            Some(LegalType::Complaint) => Party::Complainant,
+            _ => Party::Informant,
+        }
+    }
+
+    /// The party's name in an official letter.
+    pub fn in_letters(self) -> &'static str {
+        match self {
+            Party::CrimeDenouncer => "người tố giác",
+            Party::Informant => "người báo tin",
+            Party::RequestingBody => "cơ quan, tổ chức kiến nghị khởi tố",
+            Party::Denouncer => "người tố cáo",
+            Party::Complainant => "người khiếu nại",
+        }
+    }
+}
+
+string_enum!(
     /// A notice the law requires a step to send.
     NoticeKind (|_| DomainError::field("notice", "unknown")) {
         Receipt => "receipt",
@@ -677,7 +793,7 @@ use crate::deadline::Span::{Days, Hours, WorkingDays};
 /// The notices a step requires. A crime report (R5, R8–R10): the receipt to the procuracy and
 /// the reporter within three working days of receipt; a suspension within 24 hours; a
 /// resumption and a decision not to prosecute within three days; a decision to prosecute to the
-/// procuracy within 24 hours. A denunciation (R16, R17; LTC Art. 24, 29, 40): its acceptance
+/// procuracy within 24 hours. A denunciation (R16, R17; LTC Art. 24, 29, 35): its acceptance
 /// and its forwarding to the denouncer within five working days, its conclusion within five.
 /// A complaint (LKN Art. 27): its acceptance or refusal to the complainant.
 pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNotice] {
@@ -761,7 +877,7 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         Reporter,
         WorkingDays(5),
         false,
-        "Luật Tố cáo Điều 40",
+        "Luật Tố cáo Điều 35",
     )];
     const COMPLAINT_ACCEPTED: &[RequiredNotice] = &[notice(
         K::ComplaintAccepted,
@@ -858,10 +974,24 @@ pub fn step_for(
             allowed: step.roles,
         });
     }
-    if action == Action::Extend && extensions >= extensions_allowed(procedure) {
+    // A source of crime's first extension is its head's, the second the procuracy's (R7).
+    let (at_least, below) = match (procedure, action) {
+        (Procedure::CrimeReport, Action::Extend) => (0, 1),
+        (Procedure::CrimeReport, Action::ExtendByProcuracy) => (1, 2),
+        (_, Action::Extend) => (0, extensions_allowed(procedure)),
+        _ => (0, u32::MAX),
+    };
+    if extensions >= below {
         return Err(StepError::NoMoreExtensions {
             procedure,
             allowed: extensions_allowed(procedure),
+        });
+    }
+    if extensions < at_least {
+        return Err(StepError::NotFromHere {
+            procedure,
+            stage,
+            action,
         });
     }
     Ok(step)
@@ -881,7 +1011,9 @@ mod tests {
                             .steps()
                             .iter()
                             .find(|s| s.from == *stage && s.action == *action);
-                        let got = step_for(*procedure, *stage, *action, *role, 0);
+                        // The procuracy's extension follows the head's.
+                        let extensions = u32::from(*action == Action::ExtendByProcuracy);
+                        let got = step_for(*procedure, *stage, *action, *role, extensions);
                         match allowed {
                             None => assert!(
                                 matches!(got, Err(StepError::NotFromHere { .. })),
@@ -897,6 +1029,19 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn inspectors_verify_denunciations_and_heads_decide_them() {
+        for step in Procedure::Denunciation.steps() {
+            let inspector = step.roles.contains(&Role::Inspector);
+            if step.records == Record::Decision || step.action == Action::Close {
+                assert!(!inspector, "{} from {}", step.action, step.from);
+            }
+            if step.action == Action::BeginVerification {
+                assert!(inspector);
             }
         }
     }
@@ -942,22 +1087,37 @@ mod tests {
 
     #[test]
     fn extensions_stop_at_their_ceiling() {
-        let extend = |n| {
+        let extend = |action, n| {
             step_for(
                 Procedure::CrimeReport,
                 Stage::Verifying,
-                Action::Extend,
+                action,
                 Role::Director,
                 n,
             )
         };
-        assert!(extend(0).is_ok() && extend(1).is_ok());
+        // The head extends once; the procuracy, once more, after the head (R7).
+        assert!(extend(Action::Extend, 0).is_ok());
+        assert!(extend(Action::Extend, 1).is_err());
+        assert!(extend(Action::ExtendByProcuracy, 0).is_err());
+        assert!(extend(Action::ExtendByProcuracy, 1).is_ok());
         assert_eq!(
-            extend(2),
+            extend(Action::ExtendByProcuracy, 2),
             Err(StepError::NoMoreExtensions {
                 procedure: Procedure::CrimeReport,
                 allowed: 2
             })
+        );
+        assert!(
+            step_for(
+                Procedure::Denunciation,
+                Stage::Verifying,
+                Action::Extend,
+                Role::Director,
+                1
+            )
+            .is_ok(),
+            "a denunciation's head extends twice (LTC Art. 30)"
         );
         assert!(
             step_for(

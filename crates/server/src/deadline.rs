@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use hotline_domain::VIETNAM;
 use hotline_domain::calendar::Calendar;
-use hotline_domain::deadline::{DeadlineRule, Span, deadline, deadline_after_resumption};
+use hotline_domain::deadline::{DeadlineRule, Span, deadline, running};
 
 /// Reads a start in Vietnam's time: `2026-03-02`, `2026-03-02T21:15` or `2026-03-02 21:15`.
 pub fn parse_start(text: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -48,10 +48,7 @@ pub fn explain(
     })?;
     let text = rule.text();
     let (extensions, suspended_days) = (counted.extensions, counted.suspended_days);
-    // The limit before any suspension, checked even when a resumption replaces it: too many
-    // extensions are refused either way.
-    let before = deadline(rule, from, extensions, suspended_days, calendar)?;
-    let resumed = match &counted.resumed_on {
+    let resumed_at = match &counted.resumed_on {
         None => None,
         Some(day) => {
             let resumed = parse_start(day)
@@ -59,10 +56,25 @@ pub fn explain(
             if resumed < from {
                 anyhow::bail!("--resumed-on is before --from");
             }
-            Some((resumed, deadline_after_resumption(rule, resumed, calendar)?))
+            if text.after_resumption.is_none() {
+                anyhow::bail!("{rule} sets no limit of its own from a resumption");
+            }
+            Some(resumed)
         }
     };
-    let due = resumed.as_ref().map_or(before, |(_, due)| due.clone());
+    // The limit before any resumption, checked even when a resumption replaces it: too many
+    // extensions are refused either way.
+    deadline(rule, from, extensions, suspended_days, calendar)?;
+    let due = running(
+        rule,
+        from,
+        &hotline_domain::deadline::Counted {
+            extensions,
+            suspended_days,
+            resumed_at,
+        },
+        calendar,
+    )?;
     let local = |at: DateTime<Utc>| at.with_timezone(&VIETNAM).format("%Y-%m-%d %H:%M");
     let limit = match due.span {
         Span::Hours(n) => format!("{n} hours, from the moment it starts"),
@@ -100,10 +112,10 @@ pub fn explain(
             "suspended:   {suspended_days} day(s), added to the time"
         ));
     }
-    if let (Some((resumed, due)), Some((_, basis))) = (&resumed, text.after_resumption) {
+    if let (Some(resumed), Some((_, basis))) = (resumed_at, text.after_resumption) {
         lines.push(format!(
             "resumed:     {} (Asia/Ho_Chi_Minh): at most {} from the resumption ({basis})",
-            local(*resumed),
+            local(resumed),
             due.span
         ));
     }
@@ -150,13 +162,32 @@ mod tests {
         let shown = explain(
             "crime_source",
             parse_start("2026-05-04").unwrap(),
-            &counted(2, 3),
+            &counted(2, 0),
             &Calendar::default(),
         )
         .unwrap();
         assert!(
             shown.contains("extension 2: Viện trưởng Viện kiểm sát"),
             "{shown}"
+        );
+        // A source of crime's time does not go on from a suspension: it starts anew from the
+        // resumption (--resumed-on), so days suspended are refused rather than added.
+        let refused = explain("crime_source", from, &counted(0, 3), &Calendar::default());
+        assert!(refused.is_err());
+        let settlement = explain(
+            "denunciation_settlement",
+            parse_start("2026-05-04").unwrap(),
+            &counted(0, 10),
+            &Calendar::default(),
+        )
+        .unwrap();
+        assert!(
+            settlement.contains("suspended:   10 day(s), added"),
+            "{settlement}"
+        );
+        assert!(
+            settlement.contains("due:         2026-06-15 24:00"),
+            "{settlement}"
         );
         assert!(explain("fast", from, &Counted::default(), &Calendar::default()).is_err());
         assert!(explain("receipt_notice", from, &counted(1, 0), &Calendar::default()).is_err());

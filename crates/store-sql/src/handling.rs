@@ -3,10 +3,12 @@
 use crate::rows::{Columns, note, report_summary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::{CaseNumber, ReportEvent, ReportId, StaffId, UnitCode};
+use hotline_domain::workflow::CONFLICT_HANDOVER_REASON;
+use hotline_domain::{CaseNumber, LegalType, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     AccusedCorrection, Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note,
-    Notice, NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, Visibility,
+    Notice, NoticeSent, ReportSummary, StepRecord, StoreError, StoreResult, Triage, TypeCorrection,
+    Visibility,
 };
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
@@ -33,9 +35,41 @@ impl<DB> SqlStore<DB> {
         Ok(())
     }
 
+    /// `Conflict("accused")` when `to` is a unit once named as report `id`'s accused, or below
+    /// one, whatever the caller read: the report's row is locked first, so a mark or
+    /// correction committed meanwhile counts.
+    async fn refuse_walled(
+        tx: &mut Transaction<'_, DB>,
+        id: i64,
+        to: &UnitCode,
+    ) -> StoreResult<()> {
+        if DB::NAME == "PostgreSQL" {
+            sqlx::query("SELECT id FROM reports WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let walled = sqlx::query(
+            "SELECT 1 AS hit FROM accused_walls w JOIN units au ON au.code = w.unit_code \
+             JOIN units dest ON dest.code = $2 \
+             WHERE w.report_id = $1 AND dest.path LIKE au.path || '%'",
+        )
+        .bind(id)
+        .bind(to.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        match walled {
+            Some(_) => Err(StoreError::Conflict("accused".into())),
+            None => Ok(()),
+        }
+    }
+
     /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
     /// unassigned, entered in its register under the officer who handed it over, with the
-    /// event naming both units.
+    /// event naming both units. Never into a unit once named as its accused
+    /// ([`Self::refuse_walled`]), on every path that hands a report on.
     pub(crate) async fn hand_over(
         tx: &mut Transaction<'_, DB>,
         id: i64,
@@ -43,6 +77,7 @@ impl<DB> SqlStore<DB> {
         actor: StaffId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        Self::refuse_walled(tx, id, to).await?;
         let row = sqlx::query("SELECT unit_code, channel FROM reports WHERE id = $1")
             .bind(id)
             .fetch_one(&mut **tx)
@@ -197,38 +232,22 @@ impl<DB> Handling for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
-        // Never into a unit once named as the accused, nor below it, whatever the caller read:
-        // the report's row is locked first, so a mark or correction committed meanwhile counts.
-        if DB::NAME == "PostgreSQL" {
-            sqlx::query("SELECT id FROM reports WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        let walled = sqlx::query(
-            "SELECT 1 AS hit FROM accused_walls w JOIN units au ON au.code = w.unit_code \
-             JOIN units dest ON dest.code = $2 \
-             WHERE w.report_id = $1 AND dest.path LIKE au.path || '%'",
+        // Where it stands in its procedure, with the extensions granted: a transfer neither
+        // restarts a procedure nor renews its ceilings.
+        sqlx::query(
+            "UPDATE reports SET clock_start = COALESCE($1, clock_start), deadline_rule = $2, \
+             due_at = $3 WHERE id = $4 AND stage = $5 RETURNING id",
         )
+        .bind(handover.clock_start)
+        .bind(handover.deadline.map(|d| d.rule.as_str()))
+        .bind(handover.deadline.map(|d| d.due_at))
         .bind(id)
-        .bind(handover.to.as_str())
+        .bind(handover.stage.as_str())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)?;
-        if walled.is_some() {
-            return Err(StoreError::Conflict("accused".into()));
-        }
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("stage".into()))?;
         Self::hand_over(&mut tx, id, (handover.to, handover.reason), actor, at).await?;
-        // The receiving unit starts the procedure afresh.
-        sqlx::query(
-            "UPDATE reports SET stage = 'received', extensions = 0, suspended_days = 0, \
-             suspended_since = NULL, clock_start = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }
@@ -246,13 +265,11 @@ impl<DB> Handling for SqlStore<DB> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         if let Some(to) = &mark.move_to {
-            let reason =
-                "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
-            Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
+            Self::hand_over(&mut tx, id, (to, CONFLICT_HANDOVER_REASON), actor, at).await?;
         }
         // Once named, only a correction renames it: two marks at once leave the first.
         sqlx::query(
-            "UPDATE reports SET legal_type = 'police_conduct', accused_unit_code = $1, \
+            "UPDATE reports SET legal_type = $6, accused_unit_code = $1, \
              deadline_rule = $3, due_at = $4, stage = $5 \
              WHERE id = $2 AND accused_unit_code IS NULL RETURNING id",
         )
@@ -261,6 +278,7 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(deadline.map(|d| d.rule.as_str()))
         .bind(deadline.map(|d| d.due_at))
         .bind(mark.stage.as_str())
+        .bind(mark.legal_type.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -303,13 +321,50 @@ impl<DB> Handling for SqlStore<DB> {
         .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
         Self::wall_off(&mut tx, id, correction.to).await?;
         if let Some(to) = correction.move_to {
-            let reason =
-                "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
-            Self::hand_over(&mut tx, id, (to, reason), actor, at).await?;
+            Self::hand_over(&mut tx, id, (to, CONFLICT_HANDOVER_REASON), actor, at).await?;
         }
         let event = ReportEvent::AccusedCorrected {
             from: correction.from.clone(),
             to: correction.to.clone(),
+            reason: correction.reason.to_owned(),
+        };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn correct_legal_type(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        correction: &TypeCorrection<'_>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        let deadline = correction.deadline;
+        sqlx::query(
+            "UPDATE reports SET legal_type = $1, stage = $2, deadline_rule = $3, due_at = $4, \
+             updated_at = $5 WHERE id = $6 AND legal_type = $7 AND stage = $8 \
+             AND accused_unit_code IS NOT NULL RETURNING id",
+        )
+        .bind(correction.to.as_str())
+        .bind(correction.stage.as_str())
+        .bind(deadline.map(|d| d.rule.as_str()))
+        .bind(deadline.map(|d| d.due_at))
+        .bind(at)
+        .bind(id)
+        .bind(correction.from.as_str())
+        .bind(correction.from_stage.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("legal_type".into()))?;
+        let event = ReportEvent::LegalTypeCorrected {
+            from: correction.from,
+            to: correction.to,
             reason: correction.reason.to_owned(),
         };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
@@ -501,8 +556,9 @@ impl<DB> Handling for SqlStore<DB> {
         let after = &step.after;
         let moved = sqlx::query(
             "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
-             suspended_since = $5, clock_start = $6, deadline_rule = $7, due_at = $8, \
-             updated_at = $9 WHERE id = $10 AND stage = $11 AND extensions = $12 RETURNING id",
+             suspended_since = $5, clock_start = $6, resumed_at = $7, deadline_rule = $8, \
+             due_at = $9, updated_at = $10, legal_type = COALESCE($11, legal_type) \
+             WHERE id = $12 AND stage = $13 AND extensions = $14 RETURNING channel, unit_code",
         )
         .bind(after.stage.as_str())
         .bind(step.status.as_str())
@@ -510,17 +566,37 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(i64::from(after.suspended_days))
         .bind(after.suspended_since)
         .bind(after.clock_start)
+        .bind(after.resumed_at)
         .bind(step.deadline.map(|d| d.rule.as_str()))
         .bind(step.deadline.map(|d| d.due_at))
         .bind(step.at)
+        .bind(step.switch_to.map(LegalType::as_str))
         .bind(id)
         .bind(step.from.as_str())
         .bind(i64::from(step.from_extensions))
         .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)?;
-        if moved.is_none() {
-            return Err(StoreError::Conflict("stage".into()));
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::Conflict("stage".into()))?;
+        // Another procedure is another receipt: a line of its own in the holder's register.
+        if step.switch_to.is_some() {
+            let unit = moved
+                .text("unit_code")?
+                .parse::<UnitCode>()
+                .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
+            Self::register_entry(
+                &mut tx,
+                &RegisterLine {
+                    unit: &unit,
+                    year: hotline_domain::vietnam_year(step.at),
+                    report_id: id,
+                    received_at: step.at,
+                    officer: Some(step.actor),
+                    channel: &moved.text("channel")?,
+                    transferred_from: None,
+                },
+            )
+            .await?;
         }
         sqlx::query(
             "INSERT INTO procedure_steps (report_id, action, from_stage, to_stage, number, \

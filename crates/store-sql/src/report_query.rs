@@ -12,7 +12,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.stat
 pub(crate) const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
      r.updated_at, r.legal_hold, r.occurred_at, r.protection_requested, \
      r.accused_unit_code, r.topic, m.case_number AS merged_into, \
-     r.stage, r.extensions, r.suspended_days, r.suspended_since, r.clock_start, \
+     r.stage, r.extensions, r.suspended_days, r.suspended_since, r.clock_start, r.resumed_at, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
      LEFT JOIN contacts c ON c.id = r.contact_id \

@@ -199,6 +199,7 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
             suspended_days: count(row, "suspended_days")?,
             suspended_since: row.time_opt("suspended_since")?,
             clock_start: row.time_opt("clock_start")?,
+            resumed_at: row.time_opt("resumed_at")?,
         },
     })
 }

@@ -27,9 +27,10 @@ pub trait Handling: Send + Sync {
         audit: Audited<'_>,
     ) -> StoreResult<()>;
     /// Hands a visible report over to another unit: it becomes that unit's, `transferred`,
-    /// unassigned, back at the start of its procedure there; the event names both units and
-    /// keeps the written reason (one line), for the handover record. `Conflict("accused")`
-    /// into a unit ever named as the report's accused, or one below it.
+    /// unassigned, where it stood in its procedure, with the clock and limit given; the event
+    /// names both units and keeps the written reason (one line), for the handover record.
+    /// `Conflict("accused")` into a unit ever named as the report's accused, or one below it;
+    /// `Conflict("stage")` when a step moved it since it was read.
     async fn transfer_report(
         &self,
         visibility: &Visibility,
@@ -60,6 +61,18 @@ pub trait Handling: Send + Sync {
         visibility: &Visibility,
         case: &CaseNumber,
         correction: &AccusedCorrection<'_>,
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
+    /// Corrects the locked legal type of a visible report about police conduct, moving it to
+    /// `correction.stage` with its limit, and records the event. `Conflict("legal_type")` when
+    /// its type or stage moved since it was read, or it names no accused.
+    async fn correct_legal_type(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        correction: &TypeCorrection<'_>,
         actor: StaffId,
         at: DateTime<Utc>,
         audit: Audited<'_>,
@@ -126,18 +139,27 @@ pub trait Handling: Send + Sync {
     ) -> StoreResult<Vec<ReportSummary>>;
 }
 
-/// Where a report goes and the written reason why (one line), for the handover record.
+/// Where a report goes and the written reason why (one line), for the handover record, and its
+/// clock there: the stage stays, and so do the extensions granted.
 #[derive(Debug, Clone, Copy)]
 pub struct Handover<'a> {
     pub to: &'a UnitCode,
     pub reason: &'a str,
+    /// The stage as read: `Conflict("stage")` if a step moved it meanwhile.
+    pub stage: Stage,
+    /// When its time starts at the receiving unit (`None`: as before).
+    pub clock_start: Option<DateTime<Utc>>,
+    /// The limit running there.
+    pub deadline: Option<Due>,
 }
 
-/// What marking a report as about police conduct sets: the accused's unit, and the stage and
-/// time limit of the Law on Denunciations it now follows.
+/// What marking a report as about police conduct sets: the accused's unit, and the legal type,
+/// stage and time limit it now has (a crime or a complaint keeps its own; anything else follows
+/// the Law on Denunciations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConductMark {
     pub accused_unit: UnitCode,
+    pub legal_type: LegalType,
     /// The unit the report is handed up to when the accused's unit or one under it holds it
     /// (in the same transaction).
     pub move_to: Option<UnitCode>,
@@ -157,6 +179,19 @@ pub struct AccusedCorrection<'a> {
     /// The unit the report is handed up to when the new accused's unit or one under it holds
     /// it (in the same transaction).
     pub move_to: Option<&'a UnitCode>,
+    pub reason: &'a str,
+}
+
+/// A leader's correction of the locked legal type of a report about police conduct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeCorrection<'a> {
+    /// The type as read: `Conflict` if it is another now.
+    pub from: LegalType,
+    pub to: LegalType,
+    /// The stage as read, and the one it enters.
+    pub from_stage: Stage,
+    pub stage: Stage,
+    pub deadline: Option<Due>,
     pub reason: &'a str,
 }
 
@@ -187,9 +222,13 @@ pub struct ProcedureState {
     pub extensions: u32,
     pub suspended_days: u32,
     pub suspended_since: Option<DateTime<Utc>>,
-    /// The start of the running limit when it is not the receipt (the acceptance of a
-    /// denunciation or a complaint).
+    /// The start of the running limit when it is not the receipt: the petition or the
+    /// acceptance of a denunciation or a complaint, a reopening, the day a report entered the
+    /// crime flow or reached the competent unit.
     pub clock_start: Option<DateTime<Utc>>,
+    /// The day a source of crime was resumed, or its suspension annulled by the procuracy: it
+    /// has one month from then (BLTTHS 148, 149), whatever was left before.
+    pub resumed_at: Option<DateTime<Utc>>,
 }
 
 impl ProcedureState {
@@ -201,6 +240,7 @@ impl ProcedureState {
             suspended_days: 0,
             suspended_since: None,
             clock_start: None,
+            resumed_at: None,
         }
     }
 }
@@ -215,6 +255,10 @@ pub struct NewStep {
     pub action: Action,
     /// The procedure as it stands after the step.
     pub after: ProcedureState,
+    /// The legal type the step gives the report when it moves it into another procedure (a
+    /// denunciation found to be a crime goes into the crime flow); it is then entered in its
+    /// unit's register again, received that day.
+    pub switch_to: Option<LegalType>,
     pub status: ReportStatus,
     pub deadline: Option<Due>,
     pub number: Option<String>,

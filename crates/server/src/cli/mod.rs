@@ -116,7 +116,8 @@ pub enum Command {
         /// Extensions granted so far.
         #[arg(long, default_value_t = 0)]
         extensions: u32,
-        /// Days the matter was suspended in all (rules whose clock stops).
+        /// Days the matter was suspended in all, for a rule whose time goes on afterwards
+        /// (denunciation_settlement); crime_source starts anew instead (--resumed-on).
         #[arg(long, default_value_t = 0)]
         suspended_days: u32,
         /// The day the matter was resumed after a suspension, for a rule whose limit runs anew

@@ -271,7 +271,7 @@ fn deadline_works_a_limit_out_by_hand_without_a_data_folder() {
     assert!(shown.contains("basis:       TTLT 01/2017"), "{shown}");
     let out = run(&[
         "--rule",
-        "crime_source",
+        "denunciation_settlement",
         "--from",
         "2026-05-04",
         "--extensions",
@@ -280,10 +280,20 @@ fn deadline_works_a_limit_out_by_hand_without_a_data_folder() {
         "10",
     ]);
     assert!(
-        stdout(&out).contains("due:         2026-09-14 24:00"),
+        stdout(&out).contains("due:         2026-08-12 24:00"),
         "{}",
         stdout(&out)
     );
+    // A source of crime does not go on after a suspension: it starts anew (--resumed-on).
+    let out = run(&[
+        "--rule",
+        "crime_source",
+        "--from",
+        "2026-05-04",
+        "--suspended-days",
+        "10",
+    ]);
+    assert!(!out.status.success());
     // A source of crime resumed after a suspension: one month from the resumption (R9).
     let out = run(&[
         "--rule",

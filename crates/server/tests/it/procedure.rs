@@ -91,7 +91,7 @@ async fn walked(backend: Backend) {
         (decision("accept", "1/QĐ"), "accepted"),
         (note("begin_verification"), "verifying"),
         (decision("extend", "2/QĐ-GH"), "verifying"),
-        (decision("extend", "3/QĐ-VKS"), "verifying"),
+        (decision("extend_by_procuracy", "3/QĐ-VKS"), "verifying"),
     ] {
         let (status, body) = post(&server, &head, &steps, step).await;
         assert_eq!(status, 200, "{body}");

@@ -102,6 +102,31 @@ async fn registers(backend: Backend) {
         "no identity is printed from the system"
     );
     assert!(record.contains("NGƯỜI BÁO TIN (ký"));
+    // Classified as a crime reported by a person, the record names them as the law does.
+    let classified = qn
+        .post(server.url(&format!("/console/reports/{first}/triage")))
+        .form(
+            &console_form(
+                &qn,
+                &server,
+                &[("legal_type", "crime_denunciation"), ("urgency", "normal")],
+            )
+            .await,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(classified.status(), 303);
+    let record = page(
+        &qn,
+        server.url(&format!("/console/reports/{first}/receipt-record")),
+    )
+    .await;
+    assert!(record.contains("BIÊN BẢN TIẾP NHẬN NGUỒN TIN VỀ TỘI PHẠM"));
+    assert!(record.contains("<h2>2. Người tố giác</h2>"), "{record}");
+    assert!(record.contains("NGƯỜI TỐ GIÁC (ký"));
+    assert!(record.contains("đọc lại cho người tố giác nghe"));
+    assert!(!record.contains("người báo tin"));
     let elsewhere = ht
         .get(server.url(&format!("/console/reports/{first}/receipt-record")))
         .send()

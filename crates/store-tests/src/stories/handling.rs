@@ -311,6 +311,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         from_extensions: 0,
         action: Action::Accept,
         after: accepted,
+        switch_to: None,
         status: ReportStatus::InProgress,
         deadline: None,
         number: Some("12/QĐ-CSHS".into()),

@@ -99,6 +99,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &about_commune,
             &ConductMark {
                 accused_unit: commune.clone(),
+                legal_type: LegalType::PoliceConduct,
                 move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
@@ -131,6 +132,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     &about_commune,
                     &ConductMark {
                         accused_unit: commune.clone(),
+                        legal_type: LegalType::PoliceConduct,
                         move_to: None,
                         stage: Stage::InformationOnly,
                         deadline: None,
@@ -153,6 +155,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &about_director,
             &ConductMark {
                 accused_unit: UnitCode::province(22),
+                // A crime stays a crime: the mark only walls it off.
+                legal_type: LegalType::CrimeDenunciation,
                 move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
@@ -174,7 +178,15 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             .await,
         Err(StoreError::NotFound)
     ));
-    assert!(store.report(&everything, &about_director).await.is_ok());
+    assert_eq!(
+        store
+            .report(&everything, &about_director)
+            .await
+            .unwrap()
+            .summary
+            .legal_type,
+        Some(LegalType::CrimeDenunciation)
+    );
     let listed: Vec<_> = store
         .list_reports(&province, 10)
         .await
@@ -191,6 +203,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     // Once named, a second mark changes nothing; a correction renames it, once.
     let mark_again = ConductMark {
         accused_unit: UnitCode::province(22),
+        legal_type: LegalType::PoliceConduct,
         move_to: None,
         stage: Stage::InformationOnly,
         deadline: None,
@@ -263,6 +276,9 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 hotline_store::Handover {
                     to,
                     reason: "chuyển xử lý",
+                    stage: Stage::InformationOnly,
+                    clock_start: None,
+                    deadline: None,
                 },
                 inspector,
                 at(6, 10),
@@ -277,6 +293,31 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     }
     let detail = store.report(&province, &about_commune).await.unwrap();
     assert_eq!(detail.accused_unit.as_ref(), Some(&elsewhere));
+    // Handed over where it stands, or not at all when a step moved it meanwhile.
+    assert_eq!(detail.procedure.stage, Stage::InformationOnly);
+    let stale = store
+        .transfer_report(
+            &province,
+            &about_commune,
+            hotline_store::Handover {
+                to: &UnitCode::province(22),
+                reason: "chuyển xử lý",
+                stage: Stage::Triaged,
+                clock_start: Some(at(6, 12)),
+                deadline: None,
+            },
+            inspector,
+            at(6, 12),
+            audited(),
+        )
+        .await;
+    assert!(
+        matches!(&stale, Err(StoreError::Conflict(what)) if what == "stage"),
+        "{stale:?}"
+    );
+    let unchanged = store.report(&province, &about_commune).await.unwrap();
+    assert_eq!(unchanged.procedure, detail.procedure);
+    assert_eq!(unchanged.summary.unit, detail.summary.unit);
     assert!(matches!(
         store
             .correct_accused_unit(

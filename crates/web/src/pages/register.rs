@@ -156,6 +156,10 @@ struct ReceiptRecordPage {
     case_number: String,
     unit_name: String,
     crime_source: bool,
+    /// Who brought the report, as the law names them: as a heading, and as its sentences
+    /// need it (`who`, `who_title`, `who_upper`).
+    who_title: String,
+    who_args: Vec<(&'static str, String)>,
     entries: Vec<EntryLine>,
     anonymous: bool,
     protection: bool,
@@ -205,8 +209,18 @@ pub async fn receipt_record(
                 .collect::<String>()
         })
         .unwrap_or_default();
+    let who = ctx.tr.t(&format!(
+        "party-{}",
+        hotline_domain::workflow::Party::of(summary.legal_type)
+    ));
     let page = ReceiptRecordPage {
         c: Chrome::new(&ctx, Some(&actor)),
+        who_title: hotline_domain::text::capitalised(&who),
+        who_args: vec![
+            ("who_title", hotline_domain::text::capitalised(&who)),
+            ("who_upper", who.to_uppercase()),
+            ("who", who),
+        ],
         case_number: summary.case_number.to_string(),
         unit_name: summary.unit_name.clone(),
         crime_source: matches!(

@@ -45,6 +45,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/console/reports/{case}/accused-unit",
             post(correct_accused_unit),
         )
+        .route(
+            "/console/reports/{case}/legal-type",
+            post(correct_legal_type),
+        )
         .route("/console/reports/{case}/files/{attachment}", get(download))
         .route(
             "/console/reports/{case}/files/{attachment}/view",

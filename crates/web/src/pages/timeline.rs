@@ -140,6 +140,11 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         ReportEvent::AccusedCorrected { from, to, reason } => {
             Some(format!("{} → {}: {reason}", unit(from), unit(to)))
         }
+        ReportEvent::LegalTypeCorrected { from, to, reason } => Some(format!(
+            "{} → {}: {reason}",
+            ctx.tr.t(&format!("legal_type-{from}")),
+            ctx.tr.t(&format!("legal_type-{to}"))
+        )),
         ReportEvent::Alerted { level, .. } | ReportEvent::AlertAcknowledged { level } => {
             Some(ctx.tr.t(&format!("alert-level-{level}")))
         }

@@ -346,6 +346,31 @@ pub async fn correct_accused_unit(
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await
 }
 
+/// The fields of [`correct_legal_type`]'s form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct LegalTypeCorrectionForm {
+    legal_type: String,
+    reason: String,
+}
+
+/// The report page's form that corrects the locked legal type of a report about police
+/// conduct: a leader above the accused, with a reason.
+pub async fn correct_legal_type(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm<LegalTypeCorrectionForm>,
+) -> Result<Response, PageError> {
+    let done = state
+        .hotline
+        .correct_legal_type(&actor, &case, &form.legal_type, &form.reason)
+        .await;
+    let shown = |message| Shown::refused(FormSlot::Conduct, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
 /// After a form on the report page: back to the report when it worked, else
 /// [`report_form_failed`].
 pub(crate) async fn back_to_report(

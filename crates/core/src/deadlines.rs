@@ -4,7 +4,7 @@
 
 use crate::Hotline;
 use chrono::{DateTime, Utc};
-use hotline_domain::deadline::{DeadlineRule, deadline, deadline_after_resumption};
+use hotline_domain::deadline::{Counted, DeadlineRule, running};
 use hotline_domain::unit::UnitShape;
 use hotline_domain::workflow::{Procedure, Stage};
 use hotline_domain::{LegalType, ReportStatus, UnitCode};
@@ -15,7 +15,8 @@ use hotline_store::{Due, ProcedureState};
 /// procedure; at a commune police, a crime source's hand-over within 24 hours (R3); a crime
 /// source's limit (R7), also once it came into the crime flow from a denunciation (R20); a
 /// denunciation's intake (R16), then its settlement (R18); a complaint's acceptance, then its
-/// decision (R22). Information with denunciation content (R15), public-order reports (R23),
+/// decision, then the second level's above (R22); a complaint about a procedural decision, the
+/// head's answer and the procuracy's (R13). Information with denunciation content (R15), public-order reports (R23),
 /// suspended matters (the clock stops) and decided or closed ones have none. Each counts from
 /// the report's receipt, or from the day its procedure's time started afresh
 /// (`ProcedureState::clock_start`: a petition, an acceptance, a reopening, the receipt by the
@@ -45,7 +46,14 @@ pub fn rule_for(
         (Some(Procedure::Denunciation), Accepted | Verifying) => {
             Some(DeadlineRule::DenunciationSettlement)
         }
+        // A complaint about a procedural decision: the head's seven days, then the
+        // procuracy's (R13).
+        (Some(Procedure::CrimeReport), ProcedureComplaint) => {
+            Some(DeadlineRule::ProceduralComplaint)
+        }
+        (Some(Procedure::CrimeReport), Appealed) => Some(DeadlineRule::ProcuracyComplaint),
         (Some(Procedure::Complaint), Triaged) => Some(DeadlineRule::ComplaintAcceptance),
+        (Some(Procedure::Complaint), Appealed) => Some(DeadlineRule::ComplaintSecondLevel),
         (Some(Procedure::Complaint), Accepted | Verifying) => Some(DeadlineRule::ComplaintDecision),
         _ => None,
     }
@@ -75,22 +83,15 @@ impl Hotline {
         let rule = rule_for(Procedure::of(legal_type), state.stage, at_commune)?;
         let from = state.clock_start.unwrap_or(received_at);
         let text = rule.text();
-        // A source of crime resumed after a suspension, or whose suspension the procuracy
-        // annulled, has one month from then (R8, R9; BLTTHS 2015 Art. 148, 149), whatever was
-        // left before.
-        if let (Some(_), Some(resumed)) = (text.after_resumption, state.resumed_at) {
-            return deadline_after_resumption(rule, resumed, &self.policy.calendar)
-                .ok()
-                .map(|d| Due {
-                    rule,
-                    due_at: d.due_at,
-                });
-        }
-        let extensions = state
-            .extensions
-            .min(u32::try_from(text.spans.len().saturating_sub(1)).unwrap_or(0));
-        let suspended = if text.pauses { state.suspended_days } else { 0 };
-        deadline(rule, from, extensions, suspended, &self.policy.calendar)
+        // Lenient with what is stored: more extensions than the rule has count as its last.
+        let counted = Counted {
+            extensions: state
+                .extensions
+                .min(u32::try_from(text.spans.len().saturating_sub(1)).unwrap_or(0)),
+            suspended_days: if text.pauses { state.suspended_days } else { 0 },
+            resumed_at: state.resumed_at,
+        };
+        running(rule, from, &counted, &self.policy.calendar)
             .ok()
             .map(|d| Due {
                 rule,

@@ -13,7 +13,7 @@ use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{
     PETITION_OFFER, PROCURACY_REFERRAL, Procedure, RequiredNotice, Stage,
 };
-use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Topic, Urgency};
+use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Role, Topic, Urgency};
 use hotline_store::{
     ConductMark, Handover, NewNote, NewNotice, ProcedureState, StaffMember, StoreError, Triage,
 };
@@ -171,15 +171,23 @@ impl Hotline {
             return Err(DomainError::field("unit", "stage").into());
         }
         // Before acceptance the competent unit's time runs from its receipt (BLTTHS Art. 147(1),
-        // LTC Art. 24, LKN Art. 27); once accepted, the time already running goes on.
-        let clock_start = matches!(
-            state.stage,
-            Stage::Received
-                | Stage::Triaged
-                | Stage::InformationOnly
-                | Stage::PreProcessing
-                | Stage::ToCrimeFlow
-        )
+        // LTC Art. 24, LKN Art. 27), the first time it receives it: sent back and forth, the
+        // time goes on. Once accepted, the time already running goes on.
+        let held_before = self
+            .store
+            .register_entries(detail.summary.id)
+            .await?
+            .iter()
+            .any(|entry| entry.unit == to.code);
+        let clock_start = (!held_before
+            && matches!(
+                state.stage,
+                Stage::Received
+                    | Stage::Triaged
+                    | Stage::InformationOnly
+                    | Stage::PreProcessing
+                    | Stage::ToCrimeFlow
+            ))
         .then(|| self.clock.now());
         let there = ProcedureState {
             clock_start: clock_start.or(state.clock_start),
@@ -216,6 +224,7 @@ impl Hotline {
                             to: &to.code,
                             reason: &reason,
                             stage: state.stage,
+                            extensions: state.extensions,
                             clock_start,
                             deadline,
                         },
@@ -437,7 +446,8 @@ impl Hotline {
     ) -> CoreResult<()> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
         let detail = self.store.report(&actor.visibility(), &case).await?;
-        if !actor.0.role.may_correct_accused() {
+        // A decision on the procedure: the head's, not the inspectorate's.
+        if !matches!(actor.0.role, Role::Director | Role::UnitLeader) {
             return Err(CoreError::Forbidden);
         }
         let (Some(accused), Some(from)) = (&detail.accused_unit, detail.summary.legal_type) else {
@@ -456,24 +466,38 @@ impl Hotline {
             return Err(DomainError::field("legal_type", "same").into());
         }
         let state = detail.procedure;
-        let stage = if matches!(
-            state.stage,
-            Stage::Received | Stage::Triaged | Stage::InformationOnly
-        ) {
-            Procedure::of(Some(to)).map_or(Stage::Triaged, |p| p.entry(detail.summary.channel))
-        } else if Procedure::of(Some(to)) == Procedure::of(Some(from)) {
+        let (from_procedure, to_procedure) = (Procedure::of(Some(from)), Procedure::of(Some(to)));
+        // A crime stays a crime (R1): only its kind is corrected. What turns out to be a crime
+        // goes by `send_to_crime_flow`, which keeps the decision and the register line.
+        let crime = Some(Procedure::CrimeReport);
+        let stage = if from_procedure == to_procedure {
             state.stage
+        } else if from_procedure != crime
+            && to_procedure != crime
+            && matches!(
+                state.stage,
+                Stage::Received | Stage::Triaged | Stage::InformationOnly
+            )
+        {
+            to_procedure.map_or(Stage::Triaged, |p| p.entry(detail.summary.channel))
         } else {
             return Err(DomainError::field("legal_type", "in_procedure").into());
+        };
+        // Another procedure starts its time afresh from receipt.
+        let corrected = if stage == state.stage {
+            ProcedureState { stage, ..state }
+        } else {
+            ProcedureState::at(stage)
         };
         let correction = hotline_store::TypeCorrection {
             from,
             to,
+            accused: &accused.code,
             from_stage: state.stage,
-            stage,
+            after: corrected,
             deadline: self.running_deadline(
                 Some(to),
-                &ProcedureState { stage, ..state },
+                &corrected,
                 &detail.summary.unit,
                 detail.summary.created_at,
             ),
@@ -504,6 +528,52 @@ impl Hotline {
                         StoreError::Conflict(_) => DomainError::field("legal_type", "moved").into(),
                         e => CoreError::from(e),
                     })
+            },
+        )
+        .await
+    }
+
+    /// Records that a report the actor can see came from the 113 line, or was handed over to
+    /// 114, 115 or 112 (R30): which line and who recorded it, when, in its history and the
+    /// audit chain. What was said stays in a note, sealed, not in the event.
+    pub async fn record_emergency_line(
+        &self,
+        actor: &Actor,
+        case: &str,
+        line: &str,
+        handed: bool,
+    ) -> CoreResult<()> {
+        use hotline_domain::workflow::EmergencyLine;
+        let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
+        if matches!(actor.0.role, Role::Administrator | Role::Auditor) {
+            return Err(CoreError::Forbidden);
+        }
+        let line: EmergencyLine = line
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::field("line", "unknown"))?;
+        // Reports come to the police from 113; they are handed to the other services.
+        if handed == (line == EmergencyLine::Police) {
+            return Err(DomainError::field("line", "direction").into());
+        }
+        let event = hotline_domain::ReportEvent::EmergencyLine { line, handed };
+        self.audited(
+            Some(actor.0.id),
+            AuditAction::ReportEmergencyLine,
+            case.as_str(),
+            &event.detail(),
+            async |audit| {
+                Ok(self
+                    .store
+                    .record_emergency_line(
+                        &actor.visibility(),
+                        &case,
+                        (line, handed),
+                        actor.0.id,
+                        audit.at(),
+                        audit,
+                    )
+                    .await?)
             },
         )
         .await
@@ -592,7 +662,12 @@ impl Hotline {
         } else {
             state.stage
         };
-        let state = ProcedureState { stage, ..state };
+        // Another procedure starts from receipt: a petition's day does not carry over.
+        let state = if Procedure::of(legal_type) == Procedure::of(detail.summary.legal_type) {
+            ProcedureState { stage, ..state }
+        } else {
+            ProcedureState::at(stage)
+        };
         let triage = Triage {
             legal_type,
             topic,
@@ -606,6 +681,7 @@ impl Hotline {
                 detail.summary.created_at,
             ),
             stage,
+            clock_start: state.clock_start,
             from_stage: detail.procedure.stage,
             hinted: {
                 let text = self.first_message_text(&detail.summary).await?;
@@ -768,7 +844,14 @@ impl Hotline {
             .procedure
             .clock_start
             .unwrap_or(detail.summary.created_at);
-        let text = crate::procedure::draft(required, &detail.summary, received, None, None);
+        let text = crate::procedure::draft(
+            required,
+            &detail.summary,
+            detail.procedure.stage,
+            received,
+            None,
+            None,
+        );
         Ok(NewNotice {
             kind: required.kind,
             recipient: required.to,

@@ -82,28 +82,42 @@ impl Hotline {
         {
             return Err(DomainError::field("action", "too_early").into());
         }
+        // An extension is granted before the time runs out, not after (BLTTHS Art. 147(2)).
+        if matches!(action, Action::Extend | Action::ExtendByProcuracy)
+            && let (Some(due), Some(decided)) =
+                (detail.summary.deadline, start_of(record.decided_on))
+            && decided >= due.due_at
+        {
+            return Err(DomainError::field("decided_on", "after_limit").into());
+        }
         let (after, switch_to) =
             procedure_after(procedure, action, &state, step.to, now, record.decided_on)?;
         let legal_type = switch_to.or(detail.summary.legal_type);
         // Notices counted from receipt count from the receipt by this procedure: the petition,
         // the day the report came into the crime flow or reached the competent unit.
         let received = state.clock_start.unwrap_or(detail.summary.created_at);
+        // A second complaint is settled by the head of the body above, never by those who
+        // decided the first (LKN Art. 33): the report goes up with the step.
+        let hand_to = match (procedure, action) {
+            (Procedure::Complaint, Action::Appeal) => {
+                self.store.unit(&detail.summary.unit).await?.parent
+            }
+            _ => None,
+        };
+        let holder = hand_to.as_ref().unwrap_or(&detail.summary.unit);
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
         let new = NewStep {
             from: state.stage,
             from_extensions: state.extensions,
+            from_legal_type: detail.summary.legal_type,
             action,
             after,
             switch_to,
+            deadline: self.running_deadline(legal_type, &after, holder, detail.summary.created_at),
+            hand_to: hand_to.clone(),
             status: crate::deadlines::status_of(after.stage),
-            deadline: self.running_deadline(
-                legal_type,
-                &after,
-                &detail.summary.unit,
-                detail.summary.created_at,
-            ),
             number: record.number.clone(),
             decided_on: record.decided_on,
             signer: record.signer.clone(),
@@ -120,6 +134,7 @@ impl Hotline {
                     let text = draft(
                         required,
                         &detail.summary,
+                        after.stage,
                         received,
                         record.number.as_deref(),
                         record.decided_on,
@@ -138,12 +153,18 @@ impl Hotline {
             Some(actor.0.id),
             AuditAction::ReportStep,
             case.as_str(),
-            &format!("action={action} to={}", after.stage),
+            &match &hand_to {
+                Some(unit) => format!("action={action} to={} unit={unit}", after.stage),
+                None => format!("action={action} to={}", after.stage),
+            },
             async |audit| {
                 self.store
                     .take_step(&actor.visibility(), &case, &new, audit)
                     .await
                     .map_err(|e| match e {
+                        StoreError::Conflict(what) if what == "accused" => {
+                            DomainError::field("action", "accused_above").into()
+                        }
                         StoreError::Conflict(_) => DomainError::field("action", "moved").into(),
                         e => CoreError::from(e),
                     })
@@ -281,21 +302,6 @@ fn procedure_after(
         ..*state
     };
     let crime = procedure == Procedure::CrimeReport;
-    // A decision to resume, or the procuracy's annulling a suspension, counts from its date,
-    // not before the suspension.
-    let decided = || {
-        let dated = decided_on.and_then(|day| {
-            VIETNAM
-                .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-                .single()
-                .map(|at| at.with_timezone(&Utc))
-        });
-        dated
-            .into_iter()
-            .chain(state.suspended_since)
-            .max()
-            .unwrap_or(now)
-    };
     match action {
         // After a resumption the month from it is all the time there is (BLTTHS Art. 149).
         Action::Extend | Action::ExtendByProcuracy if crime && state.resumed_at.is_some() => {
@@ -310,9 +316,17 @@ fn procedure_after(
                     .saturating_add(days_suspended(since, now));
             }
             after.suspended_since = None;
-            // A source of crime has one month from then (R8, R9).
+            // A source of crime has one month from the decision to resume (R9), or from the
+            // receipt of the procuracy's annulment, recorded on receipt (R8).
             if crime {
-                after.resumed_at = Some(decided());
+                after.resumed_at = Some(match action {
+                    Action::Resume => start_of(decided_on)
+                        .into_iter()
+                        .chain(state.suspended_since)
+                        .max()
+                        .unwrap_or(now),
+                    _ => now,
+                });
             }
         }
         Action::Accept if !crime => after.clock_start = Some(now),
@@ -327,6 +341,13 @@ fn procedure_after(
         Action::Reopen => after.clock_start = Some(now),
         // The law's time runs from the petition, not from the message before it.
         Action::RecordPetition => after.clock_start = Some(now),
+        // A complaint's answer is due from its receipt (R13).
+        Action::ReceiveComplaint => after.clock_start = Some(now),
+        // A second level has its own time, from the appeal, and its own extension (R13, R22).
+        Action::Appeal => {
+            after.clock_start = Some(now);
+            after.extensions = 0;
+        }
         // A crime denounced goes on as a source of crime received today (R20, BLTTHS 145).
         Action::SendToCrimeFlow => {
             let into = ProcedureState {
@@ -340,11 +361,20 @@ fn procedure_after(
     Ok((after, None))
 }
 
+/// 00:00 in Vietnam of `day`.
+fn start_of(day: Option<NaiveDate>) -> Option<DateTime<Utc>> {
+    VIETNAM
+        .from_local_datetime(&day?.and_hms_opt(0, 0, 0)?)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
 /// A notice's draft, in the words of an official letter; it names the report by its case
 /// number and never its reporter.
 pub(crate) fn draft(
     required: &RequiredNotice,
     report: &ReportSummary,
+    stage: Stage,
     received: DateTime<Utc>,
     number: Option<&str>,
     decided_on: Option<NaiveDate>,
@@ -407,7 +437,7 @@ pub(crate) fn draft(
              trong quyết định"
         ),
     };
-    let party = Party::of(report.legal_type);
+    let party = Party::of(report.legal_type, stage);
     let to = match required.to {
         Recipient::Procuracy => match required.kind {
             NoticeKind::ProcuracyReferral => {

@@ -573,6 +573,25 @@ async fn reported(h: &Hotline, text_of: &str, channel: Channel) -> String {
         .to_string()
 }
 
+/// A source of crime reported on the form, classified, accepted and in verification.
+async fn in_verification(
+    h: &Hotline,
+    (duty, head): (&hotline_core::Actor, &hotline_core::Actor),
+    text_of: &str,
+) -> String {
+    let case = reported(h, text_of, Channel::Web).await;
+    h.triage(duty, &case, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.take_step(head, &case, &decision("accept", "1/QĐ"))
+        .await
+        .unwrap();
+    h.take_step(head, &case, &note("begin_verification"))
+        .await
+        .unwrap();
+    case
+}
+
 fn classify<'a>(legal_type: &'a str) -> hotline_core::handling::TriageInput<'a> {
     hotline_core::handling::TriageInput {
         legal_type,
@@ -643,23 +662,14 @@ async fn a_crime_source_resumed_the_same_day_has_its_month_from_the_resumption()
 }
 
 /// R8: the procuracy annulling a suspension gives verification one month more, from its
-/// decision, recorded by the officers as received.
+/// receipt, recorded by the head.
 #[tokio::test]
 async fn a_suspension_the_procuracy_annuls_leaves_one_month() {
     use hotline_domain::workflow::Stage;
     let (_d, h, clock) = hotline().await;
     let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
     let head = member(&h, "qn.head", Role::UnitLeader).await;
-    let case = reported(&h, "Bị lừa đảo chiếm đoạt tiền qua mạng", Channel::Web).await;
-    h.triage(&duty, &case, &classify("crime_denunciation"))
-        .await
-        .unwrap();
-    h.take_step(&head, &case, &decision("accept", "1/QĐ"))
-        .await
-        .unwrap();
-    h.take_step(&head, &case, &note("begin_verification"))
-        .await
-        .unwrap();
+    let case = in_verification(&h, (&duty, &head), "Bị lừa đảo chiếm đoạt tiền qua mạng").await;
     clock.advance(chrono::Duration::days(21));
     h.take_step(&head, &case, &decision("suspend", "2/QĐ"))
         .await
@@ -671,14 +681,25 @@ async fn a_suspension_the_procuracy_annuls_leaves_one_month() {
         signer: "Viện trưởng VKSND tỉnh (demo)",
         ..decision("annul_suspension", "5/QĐ-VKS")
     };
-    h.take_step(&duty, &case, &annulled).await.unwrap();
+    // The head records it: a duty officer cannot push a limit out with a decision typed in.
+    assert!(matches!(
+        h.take_step(&duty, &case, &annulled).await,
+        Err(CoreError::Forbidden)
+    ));
+    h.take_step(&head, &case, &annulled).await.unwrap();
     let detail = h.report(&head, &case).await.unwrap().detail;
     assert_eq!(detail.procedure.stage, Stage::Verifying);
-    // One month from 1 February: Monday 1 March 2027.
+    // One month from its receipt on 1 February: Monday 1 March 2027.
     assert_eq!(
         detail.summary.deadline.unwrap().due_at,
         Utc.with_ymd_and_hms(2027, 3, 1, 17, 0, 0).unwrap()
     );
+    // That month is all there is: no extension, though none was granted before.
+    assert!(matches!(
+        h.take_step(&head, &case, &decision("extend", "6/QĐ")).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors)))
+            if errors.iter().any(|e| e.code == "after_resumption")
+    ));
 }
 
 #[tokio::test]
@@ -755,11 +776,16 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
             .is_err(),
         "the second extension is the procuracy's (R7)"
     );
-    h.take_step(&duty, &case, &decision("extend_by_procuracy", "4/QĐ-VKS"))
+    assert!(matches!(
+        h.take_step(&duty, &case, &decision("extend_by_procuracy", "4/QĐ-VKS"))
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    h.take_step(&head, &case, &decision("extend_by_procuracy", "4/QĐ-VKS"))
         .await
         .unwrap();
     assert!(
-        h.take_step(&duty, &case, &decision("extend_by_procuracy", "5/QĐ-VKS"))
+        h.take_step(&head, &case, &decision("extend_by_procuracy", "5/QĐ-VKS"))
             .await
             .is_err(),
         "no third extension"
@@ -830,6 +856,111 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
     assert!(steps.iter().all(|s| s.grounds.contains("(demo)")));
 }
 
+/// R13: a complaint about a decision not to prosecute is answered by the head within seven days
+/// of its receipt; taken to the procuracy, the procuracy has seven more, and its annulment
+/// reopens the verification with a time of its own.
+#[tokio::test]
+async fn a_complaint_about_a_procedural_decision_goes_to_the_head_then_the_procuracy() {
+    use hotline_domain::deadline::DeadlineRule;
+    use hotline_domain::workflow::Stage;
+    let (_d, h, clock) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let case = in_verification(&h, (&duty, &head), "Bị đánh gây thương tích trước cổng chợ").await;
+    h.take_step(&head, &case, &decision("decide_no_prosecute", "2/QĐ"))
+        .await
+        .unwrap();
+    let due = async |case: &str| h.report(&head, case).await.unwrap().detail.summary.deadline;
+    // Complained of on Monday 4 January 2027: the head answers by Monday 11.
+    clock.advance(chrono::Duration::days(3));
+    h.take_step(&duty, &case, &note("receive_complaint"))
+        .await
+        .unwrap();
+    let answer = due(&case).await.unwrap();
+    assert_eq!(answer.rule, DeadlineRule::ProceduralComplaint);
+    assert_eq!(
+        answer.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 11, 17, 0, 0).unwrap()
+    );
+    h.take_step(&head, &case, &decision("decide", "3/QĐ"))
+        .await
+        .unwrap();
+    assert_eq!(due(&case).await, None, "answered");
+    // Taken to the procuracy on Wednesday 6 January: its seven days end Wednesday 13.
+    clock.advance(chrono::Duration::days(2));
+    h.take_step(&duty, &case, &note("appeal")).await.unwrap();
+    let procuracy = due(&case).await.unwrap();
+    assert_eq!(procuracy.rule, DeadlineRule::ProcuracyComplaint);
+    assert_eq!(
+        procuracy.due_at,
+        Utc.with_ymd_and_hms(2027, 1, 13, 17, 0, 0).unwrap()
+    );
+    // The procuracy annuls the decision: verification reopens, 20 days from then.
+    h.take_step(&head, &case, &decision("reopen", "4/QĐ-VKS"))
+        .await
+        .unwrap();
+    let detail = h.report(&head, &case).await.unwrap().detail;
+    assert_eq!(detail.procedure.stage, Stage::Verifying);
+    assert_eq!(
+        detail.summary.deadline.unwrap().due_at,
+        Utc.with_ymd_and_hms(2027, 1, 26, 17, 0, 0).unwrap()
+    );
+}
+
+/// R30: a report is recorded as come from 113, or handed over to 114, 115 or 112, by the
+/// officer, in its history and the audit chain; nothing else is.
+#[tokio::test]
+async fn a_report_from_113_handed_to_115_is_recorded_both_ways() {
+    use hotline_domain::ReportEvent;
+    use hotline_domain::workflow::EmergencyLine;
+    let (_d, h, _) = hotline().await;
+    let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
+    let auditor = member(&h, "qn.auditor", Role::Auditor).await;
+    let case = reported(&h, "Có người ngã xe máy bất tỉnh ở ngã ba", Channel::Phone).await;
+    h.record_emergency_line(&duty, &case, "113", false)
+        .await
+        .unwrap();
+    h.record_emergency_line(&duty, &case, "115", true)
+        .await
+        .unwrap();
+    for (line, handed) in [("113", true), ("115", false), ("911", true)] {
+        assert!(matches!(
+            h.record_emergency_line(&duty, &case, line, handed).await,
+            Err(CoreError::Domain(_))
+        ));
+    }
+    assert!(matches!(
+        h.record_emergency_line(&auditor, &case, "114", true).await,
+        Err(CoreError::Forbidden)
+    ));
+    let events: Vec<_> = h
+        .report(&duty, &case)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .filter_map(|e| match e.what {
+            ReportEvent::EmergencyLine { line, handed } => Some((line, handed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (EmergencyLine::Police, false),
+            (EmergencyLine::Medical, true)
+        ]
+    );
+    let chain = h.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(
+        chain
+            .iter()
+            .filter(|e| e.action == "report.emergency_line" && e.subject == case)
+            .count(),
+        2
+    );
+}
+
 /// R6, LKN Art. 27: a transfer to the competent unit keeps the report where it stands in its
 /// procedure, with the extensions granted (so no ceiling is renewed); before acceptance the
 /// time runs from the receipt there. A closed report is not restarted by a transfer.
@@ -843,7 +974,7 @@ async fn a_transfer_keeps_the_procedure_and_starts_only_the_receiving_units_time
     let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
     let detail = async |case: &str| h.report(&director, case).await.unwrap().detail;
 
-    // A complaint handed in at the desk, sent on after four days to the competent unit: its
+    // A complaint handed in at the desk, sent on three days later to the competent unit: its
     // ten days of acceptance run from there (Monday 4 January 2027 to Thursday 14).
     let mut input = text("Khiếu nại quyết định xử phạt vi phạm hành chính của đội cảnh sát");
     input.province_code = Some(22);
@@ -878,6 +1009,12 @@ async fn a_transfer_keeps_the_procedure_and_starts_only_the_receiving_units_time
         due.due_at,
         Utc.with_ymd_and_hms(2027, 1, 14, 17, 0, 0).unwrap()
     );
+    // Sent back to a unit that held it before, its time goes on rather than starting again.
+    clock.advance(chrono::Duration::days(2));
+    h.transfer(&director, &complaint, "22", "trả lại đơn vị đã tiếp nhận")
+        .await
+        .unwrap();
+    assert_eq!(detail(&complaint).await.summary.deadline, Some(due));
 
     // A crime source extended twice keeps both extensions when sent on: no third.
     let crime = reported(&h, "Bị trộm két sắt trong nhà", Channel::Web).await;
@@ -1082,13 +1219,55 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
     h.take_step(&head, &complaint, &decision("decide", "15/QĐ"))
         .await
         .unwrap();
+    // The complainant disagrees: the second complaint goes to the head of the body above
+    // (LKN Art. 33), with 45 days from it, extended once to 60 (Art. 37); those who decided
+    // the first see it no more and take no step on it.
+    clock.advance(chrono::Duration::days(2));
+    let appealed_at = clock.now();
     h.take_step(&duty, &complaint, &note("appeal"))
         .await
         .unwrap();
-    h.take_step(&head, &complaint, &decision("close", "16/QĐ"))
+    assert!(h.report(&head, &complaint).await.is_err());
+    let ministry = member_of(&h, "bca.leader", Role::UnitLeader, "bca").await;
+    let above = h.report(&ministry, &complaint).await.unwrap().detail;
+    assert_eq!(above.summary.unit.as_str(), "bca");
+    assert_eq!(above.procedure.stage, Stage::Appealed);
+    let due = above.summary.deadline.unwrap();
+    assert_eq!(due.rule, DeadlineRule::ComplaintSecondLevel);
+    let second_level = |days| {
+        hotline_domain::deadline::span_end(
+            hotline_domain::deadline::Span::Days(days),
+            appealed_at,
+            0,
+            &hotline_domain::calendar::Calendar::default(),
+        )
+        .unwrap()
+        .0
+    };
+    assert_eq!(due.due_at, second_level(45));
+    h.take_step(&ministry, &complaint, &decision("extend", "16/GH"))
         .await
         .unwrap();
-    assert_eq!(stage(&complaint).await.procedure.stage, Stage::Closed);
+    let due = h
+        .report(&ministry, &complaint)
+        .await
+        .unwrap()
+        .detail
+        .summary
+        .deadline;
+    assert_eq!(due.unwrap().due_at, second_level(60));
+    h.take_step(&ministry, &complaint, &decision("close", "17/QĐ"))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.report(&ministry, &complaint)
+            .await
+            .unwrap()
+            .detail
+            .procedure
+            .stage,
+        Stage::Closed
+    );
 
     // A public-order report: answered and closed, no limit in law.
     let noise = reported(&h, "Quán karaoke hát to sau 23 giờ", Channel::Web).await;
@@ -1411,6 +1590,25 @@ async fn a_crime_by_an_officer_stays_in_the_criminal_procedure() {
     )
     .await
     .unwrap();
+    // A crime is never corrected out of the criminal procedure, even before acceptance (R1).
+    let triaged = reported(&h, "Bị trộm điện thoại ở bến xe", Channel::Web).await;
+    h.triage(&duty, &triaged, &classify("crime_denunciation"))
+        .await
+        .unwrap();
+    h.mark_police_conduct(&director, &triaged, accused.as_str(), Default::default())
+        .await
+        .unwrap();
+    for out in ["police_conduct", "feedback", "public_order"] {
+        assert!(matches!(
+            h.correct_legal_type(&director, &triaged, out, "ghi nhận nhầm loại tin")
+                .await,
+            Err(CoreError::Domain(_))
+        ));
+    }
+    assert_eq!(
+        detail(&triaged).await.summary.legal_type,
+        Some(LegalType::CrimeDenunciation)
+    );
     let view = h.report(&director, &crime).await.unwrap();
     assert_eq!(
         view.detail.summary.legal_type,

@@ -39,6 +39,9 @@ string_enum!(
         DenunciationSettlement => "denunciation_settlement",
         ComplaintAcceptance => "complaint_acceptance",
         ComplaintDecision => "complaint_decision",
+        ComplaintSecondLevel => "complaint_second_level",
+        ProceduralComplaint => "procedural_complaint",
+        ProcuracyComplaint => "procuracy_complaint",
         ProcuracyReferral => "procuracy_referral",
     }
 );
@@ -136,6 +139,30 @@ impl DeadlineRule {
                 after_resumption: None,
                 basis: "BLTTHS 2015 Điều 145 khoản 3, Điều 163 khoản 3; QĐ 565/QĐ-VKSTC Điều 4",
                 requirement: "R6, R14",
+            },
+            DeadlineRule::ComplaintSecondLevel => RuleText {
+                spans: &[Days(45), Days(60)],
+                extended_by: &["vụ việc phức tạp (Luật Khiếu nại Điều 37)"],
+                pauses: false,
+                after_resumption: None,
+                basis: "Luật Khiếu nại 2011 Điều 33, 37",
+                requirement: "R22",
+            },
+            DeadlineRule::ProceduralComplaint => RuleText {
+                spans: &[Days(7)],
+                extended_by: &[],
+                pauses: false,
+                after_resumption: None,
+                basis: "BLTTHS 2015 Điều 471 khoản 1",
+                requirement: "R13",
+            },
+            DeadlineRule::ProcuracyComplaint => RuleText {
+                spans: &[Days(7)],
+                extended_by: &[],
+                pauses: false,
+                after_resumption: None,
+                basis: "BLTTHS 2015 Điều 471 khoản 1, 475",
+                requirement: "R13",
             },
             DeadlineRule::ComplaintDecision => RuleText {
                 spans: &[Days(30), Days(45)],

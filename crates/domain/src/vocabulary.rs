@@ -42,6 +42,7 @@ string_enum!(
         LegalHold => "report.legal_hold",
         LegalHoldReleased => "report.legal_hold_released",
         ReporterAdded => "report.reporter_added",
+        EmergencyLine => "report.emergency_line",
         Replied => "report.replied",
         CallRecorded => "report.call_recorded",
         CallContentRecorded => "report.call_content_recorded",
@@ -70,7 +71,11 @@ pub enum ReportEvent {
         route: String,
     },
     /// The first answer, carrying the case number, was written.
-    Acknowledged,
+    /// The acknowledgement went out; `warned`: with the warning about knowingly false reports
+    /// (R12; absent from those recorded before it was sent).
+    Acknowledged {
+        warned: bool,
+    },
     Assigned {
         staff: StaffId,
     },
@@ -141,6 +146,12 @@ pub enum ReportEvent {
     LegalHoldReleased,
     /// The reporter wrote again (follow-up page, chat or mail).
     ReporterAdded,
+    /// The report came from an emergency line (`handed`: false), or was handed over to one
+    /// (true), recorded by the officer (R30).
+    EmergencyLine {
+        line: crate::workflow::EmergencyLine,
+        handed: bool,
+    },
     /// An officer answered the reporter.
     Replied,
     CallRecorded,
@@ -180,7 +191,7 @@ impl ReportEvent {
         use ReportEventKind as K;
         Some(match self {
             Self::Received { .. } => K::Received,
-            Self::Acknowledged => K::Acknowledged,
+            Self::Acknowledged { .. } => K::Acknowledged,
             Self::Assigned { .. } => K::Assigned,
             Self::Unassigned => K::Unassigned,
             Self::Transferred { .. } => K::Transferred,
@@ -199,6 +210,7 @@ impl ReportEvent {
             Self::LegalHold => K::LegalHold,
             Self::LegalHoldReleased => K::LegalHoldReleased,
             Self::ReporterAdded => K::ReporterAdded,
+            Self::EmergencyLine { .. } => K::EmergencyLine,
             Self::Replied => K::Replied,
             Self::CallRecorded => K::CallRecorded,
             Self::CallContentRecorded => K::CallContentRecorded,
@@ -211,7 +223,8 @@ impl ReportEvent {
     /// The detail as stored.
     pub fn detail(&self) -> String {
         match self {
-            Self::Acknowledged
+            Self::Acknowledged { warned: true } => "warned=1".to_owned(),
+            Self::Acknowledged { warned: false }
             | Self::Unassigned
             | Self::Noted
             | Self::LegalHold
@@ -237,6 +250,9 @@ impl ReportEvent {
                 format!("from={from} to={to} reason={reason}")
             }
             Self::PoliceConduct { accused_unit } => format!("accused_unit={accused_unit}"),
+            Self::EmergencyLine { line, handed } => {
+                format!("line={line} handed={}", u8::from(*handed))
+            }
             Self::Triaged {
                 urgency,
                 legal_type,
@@ -319,7 +335,9 @@ impl ReportEvent {
                 // Reports received before routing was recorded have none.
                 route: d.rest("route").unwrap_or_default().to_owned(),
             },
-            K::Acknowledged => Self::Acknowledged,
+            K::Acknowledged => Self::Acknowledged {
+                warned: d.value("warned") == Some("1"),
+            },
             K::Assigned => Self::Assigned {
                 staff: StaffId(d.parse("staff")?),
             },
@@ -386,6 +404,10 @@ impl ReportEvent {
             K::LegalHold => Self::LegalHold,
             K::LegalHoldReleased => Self::LegalHoldReleased,
             K::ReporterAdded => Self::ReporterAdded,
+            K::EmergencyLine => Self::EmergencyLine {
+                line: d.parse("line")?,
+                handed: d.value("handed") == Some("1"),
+            },
             K::Replied => Self::Replied,
             K::CallRecorded => Self::CallRecorded,
             K::CallContentRecorded => Self::CallContentRecorded,
@@ -499,6 +521,7 @@ string_enum!(
         ReportOpened => "report.opened",
         ReportPoliceConduct => "report.police_conduct",
         ReportReplied => "report.replied",
+        ReportEmergencyLine => "report.emergency_line",
         ReportStep => "report.step",
         ReportTransferred => "report.transferred",
         ReportTriaged => "report.triaged",
@@ -573,7 +596,8 @@ mod tests {
                 unit: unit("22"),
                 route: "2025-07-01,any,*,22,provincial_police".into(),
             },
-            ReportEvent::Acknowledged,
+            ReportEvent::Acknowledged { warned: true },
+            ReportEvent::Acknowledged { warned: false },
             ReportEvent::Assigned { staff: StaffId(7) },
             ReportEvent::Unassigned,
             ReportEvent::Transferred {
@@ -645,6 +669,14 @@ mod tests {
             ReportEvent::LegalHold,
             ReportEvent::LegalHoldReleased,
             ReportEvent::ReporterAdded,
+            ReportEvent::EmergencyLine {
+                line: crate::workflow::EmergencyLine::Medical,
+                handed: true,
+            },
+            ReportEvent::EmergencyLine {
+                line: crate::workflow::EmergencyLine::Police,
+                handed: false,
+            },
             ReportEvent::Replied,
             ReportEvent::CallRecorded,
             ReportEvent::CallContentRecorded,

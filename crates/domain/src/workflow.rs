@@ -182,13 +182,13 @@ const CRIME_REPORT: &[Step] = &[
         Decision,
         "BLTTHS Điều 147 khoản 2, 3",
     ),
-    // The second extension is the procuracy's (R7): officers record it as received, with the
+    // The second extension is the procuracy's (R7): the head records it as received, with the
     // procuracy's number, date and signer.
     step(
         S::Verifying,
         A::ExtendByProcuracy,
         S::Verifying,
-        OFFICERS,
+        LEADERS,
         Decision,
         "BLTTHS Điều 147 khoản 2",
     ),
@@ -208,15 +208,15 @@ const CRIME_REPORT: &[Step] = &[
         Decision,
         "BLTTHS Điều 149",
     ),
-    // The procuracy annulled the suspension: verification goes on, one month at most (R8).
-    // The decision is the procuracy's; officers record it as received.
+    // The procuracy annulled the suspension: verification goes on, one month at most from
+    // the annulment's receipt (R8). The decision is the procuracy's; the head records it.
     step(
         S::Suspended,
         A::AnnulSuspension,
         S::Verifying,
-        OFFICERS,
+        LEADERS,
         Decision,
-        "BLTTHS Điều 148 (sửa đổi 2021)",
+        "BLTTHS Điều 148 khoản 2 (sửa đổi 2021)",
     ),
     // A denunciation found to be a crime (R20) is accepted as a source of crime, as one
     // classified on receipt.
@@ -268,6 +268,49 @@ const CRIME_REPORT: &[Step] = &[
         Decision,
         "BLTTHS Điều 471, 475",
     ),
+    // The head's answer to a procedural complaint (R13): within seven days; the complainant
+    // may take it to the procuracy within three, which answers within seven. The procuracy's
+    // answer is recorded here: annulled, verification reopens; upheld, the matter closes.
+    step(
+        S::ProcedureComplaint,
+        A::Decide,
+        S::Decided,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 471 khoản 1",
+    ),
+    step(
+        S::Decided,
+        A::Appeal,
+        S::Appealed,
+        OFFICERS,
+        Note,
+        "BLTTHS Điều 471 khoản 1",
+    ),
+    step(
+        S::Decided,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Note,
+        "BLTTHS Điều 471",
+    ),
+    step(
+        S::Appealed,
+        A::Reopen,
+        S::Verifying,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 471, 475",
+    ),
+    step(
+        S::Appealed,
+        A::Close,
+        S::Closed,
+        LEADERS,
+        Decision,
+        "BLTTHS Điều 471, 475",
+    ),
     step(
         S::DecidedNoProsecute,
         A::Close,
@@ -305,8 +348,19 @@ pub const PROCURACY_REFERRAL: RequiredNotice = notice(
 pub const CONFLICT_HANDOVER_REASON: &str =
     "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
 
+/// The warning every acknowledgement carries (R12): knowingly false reporting has its
+/// liability (BLTTHS Art. 144(5)). The web form shows it before sending.
+pub const FALSE_REPORT_WARNING: &str = "Lưu ý: người nào cố ý tố giác, báo tin về tội phạm sai \
+sự thật thì tùy tính chất, mức độ có thể bị xử lý kỷ luật, xử phạt vi phạm hành chính hoặc truy \
+cứu trách nhiệm hình sự (Điều 144 khoản 5 Bộ luật Tố tụng hình sự).";
+
+/// Why a complaint decided at first level goes to the unit above (LKN Art. 33): the handover's
+/// reason.
+pub const SECOND_LEVEL_HANDOVER_REASON: &str =
+    "Khiếu nại lần hai: chuyển người có thẩm quyền cấp trên giải quyết (Luật Khiếu nại Điều 33)";
+
 /// Why a denunciation with the signs of a crime is handled as a source of crime (R20).
-pub const CRIME_FLOW_BASIS: &str = "NĐ 22/2019 Điều 5; BLTTHS Điều 144, 145";
+pub const CRIME_FLOW_BASIS: &str = "NĐ 22/2019 Điều 1 khoản 2; BLTTHS Điều 144, 145";
 
 /// B: denunciations about officers (LTC 2018; NĐ 22/2019 as amended by NĐ 224/2025).
 const DENUNCIATION: &[Step] = &[
@@ -431,7 +485,7 @@ const DENUNCIATION: &[Step] = &[
         "BLTTHS Chương XXXIII",
     ),
     // A denunciation with the signs of a crime leaves the Law on Denunciations for the crime
-    // flow (R20): from wherever it stands before a conclusion, by chat or call included (a
+    // flow (R20): from wherever it stands, its conclusion included, by chat or call (a
     // source of crime needs no signed petition, BLTTHS 144), the report itself goes on as a
     // source of crime received that day.
     step(
@@ -473,6 +527,23 @@ const DENUNCIATION: &[Step] = &[
         LEADERS,
         Decision,
         CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::Suspended,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    // A conclusion that finds the signs of a crime sends the file on (LTC Art. 36).
+    step(
+        S::Concluded,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        "Luật Tố cáo Điều 36; BLTTHS Điều 144, 145",
     ),
     // A crime in judicial work by an investigator or detention staff is investigated by the
     // Supreme Procuracy's investigation body, never by the police (R14): once found, the file
@@ -585,6 +656,8 @@ const COMPLAINT: &[Step] = &[
         Decision,
         "Luật Khiếu nại Điều 31",
     ),
+    // A second complaint goes to the head of the body above (LKN Art. 33): the report is handed
+    // up with the step, and the second level's time runs from it (Art. 37).
     step(
         S::Decided,
         A::Appeal,
@@ -592,6 +665,14 @@ const COMPLAINT: &[Step] = &[
         OFFICERS,
         Note,
         "Luật Khiếu nại Điều 33, 37",
+    ),
+    step(
+        S::Appealed,
+        A::Extend,
+        S::Appealed,
+        LEADERS,
+        Decision,
+        "Luật Khiếu nại Điều 37",
     ),
     step(
         S::Appealed,
@@ -696,6 +777,17 @@ impl Procedure {
 }
 
 string_enum!(
+    /// The national emergency lines (R30): 113 police, 114 fire and rescue, 115 medical, 112
+    /// disaster and search-and-rescue (the provincial military command's, linked to the others).
+    EmergencyLine (|_| DomainError::field("line", "unknown")) {
+        Police => "113",
+        Fire => "114",
+        Medical => "115",
+        Rescue => "112",
+    }
+);
+
+string_enum!(
     /// Who brought a report, as the law names them (the words of its receipt record and its
     /// notices): a person reporting a crime (tố giác, BLTTHS Art. 144(2)); whoever gives
     /// information about one (tin báo, Art. 144(3)), and anyone whose report is not classified
@@ -711,9 +803,11 @@ string_enum!(
 );
 
 impl Party {
-    /// Who brought a report of `legal_type`.
-    pub fn of(legal_type: Option<LegalType>) -> Self {
+    /// Who brought a report of `legal_type` at `stage`: information about an officer is not a
+    /// denunciation until a petition comes (R15).
+    pub fn of(legal_type: Option<LegalType>, stage: Stage) -> Self {
         match legal_type {
+            Some(LegalType::PoliceConduct) if stage == Stage::InformationOnly => Party::Informant,
             Some(LegalType::CrimeDenunciation) => Party::CrimeDenouncer,
             Some(LegalType::ProsecutionRequest) => Party::RequestingBody,
             Some(LegalType::PoliceConduct) => Party::Denouncer,
@@ -727,7 +821,7 @@ impl Party {
         match self {
             Party::CrimeDenouncer => "người tố giác",
             Party::Informant => "người báo tin",
-            Party::RequestingBody => "cơ quan, tổ chức kiến nghị khởi tố",
+            Party::RequestingBody => "cơ quan nhà nước kiến nghị khởi tố",
             Party::Denouncer => "người tố cáo",
             Party::Complainant => "người khiếu nại",
         }
@@ -835,6 +929,23 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         notice(K::Resumption, Procuracy, Days(3), false, "BLTTHS Điều 149"),
         notice(K::Resumption, Reporter, Days(3), false, "BLTTHS Điều 149"),
     ];
+    // A reopening is told as a resumption is: the procuracy sees every one.
+    const REOPEN: &[RequiredNotice] = &[
+        notice(
+            K::Resumption,
+            Procuracy,
+            Days(3),
+            false,
+            "BLTTHS Điều 471, 475",
+        ),
+        notice(
+            K::Resumption,
+            Reporter,
+            Days(3),
+            false,
+            "BLTTHS Điều 471, 475",
+        ),
+    ];
     const NO_PROSECUTE: &[RequiredNotice] = &[
         notice(
             K::NoProsecution,
@@ -905,6 +1016,7 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         (Procedure::CrimeReport, Action::Accept) => ACCEPT,
         (Procedure::CrimeReport, Action::Suspend) => SUSPEND,
         (Procedure::CrimeReport, Action::Resume) => RESUME,
+        (Procedure::CrimeReport, Action::Reopen) => REOPEN,
         (Procedure::CrimeReport, Action::DecideNoProsecute) => NO_PROSECUTE,
         (Procedure::CrimeReport, Action::DecideProsecute) => PROSECUTE,
         _ => &[],

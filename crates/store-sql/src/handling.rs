@@ -3,7 +3,9 @@
 use crate::rows::{Columns, note, report_summary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::workflow::CONFLICT_HANDOVER_REASON;
+use hotline_domain::workflow::{
+    CONFLICT_HANDOVER_REASON, EmergencyLine, SECOND_LEVEL_HANDOVER_REASON,
+};
 use hotline_domain::{CaseNumber, LegalType, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     AccusedCorrection, Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note,
@@ -236,13 +238,14 @@ impl<DB> Handling for SqlStore<DB> {
         // restarts a procedure nor renews its ceilings.
         sqlx::query(
             "UPDATE reports SET clock_start = COALESCE($1, clock_start), deadline_rule = $2, \
-             due_at = $3 WHERE id = $4 AND stage = $5 RETURNING id",
+             due_at = $3 WHERE id = $4 AND stage = $5 AND extensions = $6 RETURNING id",
         )
         .bind(handover.clock_start)
         .bind(handover.deadline.map(|d| d.rule.as_str()))
         .bind(handover.deadline.map(|d| d.due_at))
         .bind(id)
         .bind(handover.stage.as_str())
+        .bind(i64::from(handover.extensions))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -345,19 +348,28 @@ impl<DB> Handling for SqlStore<DB> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
         let deadline = correction.deadline;
+        let after = &correction.after;
         sqlx::query(
             "UPDATE reports SET legal_type = $1, stage = $2, deadline_rule = $3, due_at = $4, \
-             updated_at = $5 WHERE id = $6 AND legal_type = $7 AND stage = $8 \
-             AND accused_unit_code IS NOT NULL RETURNING id",
+             updated_at = $5, extensions = $9, suspended_days = $10, suspended_since = $11, \
+             clock_start = $12, resumed_at = $13 \
+             WHERE id = $6 AND legal_type = $7 AND stage = $8 AND accused_unit_code = $14 \
+             RETURNING id",
         )
         .bind(correction.to.as_str())
-        .bind(correction.stage.as_str())
+        .bind(after.stage.as_str())
         .bind(deadline.map(|d| d.rule.as_str()))
         .bind(deadline.map(|d| d.due_at))
         .bind(at)
         .bind(id)
         .bind(correction.from.as_str())
         .bind(correction.from_stage.as_str())
+        .bind(i64::from(after.extensions))
+        .bind(i64::from(after.suspended_days))
+        .bind(after.suspended_since)
+        .bind(after.clock_start)
+        .bind(after.resumed_at)
+        .bind(correction.accused.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -387,8 +399,8 @@ impl<DB> Handling for SqlStore<DB> {
             "UPDATE reports SET legal_type = $1, topic = $2, urgency = $3, province_code = $4, \
              commune_code = $5, updated_at = $6, \
              status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
-             deadline_rule = $8, due_at = $9, stage = $10 WHERE id = $7 AND stage = $11 \
-             RETURNING id",
+             deadline_rule = $8, due_at = $9, stage = $10, clock_start = $12 \
+             WHERE id = $7 AND stage = $11 RETURNING id",
         )
         .bind(triage.legal_type.map(|t| t.as_str()))
         .bind(triage.topic.map(|t| t.as_str()))
@@ -401,6 +413,7 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(triage.deadline.map(|d| d.due_at))
         .bind(triage.stage.as_str())
         .bind(triage.from_stage.as_str())
+        .bind(triage.clock_start)
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -412,6 +425,29 @@ impl<DB> Handling for SqlStore<DB> {
             place: triage.commune_code.or(triage.province_code),
             hinted: triage.hinted,
         };
+        Self::record_event(&mut tx, id, actor, &event, at).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn record_emergency_line(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        (line, handed): (EmergencyLine, bool),
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let event = ReportEvent::EmergencyLine { line, handed };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
@@ -558,7 +594,8 @@ impl<DB> Handling for SqlStore<DB> {
             "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
              suspended_since = $5, clock_start = $6, resumed_at = $7, deadline_rule = $8, \
              due_at = $9, updated_at = $10, legal_type = COALESCE($11, legal_type) \
-             WHERE id = $12 AND stage = $13 AND extensions = $14 RETURNING channel, unit_code",
+             WHERE id = $12 AND stage = $13 AND extensions = $14 \
+             AND COALESCE(legal_type, '') = $15 RETURNING channel, unit_code",
         )
         .bind(after.stage.as_str())
         .bind(step.status.as_str())
@@ -574,6 +611,7 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(id)
         .bind(step.from.as_str())
         .bind(i64::from(step.from_extensions))
+        .bind(step.from_legal_type.map_or("", LegalType::as_str))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -616,6 +654,16 @@ impl<DB> Handling for SqlStore<DB> {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        if let Some(to) = &step.hand_to {
+            Self::hand_over(
+                &mut tx,
+                id,
+                (to, SECOND_LEVEL_HANDOVER_REASON),
+                step.actor,
+                step.at,
+            )
+            .await?;
+        }
         Self::insert_notices(&mut tx, id, &step.notices, step.at).await?;
         let event = ReportEvent::Step {
             action: step.action,

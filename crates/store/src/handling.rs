@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::vocabulary::OfferedHints;
-use hotline_domain::workflow::{Action, NoticeKind, Recipient, Stage};
+use hotline_domain::workflow::{Action, EmergencyLine, NoticeKind, Recipient, Stage};
 use hotline_domain::{
     CaseNumber, LegalType, ReportId, ReportStatus, StaffId, Topic, UnitCode, Urgency,
 };
@@ -89,6 +89,17 @@ pub trait Handling: Send + Sync {
         at: DateTime<Utc>,
         audit: Audited<'_>,
     ) -> StoreResult<()>;
+    /// Records that a visible report came from an emergency line (`handed`: false) or was
+    /// handed over to one (R30), as its event.
+    async fn record_emergency_line(
+        &self,
+        visibility: &Visibility,
+        case: &CaseNumber,
+        (line, handed): (EmergencyLine, bool),
+        actor: StaffId,
+        at: DateTime<Utc>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
     /// Adds an internal note to a report, with its words and its event.
     async fn add_note(&self, note: &NewNote, audit: Audited<'_>) -> StoreResult<i64>;
     /// A report's notes, oldest first.
@@ -145,8 +156,9 @@ pub trait Handling: Send + Sync {
 pub struct Handover<'a> {
     pub to: &'a UnitCode,
     pub reason: &'a str,
-    /// The stage as read: `Conflict("stage")` if a step moved it meanwhile.
+    /// The stage and extensions as read: `Conflict("stage")` if a step moved it meanwhile.
     pub stage: Stage,
+    pub extensions: u32,
     /// When its time starts at the receiving unit (`None`: as before).
     pub clock_start: Option<DateTime<Utc>>,
     /// The limit running there.
@@ -188,9 +200,11 @@ pub struct TypeCorrection<'a> {
     /// The type as read: `Conflict` if it is another now.
     pub from: LegalType,
     pub to: LegalType,
-    /// The stage as read, and the one it enters.
+    /// The accused's unit as read: `Conflict` if another is named now.
+    pub accused: &'a UnitCode,
+    /// The stage as read, and the procedure as it stands after.
     pub from_stage: Stage,
-    pub stage: Stage,
+    pub after: ProcedureState,
     pub deadline: Option<Due>,
     pub reason: &'a str,
 }
@@ -252,6 +266,8 @@ pub struct NewStep {
     pub from: Stage,
     /// The extensions granted before the step: two extensions at once cannot both pass.
     pub from_extensions: u32,
+    /// The legal type as read: a correction meanwhile makes the step `Conflict("stage")`.
+    pub from_legal_type: Option<LegalType>,
     pub action: Action,
     /// The procedure as it stands after the step.
     pub after: ProcedureState,
@@ -259,6 +275,8 @@ pub struct NewStep {
     /// denunciation found to be a crime goes into the crime flow); it is then entered in its
     /// unit's register again, received that day.
     pub switch_to: Option<LegalType>,
+    /// The unit the report goes to with the step (a second complaint to the body above).
+    pub hand_to: Option<UnitCode>,
     pub status: ReportStatus,
     pub deadline: Option<Due>,
     pub number: Option<String>,
@@ -357,8 +375,10 @@ pub struct Triage {
     pub commune_code: Option<u32>,
     /// The time limit that runs once it is classified so.
     pub deadline: Option<Due>,
-    /// The stage it enters in its procedure.
+    /// The stage it enters in its procedure, and when that procedure's time started when not
+    /// at receipt (none once it enters another procedure).
     pub stage: Stage,
+    pub clock_start: Option<DateTime<Utc>>,
     /// The stage it was read at: a step taken meanwhile makes the triage `Conflict("stage")`.
     pub from_stage: Stage,
     /// What the text suggested (legal type, topic, urgency), kept with the event to measure

@@ -685,9 +685,14 @@ impl Hotline {
         if template.trim().is_empty() || !can_answer {
             return Ok(());
         }
-        let text = template
-            .replace("{case}", case.as_str())
-            .replace("{code}", code);
+        // The law's warning goes with it whatever the configured words (R12).
+        let text = format!(
+            "{}\n\n{}",
+            template
+                .replace("{case}", case.as_str())
+                .replace("{code}", code),
+            hotline_domain::workflow::FALSE_REPORT_WARNING
+        );
         let detail = self
             .store
             .report(&Visibility::Subtree("/".into()), case)
@@ -698,7 +703,7 @@ impl Hotline {
             author: None,
             text: &text,
             evidence: &[],
-            event: ReportEvent::Acknowledged,
+            event: ReportEvent::Acknowledged { warned: true },
             via: Some((account.platform, account.name.as_str(), &key)),
         };
         // Taken in before (`None`) when a crash came between the report and this.

@@ -107,7 +107,8 @@ pub enum Command {
     Deadline {
         /// crime_source, crime_classification, commune_transfer, receipt_notice,
         /// denunciation_intake, denunciation_settlement, complaint_acceptance,
-        /// complaint_decision or procuracy_referral.
+        /// complaint_decision, complaint_second_level, procedural_complaint, procuracy_complaint
+        /// or procuracy_referral.
         #[arg(long)]
         rule: String,
         /// When the time starts, in Vietnam: `2026-03-02` or `2026-03-02T21:15`.

@@ -62,6 +62,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         commune_code: Some(commune),
         deadline: Some(due),
         stage: Stage::Triaged,
+        clock_start: None,
         from_stage: Stage::Received,
         hinted: Some(OfferedHints {
             legal_type: LegalType::CrimeDenunciation,
@@ -309,9 +310,11 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
     let step = NewStep {
         from: Stage::Received,
         from_extensions: 0,
+        from_legal_type: None,
         action: Action::Accept,
         after: accepted,
         switch_to: None,
+        hand_to: None,
         status: ReportStatus::InProgress,
         deadline: None,
         number: Some("12/QĐ-CSHS".into()),
@@ -465,5 +468,51 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
             sent.sent_by.as_deref()
         ),
         (Some(at(4, 0)), Some("web"), Some("Lãnh đạo"))
+    );
+
+    // A step that moves the report into another procedure gives it its type and a register
+    // line of its own; read with another type, it is refused.
+    let lines_before = store.register_entries(receipt.report).await.unwrap().len();
+    let into_crime_flow = NewStep {
+        from: Stage::Accepted,
+        from_extensions: 0,
+        from_legal_type: None,
+        action: Action::SendToCrimeFlow,
+        after: ProcedureState {
+            clock_start: Some(at(5, 0)),
+            resumed_at: Some(at(5, 1)),
+            ..ProcedureState::at(Stage::ToCrimeFlow)
+        },
+        switch_to: Some(LegalType::CrimeDenunciation),
+        at: at(5, 0),
+        notices: Vec::new(),
+        ..step.clone()
+    };
+    let misread = NewStep {
+        from_legal_type: Some(LegalType::PoliceConduct),
+        ..into_crime_flow.clone()
+    };
+    assert!(matches!(
+        store
+            .take_step(&mine, &receipt.case_number, &misread, audited())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .take_step(&mine, &receipt.case_number, &into_crime_flow, audited())
+        .await
+        .unwrap();
+    let detail = store.report(&mine, &receipt.case_number).await.unwrap();
+    assert_eq!(
+        detail.summary.legal_type,
+        Some(LegalType::CrimeDenunciation)
+    );
+    assert_eq!(detail.procedure, into_crime_flow.after);
+    let lines = store.register_entries(receipt.report).await.unwrap();
+    assert_eq!(lines.len(), lines_before + 1);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.unit == qn && l.received_at == at(5, 0) && l.transferred_from.is_none())
     );
 }

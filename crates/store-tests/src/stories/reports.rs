@@ -9,8 +9,8 @@ use hotline_domain::{
 };
 use hotline_store::{
     AccusedCorrection, AssigneeFilter, ConductMark, NewAttachment, NewMessage, NewReport, NewStaff,
-    PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store, StoreError,
-    Visibility,
+    ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store,
+    StoreError, TypeCorrection, Visibility,
 };
 use std::sync::Arc;
 
@@ -277,6 +277,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     to,
                     reason: "chuyển xử lý",
                     stage: Stage::InformationOnly,
+                    extensions: 0,
                     clock_start: None,
                     deadline: None,
                 },
@@ -303,6 +304,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 to: &UnitCode::province(22),
                 reason: "chuyển xử lý",
                 stage: Stage::Triaged,
+                extensions: 0,
                 clock_start: Some(at(6, 12)),
                 deadline: None,
             },
@@ -331,6 +333,65 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             .await,
         Err(StoreError::Conflict(_))
     ));
+
+    // The locked type is corrected only as it was read: type, stage and accused.
+    let correction = |from, accused| TypeCorrection {
+        from,
+        to: LegalType::CrimeInformation,
+        accused,
+        from_stage: Stage::InformationOnly,
+        after: ProcedureState::at(Stage::InformationOnly),
+        deadline: None,
+        reason: "ghi nhận nhầm loại tin",
+    };
+    let accused = UnitCode::province(22);
+    for stale in [
+        correction(LegalType::PoliceConduct, &accused),
+        correction(LegalType::CrimeDenunciation, &commune),
+    ] {
+        assert!(matches!(
+            store
+                .correct_legal_type(
+                    &everything,
+                    &about_director,
+                    &stale,
+                    inspector,
+                    at(6, 12),
+                    audited()
+                )
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+    store
+        .correct_legal_type(
+            &everything,
+            &about_director,
+            &correction(LegalType::CrimeDenunciation, &accused),
+            inspector,
+            at(6, 12),
+            audited(),
+        )
+        .await
+        .unwrap();
+    let corrected = store.report(&everything, &about_director).await.unwrap();
+    assert_eq!(
+        corrected.summary.legal_type,
+        Some(LegalType::CrimeInformation)
+    );
+    let event = store
+        .events(corrected.summary.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(event.what.kind_str(), "report.legal_type_corrected");
+    assert!(
+        event
+            .what
+            .detail()
+            .contains("reason=ghi nhận nhầm loại tin")
+    );
 }
 
 pub async fn an_inbox_filters_orders_pages_and_counts(store: Arc<dyn Store>) {

@@ -211,7 +211,7 @@ pub async fn receipt_record(
         .unwrap_or_default();
     let who = ctx.tr.t(&format!(
         "party-{}",
-        hotline_domain::workflow::Party::of(summary.legal_type)
+        hotline_domain::workflow::Party::of(summary.legal_type, detail.procedure.stage)
     ));
     let page = ReceiptRecordPage {
         c: Chrome::new(&ctx, Some(&actor)),

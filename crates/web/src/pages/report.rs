@@ -26,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(reveal_text_item),
         )
         .route("/console/reports/{case}/legal-hold", post(legal_hold))
+        .route(
+            "/console/reports/{case}/emergency-line",
+            post(emergency_line),
+        )
         .route("/console/reports/{case}/reply", post(reply))
         .route("/console/reports/{case}/assign", post(assign))
         .route("/console/reports/{case}/triage", post(triage))

@@ -140,6 +140,10 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
         ReportEvent::AccusedCorrected { from, to, reason } => {
             Some(format!("{} → {}: {reason}", unit(from), unit(to)))
         }
+        ReportEvent::EmergencyLine { line, handed } => Some(ctx.tr.t(&format!(
+            "emergency-line-{}-{line}",
+            if *handed { "to" } else { "from" }
+        ))),
         ReportEvent::LegalTypeCorrected { from, to, reason } => Some(format!(
             "{} → {}: {reason}",
             ctx.tr.t(&format!("legal_type-{from}")),
@@ -208,7 +212,8 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
             }
             Some(parts.join(", "))
         }
-        ReportEvent::Acknowledged
+        ReportEvent::Acknowledged { warned: true } => Some(ctx.tr.t("event-warned")),
+        ReportEvent::Acknowledged { warned: false }
         | ReportEvent::Unassigned
         | ReportEvent::Noted
         | ReportEvent::LegalHold

@@ -227,6 +227,37 @@ pub async fn legal_hold(
     .await
 }
 
+/// The fields of [`emergency_line`]'s form: `from:113`, or `to:` 114, 115 or 112.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EmergencyLineForm {
+    link: String,
+}
+
+/// The report page's form recording that the report came from 113 or was handed over to 114,
+/// 115 or 112 (R30).
+pub async fn emergency_line(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(case): Path<String>,
+    PostedForm(form): PostedForm<EmergencyLineForm>,
+) -> Result<Response, PageError> {
+    let done = match form.link.split_once(':') {
+        Some((direction @ ("from" | "to"), line)) => {
+            state
+                .hotline
+                .record_emergency_line(&actor, &case, line, direction == "to")
+                .await
+        }
+        _ => Err(CoreError::Domain(hotline_domain::DomainError::field(
+            "line", "unknown",
+        ))),
+    };
+    let shown = |message| Shown::refused(FormSlot::Emergency, message);
+    back_to_report(&state, &ctx, &actor, &case, done, shown, "error-forbidden").await
+}
+
 /// The fields of [`assign`]'s form.
 #[derive(Default, Deserialize)]
 #[serde(default)]

@@ -40,6 +40,7 @@ pub(crate) struct ReportPage {
     can_hold: bool,
     occurred: Option<String>,
     protection: bool,
+    emergency_error: Option<String>,
     hold_error: Option<String>,
     /// Who the report is handed to.
     assignee: Option<String>,
@@ -234,6 +235,7 @@ pub(crate) enum FormSlot {
     Triage,
     Merge,
     Step,
+    Emergency,
 }
 
 impl Shown {
@@ -595,6 +597,7 @@ pub(crate) async fn report_response(
         protection: view.detail.protection_requested,
         can_hold: actor.0.role.may_place_legal_hold(),
         hold_error: refused.error_at(FormSlot::Hold),
+        emergency_error: refused.error_at(FormSlot::Emergency),
         assignee: view
             .assignee
             .as_ref()

@@ -171,24 +171,25 @@ impl Hotline {
             return Err(DomainError::field("unit", "stage").into());
         }
         // Before acceptance the competent unit's time runs from its receipt (BLTTHS Art. 147(1),
-        // LTC Art. 24, LKN Art. 27), the first time it receives it: sent back and forth, the
-        // time goes on. Once accepted, the time already running goes on.
-        let held_before = self
+        // LTC Art. 24, LKN Art. 27): from the first time it received it, so that sending a
+        // report back and forth renews no time. Once accepted, the time already running goes on.
+        let first_held = self
             .store
             .register_entries(detail.summary.id)
             .await?
             .iter()
-            .any(|entry| entry.unit == to.code);
-        let clock_start = (!held_before
-            && matches!(
-                state.stage,
-                Stage::Received
-                    | Stage::Triaged
-                    | Stage::InformationOnly
-                    | Stage::PreProcessing
-                    | Stage::ToCrimeFlow
-            ))
-        .then(|| self.clock.now());
+            .filter(|entry| entry.unit == to.code)
+            .map(|entry| entry.received_at)
+            .min();
+        let clock_start = matches!(
+            state.stage,
+            Stage::Received
+                | Stage::Triaged
+                | Stage::InformationOnly
+                | Stage::PreProcessing
+                | Stage::ToCrimeFlow
+        )
+        .then(|| first_held.unwrap_or_else(|| self.clock.now()));
         let there = ProcedureState {
             clock_start: clock_start.or(state.clock_start),
             ..state
@@ -318,6 +319,8 @@ impl Hotline {
             move_to: competent.clone(),
             accused_unit: accused.clone(),
             legal_type,
+            from_stage: detail.procedure.stage,
+            from_legal_type: detail.summary.legal_type,
             stage: conduct_state.stage,
             deadline: self.running_deadline(
                 Some(legal_type),
@@ -494,6 +497,7 @@ impl Hotline {
             to,
             accused: &accused.code,
             from_stage: state.stage,
+            from_extensions: state.extensions,
             after: corrected,
             deadline: self.running_deadline(
                 Some(to),
@@ -683,6 +687,8 @@ impl Hotline {
             stage,
             clock_start: state.clock_start,
             from_stage: detail.procedure.stage,
+            from_legal_type: detail.summary.legal_type,
+            accused_named: detail.accused_unit.is_some(),
             hinted: {
                 let text = self.first_message_text(&detail.summary).await?;
                 let h = hotline_domain::hints::hints(&text, &self.places);

@@ -5,7 +5,7 @@
 use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hotline_domain::AuditAction;
 use hotline_domain::deadline::{days_suspended, span_end};
 use hotline_domain::text::clean_line;
@@ -82,28 +82,28 @@ impl Hotline {
         {
             return Err(DomainError::field("action", "too_early").into());
         }
-        // An extension is granted before the time runs out, not after (BLTTHS Art. 147(2)).
-        if matches!(action, Action::Extend | Action::ExtendByProcuracy)
-            && let (Some(due), Some(decided)) =
-                (detail.summary.deadline, start_of(record.decided_on))
-            && decided >= due.due_at
+        // An extension is granted before the time runs out, not after (BLTTHS Art. 147(2)),
+        // and the head's own is recorded before it runs out.
+        if let (Action::Extend | Action::ExtendByProcuracy, Some(due)) =
+            (action, detail.summary.deadline)
+            && (start_of(record.decided_on).is_some_and(|decided| decided >= due.due_at)
+                || (action == Action::Extend && now >= due.due_at))
         {
             return Err(DomainError::field("decided_on", "after_limit").into());
         }
-        let (after, switch_to) =
+        let history = self
+            .step_history(actor, &detail, procedure, action, now)
+            .await?;
+        let (mut after, switch_to) =
             procedure_after(procedure, action, &state, step.to, now, record.decided_on)?;
+        if let Some(first) = history.first_petition {
+            after.clock_start = Some(first);
+        }
         let legal_type = switch_to.or(detail.summary.legal_type);
         // Notices counted from receipt count from the receipt by this procedure: the petition,
         // the day the report came into the crime flow or reached the competent unit.
         let received = state.clock_start.unwrap_or(detail.summary.created_at);
-        // A second complaint is settled by the head of the body above, never by those who
-        // decided the first (LKN Art. 33): the report goes up with the step.
-        let hand_to = match (procedure, action) {
-            (Procedure::Complaint, Action::Appeal) => {
-                self.store.unit(&detail.summary.unit).await?.parent
-            }
-            _ => None,
-        };
+        let hand_to = history.appeal_to;
         let holder = hand_to.as_ref().unwrap_or(&detail.summary.unit);
         let key = self
             .data_key(&detail.summary)?
@@ -184,6 +184,103 @@ impl Hotline {
             actor_name: actor.0.display_name.clone(),
             at: now,
         })
+    }
+
+    /// What the report's own history asks of a step: no complaint of a decision not to
+    /// prosecute after its fifteen days (BLTTHS Art. 470); no decision judged or reopened by the
+    /// one who took it or received the complaint (Art. 475); no close while the decision may
+    /// still be complained of (Art. 475, LKN Art. 33); a second complaint to the head above
+    /// the one who decided the first (LKN Art. 33), and nobody who decided the first takes its
+    /// steps; a petition's time from the first petition recorded.
+    async fn step_history(
+        &self,
+        actor: &Actor,
+        detail: &hotline_store::ReportDetail,
+        procedure: Procedure,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> CoreResult<StepHistory> {
+        let steps = self.store.steps(detail.summary.id).await?;
+        let last = |wanted: Action| steps.iter().rev().find(|s| s.action == wanted);
+        let by_actor = |wanted: Action| last(wanted).is_some_and(|s| s.actor == actor.0.id);
+        let stage = detail.procedure.stage;
+        let crime = procedure == Procedure::CrimeReport;
+        let own = || -> CoreResult<StepHistory> {
+            Err(DomainError::field("action", "own_decision").into())
+        };
+        let window = || -> CoreResult<StepHistory> {
+            Err(DomainError::field("action", "appeal_window").into())
+        };
+        // The complaint's fifteen days run from the reporter's notice of the decision, or
+        // from the latest day it was due.
+        let complaint_base = match (crime, action, last(Action::DecideNoProsecute)) {
+            (true, Action::ReceiveComplaint | Action::Close, Some(decided)) => {
+                let notified = self
+                    .store
+                    .notices(detail.summary.id)
+                    .await?
+                    .into_iter()
+                    .filter(|n| {
+                        n.kind == NoticeKind::NoProsecution && n.recipient == Recipient::Reporter
+                    })
+                    .find_map(|n| n.sent_at);
+                let due_by = start_of(decided.decided_on).unwrap_or(decided.at) + Duration::days(3);
+                Some(notified.unwrap_or(due_by))
+            }
+            _ => None,
+        };
+        let days_since = |from: DateTime<Utc>| {
+            (now.with_timezone(&VIETNAM).date_naive() - from.with_timezone(&VIETNAM).date_naive())
+                .num_days()
+        };
+        let decided_within = |days| last(Action::Decide).is_some_and(|s| days_since(s.at) <= days);
+        match (crime, stage, action) {
+            (true, _, Action::ReceiveComplaint)
+                if complaint_base.is_some_and(|base| days_since(base) > 15) =>
+            {
+                Err(DomainError::field("action", "complaint_late").into())
+            }
+            (true, _, Action::Decide) | (true, Stage::ProcedureComplaint, Action::Close)
+                if by_actor(Action::DecideNoProsecute) =>
+            {
+                own()
+            }
+            (true, _, Action::Reopen)
+                if by_actor(Action::DecideNoProsecute) || by_actor(Action::ReceiveComplaint) =>
+            {
+                own()
+            }
+            (true, Stage::DecidedNoProsecute, Action::Close)
+                if complaint_base.is_some_and(|base| days_since(base) <= 15) =>
+            {
+                window()
+            }
+            (true, Stage::Decided, Action::Close) if decided_within(3) => window(),
+            (false, Stage::Decided, Action::Close) if decided_within(30) => window(),
+            (_, Stage::Appealed, _) if by_actor(Action::Decide) => own(),
+            (false, _, Action::Appeal) => {
+                // The head above the unit of the one who decided the first.
+                let decider_unit = match last(Action::Decide) {
+                    Some(decided) => self.store.staff(decided.actor).await?.unit,
+                    None => detail.summary.unit.clone(),
+                };
+                match self.store.unit(&decider_unit).await?.parent {
+                    Some(unit) => Ok(StepHistory {
+                        appeal_to: Some(unit),
+                        first_petition: None,
+                    }),
+                    None => Err(DomainError::field("action", "no_unit_above").into()),
+                }
+            }
+            (_, _, Action::RecordPetition) => Ok(StepHistory {
+                appeal_to: None,
+                first_petition: steps
+                    .iter()
+                    .find(|s| s.action == Action::RecordPetition)
+                    .map(|s| s.at),
+            }),
+            _ => Ok(StepHistory::default()),
+        }
     }
 
     /// The steps taken on a report the actor can see, their grounds opened.
@@ -285,6 +382,15 @@ impl Hotline {
         )
         .await
     }
+}
+
+/// What a report's history gives a step.
+#[derive(Debug, Default)]
+struct StepHistory {
+    /// The unit a second complaint goes to.
+    appeal_to: Option<hotline_domain::UnitCode>,
+    /// When a petition was first recorded: its time runs from then, not from a later one.
+    first_petition: Option<DateTime<Utc>>,
 }
 
 /// Where a step leaves a report's procedure and clock, and the legal type it gives the report
@@ -397,6 +503,10 @@ pub(crate) fn draft(
         ),
         NoticeKind::Resumption => format!(
             "việc giải quyết nguồn tin về tội phạm số hồ sơ {case} đã được phục hồi{decision}"
+        ),
+        NoticeKind::Reopening => format!(
+            "sau khi giải quyết khiếu nại, việc kiểm tra, xác minh nguồn tin về tội phạm số hồ sơ \
+             {case} được tiếp tục{decision}"
         ),
         NoticeKind::NoProsecution => format!(
             "cơ quan có thẩm quyền đã quyết định không khởi tố vụ án hình sự đối với nguồn tin \

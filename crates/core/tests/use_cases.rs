@@ -818,16 +818,31 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         ),
         "the month from a resumption is not extended"
     );
-    h.take_step(&head, &case, &decision("decide_no_prosecute", "8/QĐ"))
-        .await
-        .unwrap();
+    let dated = |action, number, day| hotline_core::procedure::StepInput {
+        decided_on: day,
+        ..decision(action, number)
+    };
+    h.take_step(
+        &head,
+        &case,
+        &dated("decide_no_prosecute", "8/QĐ", "2027-05-15"),
+    )
+    .await
+    .unwrap();
     h.take_step(&duty, &case, &note("receive_complaint"))
         .await
         .unwrap();
-    // The decision annulled on the complaint: verification reopens with a time of its own
-    // from the reopening (R13), not overdue at once as counted from receipt.
+    // The decision annulled on the complaint, by another leader than the one who took it:
+    // verification reopens with a time of its own from the reopening (R13), not overdue at
+    // once as counted from receipt.
     clock.advance(chrono::Duration::days(20));
-    h.take_step(&head, &case, &decision("reopen", "9/QĐ"))
+    assert!(matches!(
+        h.take_step(&head, &case, &decision("reopen", "9/QĐ")).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors)))
+            if errors.iter().any(|e| e.code == "own_decision")
+    ));
+    let director = member(&h, "qn.director", Role::Director).await;
+    h.take_step(&director, &case, &decision("reopen", "9/QĐ"))
         .await
         .unwrap();
     let detail = at(&case).await;
@@ -841,9 +856,26 @@ async fn a_crime_source_is_walked_from_receipt_to_closing_with_its_deadlines() {
         detail.summary.deadline.unwrap().due_at,
         Utc.with_ymd_and_hms(2027, 6, 24, 17, 0, 0).unwrap()
     );
-    h.take_step(&head, &case, &decision("decide_no_prosecute", "10/QĐ"))
-        .await
-        .unwrap();
+    h.take_step(
+        &head,
+        &case,
+        &dated("decide_no_prosecute", "10/QĐ", "2027-06-04"),
+    )
+    .await
+    .unwrap();
+    // It can still be complained of: fifteen days from the reporter's notice, here not sent,
+    // so from the third day, when it was due.
+    assert!(matches!(
+        h.take_step(&head, &case, &decision("close", "11/QĐ")).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors)))
+            if errors.iter().any(|e| e.code == "appeal_window")
+    ));
+    clock.advance(chrono::Duration::days(19));
+    assert!(matches!(
+        h.take_step(&duty, &case, &note("receive_complaint")).await,
+        Err(CoreError::Domain(DomainError::Invalid(errors)))
+            if errors.iter().any(|e| e.code == "complaint_late")
+    ));
     h.take_step(&head, &case, &decision("close", "11/QĐ"))
         .await
         .unwrap();
@@ -866,6 +898,8 @@ async fn a_complaint_about_a_procedural_decision_goes_to_the_head_then_the_procu
     let (_d, h, clock) = hotline().await;
     let duty = member(&h, "qn.duty", Role::DutyOfficer).await;
     let head = member(&h, "qn.head", Role::UnitLeader).await;
+    let director = member(&h, "qn.director", Role::Director).await;
+    let deputy = member(&h, "qn.deputy", Role::UnitLeader).await;
     let case = in_verification(&h, (&duty, &head), "Bị đánh gây thương tích trước cổng chợ").await;
     h.take_step(&head, &case, &decision("decide_no_prosecute", "2/QĐ"))
         .await
@@ -882,10 +916,17 @@ async fn a_complaint_about_a_procedural_decision_goes_to_the_head_then_the_procu
         answer.due_at,
         Utc.with_ymd_and_hms(2027, 1, 11, 17, 0, 0).unwrap()
     );
-    h.take_step(&head, &case, &decision("decide", "3/QĐ"))
+    // Not by the one whose decision it is (Art. 475).
+    assert!(matches!(
+        h.take_step(&head, &case, &decision("decide", "3/QĐ")).await,
+        Err(CoreError::Domain(_))
+    ));
+    h.take_step(&director, &case, &decision("decide", "3/QĐ"))
         .await
         .unwrap();
     assert_eq!(due(&case).await, None, "answered");
+    // Nor closed while it can still go to the procuracy.
+    assert!(h.take_step(&head, &case, &note("close")).await.is_err());
     // Taken to the procuracy on Wednesday 6 January: its seven days end Wednesday 13.
     clock.advance(chrono::Duration::days(2));
     h.take_step(&duty, &case, &note("appeal")).await.unwrap();
@@ -895,8 +936,14 @@ async fn a_complaint_about_a_procedural_decision_goes_to_the_head_then_the_procu
         procuracy.due_at,
         Utc.with_ymd_and_hms(2027, 1, 13, 17, 0, 0).unwrap()
     );
-    // The procuracy annuls the decision: verification reopens, 20 days from then.
-    h.take_step(&head, &case, &decision("reopen", "4/QĐ-VKS"))
+    // The procuracy annuls the decision: verification reopens, 20 days from then, recorded by
+    // neither the one whose decision it was nor the one who answered the complaint.
+    assert!(
+        h.take_step(&director, &case, &decision("reopen", "4/QĐ-VKS"))
+            .await
+            .is_err()
+    );
+    h.take_step(&deputy, &case, &decision("reopen", "4/QĐ-VKS"))
         .await
         .unwrap();
     let detail = h.report(&head, &case).await.unwrap().detail;
@@ -1009,12 +1056,16 @@ async fn a_transfer_keeps_the_procedure_and_starts_only_the_receiving_units_time
         due.due_at,
         Utc.with_ymd_and_hms(2027, 1, 14, 17, 0, 0).unwrap()
     );
-    // Sent back to a unit that held it before, its time goes on rather than starting again.
+    // Sent back to a unit that held it before, its time runs from that unit's first receipt
+    // (1 January: Monday 11), not anew.
     clock.advance(chrono::Duration::days(2));
     h.transfer(&director, &complaint, "22", "trả lại đơn vị đã tiếp nhận")
         .await
         .unwrap();
-    assert_eq!(detail(&complaint).await.summary.deadline, Some(due));
+    assert_eq!(
+        detail(&complaint).await.summary.deadline.unwrap().due_at,
+        Utc.with_ymd_and_hms(2027, 1, 11, 17, 0, 0).unwrap()
+    );
 
     // A crime source extended twice keeps both extensions when sent on: no third.
     let crime = reported(&h, "Bị trộm két sắt trong nhà", Channel::Web).await;

@@ -153,7 +153,7 @@ impl DeadlineRule {
                 extended_by: &[],
                 pauses: false,
                 after_resumption: None,
-                basis: "BLTTHS 2015 Điều 471 khoản 1",
+                basis: "BLTTHS 2015 Điều 475 khoản 1",
                 requirement: "R13",
             },
             DeadlineRule::ProcuracyComplaint => RuleText {
@@ -161,7 +161,7 @@ impl DeadlineRule {
                 extended_by: &[],
                 pauses: false,
                 after_resumption: None,
-                basis: "BLTTHS 2015 Điều 471 khoản 1, 475",
+                basis: "BLTTHS 2015 Điều 475 khoản 1, 2",
                 requirement: "R13",
             },
             DeadlineRule::ComplaintDecision => RuleText {

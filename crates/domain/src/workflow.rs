@@ -268,16 +268,26 @@ const CRIME_REPORT: &[Step] = &[
         Decision,
         "BLTTHS Điều 471, 475",
     ),
-    // The head's answer to a procedural complaint (R13): within seven days; the complainant
-    // may take it to the procuracy within three, which answers within seven. The procuracy's
-    // answer is recorded here: annulled, verification reopens; upheld, the matter closes.
+    // The head's answer to a procedural complaint (R13): within seven days, never by the one
+    // who took the decision complained of; the complainant may take it to the procuracy within
+    // three, which answers within seven. A complaint against the head's own decision goes to
+    // the procuracy at once. The procuracy's answer is recorded here: annulled, verification
+    // reopens; upheld, the matter closes.
     step(
         S::ProcedureComplaint,
         A::Decide,
         S::Decided,
         LEADERS,
         Decision,
-        "BLTTHS Điều 471 khoản 1",
+        "BLTTHS Điều 475 khoản 1",
+    ),
+    step(
+        S::ProcedureComplaint,
+        A::Appeal,
+        S::Appealed,
+        OFFICERS,
+        Note,
+        "BLTTHS Điều 475 khoản 2",
     ),
     step(
         S::Decided,
@@ -285,7 +295,7 @@ const CRIME_REPORT: &[Step] = &[
         S::Appealed,
         OFFICERS,
         Note,
-        "BLTTHS Điều 471 khoản 1",
+        "BLTTHS Điều 475 khoản 1",
     ),
     step(
         S::Decided,
@@ -293,7 +303,7 @@ const CRIME_REPORT: &[Step] = &[
         S::Closed,
         LEADERS,
         Note,
-        "BLTTHS Điều 471",
+        "BLTTHS Điều 475",
     ),
     step(
         S::Appealed,
@@ -301,7 +311,7 @@ const CRIME_REPORT: &[Step] = &[
         S::Verifying,
         LEADERS,
         Decision,
-        "BLTTHS Điều 471, 475",
+        "BLTTHS Điều 475",
     ),
     step(
         S::Appealed,
@@ -309,7 +319,7 @@ const CRIME_REPORT: &[Step] = &[
         S::Closed,
         LEADERS,
         Decision,
-        "BLTTHS Điều 471, 475",
+        "BLTTHS Điều 475",
     ),
     step(
         S::DecidedNoProsecute,
@@ -530,6 +540,23 @@ const DENUNCIATION: &[Step] = &[
     ),
     step(
         S::Suspended,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    // Withdrawn or not processed, a crime is still a crime (LTC Art. 33, 25).
+    step(
+        S::Stopped,
+        A::SendToCrimeFlow,
+        S::ToCrimeFlow,
+        LEADERS,
+        Decision,
+        CRIME_FLOW_BASIS,
+    ),
+    step(
+        S::NotProcessed,
         A::SendToCrimeFlow,
         S::ToCrimeFlow,
         LEADERS,
@@ -834,6 +861,7 @@ string_enum!(
         Receipt => "receipt",
         Suspension => "suspension",
         Resumption => "resumption",
+        Reopening => "reopening",
         NoProsecution => "no_prosecution",
         Prosecution => "prosecution",
         DenunciationAccepted => "denunciation_accepted",
@@ -929,22 +957,11 @@ pub fn notices_for(procedure: Procedure, action: Action) -> &'static [RequiredNo
         notice(K::Resumption, Procuracy, Days(3), false, "BLTTHS Điều 149"),
         notice(K::Resumption, Reporter, Days(3), false, "BLTTHS Điều 149"),
     ];
-    // A reopening is told as a resumption is: the procuracy sees every one.
+    // Every reopening is told to the procuracy and the reporter, as a resumption is: the
+    // procuracy sees each one (marked U: the Code names no notice for it).
     const REOPEN: &[RequiredNotice] = &[
-        notice(
-            K::Resumption,
-            Procuracy,
-            Days(3),
-            false,
-            "BLTTHS Điều 471, 475",
-        ),
-        notice(
-            K::Resumption,
-            Reporter,
-            Days(3),
-            false,
-            "BLTTHS Điều 471, 475",
-        ),
+        notice(K::Reopening, Procuracy, Days(3), false, "BLTTHS Điều 475"),
+        notice(K::Reopening, Reporter, Days(3), false, "BLTTHS Điều 475"),
     ];
     const NO_PROSECUTE: &[RequiredNotice] = &[
         notice(

@@ -274,7 +274,8 @@ impl<DB> Handling for SqlStore<DB> {
         sqlx::query(
             "UPDATE reports SET legal_type = $6, accused_unit_code = $1, \
              deadline_rule = $3, due_at = $4, stage = $5 \
-             WHERE id = $2 AND accused_unit_code IS NULL RETURNING id",
+             WHERE id = $2 AND accused_unit_code IS NULL AND stage = $7 \
+             AND COALESCE(legal_type, '') = $8 RETURNING id",
         )
         .bind(accused_unit.as_str())
         .bind(id)
@@ -282,6 +283,8 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(deadline.map(|d| d.due_at))
         .bind(mark.stage.as_str())
         .bind(mark.legal_type.as_str())
+        .bind(mark.from_stage.as_str())
+        .bind(mark.from_legal_type.map_or("", LegalType::as_str))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -354,7 +357,7 @@ impl<DB> Handling for SqlStore<DB> {
              updated_at = $5, extensions = $9, suspended_days = $10, suspended_since = $11, \
              clock_start = $12, resumed_at = $13 \
              WHERE id = $6 AND legal_type = $7 AND stage = $8 AND accused_unit_code = $14 \
-             RETURNING id",
+             AND extensions = $15 RETURNING id",
         )
         .bind(correction.to.as_str())
         .bind(after.stage.as_str())
@@ -370,6 +373,7 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(after.clock_start)
         .bind(after.resumed_at)
         .bind(correction.accused.as_str())
+        .bind(i64::from(correction.from_extensions))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -400,7 +404,8 @@ impl<DB> Handling for SqlStore<DB> {
              commune_code = $5, updated_at = $6, \
              status = CASE status WHEN 'received' THEN 'triaged' ELSE status END, \
              deadline_rule = $8, due_at = $9, stage = $10, clock_start = $12 \
-             WHERE id = $7 AND stage = $11 RETURNING id",
+             WHERE id = $7 AND stage = $11 AND COALESCE(legal_type, '') = $13 \
+             AND (accused_unit_code IS NOT NULL) = $14 RETURNING id",
         )
         .bind(triage.legal_type.map(|t| t.as_str()))
         .bind(triage.topic.map(|t| t.as_str()))
@@ -414,6 +419,8 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(triage.stage.as_str())
         .bind(triage.from_stage.as_str())
         .bind(triage.clock_start)
+        .bind(triage.from_legal_type.map_or("", LegalType::as_str))
+        .bind(triage.accused_named)
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?

@@ -172,6 +172,9 @@ pub struct Handover<'a> {
 pub struct ConductMark {
     pub accused_unit: UnitCode,
     pub legal_type: LegalType,
+    /// The stage and type as read: `Conflict` if a step or a triage moved them meanwhile.
+    pub from_stage: Stage,
+    pub from_legal_type: Option<LegalType>,
     /// The unit the report is handed up to when the accused's unit or one under it holds it
     /// (in the same transaction).
     pub move_to: Option<UnitCode>,
@@ -202,8 +205,9 @@ pub struct TypeCorrection<'a> {
     pub to: LegalType,
     /// The accused's unit as read: `Conflict` if another is named now.
     pub accused: &'a UnitCode,
-    /// The stage as read, and the procedure as it stands after.
+    /// The stage and extensions as read, and the procedure as it stands after.
     pub from_stage: Stage,
+    pub from_extensions: u32,
     pub after: ProcedureState,
     pub deadline: Option<Due>,
     pub reason: &'a str,
@@ -379,8 +383,11 @@ pub struct Triage {
     /// at receipt (none once it enters another procedure).
     pub stage: Stage,
     pub clock_start: Option<DateTime<Utc>>,
-    /// The stage it was read at: a step taken meanwhile makes the triage `Conflict("stage")`.
+    /// The stage, type and mark it was read with: a step, correction or mark meanwhile makes
+    /// the triage `Conflict("stage")`.
     pub from_stage: Stage,
+    pub from_legal_type: Option<LegalType>,
+    pub accused_named: bool,
     /// What the text suggested (legal type, topic, urgency), kept with the event to measure
     /// how often officers accept the hints.
     pub hinted: Option<OfferedHints>,

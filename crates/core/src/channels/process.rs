@@ -685,14 +685,16 @@ impl Hotline {
         if template.trim().is_empty() || !can_answer {
             return Ok(());
         }
-        // The law's warning goes with it whatever the configured words (R12).
-        let text = format!(
-            "{}\n\n{}",
-            template
-                .replace("{case}", case.as_str())
-                .replace("{code}", code),
-            hotline_domain::workflow::FALSE_REPORT_WARNING
-        );
+        // The law's warning goes with it whatever the configured words, once (R12).
+        let words = template
+            .replace("{case}", case.as_str())
+            .replace("{code}", code);
+        let warning = hotline_domain::workflow::FALSE_REPORT_WARNING;
+        let text = if words.contains(warning) {
+            words
+        } else {
+            format!("{words}\n\n{warning}")
+        };
         let detail = self
             .store
             .report(&Visibility::Subtree("/".into()), case)

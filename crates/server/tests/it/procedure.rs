@@ -20,11 +20,15 @@ async fn post(server: &Server, token: &str, path: &str, body: Value) -> (u16, Va
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// A decision dated today in Vietnam: the server counts the complaint's fifteen days from it.
 fn decision(action: &str, number: &str) -> Value {
+    let today = hotline_domain::Clock::now(&hotline_domain::SystemClock)
+        .with_timezone(&hotline_domain::VIETNAM)
+        .date_naive();
     json!({
         "action": action,
         "number": number,
-        "decided_on": "2026-01-05",
+        "decided_on": today.to_string(),
         "signer": "Thủ trưởng Cơ quan CSĐT (demo)",
         "grounds": "Căn cứ kết quả kiểm tra, xác minh ban đầu (demo)."
     })
@@ -41,8 +45,10 @@ async fn walked(backend: Backend) {
     data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
     data.add_staff("qn.head", Role::UnitLeader, "22").await;
     data.add_staff("ht.head", Role::UnitLeader, "42").await;
+    data.add_staff("qn.deputy", Role::UnitLeader, "22").await;
     let duty = data.token("qn.duty").await;
     let head = data.token("qn.head").await;
+    let deputy = data.token("qn.deputy").await;
     let elsewhere = data.token("ht.head").await;
     let server = Server::start(data.config()).await;
     let (case, code) = api_report(&server, "Bị trộm điện thoại ở bến xe", 22).await;
@@ -173,7 +179,10 @@ async fn walked(backend: Backend) {
     );
     let (status, _) = post(&server, &duty, &steps, note("receive_complaint")).await;
     assert_eq!(status, 200);
-    let (status, body) = post(&server, &head, &steps, decision("close", "6/QĐ")).await;
+    // The complaint is answered by another than the one whose decision it is (Art. 475).
+    let (status, _) = post(&server, &head, &steps, decision("close", "6/QĐ")).await;
+    assert_eq!(status, 400);
+    let (status, body) = post(&server, &deputy, &steps, decision("close", "6/QĐ")).await;
     assert_eq!(status, 200);
     assert_eq!(
         (body["stage"].as_str(), body["status"].as_str()),
@@ -333,7 +342,12 @@ async fn walked(backend: Backend) {
     sign_in(&leader, &server, "qn.head").await;
     let shown = page(&leader, server.url(&format!("/console/reports/{case}"))).await;
     assert!(shown.contains("id=\"stage\">Đã kết thúc"));
-    assert!(shown.contains("Số quyết định 3/QĐ-VKS, 05/01/2026, Thủ trưởng Cơ quan CSĐT (demo)"));
+    let today = hotline_domain::Clock::now(&hotline_domain::SystemClock)
+        .with_timezone(&hotline_domain::VIETNAM)
+        .format("%d/%m/%Y");
+    assert!(shown.contains(&format!(
+        "Số quyết định 3/QĐ-VKS, {today}, Thủ trưởng Cơ quan CSĐT (demo)"
+    )));
     assert!(shown.contains("Bước thủ tục: Gia hạn (2/QĐ-GH) → Đang xác minh"));
     assert!(
         shown.contains("Công văn số 15/CV-CAT, gửi bưu điện"),

@@ -64,6 +64,8 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
         stage: Stage::Triaged,
         clock_start: None,
         from_stage: Stage::Received,
+        from_legal_type: None,
+        accused_named: false,
         hinted: Some(OfferedHints {
             legal_type: LegalType::CrimeDenunciation,
             topic: Topic::Gambling,
@@ -84,8 +86,28 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     let corrected = Triage {
         topic: Some(Topic::Gambling),
         from_stage: Stage::Triaged,
+        from_legal_type: Some(LegalType::CrimeDenunciation),
         ..triage.clone()
     };
+    // Read before a mark named the accused, it is refused once one is named... and read with
+    // another type, too.
+    for stale in [
+        Triage {
+            accused_named: true,
+            ..corrected.clone()
+        },
+        Triage {
+            from_legal_type: Some(LegalType::Complaint),
+            ..corrected.clone()
+        },
+    ] {
+        assert!(matches!(
+            store
+                .set_triage(&mine, &main.1, &stale, staff.id, at(3, 1), audited())
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
     store
         .set_triage(&mine, &main.1, &corrected, staff.id, at(3, 1), audited())
         .await
@@ -102,6 +124,7 @@ pub async fn triage_notes_and_merges_are_recorded_within_visibility(store: Arc<d
     assert!(store.first_triages(at(3, 1)).await.unwrap().is_empty());
     let restored = Triage {
         from_stage: Stage::Triaged,
+        from_legal_type: Some(LegalType::CrimeDenunciation),
         ..triage.clone()
     };
     store

@@ -100,6 +100,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &ConductMark {
                 accused_unit: commune.clone(),
                 legal_type: LegalType::PoliceConduct,
+                from_stage: Stage::Received,
+                from_legal_type: None,
                 move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
@@ -133,6 +135,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     &ConductMark {
                         accused_unit: commune.clone(),
                         legal_type: LegalType::PoliceConduct,
+                        from_stage: Stage::Received,
+                        from_legal_type: None,
                         move_to: None,
                         stage: Stage::InformationOnly,
                         deadline: None,
@@ -157,6 +161,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 accused_unit: UnitCode::province(22),
                 // A crime stays a crime: the mark only walls it off.
                 legal_type: LegalType::CrimeDenunciation,
+                from_stage: Stage::Received,
+                from_legal_type: None,
                 move_to: None,
                 stage: Stage::InformationOnly,
                 deadline: None,
@@ -204,6 +210,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     let mark_again = ConductMark {
         accused_unit: UnitCode::province(22),
         legal_type: LegalType::PoliceConduct,
+        from_stage: Stage::Received,
+        from_legal_type: None,
         move_to: None,
         stage: Stage::InformationOnly,
         deadline: None,
@@ -340,6 +348,7 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         to: LegalType::CrimeInformation,
         accused,
         from_stage: Stage::InformationOnly,
+        from_extensions: 0,
         after: ProcedureState::at(Stage::InformationOnly),
         deadline: None,
         reason: "ghi nhận nhầm loại tin",

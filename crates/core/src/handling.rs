@@ -173,23 +173,27 @@ impl Hotline {
         // Before acceptance the competent unit's time runs from its receipt (BLTTHS Art. 147(1),
         // LTC Art. 24, LKN Art. 27): from the first time it received it, so that sending a
         // report back and forth renews no time. Once accepted, the time already running goes on.
-        let first_held = self
-            .store
-            .register_entries(detail.summary.id)
-            .await?
-            .iter()
-            .filter(|entry| entry.unit == to.code)
-            .map(|entry| entry.received_at)
-            .min();
-        let clock_start = matches!(
+        let before_acceptance = matches!(
             state.stage,
             Stage::Received
                 | Stage::Triaged
                 | Stage::InformationOnly
                 | Stage::PreProcessing
                 | Stage::ToCrimeFlow
-        )
-        .then(|| first_held.unwrap_or_else(|| self.clock.now()));
+        );
+        let clock_start = if before_acceptance {
+            let first_held = self
+                .store
+                .register_entries(detail.summary.id)
+                .await?
+                .iter()
+                .filter(|entry| entry.unit == to.code)
+                .map(|entry| entry.received_at)
+                .min();
+            Some(first_held.unwrap_or_else(|| self.clock.now()))
+        } else {
+            None
+        };
         let there = ProcedureState {
             clock_start: clock_start.or(state.clock_start),
             ..state

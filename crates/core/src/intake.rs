@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::DomainError;
 use hotline_domain::danger::Danger;
 use hotline_domain::hints::Hints;
-use hotline_domain::text::{IndexTerms, index_terms};
+use hotline_domain::text::index_terms;
 use hotline_domain::workflow::Stage;
 use hotline_domain::{
     CaseNumber, Channel, FollowUpCode, ReportInput, StaffId, UnitCode, Urgency, ValidContact,
@@ -598,12 +598,7 @@ impl Hotline {
             Some(address) => index_terms(&format!("{text}\n{address}")),
             None => index_terms(text),
         };
-        self.digests_of(&terms)
-    }
-
-    /// The index entries of `terms`.
-    pub(crate) fn digests_of(&self, terms: &IndexTerms) -> Vec<Vec<u8>> {
-        self.keys.term_digests(terms)
+        self.keys.term_digests(&terms)
     }
 
     /// Takes a report in from any channel: validates it, finds the unit it belongs to, numbers

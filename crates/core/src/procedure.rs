@@ -200,10 +200,24 @@ impl Hotline {
         action: Action,
         now: DateTime<Utc>,
     ) -> CoreResult<StepHistory> {
+        let stage = detail.procedure.stage;
+        // Only these steps depend on the history: the others read none of it.
+        if stage != Stage::Appealed
+            && !matches!(
+                action,
+                Action::ReceiveComplaint
+                    | Action::Decide
+                    | Action::Reopen
+                    | Action::Close
+                    | Action::Appeal
+                    | Action::RecordPetition
+            )
+        {
+            return Ok(StepHistory::default());
+        }
         let steps = self.store.steps(detail.summary.id).await?;
         let last = |wanted: Action| steps.iter().rev().find(|s| s.action == wanted);
         let by_actor = |wanted: Action| last(wanted).is_some_and(|s| s.actor == actor.0.id);
-        let stage = detail.procedure.stage;
         let crime = procedure == Procedure::CrimeReport;
         let own = || -> CoreResult<StepHistory> {
             Err(DomainError::field("action", "own_decision").into())

@@ -301,7 +301,7 @@ impl Hotline {
         } else {
             // Personal items are indexed apart from words; only a contact search (cleared,
             // with a reason, above) gets here with any.
-            let words = self.digests_of(&index_terms(&query));
+            let words = self.keys.term_digests(&index_terms(&query));
             let found = if words.is_empty() {
                 Vec::new()
             } else {

@@ -680,6 +680,7 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             urgency: Urgency::Normal,
             deadline: None,
             entered_by: None,
+            source: hotline_domain::receipt::ReceiptSource::Person,
             route: "place".into(),
             sender_index: None,
             reply_sealed: None,

@@ -40,6 +40,12 @@ pub enum StaffChange {
     /// Lifts the waits repeated failed sign-ins put on the account (from every address): the
     /// way back in for a member whose account others locked by guessing.
     UnlockSignIn,
+    /// The member's rank and post (chức vụ), as typed (empty: not recorded), for the receipt
+    /// register (R2).
+    Title {
+        rank: String,
+        post: String,
+    },
 }
 
 /// How long a grant waits for a second administrator before it lapses.
@@ -254,6 +260,37 @@ impl Hotline {
                     .await?;
                 self.throttle.clear_account(&member.username, member.id);
                 Ok(Granted::Done(()))
+            }
+            StaffChange::Title { .. } if oneself => Err(CoreError::Forbidden),
+            StaffChange::Title { rank, post } => {
+                let rank = match rank.trim() {
+                    "" => None,
+                    rank => Some(rank.parse::<hotline_domain::receipt::PoliceRank>()?),
+                };
+                let post = hotline_domain::text::clean_line(&post);
+                if post.chars().count() > hotline_domain::receipt::MAX_POST_CHARS {
+                    return Err(DomainError::field("post", "too_long").into());
+                }
+                let post = (!post.is_empty()).then_some(post);
+                let detail = format!(
+                    "rank={} post={}",
+                    rank.map_or("", |r| r.as_str()),
+                    post.as_deref().unwrap_or_default()
+                );
+                self.audited(
+                    by,
+                    AuditAction::StaffTitleSet,
+                    subject,
+                    &detail,
+                    async |audit| {
+                        Ok(self
+                            .store
+                            .set_staff_title(member.id, rank, post.as_deref(), audit)
+                            .await?)
+                    },
+                )
+                .await
+                .map(Granted::Done)
             }
             StaffChange::RevokeTokens => self
                 .audited(by, AuditAction::TokenRevoked, subject, "", async |audit| {

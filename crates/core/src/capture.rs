@@ -15,6 +15,9 @@ use hotline_domain::{Channel, ContactInput, DomainError, ReportInput, Urgency};
 pub struct Capture {
     /// How it reached the unit: `phone`, `capture` (in person), or the app it was sent on.
     pub channel: Channel,
+    /// Where it came from, as the register lists it (R2): a person, a letter by post, the 113
+    /// line, the mass media, another body, an offender who surrenders.
+    pub source: hotline_domain::receipt::ReceiptSource,
     /// When it was received, if not now; not in the future.
     pub received_at: Option<DateTime<Utc>>,
     /// The caller's phone number, or their handle on the app.
@@ -107,6 +110,7 @@ impl Hotline {
         };
         let mut submission = Submission::new(input, capture.channel);
         submission.entered_by = Some(actor.0.id);
+        submission.source = capture.source;
         submission.received_at = capture.received_at;
         submission.owner = Some(actor.0.unit.clone());
         submission.evidence = capture.evidence;
@@ -118,7 +122,7 @@ impl Hotline {
             Some(actor.0.id),
             AuditAction::ReportCaptured,
             submitted.case_number.as_str(),
-            &format!("channel={}", capture.channel),
+            &format!("channel={} source={}", capture.channel, capture.source),
         )
         .await?;
         Ok(submitted)

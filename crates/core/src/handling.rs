@@ -8,10 +8,12 @@ use crate::intake::NOTE_TEXT;
 use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use hotline_domain::AuditAction;
+use hotline_domain::conduct::{AccusedPost, Settler};
 use hotline_domain::deadline::span_end;
 use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{
-    PETITION_OFFER, PROCURACY_REFERRAL, Procedure, RequiredNotice, Stage,
+    COMPETENCE_HANDOVER_REASON, CONFLICT_HANDOVER_REASON, PETITION_OFFER, PROCURACY_REFERRAL,
+    Procedure, RequiredNotice, Stage,
 };
 use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, Role, Topic, Urgency};
 use hotline_store::{
@@ -205,11 +207,30 @@ impl Hotline {
             detail.summary.created_at,
         );
         // The store refuses any unit ever named as the accused (a correction leaves the one
-        // named before walled off); the current one is told apart here already.
+        // named before walled off); the current one is told apart here already. Only the
+        // accused's own unit itself, when its head settles (R20), may receive it.
         if let Some(accused) = &detail.accused_unit {
             let accused = self.store.unit(accused).await?;
-            if to.path.starts_with(&accused.path) {
+            let legal_type = detail.summary.legal_type.ok_or_else(|| {
+                CoreError::Internal("a report about an officer without a type".into())
+            })?;
+            let there = self
+                .settling(
+                    (actor, &accused),
+                    detail.accused_post,
+                    (legal_type, nature_of(&detail)),
+                    &to,
+                )
+                .await?;
+            // Into the accused's unit only to its head, and only by a leader (R20).
+            let to_the_head = there.head_settles && to.code == accused.code;
+            if to.path.starts_with(&accused.path) && !(to_the_head && actor.0.role.leads_unit()) {
                 return Err(DomainError::field("unit", "accused").into());
+            }
+            // Only to the unit competent by the accused's post or one above it (R20): a peer
+            // never settles a denunciation about another unit's officers.
+            if there.move_to.is_some() {
+                return Err(DomainError::field("unit", "not_competent").into());
             }
         }
         self.audited(
@@ -228,6 +249,8 @@ impl Hotline {
                         Handover {
                             to: &to.code,
                             reason: &reason,
+                            accused: detail.accused_unit.as_ref(),
+                            accused_post: detail.accused_post,
                             stage: state.stage,
                             extensions: state.extensions,
                             clock_start,
@@ -251,11 +274,88 @@ impl Hotline {
         self.still_seen(actor, &case).await
     }
 
+    /// Who settles a report of `legal_type` about the holder of `post` in `accused` (R20), and
+    /// whether `holder` must hand it on: the head of the accused's own unit for a denunciation
+    /// about one of a commune police's officers, as decided by an `actor` outside that unit
+    /// (never for a crime in judicial work, R14),
+    /// otherwise the unit above the accused's. A holder that is the competent unit, or above
+    /// it, keeps the report; any other hands it to the competent unit: the accused's unit or
+    /// one under it for the conflict (R21), a peer because it is not competent.
+    async fn settling(
+        &self,
+        (actor, accused): (&Actor, &hotline_store::Unit),
+        post: Option<AccusedPost>,
+        (legal_type, nature): (LegalType, ConductNature),
+        holder: &hotline_store::Unit,
+    ) -> CoreResult<Settling> {
+        let head_settles = nature == ConductNature::Discipline
+            && post.is_some_and(|post| post.settler(accused.kind, legal_type) == Settler::OwnHead);
+        // Only a leader outside the accused's unit sends a report to its head: from inside, the
+        // post would be the accused's colleagues' (or the accused's own) to choose, and a desk
+        // officer's word alone does not open the wall; so it goes up, and a leader there hands
+        // it down.
+        let decided_outside =
+            actor.0.role.leads_unit() && !actor.0.unit_path.starts_with(&accused.path);
+        let competent = if head_settles && decided_outside {
+            accused.clone()
+        } else {
+            let parent = accused
+                .parent
+                .as_ref()
+                .ok_or_else(|| DomainError::field("accused_unit", "root"))?;
+            self.store.unit(parent).await?
+        };
+        let keeps = competent.path.starts_with(&holder.path);
+        let reason = if holder.path.starts_with(&accused.path) && !(head_settles && decided_outside)
+        {
+            CONFLICT_HANDOVER_REASON
+        } else {
+            COMPETENCE_HANDOVER_REASON
+        };
+        Ok(Settling {
+            head_settles,
+            move_to: (!keeps).then_some(competent.code),
+            reason,
+        })
+    }
+
+    /// The unit above the accused's, when a report about an officer that the head of the
+    /// officer's own unit settles takes the type `to`, which that head does not settle (a
+    /// denunciation with the signs of a crime: R14, R20, R21), and the accused's unit holds
+    /// it: it leaves that unit with the change. `None` otherwise.
+    pub(crate) async fn out_of_accused_unit(
+        &self,
+        detail: &hotline_store::ReportDetail,
+        to: Option<LegalType>,
+    ) -> CoreResult<Option<hotline_domain::UnitCode>> {
+        let (Some(to), Some(accused), Some(post), Some(from)) = (
+            to,
+            &detail.accused_unit,
+            detail.accused_post,
+            detail.summary.legal_type,
+        ) else {
+            return Ok(None);
+        };
+        let accused = self.store.unit(accused).await?;
+        if post.settler(accused.kind, from) != Settler::OwnHead
+            || post.settler(accused.kind, to) == Settler::OwnHead
+        {
+            return Ok(None);
+        }
+        let holder = self.store.unit(&detail.summary.unit).await?;
+        Ok(holder
+            .path
+            .starts_with(&accused.path)
+            .then_some(accused.parent)
+            .flatten())
+    }
+
     /// Classifies a report the actor may see as about police conduct, naming the accused's
-    /// unit (a commune police is created on first use). From then on nobody in that unit or
-    /// below it, the actor included, can read it; the leaders and inspectorate above can. A
-    /// report held by the accused's unit or one under it is handed up to the unit above the
-    /// accused's. A crime in judicial work (R14) goes to the procuracy: its referral is drafted,
+    /// unit (a commune police is created on first use) and post. From then on nobody in that
+    /// unit or below it, the actor included, can read it; the leaders and inspectorate above
+    /// can, and, for a denunciation about one of a commune police's officers, which its head
+    /// settles (R20), that unit's leaders too. The report goes to the competent unit by
+    /// [`Self::settling`]. A crime in judicial work (R14) goes to the procuracy: its referral is drafted,
     /// due within 24 hours, and the police's only step left is to close it once sent. Audited,
     /// with events on the report. Returns whether the actor can still read it.
     pub async fn mark_police_conduct(
@@ -263,6 +363,7 @@ impl Hotline {
         actor: &Actor,
         case: &str,
         accused_unit: &str,
+        accused_post: &str,
         nature: ConductNature,
     ) -> CoreResult<bool> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
@@ -277,6 +378,7 @@ impl Hotline {
             .trim()
             .parse()
             .map_err(|_| hotline_domain::DomainError::field("accused_unit", "unknown"))?;
+        let post = accused_post_of(accused_post)?;
         // The report must be visible before a unit is made up for it.
         let detail = self.store.report(&actor.visibility(), &case).await?;
         // Once named, the accused stays named: re-marking could walk the report back to them.
@@ -298,14 +400,13 @@ impl Hotline {
         // The actor may read the report (above); what follows may take it out of their sight,
         // so it runs on the whole store.
         let everywhere = hotline_store::Visibility::Subtree(String::new());
-        // Never left with the accused, their unit or those under them (R20, R21): the report
-        // goes up to the unit above the accused's (a commune police's or a department's case to
-        // the provincial director, the provincial police's to the ministry).
+        // Settled where the accused's post says (R20), and never left with the accused's unit or
+        // those under it unless its head settles (R21).
         let holder = self.store.unit(&detail.summary.unit).await?;
-        let competent = match &accused.parent {
-            Some(parent) if holder.path.starts_with(&accused.path) => Some(parent.clone()),
-            _ => None,
-        };
+        let settling = self
+            .settling((actor, &accused), post, (legal_type, nature), &holder)
+            .await?;
+        let competent = settling.move_to.clone();
         let home = competent.clone().unwrap_or(detail.summary.unit.clone());
         // The offer goes out in the name of the unit that now holds the report.
         let mut held = detail.clone();
@@ -314,6 +415,7 @@ impl Hotline {
         }
         let accused = accused.code;
         let mark = ConductMark {
+            holder: detail.summary.unit.clone(),
             notices: match nature {
                 ConductNature::JudicialCrime => {
                     vec![self.drafted_notice(&held, &PROCURACY_REFERRAL)?]
@@ -321,7 +423,10 @@ impl Hotline {
                 ConductNature::Discipline => self.petition_offer(&held, &conduct_state)?,
             },
             move_to: competent.clone(),
+            handover_reason: settling.reason,
             accused_unit: accused.clone(),
+            accused_post: post,
+            head_settles: settling.head_settles,
             legal_type,
             from_stage: detail.procedure.stage,
             from_legal_type: detail.summary.legal_type,
@@ -333,8 +438,12 @@ impl Hotline {
                 detail.summary.created_at,
             ),
         };
-        let transfer = conflict_handover(&detail.summary.unit, competent.as_ref());
-        let conduct = format!("accused_unit={accused} nature={}", nature.as_str());
+        let transfer = settling.handover(&detail.summary.unit);
+        let conduct = format!(
+            "accused_unit={accused} post={} nature={}",
+            post.map_or("unknown", AccusedPost::as_str),
+            nature.as_str()
+        );
         let records = handed_up_records(
             actor,
             &case,
@@ -351,19 +460,20 @@ impl Hotline {
         self.still_seen(actor, &case).await
     }
 
-    /// Names `accused_unit` as the accused's unit of a report about police conduct in place
-    /// of the one named, which was wrong: marking names it once, so that nobody re-marking
-    /// could walk the report back to the accused, and only a director, unit leader or
-    /// inspector whose unit is above both the named unit and the new one may correct it, with
-    /// a written reason. The report is handed up when the new accused's unit or one under it
-    /// holds it, and is never handed back into the unit named before (it stays walled off, so
-    /// that no single leader can lift a wall). Audited, with an event on the report. Returns
-    /// whether the actor can still read it (always: they are above the new accused).
+    /// Names `accused_unit` and `accused_post` as the accused's unit and post of a report about
+    /// police conduct in place of those named, which were wrong: marking names them once, so
+    /// that nobody re-marking could walk the report back to the accused, and only a director,
+    /// unit leader or inspector whose unit is above both the named unit and the new one may
+    /// correct them, with a written reason. The report goes to the competent unit by
+    /// [`Self::settling`], and is never handed back into a unit named before (it stays walled
+    /// off, so that no single leader can lift a wall). Audited, with an event on the report.
+    /// Returns whether the actor can still read it (always: they are above the new accused).
     pub async fn correct_accused_unit(
         &self,
         actor: &Actor,
         case: &str,
         accused_unit: &str,
+        accused_post: &str,
         reason: &str,
     ) -> CoreResult<bool> {
         let case = CaseNumber::parse(case).ok_or(CoreError::NotFound)?;
@@ -380,7 +490,8 @@ impl Hotline {
             .trim()
             .parse()
             .map_err(|_| DomainError::field("accused_unit", "unknown"))?;
-        if new == named {
+        let post = accused_post_of(accused_post)?;
+        if new == named && detail.accused_post == post {
             return Err(DomainError::field("accused_unit", "same").into());
         }
         // Strictly below the actor, both of them: a leader above both units decides, and
@@ -397,24 +508,36 @@ impl Hotline {
             return Err(DomainError::field("accused_unit", "outside").into());
         }
         let holder = self.store.unit(&detail.summary.unit).await?;
-        let move_to = match &new.parent {
-            Some(parent) if holder.path.starts_with(&new.path) => Some(parent.clone()),
-            _ => None,
-        };
+        let legal_type = detail.summary.legal_type.ok_or_else(|| {
+            CoreError::Internal("a report about an officer without a type".into())
+        })?;
+        let settling = self
+            .settling(
+                (actor, &new),
+                post,
+                (legal_type, nature_of(&detail)),
+                &holder,
+            )
+            .await?;
         let correction = hotline_store::AccusedCorrection {
             from: &named,
+            from_post: detail.accused_post,
             to: &new.code,
+            post,
+            head_settles: settling.head_settles,
             holder: &detail.summary.unit,
-            move_to: move_to.as_ref(),
+            move_to: settling.move_to.as_ref(),
+            handover_reason: settling.reason,
             reason: &reason,
         };
         let corrected = hotline_domain::ReportEvent::AccusedCorrected {
             from: named.clone(),
             to: new.code.clone(),
+            post,
             reason: reason.clone(),
         }
         .detail();
-        let transfer = conflict_handover(&detail.summary.unit, move_to.as_ref());
+        let transfer = settling.handover(&detail.summary.unit);
         let records = handed_up_records(
             actor,
             &case,
@@ -496,17 +619,20 @@ impl Hotline {
         } else {
             ProcedureState::at(stage)
         };
+        let move_to = self.out_of_accused_unit(&detail, Some(to)).await?;
         let correction = hotline_store::TypeCorrection {
             from,
             to,
             accused: &accused.code,
+            move_to: move_to.as_ref(),
+            holder: &detail.summary.unit,
             from_stage: state.stage,
             from_extensions: state.extensions,
             after: corrected,
             deadline: self.running_deadline(
                 Some(to),
                 &corrected,
-                &detail.summary.unit,
+                move_to.as_ref().unwrap_or(&detail.summary.unit),
                 detail.summary.created_at,
             ),
             reason: &reason,
@@ -516,28 +642,37 @@ impl Hotline {
             to,
             reason: reason.clone(),
         };
-        self.audited(
-            Some(actor.0.id),
-            AuditAction::ReportLegalTypeCorrected,
-            case.as_str(),
-            &event.detail(),
-            async |audit| {
-                self.store
-                    .correct_legal_type(
-                        &actor.visibility(),
-                        &case,
-                        &correction,
-                        actor.0.id,
-                        audit.at(),
-                        audit,
-                    )
-                    .await
-                    .map_err(|e| match e {
-                        StoreError::Conflict(_) => DomainError::field("legal_type", "moved").into(),
-                        e => CoreError::from(e),
-                    })
-            },
-        )
+        let corrected_detail = event.detail();
+        let transfer = move_to.as_ref().map(|above| {
+            hotline_domain::ReportEvent::Transferred {
+                from: detail.summary.unit.clone(),
+                to: above.clone(),
+                reason: CONFLICT_HANDOVER_REASON.to_owned(),
+            }
+            .detail()
+        });
+        let records = handed_up_records(
+            actor,
+            &case,
+            transfer.as_deref(),
+            (AuditAction::ReportLegalTypeCorrected, &corrected_detail),
+        );
+        self.audited_all(&records, async |audit| {
+            self.store
+                .correct_legal_type(
+                    &actor.visibility(),
+                    &case,
+                    &correction,
+                    actor.0.id,
+                    audit.at(),
+                    audit,
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => DomainError::field("legal_type", "moved").into(),
+                    e => CoreError::from(e),
+                })
+        })
         .await
     }
 
@@ -934,18 +1069,49 @@ fn conduct_procedure(
 
 /// The chain's detail of a report handed up from `from` to `to` for a conflict of interest,
 /// when it is.
-fn conflict_handover(
-    from: &hotline_domain::UnitCode,
-    to: Option<&hotline_domain::UnitCode>,
-) -> Option<String> {
-    to.map(|to| {
-        hotline_domain::ReportEvent::Transferred {
-            from: from.clone(),
-            to: to.clone(),
-            reason: hotline_domain::workflow::CONFLICT_HANDOVER_REASON.to_owned(),
-        }
-        .detail()
-    })
+/// What a report about an officer is about, as far as it decides who settles it: a crime in
+/// judicial work is the one marked straight to the procuracy's investigation body (R14).
+fn nature_of(detail: &hotline_store::ReportDetail) -> ConductNature {
+    if detail.procedure.stage == Stage::ToProcuracy {
+        ConductNature::JudicialCrime
+    } else {
+        ConductNature::Discipline
+    }
+}
+
+/// The accused's post as typed: empty when not known, which is settled above the accused's
+/// unit like any post but an officer's.
+fn accused_post_of(typed: &str) -> CoreResult<Option<AccusedPost>> {
+    match typed.trim() {
+        "" => Ok(None),
+        post => Ok(Some(post.parse()?)),
+    }
+}
+
+/// Where a report about an officer is settled, by the accused's post (R20).
+struct Settling {
+    /// The head of the accused's own unit settles it: that unit's leaders may read it there,
+    /// once it is handed to them by someone outside the unit.
+    head_settles: bool,
+    /// The competent unit, when another holds the report.
+    move_to: Option<hotline_domain::UnitCode>,
+    /// Why it is handed there: the accused's unit (or one under it) holds it, or a unit not
+    /// competent does.
+    reason: &'static str,
+}
+
+impl Settling {
+    /// The handover's detail for the audit chain, when the report is handed on.
+    fn handover(&self, from: &hotline_domain::UnitCode) -> Option<String> {
+        self.move_to.as_ref().map(|to| {
+            hotline_domain::ReportEvent::Transferred {
+                from: from.clone(),
+                to: to.clone(),
+                reason: self.reason.to_owned(),
+            }
+            .detail()
+        })
+    }
 }
 
 /// The chain's records of a change about police conduct: the handover first, where there is

@@ -489,6 +489,23 @@ impl Hotline {
             return Err(CoreError::Forbidden);
         }
         let detail = self.store.report(&actor.visibility(), &case).await?;
+        // The leaders of an accused's unit who settle the report (R20) do not approve each
+        // other's reveal of who denounced their officer: a second approval comes from above.
+        if let Some(accused) = &detail.accused_unit
+            && actor
+                .0
+                .unit_path
+                .starts_with(&self.store.unit(accused).await?.path)
+        {
+            self.audit(
+                Some(actor.0.id),
+                AuditAction::IdentityApprovalRefused,
+                case.as_str(),
+                "inside the accused unit",
+            )
+            .await?;
+            return Err(CoreError::Forbidden);
+        }
         self.audited(
             Some(actor.0.id),
             AuditAction::IdentityRevealApproved,

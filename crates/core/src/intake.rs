@@ -62,6 +62,8 @@ pub struct Submission {
     pub platform_message_id: Option<String>,
     pub urgency: Urgency,
     pub entered_by: Option<StaffId>,
+    /// Where it came from, for its register line (R2): a person, unless the desk says otherwise.
+    pub source: hotline_domain::receipt::ReceiptSource,
     /// When the report was received, if not now (a call logged after the fact, demo data).
     pub received_at: Option<DateTime<Utc>>,
     /// The unit whose line or account took it in: its home when the report names no place.
@@ -101,6 +103,7 @@ impl Submission {
             platform_message_id: None,
             urgency: Urgency::Normal,
             entered_by: None,
+            source: hotline_domain::receipt::ReceiptSource::Person,
             received_at: None,
             owner: None,
             form: None,
@@ -556,6 +559,7 @@ impl Hotline {
             occurred_at,
             protection_requested,
             entered_by: submission.entered_by,
+            source: submission.source,
             route: String::new(),
             sender_index: submission.sender_index,
             reply_sealed: submission

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod audit;
+pub mod breaches;
 pub mod calls;
 pub mod capture;
 pub mod channels;

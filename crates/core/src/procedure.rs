@@ -10,8 +10,8 @@ use hotline_domain::AuditAction;
 use hotline_domain::deadline::{days_suspended, span_end};
 use hotline_domain::text::clean_line;
 use hotline_domain::workflow::{
-    Action, NoticeKind, Party, Procedure, Recipient, Record, RequiredNotice, Stage, StepError,
-    notices_for, step_for,
+    Action, CONFLICT_HANDOVER_REASON, NoticeKind, Party, Procedure, Recipient, Record,
+    RequiredNotice, SECOND_LEVEL_HANDOVER_REASON, Stage, StepError, notices_for, step_for,
 };
 use hotline_domain::{CaseNumber, DomainError, FieldError, LegalType, VIETNAM};
 use hotline_store::{
@@ -103,8 +103,16 @@ impl Hotline {
         // Notices counted from receipt count from the receipt by this procedure: the petition,
         // the day the report came into the crime flow or reached the competent unit.
         let received = state.clock_start.unwrap_or(detail.summary.created_at);
-        let hand_to = history.appeal_to;
-        let holder = hand_to.as_ref().unwrap_or(&detail.summary.unit);
+        let hand_to = match history.appeal_to {
+            Some(above) => Some((above, SECOND_LEVEL_HANDOVER_REASON)),
+            None => self
+                .out_of_accused_unit(&detail, switch_to)
+                .await?
+                .map(|above| (above, CONFLICT_HANDOVER_REASON)),
+        };
+        let holder = hand_to
+            .as_ref()
+            .map_or(&detail.summary.unit, |(unit, _)| unit);
         let key = self
             .data_key(&detail.summary)?
             .ok_or_else(|| CoreError::Internal("a report without a data key".into()))?;
@@ -117,6 +125,7 @@ impl Hotline {
             switch_to,
             deadline: self.running_deadline(legal_type, &after, holder, detail.summary.created_at),
             hand_to: hand_to.clone(),
+            holder: detail.summary.unit.clone(),
             status: crate::deadlines::status_of(after.stage),
             number: record.number.clone(),
             decided_on: record.decided_on,
@@ -154,7 +163,7 @@ impl Hotline {
             AuditAction::ReportStep,
             case.as_str(),
             &match &hand_to {
-                Some(unit) => format!("action={action} to={} unit={unit}", after.stage),
+                Some((unit, _)) => format!("action={action} to={} unit={unit}", after.stage),
                 None => format!("action={action} to={}", after.stage),
             },
             async |audit| {

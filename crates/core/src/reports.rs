@@ -177,13 +177,14 @@ impl Hotline {
         let mut units: Vec<_> = match actor.visibility() {
             hotline_store::Visibility::Nothing => return Ok(Vec::new()),
             hotline_store::Visibility::Unit(code) => vec![self.store.unit(&code).await?],
-            hotline_store::Visibility::Subtree(path) => self
-                .store
-                .list_units()
-                .await?
-                .into_iter()
-                .filter(|u| u.path.starts_with(&path))
-                .collect(),
+            hotline_store::Visibility::Subtree(path) | hotline_store::Visibility::Leaders(path) => {
+                self.store
+                    .list_units()
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.path.starts_with(&path))
+                    .collect()
+            }
         };
         units.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(units)

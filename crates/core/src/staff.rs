@@ -46,6 +46,9 @@ impl Actor {
         match self.0.role.report_scope() {
             ReportScope::None => Visibility::Nothing,
             ReportScope::OwnUnit => Visibility::Unit(self.0.unit.clone()),
+            ReportScope::UnitTree if self.0.role.leads_unit() => {
+                Visibility::Leaders(self.0.unit_path.clone())
+            }
             ReportScope::UnitTree => Visibility::Subtree(self.0.unit_path.clone()),
         }
     }

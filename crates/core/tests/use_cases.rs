@@ -1143,7 +1143,7 @@ async fn a_denunciation_a_complaint_and_a_public_order_report_each_follow_their_
         .unwrap()
         .code;
     let accused = UnitCode::commune(22, commune).to_string();
-    h.mark_police_conduct(&head, &chat, &accused, Default::default())
+    h.mark_police_conduct(&head, &chat, &accused, "", Default::default())
         .await
         .unwrap();
     let detail = stage(&chat).await;
@@ -1449,22 +1449,28 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
     // provincial director settles it (R20).
     let case = on_commune("Quán karaoke hát to đến 2 giờ sáng, báo nhiều lần không ai xử lý").await;
     assert_eq!(unit_of(&case).await, commune_unit.to_string());
-    h.mark_police_conduct(&inspector, &case, commune_unit.as_str(), Default::default())
-        .await
-        .unwrap();
+    h.mark_police_conduct(
+        &inspector,
+        &case,
+        commune_unit.as_str(),
+        "",
+        Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(unit_of(&case).await, "22");
     // The ministry cannot be named: nobody could read the report any more.
     let root = on_commune("Lãnh đạo cấp trên bao che").await;
     let held = unit_of(&root).await;
     assert!(matches!(
-        h.mark_police_conduct(&inspector, &root, "bca", Default::default())
+        h.mark_police_conduct(&inspector, &root, "bca", "", Default::default())
             .await,
         Err(CoreError::Domain(_))
     ));
     assert_eq!(unit_of(&root).await, held, "nothing changed");
     // The provincial police accused: the ministry.
     let case = on_commune("Giám đốc công an tỉnh bao che cho sai phạm").await;
-    h.mark_police_conduct(&inspector, &case, "22", Default::default())
+    h.mark_police_conduct(&inspector, &case, "22", "", Default::default())
         .await
         .unwrap();
     assert_eq!(unit_of(&case).await, "bca");
@@ -1474,6 +1480,7 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         &inspector,
         &at_province,
         commune_unit.as_str(),
+        "",
         Default::default(),
     )
     .await
@@ -1490,6 +1497,380 @@ async fn a_report_about_an_officer_goes_above_the_accused() {
         view.detail.procedure.stage,
         hotline_domain::workflow::Stage::InformationOnly,
         "a web form is no signed petition"
+    );
+}
+
+/// Issue 26, R20 by the accused's post (NĐ 22/2019 Art. 5 as amended by NĐ 224/2025): the
+/// head of a commune police settles denunciations about its officers, and only its leaders read
+/// them there; its deputies, its head and the unit itself are the provincial director's; a
+/// peer unit never keeps one; a crime leaves the accused's unit; a wrong post is corrected by a
+/// leader above, and the report follows.
+#[tokio::test]
+async fn a_denunciation_about_an_officer_goes_to_whoever_settles_by_the_accused_post() {
+    use hotline_domain::workflow::{COMPETENCE_HANDOVER_REASON, Stage};
+    let (_d, h, _) = hotline().await;
+    let places = Gazetteer::embedded().unwrap();
+    let mut communes = places
+        .communes_of(22)
+        .map(|c| UnitCode::commune(22, c.code));
+    let (accused, peer) = (communes.next().unwrap(), communes.next().unwrap());
+    for unit in [&accused, &peer] {
+        h.resolve_unit(unit).await.unwrap();
+    }
+    let director = member(&h, "qn.director", Role::Director).await;
+    let head = member_of(&h, "xa.truong", Role::UnitLeader, accused.as_str()).await;
+    let desk = member_of(&h, "xa.trucban", Role::DutyOfficer, accused.as_str()).await;
+    let peer_desk = member_of(&h, "xa2.trucban", Role::DutyOfficer, peer.as_str()).await;
+    let on = async |unit: &UnitCode, text: &str| {
+        let mut input = self::text(text);
+        input.province_code = Some(22);
+        input.commune_code = unit
+            .as_str()
+            .split_once('/')
+            .map(|(_, c)| c.parse().unwrap());
+        h.submit(Submission::new(input, Channel::Web))
+            .await
+            .unwrap()
+            .case_number
+            .to_string()
+    };
+    let holder = async |case: &str| h.report(&director, case).await.unwrap().detail.summary.unit;
+    let reads = async |who: &hotline_core::Actor, case: &str| h.report(who, case).await.is_ok();
+
+    // An officer of the commune police: its head's. Named so by the unit's own desk it goes
+    // up first (nobody inside the unit chooses the post that keeps it there), and a leader
+    // above hands it to the head; the desk never reads it again.
+    let officer = on(
+        &accused,
+        "Người trực ở trụ sở hách dịch khi tôi làm giấy tờ",
+    )
+    .await;
+    assert_eq!(holder(&officer).await, accused);
+    let still = h
+        .mark_police_conduct(
+            &desk,
+            &officer,
+            accused.as_str(),
+            "officer",
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(!still, "the desk is walled off");
+    assert_eq!(holder(&officer).await, UnitCode::province(22));
+    assert!(!reads(&head, &officer).await);
+    let province_desk = member(&h, "qn.trucban", Role::DutyOfficer).await;
+    assert!(
+        matches!(
+            h.transfer(
+                &province_desk,
+                &officer,
+                accused.as_str(),
+                "trưởng công an xã giải quyết"
+            )
+            .await,
+            Err(CoreError::Domain(_))
+        ),
+        "only a leader hands it to the head"
+    );
+    h.transfer(
+        &director,
+        &officer,
+        accused.as_str(),
+        "trưởng công an xã giải quyết",
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&officer).await, accused, "with the head");
+    assert!(reads(&head, &officer).await);
+    assert!(!reads(&desk, &officer).await);
+    let assignable: Vec<_> = h
+        .assignable(&head, &officer)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.username)
+        .collect();
+    assert_eq!(
+        assignable,
+        ["xa.truong"],
+        "never handed to the unit's members"
+    );
+    assert_eq!(
+        h.report(&director, &officer)
+            .await
+            .unwrap()
+            .detail
+            .accused_post,
+        Some(hotline_domain::conduct::AccusedPost::Officer)
+    );
+    // Nor handed on to a peer, which is not competent.
+    assert!(matches!(
+        h.transfer(&head, &officer, peer.as_str(), "chuyển xã bên cạnh")
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+
+    // A deputy, held by a peer commune: the director's, and the peer hands it on.
+    let deputy = on(
+        &peer,
+        "Quán karaoke hát to đến 2 giờ sáng, có người bao che",
+    )
+    .await;
+    h.mark_police_conduct(
+        &peer_desk,
+        &deputy,
+        accused.as_str(),
+        "deputy",
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&deputy).await, UnitCode::province(22));
+    assert!(!reads(&head, &deputy).await, "not even the head reads it");
+    let handed = h.report(&director, &deputy).await.unwrap();
+    assert!(handed.events.iter().any(|e| matches!(
+        &e.what,
+        hotline_domain::ReportEvent::Transferred { reason, .. } if reason == COMPETENCE_HANDOVER_REASON
+    )));
+    // ...and no transfer takes it back into the accused's unit.
+    assert!(matches!(
+        h.transfer(&director, &deputy, accused.as_str(), "thuộc địa bàn xã")
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+
+    // An officer of the accused's unit, held by the peer and named so by its desk: up to the
+    // province, whose leader hands it to the head who settles it, the one walled unit a report
+    // may go into.
+    let to_head = on(&peer, "Người xác nhận cư trú đòi tiền mới làm cho tôi").await;
+    h.mark_police_conduct(
+        &peer_desk,
+        &to_head,
+        accused.as_str(),
+        "officer",
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&to_head).await, UnitCode::province(22));
+    h.transfer(
+        &director,
+        &to_head,
+        accused.as_str(),
+        "trưởng công an xã giải quyết",
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&to_head).await, accused);
+    assert!(reads(&head, &to_head).await);
+    assert!(!reads(&desk, &to_head).await);
+
+    // Signs of a crime: out of the accused's unit with the step that sends it to the crime
+    // flow, which its head still decides.
+    h.take_step(&head, &officer, &decision("send_to_crime_flow", "3/QĐ"))
+        .await
+        .unwrap();
+    let crime = h.report(&director, &officer).await.unwrap().detail;
+    assert_eq!(crime.summary.unit, UnitCode::province(22));
+    assert_eq!(crime.procedure.stage, Stage::ToCrimeFlow);
+    assert!(!reads(&head, &officer).await);
+
+    // The post named in error: a leader above corrects it, and the report goes above.
+    assert!(matches!(
+        h.correct_accused_unit(
+            &head,
+            &to_head,
+            accused.as_str(),
+            "deputy",
+            "người bị tố cáo là phó trưởng"
+        )
+        .await,
+        Err(CoreError::Forbidden)
+    ));
+    h.correct_accused_unit(
+        &director,
+        &to_head,
+        accused.as_str(),
+        "deputy",
+        "người bị tố cáo là phó trưởng công an xã",
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&to_head).await, UnitCode::province(22));
+    assert!(!reads(&head, &to_head).await);
+    assert!(matches!(
+        h.correct_accused_unit(
+            &director,
+            &to_head,
+            accused.as_str(),
+            "deputy",
+            "sửa lần nữa mà không đổi gì"
+        )
+        .await,
+        Err(CoreError::Domain(_))
+    ));
+    // Once walled in full, no correction back to "officer" lets one leader hand it down.
+    h.correct_accused_unit(
+        &director,
+        &to_head,
+        accused.as_str(),
+        "officer",
+        "sửa lại: người bị tố cáo là cán bộ",
+    )
+    .await
+    .unwrap();
+    assert!(
+        h.transfer(
+            &director,
+            &to_head,
+            accused.as_str(),
+            "trưởng công an xã giải quyết"
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(holder(&to_head).await, UnitCode::province(22));
+}
+
+/// R26: a personal-data breach is recorded when found, the authority (A05) told within 72
+/// hours or with the reason why not, others told, and the breach closed only once the
+/// authority was; no personal data goes into the register, and only administrators, auditors
+/// and directors keep it; every change is in the audit chain.
+#[tokio::test]
+async fn a_data_breach_is_told_to_the_authority_within_72_hours_or_says_why() {
+    use hotline_core::breaches::{BreachInput, NoticeInput};
+    let (_d, h, clock) = hotline().await;
+    let admin = member(&h, "qn.quantri", Role::Administrator).await;
+    let desk = member(&h, "qn.trucban", Role::DutyOfficer).await;
+    let found = clock.now() - chrono::Duration::hours(2);
+    let input = |description| BreachInput {
+        description,
+        data_kinds: "nội dung tin báo, tài khoản cán bộ",
+        affected: "120",
+        occurred_at: None,
+        detected_at: Some(found),
+    };
+    let about = "Máy trạm trực ban bị nhiễm mã độc, tệp sao lưu bị sao chép ra ngoài";
+    assert!(matches!(
+        h.record_breach(&desk, &input(about)).await,
+        Err(CoreError::Forbidden)
+    ));
+    for refused in [
+        "quá ngắn",
+        "Lộ số điện thoại 0912 345 678 của người tố giác khi sao lưu",
+    ] {
+        assert!(matches!(
+            h.record_breach(&admin, &input(refused)).await,
+            Err(CoreError::Domain(_))
+        ));
+    }
+    let id = h.record_breach(&admin, &input(about)).await.unwrap();
+    let breach = h.breaches(&admin).await.unwrap().remove(0);
+    assert_eq!(
+        (breach.id, breach.affected, breach.detected_at),
+        (id, Some(120), found)
+    );
+    assert_eq!(
+        hotline_domain::breach::notify_due(found),
+        found + chrono::Duration::hours(72)
+    );
+    assert!(
+        matches!(
+            h.close_breach(
+                &admin,
+                id,
+                "Đã cách ly máy, đổi mật khẩu, khôi phục từ bản sao lưu sạch"
+            )
+            .await,
+            Err(CoreError::Domain(_))
+        ),
+        "not closed before the authority is told"
+    );
+
+    // Told after the 72 hours: only with the reason.
+    clock.advance(chrono::Duration::hours(80));
+    let told = clock.now();
+    let notice = |recipient, late_reason| NoticeInput {
+        recipient,
+        told_at: Some(told),
+        reference: "Công văn số 15/CAT-PV01",
+        late_reason,
+    };
+    assert!(matches!(
+        h.record_breach_notice(&admin, id, &notice("authority", ""))
+            .await,
+        Err(CoreError::Domain(_))
+    ));
+    h.record_breach_notice(
+        &admin,
+        id,
+        &notice("authority", "Chờ xác minh phạm vi dữ liệu bị sao chép"),
+    )
+    .await
+    .unwrap();
+    h.record_breach_notice(&admin, id, &notice("leadership", ""))
+        .await
+        .unwrap();
+    // A later notification is not dated back to look on time.
+    let backdated = NoticeInput {
+        told_at: Some(found + chrono::Duration::hours(1)),
+        ..notice("authority", "")
+    };
+    assert!(matches!(
+        h.record_breach_notice(&admin, id, &backdated).await,
+        Err(CoreError::Domain(_))
+    ));
+    let auditor = member(&h, "qn.kiemtra", Role::Auditor).await;
+    assert_eq!(
+        h.breaches(&auditor).await.unwrap().len(),
+        1,
+        "auditors read it"
+    );
+    assert!(
+        matches!(
+            h.record_breach_notice(&auditor, id, &notice("other", ""))
+                .await,
+            Err(CoreError::Forbidden)
+        ),
+        "and keep nothing in it"
+    );
+    let breach = h.breaches(&admin).await.unwrap().remove(0);
+    assert_eq!(breach.authority_told_at(), Some(told));
+    assert!(matches!(
+        hotline_domain::breach::NotificationState::of(breach.detected_at, Some(told), told),
+        hotline_domain::breach::NotificationState::Told { late: true, .. }
+    ));
+    assert_eq!(breach.notices.len(), 2);
+    h.close_breach(
+        &admin,
+        id,
+        "Đã cách ly máy, đổi mật khẩu, khôi phục từ bản sao lưu sạch",
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            h.record_breach_notice(&admin, id, &notice("other", ""))
+                .await,
+            Err(CoreError::Domain(_))
+        ),
+        "a closed breach changes no more"
+    );
+    let chain = h
+        .store
+        .audit_by_action(&["breach.recorded", "breach.notified", "breach.closed"], 10)
+        .await
+        .unwrap();
+    assert_eq!(chain.len(), 4);
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.detail.contains(&format!("breach={id} ")))
+    );
+    assert!(
+        chain.iter().all(|e| !e.detail.contains("mã độc")),
+        "no text in the chain"
     );
 }
 
@@ -1517,7 +1898,7 @@ async fn a_crime_by_an_officer_stays_in_the_criminal_procedure() {
         Channel::Zalo,
     )
     .await;
-    h.mark_police_conduct(&director, &chat, accused.as_str(), Default::default())
+    h.mark_police_conduct(&director, &chat, accused.as_str(), "", Default::default())
         .await
         .unwrap();
     assert_eq!(detail(&chat).await.procedure.stage, Stage::InformationOnly);
@@ -1600,7 +1981,7 @@ async fn a_crime_by_an_officer_stays_in_the_criminal_procedure() {
     h.take_step(&director, &crime, &decision("decide_prosecute", "4/QĐ"))
         .await
         .unwrap();
-    h.mark_police_conduct(&director, &crime, accused.as_str(), Default::default())
+    h.mark_police_conduct(&director, &crime, accused.as_str(), "", Default::default())
         .await
         .unwrap();
     let marked = detail(&crime).await;
@@ -1646,9 +2027,15 @@ async fn a_crime_by_an_officer_stays_in_the_criminal_procedure() {
     h.triage(&duty, &triaged, &classify("crime_denunciation"))
         .await
         .unwrap();
-    h.mark_police_conduct(&director, &triaged, accused.as_str(), Default::default())
-        .await
-        .unwrap();
+    h.mark_police_conduct(
+        &director,
+        &triaged,
+        accused.as_str(),
+        "",
+        Default::default(),
+    )
+    .await
+    .unwrap();
     for out in ["police_conduct", "feedback", "public_order"] {
         assert!(matches!(
             h.correct_legal_type(&director, &triaged, out, "ghi nhận nhầm loại tin")
@@ -1699,8 +2086,9 @@ async fn an_accused_unit_named_in_error_is_corrected_only_by_a_leader_above_both
     let director = member(&h, "qn.director", Role::Director).await;
     let handler = member_of(&h, "xa.handler", Role::Handler, right_unit.as_str()).await;
     let right_leader = member_of(&h, "xa.leader", Role::UnitLeader, right_unit.as_str()).await;
-    // A report held by the right commune's police, marked against the wrong commune: the
-    // right commune keeps reading a report about its own officer.
+    // A report held by the right commune's police, marked against the wrong commune: it goes
+    // to the province, whose director settles denunciations about a commune police when the
+    // post is not known (R20); a peer never keeps one.
     let mut input = text("Quán karaoke hát to đến 2 giờ sáng, báo nhiều lần không ai xử lý");
     input.province_code = Some(22);
     input.commune_code = Some(right);
@@ -1710,53 +2098,69 @@ async fn an_accused_unit_named_in_error_is_corrected_only_by_a_leader_above_both
         .unwrap()
         .case_number
         .to_string();
-    h.mark_police_conduct(&director, &case, named_unit.as_str(), Default::default())
-        .await
-        .unwrap();
+    h.mark_police_conduct(
+        &director,
+        &case,
+        named_unit.as_str(),
+        "",
+        Default::default(),
+    )
+    .await
+    .unwrap();
     let held = async |case: &str| h.report(&director, case).await.unwrap().detail;
-    assert_eq!(held(&case).await.summary.unit, right_unit);
+    assert_eq!(held(&case).await.summary.unit.as_str(), "22");
     assert!(matches!(
-        h.mark_police_conduct(&director, &case, right_unit.as_str(), Default::default())
-            .await,
+        h.mark_police_conduct(
+            &director,
+            &case,
+            right_unit.as_str(),
+            "",
+            Default::default()
+        )
+        .await,
         Err(CoreError::Domain(_))
     ));
     let reason = "Ghi nhận nhầm xã, cán bộ bị phản ánh thuộc xã khác";
 
-    // The unit that would be walled off cannot do it, nor can a handler, nor anyone naming
-    // a unit that is not strictly under them, nor without a reason.
-    assert!(matches!(
-        h.correct_accused_unit(&right_leader, &case, right_unit.as_str(), reason)
-            .await,
-        Err(CoreError::Forbidden)
-    ));
-    assert!(matches!(
-        h.correct_accused_unit(&handler, &case, right_unit.as_str(), reason)
-            .await,
-        Err(CoreError::Forbidden)
-    ));
+    // The unit that would be walled off cannot do it (it no longer holds the report), nor can
+    // a handler, nor anyone naming a unit that is not strictly under them, nor without a
+    // reason.
+    for (who, refused) in [(&right_leader, "leader"), (&handler, "handler")] {
+        assert!(
+            matches!(
+                h.correct_accused_unit(who, &case, right_unit.as_str(), "", reason)
+                    .await,
+                Err(CoreError::NotFound | CoreError::Forbidden)
+            ),
+            "{refused}"
+        );
+    }
     for (unit, why) in [
         ("22", "outside"),
         ("bca", "outside"),
         (named_unit.as_str(), "same"),
     ] {
-        match h.correct_accused_unit(&director, &case, unit, reason).await {
+        match h
+            .correct_accused_unit(&director, &case, unit, "", reason)
+            .await
+        {
             Err(CoreError::Domain(e)) => assert!(format!("{e:?}").contains(why), "{e:?}"),
             other => panic!("{unit}: {other:?}"),
         }
     }
     assert!(matches!(
-        h.correct_accused_unit(&director, &case, right_unit.as_str(), "nhầm")
+        h.correct_accused_unit(&director, &case, right_unit.as_str(), "", "nhầm")
             .await,
         Err(CoreError::Domain(_))
     ));
     let unchanged = held(&case).await;
     assert_eq!(unchanged.accused_unit.as_ref(), Some(&named_unit));
-    assert_eq!(unchanged.summary.unit, right_unit);
+    assert_eq!(unchanged.summary.unit.as_str(), "22");
 
     // The director above both corrects it: the right commune is walled off and the report
-    // goes up to the province.
+    // stays with the province.
     assert!(
-        h.correct_accused_unit(&director, &case, right_unit.as_str(), reason)
+        h.correct_accused_unit(&director, &case, right_unit.as_str(), "", reason)
             .await
             .unwrap()
     );
@@ -1770,7 +2174,7 @@ async fn an_accused_unit_named_in_error_is_corrected_only_by_a_leader_above_both
     let view = h.report(&director, &case).await.unwrap();
     assert!(view.events.iter().any(|e| matches!(
         &e.what,
-        hotline_domain::ReportEvent::AccusedCorrected { from, to, reason: why }
+        hotline_domain::ReportEvent::AccusedCorrected { from, to, reason: why, .. }
             if *from == named_unit && *to == right_unit && why == reason
     )));
     // Nor does the unit named in error get it back: no single leader lifts a wall.
@@ -1811,17 +2215,17 @@ async fn merging_never_crosses_the_wall_nor_skips_a_procedure_and_marking_is_onc
     let conduct = reported(&h, "Cán bộ xã đòi tiền làm giấy tờ nhà tôi", Channel::Web).await;
     assert!(
         matches!(
-            h.mark_police_conduct(&handler, &conduct, &accused, Default::default())
+            h.mark_police_conduct(&handler, &conduct, &accused, "", Default::default())
                 .await,
             Err(CoreError::Forbidden)
         ),
         "handlers do not wall reports off"
     );
-    h.mark_police_conduct(&duty, &conduct, &accused, Default::default())
+    h.mark_police_conduct(&duty, &conduct, &accused, "", Default::default())
         .await
         .unwrap();
     assert!(
-        h.mark_police_conduct(&duty, &conduct, "22", Default::default())
+        h.mark_police_conduct(&duty, &conduct, "22", "", Default::default())
             .await
             .is_err(),
         "the accused, once named, stays named"
@@ -2168,7 +2572,13 @@ async fn a_crime_in_judicial_work_goes_the_procuracy_path_and_the_police_may_onl
     )
     .await;
     let still_sees = h
-        .mark_police_conduct(&director, &case, "22-pc02", ConductNature::JudicialCrime)
+        .mark_police_conduct(
+            &director,
+            &case,
+            "22-pc02",
+            "",
+            ConductNature::JudicialCrime,
+        )
         .await
         .unwrap();
     assert!(still_sees, "the director is above the accused department");
@@ -2208,7 +2618,7 @@ async fn a_crime_in_judicial_work_goes_the_procuracy_path_and_the_police_may_onl
         .unwrap()
         .case_number
         .to_string();
-    h.mark_police_conduct(&director, &later, "22-pc02", ConductNature::Discipline)
+    h.mark_police_conduct(&director, &later, "22-pc02", "", ConductNature::Discipline)
         .await
         .unwrap();
     let at = h

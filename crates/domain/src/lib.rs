@@ -1,10 +1,12 @@
 //! Pure types and rules of Hotline: identifiers, channels, roles, units, places, reports and the
 //! Vietnamese text handling every other crate relies on. Nothing here performs I/O.
 
+pub mod breach;
 pub mod calendar;
 pub mod client;
 pub mod clock;
 pub mod codes;
+pub mod conduct;
 pub mod danger;
 pub mod deadline;
 pub mod directory;
@@ -17,6 +19,7 @@ pub mod phrases;
 pub mod pii;
 pub mod places;
 pub mod platform;
+pub mod receipt;
 pub mod report;
 pub mod roster;
 pub mod routing;

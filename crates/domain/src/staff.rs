@@ -56,6 +56,13 @@ impl Role {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)
     }
 
+    /// Whether the role leads a unit (its head or a deputy): the leaders of a commune police
+    /// read the denunciations about its officers that its head settles (R20), which the rest
+    /// of the unit may not.
+    pub fn leads_unit(self) -> bool {
+        matches!(self, Role::Director | Role::UnitLeader)
+    }
+
     /// Whether the role hands reports to officers: leaders and the duty desk (triage), and
     /// inspectors for the reports they oversee.
     pub fn may_assign(self) -> bool {

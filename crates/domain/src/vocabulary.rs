@@ -10,6 +10,7 @@
 
 use crate::DomainError;
 use crate::codes::CaseNumber;
+use crate::conduct::AccusedPost;
 use crate::ids::StaffId;
 use crate::report::{Channel, LegalType, Topic, Urgency, string_enum};
 use crate::unit::UnitCode;
@@ -85,14 +86,18 @@ pub enum ReportEvent {
         to: UnitCode,
         reason: String,
     },
-    /// Marked as a report about the conduct of an officer of `accused_unit`.
+    /// Marked as a report about the conduct of an officer of `accused_unit` holding `post`
+    /// (none on reports marked before the post was recorded).
     PoliceConduct {
         accused_unit: UnitCode,
+        post: Option<AccusedPost>,
     },
-    /// A leader above both named `to` as the accused's unit in place of `from`.
+    /// A leader above both named `to` as the accused's unit in place of `from`, the accused
+    /// holding `post` there.
     AccusedCorrected {
         from: UnitCode,
         to: UnitCode,
+        post: Option<AccusedPost>,
         reason: String,
     },
     /// A leader above the accused corrected the locked legal type of a report about police
@@ -240,16 +245,28 @@ impl ReportEvent {
             } => Self::received_detail(*channel, unit, route),
             Self::Assigned { staff } => format!("staff={staff}"),
             // The reason is free text, read back as the rest of the line: one line of it.
-            Self::Transferred { from, to, reason }
-            | Self::AccusedCorrected { from, to, reason } => {
+            Self::Transferred { from, to, reason } => {
                 let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 format!("from={from} to={to} reason={reason}")
+            }
+            Self::AccusedCorrected {
+                from,
+                to,
+                post,
+                reason,
+            } => {
+                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+                let post = post.map(|p| format!(" post={p}")).unwrap_or_default();
+                format!("from={from} to={to}{post} reason={reason}")
             }
             Self::LegalTypeCorrected { from, to, reason } => {
                 let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 format!("from={from} to={to} reason={reason}")
             }
-            Self::PoliceConduct { accused_unit } => format!("accused_unit={accused_unit}"),
+            Self::PoliceConduct { accused_unit, post } => match post {
+                Some(post) => format!("accused_unit={accused_unit} post={post}"),
+                None => format!("accused_unit={accused_unit}"),
+            },
             Self::EmergencyLine { line, handed } => {
                 format!("line={line} handed={}", u8::from(*handed))
             }
@@ -349,10 +366,12 @@ impl ReportEvent {
             },
             K::PoliceConduct => Self::PoliceConduct {
                 accused_unit: d.parse("accused_unit")?,
+                post: d.parse_opt("post")?,
             },
             K::AccusedCorrected => Self::AccusedCorrected {
                 from: d.parse("from")?,
                 to: d.parse("to")?,
+                post: d.parse_opt("post")?,
                 reason: d.rest("reason").unwrap_or_default().to_owned(),
             },
             K::LegalTypeCorrected => Self::LegalTypeCorrected {
@@ -485,6 +504,9 @@ string_enum!(
         AlertAcknowledged => "alert.acknowledged",
         AttachmentDownloaded => "attachment.downloaded",
         AuditChainKeyed => "audit.chain_keyed",
+        BreachClosed => "breach.closed",
+        BreachNotified => "breach.notified",
+        BreachRecorded => "breach.recorded",
         CallCalledBack => "call.called_back",
         ChannelAccountAdded => "channel.account_added",
         ChannelDeliveryRetried => "channel.delivery_retried",
@@ -532,6 +554,7 @@ string_enum!(
         RetentionPurged => "retention.purged",
         RevealsListed => "reveals.listed",
         RosterOccurrenceCancelled => "roster.occurrence_cancelled",
+        StaffTitleSet => "staff.title_set",
         RosterPatternAdded => "roster.pattern_added",
         RosterPatternEnded => "roster.pattern_ended",
         RosterShiftAdded => "roster.shift_added",
@@ -607,10 +630,16 @@ mod tests {
             },
             ReportEvent::PoliceConduct {
                 accused_unit: unit("22/ha-long"),
+                post: Some(AccusedPost::Officer),
+            },
+            ReportEvent::PoliceConduct {
+                accused_unit: unit("22/ha-long"),
+                post: None,
             },
             ReportEvent::AccusedCorrected {
                 from: unit("22/ha-long"),
                 to: unit("22/cam-pha"),
+                post: Some(AccusedPost::Deputy),
                 reason: "nhầm phường khi ghi nhận".into(),
             },
             ReportEvent::LegalTypeCorrected {

@@ -358,6 +358,12 @@ pub const PROCURACY_REFERRAL: RequiredNotice = notice(
 pub const CONFLICT_HANDOVER_REASON: &str =
     "Xung đột lợi ích: tin báo về cán bộ của đơn vị, chuyển đơn vị cấp trên (R20, R21)";
 
+/// Why a report about an officer held by a unit not competent to settle it (a peer of the
+/// accused's unit, or one below the competent one) goes to the unit that is, by the accused's
+/// post (R20).
+pub const COMPETENCE_HANDOVER_REASON: &str = "Thẩm quyền giải quyết theo chức vụ của người bị tố \
+cáo: chuyển đơn vị có thẩm quyền (NĐ 22/2019 Điều 5, sửa đổi bởi NĐ 224/2025)";
+
 /// The warning every acknowledgement carries (R12): knowingly false reporting has its
 /// liability (BLTTHS Art. 144(5)). The web form shows it before sending.
 pub const FALSE_REPORT_WARNING: &str = "Lưu ý: người nào cố ý tố giác, báo tin về tội phạm sai \

@@ -3,9 +3,8 @@
 use crate::rows::{Columns, note, report_summary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::workflow::{
-    CONFLICT_HANDOVER_REASON, EmergencyLine, SECOND_LEVEL_HANDOVER_REASON,
-};
+use hotline_domain::conduct::AccusedPost;
+use hotline_domain::workflow::{CONFLICT_HANDOVER_REASON, EmergencyLine};
 use hotline_domain::{CaseNumber, LegalType, ReportEvent, ReportId, StaffId, UnitCode};
 use hotline_store::{
     AccusedCorrection, Audited, ConductMark, Handling, Handover, NewNote, NewNotice, NewStep, Note,
@@ -23,14 +22,22 @@ use crate::{SqlStore, code_param};
 
 #[any_sql_database]
 impl<DB> SqlStore<DB> {
-    /// Records `unit` as named the accused of report `id`: it is never handed back into it.
-    async fn wall_off(tx: &mut Transaction<'_, DB>, id: i64, unit: &UnitCode) -> StoreResult<()> {
+    /// Records `unit` as named the accused of report `id`: it is never handed back into it,
+    /// and once `full` (named where its head may not settle) not even to its head.
+    async fn wall_off(
+        tx: &mut Transaction<'_, DB>,
+        id: i64,
+        unit: &UnitCode,
+        full: bool,
+    ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO accused_walls (report_id, unit_code) VALUES ($1, $2) \
-             ON CONFLICT (report_id, unit_code) DO NOTHING",
+            "INSERT INTO accused_walls (report_id, unit_code, full_wall) VALUES ($1, $2, $3) \
+             ON CONFLICT (report_id, unit_code) DO UPDATE \
+             SET full_wall = (accused_walls.full_wall OR excluded.full_wall)",
         )
         .bind(id)
         .bind(unit.as_str())
+        .bind(full)
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -39,7 +46,8 @@ impl<DB> SqlStore<DB> {
 
     /// `Conflict("accused")` when `to` is a unit once named as report `id`'s accused, or below
     /// one, whatever the caller read: the report's row is locked first, so a mark or
-    /// correction committed meanwhile counts.
+    /// correction committed meanwhile counts. The one exception is the accused's own unit
+    /// itself, as now named, when its head settles the report (R20).
     async fn refuse_walled(
         tx: &mut Transaction<'_, DB>,
         id: i64,
@@ -54,8 +62,11 @@ impl<DB> SqlStore<DB> {
         }
         let walled = sqlx::query(
             "SELECT 1 AS hit FROM accused_walls w JOIN units au ON au.code = w.unit_code \
-             JOIN units dest ON dest.code = $2 \
-             WHERE w.report_id = $1 AND dest.path LIKE au.path || '%'",
+             JOIN units dest ON dest.code = $2 JOIN reports r ON r.id = w.report_id \
+             WHERE w.report_id = $1 AND dest.path LIKE au.path || '%' \
+             AND NOT (r.head_settles AND COALESCE(r.legal_type, '') = 'police_conduct' \
+                      AND w.unit_code = r.accused_unit_code AND dest.code = w.unit_code \
+                      AND NOT w.full_wall)",
         )
         .bind(id)
         .bind(to.as_str())
@@ -66,6 +77,52 @@ impl<DB> SqlStore<DB> {
             Some(_) => Err(StoreError::Conflict("accused".into())),
             None => Ok(()),
         }
+    }
+
+    /// `Conflict("unit")` unless report `id` is still held by `holder`, the unit the caller
+    /// read and decided from (its row locked on PostgreSQL until the end of `tx`).
+    async fn still_held_by(
+        tx: &mut Transaction<'_, DB>,
+        id: i64,
+        holder: &UnitCode,
+    ) -> StoreResult<()> {
+        let lock = if DB::NAME == "PostgreSQL" {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let held = sqlx::query(&format!(
+            "SELECT unit_code FROM reports WHERE id = $1{lock}"
+        ))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .text("unit_code")?;
+        if held == holder.as_str() {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("unit".into()))
+        }
+    }
+
+    /// Where report `id` first came from, as its first register line says.
+    async fn first_source(
+        tx: &mut Transaction<'_, DB>,
+        id: i64,
+    ) -> StoreResult<hotline_domain::receipt::ReceiptSource> {
+        Ok(sqlx::query(
+            "SELECT source FROM register_entries WHERE report_id = $1 \
+             ORDER BY received_at, unit_code, number LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .map(|row| row.text("source"))
+        .transpose()?
+        .and_then(|source| source.parse().ok())
+        .unwrap_or(hotline_domain::receipt::ReceiptSource::Person))
     }
 
     /// Hands a report over to the unit `to`: it becomes that unit's, `transferred`,
@@ -86,6 +143,8 @@ impl<DB> SqlStore<DB> {
             .await
             .map_err(map_err)?;
         let (from, channel) = (row.text("unit_code")?, row.text("channel")?);
+        // The line in the receiving unit's register keeps where the report first came from.
+        let source = Self::first_source(tx, id).await?;
         sqlx::query(
             "UPDATE reports SET unit_code = $1, status = 'transferred', assignee_id = NULL, \
                  updated_at = $2 WHERE id = $3",
@@ -109,6 +168,7 @@ impl<DB> SqlStore<DB> {
                 officer: Some(actor),
                 channel: &channel,
                 transferred_from: Some(&from_unit),
+                source,
             },
         )
         .await?;
@@ -238,7 +298,9 @@ impl<DB> Handling for SqlStore<DB> {
         // restarts a procedure nor renews its ceilings.
         sqlx::query(
             "UPDATE reports SET clock_start = COALESCE($1, clock_start), deadline_rule = $2, \
-             due_at = $3 WHERE id = $4 AND stage = $5 AND extensions = $6 RETURNING id",
+             due_at = $3 WHERE id = $4 AND stage = $5 AND extensions = $6 \
+             AND COALESCE(accused_unit_code, '') = $7 AND COALESCE(accused_post, '') = $8 \
+             RETURNING id",
         )
         .bind(handover.clock_start)
         .bind(handover.deadline.map(|d| d.rule.as_str()))
@@ -246,6 +308,8 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(id)
         .bind(handover.stage.as_str())
         .bind(i64::from(handover.extensions))
+        .bind(handover.accused.map_or("", UnitCode::as_str))
+        .bind(handover.accused_post.map_or("", AccusedPost::as_str))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
@@ -267,13 +331,15 @@ impl<DB> Handling for SqlStore<DB> {
         let (accused_unit, deadline) = (&mark.accused_unit, mark.deadline);
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        Self::still_held_by(&mut tx, id, &mark.holder).await?;
         if let Some(to) = &mark.move_to {
-            Self::hand_over(&mut tx, id, (to, CONFLICT_HANDOVER_REASON), actor, at).await?;
+            Self::hand_over(&mut tx, id, (to, mark.handover_reason), actor, at).await?;
         }
         // Once named, only a correction renames it: two marks at once leave the first.
         sqlx::query(
             "UPDATE reports SET legal_type = $6, accused_unit_code = $1, \
-             deadline_rule = $3, due_at = $4, stage = $5 \
+             deadline_rule = $3, due_at = $4, stage = $5, accused_post = $9, head_settles = $10, \
+             assignee_id = CASE WHEN $10 THEN NULL ELSE assignee_id END \
              WHERE id = $2 AND accused_unit_code IS NULL AND stage = $7 \
              AND COALESCE(legal_type, '') = $8 RETURNING id",
         )
@@ -285,14 +351,17 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(mark.legal_type.as_str())
         .bind(mark.from_stage.as_str())
         .bind(mark.from_legal_type.map_or("", LegalType::as_str))
+        .bind(mark.accused_post.map(AccusedPost::as_str))
+        .bind(mark.head_settles)
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
-        Self::wall_off(&mut tx, id, accused_unit).await?;
+        Self::wall_off(&mut tx, id, accused_unit, !mark.head_settles).await?;
         Self::insert_notices(&mut tx, id, &mark.notices, at).await?;
         let event = ReportEvent::PoliceConduct {
             accused_unit: accused_unit.clone(),
+            post: mark.accused_post,
         };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
         Self::append_audit_in(&mut tx, audit).await?;
@@ -313,25 +382,38 @@ impl<DB> Handling for SqlStore<DB> {
         // Where the caller read it held, or not at all: whether it is handed up was decided
         // from that.
         sqlx::query(
-            "UPDATE reports SET accused_unit_code = $1, updated_at = $2 \
-             WHERE id = $3 AND accused_unit_code = $4 AND unit_code = $5 RETURNING id",
+            "UPDATE reports SET accused_unit_code = $1, updated_at = $2, accused_post = $6, \
+             head_settles = ($7 AND NOT EXISTS (SELECT 1 FROM accused_walls w \
+                 WHERE w.report_id = $3 AND w.unit_code = $1 AND w.full_wall)), \
+             assignee_id = CASE WHEN $7 THEN NULL ELSE assignee_id END \
+             WHERE id = $3 AND accused_unit_code = $4 AND unit_code = $5 \
+             AND COALESCE(accused_post, '') = $8 RETURNING id",
         )
         .bind(correction.to.as_str())
         .bind(at)
         .bind(id)
         .bind(correction.from.as_str())
         .bind(correction.holder.as_str())
+        .bind(correction.post.map(AccusedPost::as_str))
+        .bind(correction.head_settles)
+        .bind(correction.from_post.map_or("", AccusedPost::as_str))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("accused_unit".into()))?;
-        Self::wall_off(&mut tx, id, correction.to).await?;
+        Self::wall_off(&mut tx, id, correction.to, !correction.head_settles).await?;
+        // The unit named before stays walled, in full: one leader's corrections never walk the
+        // report back to its head.
+        if correction.from != correction.to {
+            Self::wall_off(&mut tx, id, correction.from, true).await?;
+        }
         if let Some(to) = correction.move_to {
-            Self::hand_over(&mut tx, id, (to, CONFLICT_HANDOVER_REASON), actor, at).await?;
+            Self::hand_over(&mut tx, id, (to, correction.handover_reason), actor, at).await?;
         }
         let event = ReportEvent::AccusedCorrected {
             from: correction.from.clone(),
             to: correction.to.clone(),
+            post: correction.post,
             reason: correction.reason.to_owned(),
         };
         Self::record_event(&mut tx, id, actor, &event, at).await?;
@@ -355,7 +437,8 @@ impl<DB> Handling for SqlStore<DB> {
         sqlx::query(
             "UPDATE reports SET legal_type = $1, stage = $2, deadline_rule = $3, due_at = $4, \
              updated_at = $5, extensions = $9, suspended_days = $10, suspended_since = $11, \
-             clock_start = $12, resumed_at = $13 \
+             clock_start = $12, resumed_at = $13, \
+             head_settles = (head_settles AND $1 = 'police_conduct') \
              WHERE id = $6 AND legal_type = $7 AND stage = $8 AND accused_unit_code = $14 \
              AND extensions = $15 RETURNING id",
         )
@@ -378,6 +461,10 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("legal_type".into()))?;
+        Self::still_held_by(&mut tx, id, correction.holder).await?;
+        if let Some(to) = correction.move_to {
+            Self::hand_over(&mut tx, id, (to, CONFLICT_HANDOVER_REASON), actor, at).await?;
+        }
         let event = ReportEvent::LegalTypeCorrected {
             from: correction.from,
             to: correction.to,
@@ -600,7 +687,8 @@ impl<DB> Handling for SqlStore<DB> {
         let moved = sqlx::query(
             "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
              suspended_since = $5, clock_start = $6, resumed_at = $7, deadline_rule = $8, \
-             due_at = $9, updated_at = $10, legal_type = COALESCE($11, legal_type) \
+             due_at = $9, updated_at = $10, legal_type = COALESCE($11, legal_type), \
+             head_settles = (head_settles AND COALESCE($11, legal_type) = 'police_conduct') \
              WHERE id = $12 AND stage = $13 AND extensions = $14 \
              AND COALESCE(legal_type, '') = $15 RETURNING channel, unit_code",
         )
@@ -623,26 +711,6 @@ impl<DB> Handling for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .ok_or_else(|| StoreError::Conflict("stage".into()))?;
-        // Another procedure is another receipt: a line of its own in the holder's register.
-        if step.switch_to.is_some() {
-            let unit = moved
-                .text("unit_code")?
-                .parse::<UnitCode>()
-                .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
-            Self::register_entry(
-                &mut tx,
-                &RegisterLine {
-                    unit: &unit,
-                    year: hotline_domain::vietnam_year(step.at),
-                    report_id: id,
-                    received_at: step.at,
-                    officer: Some(step.actor),
-                    channel: &moved.text("channel")?,
-                    transferred_from: None,
-                },
-            )
-            .await?;
-        }
         sqlx::query(
             "INSERT INTO procedure_steps (report_id, action, from_stage, to_stage, number, \
              decided_on, signer, grounds_sealed, actor_id, created_at) \
@@ -661,13 +729,32 @@ impl<DB> Handling for SqlStore<DB> {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        if let Some(to) = &step.hand_to {
-            Self::hand_over(
+        if let Some((to, reason)) = &step.hand_to {
+            Self::still_held_by(&mut tx, id, &step.holder).await?;
+            Self::hand_over(&mut tx, id, (to, reason), step.actor, step.at).await?;
+        }
+        // Another procedure is another receipt: a line of its own in the register of the unit
+        // that holds it now (after any hand-over), from where it first came.
+        if step.switch_to.is_some() {
+            let unit = step
+                .hand_to
+                .as_ref()
+                .map_or_else(|| moved.text("unit_code"), |(to, _)| Ok(to.to_string()))?
+                .parse::<UnitCode>()
+                .map_err(|_| StoreError::Other("an unknown unit code".into()))?;
+            let source = Self::first_source(&mut tx, id).await?;
+            Self::register_entry(
                 &mut tx,
-                id,
-                (to, SECOND_LEVEL_HANDOVER_REASON),
-                step.actor,
-                step.at,
+                &RegisterLine {
+                    unit: &unit,
+                    year: hotline_domain::vietnam_year(step.at),
+                    report_id: id,
+                    received_at: step.at,
+                    officer: Some(step.actor),
+                    channel: &moved.text("channel")?,
+                    transferred_from: None,
+                    source,
+                },
             )
             .await?;
         }

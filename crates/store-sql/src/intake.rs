@@ -372,6 +372,7 @@ impl<DB> SqlStore<DB> {
                 officer: report.entered_by,
                 channel: report.channel.as_str(),
                 transferred_from: None,
+                source: report.source,
             })
             .collect();
         Self::register_entries(tx, &lines).await?;

@@ -81,6 +81,7 @@ impl<DB: Database> SqlStore<DB> {
 mod admin;
 mod alerts;
 mod audit;
+mod breaches;
 mod calls;
 mod channels;
 mod directory;

@@ -1,6 +1,7 @@
 //! The register of received reports (LEGAL-VN R4): each unit's numbered lines, per year.
 
 use chrono::{DateTime, Utc};
+use hotline_domain::receipt::ReceiptSource;
 use hotline_domain::{StaffId, UnitCode};
 use hotline_store::{StoreError, StoreResult};
 use hotline_store_sql_bounds::any_sql_database;
@@ -21,7 +22,8 @@ pub(crate) const REGISTER_LINES_PER_STATEMENT: usize = 512;
 
 /// A register entry with its report's case number and type and its officer's name.
 pub(crate) const REGISTER_COLUMNS: &str = "e.number, CAST(e.year AS BIGINT) AS year, e.unit_code, \
-     e.received_at, e.channel, e.transferred_from, r.case_number, r.legal_type, \
+     e.received_at, e.channel, e.transferred_from, r.case_number, r.legal_type, e.source, \
+     e.officer_rank, e.officer_post, \
      CASE WHEN s.display_name = '' THEN s.username ELSE s.display_name END AS officer";
 
 /// The register's joins: the report's (`r`, `u`) let a visibility clause apply; a purged
@@ -38,6 +40,7 @@ pub(crate) struct RegisterLine<'a> {
     pub(crate) officer: Option<StaffId>,
     pub(crate) channel: &'a str,
     pub(crate) transferred_from: Option<&'a UnitCode>,
+    pub(crate) source: ReceiptSource,
 }
 
 #[any_sql_database]
@@ -99,6 +102,28 @@ impl<DB> SqlStore<DB> {
                     .bind(line.transferred_from.map(UnitCode::as_str));
             }
             insert.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        // Lines an officer received, or from another source than a person: the source and the
+        // officer's rank and post on the day, each its own statement (a web or chat batch has
+        // none of these, so intake's batches stay as they were).
+        for (line, number) in numbered
+            .iter()
+            .filter(|(line, _)| line.officer.is_some() || line.source != ReceiptSource::Person)
+        {
+            sqlx::query(
+                "UPDATE register_entries SET source = $1, \
+                 officer_rank = (SELECT rank FROM staff WHERE id = $2), \
+                 officer_post = (SELECT post FROM staff WHERE id = $2) \
+                 WHERE unit_code = $3 AND year = $4 AND number = $5",
+            )
+            .bind(line.source.as_str())
+            .bind(line.officer.map(|s| s.0))
+            .bind(line.unit.as_str())
+            .bind(line.year)
+            .bind(*number)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
         }
         Ok(())
     }

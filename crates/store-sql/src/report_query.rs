@@ -11,7 +11,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "r.id, r.case_number, r.channel, r.stat
 /// The columns and joins of a report's detail, after `SELECT {SUMMARY_COLUMNS}`.
 pub(crate) const DETAIL_FROM: &str = ", r.address, r.address_sealed, r.contact_id, r.assignee_id, \
      r.updated_at, r.legal_hold, r.occurred_at, r.protection_requested, \
-     r.accused_unit_code, r.topic, m.case_number AS merged_into, \
+     r.accused_unit_code, r.accused_post, r.topic, m.case_number AS merged_into, \
      r.stage, r.extensions, r.suspended_days, r.suspended_since, r.clock_start, r.resumed_at, \
      c.phone_index AS contact_phone_index \
      FROM reports r JOIN units u ON u.code = r.unit_code \
@@ -34,7 +34,8 @@ pub(crate) enum Bind {
 
 /// The WHERE clause and its single bound value for a visibility; `None` when nothing is visible.
 /// A report about police conduct is never visible to the accused's unit or any unit below it,
-/// whatever the reader's scope.
+/// whatever the reader's scope, with one exception: the leaders of the accused's own unit read
+/// the reports that its head settles (R20).
 pub(crate) fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(String, String)> {
     match visibility {
         Visibility::Nothing => None,
@@ -51,6 +52,16 @@ pub(crate) fn visibility_clause(visibility: &Visibility, param: u8) -> Option<(S
             format!(
                 "u.path LIKE ${param} || '%' AND NOT EXISTS (SELECT 1 FROM units au \
                  WHERE au.code = r.accused_unit_code AND ${param} LIKE au.path || '%')"
+            ),
+            path.clone(),
+        )),
+        Visibility::Leaders(path) => Some((
+            format!(
+                "u.path LIKE ${param} || '%' AND NOT EXISTS (SELECT 1 FROM units au \
+                 WHERE au.code = r.accused_unit_code AND ${param} LIKE au.path || '%' \
+                 AND NOT (r.head_settles AND COALESCE(r.legal_type, '') = 'police_conduct' \
+                          AND au.path = ${param} AND NOT EXISTS (SELECT 1 FROM accused_walls fw \
+                          WHERE fw.report_id = r.id AND fw.unit_code = au.code AND fw.full_wall)))"
             ),
             path.clone(),
         )),

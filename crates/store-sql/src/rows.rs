@@ -145,6 +145,8 @@ pub fn member(row: &impl Columns) -> StoreResult<StaffMember> {
         unit_name: row.text("unit_name")?,
         unit_path: row.text("unit_path")?,
         disabled: row.flag("disabled")?,
+        rank: parsed_opt(row, "rank")?,
+        post: row.text_opt("post")?,
         must_change_password: row.flag("must_change_password")?,
     })
 }
@@ -191,6 +193,7 @@ pub fn report_detail(row: &impl Columns) -> StoreResult<ReportDetail> {
             .map(|code| code.parse())
             .transpose()
             .map_err(|_| StoreError::Other("an unknown accused unit code".into()))?,
+        accused_post: parsed_opt(row, "accused_post")?,
         occurred_at: row.time_opt("occurred_at")?,
         protection_requested: row.flag("protection_requested")?,
         procedure: ProcedureState {
@@ -297,6 +300,9 @@ pub fn register_entry(row: &impl Columns) -> StoreResult<RegisterEntry> {
         case_number: row.text_opt("case_number")?.map(case_number).transpose()?,
         legal_type: parsed_opt(row, "legal_type")?,
         officer: row.text_opt("officer")?,
+        officer_rank: parsed_opt(row, "officer_rank")?,
+        officer_post: row.text_opt("officer_post")?,
+        source: parsed(row, "source")?,
         readable: row.flag("readable")?,
     })
 }

@@ -15,7 +15,7 @@ use crate::SqlStore;
 use crate::rows::{map_commit_err, map_err};
 
 pub(crate) const MEMBER_COLUMNS: &str = "s.id, s.username, s.display_name, s.role, s.unit_code, \
-     u.name AS unit_name, u.path AS unit_path, s.disabled, s.must_change_password";
+     u.name AS unit_name, u.path AS unit_path, s.disabled, s.must_change_password, s.rank, s.post";
 
 const GRANT_COLUMNS: &str = "g.id, g.username, g.staff_id, g.display_name, g.role, g.unit_code, \
      u.name AS unit_name, u.path AS unit_path, g.disabled, g.requested_by, \
@@ -372,6 +372,26 @@ impl<DB> Staff for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::change_member(&mut tx, staff, role, unit, disabled, audit.at()).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_commit_err)
+    }
+
+    async fn set_staff_title(
+        &self,
+        staff: StaffId,
+        rank: Option<hotline_domain::receipt::PoliceRank>,
+        post: Option<&str>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE staff SET rank = $1, post = $2 WHERE id = $3 RETURNING id")
+            .bind(rank.map(|r| r.as_str()))
+            .bind(post)
+            .bind(staff.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(map_commit_err)
     }

@@ -28,14 +28,24 @@ pub(crate) fn audited() -> Audited<'static> {
 
 /// A handler of Quảng Ninh's provincial police (units from `setup_units`).
 pub(crate) async fn handler_of_quang_ninh(store: &dyn Store) -> hotline_store::StaffMember {
+    member(store, "qn.handler", Role::Handler, UnitCode::province(22)).await
+}
+
+/// A member of `unit` with `role`, named `username`.
+pub(crate) async fn member(
+    store: &dyn Store,
+    username: &str,
+    role: Role,
+    unit: UnitCode,
+) -> hotline_store::StaffMember {
     store
         .create_staff(
             &NewStaff {
-                username: "qn.handler".into(),
-                display_name: "qn.handler".into(),
+                username: username.into(),
+                display_name: username.into(),
                 password_hash: "$argon2id$fake".into(),
-                role: Role::Handler,
-                unit: UnitCode::province(22),
+                role,
+                unit,
                 created_at: at(1, 8),
                 must_change_password: false,
             },
@@ -149,6 +159,7 @@ pub(crate) fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &s
         urgency: Urgency::Normal,
         deadline: None,
         entered_by: None,
+        source: hotline_domain::receipt::ReceiptSource::Person,
         route: "place".into(),
         sender_index: None,
         reply_sealed: None,

@@ -30,6 +30,7 @@ macro_rules! contract_tests {
             visibility_narrows_reads,
             an_inbox_filters_orders_pages_and_counts,
             a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_below,
+            a_report_its_own_head_settles_is_read_by_that_units_leaders_only,
             lists_are_newest_first_and_limited,
             concurrent_intake_never_repeats_a_number,
             audit_entries_link_in_order_even_when_appended_concurrently,
@@ -60,6 +61,7 @@ macro_rules! contract_tests {
             a_contact_shared_later_joins_its_report,
             a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback,
             the_directory_keeps_positions_contacts_and_a_revision_per_province,
+            a_breach_is_kept_with_who_was_told_and_closed_once,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {

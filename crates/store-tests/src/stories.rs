@@ -2,6 +2,7 @@
 
 mod alerts;
 mod audit;
+mod breaches;
 mod calls;
 mod channels;
 mod directory;
@@ -21,6 +22,7 @@ mod vault;
 
 pub use alerts::*;
 pub use audit::*;
+pub use breaches::*;
 pub use calls::*;
 pub use channels::*;
 pub use directory::*;

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hotline_domain::conduct::AccusedPost;
 use hotline_domain::vocabulary::OfferedHints;
 use hotline_domain::workflow::{Action, EmergencyLine, NoticeKind, Recipient, Stage};
 use hotline_domain::{
@@ -156,6 +157,10 @@ pub trait Handling: Send + Sync {
 pub struct Handover<'a> {
     pub to: &'a UnitCode,
     pub reason: &'a str,
+    /// The accused's unit and post as read (none for a report not about an officer):
+    /// `Conflict("stage")` if a mark or correction changed them meanwhile.
+    pub accused: Option<&'a UnitCode>,
+    pub accused_post: Option<AccusedPost>,
     /// The stage and extensions as read: `Conflict("stage")` if a step moved it meanwhile.
     pub stage: Stage,
     pub extensions: u32,
@@ -170,14 +175,21 @@ pub struct Handover<'a> {
 /// the Law on Denunciations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConductMark {
+    /// The unit the caller read holding the report: `Conflict` if another holds it now.
+    pub holder: UnitCode,
     pub accused_unit: UnitCode,
+    /// None when not known: settled above the accused's unit.
+    pub accused_post: Option<AccusedPost>,
+    /// The head of the accused's own unit settles it (R20): its leaders may read it there.
+    pub head_settles: bool,
     pub legal_type: LegalType,
     /// The stage and type as read: `Conflict` if a step or a triage moved them meanwhile.
     pub from_stage: Stage,
     pub from_legal_type: Option<LegalType>,
-    /// The unit the report is handed up to when the accused's unit or one under it holds it
-    /// (in the same transaction).
+    /// The competent unit the report is handed to when another holds it (in the same
+    /// transaction), and why (a constant of the domain).
     pub move_to: Option<UnitCode>,
+    pub handover_reason: &'static str,
     pub stage: Stage,
     pub deadline: Option<Due>,
     /// The notices marking it requires (the offer of a signed petition, R15), drafted.
@@ -188,12 +200,18 @@ pub struct ConductMark {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccusedCorrection<'a> {
     pub from: &'a UnitCode,
+    /// The post as read: `Conflict` if it is another now.
+    pub from_post: Option<AccusedPost>,
     pub to: &'a UnitCode,
+    pub post: Option<AccusedPost>,
+    /// The head of the new accused's own unit settles it (R20).
+    pub head_settles: bool,
     /// The unit the caller read holding the report: `Conflict` if another holds it now.
     pub holder: &'a UnitCode,
-    /// The unit the report is handed up to when the new accused's unit or one under it holds
-    /// it (in the same transaction).
+    /// The competent unit the report is handed to when another holds it (in the same
+    /// transaction), and why (a constant of the domain).
     pub move_to: Option<&'a UnitCode>,
+    pub handover_reason: &'static str,
     pub reason: &'a str,
 }
 
@@ -205,6 +223,11 @@ pub struct TypeCorrection<'a> {
     pub to: LegalType,
     /// The accused's unit as read: `Conflict` if another is named now.
     pub accused: &'a UnitCode,
+    /// The unit above the accused's that the report goes to with the change, when its own
+    /// unit's head settled it and held it and now may not (in the same transaction).
+    pub move_to: Option<&'a UnitCode>,
+    /// The unit the caller read holding the report: `Conflict` if another holds it now.
+    pub holder: &'a UnitCode,
     /// The stage and extensions as read, and the procedure as it stands after.
     pub from_stage: Stage,
     pub from_extensions: u32,
@@ -279,8 +302,12 @@ pub struct NewStep {
     /// denunciation found to be a crime goes into the crime flow); it is then entered in its
     /// unit's register again, received that day.
     pub switch_to: Option<LegalType>,
-    /// The unit the report goes to with the step (a second complaint to the body above).
-    pub hand_to: Option<UnitCode>,
+    /// The unit the report goes to with the step (a second complaint to the body above, a
+    /// crime about an officer out of the accused's unit), and why (a constant of the domain).
+    pub hand_to: Option<(UnitCode, &'static str)>,
+    /// The unit the caller read holding the report: when it hands it on, `Conflict` if
+    /// another holds it now.
+    pub holder: UnitCode,
     pub status: ReportStatus,
     pub deadline: Option<Due>,
     pub number: Option<String>,

@@ -5,6 +5,7 @@
 mod admin;
 mod alerts;
 mod audit;
+mod breaches;
 mod calls;
 mod channels;
 mod directory;
@@ -24,6 +25,7 @@ mod vault;
 pub use admin::*;
 pub use alerts::*;
 pub use audit::*;
+pub use breaches::*;
 pub use calls::*;
 pub use channels::*;
 pub use directory::*;
@@ -84,6 +86,7 @@ pub trait Store:
     + Calls
     + Directory
     + Audit
+    + Breaches
 {
 }
 
@@ -106,5 +109,6 @@ impl<T> Store for T where
         + Calls
         + Directory
         + Audit
+        + Breaches
 {
 }

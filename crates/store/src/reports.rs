@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hotline_domain::conduct::AccusedPost;
 use hotline_domain::deadline::DeadlineRule;
+use hotline_domain::receipt::{PoliceRank, ReceiptSource};
 use hotline_domain::{
     CaseNumber, Channel, ContactId, Delivery, Direction, LegalType, MessageId, ReportEvent,
     ReportId, ReportStatus, StaffId, Topic, UnitCode, Urgency,
@@ -273,6 +275,9 @@ pub enum Visibility {
     Unit(UnitCode),
     /// Every unit whose path starts with this one.
     Subtree(String),
+    /// A unit's leaders: as [`Visibility::Subtree`], and besides the reports about an officer
+    /// of their own unit that its head settles (R20), which the rest of the unit may not read.
+    Leaders(String),
 }
 
 /// The reporter's identity as left with the report, sealed under the report's data key; stored
@@ -322,6 +327,8 @@ pub struct NewReport {
     pub deadline: Option<Due>,
     /// Who entered it, when a staff member did (quick capture, demo loading).
     pub entered_by: Option<StaffId>,
+    /// Where it came from, as its register line says (R2).
+    pub source: ReceiptSource,
     /// Why it went to `unit`: the routing rule, in one word without spaces, for its first event.
     pub route: String,
     /// Blind index of the platform sender it came from, to thread their next messages into it.
@@ -398,6 +405,8 @@ pub struct ReportDetail {
     /// For a report about police conduct, the accused's unit: nobody in it or below it may
     /// read the report.
     pub accused_unit: Option<UnitCode>,
+    /// The accused's post there, which decides who settles (none when not recorded).
+    pub accused_post: Option<AccusedPost>,
     /// When it happened, as the reporter said.
     pub occurred_at: Option<DateTime<Utc>>,
     /// The reporter asked to be protected: they are under threat.
@@ -529,8 +538,13 @@ pub struct RegisterEntry {
     pub case_number: Option<CaseNumber>,
     /// The report's legal type: the register's source type once classified.
     pub legal_type: Option<LegalType>,
-    /// The officer who received it, when one did (a call, a visit, a transfer).
+    /// The officer who received it, when one did (a call, a visit, a transfer), with their
+    /// rank and post on that day.
     pub officer: Option<String>,
+    pub officer_rank: Option<PoliceRank>,
+    pub officer_post: Option<String>,
+    /// Where it came from (R2).
+    pub source: ReceiptSource,
     /// Whether the reader may read the report now: the line of a report handed over or walled
     /// off stays in the book, shown without what it is.
     pub readable: bool,

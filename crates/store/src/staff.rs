@@ -66,6 +66,15 @@ pub trait Staff: Send + Sync {
         disabled: bool,
         audit: Audited<'_>,
     ) -> StoreResult<()>;
+    /// Sets a member's rank and post (`None`: not recorded), as the receipt register names the
+    /// officers who receive reports from then on.
+    async fn set_staff_title(
+        &self,
+        staff: StaffId,
+        rank: Option<hotline_domain::receipt::PoliceRank>,
+        post: Option<&str>,
+        audit: Audited<'_>,
+    ) -> StoreResult<()>;
     /// Revokes every API token of a member.
     async fn revoke_api_tokens(
         &self,
@@ -173,6 +182,9 @@ pub struct StaffMember {
     pub unit_name: String,
     pub unit_path: String,
     pub disabled: bool,
+    /// Their rank and post (chức vụ), as the receipt register names the receiving officer.
+    pub rank: Option<hotline_domain::receipt::PoliceRank>,
+    pub post: Option<String>,
     /// Their password was chosen by someone else: the console serves them only the page to
     /// change it.
     pub must_change_password: bool,

@@ -504,3 +504,77 @@ async fn the_routing_table_page_shows_every_version_and_takes_changes_from_admin
     assert!(!table.contains("01/02/2027"));
     server.stop().await;
 }
+
+/// R26: the breach register, as an administrator keeps it: refused text is said in Vietnamese
+/// and changes nothing; a breach recorded shows with its 72-hour limit; nobody else reaches it.
+#[tokio::test]
+async fn an_administrator_keeps_the_breach_register() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.admin", Role::Administrator, "22").await;
+    data.add_staff("qn.duty", Role::DutyOfficer, "22").await;
+    let server = Server::start(data.config()).await;
+    let admin = browser();
+    sign_in(&admin, &server, "qn.admin").await;
+    let empty = page(&admin, server.url("/console/breaches")).await;
+    assert!(empty.contains("Chưa có sự cố nào được ghi nhận"), "{empty}");
+    assert!(
+        empty.contains("href=\"/console/breaches\""),
+        "in the header"
+    );
+    let breach = |description: &'static str| {
+        vec![
+            ("description", description),
+            ("data_kinds", "nội dung tin báo"),
+            ("affected", "12"),
+            ("detected_date", "2026-01-05"),
+            ("detected_time", "08:30"),
+        ]
+    };
+    let (status, shown) = console_post(
+        &admin,
+        &server,
+        "/console/breaches",
+        &breach("Lộ thư của người tố giác nguyen.van.a@example.com qua sao lưu"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        shown.contains("sổ sự cố không ghi dữ liệu cá nhân"),
+        "{shown}"
+    );
+    assert!(
+        !page(&admin, server.url("/console/breaches"))
+            .await
+            .contains("Sự cố số")
+    );
+    let recorded = admin
+        .post(server.url("/console/breaches"))
+        .form(
+            &console_form(
+                &admin,
+                &server,
+                &breach("Máy trạm trực ban nhiễm mã độc, tệp sao lưu bị sao chép"),
+            )
+            .await,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), 303);
+    let listed = page(&admin, server.url("/console/breaches")).await;
+    assert!(
+        listed.contains("Sự cố số 1") && listed.contains("08/01/2026 08:30"),
+        "{listed}"
+    );
+    assert!(listed.contains("Quá 72 giờ mà chưa thông báo A05"));
+
+    let duty = browser();
+    sign_in(&duty, &server, "qn.duty").await;
+    let refused = duty
+        .get(server.url("/console/breaches"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    server.stop().await;
+}

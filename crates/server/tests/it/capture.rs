@@ -21,6 +21,41 @@ async fn a_call_to_the_duty_phone_becomes_a_report_with_the_caller_sealed() {
     data.add_staff("bca.admin", Role::Administrator, "bca")
         .await;
     let server = Server::start(data.config()).await;
+    // The officer's rank and post, as the register will name them (R2).
+    let admin = browser();
+    sign_in(&admin, &server, "bca.admin").await;
+    let title = |rank: &'static str| {
+        let (admin, server) = (&admin, &server);
+        async move {
+            crate::harness::console_post(
+                admin,
+                server,
+                "/console/admin/staff/qn.duty",
+                &[
+                    ("action", "title"),
+                    ("rank", rank),
+                    ("post", "Cán bộ trực ban"),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _) = title("general").await;
+    assert_eq!(status, 400, "an unknown rank changes nothing");
+    let (status, _) = title("thieu_ta").await;
+    assert_eq!(status, 200);
+    let (status, _) = crate::harness::console_post(
+        &admin,
+        &server,
+        "/console/admin/staff/bca.admin",
+        &[
+            ("action", "title"),
+            ("rank", "dai_tuong"),
+            ("post", "Bộ trưởng"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "nobody gives themselves a rank");
     let duty = browser();
     sign_in(&duty, &server, "qn.duty").await;
     let form = page(&duty, server.url("/console/capture")).await;
@@ -31,6 +66,7 @@ async fn a_call_to_the_duty_phone_becomes_a_report_with_the_caller_sealed() {
     };
     let call = [
         ("channel", "phone"),
+        ("source", "post"),
         ("caller", "0987 654 321"),
         ("name", "Chị Lan"),
         (
@@ -101,6 +137,15 @@ async fn a_call_to_the_duty_phone_becomes_a_report_with_the_caller_sealed() {
         "the number, revealed"
     );
 
+    // The register names where it came from and who received it, with their rank and post on
+    // the day: a promotion later does not rewrite the line.
+    let (status, _) = title("trung_ta").await;
+    assert_eq!(status, 200);
+    let book = page(&duty, server.url("/console/register")).await;
+    assert!(book.contains("Đơn, thư gửi qua bưu chính"), "{book}");
+    assert!(book.contains("(Thiếu tá, Cán bộ trực ban)"), "{book}");
+    assert!(!book.contains("Trung tá"));
+
     // The caller can follow it up with the code read out to them.
     let followed: Value = reqwest::Client::new()
         .get(server.url(&format!("/api/v1/reports/{case}/follow-up")))
@@ -137,10 +182,26 @@ async fn a_call_to_the_duty_phone_becomes_a_report_with_the_caller_sealed() {
         .await
         .unwrap();
     assert_eq!(web.status(), 400);
+    let unknown_source = duty
+        .post(server.url(&action))
+        .multipart(capture_form(&[
+            ("channel", "phone"),
+            ("source", "rumour"),
+            ("text", "Tin không rõ nguồn"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_source.status(), 400);
+    assert!(
+        unknown_source
+            .text()
+            .await
+            .unwrap()
+            .contains("Nguồn tin không hợp lệ")
+    );
 
     // Administrators read no reports, so they record none.
-    let admin = browser();
-    sign_in(&admin, &server, "bca.admin").await;
     let refused = admin
         .get(server.url("/console/capture"))
         .send()

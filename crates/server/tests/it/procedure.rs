@@ -201,11 +201,21 @@ async fn walked(backend: Backend) {
         .next()
         .unwrap()
         .code;
+    let conduct = format!("/api/v1/reports/{about}/police-conduct");
     let (status, body) = post(
         &server,
         &head,
-        &format!("/api/v1/reports/{about}/police-conduct"),
-        json!({"accused_unit": format!("22/{commune}")}),
+        &conduct,
+        json!({"accused_unit": format!("22/{commune}"), "accused_post": "chief"}),
+    )
+    .await;
+    assert_eq!(status, 400, "an unknown post changes nothing: {body}");
+    // Its head is the director's to settle (R20), and the province holds it already.
+    let (status, body) = post(
+        &server,
+        &head,
+        &conduct,
+        json!({"accused_unit": format!("22/{commune}"), "accused_post": "head"}),
     )
     .await;
     assert_eq!(status, 200, "{body}");

@@ -338,6 +338,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         after: accepted,
         switch_to: None,
         hand_to: None,
+        holder: qn.clone(),
         status: ReportStatus::InProgress,
         deadline: None,
         number: Some("12/QĐ-CSHS".into()),

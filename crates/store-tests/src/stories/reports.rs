@@ -1,14 +1,15 @@
 //! Reading reports: visibility, the inbox, the reporter's own view, evidence.
 
-use crate::fixtures::{at, audited, first_commune_of_22, report, setup_units};
+use crate::fixtures::{at, audited, first_commune_of_22, member, report, setup_units};
 use chrono::Duration;
 use hotline_domain::ReportEvent;
+use hotline_domain::conduct::AccusedPost;
 use hotline_domain::workflow::Stage;
 use hotline_domain::{
     CaseNumber, Channel, Delivery, Direction, LegalType, ReportStatus, Role, UnitCode, Urgency,
 };
 use hotline_store::{
-    AccusedCorrection, AssigneeFilter, ConductMark, NewAttachment, NewMessage, NewReport, NewStaff,
+    AccusedCorrection, AssigneeFilter, ConductMark, Handover, NewAttachment, NewMessage, NewReport,
     ProcedureState, PurgeRule, ReportCursor, ReportFilter, ReportOrder, ReportSummary, Store,
     StoreError, TypeCorrection, Visibility,
 };
@@ -67,22 +68,14 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
         .unwrap();
     let about_commune = CaseNumber::parse("QN-2026-000001").unwrap();
     let about_director = CaseNumber::parse("QN-2026-000002").unwrap();
-    let inspector = store
-        .create_staff(
-            &NewStaff {
-                username: "thanh.tra".into(),
-                display_name: "Thanh tra".into(),
-                password_hash: "$argon2id$fake".into(),
-                role: Role::Inspector,
-                unit: UnitCode::province(22),
-                created_at: at(1, 8),
-                must_change_password: false,
-            },
-            audited(),
-        )
-        .await
-        .unwrap()
-        .id;
+    let inspector = member(
+        store.as_ref(),
+        "thanh.tra",
+        Role::Inspector,
+        UnitCode::province(22),
+    )
+    .await
+    .id;
     let everything = Visibility::Subtree("/bca/".into());
     let province = Visibility::Subtree("/bca/22/".into());
     let commune_tree = Visibility::Subtree(store.unit(&commune).await.unwrap().path);
@@ -98,11 +91,15 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &commune_only,
             &about_commune,
             &ConductMark {
+                holder: commune.clone(),
                 accused_unit: commune.clone(),
+                accused_post: None,
+                head_settles: false,
                 legal_type: LegalType::PoliceConduct,
                 from_stage: Stage::Received,
                 from_legal_type: None,
                 move_to: None,
+                handover_reason: "",
                 stage: Stage::InformationOnly,
                 deadline: None,
                 notices: Vec::new(),
@@ -133,11 +130,15 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                     &commune_only,
                     &about_commune,
                     &ConductMark {
+                        holder: commune.clone(),
                         accused_unit: commune.clone(),
+                        accused_post: None,
+                        head_settles: false,
                         legal_type: LegalType::PoliceConduct,
                         from_stage: Stage::Received,
                         from_legal_type: None,
                         move_to: None,
+                        handover_reason: "",
                         stage: Stage::InformationOnly,
                         deadline: None,
                         notices: Vec::new(),
@@ -158,12 +159,16 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             &province,
             &about_director,
             &ConductMark {
+                holder: UnitCode::province(22),
                 accused_unit: UnitCode::province(22),
+                accused_post: Some(AccusedPost::Head),
+                head_settles: false,
                 // A crime stays a crime: the mark only walls it off.
                 legal_type: LegalType::CrimeDenunciation,
                 from_stage: Stage::Received,
                 from_legal_type: None,
                 move_to: None,
+                handover_reason: "",
                 stage: Stage::InformationOnly,
                 deadline: None,
                 notices: Vec::new(),
@@ -208,11 +213,15 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
 
     // Once named, a second mark changes nothing; a correction renames it, once.
     let mark_again = ConductMark {
+        holder: UnitCode::province(22),
         accused_unit: UnitCode::province(22),
+        accused_post: None,
+        head_settles: false,
         legal_type: LegalType::PoliceConduct,
         from_stage: Stage::Received,
         from_legal_type: None,
         move_to: None,
+        handover_reason: "",
         stage: Stage::InformationOnly,
         deadline: None,
         notices: Vec::new(),
@@ -233,9 +242,13 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     let elsewhere = UnitCode::province(42);
     let correction = |from, holder| AccusedCorrection {
         from,
+        from_post: None,
         to: &elsewhere,
+        post: Some(AccusedPost::Unit),
+        head_settles: false,
         holder,
         move_to: None,
+        handover_reason: "",
         reason: "ghi nhận nhầm xã",
     };
     for (from, holder) in [(&elsewhere, &commune), (&commune, &elsewhere)] {
@@ -284,6 +297,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
                 hotline_store::Handover {
                     to,
                     reason: "chuyển xử lý",
+                    accused: Some(&elsewhere),
+                    accused_post: Some(AccusedPost::Unit),
                     stage: Stage::InformationOnly,
                     extensions: 0,
                     clock_start: None,
@@ -311,6 +326,8 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             hotline_store::Handover {
                 to: &UnitCode::province(22),
                 reason: "chuyển xử lý",
+                accused: Some(&elsewhere),
+                accused_post: Some(AccusedPost::Unit),
                 stage: Stage::Triaged,
                 extensions: 0,
                 clock_start: Some(at(6, 12)),
@@ -343,7 +360,10 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
     ));
 
     // The locked type is corrected only as it was read: type, stage and accused.
+    let province_unit = UnitCode::province(22);
     let correction = |from, accused| TypeCorrection {
+        move_to: None,
+        holder: &province_unit,
         from,
         to: LegalType::CrimeInformation,
         accused,
@@ -400,6 +420,194 @@ pub async fn a_report_about_police_conduct_is_hidden_from_the_accused_unit_and_b
             .what
             .detail()
             .contains("reason=ghi nhận nhầm loại tin")
+    );
+}
+
+/// R20: a denunciation about an officer of a commune police is its head's to settle. The
+/// unit's leaders read it there; its other members, and anyone reading as a plain member of
+/// the subtree, do not. It may be handed into that unit and no other walled one, and once it is
+/// no longer a denunciation the leaders lose it with the right to settle it.
+pub async fn a_report_its_own_head_settles_is_read_by_that_units_leaders_only(
+    store: Arc<dyn Store>,
+) {
+    setup_units(store.as_ref()).await;
+    let commune = UnitCode::commune(22, first_commune_of_22());
+    store
+        .intake(&[
+            report(commune.clone(), "QN", at(6, 0), "cán bộ xã gây phiền hà"),
+            report(
+                UnitCode::province(22),
+                "QN",
+                at(6, 1),
+                "cán bộ xã nhận tiền",
+            ),
+        ])
+        .await
+        .unwrap();
+    let director = member(
+        store.as_ref(),
+        "giam.doc",
+        Role::Director,
+        UnitCode::province(22),
+    )
+    .await
+    .id;
+    let held_there = CaseNumber::parse("QN-2026-000001").unwrap();
+    let held_above = CaseNumber::parse("QN-2026-000002").unwrap();
+    let commune_path = store.unit(&commune).await.unwrap().path;
+    let (leaders, members) = (
+        Visibility::Leaders(commune_path.clone()),
+        Visibility::Subtree(commune_path),
+    );
+    let handler = Visibility::Unit(commune.clone());
+    let province = Visibility::Leaders("/bca/22/".into());
+    let everything = Visibility::Subtree("/bca/".into());
+    let mark = |holder: &UnitCode, head_settles| ConductMark {
+        holder: holder.clone(),
+        accused_unit: commune.clone(),
+        accused_post: Some(AccusedPost::Officer),
+        head_settles,
+        legal_type: LegalType::PoliceConduct,
+        from_stage: Stage::Received,
+        from_legal_type: None,
+        move_to: None,
+        handover_reason: "",
+        stage: Stage::InformationOnly,
+        deadline: None,
+        notices: Vec::new(),
+    };
+    let province_unit = UnitCode::province(22);
+    for (case, holder) in [(&held_there, &commune), (&held_above, &province_unit)] {
+        store
+            .mark_police_conduct(
+                &everything,
+                case,
+                &mark(holder, true),
+                director,
+                at(6, 5),
+                audited(),
+            )
+            .await
+            .unwrap();
+    }
+    let reads = |v: &Visibility, case: &CaseNumber| {
+        let (store, v, case) = (store.clone(), v.clone(), case.clone());
+        async move { store.report(&v, &case).await.is_ok() }
+    };
+    assert!(reads(&leaders, &held_there).await, "the head settles it");
+    assert!(
+        !reads(&members, &held_there).await,
+        "the duty desk does not read it"
+    );
+    assert!(!reads(&handler, &held_there).await, "nor a handler");
+    assert!(reads(&province, &held_there).await);
+    let listed = store.list_reports(&leaders, 10).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(store.list_reports(&members, 10).await.unwrap().is_empty());
+
+    // Into the accused's own unit, to its head: the one walled unit that may receive it.
+    let handover = |to| Handover {
+        to,
+        reason: "thuộc thẩm quyền trưởng công an xã",
+        accused: Some(&commune),
+        accused_post: Some(AccusedPost::Officer),
+        stage: Stage::InformationOnly,
+        extensions: 0,
+        clock_start: None,
+        deadline: None,
+    };
+    store
+        .transfer_report(
+            &province,
+            &held_above,
+            handover(&commune),
+            director,
+            at(6, 6),
+            audited(),
+        )
+        .await
+        .unwrap();
+    assert!(reads(&leaders, &held_above).await);
+    assert!(!reads(&members, &held_above).await);
+
+    // Once it is a complaint, not the head's to settle: out of the unit, out of its sight.
+    let above = UnitCode::province(22);
+    store
+        .correct_legal_type(
+            &everything,
+            &held_above,
+            &TypeCorrection {
+                move_to: Some(&above),
+                holder: &commune,
+                from: LegalType::PoliceConduct,
+                to: LegalType::Complaint,
+                accused: &commune,
+                from_stage: Stage::InformationOnly,
+                from_extensions: 0,
+                after: ProcedureState::at(Stage::InformationOnly),
+                deadline: None,
+                reason: "là khiếu nại quyết định hành chính",
+            },
+            director,
+            at(6, 7),
+            audited(),
+        )
+        .await
+        .unwrap();
+    assert!(!reads(&leaders, &held_above).await);
+    let moved = store.report(&province, &held_above).await.unwrap();
+    assert_eq!(moved.summary.unit, above);
+    assert_eq!(moved.accused_post, Some(AccusedPost::Officer));
+    let refused = store
+        .transfer_report(
+            &province,
+            &held_above,
+            handover(&commune),
+            director,
+            at(6, 8),
+            audited(),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(what)) if what == "accused"),
+        "{refused:?}"
+    );
+
+    // Settled above: not even the unit's leaders read it.
+    store
+        .intake(&[report(
+            commune.clone(),
+            "QN",
+            at(6, 9),
+            "phó trưởng công an xã",
+        )])
+        .await
+        .unwrap();
+    let about_deputy = CaseNumber::parse("QN-2026-000003").unwrap();
+    store
+        .mark_police_conduct(
+            &everything,
+            &about_deputy,
+            &ConductMark {
+                accused_post: Some(AccusedPost::Deputy),
+                move_to: Some(above.clone()),
+                handover_reason: "thuộc thẩm quyền giám đốc công an tỉnh",
+                ..mark(&commune, false)
+            },
+            director,
+            at(6, 10),
+            audited(),
+        )
+        .await
+        .unwrap();
+    assert!(!reads(&leaders, &about_deputy).await);
+    assert_eq!(
+        store
+            .report(&province, &about_deputy)
+            .await
+            .unwrap()
+            .accused_post,
+        Some(AccusedPost::Deputy)
     );
 }
 

@@ -150,11 +150,17 @@ pub struct CreateConductMark {
     /// Supreme Procuracy's investigation body, R14).
     #[serde(default)]
     pub nature: String,
+    /// The accused's post there, which decides who settles (R20): `officer`, `deputy`, `head`
+    /// or `unit`. Left out when not known: settled above the accused's unit.
+    #[serde(default)]
+    pub accused_post: Option<hotline_domain::conduct::AccusedPost>,
 }
 
 /// Mark a report as about police conduct.
 ///
-/// Names the accused's unit: from then on nobody in that unit or below it can read the report,
+/// Names the accused's unit and post: from then on nobody in that unit or below it can read the
+/// report (except, for a denunciation about an officer of a commune police, which its head
+/// settles, that unit's leaders), it goes to the competent unit,
 /// and it follows the Law on Denunciations (information only, with the offer of a signed
 /// petition, when it came by chat or call), or, for a crime in judicial work, goes to the
 /// procuracy with its referral drafted. Audited. Answers 404 when the caller is in the
@@ -183,7 +189,13 @@ pub async fn create_conduct_mark(
     let nature = mark.nature.parse().map_err(ApiError::from)?;
     state
         .hotline
-        .mark_police_conduct(&actor, &case, &mark.accused_unit, nature)
+        .mark_police_conduct(
+            &actor,
+            &case,
+            &mark.accused_unit,
+            mark.accused_post.map_or("", |post| post.as_str()),
+            nature,
+        )
         .await?;
     where_it_stands(&state, &actor, &case, None).await
 }

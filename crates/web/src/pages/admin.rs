@@ -26,6 +26,10 @@ pub struct StaffLine {
     pub unit_name: String,
     pub disabled: bool,
     pub second_factor: bool,
+    pub rank: &'static str,
+    /// Rank and post in words, as the register shows them; empty when not recorded.
+    pub title: String,
+    pub post: String,
 }
 
 /// A role given that waits for a second administrator.
@@ -57,6 +61,8 @@ struct AdminStaffPage {
     staff: Vec<StaffLine>,
     grants: Vec<GrantLine>,
     roles: Vec<RoleOption>,
+    /// The ranks, as (value, label), "not recorded" first.
+    ranks: Vec<(&'static str, String)>,
     /// The one-click changes, as (action, label).
     actions: Vec<(&'static str, String)>,
     notice: Option<String>,
@@ -105,6 +111,13 @@ async fn staff_page(
                 unit_name: row.member.unit_name,
                 disabled: row.member.disabled,
                 second_factor: row.second_factor,
+                rank: row.member.rank.map_or("", |r| r.as_str()),
+                title: crate::pages::officer_title(
+                    ctx,
+                    row.member.rank,
+                    row.member.post.as_deref(),
+                ),
+                post: row.member.post.unwrap_or_default(),
             })
             .collect(),
         roles: Role::ALL
@@ -113,6 +126,13 @@ async fn staff_page(
                 value: r.as_str(),
                 label: ctx.tr.t(&format!("role-{r}")),
             })
+            .collect(),
+        ranks: std::iter::once(("", ctx.tr.t("rank-none")))
+            .chain(
+                hotline_domain::receipt::PoliceRank::ALL
+                    .iter()
+                    .map(|r| (r.as_str(), ctx.tr.t(&format!("rank-{r}")))),
+            )
             .collect(),
         actions: [
             "reset-second-factor",
@@ -229,6 +249,8 @@ pub struct AdminChangeStaffForm {
     action: String,
     role: String,
     unit: String,
+    rank: String,
+    post: String,
     #[serde(deserialize_with = "checked")]
     disabled: bool,
 }
@@ -255,6 +277,10 @@ pub async fn admin_change_staff(
         "end-sessions" => Some(StaffChange::EndSessions),
         "revoke-tokens" => Some(StaffChange::RevokeTokens),
         "unlock-sign-in" => Some(StaffChange::UnlockSignIn),
+        "title" => Some(StaffChange::Title {
+            rank: form.rank.clone(),
+            post: form.post.clone(),
+        }),
         _ => None,
     };
     let Some(change) = change else {

@@ -22,6 +22,8 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct CaptureValues {
     pub channel: String,
+    /// Where it came from, as the register lists it (R2).
+    pub source: String,
     pub received_date: String,
     pub received_time: String,
     pub caller: String,
@@ -43,6 +45,7 @@ pub(crate) struct CapturePage {
     c: Chrome,
     form: CaptureValues,
     channels: Vec<ChannelOption>,
+    sources: Vec<ChannelOption>,
     provinces: Vec<super::ProvinceOption>,
     /// Recent calls to the line: id, label, chosen.
     calls: Vec<(i64, String, bool)>,
@@ -104,6 +107,14 @@ pub(crate) async fn capture_page(
                 selected: form.channel == c.as_str(),
             })
             .collect(),
+        sources: hotline_domain::receipt::ReceiptSource::ALL
+            .iter()
+            .map(|s| ChannelOption {
+                value: s.as_str(),
+                label: ctx.tr.t(&format!("receipt-source-{s}")),
+                selected: form.source == s.as_str(),
+            })
+            .collect(),
         provinces: super::province_options(state, ctx, &form.province),
         form,
         errors,
@@ -150,6 +161,13 @@ pub async fn capture(
             None
         }
     };
+    let source = match values.source.trim() {
+        "" => Ok(hotline_domain::receipt::ReceiptSource::Person),
+        typed => typed.parse(),
+    };
+    if source.is_err() {
+        errors.push(hotline_domain::FieldError::new("source", "unknown"));
+    }
     let place = super::place_of(&state, &values.province, &values.commune);
     let (province_code, commune_code) = match place {
         Ok(place) => place,
@@ -161,6 +179,7 @@ pub async fn capture(
     let outcome = if errors.is_empty() {
         let capture = hotline_core::capture::Capture {
             channel: values.channel.parse().unwrap_or(Channel::Web),
+            source: source.unwrap_or(hotline_domain::receipt::ReceiptSource::Person),
             received_at,
             caller: values.caller.clone(),
             name: values.name.clone(),

@@ -2,6 +2,7 @@
 //! inbox and report page. They work without JavaScript.
 
 mod admin;
+mod breaches;
 mod calls;
 mod capture;
 mod channels;
@@ -75,6 +76,8 @@ pub struct StaffBar {
     pub capture: bool,
     /// Whether the header links to the staff administration.
     pub admin: bool,
+    /// Whether the header links to the breach register.
+    pub breaches: bool,
 }
 
 impl Chrome {
@@ -91,9 +94,25 @@ impl Chrome {
                 reveal_log: a.0.role.may_read_reveal_log(),
                 capture: a.visibility() != hotline_store::Visibility::Nothing,
                 admin: a.0.role == hotline_domain::Role::Administrator,
+                breaches: hotline_core::breaches::may_read_breaches(a).is_ok(),
             }),
         }
     }
+}
+
+/// An officer's rank and post in the reader's language, as the receipt register and record name
+/// the receiving officer ("Thiếu tá, Cán bộ trực ban"); empty when neither was recorded.
+pub(crate) fn officer_title(
+    ctx: &Ctx,
+    rank: Option<hotline_domain::receipt::PoliceRank>,
+    post: Option<&str>,
+) -> String {
+    let rank = rank.map(|r| ctx.tr.t(&format!("rank-{r}")));
+    [rank.as_deref(), post]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Result<Response, PageError> {
@@ -172,5 +191,6 @@ pub(crate) fn routes(state: &AppState) -> axum::Router<AppState> {
         .merge(reveal_log::routes())
         .merge(directory_admin::routes())
         .merge(register::routes())
+        .merge(breaches::routes())
         .merge(report::routes())
 }

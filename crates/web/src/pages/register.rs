@@ -25,9 +25,26 @@ pub struct EntryLine {
     /// `None` for a report the reader may no longer read.
     pub case_number: Option<String>,
     pub channel: String,
+    /// The report's legal type, the register's kind of source once classified.
     pub source: String,
+    /// Where it came from (R2): a person, a letter by post, the 113 line…
+    pub origin: String,
+    /// The receiving officer, with their rank and post on the day.
     pub officer: String,
     pub transferred_from: Option<String>,
+}
+
+/// The officer who received a line, with their rank and post on the day, or "the system".
+fn officer_of(ctx: &Ctx, e: &RegisterEntry) -> String {
+    match &e.officer {
+        None => ctx.tr.t("register-by-system"),
+        Some(name) => {
+            match super::officer_title(ctx, e.officer_rank, e.officer_post.as_deref()).as_str() {
+                "" => name.clone(),
+                title => format!("{name} ({title})"),
+            }
+        }
+    }
 }
 
 fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
@@ -43,10 +60,9 @@ fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
             } else {
                 "register-purged"
             }),
-            officer: e
-                .officer
-                .clone()
-                .unwrap_or_else(|| ctx.tr.t("register-by-system")),
+            origin: "—".into(),
+            // Who handed in a line the reader may not read would say whose it is.
+            officer: "—".into(),
             transferred_from: None,
         };
     };
@@ -60,10 +76,8 @@ fn entry_line(state: &AppState, ctx: &Ctx, e: &RegisterEntry) -> EntryLine {
             Some(t) => ctx.tr.t(&format!("legal_type-{t}")),
             None => ctx.tr.t("triage-unset"),
         },
-        officer: e
-            .officer
-            .clone()
-            .unwrap_or_else(|| ctx.tr.t("register-by-system")),
+        origin: ctx.tr.t(&format!("receipt-source-{}", e.source)),
+        officer: officer_of(ctx, e),
         transferred_from: e
             .transferred_from
             .as_ref()

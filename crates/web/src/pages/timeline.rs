@@ -123,6 +123,17 @@ pub fn lines(
         .collect()
 }
 
+/// The accused's post in the reader's language; "not stated" when none was recorded.
+pub(crate) fn accused_post_label(
+    ctx: &Ctx,
+    post: Option<hotline_domain::conduct::AccusedPost>,
+) -> String {
+    ctx.tr.t(&format!(
+        "accused-post-{}",
+        post.map_or("unknown", |p| p.as_str())
+    ))
+}
+
 /// What an event says: its kind, and what its detail points at by name.
 /// `readable`: the case numbers of other reports the reader may see, the only ones named.
 fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]) -> String {
@@ -136,10 +147,22 @@ fn event_text(state: &AppState, ctx: &Ctx, view: &EventView, readable: &[String]
     let more = match what {
         ReportEvent::Assigned { .. } => view.assignee.clone(),
         ReportEvent::Transferred { from, to, .. } => Some(format!("{} → {}", unit(from), unit(to))),
-        ReportEvent::PoliceConduct { accused_unit } => Some(unit(accused_unit)),
-        ReportEvent::AccusedCorrected { from, to, reason } => {
-            Some(format!("{} → {}: {reason}", unit(from), unit(to)))
-        }
+        ReportEvent::PoliceConduct { accused_unit, post } => Some(format!(
+            "{} ({})",
+            unit(accused_unit),
+            accused_post_label(ctx, *post)
+        )),
+        ReportEvent::AccusedCorrected {
+            from,
+            to,
+            post,
+            reason,
+        } => Some(format!(
+            "{} → {} ({}): {reason}",
+            unit(from),
+            unit(to),
+            accused_post_label(ctx, *post)
+        )),
         ReportEvent::EmergencyLine { line, handed } => Some(ctx.tr.t(&format!(
             "emergency-line-{}-{line}",
             if *handed { "to" } else { "from" }

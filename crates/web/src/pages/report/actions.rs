@@ -328,6 +328,7 @@ pub(crate) async fn to_report_if_still_seen(
 pub struct PoliceConductForm {
     nature: String,
     accused_unit: String,
+    accused_post: String,
 }
 
 /// The report page's form about police conduct: names the accused's unit. The report then
@@ -343,7 +344,13 @@ pub async fn police_conduct(
         Ok(nature) => {
             state
                 .hotline
-                .mark_police_conduct(&actor, &case, &form.accused_unit, nature)
+                .mark_police_conduct(
+                    &actor,
+                    &case,
+                    &form.accused_unit,
+                    &form.accused_post,
+                    nature,
+                )
                 .await
         }
         Err(e) => Err(CoreError::Domain(e)),
@@ -357,6 +364,7 @@ pub async fn police_conduct(
 #[serde(default)]
 pub struct AccusedCorrectionForm {
     accused_unit: String,
+    accused_post: String,
     reason: String,
 }
 
@@ -371,7 +379,13 @@ pub async fn correct_accused_unit(
 ) -> Result<Response, PageError> {
     let done = state
         .hotline
-        .correct_accused_unit(&actor, &case, &form.accused_unit, &form.reason)
+        .correct_accused_unit(
+            &actor,
+            &case,
+            &form.accused_unit,
+            &form.accused_post,
+            &form.reason,
+        )
         .await;
     let shown = |message| Shown::refused(FormSlot::Conduct, message);
     to_report_if_still_seen(&state, &ctx, &actor, &case, done, shown).await

@@ -52,6 +52,10 @@ pub(crate) struct ReportPage {
     transfer_error: Option<String>,
     /// The accused's unit, once the report is about police conduct.
     accused_unit: Option<String>,
+    /// The accused's post as recorded, in the reader's language.
+    accused_post: String,
+    /// The posts that can be named, as (value, label): "not known" first.
+    accused_posts: Vec<(&'static str, String)>,
     /// Units that can be named as the accused's: the report's province and its communes.
     accused_choices: Vec<(String, String)>,
     conduct_error: Option<String>,
@@ -631,6 +635,14 @@ pub(crate) async fn report_response(
             .accused_unit
             .as_ref()
             .map(|code| unit_label(state, ctx, code)),
+        accused_post: crate::pages::timeline::accused_post_label(ctx, view.detail.accused_post),
+        accused_posts: std::iter::once(("", ctx.tr.t("accused-post-unknown")))
+            .chain(
+                hotline_domain::conduct::AccusedPost::ALL
+                    .iter()
+                    .map(|post| (post.as_str(), ctx.tr.t(&format!("accused-post-{post}")))),
+            )
+            .collect(),
         accused_choices: accused_choices(state, ctx, summary.province_code, &departments),
         conduct_error: refused.error_at(FormSlot::Conduct),
         accused_correctable: view.detail.accused_unit.is_some()

@@ -511,10 +511,21 @@ impl Hotline {
         let legal_type = detail.summary.legal_type.ok_or_else(|| {
             CoreError::Internal("a report about an officer without a type".into())
         })?;
+        // A unit once walled in full is never the head's to settle again: the post is recorded,
+        // but settled above.
+        let settled_as = if self
+            .store
+            .walled_in_full(detail.summary.id, &new.code)
+            .await?
+        {
+            post.filter(|p| *p != AccusedPost::Officer)
+        } else {
+            post
+        };
         let settling = self
             .settling(
                 (actor, &new),
-                post,
+                settled_as,
                 (legal_type, nature_of(&detail)),
                 &holder,
             )

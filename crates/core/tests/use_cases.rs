@@ -1528,6 +1528,11 @@ async fn a_denunciation_about_an_officer_goes_to_whoever_settles_by_the_accused_
             .as_str()
             .split_once('/')
             .map(|(_, c)| c.parse().unwrap());
+        input.contact = Some(hotline_domain::ContactInput {
+            name: Some("Người tố giác thử (hư cấu)".into()),
+            phone: Some("0912 345 678".into()),
+            email: None,
+        });
         h.submit(Submission::new(input, Channel::Web))
             .await
             .unwrap()
@@ -1604,6 +1609,33 @@ async fn a_denunciation_about_an_officer_goes_to_whoever_settles_by_the_accused_
             .accused_post,
         Some(hotline_domain::conduct::AccusedPost::Officer)
     );
+    // Who denounced their officer is revealed only with a second approval from above the
+    // unit: its leaders do not approve each other's request.
+    let deputy_leader = member_of(&h, "xa.photruong", Role::UnitLeader, accused.as_str()).await;
+    assert!(matches!(
+        h.reveal_identity(
+            &head,
+            &officer,
+            "Cần gặp người tố giác để xác minh nội dung"
+        )
+        .await
+        .unwrap(),
+        hotline_core::identity::Reveal::AwaitingApproval
+    ));
+    let request = h
+        .report(&deputy_leader, &officer)
+        .await
+        .unwrap()
+        .reveal_requests[0]
+        .id;
+    assert!(matches!(
+        h.approve_reveal(&deputy_leader, &officer, request).await,
+        Err(CoreError::Forbidden)
+    ));
+    h.approve_reveal(&director, &officer, request)
+        .await
+        .unwrap();
+
     // Nor handed on to a peer, which is not competent.
     assert!(matches!(
         h.transfer(&head, &officer, peer.as_str(), "chuyển xã bên cạnh")
@@ -1731,6 +1763,33 @@ async fn a_denunciation_about_an_officer_goes_to_whoever_settles_by_the_accused_
         .is_err()
     );
     assert_eq!(holder(&to_head).await, UnitCode::province(22));
+
+    // Nor by naming another unit and then this one again: the unit named before stays walled
+    // in full.
+    let named_twice = on(&peer, "Người làm thủ tục cư trú đòi thêm tiền").await;
+    h.mark_police_conduct(
+        &director,
+        &named_twice,
+        accused.as_str(),
+        "officer",
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(holder(&named_twice).await, accused);
+    for unit in [&peer, &accused] {
+        h.correct_accused_unit(
+            &director,
+            &named_twice,
+            unit.as_str(),
+            "officer",
+            "ghi nhận lại đơn vị của người bị tố cáo",
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(holder(&named_twice).await, UnitCode::province(22));
+    assert!(!reads(&head, &named_twice).await);
 }
 
 /// R26: a personal-data breach is recorded when found, the authority (A05) told within 72

@@ -368,6 +368,19 @@ impl<DB> Handling for SqlStore<DB> {
         tx.commit().await.map_err(map_commit_err)
     }
 
+    async fn walled_in_full(&self, report: ReportId, unit: &UnitCode) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "SELECT 1 AS hit FROM accused_walls \
+             WHERE report_id = $1 AND unit_code = $2 AND full_wall",
+        )
+        .bind(report.0)
+        .bind(unit.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .is_some())
+    }
+
     async fn correct_accused_unit(
         &self,
         visibility: &Visibility,

@@ -66,6 +66,9 @@ pub trait Handling: Send + Sync {
         at: DateTime<Utc>,
         audit: Audited<'_>,
     ) -> StoreResult<()>;
+    /// Whether `unit` is walled off report `report` in full: once named where its head does
+    /// not settle, or named before a correction; no report goes to its head again.
+    async fn walled_in_full(&self, report: ReportId, unit: &UnitCode) -> StoreResult<bool>;
     /// Corrects the locked legal type of a visible report about police conduct, moving it to
     /// `correction.stage` with its limit, and records the event. `Conflict("legal_type")` when
     /// its type or stage moved since it was read, or it names no accused.

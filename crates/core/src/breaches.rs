@@ -45,7 +45,7 @@ pub struct NoticeInput<'a> {
 }
 
 /// Whether the actor keeps the breach register: administrators and directors.
-fn may_keep_breaches(actor: &Actor) -> CoreResult<()> {
+pub fn may_keep_breaches(actor: &Actor) -> CoreResult<()> {
     match actor.0.role {
         Role::Administrator | Role::Director => Ok(()),
         _ => Err(CoreError::Forbidden),

@@ -654,14 +654,11 @@ impl Hotline {
             reason: reason.clone(),
         };
         let corrected_detail = event.detail();
-        let transfer = move_to.as_ref().map(|above| {
-            hotline_domain::ReportEvent::Transferred {
-                from: detail.summary.unit.clone(),
-                to: above.clone(),
-                reason: CONFLICT_HANDOVER_REASON.to_owned(),
-            }
-            .detail()
-        });
+        let transfer = handover_detail(
+            &detail.summary.unit,
+            move_to.as_ref(),
+            CONFLICT_HANDOVER_REASON,
+        );
         let records = handed_up_records(
             actor,
             &case,
@@ -1114,15 +1111,24 @@ struct Settling {
 impl Settling {
     /// The handover's detail for the audit chain, when the report is handed on.
     fn handover(&self, from: &hotline_domain::UnitCode) -> Option<String> {
-        self.move_to.as_ref().map(|to| {
-            hotline_domain::ReportEvent::Transferred {
-                from: from.clone(),
-                to: to.clone(),
-                reason: self.reason.to_owned(),
-            }
-            .detail()
-        })
+        handover_detail(from, self.move_to.as_ref(), self.reason)
     }
+}
+
+/// The detail of a hand-over from `from` to `to`, when there is one, for the audit chain.
+fn handover_detail(
+    from: &hotline_domain::UnitCode,
+    to: Option<&hotline_domain::UnitCode>,
+    reason: &str,
+) -> Option<String> {
+    to.map(|to| {
+        hotline_domain::ReportEvent::Transferred {
+            from: from.clone(),
+            to: to.clone(),
+            reason: reason.to_owned(),
+        }
+        .detail()
+    })
 }
 
 /// The chain's records of a change about police conduct: the handover first, where there is

@@ -123,10 +123,7 @@ async fn page(
             .iter()
             .map(|r| (r.as_str(), ctx.tr.t(&format!("breach-recipient-{r}"))))
             .collect(),
-        keeps: matches!(
-            actor.0.role,
-            hotline_domain::Role::Administrator | hotline_domain::Role::Director
-        ),
+        keeps: hotline_core::breaches::may_keep_breaches(actor).is_ok(),
         basis: hotline_domain::breach::BREACH_BASIS,
         errors,
         form,

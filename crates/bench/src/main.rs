@@ -44,6 +44,12 @@ enum Command {
         /// Bearer token for a target that limits citizens per address.
         #[arg(long)]
         token: Option<String>,
+        /// `postgres://…` to start the servers on PostgreSQL; default: SQLite.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Servers to start on that database, the clients spread over them (PostgreSQL only).
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
     },
     /// Load reports, then time the inbox and search.
     Inbox {
@@ -205,19 +211,27 @@ async fn answered(sent: reqwest::Result<reqwest::Response>, status: u16) -> bool
     }
 }
 
+/// Submits `reports` reports, each to the next of `bases` in turn (a round-robin balancer).
 async fn submit_all(
-    base: &str,
+    bases: &[String],
     token: Option<&str>,
     reports: usize,
     concurrency: usize,
 ) -> anyhow::Result<Figures> {
     let body =
         serde_json::json!({"text": TEXT, "province_code": 22, "commune_code": 6688}).to_string();
-    let url = format!("{base}/api/v1/reports");
+    let urls: Vec<String> = bases
+        .iter()
+        .map(|base| format!("{base}/api/v1/reports"))
+        .collect();
     let token = token.map(str::to_owned);
-    load(0..reports, concurrency, move |client, _| {
+    load(0..reports, concurrency, move |client, id| {
+        let url = urls
+            .get(id % urls.len().max(1))
+            .cloned()
+            .unwrap_or_default();
         let mut request = client
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .body(body.clone());
         if let Some(token) = &token {
@@ -276,34 +290,66 @@ async fn intake(
     concurrency: usize,
     target: Option<String>,
     token: Option<String>,
+    database_url: Option<String>,
+    nodes: usize,
 ) -> anyhow::Result<()> {
     if let Some(base) = target {
-        let mut figures = submit_all(&base, token.as_deref(), reports, concurrency).await?;
+        let mut figures = submit_all(
+            std::slice::from_ref(&base),
+            token.as_deref(),
+            reports,
+            concurrency,
+        )
+        .await?;
         figures.print(
             &format!("HTTP intake at {base}, concurrency {concurrency}"),
             "reports",
         );
         return Ok(());
     }
-    let dir = tempfile::tempdir()?;
-    let config = hotline_server::config::Config {
-        bind: ([127, 0, 0, 1], 0).into(),
-        data_dir: dir.path().to_path_buf(),
-        public_submissions_per_minute: 0,
-        public_submissions_global_per_minute: 0,
-        unproven_submissions_per_hour: 0,
-        ..Default::default()
+    anyhow::ensure!(
+        nodes == 1 || database_url.is_some(),
+        "several nodes share a PostgreSQL database: give --database-url"
+    );
+    let backend = if database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
     };
-    let server = Running::start(config, false).await?;
-    let base = server.base.clone();
-    // Warm the connection pool and the server's caches.
-    submit_all(&base, None, concurrency * 4, concurrency).await?;
-    let mut figures = submit_all(&base, None, reports, concurrency).await?;
+    // Every node its own folder, all on one database under one master key.
+    let master_key = hex::encode(rand::random::<[u8; 32]>());
+    let mut dirs = Vec::with_capacity(nodes);
+    let mut servers = Vec::with_capacity(nodes);
+    for _ in 0..nodes.max(1) {
+        let dir = tempfile::tempdir()?;
+        let config = hotline_server::config::Config {
+            bind: ([127, 0, 0, 1], 0).into(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: database_url.clone(),
+            master_key: Some(master_key.clone()),
+            public_submissions_per_minute: 0,
+            public_submissions_global_per_minute: 0,
+            unproven_submissions_per_hour: 0,
+            ..Default::default()
+        };
+        servers.push(Running::start(config, false).await?);
+        dirs.push(dir);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    // Warm the connection pools and the servers' caches.
+    submit_all(&bases, None, concurrency * 4, concurrency).await?;
+    let mut figures = submit_all(&bases, None, reports, concurrency).await?;
     figures.print(
-        &format!("HTTP intake, SQLite, concurrency {concurrency}"),
+        &format!(
+            "HTTP intake, {backend}, {} node{}, concurrency {concurrency}",
+            servers.len(),
+            if servers.len() == 1 { "" } else { "s" }
+        ),
         "reports",
     );
-    server.stop().await?;
+    for server in servers {
+        server.stop().await?;
+    }
     Ok(())
 }
 
@@ -575,6 +621,13 @@ async fn inbox(
     println!(
         "{backend}: their words all indexed {:.1} s after the last report",
         loaded.elapsed().as_secs_f64()
+    );
+    // As `serve` does at start and every hour: the planner's statistics after the load.
+    let analysed = Instant::now();
+    hotline.store.refresh_statistics().await?;
+    println!(
+        "{backend}: statistics refreshed in {:.1} s",
+        analysed.elapsed().as_secs_f64()
     );
     if config.database_url.is_none() {
         let bytes: u64 = std::fs::read_dir(dir.path())?
@@ -901,7 +954,9 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             target,
             token,
-        } => intake(reports, concurrency, target, token).await,
+            database_url,
+            nodes,
+        } => intake(reports, concurrency, target, token, database_url, nodes).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
         Command::Hints { runs } => hints(runs),
         Command::Directory {

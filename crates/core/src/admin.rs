@@ -255,10 +255,11 @@ impl Hotline {
             }
             StaffChange::UnlockSignIn => {
                 // Recorded first: an unlock the chain cannot hold does not happen. It lifts
-                // the counters of this node (each keeps its own until issue 27).
+                // the counters every node reads (the store's, with several nodes).
                 self.audit(by, AuditAction::StaffSignInUnlocked, subject, "")
                     .await?;
-                self.throttle.clear_account(&member.username, member.id);
+                self.forget_account_attempts(&member.username, member.id)
+                    .await?;
                 Ok(Granted::Done(()))
             }
             StaffChange::Title { .. } if oneself => Err(CoreError::Forbidden),

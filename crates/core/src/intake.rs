@@ -244,6 +244,7 @@ pub(crate) fn spawn_writer(
     store: Arc<dyn Store>,
     keys: Arc<Keys>,
     config: IntakeConfig,
+    store_away: Arc<AtomicBool>,
 ) -> (IntakeHandle, IntakeWriter) {
     let (queue, mut jobs) = mpsc::channel::<Job>(config.queue_capacity.max(1));
     let depth = Arc::new(AtomicUsize::new(0));
@@ -271,7 +272,13 @@ pub(crate) fn spawn_writer(
             } else {
                 0
             };
-            let commit = commit(store.clone(), keys.clone(), batch, queued_words);
+            let commit = commit(
+                store.clone(),
+                keys.clone(),
+                batch,
+                queued_words,
+                store_away.clone(),
+            );
             // A panic inside one commit drops that batch's replies (their submitters get 503)
             // but must not stop intake for everyone after them.
             if let Err(e) = tokio::spawn(commit).await {
@@ -289,11 +296,25 @@ pub(crate) fn spawn_writer(
 }
 
 /// Commits a batch of reports, and with them up to `queued_words` queued word entries.
-async fn commit(store: Arc<dyn Store>, keys: Arc<Keys>, batch: Vec<Job>, queued_words: u32) {
+async fn commit(
+    store: Arc<dyn Store>,
+    keys: Arc<Keys>,
+    batch: Vec<Job>,
+    queued_words: u32,
+    store_away: Arc<AtomicBool>,
+) {
     let (mut reports, replies): (Vec<NewReport>, Vec<_>) =
         batch.into_iter().map(|j| (j.report, j.reply)).unzip();
     metrics::histogram!("hotline_intake_batch_size").record(reports.len() as f64);
-    match write_with_retry(store.as_ref(), &keys, &mut reports, queued_words).await {
+    match write_with_retry(
+        store.as_ref(),
+        &keys,
+        &mut reports,
+        queued_words,
+        &store_away,
+    )
+    .await
+    {
         Ok(receipts) => {
             for (reply, receipt) in replies.into_iter().zip(receipts) {
                 let _ = reply.send(Ok(receipt));
@@ -325,6 +346,7 @@ async fn write_with_retry(
     keys: &Keys,
     reports: &mut [NewReport],
     mut queued_words: u32,
+    store_away: &AtomicBool,
 ) -> StoreResult<Vec<Receipt>> {
     let mut attempt = 0;
     loop {
@@ -344,7 +366,11 @@ async fn write_with_retry(
                 tracing::warn!(error = %e, "intake batch failed with queued words; retrying without");
                 queued_words = 0;
             }
-            Err(StoreError::Unavailable(e)) if attempt + 1 < BATCH_ATTEMPTS => {
+            // A blip is retried; a store known to be away (see `arrivals`) is not waited for
+            // again: its submitters are told to try later.
+            Err(StoreError::Unavailable(e))
+                if attempt + 1 < BATCH_ATTEMPTS && !store_away.load(Ordering::Acquire) =>
+            {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "store unavailable; retrying intake batch");
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
@@ -609,6 +635,7 @@ impl Hotline {
     /// it and writes it durably. Returns only once it is on disk.
     #[tracing::instrument(skip_all, err, fields(channel = %submission.channel))]
     pub async fn submit(&self, submission: Submission) -> CoreResult<Submitted> {
+        self.refuse_while_store_away()?;
         // Reading the text for hints, sealing it and its files and indexing its words take from
         // a fraction of a millisecond to many (large files): never on the executor's threads.
         // One per core at once, so that a flood does not take every core from the executor;

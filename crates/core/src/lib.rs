@@ -4,11 +4,13 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod arrivals;
 pub mod audit;
 pub mod breaches;
 pub mod calls;
 pub mod capture;
 pub mod channels;
+pub mod coordination;
 pub mod deadlines;
 pub mod demo;
 pub mod digest;
@@ -156,7 +158,16 @@ pub struct Hotline {
     pub default_unit: UnitCode,
     keys: Arc<keys::Keys>,
     intake: intake::IntakeHandle,
+    /// Sign-in attempts counted in memory, on a node alone (see `coordination`).
     throttle: Arc<staff::LoginThrottle>,
+    /// The name this node holds leases under.
+    node: Arc<str>,
+    /// The newest report id in the store, watched for open consoles (see `arrivals`).
+    arrivals: Arc<tokio::sync::watch::Sender<arrivals::Arrivals>>,
+    /// The store did not answer the last look (see `arrivals`).
+    store_away: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether client limits are counted in the store, for several nodes.
+    shared_limits: bool,
     /// Password hashes computed at once, at most.
     hashing: Arc<tokio::sync::Semaphore>,
     /// Submissions read and sealed at once, at most: one per core.
@@ -185,7 +196,9 @@ impl Hotline {
         keys: Arc<keys::Keys>,
         intake: IntakeConfig,
     ) -> (Self, intake::IntakeWriter) {
-        let (handle, writer) = intake::spawn_writer(store.clone(), keys.clone(), intake);
+        let store_away = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (handle, writer) =
+            intake::spawn_writer(store.clone(), keys.clone(), intake, store_away.clone());
         let (journal, journal_writer) = journal::spawn_writer(store.clone());
         let (take_apart, take_apart_writer) = journal::spawn_take_apart_writer(store.clone());
         let writer = writer
@@ -201,6 +214,10 @@ impl Hotline {
             keys,
             intake: handle,
             throttle: Arc::new(staff::LoginThrottle::default()),
+            node: coordination::node_name().into(),
+            arrivals: Arc::new(arrivals::channel()),
+            store_away,
+            shared_limits: false,
             hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_PASSWORD_HASHES)),
             preparing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),

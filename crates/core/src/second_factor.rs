@@ -188,7 +188,7 @@ impl Hotline {
             return Err(CoreError::Forbidden);
         }
         let member = pending.member;
-        self.count_second_factor_try(&member, ip)?;
+        self.count_second_factor_try(&member, ip).await?;
         let Some(sealed) = self
             .store
             .second_factor(member.id)
@@ -229,7 +229,7 @@ impl Hotline {
             },
         )
         .await?;
-        self.second_factor_given(&member, ip);
+        self.second_factor_given(&member, ip).await?;
         let signed_in = self.complete_sign_in(token, member, "enrolment").await?;
         Ok(Enrolled {
             signed_in,
@@ -250,7 +250,7 @@ impl Hotline {
             return Err(CoreError::Forbidden);
         }
         let member = pending.member;
-        self.count_second_factor_try(&member, ip)?;
+        self.count_second_factor_try(&member, ip).await?;
         let factor = self.store.second_factor(member.id).await?;
         let accepted = match (as_totp_code(code), factor.totp_sealed) {
             (Some(code), Some(sealed)) => {
@@ -285,7 +285,7 @@ impl Hotline {
             .await?;
             return Err(CoreError::Unauthenticated);
         };
-        self.second_factor_given(&member, ip);
+        self.second_factor_given(&member, ip).await?;
         self.complete_sign_in(token, member, by).await
     }
 
@@ -358,19 +358,20 @@ impl Hotline {
             .map_err(|_| CoreError::Internal("a sealed TOTP secret does not open".into()))
     }
 
-    fn count_second_factor_try(&self, member: &StaffMember, ip: IpAddr) -> CoreResult<()> {
+    async fn count_second_factor_try(&self, member: &StaffMember, ip: IpAddr) -> CoreResult<()> {
         let ip_key = format!("2fa-ip:{}", hotline_domain::client::client_of(ip));
-        self.throttle.attempt_each(&[
+        self.count_attempt(&[
             (&ip_key, FREE_FAILURES * 4),
             (&crate::staff::second_factor_key(member.id), FREE_FAILURES),
         ])
+        .await
     }
 
-    fn second_factor_given(&self, member: &StaffMember, ip: IpAddr) {
-        self.throttle
-            .clear(&crate::staff::second_factor_key(member.id));
-        self.throttle
-            .succeeded(&format!("2fa-ip:{}", hotline_domain::client::client_of(ip)));
+    async fn second_factor_given(&self, member: &StaffMember, ip: IpAddr) -> CoreResult<()> {
+        self.forget_attempts(&[&crate::staff::second_factor_key(member.id)])
+            .await?;
+        self.attempt_succeeded(&format!("2fa-ip:{}", hotline_domain::client::client_of(ip)))
+            .await
     }
 
     fn unix_now(&self) -> u64 {

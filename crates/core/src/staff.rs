@@ -33,7 +33,7 @@ const FREE_FAILURES_PER_ACCOUNT: u32 = 50;
 /// Failures of a member typing their own current password to change it, in a session.
 const FREE_PASSWORD_CHANGE_FAILURES: u32 = 5;
 const FREE_FAILURES_PER_IP: u32 = 20;
-const MAX_BACKOFF_SECS: u64 = 15 * 60;
+const MAX_BACKOFF_SECS: u64 = crate::coordination::LONGEST_ATTEMPT_WAIT.as_secs();
 
 /// The staff member on whose behalf a use case runs.
 #[derive(Debug, Clone)]
@@ -93,11 +93,6 @@ pub(crate) struct LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// Counts an attempt, or refuses it while the key must wait (doubling after `free`).
-    pub(crate) fn attempt(&self, key: &str, free: u32) -> CoreResult<()> {
-        self.attempt_each(&[(key, free)])
-    }
-
     /// Counts an attempt against each of `keys` (with its free allowance), or refuses it, counting
     /// none, while any of them must wait: an attempt refused for one reason uses up no other
     /// allowance (a member locked out everywhere who keeps trying does not exhaust their
@@ -151,19 +146,29 @@ impl LoginThrottle {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
+}
 
-    /// Forgets the counters that keep an account waiting from every address: its sign-ins
-    /// from everywhere, its second factor and its password changes. Those of each address
-    /// stay, so that an unlock gives the addresses that guessed no fresh allowance.
-    pub(crate) fn clear_account(&self, username: &str, id: StaffId) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        for key in [
-            account_key(username),
-            second_factor_key(id),
-            format!("pw:{username}"),
-        ] {
-            attempts.remove(&key);
-        }
+/// The counters that keep an account waiting from every address: its sign-ins from
+/// everywhere, its second factor and its password changes. Those of each address are not
+/// among them, so that an unlock gives the addresses that guessed no fresh allowance.
+fn account_wait_keys(username: &str, id: StaffId) -> [String; 3] {
+    [
+        account_key(username),
+        second_factor_key(id),
+        format!("pw:{username}"),
+    ]
+}
+
+impl Hotline {
+    /// Forgets what keeps an account waiting from every address ([`account_wait_keys`]).
+    pub(crate) async fn forget_account_attempts(
+        &self,
+        username: &str,
+        id: StaffId,
+    ) -> CoreResult<()> {
+        let keys = account_wait_keys(username, id);
+        self.forget_attempts(&keys.each_ref().map(String::as_str))
+            .await
     }
 }
 
@@ -317,13 +322,15 @@ impl Hotline {
         // address, not the member elsewhere.
         let account_here = format!("{account_everywhere}@{client}");
         if plausible {
-            self.throttle.attempt_each(&[
+            self.count_attempt(&[
                 (&ip_key, FREE_FAILURES_PER_IP),
                 (&account_here, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS),
                 (&account_everywhere, FREE_FAILURES_PER_ACCOUNT),
-            ])?;
+            ])
+            .await?;
         } else {
-            self.throttle.attempt(&ip_key, FREE_FAILURES_PER_IP)?;
+            self.count_attempt(&[(&ip_key, FREE_FAILURES_PER_IP)])
+                .await?;
         }
 
         let login = if plausible {
@@ -354,9 +361,9 @@ impl Hotline {
                 return Err(CoreError::Unauthenticated);
             }
         };
-        self.throttle.clear(&account_here);
-        self.throttle.succeeded(&account_everywhere);
-        self.throttle.succeeded(&ip_key);
+        self.forget_attempts(&[&account_here]).await?;
+        self.attempt_succeeded(&account_everywhere).await?;
+        self.attempt_succeeded(&ip_key).await?;
         let enrolled = self
             .store
             .second_factor(member.id)
@@ -462,8 +469,8 @@ impl Hotline {
     ) -> CoreResult<()> {
         let Actor(member) = self.session(token).await?;
         let changing_key = format!("pw:{}", member.username);
-        self.throttle
-            .attempt(&changing_key, FREE_PASSWORD_CHANGE_FAILURES)?;
+        self.count_attempt(&[(&changing_key, FREE_PASSWORD_CHANGE_FAILURES)])
+            .await?;
         let login = self.store.staff_by_username(&member.username).await?;
         let (typed, phc) = (current.to_owned(), login.password_hash);
         let matches = off_executor(&self.hashing, move || {
@@ -480,7 +487,7 @@ impl Hotline {
             .await?;
             return Err(DomainError::field("current", "wrong").into());
         }
-        self.throttle.clear(&changing_key);
+        self.forget_attempts(&[&changing_key]).await?;
         if new.chars().count() < MIN_PASSWORD_CHARS {
             return Err(DomainError::field("password", "too_short").into());
         }
@@ -556,15 +563,24 @@ mod tests {
     fn throttle_backs_off_after_free_attempts() {
         let t = LoginThrottle::default();
         for _ in 0..FREE_FAILURES_PER_ACCOUNT {
-            assert!(t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+            assert!(
+                t.attempt_each(&[("u:a", FREE_FAILURES_PER_ACCOUNT)])
+                    .is_ok()
+            );
         }
         assert!(matches!(
-            t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT),
+            t.attempt_each(&[("u:a", FREE_FAILURES_PER_ACCOUNT)]),
             Err(CoreError::Throttled { .. })
         ));
-        assert!(t.attempt("u:b", FREE_FAILURES_PER_ACCOUNT).is_ok());
+        assert!(
+            t.attempt_each(&[("u:b", FREE_FAILURES_PER_ACCOUNT)])
+                .is_ok()
+        );
         t.clear("u:a");
-        assert!(t.attempt("u:a", FREE_FAILURES_PER_ACCOUNT).is_ok());
+        assert!(
+            t.attempt_each(&[("u:a", FREE_FAILURES_PER_ACCOUNT)])
+                .is_ok()
+        );
     }
 
     #[test]
@@ -574,15 +590,17 @@ mod tests {
         for key in keys {
             for _ in 0..FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS {
                 assert!(
-                    t.attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                    t.attempt_each(&[(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)])
                         .is_ok()
                 );
             }
         }
-        t.clear_account("a", StaffId(7));
+        for key in account_wait_keys("a", StaffId(7)) {
+            t.clear(&key);
+        }
         for key in keys {
             let waits = t
-                .attempt(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+                .attempt_each(&[(key, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS)])
                 .is_err();
             let forgotten = ["u:a", "2fa:7", "pw:a"].contains(&key);
             assert_eq!(waits, !forgotten, "{key}");
@@ -600,7 +618,7 @@ mod tests {
         }
         for _ in 0..18 {
             assert!(
-                t.attempt("ip:x", 20).is_ok(),
+                t.attempt_each(&[("ip:x", 20)]).is_ok(),
                 "the address kept its allowance"
             );
         }
@@ -610,7 +628,7 @@ mod tests {
     fn successes_take_their_attempt_back() {
         let t = LoginThrottle::default();
         for _ in 0..(FREE_FAILURES_PER_IP * 2) {
-            assert!(t.attempt("ip:x", FREE_FAILURES_PER_IP).is_ok());
+            assert!(t.attempt_each(&[("ip:x", FREE_FAILURES_PER_IP)]).is_ok());
             t.succeeded("ip:x");
         }
     }

@@ -24,6 +24,14 @@ pub struct Config {
     /// `postgres://…` for PostgreSQL, `sqlite:…` for a SQLite file elsewhere; empty for the
     /// embedded default in the data folder.
     pub database_url: Option<String>,
+    /// Connections this node keeps to PostgreSQL at most; with N nodes, N times as many reach
+    /// the server (or PgBouncer).
+    pub database_max_connections: u32,
+    /// PostgreSQL is reached through PgBouncer in transaction mode: no statement is kept
+    /// prepared on a connection, and `serve` does not migrate (that takes a session lock) but
+    /// refuses to start on a schema `hotline migrate`, run against the server itself, has not
+    /// brought up to date.
+    pub database_pgbouncer: bool,
     /// Unit that receives reports with no place and no channel owner.
     #[serde(deserialize_with = "string_or_number")]
     pub default_unit: String,
@@ -47,7 +55,9 @@ pub struct Config {
     /// Follow-up look-ups per minute per client address, and for everyone together.
     pub follow_up_per_minute: u32,
     pub follow_up_global_per_minute: u32,
-    /// How often an open inbox asks for new reports, in seconds.
+    /// An open inbox's question for new reports is answered as soon as one arrives on any node
+    /// (or after 20 seconds) and asked again at once; after a failure it is asked again this
+    /// many seconds later. 0 turns the notice off.
     pub inbox_poll_secs: u32,
     /// Header with the client address set by a trusted reverse proxy, e.g. `x-forwarded-for`.
     /// Off by default: only enable it when every request comes through that proxy.
@@ -139,6 +149,8 @@ const KEYS: &[&str] = &[
     "metrics_bind",
     "data_dir",
     "database_url",
+    "database_max_connections",
+    "database_pgbouncer",
     "default_unit",
     "log_format",
     "max_body_bytes",
@@ -185,6 +197,8 @@ impl Default for Config {
             metrics_bind: SocketAddr::from(([127, 0, 0, 1], 9464)),
             data_dir: PathBuf::from("hotline-data"),
             database_url: None,
+            database_max_connections: 16,
+            database_pgbouncer: false,
             default_unit: "bca".into(),
             log_format: LogFormat::Text,
             max_body_bytes: web.max_body_bytes,
@@ -238,6 +252,8 @@ impl std::fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_deref().map(redact_url),
             )
+            .field("database_max_connections", &self.database_max_connections)
+            .field("database_pgbouncer", &self.database_pgbouncer)
             .field("default_unit", &self.default_unit)
             .field("log_format", &self.log_format)
             .field("max_body_bytes", &self.max_body_bytes)

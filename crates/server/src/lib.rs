@@ -23,9 +23,18 @@ use tokio::net::TcpListener;
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match config.database_url.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = hotline_store_postgres::connect(url)
+            let settings = hotline_store_postgres::Settings {
+                max_connections: config.database_max_connections,
+                pgbouncer: config.database_pgbouncer,
+            };
+            let store = hotline_store_postgres::connect_with_settings(url, settings)
                 .await
-                .context("cannot connect to PostgreSQL")?;
+                .with_context(|| {
+                    format!(
+                        "cannot connect to PostgreSQL at {}",
+                        config::redact_url(url)
+                    )
+                })?;
             Ok(Arc::new(store))
         }
         Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(
@@ -85,6 +94,32 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The name this node holds leases under: the machine's name and an id kept in the data
+/// folder (`node-id`, made on first use), so that a node restarted, even after SIGKILL, takes
+/// back the leases it held rather than waiting for them to lapse. Each node needs a data folder
+/// of its own (docs/deploy.md).
+fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let file = data_dir.join("node-id");
+    let id = match std::fs::read_to_string(&file) {
+        Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+        _ => {
+            create_private_dir(data_dir)?;
+            let id = hotline_core::coordination::fresh_node_id();
+            std::fs::write(&file, format!("{id}\n"))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            id
+        }
+    };
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    Ok(if host.is_empty() {
+        id
+    } else {
+        format!("{host}/{id}")
+    })
+}
+
 /// A running service and its intake writer, for the CLI's one-shot operations.
 pub struct Service {
     pub hotline: Hotline,
@@ -133,9 +168,13 @@ impl Service {
         );
         let catalogues = hotline_web::i18n::Catalogues::load()?;
         let words = Box::new(hotline_web::notify_words::CatalogueWords::new(&catalogues));
+        // Several nodes share a PostgreSQL database: their client limits are counted in it.
+        let shared_limits = hotline.store.backend() == "postgres";
         let hotline = hotline
             .with_policy(config.policy())
-            .with_notifier(config.notifier(words)?);
+            .with_notifier(config.notifier(words)?)
+            .with_shared_limits(shared_limits)
+            .with_node(&node_name(&config.data_dir)?);
         Ok(Self { hotline, writer })
     }
 
@@ -170,7 +209,7 @@ pub async fn launch_with_listener(
     });
     let app = hotline_web::app(state);
     let address = listener.local_addr()?;
-    tracing::info!(%address, backend = service.hotline.store.backend(), "listening");
+    tracing::info!(%address, backend = service.hotline.store.backend(), node = service.hotline.node(), "listening");
 
     // Start-up work runs while health already answers; a failure stops the server.
     let startup_error = Arc::new(std::sync::Mutex::new(None::<anyhow::Error>));
@@ -220,13 +259,21 @@ pub async fn launch_with_listener(
         service.hotline.clone(),
         config.alerts_every_secs,
     ));
+    let statistics = tokio::spawn(refresh_statistics(service.hotline.clone()));
 
+    let arrivals = {
+        let hotline = service.hotline.clone();
+        tokio::spawn(async move { hotline.watch_arrivals().await })
+    };
+    let stopping = service.hotline.clone();
     let stop = async move {
         tokio::select! {
             () = shutdown => {}
             () = failed.notified() => {}
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        // Consoles waiting for a report are answered now rather than when their wait ends.
+        stopping.stop_waiting_for_arrivals();
     };
     axum::serve(
         listener,
@@ -247,6 +294,10 @@ pub async fn launch_with_listener(
     reindex.abort();
     let _ = reindex.await;
     alerts.abort();
+    arrivals.abort();
+    let _ = arrivals.await;
+    statistics.abort();
+    let _ = statistics.await;
     deliveries.abort();
     updates.abort();
     mailboxes.abort();
@@ -254,6 +305,10 @@ pub async fn launch_with_listener(
     let _ = alerts.await;
     let _ = deliveries.await;
     let _ = updates.await;
+    // Handed over at once rather than when the leases lapse.
+    if let Err(e) = service.hotline.release_leases().await {
+        tracing::warn!(error = %e, "the leases could not be given up; they lapse");
+    }
     word_indexer.stop().await;
     service.close().await;
     tracing::info!("stopped");
@@ -293,6 +348,16 @@ async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_sec
     loop {
         tokio::time::sleep(wait).await;
         wait = every;
+        // One node a period verifies, whichever comes first; the others look again later.
+        match hotline.hold_lease(AUDIT_LEASE, every).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot tell whether another node verifies the audit chain");
+                wait = until_first;
+                continue;
+            }
+        }
         // Held to the furthest head recorded: a chain cut or rewritten since does not verify,
         // and nothing is recorded for it.
         let recorded = match recorded_audit_head(&file) {
@@ -316,8 +381,17 @@ async fn export_audit_head(hotline: Hotline, file: std::path::PathBuf, every_sec
                 wait = until_first;
             }
         }
+        if wait == until_first {
+            // Not done this period: whichever node looks next does it.
+            let _ = hotline.release_lease(AUDIT_LEASE).await;
+        }
     }
 }
+
+/// The lease of the audit chain's verification, held a period by the node that did it.
+const AUDIT_LEASE: &str = "audit-verify";
+/// The lease of the alert passes, renewed by its holder at each pass.
+const ALERTS_LEASE: &str = "alerts";
 
 /// Applies the retention rules every `every_secs`, the first time one period after start;
 /// without rules it does nothing at all.
@@ -333,8 +407,38 @@ async fn apply_retention(
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         ticks.tick().await;
+        // Held for the period, not given back: one node purges each period.
+        match hotline.hold_lease("retention", period).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot tell whether another node purges");
+                continue;
+            }
+        }
         if let Err(e) = hotline.run_retention(&rules, false).await {
             tracing::error!(error = %e, "retention purge failed");
+        }
+    }
+}
+
+/// Refreshes the database planner's statistics at start and then every hour, on one node an
+/// hour: PostgreSQL's autovacuum does it too, but lags a bulk load or a restore and may be off.
+async fn refresh_statistics(hotline: Hotline) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+    let mut ticks = tokio::time::interval(EVERY);
+    loop {
+        ticks.tick().await;
+        match hotline.hold_lease("statistics", EVERY).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell whether another node refreshes the statistics");
+                continue;
+            }
+        }
+        if let Err(e) = hotline.store.refresh_statistics().await {
+            tracing::warn!(error = %e, "the planner's statistics could not be refreshed");
         }
     }
 }
@@ -403,8 +507,12 @@ async fn fetch_updates(hotline: Hotline) {
 async fn watch_mailboxes(hotline: Hotline) {
     /// How long one IDLE waits before it is renewed (servers drop it after 30 minutes).
     const IDLE: std::time::Duration = std::time::Duration::from_secs(25 * 60);
-    /// How long after a failure a mailbox is opened again.
+    /// How long after a failure a mailbox is opened again (or, read by another node, asked
+    /// for again).
     const AGAIN: std::time::Duration = std::time::Duration::from_secs(30);
+    /// How long a reader's lease lasts unrenewed: a dead node's mailbox is read again by
+    /// another within this and `AGAIN`.
+    const MAILBOX_LEASE: std::time::Duration = std::time::Duration::from_secs(45);
     // Dropped with this task (at shutdown), the set stops every reader.
     let mut readers: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
     // Each reader's account by its task, so that one that panicked is opened again too.
@@ -431,8 +539,15 @@ async fn watch_mailboxes(hotline: Hotline) {
                     }
                     let hotline = hotline.clone();
                     let task = readers.spawn(async move {
-                        if let Err(e) = hotline.watch_mailbox(id, IDLE).await {
-                            tracing::warn!(account = id, error = %e, "reading a mailbox failed; it is opened again soon");
+                        // One node reads each mailbox; the others try again after a rest,
+                        // and one of them takes over once its reader's lease lapses.
+                        let lease = format!("mailbox:{id}");
+                        let read = hotline.watch_mailbox(id, IDLE);
+                        match hotline.while_leased(&lease, MAILBOX_LEASE, read).await {
+                            Ok(Some(Ok(()))) | Ok(None) => {}
+                            Ok(Some(Err(e))) | Err(e) => {
+                                tracing::warn!(account = id, error = %e, "reading a mailbox failed; it is opened again soon");
+                            }
                         }
                     });
                     reading.insert(task.id(), id);
@@ -445,16 +560,35 @@ async fn watch_mailboxes(hotline: Hotline) {
 }
 
 /// Alerts about urgent reports, their escalation and time-limit warnings, then the
-/// notifications they queued, every `every_secs`.
+/// notifications they queued, every `every_secs`, on the one node that holds their lease.
 async fn run_alerts(hotline: Hotline, every_secs: u64) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
+    let every = std::time::Duration::from_secs(every_secs.max(1));
+    // Renewed at each pass: another node takes the passes over within three of them once
+    // this one stops.
+    let lease = (every * 3).max(std::time::Duration::from_secs(3));
+    let mut ticks = tokio::time::interval(every);
+    let mut limits_forgotten_at = tokio::time::Instant::now();
     loop {
         ticks.tick().await;
-        if let Err(e) = hotline.run_alerts().await {
-            tracing::error!(error = %e, "urgent report alerts failed this pass");
-        }
-        if let Err(e) = hotline.run_notifications().await {
-            tracing::error!(error = %e, "sending notifications failed this pass");
+        let forget_limits = limits_forgotten_at.elapsed() >= std::time::Duration::from_secs(60);
+        let pass = async {
+            if forget_limits && let Err(e) = hotline.forget_spent_limits().await {
+                tracing::warn!(error = %e, "spent client limits could not be forgotten");
+            }
+            if let Err(e) = hotline.run_alerts().await {
+                tracing::error!(error = %e, "urgent report alerts failed this pass");
+            }
+            if let Err(e) = hotline.run_notifications().await {
+                tracing::error!(error = %e, "sending notifications failed this pass");
+            }
+        };
+        // Renewed while a long pass (a slow mail relay) runs, and kept for the next.
+        match hotline.still_leased(ALERTS_LEASE, lease, pass).await {
+            Ok(Some(())) if forget_limits => limits_forgotten_at = tokio::time::Instant::now(),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot tell whether another node sends the alerts");
+            }
         }
     }
 }

@@ -25,24 +25,74 @@ pub fn migrations() -> Vec<(i64, String)> {
         .collect()
 }
 
+/// How a node connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Connections kept at most.
+    pub max_connections: u32,
+    /// Reached through PgBouncer in transaction mode (1.21 or later, with
+    /// `max_prepared_statements`, which follows the prepared statements across server
+    /// connections): the schema is checked rather than migrated (migrating holds a
+    /// session-level advisory lock), and searches use prepared statements too.
+    pub pgbouncer: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            pgbouncer: false,
+        }
+    }
+}
+
 /// Connects to a `postgres://` URL.
 pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
-    connect_with(PgConnectOptions::from_str(url).map_err(map_err)?).await
+    connect_with_settings(url, Settings::default()).await
+}
+
+/// Connects to a `postgres://` URL as `settings` say.
+pub async fn connect_with_settings(url: &str, settings: Settings) -> StoreResult<PostgresStore> {
+    open(PgConnectOptions::from_str(url).map_err(map_err)?, settings).await
 }
 
 /// Connects with options, e.g. a `search_path` that gives each test run its own schema.
 pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PostgresStore> {
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        // Fail fast when the server is down, rather than hold every submitter for 30 s.
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
-        .await
-        .map_err(map_err)?;
-    Ok(SqlStore::new(pool, PostgresDialect))
+    open(options, Settings::default()).await
 }
 
-struct PostgresDialect;
+async fn open(options: PgConnectOptions, settings: Settings) -> StoreResult<PostgresStore> {
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections.max(2))
+        // Fail fast when the server is down, rather than hold every submitter for 30 s; the
+        // caller answers 503 with Retry-After, and the next request finds the server again.
+        .acquire_timeout(Duration::from_secs(5))
+        // A connection broken by a restart or failover is found out before it is handed out.
+        .test_before_acquire(true)
+        .connect_with(options.clone())
+        .await
+        .map_err(map_err)?;
+    // One connection of its own for the watch on the newest report, which tells the node
+    // whether the server answers: a pool busy with work must not look like a server away.
+    let probe = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(1))
+        .test_before_acquire(true)
+        .connect_lazy_with(options);
+    Ok(SqlStore::new(
+        pool,
+        PostgresDialect {
+            behind_pgbouncer: settings.pgbouncer,
+        },
+    )
+    .with_probe(probe))
+}
+
+struct PostgresDialect {
+    /// Check that every migration was applied rather than apply them, and prepare searches
+    /// (see [`Settings`]).
+    behind_pgbouncer: bool,
+}
 
 #[async_trait]
 impl Dialect<Postgres> for PostgresDialect {
@@ -51,10 +101,54 @@ impl Dialect<Postgres> for PostgresDialect {
     }
 
     async fn migrate(&self, pool: &PgPool) -> StoreResult<()> {
-        MIGRATOR
-            .run(pool)
+        if !self.behind_pgbouncer {
+            // sqlx holds an advisory lock while it migrates: two nodes started together do
+            // not both apply a migration; the second finds them applied.
+            return MIGRATOR
+                .run(pool)
+                .await
+                .map_err(|e| StoreError::Other(e.to_string()));
+        }
+        let applied: Vec<i64> = match sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await
+        {
+            Ok(applied) => applied,
+            // A schema never migrated has no such table; anything else is said as it is.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => Vec::new(),
+            Err(e) => return Err(map_err(e)),
+        };
+        let missing: Vec<String> = MIGRATOR
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| m.version.to_string())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(StoreError::Other(format!(
+            "the schema lacks migrations {}: run `hotline migrate` against PostgreSQL itself \
+             (not through PgBouncer), then start the nodes",
+            missing.join(", ")
+        )))
+    }
+
+    fn plans_each_search(&self) -> bool {
+        // An unnamed statement's Parse and Bind are sent in two exchanges, which PgBouncer in
+        // transaction mode may give to two server connections.
+        !self.behind_pgbouncer
+    }
+
+    async fn refresh_statistics(&self, pool: &PgPool) -> StoreResult<()> {
+        // VACUUM too: it marks pages all-visible, so that counting a word's postings (search)
+        // reads the index alone. It skips pages already marked, so a later run is cheap.
+        sqlx::raw_sql("VACUUM (ANALYZE)")
+            .execute(pool)
             .await
-            .map_err(|e| StoreError::Other(e.to_string()))
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     async fn backup_to(&self, _: &PgPool, _: &std::path::Path) -> StoreResult<()> {

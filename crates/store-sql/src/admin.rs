@@ -16,6 +16,10 @@ impl<DB> Admin for SqlStore<DB> {
         self.dialect.migrate(&self.pool).await
     }
 
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        self.dialect.refresh_statistics(&self.pool).await
+    }
+
     async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize> {
         let mut tx = self.begin_write().await?;
         let present = sqlx::query("SELECT COUNT(*) AS n FROM provinces")

@@ -27,6 +27,15 @@ pub trait Dialect<DB: Database>: Send + Sync + 'static {
     async fn compact(&self, _pool: &Pool<DB>) -> StoreResult<()> {
         Ok(())
     }
+    /// Whether each search is planned for its own words (an unnamed statement) rather than
+    /// prepared once: see `SqlStore::inbox`.
+    fn plans_each_search(&self) -> bool {
+        true
+    }
+    /// Refreshes the planner's statistics (see [`Admin::refresh_statistics`](hotline_store::Admin::refresh_statistics)).
+    async fn refresh_statistics(&self, _pool: &Pool<DB>) -> StoreResult<()> {
+        Ok(())
+    }
     /// Applies the backend's migrations (same version numbers on every backend).
     async fn migrate(&self, pool: &Pool<DB>) -> StoreResult<()>;
     /// Writes a consistent copy of the database to a new file.
@@ -44,6 +53,10 @@ pub struct SqlStore<DB: Database> {
     pool: Pool<DB>,
     /// Where write transactions begin: the same pool, or (SQLite) one connection of its own.
     writer: Pool<DB>,
+    /// Where the watch on the newest report reads (see [`Reports::newest_report_id`](hotline_store::Reports::newest_report_id)):
+    /// the same pool, or one connection of its own that answers at once whether the server
+    /// does, however busy the pool is.
+    probe: Pool<DB>,
     dialect: Box<dyn Dialect<DB>>,
 }
 
@@ -51,9 +64,16 @@ impl<DB: Database> SqlStore<DB> {
     pub fn new(pool: Pool<DB>, dialect: impl Dialect<DB>) -> Self {
         Self {
             writer: pool.clone(),
+            probe: pool.clone(),
             pool,
             dialect: Box::new(dialect),
         }
+    }
+
+    /// The same store watching the newest report through `probe` (see the field).
+    pub fn with_probe(mut self, probe: Pool<DB>) -> Self {
+        self.probe = probe;
+        self
     }
 
     /// The same store with its write transactions begun on `writer`. For SQLite, which lets
@@ -84,6 +104,7 @@ mod audit;
 mod breaches;
 mod calls;
 mod channels;
+mod coordination;
 mod directory;
 mod duty;
 mod handling;

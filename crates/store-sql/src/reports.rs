@@ -348,7 +348,12 @@ impl<DB> Reports for SqlStore<DB> {
         }
         let limit = next(Bind::Int(i64::from(limit)));
         sql.push_str(&format!(" ORDER BY {order} LIMIT {limit}"));
-        let mut query = sqlx::query(&sql);
+        // A search is planned for its own words each time (an unnamed statement): a plan kept
+        // for a common word walks every report newest first, which for a rare word means
+        // reading them all (PostgreSQL switches a prepared statement to such a generic plan
+        // after five runs). Behind PgBouncer, `plan_cache_mode` does it (docs/deploy.md).
+        let plan_each = !words.is_empty() && self.dialect.plans_each_search();
+        let mut query = sqlx::query(&sql).persistent(!plan_each);
         for bind in binds {
             query = match bind {
                 Bind::Text(text) => query.bind(text),
@@ -498,6 +503,14 @@ impl<DB> Reports for SqlStore<DB> {
             urgent: row.int("urgent")?,
             newest: row.int_opt("newest")?,
         })
+    }
+
+    async fn newest_report_id(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COALESCE(MAX(id), 0) AS newest FROM reports")
+            .fetch_one(&self.probe)
+            .await
+            .map_err(map_err)?
+            .int("newest")
     }
 
     async fn reports_by_phone(

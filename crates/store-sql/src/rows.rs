@@ -21,8 +21,23 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)) => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Database(db) if db.code().is_some_and(|code| server_away(&code)) => {
+            StoreError::Unavailable(db.to_string())
+        }
         other => StoreError::Other(other.to_string()),
     }
+}
+
+/// Whether a database error's code says the server is away for now rather than that the
+/// statement is wrong: PostgreSQL shutting down, restarting or out of connections, a standby
+/// that does not yet take writes after a failover (SQLSTATE classes 08 and 57 but a cancelled
+/// statement, 53300, 25006);
+/// SQLite's file held by another process past the busy timeout (5, 6 and their extended codes).
+fn server_away(code: &str) -> bool {
+    code.starts_with("08")
+        // 57014 is a statement cancelled or timed out: the server is there.
+        || (code.starts_with("57") && code != "57014")
+        || matches!(code, "53300" | "25006" | "5" | "6" | "261" | "262" | "517")
 }
 
 /// A failed commit: on a connection that broke, the server may have committed all the same.

@@ -62,6 +62,9 @@ macro_rules! contract_tests {
             a_call_is_recorded_once_and_a_missed_one_waits_for_its_callback,
             the_directory_keeps_positions_contacts_and_a_revision_per_province,
             a_breach_is_kept_with_who_was_told_and_closed_once,
+            a_lease_has_one_holder_until_it_lapses_or_is_given_up,
+            an_allowance_is_shared_by_every_caller_and_earned_back_over_time,
+            failed_attempts_make_later_ones_wait_across_callers,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {

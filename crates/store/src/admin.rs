@@ -12,6 +12,11 @@ pub trait Admin: Send + Sync {
     async fn migrate(&self) -> StoreResult<()>;
     /// Loads the provinces and communes if the tables are empty; returns how many were added.
     async fn seed_places(&self, places: &Gazetteer) -> StoreResult<usize>;
+    /// Brings the statistics the backend's planner chooses plans by up to date (PostgreSQL:
+    /// `VACUUM (ANALYZE)`). Without them, after a bulk load or with autovacuum off, PostgreSQL
+    /// sorts a whole province to show a page of its inbox. The embedded store plans without
+    /// them.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
     /// Succeeds when the store answers a trivial query.
     async fn ping(&self) -> StoreResult<()>;
     /// The backend's name, for logs and `config check`.

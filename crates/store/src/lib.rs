@@ -8,6 +8,7 @@ mod audit;
 mod breaches;
 mod calls;
 mod channels;
+mod coordination;
 mod directory;
 mod duty;
 mod handling;
@@ -28,6 +29,7 @@ pub use audit::*;
 pub use breaches::*;
 pub use calls::*;
 pub use channels::*;
+pub use coordination::*;
 pub use directory::*;
 pub use duty::*;
 pub use handling::*;
@@ -87,6 +89,7 @@ pub trait Store:
     + Directory
     + Audit
     + Breaches
+    + Coordination
 {
 }
 
@@ -110,5 +113,6 @@ impl<T> Store for T where
         + Directory
         + Audit
         + Breaches
+        + Coordination
 {
 }

@@ -100,6 +100,9 @@ pub trait Reports: Send + Sync {
     /// Visible reports with an id above `after`.
     async fn newer_reports(&self, visibility: &Visibility, after: i64)
     -> StoreResult<NewerReports>;
+    /// The highest report id in the store, whoever may see it (0 when there is none): what
+    /// every node watches to tell open consoles that something arrived, on any node.
+    async fn newest_report_id(&self) -> StoreResult<i64>;
     /// Reports visible under `visibility` whose reporter left the phone number with this blind
     /// index, on any channel, newest first.
     async fn reports_by_phone(

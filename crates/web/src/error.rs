@@ -14,6 +14,10 @@ use hotline_domain::{DomainError, FieldError};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
+/// When to try again after the store (or a writer) was away: a restart or a failover of the
+/// database takes seconds; the pool notices at once when it is back.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
+
 /// One invalid field in a problem document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvalidParam {
@@ -163,6 +167,7 @@ impl From<CoreError> for ApiError {
             }
             CoreError::Unavailable => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable")
+                    .retry_after(RETRY_UNAVAILABLE_SECS)
             }
             CoreError::WrongMasterKey => {
                 tracing::error!("master key mismatch");
@@ -295,9 +300,10 @@ impl From<CoreError> for PageError {
             CoreError::NotFound => Self::not_found(),
             CoreError::Domain(_) | CoreError::BadFile(_) => Self::bad_request(),
             CoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-bad-request"),
-            CoreError::Unavailable => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
-            }
+            CoreError::Unavailable => Self {
+                retry_after: Some(RETRY_UNAVAILABLE_SECS),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
+            },
             CoreError::Throttled { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited")
@@ -350,6 +356,12 @@ impl IntoResponse for HookRefusal {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(RETRY_UNAVAILABLE_SECS),
+            );
+        }
         response
     }
 }

@@ -106,20 +106,26 @@ pub struct Shared {
 impl Shared {
     /// Whether a citizen at `client` may submit now: within their address's limit and
     /// everyone's. `Err` holds the seconds to wait.
-    pub fn check_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
-        self.submissions.check(client)
+    pub async fn check_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
+        self.submissions.check(&self.hotline, client).await
     }
 
     /// Whether a citizen at `client` may submit now without having shown the form's proof of
     /// work. `Err` holds the seconds to wait.
-    pub fn check_unproven_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
-        self.unproven_submissions.check(client)
+    pub async fn check_unproven_submission(&self, client: std::net::IpAddr) -> Result<(), u64> {
+        self.unproven_submissions
+            .check_with(&self.hotline, client)
+            .await
     }
 
     /// Whether `client` may try a follow-up look-up now: within its own limit and everyone's.
-    pub fn check_follow_up(&self, client: std::net::IpAddr) -> Result<(), hotline_core::CoreError> {
+    pub async fn check_follow_up(
+        &self,
+        client: std::net::IpAddr,
+    ) -> Result<(), hotline_core::CoreError> {
         self.follow_ups
-            .check(client)
+            .check(&self.hotline, client)
+            .await
             .map_err(|retry_after_secs| hotline_core::CoreError::Throttled { retry_after_secs })
     }
 }
@@ -134,6 +140,7 @@ impl AppState {
             hotline,
             submissions: Arc::new(rate::ClientAndOverall::new(
                 rate::RateLimiter::per_minute(
+                    "submit",
                     config.public_submissions_per_minute,
                     config.public_submissions_burst,
                 ),
@@ -141,12 +148,14 @@ impl AppState {
             )),
             follow_ups: Arc::new(rate::ClientAndOverall::new(
                 rate::RateLimiter::per_minute(
+                    "follow-up",
                     config.follow_up_per_minute,
                     config.follow_up_per_minute.div_ceil(3).max(1),
                 ),
                 config.follow_up_global_per_minute,
             )),
             unproven_submissions: Arc::new(rate::RateLimiter::per_hour(
+                "submit-unproven",
                 config.unproven_submissions_per_hour,
                 config.unproven_submissions_burst,
             )),

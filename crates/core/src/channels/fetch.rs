@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// What one round of fetching updates did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FetchRound {
-    /// Accounts that fetch their updates.
+    /// Accounts that fetch their updates, this round on this node.
     pub accounts: usize,
     pub updates: usize,
     pub failed: usize,
@@ -33,6 +33,24 @@ impl Hotline {
                 polling.push((account, secrets));
             }
         }
+        // One node polls each account (two at once would each be refused by Telegram); the
+        // lease outlasts a round, renewed at the next, so another node takes over when this
+        // one stops.
+        let lease = std::time::Duration::from_secs(u64::from(wait_secs) * 3 + 5);
+        let mut mine = Vec::with_capacity(polling.len());
+        for (account, secrets) in polling {
+            match self
+                .hold_lease(&format!("updates:{}", account.id), lease)
+                .await
+            {
+                Ok(true) => mine.push((account, secrets)),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(account = %account.name, error = %e, "cannot tell which node polls the account");
+                }
+            }
+        }
+        let polling = mine;
         let rounds = polling
             .iter()
             .map(|(account, secrets)| self.fetch_updates_of(account, secrets, wait_secs));

@@ -49,6 +49,8 @@ impl Hotline {
         headers: &DeliveryHeaders,
         body: &[u8],
     ) -> CoreResult<i64> {
+        // The platform delivers again after a 503: better at once than after a timeout.
+        self.refuse_while_store_away()?;
         // A PBX posts to `/hooks/cti/<token>`: the token finds (and proves) the account.
         let account = if platform == "cti" {
             self.cti_account(name).await?

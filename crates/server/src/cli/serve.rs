@@ -21,6 +21,11 @@ pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 }
 
 pub(super) async fn migrate(config: Config) -> anyhow::Result<()> {
+    // Run against the server itself, never through PgBouncer: migrating holds a session lock.
+    let config = Config {
+        database_pgbouncer: false,
+        ..config
+    };
     let service = Service::open(&config).await?;
     service.close().await;
     println!("database is up to date");

@@ -930,3 +930,73 @@ async fn answers_go_out_on_the_platform_the_report_came_from_on_sqlite() {
 async fn answers_go_out_on_the_platform_the_report_came_from_on_postgres() {
     answers_go_out_on_the_platform_the_report_came_from(Backend::Postgres).await;
 }
+
+/// Two nodes on one PostgreSQL database, both taking deliveries apart and sending answers: the
+/// same delivery reaching both is one report with one acknowledgement, and each answer an
+/// officer writes, on either node, leaves once (the stand-in counts what the platform got).
+#[tokio::test]
+async fn with_two_nodes_each_answer_leaves_once() {
+    use crate::stand_in::StandIn;
+    let Some(data) = Data::new(Backend::Postgres).await else {
+        return;
+    };
+    let platform = StandIn::start().await;
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    connect_answering_accounts(&data, &platform.base).await;
+    let other = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        Server::start(data.config()).await,
+        Server::start(data.config_for_another_node(other.path())).await,
+    );
+    let body = fixture("whatsapp/text_message.json");
+    for node in [&a, &b, &a] {
+        assert_eq!(
+            post_signed(node, "/hooks/whatsapp/qn-whatsapp", &body).await,
+            200
+        );
+    }
+    let mut case = None;
+    eventually("the report", async || {
+        case = api_list(&a.base, "/api/v1/reports", &token).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == "whatsapp")
+            .map(|r| r["case_number"].as_str().unwrap().to_owned());
+        case.is_some()
+    })
+    .await;
+    let case = case.unwrap();
+    eventually("the acknowledgement", async || platform.seen().len() == 1).await;
+
+    let api = reqwest::Client::new();
+    const ANSWERS: usize = 12;
+    for n in 0..ANSWERS {
+        let node = if n % 2 == 0 { &a } else { &b };
+        let r = api
+            .post(node.url(&format!("/api/v1/reports/{case}/replies")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "text": format!("Trả lời số {n}") }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    eventually("every answer", async || {
+        platform.seen().len() == 1 + ANSWERS
+    })
+    .await;
+    // Both nodes keep looking for a while: nothing leaves twice, and in the order written.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent: Vec<String> = platform
+        .seen()
+        .iter()
+        .skip(1)
+        .map(|seen| seen.body["text"]["body"].as_str().unwrap().to_owned())
+        .collect();
+    let written: Vec<String> = (0..ANSWERS).map(|n| format!("Trả lời số {n}")).collect();
+    assert_eq!(sent, written);
+    a.stop().await;
+    b.stop().await;
+}

@@ -2,12 +2,14 @@
 //! SIGKILL mid-stream. After a restart every report that got a 201 is present, none twice, and
 //! case numbers have no gaps.
 
-use crate::harness::{Backend, Data, Server, run_cli, stderr_of, stdout_of};
+use crate::harness::{
+    Backend, Data, Server, assert_kept_once_without_gaps, director_token, every_case_number,
+    run_cli, spawn_server, stderr_of, wait_ready,
+};
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 
 const IN_FLIGHT: usize = 16;
@@ -30,71 +32,13 @@ fn serve(data: &Path) -> (Child, String) {
 
 /// Like [`serve`] with the log filter `filter`, also collecting every log line.
 fn serve_logged(data: &Path, filter: &str) -> (Child, String, Arc<Mutex<Vec<String>>>) {
-    let mut child = hotline(data)
-        .env("RUST_LOG", filter)
-        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        log.lock().unwrap().push(line.clone());
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if entry["fields"]["message"] == "listening" {
-            break entry["fields"]["address"].as_str().unwrap().to_owned();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    let collected = log.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            collected.lock().unwrap().push(line);
-        }
-    });
-    (child, format!("http://{address}"), log)
+    let mut command = hotline(data);
+    command.env("RUST_LOG", filter);
+    spawn_server(command)
 }
 
-/// A director of the ministry created through the CLI, and an API token for it.
 fn checker_token(data: &Path) -> String {
-    let added = run_cli(
-        data,
-        &[
-            "user",
-            "add",
-            "--username",
-            "checker",
-            "--role",
-            "director",
-            "--password-stdin",
-        ],
-        &[],
-        Some("checker password\n"),
-    );
-    assert!(added.status.success(), "{}", stderr_of(&added));
-    let token = run_cli(data, &["token", "create", "--user", "checker"], &[], None);
-    assert!(token.status.success(), "{}", stderr_of(&token));
-    stdout_of(&token).lines().last().unwrap().to_owned()
-}
-
-async fn wait_ready(base: &str) {
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    director_token(data, &[])
 }
 
 #[tokio::test]
@@ -156,41 +100,11 @@ async fn every_acknowledged_report_survives_kill_9() {
 
     let (mut child, base) = serve(dir.path());
     wait_ready(&base).await;
-    let list: Value = client
-        .get(format!("{base}/api/v1/reports?limit=500"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = every_case_number(&base, &token).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let stored: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["case_number"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(stored.len() < 500, "the check must see every report");
-    let unique: HashSet<&String> = stored.iter().collect();
-    assert_eq!(unique.len(), stored.len(), "no report twice");
-    for case in &acknowledged {
-        assert!(unique.contains(case), "acknowledged {case} was lost");
-    }
-    assert!(
-        stored.len() <= acknowledged.len() + IN_FLIGHT,
-        "only reports in flight at the kill may be stored unacknowledged"
-    );
-    let mut sequences: Vec<u32> = stored
-        .iter()
-        .map(|c| c.rsplit('-').next().unwrap().parse().unwrap())
-        .collect();
-    sequences.sort_unstable();
-    let expected: Vec<u32> = (1..=u32::try_from(stored.len()).unwrap()).collect();
-    assert_eq!(sequences, expected, "case numbers have no gaps");
+    assert_kept_once_without_gaps(&stored, &acknowledged, IN_FLIGHT);
 }
 
 #[tokio::test]

@@ -61,6 +61,28 @@ Toi dang nghi phep den thu Hai.\r\n"
         .to_vec()
 }
 
+/// Connects Quảng Ninh's published mailbox (`qn-email`) with `settings`.
+async fn connect_mailbox(
+    data: &Data,
+    settings: &[(String, String)],
+) -> hotline_core::channels::AccountView {
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let input = hotline_core::channels::AccountInput {
+        platform: "email",
+        name: "qn-email",
+        unit: "22",
+        settings,
+        api_base: None,
+    };
+    let view = service
+        .hotline
+        .add_channel_account(None, &input)
+        .await
+        .unwrap();
+    service.close().await;
+    view
+}
+
 async fn the_published_mailbox_is_read_once_and_answered_by_mail(backend: Backend) {
     let Some(data) = Data::new(backend).await else {
         return;
@@ -73,23 +95,10 @@ async fn the_published_mailbox_is_read_once_and_answered_by_mail(backend: Backen
     };
     data.add_staff("bca.director", Role::Director, "bca").await;
     let token = data.token("bca.director").await;
-    let service = hotline_server::Service::open(&data.config()).await.unwrap();
     let mut settings = dovecot.settings();
     settings.extend(smtp.settings(ADDRESS));
-    let input = hotline_core::channels::AccountInput {
-        platform: "email",
-        name: "qn-email",
-        unit: "22",
-        settings: &settings,
-        api_base: None,
-    };
-    let view = service
-        .hotline
-        .add_channel_account(None, &input)
-        .await
-        .unwrap();
+    let view = connect_mailbox(&data, &settings).await;
     assert!(view.missing_send_keys.is_empty() && view.fetches_updates);
-    service.close().await;
 
     let mut mailbox = dovecot.open().await;
     for mail in [
@@ -376,4 +385,56 @@ async fn an_operator_connects_a_mailbox_from_the_command_line() {
     assert!(stdout_of(&added).contains("it fetches its messages itself"));
     let listed = stdout_of(&run_cli(&dir, &["channel", "list"], &[], None));
     assert!(listed.contains("qn-email") && !listed.contains("mat-khau-ung-dung"));
+}
+
+/// Two nodes on one PostgreSQL database: one reads the mailbox at a time (its lease), and each
+/// mail becomes one report, those already there at start and those that come later alike.
+#[tokio::test]
+async fn with_two_nodes_a_mailbox_is_read_by_one_and_each_mail_is_one_report() {
+    let Some(data) = Data::new(Backend::Postgres).await else {
+        return;
+    };
+    let Some(dovecot) = Dovecot::start().await else {
+        return;
+    };
+    data.add_staff("bca.director", Role::Director, "bca").await;
+    let token = data.token("bca.director").await;
+    connect_mailbox(&data, &dovecot.settings()).await;
+
+    let mail = |n: usize| {
+        format!(
+            "From: Nguoi Dan {n} <dan{n}@example.net>\r\nTo: {ADDRESS}\r\n\
+             Subject: Phan anh so {n}\r\nMessage-ID: <two-nodes-{n}@example.net>\r\n\
+             Date: Mon, 07 Dec 2026 08:00:00 +0700\r\n\r\n\
+             [Du lieu thu, hu cau] Xe cho hang do tren via he so {n}.\r\n"
+        )
+        .into_bytes()
+    };
+    let mut mailbox = dovecot.open().await;
+    for n in 0..3 {
+        mailbox.append("INBOX", &mail(n)).await.unwrap();
+    }
+    let logins_before = dovecot.logins();
+    let other = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        Server::start(data.config()).await,
+        Server::start(data.config_for_another_node(other.path())).await,
+    );
+    let count = async || {
+        api_list(&a.base, "/api/v1/reports", &token).await["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    eventually("the three waiting mails", async || count().await == 3).await;
+    for n in 3..6 {
+        mailbox.append("INBOX", &mail(n)).await.unwrap();
+    }
+    eventually("the three new mails", async || count().await == 6).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(count().await, 6, "each mail once");
+    // The node holding the mailbox's lease signed in once and reads on; the other never did.
+    assert_eq!(dovecot.logins() - logins_before, 1, "one reader");
+    a.stop().await;
+    b.stop().await;
 }

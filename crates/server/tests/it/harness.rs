@@ -96,6 +96,16 @@ impl Data {
         }
     }
 
+    /// The configuration of a second node on the same database: its own data folder `dir`
+    /// (a node's name is kept there), the first node's master key.
+    pub fn config_for_another_node(&self, dir: &Path) -> Config {
+        Config {
+            data_dir: dir.to_path_buf(),
+            master_key_file: Some(self.dir.path().join("keys").join("master.key")),
+            ..self.config()
+        }
+    }
+
     /// Adds a staff account through the same path as `hotline user add`.
     pub async fn add_staff(&self, username: &str, role: Role, unit: &str) {
         let service = Service::open(&self.config()).await.unwrap();
@@ -535,4 +545,127 @@ pub fn stdout_of(output: &Output) -> String {
 
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Starts `command` (a `hotline … --log-format json serve --bind 127.0.0.1:0`, or one to which
+/// those are added here) and returns it with its address, read from its JSON log, and every
+/// line it logs, collected as it goes so that it never blocks on a full pipe.
+pub fn spawn_server(
+    mut command: Command,
+) -> (
+    std::process::Child,
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        log.lock().unwrap().push(line.clone());
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if entry["fields"]["message"] == "listening" {
+            break entry["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
+    let collected = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            collected.lock().unwrap().push(line);
+        }
+    });
+    (child, format!("http://{address}"), log)
+}
+
+/// Waits (a minute at most) until the server at `base` answers ready.
+pub async fn wait_ready(base: &str) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{base} never became ready"
+        );
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A director of the ministry added through the CLI (with `env`), and an API token for it.
+pub fn director_token(data: &Path, env: &[(&str, &str)]) -> String {
+    let added = run_cli(
+        data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "checker",
+            "--role",
+            "director",
+            "--password-stdin",
+        ],
+        env,
+        Some("checker password\n"),
+    );
+    assert!(added.status.success(), "{}", stderr_of(&added));
+    let token = run_cli(data, &["token", "create", "--user", "checker"], env, None);
+    assert!(token.status.success(), "{}", stderr_of(&token));
+    stdout_of(&token).lines().last().unwrap().to_owned()
+}
+
+/// Every report's case number, listed by the API at `base` with `token` (fewer than 500).
+pub async fn every_case_number(base: &str, token: &str) -> Vec<String> {
+    let list = api_list(base, "/api/v1/reports?limit=500", token).await;
+    let stored: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["case_number"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(stored.len() < 500, "the check must see every report");
+    stored
+}
+
+/// After a crash: every acknowledged report is stored, none twice, no more stored than those
+/// acknowledged and the `in_flight` not yet answered, and in each series (prefix and year)
+/// the numbers run from 1 without a gap.
+pub fn assert_kept_once_without_gaps(stored: &[String], acknowledged: &[String], in_flight: usize) {
+    let unique: std::collections::HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "no report twice");
+    for case in acknowledged {
+        assert!(unique.contains(case), "acknowledged {case} was lost");
+    }
+    assert!(
+        stored.len() <= acknowledged.len() + in_flight,
+        "only reports in flight at the kill may be stored unacknowledged"
+    );
+    let mut series: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+    for case in stored {
+        let (prefix, number) = case.rsplit_once('-').unwrap();
+        series
+            .entry(prefix)
+            .or_default()
+            .push(number.parse().unwrap());
+    }
+    for (prefix, mut numbers) in series {
+        numbers.sort_unstable();
+        let expected: Vec<u32> = (1..=u32::try_from(numbers.len()).unwrap()).collect();
+        assert_eq!(numbers, expected, "{prefix}: numbers without gaps");
+    }
 }

@@ -52,7 +52,7 @@ async fn wait_for_port(port: u16) {
 
 /// A Dovecot of its own, one mailbox (`USER`), IMAP over TLS only.
 pub struct Dovecot {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     child: Child,
     pub port: u16,
     pub ca_pem: String,
@@ -132,11 +132,19 @@ impl Dovecot {
         wait_for_port(port).await;
         let ca_pem = std::fs::read_to_string(base.join("ca.pem")).unwrap();
         Some(Self {
-            _dir: dir,
+            dir,
             child,
             port,
             ca_pem,
         })
+    }
+
+    /// How many times a client has signed in, by Dovecot's log.
+    pub fn logins(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log"))
+            .unwrap_or_default()
+            .matches("imap-login: Info: Login: user=")
+            .count()
     }
 
     /// The account's IMAP settings.

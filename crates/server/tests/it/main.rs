@@ -29,6 +29,7 @@ mod insiders;
 mod keys;
 mod mail_servers;
 mod moved;
+mod nodes;
 mod permissions;
 mod platforms;
 mod procedure;

@@ -95,7 +95,7 @@ pub async fn follow_up(
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
 ) -> Result<Json<FollowUp>, ApiError> {
-    state.check_follow_up(ctx.client_ip)?;
+    state.check_follow_up(ctx.client_ip).await?;
     let code = follow_up_code(&headers);
     let view = state.hotline.follow_up(&case, code).await?;
     Ok(Json(follow_up_body(&ctx, view)))
@@ -127,7 +127,7 @@ pub async fn follow_up_add(
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.check_follow_up(ctx.client_ip)?;
+    state.check_follow_up(ctx.client_ip).await?;
     require_content_type(&headers, "application/json")?;
     let added = parse_json::<AddMessage>(&read_body(body)?)?;
     let code = follow_up_code(&headers);

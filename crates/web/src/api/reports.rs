@@ -121,11 +121,14 @@ pub async fn create_report(
 ) -> Result<Response, ApiError> {
     let integration = api_actor(&state, &headers).await?;
     // Without a token, the API is a form without its proof of work: the stricter limit too.
-    if integration.is_none()
-        && let Err(wait) = state
-            .check_submission(ctx.client_ip)
-            .and_then(|()| state.check_unproven_submission(ctx.client_ip))
-    {
+    let limited = match integration {
+        Some(_) => Ok(()),
+        None => match state.check_submission(ctx.client_ip).await {
+            Ok(()) => state.check_unproven_submission(ctx.client_ip).await,
+            Err(wait) => Err(wait),
+        },
+    };
+    if let Err(wait) = limited {
         return Err(
             ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests").retry_after(wait),
         );

@@ -336,7 +336,7 @@ pub async fn submit_report(
     request: Request,
 ) -> Result<Response, PageError> {
     // Over the limit, only the typed fields are read: they come back, the files are not taken.
-    let limited = state.check_submission(ctx.client_ip).err();
+    let limited = state.check_submission(ctx.client_ip).await.err();
     let files = if limited.is_some() {
         Files::Skip
     } else {
@@ -373,7 +373,7 @@ pub async fn submit_report(
         FormCheck::Unstamped => Some("expired"),
         FormCheck::TooFast => Some("too_fast"),
         FormCheck::Stamped { work_done: false } => {
-            if let Err(wait) = state.check_unproven_submission(ctx.client_ip) {
+            if let Err(wait) = state.check_unproven_submission(ctx.client_ip).await {
                 return rate_limited(&state, &ctx, values, wait);
             }
             None
@@ -666,7 +666,7 @@ pub async fn follow_up(
     PostedForm(form): PostedForm<FollowUpForm>,
 ) -> Result<Response, PageError> {
     let (case, code) = (form.case.trim(), form.code.trim());
-    let looked_up = match state.check_follow_up(ctx.client_ip) {
+    let looked_up = match state.check_follow_up(ctx.client_ip).await {
         Ok(()) => state.hotline.follow_up(case, code).await,
         Err(e) => Err(e),
     };
@@ -690,7 +690,7 @@ pub async fn follow_up_add(
     };
     let added = form.read::<FollowUpAddForm>()?;
     let (case, code, text) = (added.case.trim(), added.code.trim(), added.text.as_str());
-    if let Err(e) = state.check_follow_up(ctx.client_ip) {
+    if let Err(e) = state.check_follow_up(ctx.client_ip).await {
         return follow_up_outcome(&ctx, case, code, Err(e), None, text.to_owned());
     }
     let added = match refused {

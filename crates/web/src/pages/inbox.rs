@@ -193,35 +193,57 @@ pub(crate) fn choices(
     }
 }
 
-/// What an inbox left open asks every little while: how many reports arrived since the
-/// newest it shows, and how many of them are urgent. JSON, for its own script.
+/// Longest an inbox's question waits for a report to arrive before it is answered anyway.
+const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// What an inbox left open asks, again as soon as it is answered: how many reports the officer
+/// may see arrived since the newest it shows (`after`), and how many of them are urgent. With
+/// `told` (the count it was last told), the answer waits until that count changes, for a report
+/// taken by any node, or 20 seconds pass. Only what the officer may see moves the answer: when
+/// reports arrive elsewhere says nothing. JSON, for its own script.
 pub async fn inbox_updates(
     State(state): State<AppState>,
     StaffPage(actor): StaffPage,
     uri: http::Uri,
 ) -> Result<Response, PageError> {
-    let after = crate::extract::url_pairs(uri.query().unwrap_or_default().as_bytes())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "after")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .unwrap_or_default();
-    match state.hotline.newer_reports(&actor, after).await {
-        Ok(newer) => {
-            let mut response = axum::Json(serde_json::json!({
-                "count": newer.count,
-                "urgent": newer.urgent,
-                "newest": newer.newest,
-            }))
-            .into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                http::HeaderValue::from_static("no-store"),
-            );
-            Ok(response)
+    let pairs =
+        crate::extract::url_pairs(uri.query().unwrap_or_default().as_bytes()).unwrap_or_default();
+    let number = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
+    let after = number("after").unwrap_or_default();
+    let told = number("told");
+    let until = tokio::time::Instant::now() + LONGEST_WAIT;
+    let mut seen = state.hotline.newest_arrival();
+    let newer = loop {
+        let newer = state
+            .hotline
+            .newer_reports(&actor, after)
+            .await
+            .map_err(PageError::from)?;
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        if told != Some(newer.count) || left.is_zero() {
+            break newer;
         }
-        Err(e) => Err(PageError::from(e)),
-    }
+        match state.hotline.wait_for_arrival(seen, left).await {
+            Some(newest) => seen = newest,
+            None => break newer,
+        }
+    };
+    let mut response = axum::Json(serde_json::json!({
+        "count": newer.count,
+        "urgent": newer.urgent,
+        "newest": newer.newest,
+    }))
+    .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// The fields of [`search`]'s form.

@@ -15,6 +15,9 @@ use tokio::sync::watch;
 
 /// How often each node reads the newest report id.
 pub const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// Longest a read of it may take before the store counts as away: behind a pooler that
+/// accepts connections while the server is down, the read would otherwise hang.
+const WATCH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What a node's waiting requests watch.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,7 +39,13 @@ impl Hotline {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let read = self.store.newest_report_id().await;
+            let read = tokio::time::timeout(WATCH_TIMEOUT, self.store.newest_report_id())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(hotline_store::StoreError::Unavailable(
+                        "no answer within 2 s".into(),
+                    ))
+                });
             let was_away = self.store_away.swap(read.is_err(), Ordering::AcqRel);
             match read {
                 Ok(newest) => {
@@ -58,6 +67,11 @@ impl Hotline {
                 Err(_) => {}
             }
         }
+    }
+
+    /// Whether the store answered the node's last look at it (see the module).
+    pub fn store_answers(&self) -> bool {
+        !self.store_away.load(Ordering::Acquire)
     }
 
     /// `Unavailable` while the store did not answer the last look.

@@ -94,30 +94,22 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The name this node holds leases under: the machine's name and an id kept in the data
-/// folder (`node-id`, made on first use), so that a node restarted, even after SIGKILL, takes
-/// back the leases it held rather than waiting for them to lapse. Each node needs a data folder
-/// of its own (docs/deploy.md).
+/// The name this node holds leases under: an id kept in its data folder (`node-id`, made by
+/// its first `serve`), so that a node restarted, even after SIGKILL, takes back the leases it
+/// held rather than waiting for them to lapse. Each node needs a data folder of its own
+/// (docs/deploy.md); a folder copied to make another node must lose its `node-id`.
 fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
     let file = data_dir.join("node-id");
-    let id = match std::fs::read_to_string(&file) {
-        Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+    match std::fs::read_to_string(&file) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
         _ => {
             create_private_dir(data_dir)?;
             let id = hotline_core::coordination::fresh_node_id();
             std::fs::write(&file, format!("{id}\n"))
                 .with_context(|| format!("cannot write {}", file.display()))?;
-            id
+            Ok(id)
         }
-    };
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    Ok(if host.is_empty() {
-        id
-    } else {
-        format!("{host}/{id}")
-    })
+    }
 }
 
 /// A running service and its intake writer, for the CLI's one-shot operations.
@@ -173,8 +165,7 @@ impl Service {
         let hotline = hotline
             .with_policy(config.policy())
             .with_notifier(config.notifier(words)?)
-            .with_shared_limits(shared_limits)
-            .with_node(&node_name(&config.data_dir)?);
+            .with_shared_limits(shared_limits);
         Ok(Self { hotline, writer })
     }
 
@@ -196,7 +187,16 @@ pub async fn launch_with_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // Schema and key come first: nothing may be accepted that the store or key cannot hold.
-    let service = Service::open(&config).await?;
+    let mut service = Service::open(&config).await?;
+    service.hotline = service
+        .hotline
+        .clone()
+        .with_node(&node_name(&config.data_dir)?);
+    if service.hotline.store.backend() == "sqlite" {
+        // One process serves the embedded store: leases left by another name (a restored
+        // backup, a folder moved) hold nothing back.
+        service.hotline.store.forget_leases().await?;
+    }
     keys::warn_if_beside_the_data(&config);
     let ready = Arc::new(AtomicBool::new(false));
     let state = hotline_web::AppState::new(service.hotline.clone(), config.web(), ready.clone())?;
@@ -209,7 +209,8 @@ pub async fn launch_with_listener(
     });
     let app = hotline_web::app(state);
     let address = listener.local_addr()?;
-    tracing::info!(%address, backend = service.hotline.store.backend(), node = service.hotline.node(), "listening");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    tracing::info!(%address, backend = service.hotline.store.backend(), node = service.hotline.node(), host = host.trim(), "listening");
 
     // Start-up work runs while health already answers; a failure stops the server.
     let startup_error = Arc::new(std::sync::Mutex::new(None::<anyhow::Error>));

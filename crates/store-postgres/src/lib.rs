@@ -53,7 +53,12 @@ pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
 
 /// Connects to a `postgres://` URL as `settings` say.
 pub async fn connect_with_settings(url: &str, settings: Settings) -> StoreResult<PostgresStore> {
-    open(PgConnectOptions::from_str(url).map_err(map_err)?, settings).await
+    let mut options = PgConnectOptions::from_str(url).map_err(map_err)?;
+    if settings.pgbouncer {
+        // PgBouncer refuses startup parameters it does not know, this one among them.
+        options = options.extra_float_digits(None);
+    }
+    open(options, settings).await
 }
 
 /// Connects with options, e.g. a `search_path` that gives each test run its own schema.

@@ -76,6 +76,14 @@ impl<DB> Coordination for SqlStore<DB> {
         Ok(())
     }
 
+    async fn forget_leases(&self) -> StoreResult<()> {
+        sqlx::query("DELETE FROM leases")
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn take_allowance(
         &self,
         key: &str,

@@ -79,4 +79,8 @@ pub trait Coordination: Send + Sync {
 
     /// Gives up every lease `holder` holds (a node stopping), so others take them at once.
     async fn release_leases_of(&self, holder: &str) -> StoreResult<()>;
+
+    /// Forgets every lease, whoever holds it: only for a store that one process serves (the
+    /// embedded one), when it starts.
+    async fn forget_leases(&self) -> StoreResult<()>;
 }

@@ -89,12 +89,15 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one of `ip`'s allowance where `hotline` counts it (the shared store, with several
-    /// nodes), or says how many seconds until there is one. Should the store not answer, this
-    /// node's own count holds the client back meanwhile.
+    /// Takes one of `ip`'s allowance on this node and, with several nodes, in the shared store,
+    /// or says how many seconds until there is one. Should the store not answer, this node's
+    /// own count holds the client back meanwhile.
     pub async fn check_with(&self, hotline: &Hotline, ip: IpAddr) -> Result<(), u64> {
+        // This node's own count first: what it refuses the shared count would refuse too (it
+        // counts the same requests and more), and a flood is then turned back without a write.
+        self.check(ip)?;
         let Some(allowance) = self.allowance.filter(|_| hotline.limits_shared()) else {
-            return self.check(ip);
+            return Ok(());
         };
         match hotline
             .take_client_allowance(self.what, ip, allowance)
@@ -102,9 +105,10 @@ impl RateLimiter {
         {
             Ok(None) => Ok(()),
             Ok(Some(wait)) => Err(wait.as_secs_f64().ceil().max(1.0) as u64),
+            // Counted on this node alone meanwhile (above).
             Err(e) => {
                 tracing::warn!(error = %e, "the shared limit could not be read; counting on this node");
-                self.check(ip)
+                Ok(())
             }
         }
     }

@@ -96,10 +96,17 @@
   }
 
   function show(update) {
-    if (!update.count || update.count === told) {
+    if (update.count === told) {
       return;
     }
+    // Always what the server last said, even fewer (reports moved out of sight): the next
+    // question waits for a change from it.
     told = update.count;
+    if (!update.count) {
+      news.hidden = true;
+      document.title = title;
+      return;
+    }
     var urgent = update.urgent > 0;
     var text = news.getAttribute(urgent ? "data-urgent" : "data-news")
       .replace("%count%", update.count)

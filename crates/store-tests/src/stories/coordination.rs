@@ -86,7 +86,8 @@ pub async fn a_lease_has_one_holder_until_it_lapses_or_is_given_up(store: Arc<dy
             .unwrap()
     );
 
-    // A node stopping gives up all it holds, and nothing of others.
+    // A node stopping gives up all it holds, and nothing of others; the embedded store's one
+    // process forgets them all at start.
     store.release_leases_of(other).await.unwrap();
     for (name, free) in [("mailbox:1", true), ("alerts", false)] {
         assert_eq!(
@@ -98,6 +99,13 @@ pub async fn a_lease_has_one_holder_until_it_lapses_or_is_given_up(store: Arc<dy
             "{name}"
         );
     }
+    store.forget_leases().await.unwrap();
+    assert!(
+        store
+            .hold_lease("alerts", "node-new", lapsed, lapsed + Span::seconds(30))
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn an_allowance_is_shared_by_every_caller_and_earned_back_over_time(

@@ -1,7 +1,9 @@
 //! Several real `hotline serve` processes on one PostgreSQL database, as the ministry runs
 //! them behind a load balancer: what each takes is kept once, a node killed with SIGKILL
-//! loses nothing acknowledged, the per-address limit is not multiplied by the nodes, and the
-//! alert passes are run by one node at a time and taken over when it dies. PostgreSQL only.
+//! loses nothing acknowledged, the per-address limit is not multiplied by the nodes, the
+//! alert passes are run by one node at a time and taken over when it dies, an inbox open on
+//! one node hears at once of a report taken by another, and a restart of the database loses
+//! nothing. PostgreSQL only.
 
 use crate::harness::{
     Backend, Data, assert_kept_once_without_gaps, director_token, every_case_number, spawn_server,
@@ -596,4 +598,62 @@ async fn a_database_restart_under_load_loses_nothing_and_the_node_recovers_by_it
         assert!(stored.contains(case), "acknowledged {case} was lost");
     }
     drop(node);
+}
+
+#[tokio::test]
+async fn an_inbox_open_on_one_node_hears_of_a_report_taken_by_another_at_once() {
+    use crate::harness::{Server, browser, sign_in};
+    let Some(data) = Data::new(Backend::Postgres).await else {
+        return;
+    };
+    data.add_staff("qn.truc", hotline_domain::Role::DutyOfficer, "22")
+        .await;
+    let other = tempfile::tempdir().unwrap();
+    let a = Server::start(data.config()).await;
+    let b = Server::start(data.config_for_another_node(other.path())).await;
+    let desk = browser();
+    sign_in(&desk, &b, "qn.truc").await;
+    let updates = |told: i64| {
+        let (desk, url) = (
+            desk.clone(),
+            b.url(&format!("/console/inbox/updates?after=0&told={told}")),
+        );
+        async move {
+            let answer: Value = desk.get(url).send().await.unwrap().json().await.unwrap();
+            answer
+        }
+    };
+    // Told nothing yet: answered at once, nothing new.
+    assert_eq!(updates(-1).await["count"], 0);
+    // Told 0: the question waits on node B ...
+    let waiting = tokio::spawn(updates(0));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "it waits for a report");
+    // ... until a report comes in on node A.
+    let submitted = std::time::Instant::now();
+    let created = reqwest::Client::new()
+        .post(a.url("/api/v1/reports"))
+        .json(&json!({"text": "Cháy nhà, có người mắc kẹt bên trong", "province_code": 22}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("answered within seconds, not at the end of the wait")
+        .unwrap();
+    assert_eq!(answer["count"], 1);
+    assert_eq!(answer["urgent"], 1);
+    assert!(submitted.elapsed() < Duration::from_secs(5));
+    // Stopping a node answers the questions waiting on it at once.
+    let waiting = tokio::spawn(updates(1));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopping = std::time::Instant::now();
+    b.stop().await;
+    assert!(waiting.await.is_ok());
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "the stop did not wait the 20 s out"
+    );
+    a.stop().await;
 }

@@ -77,29 +77,16 @@ impl Hotline {
         lease: Duration,
         work: F,
     ) -> CoreResult<Option<F::Output>> {
-        let outcome = self.leased(name, lease, work).await;
+        let outcome = self.still_leased(name, lease, work).await;
         if let Err(e) = self.release_lease(name).await {
             tracing::warn!(lease = name, error = %e, "the lease could not be given up; it lapses");
         }
         outcome
     }
 
-    /// Like [`Hotline::while_leased`], but the lease is kept at the end (renewed once more):
-    /// for work done again and again by the same node, such as the alert passes.
+    /// Like [`Hotline::while_leased`], but the lease is kept at the end: for work done again
+    /// and again by the same node, such as the alert passes, each of which takes it anew.
     pub async fn still_leased<F: Future>(
-        &self,
-        name: &str,
-        lease: Duration,
-        work: F,
-    ) -> CoreResult<Option<F::Output>> {
-        let outcome = self.leased(name, lease, work).await?;
-        if outcome.is_some() {
-            self.hold_lease(name, lease).await?;
-        }
-        Ok(outcome)
-    }
-
-    async fn leased<F: Future>(
         &self,
         name: &str,
         lease: Duration,

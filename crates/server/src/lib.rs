@@ -409,18 +409,25 @@ async fn apply_retention(
     loop {
         ticks.tick().await;
         // Held for the period, not given back: one node purges each period.
-        match hotline.hold_lease("retention", period).await {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot tell whether another node purges");
-                continue;
-            }
+        if !takes_lease(&hotline, "retention", period).await {
+            continue;
         }
         if let Err(e) = hotline.run_retention(&rules, false).await {
             tracing::error!(error = %e, "retention purge failed");
         }
     }
+}
+
+/// Whether this node holds lease `name` for the next `lease` (taken or renewed): not when
+/// another node holds it, nor when the store cannot tell (said in the log).
+async fn takes_lease(hotline: &Hotline, name: &str, lease: std::time::Duration) -> bool {
+    hotline
+        .hold_lease(name, lease)
+        .await
+        .inspect_err(
+            |e| tracing::error!(lease = name, error = %e, "cannot tell which node holds the lease"),
+        )
+        .unwrap_or(false)
 }
 
 /// Refreshes the database planner's statistics at start and then every hour, on one node an
@@ -430,13 +437,8 @@ async fn refresh_statistics(hotline: Hotline) {
     let mut ticks = tokio::time::interval(EVERY);
     loop {
         ticks.tick().await;
-        match hotline.hold_lease("statistics", EVERY).await {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot tell whether another node refreshes the statistics");
-                continue;
-            }
+        if !takes_lease(&hotline, "statistics", EVERY).await {
+            continue;
         }
         if let Err(e) = hotline.store.refresh_statistics().await {
             tracing::warn!(error = %e, "the planner's statistics could not be refreshed");

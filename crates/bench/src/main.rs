@@ -19,6 +19,8 @@ use hotline_store::{Channels, NewReport, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod overload;
+
 /// The server's allocator, so that the in-process server is measured as it is shipped.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -84,6 +86,14 @@ enum Command {
     Hints {
         #[arg(long, default_value_t = 20_000)]
         runs: usize,
+    },
+    /// Flood the server far past what it can serve, with staff and a monitor reading
+    /// meanwhile: what it keeps, what it sheds, how staff fare.
+    Overload {
+        #[arg(long, default_value_t = 1_000)]
+        connections: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
     },
     /// Write the same rows straight into SQLite.
     Floor {
@@ -958,6 +968,10 @@ async fn main() -> anyhow::Result<()> {
             nodes,
         } => intake(reports, concurrency, target, token, database_url, nodes).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Overload {
+            connections,
+            seconds,
+        } => overload::overload(connections, seconds).await,
         Command::Hints { runs } => hints(runs),
         Command::Directory {
             requests,

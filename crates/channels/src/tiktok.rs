@@ -45,7 +45,7 @@ pub fn verify(
     mac.update(body);
     mac.verify_slice(&claimed).map_err(|_| Refusal::Mismatch)?;
     let signed_at: i64 = t.parse().map_err(|_| Refusal::Mismatch)?;
-    if (now.timestamp() - signed_at).abs() > SIGNATURE_WINDOW_SECS {
+    if now.timestamp().abs_diff(signed_at) > SIGNATURE_WINDOW_SECS.unsigned_abs() {
         return Err(Refusal::Stale);
     }
     Ok(())

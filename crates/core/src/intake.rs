@@ -316,6 +316,7 @@ async fn commit(
     .await
     {
         Ok(receipts) => {
+            crate::say_store_writable();
             for (reply, receipt) in replies.into_iter().zip(receipts) {
                 let _ = reply.send(Ok(receipt));
             }
@@ -366,14 +367,21 @@ async fn write_with_retry(
                 tracing::warn!(error = %e, "intake batch failed with queued words; retrying without");
                 queued_words = 0;
             }
-            // A blip is retried; a store known to be away (see `arrivals`) is not waited for
-            // again: its submitters are told to try later.
+            // A blip of a database server is retried; a store known to be away (see
+            // `arrivals`) is not waited for again, nor an embedded file still locked by another
+            // process after the busy timeout: their submitters are told to try later.
             Err(StoreError::Unavailable(e))
-                if attempt + 1 < BATCH_ATTEMPTS && !store_away.load(Ordering::Acquire) =>
+                if attempt + 1 < BATCH_ATTEMPTS
+                    && !store_away.load(Ordering::Acquire)
+                    && store.backend() != "sqlite" =>
             {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "store unavailable; retrying intake batch");
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            Err(StoreError::Full(e)) => {
+                crate::say_store_full(&e);
+                return Err(StoreError::Full(e));
             }
             Err(e) => {
                 tracing::error!(error = %e, reports = reports.len(), "intake batch failed");

@@ -119,6 +119,14 @@ where
     }
 }
 
+/// Logs a batch that failed; a full disk only once until writes succeed again.
+fn say_failed(error: &StoreError, what: &'static str, writes: usize) {
+    match error {
+        StoreError::Full(detail) => crate::say_store_full(detail),
+        _ => tracing::error!(error = %error, writes, "{what}"),
+    }
+}
+
 /// Where webhooks journal their deliveries; each gets its id.
 pub(crate) type JournalHandle = GroupCommit<NewDelivery, i64>;
 
@@ -132,6 +140,7 @@ pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<
                 let (deliveries, replies): (Vec<NewDelivery>, Vec<_>) = batch.into_iter().unzip();
                 match store.journal_deliveries(&deliveries).await {
                     Ok(ids) => {
+                        crate::say_store_writable();
                         for (reply, id) in replies.into_iter().zip(ids) {
                             let _ = reply.send(Ok(id));
                         }
@@ -139,7 +148,7 @@ pub(crate) fn spawn_writer(store: Arc<dyn Store>) -> (JournalHandle, JoinHandle<
                     // Nothing was written: every webhook of the batch answers 503 and the
                     // platforms deliver again.
                     Err(e) => {
-                        tracing::error!(error = %e, deliveries = deliveries.len(), "journal batch failed");
+                        say_failed(&e, "journal batch failed", deliveries.len());
                         for reply in replies {
                             let _ = reply.send(Err(e.clone()));
                         }
@@ -186,7 +195,9 @@ pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle
                                     .and_then(|mut ids| ids.pop().ok_or(StoreError::NotFound)),
                             };
                             if let Err(
-                                e @ (StoreError::Unavailable(_) | StoreError::Indeterminate(_)),
+                                e @ (StoreError::Unavailable(_)
+                                | StoreError::Indeterminate(_)
+                                | StoreError::Full(_)),
                             ) = &outcome
                             {
                                 unavailable = Some(e.clone());
@@ -197,7 +208,7 @@ pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle
                     // Unreachable database or an unknown commit outcome: nothing is answered as
                     // written; each delivery is taken apart again later.
                     Err(e) => {
-                        tracing::error!(error = %e, writes = writes.len(), "take-apart batch failed");
+                        say_failed(&e, "take-apart batch failed", writes.len());
                         for reply in replies {
                             let _ = reply.send(Err(e.clone()));
                         }

@@ -86,6 +86,10 @@ impl From<StoreError> for CoreError {
                 tracing::error!(error = %msg, "store unavailable");
                 Self::Unavailable
             }
+            StoreError::Full(msg) => {
+                say_store_full(&msg);
+                Self::Unavailable
+            }
             StoreError::KeyChanged => Self::Internal("the store's master key changed".into()),
             StoreError::Indeterminate(msg) | StoreError::Other(msg) => Self::Internal(msg),
         }
@@ -93,6 +97,31 @@ impl From<StoreError> for CoreError {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Whether "the disk is full" was said since the store last took a write: once, not for each
+/// of the thousands of requests refused meanwhile.
+static FULL_SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says, once until writes succeed again, that the database's disk is full.
+pub(crate) fn say_store_full(detail: &str) {
+    use std::sync::atomic::Ordering;
+    if !FULL_SAID.swap(true, Ordering::AcqRel) {
+        metrics::gauge!("hotline_store_full").set(1.0);
+        tracing::error!(
+            error = %detail,
+            "the database's disk is full: nothing more is written, and submissions and deliveries are answered 503, until space returns"
+        );
+    }
+}
+
+/// A write succeeded: if the disk was full, say it has room again.
+pub(crate) fn say_store_writable() {
+    use std::sync::atomic::Ordering;
+    if FULL_SAID.load(Ordering::Relaxed) && FULL_SAID.swap(false, Ordering::AcqRel) {
+        metrics::gauge!("hotline_store_full").set(0.0);
+        tracing::info!("the database's disk has room again: writing");
+    }
+}
 
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds.
 const PARALLEL_PASSWORD_HASHES: usize = 4;

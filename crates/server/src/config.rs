@@ -38,6 +38,20 @@ pub struct Config {
     /// `text` (readable) or `json`.
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// Requests run at once in each lane: citizens' pages and submissions (`public`),
+    /// platforms' webhooks (`hook`), the console and staff tokens (`staff`). Four times as
+    /// many more may wait up to `request_queue_wait_ms` for a turn; the rest are answered 503
+    /// with `Retry-After` at once, so that a flood in one lane never stalls another.
+    pub public_requests_in_flight: usize,
+    pub hook_requests_in_flight: usize,
+    pub staff_requests_in_flight: usize,
+    pub request_queue_wait_ms: u64,
+    /// Connections open at once (raised to what the process may open, less a reserve).
+    pub max_connections: usize,
+    /// Longest a request's head may take to arrive, and an idle connection may stay open.
+    pub header_read_timeout_secs: u64,
+    /// Longest a request body may pause before the request is answered 408.
+    pub body_read_timeout_secs: u64,
     /// Citizens' submissions per minute per client address; 0 disables the limit.
     pub public_submissions_per_minute: u32,
     pub public_submissions_burst: u32,
@@ -122,6 +136,14 @@ pub struct Config {
     pub allow_custom_api_base: bool,
 }
 
+/// A lane running `in_flight` requests at once, with four times as many waiting their turn.
+fn lane_limit(in_flight: usize) -> hotline_web::lanes::LaneLimit {
+    hotline_web::lanes::LaneLimit {
+        in_flight: in_flight.max(1),
+        waiting: in_flight.saturating_mul(4),
+    }
+}
+
 /// Unit codes such as `22` arrive from the environment as numbers; they are names all the same.
 fn string_or_number<'de, D: serde::Deserializer<'de>>(de: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
@@ -154,6 +176,13 @@ const KEYS: &[&str] = &[
     "default_unit",
     "log_format",
     "max_body_bytes",
+    "public_requests_in_flight",
+    "hook_requests_in_flight",
+    "staff_requests_in_flight",
+    "request_queue_wait_ms",
+    "max_connections",
+    "header_read_timeout_secs",
+    "body_read_timeout_secs",
     "public_submissions_per_minute",
     "public_submissions_burst",
     "public_submissions_global_per_minute",
@@ -202,6 +231,13 @@ impl Default for Config {
             default_unit: "bca".into(),
             log_format: LogFormat::Text,
             max_body_bytes: web.max_body_bytes,
+            public_requests_in_flight: web.lanes.public.in_flight,
+            hook_requests_in_flight: web.lanes.hooks.in_flight,
+            staff_requests_in_flight: web.lanes.staff.in_flight,
+            request_queue_wait_ms: u64::try_from(web.lanes.wait.as_millis()).unwrap_or(u64::MAX),
+            max_connections: 4096,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: web.body_read_timeout.as_secs(),
             public_submissions_per_minute: web.public_submissions_per_minute,
             public_submissions_burst: web.public_submissions_burst,
             public_submissions_global_per_minute: web.public_submissions_global_per_minute,
@@ -257,6 +293,13 @@ impl std::fmt::Debug for Config {
             .field("default_unit", &self.default_unit)
             .field("log_format", &self.log_format)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("public_requests_in_flight", &self.public_requests_in_flight)
+            .field("hook_requests_in_flight", &self.hook_requests_in_flight)
+            .field("staff_requests_in_flight", &self.staff_requests_in_flight)
+            .field("request_queue_wait_ms", &self.request_queue_wait_ms)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field(
                 "public_submissions_per_minute",
                 &self.public_submissions_per_minute,
@@ -541,6 +584,24 @@ impl Config {
                 .public_url
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", self.bind)),
+            lanes: hotline_web::lanes::LaneConfig {
+                public: lane_limit(self.public_requests_in_flight),
+                hooks: lane_limit(self.hook_requests_in_flight),
+                staff: lane_limit(self.staff_requests_in_flight),
+                wait: std::time::Duration::from_millis(self.request_queue_wait_ms),
+            },
+            body_read_timeout: std::time::Duration::from_secs(self.body_read_timeout_secs.max(1)),
+        }
+    }
+
+    /// What the listener lets clients hold.
+    pub fn connection_limits(&self) -> crate::listen::ConnectionLimits {
+        crate::listen::ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(
+                self.header_read_timeout_secs.max(1),
+            ),
+            drain: std::time::Duration::from_secs(30),
         }
     }
 }

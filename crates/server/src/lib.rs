@@ -5,6 +5,7 @@
 pub mod config;
 pub mod deadline;
 pub mod keys;
+pub mod listen;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -276,12 +277,9 @@ pub async fn launch_with_listener(
         // Consoles waiting for a report are answered now rather than when their wait ends.
         stopping.stop_waiting_for_arrivals();
     };
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(stop)
-    .await?;
+    let mut limits = config.connection_limits();
+    limits.max_connections = listen::connections_that_fit(limits.max_connections);
+    listen::serve(listener, app, limits, stop).await?;
     setup.abort();
     let _ = setup.await;
     if let Some(metrics) = metrics {

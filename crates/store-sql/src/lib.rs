@@ -86,10 +86,27 @@ impl<DB: Database> SqlStore<DB> {
 
     /// A transaction that will write (see [`Dialect::begin_write`]).
     async fn begin_write(&self) -> StoreResult<Transaction<'static, DB>> {
-        self.writer
-            .begin_with(self.dialect.begin_write())
-            .await
-            .map_err(map_err)
+        match self.writer.begin_with(self.dialect.begin_write()).await {
+            // A write the database undid by itself (SQLite, when its disk was full) leaves
+            // sqlx counting a transaction still open on that connection, its rollback having
+            // failed, and every later write on it refused: that connection is closed, and the
+            // write begins on a fresh one.
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                let stuck = self.writer.acquire().await.map_err(map_err)?;
+                if <DB::TransactionManager as sqlx::TransactionManager>::get_transaction_depth(
+                    &stuck,
+                ) > 0
+                {
+                    tracing::warn!("closing a write connection left inside a failed transaction");
+                    let _ = stuck.close().await;
+                }
+                self.writer
+                    .begin_with(self.dialect.begin_write())
+                    .await
+                    .map_err(map_err)
+            }
+            begun => begun.map_err(map_err),
+        }
     }
 
     /// The connection pool, for a backend's own checks (`PRAGMA`s, test clean-up).

@@ -17,6 +17,12 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict("record".into())
         }
+        sqlx::Error::Database(db) if db.code().is_some_and(|code| disk_full(&code)) => {
+            StoreError::Full(db.to_string())
+        }
+        sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {
+            StoreError::Full(e.to_string())
+        }
         e @ (sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
@@ -38,6 +44,12 @@ fn server_away(code: &str) -> bool {
         // 57014 is a statement cancelled or timed out: the server is there.
         || (code.starts_with("57") && code != "57014")
         || matches!(code, "53300" | "25006" | "5" | "6" | "261" | "262" | "517")
+}
+
+/// Whether a database error's code says its disk is full: SQLite's `SQLITE_FULL` (13), which
+/// it also answers when the file system has no room left; PostgreSQL's `disk_full` (53100).
+fn disk_full(code: &str) -> bool {
+    matches!(code, "13" | "53100")
 }
 
 /// A failed commit: on a connection that broke, the server may have committed all the same.

@@ -61,11 +61,13 @@ async fn connect(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
         .await
         .map_err(map_err)?;
     // One writer at a time, as SQLite allows: waiting for this one connection is a queue,
-    // not the busy handler's sleeps (up to the busy timeout, as before).
+    // not the busy handler's sleeps. Nothing of ours holds the write lock for long, so a
+    // lock held past two seconds is another process's (a backup tool): the write fails
+    // fast (503, try again) rather than hold every submitter for the length of a backup.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(options.busy_timeout(Duration::from_secs(2)))
         .await
         .map_err(map_err)?;
     Ok(SqlStore::new(pool, SqliteDialect).with_writer(writer))

@@ -54,6 +54,10 @@ pub enum StoreError {
     /// The database could not be reached; nothing was written, and trying later is safe.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The disk holding the database is full (or the database reached its size limit); nothing
+    /// was written, and trying again once space returns is safe.
+    #[error("store full: {0}")]
+    Full(String),
     /// A commit failed in a way that leaves its outcome unknown (the connection dropped while
     /// committing): retrying could write the same data twice.
     #[error("commit outcome unknown: {0}")]

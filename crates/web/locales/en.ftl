@@ -174,7 +174,9 @@ error-not-found = This page does not exist.
 error-forbidden = Request refused: the form was not sent from this site.
 error-form-token = This form is no longer valid for your current session (you may have signed in again, or the form came from another site). Nothing was changed. Please reload the page and try again.
 error-rate-limited = Too many submissions in a short time. Please try again in a few minutes. In an emergency, call 113.
-error-unavailable = The system is starting or paused. Please try again in a few minutes. In an emergency, call 113.
+error-unavailable = The system cannot save anything just now (starting, under maintenance or failing): your request was not recorded. Please try again in a few minutes. In an emergency, call 113.
+error-busy = The system is overloaded by too many people sending at once: your request was not recorded. Please try again in a few minutes. In an emergency, call 113.
+error-timed-out = What you sent stopped arriving for too long and was not recorded. Please send it again.
 error-internal = The system failed and did not save your request. Please try again. In an emergency, call 113.
 
 footer-demo-note = Hotline: software for receiving citizens' reports.

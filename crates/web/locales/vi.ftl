@@ -174,7 +174,9 @@ error-not-found = Không tìm thấy trang này.
 error-forbidden = Yêu cầu bị từ chối: trang gửi đi không thuộc hệ thống này.
 error-form-token = Biểu mẫu này không còn hợp lệ cho phiên làm việc hiện tại (có thể đã đăng nhập lại hoặc biểu mẫu đến từ trang khác). Không có gì bị thay đổi. Vui lòng tải lại trang và thử lại.
 error-rate-limited = Bạn đã gửi quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
-error-unavailable = Hệ thống đang khởi động hoặc tạm dừng. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
+error-unavailable = Hệ thống tạm thời chưa lưu được (đang khởi động, bảo trì hoặc gặp sự cố): yêu cầu của bạn chưa được ghi nhận. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
+error-busy = Hệ thống đang quá tải vì có quá nhiều người gửi cùng lúc: yêu cầu của bạn chưa được ghi nhận. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi 113.
+error-timed-out = Dữ liệu gửi lên bị gián đoạn quá lâu nên chưa được ghi nhận. Vui lòng gửi lại.
 error-internal = Hệ thống gặp sự cố và chưa lưu được yêu cầu của bạn. Vui lòng thử lại. Nếu khẩn cấp, hãy gọi 113.
 
 footer-demo-note = Hệ thống Hotline: phần mềm tiếp nhận tin báo của người dân.

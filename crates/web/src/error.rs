@@ -126,6 +126,8 @@ impl From<BodyError> for ApiError {
         match e {
             BodyError::TooLarge => Self::new(status, "Payload too large")
                 .detail("The request body is larger than this server accepts."),
+            BodyError::TimedOut => Self::new(status, "Request timeout")
+                .detail("The request body stopped arriving; send it again."),
             BodyError::Unreadable => Self::new(status, "Unreadable body"),
             BodyError::BadEncoding => {
                 Self::new(status, "Invalid encoding").detail("The body is not valid UTF-8.")
@@ -143,8 +145,14 @@ impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::Domain(DomainError::Invalid(fields)) => {
-                let mut err = Self::new(StatusCode::BAD_REQUEST, "Invalid input")
-                    .detail("One or more fields are invalid.");
+                let (status, title) = match refusal_status(&fields) {
+                    StatusCode::CONFLICT => (StatusCode::CONFLICT, "Not possible now"),
+                    StatusCode::UNPROCESSABLE_ENTITY => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "Cannot be taken")
+                    }
+                    _ => (StatusCode::BAD_REQUEST, "Invalid input"),
+                };
+                let mut err = Self::new(status, title).detail("One or more fields are invalid.");
                 err.errors = fields.iter().map(field_problem).collect();
                 err
             }
@@ -184,6 +192,58 @@ impl From<CoreError> for ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         CoreError::Domain(e).into()
+    }
+}
+
+/// Reasons that the request breaks what the API document states of a field (within its
+/// lengths and counts): 400. A field that is empty or too short once its invisible
+/// characters are dropped (`required`, `too_short`) is within the document, which cannot tell
+/// a control character from a letter: 422.
+const CONTRACT_REASONS: &[&str] = &["too_long", "too_many", "too_large"];
+
+/// Reasons that the record's state does not allow it now (a step out of turn, a notice
+/// already sent, a change another made first): 409.
+const STATE_REASONS: &[&str] = &[
+    "acknowledged",
+    "after_limit",
+    "after_resumption",
+    "already",
+    "accused_above",
+    "appeal_window",
+    "closed",
+    "complaint_late",
+    "grant_waiting",
+    "in_force",
+    "in_procedure",
+    "merged",
+    "moved",
+    "no_more_extensions",
+    "no_unit_above",
+    "not_approvable",
+    "not_classified",
+    "not_from_here",
+    "not_locked",
+    "not_waiting",
+    "own_decision",
+    "same",
+    "sent",
+    "stage",
+    "taken",
+    "too_early",
+    "unchanged",
+];
+
+/// How the API answers a refusal of what a request says. 400 when it breaks the API document;
+/// 409 when the record's state does not allow it now; otherwise 422: well-formed and within
+/// the document, but naming what does not exist or does not fit (an unknown unit, a commune
+/// outside the province, a phone number that is no number), which no schema can state.
+fn refusal_status(fields: &[FieldError]) -> StatusCode {
+    if fields.iter().any(|f| CONTRACT_REASONS.contains(&f.code)) {
+        StatusCode::BAD_REQUEST
+    } else if !fields.is_empty() && fields.iter().all(|f| STATE_REASONS.contains(&f.code)) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 
@@ -287,6 +347,7 @@ impl From<BodyError> for PageError {
     fn from(e: BodyError) -> Self {
         let key = match e {
             BodyError::TooLarge => "error-too-large",
+            BodyError::TimedOut => "error-timed-out",
             BodyError::BadEncoding => "error-bad-encoding",
             _ => "error-bad-request",
         };

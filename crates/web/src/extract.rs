@@ -9,6 +9,7 @@ use axum_extra::extract::cookie::CookieJar;
 use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -135,6 +136,8 @@ pub(crate) fn encode_pairs(pairs: &[(String, String)]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
     TooLarge,
+    /// The body stopped arriving for longer than the server waits (`body_read_timeout`).
+    TimedOut,
     Unreadable,
     BadEncoding,
     UnsupportedMediaType,
@@ -150,6 +153,7 @@ impl BodyError {
     pub fn status(&self) -> StatusCode {
         match self {
             BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             BodyError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             BodyError::Unreadable | BodyError::BadEncoding | BodyError::Malformed { .. } => {
                 StatusCode::BAD_REQUEST
@@ -162,10 +166,25 @@ pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, BodyError
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             BodyError::TooLarge
+        } else if timed_out(&rejection) {
+            BodyError::TimedOut
         } else {
             BodyError::Unreadable
         }
     })
+}
+
+/// Whether reading a body failed because it stopped arriving (the body timeout's error is
+/// somewhere in the chain of causes).
+pub fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 pub fn require_content_type(
@@ -182,6 +201,29 @@ pub fn require_content_type(
     } else {
         Err(BodyError::UnsupportedMediaType)
     }
+}
+
+/// A code given as a JSON number: `22` and `22.0` alike (JSON has one kind of number, and the
+/// API document's `integer` takes both), nothing with a fraction, nothing out of range.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(de)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+            .map(|n| n as u64)
+    });
+    whole
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{number} is not a whole number from 0 to {}",
+                u32::MAX
+            ))
+        })
 }
 
 /// Parses JSON, naming the field that failed (`contact.phone`).

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod hooks;
 pub mod i18n;
+pub mod lanes;
 mod middleware;
 pub mod moved;
 pub mod notify_words;
@@ -25,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetRequestHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Settings of the HTTP layer.
@@ -56,6 +58,11 @@ pub struct WebConfig {
     /// Where citizens reach the server (`https://hotline.congan.gov.vn`), for addresses given
     /// to others: the directory widget's snippet for a portal.
     pub public_url: String,
+    /// How many requests of each lane run at once and wait for a turn (`lanes`).
+    pub lanes: lanes::LaneConfig,
+    /// Longest a request body may pause between two pieces before the request is answered
+    /// 408: a client that sends a byte a minute holds nothing for long.
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -74,6 +81,8 @@ impl Default for WebConfig {
             follow_up_global_per_minute: 1200,
             inbox_poll_secs: 20,
             public_url: "http://127.0.0.1:8080".into(),
+            lanes: lanes::LaneConfig::default(),
+            body_read_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -101,6 +110,7 @@ pub struct Shared {
     /// Set once migrations and any demo load are done.
     pub ready: Arc<AtomicBool>,
     metrics: PrometheusHandle,
+    lanes: lanes::Lanes,
 }
 
 impl Shared {
@@ -159,6 +169,7 @@ impl AppState {
                 config.unproven_submissions_per_hour,
                 config.unproven_submissions_burst,
             )),
+            lanes: lanes::Lanes::new(&config.lanes),
             config: Arc::new(config),
             catalogues: i18n::Catalogues::load()?,
             ready,
@@ -321,6 +332,11 @@ pub fn app(state: AppState) -> Router {
         .route("/static/sms.js", get(sms_script))
         .merge(gated)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_read_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::shed_load,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::render_errors,

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::{Ctx, session_token};
 use crate::i18n::Lang;
+use crate::lanes::{Lane, RETRY_BUSY_SECS};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -72,6 +73,44 @@ pub async fn readiness(State(state): State<AppState>, request: Request, next: Ne
         ..PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
     }
     .into_response()
+}
+
+/// Takes a turn in the request's lane (`lanes`), or turns it away with 503 and `Retry-After`
+/// when the lane is full: a page in the reader's language (with 113 for emergencies) for
+/// people, a problem document for the API, a bare status for platforms.
+pub async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(lane) = Lane::of(&request) else {
+        return next.run(request).await;
+    };
+    if let Some(turn) = state.lanes.enter(lane).await {
+        let response = next.run(request).await;
+        drop(turn);
+        return response;
+    }
+    metrics::counter!("hotline_http_shed_total", "lane" => lane.name()).increment(1);
+    let path = request.uri().path();
+    if lane == Lane::Hooks {
+        let mut response = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable: try again later",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_BUSY_SECS));
+        response
+    } else if path.starts_with("/api/") {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Service busy")
+            .detail("Too many requests at once; nothing was done. Try again after Retry-After seconds. In an emergency, call 113.")
+            .retry_after(RETRY_BUSY_SECS)
+            .into_response()
+    } else {
+        PageError {
+            retry_after: Some(RETRY_BUSY_SECS),
+            ..PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-busy")
+        }
+        .into_response()
+    }
 }
 
 /// Writes the body of an error a handler returned (`ApiError`, `PageError`): they carry only

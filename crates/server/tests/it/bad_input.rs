@@ -121,25 +121,25 @@ async fn api_refuses_bad_input_and_stores_nothing() {
     assert_eq!(problem["title"], "Invalid encoding");
 
     let (status, problem) = f.post_json(r#"{"text": "x", "province_code": 99}"#).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(fields(&problem), ["province_code"]);
 
     let (status, problem) = f
         .post_json(r#"{"text": "x", "commune_code": 123456}"#)
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(fields(&problem), ["commune_code"]);
 
     let (status, problem) = f
         .post_json(r#"{"text": "x", "province_code": 22, "commune_code": 70}"#)
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["code"], "not_in_province");
 
     let (status, problem) = f
         .post_json(r#"{"text": "x", "anonymous": true, "contact": {"email": "a@b.vn"}}"#)
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(fields(&problem), ["anonymous"]);
     assert!(
         problem["errors"][0]["message"]
@@ -456,7 +456,7 @@ async fn an_error_answers_in_the_readers_language_with_its_request_id() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     let problem: Value = r.json().await.unwrap();
     let message = problem["errors"][0]["message"].as_str().unwrap();
     assert!(!message.is_empty() && message.is_ascii(), "{message}");

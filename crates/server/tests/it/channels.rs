@@ -5,9 +5,9 @@ use crate::harness::{Backend, Data, Server, api_list, run_cli, stdout_of};
 use hotline_domain::Role;
 use std::time::Duration;
 
-const SECRET: &str = "vn-police-demo-app-secret-0001";
+pub const SECRET: &str = "vn-police-demo-app-secret-0001";
 const THREADS_SECRET: &str = "vn-police-demo-threads-secret-0001";
-const VERIFY: &str = "cat-tinh-verify-7f3a";
+pub const VERIFY: &str = "cat-tinh-verify-7f3a";
 
 pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -17,7 +17,7 @@ pub fn fixture(path: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn signed(body: &[u8], secret: &str) -> String {
+pub fn signed(body: &[u8], secret: &str) -> String {
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);

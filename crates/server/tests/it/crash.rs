@@ -179,7 +179,7 @@ async fn logs_carry_no_identity_and_no_report_text() {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.status(), 422);
     client
         .post(format!("{base}/console/sign-in"))
         .form(&[("username", "nguoi.la"), ("password", "mat-khau-XYZZY")])

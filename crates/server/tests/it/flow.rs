@@ -579,7 +579,7 @@ async fn when_it_happened_and_a_plea_for_protection_reach_the_officer() {
         .send()
         .await
         .unwrap();
-    assert_eq!(api.status(), 400);
+    assert_eq!(api.status(), 422);
     server.stop().await;
 }
 

@@ -64,7 +64,7 @@ async fn conversation(backend: Backend) {
     assert_eq!(status, 201);
     assert_eq!(body["messages"].as_array().unwrap().len(), 2);
     let (status, _) = api(&server, &case, &code, Some("   ")).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
 
     // The officer sees the addition and answers; the reporter reads the answer.
     let officer = browser();

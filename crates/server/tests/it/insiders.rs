@@ -577,7 +577,7 @@ async fn staff_administration_over_the_api_keeps_the_console_rules(backend: Back
         Some(new("ht.moi", "handler", "42")),
     )
     .await;
-    assert_eq!(status, 400, "a member made in another province");
+    assert_eq!(status, 422, "a member made in another province");
 
     let (status, changed) = call(
         Method::PATCH,

@@ -43,4 +43,5 @@ mod second_factor;
 mod staff_api;
 mod stand_in;
 mod stolen_copy;
+mod stress;
 mod triage;

@@ -312,7 +312,8 @@ async fn matrix(backend: Backend) {
                         .json(&json!({"action": "accept", "grounds": "Thụ lý theo quy định."})),
                 )
                 .await,
-                hidden(400),
+                // A step out of turn (not classified): 409 on the API.
+                hidden(409),
             ),
             (
                 "POST notices/{id} (none drafted)",

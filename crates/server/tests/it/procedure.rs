@@ -55,7 +55,7 @@ async fn walked(backend: Backend) {
     let steps = format!("/api/v1/reports/{case}/steps");
 
     let (status, _) = post(&server, &head, &steps, decision("accept", "1/QĐ")).await;
-    assert_eq!(status, 400, "not classified yet");
+    assert_eq!(status, 409, "not classified yet");
     let (status, body) = post(
         &server,
         &duty,
@@ -80,10 +80,10 @@ async fn walked(backend: Backend) {
         json!({"action": "accept", "grounds": "Đủ căn cứ thụ lý (demo)."}),
     )
     .await;
-    assert_eq!(status, 400, "a decision needs its number, date and signer");
+    assert_eq!(status, 422, "a decision needs its number, date and signer");
     assert!(body.to_string().contains("number"), "{body}");
     let (status, _) = post(&server, &head, &steps, decision("refuse", "1/QĐ")).await;
-    assert_eq!(status, 400, "a crime source is never refused (R1)");
+    assert_eq!(status, 409, "a crime source is never refused (R1)");
     let (status, _) = post(
         &server,
         &head,
@@ -104,7 +104,7 @@ async fn walked(backend: Backend) {
         assert_eq!(body["stage"], stage);
     }
     let (status, _) = post(&server, &head, &steps, decision("extend", "4/QĐ")).await;
-    assert_eq!(status, 400, "two extensions at most");
+    assert_eq!(status, 409, "two extensions at most");
 
     // Accepting drafted the receipt notices to the procuracy and the reporter.
     let document: Value = reqwest::Client::new()
@@ -140,9 +140,9 @@ async fn walked(backend: Backend) {
     let (status, _) = post(&server, &duty, &send(&reporter), json!({})).await;
     assert_eq!(status, 204);
     let (status, _) = post(&server, &duty, &send(&reporter), json!({})).await;
-    assert_eq!(status, 400, "once only");
+    assert_eq!(status, 409, "once only");
     let (status, _) = post(&server, &duty, &send(&procuracy), json!({})).await;
-    assert_eq!(status, 400, "how it went to the procuracy is recorded");
+    assert_eq!(status, 422, "how it went to the procuracy is recorded");
     let (status, _) = post(
         &server,
         &duty,
@@ -165,7 +165,7 @@ async fn walked(backend: Backend) {
         "the reporter reads the notice on the follow-up page"
     );
     let (status, _) = post(&server, &head, &steps, decision("suspend", "4/QĐ")).await;
-    assert_eq!(status, 400, "not before the time has run out");
+    assert_eq!(status, 409, "not before the time has run out");
     let (status, body) = post(
         &server,
         &head,
@@ -181,7 +181,7 @@ async fn walked(backend: Backend) {
     assert_eq!(status, 200);
     // The complaint is answered by another than the one whose decision it is (Art. 475).
     let (status, _) = post(&server, &head, &steps, decision("close", "6/QĐ")).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409);
     let (status, body) = post(&server, &deputy, &steps, decision("close", "6/QĐ")).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -190,7 +190,7 @@ async fn walked(backend: Backend) {
     );
     assert!(body["deadline"].is_null());
     let (status, _) = post(&server, &head, &steps, decision("reopen", "7/QĐ")).await;
-    assert_eq!(status, 400, "nothing follows closing");
+    assert_eq!(status, 409, "nothing follows closing");
 
     // A denunciation of a commune's officer by the API channel: information only, with the
     // offer of a petition, then walked to its end.
@@ -241,7 +241,7 @@ async fn walked(backend: Backend) {
     .await;
     assert_eq!(
         (status, body["errors"][0]["field"].as_str()),
-        (400, Some("nature")),
+        (422, Some("nature")),
         "{body}"
     );
     let (status, body) = post(

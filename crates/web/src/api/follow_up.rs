@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct AddMessage {
     /// More information, in the reporter's words; at most 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
 }
 
@@ -45,11 +46,22 @@ pub struct FollowUpMessage {
 /// The header that carries the follow-up code (never the URL).
 pub(super) const FOLLOW_UP_CODE: &str = "x-follow-up-code";
 
-pub(super) fn follow_up_code(headers: &HeaderMap) -> &str {
+/// The follow-up code the request carries; a request without one is refused before it
+/// counts against the look-up limits.
+pub(super) fn follow_up_code(headers: &HeaderMap) -> Result<&str, ApiError> {
     headers
         .get(FOLLOW_UP_CODE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .filter(|code| !code.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "Invalid input")
+                .detail("The follow-up code goes in the X-Follow-Up-Code header.")
+                .field(
+                    "X-Follow-Up-Code",
+                    "required",
+                    "The follow-up code given at submission is required.",
+                )
+        })
 }
 
 pub(super) fn follow_up_body(ctx: &Ctx, view: hotline_core::follow_up::FollowUpView) -> FollowUp {
@@ -81,7 +93,7 @@ pub(super) fn follow_up_body(ctx: &Ctx, view: hotline_core::follow_up::FollowUpV
     tag = "follow-up",
     params(
         ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
-        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code"),
+        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code", min_length = 1, pattern = r"\S"),
     ),
     responses(
         (status = 200, body = FollowUp),
@@ -95,8 +107,8 @@ pub async fn follow_up(
     headers: HeaderMap,
     axum::extract::Path(case): axum::extract::Path<String>,
 ) -> Result<Json<FollowUp>, ApiError> {
+    let code = follow_up_code(&headers)?;
     state.check_follow_up(ctx.client_ip).await?;
-    let code = follow_up_code(&headers);
     let view = state.hotline.follow_up(&case, code).await?;
     Ok(Json(follow_up_body(&ctx, view)))
 }
@@ -110,7 +122,7 @@ pub async fn follow_up(
     tag = "follow-up",
     params(
         ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
-        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code"),
+        ("X-Follow-Up-Code" = String, Header, description = "The secret follow-up code", min_length = 1, pattern = r"\S"),
     ),
     request_body = AddMessage,
     responses(
@@ -127,10 +139,10 @@ pub async fn follow_up_add(
     axum::extract::Path(case): axum::extract::Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let code = follow_up_code(&headers)?;
     state.check_follow_up(ctx.client_ip).await?;
     require_content_type(&headers, "application/json")?;
     let added = parse_json::<AddMessage>(&read_body(body)?)?;
-    let code = follow_up_code(&headers);
     state
         .hotline
         .add_reporter_message(&case, code, &added.text, &[])

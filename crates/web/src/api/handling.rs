@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateReply {
     /// At most 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
 }
 
@@ -96,6 +97,7 @@ pub struct CreateTriage {
     pub topic: Option<hotline_domain::Topic>,
     pub urgency: Urgency,
     /// A commune of the 2025 list; absent keeps the report's place.
+    #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub commune_code: Option<u32>,
 }
 
@@ -144,11 +146,17 @@ pub async fn create_triage(
 pub struct CreateConductMark {
     /// `22` (a province's police), `22/6688` (a commune police), `22-pc02` (a department);
     /// never the ministry, under which every unit stands.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+([/-][a-z0-9]+)*$"
+    )]
     pub accused_unit: String,
     /// `discipline` (the default: a denunciation under the Law on Denunciations) or
     /// `judicial_crime` (a crime in judicial work by investigation staff: referred to the
     /// Supreme Procuracy's investigation body, R14).
     #[serde(default)]
+    #[schema(pattern = r"^(discipline|judicial_crime)?$")]
     pub nature: String,
     /// The accused's post there, which decides who settles (R20): `officer`, `deputy`, `head`
     /// or `unit`. Left out when not known: settled above the accused's unit.
@@ -211,10 +219,16 @@ pub struct CreateStep {
     #[serde(default)]
     pub number: String,
     #[serde(default)]
+    #[schema(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub decided_on: String,
     #[serde(default)]
     pub signer: String,
     /// The grounds of a decision, or what was done; 10 to 4,000 characters.
+    #[schema(
+        min_length = 10,
+        max_length = 4000,
+        pattern = r"^\s*\S[\s\S]{8,}\S\s*$"
+    )]
     pub grounds: String,
 }
 
@@ -286,27 +300,58 @@ pub struct SendNotice {
     tag = "reports",
     params(
         ("case_number" = String, Path, description = "e.g. QN-2026-000123"),
-        ("notice" = i64, Path, description = "The notice's id in the report document"),
+        ("notice" = i64, Path, description = "The notice's id in the report document", minimum = 1),
     ),
     request_body = SendNotice,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Unknown, sent already, or how it went is missing", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such report within the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report within the caller's scope, or no such notice of it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Sent already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A notice to the procuracy without how it was sent (`via`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 pub async fn send_notice(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path((case, notice)): axum::extract::Path<(String, i64)>,
+    axum::extract::Path((case, notice)): axum::extract::Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let (actor, send) = staff_command::<SendNotice>(&state, &headers, body).await?;
-    state
+    // A notice is named by its id: anything else names no notice.
+    let notice = notice
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+    let sent = state
         .hotline
         .send_notice(&actor, &case, notice, &send.via)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+        .await;
+    match sent {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(hotline_core::CoreError::Domain(hotline_domain::DomainError::Invalid(fields)))
+            if fields
+                .iter()
+                .any(|f| f.field == "notice" && f.code == "unknown") =>
+        {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "Not found"))
+        }
+        // `via` is asked only of a notice to the procuracy: the document cannot require it.
+        Err(hotline_core::CoreError::Domain(hotline_domain::DomainError::Invalid(fields)))
+            if fields.iter().all(|f| f.field == "via") =>
+        {
+            let mut refused = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Cannot be taken");
+            for field in &fields {
+                refused = refused.field(
+                    &field.field,
+                    field.code,
+                    "How it was sent is required for a notice to the procuracy.",
+                );
+            }
+            Err(refused)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

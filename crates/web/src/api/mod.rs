@@ -94,6 +94,115 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// The answers every operation can give besides its own, added where the operation does not
+/// name them itself: 503 when its lane is full or the store away (`lanes`), 400 for what
+/// takes input, 408, 413 and 415 for what takes a body, 401 and 403 behind a token, 404 for
+/// what names a record. Each is a problem document; 429 and 503 say when to try again.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let takes_query = parameters
+                    .iter()
+                    .any(|p| !matches!(p.parameter_in, ParameterIn::Path));
+                let names_record = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let takes_body = operation.request_body.is_some();
+                let behind_token = operation.security.as_ref().is_some_and(|security| {
+                    serde_json::to_string(security).is_ok_and(|s| s.contains("bearer"))
+                });
+                let mut answers = Vec::new();
+                if takes_query || takes_body || names_record {
+                    answers.push((
+                        "400",
+                        "Invalid or malformed input; `errors` names each field",
+                    ));
+                }
+                if behind_token {
+                    answers.push(("401", "Missing or invalid token"));
+                    answers.push(("403", "The token's staff member may not do this"));
+                }
+                if names_record {
+                    answers.push(("404", "No such record within the caller's scope"));
+                }
+                if takes_body || names_record {
+                    answers.push((
+                        "409",
+                        "Not possible in the record's present state (a step out of turn, sent already, changed meanwhile); `errors` names why",
+                    ));
+                    answers.push((
+                        "422",
+                        "Well-formed, but naming what does not exist or does not fit (an unknown unit or commune, a commune outside the province); `errors` names each field and why",
+                    ));
+                }
+                if takes_body {
+                    answers.push(("408", "The body stopped arriving; nothing was done"));
+                    answers.push(("413", "Body too large"));
+                    answers.push(("415", "Not `application/json`"));
+                }
+                answers.push((
+                    "503",
+                    "Too many requests at once, or the store is away; nothing was done. Try again after `Retry-After` seconds",
+                ));
+                for (status, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_answer(description).into());
+                }
+                for status in ["429", "503"] {
+                    if let Some(utoipa::openapi::RefOr::T(answer)) =
+                        operation.responses.responses.get_mut(status)
+                    {
+                        answer
+                            .headers
+                            .entry("Retry-After".to_owned())
+                            .or_insert_with(retry_after_header);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn problem_answer(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+fn retry_after_header() -> utoipa::openapi::header::Header {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        )
+        .description(Some("Seconds to wait before trying again"))
+        .build()
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -102,7 +211,7 @@ impl utoipa::Modify for BearerScheme {
     ),
     paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api, list_staff, create_staff, change_staff),
     components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam, StaffList, StaffItem, StaffGrantItem, CreateStaff, ChangeStaff, PendingApproval)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &CommonAnswers),
     tags(
         (name = "reports", description = "Reports from any channel"),
         (name = "follow-up", description = "The reporter's view of their report, with the follow-up code"),

@@ -21,12 +21,20 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateReport {
     /// What happened, in the reporter's words. Required; at most 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
-    /// GSO code of the province (2025 list), e.g. 22 for Quảng Ninh.
+    /// GSO code of the province (2025 list), e.g. 22 for Quảng Ninh; a code of no province
+    /// is refused (422).
+    #[schema(minimum = 1, maximum = 99)]
+    #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub province_code: Option<u32>,
-    /// GSO code of the commune, ward or special zone (2025 list).
+    /// GSO code of the commune, ward or special zone (2025 list); one of no commune, or of
+    /// another province than `province_code`, is refused (422).
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub commune_code: Option<u32>,
-    /// Address details as given.
+    /// Address details as given; at most 500 characters.
+    #[schema(max_length = 500)]
     pub address: Option<String>,
     pub contact: Option<CreateContact>,
     /// `true` asks that no identity be kept; contact details must then be absent.
@@ -42,9 +50,11 @@ pub struct CreateReport {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContact {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     /// Any common Vietnamese notation: `0912 345 678`, `+84 912 345 678`, `84912345678`.
     pub phone: Option<String>,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -170,7 +180,7 @@ pub async fn create_report(
     get,
     path = "/api/v1/reports",
     tag = "reports",
-    params(("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50")),
+    params(("limit" = Option<u32>, Query, description = "How many; default 50", minimum = 1, maximum = 500)),
     responses(
         (status = 200, body = ReportList),
         (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),

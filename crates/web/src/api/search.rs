@@ -24,14 +24,14 @@ use utoipa::ToSchema;
     path = "/api/v1/search",
     tag = "reports",
     params(
-        ("q" = String, Query, description = "Words, a case number or a phone number"),
-        ("reason" = Option<String>, Query, description = "Why, 10 to 500 characters: required for a search holding a phone number or e-mail address, which is a reveal"),
-        ("status" = Option<String>, Query, description = "Only reports in this status"),
-        ("urgency" = Option<String>, Query, description = "Only reports of this urgency"),
-        ("channel" = Option<String>, Query, description = "Only reports from this channel"),
-        ("from" = Option<String>, Query, description = "Received on or after this day (YYYY-MM-DD, Vietnam)"),
-        ("to" = Option<String>, Query, description = "Received on or before this day (YYYY-MM-DD, Vietnam)"),
-        ("limit" = Option<u32>, Query, description = "How many, 1 to 500; default 50"),
+        ("q" = String, Query, description = "Words, a case number or a phone number", min_length = 1, pattern = r"\S"),
+        ("reason" = Option<String>, Query, description = "Why, 10 to 500 characters: required for a search holding a phone number or e-mail address, which is a reveal", min_length = 10, max_length = 500, pattern = r"^\s*\S[\s\S]{8,}\S\s*$"),
+        ("status" = Option<hotline_domain::ReportStatus>, Query, description = "Only reports in this status"),
+        ("urgency" = Option<hotline_domain::Urgency>, Query, description = "Only reports of this urgency"),
+        ("channel" = Option<hotline_domain::Channel>, Query, description = "Only reports from this channel"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "Received on or after this day (Vietnam)"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Received on or before this day (Vietnam)"),
+        ("limit" = Option<u32>, Query, description = "How many; default 50", minimum = 1, maximum = 500),
     ),
     responses(
         (status = 200, body = SearchResults),
@@ -59,6 +59,16 @@ pub async fn search(
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(
+            ApiError::new(http::StatusCode::BAD_REQUEST, "Invalid query")
+                .detail("q must hold a word, a case number or a phone number")
+                .field("q", "required", "What to search for is required."),
+        );
+    }
+    if let Some(refused) = bad_filter(&pairs) {
+        return Err(refused);
+    }
     let reason = pairs
         .iter()
         .rev()
@@ -86,6 +96,40 @@ pub async fn search(
             })
             .collect(),
     }))
+}
+
+/// The first filter whose value is not one the document allows, refused: the console's
+/// filters pass over a value they do not know, a script is told.
+fn bad_filter(pairs: &[(String, String)]) -> Option<ApiError> {
+    use std::str::FromStr;
+    pairs.iter().find_map(|(key, value)| {
+        let valid = match key.as_str() {
+            "status" => hotline_domain::ReportStatus::from_str(value).is_ok(),
+            "urgency" => hotline_domain::Urgency::from_str(value).is_ok(),
+            "channel" => hotline_domain::Channel::from_str(value).is_ok(),
+            "from" | "to" => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+            // As the document's pattern reads it: 10 to 500 characters, the first and last
+            // not white space (Python's, which counts U+001C to U+001F as white space too).
+            "reason" => {
+                let trimmed = value.trim_matches(|c: char| {
+                    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+                });
+                trimmed.chars().count() >= 10 && value.chars().count() <= 500
+            }
+            _ => true,
+        };
+        // A reason too short once its invisible characters are dropped is refused by the
+        // search itself, with 422 like any field too short to be taken.
+        (!valid).then(|| {
+            ApiError::new(http::StatusCode::BAD_REQUEST, "Invalid query")
+                .detail(format!("{key} does not take this value"))
+                .field(
+                    key,
+                    "invalid",
+                    "This value is not one the API document allows.",
+                )
+        })
+    })
 }
 
 /// Reports found by a search, newest first.

@@ -22,7 +22,6 @@ use utoipa::ToSchema;
 pub struct StaffItem {
     pub username: String,
     pub name: String,
-    #[schema(value_type = String, example = "duty_officer")]
     pub role: Role,
     /// The unit's code (`bca`, `22`, `22/6805`, `22-pc02`).
     pub unit: String,
@@ -53,7 +52,6 @@ pub struct StaffGrantItem {
     pub username: String,
     /// The grant creates the member.
     pub new_member: bool,
-    #[schema(value_type = String, example = "director")]
     pub role: Role,
     pub unit: String,
     pub disabled: bool,
@@ -74,16 +72,23 @@ pub struct StaffList {
 #[serde(deny_unknown_fields)]
 pub struct CreateStaff {
     /// Lower-case letters without diacritics, digits, dots or dashes; 3 to 64 characters.
+    #[schema(pattern = r"^[a-z0-9.-]{3,64}$")]
     pub username: String,
-    #[schema(value_type = String, example = "handler")]
     pub role: Role,
     /// A unit the administrator manages.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+([/-][a-z0-9]+)*$"
+    )]
     pub unit: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name: String,
     /// The first password, at least 10 characters, which the member changes at their first
     /// sign-in. For a role taking two administrators it is checked and not kept: the approval
     /// gives the member a password the approver hands over.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -91,8 +96,12 @@ pub struct CreateStaff {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeStaff {
-    #[schema(value_type = Option<String>, example = "duty_officer")]
     pub role: Option<Role>,
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+([/-][a-z0-9]+)*$"
+    )]
     pub unit: Option<String>,
     pub disabled: Option<bool>,
 }

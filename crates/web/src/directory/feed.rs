@@ -293,7 +293,7 @@ fn verified_owner(v: &VerifiedContact) -> VerifiedOwner {
     get,
     path = "/api/v1/directory/verify",
     tag = "directory",
-    params(("q" = String, Query, description = "A number, e-mail address, link or handle, as pasted")),
+    params(("q" = String, Query, description = "A number, e-mail address, link or handle, as pasted", min_length = 1, pattern = r"\S")),
     responses(
         (status = 200, body = VerifyAnswer),
         (status = 400, description = "No `q`", body = crate::error::Problem, content_type = "application/problem+json"),

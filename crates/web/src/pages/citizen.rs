@@ -471,7 +471,13 @@ pub(super) async fn read_form(
     }
     axum::body::to_bytes(request.into_body(), state.config.max_body_bytes)
         .await
-        .map_err(|_| BodyError::TooLarge)
+        .map_err(|e| {
+            if crate::extract::timed_out(&e) {
+                BodyError::TimedOut
+            } else {
+                BodyError::TooLarge
+            }
+        })
         .and_then(|bytes| Form::parse(&bytes))
         .map(|form| (form, Vec::new()))
         .map_err(Upload::Body)
@@ -515,6 +521,9 @@ async fn read_upload(
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(refused(fields, "too_large", StatusCode::PAYLOAD_TOO_LARGE));
             }
+            Err(e) if crate::extract::timed_out(&e) => {
+                return Err(Upload::Body(BodyError::TimedOut));
+            }
             Err(_) => return Err(Upload::Body(BodyError::Unreadable)),
         };
         let name = field.name().unwrap_or_default().to_owned();
@@ -545,6 +554,9 @@ async fn read_upload(
                     }
                 }
                 Ok(None) => break,
+                Err(e) if crate::extract::timed_out(&e) => {
+                    return Err(Upload::Body(BodyError::TimedOut));
+                }
                 Err(_) => return Err(refused(fields, "too_large", StatusCode::PAYLOAD_TOO_LARGE)),
             }
         }

@@ -21,84 +21,23 @@ use hotline_core::evidence::inspect;
 use hotline_core::form_guard::work_solves;
 use hotline_core::{CoreError, Hotline, IntakeConfig, demo, setup};
 use hotline_domain::{Clock, FixedClock, Gazetteer, UnitCode};
+use hotline_fuzzing::{
+    CASES, LIMIT, arbitrary_bytes, bounded, check, edited_bytes, edited_json, hang,
+};
 use hotline_store::Store;
 use img_parts::jpeg::{Jpeg, JpegSegment, markers};
 use img_parts::png::Png;
 use img_parts::{Bytes, ImageEXIF};
 use proptest::arbitrary::any;
-use proptest::collection::vec;
-use proptest::sample::{Index, select};
+use proptest::sample::select;
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
 use proptest::{prop_assert, prop_assert_eq, prop_oneof};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
 
 /// The seed every property starts from: the same cases on every run and every machine.
 const SEED: u64 = 0x4854_4c4e_434f_5245;
-/// Cases per property.
-const CASES: u32 = 10_000;
-/// Longest one case may take before it counts as a hang (generous: a debug build on a busy
-/// two-core machine).
-const LIMIT: Duration = Duration::from_secs(10);
-
-fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(SEED),
-        // The fastest of proptest's generators: cases are many and inputs long.
-        rng_algorithm: RngAlgorithm::XorShift,
-        // A found case becomes a named test here, not a file beside the tests.
-        failure_persistence: None,
-        // A failure is reported within about a minute, shrunk as far as that allows.
-        max_shrink_iters: 1_000,
-        max_shrink_time: 60_000,
-        ..Config::default()
-    }
-}
-
-/// Runs `test` on `cases` inputs of `strategy`; a failure names the smallest input found.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    let mut runner = TestRunner::new(config(cases));
-    if let Err(failure) = runner.run(&strategy, test) {
-        panic!("{failure}");
-    }
-}
-
-/// Runs `work` on a thread of its own: a panic or a hang (past `LIMIT`) fails the case.
-fn bounded<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, TestCaseError> {
-    let (done, answer) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        // Nobody listens any more only when the case already failed for its time.
-        let _ = done.send(work());
-    });
-    match answer.recv_timeout(LIMIT) {
-        Ok(value) => Ok(value),
-        Err(RecvTimeoutError::Timeout) => Err(TestCaseError::fail(format!(
-            "no answer within {LIMIT:?}: a hang"
-        ))),
-        Err(RecvTimeoutError::Disconnected) => {
-            let why = match worker.join() {
-                Err(panic) => panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default(),
-                Ok(()) => String::new(),
-            };
-            Err(TestCaseError::fail(format!("panicked: {why}")))
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Inputs.
@@ -150,67 +89,11 @@ const TOKENS: &[&[u8]] = &[
     b"\xe2\x80",
 ];
 
-/// One edit of a sample's bytes, at a place picked in proportion to its length.
-#[derive(Debug, Clone)]
-enum ByteEdit {
-    Flip(Index, u8),
-    Insert(Index, Vec<u8>),
-    Delete(Index, usize),
-    Truncate(Index),
-    /// A piece repeated in place: deep nesting, long runs.
-    Repeat(Index, usize, usize),
-}
-
-fn byte_edit() -> impl Strategy<Value = ByteEdit> {
-    prop_oneof![
-        (any::<Index>(), 1..=u8::MAX).prop_map(|(at, mask)| ByteEdit::Flip(at, mask)),
-        (any::<Index>(), select(TOKENS)).prop_map(|(at, t)| ByteEdit::Insert(at, t.to_vec())),
-        (any::<Index>(), vec(any::<u8>(), 1..16)).prop_map(|(at, b)| ByteEdit::Insert(at, b)),
-        (any::<Index>(), 1..64_usize).prop_map(|(at, n)| ByteEdit::Delete(at, n)),
-        any::<Index>().prop_map(ByteEdit::Truncate),
-        (any::<Index>(), 1..16_usize, 1..64_usize)
-            .prop_map(|(at, n, times)| ByteEdit::Repeat(at, n, times)),
-    ]
-}
-
-fn apply(sample: &[u8], edits: &[ByteEdit], max: usize) -> Vec<u8> {
-    let mut bytes = sample.to_vec();
-    for edit in edits {
-        let len = bytes.len();
-        match edit {
-            ByteEdit::Flip(at, mask) if len > 0 => bytes[at.index(len)] ^= *mask,
-            ByteEdit::Insert(at, piece) => {
-                let tail = bytes.split_off(at.index(len + 1));
-                bytes.extend_from_slice(piece);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Delete(at, n) if len > 0 => {
-                let start = at.index(len);
-                let tail = bytes.split_off((start + n).min(len));
-                bytes.truncate(start);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Truncate(at) => bytes.truncate(at.index(len + 1)),
-            ByteEdit::Repeat(at, n, times) if len > 0 => {
-                let start = at.index(len);
-                let piece = bytes[start..(start + n).min(len)].repeat(*times);
-                let tail = bytes.split_off(start);
-                bytes.extend_from_slice(&piece);
-                bytes.extend_from_slice(&tail);
-            }
-            _ => {}
-        }
-    }
-    bytes.truncate(max);
-    bytes
-}
-
 /// Arbitrary bytes, and a sample with its bytes edited; at most `max` bytes.
 fn bytes_from(samples: Vec<Vec<u8>>, max: usize) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        1 => vec(any::<u8>(), 0..max.min(4096)),
-        3 => (select(samples), vec(byte_edit(), 1..8))
-            .prop_map(move |(sample, edits)| apply(&sample, &edits, max)),
+        1 => arbitrary_bytes(max.min(4096)),
+        3 => edited_bytes(samples, TOKENS, max),
     ]
 }
 
@@ -274,95 +157,6 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
-/// One edit of a JSON sample, at a node picked among all of them (the whole document too).
-#[derive(Debug, Clone)]
-enum JsonEdit {
-    Replace(Index, String),
-    Remove(Index),
-    /// A node copied over another: a list or an entry twice.
-    Copy(Index, Index),
-}
-
-fn json_edit() -> impl Strategy<Value = JsonEdit> {
-    prop_oneof![
-        3 => (any::<Index>(), fragment()).prop_map(|(at, raw)| JsonEdit::Replace(at, raw)),
-        1 => any::<Index>().prop_map(JsonEdit::Remove),
-        1 => (any::<Index>(), any::<Index>()).prop_map(|(from, to)| JsonEdit::Copy(from, to)),
-    ]
-}
-
-/// The JSON pointer of every node under `value`, itself last.
-fn pointers(value: &Value, at: String, found: &mut Vec<String>) {
-    match value {
-        Value::Object(fields) => {
-            for (key, child) in fields {
-                let key = key.replace('~', "~0").replace('/', "~1");
-                pointers(child, format!("{at}/{key}"), found);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                pointers(child, format!("{at}/{i}"), found);
-            }
-        }
-        _ => {}
-    }
-    found.push(at);
-}
-
-/// A stand-in left where raw JSON goes, swapped for it once the document is written out.
-fn mark(i: usize) -> String {
-    format!("\u{1}fuzz{i}\u{1}")
-}
-
-fn edit_json(sample: &[u8], edits: &[JsonEdit]) -> Vec<u8> {
-    let Ok(mut value) = serde_json::from_slice::<Value>(sample) else {
-        return sample.to_vec();
-    };
-    let mut raw = Vec::new();
-    for edit in edits {
-        let mut all = Vec::new();
-        pointers(&value, String::new(), &mut all);
-        match edit {
-            JsonEdit::Replace(at, fragment) => {
-                if let Some(node) = value.pointer_mut(&all[at.index(all.len())]) {
-                    *node = Value::String(mark(raw.len()));
-                    raw.push(fragment.clone());
-                }
-            }
-            JsonEdit::Remove(at) => {
-                let Some((parent, last)) = all[at.index(all.len())].rsplit_once('/') else {
-                    continue;
-                };
-                match value.pointer_mut(parent) {
-                    Some(Value::Object(fields)) => {
-                        fields.remove(&last.replace("~1", "/").replace("~0", "~"));
-                    }
-                    Some(Value::Array(items)) => {
-                        if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < items.len()) {
-                            items.remove(i);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            JsonEdit::Copy(from, to) => {
-                let copied = value.pointer(&all[from.index(all.len())]).cloned();
-                if let (Some(copied), Some(node)) =
-                    (copied, value.pointer_mut(&all[to.index(all.len())]))
-                {
-                    *node = copied;
-                }
-            }
-        }
-    }
-    let mut text = value.to_string();
-    for (i, fragment) in raw.iter().enumerate() {
-        text = text.replacen(&Value::String(mark(i)).to_string(), fragment, 1);
-    }
-    text.into_bytes()
-}
-
 /// The demo directory: whole, and each province as a document of its own.
 fn directory_samples() -> Vec<DirectoryDocument> {
     let whole: DirectoryDocument = include_str!("../src/demo_directory.json").parse().unwrap();
@@ -390,8 +184,7 @@ fn directory_json() -> impl Strategy<Value = String> {
     let samples = directory_json_samples();
     prop_oneof![
         1 => bytes_from(samples.clone(), 16 * 1024),
-        2 => (select(samples), vec(json_edit(), 1..6))
-            .prop_map(|(sample, edits)| edit_json(&sample, &edits)),
+        2 => edited_json(samples, fragment(), 1),
     ]
     .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -402,7 +195,7 @@ fn directory_json() -> impl Strategy<Value = String> {
 /// The file's JSON form is read, or refused naming where; what is read exports as CSV.
 #[test]
 fn directory_json_is_read_or_refused_naming_where() {
-    check(CASES, directory_json(), |text| {
+    check(SEED, CASES, directory_json(), |text| {
         let read = bounded(move || text.parse::<DirectoryDocument>())?;
         match read {
             Ok(document) => {
@@ -428,7 +221,7 @@ fn directory_csv_is_read_or_refused_and_reads_back_as_written() {
         .iter()
         .map(|d| d.to_csv().unwrap().into_bytes())
         .collect();
-    check(CASES, bytes_from(samples, 16 * 1024), |bytes| {
+    check(SEED, CASES, bytes_from(samples, 16 * 1024), |bytes| {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let read = bounded(move || DirectoryDocument::from_csv(&text))?;
         match read {
@@ -457,7 +250,7 @@ fn frame_origins_are_canonical_or_refused() {
         "https?://(localhost|127\\.0\\.0\\.1|\\[::1\\]|0x7f\\.1|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?/?",
         "https://xn--[a-z0-9-]{0,10}\\.vn",
     ];
-    check(CASES, origins, |input| match frame_origin(&input) {
+    check(SEED, CASES, origins, |input| match frame_origin(&input) {
         Ok(origin) => {
             prop_assert!(
                 origin.starts_with("https://") || origin.starts_with("http://"),
@@ -543,65 +336,71 @@ const ACCEPTED: &[(&str, &str)] = &[
 /// which would lose the whole submission.
 #[test]
 fn evidence_is_kept_stripped_or_refused() {
-    check(CASES, bytes_from(evidence_samples(), 8 * 1024), |upload| {
-        let received = upload.clone();
-        let kept = bounded(move || inspect(received))?;
-        let evidence = match kept {
-            Ok(evidence) => evidence,
-            Err(e) => {
-                prop_assert!(!e.to_string().is_empty());
-                return Ok(());
-            }
-        };
-        prop_assert!(
-            ACCEPTED.contains(&(evidence.content_type, evidence.extension)),
-            "{} {}",
-            evidence.content_type,
-            evidence.extension
-        );
-        prop_assert_eq!(
-            &evidence.original_sha256,
-            &hex::encode(Sha256::digest(&upload))
-        );
-        match evidence.content_type {
-            "image/jpeg" => {
-                if let Ok(stored) = Jpeg::from_bytes(Bytes::from(evidence.bytes)) {
-                    prop_assert!(stored.exif().is_none(), "EXIF kept");
-                    prop_assert!(
-                        stored.segments().iter().all(|s| s.marker() != markers::COM),
-                        "a comment kept"
-                    );
+    check(
+        SEED,
+        CASES,
+        bytes_from(evidence_samples(), 8 * 1024),
+        |upload| {
+            let received = upload.clone();
+            let kept = bounded(move || inspect(received))?;
+            let evidence = match kept {
+                Ok(evidence) => evidence,
+                Err(e) => {
+                    prop_assert!(!e.to_string().is_empty());
+                    return Ok(());
+                }
+            };
+            prop_assert!(
+                ACCEPTED.contains(&(evidence.content_type, evidence.extension)),
+                "{} {}",
+                evidence.content_type,
+                evidence.extension
+            );
+            prop_assert_eq!(
+                &evidence.original_sha256,
+                &hex::encode(Sha256::digest(&upload))
+            );
+            match evidence.content_type {
+                "image/jpeg" => {
+                    if let Ok(stored) = Jpeg::from_bytes(Bytes::from(evidence.bytes)) {
+                        prop_assert!(stored.exif().is_none(), "EXIF kept");
+                        prop_assert!(
+                            stored.segments().iter().all(|s| s.marker() != markers::COM),
+                            "a comment kept"
+                        );
+                    }
+                }
+                "image/png" => {
+                    prop_assert!(evidence.metadata_removed);
+                    if let Ok(stored) = Png::from_bytes(Bytes::from(evidence.bytes)) {
+                        prop_assert!(
+                            stored.chunks().iter().all(|c| !matches!(
+                                &c.kind(),
+                                b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME"
+                            )),
+                            "metadata kept"
+                        );
+                    }
+                }
+                "image/webp" => prop_assert!(evidence.metadata_removed),
+                "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/m4a" | "audio/x-m4a" => {
+                    prop_assert_eq!(evidence.bytes.len(), upload.len(), "media moved");
+                }
+                _ => {
+                    prop_assert!(!evidence.metadata_removed);
+                    prop_assert_eq!(evidence.bytes, upload, "a file changed that is kept as is");
                 }
             }
-            "image/png" => {
-                prop_assert!(evidence.metadata_removed);
-                if let Ok(stored) = Png::from_bytes(Bytes::from(evidence.bytes)) {
-                    prop_assert!(
-                        stored.chunks().iter().all(|c| !matches!(
-                            &c.kind(),
-                            b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME"
-                        )),
-                        "metadata kept"
-                    );
-                }
-            }
-            "image/webp" => prop_assert!(evidence.metadata_removed),
-            "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/m4a" | "audio/x-m4a" => {
-                prop_assert_eq!(evidence.bytes.len(), upload.len(), "media moved");
-            }
-            _ => {
-                prop_assert!(!evidence.metadata_removed);
-                prop_assert_eq!(evidence.bytes, upload, "a file changed that is kept as is");
-            }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 }
 
 /// The form's proof of work takes only a short decimal answer, whatever is posted.
 #[test]
 fn proof_of_work_answers_are_short_decimals() {
     check(
+        SEED,
         CASES,
         (
             ".{0,80}",
@@ -667,7 +466,7 @@ fn directory_import_refuses_a_bad_file_naming_where() {
         demo::load(&started.0).await.unwrap();
         started
     });
-    check(10_000, directory_json(), |text| {
+    check(SEED, CASES, directory_json(), |text| {
         let Ok(document) = text.parse::<DirectoryDocument>() else {
             return Ok(());
         };
@@ -675,7 +474,7 @@ fn directory_import_refuses_a_bad_file_naming_where() {
             .block_on(async {
                 tokio::time::timeout(LIMIT, hotline.import_directory(&document, None)).await
             })
-            .map_err(|_| TestCaseError::fail(format!("no answer within {LIMIT:?}: a hang")))?;
+            .map_err(|_| hang())?;
         if let Err(e) = imported {
             prop_assert!(
                 !matches!(e, CoreError::Internal(_) | CoreError::Unavailable),

@@ -23,38 +23,15 @@ use hotline_domain::platform::AccountName;
 use hotline_domain::routing::Target;
 use hotline_domain::text::{self, Phone};
 use hotline_domain::{CaseNumber, Channel, FollowUpCode, Gazetteer, UnitCode, sms};
+use hotline_fuzzing::{CASES, check};
 use proptest::arbitrary::any;
 use proptest::sample::{Index, select};
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
 use proptest::{prop_assert, prop_assert_eq, prop_oneof};
 use std::collections::HashSet;
 
 /// The seed every property starts from: the same cases on every run and every machine.
 const SEED: u64 = 0x4854_4c4e_444f_4d4e;
-
-fn config() -> Config {
-    Config {
-        cases: 10_000,
-        rng_seed: RngSeed::Fixed(SEED),
-        // The fastest of proptest's generators: cases are many.
-        rng_algorithm: RngAlgorithm::XorShift,
-        // A found case becomes a named test here, not a file beside the tests.
-        failure_persistence: None,
-        // A failure is reported within about a minute, shrunk as far as that allows.
-        max_shrink_iters: 1_000,
-        max_shrink_time: 60_000,
-        ..Config::default()
-    }
-}
-
-/// Runs `test` on 10,000 inputs of `strategy`; a failure names the smallest input found.
-fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
-    let mut runner = TestRunner::new(config());
-    if let Err(failure) = runner.run(&strategy, test) {
-        panic!("{failure}");
-    }
-}
 
 /// Reports as citizens wrote them (the labelled evaluation set).
 fn reports() -> Vec<String> {
@@ -117,7 +94,7 @@ fn typed() -> impl Strategy<Value = String> {
 /// Case numbers and follow-up codes are taken in their one shape, and read back as given.
 #[test]
 fn case_numbers_and_follow_up_codes_are_taken_only_in_their_shape() {
-    check(typed(), |input| {
+    check(SEED, CASES, typed(), |input| {
         if let Some(case) = CaseNumber::parse(&input) {
             prop_assert_eq!(case.as_str(), input.as_str());
             prop_assert!(input.len() <= 4 + 1 + 4 + 1 + 12);
@@ -137,7 +114,7 @@ fn case_numbers_and_follow_up_codes_are_taken_only_in_their_shape() {
 /// form; a published one is Vietnamese, and a refusal says why.
 #[test]
 fn phone_numbers_read_back_as_themselves() {
-    check(typed(), |input| {
+    check(SEED, CASES, typed(), |input| {
         if let Some(phone) = Phone::parse(&input) {
             let e164 = phone.e164();
             prop_assert!(e164.starts_with('+'), "{e164}");
@@ -160,42 +137,47 @@ fn phone_numbers_read_back_as_themselves() {
 /// all be shown.
 #[test]
 fn contact_addresses_are_canonical_or_refused() {
-    check((select(ContactKind::ALL), typed()), |(kind, input)| {
-        match ContactAddress::parse(kind, &input) {
-            Ok(address) => {
-                prop_assert_eq!(address.kind, kind);
-                let written = &address.address;
-                match kind {
-                    ContactKind::Phone => prop_assert!(written.starts_with("+84"), "{written}"),
-                    ContactKind::Email => prop_assert!(written.contains('@'), "{written}"),
-                    _ => prop_assert!(
-                        written.starts_with("https://") || written.starts_with("http://"),
-                        "{written}"
-                    ),
+    check(
+        SEED,
+        CASES,
+        (select(ContactKind::ALL), typed()),
+        |(kind, input)| {
+            match ContactAddress::parse(kind, &input) {
+                Ok(address) => {
+                    prop_assert_eq!(address.kind, kind);
+                    let written = &address.address;
+                    match kind {
+                        ContactKind::Phone => prop_assert!(written.starts_with("+84"), "{written}"),
+                        ContactKind::Email => prop_assert!(written.contains('@'), "{written}"),
+                        _ => prop_assert!(
+                            written.starts_with("https://") || written.starts_with("http://"),
+                            "{written}"
+                        ),
+                    }
+                    prop_assert!(!address.href().is_empty() && !address.display().is_empty());
+                    if kind == ContactKind::Phone {
+                        prop_assert!(address.phone().is_some());
+                    }
                 }
-                prop_assert!(!address.href().is_empty() && !address.display().is_empty());
-                if kind == ContactKind::Phone {
-                    prop_assert!(address.phone().is_some());
-                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
             }
-            Err(e) => prop_assert!(!e.to_string().is_empty()),
-        }
-        if let Err(e) = format!("{kind}:{input}").parse::<ContactAddress>() {
-            prop_assert!(!e.to_string().is_empty());
-        }
-        for candidate in ContactAddress::candidates(&input) {
-            prop_assert!(!candidate.address.is_empty());
-            prop_assert!(!candidate.href().is_empty() && !candidate.display().is_empty());
-        }
-        Ok(())
-    });
+            if let Err(e) = format!("{kind}:{input}").parse::<ContactAddress>() {
+                prop_assert!(!e.to_string().is_empty());
+            }
+            for candidate in ContactAddress::candidates(&input) {
+                prop_assert!(!candidate.address.is_empty());
+                prop_assert!(!candidate.href().is_empty() && !candidate.display().is_empty());
+            }
+            Ok(())
+        },
+    );
 }
 
 /// Notification addresses, account names, unit codes and routing targets: taken in one form
 /// that reads back as itself, or refused with a reason.
 #[test]
 fn codes_and_names_are_taken_in_one_form_or_refused() {
-    check(typed(), |input| {
+    check(SEED, CASES, typed(), |input| {
         for channel in NotifyChannel::ALL {
             match NotifyAddress::parse(channel, &input, "address") {
                 Ok(address) => {
@@ -238,7 +220,7 @@ fn codes_and_names_are_taken_in_one_form_or_refused() {
 /// counts what it hides, and the spans the hints give lie in order within the text.
 #[test]
 fn personal_data_spotting_keeps_every_character() {
-    check(free_text(), |input| {
+    check(SEED, CASES, free_text(), |input| {
         let segments = pii::segments(&input);
         let joined: String = segments
             .iter()
@@ -265,7 +247,7 @@ fn personal_data_spotting_keeps_every_character() {
 /// Cleaning, folding, search words and SMS length take any text.
 #[test]
 fn free_text_is_cleaned_folded_and_counted() {
-    check(free_text(), |input| {
+    check(SEED, CASES, free_text(), |input| {
         let clean = text::clean(&input);
         prop_assert!(
             clean
@@ -299,15 +281,20 @@ fn free_text_is_cleaned_folded_and_counted() {
 fn triage_and_places_read_any_text() {
     let places = Gazetteer::embedded().unwrap();
     let provinces: Vec<u32> = places.provinces().iter().map(|p| p.code).collect();
-    check((free_text(), select(provinces)), |(input, province)| {
-        let (hints, _) = hints::read(&input, &places);
-        prop_assert_eq!(hints.pii, pii_spans(&input));
-        if let Some(code) = hints.province_code {
-            prop_assert!(places.provinces().iter().any(|p| p.code == code));
-        }
-        let _ = places.place_in_text(&input);
-        let _ = places.resolve_province(&input);
-        let _ = places.find_commune(province, &input);
-        Ok(())
-    });
+    check(
+        SEED,
+        CASES,
+        (free_text(), select(provinces)),
+        |(input, province)| {
+            let (hints, _) = hints::read(&input, &places);
+            prop_assert_eq!(hints.pii, pii_spans(&input));
+            if let Some(code) = hints.province_code {
+                prop_assert!(places.provinces().iter().any(|p| p.code == code));
+            }
+            let _ = places.place_in_text(&input);
+            let _ = places.resolve_province(&input);
+            let _ = places.find_commune(province, &input);
+            Ok(())
+        },
+    );
 }

@@ -17,57 +17,26 @@ use axum::body::Body;
 use chrono::{TimeZone, Utc};
 use hotline_core::{Hotline, IntakeConfig, setup};
 use hotline_domain::{Clock, FixedClock, Gazetteer, UnitCode};
+use hotline_fuzzing::{CASES, LIMIT, arbitrary_bytes, check, edited_bytes, hang};
 use hotline_store::Store;
 use hotline_web::extract::{
     BodyError, Form, checked, client_ip, parse_json, require_content_type, url_pairs,
 };
 use hotline_web::{AppState, WebConfig, app};
 use http::{HeaderMap, HeaderValue, Request, StatusCode};
-use proptest::arbitrary::any;
-use proptest::collection::vec;
-use proptest::sample::{Index, select};
+use proptest::sample::select;
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use proptest::{prop_assert, prop_assert_eq, prop_oneof};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 use tower::ServiceExt;
 
 /// The seed every property starts from: the same cases on every run and every machine.
 const SEED: u64 = 0x4854_4c4e_5745_4221;
-/// Longest one request may take before it counts as a hang.
-const LIMIT: Duration = Duration::from_secs(10);
-
-fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(SEED),
-        // The fastest of proptest's generators: cases are many and inputs long.
-        rng_algorithm: RngAlgorithm::XorShift,
-        // A found case becomes a named test here, not a file beside the tests.
-        failure_persistence: None,
-        // A failure is reported within about a minute, shrunk as far as that allows.
-        max_shrink_iters: 1_000,
-        max_shrink_time: 60_000,
-        ..Config::default()
-    }
-}
-
-/// Runs `test` on `cases` inputs of `strategy`; a failure names the smallest input found.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    let mut runner = TestRunner::new(config(cases));
-    if let Err(failure) = runner.run(&strategy, test) {
-        panic!("{failure}");
-    }
-}
 
 /// Pieces that break form, JSON and multipart readers when they land in the wrong place.
 const TOKENS: &[&[u8]] = &[
@@ -104,70 +73,14 @@ const TOKENS: &[&[u8]] = &[
     b"\xc3",
 ];
 
-/// One edit of a sample's bytes, at a place picked in proportion to its length.
-#[derive(Debug, Clone)]
-enum ByteEdit {
-    Flip(Index, u8),
-    Insert(Index, Vec<u8>),
-    Delete(Index, usize),
-    Truncate(Index),
-    /// A piece repeated in place: deep nesting, long runs.
-    Repeat(Index, usize, usize),
-}
-
-fn byte_edit() -> impl Strategy<Value = ByteEdit> {
-    prop_oneof![
-        (any::<Index>(), 1..=u8::MAX).prop_map(|(at, mask)| ByteEdit::Flip(at, mask)),
-        (any::<Index>(), select(TOKENS)).prop_map(|(at, t)| ByteEdit::Insert(at, t.to_vec())),
-        (any::<Index>(), vec(any::<u8>(), 1..16)).prop_map(|(at, b)| ByteEdit::Insert(at, b)),
-        (any::<Index>(), 1..64_usize).prop_map(|(at, n)| ByteEdit::Delete(at, n)),
-        any::<Index>().prop_map(ByteEdit::Truncate),
-        (any::<Index>(), 1..16_usize, 1..64_usize)
-            .prop_map(|(at, n, times)| ByteEdit::Repeat(at, n, times)),
-    ]
-}
-
 /// Longest arbitrary or edited body.
 const MAX_BODY: usize = 8 * 1024;
-
-fn apply(sample: &[u8], edits: &[ByteEdit]) -> Vec<u8> {
-    let mut bytes = sample.to_vec();
-    for edit in edits {
-        let len = bytes.len();
-        match edit {
-            ByteEdit::Flip(at, mask) if len > 0 => bytes[at.index(len)] ^= *mask,
-            ByteEdit::Insert(at, piece) => {
-                let tail = bytes.split_off(at.index(len + 1));
-                bytes.extend_from_slice(piece);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Delete(at, n) if len > 0 => {
-                let start = at.index(len);
-                let tail = bytes.split_off((start + n).min(len));
-                bytes.truncate(start);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Truncate(at) => bytes.truncate(at.index(len + 1)),
-            ByteEdit::Repeat(at, n, times) if len > 0 => {
-                let start = at.index(len);
-                let piece = bytes[start..(start + n).min(len)].repeat(*times);
-                let tail = bytes.split_off(start);
-                bytes.extend_from_slice(&piece);
-                bytes.extend_from_slice(&tail);
-            }
-            _ => {}
-        }
-    }
-    bytes.truncate(MAX_BODY);
-    bytes
-}
 
 /// Arbitrary bytes, and a sample with its bytes edited.
 fn bodies(samples: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        1 => vec(any::<u8>(), 0..2048),
-        3 => (select(samples), vec(byte_edit(), 1..8))
-            .prop_map(|(sample, edits)| apply(&sample, &edits)),
+        1 => arbitrary_bytes(2048),
+        3 => edited_bytes(samples, TOKENS, MAX_BODY),
     ]
 }
 
@@ -199,7 +112,7 @@ const FORM: &[u8] = b"text=C%C3%B3+ng%C6%B0%E1%BB%9Di+%C4%91%C3%A1nh+b%E1%BA%A1c
 /// URL-encoded forms are read whole, or refused for bytes that are not UTF-8; never mangled.
 #[test]
 fn url_encoded_forms_are_read_or_refused() {
-    check(10_000, bodies(vec![FORM.to_vec()]), |body| {
+    check(SEED, CASES, bodies(vec![FORM.to_vec()]), |body| {
         match url_pairs(&body) {
             Ok(pairs) => {
                 let pieces = body.split(|b| *b == b'&').filter(|p| !p.is_empty()).count();
@@ -250,7 +163,7 @@ const JSON: &[u8] = br#"{"text":"C\u00f3 ng\u01b0\u1eddi \u0111\u00e1nh b\u1ea1c
 /// JSON bodies are read, or refused naming the field and what is wrong with it.
 #[test]
 fn json_bodies_are_read_or_refused_naming_the_field() {
-    check(10_000, bodies(vec![JSON.to_vec()]), |body| {
+    check(SEED, CASES, bodies(vec![JSON.to_vec()]), |body| {
         let value = parse_json::<serde_json::Value>(&body);
         match parse_json::<Report>(&body) {
             // What the typed reading took is what the document holds.
@@ -289,7 +202,8 @@ fn json_bodies_are_read_or_refused_naming_the_field() {
 #[test]
 fn content_types_and_forwarded_addresses_are_read_or_ignored() {
     check(
-        10_000,
+        SEED,
+        CASES,
         (
             bodies(vec![
                 b"multipart/form-data; boundary=XYZ".to_vec(),
@@ -437,7 +351,8 @@ fn the_report_form_answers_any_post_with_a_page() {
         (app(state), writer)
     });
     check(
-        10_000,
+        SEED,
+        CASES,
         (select(CONTENT_TYPES), bodies(multipart_samples())),
         |(content_type, body)| {
             let request = Request::post("/gui-tin-bao")
@@ -454,9 +369,7 @@ fn the_report_form_answers_any_post_with_a_page() {
                 .await
             });
             let Ok((status, page)) = answered else {
-                return Err(TestCaseError::fail(format!(
-                    "no answer within {LIMIT:?}: a hang"
-                )));
+                return Err(hang());
             };
             prop_assert!(!status.is_server_error(), "{status}");
             prop_assert!(

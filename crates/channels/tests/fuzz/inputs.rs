@@ -1,10 +1,10 @@
 //! What the parsers are fed: arbitrary bytes, the platforms' samples with bytes edited, and
 //! the JSON samples with values swapped for odd ones.
 
+use hotline_fuzzing::{arbitrary_bytes, edited_bytes, edited_json};
 use proptest::arbitrary::any;
-use proptest::collection::vec;
 use proptest::prop_oneof;
-use proptest::sample::{Index, select};
+use proptest::sample::select;
 use proptest::strategy::Strategy;
 use serde_json::Value;
 
@@ -64,61 +64,6 @@ const TOKENS: &[&[u8]] = &[
     b"\xe2\x80",
     b"\xf0\x9f\x98\x80",
 ];
-
-/// One edit of a sample's bytes, at a place picked in proportion to its length.
-#[derive(Debug, Clone)]
-enum ByteEdit {
-    Flip(Index, u8),
-    Insert(Index, Vec<u8>),
-    Delete(Index, usize),
-    Truncate(Index),
-    /// A piece repeated in place: deep nesting, long runs.
-    Repeat(Index, usize, usize),
-}
-
-fn byte_edit() -> impl Strategy<Value = ByteEdit> {
-    prop_oneof![
-        (any::<Index>(), 1..=u8::MAX).prop_map(|(at, mask)| ByteEdit::Flip(at, mask)),
-        (any::<Index>(), select(TOKENS)).prop_map(|(at, t)| ByteEdit::Insert(at, t.to_vec())),
-        (any::<Index>(), vec(any::<u8>(), 1..16)).prop_map(|(at, b)| ByteEdit::Insert(at, b)),
-        (any::<Index>(), 1..64_usize).prop_map(|(at, n)| ByteEdit::Delete(at, n)),
-        any::<Index>().prop_map(ByteEdit::Truncate),
-        (any::<Index>(), 1..16_usize, 1..64_usize)
-            .prop_map(|(at, n, times)| ByteEdit::Repeat(at, n, times)),
-    ]
-}
-
-fn apply(sample: &[u8], edits: &[ByteEdit]) -> Vec<u8> {
-    let mut bytes = sample.to_vec();
-    for edit in edits {
-        let len = bytes.len();
-        match edit {
-            ByteEdit::Flip(at, mask) if len > 0 => bytes[at.index(len)] ^= *mask,
-            ByteEdit::Insert(at, piece) => {
-                let tail = bytes.split_off(at.index(len + 1));
-                bytes.extend_from_slice(piece);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Delete(at, n) if len > 0 => {
-                let start = at.index(len);
-                let tail = bytes.split_off((start + n).min(len));
-                bytes.truncate(start);
-                bytes.extend_from_slice(&tail);
-            }
-            ByteEdit::Truncate(at) => bytes.truncate(at.index(len + 1)),
-            ByteEdit::Repeat(at, n, times) if len > 0 => {
-                let start = at.index(len);
-                let piece = bytes[start..(start + n).min(len)].repeat(*times);
-                let tail = bytes.split_off(start);
-                bytes.extend_from_slice(&piece);
-                bytes.extend_from_slice(&tail);
-            }
-            _ => {}
-        }
-    }
-    bytes.truncate(MAX_BODY);
-    bytes
-}
 
 /// Raw JSON put where a value was: numbers no double holds, strings that are not Unicode,
 /// wrong types, and the words the parsers look for, in places they do not expect them.
@@ -192,103 +137,13 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
-/// One edit of a JSON sample, at a node picked among all of them (the whole document too).
-#[derive(Debug, Clone)]
-enum JsonEdit {
-    Replace(Index, String),
-    Remove(Index),
-}
-
-fn json_edit() -> impl Strategy<Value = JsonEdit> {
-    prop_oneof![
-        3 => (any::<Index>(), fragment()).prop_map(|(at, raw)| JsonEdit::Replace(at, raw)),
-        1 => any::<Index>().prop_map(JsonEdit::Remove),
-    ]
-}
-
-/// The JSON pointer of every node under `value`, itself last.
-fn pointers(value: &Value, at: String, found: &mut Vec<String>) {
-    match value {
-        Value::Object(fields) => {
-            for (key, child) in fields {
-                let key = key.replace('~', "~0").replace('/', "~1");
-                pointers(child, format!("{at}/{key}"), found);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                pointers(child, format!("{at}/{i}"), found);
-            }
-        }
-        _ => {}
-    }
-    found.push(at);
-}
-
-/// A stand-in left where raw JSON goes, swapped for it once the document is written out.
-fn mark(i: usize) -> String {
-    format!("\u{1}fuzz{i}\u{1}")
-}
-
-fn edit_json(sample: &[u8], edits: &[JsonEdit]) -> Vec<u8> {
-    let Ok(mut value) = serde_json::from_slice::<Value>(sample) else {
-        return sample.to_vec();
-    };
-    let mut raw = Vec::new();
-    for edit in edits {
-        let mut all = Vec::new();
-        pointers(&value, String::new(), &mut all);
-        match edit {
-            JsonEdit::Replace(at, fragment) => {
-                if let Some(node) = value.pointer_mut(&all[at.index(all.len())]) {
-                    *node = Value::String(mark(raw.len()));
-                    raw.push(fragment.clone());
-                }
-            }
-            JsonEdit::Remove(at) => {
-                let Some((parent, last)) = all[at.index(all.len())].rsplit_once('/') else {
-                    continue;
-                };
-                match value.pointer_mut(parent) {
-                    Some(Value::Object(fields)) => {
-                        fields.remove(&last.replace("~1", "/").replace("~0", "~"));
-                    }
-                    Some(Value::Array(items)) => {
-                        if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < items.len()) {
-                            items.remove(i);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    let mut text = value.to_string();
-    for (i, fragment) in raw.iter().enumerate() {
-        text = text.replacen(&Value::String(mark(i)).to_string(), fragment, 1);
-    }
-    text.into_bytes()
-}
-
 /// Arbitrary bytes, a sample with its bytes edited, and (for JSON samples) a sample with its
 /// values edited.
 pub fn bodies(samples: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
-    let json: Vec<Vec<u8>> = samples
-        .iter()
-        .filter(|s| serde_json::from_slice::<Value>(s).is_ok())
-        .cloned()
-        .collect();
-    let json = if json.is_empty() {
-        vec![b"{}".to_vec()]
-    } else {
-        json
-    };
     prop_oneof![
-        1 => vec(any::<u8>(), 0..MAX_BODY),
-        3 => (select(samples), vec(byte_edit(), 1..8))
-            .prop_map(|(sample, edits)| apply(&sample, &edits)),
-        3 => (select(json), vec(json_edit(), 1..6))
-            .prop_map(|(sample, edits)| edit_json(&sample, &edits)),
+        1 => arbitrary_bytes(MAX_BODY),
+        3 => edited_bytes(samples.clone(), TOKENS, MAX_BODY),
+        3 => edited_json(samples, fragment(), 0),
     ]
 }
 

@@ -4,12 +4,13 @@ use crate::inputs::{
     all_samples, bodies, cti_samples, email_samples, meta_samples, sms_samples, telegram_samples,
     tiktok_samples, x_samples, zalo_samples,
 };
-use crate::{bounded, check, received};
+use crate::{SEED, received};
 use hotline_channels::{
     Unreadable, cti, email, meta, platforms, sms_gate, telegram, tiktok, x, zalo,
 };
 use hotline_domain::Channel;
 use hotline_domain::inbound::{CallStep, InboundEvent};
+use hotline_fuzzing::{CASES, bounded, check};
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;
 use proptest::{prop_assert, prop_assert_eq};
@@ -104,14 +105,14 @@ fn taken_apart(
 
 #[test]
 fn cti_events_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(cti_samples()), |body| {
+    check(SEED, CASES, bodies(cti_samples()), |body| {
         taken_apart(Channel::Phone, &bounded(move || cti::parse(&body))?)
     });
 }
 
 #[test]
 fn mail_is_taken_apart_or_refused_with_a_reason() {
-    check(bodies(email_samples()), |raw| {
+    check(SEED, CASES, bodies(email_samples()), |raw| {
         let result = bounded(move || email::parse(&raw, received()))?;
         taken_apart(Channel::Email, &result)
     });
@@ -128,6 +129,8 @@ fn meta_deliveries_are_taken_apart_or_refused_with_a_reason() {
         Channel::Web,
     ];
     check(
+        SEED,
+        CASES,
         (select(channels), bodies(meta_samples())),
         |(channel, body)| {
             let result = bounded(move || meta::parse(channel, &body, received()))?;
@@ -138,7 +141,7 @@ fn meta_deliveries_are_taken_apart_or_refused_with_a_reason() {
 
 #[test]
 fn sms_gateway_deliveries_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(sms_samples()), |body| {
+    check(SEED, CASES, bodies(sms_samples()), |body| {
         let result = bounded(move || sms_gate::parse(&body, received()))?;
         taken_apart(Channel::Sms, &result)
     });
@@ -146,7 +149,7 @@ fn sms_gateway_deliveries_are_taken_apart_or_refused_with_a_reason() {
 
 #[test]
 fn telegram_updates_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(telegram_samples()), |body| {
+    check(SEED, CASES, bodies(telegram_samples()), |body| {
         let result = bounded(move || telegram::parse(&body, received()))?;
         taken_apart(Channel::Telegram, &result)
     });
@@ -154,7 +157,7 @@ fn telegram_updates_are_taken_apart_or_refused_with_a_reason() {
 
 #[test]
 fn tiktok_deliveries_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(tiktok_samples()), |body| {
+    check(SEED, CASES, bodies(tiktok_samples()), |body| {
         let result = bounded(move || tiktok::parse(&body, received()))?;
         taken_apart(Channel::Tiktok, &result)
     });
@@ -162,7 +165,7 @@ fn tiktok_deliveries_are_taken_apart_or_refused_with_a_reason() {
 
 #[test]
 fn x_deliveries_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(x_samples()), |body| {
+    check(SEED, CASES, bodies(x_samples()), |body| {
         let result = bounded(move || x::parse(&body, received()))?;
         taken_apart(Channel::X, &result)
     });
@@ -170,7 +173,7 @@ fn x_deliveries_are_taken_apart_or_refused_with_a_reason() {
 
 #[test]
 fn zalo_deliveries_are_taken_apart_or_refused_with_a_reason() {
-    check(bodies(zalo_samples()), |body| {
+    check(SEED, CASES, bodies(zalo_samples()), |body| {
         let result = bounded(move || zalo::parse(&body, received()))?;
         taken_apart(Channel::Zalo, &result)
     });
@@ -181,6 +184,8 @@ fn zalo_deliveries_are_taken_apart_or_refused_with_a_reason() {
 #[test]
 fn any_delivery_to_any_platform_is_taken_apart_or_refused_with_a_reason() {
     check(
+        SEED,
+        CASES,
         (select(Channel::ALL), bodies(all_samples())),
         |(channel, body)| {
             let result = bounded(move || platforms::parse(channel, &body, received()))?;

@@ -1,11 +1,12 @@
 //! Signatures, handshakes and links: header values and query strings from anyone.
 
 use crate::inputs::{all_samples, sms_samples};
-use crate::{NOW, bounded, check, received};
+use crate::{NOW, SEED, received};
 use hmac::{Hmac, Mac};
 use hotline_channels::platforms::{self, DeliveryHeaders};
 use hotline_channels::{Refusal, meta, sms_gate, telegram, tiktok, x, zalo};
 use hotline_domain::Channel;
+use hotline_fuzzing::{CASES, bounded, check};
 use proptest::arbitrary::any;
 use proptest::collection::vec;
 use proptest::sample::select;
@@ -70,6 +71,8 @@ fn signed_bodies(samples: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
 #[test]
 fn made_up_signatures_are_refused_with_a_reason() {
     check(
+        SEED,
+        CASES,
         (header(), header(), signed_bodies(all_samples())),
         |(signature, timestamp, body)| {
             let now = received();
@@ -145,6 +148,8 @@ fn signed_time() -> impl Strategy<Value = String> {
 #[test]
 fn correctly_signed_deliveries_are_fresh_only_within_the_window() {
     check(
+        SEED,
+        CASES,
         (signed_time(), signed_bodies(sms_samples())),
         |(timestamp, body)| {
             let now = received();
@@ -222,6 +227,8 @@ fn a_correctly_signed_time_at_the_end_of_the_range_is_stale() {
 #[test]
 fn x_signs_only_tokens_of_its_shape() {
     check(
+        SEED,
+        CASES,
         prop_oneof![".{0,300}", "[A-Za-z0-9_=+/-]{0,300}", "[ -~]{0,40}"],
         |token| {
             let shaped = !token.is_empty()
@@ -258,6 +265,8 @@ fn meta_echoes_a_challenge_only_to_the_right_token() {
         ]
     };
     check(
+        SEED,
+        CASES,
         (words(), words(), proptest::option::of(".{0,300}")),
         |(mode, token, challenge)| {
             let answer = meta::handshake(
@@ -302,6 +311,8 @@ fn meta_echoes_a_challenge_only_to_the_right_token() {
 fn media_links_are_the_platforms_own() {
     let hosts = "(ton\\.x\\.com|ton\\.twitter\\.com|pbs\\.twimg\\.com|[a-z]{0,6}\\.?zdn\\.vn|dl\\.zadn\\.vn|evil\\.com|zdn\\.vn\\.evil\\.com)";
     check(
+        SEED,
+        CASES,
         prop_oneof![
             string_regex(".{0,100}").unwrap(),
             string_regex(&format!(

@@ -363,17 +363,19 @@ async fn write_with_retry(
             // Whatever went wrong with the queued words riding along must not cost the
             // reports their commit: again without them. Not when the commit's outcome is
             // unknown: the reports may be in, and a second write would double them.
-            Err(e) if queued_words > 0 && !matches!(e, StoreError::Indeterminate(_)) => {
+            Err(e)
+                if queued_words > 0
+                    && !matches!(e, StoreError::Indeterminate(_) | StoreError::Full(_)) =>
+            {
                 tracing::warn!(error = %e, "intake batch failed with queued words; retrying without");
                 queued_words = 0;
             }
             // A blip of a database server is retried; a store known to be away (see
-            // `arrivals`) is not waited for again, nor an embedded file still locked by another
-            // process after the busy timeout: their submitters are told to try later.
+            // `arrivals`) is not waited for again. An embedded file locked by another process
+            // past the busy timeout is tried once more (our own commands hold the lock
+            // briefly), not for the length of a backup: the submitters are told to try later.
             Err(StoreError::Unavailable(e))
-                if attempt + 1 < BATCH_ATTEMPTS
-                    && !store_away.load(Ordering::Acquire)
-                    && store.backend() != "sqlite" =>
+                if attempt + 1 < attempts_for(store) && !store_away.load(Ordering::Acquire) =>
             {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "store unavailable; retrying intake batch");
@@ -388,6 +390,15 @@ async fn write_with_retry(
                 return Err(e);
             }
         }
+    }
+}
+
+/// How many times a batch is tried when its store is unavailable.
+fn attempts_for(store: &dyn Store) -> u32 {
+    if store.backend() == "sqlite" {
+        2
+    } else {
+        BATCH_ATTEMPTS
     }
 }
 

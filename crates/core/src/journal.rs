@@ -173,6 +173,7 @@ pub(crate) fn spawn_take_apart_writer(store: Arc<dyn Store>) -> (TakeApartHandle
                 let (writes, replies): (Vec<TakeApartWrite>, Vec<_>) = batch.into_iter().unzip();
                 match store.take_apart_writes(&writes).await {
                     Ok(ids) => {
+                        crate::say_store_writable();
                         for (reply, id) in replies.into_iter().zip(ids) {
                             let _ = reply.send(Ok(id));
                         }

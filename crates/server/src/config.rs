@@ -48,6 +48,9 @@ pub struct Config {
     pub request_queue_wait_ms: u64,
     /// Connections open at once (raised to what the process may open, less a reserve).
     pub max_connections: usize,
+    /// Connections open at once from one client address; 0 for no limit of its own. Behind
+    /// a reverse proxy every connection comes from the proxy: raise it or set 0 there.
+    pub max_connections_per_address: usize,
     /// Longest a request's head may take to arrive, and an idle connection may stay open.
     pub header_read_timeout_secs: u64,
     /// Longest a request body may pause before the request is answered 408.
@@ -181,6 +184,7 @@ const KEYS: &[&str] = &[
     "staff_requests_in_flight",
     "request_queue_wait_ms",
     "max_connections",
+    "max_connections_per_address",
     "header_read_timeout_secs",
     "body_read_timeout_secs",
     "public_submissions_per_minute",
@@ -236,6 +240,7 @@ impl Default for Config {
             staff_requests_in_flight: web.lanes.staff.in_flight,
             request_queue_wait_ms: u64::try_from(web.lanes.wait.as_millis()).unwrap_or(u64::MAX),
             max_connections: 4096,
+            max_connections_per_address: 256,
             header_read_timeout_secs: 10,
             body_read_timeout_secs: web.body_read_timeout.as_secs(),
             public_submissions_per_minute: web.public_submissions_per_minute,
@@ -298,6 +303,10 @@ impl std::fmt::Debug for Config {
             .field("staff_requests_in_flight", &self.staff_requests_in_flight)
             .field("request_queue_wait_ms", &self.request_queue_wait_ms)
             .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_address",
+                &self.max_connections_per_address,
+            )
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field(
@@ -598,6 +607,7 @@ impl Config {
     pub fn connection_limits(&self) -> crate::listen::ConnectionLimits {
         crate::listen::ConnectionLimits {
             max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
             header_read_timeout: std::time::Duration::from_secs(
                 self.header_read_timeout_secs.max(1),
             ),

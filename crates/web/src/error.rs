@@ -238,7 +238,14 @@ const STATE_REASONS: &[&str] = &[
 /// the document, but naming what does not exist or does not fit (an unknown unit, a commune
 /// outside the province, a phone number that is no number), which no schema can state.
 fn refusal_status(fields: &[FieldError]) -> StatusCode {
-    if fields.iter().any(|f| CONTRACT_REASONS.contains(&f.code)) {
+    // A reveal's missing or short reason has answered 400 naming `reason` since it was
+    // required (issue 25): scripts rely on it.
+    let reason_missing =
+        |f: &FieldError| f.field == "reason" && matches!(f.code, "required" | "too_short");
+    if fields
+        .iter()
+        .any(|f| CONTRACT_REASONS.contains(&f.code) || reason_missing(f))
+    {
         StatusCode::BAD_REQUEST
     } else if !fields.is_empty() && fields.iter().all(|f| STATE_REASONS.contains(&f.code)) {
         StatusCode::CONFLICT
@@ -392,6 +399,13 @@ impl IntoResponse for PageError {
 /// nothing more.
 #[derive(Debug)]
 pub struct HookRefusal(StatusCode);
+
+impl HookRefusal {
+    /// A refusal with this status (a body too large, unreadable).
+    pub fn status(status: StatusCode) -> Self {
+        Self(status)
+    }
+}
 
 impl From<CoreError> for HookRefusal {
     fn from(error: CoreError) -> Self {

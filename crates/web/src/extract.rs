@@ -174,12 +174,12 @@ pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, BodyError
     })
 }
 
-/// Whether reading a body failed because it stopped arriving (the body timeout's error is
-/// somewhere in the chain of causes).
+/// Whether reading a body failed because it stopped arriving or came too slowly (the body
+/// timeout's or the pace's error is somewhere in the chain of causes).
 pub fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
     while let Some(error) = cause {
-        if error.is::<tower_http::timeout::TimeoutError>() {
+        if error.is::<tower_http::timeout::TimeoutError>() || error.is::<crate::lanes::TooSlow>() {
             return true;
         }
         cause = error.source();

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::error::HookRefusal;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -39,13 +40,27 @@ pub async fn handshake(
     })
 }
 
+/// A delivery's body as it arrived. One that stopped arriving or came too slowly is answered
+/// 503, which platforms deliver again after; axum's 400 would read as a delivery refused for
+/// good.
+fn delivered(body: Result<Bytes, BytesRejection>) -> Result<Bytes, HookRefusal> {
+    body.map_err(|rejection| {
+        if crate::extract::timed_out(&rejection) {
+            HookRefusal::from(hotline_core::CoreError::Unavailable)
+        } else {
+            HookRefusal::status(rejection.status())
+        }
+    })
+}
+
 /// A delivery: verified on its raw bytes, journalled, then acknowledged.
 pub async fn delivery(
     State(state): State<AppState>,
     Path((platform, account)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, HookRefusal> {
+    let body = delivered(body)?;
     let headers = DeliveryHeaders::from_lookup(|name| {
         headers
             .get(name)
@@ -70,8 +85,9 @@ pub async fn delivery(
 pub async fn cti_delivery(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, HookRefusal> {
+    let body = delivered(body)?;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

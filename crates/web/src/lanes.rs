@@ -36,8 +36,11 @@ impl Lane {
         }
     }
 
-    /// The lane a request takes its turn in; `None` for what never waits: health checks, the
-    /// static files, and an open inbox's wait for news (it holds nothing while it waits).
+    /// The lane a request takes its turn in, by where it goes; `None` for what never waits:
+    /// health checks, the static files, and an open inbox's wait for news (it holds nothing
+    /// while it waits). A request that asks for the staff lane gets it only once its session
+    /// or token is found good (`middleware::shed_load`): anyone can send a cookie or an
+    /// `Authorization` header.
     pub fn of(request: &Request) -> Option<Lane> {
         let path = request.uri().path();
         if matches!(path, "/healthz" | "/readyz" | "/console/inbox/updates")
@@ -46,12 +49,10 @@ impl Lane {
             None
         } else if path.starts_with("/hooks/") {
             Some(Lane::Hooks)
-        } else if path == "/console" || path.starts_with("/console/") {
-            Some(Lane::Staff)
-        } else if path.starts_with("/api/") && request.headers().contains_key(header::AUTHORIZATION)
+        } else if path == "/console"
+            || path.starts_with("/console/")
+            || (path.starts_with("/api/") && request.headers().contains_key(header::AUTHORIZATION))
         {
-            // A token that is not valid is refused at once, in this lane: a flood of forged ones
-            // costs the staff lane little and the public one nothing.
             Some(Lane::Staff)
         } else {
             Some(Lane::Public)
@@ -106,10 +107,116 @@ struct LaneState {
 impl LaneState {
     fn new(limit: LaneLimit) -> Self {
         Self {
-            turns: Arc::new(Semaphore::new(limit.in_flight.max(1))),
+            turns: Arc::new(Semaphore::new(
+                limit.in_flight.clamp(1, Semaphore::MAX_PERMITS),
+            )),
             waiting: AtomicUsize::new(0),
             max_waiting: limit.waiting,
         }
+    }
+}
+
+/// A place in a lane's queue, given up however the wait ends: a client that hangs up while
+/// it waits (its request dropped mid-wait) must not keep the place for ever.
+struct Waiting<'a> {
+    queue: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> Waiting<'a> {
+    fn join(queue: &'a AtomicUsize) -> Self {
+        let ahead = queue.fetch_add(1, Ordering::AcqRel);
+        Self { queue, ahead }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.queue.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The slowest a request body may arrive on average once its first `BODY_GRACE` is over: a
+/// client trickling a byte now and then, each within the idle timeout, would otherwise hold
+/// its lane's turn for as long as it likes. A photo from a phone on a poor connection still
+/// arrives many times faster.
+const MIN_BODY_BYTES_PER_SEC: u64 = 4 * 1024;
+const BODY_GRACE: Duration = Duration::from_secs(30);
+
+/// A request body that fails (as too slow) once it falls behind `MIN_BODY_BYTES_PER_SEC`.
+pub struct PacedBody {
+    inner: axum::body::Body,
+    started: tokio::time::Instant,
+    received: u64,
+    behind: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+/// Why a paced body failed: it fell behind the slowest pace allowed.
+#[derive(Debug)]
+pub struct TooSlow;
+
+impl std::fmt::Display for TooSlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body arrived too slowly")
+    }
+}
+
+impl std::error::Error for TooSlow {}
+
+impl PacedBody {
+    pub fn new(inner: axum::body::Body) -> Self {
+        let started = tokio::time::Instant::now();
+        Self {
+            inner,
+            started,
+            received: 0,
+            behind: Box::pin(tokio::time::sleep_until(started + BODY_GRACE)),
+        }
+    }
+
+    /// When what has arrived stops being enough.
+    fn falls_behind_at(&self) -> tokio::time::Instant {
+        self.started + BODY_GRACE + Duration::from_secs(self.received / MIN_BODY_BYTES_PER_SEC)
+    }
+}
+
+impl http_body::Body for PacedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.received = this
+                        .received
+                        .saturating_add(u64::try_from(data.len()).unwrap_or(u64::MAX));
+                    let at = this.falls_behind_at();
+                    this.behind.as_mut().reset(at);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => match this.behind.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(TooSlow)))),
+                Poll::Pending => Poll::Pending,
+            },
+            done => done,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -151,12 +258,12 @@ impl Lanes {
         if let Ok(turn) = state.turns.clone().try_acquire_owned() {
             return Some(Turn { _turn: turn });
         }
-        if state.waiting.fetch_add(1, Ordering::AcqRel) >= state.max_waiting {
-            state.waiting.fetch_sub(1, Ordering::AcqRel);
+        let waiting = Waiting::join(&state.waiting);
+        if waiting.ahead >= state.max_waiting {
             return None;
         }
         let turn = tokio::time::timeout(self.wait, state.turns.clone().acquire_owned()).await;
-        state.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(waiting);
         match turn {
             Ok(Ok(turn)) => Some(Turn { _turn: turn }),
             _ => None,
@@ -231,6 +338,49 @@ mod tests {
         assert!(lanes.enter(Lane::Staff).await.is_some());
         drop(first);
         assert!(waiting.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_client_that_hangs_up_while_waiting_gives_its_place_back() {
+        let lanes = Lanes::new(&LaneConfig {
+            staff: LaneLimit {
+                in_flight: 1,
+                waiting: 1,
+            },
+            wait: Duration::from_secs(30),
+            ..LaneConfig::default()
+        });
+        let held = lanes.enter(Lane::Staff).await.unwrap();
+        // A waiting request dropped (its client gone) before its turn came.
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(50), lanes.enter(Lane::Staff)).await;
+        assert!(gave_up.is_err());
+        assert_eq!(lanes.state(Lane::Staff).waiting.load(Ordering::Acquire), 0);
+        drop(held);
+        assert!(lanes.enter(Lane::Staff).await.is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_falls_behind_the_slowest_pace_fails() {
+        let (sender, receiver) =
+            tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+        let body = axum::body::Body::from_stream(tokio_stream_of(receiver));
+        let paced = axum::body::Body::new(PacedBody::new(body));
+        let reader = tokio::spawn(async move { axum::body::to_bytes(paced, usize::MAX).await });
+        // A byte every 20 seconds: each within the idle timeout, far below the pace.
+        for _ in 0..3 {
+            let _ = sender.send(Ok(bytes::Bytes::from_static(b"x"))).await;
+            tokio::time::sleep(Duration::from_secs(20)).await;
+        }
+        let failed = reader.await.unwrap().unwrap_err();
+        assert!(crate::extract::timed_out(&failed), "{failed}");
+    }
+
+    /// The chunks sent on `receiver`, as a stream.
+    fn tokio_stream_of<T>(
+        mut receiver: tokio::sync::mpsc::Receiver<T>,
+    ) -> impl futures_util::Stream<Item = T> {
+        futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::{Ctx, session_token};
 use crate::i18n::Lang;
-use crate::lanes::{Lane, RETRY_BUSY_SECS};
+use crate::lanes::{Lane, PacedBody, RETRY_BUSY_SECS};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -79,9 +79,17 @@ pub async fn readiness(State(state): State<AppState>, request: Request, next: Ne
 /// when the lane is full: a page in the reader's language (with 113 for emergencies) for
 /// people, a problem document for the API, a bare status for platforms.
 pub async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(lane) = Lane::of(&request) else {
+    let Some(asked) = Lane::of(&request) else {
         return next.run(request).await;
     };
+    // The staff lane is for staff: a session or token that is not good waits with the public.
+    let lane = if asked == Lane::Staff && !staff_credentials(&state, request.headers()).await {
+        Lane::Public
+    } else {
+        asked
+    };
+    // A turn is held while the body arrives: a body too slow fails rather than hold it.
+    let request = request.map(|body| axum::body::Body::new(PacedBody::new(body)));
     if let Some(turn) = state.lanes.enter(lane).await {
         let response = next.run(request).await;
         drop(turn);
@@ -110,6 +118,20 @@ pub async fn shed_load(State(state): State<AppState>, request: Request, next: Ne
             ..PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-busy")
         }
         .into_response()
+    }
+}
+
+/// Whether the request carries a good staff token or a complete staff session (an indexed
+/// read; a session is marked used at most once a minute).
+async fn staff_credentials(state: &AppState, headers: &http::HeaderMap) -> bool {
+    if let Some(token) = crate::api::bearer(headers) {
+        return state.hotline.api_actor(token).await.is_ok();
+    }
+    let jar = CookieJar::from_headers(headers);
+    let token = session_token(&jar, state).map(str::to_owned);
+    match token {
+        Some(token) => state.hotline.session(&token).await.is_ok(),
+        None => false,
     }
 }
 

@@ -205,7 +205,7 @@ async fn staff_api(backend: Backend) {
     assert_eq!(status, 403, "a phone-number search needs clearance");
     let (status, problem) = api.get(Some(&qn), "/api/v1/search?q=0912345678").await;
     assert_eq!(
-        status, 422,
+        status, 400,
         "a phone-number search is a reveal, with a reason"
     );
     assert_eq!(problem["errors"][0]["field"], "reason");

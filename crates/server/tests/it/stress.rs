@@ -96,17 +96,50 @@ async fn a_full_public_lane_turns_citizens_away_while_staff_and_health_checks_an
     let problem: serde_json::Value = api.json().await.unwrap();
     assert_eq!(problem["status"], 503);
 
-    // The health checks and the console have lanes of their own.
-    assert_eq!(
-        client
-            .get(server.url("/readyz"))
+    // A forged token or session does not lead into the staff lane: it waits with the public.
+    let forged = reqwest::Client::new()
+        .get(server.url("/api/v1/reports"))
+        .bearer_auth("forged-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 503);
+    let forged_session = reqwest::Client::new()
+        .get(server.url("/console"))
+        .header("cookie", "hotline_session=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_session.status(), 503);
+
+    // The health checks take no turn; staff holding a token, or signed in before the flood,
+    // have a lane of their own.
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let token = data.token("qn.trucban").await;
+    let listed = reqwest::Client::new()
+        .get(server.url("/api/v1/reports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200, "a staff token is served");
+    drop(holders);
+    sign_in(&client, &server, "qn.trucban").await;
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        holders.push(stalled(&server, &stalled_submission(&server)).await);
+    }
+    eventually("the public lane is full again", async || {
+        browser()
+            .get(server.url("/gui-tin-bao"))
             .send()
             .await
             .unwrap()
-            .status(),
-        200
-    );
-    sign_in(&client, &server, "qn.trucban").await;
+            .status()
+            == 503
+    })
+    .await;
     let inbox = page(&client, server.url("/console")).await;
     assert!(inbox.contains("<table"), "the inbox answers: {inbox}");
     let metrics = client
@@ -131,7 +164,6 @@ async fn a_full_public_lane_turns_citizens_away_while_staff_and_health_checks_an
             == 201
     })
     .await;
-    let token = data.token("qn.trucban").await;
     let listed = api_list(&server.base, "/api/v1/reports", &token).await;
     let summaries: Vec<&str> = listed["items"]
         .as_array()
@@ -154,9 +186,12 @@ async fn clients_too_slow_with_their_request_are_cut_off() {
     })
     .await;
 
-    // Slowloris: half a head, then nothing; and a connection that never asks anything.
+    // Slowloris: half a head, then nothing; a connection that never asks anything; one that
+    // opens as HTTP/2 would and goes quiet.
     let mut half_head = stalled(&server, "GET /gui-tin-bao HTTP/1.1\r\nHost: x\r\n").await;
     let mut silent = stalled(&server, "").await;
+    let mut preface = stalled(&server, "PRI * HTTP/2.0\r\n").await;
+    assert!(!read_to_close(&mut preface).await.contains(" 200 "));
     let answer = read_to_close(&mut half_head).await;
     assert!(
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
@@ -189,6 +224,37 @@ async fn clients_too_slow_with_their_request_are_cut_off() {
         submit(&server, "Có người bán hàng cấm.").await.status(),
         201
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    let server = Server::start(hotline_server::config::Config {
+        max_connections_per_address: 3,
+        // Long enough that only the ceiling can close the fourth connection below.
+        header_read_timeout_secs: 600,
+        ..data.config()
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(stalled(&server, "GET / HTTP/1.1\r\n").await);
+    }
+    let mut fourth = stalled(&server, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(
+        read_to_close(&mut fourth).await.is_empty(),
+        "closed unanswered"
+    );
+    drop(held);
+    eventually("the address is served again", async || {
+        reqwest::Client::new()
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .is_ok_and(|answer| answer.status() == 200)
+    })
+    .await;
     server.stop().await;
 }
 

@@ -217,11 +217,13 @@ pub struct CreateStep {
     pub action: hotline_domain::workflow::Action,
     /// For a decision: its number, date (`YYYY-MM-DD`) and signer.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub number: String,
     #[serde(default)]
     #[schema(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub decided_on: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub signer: String,
     /// The grounds of a decision, or what was done; 10 to 4,000 characters.
     #[schema(

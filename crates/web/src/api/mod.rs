@@ -26,7 +26,7 @@ use hotline_core::{Actor, CoreError};
 use http::{HeaderMap, StatusCode, header};
 use utoipa::OpenApi;
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -137,7 +137,7 @@ impl utoipa::Modify for CommonAnswers {
                 if names_record {
                     answers.push(("404", "No such record within the caller's scope"));
                 }
-                if takes_body || names_record {
+                if takes_query || takes_body || names_record {
                     answers.push((
                         "409",
                         "Not possible in the record's present state (a step out of turn, sent already, changed meanwhile); `errors` names why",

@@ -56,6 +56,8 @@ pub(super) async fn overload(connections: usize, seconds: u64) -> anyhow::Result
         public_submissions_per_minute: 0,
         public_submissions_global_per_minute: 0,
         unproven_submissions_per_hour: 0,
+        // A crowd of phones, each its own address; here they all come from loopback.
+        max_connections_per_address: 0,
         ..Default::default()
     };
     let service = hotline_server::Service::open(&config).await?;

@@ -723,6 +723,7 @@ fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
             account: String::new(),
             platform_message_id: None,
             received_at: now,
+            sent_at: None,
             unit: UnitCode::commune(22, 6688),
             case_prefix: "QN".into(),
             case_year: vietnam_year(now),

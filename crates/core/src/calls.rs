@@ -191,6 +191,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::CallRecorded,
             via: Some((Channel::Phone, account.name.as_str(), &key)),
+            sent_at: None,
         };
         match self.add_message(&detail, added, None).await {
             Ok(_) | Err(CoreError::Conflict(_)) => Ok(()),
@@ -375,6 +376,7 @@ impl Hotline {
             evidence,
             event: ReportEvent::CallContentRecorded,
             via: None,
+            sent_at: None,
         };
         self.audited(
             Some(actor.0.id),

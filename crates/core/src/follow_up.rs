@@ -26,6 +26,8 @@ pub(crate) struct Added<'a> {
     /// Where an inbound message came from, when not the follow-up page: channel, account and
     /// the platform's id of the message.
     pub(crate) via: Option<(Channel, &'a str, &'a str)>,
+    /// When the citizen sent it, as their platform says.
+    pub(crate) sent_at: Option<DateTime<Utc>>,
 }
 
 /// What a reporter sees of their report.
@@ -121,7 +123,7 @@ impl Hotline {
             messages.push(FollowUpMessage {
                 direction: message.direction,
                 text,
-                at: message.created_at,
+                at: message.at(),
             });
         }
         Ok(FollowUpView {
@@ -152,6 +154,7 @@ impl Hotline {
             evidence,
             event: ReportEvent::ReporterAdded,
             via: None,
+            sent_at: None,
         };
         self.add_message(&detail, added, None).await.map(|_| ())
     }
@@ -204,7 +207,7 @@ impl Hotline {
         let (message, _) = self.new_message(detail, added).await?;
         self.take_apart
             .write(TakeApartWrite::Message {
-                message,
+                message: Box::new(message),
                 release_answers_at: release_answers.then(|| self.clock.now()),
             })
             .await
@@ -225,6 +228,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::Replied,
             via: None,
+            sent_at: None,
         };
         self.new_message(detail, added).await
     }
@@ -255,6 +259,7 @@ impl Hotline {
             attachments: seal_evidence(&key, added.evidence, kept + 1),
             author: added.author.map(|a| a.0.id),
             at,
+            sent_at: added.sent_at,
             event: added.event,
             account: added
                 .via

@@ -66,6 +66,8 @@ pub struct Submission {
     pub source: hotline_domain::receipt::ReceiptSource,
     /// When the report was received, if not now (a call logged after the fact, demo data).
     pub received_at: Option<DateTime<Utc>>,
+    /// When the citizen sent it, as their platform says.
+    pub sent_at: Option<DateTime<Utc>>,
     /// The unit whose line or account took it in: its home when the report names no place.
     pub owner: Option<UnitCode>,
     /// The citizens' web form as sent: the same form sent again is one report.
@@ -105,6 +107,7 @@ impl Submission {
             entered_by: None,
             source: hotline_domain::receipt::ReceiptSource::Person,
             received_at: None,
+            sent_at: None,
             owner: None,
             form: None,
             evidence: Vec::new(),
@@ -584,6 +587,7 @@ impl Hotline {
             account: submission.account,
             platform_message_id,
             received_at,
+            sent_at: submission.sent_at,
             unit: self.default_unit.clone(),
             case_prefix: String::new(),
             case_year: received_year,

@@ -572,7 +572,7 @@ impl Hotline {
             entries.push((
                 0,
                 TimelineEntry {
-                    at: view.message.created_at,
+                    at: view.message.at(),
                     joined: None,
                     item: TimelineItem::Message(view.clone()),
                 },
@@ -582,7 +582,7 @@ impl Hotline {
             entries.push((
                 0,
                 TimelineEntry {
-                    at: view.message.created_at,
+                    at: view.message.at(),
                     joined: Some(case),
                     item: TimelineItem::Message(view),
                 },

@@ -19,13 +19,14 @@ use std::collections::{BTreeMap, HashMap};
 /// Messages taken apart written in one statement.
 const MESSAGES_TOGETHER: usize = 256;
 /// The columns of a message taken apart; `Some` is SQL written in every row.
-const TAKEN_APART_MESSAGE_VALUES: [Option<&str>; 10] = [
+const TAKEN_APART_MESSAGE_VALUES: [Option<&str>; 11] = [
     None,
     None,
     None,
     None,
     None,
     Some("''"),
+    None,
     None,
     None,
     None,
@@ -159,8 +160,8 @@ impl<DB> SqlStore<DB> {
         for chunk in messages.chunks(MESSAGES_TOGETHER) {
             let sql = format!(
                 "INSERT INTO messages (report_id, direction, channel, account, \
-                 platform_message_id, body, body_sealed, author_id, delivery, created_at) \
-                 VALUES {} ON CONFLICT (channel, account, platform_message_id) DO NOTHING \
+                 platform_message_id, body, body_sealed, author_id, delivery, created_at, \
+                 sent_at) VALUES {} ON CONFLICT (channel, account, platform_message_id) DO NOTHING \
                  RETURNING id, channel, account, platform_message_id",
                 values_rows::<DB>(chunk.len(), &TAKEN_APART_MESSAGE_VALUES)
             );
@@ -175,7 +176,8 @@ impl<DB> SqlStore<DB> {
                     .bind(&message.body_sealed)
                     .bind(message.author.map(|a| a.0))
                     .bind(message.delivery.map(|d| d.as_str()))
-                    .bind(message.at);
+                    .bind(message.at)
+                    .bind(message.sent_at);
             }
             for row in insert.fetch_all(&mut **tx).await.map_err(map_err)? {
                 let key = (
@@ -527,7 +529,7 @@ impl<DB> Channels for SqlStore<DB> {
                     release_answers_at,
                 } => {
                     if message.platform_message_id.is_some() && message.attachments.is_empty() {
-                        together.push((i, message));
+                        together.push((i, &**message));
                     } else if let Some(slot) = ids.get_mut(i) {
                         *slot = match Self::insert_message(&mut tx, message).await {
                             Ok(id) => Some(id),

@@ -34,13 +34,14 @@ pub(crate) const REPORT_VALUES: [Option<&str>; 23] = {
 };
 
 /// The columns of a new report's first message.
-pub(crate) const MESSAGE_VALUES: [Option<&str>; 9] = [
+pub(crate) const MESSAGE_VALUES: [Option<&str>; 10] = [
     None,
     Some("'inbound'"),
     None,
     None,
     None,
     Some("''"),
+    None,
     None,
     None,
     None,
@@ -56,8 +57,8 @@ impl<DB> SqlStore<DB> {
     ) -> StoreResult<MessageId> {
         let id = sqlx::query(
             "INSERT INTO messages (report_id, direction, channel, account, platform_message_id, \
-             body, body_sealed, author_id, delivery, created_at) \
-             VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9) \
+             body, body_sealed, author_id, delivery, created_at, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9, $10) \
              ON CONFLICT (channel, account, platform_message_id) DO NOTHING RETURNING id",
         )
         .bind(message.report.0)
@@ -69,6 +70,7 @@ impl<DB> SqlStore<DB> {
         .bind(message.author.map(|a| a.0))
         .bind(message.delivery.map(|d| d.as_str()))
         .bind(message.at)
+        .bind(message.sent_at)
         .fetch_optional(&mut **tx)
         .await
         .map_err(map_err)?
@@ -306,7 +308,8 @@ impl<DB> SqlStore<DB> {
         for chunk in with_ids.chunks(MESSAGES_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO messages (report_id, direction, channel, account, \
-                     platform_message_id, body, body_sealed, author_id, created_at) VALUES {} \
+                     platform_message_id, body, body_sealed, author_id, created_at, sent_at) \
+                     VALUES {} \
                      RETURNING id, report_id",
                 values_rows::<DB>(chunk.len(), &MESSAGE_VALUES)
             );
@@ -319,7 +322,8 @@ impl<DB> SqlStore<DB> {
                     .bind(&report.platform_message_id)
                     .bind(&report.text_sealed)
                     .bind(report.entered_by.map(|s| s.0))
-                    .bind(report.received_at);
+                    .bind(report.received_at)
+                    .bind(report.sent_at);
             }
             let inserted = insert.fetch_all(&mut **tx).await.map_err(map_err)?;
             for row in inserted {

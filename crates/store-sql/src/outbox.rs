@@ -134,7 +134,7 @@ impl<DB> Outbox for SqlStore<DB> {
 
     async fn last_inbound_at(&self, report: ReportId) -> StoreResult<Option<DateTime<Utc>>> {
         sqlx::query(
-            "SELECT MAX(created_at) AS last FROM messages \
+            "SELECT MAX(COALESCE(sent_at, created_at)) AS last FROM messages \
              WHERE report_id = $1 AND direction = 'inbound'",
         )
         .bind(report.0)

@@ -560,7 +560,8 @@ impl<DB> Reports for SqlStore<DB> {
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>> {
         sqlx::query(
             "SELECT id, direction, channel, body, body_sealed, author_id, delivery, created_at, \
-             send_error FROM messages WHERE report_id = $1 ORDER BY id",
+             sent_at, send_error FROM messages WHERE report_id = $1 \
+             ORDER BY COALESCE(sent_at, created_at), id",
         )
         .bind(report.0)
         .fetch_all(&self.pool)

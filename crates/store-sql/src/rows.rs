@@ -292,6 +292,7 @@ pub fn message(row: &impl Columns) -> StoreResult<Message> {
             .transpose()
             .map_err(|_| StoreError::Other("an unknown delivery state".into()))?,
         created_at: row.time("created_at")?,
+        sent_at: row.time_opt("sent_at")?,
         send_error: row.text_opt("send_error")?,
     })
 }

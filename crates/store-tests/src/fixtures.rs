@@ -138,6 +138,7 @@ pub(crate) fn report(unit: UnitCode, prefix: &str, when: DateTime<Utc>, text: &s
         account: String::new(),
         platform_message_id: None,
         received_at: when,
+        sent_at: None,
         unit,
         case_prefix: prefix.into(),
         case_year: 2026,

@@ -184,7 +184,7 @@ pub enum TakeApartWrite {
     /// A message onto its report; with `release_answers_at`, the report's answers waiting for
     /// the citizen to write may leave from then on.
     Message {
-        message: NewMessage,
+        message: Box<NewMessage>,
         release_answers_at: Option<DateTime<Utc>>,
     },
     /// How processing a delivery went (see `Channels::finish_delivery`).

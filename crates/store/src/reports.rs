@@ -111,6 +111,7 @@ pub trait Reports: Send + Sync {
         phone_index: &[u8],
         limit: u32,
     ) -> StoreResult<Vec<ReportSummary>>;
+    /// A report's messages in the order they were sent ([`Message::at`]).
     async fn messages(&self, report: ReportId) -> StoreResult<Vec<Message>>;
     /// The evidence files of a report, oldest first.
     async fn attachments(&self, report: ReportId) -> StoreResult<Vec<Attachment>>;
@@ -300,6 +301,8 @@ pub struct NewReport {
     /// The platform's id for the first message, for idempotency of redeliveries.
     pub platform_message_id: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// When the citizen sent the first message, as their platform says.
+    pub sent_at: Option<DateTime<Utc>>,
     pub unit: UnitCode,
     pub case_prefix: String,
     /// The year in the case number: the year of receipt in Vietnam's time zone.
@@ -474,6 +477,9 @@ pub struct NewMessage {
     /// Where an outbound message stands; `None` for inbound ones.
     pub delivery: Option<Delivery>,
     pub at: DateTime<Utc>,
+    /// When the citizen sent it, as their platform says; it keeps its place in the
+    /// conversation however late or out of order it arrives.
+    pub sent_at: Option<DateTime<Utc>>,
     /// The event recorded with it ([`ReportEvent::ReporterAdded`], [`ReportEvent::Replied`]).
     pub event: ReportEvent,
     /// The channel account it came in on or leaves by (empty for the web and the API).
@@ -503,8 +509,18 @@ pub struct Message {
     /// Where an outbound message stands; `None` for inbound ones.
     pub delivery: Option<Delivery>,
     pub created_at: DateTime<Utc>,
+    /// When the citizen sent it, as their platform says (see [`NewMessage::sent_at`]).
+    pub sent_at: Option<DateTime<Utc>>,
     /// Why the platform did not take it, or said it failed.
     pub send_error: Option<String>,
+}
+
+impl Message {
+    /// Its place in the conversation: when it was sent, else when it was written here.
+    #[must_use]
+    pub fn at(&self) -> DateTime<Utc> {
+        self.sent_at.unwrap_or(self.created_at)
+    }
 }
 
 impl std::fmt::Debug for Message {

@@ -165,6 +165,9 @@ urgency-normal = Normal
 urgency-low = Low
 
 error-title = Something went wrong
+error-title-not-found = Page not found
+error-title-busy = The line is busy
+error-title-unavailable = Temporarily unavailable
 error-request-id = Request id (quote it when asking for help)
 error-back-home = Back to the home page
 error-bad-request = The request is not valid.
@@ -441,6 +444,7 @@ field-unit-moved = Another officer has just moved this report to another step; p
 report-timeline = Timeline
 timeline-note = Internal note
 timeline-joined = from duplicate
+message-arrived = the hotline received it at
 col-legal-type = Legal type
 col-topic = Topic
 legal_type-crime_denunciation = Crime denunciation

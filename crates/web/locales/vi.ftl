@@ -165,6 +165,9 @@ urgency-normal = Bình thường
 urgency-low = Thấp
 
 error-title = Có lỗi xảy ra
+error-title-not-found = Không tìm thấy trang
+error-title-busy = Đường dây đang bận
+error-title-unavailable = Hệ thống tạm thời gián đoạn
 error-request-id = Mã yêu cầu (cung cấp khi cần hỗ trợ)
 error-back-home = Về trang chủ
 error-bad-request = Yêu cầu không hợp lệ.
@@ -441,6 +444,7 @@ field-unit-moved = Hồ sơ vừa được cán bộ khác chuyển sang bước
 report-timeline = Diễn biến
 timeline-note = Ghi chú nội bộ
 timeline-joined = từ tin trùng
+message-arrived = đường dây nhận lúc
 col-legal-type = Loại tin
 col-topic = Lĩnh vực
 legal_type-crime_denunciation = Tố giác về tội phạm

@@ -299,6 +299,7 @@ impl IntoResponse for ApiError {
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     c: crate::pages::Chrome,
+    title: &'a str,
     message: &'a str,
     request_id: &'a str,
 }
@@ -334,8 +335,17 @@ impl PageError {
 
     /// The error page, in the reader's language, with the request's id.
     pub(crate) fn render(self, ctx: &Ctx, response: &mut Response) {
+        // The heading says what kind of trouble it is: a reader who sees "busy" waits and
+        // tries again, one who sees "not found" checks the address.
+        let title_key = match (self.status, self.message_key) {
+            (StatusCode::NOT_FOUND, _) => "error-title-not-found",
+            (_, "error-busy") => "error-title-busy",
+            (StatusCode::SERVICE_UNAVAILABLE, _) => "error-title-unavailable",
+            _ => "error-title",
+        };
         let page = ErrorPage {
             c: crate::pages::Chrome::new(ctx, None),
+            title: &ctx.tr.t(title_key),
             message: &ctx.tr.t(self.message_key),
             request_id: &ctx.request_id,
         };

@@ -203,6 +203,20 @@ pub(crate) struct ReplyAddress {
     pub(crate) subject: Option<String>,
 }
 
+/// A platform's clock may run a little ahead of ours, and a mail's `Date` is whatever its
+/// writer's program put there: a time after receipt is taken as the receipt, and one from
+/// long before it as unknown (the message then keeps the place it arrived in).
+const SENT_TIME_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// When a message was sent, as kept to order its conversation: the platform's time, within
+/// [`SENT_TIME_KEPT`] before it was received.
+pub(super) fn sent_time(
+    said: chrono::DateTime<chrono::Utc>,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    (said >= received_at - SENT_TIME_KEPT).then(|| said.min(received_at))
+}
+
 impl Hotline {
     /// One pass over the journal: each due delivery is claimed, taken apart and its messages
     /// taken in. A failure is retried with growing waits, then kept as a dead letter.
@@ -505,6 +519,7 @@ impl Hotline {
                 evidence: &[],
                 event: ReportEvent::ReporterAdded,
                 via: Some((account.platform, account.name.as_str(), &stored_id)),
+                sent_at: sent_time(message.at, delivery.received_at),
             };
             // The citizen wrote: answers that waited for an open window may leave, even when
             // the message was taken in before, perhaps by a pass that crashed before what
@@ -557,6 +572,7 @@ impl Hotline {
         submission.platform_message_id = Some(stored_id.clone());
         submission.owner = Some(account.unit.clone());
         submission.received_at = Some(delivery.received_at);
+        submission.sent_at = sent_time(message.at, delivery.received_at);
         submission.sender_index = Some(sender_index.to_vec());
         submission.reply_to = Some(
             serde_json::to_string(&reply)
@@ -707,6 +723,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::Acknowledged { warned: true },
             via: Some((account.platform, account.name.as_str(), &key)),
+            sent_at: None,
         };
         // Taken in before (`None`) when a crash came between the report and this.
         self.add_taken_apart_message(&detail, added, false).await?;
@@ -747,5 +764,30 @@ impl Hotline {
             async |audit| Ok(self.store.retry_delivery(id, audit).await?),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sent_time;
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    #[test]
+    fn a_message_is_placed_when_sent_unless_its_time_cannot_be_so() {
+        let received = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+        // Held by the platform, or replayed by a gateway a day late: its own time.
+        let yesterday = received - TimeDelta::days(1);
+        assert_eq!(sent_time(yesterday, received), Some(yesterday));
+        // A clock ahead of ours: no later than it arrived.
+        assert_eq!(
+            sent_time(received + TimeDelta::minutes(3), received),
+            Some(received)
+        );
+        // A mail dated years back by its writer's program: where it arrived.
+        assert_eq!(sent_time(received - TimeDelta::days(400), received), None);
+        assert_eq!(
+            sent_time(received - TimeDelta::days(7), received),
+            Some(received - TimeDelta::days(7))
+        );
     }
 }

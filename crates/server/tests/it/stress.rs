@@ -2,7 +2,8 @@
 //! ones away at once (503, `Retry-After`, a Vietnamese page naming 113) while the console and
 //! the health checks answer; clients too slow with their request are cut off; a database
 //! locked by another process or a full disk refuses clearly, damages nothing acknowledged,
-//! and recovers by itself; a backup taken while intake runs flat out restores and verifies.
+//! and recovers by itself; a backup taken while intake runs flat out restores and verifies;
+//! a day of webhooks replayed at once is taken in once and in order.
 
 use crate::channels::{SECRET, VERIFY, eventually, fixture, signed};
 use crate::harness::{Backend, Data, Server, api_list, browser, page, run_cli, sign_in, stderr_of};
@@ -83,6 +84,7 @@ async fn a_full_public_lane_turns_citizens_away_while_staff_and_health_checks_an
     assert_eq!(turned_away.status(), 503);
     assert_eq!(turned_away.headers()["retry-after"], "10");
     let html = turned_away.text().await.unwrap();
+    assert!(html.contains("<h1>Đường dây đang bận</h1>"), "{html}");
     assert!(html.contains("quá tải"), "{html}");
     assert!(html.contains("113"), "{html}");
     let api = submit(&server, "Có cháy ở chợ").await;
@@ -398,24 +400,7 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
         .create_api_token("qn.trucban", "test")
         .await
         .unwrap();
-    let settings = [
-        ("app_secret".to_owned(), SECRET.to_owned()),
-        ("verify_token".to_owned(), VERIFY.to_owned()),
-    ];
-    service
-        .hotline
-        .add_channel_account(
-            None,
-            &hotline_core::channels::AccountInput {
-                platform: "whatsapp",
-                name: "qn-whatsapp",
-                unit: "22",
-                settings: &settings,
-                api_base: None,
-            },
-        )
-        .await
-        .unwrap();
+    connect_whatsapp(&service).await;
     service.close().await;
     let server = Server::start(config).await;
     let mut acknowledged = Vec::new();
@@ -453,6 +438,22 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
         }
     }
     assert!(refusals > 0, "a full disk never refused a submission");
+    let store_full = async || {
+        let metrics = page(
+            &reqwest::Client::new(),
+            format!("{}/metrics", server.metrics_base),
+        )
+        .await;
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("hotline_store_full "))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        store_full().await.as_deref(),
+        Some("1"),
+        "the operator's alert is raised"
+    );
     let delivery = whatsapp_delivery("wamid.DISKFULL0001");
     let status = post_delivery(&server, &delivery).await;
     assert!(
@@ -473,6 +474,7 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
     })
     .await;
     assert_eq!(post_delivery(&server, &delivery).await, 200);
+    assert_eq!(store_full().await.as_deref(), Some("0"), "and lowered");
 
     // Every report acknowledged is there and opens.
     for case in &acknowledged {
@@ -506,6 +508,28 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
         assert!(stored.contains(case), "{case} was acknowledged and lost");
     }
     server.stop().await;
+}
+
+/// Connects Quảng Ninh's WhatsApp account, signed with [`SECRET`].
+async fn connect_whatsapp(service: &hotline_server::Service) {
+    let settings = [
+        ("app_secret".to_owned(), SECRET.to_owned()),
+        ("verify_token".to_owned(), VERIFY.to_owned()),
+    ];
+    service
+        .hotline
+        .add_channel_account(
+            None,
+            &hotline_core::channels::AccountInput {
+                platform: "whatsapp",
+                name: "qn-whatsapp",
+                unit: "22",
+                settings: &settings,
+                api_base: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 fn whatsapp_delivery(id: &str) -> Vec<u8> {
@@ -652,4 +676,126 @@ async fn a_backup_taken_while_intake_runs_at_full_speed_restores_and_verifies() 
         "the backup holds only reports that were acknowledged, each once"
     );
     server.stop().await;
+}
+
+/// A WhatsApp delivery of one text message, as the platform writes it: `text` from `sender`,
+/// sent at `sent` (seconds since the epoch).
+fn whatsapp_message(id: &str, sender: usize, sent: i64, text: &str) -> Vec<u8> {
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "109876543210987", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "84901234567", "phone_number_id": "112233445566778"},
+            "contacts": [{"profile": {"name": format!("Người dân giả {sender}")},
+                          "user_id": format!("VN.REPLAY{sender}")}],
+            "messages": [{"user_id": format!("VN.REPLAY{sender}"), "id": id,
+                          "timestamp": sent.to_string(), "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A gateway that was down all day replays the day's deliveries at once: each of them twice,
+/// in no order, every timestamp a day old. Each message is taken in once, each citizen's
+/// conversation reads in the order they wrote it, and the journal drains.
+#[tokio::test]
+async fn a_day_of_webhooks_replayed_at_once_is_taken_in_once_and_in_order() {
+    use futures_util::StreamExt;
+    const SENDERS: usize = 6;
+    const EACH: usize = 12;
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let token = data.token("qn.director").await;
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    connect_whatsapp(&service).await;
+    service.close().await;
+    let server = Server::start(data.config()).await;
+
+    // Sender s wrote their message k at minute k·SENDERS + s of yesterday morning.
+    let day_start = hotline_domain::Clock::now(&hotline_domain::SystemClock).timestamp() - 86_400;
+    let text = |sender: usize, k: usize| format!("Người {sender} nhắn lần thứ {k} (dữ liệu giả)");
+    let mut deliveries = Vec::new();
+    for sender in 0..SENDERS {
+        for k in 0..EACH {
+            let minute = i64::try_from(k * SENDERS + sender).unwrap();
+            let body = whatsapp_message(
+                &format!("wamid.REPLAY.{sender}.{k}"),
+                sender,
+                day_start + minute * 60,
+                &text(sender, k),
+            );
+            deliveries.push(body.clone());
+            deliveries.push(body);
+        }
+    }
+    // In no order: a fixed permutation (37 shares no factor with the count), so that a
+    // failure can be replayed.
+    let count = deliveries.len();
+    assert_ne!(count % 37, 0);
+    let shuffled: Vec<Vec<u8>> = (0..count)
+        .map(|i| deliveries[(i * 37) % count].clone())
+        .collect();
+    let statuses: Vec<u16> = futures_util::stream::iter(&shuffled)
+        .map(|body| post_delivery(&server, body))
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "every delivery acknowledged: {statuses:?}"
+    );
+
+    // One report per citizen, each holding their messages once, in the order they wrote them.
+    let mut conversations: Vec<Vec<String>> = Vec::new();
+    eventually("every message taken in", async || {
+        let listed = api_list(&server.base, "/api/v1/reports?limit=500", &token).await;
+        let cases: Vec<String> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["case_number"].as_str().unwrap().to_owned())
+            .collect();
+        conversations.clear();
+        for case in &cases {
+            let report = api_list(&server.base, &format!("/api/v1/reports/{case}"), &token).await;
+            conversations.push(
+                report["messages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["direction"] == "inbound")
+                    .map(|m| m["text"].as_str().unwrap().to_owned())
+                    .collect(),
+            );
+        }
+        conversations.iter().map(Vec::len).sum::<usize>() >= SENDERS * EACH
+    })
+    .await;
+    assert_eq!(conversations.len(), SENDERS, "one report per citizen");
+    conversations.sort();
+    for (sender, conversation) in conversations.iter().enumerate() {
+        let written: Vec<String> = (0..EACH).map(|k| text(sender, k)).collect();
+        assert_eq!(conversation, &written, "citizen {sender}'s conversation");
+    }
+    server.stop().await;
+
+    // The journal drained: every delivery taken apart, none waiting or dead.
+    let service = hotline_server::Service::open(&data.config()).await.unwrap();
+    let store = &service.hotline.store;
+    let account = store.channel_accounts().await.unwrap().remove(0);
+    let records = store.deliveries_of(account.id, false, 1000).await.unwrap();
+    assert_eq!(records.len(), count, "each delivery journalled");
+    assert!(
+        records.iter().all(|r| r.state == "done"),
+        "the journal drained: {:?}",
+        records.iter().map(|r| &r.state).collect::<Vec<_>>()
+    );
+    let taken: u32 = records.iter().map(|r| r.messages).sum();
+    assert_eq!(
+        taken as usize,
+        SENDERS * EACH,
+        "each message taken in once, its repeat found taken in before"
+    );
+    service.close().await;
 }

@@ -184,6 +184,7 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         author: None,
         delivery: None,
         at: at(2, 4),
+        sent_at: None,
         event: ReportEvent::ReporterAdded,
         account: "qn-whatsapp".into(),
         platform_message_id: Some("wamid.2".into()),
@@ -390,6 +391,62 @@ pub async fn channel_accounts_and_their_journal_take_each_delivery_and_message_o
         (kept.len(), kept[0].file_name.as_str()),
         (1, "evidence-1.jpg")
     );
+
+    // A message its platform held, or a gateway replayed, keeps the place it was sent in:
+    // before the later one that arrived first and began the report, and before the answer
+    // written after both; the window for answers runs from the last one the citizen sent.
+    let mut second_sent = crate::fixtures::report(UnitCode::province(22), "QN", at(4, 5), "2");
+    second_sent.channel = Channel::Whatsapp;
+    second_sent.account = "qn-whatsapp".into();
+    second_sent.platform_message_id = Some("wamid.R2".into());
+    second_sent.sent_at = Some(at(4, 2));
+    let replayed = store.intake(&[second_sent]).await.unwrap().remove(0);
+    let first_sent = NewMessage {
+        report: replayed.report,
+        direction: Direction::Inbound,
+        channel: Channel::Whatsapp,
+        body_sealed: b"sealed:1".to_vec(),
+        word_index: Vec::new(),
+        attachments: Vec::new(),
+        author: None,
+        delivery: None,
+        at: at(4, 6),
+        sent_at: Some(at(4, 1)),
+        event: ReportEvent::ReporterAdded,
+        account: "qn-whatsapp".into(),
+        platform_message_id: Some("wamid.R1".into()),
+    };
+    store.add_message(&first_sent, None).await.unwrap();
+    let answer = NewMessage {
+        direction: Direction::Outbound,
+        body_sealed: b"sealed:answer".to_vec(),
+        delivery: Some(Delivery::Queued),
+        at: at(4, 7),
+        sent_at: None,
+        account: String::new(),
+        platform_message_id: None,
+        ..first_sent
+    };
+    store.add_message(&answer, None).await.unwrap();
+    let listed: Vec<_> = store
+        .messages(replayed.report)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.sealed_body.unwrap(), m.created_at, m.sent_at))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (b"sealed:1".to_vec(), at(4, 6), Some(at(4, 1))),
+            (b"sealed:2".to_vec(), at(4, 5), Some(at(4, 2))),
+            (b"sealed:answer".to_vec(), at(4, 7), None),
+        ]
+    );
+    assert_eq!(
+        store.last_inbound_at(replayed.report).await.unwrap(),
+        Some(at(4, 2))
+    );
 }
 
 /// What taking deliveries apart writes is committed together: each message once (a
@@ -443,12 +500,13 @@ pub async fn taking_deliveries_apart_commits_messages_and_outcomes_together(stor
         author: None,
         delivery: None,
         at: at(2, 1),
+        sent_at: None,
         event: ReportEvent::ReporterAdded,
         account: "qn-whatsapp".into(),
         platform_message_id: Some(id.into()),
     };
     let written = |message: NewMessage| TakeApartWrite::Message {
-        message,
+        message: Box::new(message),
         release_answers_at: Some(at(2, 1)),
     };
     let done = |delivery: i64| TakeApartWrite::Finish {

@@ -443,6 +443,7 @@ pub async fn a_procedure_step_moves_the_report_once_and_is_recorded(store: Arc<d
         author: Some(leader.id),
         delivery: Some(Delivery::Delivered),
         at: at(4, 0),
+        sent_at: None,
         event: ReportEvent::Replied,
         account: String::new(),
         platform_message_id: None,

@@ -35,6 +35,7 @@ pub async fn messages_to_one_recipient_leave_in_the_order_they_were_written(stor
         author: None,
         delivery: Some(Delivery::Queued),
         at: at(2, 3),
+        sent_at: None,
         event: ReportEvent::Replied,
         account: String::new(),
         platform_message_id: None,

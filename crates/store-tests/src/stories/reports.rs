@@ -854,6 +854,7 @@ pub async fn the_reporter_finds_the_report_by_digest_and_the_conversation_grows(
         author: None,
         delivery: None,
         at: at(3, 0),
+        sent_at: None,
         event: ReportEvent::ReporterAdded,
         account: String::new(),
         platform_message_id: None,

@@ -79,6 +79,7 @@ pub async fn create_reply(
             channel: sent.channel,
             text: sent.text,
             created_at: sent.at,
+            sent_at: None,
             delivery: Some(sent.delivery),
             send_error: None,
         }),

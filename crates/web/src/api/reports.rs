@@ -274,7 +274,11 @@ pub struct ReportMessage {
     pub channel: Channel,
     /// The text, with phone, ID and account numbers and e-mail addresses masked (`▒▒▒`).
     pub text: String,
+    /// When the hotline received or wrote it.
     pub created_at: DateTime<Utc>,
+    /// When the citizen sent it, as their platform says; messages are listed in this order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
     /// Where an outbound message stands: `queued`, `sent`, `delivered`, `read` or `failed`;
     /// absent for inbound ones.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -350,6 +354,7 @@ pub async fn get_report(
                 channel: m.message.channel,
                 text: m.message.body,
                 created_at: m.message.created_at,
+                sent_at: m.message.sent_at,
                 delivery: m.message.delivery,
                 send_error: m.message.send_error.clone(),
             })

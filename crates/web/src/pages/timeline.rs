@@ -7,6 +7,9 @@ use crate::extract::Ctx;
 use hotline_core::reports::{EventView, Part, TimelineEntry, TimelineItem};
 use hotline_domain::{CaseNumber, ReportEvent, UnitCode};
 
+/// How long after it was sent a message must reach the hotline for the page to say when it did.
+const ARRIVED_LATE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// One entry as the page shows it.
 pub enum TimelineLine {
     Message(MessageLine),
@@ -21,6 +24,9 @@ pub struct MessageLine {
     pub channel: String,
     pub at: String,
     pub at_iso: String,
+    /// When it reached the hotline (shown, as words and as ISO time, only when well after it
+    /// was sent: a platform held it, or a gateway replayed it).
+    pub arrived: Option<(String, String)>,
     /// Where an answer to the reporter stands (code, words); none for inbound messages.
     pub delivery: Option<(&'static str, String)>,
     /// Why the platform did not take it, in its own words.
@@ -75,8 +81,10 @@ pub fn lines(
                     direction: m.direction.as_str(),
                     who: ctx.tr.t(&format!("report-{}", m.direction)),
                     channel: ctx.tr.t(&format!("channel-{}", m.channel)),
-                    at: vn_time(m.created_at),
-                    at_iso: m.created_at.to_rfc3339(),
+                    at: vn_time(m.at()),
+                    at_iso: m.at().to_rfc3339(),
+                    arrived: (m.created_at - m.at() >= ARRIVED_LATE)
+                        .then(|| (vn_time(m.created_at), m.created_at.to_rfc3339())),
                     delivery: m
                         .delivery
                         .map(|d| (d.as_str(), ctx.tr.t(&format!("delivery-{d}")))),

@@ -11,6 +11,8 @@
 //! - `webhooks`: starts a server with a WhatsApp account and posts signed deliveries to its
 //!   webhook from `--concurrency` clients: acknowledgements per second (each sent only once the
 //!   delivery is durable) and their latency, then how long taking them all apart took.
+//! - `soak`: a long mixed load at half the measured capacity, memory, open files and latency
+//!   sampled throughout (see `soak.rs`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod overload;
+mod soak;
 
 /// The server's allocator, so that the in-process server is measured as it is shipped.
 #[global_allocator]
@@ -94,6 +97,19 @@ enum Command {
         connections: usize,
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+    },
+    /// A long mixed load (submissions, webhooks, console reads, searches) at a fixed rate,
+    /// half the capacity measured first unless given: memory, open files and each kind's
+    /// latency sampled every 10 s, written as CSV with an SVG plot beside it.
+    Soak {
+        #[arg(long, default_value_t = 30)]
+        minutes: usize,
+        /// Requests per second, all kinds together.
+        #[arg(long)]
+        rate: Option<u32>,
+        /// The samples' CSV; the plot goes beside it, as `.svg`.
+        #[arg(long, default_value = "soak.csv")]
+        out: std::path::PathBuf,
     },
     /// Write the same rows straight into SQLite.
     Floor {
@@ -366,6 +382,54 @@ async fn intake(
 /// The app secret of the benchmark's WhatsApp account.
 const BENCH_SECRET: &str = "bench-app-secret";
 
+/// The server's settings for a load sent from this machine: every client comes from
+/// loopback, where a crowd of phones would each have an address of their own, so the limits
+/// per address and on citizens' submissions are lifted.
+fn loopback_load_config(data_dir: &std::path::Path) -> hotline_server::config::Config {
+    hotline_server::config::Config {
+        bind: ([127, 0, 0, 1], 0).into(),
+        data_dir: data_dir.to_path_buf(),
+        master_key: Some(hex::encode(rand::random::<[u8; 32]>())),
+        public_submissions_per_minute: 0,
+        public_submissions_global_per_minute: 0,
+        unproven_submissions_per_hour: 0,
+        max_connections_per_address: 0,
+        ..Default::default()
+    }
+}
+
+/// A staff token of a provincial duty officer of unit 22, where the benches' reports go.
+async fn duty_token(service: &hotline_server::Service) -> anyhow::Result<String> {
+    service
+        .hotline
+        .add_staff(
+            "bench.duty",
+            "",
+            hotline_domain::Role::DutyOfficer,
+            &"22".parse()?,
+            hotline_core::demo::DEMO_PASSWORD,
+        )
+        .await?;
+    Ok(service
+        .hotline
+        .create_api_token("bench.duty", "bench")
+        .await?)
+}
+
+/// A memory figure of this process from `/proc/self/status` (`VmRSS:`, `VmHWM:`), in MiB:
+/// the server and the load together.
+fn process_memory_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))
+                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 /// Delivery `id`, a text from one of a thousand senders, and its signature.
 fn signed_delivery(id: usize) -> (String, String) {
     use hmac::Mac;
@@ -380,6 +444,54 @@ fn signed_delivery(id: usize) -> (String, String) {
         body,
         format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
     )
+}
+
+/// Adds the WhatsApp account `bench` (unit 22) that [`signed_delivery`]'s deliveries are for.
+async fn add_bench_account(service: &hotline_server::Service) -> anyhow::Result<()> {
+    let settings = [
+        ("app_secret".to_owned(), BENCH_SECRET.to_owned()),
+        ("verify_token".to_owned(), "bench".to_owned()),
+    ];
+    service
+        .hotline
+        .add_channel_account(
+            None,
+            &hotline_core::channels::AccountInput {
+                platform: "whatsapp",
+                name: "bench",
+                unit: "22",
+                settings: &settings,
+                api_base: None,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits until the account's journal holds no queued delivery, or until it has not shrunk for
+/// a minute (a stalled journal ends the wait rather than the run); its counts then.
+async fn taken_apart(
+    store: &impl Channels,
+    account_id: i64,
+) -> anyhow::Result<hotline_store::DeliveryCounts> {
+    let mut fewest = u32::MAX;
+    let mut shrank = Instant::now();
+    loop {
+        let counts = store
+            .delivery_counts(
+                account_id,
+                hotline_domain::Clock::now(&hotline_domain::SystemClock),
+            )
+            .await?;
+        if counts.queued < fewest {
+            fewest = counts.queued;
+            shrank = Instant::now();
+        }
+        if counts.queued == 0 || shrank.elapsed() > Duration::from_secs(60) {
+            return Ok(counts);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn post_deliveries(
@@ -408,23 +520,7 @@ async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
         ..Default::default()
     };
     let service = hotline_server::Service::open(&config).await?;
-    let settings = [
-        ("app_secret".to_owned(), BENCH_SECRET.to_owned()),
-        ("verify_token".to_owned(), "bench".to_owned()),
-    ];
-    service
-        .hotline
-        .add_channel_account(
-            None,
-            &hotline_core::channels::AccountInput {
-                platform: "whatsapp",
-                name: "bench",
-                unit: "22",
-                settings: &settings,
-                api_base: None,
-            },
-        )
-        .await?;
+    add_bench_account(&service).await?;
     service.close().await;
     let server = Running::start(config.clone(), false).await?;
     let base = server.base.clone();
@@ -441,18 +537,12 @@ async fn webhooks(deliveries: usize, concurrency: usize) -> anyhow::Result<()> {
     let account = store
         .channel_account(hotline_domain::Channel::Whatsapp, "bench")
         .await?;
-    loop {
-        let counts = store
-            .delivery_counts(
-                account.id,
-                hotline_domain::Clock::now(&hotline_domain::SystemClock),
-            )
-            .await?;
-        if counts.queued == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let counts = taken_apart(&store, account.id).await?;
+    anyhow::ensure!(
+        counts.queued == 0,
+        "taking apart stalled with {} deliveries queued",
+        counts.queued
+    );
     let total = warm_up + deliveries;
     let after = started.elapsed().as_secs_f64();
     println!(
@@ -973,6 +1063,7 @@ async fn main() -> anyhow::Result<()> {
             connections,
             seconds,
         } => overload::overload(connections, seconds).await,
+        Command::Soak { minutes, rate, out } => soak::soak(minutes, rate, &out).await,
         Command::Hints { runs } => hints(runs),
         Command::Directory {
             requests,

@@ -3,7 +3,7 @@
 //! a monitor asks `/readyz`. What the server kept, shed and answered staff is printed, and
 //! every report acknowledged is counted in the store afterwards.
 
-use super::{Running, TEXT};
+use super::{Running, TEXT, duty_token, loopback_load_config, process_memory_mib};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -34,47 +34,11 @@ fn percentile(latencies: &mut [Duration], p: f64) -> f64 {
     latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-/// The process's peak resident memory (server and clients together), in MiB.
-fn peak_memory_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 pub(super) async fn overload(connections: usize, seconds: u64) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = hotline_server::config::Config {
-        bind: ([127, 0, 0, 1], 0).into(),
-        data_dir: dir.path().to_path_buf(),
-        master_key: Some(hex::encode(rand::random::<[u8; 32]>())),
-        public_submissions_per_minute: 0,
-        public_submissions_global_per_minute: 0,
-        unproven_submissions_per_hour: 0,
-        // A crowd of phones, each its own address; here they all come from loopback.
-        max_connections_per_address: 0,
-        ..Default::default()
-    };
+    let config = loopback_load_config(dir.path());
     let service = hotline_server::Service::open(&config).await?;
-    service
-        .hotline
-        .add_staff(
-            "bench.duty",
-            "",
-            hotline_domain::Role::DutyOfficer,
-            &"22".parse()?,
-            hotline_core::demo::DEMO_PASSWORD,
-        )
-        .await?;
-    let token = service
-        .hotline
-        .create_api_token("bench.duty", "bench")
-        .await?;
+    let token = duty_token(&service).await?;
     service.close().await;
     let server = Running::start(config.clone(), false).await?;
     let base = server.base.clone();
@@ -156,7 +120,7 @@ pub(super) async fn overload(connections: usize, seconds: u64) -> anyhow::Result
     let elapsed = started.elapsed().as_secs_f64();
     let mut staff = staff.await?;
     let mut health = health.await?;
-    let peak = peak_memory_mib();
+    let peak = process_memory_mib("VmHWM:");
     server.stop().await?;
 
     let service = hotline_server::Service::open(&config).await?;

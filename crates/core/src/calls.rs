@@ -191,6 +191,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::CallRecorded,
             via: Some((Channel::Phone, account.name.as_str(), &key)),
+            received_at: None,
             sent_at: None,
         };
         match self.add_message(&detail, added, None).await {
@@ -376,6 +377,7 @@ impl Hotline {
             evidence,
             event: ReportEvent::CallContentRecorded,
             via: None,
+            received_at: None,
             sent_at: None,
         };
         self.audited(

@@ -26,6 +26,8 @@ pub(crate) struct Added<'a> {
     /// Where an inbound message came from, when not the follow-up page: channel, account and
     /// the platform's id of the message.
     pub(crate) via: Option<(Channel, &'a str, &'a str)>,
+    /// When it reached the hotline, when not now (a delivery taken apart from the journal).
+    pub(crate) received_at: Option<DateTime<Utc>>,
     /// When the citizen sent it, as their platform says.
     pub(crate) sent_at: Option<DateTime<Utc>>,
 }
@@ -154,6 +156,7 @@ impl Hotline {
             evidence,
             event: ReportEvent::ReporterAdded,
             via: None,
+            received_at: None,
             sent_at: None,
         };
         self.add_message(&detail, added, None).await.map(|_| ())
@@ -228,6 +231,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::Replied,
             via: None,
+            received_at: None,
             sent_at: None,
         };
         self.new_message(detail, added).await
@@ -248,7 +252,7 @@ impl Hotline {
             (None, None) => Channel::Web,
         };
         let delivery = delivery_of_reply(channel);
-        let at = self.clock.now();
+        let at = added.received_at.unwrap_or_else(|| self.clock.now());
         let message = NewMessage {
             report: detail.summary.id,
             direction: added.direction,

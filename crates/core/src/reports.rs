@@ -439,9 +439,12 @@ impl Hotline {
                 message.body = message_text(Some(&key), message)?;
             }
         }
-        // Hints read the reporter's own words, before anything is masked.
+        // Hints read the reporter's own words, before anything is masked: those of the
+        // message the report began with, as when it was taken in, wherever the conversation
+        // places it.
         let hints = messages
-            .first()
+            .iter()
+            .min_by_key(|m| m.id.0)
             .map(|m| hotline_domain::hints::hints(&m.body, &self.places));
         detail.summary.summary = masked(&detail.summary.summary);
         detail.address = detail.address.as_deref().map(masked);
@@ -631,10 +634,17 @@ impl Hotline {
         Ok(entries.into_iter().map(|(_, entry)| entry).collect())
     }
 
-    /// A report's first message, opened.
+    /// The message a report began with, opened: the first written, not the first sent (a
+    /// message sent earlier may have arrived after it).
     pub(crate) async fn first_message_text(&self, report: &ReportSummary) -> CoreResult<String> {
         let key = self.data_key(report)?;
-        match self.store.messages(report.id).await?.first() {
+        match self
+            .store
+            .messages(report.id)
+            .await?
+            .iter()
+            .min_by_key(|m| m.id.0)
+        {
             Some(message) => message_text(key.as_ref(), message),
             None => Ok(String::new()),
         }

@@ -24,6 +24,24 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+/// A warning said at most once a minute: in a flood its condition comes and goes with every
+/// connection, and a line for each would bury the log.
+#[derive(Default)]
+struct Said(Option<std::time::Instant>);
+
+impl Said {
+    /// Whether to say it now (and it counts as said).
+    fn due(&mut self) -> bool {
+        let due = self
+            .0
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(60));
+        if due {
+            self.0 = Some(std::time::Instant::now());
+        }
+        due
+    }
+}
+
 /// What one node lets its clients hold.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -100,7 +118,8 @@ pub async fn serve(
     let per_address = PerAddress::default();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    let (mut said_full, mut said_failing, mut said_crowded) = (false, false, false);
+    let (mut said_full, mut said_failing, mut said_crowded) =
+        (Said::default(), Said::default(), Said::default());
     loop {
         let slot = tokio::select! {
             slot = connections.clone().acquire_owned() => slot,
@@ -108,28 +127,23 @@ pub async fn serve(
         };
         let Ok(slot) = slot else { break };
         let full = connections.available_permits() == 0;
-        if full && !said_full {
+        if full && said_full.due() {
             tracing::warn!(
                 max = limits.max_connections,
                 "connections at their ceiling; new ones wait"
             );
         }
-        said_full = full;
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
         let (stream, peer) = match accepted {
-            Ok(accepted) => {
-                said_failing = false;
-                accepted
-            }
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, or a connection reset while queued: the listener
                 // itself is fine; a pause keeps a full descriptor table from spinning.
-                if !said_failing {
+                if said_failing.due() {
                     tracing::warn!(error = %e, "accepting connections fails; retrying");
-                    said_failing = true;
                 }
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_millis(100)) => continue,
@@ -138,16 +152,14 @@ pub async fn serve(
             }
         };
         let Some(counted) = per_address.admit(peer.ip(), limits.max_connections_per_address) else {
-            if !said_crowded {
+            if said_crowded.due() {
                 tracing::warn!(
                     max = limits.max_connections_per_address,
                     "a client address reached its ceiling of connections; more are closed"
                 );
-                said_crowded = true;
             }
             continue;
         };
-        said_crowded = false;
         let _ = stream.set_nodelay(true);
         let service = app.clone().map_request(move |request: Request<Incoming>| {
             let mut request = request.map(Body::new);

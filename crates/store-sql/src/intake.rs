@@ -15,7 +15,7 @@ use crate::rows::map_err;
 use crate::{SqlStore, code_param, values_rows};
 
 /// Rows of an intake batch per statement, within SQLite's 32,766 parameters: reports bind 22
-/// values each, messages 7, events 5, register lines 8 (`crate::register`).
+/// values each, messages 8, events 5, register lines 8 (`crate::register`).
 pub(crate) const REPORTS_PER_STATEMENT: usize = 256;
 pub(crate) const MESSAGES_PER_STATEMENT: usize = 512;
 pub(crate) const EVENTS_PER_STATEMENT: usize = 1024;

@@ -168,6 +168,7 @@ error-title = Something went wrong
 error-title-not-found = Page not found
 error-title-busy = The line is busy
 error-title-unavailable = Temporarily unavailable
+error-title-wait = Please wait a moment
 error-request-id = Request id (quote it when asking for help)
 error-back-home = Back to the home page
 error-bad-request = The request is not valid.

@@ -340,6 +340,7 @@ impl PageError {
         let title_key = match (self.status, self.message_key) {
             (StatusCode::NOT_FOUND, _) => "error-title-not-found",
             (_, "error-busy") => "error-title-busy",
+            (StatusCode::TOO_MANY_REQUESTS, _) => "error-title-wait",
             (StatusCode::SERVICE_UNAVAILABLE, _) => "error-title-unavailable",
             _ => "error-title",
         };

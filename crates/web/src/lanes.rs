@@ -226,6 +226,9 @@ pub struct Lanes {
     hooks: LaneState,
     staff: LaneState,
     wait: Duration,
+    /// Credentials being looked up to choose a request's lane: each costs a read before any
+    /// turn is taken, so a flood of forged tokens must not buy unbounded reads.
+    credential_checks: Semaphore,
 }
 
 /// A request's turn: the next waiting one goes when it is dropped.
@@ -240,7 +243,16 @@ impl Lanes {
             hooks: LaneState::new(config.hooks),
             staff: LaneState::new(config.staff),
             wait: config.wait,
+            credential_checks: Semaphore::new(
+                config.staff.in_flight.clamp(1, Semaphore::MAX_PERMITS),
+            ),
         }
+    }
+
+    /// Leave to look a request's credentials up, as many at once as the staff lane serves;
+    /// `None` when that many are being looked up (the request then goes in the public lane).
+    pub fn check_credentials(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.credential_checks.try_acquire().ok()
     }
 
     fn state(&self, lane: Lane) -> &LaneState {
@@ -358,6 +370,23 @@ mod tests {
         assert_eq!(lanes.state(Lane::Staff).waiting.load(Ordering::Acquire), 0);
         drop(held);
         assert!(lanes.enter(Lane::Staff).await.is_some());
+    }
+
+    #[test]
+    fn credentials_are_looked_up_only_as_many_at_once_as_staff_are_served() {
+        let lanes = Lanes::new(&LaneConfig {
+            staff: LaneLimit {
+                in_flight: 2,
+                waiting: 0,
+            },
+            ..LaneConfig::default()
+        });
+        let first = lanes.check_credentials();
+        let second = lanes.check_credentials();
+        assert!(first.is_some() && second.is_some());
+        assert!(lanes.check_credentials().is_none(), "a third goes public");
+        drop(first);
+        assert!(lanes.check_credentials().is_some());
     }
 
     #[tokio::test(start_paused = true)]

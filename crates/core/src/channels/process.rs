@@ -203,18 +203,19 @@ pub(crate) struct ReplyAddress {
     pub(crate) subject: Option<String>,
 }
 
-/// A platform's clock may run a little ahead of ours, and a mail's `Date` is whatever its
-/// writer's program put there: a time after receipt is taken as the receipt, and one from
-/// long before it as unknown (the message then keeps the place it arrived in).
-const SENT_TIME_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(7);
+/// How far before its receipt a message's own time is believed. Platforms deliver again for
+/// at most a week (WhatsApp's Cloud API retries the longest, seven days), so an older time is
+/// a clock gone wrong, or a mail's `Date`, which is whatever its writer's program put there.
+const SENT_TIME_BELIEVED: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
-/// When a message was sent, as kept to order its conversation: the platform's time, within
-/// [`SENT_TIME_KEPT`] before it was received.
+/// When a message was sent, as kept to order its conversation: the time its platform gives,
+/// no later than its receipt (a clock ahead of ours), and unknown when more than
+/// [`SENT_TIME_BELIEVED`] before it (the message then keeps the place it arrived in).
 pub(super) fn sent_time(
     said: chrono::DateTime<chrono::Utc>,
     received_at: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::DateTime<chrono::Utc>> {
-    (said >= received_at - SENT_TIME_KEPT).then(|| said.min(received_at))
+    (said >= received_at - SENT_TIME_BELIEVED).then(|| said.min(received_at))
 }
 
 impl Hotline {
@@ -519,6 +520,7 @@ impl Hotline {
                 evidence: &[],
                 event: ReportEvent::ReporterAdded,
                 via: Some((account.platform, account.name.as_str(), &stored_id)),
+                received_at: Some(delivery.received_at),
                 sent_at: sent_time(message.at, delivery.received_at),
             };
             // The citizen wrote: answers that waited for an open window may leave, even when
@@ -723,6 +725,7 @@ impl Hotline {
             evidence: &[],
             event: ReportEvent::Acknowledged { warned: true },
             via: Some((account.platform, account.name.as_str(), &key)),
+            received_at: None,
             sent_at: None,
         };
         // Taken in before (`None`) when a crash came between the report and this.
@@ -775,19 +778,17 @@ mod tests {
     #[test]
     fn a_message_is_placed_when_sent_unless_its_time_cannot_be_so() {
         let received = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
-        // Held by the platform, or replayed by a gateway a day late: its own time.
-        let yesterday = received - TimeDelta::days(1);
-        assert_eq!(sent_time(yesterday, received), Some(yesterday));
+        // Held by the platform, or replayed by a gateway up to a week late: its own time.
+        for late in [TimeDelta::days(1), TimeDelta::days(7)] {
+            assert_eq!(sent_time(received - late, received), Some(received - late));
+        }
         // A clock ahead of ours: no later than it arrived.
         assert_eq!(
             sent_time(received + TimeDelta::minutes(3), received),
             Some(received)
         );
-        // A mail dated years back by its writer's program: where it arrived.
-        assert_eq!(sent_time(received - TimeDelta::days(400), received), None);
-        assert_eq!(
-            sent_time(received - TimeDelta::days(7), received),
-            Some(received - TimeDelta::days(7))
-        );
+        // Older than any platform delivers again (a mail dated a year back by its writer's
+        // program): where it arrived.
+        assert_eq!(sent_time(received - TimeDelta::days(8), received), None);
     }
 }

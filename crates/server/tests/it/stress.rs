@@ -438,6 +438,12 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
         }
     }
     assert!(refusals > 0, "a full disk never refused a submission");
+    let delivery = whatsapp_delivery("wamid.DISKFULL0001");
+    let status = post_delivery(&server, &delivery).await;
+    assert!(
+        status >= 500,
+        "a delivery that could not be journalled answers {status}: the platform delivers again"
+    );
     let store_full = async || {
         let metrics = page(
             &reqwest::Client::new(),
@@ -449,16 +455,11 @@ async fn a_full_disk_refuses_clearly_damages_nothing_and_recovers_when_space_ret
             .find_map(|line| line.strip_prefix("hotline_store_full "))
             .map(str::to_owned)
     };
+    // Just after a write was refused (one that fits in pages SQLite has lowers it again).
     assert_eq!(
         store_full().await.as_deref(),
         Some("1"),
         "the operator's alert is raised"
-    );
-    let delivery = whatsapp_delivery("wamid.DISKFULL0001");
-    let status = post_delivery(&server, &delivery).await;
-    assert!(
-        status >= 500,
-        "a delivery that could not be journalled answers {status}: the platform delivers again"
     );
 
     // Space returns: intake and the journal work again by themselves.
@@ -746,11 +747,21 @@ async fn a_day_of_webhooks_replayed_at_once_is_taken_in_once_and_in_order() {
         "every delivery acknowledged: {statuses:?}"
     );
 
-    // One report per citizen, each holding their messages once, in the order they wrote them.
-    let mut conversations: Vec<Vec<String>> = Vec::new();
-    eventually("every message taken in", async || {
+    // One report per citizen, each holding their messages once, in the order they wrote them,
+    // each with the time it was sent; and the journal drained, nothing waiting in it.
+    let watcher = hotline_server::Service::open(&data.config()).await.unwrap();
+    let account = watcher
+        .hotline
+        .store
+        .channel_accounts()
+        .await
+        .unwrap()
+        .remove(0);
+    let mut cases: Vec<String> = Vec::new();
+    let mut conversations: Vec<Vec<(String, i64)>> = Vec::new();
+    eventually("every message taken in, the journal drained", async || {
         let listed = api_list(&server.base, "/api/v1/reports?limit=500", &token).await;
-        let cases: Vec<String> = listed["items"]
+        cases = listed["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -765,25 +776,55 @@ async fn a_day_of_webhooks_replayed_at_once_is_taken_in_once_and_in_order() {
                     .unwrap()
                     .iter()
                     .filter(|m| m["direction"] == "inbound")
-                    .map(|m| m["text"].as_str().unwrap().to_owned())
+                    .map(|m| {
+                        let sent = m["sent_at"].as_str().expect("a platform message's sent_at");
+                        let sent = chrono::DateTime::parse_from_rfc3339(sent).unwrap();
+                        (m["text"].as_str().unwrap().to_owned(), sent.timestamp())
+                    })
                     .collect(),
             );
         }
-        conversations.iter().map(Vec::len).sum::<usize>() >= SENDERS * EACH
+        let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
+        let journal = watcher
+            .hotline
+            .store
+            .delivery_counts(account.id, now)
+            .await
+            .unwrap();
+        conversations.iter().map(Vec::len).sum::<usize>() >= SENDERS * EACH && journal.queued == 0
     })
     .await;
     assert_eq!(conversations.len(), SENDERS, "one report per citizen");
     conversations.sort();
     for (sender, conversation) in conversations.iter().enumerate() {
-        let written: Vec<String> = (0..EACH).map(|k| text(sender, k)).collect();
+        let written: Vec<(String, i64)> = (0..EACH)
+            .map(|k| {
+                let minute = i64::try_from(k * SENDERS + sender).unwrap();
+                (text(sender, k), day_start + minute * 60)
+            })
+            .collect();
         assert_eq!(conversation, &written, "citizen {sender}'s conversation");
     }
+
+    // The duty officer's page places each message when it was sent and says when the hotline
+    // received it, a day later.
+    let officer = browser();
+    sign_in(&officer, &server, "qn.director").await;
+    let report_page = page(
+        &officer,
+        server.url(&format!("/console/reports/{}", cases[0])),
+    )
+    .await;
+    assert_eq!(
+        report_page.matches("đường dây nóng nhận được lúc").count(),
+        EACH,
+        "each late message says when it arrived"
+    );
+    watcher.close().await;
     server.stop().await;
 
-    // The journal drained: every delivery taken apart, none waiting or dead.
     let service = hotline_server::Service::open(&data.config()).await.unwrap();
     let store = &service.hotline.store;
-    let account = store.channel_accounts().await.unwrap().remove(0);
     let records = store.deliveries_of(account.id, false, 1000).await.unwrap();
     assert_eq!(records.len(), count, "each delivery journalled");
     assert!(

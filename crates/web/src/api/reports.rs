@@ -276,7 +276,8 @@ pub struct ReportMessage {
     pub text: String,
     /// When the hotline received or wrote it.
     pub created_at: DateTime<Utc>,
-    /// When the citizen sent it, as their platform says; messages are listed in this order.
+    /// When the citizen sent it, as their platform says. Messages are listed by this time,
+    /// or by `created_at` for those without it (answers, the web form).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
     /// Where an outbound message stands: `queued`, `sent`, `delivered`, `read` or `failed`;

@@ -178,6 +178,9 @@ impl AppState {
     }
 }
 
+/// How often histogram samples are folded into their buckets.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process-wide metrics recorder, installed on first use.
 fn prometheus() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -199,6 +202,23 @@ fn prometheus() -> PrometheusHandle {
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed");
+            }
+            // Histogram samples wait in the recorder until upkeep folds them into their
+            // buckets, which a scrape also does: where nothing scrapes `/metrics`, without
+            // this each request's samples were kept, and memory grew with every request
+            // (the soak in docs/benchmarks.md). A thread of its own, as the exporter's own
+            // installer does: the recorder is made wherever the first state is.
+            let kept = handle.clone();
+            let upkeep = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(METRICS_UPKEEP);
+                        kept.run_upkeep();
+                    }
+                });
+            if let Err(e) = upkeep {
+                tracing::warn!(error = %e, "no thread for the metrics' upkeep: histograms are folded only when scraped");
             }
             handle
         })

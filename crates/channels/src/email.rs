@@ -210,10 +210,14 @@ pub fn parse(raw: &[u8], received: DateTime<Utc>) -> Result<Vec<InboundEvent>, U
         .map(|a| a.trim().to_lowercase())
         .filter(|a| a.contains('@'))
         .ok_or_else(|| Unreadable("a mail without a sender address".into()))?;
-    let id = message.message_id().map(bare_id).unwrap_or_else(|| {
-        // No id of its own: the same bytes give the same one.
-        format!("sha256-{}", hex::encode(Sha256::digest(raw)))
-    });
+    let id = message
+        .message_id()
+        .map(bare_id)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| {
+            // No id of its own (or `<>`): the same bytes give the same one.
+            format!("sha256-{}", hex::encode(Sha256::digest(raw)))
+        });
     let at = message
         .date()
         .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0))
@@ -274,6 +278,20 @@ mod tests {
             Some(InboundEvent::Message(m)) => *m,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_mail_with_an_empty_id_is_known_by_its_bytes() {
+        let mail = |text: &str| {
+            message(
+                format!("From: a@example.vn\r\nMessage-ID: <>\r\nSubject: x\r\n\r\n{text}")
+                    .as_bytes(),
+            )
+        };
+        let (first, again, other) = (mail("Một"), mail("Một"), mail("Hai"));
+        assert!(first.platform_message_id.starts_with("sha256-"));
+        assert_eq!(first.platform_message_id, again.platform_message_id);
+        assert_ne!(first.platform_message_id, other.platform_message_id);
     }
 
     #[test]

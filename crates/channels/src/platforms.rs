@@ -169,7 +169,7 @@ pub fn parse(
     body: &[u8],
     received: DateTime<Utc>,
 ) -> Result<Vec<InboundEvent>, Unreadable> {
-    match platform {
+    let events = match platform {
         Channel::Zalo => zalo::parse(body, received),
         Channel::Telegram => telegram::parse(body, received),
         Channel::Tiktok => tiktok::parse(body, received),
@@ -178,7 +178,17 @@ pub fn parse(
         Channel::Sms => sms_gate::parse(body, received),
         Channel::Phone => cti::parse(body),
         other => meta::parse(other, body, received),
+    }?;
+    // A message is taken in once by its id: every message without one would be "taken in
+    // before" after the first. Kept as a dead letter for a look, never silently dropped.
+    if events.iter().any(|event| {
+        matches!(event, InboundEvent::Message(message) if message.platform_message_id.trim().is_empty())
+    }) {
+        return Err(Unreadable(
+            "a message without an id, which could not be told from another".into(),
+        ));
     }
+    Ok(events)
 }
 
 /// Sends an answer through the account's platform; the platform's id of the message. `public`
@@ -256,6 +266,18 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn a_message_without_an_id_is_refused_not_taken_for_another() {
+        let with_id = include_str!("../../../fixtures/platforms/whatsapp/text_message.json");
+        let id = "wamid.HBgLODQ5MTIzNDU2NzgVAgASGBQzRUIwQjE4QkM1RjA2QjE2MkU0RgA=";
+        let now = chrono::DateTime::UNIX_EPOCH;
+        assert!(parse(Channel::Whatsapp, with_id.as_bytes(), now).is_ok());
+        for blank in ["", "  "] {
+            let without = with_id.replace(id, blank);
+            assert!(parse(Channel::Whatsapp, without.as_bytes(), now).is_err());
+        }
+    }
 
     #[test]
     fn each_platform_reads_its_own_header() {

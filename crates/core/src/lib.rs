@@ -39,6 +39,7 @@ pub mod second_factor;
 pub mod setup;
 pub mod similar;
 pub mod staff;
+pub mod statistics;
 pub mod word_index;
 
 use hotline_domain::{Clock, DomainError, Gazetteer, UnitCode};
@@ -213,6 +214,8 @@ pub struct Hotline {
     journal: journal::JournalHandle,
     /// Commits what taking deliveries apart writes, together.
     take_apart: journal::TakeApartHandle,
+    /// The public statistics computed today.
+    public_cache: Arc<statistics::PublicCache>,
 }
 
 impl Hotline {
@@ -259,6 +262,7 @@ impl Hotline {
             http: hotline_channels::http_client().unwrap_or_default(),
             journal,
             take_apart,
+            public_cache: Arc::default(),
         };
         (hotline, writer)
     }

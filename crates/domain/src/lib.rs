@@ -25,6 +25,7 @@ pub mod roster;
 pub mod routing;
 pub mod sms;
 pub mod staff;
+pub mod statistics;
 pub mod submission;
 pub mod text;
 pub mod unit;

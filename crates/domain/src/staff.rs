@@ -51,6 +51,16 @@ impl Role {
         )
     }
 
+    /// Whether the role reads the statistics of its unit and the units below (issue 29):
+    /// leaders, inspectors and auditors. Figures hold metadata only; reports about police
+    /// conduct are in them only for a reader who may read those reports.
+    pub fn may_read_statistics(self) -> bool {
+        matches!(
+            self,
+            Role::Director | Role::UnitLeader | Role::Inspector | Role::Auditor
+        )
+    }
+
     /// Whether the role may put a report on legal hold (kept from any purge) or release it.
     pub fn may_place_legal_hold(self) -> bool {
         matches!(self, Role::Director | Role::UnitLeader | Role::Inspector)

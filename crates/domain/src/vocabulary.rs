@@ -554,6 +554,8 @@ string_enum!(
         RetentionPurged => "retention.purged",
         RevealsListed => "reveals.listed",
         RosterOccurrenceCancelled => "roster.occurrence_cancelled",
+        StatisticsRead => "statistics.read",
+        StatisticsExported => "statistics.exported",
         StaffTitleSet => "staff.title_set",
         RosterPatternAdded => "roster.pattern_added",
         RosterPatternEnded => "roster.pattern_ended",

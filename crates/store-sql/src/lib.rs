@@ -136,6 +136,7 @@ mod retention;
 mod reveals;
 mod routing;
 mod staff;
+mod statistics;
 mod units;
 mod vault;
 mod words;

@@ -120,13 +120,13 @@ where
     }
 }
 
-fn parsed<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<T> {
+pub(crate) fn parsed<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<T> {
     row.text(column)?
         .parse()
         .map_err(|_| StoreError::Other(format!("bad value in column {column}")))
 }
 
-fn parsed_opt<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<Option<T>> {
+pub(crate) fn parsed_opt<T: FromStr>(row: &impl Columns, column: &str) -> StoreResult<Option<T>> {
     row.text_opt(column)?
         .map(|text| {
             text.parse()

@@ -65,6 +65,7 @@ macro_rules! contract_tests {
             a_lease_has_one_holder_until_it_lapses_or_is_given_up,
             an_allowance_is_shared_by_every_caller_and_earned_back_over_time,
             failed_attempts_make_later_ones_wait_across_callers,
+            statistics_count_each_report_once_where_it_is_held_and_outlive_its_purge,
         );
     };
     (@each $fresh:path, $($story:ident),+ $(,)?) => {

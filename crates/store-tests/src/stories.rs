@@ -18,6 +18,7 @@ mod reveals;
 mod routing;
 mod search;
 mod staff;
+mod statistics;
 mod units;
 mod vault;
 
@@ -39,5 +40,6 @@ pub use reveals::*;
 pub use routing::*;
 pub use search::*;
 pub use staff::*;
+pub use statistics::*;
 pub use units::*;
 pub use vault::*;

@@ -20,6 +20,7 @@ mod retention;
 mod reveals;
 mod routing;
 mod staff;
+mod statistics;
 mod units;
 mod vault;
 
@@ -41,6 +42,7 @@ pub use retention::*;
 pub use reveals::*;
 pub use routing::*;
 pub use staff::*;
+pub use statistics::*;
 pub use units::*;
 pub use vault::*;
 
@@ -94,6 +96,7 @@ pub trait Store:
     + Audit
     + Breaches
     + Coordination
+    + Statistics
 {
 }
 
@@ -118,5 +121,6 @@ impl<T> Store for T where
         + Audit
         + Breaches
         + Coordination
+        + Statistics
 {
 }

@@ -1,0 +1,655 @@
+//! Statistics for leaders, the monthly report and the public account (issue 29): figures
+//! read from the rollups, counted as `hotline_domain::statistics` defines them, for the
+//! reader's unit and the units below it, and audited like a list.
+
+use crate::staff::Actor;
+use crate::{CoreError, CoreResult, Hotline};
+use chrono::{Duration, NaiveDate};
+use hotline_domain::statistics::{
+    ALL, Figures, GroupBy, PUBLIC_THRESHOLD, Period, ReportFacts, Shown, Tally, day_period,
+    local_day, month_period, period_start, suppress, week_key,
+};
+use hotline_domain::{AuditAction, Channel, UnitCode};
+use hotline_store::{StatCell, Unit, Visibility};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// Events read into the rollups per round when a reader asks, and rounds at most: a reader
+/// sees every report up to the moment they ask, without waiting behind a backlog.
+const REFRESH_EVENTS: u32 = 5_000;
+const REFRESH_ROUNDS: usize = 4;
+
+/// One group of reports and its figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// The group's value: a day (`YYYY-MM-DD`), week (`YYYY-Www`), month (`YYYY-MM`), unit
+    /// code, channel, legal type, topic, urgency, status, commune code, time limit or outcome.
+    pub key: String,
+    pub figures: Figures,
+}
+
+/// Whether the figures take in reports about the conduct of police officers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConductCounted {
+    /// Those the reader may read are counted.
+    Readable,
+    /// None: the reader reads no reports (an auditor).
+    No,
+}
+
+/// Figures for one unit's scope, period and grouping.
+#[derive(Debug, Clone)]
+pub struct Statistics {
+    pub unit: Unit,
+    pub period: Period,
+    pub previous_period: Period,
+    pub group_by: GroupBy,
+    pub groups: Vec<Group>,
+    pub total: Figures,
+    pub previous: Figures,
+    pub conduct: ConductCounted,
+}
+
+/// What the leaders' page shows at once: every grouping of one period.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub unit: Unit,
+    /// The unit above, when it is within the reader's scope.
+    pub parent: Option<Unit>,
+    pub period: Period,
+    pub previous_period: Period,
+    pub total: Figures,
+    pub previous: Figures,
+    pub conduct: ConductCounted,
+    /// The groupings of [`OVERVIEW_GROUPS`], in that order.
+    pub by: Vec<(GroupBy, Vec<Group>)>,
+    /// The units below, by code, for naming them.
+    pub units: BTreeMap<String, Unit>,
+    pub overdue: Vec<OverdueLine>,
+}
+
+/// Open reports past their time limit in one unit (with those below it), by how late.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OverdueLine {
+    pub unit: String,
+    pub up_to_a_day: i64,
+    pub up_to_a_week: i64,
+    pub up_to_a_month: i64,
+    pub longer: i64,
+}
+
+impl OverdueLine {
+    pub fn total(&self) -> i64 {
+        self.up_to_a_day + self.up_to_a_week + self.up_to_a_month + self.longer
+    }
+}
+
+/// The groupings the leaders' page shows.
+pub const OVERVIEW_GROUPS: [GroupBy; 10] = [
+    GroupBy::Day,
+    GroupBy::Channel,
+    GroupBy::LegalType,
+    GroupBy::Topic,
+    GroupBy::Urgency,
+    GroupBy::Status,
+    GroupBy::Unit,
+    GroupBy::Commune,
+    GroupBy::Limit,
+    GroupBy::Outcome,
+];
+
+/// A province's month as the public sees it: counts under the threshold hidden, reports
+/// about police conduct only as the province's total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicAccount {
+    pub province: u32,
+    pub unit_name: String,
+    pub period: Period,
+    /// The last day counted: the month's last, or yesterday while the month runs.
+    pub counted_to: NaiveDate,
+    pub threshold: i64,
+    pub received: Shown,
+    pub by_channel: Vec<(Channel, Shown)>,
+    pub police_conduct: Shown,
+    /// Per mille of the reports an officer took up within a day.
+    pub acknowledged_within_day: Option<i64>,
+    pub first_answer_median_minutes: Option<i64>,
+    /// Per mille of the decided reports with a time limit that were decided within it.
+    pub decided_within_limit: Option<i64>,
+}
+
+/// Public accounts computed today, by province and month.
+#[derive(Default)]
+pub(crate) struct PublicCache(Mutex<HashMap<(u32, NaiveDate), (NaiveDate, PublicAccount)>>);
+
+impl Hotline {
+    /// Reads what changed into the rollups, so figures are current when read.
+    pub async fn refresh_statistics(&self) -> CoreResult<u64> {
+        let now = self.clock.now();
+        let mut read = 0;
+        for _ in 0..REFRESH_ROUNDS {
+            let round = self.store.roll_up_statistics(now, REFRESH_EVENTS).await?;
+            read += round;
+            if round < u64::from(REFRESH_EVENTS) {
+                break;
+            }
+        }
+        Ok(read)
+    }
+
+    /// The unit a reader asks about: their own when none is named, else one within their
+    /// scope (the same answer whether it does not exist or lies outside).
+    async fn statistics_unit(&self, actor: &Actor, unit: Option<&UnitCode>) -> CoreResult<Unit> {
+        if !actor.0.role.may_read_statistics() {
+            return Err(CoreError::Forbidden);
+        }
+        let code = unit.unwrap_or(&actor.0.unit);
+        let units = self.units.snapshot(false).await?;
+        let unit = match units.get(code) {
+            Some(unit) => unit.clone(),
+            None => self.store.unit(code).await?,
+        };
+        if !unit.path.starts_with(&actor.0.unit_path) {
+            return Err(CoreError::NotFound);
+        }
+        Ok(unit)
+    }
+
+    fn conduct_visibility(actor: &Actor) -> (Visibility, ConductCounted) {
+        match actor.visibility() {
+            Visibility::Nothing => (Visibility::Nothing, ConductCounted::No),
+            visibility => (visibility, ConductCounted::Readable),
+        }
+    }
+
+    /// The rollup rows of `units` in `dims` over `period`: whole months from the monthly
+    /// rows, the days around them from the daily ones; every day's rows when `daily`.
+    async fn cells(
+        &self,
+        units: &[UnitCode],
+        dims: &[&str],
+        period: &Period,
+        daily: bool,
+    ) -> CoreResult<Vec<StatCell>> {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        if daily {
+            return Ok(self
+                .store
+                .statistics_cells(
+                    units,
+                    dims,
+                    &day_period(period.from),
+                    &day_period(period.to),
+                )
+                .await?);
+        }
+        let plan = period.plan();
+        let mut cells = Vec::new();
+        if let Some((first, last)) = plan.months {
+            cells.extend(
+                self.store
+                    .statistics_cells(units, dims, &month_period(first), &month_period(last))
+                    .await?,
+            );
+        }
+        for (from, to) in plan.days {
+            cells.extend(
+                self.store
+                    .statistics_cells(units, dims, &day_period(from), &day_period(to))
+                    .await?,
+            );
+        }
+        Ok(cells)
+    }
+
+    /// The facts of reports about police conduct under `unit` in `period` that the reader
+    /// may read.
+    async fn conduct_in(
+        &self,
+        visibility: &Visibility,
+        unit: &Unit,
+        period: &Period,
+    ) -> CoreResult<Vec<ReportFacts>> {
+        let facts = self
+            .store
+            .conduct_facts(visibility, period.from, period.to)
+            .await?;
+        let units = self.units.snapshot(false).await?;
+        Ok(facts
+            .into_iter()
+            .filter(|f| {
+                units
+                    .get(&f.unit)
+                    .is_some_and(|u| u.path.starts_with(&unit.path))
+            })
+            .collect())
+    }
+
+    /// The scope's totals over `period`.
+    async fn total(
+        &self,
+        unit: &Unit,
+        period: &Period,
+        visibility: &Visibility,
+    ) -> CoreResult<Tally> {
+        let mut total = Tally::default();
+        for cell in self
+            .cells(std::slice::from_ref(&unit.code), &[ALL], period, false)
+            .await?
+        {
+            total.add(&cell.tally);
+        }
+        for f in self.conduct_in(visibility, unit, period).await? {
+            total.count(&f, self.came_from_outside(unit, &f).await?);
+        }
+        Ok(total)
+    }
+
+    async fn came_from_outside(&self, unit: &Unit, f: &ReportFacts) -> CoreResult<bool> {
+        let units = self.units.snapshot(false).await?;
+        Ok(!units
+            .get(&f.origin)
+            .is_some_and(|origin| origin.path.starts_with(&unit.path)))
+    }
+
+    /// The units just below `unit`.
+    async fn children(&self, unit: &Unit) -> CoreResult<Vec<Unit>> {
+        let units = self.units.snapshot(false).await?;
+        let mut children: Vec<Unit> = units
+            .values()
+            .filter(|u| u.parent.as_ref() == Some(&unit.code))
+            .cloned()
+            .collect();
+        children.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(children)
+    }
+
+    /// Figures of `unit` over `period` grouped by `group_by`, most reports first (by time:
+    /// in order, every day, week or month present).
+    async fn groups(
+        &self,
+        unit: &Unit,
+        period: &Period,
+        group_by: GroupBy,
+        conduct: &[ReportFacts],
+    ) -> CoreResult<Vec<Group>> {
+        let mut sums: BTreeMap<String, Tally> = BTreeMap::new();
+        match group_by {
+            GroupBy::Day | GroupBy::Week | GroupBy::Month => {
+                let time_key = |day: NaiveDate| match group_by {
+                    GroupBy::Day => day.format("%Y-%m-%d").to_string(),
+                    GroupBy::Week => week_key(day),
+                    _ => day.format("%Y-%m").to_string(),
+                };
+                let mut day = period.from;
+                while day <= period.to {
+                    sums.entry(time_key(day)).or_default();
+                    day += Duration::days(1);
+                }
+                let daily = group_by != GroupBy::Month;
+                for cell in self
+                    .cells(std::slice::from_ref(&unit.code), &[ALL], period, daily)
+                    .await?
+                {
+                    if let Some(start) = period_start(&cell.period) {
+                        sums.entry(time_key(start)).or_default().add(&cell.tally);
+                    }
+                }
+                for f in conduct {
+                    let from_outside = self.came_from_outside(unit, f).await?;
+                    sums.entry(time_key(f.day()))
+                        .or_default()
+                        .count(f, from_outside);
+                }
+            }
+            GroupBy::Unit => {
+                let children = self.children(unit).await?;
+                let codes: Vec<UnitCode> = children.iter().map(|u| u.code.clone()).collect();
+                let mut own = Tally::default();
+                for cell in self
+                    .cells(std::slice::from_ref(&unit.code), &[ALL], period, false)
+                    .await?
+                {
+                    own.add(&cell.tally);
+                }
+                for cell in self.cells(&codes, &[ALL], period, false).await? {
+                    own.subtract(&cell.tally);
+                    sums.entry(cell.unit.as_str().to_owned())
+                        .or_default()
+                        .add(&cell.tally);
+                }
+                let units = self.units.snapshot(false).await?;
+                for f in conduct {
+                    let from_outside = self.came_from_outside(unit, f).await?;
+                    let holder = units.get(&f.unit);
+                    let child = children
+                        .iter()
+                        .find(|c| holder.is_some_and(|h| h.path.starts_with(&c.path)));
+                    match child {
+                        Some(child) => sums
+                            .entry(child.code.as_str().to_owned())
+                            .or_default()
+                            .count(f, from_outside),
+                        None => own.count(f, from_outside),
+                    }
+                }
+                if !own.is_empty() {
+                    sums.insert(unit.code.as_str().to_owned(), own);
+                }
+            }
+            other => {
+                let dim = other.dimension().unwrap_or(ALL);
+                for cell in self
+                    .cells(std::slice::from_ref(&unit.code), &[dim], period, false)
+                    .await?
+                {
+                    sums.entry(cell.value).or_default().add(&cell.tally);
+                }
+                for f in conduct {
+                    let from_outside = self.came_from_outside(unit, f).await?;
+                    for (d, value) in f.dimensions() {
+                        if d == dim {
+                            sums.entry(value).or_default().count(f, from_outside);
+                        }
+                    }
+                }
+            }
+        }
+        let mut groups: Vec<Group> = sums
+            .into_iter()
+            .map(|(key, tally)| Group {
+                key,
+                figures: tally.figures(),
+            })
+            .collect();
+        if !matches!(group_by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
+            groups.retain(|g| g.figures != Figures::default());
+            groups.sort_by(|a, b| {
+                b.figures
+                    .reports
+                    .cmp(&a.figures.reports)
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Figures for the API: one grouping of one period for `unit` (the reader's own when
+    /// none), with the totals of the period and of the one before. Audited.
+    pub async fn statistics(
+        &self,
+        actor: &Actor,
+        unit: Option<&UnitCode>,
+        period: Period,
+        group_by: GroupBy,
+    ) -> CoreResult<Statistics> {
+        let unit = self.statistics_unit(actor, unit).await?;
+        self.refresh_statistics().await?;
+        let (visibility, conduct) = Self::conduct_visibility(actor);
+        let facts = self.conduct_in(&visibility, &unit, &period).await?;
+        let groups = self.groups(&unit, &period, group_by, &facts).await?;
+        let total = self.total(&unit, &period, &visibility).await?;
+        let previous_period = period.previous();
+        let previous = self.total(&unit, &previous_period, &visibility).await?;
+        self.audit(
+            Some(actor.0.id),
+            AuditAction::StatisticsRead,
+            unit.code.as_str(),
+            &format!(
+                "from={} to={} group_by={} reports={}",
+                period.from, period.to, group_by, total.reports
+            ),
+        )
+        .await?;
+        Ok(Statistics {
+            unit,
+            period,
+            previous_period,
+            group_by,
+            groups,
+            total: total.figures(),
+            previous: previous.figures(),
+            conduct,
+        })
+    }
+
+    /// Everything the leaders' page shows for `unit` and `period`. Audited.
+    pub async fn statistics_overview(
+        &self,
+        actor: &Actor,
+        unit: Option<&UnitCode>,
+        period: Period,
+    ) -> CoreResult<Overview> {
+        let unit = self.statistics_unit(actor, unit).await?;
+        self.refresh_statistics().await?;
+        let (visibility, conduct) = Self::conduct_visibility(actor);
+        let facts = self.conduct_in(&visibility, &unit, &period).await?;
+        let mut by = Vec::new();
+        for group_by in OVERVIEW_GROUPS {
+            by.push((
+                group_by,
+                self.groups(&unit, &period, group_by, &facts).await?,
+            ));
+        }
+        let total = self.total(&unit, &period, &visibility).await?;
+        let previous_period = period.previous();
+        let previous = self.total(&unit, &previous_period, &visibility).await?;
+        let parent = match &unit.parent {
+            Some(code) if unit.path != actor.0.unit_path => {
+                self.units.snapshot(false).await?.get(code).cloned()
+            }
+            _ => None,
+        };
+        let units = self
+            .children(&unit)
+            .await?
+            .into_iter()
+            .chain(std::iter::once(unit.clone()))
+            .map(|u| (u.code.as_str().to_owned(), u))
+            .collect();
+        let overdue = self.overdue_lines(&visibility, &unit).await?;
+        self.audit(
+            Some(actor.0.id),
+            AuditAction::StatisticsRead,
+            unit.code.as_str(),
+            &format!(
+                "from={} to={} page reports={}",
+                period.from, period.to, total.reports
+            ),
+        )
+        .await?;
+        Ok(Overview {
+            unit,
+            parent,
+            period,
+            previous_period,
+            total: total.figures(),
+            previous: previous.figures(),
+            conduct,
+            by,
+            units,
+            overdue,
+        })
+    }
+
+    /// The open reports past their limit under `unit`, by the unit just below it that holds
+    /// them (or `unit` itself) and by how late, the most first.
+    async fn overdue_lines(
+        &self,
+        visibility: &Visibility,
+        unit: &Unit,
+    ) -> CoreResult<Vec<OverdueLine>> {
+        let now = self.clock.now();
+        let children = self.children(unit).await?;
+        let units = self.units.snapshot(false).await?;
+        let mut lines: BTreeMap<String, OverdueLine> = BTreeMap::new();
+        for overdue in self.store.overdue_reports(visibility, now).await? {
+            let Some(holder) = units.get(&overdue.unit) else {
+                continue;
+            };
+            if !holder.path.starts_with(&unit.path) {
+                continue;
+            }
+            let key = children
+                .iter()
+                .find(|c| holder.path.starts_with(&c.path))
+                .map_or(&unit.code, |c| &c.code);
+            let line = lines
+                .entry(key.as_str().to_owned())
+                .or_insert_with(|| OverdueLine {
+                    unit: key.as_str().to_owned(),
+                    ..OverdueLine::default()
+                });
+            let late = now - overdue.due_at;
+            if late <= Duration::days(1) {
+                line.up_to_a_day += 1;
+            } else if late <= Duration::days(7) {
+                line.up_to_a_week += 1;
+            } else if late <= Duration::days(30) {
+                line.up_to_a_month += 1;
+            } else {
+                line.longer += 1;
+            }
+        }
+        let mut lines: Vec<OverdueLine> = lines.into_values().collect();
+        lines.sort_by(|a, b| b.total().cmp(&a.total()).then_with(|| a.unit.cmp(&b.unit)));
+        Ok(lines)
+    }
+
+    /// The public account of `province`'s month holding `day`, counted to the end of
+    /// yesterday (so it is the same all day, and cached for the day).
+    pub async fn public_account(&self, province: u32, day: NaiveDate) -> CoreResult<PublicAccount> {
+        let today = local_day(self.clock.now());
+        let month = Period::month_of(day);
+        if month.from > today {
+            return Err(CoreError::NotFound);
+        }
+        if let Some((computed, account)) = self
+            .public_cache
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(province, month.from))
+            && *computed == today
+        {
+            return Ok(account.clone());
+        }
+        let account = self.compute_public_account(province, month, today).await?;
+        self.public_cache
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((province, month.from), (today, account.clone()));
+        Ok(account)
+    }
+
+    async fn compute_public_account(
+        &self,
+        province: u32,
+        month: Period,
+        today: NaiveDate,
+    ) -> CoreResult<PublicAccount> {
+        let code = UnitCode::province(province);
+        let unit = match self.units.snapshot(false).await?.get(&code) {
+            Some(unit) => unit.clone(),
+            None => self.store.unit(&code).await?,
+        };
+        self.refresh_statistics().await?;
+        let yesterday = today.pred_opt().unwrap_or(today);
+        let counted_to = month.to.min(yesterday);
+        let threshold = PUBLIC_THRESHOLD;
+        let mut channels: Vec<(Channel, i64)> = Channel::ALL.iter().map(|c| (*c, 0)).collect();
+        let mut total = Tally::default();
+        if counted_to >= month.from {
+            let period = Period {
+                from: month.from,
+                to: counted_to,
+            };
+            for cell in self
+                .cells(
+                    std::slice::from_ref(&unit.code),
+                    &[ALL, GroupBy::Channel.as_str()],
+                    &period,
+                    false,
+                )
+                .await?
+            {
+                if cell.dim == ALL {
+                    total.add(&cell.tally);
+                } else if let Some((_, n)) =
+                    channels.iter_mut().find(|(c, _)| c.as_str() == cell.value)
+                {
+                    *n += cell.tally.reports;
+                }
+            }
+        }
+        let conduct = if counted_to >= month.from {
+            self.store
+                .conduct_count(&unit.path, month.from, counted_to)
+                .await?
+        } else {
+            0
+        };
+        let counts: Vec<i64> = channels.iter().map(|(_, n)| *n).collect();
+        let by_channel = channels
+            .iter()
+            .map(|(c, _)| *c)
+            .zip(suppress(&counts, threshold))
+            .collect();
+        let figures = total.figures();
+        let enough = |n: i64| n >= threshold;
+        Ok(PublicAccount {
+            province,
+            unit_name: unit.name,
+            period: month,
+            counted_to,
+            threshold,
+            received: shown(figures.reports, threshold),
+            by_channel,
+            police_conduct: shown(conduct, threshold),
+            acknowledged_within_day: enough(figures.reports)
+                .then(|| Figures::per_mille(figures.acknowledged_within_day, figures.reports))
+                .flatten(),
+            first_answer_median_minutes: enough(figures.first_answer.count)
+                .then_some(figures.first_answer.median_minutes)
+                .flatten(),
+            decided_within_limit: enough(figures.with_limit)
+                .then(|| Figures::per_mille(figures.within_limit, figures.with_limit))
+                .flatten(),
+        })
+    }
+}
+
+/// One count as the public may see it.
+fn shown(n: i64, threshold: i64) -> Shown {
+    if n < threshold {
+        Shown::Fewer(threshold)
+    } else {
+        Shown::Count(n)
+    }
+}
+
+/// The months a public account may be asked for: the current one and the eleven before.
+pub fn public_months(today: NaiveDate) -> Vec<NaiveDate> {
+    let mut month = Period::month_of(today).from;
+    let mut months = vec![month];
+    for _ in 0..11 {
+        month = Period::month_of(month.pred_opt().unwrap_or(month)).from;
+        months.push(month);
+    }
+    months
+}
+
+impl Overview {
+    /// The groups of one grouping.
+    pub fn groups(&self, group_by: GroupBy) -> &[Group] {
+        self.by
+            .iter()
+            .find(|(g, _)| *g == group_by)
+            .map_or(&[], |(_, groups)| groups.as_slice())
+    }
+}

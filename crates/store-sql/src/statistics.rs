@@ -1,0 +1,578 @@
+//! Statistics: each report's facts, kept past its purge, and the rollups of every unit, read
+//! from the events' log (what each figure means: `hotline_domain::statistics`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use hotline_domain::statistics::{ALL, ReportFacts, Tally, day_period, month_period};
+use hotline_domain::{ReportEventKind, UnitCode};
+use hotline_store::{Overdue, StatCell, Statistics, StoreError, StoreResult, Visibility};
+use hotline_store_sql_bounds::any_sql_database;
+use sqlx::Transaction;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::SqlStore;
+use crate::report_query::visibility_clause;
+use crate::rows::{Columns, map_commit_err, map_err, parsed, parsed_opt};
+
+/// How old an event must be before the mark moves past it: longer than any write transaction
+/// stays open, so none can still commit an event numbered below the mark (PostgreSQL hands
+/// out numbers before commit, and commits in any order).
+const SETTLED: Duration = Duration::seconds(30);
+
+/// Report ids or units bound in one statement.
+const PER_STATEMENT: usize = 400;
+
+const FACT_COLUMNS: &str = "id, day, received_at, unit_code, origin_unit_code, channel, \
+     legal_type, topic, urgency, status, stage, commune_code, police_conduct, accused_unit_code, \
+     head_settles, merged, accepted, acknowledged_at, first_answer_at, classified_at, \
+     decided_at, due_at, limit_rule";
+
+/// `$from, $from+1, …`: `n` numbered parameters.
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Other(format!("a statistics row with a bad {what}"))
+}
+
+/// The facts of a report, from the `reports` row and its history (as the domain's
+/// definitions say: an officer's first event, first answer, first triage by an officer, first
+/// numbered decision, and its first register line for the unit that took it in).
+fn current_facts_sql(ids: usize) -> String {
+    format!(
+        "SELECT r.id, r.created_at AS received_at, r.unit_code, \
+         COALESCE((SELECT g.unit_code FROM register_entries g WHERE g.report_id = r.id \
+                   ORDER BY g.id LIMIT 1), r.unit_code) AS origin_unit_code, \
+         r.channel, r.legal_type, r.topic, r.urgency, r.status, r.stage, r.commune_code, \
+         (COALESCE(r.legal_type, '') = 'police_conduct' OR r.accused_unit_code IS NOT NULL) \
+         AS police_conduct, r.accused_unit_code, r.head_settles, \
+         (r.merged_into_id IS NOT NULL) AS merged, \
+         EXISTS (SELECT 1 FROM procedure_steps s WHERE s.report_id = r.id AND s.action = 'accept') \
+         AS accepted, \
+         (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
+          AND e.actor_id IS NOT NULL) AS acknowledged_at, \
+         (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
+          AND e.kind = '{replied}') AS first_answer_at, \
+         (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
+          AND e.kind = '{triaged}' AND e.actor_id IS NOT NULL) AS classified_at, \
+         (SELECT MIN(s.created_at) FROM procedure_steps s WHERE s.report_id = r.id \
+          AND s.number IS NOT NULL) AS decided_at, \
+         r.due_at, r.deadline_rule AS limit_rule \
+         FROM reports r WHERE r.id IN ({ids})",
+        replied = ReportEventKind::Replied.as_str(),
+        triaged = ReportEventKind::Triaged.as_str(),
+        ids = numbered(1, ids),
+    )
+}
+
+/// Facts as read by [`current_facts_sql`] or from `stats_facts`, with whether they name an
+/// accused unit and whether its head settles the report.
+struct FactRow {
+    facts: ReportFacts,
+    accused_unit: Option<String>,
+    head_settles: bool,
+}
+
+fn fact_of(row: &impl Columns) -> StoreResult<FactRow> {
+    Ok(FactRow {
+        facts: ReportFacts {
+            report_id: row.int("id")?,
+            received_at: row.time("received_at")?,
+            unit: parsed(row, "unit_code")?,
+            origin: parsed(row, "origin_unit_code")?,
+            channel: parsed(row, "channel")?,
+            legal_type: parsed_opt(row, "legal_type")?,
+            topic: parsed_opt(row, "topic")?,
+            urgency: parsed(row, "urgency")?,
+            status: parsed(row, "status")?,
+            stage: parsed(row, "stage")?,
+            commune: row
+                .small_opt("commune_code")?
+                .map(|c| u32::try_from(c).map_err(|_| bad("commune")))
+                .transpose()?,
+            police_conduct: row.flag("police_conduct")?,
+            merged: row.flag("merged")?,
+            accepted: row.flag("accepted")?,
+            acknowledged_at: row.time_opt("acknowledged_at")?,
+            first_answer_at: row.time_opt("first_answer_at")?,
+            classified_at: row.time_opt("classified_at")?,
+            decided_at: row.time_opt("decided_at")?,
+            due_at: row.time_opt("due_at")?,
+            limit: row.text_opt("limit_rule")?,
+        },
+        accused_unit: row.text_opt("accused_unit_code")?,
+        head_settles: row.flag("head_settles")?,
+    })
+}
+
+/// Every unit's path, and the unit at each path.
+#[derive(Default)]
+struct UnitPaths {
+    path_of: BTreeMap<String, String>,
+    code_of: BTreeMap<String, String>,
+}
+
+/// The units a unit's reports are counted in: itself and every unit above it, the units whose
+/// paths begin its own (a path is the codes from the top down, each followed by `/`; a code
+/// may hold a `/` itself).
+fn counted_in<'a>(units: &'a UnitPaths, unit: &UnitCode) -> Vec<&'a str> {
+    let Some(path) = units.path_of.get(unit.as_str()) else {
+        return Vec::new();
+    };
+    path.match_indices('/')
+        .filter_map(|(end, _)| path.get(..=end))
+        .filter_map(|prefix| units.code_of.get(prefix).map(String::as_str))
+        .collect()
+}
+
+/// The new sums of each `(dimension, value)` of the units `units` on one day.
+type DayCells = BTreeMap<String, BTreeMap<(String, String), Tally>>;
+
+/// Counts one day's facts into the rollups of `units`.
+fn tally_day(facts: &[ReportFacts], paths: &UnitPaths, units: &BTreeSet<String>) -> DayCells {
+    let mut cells: DayCells = units.iter().map(|u| (u.clone(), BTreeMap::new())).collect();
+    for f in facts {
+        let holders: BTreeSet<&str> = counted_in(paths, &f.unit).into_iter().collect();
+        for unit in &holders {
+            let Some(unit_cells) = cells.get_mut(*unit) else {
+                continue;
+            };
+            // From this unit's side, a report entered first outside it came by transfer.
+            let by_transfer = !counted_in(paths, &f.origin).contains(unit);
+            for (dim, value) in f.dimensions() {
+                unit_cells
+                    .entry((dim.to_owned(), value))
+                    .or_default()
+                    .count(f, by_transfer);
+            }
+        }
+        for unit in counted_in(paths, &f.origin) {
+            if holders.contains(unit) {
+                continue;
+            }
+            if let Some(unit_cells) = cells.get_mut(unit) {
+                unit_cells
+                    .entry((ALL.to_owned(), String::new()))
+                    .or_default()
+                    .count_sent_away(f);
+            }
+        }
+    }
+    cells
+}
+
+#[any_sql_database]
+impl<DB> SqlStore<DB> {
+    async fn unit_paths(tx: &mut Transaction<'_, DB>) -> StoreResult<UnitPaths> {
+        let mut units = UnitPaths::default();
+        for row in sqlx::query("SELECT code, path FROM units")
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?
+        {
+            let (code, path) = (row.text("code")?, row.text("path")?);
+            units.code_of.insert(path.clone(), code.clone());
+            units.path_of.insert(code, path);
+        }
+        Ok(units)
+    }
+
+    /// Writes the facts of reports `ids` as they stand; returns the facts they replace and
+    /// the ones written.
+    async fn write_facts(
+        tx: &mut Transaction<'_, DB>,
+        ids: &[i64],
+    ) -> StoreResult<(Vec<ReportFacts>, Vec<ReportFacts>)> {
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for chunk in ids.chunks(PER_STATEMENT) {
+            let sql = format!(
+                "SELECT {FACT_COLUMNS} FROM stats_facts WHERE id IN ({})",
+                numbered(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).persistent(false);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut **tx).await.map_err(map_err)? {
+                before.push(fact_of(&row)?.facts);
+            }
+            let sql = current_facts_sql(chunk.len());
+            let mut query = sqlx::query(&sql).persistent(false);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let current = query
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_err)?
+                .iter()
+                .map(fact_of)
+                .collect::<StoreResult<Vec<_>>>()?;
+            // A report gone (purged) keeps the facts it had.
+            if current.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "DELETE FROM stats_facts WHERE id IN ({})",
+                numbered(1, current.len())
+            );
+            let mut delete = sqlx::query(&sql).persistent(false);
+            for row in &current {
+                delete = delete.bind(row.facts.report_id);
+            }
+            delete.execute(&mut **tx).await.map_err(map_err)?;
+            for row in &current {
+                let f = &row.facts;
+                sqlx::query(&format!(
+                    "INSERT INTO stats_facts ({FACT_COLUMNS}) VALUES ({})",
+                    numbered(1, 23)
+                ))
+                .bind(f.report_id)
+                .bind(f.day().format("%Y-%m-%d").to_string())
+                .bind(f.received_at)
+                .bind(f.unit.as_str())
+                .bind(f.origin.as_str())
+                .bind(f.channel.as_str())
+                .bind(f.legal_type.map(|t| t.as_str()))
+                .bind(f.topic.map(|t| t.as_str()))
+                .bind(f.urgency.as_str())
+                .bind(f.status.as_str())
+                .bind(f.stage.as_str())
+                .bind(f.commune.and_then(|c| i32::try_from(c).ok()))
+                .bind(f.police_conduct)
+                .bind(row.accused_unit.as_deref())
+                .bind(row.head_settles)
+                .bind(f.merged)
+                .bind(f.accepted)
+                .bind(f.acknowledged_at)
+                .bind(f.first_answer_at)
+                .bind(f.classified_at)
+                .bind(f.decided_at)
+                .bind(f.due_at)
+                .bind(f.limit.as_deref())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
+            after.extend(current.into_iter().map(|row| row.facts));
+        }
+        Ok((before, after))
+    }
+
+    /// Reads one rollup of each of `units` for `period`.
+    async fn read_cells(
+        tx: &mut Transaction<'_, DB>,
+        units: &[&String],
+        period: &str,
+    ) -> StoreResult<DayCells> {
+        let mut cells = DayCells::new();
+        for chunk in units.chunks(PER_STATEMENT) {
+            let sql = format!(
+                "SELECT unit_code, dim, value, tally FROM stats_cells \
+                 WHERE period = $1 AND unit_code IN ({})",
+                numbered(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).persistent(false).bind(period);
+            for unit in chunk {
+                query = query.bind(unit.as_str());
+            }
+            for row in query.fetch_all(&mut **tx).await.map_err(map_err)? {
+                let tally = Tally::decode(&row.text("tally")?).ok_or_else(|| bad("tally"))?;
+                cells
+                    .entry(row.text("unit_code")?)
+                    .or_default()
+                    .insert((row.text("dim")?, row.text("value")?), tally);
+            }
+        }
+        Ok(cells)
+    }
+
+    /// Replaces the rollups of the units in `cells` for `period` with `cells`.
+    async fn write_cells(
+        tx: &mut Transaction<'_, DB>,
+        period: &str,
+        cells: &DayCells,
+    ) -> StoreResult<()> {
+        let units: Vec<&String> = cells.keys().collect();
+        for chunk in units.chunks(PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM stats_cells WHERE period = $1 AND unit_code IN ({})",
+                numbered(2, chunk.len())
+            );
+            let mut delete = sqlx::query(&sql).persistent(false).bind(period);
+            for unit in chunk {
+                delete = delete.bind(unit.as_str());
+            }
+            delete.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        let rows: Vec<(&String, &(String, String), &Tally)> = cells
+            .iter()
+            .flat_map(|(unit, cells)| {
+                cells
+                    .iter()
+                    .filter(|(_, tally)| !tally.is_empty())
+                    .map(move |(key, tally)| (unit, key, tally))
+            })
+            .collect();
+        for chunk in rows.chunks(PER_STATEMENT / 5) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", numbered(i * 5 + 1, 5)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO stats_cells (unit_code, period, dim, value, tally) VALUES {}",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(&sql).persistent(false);
+            for (unit, (dim, value), tally) in chunk {
+                insert = insert
+                    .bind(unit.as_str())
+                    .bind(period)
+                    .bind(dim.as_str())
+                    .bind(value.as_str())
+                    .bind(tally.encode());
+            }
+            insert.execute(&mut **tx).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+}
+
+#[any_sql_database]
+#[async_trait]
+impl<DB> Statistics for SqlStore<DB> {
+    async fn roll_up_statistics(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let mark = sqlx::query("SELECT last_event_id FROM stats_mark WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .int("last_event_id")?;
+        let events = sqlx::query(
+            "SELECT id, report_id, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(mark)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if events.is_empty() {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(0);
+        }
+        let mut next_mark = mark;
+        let mut settled = true;
+        let mut reports = BTreeSet::new();
+        for row in &events {
+            if let Some(report) = row.int_opt("report_id")? {
+                reports.insert(report);
+            }
+            settled = settled && row.time("created_at")? <= now - SETTLED;
+            if settled {
+                next_mark = row.int("id")?;
+            }
+        }
+        let ids: Vec<i64> = reports.into_iter().collect();
+        let (before, after) = Self::write_facts(&mut tx, &ids).await?;
+        let paths = Self::unit_paths(&mut tx).await?;
+        let mut dirty: BTreeMap<NaiveDate, BTreeSet<String>> = BTreeMap::new();
+        for f in before.iter().chain(&after) {
+            let units = dirty.entry(f.day()).or_default();
+            for unit in counted_in(&paths, &f.unit)
+                .into_iter()
+                .chain(counted_in(&paths, &f.origin))
+            {
+                units.insert(unit.to_owned());
+            }
+        }
+        let mut month_changes: BTreeMap<String, DayCells> = BTreeMap::new();
+        for (day, units) in &dirty {
+            let facts: Vec<ReportFacts> = sqlx::query(&format!(
+                "SELECT {FACT_COLUMNS} FROM stats_facts WHERE day = $1 AND NOT police_conduct"
+            ))
+            .bind(day.format("%Y-%m-%d").to_string())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|row| fact_of(row).map(|f| f.facts))
+            .collect::<StoreResult<_>>()?;
+            let fresh = tally_day(&facts, &paths, units);
+            let period = day_period(*day);
+            let unit_list: Vec<&String> = units.iter().collect();
+            let old = Self::read_cells(&mut tx, &unit_list, &period).await?;
+            let changes = month_changes.entry(month_period(*day)).or_default();
+            for (unit, cells) in &fresh {
+                let change = changes.entry(unit.clone()).or_default();
+                for (key, tally) in cells {
+                    change.entry(key.clone()).or_default().add(tally);
+                }
+                for (key, tally) in old.get(unit).into_iter().flatten() {
+                    change.entry(key.clone()).or_default().subtract(tally);
+                }
+            }
+            Self::write_cells(&mut tx, &period, &fresh).await?;
+        }
+        for (month, changes) in &month_changes {
+            let units: Vec<&String> = changes
+                .iter()
+                .filter(|(_, cells)| cells.values().any(|t| !t.is_empty()))
+                .map(|(unit, _)| unit)
+                .collect();
+            if units.is_empty() {
+                continue;
+            }
+            let mut cells = Self::read_cells(&mut tx, &units, month).await?;
+            for unit in &units {
+                let sums = cells.entry((*unit).clone()).or_default();
+                for (key, change) in changes.get(*unit).into_iter().flatten() {
+                    sums.entry(key.clone()).or_default().add(change);
+                }
+            }
+            Self::write_cells(&mut tx, month, &cells).await?;
+        }
+        sqlx::query("UPDATE stats_mark SET last_event_id = $1 WHERE id = 1")
+            .bind(next_mark)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(events.len() as u64)
+    }
+
+    async fn statistics_cells(
+        &self,
+        units: &[UnitCode],
+        dims: &[&str],
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<StatCell>> {
+        let mut cells = Vec::new();
+        for chunk in units.chunks(PER_STATEMENT) {
+            let sql = format!(
+                "SELECT unit_code, period, dim, value, tally FROM stats_cells \
+                 WHERE unit_code IN ({}) AND dim IN ({}) AND period >= $1 AND period <= $2",
+                numbered(3, chunk.len()),
+                numbered(3 + chunk.len(), dims.len()),
+            );
+            let mut query = sqlx::query(&sql).bind(from).bind(to);
+            for unit in chunk {
+                query = query.bind(unit.as_str());
+            }
+            for dim in dims {
+                query = query.bind(*dim);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(map_err)? {
+                cells.push(StatCell {
+                    unit: parsed(&row, "unit_code")?,
+                    period: row.text("period")?,
+                    dim: row.text("dim")?,
+                    value: row.text("value")?,
+                    tally: Tally::decode(&row.text("tally")?).ok_or_else(|| bad("tally"))?,
+                });
+            }
+        }
+        Ok(cells)
+    }
+
+    async fn conduct_facts(
+        &self,
+        visibility: &Visibility,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<ReportFacts>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        let columns = FACT_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sqlx::query(&format!(
+            "SELECT {columns} FROM stats_facts r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} AND r.police_conduct AND r.day >= $2 AND r.day <= $3"
+        ))
+        .bind(value)
+        .bind(from.format("%Y-%m-%d").to_string())
+        .bind(to.format("%Y-%m-%d").to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| fact_of(row).map(|f| f.facts))
+        .collect()
+    }
+
+    async fn conduct_count(&self, path: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<i64> {
+        sqlx::query(
+            "SELECT COUNT(*) AS n FROM stats_facts f JOIN units u ON u.code = f.unit_code \
+             WHERE u.path LIKE $1 || '%' AND f.police_conduct AND NOT f.merged \
+             AND f.day >= $2 AND f.day <= $3",
+        )
+        .bind(path)
+        .bind(from.format("%Y-%m-%d").to_string())
+        .bind(to.format("%Y-%m-%d").to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .int("n")
+    }
+
+    async fn overdue_reports(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Overdue>> {
+        let Some((clause, value)) = visibility_clause(visibility, 1) else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!(
+            "SELECT r.unit_code, r.created_at, r.due_at FROM reports r JOIN units u ON u.code = r.unit_code \
+             WHERE {clause} AND r.due_at < $2 AND r.status <> 'closed' \
+             AND r.merged_into_id IS NULL ORDER BY r.due_at"
+        ))
+        .bind(value)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(Overdue {
+                unit: parsed(row, "unit_code")?,
+                received_at: row.time("created_at")?,
+                due_at: row.time("due_at")?,
+            })
+        })
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_is_counted_in_itself_and_every_unit_above() {
+        let mut units = UnitPaths::default();
+        for (code, path) in [
+            ("bca", "bca/"),
+            ("22", "bca/22/"),
+            ("22/100", "bca/22/22/100/"),
+        ] {
+            units.code_of.insert(path.to_owned(), code.to_owned());
+            units.path_of.insert(code.to_owned(), path.to_owned());
+        }
+        let commune = UnitCode::commune(22, 100);
+        assert_eq!(counted_in(&units, &commune), ["bca", "22", "22/100"]);
+        assert_eq!(
+            counted_in(&units, &UnitCode::province(23)),
+            Vec::<&str>::new()
+        );
+    }
+}

@@ -1,0 +1,49 @@
+-- Statistics (issue 29). One row of metadata per report, with no content and no identity, that
+-- outlives the report's purge so past periods keep their figures; and the rollups every figure
+-- is read from, per unit (its own reports and those of the units below it), day and month, kept
+-- current from the events' log by `Statistics::roll_up_statistics`.
+
+CREATE TABLE stats_facts (
+    id                INTEGER PRIMARY KEY,
+    day               TEXT    NOT NULL,
+    received_at       TEXT    NOT NULL,
+    unit_code         TEXT    NOT NULL,
+    origin_unit_code  TEXT    NOT NULL,
+    channel           TEXT    NOT NULL,
+    legal_type        TEXT,
+    topic             TEXT,
+    urgency           TEXT    NOT NULL,
+    status            TEXT    NOT NULL,
+    stage             TEXT    NOT NULL,
+    commune_code      INTEGER,
+    police_conduct    INTEGER NOT NULL,
+    accused_unit_code TEXT,
+    head_settles      INTEGER NOT NULL,
+    merged            INTEGER NOT NULL,
+    accepted          INTEGER NOT NULL,
+    acknowledged_at   TEXT,
+    first_answer_at   TEXT,
+    classified_at     TEXT,
+    decided_at        TEXT,
+    due_at            TEXT,
+    limit_rule        TEXT
+);
+CREATE INDEX stats_facts_day ON stats_facts (day);
+CREATE INDEX stats_facts_conduct ON stats_facts (police_conduct, day);
+
+CREATE TABLE stats_cells (
+    unit_code  TEXT NOT NULL,
+    -- `dYYYY-MM-DD` for a day, `mYYYY-MM` for a month.
+    period     TEXT NOT NULL,
+    dim        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    tally      TEXT NOT NULL,
+    PRIMARY KEY (unit_code, dim, period, value)
+);
+
+-- How far the events' log has been read into the rollups.
+CREATE TABLE stats_mark (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    last_event_id  INTEGER NOT NULL
+);
+INSERT INTO stats_mark (id, last_event_id) VALUES (1, 0);

@@ -126,7 +126,7 @@ pub(crate) struct PublicCache(Mutex<HashMap<(u32, NaiveDate), (NaiveDate, Public
 
 impl Hotline {
     /// Reads what changed into the rollups, so figures are current when read.
-    pub async fn refresh_statistics(&self) -> CoreResult<u64> {
+    pub async fn roll_up_figures(&self) -> CoreResult<u64> {
         let now = self.clock.now();
         let mut read = 0;
         for _ in 0..REFRESH_ROUNDS {
@@ -388,7 +388,7 @@ impl Hotline {
         group_by: GroupBy,
     ) -> CoreResult<Statistics> {
         let unit = self.statistics_unit(actor, unit).await?;
-        self.refresh_statistics().await?;
+        self.roll_up_figures().await?;
         let (visibility, conduct) = Self::conduct_visibility(actor);
         let facts = self.conduct_in(&visibility, &unit, &period).await?;
         let groups = self.groups(&unit, &period, group_by, &facts).await?;
@@ -425,7 +425,7 @@ impl Hotline {
         period: Period,
     ) -> CoreResult<Overview> {
         let unit = self.statistics_unit(actor, unit).await?;
-        self.refresh_statistics().await?;
+        self.roll_up_figures().await?;
         let (visibility, conduct) = Self::conduct_visibility(actor);
         let facts = self.conduct_in(&visibility, &unit, &period).await?;
         let mut by = Vec::new();
@@ -558,7 +558,7 @@ impl Hotline {
             Some(unit) => unit.clone(),
             None => self.store.unit(&code).await?,
         };
-        self.refresh_statistics().await?;
+        self.roll_up_figures().await?;
         let yesterday = today.pred_opt().unwrap_or(today);
         let counted_to = month.to.min(yesterday);
         let threshold = PUBLIC_THRESHOLD;
@@ -651,5 +651,208 @@ impl Overview {
             .iter()
             .find(|(g, _)| *g == group_by)
             .map_or(&[], |(_, groups)| groups.as_slice())
+    }
+}
+
+/// The sections of the monthly report, in its order.
+pub const MONTHLY_SECTIONS: [&str; 8] = [
+    "received",
+    "channel",
+    "legal_type",
+    "transfer",
+    "handling",
+    "outcome",
+    "limit",
+    "overdue",
+];
+
+/// The law each section of the monthly report answers to (LEGAL-VN R1–R6, R29).
+pub fn section_basis(section: &str) -> &'static str {
+    match section {
+        "received" => "BLTTHS 2015 Điều 144, 145 khoản 1; TT 28/2020/TT-BCA Điều 20",
+        "channel" => "BLTTHS 2015 Điều 144 khoản 4, Điều 146 khoản 1",
+        "legal_type" => "BLTTHS 2015 Điều 144; Luật Tố cáo 2018 Điều 2; Luật Khiếu nại 2011 Điều 2",
+        "transfer" => "BLTTHS 2015 Điều 145, 146 khoản 3; TT 28/2020/TT-BCA Điều 8",
+        "handling" => "TT 28/2020/TT-BCA Điều 8, 9; TTLT 01/2017 Điều 11",
+        "outcome" => {
+            "BLTTHS 2015 Điều 147, 148; Luật Tố cáo 2018; NĐ 22/2019/NĐ-CP; Luật Khiếu nại 2011"
+        }
+        "overdue" => {
+            "BLTTHS 2015 Điều 147; Luật Tố cáo 2018 Điều 30; Luật Khiếu nại 2011 Điều 28, 37"
+        }
+        _ => "",
+    }
+}
+
+/// One line of the monthly report: how many, of how many where it is a share, and the law.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthlyLine {
+    pub section: &'static str,
+    /// `total`, a channel, legal type (`unclassified`), `by_transfer`, `transferred_out`,
+    /// `accepted`, `decided`, `closed`, an outcome stage, a time limit's rule,
+    /// `open_past_limit`, `decided_late`.
+    pub item: String,
+    pub count: i64,
+    /// The whole this is a part of: for a time limit, the reports decided under it.
+    pub of: Option<i64>,
+    pub basis: &'static str,
+}
+
+/// A unit's report for one month, in the shape reported up the police chain (R29).
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthlyReport {
+    pub unit: String,
+    pub unit_name: String,
+    pub month: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub police_conduct: ConductCounted,
+    pub lines: Vec<MonthlyLine>,
+}
+
+impl Hotline {
+    /// The monthly report of `unit` (the reader's own when none) for the month holding
+    /// `month`: for a reader in the console or the API, within their scope; for the command
+    /// line (`None`), any unit, reports about police conduct counted as its leaders would
+    /// see them. Audited as an export.
+    pub async fn monthly_report(
+        &self,
+        actor: Option<&Actor>,
+        unit: Option<&UnitCode>,
+        month: NaiveDate,
+    ) -> CoreResult<MonthlyReport> {
+        let (unit, visibility, conduct) = match actor {
+            Some(actor) => {
+                let unit = self.statistics_unit(actor, unit).await?;
+                let (visibility, conduct) = Self::conduct_visibility(actor);
+                (unit, visibility, conduct)
+            }
+            None => {
+                let code = unit.ok_or(CoreError::NotFound)?;
+                let unit = self.store.unit(code).await?;
+                let visibility = Visibility::Leaders(unit.path.clone());
+                (unit, visibility, ConductCounted::Readable)
+            }
+        };
+        self.roll_up_figures().await?;
+        let period = Period::month_of(month);
+        let facts = self.conduct_in(&visibility, &unit, &period).await?;
+        let total = self.total(&unit, &period, &visibility).await?.figures();
+        let mut lines = vec![line("received", "total", total.reports, None)];
+        for (section, group_by) in [
+            ("channel", GroupBy::Channel),
+            ("legal_type", GroupBy::LegalType),
+        ] {
+            for g in self.groups(&unit, &period, group_by, &facts).await? {
+                lines.push(line(section, &g.key, g.figures.reports, None));
+            }
+        }
+        lines.extend([
+            line("transfer", "by_transfer", total.by_transfer, None),
+            line("transfer", "transferred_out", total.transferred_out, None),
+            line("handling", "accepted", total.accepted, None),
+            line("handling", "decided", total.decided, None),
+            line("handling", "closed", total.closed, None),
+        ]);
+        for g in self
+            .groups(&unit, &period, GroupBy::Outcome, &facts)
+            .await?
+        {
+            lines.push(line("outcome", &g.key, g.figures.decided, None));
+        }
+        for g in self
+            .groups(&unit, &period, GroupBy::Limit, &facts)
+            .await?
+            .into_iter()
+            .filter(|g| g.figures.with_limit > 0)
+        {
+            let basis = g
+                .key
+                .parse::<hotline_domain::deadline::DeadlineRule>()
+                .map_or("", |rule| rule.text().basis);
+            lines.push(MonthlyLine {
+                section: "limit",
+                item: g.key,
+                count: g.figures.within_limit,
+                of: Some(g.figures.with_limit),
+                basis,
+            });
+        }
+        let units = self.units.snapshot(false).await?;
+        let open_past_limit = self
+            .store
+            .overdue_reports(&visibility, self.clock.now())
+            .await?
+            .iter()
+            .filter(|o| {
+                let day = local_day(o.received_at);
+                day >= period.from
+                    && day <= period.to
+                    && units
+                        .get(&o.unit)
+                        .is_some_and(|u| u.path.starts_with(&unit.path))
+            })
+            .count();
+        lines.extend([
+            line(
+                "overdue",
+                "open_past_limit",
+                i64::try_from(open_past_limit).unwrap_or(i64::MAX),
+                None,
+            ),
+            line(
+                "overdue",
+                "decided_late",
+                total.with_limit - total.within_limit,
+                None,
+            ),
+        ]);
+        self.audit(
+            actor.map(|a| a.0.id),
+            AuditAction::StatisticsExported,
+            unit.code.as_str(),
+            &format!("monthly {} reports={}", month_period(month), total.reports),
+        )
+        .await?;
+        Ok(MonthlyReport {
+            unit: unit.code.to_string(),
+            unit_name: unit.name,
+            month: period.from.format("%Y-%m").to_string(),
+            from: period.from,
+            to: period.to,
+            police_conduct: conduct,
+            lines,
+        })
+    }
+}
+
+fn line(section: &'static str, item: &str, count: i64, of: Option<i64>) -> MonthlyLine {
+    MonthlyLine {
+        section,
+        item: item.to_owned(),
+        count,
+        of,
+        basis: section_basis(section),
+    }
+}
+
+impl Hotline {
+    /// The provinces whose police this service holds, by name: those the public page offers.
+    pub async fn provinces_served(&self) -> CoreResult<Vec<(u32, String)>> {
+        let units = self.units.snapshot(false).await?;
+        let mut provinces: Vec<(u32, String)> = units
+            .values()
+            .filter(|u| u.kind == hotline_domain::UnitKind::ProvincialPolice)
+            .filter_map(|u| {
+                let code = u.province_code?;
+                Some((code, self.places.province(code)?.name.clone()))
+            })
+            .collect();
+        provinces.sort_by(|a, b| {
+            hotline_domain::text::fold(&a.1)
+                .cmp(&hotline_domain::text::fold(&b.1))
+                .then(a.0.cmp(&b.0))
+        });
+        Ok(provinces)
     }
 }

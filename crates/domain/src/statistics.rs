@@ -48,7 +48,7 @@ string_enum!(
     /// (acknowledged an alert, captured, assigned, triaged, noted, answered or stepped it), to
     /// the first answer an officer wrote to the reporter (the automatic acknowledgement is not
     /// one), to classification (the first triage by an officer; R4: within 24 hours, TT28 Art.
-    /// 8–9), and to the first numbered decision of its procedure.
+    /// 8–9), and to the first step that settles it (`Stage::settles`).
     Measure (|_| DomainError::field("measure", "unknown")) {
         Acknowledge => "acknowledge",
         FirstAnswer => "first_answer",
@@ -120,7 +120,9 @@ pub struct ReportFacts {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub first_answer_at: Option<DateTime<Utc>>,
     pub classified_at: Option<DateTime<Utc>>,
+    /// Its first step to a stage that settles it ([`Stage::settles`]), and that stage.
     pub decided_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Stage>,
     /// The time limit of its procedure, extensions included.
     pub due_at: Option<DateTime<Utc>>,
     /// The rule of that limit (`hotline_domain::deadline`'s names).
@@ -178,8 +180,8 @@ impl ReportFacts {
         if let Some(limit) = &self.limit {
             keys.push((GroupBy::Limit.as_str(), limit.clone()));
         }
-        if self.decided_at.is_some() {
-            keys.push((GroupBy::Outcome.as_str(), self.stage.as_str().to_owned()));
+        if let (Some(_), Some(outcome)) = (self.decided_at, self.outcome) {
+            keys.push((GroupBy::Outcome.as_str(), outcome.as_str().to_owned()));
         }
         keys
     }
@@ -274,7 +276,7 @@ pub struct Tally {
     /// Reports this unit entered first and another unit holds now.
     pub transferred_out: i64,
     pub accepted: i64,
-    /// Reports with a numbered decision.
+    /// Reports settled: decided, handed on, answered or closed (`Stage::settles`).
     pub decided: i64,
     /// Decided reports whose procedure had a time limit, and of those, the ones decided by it.
     pub with_limit: i64,
@@ -460,7 +462,7 @@ pub struct Figures {
     pub transferred_out: i64,
     /// Reports whose procedure was accepted.
     pub accepted: i64,
-    /// Reports with a numbered decision.
+    /// Reports settled: decided, handed on, answered or closed.
     pub decided: i64,
     pub closed: i64,
     /// Decided reports whose procedure had a legal time limit …
@@ -542,11 +544,24 @@ impl Period {
         (self.to - self.from).num_days() + 1
     }
 
-    /// The period of the same length just before: the month before for a whole month.
+    /// The period to compare with: the month before for a whole month, the same days of the
+    /// month before for a month so far, else the days of the same number just before.
     pub fn previous(&self) -> Self {
-        if self.from.day() == 1 && next_month(self.from).pred_opt() == Some(self.to) {
-            let before = self.from.pred_opt().unwrap_or(self.from);
-            return Self::month_of(before);
+        let month_end = next_month(self.from).pred_opt();
+        if self.from.day() == 1 && month_end.is_some_and(|end| self.to <= end) {
+            let month_before = Self::month_of(self.from.pred_opt().unwrap_or(self.from));
+            if Some(self.to) == month_end {
+                return month_before;
+            }
+            let to = month_before
+                .from
+                .with_day(self.to.day())
+                .unwrap_or(month_before.to)
+                .min(month_before.to);
+            return Self {
+                from: month_before.from,
+                to,
+            };
         }
         let length = Duration::days(self.days());
         Self {
@@ -704,6 +719,7 @@ mod tests {
             first_answer_at: None,
             classified_at: None,
             decided_at: None,
+            outcome: None,
             due_at: None,
             limit: None,
         }
@@ -826,6 +842,15 @@ mod tests {
             Period::month_of(day(2026, 1, 1))
         );
         assert_eq!(inside.previous().to, day(2026, 3, 2));
+        let so_far = Period::new(day(2026, 3, 1), day(2026, 3, 30)).unwrap();
+        assert_eq!(
+            so_far.previous(),
+            Period::new(day(2026, 2, 1), day(2026, 2, 28)).unwrap(),
+            "the same days of a shorter month"
+        );
+        let week_in = Period::new(day(2026, 12, 1), day(2026, 12, 8)).unwrap();
+        assert_eq!(week_in.previous().from, day(2026, 11, 1));
+        assert_eq!(week_in.previous().to, day(2026, 11, 8));
         assert!(Period::new(day(2026, 3, 9), day(2026, 3, 3)).is_err());
         assert!(Period::new(day(2024, 1, 1), day(2026, 3, 3)).is_err());
         assert_eq!(

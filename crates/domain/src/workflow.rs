@@ -98,6 +98,32 @@ string_enum!(
     }
 );
 
+impl Stage {
+    /// Whether reaching this stage settles the report at its unit: a decision on it (to
+    /// prosecute or not, to suspend, to refuse, not to process, to stop, a conclusion or a
+    /// complaint's decision), handing it on (forwarded, to the crime procedure, to the
+    /// procuracy), an answer to a public-order report, or closing it. The statistics count a
+    /// report as decided, and measure the time to decision, by its first step to one.
+    pub fn settles(self) -> bool {
+        matches!(
+            self,
+            Stage::Refused
+                | Stage::Suspended
+                | Stage::DecidedProsecute
+                | Stage::DecidedNoProsecute
+                | Stage::NotProcessed
+                | Stage::Forwarded
+                | Stage::ToCrimeFlow
+                | Stage::ToProcuracy
+                | Stage::Stopped
+                | Stage::Concluded
+                | Stage::Decided
+                | Stage::Responded
+                | Stage::Closed
+        )
+    }
+}
+
 /// What a step records besides who took it and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Record {

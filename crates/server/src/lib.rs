@@ -262,6 +262,7 @@ pub async fn launch_with_listener(
         config.alerts_every_secs,
     ));
     let statistics = tokio::spawn(refresh_statistics(service.hotline.clone()));
+    let figures = tokio::spawn(roll_up_figures(service.hotline.clone()));
 
     let arrivals = {
         let hotline = service.hotline.clone();
@@ -297,6 +298,8 @@ pub async fn launch_with_listener(
     let _ = arrivals.await;
     statistics.abort();
     let _ = statistics.await;
+    figures.abort();
+    let _ = figures.await;
     deliveries.abort();
     updates.abort();
     mailboxes.abort();
@@ -440,6 +443,21 @@ async fn refresh_statistics(hotline: Hotline) {
         }
         if let Err(e) = hotline.store.refresh_statistics().await {
             tracing::warn!(error = %e, "the planner's statistics could not be refreshed");
+        }
+    }
+}
+
+/// Keeps the leaders' figures current (issue 29): reads what the events' log gained into the
+/// rollups every few seconds, so a page read does not wait on a backlog. Every node may; the
+/// store lets one at a time.
+async fn roll_up_figures(hotline: Hotline) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = hotline.roll_up_figures().await {
+            tracing::warn!(error = %e, "the figures could not be rolled up");
         }
     }
 }

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hotline_domain::statistics::{ALL, ReportFacts, Tally, day_period, month_period};
+use hotline_domain::workflow::Stage;
 use hotline_domain::{ReportEventKind, UnitCode};
 use hotline_store::{Overdue, StatCell, Statistics, StoreError, StoreResult, Visibility};
 use hotline_store_sql_bounds::any_sql_database;
@@ -23,7 +24,7 @@ const SETTLED: Duration = Duration::seconds(30);
 const PER_STATEMENT: usize = 400;
 
 const FACT_COLUMNS: &str = "id, day, received_at, unit_code, origin_unit_code, channel, \
-     legal_type, topic, urgency, status, stage, commune_code, police_conduct, accused_unit_code, \
+     legal_type, topic, urgency, status, stage, outcome, commune_code, police_conduct, accused_unit_code, \
      head_settles, merged, accepted, acknowledged_at, first_answer_at, classified_at, \
      decided_at, due_at, limit_rule";
 
@@ -41,7 +42,7 @@ fn bad(what: &str) -> StoreError {
 
 /// The facts of a report, from the `reports` row and its history (as the domain's
 /// definitions say: an officer's first event, first answer, first triage by an officer, first
-/// numbered decision, and its first register line for the unit that took it in).
+/// step that settles it, and its first register line for the unit that took it in).
 fn current_facts_sql(ids: usize) -> String {
     format!(
         "SELECT r.id, r.created_at AS received_at, r.unit_code, \
@@ -60,11 +61,19 @@ fn current_facts_sql(ids: usize) -> String {
          (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
           AND e.kind = '{triaged}' AND e.actor_id IS NOT NULL) AS classified_at, \
          (SELECT MIN(s.created_at) FROM procedure_steps s WHERE s.report_id = r.id \
-          AND s.number IS NOT NULL) AS decided_at, \
+          AND s.to_stage IN ({settling})) AS decided_at, \
+         (SELECT s.to_stage FROM procedure_steps s WHERE s.report_id = r.id \
+          AND s.to_stage IN ({settling}) ORDER BY s.id LIMIT 1) AS outcome, \
          r.due_at, r.deadline_rule AS limit_rule \
          FROM reports r WHERE r.id IN ({ids})",
         replied = ReportEventKind::Replied.as_str(),
         triaged = ReportEventKind::Triaged.as_str(),
+        settling = Stage::ALL
+            .iter()
+            .filter(|s| s.settles())
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", "),
         ids = numbered(1, ids),
     )
 }
@@ -101,6 +110,7 @@ fn fact_of(row: &impl Columns) -> StoreResult<FactRow> {
             first_answer_at: row.time_opt("first_answer_at")?,
             classified_at: row.time_opt("classified_at")?,
             decided_at: row.time_opt("decided_at")?,
+            outcome: parsed_opt(row, "outcome")?,
             due_at: row.time_opt("due_at")?,
             limit: row.text_opt("limit_rule")?,
         },
@@ -230,7 +240,7 @@ impl<DB> SqlStore<DB> {
                 let f = &row.facts;
                 sqlx::query(&format!(
                     "INSERT INTO stats_facts ({FACT_COLUMNS}) VALUES ({})",
-                    numbered(1, 23)
+                    numbered(1, 24)
                 ))
                 .bind(f.report_id)
                 .bind(f.day().format("%Y-%m-%d").to_string())
@@ -243,6 +253,7 @@ impl<DB> SqlStore<DB> {
                 .bind(f.urgency.as_str())
                 .bind(f.status.as_str())
                 .bind(f.stage.as_str())
+                .bind(f.outcome.map(|s| s.as_str()))
                 .bind(f.commune.and_then(|c| i32::try_from(c).ok()))
                 .bind(f.police_conduct)
                 .bind(row.accused_unit.as_deref())
@@ -347,6 +358,12 @@ impl<DB> SqlStore<DB> {
 impl<DB> Statistics for SqlStore<DB> {
     async fn roll_up_statistics(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
+        // The mark's row is locked first: roll-ups on several nodes take turns, so none adds
+        // a day's change to its month on top of another's.
+        sqlx::query("UPDATE stats_mark SET last_event_id = last_event_id WHERE id = 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let mark = sqlx::query("SELECT last_event_id FROM stats_mark WHERE id = 1")
             .fetch_one(&mut *tx)
             .await

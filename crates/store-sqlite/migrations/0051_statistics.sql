@@ -15,6 +15,7 @@ CREATE TABLE stats_facts (
     urgency           TEXT    NOT NULL,
     status            TEXT    NOT NULL,
     stage             TEXT    NOT NULL,
+    outcome           TEXT,
     commune_code      INTEGER,
     police_conduct    INTEGER NOT NULL,
     accused_unit_code TEXT,

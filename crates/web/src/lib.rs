@@ -3,17 +3,20 @@
 //! policy.
 
 pub mod api;
+mod charts;
 mod directory;
 pub mod error;
 pub mod extract;
 mod hooks;
 pub mod i18n;
+
 pub mod lanes;
 mod middleware;
 pub mod moved;
 pub mod notify_words;
 pub mod pages;
 pub mod rate;
+pub mod report_files;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

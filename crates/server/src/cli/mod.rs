@@ -9,6 +9,7 @@ mod directory;
 mod master_key;
 mod retention;
 mod serve;
+mod stats;
 mod token;
 mod triage;
 mod unit;
@@ -138,6 +139,11 @@ pub enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Statistics: the monthly report of a unit.
+    Stats {
+        #[command(subcommand)]
+        command: stats::StatsCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -179,6 +185,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Triage => triage::triage().await,
         Command::HintAcceptance { since } => triage::hint_acceptance(config, since).await,
+        Command::Stats { command } => stats::run(command, config).await,
         Command::Config { command } => config::run(command, config).await,
         Command::Directory { command } => directory::run(command, config).await,
     }

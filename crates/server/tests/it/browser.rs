@@ -220,6 +220,23 @@ impl Session<'_> {
             .collect()
     }
 
+    /// Keeps a picture of the window in `HOTLINE_TEST_SCREENSHOTS`, when that names a folder.
+    async fn keep_screenshot(&self, name: &str) {
+        use base64::Engine;
+        let Some(dir) = std::env::var_os("HOTLINE_TEST_SCREENSHOTS") else {
+            return;
+        };
+        let png = self.call("GET", "/screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap_or_default())
+            .unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.png")),
+            bytes,
+        )
+        .unwrap();
+    }
+
     async fn title(&self) -> String {
         self.call("GET", "/title", None)
             .await
@@ -917,4 +934,74 @@ async fn the_widget_is_framed_by_an_allowed_origin_and_refused_by_another() {
     allowed_task.abort();
     other_task.abort();
     server.stop().await;
+}
+
+/// The leaders' statistics, the monthly report and the public account pass the scan at a
+/// phone's width and a desk's, and fit the phone without sideways scrolling.
+#[tokio::test]
+async fn the_statistics_pages_pass_an_accessibility_scan_at_360_and_1280() {
+    let Some(axe) = axe_script() else {
+        return;
+    };
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let data = Data::new(Backend::Sqlite).await.unwrap();
+    data.add_staff("qn.director", Role::Director, "22").await;
+    let server = Server::start(data.config()).await;
+    for text in [
+        "Nhóm thanh niên đua xe, gây rối trật tự trên đường ven biển",
+        "Bị lừa chuyển tiền qua mạng",
+    ] {
+        crate::harness::api_report(&server, text, 22).await;
+    }
+    let desk = driver.session(1280).await;
+    desk.go(&server.url("/console")).await;
+    desk.type_into("#username", "qn.director").await;
+    desk.type_into("#password", DEMO_PASSWORD).await;
+    desk.click("form.login button[type=submit]").await;
+    desk.find(".qr svg").await;
+    enrol_second_factor(&desk).await;
+    desk.find("#recovery-codes").await;
+    let mut found = Vec::new();
+    for width in [1280, 360] {
+        desk.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": 900})),
+        )
+        .await;
+        for path in [
+            "/console/thong-ke",
+            "/console/thong-ke?period=year",
+            "/console/thong-ke/bao-cao",
+            "/thong-ke",
+            "/thong-ke?tinh=22",
+        ] {
+            desk.go(&server.url(path)).await;
+            desk.find("main h1").await;
+            desk.script("document.querySelectorAll('details').forEach(d => d.open = true);")
+                .await;
+            for violation in desk.accessibility_violations(&axe).await {
+                found.push(format!("{path} at {width}px: {violation}"));
+            }
+            let name: String = path
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            desk.keep_screenshot(&format!("statistics{name}-{width}"))
+                .await;
+            let fits = desk
+                .script("return document.documentElement.scrollWidth <= window.innerWidth;")
+                .await;
+            assert_eq!(fits, json!(true), "{path} fits {width} px");
+        }
+    }
+    desk.close().await;
+    server.stop().await;
+    assert!(
+        found.is_empty(),
+        "accessibility violations:\n{}",
+        found.join("\n")
+    );
 }

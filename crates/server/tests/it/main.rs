@@ -42,6 +42,7 @@ mod search;
 mod second_factor;
 mod staff_api;
 mod stand_in;
+mod statistics;
 mod stolen_copy;
 mod stress;
 mod triage;

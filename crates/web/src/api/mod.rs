@@ -6,12 +6,14 @@ mod handling;
 mod reports;
 mod search;
 mod staff;
+mod statistics;
 
 pub use follow_up::*;
 pub use handling::*;
 pub use reports::*;
 pub use search::*;
 pub use staff::*;
+pub use statistics::*;
 
 use crate::AppState;
 use crate::error::{ApiError, InvalidParam, Problem};
@@ -209,14 +211,15 @@ fn retry_after_header() -> utoipa::openapi::header::Header {
         title = "Hotline API",
         description = "Citizens' reports to the police: the generic API channel and staff scripts. Tokens: `hotline token create --user U`."
     ),
-    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api, list_staff, create_staff, change_staff),
-    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam, StaffList, StaffItem, StaffGrantItem, CreateStaff, ChangeStaff, PendingApproval)),
+    paths(create_report, list_reports, get_report, create_reply, create_triage, create_conduct_mark, create_step, send_notice, search, follow_up, follow_up_add, crate::directory::directory_feed, crate::directory::directory_province_feed, crate::directory::directory_verify_api, list_staff, create_staff, change_staff, stats),
+    components(schemas(CreateReport, CreateContact, ReportCreated, ReportItem, DeadlineItem, CreateTriage, CreateConductMark, CreateStep, StepTaken, SendNotice, ReportNotice, crate::directory::DirectoryFeed, crate::directory::FeedProvince, crate::directory::FeedLeader, crate::directory::FeedUnit, crate::directory::FeedContact, crate::directory::VerifyAnswer, crate::directory::VerifiedOwner, hotline_domain::directory::ContactKind, hotline_domain::hints::Hints, hotline_domain::hints::Confidence, hotline_domain::hints::PiiSpan, ReportList, ReportDocument, ReportMessage, ReportAttachment, CreateReply, SearchResults, SearchItem, SnippetPart, AddMessage, FollowUp, FollowUpMessage, Problem, InvalidParam, StaffList, StaffItem, StaffGrantItem, CreateStaff, ChangeStaff, PendingApproval, StatsSeries, StatsPoint, StatsPrevious, hotline_domain::statistics::Figures, hotline_domain::statistics::Timing)),
     modifiers(&BearerScheme, &CommonAnswers),
     tags(
         (name = "reports", description = "Reports from any channel"),
         (name = "follow-up", description = "The reporter's view of their report, with the follow-up code"),
         (name = "staff", description = "Staff administration, for administrators' tokens, under the console's rules"),
-        (name = "directory", description = "The public hotline directory: published contact points, and checking one")
+        (name = "directory", description = "The public hotline directory: published contact points, and checking one"),
+        (name = "statistics", description = "Figures for leaders and dashboards, from reports' metadata only")
     )
 )]
 pub struct ApiDoc;
@@ -245,6 +248,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/reports/{case}/follow-up",
             get(follow_up).post(follow_up_add),
         )
+        .route("/api/v1/stats", get(stats))
         .route("/api/v1/openapi.json", get(openapi))
 }
 

@@ -21,6 +21,7 @@ mod unit_names;
 
 pub use inbox_filter::InboxQuery;
 mod staff;
+mod statistics;
 
 pub use admin::*;
 pub use calls::*;
@@ -78,6 +79,8 @@ pub struct StaffBar {
     pub admin: bool,
     /// Whether the header links to the breach register.
     pub breaches: bool,
+    /// Whether the header links to the statistics.
+    pub statistics: bool,
 }
 
 impl Chrome {
@@ -95,6 +98,7 @@ impl Chrome {
                 capture: a.visibility() != hotline_store::Visibility::Nothing,
                 admin: a.0.role == hotline_domain::Role::Administrator,
                 breaches: hotline_core::breaches::may_read_breaches(a).is_ok(),
+                statistics: a.0.role.may_read_statistics(),
             }),
         }
     }
@@ -192,5 +196,6 @@ pub(crate) fn routes(state: &AppState) -> axum::Router<AppState> {
         .merge(directory_admin::routes())
         .merge(register::routes())
         .merge(breaches::routes())
+        .merge(statistics::routes())
         .merge(report::routes())
 }

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 mod overload;
 mod soak;
+mod stats;
 
 /// The server's allocator, so that the in-process server is measured as it is shipped.
 #[global_allocator]
@@ -110,6 +111,18 @@ enum Command {
         /// The samples' CSV; the plot goes beside it, as `.svg`.
         #[arg(long, default_value = "soak.csv")]
         out: std::path::PathBuf,
+    },
+    /// Load a year of reports in one province, roll them up, then time the leaders' page,
+    /// the API's groupings, the monthly report and the public account.
+    Stats {
+        #[arg(long, default_value_t = 100_000)]
+        reports: usize,
+        /// `postgres://…` to run on PostgreSQL; default: SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Timed runs of each question.
+        #[arg(long, default_value_t = 40)]
+        rounds: usize,
     },
     /// Write the same rows straight into SQLite.
     Floor {
@@ -652,29 +665,9 @@ async fn inbox(
     database_url: Option<String>,
     rounds: usize,
 ) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let config = hotline_server::config::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
-        ..Default::default()
-    };
-    let backend = if config.database_url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let service = hotline_server::Service::open(&config).await?;
+    let (dir, config, service, backend) = bench_service(database_url).await?;
     let hotline = service.hotline.clone();
-    let member = hotline
-        .add_staff(
-            "bench.duty",
-            "",
-            hotline_domain::Role::DutyOfficer,
-            &UnitCode::province(22),
-            "bench-password-2026",
-        )
-        .await?;
-    let duty = hotline_core::Actor(member);
+    let duty = bench_member(&hotline, "bench.duty", hotline_domain::Role::DutyOfficer).await?;
     let communes: Vec<u32> = hotline.places.communes_of(22).map(|c| c.code).collect();
 
     // Load, many submissions in flight, as intake takes them, the words indexed as the server
@@ -784,8 +777,50 @@ async fn inbox(
     Ok(())
 }
 
+/// A service on a new data folder (SQLite) or on `database_url`, with its backend's name.
+pub(crate) async fn bench_service(
+    database_url: Option<String>,
+) -> anyhow::Result<(
+    tempfile::TempDir,
+    hotline_server::config::Config,
+    hotline_server::Service,
+    &'static str,
+)> {
+    let dir = tempfile::tempdir()?;
+    let config = hotline_server::config::Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        ..Default::default()
+    };
+    let backend = if config.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let service = hotline_server::Service::open(&config).await?;
+    Ok((dir, config, service, backend))
+}
+
+/// A member of Quảng Ninh's provincial police in `role`.
+pub(crate) async fn bench_member(
+    hotline: &hotline_core::Hotline,
+    username: &str,
+    role: hotline_domain::Role,
+) -> anyhow::Result<hotline_core::Actor> {
+    let member = hotline
+        .add_staff(
+            username,
+            "",
+            role,
+            &UnitCode::province(22),
+            "bench-password-2026",
+        )
+        .await?;
+    Ok(hotline_core::Actor(member))
+}
+
 /// Runs `question` `rounds` times, one after another, and times each.
-async fn timed<F, Fut>(rounds: usize, question: F) -> anyhow::Result<Figures>
+pub(crate) async fn timed<F, Fut>(rounds: usize, question: F) -> anyhow::Result<Figures>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<(), hotline_core::CoreError>>,
@@ -805,7 +840,7 @@ where
     })
 }
 
-fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
+pub(crate) fn rows(n: usize, key_id: &str, word_index: &[Vec<u8>]) -> Vec<NewReport> {
     let now = hotline_domain::Clock::now(&hotline_domain::SystemClock);
     (0..n)
         .map(|i| NewReport {
@@ -1059,6 +1094,11 @@ async fn main() -> anyhow::Result<()> {
             nodes,
         } => intake(reports, concurrency, target, token, database_url, nodes).await,
         Command::Floor { reports, batch } => floor(reports, batch).await,
+        Command::Stats {
+            reports,
+            database_url,
+            rounds,
+        } => stats::stats(reports, database_url, rounds).await,
         Command::Overload {
             connections,
             seconds,

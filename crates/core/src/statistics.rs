@@ -6,7 +6,7 @@ use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{Duration, NaiveDate};
 use hotline_domain::statistics::{
-    ALL, Figures, GroupBy, PUBLIC_THRESHOLD, Period, ReportFacts, Shown, Tally, day_period,
+    ALL, Figures, GroupBy, OWN, PUBLIC_THRESHOLD, Period, ReportFacts, Shown, Tally, day_period,
     local_day, month_period, period_start, suppress, week_key,
 };
 use hotline_domain::{AuditAction, Channel, UnitCode};
@@ -16,9 +16,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 /// Events read into the rollups per round when a reader asks, and rounds at most: a reader
-/// sees every report up to the moment they ask, without waiting behind a backlog.
-const REFRESH_EVENTS: u32 = 5_000;
-const REFRESH_ROUNDS: usize = 4;
+/// sees every report up to the moment they ask, without waiting long behind a backlog.
+const READ_ROUND_EVENTS: u32 = 2_000;
+const READ_ROUNDS: usize = 5;
+
+/// Events the background roll-up reads per round: a round holds SQLite's one writer for a few
+/// milliseconds, so intake's batches go between rounds.
+pub const JOB_ROUND_EVENTS: u32 = 1_000;
 
 /// One group of reports and its figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,13 +106,11 @@ pub const OVERVIEW_GROUPS: [GroupBy; 10] = [
 
 /// A province's month as the public sees it: counts under the threshold hidden, reports
 /// about police conduct only as the province's total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PublicAccount {
     pub province: u32,
     pub unit_name: String,
     pub period: Period,
-    /// The last day counted: the month's last, or yesterday while the month runs.
-    pub counted_to: NaiveDate,
     pub threshold: i64,
     pub received: Shown,
     pub by_channel: Vec<(Channel, Shown)>,
@@ -120,23 +122,32 @@ pub struct PublicAccount {
     pub decided_within_limit: Option<i64>,
 }
 
-/// Public accounts computed today, by province and month.
+/// Public accounts as published, by province and month.
 #[derive(Default)]
-pub(crate) struct PublicCache(Mutex<HashMap<(u32, NaiveDate), (NaiveDate, PublicAccount)>>);
+pub(crate) struct PublicCache(Mutex<HashMap<(u32, NaiveDate), PublicAccount>>);
 
 impl Hotline {
     /// Reads what changed into the rollups, so figures are current when read.
     pub async fn roll_up_figures(&self) -> CoreResult<u64> {
-        let now = self.clock.now();
         let mut read = 0;
-        for _ in 0..REFRESH_ROUNDS {
-            let round = self.store.roll_up_statistics(now, REFRESH_EVENTS).await?;
-            read += round;
-            if round < u64::from(REFRESH_EVENTS) {
+        for _ in 0..READ_ROUNDS {
+            let round = self.roll_up_round(READ_ROUND_EVENTS, true).await?;
+            read += round.events;
+            if !round.more {
                 break;
             }
         }
         Ok(read)
+    }
+
+    /// Reads at most `events` of the log into the rollups: after another roll-up under way
+    /// when `wait`, else not at all while one is.
+    pub async fn roll_up_round(
+        &self,
+        events: u32,
+        wait: bool,
+    ) -> CoreResult<hotline_store::RolledUp> {
+        Ok(self.store.roll_up_statistics(events, wait).await?)
     }
 
     /// The unit a reader asks about: their own when none is named, else one within their
@@ -311,13 +322,12 @@ impl Hotline {
                 let codes: Vec<UnitCode> = children.iter().map(|u| u.code.clone()).collect();
                 let mut own = Tally::default();
                 for cell in self
-                    .cells(std::slice::from_ref(&unit.code), &[ALL], period, false)
+                    .cells(std::slice::from_ref(&unit.code), &[OWN], period, false)
                     .await?
                 {
                     own.add(&cell.tally);
                 }
                 for cell in self.cells(&codes, &[ALL], period, false).await? {
-                    own.subtract(&cell.tally);
                     sums.entry(cell.unit.as_str().to_owned())
                         .or_default()
                         .add(&cell.tally);
@@ -334,7 +344,7 @@ impl Hotline {
                             .entry(child.code.as_str().to_owned())
                             .or_default()
                             .count(f, from_outside),
-                        None => own.count(f, from_outside),
+                        None => own.count(f, f.origin != f.unit),
                     }
                 }
                 if !own.is_empty() {
@@ -520,30 +530,48 @@ impl Hotline {
         Ok(lines)
     }
 
-    /// The public account of `province`'s month holding `day`, counted to the end of
-    /// yesterday (so it is the same all day, and cached for the day).
-    pub async fn public_account(&self, province: u32, day: NaiveDate) -> CoreResult<PublicAccount> {
+    /// The public account of `province`'s month beginning `month`: computed once, on the
+    /// first request after the month was over for [`PUBLISHED_AFTER_DAYS`], kept in the store
+    /// and never changed, so that no difference between two days of it can be read.
+    pub async fn public_account(
+        &self,
+        province: u32,
+        month: NaiveDate,
+    ) -> CoreResult<PublicAccount> {
         let today = local_day(self.clock.now());
-        let month = Period::month_of(day);
-        if month.from > today {
+        if !public_months(today).contains(&month) {
             return Err(CoreError::NotFound);
         }
-        if let Some((computed, account)) = self
+        if let Some(account) = self
             .public_cache
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&(province, month.from))
-            && *computed == today
+            .get(&(province, month))
         {
             return Ok(account.clone());
         }
-        let account = self.compute_public_account(province, month, today).await?;
+        let key = month_period(month);
+        let published = match self.store.public_account(province, &key).await? {
+            Some(kept) => kept,
+            None => {
+                let account = self
+                    .compute_public_account(province, Period::month_of(month))
+                    .await?;
+                let text = serde_json::to_string(&account)
+                    .map_err(|e| CoreError::Internal(e.to_string()))?;
+                self.store
+                    .publish_public_account(province, &key, &text, self.clock.now())
+                    .await?
+            }
+        };
+        let account: PublicAccount = serde_json::from_str(&published)
+            .map_err(|e| CoreError::Internal(format!("a public account kept unreadable: {e}")))?;
         self.public_cache
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert((province, month.from), (today, account.clone()));
+            .insert((province, month), account.clone());
         Ok(account)
     }
 
@@ -551,49 +579,37 @@ impl Hotline {
         &self,
         province: u32,
         month: Period,
-        today: NaiveDate,
     ) -> CoreResult<PublicAccount> {
         let code = UnitCode::province(province);
         let unit = match self.units.snapshot(false).await?.get(&code) {
             Some(unit) => unit.clone(),
             None => self.store.unit(&code).await?,
         };
-        self.roll_up_figures().await?;
-        let yesterday = today.pred_opt().unwrap_or(today);
-        let counted_to = month.to.min(yesterday);
+        // Published once, for good: only with the whole log read.
+        while self.roll_up_round(READ_ROUND_EVENTS, true).await?.more {}
         let threshold = PUBLIC_THRESHOLD;
         let mut channels: Vec<(Channel, i64)> = Channel::ALL.iter().map(|c| (*c, 0)).collect();
         let mut total = Tally::default();
-        if counted_to >= month.from {
-            let period = Period {
-                from: month.from,
-                to: counted_to,
-            };
-            for cell in self
-                .cells(
-                    std::slice::from_ref(&unit.code),
-                    &[ALL, GroupBy::Channel.as_str()],
-                    &period,
-                    false,
-                )
-                .await?
+        for cell in self
+            .cells(
+                std::slice::from_ref(&unit.code),
+                &[ALL, GroupBy::Channel.as_str()],
+                &month,
+                false,
+            )
+            .await?
+        {
+            if cell.dim == ALL {
+                total.add(&cell.tally);
+            } else if let Some((_, n)) = channels.iter_mut().find(|(c, _)| c.as_str() == cell.value)
             {
-                if cell.dim == ALL {
-                    total.add(&cell.tally);
-                } else if let Some((_, n)) =
-                    channels.iter_mut().find(|(c, _)| c.as_str() == cell.value)
-                {
-                    *n += cell.tally.reports;
-                }
+                *n += cell.tally.reports;
             }
         }
-        let conduct = if counted_to >= month.from {
-            self.store
-                .conduct_count(&unit.path, month.from, counted_to)
-                .await?
-        } else {
-            0
-        };
+        let conduct = self
+            .store
+            .conduct_count(&unit.path, month.from, month.to)
+            .await?;
         let counts: Vec<i64> = channels.iter().map(|(_, n)| *n).collect();
         let by_channel = channels
             .iter()
@@ -601,12 +617,11 @@ impl Hotline {
             .zip(suppress(&counts, threshold))
             .collect();
         let figures = total.figures();
-        let enough = |n: i64| n >= threshold;
+        let enough = |n: i64| n >= PUBLIC_SHARE_BASE;
         Ok(PublicAccount {
             province,
             unit_name: unit.name,
             period: month,
-            counted_to,
             threshold,
             received: shown(figures.reports, threshold),
             by_channel,
@@ -633,11 +648,34 @@ fn shown(n: i64, threshold: i64) -> Shown {
     }
 }
 
-/// The months a public account may be asked for: the current one and the eleven before.
+/// Days a month must be over before its public account is published: every report of its
+/// last day has had a whole day to be taken up.
+pub const PUBLISHED_AFTER_DAYS: i64 = 2;
+
+/// The fewest reports a public share or median is computed from: over fewer, one report
+/// moves it by a step that tells about that report.
+pub const PUBLIC_SHARE_BASE: i64 = 4 * PUBLIC_THRESHOLD;
+
+/// The months whose public account may be read, the latest first: the twelve last that are
+/// over by [`PUBLISHED_AFTER_DAYS`].
 pub fn public_months(today: NaiveDate) -> Vec<NaiveDate> {
-    let mut month = Period::month_of(today).from;
+    let mut month = Period::month_of(today - Duration::days(PUBLISHED_AFTER_DAYS + 1)).from;
+    if Period::month_of(month).to + Duration::days(PUBLISHED_AFTER_DAYS) > today {
+        month = Period::month_of(month.pred_opt().unwrap_or(month)).from;
+    }
     let mut months = vec![month];
     for _ in 0..11 {
+        month = Period::month_of(month.pred_opt().unwrap_or(month)).from;
+        months.push(month);
+    }
+    months
+}
+
+/// The months a leader's monthly report may be asked for: this one and the 23 before.
+pub fn report_months(today: NaiveDate) -> Vec<NaiveDate> {
+    let mut month = Period::month_of(today).from;
+    let mut months = vec![month];
+    for _ in 0..23 {
         month = Period::month_of(month.pred_opt().unwrap_or(month)).from;
         months.push(month);
     }

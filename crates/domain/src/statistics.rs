@@ -89,6 +89,9 @@ impl GroupBy {
 
 /// The dimension of a rollup row holding a unit's totals.
 pub const ALL: &str = "all";
+/// The dimension of a rollup row holding what a unit holds itself, without the units below
+/// it (and what it sent on itself).
+pub const OWN: &str = "own";
 /// The value a report without a legal type is counted under.
 pub const UNCLASSIFIED: &str = "unclassified";
 /// The value a report without a topic, or without a commune, is counted under.
@@ -485,7 +488,7 @@ impl Figures {
 }
 
 /// A span of whole days, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -650,7 +653,7 @@ pub fn week_key(day: NaiveDate) -> String {
 pub const PUBLIC_THRESHOLD: i64 = 5;
 
 /// A count as the public page may show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shown {
     Count(i64),

@@ -448,16 +448,28 @@ async fn refresh_statistics(hotline: Hotline) {
 }
 
 /// Keeps the leaders' figures current (issue 29): reads what the events' log gained into the
-/// rollups every few seconds, so a page read does not wait on a backlog. Every node may; the
-/// store lets one at a time.
+/// rollups every few seconds, so a page read does not wait on a backlog. Rounds are small,
+/// with a pause between them, so a backlog never holds the store's writer from intake for
+/// long. Every node may; the store lets one at a time.
 async fn roll_up_figures(hotline: Hotline) {
     const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+    const BETWEEN_ROUNDS: std::time::Duration = std::time::Duration::from_millis(50);
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = hotline.roll_up_figures().await {
-            tracing::warn!(error = %e, "the figures could not be rolled up");
+        loop {
+            match hotline
+                .roll_up_round(hotline_core::statistics::JOB_ROUND_EVENTS, false)
+                .await
+            {
+                Ok(round) if round.more => tokio::time::sleep(BETWEEN_ROUNDS).await,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the figures could not be rolled up");
+                    break;
+                }
+            }
         }
     }
 }

@@ -41,6 +41,7 @@ CREATE TABLE stats_cells (
     tally      TEXT NOT NULL,
     PRIMARY KEY (unit_code, dim, period, value)
 );
+CREATE INDEX stats_cells_period ON stats_cells (unit_code, period);
 
 -- How far the events' log has been read into the rollups.
 CREATE TABLE stats_mark (
@@ -48,3 +49,22 @@ CREATE TABLE stats_mark (
     last_event_id  BIGINT  NOT NULL
 );
 INSERT INTO stats_mark (id, last_event_id) VALUES (1, 0);
+
+-- The time limit in force when each step was taken: a step that settles a report ends its
+-- limit, and "decided within the limit" is measured against the one it ended.
+ALTER TABLE procedure_steps ADD COLUMN limit_due_at TIMESTAMPTZ;
+ALTER TABLE procedure_steps ADD COLUMN limit_rule TEXT;
+
+-- The public account of a finished month, computed once and never changed: figures that
+-- moved from one day to the next would tell the difference of a day.
+CREATE TABLE public_accounts (
+    province_code  INTEGER NOT NULL,
+    month          TEXT    NOT NULL,
+    account        TEXT    NOT NULL,
+    published_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (province_code, month)
+);
+
+-- When each event's row was written, by the database's clock: the roll-up's mark moves only
+-- past events written long enough ago that no transaction still open holds a lower number.
+ALTER TABLE events ADD COLUMN logged_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp();

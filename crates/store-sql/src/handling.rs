@@ -696,6 +696,15 @@ impl<DB> Handling for SqlStore<DB> {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let id = Self::visible_report_id(&mut tx, visibility, case).await?;
+        // The limit this step ends or replaces, kept with the step (the statistics' "decided
+        // within the limit").
+        let in_force = sqlx::query("SELECT due_at, deadline_rule FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let limit_due_at = in_force.time_opt("due_at")?;
+        let limit_rule = in_force.text_opt("deadline_rule")?;
         let after = &step.after;
         let moved = sqlx::query(
             "UPDATE reports SET stage = $1, status = $2, extensions = $3, suspended_days = $4, \
@@ -726,8 +735,8 @@ impl<DB> Handling for SqlStore<DB> {
         .ok_or_else(|| StoreError::Conflict("stage".into()))?;
         sqlx::query(
             "INSERT INTO procedure_steps (report_id, action, from_stage, to_stage, number, \
-             decided_on, signer, grounds_sealed, actor_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             decided_on, signer, grounds_sealed, actor_id, created_at, limit_due_at, limit_rule) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id)
         .bind(step.action.as_str())
@@ -739,6 +748,8 @@ impl<DB> Handling for SqlStore<DB> {
         .bind(step.grounds_sealed.clone())
         .bind(step.actor.0)
         .bind(step.at)
+        .bind(limit_due_at)
+        .bind(limit_rule)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;

@@ -2,11 +2,11 @@
 //! from the events' log (what each figure means: `hotline_domain::statistics`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use hotline_domain::statistics::{ALL, ReportFacts, Tally, day_period, month_period};
+use chrono::{DateTime, NaiveDate, Utc};
+use hotline_domain::statistics::{ALL, OWN, ReportFacts, Tally, day_period, month_period};
 use hotline_domain::workflow::Stage;
 use hotline_domain::{ReportEventKind, UnitCode};
-use hotline_store::{Overdue, StatCell, Statistics, StoreError, StoreResult, Visibility};
+use hotline_store::{Overdue, RolledUp, StatCell, Statistics, StoreError, StoreResult, Visibility};
 use hotline_store_sql_bounds::any_sql_database;
 use sqlx::Transaction;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,13 +15,13 @@ use crate::SqlStore;
 use crate::report_query::visibility_clause;
 use crate::rows::{Columns, map_commit_err, map_err, parsed, parsed_opt};
 
-/// How old an event must be before the mark moves past it: longer than any write transaction
-/// stays open, so none can still commit an event numbered below the mark (PostgreSQL hands
-/// out numbers before commit, and commits in any order).
-const SETTLED: Duration = Duration::seconds(30);
-
 /// Report ids or units bound in one statement.
 const PER_STATEMENT: usize = 400;
+
+/// The columns of a fact, and facts written per statement (within every backend's limit on
+/// bound values).
+const FACT_FIELDS: usize = 24;
+const FACTS_PER_STATEMENT: usize = 16;
 
 const FACT_COLUMNS: &str = "id, day, received_at, unit_code, origin_unit_code, channel, \
      legal_type, topic, urgency, status, stage, outcome, commune_code, police_conduct, accused_unit_code, \
@@ -55,7 +55,8 @@ fn current_facts_sql(ids: usize) -> String {
          EXISTS (SELECT 1 FROM procedure_steps s WHERE s.report_id = r.id AND s.action = 'accept') \
          AS accepted, \
          (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
-          AND e.actor_id IS NOT NULL) AS acknowledged_at, \
+          AND e.actor_id IS NOT NULL AND e.kind NOT IN ('{hold}', '{released}')) \
+         AS acknowledged_at, \
          (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
           AND e.kind = '{replied}') AS first_answer_at, \
          (SELECT MIN(e.created_at) FROM events e WHERE e.report_id = r.id \
@@ -64,10 +65,16 @@ fn current_facts_sql(ids: usize) -> String {
           AND s.to_stage IN ({settling})) AS decided_at, \
          (SELECT s.to_stage FROM procedure_steps s WHERE s.report_id = r.id \
           AND s.to_stage IN ({settling}) ORDER BY s.id LIMIT 1) AS outcome, \
+         (SELECT s.limit_due_at FROM procedure_steps s WHERE s.report_id = r.id \
+          AND s.to_stage IN ({settling}) ORDER BY s.id LIMIT 1) AS settled_due_at, \
+         (SELECT s.limit_rule FROM procedure_steps s WHERE s.report_id = r.id \
+          AND s.to_stage IN ({settling}) ORDER BY s.id LIMIT 1) AS settled_rule, \
          r.due_at, r.deadline_rule AS limit_rule \
          FROM reports r WHERE r.id IN ({ids})",
         replied = ReportEventKind::Replied.as_str(),
         triaged = ReportEventKind::Triaged.as_str(),
+        hold = ReportEventKind::LegalHold.as_str(),
+        released = ReportEventKind::LegalHoldReleased.as_str(),
         settling = Stage::ALL
             .iter()
             .filter(|s| s.settles())
@@ -145,30 +152,45 @@ type DayCells = BTreeMap<String, BTreeMap<(String, String), Tally>>;
 /// Counts one day's facts into the rollups of `units`.
 fn tally_day(facts: &[ReportFacts], paths: &UnitPaths, units: &BTreeSet<String>) -> DayCells {
     let mut cells: DayCells = units.iter().map(|u| (u.clone(), BTreeMap::new())).collect();
+    let own = || (OWN.to_owned(), String::new());
     for f in facts {
         let holders: BTreeSet<&str> = counted_in(paths, &f.unit).into_iter().collect();
-        for unit in &holders {
-            let Some(unit_cells) = cells.get_mut(*unit) else {
-                continue;
-            };
-            // From this unit's side, a report entered first outside it came by transfer.
-            let by_transfer = !counted_in(paths, &f.origin).contains(unit);
-            for (dim, value) in f.dimensions() {
-                unit_cells
-                    .entry((dim.to_owned(), value))
-                    .or_default()
-                    .count(f, by_transfer);
+        // A report about police conduct is kept out of every figure here (a reader gets it
+        // from its facts, through the walls), except where it left: a line of the register
+        // it was sent on from, which the register shows anyway.
+        if !f.police_conduct {
+            for unit in &holders {
+                let Some(unit_cells) = cells.get_mut(*unit) else {
+                    continue;
+                };
+                // From this unit's side, a report entered first outside it came by transfer.
+                let by_transfer = !counted_in(paths, &f.origin).contains(unit);
+                for (dim, value) in f.dimensions() {
+                    unit_cells
+                        .entry((dim.to_owned(), value))
+                        .or_default()
+                        .count(f, by_transfer);
+                }
+                if *unit == f.unit.as_str() {
+                    unit_cells
+                        .entry(own())
+                        .or_default()
+                        .count(f, f.origin != f.unit);
+                }
             }
         }
         for unit in counted_in(paths, &f.origin) {
-            if holders.contains(unit) {
+            let Some(unit_cells) = cells.get_mut(unit) else {
                 continue;
-            }
-            if let Some(unit_cells) = cells.get_mut(unit) {
+            };
+            if !holders.contains(unit) {
                 unit_cells
                     .entry((ALL.to_owned(), String::new()))
                     .or_default()
                     .count_sent_away(f);
+            }
+            if unit == f.origin.as_str() && f.unit != f.origin {
+                unit_cells.entry(own()).or_default().count_sent_away(f);
             }
         }
     }
@@ -221,7 +243,20 @@ impl<DB> SqlStore<DB> {
                 .await
                 .map_err(map_err)?
                 .iter()
-                .map(fact_of)
+                .map(|row| {
+                    let mut fact = fact_of(row)?;
+                    // A settled report is measured against the limit its settling step ended
+                    // (a report settled before that was kept: against its own, if any).
+                    if fact.facts.decided_at.is_some() {
+                        let due = row.time_opt("settled_due_at")?;
+                        let rule = row.text_opt("settled_rule")?;
+                        if due.is_some() {
+                            fact.facts.due_at = due;
+                            fact.facts.limit = rule;
+                        }
+                    }
+                    Ok(fact)
+                })
                 .collect::<StoreResult<Vec<_>>>()?;
             // A report gone (purged) keeps the facts it had.
             if current.is_empty() {
@@ -236,39 +271,44 @@ impl<DB> SqlStore<DB> {
                 delete = delete.bind(row.facts.report_id);
             }
             delete.execute(&mut **tx).await.map_err(map_err)?;
-            for row in &current {
-                let f = &row.facts;
-                sqlx::query(&format!(
-                    "INSERT INTO stats_facts ({FACT_COLUMNS}) VALUES ({})",
-                    numbered(1, 24)
-                ))
-                .bind(f.report_id)
-                .bind(f.day().format("%Y-%m-%d").to_string())
-                .bind(f.received_at)
-                .bind(f.unit.as_str())
-                .bind(f.origin.as_str())
-                .bind(f.channel.as_str())
-                .bind(f.legal_type.map(|t| t.as_str()))
-                .bind(f.topic.map(|t| t.as_str()))
-                .bind(f.urgency.as_str())
-                .bind(f.status.as_str())
-                .bind(f.stage.as_str())
-                .bind(f.outcome.map(|s| s.as_str()))
-                .bind(f.commune.and_then(|c| i32::try_from(c).ok()))
-                .bind(f.police_conduct)
-                .bind(row.accused_unit.as_deref())
-                .bind(row.head_settles)
-                .bind(f.merged)
-                .bind(f.accepted)
-                .bind(f.acknowledged_at)
-                .bind(f.first_answer_at)
-                .bind(f.classified_at)
-                .bind(f.decided_at)
-                .bind(f.due_at)
-                .bind(f.limit.as_deref())
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
+            for rows in current.chunks(FACTS_PER_STATEMENT) {
+                let values: Vec<String> = (0..rows.len())
+                    .map(|i| format!("({})", numbered(i * FACT_FIELDS + 1, FACT_FIELDS)))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO stats_facts ({FACT_COLUMNS}) VALUES {}",
+                    values.join(", ")
+                );
+                let mut insert = sqlx::query(&sql).persistent(false);
+                for row in rows {
+                    let f = &row.facts;
+                    insert = insert
+                        .bind(f.report_id)
+                        .bind(f.day().format("%Y-%m-%d").to_string())
+                        .bind(f.received_at)
+                        .bind(f.unit.as_str().to_owned())
+                        .bind(f.origin.as_str().to_owned())
+                        .bind(f.channel.as_str())
+                        .bind(f.legal_type.map(|t| t.as_str()))
+                        .bind(f.topic.map(|t| t.as_str()))
+                        .bind(f.urgency.as_str())
+                        .bind(f.status.as_str())
+                        .bind(f.stage.as_str())
+                        .bind(f.outcome.map(|s| s.as_str()))
+                        .bind(f.commune.and_then(|c| i32::try_from(c).ok()))
+                        .bind(f.police_conduct)
+                        .bind(row.accused_unit.clone())
+                        .bind(row.head_settles)
+                        .bind(f.merged)
+                        .bind(f.accepted)
+                        .bind(f.acknowledged_at)
+                        .bind(f.first_answer_at)
+                        .bind(f.classified_at)
+                        .bind(f.decided_at)
+                        .bind(f.due_at)
+                        .bind(f.limit.clone());
+                }
+                insert.execute(&mut **tx).await.map_err(map_err)?;
             }
             after.extend(current.into_iter().map(|row| row.facts));
         }
@@ -356,22 +396,58 @@ impl<DB> SqlStore<DB> {
 #[any_sql_database]
 #[async_trait]
 impl<DB> Statistics for SqlStore<DB> {
-    async fn roll_up_statistics(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        // The mark's row is locked first: roll-ups on several nodes take turns, so none adds
-        // a day's change to its month on top of another's.
-        sqlx::query("UPDATE stats_mark SET last_event_id = last_event_id WHERE id = 1")
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+    async fn roll_up_statistics(&self, limit: u32, wait: bool) -> StoreResult<RolledUp> {
+        // Nothing past the mark: no write at all (a page read asks this first).
         let mark = sqlx::query("SELECT last_event_id FROM stats_mark WHERE id = 1")
-            .fetch_one(&mut *tx)
+            .fetch_one(&self.pool)
             .await
             .map_err(map_err)?
             .int("last_event_id")?;
-        let events = sqlx::query(
-            "SELECT id, report_id, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2",
-        )
+        let newest = sqlx::query("SELECT COALESCE(MAX(id), 0) AS newest FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?
+            .int("newest")?;
+        if newest <= mark {
+            return Ok(RolledUp::default());
+        }
+        let sqlite = DB::NAME == "SQLite";
+        let mut tx = self.begin_write().await?;
+        // The mark's row is taken first: roll-ups take turns, so none adds a day's change to
+        // its month on top of another's. On PostgreSQL one that need not wait leaves the work
+        // to the one holding it (SQLite's writer takes turns by itself).
+        let lock = match (sqlite, wait) {
+            (true, _) => {
+                "UPDATE stats_mark SET last_event_id = last_event_id WHERE id = 1 \
+                 RETURNING last_event_id"
+            }
+            (false, true) => "SELECT last_event_id FROM stats_mark WHERE id = 1 FOR UPDATE",
+            (false, false) => {
+                "SELECT last_event_id FROM stats_mark WHERE id = 1 FOR UPDATE SKIP LOCKED"
+            }
+        };
+        let Some(held) = sqlx::query(lock)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+        else {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(RolledUp::default());
+        };
+        let mark = held.int("last_event_id")?;
+        // PostgreSQL numbers an event when it is written and commits in any order: the mark
+        // moves only past events written long enough ago (by the database's own clock) that no
+        // transaction still open can hold a lower number. SQLite writes one transaction at a
+        // time.
+        let settled = if sqlite {
+            "1"
+        } else {
+            "CASE WHEN logged_at < clock_timestamp() - INTERVAL '30 seconds' THEN 1 ELSE 0 END"
+        };
+        let events = sqlx::query(&format!(
+            "SELECT id, report_id, CAST({settled} AS BIGINT) AS settled FROM events \
+             WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
         .bind(mark)
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
@@ -379,7 +455,7 @@ impl<DB> Statistics for SqlStore<DB> {
         .map_err(map_err)?;
         if events.is_empty() {
             tx.rollback().await.map_err(map_err)?;
-            return Ok(0);
+            return Ok(RolledUp::default());
         }
         let mut next_mark = mark;
         let mut settled = true;
@@ -388,7 +464,7 @@ impl<DB> Statistics for SqlStore<DB> {
             if let Some(report) = row.int_opt("report_id")? {
                 reports.insert(report);
             }
-            settled = settled && row.time("created_at")? <= now - SETTLED;
+            settled = settled && row.int("settled")? == 1;
             if settled {
                 next_mark = row.int("id")?;
             }
@@ -409,7 +485,7 @@ impl<DB> Statistics for SqlStore<DB> {
         let mut month_changes: BTreeMap<String, DayCells> = BTreeMap::new();
         for (day, units) in &dirty {
             let facts: Vec<ReportFacts> = sqlx::query(&format!(
-                "SELECT {FACT_COLUMNS} FROM stats_facts WHERE day = $1 AND NOT police_conduct"
+                "SELECT {FACT_COLUMNS} FROM stats_facts WHERE day = $1"
             ))
             .bind(day.format("%Y-%m-%d").to_string())
             .fetch_all(&mut *tx)
@@ -458,7 +534,10 @@ impl<DB> Statistics for SqlStore<DB> {
             .await
             .map_err(map_err)?;
         tx.commit().await.map_err(map_commit_err)?;
-        Ok(events.len() as u64)
+        Ok(RolledUp {
+            events: events.len() as u64,
+            more: settled && events.len() as u64 == u64::from(limit),
+        })
     }
 
     async fn statistics_cells(
@@ -538,6 +617,50 @@ impl<DB> Statistics for SqlStore<DB> {
         .await
         .map_err(map_err)?
         .int("n")
+    }
+
+    async fn public_account(&self, province: u32, month: &str) -> StoreResult<Option<String>> {
+        sqlx::query("SELECT account FROM public_accounts WHERE province_code = $1 AND month = $2")
+            .bind(i32::try_from(province).map_err(|_| bad("province"))?)
+            .bind(month)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(|row| row.text("account"))
+            .transpose()
+    }
+
+    async fn publish_public_account(
+        &self,
+        province: u32,
+        month: &str,
+        account: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        let province = i32::try_from(province).map_err(|_| bad("province"))?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO public_accounts (province_code, month, account, published_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (province_code, month) DO NOTHING",
+        )
+        .bind(province)
+        .bind(month)
+        .bind(account)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let kept = sqlx::query(
+            "SELECT account FROM public_accounts WHERE province_code = $1 AND month = $2",
+        )
+        .bind(province)
+        .bind(month)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .text("account")?;
+        tx.commit().await.map_err(map_commit_err)?;
+        Ok(kept)
     }
 
     async fn overdue_reports(

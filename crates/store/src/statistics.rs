@@ -11,10 +11,11 @@ use crate::{StoreResult, Visibility};
 #[async_trait]
 pub trait Statistics: Send + Sync {
     /// Reads at most `limit` events of the log past its mark into the facts of their reports
-    /// and the rollups of every unit those are counted in; returns how many it read. The mark
-    /// moves only past events older than a moment, so an event whose transaction commits late
-    /// is read all the same; reading one twice changes nothing.
-    async fn roll_up_statistics(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+    /// and the rollups of every unit those are counted in. The mark moves only past events no
+    /// transaction still open can precede, so an event whose transaction commits late is read
+    /// all the same; reading one twice changes nothing. Roll-ups take turns: this one waits
+    /// for another under way, or with `wait` false reads nothing then.
+    async fn roll_up_statistics(&self, limit: u32, wait: bool) -> StoreResult<RolledUp>;
     /// The rollup rows of `units` in dimensions `dims`, for the periods from `from` to `to`
     /// (period keys of one kind: `hotline_domain::statistics::day_period` or `month_period`).
     async fn statistics_cells(
@@ -35,6 +36,17 @@ pub trait Statistics: Send + Sync {
     /// How many reports about police conduct units under `path` received from `from` to `to`
     /// (merged duplicates left out): the public page's province total.
     async fn conduct_count(&self, path: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<i64>;
+    /// The public account of `province`'s month (`YYYY-MM`) as first published, if it was.
+    async fn public_account(&self, province: u32, month: &str) -> StoreResult<Option<String>>;
+    /// Publishes `account` as the public account of `province`'s month unless one was
+    /// published before; the one published, either way.
+    async fn publish_public_account(
+        &self,
+        province: u32,
+        month: &str,
+        account: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String>;
     /// The open reports `visibility` may read whose time limit passed before `now`, most
     /// overdue first.
     async fn overdue_reports(
@@ -60,4 +72,12 @@ pub struct Overdue {
     pub unit: UnitCode,
     pub received_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+}
+
+/// What a roll-up read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RolledUp {
+    pub events: u64,
+    /// It stopped at `limit` with the mark past every event it read: older ones may wait.
+    pub more: bool,
 }

@@ -49,6 +49,13 @@ pub(super) async fn run(command: StatsCommand, config: Config) -> anyhow::Result
         .map_err(|_| anyhow::anyhow!("--unit: not a unit code: {unit:?}"))?;
     let month = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .map_err(|_| anyhow::anyhow!("--month: give it as YYYY-MM, e.g. 2026-11"))?;
+    let this_month =
+        hotline_domain::statistics::Period::month_of(hotline_domain::statistics::local_day(
+            hotline_domain::Clock::now(&hotline_domain::SystemClock),
+        ));
+    if month > this_month.from {
+        anyhow::bail!("--month: {} has not begun", month.format("%Y-%m"));
+    }
     let lang = Lang::parse(&lang).ok_or_else(|| anyhow::anyhow!("--lang: vi or en"))?;
     if matches!(format, Format::Xlsx)
         && out.is_none()

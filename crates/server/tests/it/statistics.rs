@@ -82,15 +82,15 @@ async fn audited(data: &Data, backend: Backend, action: &str) -> i64 {
     }
 }
 
-/// Moves every report two days back, and has the figures read again from the whole log, as
-/// if they had come in then (the log's own times stay: events are append-only).
-async fn two_days_back(data: &Data, backend: Backend) {
+/// Moves every report `days` back, and has the figures read again from the whole log, as if
+/// they had come in then (the log's own times stay: events are append-only).
+async fn days_back(data: &Data, backend: Backend, days: i64) {
     let reset = [
         "DELETE FROM stats_facts",
         "DELETE FROM stats_cells",
         "UPDATE stats_mark SET last_event_id = 0",
     ];
-    let back = chrono::Duration::days(2);
+    let back = chrono::Duration::days(days);
     match backend {
         Backend::Sqlite => {
             let url = format!("sqlite://{}", data.dir.path().join("hotline.db").display());
@@ -117,7 +117,8 @@ async fn two_days_back(data: &Data, backend: Backend) {
             let pool = sqlx::PgPool::connect(data.database_url.as_deref().unwrap())
                 .await
                 .unwrap();
-            sqlx::query("UPDATE reports SET created_at = created_at - INTERVAL '2 days'")
+            sqlx::query("UPDATE reports SET created_at = created_at - $1 * INTERVAL '1 day'")
+                .bind(days as f64)
                 .execute(&pool)
                 .await
                 .unwrap();
@@ -224,6 +225,23 @@ async fn counted_by_hand(backend: Backend) {
         .await,
         200
     );
+    // The theft is verified and decided within its limit (BLTTHS Điều 147: 20 days).
+    let decide = json!({
+        "action": "decide_no_prosecute", "number": "2/QĐ", "decided_on": today().to_string(),
+        "signer": "Thủ trưởng (demo)", "grounds": "Không có sự việc phạm tội (demo)."
+    });
+    for body in [step("begin_verification"), decide] {
+        assert_eq!(
+            post(
+                &server,
+                &director,
+                &format!("/api/v1/reports/{theft}/steps"),
+                body
+            )
+            .await,
+            200
+        );
+    }
     for action in ["assign_handling", "respond"] {
         assert_eq!(
             post(
@@ -274,13 +292,18 @@ async fn counted_by_hand(backend: Backend) {
     assert_eq!(count("transferred_out"), 1);
     assert_eq!(count("by_transfer"), 0);
     assert_eq!(count("accepted"), 1);
-    assert_eq!(count("decided"), 1);
+    assert_eq!(count("decided"), 2);
+    assert_eq!(
+        (count("with_limit"), count("within_limit")),
+        (1, 1),
+        "the theft, decided within the limit its decision ended"
+    );
     assert_eq!(count("acknowledged_within_day"), 3);
     for (measure, n) in [
         ("acknowledge", 3),
         ("first_answer", 2),
         ("classification", 2),
-        ("decision", 1),
+        ("decision", 2),
     ] {
         assert_eq!(total[measure]["count"], n, "{measure}: {total}");
         // Everything happened within the minute.
@@ -417,6 +440,12 @@ async fn counted_by_hand(backend: Backend) {
     assert_eq!(sheet_count(&sheet, "Tổng số tin báo tiếp nhận"), Some(4.0));
     assert_eq!(sheet_count(&sheet, "Chuyển đi đơn vị khác"), Some(1.0));
     assert_eq!(sheet_count(&sheet, "Đã thụ lý"), Some(1.0));
+    assert_eq!(sheet_count(&sheet, "Đã có quyết định"), Some(2.0));
+    assert_eq!(
+        sheet_count(&sheet, "Giải quyết nguồn tin về tội phạm"),
+        Some(1.0),
+        "decided within the crime-source limit"
+    );
     assert_eq!(sheet_count(&sheet, "Tố giác về tội phạm"), Some(1.0));
     let csv = leader
         .get(server.url(&format!("/console/thong-ke/bao-cao.csv?month={month}")))
@@ -465,12 +494,13 @@ async fn counted_by_hand(backend: Backend) {
     assert_eq!(line("total"), Some(7));
     assert_eq!(line("transferred_out"), Some(1));
 
-    // The public page counts whole days, up to yesterday: the same reports two days old.
-    two_days_back(&data, backend).await;
+    // The public page shows whole months once they are over: the same reports, moved to the
+    // middle of the latest month published.
+    let published = hotline_core::statistics::public_months(today())[0];
+    let days = (today() - (published + chrono::Duration::days(14))).num_days();
+    days_back(&data, backend, days).await;
     let server = Server::start(unlimited(&data)).await;
-    let shown_month = (today() - chrono::Duration::days(2))
-        .format("%Y-%m")
-        .to_string();
+    let shown_month = published.format("%Y-%m").to_string();
     let public = page(
         &reqwest::Client::new(),
         server.url(&format!("/thong-ke?tinh=22&thang={shown_month}")),
@@ -482,6 +512,22 @@ async fn counted_by_hand(backend: Backend) {
         "one report about police conduct is not shown as one"
     );
     assert_no_small_count(&public);
+    // Published once: a report moved into that month later does not change it.
+    api_report(&server, "Trộm gà", 22).await;
+    server.stop().await;
+    days_back(&data, backend, days).await;
+    let server = Server::start(unlimited(&data)).await;
+    let again = page(
+        &reqwest::Client::new(),
+        server.url(&format!("/thong-ke?tinh=22&thang={shown_month}")),
+    )
+    .await;
+    assert!(again.contains("id=\"public-received\">6<"), "{again}");
+    let this_month = today().format("%Y-%m").to_string();
+    let refused = reqwest::get(server.url(&format!("/thong-ke?tinh=22&thang={this_month}")))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400, "a month not over is not published");
     server.stop().await;
 }
 

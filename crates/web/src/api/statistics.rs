@@ -10,7 +10,7 @@ use axum::extract::State;
 use chrono::NaiveDate;
 use hotline_core::statistics::ConductCounted;
 use hotline_domain::UnitCode;
-use hotline_domain::statistics::{Figures, GroupBy, Period, Preset, local_day};
+use hotline_domain::statistics::{Figures, GroupBy, Period, local_day};
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -89,15 +89,12 @@ fn stats_query(
     let pairs = url_pairs(query.unwrap_or_default().as_bytes())
         .map_err(|_| bad_query("query", "invalid", "a URL-encoded query"))?;
     let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
-    let this_month = Period::preset(Preset::Month, today);
+    let to = get("to").map(|v| parse_day("to", v)).transpose()?;
     let from = get("from")
         .map(|v| parse_day("from", v))
         .transpose()?
-        .unwrap_or(this_month.from);
-    let to = get("to")
-        .map(|v| parse_day("to", v))
-        .transpose()?
-        .unwrap_or(today.max(from));
+        .unwrap_or_else(|| Period::month_of(to.unwrap_or(today)).from);
+    let to = to.unwrap_or(today.max(from));
     let period = Period::new(from, to).map_err(|_| {
         bad_query(
             "to",
@@ -141,7 +138,7 @@ fn stats_query(
     path = "/api/v1/stats",
     tag = "statistics",
     params(
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (Vietnam's calendar); default the first of this month", format = Date),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (Vietnam's calendar); default the first of the month of `to`", format = Date),
         ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD; default today; at most 732 days after `from`", format = Date),
         ("unit" = Option<String>, Query, description = "A unit code within the caller's scope; default the caller's own unit"),
         ("group_by" = Option<String>, Query, description = "day (default), week, month, channel, legal_type, topic, urgency, unit, commune or status"),
@@ -215,6 +212,12 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(unit, Some(UnitCode::province(22)));
         assert_eq!((period.days(), group_by), (365, GroupBy::Channel));
+        let (_, period, _) =
+            stats_query(Some("to=2026-10-05"), today).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (period.from, period.to),
+            (day(2026, 10, 1), day(2026, 10, 5))
+        );
         for bad in [
             "from=2026-13-01",
             "to=yesterday",

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use hotline_core::statistics::{
-    ConductCounted, Group, MonthlyReport, Overview, PublicAccount, public_months,
+    ConductCounted, Group, MonthlyReport, Overview, PublicAccount, public_months, report_months,
 };
 use hotline_domain::UnitCode;
 use hotline_domain::statistics::{Figures, GroupBy, Period, Preset, Shown, Timing, local_day};
@@ -197,14 +197,16 @@ fn change_text(ctx: &Ctx, now: i64, before: i64) -> String {
         return ctx.tr.t1("stats-previous-was", "n", grouped(before));
     }
     let change = (now - before) * 1000 / before;
-    let sign = if change > 0 { "+" } else { "" };
+    let sign = match change.signum() {
+        1 => "+",
+        -1 => "−",
+        _ => "",
+    };
+    let change = change.abs();
     ctx.tr.t2(
         "stats-previous-change",
         ("n", grouped(before)),
-        (
-            "change",
-            format!("{sign}{},{} %", change / 10, (change % 10).abs()),
-        ),
+        ("change", format!("{sign}{},{} %", change / 10, change % 10)),
     )
 }
 
@@ -703,7 +705,7 @@ pub async fn monthly_page(
         .hotline
         .monthly_report(Some(&actor), unit.as_ref(), month)
         .await?;
-    let months = public_months(today)
+    let months = report_months(today)
         .into_iter()
         .map(|m| (m.format("%Y-%m").to_string(), m.format("%m/%Y").to_string()))
         .collect();
@@ -819,15 +821,11 @@ fn public_view(ctx: &Ctx, account: &PublicAccount) -> PublicView {
             ("unit", account.unit_name.clone()),
             ("month", account.period.from.format("%m/%Y").to_string()),
         ),
-        counted_to: if account.counted_to < account.period.from {
-            tr.t("public-stats-nothing-yet")
-        } else {
-            tr.t1(
-                "public-stats-counted-to",
-                "day",
-                day_text(account.counted_to),
-            )
-        },
+        counted_to: tr.t1(
+            "public-stats-counted-to",
+            "day",
+            day_text(account.period.to),
+        ),
         received: shown_text(ctx, account.received),
         chart: (!drawable.is_empty()).then(|| bars(&tr.t("public-stats-by-channel"), &drawable)),
         channels,

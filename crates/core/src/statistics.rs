@@ -22,7 +22,7 @@ const READ_ROUNDS: usize = 5;
 
 /// Events the background roll-up reads per round: a round holds SQLite's one writer for a few
 /// milliseconds, so intake's batches go between rounds.
-pub const JOB_ROUND_EVENTS: u32 = 1_000;
+pub const JOB_ROUND_EVENTS: u32 = 250;
 
 /// One group of reports and its figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -449,8 +449,8 @@ async fn refresh_statistics(hotline: Hotline) {
 
 /// Keeps the leaders' figures current (issue 29): reads what the events' log gained into the
 /// rollups every few seconds, so a page read does not wait on a backlog. Rounds are small,
-/// with a pause between them, so a backlog never holds the store's writer from intake for
-/// long. Every node may; the store lets one at a time.
+/// with a pause between them and none while reports wait for the intake writer, so a backlog
+/// never holds the store's writer from intake. Every node may; the store lets one at a time.
 async fn roll_up_figures(hotline: Hotline) {
     const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
     const BETWEEN_ROUNDS: std::time::Duration = std::time::Duration::from_millis(50);
@@ -459,6 +459,11 @@ async fn roll_up_figures(hotline: Hotline) {
     loop {
         ticks.tick().await;
         loop {
+            // Intake first: while reports wait for the writer, the figures wait (a reader
+            // still rolls up what they need when they ask).
+            while hotline.intake_queue_depth() > 0 {
+                tokio::time::sleep(BETWEEN_ROUNDS).await;
+            }
             match hotline
                 .roll_up_round(hotline_core::statistics::JOB_ROUND_EVENTS, false)
                 .await

@@ -472,46 +472,43 @@ impl<DB> Statistics for SqlStore<DB> {
         let ids: Vec<i64> = reports.into_iter().collect();
         let (before, after) = Self::write_facts(&mut tx, &ids).await?;
         let paths = Self::unit_paths(&mut tx).await?;
-        let mut dirty: BTreeMap<NaiveDate, BTreeSet<String>> = BTreeMap::new();
-        for f in before.iter().chain(&after) {
-            let units = dirty.entry(f.day()).or_default();
-            for unit in counted_in(&paths, &f.unit)
-                .into_iter()
-                .chain(counted_in(&paths, &f.origin))
-            {
-                units.insert(unit.to_owned());
+        // What the changed reports took away and now add, per unit, day and month: a round
+        // costs what changed, however many reports a day holds.
+        let mut changes: BTreeMap<String, DayCells> = BTreeMap::new();
+        for (facts, taken_away) in [(&before, true), (&after, false)] {
+            let mut by_day: BTreeMap<NaiveDate, Vec<ReportFacts>> = BTreeMap::new();
+            for f in facts.iter() {
+                by_day.entry(f.day()).or_default().push(f.clone());
             }
-        }
-        let mut month_changes: BTreeMap<String, DayCells> = BTreeMap::new();
-        for (day, units) in &dirty {
-            let facts: Vec<ReportFacts> = sqlx::query(&format!(
-                "SELECT {FACT_COLUMNS} FROM stats_facts WHERE day = $1"
-            ))
-            .bind(day.format("%Y-%m-%d").to_string())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|row| fact_of(row).map(|f| f.facts))
-            .collect::<StoreResult<_>>()?;
-            let fresh = tally_day(&facts, &paths, units);
-            let period = day_period(*day);
-            let unit_list: Vec<&String> = units.iter().collect();
-            let old = Self::read_cells(&mut tx, &unit_list, &period).await?;
-            let changes = month_changes.entry(month_period(*day)).or_default();
-            for (unit, cells) in &fresh {
-                let change = changes.entry(unit.clone()).or_default();
-                for (key, tally) in cells {
-                    change.entry(key.clone()).or_default().add(tally);
-                }
-                for (key, tally) in old.get(unit).into_iter().flatten() {
-                    change.entry(key.clone()).or_default().subtract(tally);
+            for (day, facts) in &by_day {
+                let units: BTreeSet<String> = facts
+                    .iter()
+                    .flat_map(|f| {
+                        counted_in(&paths, &f.unit)
+                            .into_iter()
+                            .chain(counted_in(&paths, &f.origin))
+                    })
+                    .map(str::to_owned)
+                    .collect();
+                let counted = tally_day(facts, &paths, &units);
+                for period in [day_period(*day), month_period(*day)] {
+                    let change = changes.entry(period).or_default();
+                    for (unit, cells) in &counted {
+                        let unit_change = change.entry(unit.clone()).or_default();
+                        for (key, tally) in cells {
+                            let cell = unit_change.entry(key.clone()).or_default();
+                            if taken_away {
+                                cell.subtract(tally);
+                            } else {
+                                cell.add(tally);
+                            }
+                        }
+                    }
                 }
             }
-            Self::write_cells(&mut tx, &period, &fresh).await?;
         }
-        for (month, changes) in &month_changes {
-            let units: Vec<&String> = changes
+        for (period, change) in &changes {
+            let units: Vec<&String> = change
                 .iter()
                 .filter(|(_, cells)| cells.values().any(|t| !t.is_empty()))
                 .map(|(unit, _)| unit)
@@ -519,14 +516,14 @@ impl<DB> Statistics for SqlStore<DB> {
             if units.is_empty() {
                 continue;
             }
-            let mut cells = Self::read_cells(&mut tx, &units, month).await?;
+            let mut cells = Self::read_cells(&mut tx, &units, period).await?;
             for unit in &units {
                 let sums = cells.entry((*unit).clone()).or_default();
-                for (key, change) in changes.get(*unit).into_iter().flatten() {
-                    sums.entry(key.clone()).or_default().add(change);
+                for (key, delta) in change.get(*unit).into_iter().flatten() {
+                    sums.entry(key.clone()).or_default().add(delta);
                 }
             }
-            Self::write_cells(&mut tx, month, &cells).await?;
+            Self::write_cells(&mut tx, period, &cells).await?;
         }
         sqlx::query("UPDATE stats_mark SET last_event_id = $1 WHERE id = 1")
             .bind(next_mark)

@@ -29,7 +29,6 @@ CREATE TABLE stats_facts (
     due_at            TEXT,
     limit_rule        TEXT
 );
-CREATE INDEX stats_facts_day ON stats_facts (day);
 CREATE INDEX stats_facts_conduct ON stats_facts (police_conduct, day);
 
 CREATE TABLE stats_cells (

@@ -240,12 +240,13 @@ impl Hotline {
             .collect())
     }
 
-    /// The scope's totals over `period`.
+    /// The scope's totals over `period`, with `conduct`: the facts of its reports about
+    /// police conduct the reader may read ([`Hotline::conduct_in`]).
     async fn total(
         &self,
         unit: &Unit,
         period: &Period,
-        visibility: &Visibility,
+        conduct: &[ReportFacts],
     ) -> CoreResult<Tally> {
         let mut total = Tally::default();
         for cell in self
@@ -254,8 +255,8 @@ impl Hotline {
         {
             total.add(&cell.tally);
         }
-        for f in self.conduct_in(visibility, unit, period).await? {
-            total.count(&f, self.came_from_outside(unit, &f).await?);
+        for f in conduct {
+            total.count(f, self.came_from_outside(unit, f).await?);
         }
         Ok(total)
     }
@@ -402,9 +403,12 @@ impl Hotline {
         let (visibility, conduct) = Self::conduct_visibility(actor);
         let facts = self.conduct_in(&visibility, &unit, &period).await?;
         let groups = self.groups(&unit, &period, group_by, &facts).await?;
-        let total = self.total(&unit, &period, &visibility).await?;
+        let total = self.total(&unit, &period, &facts).await?;
         let previous_period = period.previous();
-        let previous = self.total(&unit, &previous_period, &visibility).await?;
+        let before = self
+            .conduct_in(&visibility, &unit, &previous_period)
+            .await?;
+        let previous = self.total(&unit, &previous_period, &before).await?;
         self.audit(
             Some(actor.0.id),
             AuditAction::StatisticsRead,
@@ -445,9 +449,12 @@ impl Hotline {
                 self.groups(&unit, &period, group_by, &facts).await?,
             ));
         }
-        let total = self.total(&unit, &period, &visibility).await?;
+        let total = self.total(&unit, &period, &facts).await?;
         let previous_period = period.previous();
-        let previous = self.total(&unit, &previous_period, &visibility).await?;
+        let before = self
+            .conduct_in(&visibility, &unit, &previous_period)
+            .await?;
+        let previous = self.total(&unit, &previous_period, &before).await?;
         let parent = match &unit.parent {
             Some(code) if unit.path != actor.0.unit_path => {
                 self.units.snapshot(false).await?.get(code).cloned()
@@ -775,7 +782,7 @@ impl Hotline {
         self.roll_up_figures().await?;
         let period = Period::month_of(month);
         let facts = self.conduct_in(&visibility, &unit, &period).await?;
-        let total = self.total(&unit, &period, &visibility).await?.figures();
+        let total = self.total(&unit, &period, &facts).await?.figures();
         let mut lines = vec![line("received", "total", total.reports, None)];
         for (section, group_by) in [
             ("channel", GroupBy::Channel),

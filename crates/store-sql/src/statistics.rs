@@ -588,7 +588,7 @@ impl<DB> Statistics for SqlStore<DB> {
             .join(", ");
         sqlx::query(&format!(
             "SELECT {columns} FROM stats_facts r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause} AND r.police_conduct AND r.day >= $2 AND r.day <= $3"
+             WHERE {clause} AND r.police_conduct = TRUE AND r.day >= $2 AND r.day <= $3"
         ))
         .bind(value)
         .bind(from.format("%Y-%m-%d").to_string())
@@ -604,7 +604,7 @@ impl<DB> Statistics for SqlStore<DB> {
     async fn conduct_count(&self, path: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<i64> {
         sqlx::query(
             "SELECT COUNT(*) AS n FROM stats_facts f JOIN units u ON u.code = f.unit_code \
-             WHERE u.path LIKE $1 || '%' AND f.police_conduct AND NOT f.merged \
+             WHERE f.police_conduct = TRUE AND u.path LIKE $1 || '%' AND f.merged = FALSE \
              AND f.day >= $2 AND f.day <= $3",
         )
         .bind(path)

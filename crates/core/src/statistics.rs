@@ -6,8 +6,9 @@ use crate::staff::Actor;
 use crate::{CoreError, CoreResult, Hotline};
 use chrono::{Duration, NaiveDate};
 use hotline_domain::statistics::{
-    ALL, Figures, GroupBy, OWN, PUBLIC_THRESHOLD, Period, ReportFacts, Shown, Tally, day_period,
-    local_day, month_period, period_start, suppress, week_key,
+    ALL, CONDUCT_PREFIX, Figures, GroupBy, OWN, PUBLIC_THRESHOLD, Period, ReportFacts, Shown,
+    Tally, day_period, local_day, month_period, period_start, split_conduct_key, suppress,
+    week_key,
 };
 use hotline_domain::{AuditAction, Channel, UnitCode};
 use hotline_store::{StatCell, Unit, Visibility};
@@ -90,6 +91,30 @@ impl OverdueLine {
     }
 }
 
+/// Whose figures are read: which reports about police conduct they take in.
+pub(crate) struct Reader {
+    visibility: Visibility,
+    /// The reader's own unit, for its leaders: they read the reports about its officers that
+    /// its head settles.
+    own: Option<UnitCode>,
+    /// The accused units whose reports the reader may not read (their own unit and those
+    /// above); `None`: no report about police conduct at all.
+    walled: Option<std::collections::BTreeSet<String>>,
+    counted: ConductCounted,
+}
+
+impl Reader {
+    /// The public: no report about police conduct but the province's total.
+    fn public() -> Self {
+        Self {
+            visibility: Visibility::Nothing,
+            own: None,
+            walled: None,
+            counted: ConductCounted::No,
+        }
+    }
+}
+
 /// The groupings the leaders' page shows.
 pub const OVERVIEW_GROUPS: [GroupBy; 10] = [
     GroupBy::Day,
@@ -168,66 +193,119 @@ impl Hotline {
         Ok(unit)
     }
 
-    fn conduct_visibility(actor: &Actor) -> (Visibility, ConductCounted) {
-        match actor.visibility() {
-            Visibility::Nothing => (Visibility::Nothing, ConductCounted::No),
-            visibility => (visibility, ConductCounted::Readable),
-        }
+    /// Which reports about police conduct the figures of a reader seeing `visibility` from
+    /// `own` take in.
+    async fn reader(&self, visibility: Visibility, own: &UnitCode) -> CoreResult<Reader> {
+        let path = match &visibility {
+            Visibility::Subtree(path) | Visibility::Leaders(path) => path.clone(),
+            Visibility::Nothing | Visibility::Unit(_) => {
+                return Ok(Reader {
+                    visibility,
+                    own: None,
+                    walled: None,
+                    counted: ConductCounted::No,
+                });
+            }
+        };
+        let walled = self
+            .units
+            .snapshot(false)
+            .await?
+            .values()
+            .filter(|u| path.starts_with(&u.path))
+            .map(|u| u.code.as_str().to_owned())
+            .collect();
+        let own = matches!(visibility, Visibility::Leaders(_)).then(|| own.clone());
+        Ok(Reader {
+            visibility,
+            own,
+            walled: Some(walled),
+            counted: ConductCounted::Readable,
+        })
     }
 
     /// The rollup rows of `units` in `dims` over `period`: whole months from the monthly
-    /// rows, the days around them from the daily ones; every day's rows when `daily`.
+    /// rows, the days around them from the daily ones; every day's rows when `daily`. Those of
+    /// reports about police conduct come in as ordinary rows where `reader` may read them.
     async fn cells(
         &self,
         units: &[UnitCode],
         dims: &[&str],
         period: &Period,
         daily: bool,
+        reader: &Reader,
     ) -> CoreResult<Vec<StatCell>> {
         if units.is_empty() {
             return Ok(Vec::new());
         }
-        if daily {
-            return Ok(self
-                .store
-                .statistics_cells(
-                    units,
-                    dims,
-                    &day_period(period.from),
-                    &day_period(period.to),
+        let conduct_dims: Vec<String> = match reader.walled {
+            Some(_) => dims
+                .iter()
+                .map(|d| format!("{CONDUCT_PREFIX}{d}"))
+                .collect(),
+            None => Vec::new(),
+        };
+        let asked: Vec<&str> = dims
+            .iter()
+            .copied()
+            .chain(conduct_dims.iter().map(String::as_str))
+            .collect();
+        let spans = if daily {
+            vec![(day_period(period.from), day_period(period.to))]
+        } else {
+            let plan = period.plan();
+            plan.months
+                .map(|(first, last)| (month_period(first), month_period(last)))
+                .into_iter()
+                .chain(
+                    plan.days
+                        .iter()
+                        .map(|(from, to)| (day_period(*from), day_period(*to))),
                 )
-                .await?);
-        }
-        let plan = period.plan();
+                .collect()
+        };
         let mut cells = Vec::new();
-        if let Some((first, last)) = plan.months {
-            cells.extend(
-                self.store
-                    .statistics_cells(units, dims, &month_period(first), &month_period(last))
-                    .await?,
-            );
-        }
-        for (from, to) in plan.days {
-            cells.extend(
-                self.store
-                    .statistics_cells(units, dims, &day_period(from), &day_period(to))
-                    .await?,
-            );
+        for (from, to) in spans {
+            for cell in self
+                .store
+                .statistics_cells(units, &asked, &from, &to)
+                .await?
+            {
+                match split_conduct_key(&cell.dim, &cell.value) {
+                    None => cells.push(cell),
+                    Some((dim, accused, value)) => {
+                        if reader
+                            .walled
+                            .as_ref()
+                            .is_some_and(|walled| !walled.contains(accused))
+                        {
+                            cells.push(StatCell {
+                                dim: dim.to_owned(),
+                                value: value.to_owned(),
+                                ..cell.clone()
+                            });
+                        }
+                    }
+                }
+            }
         }
         Ok(cells)
     }
 
-    /// The facts of reports about police conduct under `unit` in `period` that the reader
-    /// may read.
+    /// The facts of the reports under `unit` in `period` about an officer of the reader's own
+    /// unit that its head settles, which its leaders read though the rollups wall them off.
     async fn conduct_in(
         &self,
-        visibility: &Visibility,
+        reader: &Reader,
         unit: &Unit,
         period: &Period,
     ) -> CoreResult<Vec<ReportFacts>> {
+        let Some(own) = &reader.own else {
+            return Ok(Vec::new());
+        };
         let facts = self
             .store
-            .conduct_facts(visibility, period.from, period.to)
+            .conduct_facts(&reader.visibility, own, period.from, period.to)
             .await?;
         let units = self.units.snapshot(false).await?;
         Ok(facts
@@ -247,10 +325,17 @@ impl Hotline {
         unit: &Unit,
         period: &Period,
         conduct: &[ReportFacts],
+        reader: &Reader,
     ) -> CoreResult<Tally> {
         let mut total = Tally::default();
         for cell in self
-            .cells(std::slice::from_ref(&unit.code), &[ALL], period, false)
+            .cells(
+                std::slice::from_ref(&unit.code),
+                &[ALL],
+                period,
+                false,
+                reader,
+            )
             .await?
         {
             total.add(&cell.tally);
@@ -288,6 +373,7 @@ impl Hotline {
         period: &Period,
         group_by: GroupBy,
         conduct: &[ReportFacts],
+        reader: &Reader,
     ) -> CoreResult<Vec<Group>> {
         let mut sums: BTreeMap<String, Tally> = BTreeMap::new();
         match group_by {
@@ -304,7 +390,13 @@ impl Hotline {
                 }
                 let daily = group_by != GroupBy::Month;
                 for cell in self
-                    .cells(std::slice::from_ref(&unit.code), &[ALL], period, daily)
+                    .cells(
+                        std::slice::from_ref(&unit.code),
+                        &[ALL],
+                        period,
+                        daily,
+                        reader,
+                    )
                     .await?
                 {
                     if let Some(start) = period_start(&cell.period) {
@@ -323,12 +415,18 @@ impl Hotline {
                 let codes: Vec<UnitCode> = children.iter().map(|u| u.code.clone()).collect();
                 let mut own = Tally::default();
                 for cell in self
-                    .cells(std::slice::from_ref(&unit.code), &[OWN], period, false)
+                    .cells(
+                        std::slice::from_ref(&unit.code),
+                        &[OWN],
+                        period,
+                        false,
+                        reader,
+                    )
                     .await?
                 {
                     own.add(&cell.tally);
                 }
-                for cell in self.cells(&codes, &[ALL], period, false).await? {
+                for cell in self.cells(&codes, &[ALL], period, false, reader).await? {
                     sums.entry(cell.unit.as_str().to_owned())
                         .or_default()
                         .add(&cell.tally);
@@ -355,7 +453,13 @@ impl Hotline {
             other => {
                 let dim = other.dimension().unwrap_or(ALL);
                 for cell in self
-                    .cells(std::slice::from_ref(&unit.code), &[dim], period, false)
+                    .cells(
+                        std::slice::from_ref(&unit.code),
+                        &[dim],
+                        period,
+                        false,
+                        reader,
+                    )
                     .await?
                 {
                     sums.entry(cell.value).or_default().add(&cell.tally);
@@ -400,15 +504,17 @@ impl Hotline {
     ) -> CoreResult<Statistics> {
         let unit = self.statistics_unit(actor, unit).await?;
         self.roll_up_figures().await?;
-        let (visibility, conduct) = Self::conduct_visibility(actor);
-        let facts = self.conduct_in(&visibility, &unit, &period).await?;
-        let groups = self.groups(&unit, &period, group_by, &facts).await?;
-        let total = self.total(&unit, &period, &facts).await?;
-        let previous_period = period.previous();
-        let before = self
-            .conduct_in(&visibility, &unit, &previous_period)
+        let reader = self.reader(actor.visibility(), &actor.0.unit).await?;
+        let facts = self.conduct_in(&reader, &unit, &period).await?;
+        let groups = self
+            .groups(&unit, &period, group_by, &facts, &reader)
             .await?;
-        let previous = self.total(&unit, &previous_period, &before).await?;
+        let total = self.total(&unit, &period, &facts, &reader).await?;
+        let previous_period = period.previous();
+        let before = self.conduct_in(&reader, &unit, &previous_period).await?;
+        let previous = self
+            .total(&unit, &previous_period, &before, &reader)
+            .await?;
         self.audit(
             Some(actor.0.id),
             AuditAction::StatisticsRead,
@@ -427,7 +533,7 @@ impl Hotline {
             groups,
             total: total.figures(),
             previous: previous.figures(),
-            conduct,
+            conduct: reader.counted,
         })
     }
 
@@ -440,21 +546,22 @@ impl Hotline {
     ) -> CoreResult<Overview> {
         let unit = self.statistics_unit(actor, unit).await?;
         self.roll_up_figures().await?;
-        let (visibility, conduct) = Self::conduct_visibility(actor);
-        let facts = self.conduct_in(&visibility, &unit, &period).await?;
+        let reader = self.reader(actor.visibility(), &actor.0.unit).await?;
+        let facts = self.conduct_in(&reader, &unit, &period).await?;
         let mut by = Vec::new();
         for group_by in OVERVIEW_GROUPS {
             by.push((
                 group_by,
-                self.groups(&unit, &period, group_by, &facts).await?,
+                self.groups(&unit, &period, group_by, &facts, &reader)
+                    .await?,
             ));
         }
-        let total = self.total(&unit, &period, &facts).await?;
+        let total = self.total(&unit, &period, &facts, &reader).await?;
         let previous_period = period.previous();
-        let before = self
-            .conduct_in(&visibility, &unit, &previous_period)
+        let before = self.conduct_in(&reader, &unit, &previous_period).await?;
+        let previous = self
+            .total(&unit, &previous_period, &before, &reader)
             .await?;
-        let previous = self.total(&unit, &previous_period, &before).await?;
         let parent = match &unit.parent {
             Some(code) if unit.path != actor.0.unit_path => {
                 self.units.snapshot(false).await?.get(code).cloned()
@@ -468,7 +575,7 @@ impl Hotline {
             .chain(std::iter::once(unit.clone()))
             .map(|u| (u.code.as_str().to_owned(), u))
             .collect();
-        let overdue = self.overdue_lines(&visibility, &unit).await?;
+        let overdue = self.overdue_lines(&reader.visibility, &unit).await?;
         self.audit(
             Some(actor.0.id),
             AuditAction::StatisticsRead,
@@ -486,7 +593,7 @@ impl Hotline {
             previous_period,
             total: total.figures(),
             previous: previous.figures(),
-            conduct,
+            conduct: reader.counted,
             by,
             units,
             overdue,
@@ -603,6 +710,7 @@ impl Hotline {
                 &[ALL, GroupBy::Channel.as_str()],
                 &month,
                 false,
+                &Reader::public(),
             )
             .await?
         {
@@ -766,29 +874,34 @@ impl Hotline {
         unit: Option<&UnitCode>,
         month: NaiveDate,
     ) -> CoreResult<MonthlyReport> {
-        let (unit, visibility, conduct) = match actor {
+        let (unit, reader) = match actor {
             Some(actor) => {
                 let unit = self.statistics_unit(actor, unit).await?;
-                let (visibility, conduct) = Self::conduct_visibility(actor);
-                (unit, visibility, conduct)
+                let reader = self.reader(actor.visibility(), &actor.0.unit).await?;
+                (unit, reader)
             }
             None => {
                 let code = unit.ok_or(CoreError::NotFound)?;
                 let unit = self.store.unit(code).await?;
-                let visibility = Visibility::Leaders(unit.path.clone());
-                (unit, visibility, ConductCounted::Readable)
+                let reader = self
+                    .reader(Visibility::Leaders(unit.path.clone()), &unit.code)
+                    .await?;
+                (unit, reader)
             }
         };
         self.roll_up_figures().await?;
         let period = Period::month_of(month);
-        let facts = self.conduct_in(&visibility, &unit, &period).await?;
-        let total = self.total(&unit, &period, &facts).await?.figures();
+        let facts = self.conduct_in(&reader, &unit, &period).await?;
+        let total = self.total(&unit, &period, &facts, &reader).await?.figures();
         let mut lines = vec![line("received", "total", total.reports, None)];
         for (section, group_by) in [
             ("channel", GroupBy::Channel),
             ("legal_type", GroupBy::LegalType),
         ] {
-            for g in self.groups(&unit, &period, group_by, &facts).await? {
+            for g in self
+                .groups(&unit, &period, group_by, &facts, &reader)
+                .await?
+            {
                 lines.push(line(section, &g.key, g.figures.reports, None));
             }
         }
@@ -800,13 +913,13 @@ impl Hotline {
             line("handling", "closed", total.closed, None),
         ]);
         for g in self
-            .groups(&unit, &period, GroupBy::Outcome, &facts)
+            .groups(&unit, &period, GroupBy::Outcome, &facts, &reader)
             .await?
         {
             lines.push(line("outcome", &g.key, g.figures.decided, None));
         }
         for g in self
-            .groups(&unit, &period, GroupBy::Limit, &facts)
+            .groups(&unit, &period, GroupBy::Limit, &facts, &reader)
             .await?
             .into_iter()
             .filter(|g| g.figures.with_limit > 0)
@@ -826,7 +939,7 @@ impl Hotline {
         let units = self.units.snapshot(false).await?;
         let open_past_limit = self
             .store
-            .overdue_reports(&visibility, self.clock.now())
+            .overdue_reports(&reader.visibility, self.clock.now())
             .await?
             .iter()
             .filter(|o| {
@@ -865,7 +978,7 @@ impl Hotline {
             month: period.from.format("%Y-%m").to_string(),
             from: period.from,
             to: period.to,
-            police_conduct: conduct,
+            police_conduct: reader.counted,
             lines,
         })
     }

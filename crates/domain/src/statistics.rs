@@ -92,6 +92,32 @@ pub const ALL: &str = "all";
 /// The dimension of a rollup row holding what a unit holds itself, without the units below
 /// it (and what it sent on itself).
 pub const OWN: &str = "own";
+/// Rollup rows of reports about police conduct are apart: their dimension is the ordinary
+/// one behind this prefix, their value the accused unit's code (empty when none is named), this
+/// separator, then the ordinary value. A reader takes in those whose accused unit does not
+/// wall them off.
+pub const CONDUCT_PREFIX: &str = "c.";
+pub const CONDUCT_SEPARATOR: char = '\u{1f}';
+
+/// The rollup key of a report about police conduct for `(dim, value)`.
+pub fn conduct_key(dim: &str, accused: Option<&UnitCode>, value: &str) -> (String, String) {
+    (
+        format!("{CONDUCT_PREFIX}{dim}"),
+        format!(
+            "{}{CONDUCT_SEPARATOR}{value}",
+            accused.map_or("", UnitCode::as_str)
+        ),
+    )
+}
+
+/// The ordinary `(dim, value)` and the accused unit's code of a conduct rollup key; `None` for
+/// another key.
+pub fn split_conduct_key<'a>(dim: &'a str, value: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
+    let dim = dim.strip_prefix(CONDUCT_PREFIX)?;
+    let (accused, value) = value.split_once(CONDUCT_SEPARATOR)?;
+    Some((dim, accused, value))
+}
+
 /// The value a report without a legal type is counted under.
 pub const UNCLASSIFIED: &str = "unclassified";
 /// The value a report without a topic, or without a commune, is counted under.
@@ -116,6 +142,8 @@ pub struct ReportFacts {
     /// About the conduct of a police officer: its legal type says so, or an accused unit is
     /// named.
     pub police_conduct: bool,
+    /// The accused's unit, when one is named.
+    pub accused: Option<UnitCode>,
     /// Joined to another report as its duplicate.
     pub merged: bool,
     /// Its procedure was accepted (a crime source, a denunciation or a complaint taken up).
@@ -716,6 +744,7 @@ mod tests {
             stage: Stage::Received,
             commune: None,
             police_conduct: false,
+            accused: None,
             merged: false,
             accepted: false,
             acknowledged_at: None,
@@ -861,6 +890,14 @@ mod tests {
             day(2026, 10, 1)
         );
         assert_eq!(week_key(day(2026, 1, 1)), "2026-W01");
+        let (dim, value) = conduct_key("channel", Some(&UnitCode::commune(22, 7)), "zalo");
+        assert_eq!(
+            split_conduct_key(&dim, &value),
+            Some(("channel", "22/7", "zalo"))
+        );
+        let (dim, value) = conduct_key(ALL, None, "");
+        assert_eq!(split_conduct_key(&dim, &value), Some((ALL, "", "")));
+        assert_eq!(split_conduct_key("channel", "zalo"), None);
         assert_eq!(day_period(day(2026, 1, 5)), "d2026-01-05");
         assert_eq!(month_period(day(2026, 1, 5)), "m2026-01");
         assert_eq!(period_start("m2026-01"), Some(day(2026, 1, 1)));

@@ -30,6 +30,7 @@ CREATE TABLE stats_facts (
     limit_rule        TEXT
 );
 CREATE INDEX stats_facts_conduct ON stats_facts (police_conduct, day);
+CREATE INDEX stats_facts_accused ON stats_facts (accused_unit_code, day);
 
 CREATE TABLE stats_cells (
     unit_code  TEXT NOT NULL,

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use hotline_domain::statistics::{ALL, OWN, ReportFacts, Tally, day_period, month_period};
+use hotline_domain::statistics::{
+    ALL, OWN, ReportFacts, Tally, conduct_key, day_period, month_period,
+};
 use hotline_domain::workflow::Stage;
 use hotline_domain::{ReportEventKind, UnitCode};
 use hotline_store::{Overdue, RolledUp, StatCell, Statistics, StoreError, StoreResult, Visibility};
@@ -89,7 +91,6 @@ fn current_facts_sql(ids: usize) -> String {
 /// accused unit and whether its head settles the report.
 struct FactRow {
     facts: ReportFacts,
-    accused_unit: Option<String>,
     head_settles: bool,
 }
 
@@ -111,6 +112,7 @@ fn fact_of(row: &impl Columns) -> StoreResult<FactRow> {
                 .map(|c| u32::try_from(c).map_err(|_| bad("commune")))
                 .transpose()?,
             police_conduct: row.flag("police_conduct")?,
+            accused: parsed_opt(row, "accused_unit_code")?,
             merged: row.flag("merged")?,
             accepted: row.flag("accepted")?,
             acknowledged_at: row.time_opt("acknowledged_at")?,
@@ -121,7 +123,6 @@ fn fact_of(row: &impl Columns) -> StoreResult<FactRow> {
             due_at: row.time_opt("due_at")?,
             limit: row.text_opt("limit_rule")?,
         },
-        accused_unit: row.text_opt("accused_unit_code")?,
         head_settles: row.flag("head_settles")?,
     })
 }
@@ -155,30 +156,34 @@ fn tally_day(facts: &[ReportFacts], paths: &UnitPaths, units: &BTreeSet<String>)
     let own = || (OWN.to_owned(), String::new());
     for f in facts {
         let holders: BTreeSet<&str> = counted_in(paths, &f.unit).into_iter().collect();
-        // A report about police conduct is kept out of every figure here (a reader gets it
-        // from its facts, through the walls), except where it left: a line of the register
-        // it was sent on from, which the register shows anyway.
-        if !f.police_conduct {
-            for unit in &holders {
-                let Some(unit_cells) = cells.get_mut(*unit) else {
-                    continue;
-                };
-                // From this unit's side, a report entered first outside it came by transfer.
-                let by_transfer = !counted_in(paths, &f.origin).contains(unit);
-                for (dim, value) in f.dimensions() {
-                    unit_cells
-                        .entry((dim.to_owned(), value))
-                        .or_default()
-                        .count(f, by_transfer);
-                }
-                if *unit == f.unit.as_str() {
-                    unit_cells
-                        .entry(own())
-                        .or_default()
-                        .count(f, f.origin != f.unit);
-                }
+        // A report about police conduct is counted in rows of its own, under its accused
+        // unit: a reader takes in only those whose accused unit does not wall them off.
+        let conduct = f.police_conduct.then_some(f.accused.as_ref());
+        let key = |dim: &str, value: String| match conduct {
+            Some(accused) => conduct_key(dim, accused, &value),
+            None => (dim.to_owned(), value),
+        };
+        for unit in &holders {
+            let Some(unit_cells) = cells.get_mut(*unit) else {
+                continue;
+            };
+            // From this unit's side, a report entered first outside it came by transfer.
+            let by_transfer = !counted_in(paths, &f.origin).contains(unit);
+            for (dim, value) in f.dimensions() {
+                unit_cells
+                    .entry(key(dim, value))
+                    .or_default()
+                    .count(f, by_transfer);
+            }
+            if *unit == f.unit.as_str() {
+                unit_cells
+                    .entry(key(OWN, String::new()))
+                    .or_default()
+                    .count(f, f.origin != f.unit);
             }
         }
+        // Where it left, it counts as sent on in the ordinary rows, whatever it is about: a
+        // line of the register it was sent on from shows that anyway.
         for unit in counted_in(paths, &f.origin) {
             let Some(unit_cells) = cells.get_mut(unit) else {
                 continue;
@@ -297,7 +302,7 @@ impl<DB> SqlStore<DB> {
                         .bind(f.outcome.map(|s| s.as_str()))
                         .bind(f.commune.and_then(|c| i32::try_from(c).ok()))
                         .bind(f.police_conduct)
-                        .bind(row.accused_unit.clone())
+                        .bind(f.accused.as_ref().map(|u| u.as_str().to_owned()))
                         .bind(row.head_settles)
                         .bind(f.merged)
                         .bind(f.accepted)
@@ -575,6 +580,7 @@ impl<DB> Statistics for SqlStore<DB> {
     async fn conduct_facts(
         &self,
         visibility: &Visibility,
+        accused: &UnitCode,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<ReportFacts>> {
@@ -588,11 +594,12 @@ impl<DB> Statistics for SqlStore<DB> {
             .join(", ");
         sqlx::query(&format!(
             "SELECT {columns} FROM stats_facts r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause} AND r.police_conduct = TRUE AND r.day >= $2 AND r.day <= $3"
+             WHERE {clause} AND r.accused_unit_code = $4 AND r.day >= $2 AND r.day <= $3"
         ))
         .bind(value)
         .bind(from.format("%Y-%m-%d").to_string())
         .bind(to.format("%Y-%m-%d").to_string())
+        .bind(accused.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?

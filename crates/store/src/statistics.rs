@@ -25,11 +25,13 @@ pub trait Statistics: Send + Sync {
         from: &str,
         to: &str,
     ) -> StoreResult<Vec<StatCell>>;
-    /// The facts of reports about police conduct received from `from` to `to` that
-    /// `visibility` may read (they are kept out of the rollups).
+    /// The facts of reports about an officer of `accused` received from `from` to `to` that
+    /// `visibility` may read: those its head settles, which its leaders read though the
+    /// rollups wall them off.
     async fn conduct_facts(
         &self,
         visibility: &Visibility,
+        accused: &UnitCode,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<ReportFacts>>;

@@ -25,7 +25,7 @@ pub struct StatsSeries {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// `day`, `week`, `month`, `channel`, `legal_type`, `topic`, `urgency`, `unit`, `commune`,
-    /// `status`.
+    /// `status`, `limit` (the legal time limit's rule) or `outcome` (the stage that settled it).
     pub group_by: String,
     /// `readable`: reports about police conduct are counted where the caller may read them;
     /// `no`: not at all (a caller who reads no reports).
@@ -56,20 +56,6 @@ pub struct StatsPrevious {
     pub total: Figures,
 }
 
-/// The groupings the API offers (the page adds time limits and outcomes).
-const API_GROUPS: [GroupBy; 10] = [
-    GroupBy::Day,
-    GroupBy::Week,
-    GroupBy::Month,
-    GroupBy::Channel,
-    GroupBy::LegalType,
-    GroupBy::Topic,
-    GroupBy::Urgency,
-    GroupBy::Unit,
-    GroupBy::Commune,
-    GroupBy::Status,
-];
-
 fn bad_query(field: &str, code: &str, message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "Invalid query")
         .detail(message.to_owned())
@@ -88,7 +74,14 @@ fn stats_query(
 ) -> Result<(Option<UnitCode>, Period, GroupBy), ApiError> {
     let pairs = url_pairs(query.unwrap_or_default().as_bytes())
         .map_err(|_| bad_query("query", "invalid", "a URL-encoded query"))?;
-    let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    // An empty value is no value, as a form left blank sends it.
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v)
+    };
     let to = get("to").map(|v| parse_day("to", v)).transpose()?;
     let from = get("from")
         .map(|v| parse_day("from", v))
@@ -96,31 +89,31 @@ fn stats_query(
         .unwrap_or_else(|| Period::month_of(to.unwrap_or(today)).from);
     let to = to.unwrap_or(today.max(from));
     let period = Period::new(from, to).map_err(|_| {
-        bad_query(
-            "to",
-            "invalid",
-            "on or after `from`, and at most 732 days after it",
-        )
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Cannot be taken")
+            .detail("`to` must be on or after `from`, and at most 732 days after it")
+            .field(
+                "to",
+                "out_of_range",
+                "on or after `from`, at most 732 days after it",
+            )
     })?;
     let group_by = match get("group_by") {
         None => GroupBy::Day,
-        Some(v) => v
-            .parse::<GroupBy>()
-            .ok()
-            .filter(|g| API_GROUPS.contains(g))
-            .ok_or_else(|| {
-                bad_query(
-                    "group_by",
-                    "invalid",
-                    "day, week, month, channel, legal_type, topic, urgency, unit, commune or status",
-                )
-            })?,
+        Some(v) => v.parse::<GroupBy>().map_err(|_| {
+            bad_query(
+                "group_by",
+                "invalid",
+                "day, week, month, channel, legal_type, topic, urgency, unit, commune, status, \
+                 limit or outcome",
+            )
+        })?,
     };
+    // A code that cannot name a unit names none: the same answer as a unit outside the scope.
     let unit = match get("unit") {
         None => None,
         Some(v) => Some(
             v.parse::<UnitCode>()
-                .map_err(|_| bad_query("unit", "invalid", "a unit code"))?,
+                .map_err(|_| ApiError::from(hotline_core::CoreError::NotFound))?,
         ),
     };
     Ok((unit, period, group_by))
@@ -141,11 +134,12 @@ fn stats_query(
         ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (Vietnam's calendar); default the first of the month of `to`", format = Date),
         ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD; default today; at most 732 days after `from`", format = Date),
         ("unit" = Option<String>, Query, description = "A unit code within the caller's scope; default the caller's own unit"),
-        ("group_by" = Option<String>, Query, description = "day (default), week, month, channel, legal_type, topic, urgency, unit, commune or status"),
+        ("group_by" = Option<GroupBy>, Query, description = "day (default), week, month, channel, legal_type, topic, urgency, unit, commune, status, limit or outcome"),
     ),
     responses(
         (status = 200, body = StatsSeries),
         (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`, or more than 732 days after it", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role reads no statistics", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit within the caller's scope", body = Problem, content_type = "application/problem+json"),
@@ -218,16 +212,25 @@ mod tests {
             (period.from, period.to),
             (day(2026, 10, 1), day(2026, 10, 5))
         );
-        for bad in [
-            "from=2026-13-01",
-            "to=yesterday",
-            "from=2026-11-10&to=2026-11-01",
-            "from=2020-01-01&to=2026-01-01",
-            "group_by=limit",
-            "group_by=",
-            "unit=",
+        let status = |q: &str| stats_query(Some(q), today).err().map(|e| e.status);
+        for (bad, expected) in [
+            ("from=2026-13-01", StatusCode::BAD_REQUEST),
+            ("to=yesterday", StatusCode::BAD_REQUEST),
+            ("group_by=case", StatusCode::BAD_REQUEST),
+            (
+                "from=2026-11-10&to=2026-11-01",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                "from=2020-01-01&to=2026-01-01",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            ("unit=%2F%2F", StatusCode::NOT_FOUND),
         ] {
-            assert!(stats_query(Some(bad), today).is_err(), "{bad}");
+            assert_eq!(status(bad), Some(expected), "{bad}");
+        }
+        for blank in ["group_by=", "unit=", "from=&to="] {
+            assert_eq!(status(blank), None, "{blank} is no value");
         }
     }
 }

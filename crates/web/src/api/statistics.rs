@@ -74,14 +74,7 @@ fn stats_query(
 ) -> Result<(Option<UnitCode>, Period, GroupBy), ApiError> {
     let pairs = url_pairs(query.unwrap_or_default().as_bytes())
         .map_err(|_| bad_query("query", "invalid", "a URL-encoded query"))?;
-    // An empty value is no value, as a form left blank sends it.
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v)
-    };
+    let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
     let to = get("to").map(|v| parse_day("to", v)).transpose()?;
     let from = get("from")
         .map(|v| parse_day("from", v))
@@ -229,8 +222,13 @@ mod tests {
         ] {
             assert_eq!(status(bad), Some(expected), "{bad}");
         }
-        for blank in ["group_by=", "unit=", "from=&to="] {
-            assert_eq!(status(blank), None, "{blank} is no value");
+        // A blank date or grouping is not one; a blank unit names none.
+        for (blank, expected) in [
+            ("group_by=", StatusCode::BAD_REQUEST),
+            ("to=", StatusCode::BAD_REQUEST),
+            ("unit=", StatusCode::NOT_FOUND),
+        ] {
+            assert_eq!(status(blank), Some(expected), "{blank}");
         }
     }
 }

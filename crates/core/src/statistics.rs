@@ -129,6 +129,150 @@ pub const OVERVIEW_GROUPS: [GroupBy; 10] = [
     GroupBy::Outcome,
 ];
 
+/// The groupings of the monthly report.
+const MONTHLY_GROUPS: [GroupBy; 4] = [
+    GroupBy::Channel,
+    GroupBy::LegalType,
+    GroupBy::Outcome,
+    GroupBy::Limit,
+];
+
+/// The rollup rows of one scope and period that its totals and groupings are read from
+/// ([`Hotline::scope_rows`]).
+struct ScopeRows {
+    /// The unit's rows in every dimension asked, and `ALL`: whole months, edge days.
+    scope: Vec<StatCell>,
+    /// The unit's `ALL` rows day by day, when a grouping by day or week is asked.
+    daily: Vec<StatCell>,
+    /// The units just below, and their `ALL` rows, when the grouping by unit is asked.
+    children: Vec<Unit>,
+    below: Vec<StatCell>,
+    units: std::sync::Arc<HashMap<UnitCode, Unit>>,
+}
+
+impl ScopeRows {
+    /// Whether a report about police conduct held in `unit`'s scope was entered outside it.
+    fn came_from_outside(&self, unit: &Unit, f: &ReportFacts) -> bool {
+        !self
+            .units
+            .get(&f.origin)
+            .is_some_and(|origin| origin.path.starts_with(&unit.path))
+    }
+
+    /// The scope's totals, with `conduct`: the facts of its reports about police conduct the
+    /// reader may read ([`Hotline::conduct_in`]).
+    fn total(&self, unit: &Unit, conduct: &[ReportFacts]) -> Tally {
+        let mut total = Tally::default();
+        for cell in self.scope.iter().filter(|c| c.dim == ALL) {
+            total.add(&cell.tally);
+        }
+        for f in conduct {
+            total.count(f, self.came_from_outside(unit, f));
+        }
+        total
+    }
+
+    /// Figures of `unit` over `period` grouped by `group_by`, most reports first (by time:
+    /// in order, every day, week or month present).
+    fn groups(
+        &self,
+        unit: &Unit,
+        period: &Period,
+        group_by: GroupBy,
+        conduct: &[ReportFacts],
+    ) -> Vec<Group> {
+        let mut sums: BTreeMap<String, Tally> = BTreeMap::new();
+        match group_by {
+            GroupBy::Day | GroupBy::Week | GroupBy::Month => {
+                let time_key = |day: NaiveDate| match group_by {
+                    GroupBy::Day => day.format("%Y-%m-%d").to_string(),
+                    GroupBy::Week => week_key(day),
+                    _ => day.format("%Y-%m").to_string(),
+                };
+                let mut day = period.from;
+                while day <= period.to {
+                    sums.entry(time_key(day)).or_default();
+                    day += Duration::days(1);
+                }
+                let cells = match group_by {
+                    GroupBy::Month => &self.scope,
+                    _ => &self.daily,
+                };
+                for cell in cells.iter().filter(|c| c.dim == ALL) {
+                    if let Some(start) = period_start(&cell.period) {
+                        sums.entry(time_key(start)).or_default().add(&cell.tally);
+                    }
+                }
+                for f in conduct {
+                    sums.entry(time_key(f.day()))
+                        .or_default()
+                        .count(f, self.came_from_outside(unit, f));
+                }
+            }
+            GroupBy::Unit => {
+                let mut own = Tally::default();
+                for cell in self.scope.iter().filter(|c| c.dim == OWN) {
+                    own.add(&cell.tally);
+                }
+                for cell in &self.below {
+                    sums.entry(cell.unit.as_str().to_owned())
+                        .or_default()
+                        .add(&cell.tally);
+                }
+                for f in conduct {
+                    let from_outside = self.came_from_outside(unit, f);
+                    let holder = self.units.get(&f.unit);
+                    let child = self
+                        .children
+                        .iter()
+                        .find(|c| holder.is_some_and(|h| h.path.starts_with(&c.path)));
+                    match child {
+                        Some(child) => sums
+                            .entry(child.code.as_str().to_owned())
+                            .or_default()
+                            .count(f, from_outside),
+                        None => own.count(f, f.origin != f.unit),
+                    }
+                }
+                if !own.is_empty() {
+                    sums.insert(unit.code.as_str().to_owned(), own);
+                }
+            }
+            other => {
+                let dim = other.dimension().unwrap_or(ALL);
+                for cell in self.scope.iter().filter(|c| c.dim == dim) {
+                    sums.entry(cell.value.clone()).or_default().add(&cell.tally);
+                }
+                for f in conduct {
+                    let from_outside = self.came_from_outside(unit, f);
+                    for (d, value) in f.dimensions() {
+                        if d == dim {
+                            sums.entry(value).or_default().count(f, from_outside);
+                        }
+                    }
+                }
+            }
+        }
+        let mut groups: Vec<Group> = sums
+            .into_iter()
+            .map(|(key, tally)| Group {
+                key,
+                figures: tally.figures(),
+            })
+            .collect();
+        if !matches!(group_by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
+            groups.retain(|g| g.figures != Figures::default());
+            groups.sort_by(|a, b| {
+                b.figures
+                    .reports
+                    .cmp(&a.figures.reports)
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+        }
+        groups
+    }
+}
+
 /// A province's month as the public sees it: counts under the threshold hidden, reports
 /// about police conduct only as the province's total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -318,39 +462,49 @@ impl Hotline {
             .collect())
     }
 
-    /// The scope's totals over `period`, with `conduct`: the facts of its reports about
-    /// police conduct the reader may read ([`Hotline::conduct_in`]).
-    async fn total(
+    /// The rollup rows that `group_bys` and the totals of `unit` over `period` are read
+    /// from, fetched together: one query per span of the period rather than one per grouping.
+    async fn scope_rows(
         &self,
         unit: &Unit,
         period: &Period,
-        conduct: &[ReportFacts],
+        group_bys: &[GroupBy],
         reader: &Reader,
-    ) -> CoreResult<Tally> {
-        let mut total = Tally::default();
-        for cell in self
-            .cells(
-                std::slice::from_ref(&unit.code),
-                &[ALL],
-                period,
-                false,
-                reader,
-            )
-            .await?
+    ) -> CoreResult<ScopeRows> {
+        let mut dims = vec![ALL];
+        for group_by in group_bys {
+            match group_by {
+                GroupBy::Unit => dims.push(OWN),
+                other => dims.extend(other.dimension()),
+            }
+        }
+        dims.sort_unstable();
+        dims.dedup();
+        let own = std::slice::from_ref(&unit.code);
+        let scope = self.cells(own, &dims, period, false, reader).await?;
+        let daily = if group_bys
+            .iter()
+            .any(|g| matches!(g, GroupBy::Day | GroupBy::Week))
         {
-            total.add(&cell.tally);
-        }
-        for f in conduct {
-            total.count(f, self.came_from_outside(unit, f).await?);
-        }
-        Ok(total)
-    }
-
-    async fn came_from_outside(&self, unit: &Unit, f: &ReportFacts) -> CoreResult<bool> {
-        let units = self.units.snapshot(false).await?;
-        Ok(!units
-            .get(&f.origin)
-            .is_some_and(|origin| origin.path.starts_with(&unit.path)))
+            self.cells(own, &[ALL], period, true, reader).await?
+        } else {
+            Vec::new()
+        };
+        let (children, below) = if group_bys.contains(&GroupBy::Unit) {
+            let children = self.children(unit).await?;
+            let codes: Vec<UnitCode> = children.iter().map(|u| u.code.clone()).collect();
+            let below = self.cells(&codes, &[ALL], period, false, reader).await?;
+            (children, below)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(ScopeRows {
+            scope,
+            daily,
+            children,
+            below,
+            units: self.units.snapshot(false).await?,
+        })
     }
 
     /// The units just below `unit`.
@@ -365,132 +519,16 @@ impl Hotline {
         Ok(children)
     }
 
-    /// Figures of `unit` over `period` grouped by `group_by`, most reports first (by time:
-    /// in order, every day, week or month present).
-    async fn groups(
+    /// The totals of `unit` over the period before the one read, for comparing.
+    async fn previous_total(
         &self,
         unit: &Unit,
         period: &Period,
-        group_by: GroupBy,
-        conduct: &[ReportFacts],
         reader: &Reader,
-    ) -> CoreResult<Vec<Group>> {
-        let mut sums: BTreeMap<String, Tally> = BTreeMap::new();
-        match group_by {
-            GroupBy::Day | GroupBy::Week | GroupBy::Month => {
-                let time_key = |day: NaiveDate| match group_by {
-                    GroupBy::Day => day.format("%Y-%m-%d").to_string(),
-                    GroupBy::Week => week_key(day),
-                    _ => day.format("%Y-%m").to_string(),
-                };
-                let mut day = period.from;
-                while day <= period.to {
-                    sums.entry(time_key(day)).or_default();
-                    day += Duration::days(1);
-                }
-                let daily = group_by != GroupBy::Month;
-                for cell in self
-                    .cells(
-                        std::slice::from_ref(&unit.code),
-                        &[ALL],
-                        period,
-                        daily,
-                        reader,
-                    )
-                    .await?
-                {
-                    if let Some(start) = period_start(&cell.period) {
-                        sums.entry(time_key(start)).or_default().add(&cell.tally);
-                    }
-                }
-                for f in conduct {
-                    let from_outside = self.came_from_outside(unit, f).await?;
-                    sums.entry(time_key(f.day()))
-                        .or_default()
-                        .count(f, from_outside);
-                }
-            }
-            GroupBy::Unit => {
-                let children = self.children(unit).await?;
-                let codes: Vec<UnitCode> = children.iter().map(|u| u.code.clone()).collect();
-                let mut own = Tally::default();
-                for cell in self
-                    .cells(
-                        std::slice::from_ref(&unit.code),
-                        &[OWN],
-                        period,
-                        false,
-                        reader,
-                    )
-                    .await?
-                {
-                    own.add(&cell.tally);
-                }
-                for cell in self.cells(&codes, &[ALL], period, false, reader).await? {
-                    sums.entry(cell.unit.as_str().to_owned())
-                        .or_default()
-                        .add(&cell.tally);
-                }
-                let units = self.units.snapshot(false).await?;
-                for f in conduct {
-                    let from_outside = self.came_from_outside(unit, f).await?;
-                    let holder = units.get(&f.unit);
-                    let child = children
-                        .iter()
-                        .find(|c| holder.is_some_and(|h| h.path.starts_with(&c.path)));
-                    match child {
-                        Some(child) => sums
-                            .entry(child.code.as_str().to_owned())
-                            .or_default()
-                            .count(f, from_outside),
-                        None => own.count(f, f.origin != f.unit),
-                    }
-                }
-                if !own.is_empty() {
-                    sums.insert(unit.code.as_str().to_owned(), own);
-                }
-            }
-            other => {
-                let dim = other.dimension().unwrap_or(ALL);
-                for cell in self
-                    .cells(
-                        std::slice::from_ref(&unit.code),
-                        &[dim],
-                        period,
-                        false,
-                        reader,
-                    )
-                    .await?
-                {
-                    sums.entry(cell.value).or_default().add(&cell.tally);
-                }
-                for f in conduct {
-                    let from_outside = self.came_from_outside(unit, f).await?;
-                    for (d, value) in f.dimensions() {
-                        if d == dim {
-                            sums.entry(value).or_default().count(f, from_outside);
-                        }
-                    }
-                }
-            }
-        }
-        let mut groups: Vec<Group> = sums
-            .into_iter()
-            .map(|(key, tally)| Group {
-                key,
-                figures: tally.figures(),
-            })
-            .collect();
-        if !matches!(group_by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
-            groups.retain(|g| g.figures != Figures::default());
-            groups.sort_by(|a, b| {
-                b.figures
-                    .reports
-                    .cmp(&a.figures.reports)
-                    .then_with(|| a.key.cmp(&b.key))
-            });
-        }
-        Ok(groups)
+    ) -> CoreResult<Tally> {
+        let conduct = self.conduct_in(reader, unit, period).await?;
+        let rows = self.scope_rows(unit, period, &[], reader).await?;
+        Ok(rows.total(unit, &conduct))
     }
 
     /// Figures for the API: one grouping of one period for `unit` (the reader's own when
@@ -506,14 +544,14 @@ impl Hotline {
         self.roll_up_figures().await?;
         let reader = self.reader(actor.visibility(), &actor.0.unit).await?;
         let facts = self.conduct_in(&reader, &unit, &period).await?;
-        let groups = self
-            .groups(&unit, &period, group_by, &facts, &reader)
+        let rows = self
+            .scope_rows(&unit, &period, &[group_by], &reader)
             .await?;
-        let total = self.total(&unit, &period, &facts, &reader).await?;
+        let groups = rows.groups(&unit, &period, group_by, &facts);
+        let total = rows.total(&unit, &facts);
         let previous_period = period.previous();
-        let before = self.conduct_in(&reader, &unit, &previous_period).await?;
         let previous = self
-            .total(&unit, &previous_period, &before, &reader)
+            .previous_total(&unit, &previous_period, &reader)
             .await?;
         self.audit(
             Some(actor.0.id),
@@ -548,19 +586,17 @@ impl Hotline {
         self.roll_up_figures().await?;
         let reader = self.reader(actor.visibility(), &actor.0.unit).await?;
         let facts = self.conduct_in(&reader, &unit, &period).await?;
-        let mut by = Vec::new();
-        for group_by in OVERVIEW_GROUPS {
-            by.push((
-                group_by,
-                self.groups(&unit, &period, group_by, &facts, &reader)
-                    .await?,
-            ));
-        }
-        let total = self.total(&unit, &period, &facts, &reader).await?;
+        let rows = self
+            .scope_rows(&unit, &period, &OVERVIEW_GROUPS, &reader)
+            .await?;
+        let by = OVERVIEW_GROUPS
+            .iter()
+            .map(|g| (*g, rows.groups(&unit, &period, *g, &facts)))
+            .collect();
+        let total = rows.total(&unit, &facts);
         let previous_period = period.previous();
-        let before = self.conduct_in(&reader, &unit, &previous_period).await?;
         let previous = self
-            .total(&unit, &previous_period, &before, &reader)
+            .previous_total(&unit, &previous_period, &reader)
             .await?;
         let parent = match &unit.parent {
             Some(code) if unit.path != actor.0.unit_path => {
@@ -892,16 +928,16 @@ impl Hotline {
         self.roll_up_figures().await?;
         let period = Period::month_of(month);
         let facts = self.conduct_in(&reader, &unit, &period).await?;
-        let total = self.total(&unit, &period, &facts, &reader).await?.figures();
+        let rows = self
+            .scope_rows(&unit, &period, &MONTHLY_GROUPS, &reader)
+            .await?;
+        let total = rows.total(&unit, &facts).figures();
         let mut lines = vec![line("received", "total", total.reports, None)];
         for (section, group_by) in [
             ("channel", GroupBy::Channel),
             ("legal_type", GroupBy::LegalType),
         ] {
-            for g in self
-                .groups(&unit, &period, group_by, &facts, &reader)
-                .await?
-            {
+            for g in rows.groups(&unit, &period, group_by, &facts) {
                 lines.push(line(section, &g.key, g.figures.reports, None));
             }
         }
@@ -912,15 +948,11 @@ impl Hotline {
             line("handling", "decided", total.decided, None),
             line("handling", "closed", total.closed, None),
         ]);
-        for g in self
-            .groups(&unit, &period, GroupBy::Outcome, &facts, &reader)
-            .await?
-        {
+        for g in rows.groups(&unit, &period, GroupBy::Outcome, &facts) {
             lines.push(line("outcome", &g.key, g.figures.decided, None));
         }
-        for g in self
-            .groups(&unit, &period, GroupBy::Limit, &facts, &reader)
-            .await?
+        for g in rows
+            .groups(&unit, &period, GroupBy::Limit, &facts)
             .into_iter()
             .filter(|g| g.figures.with_limit > 0)
         {

@@ -459,9 +459,11 @@ impl<DB> Reports for SqlStore<DB> {
             return Ok(Vec::new());
         };
         sqlx::query(&format!(
+            // The reports past their limit first, by the limit's index, as in `overdue_reports`.
             "SELECT r.unit_code, COUNT(*) AS n FROM reports r JOIN units u ON u.code = r.unit_code \
-             WHERE {clause} AND r.due_at < $2 AND r.status <> 'closed' \
-             AND r.merged_into_id IS NULL GROUP BY r.unit_code"
+             WHERE r.id IN (SELECT o.id FROM reports o WHERE o.due_at < $2 \
+             AND o.status <> 'closed' AND o.merged_into_id IS NULL) AND {clause} \
+             GROUP BY r.unit_code"
         ))
         .bind(value)
         .bind(now)

@@ -67,6 +67,15 @@ pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PostgresStor
 }
 
 async fn open(options: PgConnectOptions, settings: Settings) -> StoreResult<PostgresStore> {
+    // No JIT compilation: every statement here is short, and JIT is chosen by estimated cost,
+    // so a table not yet analysed (after a bulk load) had each roll-up query spend half a
+    // second compiling what ran in seven milliseconds. PgBouncer refuses startup options:
+    // there the role is configured instead (docs/deploy.md).
+    let options = if settings.pgbouncer {
+        options
+    } else {
+        options.options([("jit", "off")])
+    };
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections.max(2))
         // Fail fast when the server is down, rather than hold every submitter for 30 s; the

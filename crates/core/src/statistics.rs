@@ -735,8 +735,18 @@ impl Hotline {
             Some(unit) => unit.clone(),
             None => self.store.unit(&code).await?,
         };
-        // Published once, for good: only with the whole log read.
-        while self.roll_up_round(READ_ROUND_EVENTS, true).await?.more {}
+        // Published once, for good: only with the whole log read. An anonymous visitor reads
+        // no more of it than a leader would; past that, the background job catches up first.
+        let mut caught_up = false;
+        for _ in 0..READ_ROUNDS {
+            if !self.roll_up_round(READ_ROUND_EVENTS, true).await?.more {
+                caught_up = true;
+                break;
+            }
+        }
+        if !caught_up {
+            return Err(CoreError::Unavailable);
+        }
         let threshold = PUBLIC_THRESHOLD;
         let mut channels: Vec<(Channel, i64)> = Channel::ALL.iter().map(|c| (*c, 0)).collect();
         let mut total = Tally::default();

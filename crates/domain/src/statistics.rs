@@ -35,7 +35,7 @@ pub const BOUNDS_MINUTES: [i64; 84] = [
     27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,
     51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 90, 120, 180, 240, 360, 480, 720, 960, 1_440, 2_160,
     2_880, 4_320, 5_760, 7_200, 10_080, 14_400, 20_160, 28_800, 43_200, 64_800, 86_400, 129_600,
-    259_600, 525_600,
+    259_200, 525_600,
 ];
 
 const BUCKETS: usize = BOUNDS_MINUTES.len();
@@ -541,6 +541,12 @@ impl Period {
     /// `from..=to`; refused when it ends before it starts or spans more than
     /// [`MAX_PERIOD_DAYS`].
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, DomainError> {
+        if !on_calendar(from) {
+            return Err(DomainError::field("from", "out_of_range"));
+        }
+        if !on_calendar(to) {
+            return Err(DomainError::field("to", "out_of_range"));
+        }
         if to < from {
             return Err(DomainError::field("to", "before_from"));
         }
@@ -608,9 +614,10 @@ impl Period {
             first_month = next_month(first_month);
         }
         let mut end = first_month;
-        while next_month(end)
-            .pred_opt()
-            .is_some_and(|last| last <= self.to)
+        while next_month(end) > end
+            && next_month(end)
+                .pred_opt()
+                .is_some_and(|last| last <= self.to)
         {
             end = next_month(end);
         }
@@ -633,6 +640,19 @@ impl Period {
             days,
         }
     }
+}
+
+/// Whether `day` lies in the years a period may take in. No report is older than the
+/// service, and a date near the calendar's ends would overflow the arithmetic of months.
+pub fn on_calendar(day: NaiveDate) -> bool {
+    (2000..=2099).contains(&day.year())
+}
+
+/// The first day of the month written `YYYY-MM`, within [`on_calendar`]'s years.
+pub fn parse_month(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|day| on_calendar(*day))
 }
 
 /// Which rollup rows make up a period: months by their first day, and spans of days.
@@ -690,9 +710,10 @@ pub enum Shown {
     Fewer(i64),
 }
 
-/// The counts of one table as the public may see them: each under `threshold` hidden, and
-/// when exactly one is hidden, the next smallest too, so that none can be worked out from the
-/// total printed beside them.
+/// The counts of one table as the public may see them: each under `threshold` hidden (none
+/// too, since which channels a province runs is public), then the smallest shown ones as well
+/// until the hidden reports, which the total printed beside them gives away, number at least
+/// `threshold` over two cells or more, or are none.
 pub fn suppress(counts: &[i64], threshold: i64) -> Vec<Shown> {
     let mut shown: Vec<Shown> = counts
         .iter()
@@ -704,21 +725,28 @@ pub fn suppress(counts: &[i64], threshold: i64) -> Vec<Shown> {
             }
         })
         .collect();
-    let hidden = shown
-        .iter()
-        .filter(|s| matches!(s, Shown::Fewer(_)))
-        .count();
-    if hidden == 1
-        && let Some((index, _)) = counts
+    loop {
+        let hidden: Vec<i64> = counts
+            .iter()
+            .zip(&shown)
+            .filter(|(n, s)| **n > 0 && matches!(s, Shown::Fewer(_)))
+            .map(|(n, _)| *n)
+            .collect();
+        if hidden.is_empty() || (hidden.len() >= 2 && hidden.iter().sum::<i64>() >= threshold) {
+            return shown;
+        }
+        let Some((index, _)) = counts
             .iter()
             .enumerate()
-            .filter(|(i, _)| matches!(shown.get(*i), Some(Shown::Count(_))))
+            .filter(|(i, n)| **n > 0 && matches!(shown.get(*i), Some(Shown::Count(_))))
             .min_by_key(|(_, n)| **n)
-        && let Some(slot) = shown.get_mut(index)
-    {
-        *slot = Shown::Fewer(threshold);
+        else {
+            return shown;
+        };
+        if let Some(slot) = shown.get_mut(index) {
+            *slot = Shown::Fewer(threshold);
+        }
     }
-    shown
 }
 
 #[cfg(test)]
@@ -885,6 +913,14 @@ mod tests {
         assert_eq!(week_in.previous().to, day(2026, 11, 8));
         assert!(Period::new(day(2026, 3, 9), day(2026, 3, 3)).is_err());
         assert!(Period::new(day(2024, 1, 1), day(2026, 3, 3)).is_err());
+        // Dates at the calendar's far end are refused, not looped over.
+        assert!(Period::new(day(262_142, 12, 1), day(262_142, 12, 31)).is_err());
+        assert!(Period::new(day(1999, 12, 31), day(2000, 1, 5)).is_err());
+        assert_eq!(parse_month("2026-11"), Some(day(2026, 11, 1)));
+        assert_eq!(parse_month("+262142-12"), None);
+        assert_eq!(parse_month("2026-13"), None);
+        let edge = Period::month_of(day(262_142, 12, 5));
+        assert!(edge.plan().days.len() <= 2);
         assert_eq!(
             Period::preset(Preset::Quarter, day(2026, 11, 20)).from,
             day(2026, 10, 1)
@@ -917,9 +953,24 @@ mod tests {
                 Shown::Count(40)
             ]
         );
+        // A channel with none hides nothing: the 2 would be the total less 30.
         assert_eq!(
             suppress(&[0, 2, 30], 5),
-            vec![Shown::Fewer(5), Shown::Fewer(5), Shown::Count(30)]
+            vec![Shown::Fewer(5), Shown::Fewer(5), Shown::Fewer(5)]
+        );
+        // Two hidden cells holding 2 between them: a third is hidden with them.
+        assert_eq!(
+            suppress(&[1, 1, 9, 40], 5),
+            vec![
+                Shown::Fewer(5),
+                Shown::Fewer(5),
+                Shown::Fewer(5),
+                Shown::Count(40)
+            ]
+        );
+        assert_eq!(
+            suppress(&[0, 0, 7], 5),
+            vec![Shown::Fewer(5), Shown::Fewer(5), Shown::Count(7)]
         );
         assert_eq!(suppress(&[7, 8], 5), vec![Shown::Count(7), Shown::Count(8)]);
     }

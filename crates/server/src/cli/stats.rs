@@ -47,8 +47,8 @@ pub(super) async fn run(command: StatsCommand, config: Config) -> anyhow::Result
     let unit: hotline_domain::UnitCode = unit
         .parse()
         .map_err(|_| anyhow::anyhow!("--unit: not a unit code: {unit:?}"))?;
-    let month = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map_err(|_| anyhow::anyhow!("--month: give it as YYYY-MM, e.g. 2026-11"))?;
+    let month = hotline_domain::statistics::parse_month(&month)
+        .ok_or_else(|| anyhow::anyhow!("--month: give it as YYYY-MM, e.g. 2026-11"))?;
     let this_month =
         hotline_domain::statistics::Period::month_of(hotline_domain::statistics::local_day(
             hotline_domain::Clock::now(&hotline_domain::SystemClock),

@@ -83,11 +83,14 @@ fn stats_query(
     let to = to.unwrap_or(today.max(from));
     let period = Period::new(from, to).map_err(|_| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Cannot be taken")
-            .detail("`to` must be on or after `from`, and at most 732 days after it")
+            .detail(
+                "`from` and `to` must lie in the years 2000 to 2099, `to` on or after `from` \
+                 and at most 732 days after it",
+            )
             .field(
                 "to",
                 "out_of_range",
-                "on or after `from`, at most 732 days after it",
+                "in 2000 to 2099, on or after `from`, at most 732 days after it",
             )
     })?;
     let group_by = match get("group_by") {
@@ -218,6 +221,11 @@ mod tests {
                 "from=2020-01-01&to=2026-01-01",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
+            (
+                "from=%2B262142-12-01&to=%2B262142-12-31",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            ("to=1999-12-31", StatusCode::UNPROCESSABLE_ENTITY),
             ("unit=%2F%2F", StatusCode::NOT_FOUND),
         ] {
             assert_eq!(status(bad), Some(expected), "{bad}");

@@ -17,7 +17,9 @@ use hotline_core::statistics::{
     ConductCounted, Group, MonthlyReport, Overview, PublicAccount, public_months, report_months,
 };
 use hotline_domain::UnitCode;
-use hotline_domain::statistics::{Figures, GroupBy, Period, Preset, Shown, Timing, local_day};
+use hotline_domain::statistics::{
+    Figures, GroupBy, Period, Preset, Shown, Timing, local_day, parse_month,
+};
 use http::{StatusCode, header};
 
 /// One cell of a table, a link where it leads somewhere.
@@ -663,7 +665,7 @@ fn asked_month(
             .map(|(_, v)| v.as_str())
     };
     let month = match get("month") {
-        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| bad())?,
+        Some(m) => parse_month(m).ok_or_else(bad)?,
         None => Period::month_of(today).from,
     };
     if month > today {
@@ -865,8 +867,7 @@ pub async fn public_page(
     let months = public_months(today);
     let month = match get("thang") {
         None => months.first().copied().unwrap_or(today),
-        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .ok()
+        Some(m) => parse_month(m)
             .filter(|m| months.contains(m))
             .ok_or_else(bad)?,
     };
